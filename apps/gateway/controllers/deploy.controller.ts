@@ -1,0 +1,28 @@
+import { Controller, Headers as RequestHeaders, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AuthGuard, BadCredentialsCode, CurrentPrincipal, Principal } from '../../../libs/auth';
+import { Headers, IntakeService } from '../../../libs/deployments';
+import { RawBody, RequestUuid } from '../http/request-context';
+
+/** `POST /` and `POST /1/deploy`: GitHub and Travis webhooks (SPEC 2.1). */
+@Controller()
+@UseGuards(AuthGuard)
+@BadCredentialsCode('deploy:auth:bad_creds')
+export class DeployController {
+  constructor(private readonly intake: IntakeService) {}
+
+  @Post(['/', '1/deploy'])
+  @HttpCode(202)
+  async deploy(
+    @CurrentPrincipal() principal: Principal,
+    @RequestUuid() uuid: string,
+    @RequestHeaders() headers: Headers,
+    @RawBody() rawBody: Buffer,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const contentType = Array.isArray(headers['content-type']) ? headers['content-type'][0] : headers['content-type'];
+    const answer = await this.intake.deliver({ user: principal.user, uuid, headers, contentType, rawBody });
+    void reply.status(answer.httpStatus);
+    return answer.body;
+  }
+}

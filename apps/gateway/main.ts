@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadAppConfig } from '../../libs/config';
+import { createGatewayApp } from './create-gateway';
+
+async function main(): Promise<void> {
+  const config = loadAppConfig();
+  const app = await createGatewayApp(config);
+  await app.listen(config.gateway.port, config.gateway.host);
+  new Logger('Gateway').log(`listening on ${await app.getUrl()}`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { registerSearchAttributes } from '../../libs/deployments';
+import { DeploymentActivities } from './deployment-activities';
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** A pre-built workflow bundle (scripts/bundle-workflows); without it the worker bundles at start-up. */
+  workflowBundlePath?: string;
+  maxConcurrentActivities: number;
+  maxConcurrentWorkflowTasks: number;
+}
+export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
+
+/** Runs the Temporal worker inside the Nest application, with the activities as Nest providers. */
+@Injectable()
+export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+  private worker?: Worker;
+  private running?: Promise<void>;
+
+  constructor(@Inject(WORKER_OPTIONS) private readonly options: WorkerOptions, private readonly activities: DeploymentActivities) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const client = await Connection.connect({ address: this.options.address });
+    try {
+      await registerSearchAttributes(client, this.options.namespace);
+    } finally {
+      await client.close();
+    }
+    const connection = await NativeConnection.connect({ address: this.options.address });
+    const bundlePath = this.options.workflowBundlePath;
+    this.worker = await Worker.create({
+      connection,
+      namespace: this.options.namespace,
+      taskQueue: this.options.taskQueue,
+      ...(bundlePath && existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../../workflows') }),
+      activities: this.activities.forWorker(),
+      maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions: this.options.maxConcurrentWorkflowTasks,
+      shutdownGraceTime: '10 seconds',
+    });
+    this.running = this.worker.run().catch((error) => {
+      this.logger.error(`worker stopped: ${error.stack ?? error}`);
+      process.exitCode = 1;
+    });
+    this.logger.log(`polling task queue ${this.options.taskQueue} on ${this.options.address} (${this.options.namespace})`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * One Jest run for unit tests (beside the code, *.spec.ts) and integration / end-to-end tests
+ * (test/**\/*.e2e-spec.ts). The global setup starts one Temporal dev server and one
+ * MongoDB-wire server for the whole run; each test file isolates itself with its own
+ * database name and task queue.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/workflows', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/chaos/'],
+  transform: { '^.+\\.ts$': 'ts-jest' },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

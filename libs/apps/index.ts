@@ -1,0 +1,4 @@
+export * from './app.dto';
+export * from './apps.module';
+export * from './apps.repository';
+export * from './apps.service';

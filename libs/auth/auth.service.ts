@@ -1,0 +1,111 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { ApiError } from '../errors';
+import { DUMMY_HASH, hashSecret, verifySecret } from './passwords';
+import { ApiTokenRecord, UsersRepository } from './users.repository';
+
+export interface Principal {
+  user: string;
+  admin: boolean;
+  via: 'password' | 'token';
+}
+
+export interface AdminBootstrap {
+  username: string;
+  password?: string;
+}
+export const ADMIN_BOOTSTRAP = Symbol('ADMIN_BOOTSTRAP');
+
+const TOKEN_PREFIX = 'dwt_';
+const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
+
+/** Who is calling: HTTP Basic with `user:password` or `user:apiToken`. */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(private readonly users: UsersRepository) {}
+
+  async authenticate(authorization: string | undefined, badCredentialsCode = 'mw:auth:unauthorized'): Promise<Principal> {
+    const credentials = parseBasic(authorization);
+    if (!credentials) throw new ApiError(badCredentialsCode, 401, 'Send HTTP Basic authentication with user:password or user:apiToken.');
+    const { username, secret } = credentials;
+    let user;
+    try {
+      user = await this.users.findUser(username);
+    } catch (error) {
+      this.logger.error(`user store unreachable: ${(error as Error).message}`);
+      throw new ApiError('mw:auth:auth_server_down', 500, 'We could not verify your credentials: the user store is not reachable. Try again shortly.');
+    }
+    if (user && (typeof user.passwordHash !== 'string' || typeof user._id !== 'string')) {
+      throw new ApiError('mw:auth:no_username', 401, 'Your user record is in a bad state; contact your administrator.');
+    }
+    if (secret.startsWith(TOKEN_PREFIX) && user) {
+      const token = await this.findLiveToken(secret, username);
+      if (token) return { user: username, admin: user.admin === true, via: 'token' };
+    }
+    const valid = await verifySecret(secret, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !valid) throw new ApiError(badCredentialsCode, 401, 'That username and password (or API token) do not match our records.');
+    return { user: username, admin: user.admin === true, via: 'password' };
+  }
+
+  /** `:user` in a path must be the caller, unless the caller is an admin. */
+  assertMayAct(principal: Principal, user: string): void {
+    if (principal.user !== user && !principal.admin) {
+      throw new ApiError('mw:auth:not_you', 401, `You are signed in as ${principal.user} and cannot act for ${user}.`);
+    }
+  }
+
+  async createUser(username: string, password: string, admin = false): Promise<boolean> {
+    if (!USERNAME.test(username)) throw new ApiError('users:bad_username', 400, 'Usernames are 1-64 letters, digits, dots, dashes or underscores.');
+    return this.users.createUser({ _id: username, passwordHash: await hashSecret(password), admin, createdAt: new Date() });
+  }
+
+  /** Creates an API token; the secret is returned once and only its hash is kept. */
+  async createToken(user: string, name: string): Promise<{ id: string; token: string; name: string; createdAt: Date }> {
+    const id = randomBytes(8).toString('hex');
+    const secret = randomBytes(24).toString('base64url');
+    const createdAt = new Date();
+    await this.users.createToken({ _id: id, user, name, secretHash: await hashSecret(secret), createdAt });
+    return { id, token: `${TOKEN_PREFIX}${id}.${secret}`, name, createdAt };
+  }
+
+  private async findLiveToken(presented: string, username: string): Promise<ApiTokenRecord | null> {
+    const [id, secret] = presented.slice(TOKEN_PREFIX.length).split('.', 2);
+    if (!id || !secret) return null;
+    const token = await this.users.findToken(id);
+    if (!token || token.user !== username || token.revokedAt) return null;
+    if (!(await verifySecret(secret, token.secretHash))) return null;
+    this.users.touchToken(id).catch(() => undefined);
+    return token;
+  }
+}
+
+export function parseBasic(header: string | undefined): { username: string; secret: string } | null {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  return { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+/** Creates the configured admin on start-up when it does not exist yet. */
+@Injectable()
+export class AdminBootstrapService implements OnModuleInit {
+  private readonly logger = new Logger('AdminBootstrap');
+
+  constructor(private readonly auth: AuthService, private readonly users: UsersRepository, @Inject(ADMIN_BOOTSTRAP) private readonly bootstrap: AdminBootstrap) {}
+
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.users.ensureIndexes();
+      if (!this.bootstrap.password) return;
+      if (await this.auth.createUser(this.bootstrap.username, this.bootstrap.password, true)) {
+        this.logger.log(`created admin user ${this.bootstrap.username}`);
+      }
+    } catch (error) {
+      this.logger.warn(`admin bootstrap deferred, user store not reachable: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './auth.guard';
+export * from './auth.module';
+export * from './auth.service';
+export * from './passwords';
+export * from './users.repository';

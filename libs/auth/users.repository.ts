@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { Collection, Db } from 'mongodb';
+import { InjectDb, isDuplicateKey } from '../persistence';
+
+export interface UserRecord {
+  _id: string; // the username
+  passwordHash: string;
+  admin: boolean;
+  createdAt: Date;
+}
+
+export interface ApiTokenRecord {
+  _id: string; // public token id, the part before the secret
+  user: string;
+  name: string;
+  secretHash: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+  revokedAt?: Date;
+}
+
+@Injectable()
+export class UsersRepository {
+  private readonly users: Collection<UserRecord>;
+  private readonly tokens: Collection<ApiTokenRecord>;
+
+  constructor(@InjectDb() db: Db) {
+    this.users = db.collection<UserRecord>('users');
+    this.tokens = db.collection<ApiTokenRecord>('api_tokens');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.tokens.createIndex({ user: 1, createdAt: -1 });
+  }
+
+  findUser(username: string): Promise<UserRecord | null> {
+    return this.users.findOne({ _id: username });
+  }
+
+  /** Inserts the user; false when one by that name exists already. */
+  async createUser(user: UserRecord): Promise<boolean> {
+    try {
+      await this.users.insertOne(user);
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  findToken(id: string): Promise<ApiTokenRecord | null> {
+    return this.tokens.findOne({ _id: id });
+  }
+
+  async createToken(token: ApiTokenRecord): Promise<void> {
+    await this.tokens.insertOne(token);
+  }
+
+  listTokens(user: string): Promise<ApiTokenRecord[]> {
+    return this.tokens.find({ user }, { projection: { secretHash: 0 } }).sort({ createdAt: -1 }).toArray();
+  }
+
+  async revokeToken(user: string, id: string): Promise<boolean> {
+    const result = await this.tokens.updateOne({ _id: id, user, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
+    return result.matchedCount === 1;
+  }
+
+  async touchToken(id: string): Promise<void> {
+    await this.tokens.updateOne({ _id: id }, { $set: { lastUsedAt: new Date() } });
+  }
+}

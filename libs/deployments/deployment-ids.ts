@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Business keys: one workflow per (user, repository, commit), so GitHub and Travis meet on it
+ * and a redelivery finds it. The deployment id is derived from the workflow id.
+ */
+export function deploymentWorkflowId(user: string, repository: string, commit: string): string {
+  return `deployment/${user}/${repository}/${commit}`;
+}
+
+export function retryWorkflowId(originalWorkflowId: string, retryNumber: number): string {
+  return `${originalWorkflowId}/retry-${retryNumber}`;
+}
+
+export function deploymentId(workflowId: string): string {
+  return `dep_${createHash('sha256').update(workflowId).digest('hex').slice(0, 20)}`;
+}

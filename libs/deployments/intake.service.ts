@@ -1,0 +1,159 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AppSecrets, AppsService } from '../apps';
+import { ApiError } from '../errors';
+import type { DeploymentInput, Provider } from '../../workflows/types';
+import { deploymentId, deploymentWorkflowId } from './deployment-ids';
+import { DeploymentWorkflowsClient } from './deployment-workflows.client';
+import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
+import { verifyGithubSignature, verifyTravisSignature } from './signatures';
+import { GithubPush, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
+
+export interface IntakeSettings {
+  travisPublicKey?: string;
+}
+export const INTAKE_SETTINGS = Symbol('INTAKE_SETTINGS');
+
+export interface IntakeRequest {
+  user: string;
+  uuid: string;
+  headers: Headers;
+  contentType?: string;
+  rawBody: Buffer;
+}
+
+export type IntakeAnswer =
+  | { httpStatus: 202; body: { id: string; status: 'queued' | 'waiting_for_ci'; workflowId: string; uuid: string; existing: boolean } }
+  | { httpStatus: 200; body: { status: 'ignored' | 'pong'; reason: string; uuid: string } };
+
+const KEPT_HEADERS = ['x-github-event', 'x-github-delivery', 'x-hub-signature-256', 'travis-repo-slug', 'signature', 'user-agent', 'content-type'];
+
+/**
+ * Webhook intake (SPEC 2.1): recognise, authenticate, store the payload, start or signal the
+ * deployment workflow, answer. Everything slow happens in the workflow.
+ */
+@Injectable()
+export class IntakeService {
+  private readonly logger = new Logger(IntakeService.name);
+
+  constructor(
+    private readonly deployments: DeploymentsRepository,
+    private readonly workflows: DeploymentWorkflowsClient,
+    private readonly apps: AppsService,
+    @Inject(INTAKE_SETTINGS) private readonly settings: IntakeSettings,
+  ) {}
+
+  async deliver(request: IntakeRequest): Promise<IntakeAnswer> {
+    if (request.rawBody.length === 0) throw new ApiError('deploy:no_payload', 400, 'The request has no payload.');
+    const { json, text } = readPayload(request.contentType, request.rawBody);
+    const webhook = recogniseWebhook(request.headers, json, text);
+    switch (webhook.kind) {
+      case 'github_ping':
+        return { httpStatus: 200, body: { status: 'pong', reason: 'GitHub ping received; pushes to the deploy branch will deploy.', uuid: request.uuid } };
+      case 'github_other':
+        return ignored(request, `GitHub ${webhook.event} events do not deploy; only pushes do.`);
+      case 'github_push':
+        return this.push(request, webhook);
+      case 'travis':
+        return this.travis(request, webhook);
+    }
+  }
+
+  private async push(request: IntakeRequest, push: GithubPush): Promise<IntakeAnswer> {
+    const app = await this.appFor(request.user, push.repository.fullName);
+    if (app?.webhookSecret && !verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256'))) {
+      throw new ApiError('deploy:auth:bad_signature', 401, 'The X-Hub-Signature-256 header does not match this app\'s webhook secret.');
+    }
+    if (push.deleted) return ignored(request, `${push.ref} was deleted; nothing to deploy.`);
+    if (!push.branch) return ignored(request, `${push.ref} is not a branch; tag pushes do not deploy.`);
+    const deployBranch = app?.record.branch ?? push.repository.defaultBranch ?? 'master';
+    if (push.branch !== deployBranch) return ignored(request, `Pushes to ${push.branch} do not deploy; the deploy branch is ${deployBranch}.`);
+
+    const workflowId = deploymentWorkflowId(request.user, push.repository.fullName, push.sha);
+    const id = deploymentId(workflowId);
+    const payloadId = push.delivery ? `github:${push.delivery}` : `github:${randomUUID()}`;
+    await this.store(request, 'github', id, payloadId);
+    const signal = { payloadId, branch: push.branch, app: app?.record.name };
+    const { record, created } = await this.record({
+      _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.sha, branch: push.branch,
+      app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(),
+    });
+    if (!created && !record.payloadId) await this.deployments.attachPush(id, signal).catch(() => undefined);
+    await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
+    this.logger.log(`deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.sha.slice(0, 7)} (${request.uuid})`);
+    const status = app?.record.ci === 'travis' ? 'waiting_for_ci' : 'queued';
+    return { httpStatus: 202, body: { id, status, workflowId, uuid: request.uuid, existing: !created } };
+  }
+
+  private async travis(request: IntakeRequest, build: TravisBuild): Promise<IntakeAnswer> {
+    if (this.settings.travisPublicKey && !verifyTravisSignature(this.settings.travisPublicKey, build.signedPayload, header(request.headers, 'signature'))) {
+      throw new ApiError('deploy:auth:bad_signature', 401, 'The Travis Signature header does not verify against the configured Travis public key.');
+    }
+    if (!build.finished) return ignored(request, `Travis build is ${build.statusMessage}; waiting for a final result.`);
+    const workflowId = deploymentWorkflowId(request.user, build.repository.fullName, build.sha);
+    const id = deploymentId(workflowId);
+    const payloadId = `travis:${randomUUID()}`;
+    await this.store(request, 'travis', id, payloadId);
+    const { record, created } = await this.record({
+      _id: id, workflowId, user: request.user, repository: build.repository.fullName, commit: build.sha, branch: build.branch,
+      provider: 'travis', uuid: request.uuid, createdAt: new Date(),
+    });
+    const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
+    await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
+    this.logger.log(`travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`);
+    return { httpStatus: 202, body: { id, status: record.payloadId ? 'queued' : 'waiting_for_ci', workflowId, uuid: request.uuid, existing: !created } };
+  }
+
+  private input(record: DeploymentRecord, push?: DeploymentInput['push']): DeploymentInput {
+    return {
+      deploymentId: record._id,
+      user: record.user,
+      repository: record.repository,
+      commit: record.commit,
+      uuid: record.uuid,
+      provider: record.provider,
+      retryOf: record.retryOf,
+      push: push ?? (record.payloadId && record.branch ? { payloadId: record.payloadId, branch: record.branch, app: record.app } : undefined),
+    };
+  }
+
+  private async appFor(user: string, repository: string): Promise<AppSecrets | null> {
+    try {
+      return await this.apps.forRepository(user, repository);
+    } catch (error) {
+      throw storeFailed(error);
+    }
+  }
+
+  private async store(request: IntakeRequest, provider: Provider, deployment: string, payloadId: string): Promise<void> {
+    const headers: Record<string, string> = {};
+    for (const name of KEPT_HEADERS) {
+      const value = header(request.headers, name);
+      if (value !== undefined) headers[name] = value.slice(0, 512);
+    }
+    try {
+      await this.deployments.storePayload({
+        _id: payloadId, user: request.user, provider, deployment, uuid: request.uuid, contentType: request.contentType,
+        headers, body: request.rawBody.toString('utf8'), receivedAt: new Date(),
+      });
+    } catch (error) {
+      throw storeFailed(error);
+    }
+  }
+
+  private async record(record: DeploymentRecord): Promise<{ record: DeploymentRecord; created: boolean }> {
+    try {
+      return await this.deployments.insertOrGet(record);
+    } catch (error) {
+      throw storeFailed(error);
+    }
+  }
+}
+
+function ignored(request: IntakeRequest, reason: string): IntakeAnswer {
+  return { httpStatus: 200, body: { status: 'ignored', reason, uuid: request.uuid } };
+}
+
+function storeFailed(error: unknown): ApiError {
+  return new ApiError('deploy:db:failed_to_store_payload', 503, `The payload could not be stored (${(error as Error).message}); nothing was started. Deliver the webhook again shortly.`);
+}

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { StatusRepository } from '../status';
+import type { StatusActivities } from '../../workflows/activities';
+import type { StatusWrite } from '../../workflows/types';
+
+/** Writes the workflow's steps to the status log; the entry id makes a retried write a no-op. */
+@Injectable()
+export class StatusActivitiesService implements StatusActivities {
+  constructor(private readonly status: StatusRepository) {}
+
+  async recordStatus(write: StatusWrite): Promise<void> {
+    await this.status.append({
+      _id: `${write.deploymentId}:${String(write.seq).padStart(3, '0')}`,
+      uuid: write.uuid,
+      user: write.user,
+      app_name: write.app_name,
+      deployment: write.deploymentId,
+      status: write.status,
+      step: write.step,
+      provider: write.provider,
+      commit: write.commit,
+      ...(write.message !== undefined && { message: write.message }),
+      ...(write.error && { error: write.error }),
+      ts: new Date(),
+    });
+  }
+}

@@ -1,0 +1,155 @@
+import { ApiError } from '../errors';
+
+/**
+ * Recognises a webhook delivery (SPEC 2.1): provider from headers first, then from the
+ * payload's shape. Pure: no I/O, so it is unit-tested and fuzzed directly.
+ */
+export type Headers = Record<string, string | string[] | undefined>;
+
+export interface RepositoryRef {
+  owner: string;
+  name: string;
+  fullName: string; // owner/name
+}
+
+export interface GithubPush {
+  kind: 'github_push';
+  delivery?: string;
+  repository: RepositoryRef & { defaultBranch?: string; private: boolean };
+  ref: string;
+  branch?: string; // set for branch pushes, undefined for tags
+  deleted: boolean;
+  sha: string;
+  pusher?: string;
+  message?: string;
+}
+
+export interface TravisBuild {
+  kind: 'travis';
+  repository: RepositoryRef;
+  sha: string;
+  branch?: string;
+  buildId?: number;
+  statusMessage: string;
+  passed: boolean;
+  finished: boolean; // Pending builds are not a result yet
+  buildUrl?: string;
+  /** The `payload` string as sent, over which Travis signs. */
+  signedPayload: string;
+}
+
+export type Webhook =
+  | GithubPush
+  | TravisBuild
+  | { kind: 'github_ping'; delivery?: string }
+  | { kind: 'github_other'; event: string; delivery?: string };
+
+const PASSED = ['passed', 'fixed'];
+const FAILED = ['broken', 'failed', 'still failing', 'errored', 'canceled', 'cancelled'];
+const SHA = /^[0-9a-f]{7,64}$/i;
+const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+export function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const notSupported = (why: string) => new ApiError('deploy:provider:not_supported', 400, `This is not a GitHub or Travis payload we handle: ${why}.`);
+
+/** Extracts the JSON document: a JSON body, or a form body's `payload` field (as GitHub and Travis send). */
+export function readPayload(contentType: string | undefined, raw: Buffer): { json: unknown; text: string } {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  let text = raw.toString('utf8');
+  if (type === 'application/x-www-form-urlencoded') {
+    const payload = new URLSearchParams(text).get('payload');
+    if (payload === null || payload.trim() === '') throw new ApiError('deploy:no_payload', 400, 'The form body has no payload field.');
+    text = payload;
+  } else if (type !== 'application/json' && type !== '') {
+    throw notSupported(`content type ${type} (send application/json or application/x-www-form-urlencoded)`);
+  }
+  if (text.trim() === '') throw new ApiError('deploy:no_payload', 400, 'The request has no payload.');
+  try {
+    return { json: JSON.parse(text), text };
+  } catch {
+    throw notSupported('the payload is not valid JSON');
+  }
+}
+
+export function recogniseWebhook(headers: Headers, json: unknown, text: string): Webhook {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw notSupported('the payload is not a JSON object');
+  const body = json as Record<string, unknown>;
+  const event = header(headers, 'x-github-event');
+  const delivery = header(headers, 'x-github-delivery');
+  const fromGithub = event !== undefined || delivery !== undefined || header(headers, 'x-hub-signature-256') !== undefined;
+  const fromTravis = header(headers, 'travis-repo-slug') !== undefined || header(headers, 'signature') !== undefined;
+  if (fromGithub || (!fromTravis && 'after' in body && 'ref' in body && 'repository' in body)) {
+    if (event === 'ping' || (event === undefined && 'zen' in body && 'hook_id' in body)) return { kind: 'github_ping', delivery };
+    if (event !== undefined && event !== 'push') return { kind: 'github_other', event, delivery };
+    return parseGithubPush(body, delivery);
+  }
+  if (fromTravis || ('status_message' in body && 'commit' in body && 'repository' in body)) return parseTravis(body, text);
+  throw notSupported('neither GitHub push headers nor a Travis build payload');
+}
+
+function parseGithubPush(body: Record<string, unknown>, delivery?: string): GithubPush {
+  const repo = object(body.repository, 'repository');
+  const ownerField = repo.owner as Record<string, unknown> | undefined;
+  const owner = str(ownerField?.login ?? ownerField?.name, 'repository.owner');
+  const name = str(repo.name, 'repository.name');
+  const ref = str(body.ref, 'ref');
+  const sha = str(body.after, 'after');
+  if (!NAME.test(owner) || !NAME.test(name)) throw notSupported('repository owner or name has unexpected characters');
+  if (!SHA.test(sha)) throw notSupported('after is not a commit sha');
+  const pusher = body.pusher as Record<string, unknown> | undefined;
+  const headCommit = body.head_commit as Record<string, unknown> | undefined;
+  return {
+    kind: 'github_push',
+    delivery,
+    repository: {
+      owner,
+      name,
+      fullName: `${owner}/${name}`,
+      defaultBranch: typeof repo.default_branch === 'string' ? repo.default_branch : typeof repo.master_branch === 'string' ? repo.master_branch : undefined,
+      private: repo.private === true,
+    },
+    ref,
+    branch: ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined,
+    deleted: body.deleted === true || /^0+$/.test(sha),
+    sha: sha.toLowerCase(),
+    pusher: typeof pusher?.name === 'string' ? pusher.name : undefined,
+    message: typeof headCommit?.message === 'string' ? headCommit.message.slice(0, 500) : undefined,
+  };
+}
+
+function parseTravis(body: Record<string, unknown>, text: string): TravisBuild {
+  const repo = object(body.repository, 'repository');
+  const owner = str(repo.owner_name, 'repository.owner_name');
+  const name = str(repo.name, 'repository.name');
+  const sha = str(body.commit, 'commit');
+  if (!NAME.test(owner) || !NAME.test(name)) throw notSupported('repository owner or name has unexpected characters');
+  if (!SHA.test(sha)) throw notSupported('commit is not a sha');
+  const statusMessage = str(body.status_message ?? body.result_message, 'status_message');
+  const normalised = statusMessage.toLowerCase();
+  return {
+    kind: 'travis',
+    repository: { owner, name, fullName: `${owner}/${name}` },
+    sha: sha.toLowerCase(),
+    branch: typeof body.branch === 'string' ? body.branch : undefined,
+    buildId: typeof body.id === 'number' ? body.id : undefined,
+    statusMessage,
+    passed: PASSED.includes(normalised),
+    finished: PASSED.includes(normalised) || FAILED.includes(normalised),
+    buildUrl: typeof body.build_url === 'string' ? body.build_url : undefined,
+    signedPayload: text,
+  };
+}
+
+function object(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw notSupported(`${field} is missing`);
+  return value as Record<string, unknown>;
+}
+
+function str(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw notSupported(`${field} is missing`);
+  return value;
+}

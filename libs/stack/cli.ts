@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ConfigError, loadAppConfig, Settings } from '../config';
+import { freePort, ManagedProcess, startProcess, waitForPort } from './processes';
+import { startMongoWireServer, startTemporalDevServer } from './servers';
+import { repoRoot } from './tools';
+
+/**
+ * `npm start`: the whole system on embedded defaults — Temporal dev server with its UI, the
+ * MongoDB-wire server, gateway, worker and receiver — each on its port, stopped on Ctrl-C.
+ * TEMPORAL_ADDRESS / MONGO_URL point it at existing servers instead. State (Temporal's and
+ * MongoDB's data, the encryption key, the admin password) lives in .stack/ across restarts.
+ */
+async function main(): Promise<void> {
+  const stateDir = join(repoRoot, '.stack', 'dev');
+  const logDir = join(stateDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const settings = new Settings(process.env);
+  const host = settings.string('STACK_HOST', '127.0.0.1');
+  const gatewayPort = settings.port('GATEWAY_PORT', 3000);
+  const receiverPort = settings.port('RECEIVER_PORT', 3100);
+  const temporalPort = settings.port('TEMPORAL_PORT', 7233);
+  const temporalUiPort = settings.port('TEMPORAL_UI_PORT', 8233);
+  for (const [name, port] of [['GATEWAY_PORT', gatewayPort], ['RECEIVER_PORT', receiverPort]] as const) {
+    if (!(await isPortFree(port, host))) throw new ConfigError(name, `port ${port} on ${host} is in use; set ${name} to a free port`);
+  }
+  const adminPassword = process.env.ADMIN_PASSWORD ?? persisted(join(stateDir, 'admin-password'), () => randomBytes(12).toString('base64url'));
+  const encryptionKey = process.env.ENCRYPTION_KEY ?? persisted(join(stateDir, 'encryption-key'), () => randomBytes(32).toString('hex'));
+
+  const processes: ManagedProcess[] = [];
+  const stop = async () => {
+    for (const p of processes.reverse()) await p.stop();
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+
+  try {
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    let temporalUi = process.env.TEMPORAL_UI_URL;
+    if (!temporalAddress) {
+      const temporal = await startTemporalDevServer({ logDir, host, port: await portOrFree(temporalPort, host), uiPort: await portOrFree(temporalUiPort, host), dbFile: join(stateDir, 'temporal.db') });
+      processes.push(temporal.process);
+      temporalAddress = temporal.address;
+      temporalUi = temporal.uiUrl;
+    }
+    let mongoUrl = process.env.MONGO_URL;
+    if (!mongoUrl) {
+      const mongo = await startMongoWireServer({ logDir, host, h2File: join(stateDir, 'mongo.h2') });
+      processes.push(mongo.process);
+      mongoUrl = mongo.url;
+    }
+    const env: NodeJS.ProcessEnv = {
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_UI_URL: temporalUi ?? 'http://127.0.0.1:8233',
+      MONGO_URL: mongoUrl,
+      GATEWAY_HOST: host,
+      GATEWAY_PORT: String(gatewayPort),
+      ADMIN_PASSWORD: adminPassword,
+      ENCRYPTION_KEY: encryptionKey,
+      BLOB_DIR: process.env.BLOB_DIR ?? join(stateDir, 'blobs'),
+      RECEIVER_HOST: host,
+      RECEIVER_PORT: String(receiverPort),
+      RECEIVER_DEPLOY_DIR: process.env.RECEIVER_DEPLOY_DIR ?? join(stateDir, 'receiver', 'deployed'),
+      RECEIVER_STATE_DIR: process.env.RECEIVER_STATE_DIR ?? join(stateDir, 'receiver', 'state'),
+    };
+    loadAppConfig({ ...process.env, ...env }); // a bad setting stops start-up here, naming it
+    const dist = join(repoRoot, 'dist', 'apps');
+    const worker = startProcess('worker', process.execPath, [join(dist, 'worker', 'main.js')], { logFile: join(logDir, 'worker.log'), env });
+    processes.push(worker);
+    const receiver = startProcess('receiver', process.execPath, [join(dist, 'receiver', 'main.js')], { logFile: join(logDir, 'receiver.log'), env });
+    processes.push(receiver);
+    const gateway = startProcess('gateway', process.execPath, [join(dist, 'gateway', 'main.js')], { logFile: join(logDir, 'gateway.log'), env });
+    processes.push(gateway);
+    await Promise.all([waitForPort(gateway, host, gatewayPort), waitForPort(receiver, host, receiverPort)]);
+    for (const p of processes) p.child.once('exit', (code) => code !== 0 && code !== null && console.error(`${p.name} exited with ${code}; see ${p.logFile}`));
+
+    console.log(`
+deploy-webhooks is up.
+  gateway      http://${host}:${gatewayPort}        (admin user: admin, password: ${process.env.ADMIN_PASSWORD ? '$ADMIN_PASSWORD' : adminPassword})
+  receiver     http://${host}:${receiverPort}/push   (reference HTTP deployment receiver)
+  temporal     ${temporalAddress}     Web UI: ${temporalUi ?? '(external)'}
+  mongodb      ${mongoUrl}
+  logs         ${logDir}
+Try:  curl -u admin:${process.env.ADMIN_PASSWORD ? '$ADMIN_PASSWORD' : adminPassword} http://${host}:${gatewayPort}/health
+Ctrl-C stops everything.`);
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : (error as Error).message);
+    await stop();
+    process.exit(1);
+  }
+}
+
+function persisted(file: string, create: () => string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const value = create();
+  writeFileSync(file, value, { mode: 0o600 });
+  return value;
+}
+
+function isPortFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** The wanted port when free, else any free port (a second stack on one machine still starts). */
+async function portOrFree(port: number, host: string): Promise<number> {
+  return (await isPortFree(port, host)) ? port : freePort(host);
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+export * from './status-entry';
+export * from './status.module';
+export * from './status.repository';
+export * from './status.service';

@@ -1,0 +1,29 @@
+export type StatusState = 'ok' | 'error' | 'pending';
+export type Provider = 'github' | 'travis' | 'api';
+
+/** One line of a user's append-only status log (SPEC 2.2). */
+export interface StatusEntry {
+  _id: string; // `${deployment}:${seq}` — deterministic, so a retried write is stored once
+  uuid: string; // x-api-uuid of the request that created the deployment
+  user: string;
+  app_name: string;
+  deployment: string;
+  status: StatusState;
+  step: string;
+  provider: Provider;
+  commit: string; // `<owner>/<repo>/<sha>`
+  message?: string;
+  error?: { code: string; message: string };
+  ts: Date;
+}
+
+/** The entry as the API shows it. */
+export interface StatusEntryView extends Omit<StatusEntry, '_id' | 'ts'> {
+  id: string;
+  ts: string;
+}
+
+export function toView(entry: StatusEntry): StatusEntryView {
+  const { _id, ts, ...rest } = entry;
+  return { id: _id, ...rest, ts: ts.toISOString() };
+}

@@ -1,0 +1,33 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ApiError } from '../errors';
+import { StatusEntryView, toView } from './status-entry';
+import { StatusRepository } from './status.repository';
+
+@Injectable()
+export class StatusService {
+  private readonly logger = new Logger(StatusService.name);
+
+  constructor(private readonly repository: StatusRepository) {}
+
+  async list(user: string, app: string | undefined, limit: number, skip: number): Promise<StatusEntryView[]> {
+    try {
+      const entries = await this.repository.list({ user, app_name: app }, limit, skip);
+      return entries.map(toView);
+    } catch (error) {
+      this.logger.error(`status query failed: ${(error as Error).message}`);
+      throw new ApiError('status:db:query_fail', 500, 'The database could not complete the status query. Try again shortly.');
+    }
+  }
+
+  async get(user: string, id: string): Promise<StatusEntryView> {
+    let entry;
+    try {
+      entry = await this.repository.findById(user, id);
+    } catch (error) {
+      this.logger.error(`status lookup failed: ${(error as Error).message}`);
+      throw new ApiError('status:db:get_by_id', 500, 'The database could not look up that status entry. Try again shortly.');
+    }
+    if (!entry) throw new ApiError('status:db:not_found', 404, `No status entry ${id} for ${user}.`);
+    return toView(entry);
+  }
+}

@@ -1,0 +1,85 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client, Connection } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import { randomBytes } from 'node:crypto';
+import { createGatewayApp } from '../../apps/gateway/create-gateway';
+import { createWorkerApp } from '../../apps/worker/create-worker';
+import { AppConfig, loadAppConfig } from '../../libs/config';
+
+export const ADMIN = { username: 'admin', password: 'admin-password-for-tests' };
+
+/**
+ * One test file's slice of the real stack: the servers from the global setup, its own
+ * database and task queue, and in-process gateway and worker on free ports.
+ */
+export class Harness {
+  config!: AppConfig;
+  gateway?: NestFastifyApplication;
+  worker?: INestApplicationContext;
+  baseUrl!: string;
+  temporal!: Client;
+  mongo!: MongoClient;
+  private temporalConnection!: Connection;
+
+  static async start(options: { gateway?: boolean; worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+    const harness = new Harness();
+    const id = randomBytes(4).toString('hex');
+    harness.config = loadAppConfig({
+      MONGO_URL: process.env.TEST_MONGO_URL,
+      MONGO_DATABASE: `test_${id}`,
+      TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+      TEMPORAL_UI_URL: process.env.TEST_TEMPORAL_UI_URL,
+      TEMPORAL_TASK_QUEUE: `deployments-${id}`,
+      GATEWAY_PORT: '0',
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      BLOB_DIR: `${process.env.TEST_LOG_DIR ?? '/tmp'}/blobs-${id}`,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    });
+    harness.mongo = await MongoClient.connect(harness.config.mongo.url);
+    harness.temporalConnection = await Connection.connect({ address: harness.config.temporal.address });
+    harness.temporal = new Client({ connection: harness.temporalConnection, namespace: harness.config.temporal.namespace });
+    if (options.worker !== false) harness.worker = await createWorkerApp(harness.config);
+    if (options.gateway !== false) {
+      harness.gateway = await createGatewayApp(harness.config);
+      await harness.gateway.listen(0, '127.0.0.1');
+      harness.baseUrl = await harness.gateway.getUrl();
+    }
+    return harness;
+  }
+
+  get db() {
+    return this.mongo.db(this.config.mongo.database);
+  }
+
+  async request(method: string, path: string, options: { auth?: { username: string; password: string } | null; headers?: Record<string, string>; body?: string | object } = {}) {
+    const headers: Record<string, string> = { ...options.headers };
+    const auth = options.auth === undefined ? ADMIN : options.auth;
+    if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    let body: string | undefined;
+    if (typeof options.body === 'object') {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    } else body = options.body;
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, json, text };
+  }
+
+  async stop(): Promise<void> {
+    await this.gateway?.close();
+    await this.worker?.close();
+    await this.temporalConnection?.close();
+    await this.mongo?.db(this.config.mongo.database).dropDatabase().catch(() => undefined);
+    await this.mongo?.close();
+  }
+}

@@ -1,0 +1,2 @@
+// The worker bundles this file: every workflow the worker runs is exported here.
+export { deployment } from './deployment.workflow';

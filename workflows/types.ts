@@ -1,0 +1,80 @@
+/**
+ * Shapes shared by the deployment workflow, its activities and the gateway. Types only:
+ * the workflow bundle may import nothing but @temporalio/workflow and these.
+ */
+export type Provider = 'github' | 'travis' | 'api';
+export type StatusState = 'ok' | 'error' | 'pending';
+
+export type Step = 'received' | 'waiting_for_ci' | 'resolve' | 'fetch' | 'inspect' | 'upload' | 'processing' | 'done';
+
+export interface DeploymentInput {
+  deploymentId: string;
+  user: string;
+  /** `owner/name` */
+  repository: string;
+  commit: string;
+  /** x-api-uuid of the request that created the deployment. */
+  uuid: string;
+  provider: Provider;
+  retryOf?: string;
+  /** Set when the deployment starts from a GitHub push (or a retry); a Travis-first start gets it by signal. */
+  push?: PushSignal;
+}
+
+export interface PushSignal {
+  payloadId: string;
+  branch: string;
+  app?: string;
+}
+
+export interface TravisSignal {
+  passed: boolean;
+  statusMessage: string;
+  buildUrl?: string;
+  payloadId: string;
+}
+
+export interface StatusWrite {
+  seq: number;
+  deploymentId: string;
+  user: string;
+  uuid: string;
+  app_name: string;
+  provider: Provider;
+  commit: string;
+  step: Step;
+  status: StatusState;
+  message?: string;
+  error?: { code: string; message: string };
+}
+
+export interface DeploymentState {
+  step: Step;
+  state: 'running' | 'succeeded' | 'failed' | 'canceled';
+  attempt: number;
+  app?: string;
+  records: RecordState[];
+  timings: Partial<Record<Step, { startedAt: string; endedAt?: string }>>;
+  error?: { code: string; message: string };
+}
+
+export interface RecordState {
+  ref: string;
+  state: string;
+  message?: string;
+}
+
+export interface DeploymentOutcome {
+  state: DeploymentState['state'];
+  error?: { code: string; message: string };
+}
+
+/** Search attributes registered at worker start-up so the Temporal UI can filter deployments. */
+export const SEARCH_ATTRIBUTES = {
+  user: 'DeployUser',
+  app: 'DeployApp',
+  repository: 'DeployRepository',
+  commit: 'DeployCommit',
+  step: 'DeployStep',
+  state: 'DeployState',
+} as const;
