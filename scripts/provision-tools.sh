@@ -55,9 +55,24 @@ POM
   log "mongo-java-server ready"
 }
 
+# Debian's Chromium, for the status page's browser test (driven by playwright-core, which
+# downloads no browser). A system package: installed with apt when missing and we may.
+provision_chromium() {
+  if command -v "${CHROMIUM_PATH:-chromium}" >/dev/null 2>&1; then log "chromium found: $(command -v "${CHROMIUM_PATH:-chromium}")"; return; fi
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if sudo -n true 2>/dev/null; then sudo="sudo -n"; else log "chromium missing and apt needs root: run 'sudo apt-get install -y chromium'"; return; fi
+  fi
+  command -v apt-get >/dev/null 2>&1 || { log "chromium missing and no apt-get: install Chromium and set CHROMIUM_PATH"; return; }
+  log "installing Debian's chromium (about 1-2 min, once)"
+  $sudo apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >&2
+}
+
 case "${1:-all}" in
   temporal) provision_temporal ;;
   mongo) provision_mongo ;;
-  all) provision_mongo; provision_temporal ;;
-  *) echo "usage: $0 [all|temporal|mongo]" >&2; exit 2 ;;
+  chromium) provision_chromium ;;
+  all) provision_mongo; provision_temporal; provision_chromium ;;
+  *) echo "usage: $0 [all|temporal|mongo|chromium]" >&2; exit 2 ;;
 esac

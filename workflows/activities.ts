@@ -1,6 +1,51 @@
 import type { StatusWrite } from './types';
 
-/** The activities the deployment workflow calls; implemented in libs/deployments/activities. */
-export interface StatusActivities {
+/**
+ * The activities the deployment workflow calls; implemented in libs/deployments and bound
+ * into the worker. Inputs and outputs are small: payloads and tarballs stay out of history
+ * (blobs are passed by id).
+ */
+export interface DeploymentRef {
+  deploymentId: string;
+  user: string;
+  repository: string;
+  commit: string;
+}
+
+export interface ResolvedPackage {
+  name: string;
+  version: string;
+  engines?: Record<string, string>;
+}
+
+export interface ResolvedApp {
+  app: string;
+  hasTarget: boolean;
+  polls: boolean;
+  retain: boolean;
+}
+
+export interface FetchedTarball {
+  blobId: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface TargetStatus {
+  state: 'PENDING' | 'PROCESSING' | 'SUCCESS' | 'ERROR';
+  records: Array<{ ref: string; state: string; message?: string; success?: boolean }>;
+}
+
+export interface DeploymentActivitiesApi {
   recordStatus(write: StatusWrite): Promise<void>;
+  /** Does the repository gate on Travis (a webhook notification in .travis.yml, or the app says so)? */
+  ciGate(ref: DeploymentRef & { app?: string }): Promise<{ gated: boolean; reason: string }>;
+  resolvePackage(ref: DeploymentRef): Promise<ResolvedPackage>;
+  resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string }): Promise<ResolvedApp>;
+  fetchTarball(ref: DeploymentRef): Promise<FetchedTarball>;
+  inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }>;
+  uploadPackage(ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string }): Promise<{ remoteId: string }>;
+  pollTarget(input: { user: string; app: string; remoteId: string }): Promise<TargetStatus>;
+  commitStatus(ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string }): Promise<void>;
+  finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean }): Promise<void>;
 }

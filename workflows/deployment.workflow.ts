@@ -1,13 +1,18 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
   condition,
   defineQuery,
   defineSignal,
+  isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
-import type { StatusActivities } from './activities';
+import type { DeploymentActivitiesApi, TargetStatus } from './activities';
 import {
   DeploymentInput,
   DeploymentOutcome,
@@ -16,51 +21,223 @@ import {
   SEARCH_ATTRIBUTES,
   StatusState,
   Step,
+  SupersedeSignal,
   TravisSignal,
 } from './types';
 
 export const pushSignal = defineSignal<[PushSignal]>('push');
 export const travisSignal = defineSignal<[TravisSignal]>('travis');
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
+export const supersedeSignal = defineSignal<[SupersedeSignal]>('supersede');
 export const stateQuery = defineQuery<DeploymentState>('state');
 
-const status = proxyActivities<StatusActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
+const quick = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
+// Status writes are small, idempotent and frequent: local activities save a server round trip each.
+const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
+const transfer = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
+// Upload attempts are counted by the workflow itself, so each one shows in the status log.
+const upload = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
+
+export const UPLOAD_ATTEMPTS = 10;
+const PROCESSING_TIMEOUT_MS = 60 * 60 * 1000;
+
+class DeploymentError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
 
 /** One deployment, from a stored webhook payload to the receiver's final state (SPEC 3). */
 export async function deployment(input: DeploymentInput): Promise<DeploymentOutcome> {
-  const state: DeploymentState = { step: 'received', state: 'running', attempt: workflowInfo().attempt, records: [], timings: {} };
+  const state: DeploymentState = { step: 'received', state: 'running', attempt: 1, records: [], timings: {} };
+  const ref = { deploymentId: input.deploymentId, user: input.user, repository: input.repository, commit: input.commit };
   let push = input.push;
+  let travis: TravisSignal | undefined;
+  // A holder, not a `let`: signal handlers set it while the pipeline awaits.
+  const halt: { stop?: { code: 'deploy:canceled' | 'deploy:superseded'; message: string }; uploadStarted: boolean } = { uploadStarted: false };
+  let blobId: string | undefined;
   let seq = 0;
+  const pipeline = new CancellationScope();
+  const stopped = () => halt.stop; // read through a call: signal handlers change it across awaits
 
   setHandler(stateQuery, () => state);
-  setHandler(pushSignal, (signal) => {
-    push ??= signal;
+  setHandler(pushSignal, (signal) => void (push ??= signal));
+  setHandler(travisSignal, (signal) => void (travis ??= signal));
+  setHandler(cancelSignal, ({ reason }) => {
+    halt.stop ??= { code: 'deploy:canceled', message: `Deployment canceled${reason ? `: ${reason}` : ''}.` };
+    pipeline.cancel();
+  });
+  setHandler(supersedeSignal, ({ by }) => {
+    if (halt.uploadStarted || halt.stop) return; // too late: the target has it already
+    halt.stop = { code: 'deploy:superseded', message: `A newer push (${by}) superseded this deployment before it was uploaded.` };
+    pipeline.cancel();
   });
 
-  async function log(step: Step, entryStatus: StatusState, message?: string, error?: { code: string; message: string }) {
-    state.step = step;
+  async function record(step: Step, status: StatusState, message?: string, error?: { code: string; message: string }) {
+    const now = new Date().toISOString();
+    if (step !== state.step) {
+      const previous = state.timings[state.step];
+      if (previous && !previous.endedAt) previous.endedAt = now;
+      state.step = step;
+      state.attempt = 1;
+    }
+    state.timings[step] ??= { startedAt: now };
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.step]: [step], [SEARCH_ATTRIBUTES.state]: [state.state] });
-    await status.recordStatus({
-      seq: ++seq,
-      deploymentId: input.deploymentId,
-      user: input.user,
-      uuid: input.uuid,
-      app_name: state.app ?? push?.app ?? input.repository.split('/')[1],
-      provider: input.provider,
-      commit: `${input.repository}/${input.commit}`,
-      step,
-      status: entryStatus,
-      message,
-      error,
+    await log.recordStatus({
+      seq: ++seq, deploymentId: input.deploymentId, user: input.user, uuid: input.uuid,
+      app_name: state.app ?? push?.app ?? input.repository.split('/')[1], provider: input.provider,
+      commit: `${input.repository}/${input.commit}`, step, status, message, error,
     });
   }
 
-  await log('received', 'ok', 'Payload stored; deployment queued.');
-  await condition(() => push !== undefined);
-  state.state = 'succeeded';
-  await log('done', 'ok', 'Deployment finished.');
-  return { state: state.state };
+  // Travis came first: wait (bounded) for the GitHub push that says what to deploy.
+  if (!push && !(await condition(() => push !== undefined || halt.stop !== undefined, input.ciTimeoutMs))) {
+    state.state = 'canceled';
+    return { state: state.state, error: { code: 'deploy:travis:timeout', message: 'Travis reported, but no push to the deploy branch arrived.' } };
+  }
+  if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
+
+  await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}); deployment queued.`);
+  try {
+    await pipeline.run(run);
+    return await finish();
+  } catch (error) {
+    const stop = stopped();
+    if (stop) return finish(stop.code, stop.message, 'canceled');
+    const { code, message } = describe(error);
+    return finish(code, message, 'failed');
+  }
+
+  async function run(): Promise<void> {
+    if (input.operation === 'UNDEPLOY') return undeploy(push!.app!);
+    // A retry is an operator's explicit request: it deploys without waiting for CI again.
+    const gate = input.retryOf ? { gated: false, reason: 'retries do not wait for CI' } : await quick.ciGate({ ...ref, app: push!.app });
+    state.ci = { gated: gate.gated, reason: gate.reason };
+    if (gate.gated) {
+      await record('waiting_for_ci', 'pending', `Waiting for Travis: ${gate.reason}.`);
+      if (!(await condition(() => travis !== undefined, input.ciTimeoutMs))) {
+        throw new DeploymentError('deploy:travis:timeout', `Travis did not report within ${Math.round(input.ciTimeoutMs / 60000)} min.`);
+      }
+      state.ci.result = travis!.statusMessage;
+      if (!travis!.passed) throw new DeploymentError('deploy:travis:failed', `Travis build ${travis!.statusMessage}; not deploying.`);
+      await record('waiting_for_ci', 'ok', `Travis build ${travis!.statusMessage}.`);
+    }
+
+    await record('resolve', 'pending', 'Reading package.json.');
+    const pkg = await quick.resolvePackage(ref);
+    const app = await quick.resolveApp({ ...ref, appHint: push!.app, packageName: pkg.name });
+    state.app = app.app;
+    upsertSearchAttributes({ [SEARCH_ATTRIBUTES.app]: [app.app] });
+    await record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
+    await courtesy(() => quick.commitStatus({ ...ref, app: app.app, state: 'pending', description: 'Deployment in progress' }));
+
+    await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
+    const tarball = await transfer.fetchTarball(ref);
+    blobId = tarball.blobId;
+    await record('fetch', 'ok', `${tarball.bytes} bytes, sha256 ${tarball.sha256}.`);
+
+    await record('inspect', 'pending', 'Checking the tarball.');
+    const inspected = await quick.inspectTarball({ blobId });
+    await record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
+
+    const stop = stopped();
+    if (stop) throw new DeploymentError(stop.code, stop.message);
+    halt.uploadStarted = true;
+    await record('upload', 'pending', 'Uploading to the deployment target.');
+    const { remoteId } = await uploadWithRetries({ ...ref, app: app.app, version: pkg.version, blobId, operation: 'DEPLOY' });
+    state.remoteId = remoteId;
+    await record('upload', 'ok', `Target accepted the package as ${remoteId}.`);
+
+    if (app.polls) await followProcessing(app.app, remoteId);
+  }
+
+  /** UNDEPLOY: no code, no CI; the target removes what the app's last deployment put there. */
+  async function undeploy(app: string): Promise<void> {
+    state.app = app;
+    halt.uploadStarted = true;
+    const target = await quick.resolveApp({ ...ref, appHint: app, packageName: app });
+    await record('upload', 'pending', `Asking the target to remove ${app}${input.undeploys ? ` (deployed by ${input.undeploys})` : ''}.`);
+    const { remoteId } = await uploadWithRetries({ ...ref, app, version: '0.0.0', operation: 'UNDEPLOY', undeploys: input.undeploys });
+    state.remoteId = remoteId;
+    await record('upload', 'ok', `Target accepted the removal as ${remoteId}.`);
+    if (target.polls) await followProcessing(app, remoteId);
+  }
+
+  async function uploadWithRetries(args: Parameters<DeploymentActivitiesApi['uploadPackage']>[0]): Promise<{ remoteId: string }> {
+    for (let attempt = 1; ; attempt++) {
+      state.attempt = attempt;
+      try {
+        return await upload.uploadPackage(args);
+      } catch (error) {
+        const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+        if (isCancellation(error) || failure?.nonRetryable || attempt >= UPLOAD_ATTEMPTS) throw error;
+        const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+        await record('upload', 'pending', `Attempt ${attempt} failed (${failure?.message ?? (error as Error).message}); retrying in ${delay / 1000} s.`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  async function followProcessing(app: string, remoteId: string): Promise<void> {
+    await record('processing', 'pending', 'The target is processing the package.');
+    const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
+    let delay = 200;
+    let last: TargetStatus | undefined;
+    for (;;) {
+      const status = await quick.pollTarget({ user: input.user, app, remoteId });
+      state.records = status.records.map((r) => ({ ref: r.ref, state: r.state, message: r.message }));
+      for (const change of recordChanges(last, status)) await record('processing', 'pending', change);
+      last = status;
+      if (status.state === 'SUCCESS') return;
+      if (status.state === 'ERROR') {
+        const messages = status.records.filter((r) => r.state === 'ERROR' && r.message).map((r) => r.message).join('; ');
+        throw new DeploymentError('deploy:nodejitsu:start_app', `The target reported ERROR${messages ? `: ${messages}` : ''}.`);
+      }
+      if (Date.now() >= deadline) throw new DeploymentError('deploy:nodejitsu:start_app', 'The target did not finish processing within an hour.');
+      await sleep(delay);
+      delay = Math.min(delay * 1.5, 15_000);
+    }
+  }
+
+  async function finish(code?: string, message?: string, outcome: DeploymentState['state'] = 'succeeded'): Promise<DeploymentOutcome> {
+    state.state = outcome;
+    state.error = code ? { code, message: message ?? code } : undefined;
+    await courtesy(() =>
+      quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
+    );
+    await quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp });
+    if (code) await record('done', 'error', message, { code, message: message ?? code });
+    else await record('done', 'ok', input.operation === 'UNDEPLOY' ? `Removed ${state.app} from the target.` : `Deployed ${state.app}.`);
+    return { state: outcome, error: state.error };
+  }
+}
+
+/** Commit statuses are a courtesy: their failure never fails a deployment. */
+async function courtesy(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch {
+    // recorded in the activity's failure in history; nothing else to do
+  }
+}
+
+function recordChanges(before: TargetStatus | undefined, after: TargetStatus): string[] {
+  const changes: string[] = [];
+  if (before?.state !== after.state) changes.push(`Package ${after.state}.`);
+  for (const recordNow of after.records) {
+    const previous = before?.records.find((r) => r.ref === recordNow.ref);
+    if (previous?.state !== recordNow.state) changes.push(`Record ${recordNow.ref}: ${recordNow.state}${recordNow.message ? ` (${recordNow.message})` : ''}.`);
+  }
+  return changes;
+}
+
+function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof DeploymentError) return { code: error.code, message: error.message };
+  if (error instanceof ActivityFailure) {
+    const cause = error.cause;
+    if (cause instanceof ApplicationFailure && cause.type) return { code: cause.type, message: cause.message };
+    return { code: 'deploy:activity_timeout', message: `${error.activityType} did not complete: ${cause?.message ?? error.message}` };
+  }
+  return { code: 'deploy:internal', message: (error as Error)?.message ?? String(error) };
 }

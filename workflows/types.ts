@@ -17,6 +17,13 @@ export interface DeploymentInput {
   uuid: string;
   provider: Provider;
   retryOf?: string;
+  /** UNDEPLOY asks the target to remove the app (`push.app`) and what `undeploys` deployed. */
+  operation?: 'DEPLOY' | 'UNDEPLOY';
+  undeploys?: string;
+  /** Remove the app's configuration once the target has removed it (DELETE /1/apps/…). */
+  removeApp?: boolean;
+  /** How long to wait for Travis (and, when Travis came first, for the GitHub push). */
+  ciTimeoutMs: number;
   /** Set when the deployment starts from a GitHub push (or a retry); a Travis-first start gets it by signal. */
   push?: PushSignal;
 }
@@ -32,6 +39,10 @@ export interface TravisSignal {
   statusMessage: string;
   buildUrl?: string;
   payloadId: string;
+}
+
+export interface SupersedeSignal {
+  by: string;
 }
 
 export interface StatusWrite {
@@ -51,7 +62,10 @@ export interface StatusWrite {
 export interface DeploymentState {
   step: Step;
   state: 'running' | 'succeeded' | 'failed' | 'canceled';
+  /** Attempt number of the current step (upload attempts are counted by the workflow). */
   attempt: number;
+  ci?: { gated: boolean; reason: string; result?: string };
+  remoteId?: string;
   app?: string;
   records: RecordState[];
   timings: Partial<Record<Step, { startedAt: string; endedAt?: string }>>;

@@ -1,31 +1,45 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { AppsModule } from '../../libs/apps';
 import { AuthModule } from '../../libs/auth';
 import { AppConfig } from '../../libs/config';
 import { DeploymentsModule } from '../../libs/deployments';
+import { GithubAuthModule } from '../../libs/github';
+import { createLogger, httpLoggerOptions } from '../../libs/logging';
 import { MongoModule } from '../../libs/persistence';
 import { SecretsModule } from '../../libs/secrets';
-import { StatusModule } from '../../libs/status';
+import { ChangesModule, StatusModule } from '../../libs/status';
 import { AppsController } from './controllers/apps.controller';
+import { ChangesController } from './controllers/changes.controller';
 import { DeployController } from './controllers/deploy.controller';
+import { GithubAuthController } from './controllers/github-auth.controller';
+import { DeploymentsController } from './controllers/deployments.controller';
 import { HealthController } from './controllers/health.controller';
+import { MetricsController } from './controllers/metrics.controller';
 import { StatusController } from './controllers/status.controller';
+import { StatusPageController } from './controllers/status-page.controller';
+import { TokensController } from './controllers/tokens.controller';
+import { UsersController } from './controllers/users.controller';
 import { HealthService } from './health.service';
 
 @Module({})
 export class GatewayModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logger: Logger = createLogger(config)): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
+        LoggerModule.forRoot({ pinoHttp: httpLoggerOptions(logger) }),
         MongoModule.forRoot(config.mongo),
         SecretsModule.forRoot(config.encryptionKey),
-        AuthModule.forRoot(config.admin),
+        AuthModule.forRoot(config.admin, config.loginLimits),
         StatusModule,
+        ChangesModule.forRoot({ ...config.feed, publicUrl: config.gateway.publicUrl }),
+        GithubAuthModule.forRoot({ apiUrl: config.github.apiUrl }),
         AppsModule,
-        DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey }),
+        DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs }),
       ],
-      controllers: [DeployController, StatusController, AppsController, HealthController],
+      controllers: [DeployController, DeploymentsController, StatusController, ChangesController, AppsController, UsersController, TokensController, GithubAuthController, HealthController, StatusPageController, MetricsController],
       providers: [HealthService],
     };
   }

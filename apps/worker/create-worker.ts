@@ -1,25 +1,40 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DefaultLogger, LogLevel, Runtime } from '@temporalio/worker';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream, Logger as Pino } from 'pino';
 import { AppConfig } from '../../libs/config';
-import { loggerLevels } from '../gateway/create-gateway';
+import { createLogger, temporalLogFunction } from '../../libs/logging';
 import { WorkerOptions } from './temporal-worker.service';
 import { WorkerModule } from './worker.module';
 
 /** The worker as a Nest application context (no HTTP): started by main.ts and by tests. */
-export async function createWorkerApp(config: AppConfig, worker: Partial<WorkerOptions> = {}): Promise<INestApplicationContext> {
-  installTemporalLogger(config.logLevel);
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, worker), { logger: loggerLevels(config.logLevel) });
+export async function createWorkerApp(
+  config: AppConfig,
+  worker: Partial<WorkerOptions> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<INestApplicationContext> {
+  const logger = createLogger(config, options.logDestination);
+  installTemporalRuntime(config, logger);
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, worker, logger), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();
   return app;
 }
 
-/** The Temporal SDK logs at the product's level; its runtime is installed once per process. */
-function installTemporalLogger(level: AppConfig['logLevel']): void {
-  const sdkLevel: LogLevel = ({ error: 'ERROR', warn: 'WARN', log: 'INFO', debug: 'DEBUG' } as const)[level];
+/**
+ * The Temporal SDK logs through the product's logger at its level, and exports its own metrics
+ * for Prometheus on TEMPORAL_METRICS_PORT when set; its runtime is installed once per process.
+ */
+function installTemporalRuntime(config: AppConfig, logger: Pino): void {
+  const sdkLevel: LogLevel = ({ error: 'ERROR', warn: 'WARN', log: 'INFO', debug: 'DEBUG' } as const)[config.logLevel];
+  const { host, temporalPort } = config.metrics;
   try {
-    Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+    Runtime.install({
+      logger: new DefaultLogger(sdkLevel, temporalLogFunction(logger)),
+      ...(temporalPort !== undefined && { telemetryOptions: { metrics: { prometheus: { bindAddress: `${host}:${temporalPort}` } } } }),
+    });
   } catch {
     // Installed already by an earlier worker in this process (tests start several).
   }

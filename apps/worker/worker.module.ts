@@ -1,15 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { AppsModule } from '../../libs/apps';
 import { AppConfig } from '../../libs/config';
-import { StatusActivitiesService } from '../../libs/deployments';
-import { MongoModule } from '../../libs/persistence';
+import { PIPELINE_SETTINGS, PipelineActivities, PipelineSettings, StatusActivitiesService } from '../../libs/deployments';
+import { GithubCredentialsModule, GithubModule } from '../../libs/github';
+import { createLogger } from '../../libs/logging';
+import { MetricsModule } from '../../libs/metrics';
+import { Db, MONGO_DB, MongoModule } from '../../libs/persistence';
 import { SecretsModule } from '../../libs/secrets';
 import { StatusModule } from '../../libs/status';
+import { BlobStore, DirectoryBlobStore, GridFsBlobStore } from '../../libs/tarballs';
+import { TargetsModule } from '../../libs/targets';
 import { DeploymentActivities } from './deployment-activities';
 import { TemporalWorkerService, WORKER_OPTIONS, WorkerOptions } from './temporal-worker.service';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig, worker: Partial<WorkerOptions> = {}): DynamicModule {
+  static forRoot(config: AppConfig, worker: Partial<WorkerOptions> = {}, logger: Logger = createLogger(config)): DynamicModule {
     const options: WorkerOptions = {
       address: config.temporal.address,
       namespace: config.temporal.namespace,
@@ -19,10 +27,33 @@ export class WorkerModule {
       maxConcurrentWorkflowTasks: 40,
       ...worker,
     };
+    const pipeline: PipelineSettings = { tar: config.tar, defaultTarget: config.defaultTarget, publicUrl: config.gateway.publicUrl };
     return {
       module: WorkerModule,
-      imports: [MongoModule.forRoot(config.mongo), SecretsModule.forRoot(config.encryptionKey), StatusModule],
-      providers: [{ provide: WORKER_OPTIONS, useValue: options }, StatusActivitiesService, DeploymentActivities, TemporalWorkerService],
+      imports: [
+        LoggerModule.forRoot({ pinoHttp: { logger } }),
+        MetricsModule.forWorker({ host: config.metrics.host, port: config.metrics.workerPort }),
+        MongoModule.forRoot(config.mongo),
+        SecretsModule.forRoot(config.encryptionKey),
+        StatusModule,
+        AppsModule,
+        GithubModule.forRoot({ apiUrl: config.github.apiUrl }),
+        TargetsModule,
+        GithubCredentialsModule,
+      ],
+      providers: [
+        { provide: WORKER_OPTIONS, useValue: options },
+        { provide: PIPELINE_SETTINGS, useValue: pipeline },
+        {
+          provide: BlobStore,
+          useFactory: (db: Db) => (config.blobs.store === 'gridfs' ? new GridFsBlobStore(db) : new DirectoryBlobStore(config.blobs.dir)),
+          inject: [MONGO_DB],
+        },
+        StatusActivitiesService,
+        PipelineActivities,
+        DeploymentActivities,
+        TemporalWorkerService,
+      ],
     };
   }
 }

@@ -1,45 +1,69 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 
 export const APP_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/i;
 
 export class TargetDto {
+  @ApiProperty({ description: 'Where packages are pushed (SPEC 4).', format: 'uri', maxLength: 2048, example: 'https://deploy.example.com/push' })
   @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'target.url must be an http(s) URL' })
   url: string;
 
+  @ApiPropertyOptional({ description: 'Polled for the package\'s processing; `{{id}}` is replaced by the id the target answered.', format: 'uri', maxLength: 2048 })
   @IsOptional() @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'target.statusUrl must be an http(s) URL' })
   statusUrl?: string;
 
+  @ApiPropertyOptional({ description: 'HTTP Basic user for the target.', maxLength: 256 })
   @IsOptional() @IsString() @MaxLength(256)
   username?: string;
 
+  @ApiPropertyOptional({ description: 'HTTP Basic password for the target; stored encrypted, never echoed.', maxLength: 1024, writeOnly: true })
   @IsOptional() @IsString() @MaxLength(1024)
   password?: string;
 
+  @ApiPropertyOptional({ enum: ['tar.gz', 'zip'], default: 'tar.gz', description: 'Package format the target takes.' })
   @IsOptional() @IsIn(['tar.gz', 'zip'])
   archiveFormat?: 'tar.gz' | 'zip';
 }
 
 /** Body of `PUT /1/apps/:user/:app`. */
 export class AppDto {
+  @ApiProperty({ description: 'GitHub repository, `owner/name`.', example: 'octo-org/my-app', pattern: '^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$' })
   @IsString() @Matches(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, { message: 'repository must be owner/name' })
   repository: string;
 
+  @ApiPropertyOptional({ description: 'Deploy branch; default: the repository\'s default branch.', maxLength: 255, example: 'main' })
   @IsOptional() @IsString() @MaxLength(255) @Matches(/^[^\s~^:?*[\\]+$/, { message: 'branch must be a valid git branch name' })
   branch?: string;
 
+  @ApiPropertyOptional({ type: () => TargetDto, description: 'Deployment target; default: the service\'s default target.' })
   @IsOptional() @ValidateNested() @Type(() => TargetDto)
   target?: TargetDto;
 
+  @ApiPropertyOptional({ description: 'GitHub webhook secret: X-Hub-Signature-256 is then required and checked. Never echoed.', maxLength: 256, writeOnly: true })
   @IsOptional() @IsString() @MaxLength(256)
   webhookSecret?: string;
 
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Environment variables delivered inside the package (as `jitsu set env`).', example: { NODE_ENV: 'production' } })
   @IsOptional() @IsObject()
   env?: Record<string, string>;
 
+  @ApiPropertyOptional({ description: 'Keep the fetched tarball after the deployment.' })
   @IsOptional() @IsBoolean()
   retain?: boolean;
 
+  @ApiPropertyOptional({ enum: ['auto', 'travis', 'none'], default: 'auto', description: 'Wait for Travis: `auto` when .travis.yml has a webhook notification, always, or never.' })
   @IsOptional() @IsIn(['auto', 'travis', 'none'])
   ci?: 'auto' | 'travis' | 'none';
+}
+
+/** Body of `PATCH /1/apps/:user/:app/env`: variables to set and names to remove. */
+export class EnvPatchDto {
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Variables to set.', example: { API_URL: 'https://api.example.com' } })
+  @IsOptional() @IsObject()
+  set?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: [String], maxItems: 1000, description: 'Names of variables to remove.' })
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true })
+  unset?: string[];
 }

@@ -30,6 +30,14 @@ export interface AppSecrets {
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
+function checkEnv(env: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(env)) {
+    if (!ENV_KEY.test(key) || typeof value !== 'string' || value.length > 32_768) {
+      throw new ApiError('apps:bad_env', 400, `Environment variable ${JSON.stringify(key).slice(0, 64)} needs a name like MY_VAR and a string value.`);
+    }
+  }
+}
+
 @Injectable()
 export class AppsService {
   private readonly logger = new Logger(AppsService.name);
@@ -38,12 +46,7 @@ export class AppsService {
 
   async put(user: string, name: string, dto: AppDto): Promise<AppView> {
     if (!APP_NAME.test(name)) throw new ApiError('apps:bad_name', 400, 'App names are 1-100 letters, digits, dots, dashes or underscores.');
-    const env = dto.env ?? {};
-    for (const [key, value] of Object.entries(env)) {
-      if (!ENV_KEY.test(key) || typeof value !== 'string' || value.length > 32_768) {
-        throw new ApiError('apps:bad_env', 400, `Environment variable ${JSON.stringify(key).slice(0, 64)} needs a name like MY_VAR and a string value.`);
-      }
-    }
+    if (dto.env) checkEnv(dto.env);
     const existing = await this.guard(() => this.apps.find(user, name));
     const now = new Date();
     const record: AppRecord = {
@@ -60,7 +63,9 @@ export class AppsService {
         archiveFormat: dto.target.archiveFormat ?? 'tar.gz',
       },
       sealedWebhookSecret: dto.webhookSecret !== undefined ? this.box.seal(dto.webhookSecret) : existing?.sealedWebhookSecret,
-      sealedEnv: this.box.seal(JSON.stringify(env)),
+      // Like the secrets, env is kept when a PUT omits it (its values are never shown, so a
+      // client could not send them back); PATCH …/env changes single variables.
+      sealedEnv: dto.env ? this.box.seal(JSON.stringify(dto.env)) : existing?.sealedEnv ?? this.box.seal('{}'),
       retain: dto.retain ?? false,
       ci: dto.ci ?? 'auto',
       lastDeployment: existing?.lastDeployment,
@@ -69,6 +74,18 @@ export class AppsService {
     };
     await this.guard(() => this.apps.save(record));
     return this.view(record);
+  }
+
+  /** The seed's `jitsu set env`: sets and removes single variables, keeping the others. */
+  async patchEnv(user: string, name: string, change: { set?: Record<string, string>; unset?: string[] }): Promise<AppView> {
+    if (change.set) checkEnv(change.set);
+    const record = await this.guard(() => this.apps.find(user, name));
+    if (!record) throw new ApiError('apps:not_found', 404, `${user} has no app named ${name}.`);
+    const env = { ...this.open(record).env, ...change.set };
+    for (const key of change.unset ?? []) delete env[key];
+    const updated = { ...record, sealedEnv: this.box.seal(JSON.stringify(env)), updatedAt: new Date() };
+    await this.guard(() => this.apps.save(updated));
+    return this.view(updated);
   }
 
   async get(user: string, name: string): Promise<AppView> {

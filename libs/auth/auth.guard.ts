@@ -8,6 +8,7 @@ const BAD_CREDENTIALS_CODE = 'auth:badCredentialsCode';
 export const BadCredentialsCode = (code: string) => SetMetadata(BAD_CREDENTIALS_CODE, code);
 
 interface AuthenticatedRequest {
+  ip?: string;
   headers: Record<string, string | string[] | undefined>;
   params?: Record<string, string>;
   principal?: Principal;
@@ -25,7 +26,7 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const code = this.reflector.getAllAndOverride<string>(BAD_CREDENTIALS_CODE, [context.getHandler(), context.getClass()]);
     const header = request.headers.authorization;
-    request.principal = await this.auth.authenticate(Array.isArray(header) ? header[0] : header, code);
+    request.principal = await this.auth.authenticate(Array.isArray(header) ? header[0] : header, code, request.ip);
     const user = request.params?.user;
     if (user !== undefined) this.auth.assertMayAct(request.principal, user);
     return true;

@@ -1,15 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthGuard } from './auth.guard';
-import { ADMIN_BOOTSTRAP, AdminBootstrap, AdminBootstrapService, AuthService } from './auth.service';
+import { ADMIN_BOOTSTRAP, AdminBootstrap, AdminBootstrapService, AuthService, LOGIN_LIMITS, LoginLimits } from './auth.service';
 import { UsersRepository } from './users.repository';
+import { UsersService } from './users.service';
 
 @Module({})
 export class AuthModule {
-  static forRoot(admin: AdminBootstrap): DynamicModule {
+  static forRoot(admin: AdminBootstrap, limits: LoginLimits): DynamicModule {
     return {
       module: AuthModule,
-      providers: [UsersRepository, AuthService, AuthGuard, AdminBootstrapService, { provide: ADMIN_BOOTSTRAP, useValue: admin }],
-      exports: [UsersRepository, AuthService, AuthGuard],
+      providers: [UsersRepository, AuthService, AuthGuard, UsersService, AdminBootstrapService, { provide: ADMIN_BOOTSTRAP, useValue: admin }, { provide: LOGIN_LIMITS, useValue: limits }],
+      exports: [UsersRepository, AuthService, AuthGuard, UsersService],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../errors';
+import { FailedLogins, VerifiedCredentials } from './login-guards';
 import { DUMMY_HASH, hashSecret, verifySecret } from './passwords';
 import { ApiTokenRecord, UsersRepository } from './users.repository';
 
@@ -16,6 +17,13 @@ export interface AdminBootstrap {
 }
 export const ADMIN_BOOTSTRAP = Symbol('ADMIN_BOOTSTRAP');
 
+/** Failed sign-ins allowed per minute before further attempts are refused (429). */
+export interface LoginLimits {
+  perUser: number;
+  perAddress: number;
+}
+export const LOGIN_LIMITS = Symbol('LOGIN_LIMITS');
+
 const TOKEN_PREFIX = 'dwt_';
 const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
 
@@ -23,12 +31,42 @@ const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
+  private readonly verified = new VerifiedCredentials<Principal>();
+  private readonly userFailures: FailedLogins;
+  private readonly addressFailures: FailedLogins;
 
-  constructor(private readonly users: UsersRepository) {}
+  constructor(private readonly users: UsersRepository, @Inject(LOGIN_LIMITS) limits: LoginLimits) {
+    this.userFailures = new FailedLogins(limits.perUser);
+    this.addressFailures = new FailedLogins(limits.perAddress);
+  }
 
-  async authenticate(authorization: string | undefined, badCredentialsCode = 'mw:auth:unauthorized'): Promise<Principal> {
+  async authenticate(authorization: string | undefined, badCredentialsCode = 'mw:auth:unauthorized', address = 'unknown'): Promise<Principal> {
     const credentials = parseBasic(authorization);
     if (!credentials) throw new ApiError(badCredentialsCode, 401, 'Send HTTP Basic authentication with user:password or user:apiToken.');
+    const remembered = this.verified.get(authorization!);
+    if (remembered) return remembered;
+    const { username } = credentials;
+    const wait = Math.max(this.userFailures.blockedFor(username), this.addressFailures.blockedFor(address));
+    if (wait > 0) throw new ApiError('mw:auth:throttled', 429, `Too many failed sign-ins; try again in ${wait} s.`);
+    try {
+      const principal = await this.verify(credentials, badCredentialsCode);
+      this.verified.remember(authorization!, principal);
+      return principal;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        this.userFailures.record(username);
+        this.addressFailures.record(address);
+      }
+      throw error;
+    }
+  }
+
+  /** A revoked token must stop working at once: drop every remembered verification. */
+  forgetVerified(): void {
+    this.verified.forgetAll();
+  }
+
+  private async verify(credentials: { username: string; secret: string }, badCredentialsCode: string): Promise<Principal> {
     const { username, secret } = credentials;
     let user;
     try {

@@ -6,13 +6,24 @@ export interface AppConfig {
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   gateway: { host: string; port: number; publicUrl: string; bodyLimitBytes: number };
   admin: { username: string; password?: string };
+  /** Failed sign-ins per minute before 429 mw:auth:throttled, per user and per client address. */
+  loginLimits: { perUser: number; perAddress: number };
   github: { apiUrl: string };
   /** 32-byte key for third-party tokens and target passwords at rest (AES-256-GCM). */
   encryptionKey: Buffer;
   travis: { publicKey?: string; waitTimeoutMs: number };
-  blobs: { dir: string };
+  /** Where fetched tarballs wait for upload: a directory, or GridFS for workers on several hosts. */
+  blobs: { store: 'dir' | 'gridfs'; dir: string };
   tar: { maxEntries: number; maxBytes: number };
+  /** For apps without a target of their own; `npm start` points it at the reference receiver. */
+  defaultTarget?: { url: string; statusUrl?: string; username?: string; password?: string };
+  /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection. */
+  feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** `json` (one JSON object a line, the default) or `pretty` (pino-pretty, for development). */
+  logFormat: 'json' | 'pretty';
+  /** The worker's Prometheus listeners (the gateway serves `/metrics` itself); each is off unless its port is set. */
+  metrics: { host: string; workerPort?: number; temporalPort?: number };
 }
 
 export function loadAppConfig(env: Env = process.env): AppConfig {
@@ -37,18 +48,37 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       bodyLimitBytes: s.int('GATEWAY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, { min: 1024 }),
     },
     admin: { username: s.string('ADMIN_USERNAME', 'admin'), password: s.optionalString('ADMIN_PASSWORD') },
+    loginLimits: { perUser: s.int('LOGIN_FAILURES_PER_USER', 20, { min: 1 }), perAddress: s.int('LOGIN_FAILURES_PER_ADDRESS', 200, { min: 1 }) },
     github: { apiUrl: s.url('GITHUB_API_URL', 'https://api.github.com') },
     encryptionKey: encryptionKey(s),
     travis: {
       publicKey: s.optionalString('TRAVIS_PUBLIC_KEY'),
       waitTimeoutMs: s.durationMs('TRAVIS_WAIT_TIMEOUT', '1h'),
     },
-    blobs: { dir: s.string('BLOB_DIR', '.stack/blobs') },
+    blobs: { store: s.oneOf('BLOB_STORE', ['dir', 'gridfs'] as const, 'dir'), dir: s.string('BLOB_DIR', '.stack/blobs') },
     tar: {
       maxEntries: s.int('TAR_MAX_ENTRIES', 100_000, { min: 1 }),
       maxBytes: s.int('TAR_MAX_BYTES', 2 * 1024 * 1024 * 1024, { min: 1 }),
     },
+    defaultTarget: s.optionalString('DEFAULT_TARGET_URL') === undefined ? undefined : {
+      url: s.url('DEFAULT_TARGET_URL'),
+      statusUrl: s.optionalString('DEFAULT_TARGET_STATUS_URL') && s.url('DEFAULT_TARGET_STATUS_URL'),
+      username: s.optionalString('DEFAULT_TARGET_USERNAME'),
+      password: s.optionalString('DEFAULT_TARGET_PASSWORD'),
+    },
+    feed: {
+      heartbeatMs: s.durationMs('FEED_HEARTBEAT', '15s'),
+      settleMs: s.durationMs('FEED_SETTLE', '500ms'),
+      clientBufferBytes: s.int('FEED_CLIENT_BUFFER_BYTES', 1024 * 1024, { min: 1024 }),
+      maxDurationMs: s.durationMs('FEED_MAX_DURATION', '1h'),
+    },
     logLevel: s.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
+    logFormat: s.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
+    metrics: {
+      host: s.string('METRICS_HOST', '127.0.0.1'),
+      workerPort: s.optionalString('WORKER_METRICS_PORT') === undefined ? undefined : s.port('WORKER_METRICS_PORT', 0),
+      temporalPort: s.optionalString('TEMPORAL_METRICS_PORT') === undefined ? undefined : s.port('TEMPORAL_METRICS_PORT', 0),
+    },
   };
 }
 

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApiError } from '../errors';
-import { cancelSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
+import { registerSearchAttributes } from './temporal';
+import { cancelSignal, deployment, pushSignal, stateQuery, supersedeSignal, travisSignal } from '../../workflows/deployment.workflow';
 import { DeploymentInput, DeploymentState, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
 export interface TemporalOptions {
@@ -13,6 +14,8 @@ export interface TemporalOptions {
 }
 export const TEMPORAL_OPTIONS = Symbol('TEMPORAL_OPTIONS');
 
+const START_DEADLINE_MS = 5_000;
+
 const unavailable = (error: unknown) =>
   new ApiError('deploy:temporal:unavailable', 503, `The deployment could not be started: Temporal is not reachable (${(error as Error).message}). Deliver the webhook again shortly.`);
 
@@ -22,10 +25,11 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
   private readonly logger = new Logger(DeploymentWorkflowsClient.name);
   private readonly connection: Connection;
   private readonly client: Client;
+  private searchAttributesReady = false;
 
   constructor(@Inject(TEMPORAL_OPTIONS) readonly options: TemporalOptions) {
     // Lazy: the gateway starts and answers 503 while Temporal is down, and recovers without a restart.
-    this.connection = Connection.lazy({ address: options.address });
+    this.connection = Connection.lazy({ address: options.address, connectTimeout: '3 seconds' });
     this.client = new Client({ connection: this.connection, namespace: options.namespace });
   }
 
@@ -34,6 +38,7 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
    * meet on the workflow id whichever comes first, and a redelivery changes nothing.
    */
   async signalWithStart(workflowId: string, input: DeploymentInput, signal: { push?: PushSignal; travis?: TravisSignal }): Promise<void> {
+    await this.ensureSearchAttributes();
     const options = {
       workflowId,
       taskQueue: this.options.taskQueue,
@@ -49,15 +54,31 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       staticSummary: `Deploy ${input.repository}@${input.commit.slice(0, 7)} for ${input.user}${input.retryOf ? ` (retry of ${input.retryOf})` : ''}`,
     };
     try {
-      if (signal.travis) {
-        await this.client.workflow.signalWithStart(deployment, { ...options, signal: travisSignal, signalArgs: [signal.travis] });
-      } else {
-        await this.client.workflow.signalWithStart(deployment, { ...options, signal: pushSignal, signalArgs: [signal.push ?? input.push!] });
-      }
+      // Bounded well inside GitHub's 10 s delivery timeout; the gRPC client would retry longer.
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        signal.travis
+          ? this.client.workflow.signalWithStart(deployment, { ...options, signal: travisSignal, signalArgs: [signal.travis] })
+          : this.client.workflow.signalWithStart(deployment, { ...options, signal: pushSignal, signalArgs: [signal.push ?? input.push!] }),
+      );
     } catch (error) {
       // Closed already (finished, failed or canceled): the deployment exists, nothing to start.
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-      this.logger.error(`starting ${workflowId} failed: ${(error as Error).message}`);
+      const cause = (error as Error & { cause?: Error }).cause;
+      this.logger.error(`starting ${workflowId} failed: ${(error as Error).message}${cause ? ` (${cause.message})` : ''}`);
+      throw unavailable(error);
+    }
+  }
+
+  /**
+   * Starts carry search attributes, which must be registered first; the worker registers them
+   * at start-up, and so does the gateway before its first start (it may run before any worker).
+   */
+  private async ensureSearchAttributes(): Promise<void> {
+    if (this.searchAttributesReady) return;
+    try {
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => registerSearchAttributes(this.connection, this.options.namespace));
+      this.searchAttributesReady = true;
+    } catch (error) {
       throw unavailable(error);
     }
   }
@@ -80,6 +101,15 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return;
       throw unavailable(error);
+    }
+  }
+
+  /** Tells an older deployment of the same branch that a newer push arrived; gone ones are ignored. */
+  async supersede(workflowId: string, by: string): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(workflowId).signal(supersedeSignal, { by });
+    } catch (error) {
+      this.logger.debug(`supersede ${workflowId}: ${(error as Error).message}`);
     }
   }
 

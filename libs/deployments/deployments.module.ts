@@ -1,7 +1,9 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { AppsModule } from '../apps';
+import { StatusModule } from '../status';
 import { DeploymentWorkflowsClient, TEMPORAL_OPTIONS, TemporalOptions } from './deployment-workflows.client';
 import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentsService } from './deployments.service';
 import { INTAKE_SETTINGS, IntakeService, IntakeSettings } from './intake.service';
 
 /** The gateway's side of deployments: intake and the Temporal client. */
@@ -12,15 +14,16 @@ export class DeploymentsModule implements OnModuleInit {
   static forRoot(temporal: TemporalOptions, intake: IntakeSettings): DynamicModule {
     return {
       module: DeploymentsModule,
-      imports: [AppsModule],
+      imports: [AppsModule, StatusModule],
       providers: [
         DeploymentsRepository,
         DeploymentWorkflowsClient,
         IntakeService,
+        DeploymentsService,
         { provide: TEMPORAL_OPTIONS, useValue: temporal },
         { provide: INTAKE_SETTINGS, useValue: intake },
       ],
-      exports: [DeploymentsRepository, DeploymentWorkflowsClient, IntakeService],
+      exports: [DeploymentsRepository, DeploymentWorkflowsClient, IntakeService, DeploymentsService],
     };
   }
 

@@ -7,3 +7,7 @@ export * from './signatures';
 export * from './status.activities';
 export * from './temporal';
 export * from './webhooks';
+export * from './pipeline-settings';
+export * from './pipeline.activities';
+export * from './travis-config';
+export * from './deployments.service';

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppSecrets, AppsService } from '../apps';
 import { ApiError } from '../errors';
+import { IntakeProvider, recordIntake, recordIntakeError } from '../metrics';
 import type { DeploymentInput, Provider } from '../../workflows/types';
 import { deploymentId, deploymentWorkflowId } from './deployment-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
@@ -11,6 +12,7 @@ import { GithubPush, header, Headers, readPayload, recogniseWebhook, TravisBuild
 
 export interface IntakeSettings {
   travisPublicKey?: string;
+  ciTimeoutMs: number;
 }
 export const INTAKE_SETTINGS = Symbol('INTAKE_SETTINGS');
 
@@ -44,9 +46,22 @@ export class IntakeService {
   ) {}
 
   async deliver(request: IntakeRequest): Promise<IntakeAnswer> {
+    const seen: { provider: IntakeProvider } = { provider: 'unknown' };
+    try {
+      const answer = await this.answer(request, seen);
+      recordIntake(seen.provider, answer);
+      return answer;
+    } catch (error) {
+      recordIntakeError(seen.provider, error);
+      throw error;
+    }
+  }
+
+  private async answer(request: IntakeRequest, seen: { provider: IntakeProvider }): Promise<IntakeAnswer> {
     if (request.rawBody.length === 0) throw new ApiError('deploy:no_payload', 400, 'The request has no payload.');
     const { json, text } = readPayload(request.contentType, request.rawBody);
     const webhook = recogniseWebhook(request.headers, json, text);
+    seen.provider = webhook.kind === 'travis' ? 'travis' : 'github';
     switch (webhook.kind) {
       case 'github_ping':
         return { httpStatus: 200, body: { status: 'pong', reason: 'GitHub ping received; pushes to the deploy branch will deploy.', uuid: request.uuid } };
@@ -61,7 +76,7 @@ export class IntakeService {
 
   private async push(request: IntakeRequest, push: GithubPush): Promise<IntakeAnswer> {
     const app = await this.appFor(request.user, push.repository.fullName);
-    if (app?.webhookSecret && !verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256'))) {
+    if (app?.webhookSecret && !(await verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256')))) {
       throw new ApiError('deploy:auth:bad_signature', 401, 'The X-Hub-Signature-256 header does not match this app\'s webhook secret.');
     }
     if (push.deleted) return ignored(request, `${push.ref} was deleted; nothing to deploy.`);
@@ -72,15 +87,19 @@ export class IntakeService {
     const workflowId = deploymentWorkflowId(request.user, push.repository.fullName, push.sha);
     const id = deploymentId(workflowId);
     const payloadId = push.delivery ? `github:${push.delivery}` : `github:${randomUUID()}`;
-    await this.store(request, 'github', id, payloadId);
     const signal = { payloadId, branch: push.branch, app: app?.record.name };
-    const { record, created } = await this.record({
-      _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.sha, branch: push.branch,
-      app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(),
-    });
+    // Both ids are known up front, so the payload and the deployment are stored together.
+    const [, { record, created }] = await Promise.all([
+      this.store(request, 'github', id, payloadId),
+      this.record({
+        _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.sha, branch: push.branch,
+        app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(),
+      }),
+    ]);
     if (!created && !record.payloadId) await this.deployments.attachPush(id, signal).catch(() => undefined);
     await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
-    this.logger.log(`deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.sha.slice(0, 7)} (${request.uuid})`);
+    if (created) void this.supersedeOlder(record); // after the answer's path: it never fails the delivery
+    this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.sha.slice(0, 7)} (${request.uuid})`, deploymentId: id, workflowId });
     const status = app?.record.ci === 'travis' ? 'waiting_for_ci' : 'queued';
     return { httpStatus: 202, body: { id, status, workflowId, uuid: request.uuid, existing: !created } };
   }
@@ -100,11 +119,21 @@ export class IntakeService {
     });
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
     await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
-    this.logger.log(`travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`);
+    this.logger.log({ msg: `travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
     return { httpStatus: 202, body: { id, status: record.payloadId ? 'queued' : 'waiting_for_ci', workflowId, uuid: request.uuid, existing: !created } };
   }
 
-  private input(record: DeploymentRecord, push?: DeploymentInput['push']): DeploymentInput {
+  /** A newer push to the same branch supersedes an older deployment that has not uploaded yet. */
+  private async supersedeOlder(record: DeploymentRecord): Promise<void> {
+    try {
+      const previous = await this.deployments.swapBranchHead(record);
+      if (previous) await this.workflows.supersede(previous.workflowId, record._id);
+    } catch (error) {
+      this.logger.warn(`could not supersede older deployments of ${record.repository}#${record.branch}: ${(error as Error).message}`);
+    }
+  }
+
+  input(record: DeploymentRecord, push?: DeploymentInput['push']): DeploymentInput {
     return {
       deploymentId: record._id,
       user: record.user,
@@ -113,6 +142,7 @@ export class IntakeService {
       uuid: record.uuid,
       provider: record.provider,
       retryOf: record.retryOf,
+      ciTimeoutMs: this.settings.ciTimeoutMs,
       push: push ?? (record.payloadId && record.branch ? { payloadId: record.payloadId, branch: record.branch, app: record.app } : undefined),
     };
   }

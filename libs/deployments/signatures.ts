@@ -1,11 +1,14 @@
-import { createHmac, createVerify, timingSafeEqual } from 'node:crypto';
+import { verify } from '@octokit/webhooks-methods';
+import { createVerify } from 'node:crypto';
 
-/** GitHub `X-Hub-Signature-256: sha256=<hex HMAC of the raw body>`, compared in constant time. */
-export function verifyGithubSignature(secret: string, rawBody: Buffer, signature: string | undefined): boolean {
+/** GitHub `X-Hub-Signature-256: sha256=<hex HMAC of the raw body>`: octokit's constant-time check. */
+export async function verifyGithubSignature(secret: string, rawBody: Buffer, signature: string | undefined): Promise<boolean> {
   if (!signature?.startsWith('sha256=')) return false;
-  const expected = Buffer.from(createHmac('sha256', secret).update(rawBody).digest('hex'), 'utf8');
-  const actual = Buffer.from(signature.slice('sha256='.length), 'utf8');
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  try {
+    return await verify(secret, rawBody.toString('utf8'), signature);
+  } catch {
+    return false;
+  }
 }
 
 /** Travis `Signature`: base64 RSA-SHA1 over the `payload` string, checked with Travis' public key. */

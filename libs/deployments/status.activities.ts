@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { needsHistory, recordStatusWrite } from '../metrics';
 import { StatusRepository } from '../status';
-import type { StatusActivities } from '../../workflows/activities';
+import type { DeploymentActivitiesApi } from '../../workflows/activities';
 import type { StatusWrite } from '../../workflows/types';
 
 /** Writes the workflow's steps to the status log; the entry id makes a retried write a no-op. */
 @Injectable()
-export class StatusActivitiesService implements StatusActivities {
+export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'recordStatus'> {
   constructor(private readonly status: StatusRepository) {}
 
   async recordStatus(write: StatusWrite): Promise<void> {
+    // Step durations and final states are derived from the entries written before this one.
+    const earlier = needsHistory(write) ? await this.status.forDeployment(write.deploymentId).catch(() => undefined) : undefined;
     await this.status.append({
       _id: `${write.deploymentId}:${String(write.seq).padStart(3, '0')}`,
       uuid: write.uuid,
@@ -23,5 +26,6 @@ export class StatusActivitiesService implements StatusActivities {
       ...(write.error && { error: write.error }),
       ts: new Date(),
     });
+    recordStatusWrite(write, earlier);
   }
 }

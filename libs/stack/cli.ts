@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, loadAppConfig, Settings } from '../config';
-import { freePort, ManagedProcess, startProcess, waitForPort } from './processes';
+import { startApp } from './apps';
+import { freePort, ManagedProcess, waitForPort } from './processes';
 import { startMongoWireServer, startTemporalDevServer } from './servers';
 import { repoRoot } from './tools';
 
@@ -14,7 +15,7 @@ import { repoRoot } from './tools';
  * MongoDB's data, the encryption key, the admin password) lives in .stack/ across restarts.
  */
 async function main(): Promise<void> {
-  const stateDir = join(repoRoot, '.stack', 'dev');
+  const stateDir = process.env.STACK_STATE_DIR ?? join(repoRoot, '.stack', 'dev');
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const settings = new Settings(process.env);
@@ -60,19 +61,18 @@ async function main(): Promise<void> {
       ADMIN_PASSWORD: adminPassword,
       ENCRYPTION_KEY: encryptionKey,
       BLOB_DIR: process.env.BLOB_DIR ?? join(stateDir, 'blobs'),
+      LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+      // Apps without a target of their own deploy to the reference receiver started here.
+      DEFAULT_TARGET_URL: process.env.DEFAULT_TARGET_URL ?? `http://${host}:${receiverPort}/push`,
+      DEFAULT_TARGET_STATUS_URL: process.env.DEFAULT_TARGET_STATUS_URL ?? `http://${host}:${receiverPort}/status/{{id}}`,
       RECEIVER_HOST: host,
       RECEIVER_PORT: String(receiverPort),
       RECEIVER_DEPLOY_DIR: process.env.RECEIVER_DEPLOY_DIR ?? join(stateDir, 'receiver', 'deployed'),
       RECEIVER_STATE_DIR: process.env.RECEIVER_STATE_DIR ?? join(stateDir, 'receiver', 'state'),
     };
     loadAppConfig({ ...process.env, ...env }); // a bad setting stops start-up here, naming it
-    const dist = join(repoRoot, 'dist', 'apps');
-    const worker = startProcess('worker', process.execPath, [join(dist, 'worker', 'main.js')], { logFile: join(logDir, 'worker.log'), env });
-    processes.push(worker);
-    const receiver = startProcess('receiver', process.execPath, [join(dist, 'receiver', 'main.js')], { logFile: join(logDir, 'receiver.log'), env });
-    processes.push(receiver);
-    const gateway = startProcess('gateway', process.execPath, [join(dist, 'gateway', 'main.js')], { logFile: join(logDir, 'gateway.log'), env });
-    processes.push(gateway);
+    const [worker, receiver, gateway] = (['worker', 'receiver', 'gateway'] as const).map((name) => startApp(name, env, logDir));
+    processes.push(worker, receiver, gateway);
     await Promise.all([waitForPort(gateway, host, gatewayPort), waitForPort(receiver, host, receiverPort)]);
     for (const p of processes) p.child.once('exit', (code) => code !== 0 && code !== null && console.error(`${p.name} exited with ${code}; see ${p.logFile}`));
 

@@ -1,3 +1,4 @@
 export * from './processes';
 export * from './servers';
 export * from './tools';
+export * from './apps';

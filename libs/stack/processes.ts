@@ -13,10 +13,18 @@ export interface ManagedProcess {
 
 const running = new Set<ManagedProcess>();
 
-// A stack started from a test, a benchmark or `npm start` never outlives its parent.
-process.once('exit', () => {
+// A stack started from a test, a benchmark or `npm start` never outlives its parent, even
+// when the parent is stopped by a signal (a CI timeout, `timeout`, Ctrl-C on a test run).
+const killAll = () => {
   for (const p of running) p.child.kill('SIGKILL');
-});
+};
+process.once('exit', killAll);
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + (signal === 'SIGTERM' ? 15 : 1));
+  });
+}
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

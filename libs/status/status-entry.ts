@@ -15,15 +15,20 @@ export interface StatusEntry {
   message?: string;
   error?: { code: string; message: string };
   ts: Date;
+  /** The feed's order and resume token, set by StatusRepository.append (see changes-cursor.ts). */
+  cursor: string;
 }
 
+/** What writers hand to StatusRepository.append; the repository assigns the cursor. */
+export type NewStatusEntry = Omit<StatusEntry, 'cursor'>;
+
 /** The entry as the API shows it. */
-export interface StatusEntryView extends Omit<StatusEntry, '_id' | 'ts'> {
+export interface StatusEntryView extends Omit<StatusEntry, '_id' | 'ts' | 'cursor'> {
   id: string;
   ts: string;
 }
 
 export function toView(entry: StatusEntry): StatusEntryView {
-  const { _id, ts, ...rest } = entry;
+  const { _id, ts, cursor: _cursor, ...rest } = entry;
   return { id: _id, ...rest, ts: ts.toISOString() };
 }

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Collection, Db } from 'mongodb';
+import { ChangeStream, ChangeStreamInsertDocument, Collection, Db } from 'mongodb';
 import { InjectDb, isDuplicateKey } from '../persistence';
-import { StatusEntry } from './status-entry';
+import { newCursor } from './changes-cursor';
+import { NewStatusEntry, StatusEntry } from './status-entry';
+
+export type StatusInsertStream = ChangeStream<StatusEntry, ChangeStreamInsertDocument<StatusEntry>>;
 
 export const STATUS_COLLECTION = 'status_entries';
 
@@ -15,18 +18,41 @@ export class StatusRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.entries.createIndex({ user: 1, ts: -1 });
-    await this.entries.createIndex({ user: 1, app_name: 1, ts: -1 });
+    // The two status queries sort by (ts, _id) within a user (and app); the feed reads by cursor.
+    await this.entries.createIndex({ user: 1, ts: -1, _id: -1 });
+    await this.entries.createIndex({ user: 1, app_name: 1, ts: -1, _id: -1 });
     await this.entries.createIndex({ deployment: 1, ts: 1 });
+    await this.entries.createIndex({ user: 1, cursor: 1 });
+    await this.entries.createIndex({ cursor: 1 });
   }
 
-  /** Appends an entry; writing the same entry id again is a no-op (activity retries). */
-  async append(entry: StatusEntry): Promise<void> {
+  /**
+   * Appends an entry; writing the same entry id again is a no-op (activity retries). The cursor
+   * is assigned here, right before the insert, because the feed's ordering relies on it.
+   */
+  async append(entry: NewStatusEntry): Promise<StatusEntry> {
+    const stored: StatusEntry = { ...entry, cursor: newCursor() };
     try {
-      await this.entries.insertOne(entry);
+      await this.entries.insertOne(stored);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
+    return stored;
+  }
+
+  /** A user's entries with `after < cursor < before`, oldest first: a feed client catching up. */
+  entriesBetween(user: string, after: string, before: string, limit: number): Promise<StatusEntry[]> {
+    return this.entries.find({ user, cursor: { $gt: after, $lt: before } }).sort({ cursor: 1 }).limit(limit).toArray();
+  }
+
+  /** Every user's entries from `from` on, oldest first: the feed refilling after its change stream broke. */
+  entriesFrom(from: string, limit: number): Promise<StatusEntry[]> {
+    return this.entries.find({ cursor: { $gte: from } }).sort({ cursor: 1 }).limit(limit).toArray();
+  }
+
+  /** The one change stream a gateway process keeps: inserts into the status log. */
+  watchInserts(): StatusInsertStream {
+    return this.entries.watch<StatusEntry, ChangeStreamInsertDocument<StatusEntry>>([{ $match: { operationType: 'insert' } }]);
   }
 
   list(filter: { user: string; app_name?: string }, limit: number, skip: number): Promise<StatusEntry[]> {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ApiError } from '../errors';
-import { StatusEntryView, toView } from './status-entry';
+import { StatusEntry, StatusEntryView, toView } from './status-entry';
 import { StatusRepository } from './status.repository';
 
 @Injectable()
@@ -20,6 +20,11 @@ export class StatusService {
   }
 
   async get(user: string, id: string): Promise<StatusEntryView> {
+    return toView(await this.find(user, id));
+  }
+
+  /** One of the user's entries as stored (the feed needs its cursor). */
+  async find(user: string, id: string): Promise<StatusEntry> {
     let entry;
     try {
       entry = await this.repository.findById(user, id);
@@ -28,6 +33,6 @@ export class StatusService {
       throw new ApiError('status:db:get_by_id', 500, 'The database could not look up that status entry. Try again shortly.');
     }
     if (!entry) throw new ApiError('status:db:not_found', 404, `No status entry ${id} for ${user}.`);
-    return toView(entry);
+    return entry;
   }
 }

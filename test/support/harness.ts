@@ -37,10 +37,13 @@ export class Harness {
       ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       BLOB_DIR: `${process.env.TEST_LOG_DIR ?? '/tmp'}/blobs-${id}`,
       LOG_LEVEL: 'warn',
+      // Tests sign in wrongly on purpose, all from 127.0.0.1; test/auth/throttle checks the limits.
+      LOGIN_FAILURES_PER_USER: '100000',
+      LOGIN_FAILURES_PER_ADDRESS: '100000',
       ...options.env,
     });
     harness.mongo = await MongoClient.connect(harness.config.mongo.url);
-    harness.temporalConnection = await Connection.connect({ address: harness.config.temporal.address });
+    harness.temporalConnection = Connection.lazy({ address: harness.config.temporal.address });
     harness.temporal = new Client({ connection: harness.temporalConnection, namespace: harness.config.temporal.namespace });
     if (options.worker !== false) harness.worker = await createWorkerApp(harness.config);
     if (options.gateway !== false) {

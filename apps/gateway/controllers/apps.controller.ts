@@ -1,19 +1,45 @@
-import { Body, Controller, Get, Param, Put, UseGuards } from '@nestjs/common';
-import { AppDto, AppsService } from '../../../libs/apps';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
+import { AppDto, AppsService, EnvPatchDto } from '../../../libs/apps';
 import { AuthGuard } from '../../../libs/auth';
+import { DeploymentsService } from '../../../libs/deployments';
+import { RequestUuid } from '../http/request-context';
+import { Doc } from '../openapi-endpoints';
 
 /** `PUT/GET /1/apps/:user/:app`: repository, deploy branch, target, webhook secret, env. */
+@Doc.Tag('apps')
 @Controller('1/apps/:user/:app')
 @UseGuards(AuthGuard)
 export class AppsController {
-  constructor(private readonly apps: AppsService) {}
+  constructor(private readonly apps: AppsService, private readonly deployments: DeploymentsService) {}
 
   @Put()
+  @Doc.AppPut()
   put(@Param('user') user: string, @Param('app') app: string, @Body() body: AppDto) {
     return this.apps.put(user, app, body);
   }
 
+  @Patch('env')
+  @Doc.AppEnv()
+  patchEnv(@Param('user') user: string, @Param('app') app: string, @Body() body: EnvPatchDto) {
+    return this.apps.patchEnv(user, app, body);
+  }
+
+  /** UNDEPLOY: the target removes the app's deployed files; the configuration stays. */
+  @Post('undeploy')
+  @HttpCode(202)
+  undeploy(@Param('user') user: string, @Param('app') app: string, @RequestUuid() uuid: string) {
+    return this.deployments.undeploy(user, app, uuid, false);
+  }
+
+  /** Removes the app: UNDEPLOY at the target, then the configuration once that succeeded. */
+  @Delete()
+  @HttpCode(202)
+  remove(@Param('user') user: string, @Param('app') app: string, @RequestUuid() uuid: string) {
+    return this.deployments.undeploy(user, app, uuid, true);
+  }
+
   @Get()
+  @Doc.AppGet()
   get(@Param('user') user: string, @Param('app') app: string) {
     return this.apps.get(user, app);
   }

@@ -3,8 +3,10 @@ import type { FastifyReply } from 'fastify';
 import { AuthGuard, BadCredentialsCode, CurrentPrincipal, Principal } from '../../../libs/auth';
 import { Headers, IntakeService } from '../../../libs/deployments';
 import { RawBody, RequestUuid } from '../http/request-context';
+import { Doc } from '../openapi-endpoints';
 
 /** `POST /` and `POST /1/deploy`: GitHub and Travis webhooks (SPEC 2.1). */
+@Doc.Tag('deploy')
 @Controller()
 @UseGuards(AuthGuard)
 @BadCredentialsCode('deploy:auth:bad_creds')
@@ -13,6 +15,7 @@ export class DeployController {
 
   @Post(['/', '1/deploy'])
   @HttpCode(202)
+  @Doc.Deploy()
   async deploy(
     @CurrentPrincipal() principal: Principal,
     @RequestUuid() uuid: string,

@@ -14,10 +14,12 @@ export function toErrorResponse(error: unknown, url: string, uuid: string): { st
   const deploy = DEPLOY_ROUTE.test(url);
   if (error instanceof ApiError) return { status: error.status, body: { error: error.code, message: error.message, uuid } };
   const fastifyCode = (error as { code?: string }).code;
-  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+  const httpStatus = error instanceof HttpException ? error.getStatus() : undefined;
+  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' || httpStatus === 413) {
     return { status: 413, body: { error: deploy ? 'deploy:payload:too_large' : 'request:too_large', message: 'The request body is over the configured size limit.', uuid } };
   }
-  if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+  // Nest replaces Fastify's error handler and rewraps Fastify errors as HttpException(message, status), dropping `code`.
+  if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || httpStatus === 415) {
     return deploy
       ? { status: 400, body: { error: 'deploy:provider:not_supported', message: 'Send the webhook as application/json or application/x-www-form-urlencoded.', uuid } }
       : { status: 415, body: { error: 'request:unsupported_media_type', message: 'Send application/json.', uuid } };

@@ -1,0 +1,123 @@
+// Types only (erased from the build): the CLI speaks HTTP to the gateway and never loads its code.
+import type { AppDto as AppBody } from '../../../libs/apps/app.dto';
+import type { AppView } from '../../../libs/apps/apps.service';
+import { ApiClient, seg } from '../api-client';
+import { CommandSpec, Flags, list, reply, str } from '../command';
+import { isNotFound, UsageError } from '../errors';
+import { table } from '../output';
+import { parseAssignments, patchEnv } from './env-change';
+
+export type { AppView };
+
+export async function findApp(api: ApiClient, user: string, app: string): Promise<AppView | null> {
+  try {
+    return await api.get<AppView>(appPath(user, app));
+  } catch (error) {
+    if (isNotFound(error, 'apps:not_found')) return null;
+    throw error;
+  }
+}
+
+export function appPath(user: string, app: string): string {
+  return `/1/apps/${seg(user)}/${seg(app)}`;
+}
+
+/**
+ * The PUT body from the current app and the flags. Every field the flags leave alone is sent
+ * again as the API showed it; secrets and env are omitted (the API keeps them) unless given.
+ * `env` only with --drop-env: then exactly the --env variables.
+ */
+export function mergeApp(current: AppView | null, flags: Flags): AppBody {
+  const repository = str(flags, 'repository') ?? current?.repository;
+  if (!repository) throw new UsageError('A new app needs --repository owner/name.');
+  const archiveFormat = str(flags, 'archive-format') ?? current?.target?.archiveFormat;
+  if (archiveFormat !== undefined && archiveFormat !== 'tar.gz' && archiveFormat !== 'zip') throw new UsageError('--archive-format must be tar.gz or zip.');
+  const ci = str(flags, 'ci') ?? current?.ci;
+  if (ci !== undefined && ci !== 'auto' && ci !== 'travis' && ci !== 'none') throw new UsageError('--ci must be auto, travis or none.');
+  if (flags.retain && flags['no-retain']) throw new UsageError('Give --retain or --no-retain, not both.');
+
+  const targetFlags = ['target-url', 'status-url', 'target-user', 'target-password', 'archive-format'].filter((name) => str(flags, name) !== undefined);
+  let target: AppBody['target'];
+  if (current?.target || targetFlags.length > 0) {
+    const url = str(flags, 'target-url') ?? current?.target?.url;
+    if (!url) throw new UsageError(`--${targetFlags[0]} needs a deployment target: add --target-url.`);
+    target = {
+      url,
+      statusUrl: str(flags, 'status-url') ?? current?.target?.statusUrl,
+      username: str(flags, 'target-user') ?? current?.target?.username,
+      password: str(flags, 'target-password'),
+      archiveFormat: archiveFormat as 'tar.gz' | 'zip' | undefined,
+    };
+  }
+  return {
+    repository,
+    branch: str(flags, 'branch') ?? current?.branch,
+    target,
+    webhookSecret: str(flags, 'webhook-secret'),
+    env: flags['drop-env'] ? parseAssignments(list(flags, 'env')) : undefined,
+    retain: flags.retain ? true : flags['no-retain'] ? false : current?.retain,
+    ci: ci as AppBody['ci'],
+  };
+}
+
+export function describeApp(app: AppView): string[] {
+  const target = app.target;
+  return table([
+    ['App', app.name],
+    ['Repository', `${app.repository}${app.branch ? ` (branch ${app.branch})` : ' (default branch)'}`],
+    ['Target', target ? `${target.url} [${target.archiveFormat}]` : '(service default)'],
+    ...(target?.statusUrl ? [['Status URL', target.statusUrl]] : []),
+    ...(target?.username ? [['Target user', `${target.username}${target.hasPassword ? ' (password set)' : ''}`]] : []),
+    ['Webhook secret', app.hasWebhookSecret ? 'set' : 'not set'],
+    ['Env', app.envKeys.length ? app.envKeys.join(', ') : '(none)'],
+    ['Retain', String(app.retain)],
+    ['CI', app.ci],
+    ['Last deployment', app.lastDeployment ?? '(none)'],
+    ['Updated', app.updatedAt],
+  ]);
+}
+
+export const appsSet: CommandSpec = {
+  name: 'apps set',
+  args: '<app>',
+  summary: 'Create an app or change its settings; settings you leave out stay as they are.',
+  details:
+    'Environment variables are kept: --env KEY=VALUE sets one (others stay), --drop-env removes all\n' +
+    'but those given with --env. `deployctl env` changes them one by one.',
+  positionals: [1, 1],
+  options: {
+    repository: { type: 'string', value: '<owner/name>', help: 'GitHub repository' },
+    branch: { type: 'string', value: '<branch>', help: 'deploy branch (default: the repository default branch)' },
+    'target-url': { type: 'string', value: '<url>', help: 'deployment receiver upload URL' },
+    'status-url': { type: 'string', value: '<url>', help: 'receiver status URL ({{id}} is filled in)' },
+    'target-user': { type: 'string', value: '<user>', help: 'Basic auth user for the receiver' },
+    'target-password': { type: 'string', value: '<password>', help: 'Basic auth password for the receiver (kept when omitted)' },
+    'archive-format': { type: 'string', value: '<tar.gz|zip>', help: 'archive format sent to the receiver' },
+    'webhook-secret': { type: 'string', value: '<secret>', help: 'GitHub webhook secret (kept when omitted)' },
+    retain: { type: 'boolean', help: 'ask the receiver to keep the previous release' },
+    'no-retain': { type: 'boolean', help: 'let the receiver replace the previous release' },
+    ci: { type: 'string', value: '<auto|travis|none>', help: 'wait for Travis: auto (when .travis.yml asks), travis, none' },
+    env: { type: 'string', multiple: true, value: '<KEY=VALUE>', help: 'set an environment variable, keeping the others' },
+    'drop-env': { type: 'boolean', help: 'remove the environment variables not given with --env' },
+  },
+  async run(ctx, [app], flags) {
+    const set = parseAssignments(list(flags, 'env'));
+    const { api, session } = await ctx.connect();
+    const path = appPath(session.user, app);
+    let saved = await api.put<AppView>(path, mergeApp(await findApp(api, session.user, app), flags));
+    // Without --drop-env the PUT kept the env: add the --env variables to it.
+    if (!flags['drop-env'] && Object.keys(set).length > 0) saved = await patchEnv(api, path, { set });
+    reply(ctx, flags, saved, describeApp);
+  },
+};
+
+export const appsGet: CommandSpec = {
+  name: 'apps get',
+  args: '<app>',
+  summary: "Show an app's settings (secrets and env values are never shown).",
+  positionals: [1, 1],
+  async run(ctx, [app], flags) {
+    const { api, session } = await ctx.connect();
+    reply(ctx, flags, await api.get<AppView>(appPath(session.user, app)), describeApp);
+  },
+};

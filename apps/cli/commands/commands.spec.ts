@@ -1,0 +1,79 @@
+import { ApiFailure, UsageError } from '../errors';
+import { Output } from '../output';
+import { AppView, mergeApp } from './apps';
+import { groupDeployments, shortCommit, StatusEntry } from './deploys';
+import { parseAssignments, parseKeys, replaceEnv } from './env-change';
+import { backoffMs, formatChange, retryable } from './watch';
+
+const APP: AppView = {
+  user: 'alice', name: 'web', repository: 'o/web', createdAt: 't', branch: 'main', hasWebhookSecret: true, envKeys: ['A'], retain: true, ci: 'none', updatedAt: 't',
+  target: { url: 'http://r/push', statusUrl: 'http://r/s/{{id}}', username: 'u', hasPassword: true, archiveFormat: 'zip' },
+};
+
+describe('env changes', () => {
+  it('parses KEY=VALUE at the first =, values may be empty', () => {
+    expect(parseAssignments(['A=1', 'B=x=y', 'C='])).toEqual({ A: '1', B: 'x=y', C: '' });
+    for (const bad of ['A', '=1', '1A=2', 'A-B=1']) expect(() => parseAssignments([bad])).toThrow(UsageError);
+    expect(() => parseKeys(['OK', 'not ok'])).toThrow(/"not ok"/);
+  });
+
+  it('replaces by setting the given variables and removing the other current keys', () => {
+    expect(replaceEnv(['A', 'B'], { B: '2', C: '3' })).toEqual({ set: { B: '2', C: '3' }, unset: ['A'] });
+    expect(replaceEnv([], {})).toEqual({ set: {}, unset: [] });
+  });
+});
+
+describe('apps set merge', () => {
+  it('keeps every setting the flags leave alone and sends secrets only when given', () => {
+    expect(mergeApp(APP, { branch: 'dev', env: ['A=1'] })).toEqual({
+      repository: 'o/web', branch: 'dev', retain: true, ci: 'none', env: undefined, webhookSecret: undefined,
+      target: { url: 'http://r/push', statusUrl: 'http://r/s/{{id}}', username: 'u', password: undefined, archiveFormat: 'zip' },
+    });
+    expect(mergeApp(APP, { 'no-retain': true, 'target-password': 'p', 'drop-env': true })).toMatchObject({ retain: false, env: {}, target: { password: 'p' } });
+    expect(mergeApp(APP, { 'drop-env': true, env: ['B=2'] }).env).toEqual({ B: '2' });
+  });
+
+  it('checks what a new app needs and what the API accepts', () => {
+    expect(() => mergeApp(null, {})).toThrow(/--repository/);
+    expect(() => mergeApp(null, { repository: 'o/r', 'status-url': 'http://s' })).toThrow(/--status-url needs .*--target-url/);
+    expect(() => mergeApp(null, { repository: 'o/r', ci: 'jenkins' })).toThrow(/--ci/);
+    expect(() => mergeApp(null, { repository: 'o/r', 'archive-format': 'rar', 'target-url': 'http://t' })).toThrow(/--archive-format/);
+    expect(mergeApp(null, { repository: 'o/r' })).toEqual({ repository: 'o/r', branch: undefined, target: undefined, webhookSecret: undefined, env: undefined, retain: undefined, ci: undefined });
+  });
+});
+
+describe('deployments', () => {
+  const entry = (deployment: string, step: string, status: StatusEntry['status'], ts: string): StatusEntry => ({
+    id: `${deployment}:${ts}`, uuid: 'u', user: 'alice', app_name: 'web', deployment, step, status, provider: 'github', commit: 'o/web/0123456789abcdef', ts,
+  });
+
+  it('groups the newest-first log by deployment, most recently active first', () => {
+    const groups = groupDeployments([entry('d2', 'fetch', 'pending', '4'), entry('d1', 'done', 'ok', '3'), entry('d2', 'received', 'ok', '2'), entry('d1', 'received', 'ok', '1')]);
+    expect(groups.map(({ deployment, step, status, started, updated }) => ({ deployment, step, status, started, updated }))).toEqual([
+      { deployment: 'd2', step: 'fetch', status: 'pending', started: '2', updated: '4' },
+      { deployment: 'd1', step: 'done', status: 'ok', started: '1', updated: '3' },
+    ]);
+    expect(shortCommit('o/web/0123456789abcdef')).toBe('web@0123456');
+    expect(shortCommit('odd')).toBe('odd');
+  });
+});
+
+describe('watch', () => {
+  it('backs off from 0.5 s to at most 30 s and retries only server and network failures', () => {
+    expect([1, 2, 3, 10].map(backoffMs)).toEqual([500, 1000, 2000, 30_000]);
+    expect(retryable(new ApiFailure('mw:auth:unauthorized', 'x', 'u', 401))).toBe(false);
+    expect(retryable(new ApiFailure('request:invalid', 'x', 'u', 400))).toBe(false);
+    expect(retryable(new ApiFailure('status:changes:fatal', 'x', 'u', 500))).toBe(true);
+    expect(retryable(new ApiFailure('cli:unreachable', 'x'))).toBe(true);
+    expect(retryable(new TypeError('terminated'))).toBe(true);
+  });
+
+  it('prints an entry with its step, status colour and error', () => {
+    const out = new Output({ write: () => true }, { write: () => true }, { FORCE_COLOR: '1' });
+    const line = formatChange(out, {
+      app_name: 'web', status: 'error', seq: '1',
+      doc: { ts: '2024-01-01T00:00:00.000Z', deployment: 'd1', step: 'done', status: 'error', error: { code: 'deploy:tar:corrupt', message: 'Bad tar.' } },
+    });
+    expect(line).toBe('2024-01-01 00:00:00Z  web  d1  \x1b[31mdone           error  \x1b[0m  deploy:tar:corrupt: Bad tar.');
+  });
+});

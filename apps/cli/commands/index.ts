@@ -1,0 +1,19 @@
+import { CommandSpec } from '../command';
+import { appsGet, appsSet } from './apps';
+import { deploysCancel, deploysList, deploysRetry, deploysShow } from './deploys';
+import { envGet, envRm, envSet } from './env';
+import { githubAuth } from './github';
+import { login, logout } from './login';
+import { tokensCreate, tokensList, tokensRevoke } from './tokens';
+import { watch } from './watch';
+
+/** Every command, in the order `deployctl --help` lists them. */
+export const COMMANDS: CommandSpec[] = [
+  login, logout,
+  appsSet, appsGet,
+  envSet, envGet, envRm,
+  tokensCreate, tokensList, tokensRevoke,
+  githubAuth,
+  deploysList, deploysShow, deploysRetry, deploysCancel,
+  watch,
+];

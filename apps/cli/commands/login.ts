@@ -1,0 +1,87 @@
+import { hostname } from 'node:os';
+import { ApiClient, seg } from '../api-client';
+import { CommandSpec, Context, str } from '../command';
+import { Session } from '../config-store';
+import { ApiFailure, UsageError } from '../errors';
+import { formatFailure } from '../output';
+
+interface CreatedToken {
+  id: string;
+  token: string;
+}
+
+export const login: CommandSpec = {
+  name: 'login',
+  summary: 'Sign in to a gateway and keep an API token in your config directory.',
+  details:
+    'With --password, login creates an API token named "deployctl <host>" and stores only that token\n' +
+    '(mode 0600; logout revokes it). With --token, the token is checked and stored as given.\n' +
+    'Config: $DEPLOYCTL_CONFIG, else $XDG_CONFIG_HOME/deployctl/config.json, else ~/.config/deployctl/config.json.',
+  positionals: [0, 0],
+  options: {
+    url: { type: 'string', value: '<gateway>', help: 'gateway base URL, e.g. https://deploy.example.com' },
+    user: { type: 'string', value: '<user>', help: 'your user name' },
+    password: { type: 'string', value: '<password>', help: 'your password (exchanged for an API token)' },
+    'password-stdin': { type: 'boolean', help: 'read the password from stdin instead of the command line' },
+    token: { type: 'string', value: '<token>', help: 'an existing API token' },
+  },
+  async run(ctx, _args, flags) {
+    const url = gatewayUrl(str(flags, 'url'));
+    const user = str(flags, 'user');
+    if (!user) throw new UsageError('login needs --user.');
+    const token = str(flags, 'token');
+    const password = flags['password-stdin'] ? (await ctx.readStdin()).replace(/\r?\n$/, '') : str(flags, 'password');
+    if ((token === undefined) === (password === undefined)) throw new UsageError('login needs one of --password, --password-stdin or --token.');
+
+    let session: Session;
+    if (token !== undefined) {
+      // Any authenticated read proves the token; the status log is one every user may read.
+      await new ApiClient(url, user, token).get(`/1/status/${seg(user)}/webhooks`, { limit: 1 });
+      session = { url, user, token };
+    } else {
+      const api = new ApiClient(url, user, password!);
+      const created = await api.post<CreatedToken>(`/1/users/${seg(user)}/tokens`, { name: `deployctl ${hostname()}`.slice(0, 100) });
+      session = { url, user, token: created.token, tokenId: created.id };
+    }
+    const previous = await ctx.store.load().catch(() => null);
+    await ctx.store.save(session);
+    if (previous?.tokenId && previous.tokenId !== session.tokenId) await revoke(ctx, previous);
+    if (flags.json) ctx.out.json({ url, user, config: ctx.store.path });
+    else ctx.out.line(`Logged in to ${url} as ${user}. Credentials saved in ${ctx.store.path}.`);
+  },
+};
+
+export const logout: CommandSpec = {
+  name: 'logout',
+  summary: 'Forget the stored credentials (and revoke the token login created).',
+  positionals: [0, 0],
+  async run(ctx) {
+    const session = await ctx.store.load();
+    if (!session) return ctx.out.line('Not logged in.');
+    if (session.tokenId) await revoke(ctx, session);
+    await ctx.store.remove();
+    ctx.out.line(`Logged out of ${session.url}.`);
+  },
+};
+
+/** Best effort: an unreachable gateway must not keep a user from deleting local credentials. */
+async function revoke(ctx: Context, session: Session): Promise<void> {
+  try {
+    await new ApiClient(session.url, session.user, session.token).delete(`/1/users/${seg(session.user)}/tokens/${seg(session.tokenId!)}`);
+  } catch (error) {
+    if (!(error instanceof ApiFailure)) throw error;
+    ctx.out.note(`warning: could not revoke API token ${session.tokenId}: ${formatFailure(error)}`);
+  }
+}
+
+function gatewayUrl(raw: string | undefined): string {
+  if (!raw) throw new UsageError('login needs --url <gateway>.');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--url ${raw} is not a URL.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--url must be an http:// or https:// URL.');
+  return url.toString().replace(/\/+$/, '');
+}

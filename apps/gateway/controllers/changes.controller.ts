@@ -1,0 +1,54 @@
+import { Controller, Get, Headers, Param, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AuthGuard } from '../../../libs/auth';
+import { ChangesQueryDto, ChangesService } from '../../../libs/status';
+import { RequestUuid } from '../http/request-context';
+import { Doc } from '../openapi-endpoints';
+
+/** `GET /1/status/:user/changes[/:id]`: the live changes feed, NDJSON or SSE (SPEC 2.3). */
+@Doc.Tag('status')
+@Controller('1/status/:user/changes')
+@UseGuards(AuthGuard)
+export class ChangesController {
+  constructor(private readonly changes: ChangesService) {}
+
+  @Get()
+  @Doc.ChangesFeed()
+  async feed(
+    @Param('user') user: string,
+    @Query() query: ChangesQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @RequestUuid() uuid: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const sse = /\btext\/event-stream\b/i.test(accept ?? '');
+    const session = await this.changes.open({
+      user,
+      uuid,
+      framing: sse ? 'sse' : 'ndjson',
+      include: query.include_docs ?? 'false',
+      since: query.since ?? (lastEventId || undefined),
+      timeoutMs: query.timeout === undefined ? undefined : Number(query.timeout),
+    });
+    // From here on the response is a stream Nest and Fastify no longer manage.
+    reply.hijack();
+    reply.raw.socket?.setTimeout(0); // the feed's heartbeats and time limit bound it instead
+    reply.raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': sse ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no', // proxies must not buffer a live feed
+      connection: 'keep-alive',
+    });
+    if (sse) reply.raw.write('retry: 2000\n\n');
+    else reply.raw.flushHeaders();
+    session.start(reply.raw);
+  }
+
+  @Get(':id')
+  @Doc.ChangesOne()
+  one(@Param('user') user: string, @Param('id') id: string, @Query() query: ChangesQueryDto) {
+    return this.changes.one(user, id, query.include_docs ?? 'true');
+  }
+}

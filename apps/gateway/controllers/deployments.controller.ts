@@ -1,0 +1,33 @@
+import { Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { AuthGuard, CurrentPrincipal, Principal } from '../../../libs/auth';
+import { DeploymentsService } from '../../../libs/deployments';
+import { RequestUuid } from '../http/request-context';
+import { Doc } from '../openapi-endpoints';
+
+/** `/1/deployments/:id`: the full record with its live step, retry and cancel (SPEC 2.5). */
+@Doc.Tag('deployments')
+@Controller('1/deployments/:id')
+@UseGuards(AuthGuard)
+export class DeploymentsController {
+  constructor(private readonly deployments: DeploymentsService) {}
+
+  @Get()
+  @Doc.DeploymentGet()
+  get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    return this.deployments.get(principal, id);
+  }
+
+  @Post('retry')
+  @HttpCode(202)
+  @Doc.DeploymentRetry()
+  retry(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @RequestUuid() uuid: string) {
+    return this.deployments.retry(principal, id, uuid);
+  }
+
+  @Post('cancel')
+  @HttpCode(202)
+  @Doc.DeploymentCancel()
+  cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @RequestUuid() uuid: string) {
+    return this.deployments.cancel(principal, id, uuid);
+  }
+}

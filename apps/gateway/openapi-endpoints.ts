@@ -1,0 +1,204 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBasic, ApiErrors, AUTH_ERRORS, DEPLOY_AUTH_ERRORS, REQUEST_ERRORS, SCHEMAS } from './openapi';
+
+/**
+ * The OpenAPI description of each gateway endpoint, one decorator per handler, so controllers
+ * carry a single line each and the spec's error tables (SPEC 2.1-2.5) live in one place.
+ */
+type Decorator = MethodDecorator & ClassDecorator;
+
+const limitSkip = [
+  ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } }),
+  ApiQuery({ name: 'skip', required: false, schema: { type: 'integer', minimum: 0, default: 0 } }),
+];
+
+export const Doc = {
+  Tag: (name: string): ClassDecorator => ApiTags(name),
+
+  Deploy: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Receive a GitHub or Travis CI webhook',
+        description:
+          'A GitHub `push` to the deploy branch starts a deployment (or waits for Travis when `.travis.yml` has a webhook notification); ' +
+          'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it). Tag pushes, deletions, other ' +
+          'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. The same delivery twice never creates a second deployment: ' +
+          'the answer names the existing one. Answers within GitHub\'s 10 s; the deployment itself runs in its workflow, whose errors go to the status log.',
+      }),
+      ApiConsumes('application/json', 'application/x-www-form-urlencoded'),
+      ApiBody({
+        description: 'The provider\'s payload: JSON, or form-encoded `payload=<json>` as GitHub and Travis send it.',
+        schema: { type: 'object', additionalProperties: true, properties: { payload: { type: 'string', description: 'form-encoded deliveries: the payload JSON' } } },
+      }),
+      ApiHeader({ name: 'X-GitHub-Event', required: false, description: 'GitHub event name (`push`, `ping`, …).' }),
+      ApiHeader({ name: 'X-GitHub-Delivery', required: false, description: 'GitHub delivery id; a redelivery answers the existing deployment.' }),
+      ApiHeader({ name: 'X-Hub-Signature-256', required: false, description: 'HMAC-SHA256 of the raw body with the app\'s webhook secret; checked when a secret is set.' }),
+      ApiHeader({ name: 'Travis-Repo-Slug', required: false, description: 'Travis CI: `owner/repo`.' }),
+      ApiHeader({ name: 'Signature', required: false, description: 'Travis CI: base64 RSA-SHA1 of the raw `payload`; checked when a Travis public key is configured.' }),
+      ApiResponse({ status: 202, description: 'Deployment queued (or waiting for CI), or the existing one named (`existing: true`).', schema: SCHEMAS.deployQueued }),
+      ApiResponse({ status: 200, description: 'Nothing to deploy (`ignored`, with the reason) or a GitHub ping (`pong`).', schema: SCHEMAS.deployIgnored }),
+      ApiBasic(DEPLOY_AUTH_ERRORS, {
+        400: ['deploy:no_payload', 'deploy:provider:not_supported'],
+        401: ['deploy:auth:bad_signature'],
+        413: ['deploy:payload:too_large'],
+        503: ['deploy:db:failed_to_store_payload', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
+  StatusList: (forApp: boolean): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: forApp ? 'One app\'s status log, newest first' : 'The user\'s status log, newest first',
+        description: 'Every step of every deployment, as the workflow wrote it.',
+      }),
+      ...limitSkip,
+      ApiResponse({ status: 200, description: 'Status entries, newest first.', schema: { type: 'array', items: SCHEMAS.statusEntry } }),
+      ApiBasic(AUTH_ERRORS, { 400: ['request:invalid'], 404: ['status:db:not_found'], 500: ['status:db:get_by_id', 'status:db:query_fail'] }),
+    ),
+
+  ChangesFeed: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Live changes feed of the user\'s status log',
+        description:
+          'A long-lived response pushing each new status entry the moment it is written: newline-delimited JSON, or Server-Sent Events with ' +
+          '`Accept: text/event-stream`. Every line carries a resume token (`seq`, the SSE `id`); reconnect with `since=<seq>` or `Last-Event-ID` to miss ' +
+          'nothing and see nothing twice. Heartbeats keep idle connections open. Errors after the stream started arrive as a last line with the same codes.',
+      }),
+      ApiProduces('application/x-ndjson', 'text/event-stream'),
+      ApiHeader({ name: 'Accept', required: false, description: '`text/event-stream` for Server-Sent Events; NDJSON otherwise.' }),
+      ApiHeader({ name: 'Last-Event-ID', required: false, description: 'SSE resume token (same as `since`).' }),
+      ApiResponse({ status: 200, description: 'The feed: one entry per line (or SSE event).', content: {
+        'application/x-ndjson': { schema: SCHEMAS.feedLine },
+        'text/event-stream': { schema: { type: 'string', description: '`id: <seq>` and `data: <feed line JSON>` per event' } },
+      } }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 408: ['status:changes:timeout'], 500: ['status:db:query_fail', 'status:changes:fatal'] }),
+    ),
+
+  ChangesOne: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'One status entry of the feed', description: 'Answers the entry (with its doc unless include_docs=false) and closes.' }),
+      ApiResponse({ status: 200, description: 'The feed line of that entry.', schema: SCHEMAS.feedLine }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 404: ['status:db:not_found'], 500: ['status:db:get_by_id', 'status:db:query_fail'] }),
+    ),
+
+  GithubAuth: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Store a GitHub token for the caller',
+        description:
+          'Verifies `githubUser:githubToken` (a personal access token) with GitHub and stores it encrypted, restricted to `app` when given ' +
+          '(then it is not used for private-repository access). Used to read private repositories and to set commit statuses.',
+      }),
+      ApiResponse({ status: 200, description: 'Paired.', schema: SCHEMAS.githubAuth }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        400: ['auth:github:no_credentials', 'auth:github:bad_credentials'],
+        401: ['auth:github:github_pairing_failed'],
+        500: ['auth:github:get_user_failed', 'auth:github:update_user_failed'],
+      }),
+    ),
+
+  DeploymentGet: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'A deployment: record, live step, status entries, Temporal UI link' }),
+      ApiResponse({ status: 200, description: 'The deployment.', schema: SCHEMAS.deployment }),
+      ApiBasic(AUTH_ERRORS, { 404: ['deployments:not_found'], 503: ['deployments:db:failed', 'deploy:temporal:unavailable'] }),
+    ),
+
+  DeploymentRetry: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Retry a failed or canceled deployment', description: 'A new deployment from the stored payload, linked by `retryOf`; it does not wait for CI again.' }),
+      ApiResponse({ status: 202, description: 'The new deployment is queued.', schema: SCHEMAS.deploymentRetry }),
+      ApiBasic(AUTH_ERRORS, { 404: ['deployments:not_found'], 409: ['deployments:not_retryable'], 503: ['deployments:db:failed', 'deploy:temporal:unavailable'] }),
+    ),
+
+  DeploymentCancel: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Cancel a running deployment', description: 'Asks the workflow to stop; the status log records `deploy:canceled`.' }),
+      ApiResponse({ status: 202, description: 'Cancel requested.', schema: SCHEMAS.deploymentCancel }),
+      ApiBasic(AUTH_ERRORS, { 404: ['deployments:not_found'], 503: ['deployments:db:failed', 'deploy:temporal:unavailable'] }),
+    ),
+
+  AppPut: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Create or replace an app', description: 'Repository, deploy branch, deployment target, webhook secret, environment variables.' }),
+      ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env'], 503: ['apps:db:failed'] }),
+    ),
+
+  AppEnv: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Set and remove environment variables', description: 'As `jitsu set env`: persisted across deployments, delivered inside the package.' }),
+      ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
+    ),
+
+  AppGet: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'An app\'s configuration' }),
+      ApiResponse({ status: 200, description: 'The app.', schema: SCHEMAS.app }),
+      ApiBasic(AUTH_ERRORS, { 400: ['apps:bad_name'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
+    ),
+
+  UserCreate: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Create a user (administrators only)' }),
+      ApiResponse({ status: 201, description: 'Created.', schema: SCHEMAS.user }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['users:bad_username'], 403: ['mw:auth:admin_only'], 409: ['users:exists'] }),
+    ),
+
+  TokenCreate: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Create an API token', description: 'The token is shown once, in this answer; it is stored only as a salted slow hash.' }),
+      ApiResponse({ status: 201, description: 'Created.', schema: SCHEMAS.tokenCreated }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 404: ['users:not_found'] }),
+    ),
+
+  TokenList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'List API tokens (without secrets)' }),
+      ApiResponse({ status: 200, description: 'The live tokens.', schema: SCHEMAS.tokenList }),
+      ApiBasic(AUTH_ERRORS, { 404: ['users:not_found'] }),
+    ),
+
+  TokenRevoke: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Revoke an API token' }),
+      ApiResponse({ status: 204, description: 'Revoked.' }),
+      ApiBasic(AUTH_ERRORS, { 404: ['tokens:not_found'] }),
+    ),
+
+  Health: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Liveness and readiness', description: 'Checks MongoDB and Temporal. No authentication.' }),
+      ApiResponse({ status: 200, description: 'Ready.', schema: SCHEMAS.health }),
+      ApiResponse({ status: 503, description: 'Up, but MongoDB or Temporal is not reachable.', schema: SCHEMAS.health }),
+    ),
+
+  StatusPage: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'The live status page (HTML)', description: 'Sign in with an API token in the page; no authentication to load it.' }),
+      ApiProduces('text/html'),
+      ApiHeader({ name: 'If-None-Match', required: false }),
+      ApiResponse({ status: 200, description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } }),
+      ApiResponse({ status: 304, description: 'Not modified.' }),
+    ),
+
+  StatusPageFile: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'A file of the status page' }),
+      ApiParam({ name: 'file', enum: ['app.js', 'style.css', 'favicon.svg'] }),
+      ApiHeader({ name: 'If-None-Match', required: false }),
+      ApiResponse({ status: 200, description: 'The file.' }),
+      ApiResponse({ status: 304, description: 'Not modified.' }),
+      ApiErrors({ 404: ['request:not_found'] }),
+    ),
+
+  Metrics: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Prometheus metrics', description: 'The Prometheus text exposition format. No authentication: expose it to the scraper only.' }),
+      ApiProduces('text/plain'),
+      ApiResponse({ status: 200, description: 'Metrics.', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } }),
+    ),
+};

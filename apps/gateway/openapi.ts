@@ -1,0 +1,268 @@
+import { applyDecorators, INestApplication, NotFoundException } from '@nestjs/common';
+import { ApiBasicAuth, ApiProperty, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type { FastifyInstance } from 'fastify';
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { API_VERSION } from './http/api-errors';
+
+/** Every error the gateway answers (SPEC 2): the one shape, whatever the endpoint. */
+export class ApiErrorBody {
+  @ApiProperty({ description: 'The error code, e.g. `deploy:no_payload` (listed per response below).', example: 'mw:auth:unauthorized' })
+  error: string;
+
+  @ApiProperty({ description: 'A sentence for a human.', example: 'That username and password (or API token) do not match our records.' })
+  message: string;
+
+  @ApiProperty({ description: 'The x-api-uuid of the request; quote it to support.', format: 'uuid' })
+  uuid: string;
+}
+
+export type ErrorTable = Record<number, string[]>;
+
+/** The authentication middleware's errors (SPEC 2), on every endpoint behind Basic auth. */
+export const AUTH_ERRORS: ErrorTable = {
+  401: ['mw:auth:unauthorized', 'mw:auth:not_you', 'mw:auth:no_username'],
+  429: ['mw:auth:throttled'],
+  500: ['mw:auth:auth_server_down'],
+};
+/** The deploy route answers bad credentials with its own code (SPEC 2.1). */
+export const DEPLOY_AUTH_ERRORS: ErrorTable = {
+  401: ['deploy:auth:bad_creds', 'mw:auth:no_username'],
+  429: ['mw:auth:throttled'],
+  500: ['mw:auth:auth_server_down'],
+};
+/** Any endpoint taking a body or query: DTO checks, and the body limit. */
+export const REQUEST_ERRORS: ErrorTable = { 400: ['request:invalid'], 413: ['request:too_large'], 415: ['request:unsupported_media_type'] };
+
+/**
+ * Documents an endpoint's error responses: one response per status, the codes listed in its
+ * description, the shared `{error, message, uuid}` schema. Tables are merged (auth + endpoint).
+ */
+export function ApiErrors(...tables: ErrorTable[]): MethodDecorator & ClassDecorator {
+  const merged = new Map<number, Set<string>>();
+  for (const table of tables) {
+    for (const [status, codes] of Object.entries(table)) {
+      const set = merged.get(Number(status)) ?? new Set<string>();
+      codes.forEach((code) => set.add(code));
+      merged.set(Number(status), set);
+    }
+  }
+  return applyDecorators(
+    ...[...merged.entries()].sort(([a], [b]) => a - b).map(([status, codes]) =>
+      ApiResponse({ status, type: ApiErrorBody, description: errorDescription([...codes]) }),
+    ),
+  );
+}
+
+/**
+ * Basic auth (`user:password` or `user:apiToken`) and every error of the endpoint: the
+ * middleware's (`auth`) merged with the endpoint's own tables (one decorator per endpoint, as
+ * a second response decorator for the same status would replace the first).
+ */
+export function ApiBasic(auth: ErrorTable, ...endpoint: ErrorTable[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(ApiBasicAuth(BASIC_AUTH), ApiErrors(auth, ...endpoint));
+}
+
+function errorDescription(codes: string[]): string {
+  return `Error codes: ${codes.map((code) => `\`${code}\``).join(', ')}.`;
+}
+
+const BASIC_AUTH = 'basic';
+
+// Response bodies -------------------------------------------------------------------------------
+
+const commit = { type: 'string', example: 'octo-org/app/0123456789abcdef0123456789abcdef01234567', description: '`<owner>/<repo>/<sha>`' };
+const errorObject = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] };
+
+export const SCHEMAS: Record<string, SchemaObject> = {
+  deployQueued: {
+    type: 'object',
+    required: ['id', 'status', 'workflowId', 'uuid'],
+    properties: {
+      id: { type: 'string', example: 'dep_0123456789abcdef0123' },
+      status: { type: 'string', enum: ['queued', 'waiting_for_ci'] },
+      workflowId: { type: 'string', example: 'deployment/alice/octo-org/app/0123…' },
+      uuid: { type: 'string', format: 'uuid' },
+      existing: { type: 'boolean', description: 'true when this delivery named an existing deployment (redelivery, same commit)' },
+    },
+  },
+  deployIgnored: {
+    type: 'object',
+    required: ['status', 'reason', 'uuid'],
+    properties: { status: { type: 'string', enum: ['ignored', 'pong'] }, reason: { type: 'string' }, uuid: { type: 'string', format: 'uuid' } },
+  },
+  statusEntry: {
+    type: 'object',
+    required: ['id', 'uuid', 'user', 'app_name', 'deployment', 'status', 'step', 'provider', 'commit', 'ts'],
+    properties: {
+      id: { type: 'string' },
+      uuid: { type: 'string', format: 'uuid' },
+      user: { type: 'string' },
+      app_name: { type: 'string' },
+      deployment: { type: 'string' },
+      status: { type: 'string', enum: ['ok', 'error', 'pending'] },
+      step: { type: 'string', enum: ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'upload', 'processing', 'done'] },
+      provider: { type: 'string', enum: ['github', 'travis', 'api'] },
+      commit,
+      message: { type: 'string' },
+      error: errorObject,
+      ts: { type: 'string', format: 'date-time' },
+    },
+  },
+  deployment: {
+    type: 'object',
+    description: 'The deployment record, its current step from a workflow query, its status entries and a Temporal UI link.',
+    additionalProperties: true,
+    properties: {
+      id: { type: 'string' },
+      workflowId: { type: 'string' },
+      workflowStatus: { type: 'string', example: 'COMPLETED' },
+      state: { type: 'object', additionalProperties: true },
+      steps: { type: 'array', items: { type: 'object', additionalProperties: true } },
+      temporalUi: { type: 'string', format: 'uri' },
+      retryOf: { type: 'string' },
+    },
+  },
+  deploymentRetry: {
+    type: 'object',
+    properties: { id: { type: 'string', description: 'the new deployment' }, workflowId: { type: 'string' }, retryOf: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, uuid: { type: 'string', format: 'uuid' } },
+  },
+  deploymentCancel: {
+    type: 'object',
+    properties: { id: { type: 'string' }, status: { type: 'string', enum: ['cancel_requested'] }, uuid: { type: 'string', format: 'uuid' } },
+  },
+  app: {
+    type: 'object',
+    description: 'The app as stored; the webhook secret and target password are never echoed.',
+    additionalProperties: true,
+    properties: {
+      name: { type: 'string' },
+      repository: { type: 'string' },
+      branch: { type: 'string' },
+      target: { type: 'object', additionalProperties: true },
+      env: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+  },
+  user: { type: 'object', properties: { username: { type: 'string' }, admin: { type: 'boolean' } } },
+  tokenCreated: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      token: { type: 'string', description: 'Shown once; stored only as a hash.' },
+      createdAt: { type: 'string', format: 'date-time' },
+    },
+  },
+  tokenList: { type: 'array', items: { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, name: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' } } } },
+  githubAuth: {
+    type: 'object',
+    description: 'The GitHub login now paired with the caller, and the app it is restricted to (`*`: all of the caller\'s apps).',
+    properties: { user: { type: 'string' }, app: { type: 'string' }, github: { type: 'string' } },
+  },
+  health: {
+    type: 'object',
+    properties: {
+      status: { type: 'string', enum: ['ok', 'degraded'] },
+      checks: { type: 'object', properties: { mongo: { type: 'string', description: '`ok` or the problem' }, temporal: { type: 'string', description: '`ok` or the problem' } } },
+    },
+  },
+  feedLine: {
+    type: 'object',
+    description: 'One line of the feed (NDJSON), or the data of one SSE event; `seq` (SSE `id`) is the resume token.',
+    properties: {
+      seq: { type: 'string' },
+      id: { type: 'string' },
+      app_name: { type: 'string' },
+      uuid: { type: 'string' },
+      status: { type: 'string', enum: ['ok', 'error', 'pending'] },
+      provider: { type: 'string' },
+      commit,
+      doc: { type: 'object', additionalProperties: true, description: 'The full entry, with include_docs=true (or auto, for errors).' },
+    },
+    additionalProperties: true,
+  },
+};
+
+// The document ----------------------------------------------------------------------------------
+
+const RESPONSE_HEADERS = {
+  'x-api-uuid': { description: 'A fresh UUID per request: logged, stored with whatever the request created, quoted in errors.', schema: { type: 'string', format: 'uuid' } },
+  'x-api-version': { description: 'The API\'s semantic version; its major is the first path segment.', schema: { type: 'string', example: API_VERSION } },
+};
+
+/**
+ * The OpenAPI document of the gateway's routes: every response carries x-api-uuid and
+ * x-api-version, and every operation may answer 500 `internal`.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('deploy-webhooks gateway')
+    .setDescription(
+      'Continuous deployment from GitHub pushes and Travis CI builds. Every error is JSON `{"error", "message", "uuid"}`; ' +
+        'the codes each endpoint answers are listed with its responses. Authentication: HTTP Basic, `user:password` or `user:apiToken`.',
+    )
+    .setVersion(API_VERSION)
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: '`user:password` or `user:apiToken`' }, BASIC_AUTH)
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+  for (const operations of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = operations[method];
+      if (!operation) continue;
+      const internal = operation.responses['500'] as { description?: string } | undefined;
+      if (!internal) operation.responses['500'] = { description: errorDescription(['internal']), content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiErrorBody' } } } };
+      else if (!internal.description?.includes('`internal`')) internal.description = (internal.description ?? '').replace(/\.$/, ', `internal`.');
+      for (const response of Object.values(operation.responses) as Array<{ headers?: Record<string, unknown> }>) {
+        response.headers = { ...RESPONSE_HEADERS, ...response.headers };
+      }
+    }
+  }
+  return document;
+}
+
+export const DOCS_PATH = 'docs';
+export const DOCS_JSON_PATH = 'docs/json';
+
+/** Serves the UI at `/docs` and the document at `/docs/json` (and `/docs/yaml`), without authentication. */
+export function setupOpenApi(app: INestApplication): void {
+  let document: OpenAPIObject | undefined;
+  // Swagger UI's files are served by serveSwaggerAssets rather than @fastify/static.
+  const withOwnStaticAssets = new Proxy(app, {
+    get: (target, property, receiver) => (property === 'useStaticAssets' ? serveSwaggerAssets(target) : Reflect.get(target, property, receiver)),
+  });
+  SwaggerModule.setup(DOCS_PATH, withOwnStaticAssets, () => (document ??= buildOpenApiDocument(app)), {
+    jsonDocumentUrl: DOCS_JSON_PATH,
+    yamlDocumentUrl: 'docs/yaml',
+    customSiteTitle: 'deploy-webhooks API',
+  });
+}
+
+const ASSET_TYPES: Record<string, string> = {
+  '.js': 'application/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.html': 'text/html; charset=utf-8',
+};
+
+/**
+ * What SwaggerModule asks of `useStaticAssets`: the swagger-ui-dist files under the docs path.
+ * A fixed list read once; anything else is the usual `request:not_found`. (@fastify/static
+ * pulls in an ES-module-only dependency that Jest cannot load.)
+ */
+function serveSwaggerAssets(app: INestApplication) {
+  return (options: { root: string; prefix: string }) => {
+    const files = new Set(readdirSync(options.root).filter((file) => ASSET_TYPES[extname(file)] && !file.startsWith('index.')));
+    const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+    fastify.get(`${options.prefix.replace(/\/$/, '')}/:file`, async (request, reply) => {
+      const { file } = request.params as { file: string };
+      if (!files.has(file)) throw new NotFoundException();
+      void reply.type(ASSET_TYPES[extname(file)]).header('cache-control', 'public, max-age=3600');
+      return readFile(join(options.root, file));
+    });
+    return app;
+  };
+}

@@ -1,0 +1,63 @@
+import type { DeploymentPackage, DeploymentRecord } from '../../libs/targets';
+import type { EntryHeader } from '../../libs/tarballs/safety';
+import { Env, Settings } from '../../libs/config/settings';
+
+/** Custom work around a deployment; any hook that throws turns the package to ERROR with its message. */
+export interface ReceiverHooks {
+  before?(pkg: DeploymentPackage): Promise<void>;
+  /** After a record's archive is extracted (dir: the staging directory) or, for UNDEPLOY, before removal (dir: the app directory). */
+  execute?(pkg: DeploymentPackage, record: DeploymentRecord, dir: string): Promise<void>;
+  /** Every archive entry that passed the safety rules, before it is written. */
+  entry?(pkg: DeploymentPackage, header: EntryHeader): Promise<void>;
+  /** After the release went live (or the app was removed). */
+  after?(pkg: DeploymentPackage): Promise<void>;
+}
+
+export interface ReceiverOptions {
+  /** Apps are extracted into `<deployDir>/<app name>/`. */
+  deployDir: string;
+  /** Package states (JSON), spooled uploads. */
+  stateDir: string;
+  username?: string;
+  password?: string;
+  /** Largest single archive part. */
+  maxArchiveBytes: number;
+  /** Most entries over all archives of a package. */
+  maxEntries: number;
+  /** Largest request body, all parts together. */
+  bodyLimitBytes: number;
+  /** Largest extracted size of a package; default 10 × maxArchiveBytes (a gzip bomb stops there). */
+  maxExtractedBytes?: number;
+  /** Leading components stripped from entries; default 1 (GitHub's `owner-repo-sha/`). */
+  stripComponents?: number;
+  hooks?: ReceiverHooks;
+  /** How long closing the app waits for packages in progress before abandoning them (default 10 s). */
+  shutdownGraceMs?: number;
+}
+
+export const RECEIVER_OPTIONS = Symbol('RECEIVER_OPTIONS');
+
+export interface ReceiverSettings {
+  host: string;
+  port: number;
+  options: ReceiverOptions;
+}
+
+/** Reads RECEIVER_* variables; a bad one throws a ConfigError naming it. */
+export function loadReceiverSettings(env: Env = process.env): ReceiverSettings {
+  const s = new Settings(env);
+  const maxArchiveBytes = s.int('RECEIVER_MAX_ARCHIVE_BYTES', 2 * 1024 * 1024 * 1024, { min: 1 });
+  return {
+    host: s.string('RECEIVER_HOST', '127.0.0.1'),
+    port: s.port('RECEIVER_PORT', 3100),
+    options: {
+      deployDir: s.string('RECEIVER_DEPLOY_DIR', '.stack/receiver/deploy'),
+      stateDir: s.string('RECEIVER_STATE_DIR', '.stack/receiver/state'),
+      username: s.optionalString('RECEIVER_USERNAME'),
+      password: s.optionalString('RECEIVER_PASSWORD'),
+      maxArchiveBytes,
+      maxEntries: s.int('RECEIVER_MAX_ENTRIES', 100_000, { min: 1 }),
+      bodyLimitBytes: s.int('RECEIVER_BODY_LIMIT_BYTES', maxArchiveBytes + 1024 * 1024, { min: 1024 }),
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Preloaded into gateway child processes (`node -r dist/bench/probes.js`), never into product
+ * builds. BENCH_PROBE_FILE: counts, from the gateway's side, the status change streams it opens
+ * and the feed clients its hub holds, written to that file on every change. BENCH_AUTH_CACHE:
+ * simulates the proposed product fix for intake (docs/performance.md): a verified credential is
+ * remembered for 60 s, so a repeated Basic header costs a hash lookup instead of a scrypt.
+ */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import * as passwords from '../libs/auth/passwords';
+import { FeedHub } from '../libs/status/feed-hub';
+import { StatusRepository } from '../libs/status/status.repository';
+
+const probeFile = process.env.BENCH_PROBE_FILE;
+if (probeFile) {
+  const counts = { changeStreamsOpened: 0, changeStreamsOpen: 0, feedClients: 0, pid: process.pid };
+  const save = () => writeFileSync(probeFile, JSON.stringify(counts));
+  const watch = StatusRepository.prototype.watchInserts;
+  StatusRepository.prototype.watchInserts = function (this: StatusRepository) {
+    const stream = watch.call(this);
+    counts.changeStreamsOpened += 1;
+    counts.changeStreamsOpen += 1;
+    stream.once('close', () => void ((counts.changeStreamsOpen -= 1), save()));
+    save();
+    return stream;
+  };
+  const subscribe = FeedHub.prototype.subscribe;
+  FeedHub.prototype.subscribe = async function (this: FeedHub, subscriber) {
+    const watermark = await subscribe.call(this, subscriber);
+    counts.feedClients = this.clientCount;
+    save();
+    return watermark;
+  };
+  const unsubscribe = FeedHub.prototype.unsubscribe;
+  FeedHub.prototype.unsubscribe = function (this: FeedHub, subscriber) {
+    unsubscribe.call(this, subscriber);
+    counts.feedClients = this.clientCount;
+    save();
+  };
+  save();
+}
+
+if (process.env.BENCH_AUTH_CACHE) {
+  const verified = new Map<string, number>();
+  const verify = passwords.verifySecret;
+  (passwords as { verifySecret: typeof verify }).verifySecret = async (secret: string, stored: string) => {
+    const key = createHash('sha256').update(stored).update('\0').update(secret).digest('base64');
+    const until = verified.get(key);
+    if (until !== undefined && until > Date.now()) return true;
+    const ok = await verify(secret, stored);
+    if (ok) {
+      if (verified.size >= 10_000) verified.delete(verified.keys().next().value!);
+      verified.set(key, Date.now() + 60_000);
+    }
+    return ok;
+  };
+}
+
+const profileFile = process.env.BENCH_CPU_PROFILE;
+if (profileFile) {
+  // --cpu-prof writes nothing when Nest re-raises SIGTERM, so the profiler is driven from here.
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  process.prependListener('SIGTERM', () => {
+    session.post('Profiler.stop', (error, result) => {
+      if (!error) writeFileSync(profileFile, JSON.stringify(result.profile));
+    });
+  });
+}

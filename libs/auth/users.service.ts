@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError } from '../errors';
+import { AuthService, Principal } from './auth.service';
+import { UsersRepository } from './users.repository';
+
+export interface TokenView {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+  revokedAt?: Date;
+}
+
+/** Users and API tokens (SPEC 2.5). Secrets are shown once, at creation, and stored hashed. */
+@Injectable()
+export class UsersService {
+  constructor(private readonly auth: AuthService, private readonly users: UsersRepository) {}
+
+  async create(caller: Principal, username: string, password: string): Promise<{ username: string; admin: boolean }> {
+    if (!caller.admin) throw new ApiError('mw:auth:admin_only', 403, 'Only an administrator can create users.');
+    if (!(await this.auth.createUser(username, password))) {
+      throw new ApiError('users:exists', 409, `A user named ${username} exists already.`);
+    }
+    return { username, admin: false };
+  }
+
+  async createToken(user: string, name: string): Promise<{ id: string; token: string; name: string; createdAt: Date }> {
+    await this.mustExist(user);
+    return this.auth.createToken(user, name);
+  }
+
+  async listTokens(user: string): Promise<TokenView[]> {
+    await this.mustExist(user);
+    const tokens = await this.users.listTokens(user);
+    return tokens.map(({ _id, name, createdAt, lastUsedAt, revokedAt }) => ({ id: _id, name, createdAt, lastUsedAt, revokedAt }));
+  }
+
+  async revokeToken(user: string, id: string): Promise<void> {
+    if (!(await this.users.revokeToken(user, id))) throw new ApiError('tokens:not_found', 404, `${user} has no live API token ${id}.`);
+    this.auth.forgetVerified();
+  }
+
+  private async mustExist(user: string): Promise<void> {
+    if (!(await this.users.findUser(user))) throw new ApiError('users:not_found', 404, `No user named ${user}.`);
+  }
+}

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { AppsService } from '../apps';
+import type { Principal } from '../auth';
+import { ApiError } from '../errors';
+import { StatusEntryView, StatusRepository, toView } from '../status';
+import type { DeploymentState } from '../../workflows/types';
+import { deploymentId, retryWorkflowId } from './deployment-ids';
+import { DeploymentWorkflowsClient } from './deployment-workflows.client';
+import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
+import { IntakeService } from './intake.service';
+
+export interface DeploymentView {
+  id: string;
+  workflowId: string;
+  user: string;
+  repository: string;
+  commit: string;
+  branch?: string;
+  app?: string;
+  provider: string;
+  uuid: string;
+  retryOf?: string;
+  createdAt: string;
+  workflowStatus?: string;
+  state?: DeploymentState;
+  temporalUi: string;
+  steps: StatusEntryView[];
+}
+
+/** Deployments as users see them: the record, its live state (a workflow query), retry and cancel. */
+@Injectable()
+export class DeploymentsService {
+  constructor(
+    private readonly deployments: DeploymentsRepository,
+    private readonly workflows: DeploymentWorkflowsClient,
+    private readonly status: StatusRepository,
+    private readonly intake: IntakeService,
+    private readonly apps: AppsService,
+  ) {}
+
+  async get(principal: Principal, id: string): Promise<DeploymentView> {
+    const record = await this.owned(principal, id);
+    const [live, steps] = await Promise.all([this.workflows.state(record.workflowId), this.status.forDeployment(record._id)]);
+    return {
+      id: record._id, workflowId: record.workflowId, user: record.user, repository: record.repository, commit: record.commit,
+      branch: record.branch, app: record.app, provider: record.provider, uuid: record.uuid, retryOf: record.retryOf,
+      createdAt: record.createdAt.toISOString(), workflowStatus: live?.status, state: live?.state,
+      temporalUi: this.workflows.uiLink(record.workflowId), steps: steps.map(toView),
+    };
+  }
+
+  /** A new run of a failed or canceled deployment from its stored payload, linked by retryOf. */
+  async retry(principal: Principal, id: string, uuid: string): Promise<{ id: string; workflowId: string; retryOf: string; status: 'queued'; uuid: string }> {
+    const original = await this.owned(principal, id);
+    const live = await this.workflows.state(original.workflowId);
+    const outcome = live?.state?.state;
+    if (outcome !== 'failed' && outcome !== 'canceled') {
+      throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is ${outcome ?? live?.status?.toLowerCase() ?? 'unknown'}; only failed or canceled deployments can be retried.`);
+    }
+    if (!original.payloadId || !original.branch) throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
+    const workflowId = retryWorkflowId(original.workflowId, (await this.deployments.countRetries(original._id)) + 1);
+    const { record } = await this.deployments.insertOrGet({
+      ...original, _id: deploymentId(workflowId), workflowId, provider: 'api', uuid, retryOf: original._id, createdAt: new Date(),
+    });
+    const input = this.intake.input(record);
+    await this.workflows.signalWithStart(workflowId, input, { push: input.push });
+    return { id: record._id, workflowId, retryOf: original._id, status: 'queued', uuid };
+  }
+
+  /**
+   * UNDEPLOY (SPEC 4): the target removes what the app's last deployment put there; with
+   * `removeApp` (DELETE /1/apps/…) the app's configuration goes too once that succeeded.
+   * Asking again before anything changed answers the same undeployment.
+   */
+  async undeploy(user: string, app: string, uuid: string, removeApp: boolean): Promise<{ id: string; workflowId: string; status: 'queued'; uuid: string }> {
+    const config = await this.apps.forName(user, app).catch(() => {
+      throw new ApiError('apps:db:failed', 503, 'The app store is not reachable right now. Try again shortly.');
+    });
+    if (!config) throw new ApiError('apps:not_found', 404, `${user} has no app named ${app}.`);
+    const last = config.record.lastDeployment;
+    const lastRecord = last ? await this.deployments.findById(last) : null;
+    const workflowId = `undeploy/${user}/${app}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
+    const { record } = await this.deployments.insertOrGet({
+      _id: deploymentId(workflowId), workflowId, user, repository: config.record.repository, commit: lastRecord?.commit ?? 'none',
+      app, provider: 'api', uuid, createdAt: new Date(),
+    });
+    await this.workflows.signalWithStart(workflowId, {
+      ...this.intake.input(record), operation: 'UNDEPLOY', undeploys: last, removeApp,
+      push: { payloadId: 'undeploy', branch: config.record.branch ?? '', app },
+    }, { push: { payloadId: 'undeploy', branch: config.record.branch ?? '', app } });
+    return { id: record._id, workflowId, status: 'queued', uuid };
+  }
+
+  async cancel(principal: Principal, id: string, uuid: string): Promise<{ id: string; status: 'cancel_requested'; uuid: string }> {
+    const record = await this.owned(principal, id);
+    await this.workflows.cancel(record.workflowId, `requested by ${principal.user} (${uuid})`);
+    return { id, status: 'cancel_requested', uuid };
+  }
+
+  private async owned(principal: Principal, id: string): Promise<DeploymentRecord> {
+    let record: DeploymentRecord | null;
+    try {
+      record = await this.deployments.findById(id);
+    } catch {
+      throw new ApiError('deployments:db:failed', 503, 'The deployment store is not reachable right now. Try again shortly.');
+    }
+    if (!record || (record.user !== principal.user && !principal.admin)) throw new ApiError('deployments:not_found', 404, `No deployment ${id}.`);
+    return record;
+  }
+}

@@ -1,0 +1,172 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { AppSecrets, AppsRepository, AppsService } from '../apps';
+import { GithubClient, GithubError, GithubTokens } from '../github';
+import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
+import { DeploymentTarget, TargetClient, TargetError } from '../targets';
+import type { DeploymentActivitiesApi, DeploymentRef, FetchedTarball, ResolvedApp, ResolvedPackage, TargetStatus } from '../../workflows/activities';
+import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
+import { hasTravisWebhook } from './travis-config';
+
+const failure = (code: string, message: string, retryable: boolean) =>
+  retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
+
+/**
+ * The deployment's steps that touch the world (SPEC 3): GitHub, blob storage, the target.
+ * Each failure is an ApplicationFailure whose type is the spec's error code; `nonRetryable`
+ * says whether trying again could help.
+ */
+@Injectable()
+export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'recordStatus'> {
+  private readonly logger = new Logger('Pipeline');
+
+  constructor(
+    private readonly github: GithubClient,
+    private readonly tokens: GithubTokens,
+    private readonly blobs: BlobStore,
+    private readonly targets: TargetClient,
+    private readonly apps: AppsService,
+    private readonly appsRepository: AppsRepository,
+    @Inject(PIPELINE_SETTINGS) private readonly settings: PipelineSettings,
+  ) {}
+
+  async ciGate(ref: DeploymentRef & { app?: string }): Promise<{ gated: boolean; reason: string }> {
+    const app = await this.appFor(ref.user, ref.repository, ref.app);
+    if (app?.record.ci === 'travis') return { gated: true, reason: 'the app is configured to wait for Travis' };
+    if (app?.record.ci === 'none') return { gated: false, reason: 'the app is configured not to wait for CI' };
+    const travisYml = await this.readFile(ref, '.travis.yml', 'deploy:github:no_pkg_json');
+    if (travisYml !== null && hasTravisWebhook(travisYml)) return { gated: true, reason: '.travis.yml has a webhook notification' };
+    return { gated: false, reason: travisYml === null ? 'no .travis.yml' : '.travis.yml has no webhook notification' };
+  }
+
+  async resolvePackage(ref: DeploymentRef): Promise<ResolvedPackage> {
+    const text = await this.readFile(ref, 'package.json', 'deploy:github:no_pkg_json');
+    if (text === null) {
+      throw failure('deploy:github:no_pkg_json', `No package.json in ${ref.repository}@${ref.commit.slice(0, 7)}; for a private repository, authorize GitHub access (POST /1/auth/github without ?app).`, false);
+    }
+    let pkg: { name?: unknown; version?: unknown; engines?: unknown };
+    try {
+      pkg = JSON.parse(text);
+    } catch {
+      throw failure('deploy:github:no_pkg_json', `package.json in ${ref.repository}@${ref.commit.slice(0, 7)} is not valid JSON.`, false);
+    }
+    if (typeof pkg.name !== 'string' || pkg.name === '') throw failure('deploy:github:no_pkg_json', 'package.json has no name.', false);
+    return {
+      name: pkg.name.replace(/^@[^/]+\//, ''),
+      version: typeof pkg.version === 'string' ? pkg.version : '0.0.0',
+      engines: pkg.engines && typeof pkg.engines === 'object' ? (pkg.engines as Record<string, string>) : undefined,
+    };
+  }
+
+  async resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string }): Promise<ResolvedApp> {
+    const app = await this.appFor(ref.user, ref.repository, ref.appHint ?? ref.packageName);
+    const target = app?.target ?? this.settings.defaultTarget;
+    return { app: app?.record.name ?? ref.packageName, hasTarget: target !== undefined, polls: target?.statusUrl !== undefined, retain: app?.record.retain ?? false };
+  }
+
+  async fetchTarball(ref: DeploymentRef): Promise<FetchedTarball> {
+    const context = Context.current();
+    const token = await this.tokens.tokenFor(ref.user);
+    try {
+      const source = await this.github.tarball(ref.repository, ref.commit, token);
+      context.cancellationSignal.addEventListener('abort', () => source.destroy(new Error('canceled')));
+      const stored = await this.blobs.put(ref.deploymentId, source, (bytes) => context.heartbeat({ bytes }));
+      return { blobId: stored.id, bytes: stored.bytes, sha256: stored.sha256 };
+    } catch (error) {
+      const retryable = !(error instanceof GithubError) || error.retryable;
+      throw failure('deploy:github:download_tarball', `Could not download the tarball of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`, retryable);
+    }
+  }
+
+  async inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }> {
+    try {
+      return await inspectTarball(this.blobs.open(input.blobId), this.settings.tar);
+    } catch (error) {
+      if (error instanceof TarballRejected) throw failure(`deploy:tar:${error.reason}`, error.message, false);
+      throw failure('deploy:tar:corrupt', `The tarball could not be read: ${(error as Error).message}`, true);
+    }
+  }
+
+  async uploadPackage(ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string }): Promise<{ remoteId: string }> {
+    const context = Context.current();
+    const app = await this.apps.forName(ref.user, ref.app);
+    const target = this.targetOf(app);
+    const heartbeat = setInterval(() => context.heartbeat(), 2_000);
+    try {
+      const blobId = ref.blobId;
+      const archives = ref.operation === 'DEPLOY' && blobId ? [{ id: ref.deploymentId, open: () => this.blobs.open(blobId) }] : [];
+      const undeploys = ref.undeploys ?? ref.deploymentId;
+      const pkg = {
+        _doc: ref.deploymentId,
+        operation: ref.operation,
+        retain: app?.record.retain ?? false,
+        app: { name: ref.app, version: ref.version },
+        commit: ref.commit,
+        repository: ref.repository,
+        env: app?.env ?? {},
+        records: ref.operation === 'UNDEPLOY'
+          ? [{ _doc: undeploys, operation: ref.operation, ref: undeploys }]
+          : [{ _doc: ref.deploymentId, operation: ref.operation, ref: `${ref.repository}@${ref.commit}`, archive: `archive-${ref.deploymentId}` }],
+      };
+      return await this.targets.push(target, pkg, archives, { signal: context.cancellationSignal });
+    } catch (error) {
+      const retryable = error instanceof TargetError ? error.retryable : true;
+      throw failure('deploy:nodejitsu:upload_tarball', `Upload to the deployment target failed: ${(error as Error).message}`, retryable);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async pollTarget(input: { user: string; app: string; remoteId: string }): Promise<TargetStatus> {
+    const target = this.targetOf(await this.apps.forName(input.user, input.app));
+    try {
+      const status = await this.targets.status(target, input.remoteId, { signal: Context.current().cancellationSignal });
+      return { state: status.state, records: status.records.map((r) => ({ ref: r.ref, state: r.state, message: r.message, success: r.success })) };
+    } catch (error) {
+      const retryable = error instanceof TargetError ? error.retryable : true;
+      throw failure('deploy:nodejitsu:start_app', `Reading the deployment's status from the target failed: ${(error as Error).message}`, retryable);
+    }
+  }
+
+  async commitStatus(ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string }): Promise<void> {
+    const token = await this.tokens.tokenFor(ref.user, ref.app);
+    if (!token) return; // no token that allows it: commit statuses are a courtesy
+    try {
+      await this.github.setCommitStatus(ref.repository, ref.commit, {
+        state: ref.state,
+        description: ref.description,
+        targetUrl: `${this.settings.publicUrl}/1/deployments/${ref.deploymentId}`,
+      }, token);
+    } catch (error) {
+      const retryable = error instanceof GithubError && error.retryable;
+      throw failure('deploy:github:commit_status', (error as Error).message, retryable);
+    }
+  }
+
+  async finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean }): Promise<void> {
+    if (ref.app && ref.state === 'succeeded') {
+      if (ref.operation !== 'UNDEPLOY') await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
+      else if (ref.removeApp) await this.appsRepository.remove(ref.user, ref.app);
+    }
+    if (ref.blobId) await this.blobs.remove(ref.blobId);
+  }
+
+  private targetOf(app: AppSecrets | null): DeploymentTarget {
+    const target = app?.target ?? this.settings.defaultTarget;
+    if (!target) throw failure('deploy:nodejitsu:upload_tarball', 'The app has no deployment target; set one with PUT /1/apps/:user/:app.', false);
+    return target;
+  }
+
+  private async appFor(user: string, repository: string, name?: string): Promise<AppSecrets | null> {
+    return (await this.apps.forRepository(user, repository)) ?? (name ? await this.apps.forName(user, name) : null);
+  }
+
+  private async readFile(ref: DeploymentRef, path: string, code: string): Promise<string | null> {
+    try {
+      return await this.github.fileAt(ref.repository, path, ref.commit, await this.tokens.tokenFor(ref.user));
+    } catch (error) {
+      this.logger.warn(`${path} of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`);
+      throw failure(code, `Could not read ${path} from GitHub: ${(error as Error).message}`, !(error instanceof GithubError) || error.retryable);
+    }
+  }
+}

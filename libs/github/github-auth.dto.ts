@@ -1,0 +1,16 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Allow, IsOptional, Matches } from 'class-validator';
+
+/** Body of `POST /1/auth/github`; `credentials` is checked by the service, which has the spec's codes for it. */
+export class GithubAuthBodyDto {
+  @ApiProperty({ type: String, example: 'octocat:ghp_xxxxxxxxxxxxxxxxxxxx', description: '`githubUser:githubToken` (a personal access token).', writeOnly: true })
+  @Allow()
+  credentials?: unknown;
+}
+
+export class GithubAuthQueryDto {
+  @ApiPropertyOptional({ description: 'Restrict the token to this app (then it is not used for private-repository access).' })
+  @IsOptional()
+  @Matches(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,213}$/, { message: 'app must be an application name' })
+  app?: string;
+}

@@ -1,0 +1,45 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ApiError } from '../errors';
+import { SecretBox } from '../secrets';
+import { ANY_APP, GithubCredentialsRepository } from './credentials.repository';
+import { GithubClient } from './github.client';
+
+const CREDENTIALS = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})):(\S+)$/;
+
+/** `POST /1/auth/github` (SPEC 2.4): verify a GitHub token with GitHub, then store it sealed. */
+@Injectable()
+export class GithubAuthService {
+  private readonly logger = new Logger(GithubAuthService.name);
+
+  constructor(private readonly github: GithubClient, private readonly repository: GithubCredentialsRepository, private readonly box: SecretBox) {}
+
+  async authorize(user: string, credentials: unknown, app: string | undefined, uuid: string): Promise<{ user: string; app: string; github: string }> {
+    if (credentials === undefined || credentials === null || credentials === '') {
+      throw new ApiError('auth:github:no_credentials', 400, 'Send {"credentials": "githubUser:githubToken"} in the body.');
+    }
+    const match = typeof credentials === 'string' ? CREDENTIALS.exec(credentials) : null;
+    if (!match) throw new ApiError('auth:github:bad_credentials', 400, 'credentials must be "githubUser:githubToken" (a GitHub login, a colon, a personal access token).');
+    const [, login, token] = match;
+
+    const identity = await this.github.identify(token);
+    if (!identity.ok && identity.rejected) {
+      throw new ApiError('auth:github:github_pairing_failed', 401, `GitHub did not accept that token (HTTP ${identity.status}).`);
+    }
+    if (!identity.ok) {
+      this.logger.error(`GitHub GET /user failed (${uuid}): ${identity.status ?? 'no answer'} ${identity.message}`);
+      throw new ApiError('auth:github:get_user_failed', 500, 'GitHub could not be asked who owns that token. Try again shortly.');
+    }
+    if (identity.login.toLowerCase() !== login.toLowerCase()) {
+      throw new ApiError('auth:github:github_pairing_failed', 401, `That token belongs to GitHub user ${identity.login}, not ${login}.`);
+    }
+
+    const scope = app ?? ANY_APP;
+    try {
+      await this.repository.save({ user, app: scope, login: identity.login, sealedToken: this.box.seal(token), updatedAt: new Date(), uuid });
+    } catch (error) {
+      this.logger.error(`storing the GitHub token failed (${uuid}): ${(error as Error).message}`);
+      throw new ApiError('auth:github:update_user_failed', 500, 'The GitHub authorization could not be saved. Try again shortly.');
+    }
+    return { user, app: scope, github: identity.login };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './registry';
+export * from './recorders';
+export * from './metrics-server';
+export * from './http-metrics';
+export * from './metrics.module';

@@ -1,0 +1,17 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ChangesService } from './changes.service';
+import { FEED_OPTIONS, FeedHub, FeedOptions } from './feed-hub';
+import { StatusModule } from './status.module';
+
+/** The changes feed; gateway only (the worker writes the status log, it does not serve feeds). */
+@Module({})
+export class ChangesModule {
+  static forRoot(options: FeedOptions): DynamicModule {
+    return {
+      module: ChangesModule,
+      imports: [StatusModule],
+      providers: [FeedHub, ChangesService, { provide: FEED_OPTIONS, useValue: options }],
+      exports: [ChangesService, FeedHub],
+    };
+  }
+}

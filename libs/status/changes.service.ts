@@ -1,0 +1,59 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApiError } from '../errors';
+import { parseSince } from './changes-cursor';
+import { FEED_OPTIONS, FeedHub, FeedOptions } from './feed-hub';
+import { ChangeLine, changeLine, FeedFraming, IncludeDocs } from './feed-lines';
+import { FeedSession } from './feed-session';
+import { StatusRepository } from './status.repository';
+import { StatusService } from './status.service';
+
+export interface OpenFeed {
+  user: string;
+  uuid: string;
+  framing: FeedFraming;
+  include: IncludeDocs;
+  /** `since` query parameter or, failing that, the SSE `Last-Event-ID` header. */
+  since?: string;
+  timeoutMs?: number;
+}
+
+/** The changes feed (SPEC 2.3): opening a live feed for a user, and one entry by id. */
+@Injectable()
+export class ChangesService {
+  private readonly logger = new Logger(ChangesService.name);
+
+  constructor(private readonly hub: FeedHub, private readonly repository: StatusRepository, private readonly status: StatusService, @Inject(FEED_OPTIONS) private readonly options: FeedOptions) {}
+
+  /** Registers the client and reads its first catch-up page; failures here still get a status code. */
+  async open(request: OpenFeed): Promise<FeedSession> {
+    const since = request.since === undefined ? undefined : parseSince(request.since);
+    if (since === null) throw new ApiError('request:invalid', 400, 'since must be a seq value from this feed (or a time in milliseconds).');
+    const session = new FeedSession(
+      {
+        user: request.user,
+        uuid: request.uuid,
+        framing: request.framing,
+        include: request.include,
+        since,
+        lifetimeMs: Math.min(request.timeoutMs ?? this.options.maxDurationMs, this.options.maxDurationMs),
+        options: this.options,
+      },
+      (after, before, limit) => this.repository.entriesBetween(request.user, after, before, limit),
+      (closed) => this.hub.unsubscribe(closed),
+    );
+    const watermark = await this.hub.subscribe(session);
+    try {
+      await session.prepare(watermark);
+    } catch (error) {
+      this.hub.unsubscribe(session);
+      this.logger.error(`feed catch-up query failed: ${(error as Error).message}`);
+      throw new ApiError('status:db:query_fail', 500, 'The database could not read your status log. Try again shortly.');
+    }
+    return session;
+  }
+
+  async one(user: string, id: string, include: IncludeDocs): Promise<ChangeLine> {
+    const entry = await this.status.find(user, id);
+    return changeLine(entry, entry.cursor, include, this.options.publicUrl);
+  }
+}

@@ -1,0 +1,195 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ApiError } from '../errors';
+import { cursorAt } from './changes-cursor';
+import { StatusEntry } from './status-entry';
+import { StatusInsertStream, StatusRepository } from './status.repository';
+
+export interface FeedOptions {
+  heartbeatMs: number;
+  /** How long an entry waits before delivery, so entries from concurrent writers go out in cursor order. */
+  settleMs: number;
+  clientBufferBytes: number;
+  maxDurationMs: number;
+  /** The gateway's public URL, for the `id` links of feed lines. */
+  publicUrl: string;
+}
+export const FEED_OPTIONS = Symbol('FEED_OPTIONS');
+
+/** One connected feed client, as the hub sees it. */
+export interface FeedSubscriber {
+  readonly user: string;
+  /** Called in cursor order (late writers aside); must not block. */
+  deliver(entry: StatusEntry): void;
+  /** The hub cannot go on (shutdown, or its change stream stayed broken). */
+  end(error: ApiError): void;
+}
+
+const START_TIMEOUT_MS = 5_000;
+const FATAL_AFTER_MS = 30_000;
+const REFILL_PAGE = 1_000;
+
+/**
+ * The gateway's ONE change stream on the status log, fanned out in process to every connected
+ * feed client of the entry's user. Entries are held for `settleMs` and released in cursor order;
+ * `watermark` is the cursor below which everything has been released, so a client registering
+ * now can catch up from the collection up to the watermark and take the rest live.
+ *
+ * When the stream breaks, the watermark freezes; the reopened stream is followed by a refill
+ * from the collection (cursor >= watermark), so nothing written meanwhile is lost and the
+ * pending map (keyed by cursor) drops what both paths saw.
+ */
+@Injectable()
+export class FeedHub implements OnModuleDestroy {
+  private readonly logger = new Logger(FeedHub.name);
+  private readonly subscribers = new Map<string, Set<FeedSubscriber>>();
+  private readonly pending = new Map<string, StatusEntry>();
+  private watermark = '';
+  private stream?: StatusInsertStream;
+  private running?: Promise<void>;
+  private healthy = false;
+  private brokenSince?: number;
+  private closed = false;
+  private flushTimer?: NodeJS.Timeout;
+  private healthWaiters: Array<() => void> = [];
+
+  constructor(private readonly repository: StatusRepository, @Inject(FEED_OPTIONS) private readonly options: FeedOptions) {}
+
+  /**
+   * Registers a client and answers the watermark at that instant: the client catches up from the
+   * collection below it and receives everything from it on through `deliver`.
+   */
+  async subscribe(subscriber: FeedSubscriber): Promise<string> {
+    this.start();
+    if (!this.healthy && !(await this.waitHealthy(START_TIMEOUT_MS))) {
+      throw new ApiError('status:changes:fatal', 500, 'The changes feed cannot follow the status log right now. Reconnect shortly.');
+    }
+    let users = this.subscribers.get(subscriber.user);
+    if (!users) this.subscribers.set(subscriber.user, (users = new Set()));
+    users.add(subscriber);
+    return this.watermark;
+  }
+
+  unsubscribe(subscriber: FeedSubscriber): void {
+    const users = this.subscribers.get(subscriber.user);
+    users?.delete(subscriber);
+    if (users?.size === 0) this.subscribers.delete(subscriber.user);
+  }
+
+  get clientCount(): number {
+    let count = 0;
+    for (const users of this.subscribers.values()) count += users.size;
+    return count;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.flushTimer);
+    this.endAll(new ApiError('status:changes:timeout', 408, 'The gateway is restarting. Reconnect with since=<your last seq>.'));
+    await this.stream?.close().catch(() => undefined);
+    await this.running;
+  }
+
+  private start(): void {
+    if (this.running || this.closed) return;
+    this.watermark = cursorAt(Date.now() - this.options.settleMs);
+    const tick = Math.max(10, Math.min(100, Math.floor(this.options.settleMs / 5)));
+    this.flushTimer = setInterval(() => this.flush(), tick);
+    this.flushTimer.unref();
+    this.running = this.follow();
+  }
+
+  /** Keeps one change stream open for the life of the process, reopening it after failures. */
+  private async follow(): Promise<void> {
+    let backoffMs = 250;
+    while (!this.closed) {
+      const stream = (this.stream = this.repository.watchInserts());
+      try {
+        const first = await stream.tryNext(); // opens the stream on the server before the refill reads
+        await this.refill();
+        if (first) this.accept(first.fullDocument);
+        this.markHealthy();
+        backoffMs = 250;
+        for await (const change of stream) this.accept(change.fullDocument);
+      } catch (error) {
+        if (this.closed) break;
+        this.logger.warn(`status change stream broke, reopening: ${(error as Error).message}`);
+      }
+      this.healthy = false;
+      this.brokenSince ??= Date.now();
+      await stream.close().catch(() => undefined);
+      if (Date.now() - this.brokenSince > FATAL_AFTER_MS) {
+        this.endAll(new ApiError('status:changes:fatal', 500, 'The changes feed lost the status log. Reconnect with since=<your last seq>.'));
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      backoffMs = Math.min(backoffMs * 2, 5_000);
+    }
+  }
+
+  /** Reads what the stream may have missed (written while it was down or opening). */
+  private async refill(): Promise<void> {
+    let from = this.watermark;
+    for (;;) {
+      const page = await this.repository.entriesFrom(from, REFILL_PAGE);
+      for (const entry of page) this.accept(entry);
+      if (page.length < REFILL_PAGE) return;
+      from = page[page.length - 1].cursor + '\u0000';
+    }
+  }
+
+  private accept(entry: StatusEntry | undefined): void {
+    if (!entry?.cursor) return; // written before cursors existed: not part of the feed
+    if (entry.cursor >= this.watermark) {
+      this.pending.set(entry.cursor, entry);
+      return;
+    }
+    // Committed later than settleMs after its cursor was taken: still delivered to connected
+    // clients, out of order; a client resuming past it would not see it.
+    if (!this.healthy) return; // a refill after an outage: released before the outage already
+    this.logger.warn(`status entry ${entry._id} arrived ${this.options.settleMs} ms+ late`);
+    this.dispatch(entry);
+  }
+
+  private flush(): void {
+    if (!this.healthy) return; // frozen: the refill after the outage must land above the watermark
+    const bound = cursorAt(Date.now() - this.options.settleMs);
+    if (bound <= this.watermark) return;
+    const ready = [...this.pending.keys()].filter((cursor) => cursor < bound).sort();
+    for (const cursor of ready) {
+      const entry = this.pending.get(cursor)!;
+      this.pending.delete(cursor);
+      this.dispatch(entry);
+    }
+    this.watermark = bound;
+  }
+
+  private dispatch(entry: StatusEntry): void {
+    for (const subscriber of this.subscribers.get(entry.user) ?? []) {
+      try {
+        subscriber.deliver(entry);
+      } catch (error) {
+        this.logger.warn(`feed client failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private markHealthy(): void {
+    this.healthy = true;
+    this.brokenSince = undefined;
+    for (const wake of this.healthWaiters.splice(0)) wake();
+  }
+
+  private waitHealthy(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.healthy), timeoutMs);
+      this.healthWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private endAll(error: ApiError): void {
+    for (const users of [...this.subscribers.values()]) for (const subscriber of [...users]) subscriber.end(error);
+    this.subscribers.clear();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './blob-store';
+export * from './inspect';
+export * from './safety';
+export * from './gridfs-blob-store';

@@ -1,0 +1,10 @@
+export * from './types';
+export * from './target-error';
+export { TargetClient, TARGET_CLIENT_OPTIONS, checkedStatusUrl } from './target-client';
+export { OutboundGuard, BUILT_IN_DENY, parseRuleList } from './outbound-guard';
+export type { OutboundPolicy, ResolvedAddress } from './outbound-guard';
+export type { TargetClientOptions } from './target-client';
+export { TargetsModule } from './targets.module';
+export { statusUrlFor, parseStatus, StatusShapeError } from './status';
+export { tarGzToZip, MANIFEST_NAME } from './zip-repack';
+export type { ZipManifest, ManifestEntry } from './zip-repack';

@@ -1,0 +1,87 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createReceiverApp, ReceiverHooks } from '../../apps/receiver';
+import { DeploymentOutcome } from '../../workflows/types';
+import { githubTarball } from '../support/archives';
+import { GithubServer } from '../support/github-server';
+import { Harness } from '../support/harness';
+import { githubHeaders, githubPush } from '../support/payloads';
+
+/**
+ * The pipeline's real stack for one test file: GitHub-shaped server, reference receiver,
+ * gateway and worker on the Temporal dev server and the MongoDB-wire server.
+ */
+export class PipelineFixture {
+  harness!: Harness;
+  github!: GithubServer;
+  receiver!: NestFastifyApplication;
+  receiverUrl!: string;
+  deployDir!: string;
+  hooks: ReceiverHooks = {};
+  private root!: string;
+
+  static async start(env: Record<string, string> = {}): Promise<PipelineFixture> {
+    const fixture = new PipelineFixture();
+    fixture.root = await mkdtemp(join(tmpdir(), 'pipeline-'));
+    fixture.deployDir = join(fixture.root, 'deploy');
+    fixture.github = await new GithubServer().start();
+    const hooks = fixture.hooks;
+    fixture.receiver = await createReceiverApp({
+      deployDir: fixture.deployDir, stateDir: join(fixture.root, 'state'), maxArchiveBytes: 64 * 1024 * 1024, maxEntries: 10_000,
+      bodyLimitBytes: 65 * 1024 * 1024,
+      hooks: { execute: (pkg, record, dir) => hooks.execute?.(pkg, record, dir) ?? Promise.resolve() },
+    }, ['error']);
+    await fixture.receiver.listen(0, '127.0.0.1');
+    fixture.receiverUrl = (await fixture.receiver.getUrl()).replace('[::1]', '127.0.0.1');
+    fixture.harness = await Harness.start({
+      env: {
+        GITHUB_API_URL: fixture.github.url,
+        DEFAULT_TARGET_URL: `${fixture.receiverUrl}/push`,
+        DEFAULT_TARGET_STATUS_URL: `${fixture.receiverUrl}/status/{{id}}`,
+        TAR_MAX_ENTRIES: '1000',
+        ...env,
+      },
+    });
+    return fixture;
+  }
+
+  /** A repository on the GitHub-shaped server with one commit; answers its sha. */
+  async commit(options: { repo?: string; files?: Record<string, string>; tarball?: Buffer; private?: boolean; travis?: boolean } = {}): Promise<{ repo: string; sha: string }> {
+    const repo = options.repo ?? `app-${randomBytes(3).toString('hex')}`;
+    const sha = randomBytes(20).toString('hex');
+    const files: Record<string, string> = { 'package.json': JSON.stringify({ name: repo, version: '1.2.3' }), 'index.js': 'console.log("hi")\n', ...options.files };
+    if (options.travis) files['.travis.yml'] = 'language: node_js\nnotifications:\n  webhooks:\n    urls:\n      - http://localhost/1/deploy\n';
+    const existing = this.github.repositories.get(`octo-org/${repo}`) ?? { private: options.private, files: {}, tarballs: {} };
+    existing.files[sha] = files;
+    existing.tarballs[sha] = options.tarball ?? (await githubTarball({ owner: 'octo-org', repo, sha, files }));
+    this.github.repositories.set(`octo-org/${repo}`, existing);
+    return { repo, sha };
+  }
+
+  push(repo: string, sha: string, options: { delivery?: string; ref?: string; headers?: Record<string, string>; body?: string } = {}) {
+    const payload = githubPush({ repo, sha, ref: options.ref });
+    return this.harness.request('POST', '/1/deploy', {
+      headers: { ...githubHeaders('push', options.delivery), ...options.headers },
+      body: options.body ?? payload,
+    });
+  }
+
+  outcome(workflowId: string): Promise<DeploymentOutcome> {
+    return this.harness.temporal.workflow.getHandle(workflowId).result();
+  }
+
+  async steps(deployment: string): Promise<Array<{ step: string; status: string; error?: { code: string } }>> {
+    const response = await this.harness.request('GET', `/1/deployments/${deployment}`);
+    return response.json.steps;
+  }
+
+  async stop(): Promise<void> {
+    await this.harness?.stop();
+    await this.receiver?.close();
+    await this.github?.stop();
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
