@@ -39,6 +39,8 @@ const transfer = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout:
 // Upload attempts are counted by the workflow itself, so each one shows in the status log.
 const upload = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
 
+const poll = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumInterval: '10 seconds', maximumAttempts: 10 } });
+
 export const UPLOAD_ATTEMPTS = 10;
 const PROCESSING_TIMEOUT_MS = 60 * 60 * 1000;
 
@@ -184,8 +186,20 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
     let delay = 200;
     let last: TargetStatus | undefined;
+    let failedPolls = 0;
     for (;;) {
-      const status = await quick.pollTarget({ user: input.user, app, remoteId });
+      let status: TargetStatus;
+      try {
+        status = await poll.pollTarget({ user: input.user, app, remoteId });
+        failedPolls = 0;
+      } catch (error) {
+        // Reading a status is safe to repeat: a flaky target only delays the answer, up to the deadline.
+        const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+        if (isCancellation(error) || failure?.nonRetryable || ++failedPolls >= 6 || Date.now() >= deadline) throw error;
+        await record('processing', 'pending', `Reading the target's status failed (${failure?.message ?? (error as Error).message}); trying again.`);
+        await sleep(Math.min(delay * 4, 15_000));
+        continue;
+      }
       state.records = status.records.map((r) => ({ ref: r.ref, state: r.state, message: r.message }));
       for (const change of recordChanges(last, status)) await record('processing', 'pending', change);
       last = status;

@@ -201,7 +201,7 @@ describe('tar safety rules', () => {
         // Gzipped garbage may happen to be an empty tar (all-zero blocks or nothing at all).
         if (!(gzip && reason === 'accepted')) expect(reason).toBe('corrupt');
       }),
-      { numRuns: 200 },
+      { numRuns: 200, timeout: 3_000 },
     );
   });
 
@@ -213,7 +213,7 @@ describe('tar safety rules', () => {
         for (const [at, mask] of flips) bytes[at % bytes.length] ^= mask;
         expect(['accepted', ...TAR_REJECT_REASONS]).toContain(await outcome(bytes));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, timeout: 3_000 },
     );
   });
 
@@ -234,7 +234,7 @@ describe('tar safety rules', () => {
         }
         expect(['accepted', ...TAR_REJECT_REASONS]).toContain(await outcome(bytes));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, timeout: 3_000 },
     );
   });
 });
