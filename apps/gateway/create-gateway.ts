@@ -16,10 +16,10 @@ export async function createGatewayApp(config: AppConfig, options: { logDestinat
   const logger = createLogger(config, options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: config.gateway.bodyLimitBytes,
-    connectionTimeout: 30_000, // slow-loris bound: a request must arrive within this
-    requestTimeout: 30_000,
+    connectionTimeout: config.gateway.requestTimeoutMs, // slow-loris bound: a request must arrive within this
+    requestTimeout: config.gateway.requestTimeoutMs,
     keepAliveTimeout: 10_000,
-    routerOptions: { maxParamLength: 300 },
+    routerOptions: { maxParamLength: 300, ignoreTrailingSlash: true },
     genReqId: genRequestId,
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), adapter, {

@@ -38,7 +38,7 @@ export class WorkerModule {
         StatusModule,
         AppsModule,
         GithubModule.forRoot({ apiUrl: config.github.apiUrl }),
-        TargetsModule,
+        TargetsModule.forRoot({ outbound: config.targets }),
         GithubCredentialsModule,
       ],
       providers: [

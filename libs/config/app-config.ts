@@ -1,10 +1,13 @@
+import { OutboundGuard, OutboundPolicy, parseRuleList } from '../targets/outbound-guard';
 import { ConfigError, Env, Settings } from './settings';
 
 /** Settings of the gateway and the worker; the same variables in `npm start`, docker-compose and production. */
 export interface AppConfig {
   mongo: { url: string; database: string };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
-  gateway: { host: string; port: number; publicUrl: string; bodyLimitBytes: number };
+  gateway: { host: string; port: number; publicUrl: string; bodyLimitBytes: number; requestTimeoutMs: number };
+  /** Which receiver hosts the worker may call (link-local and cloud metadata refused by default). */
+  targets: OutboundPolicy;
   admin: { username: string; password?: string };
   /** Failed sign-ins per minute before 429 mw:auth:throttled, per user and per client address. */
   loginLimits: { perUser: number; perAddress: number };
@@ -46,7 +49,9 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       port,
       publicUrl: s.url('GATEWAY_PUBLIC_URL', `http://${host}:${port}`),
       bodyLimitBytes: s.int('GATEWAY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, { min: 1024 }),
+      requestTimeoutMs: s.durationMs('GATEWAY_REQUEST_TIMEOUT', '30s'),
     },
+    targets: outboundPolicy(s),
     admin: { username: s.string('ADMIN_USERNAME', 'admin'), password: s.optionalString('ADMIN_PASSWORD') },
     loginLimits: { perUser: s.int('LOGIN_FAILURES_PER_USER', 20, { min: 1 }), perAddress: s.int('LOGIN_FAILURES_PER_ADDRESS', 200, { min: 1 }) },
     github: { apiUrl: s.url('GITHUB_API_URL', 'https://api.github.com') },
@@ -80,6 +85,18 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       temporalPort: s.optionalString('TEMPORAL_METRICS_PORT') === undefined ? undefined : s.port('TEMPORAL_METRICS_PORT', 0),
     },
   };
+}
+
+function outboundPolicy(s: Settings): OutboundPolicy {
+  const policy = { allow: parseRuleList(s.optionalString('TARGET_ALLOW')), deny: parseRuleList(s.optionalString('TARGET_DENY')) };
+  for (const name of ['TARGET_ALLOW', 'TARGET_DENY'] as const) {
+    try {
+      new OutboundGuard(name === 'TARGET_ALLOW' ? { allow: policy.allow } : { deny: policy.deny });
+    } catch (error) {
+      throw new ConfigError(name, (error as Error).message);
+    }
+  }
+  return policy;
 }
 
 function encryptionKey(s: Settings): Buffer {

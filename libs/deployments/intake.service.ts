@@ -86,7 +86,9 @@ export class IntakeService {
 
     const workflowId = deploymentWorkflowId(request.user, push.repository.fullName, push.sha);
     const id = deploymentId(workflowId);
-    const payloadId = push.delivery ? `github:${push.delivery}` : `github:${randomUUID()}`;
+    // Keyed by deployment and delivery: a redelivery is stored once, and a delivery id reused
+    // for another push (or by another user) can never point a deployment at someone else's payload.
+    const payloadId = push.delivery ? `github:${id}:${push.delivery}` : `github:${id}:${randomUUID()}`;
     const signal = { payloadId, branch: push.branch, app: app?.record.name };
     // Both ids are known up front, so the payload and the deployment are stored together.
     const [, { record, created }] = await Promise.all([

@@ -87,6 +87,9 @@ export class EntryGuard {
     if (this.count > this.limits.maxEntries) {
       throw new TarballRejected('too_many_entries', `more than ${this.limits.maxEntries} entries`);
     }
+    // A size that is not a number (a bad pax header) would turn the running total into NaN and
+    // silently disable the byte limit.
+    if (header.size !== undefined && !Number.isFinite(header.size)) throw new TarballRejected('corrupt', `entry ${header.name} has no valid size`);
     this.total += Math.max(0, header.size ?? 0);
     if (this.total > this.limits.maxBytes) throw new TarballRejected('too_large', `more than ${this.limits.maxBytes} bytes`);
     const type = header.type ?? 'unknown';

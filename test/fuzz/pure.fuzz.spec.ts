@@ -174,12 +174,10 @@ describe('tar safety rules', () => {
     );
   });
 
-  // safety.ts adds Math.max(0, NaN) = NaN to its byte counter, after which `total > maxBytes` is
-  // never true again. tar-stream yields NaN sizes for a non-octal size field or a bad pax `size`.
-  it.failing('keeps counting bytes after an entry with a NaN size (known bug, see report)', () => {
+  // A NaN size (a bad pax `size`) once turned the byte counter into NaN, disabling the limit.
+  it('rejects an entry whose size is not a number as corrupt, so the byte limit holds', () => {
     const guard = new EntryGuard({ maxEntries: 10, maxBytes: 100, stripComponents: 0 });
-    guard.check({ name: 'odd', type: 'directory', size: NaN });
-    expect(() => guard.check({ name: 'big', type: 'file', size: 1_000_000 })).toThrow(TarballRejected);
+    expect(() => guard.check({ name: 'odd', type: 'directory', size: NaN })).toThrow(expect.objectContaining({ reason: 'corrupt' }));
   });
 
   const inspect = (bytes: Buffer) => inspectTarball(Readable.from([bytes]), { maxEntries: 50, maxBytes: 64 * 1024 });
