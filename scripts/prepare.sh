@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[prepare] installing dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund >&2
+  bash scripts/install-deps.sh >&2
 fi
 bash scripts/provision-tools.sh all
 if [ "${1:-}" = "build" ]; then
