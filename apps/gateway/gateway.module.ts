@@ -15,6 +15,7 @@ import { ChangesController } from './controllers/changes.controller';
 import { DeployController } from './controllers/deploy.controller';
 import { GithubAuthController } from './controllers/github-auth.controller';
 import { DeploymentsController } from './controllers/deployments.controller';
+import { UserDeploymentsController } from './controllers/user-deployments.controller';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { StatusController } from './controllers/status.controller';
@@ -39,7 +40,7 @@ export class GatewayModule {
         AppsModule,
         DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs }),
       ],
-      controllers: [DeployController, DeploymentsController, StatusController, ChangesController, AppsController, UsersController, TokensController, GithubAuthController, HealthController, StatusPageController, MetricsController],
+      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, UsersController, TokensController, GithubAuthController, HealthController, StatusPageController, MetricsController],
       providers: [HealthService],
     };
   }

@@ -134,6 +134,29 @@ export const Doc = {
       ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
     ),
 
+  AppUndeploy: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'UNDEPLOY an app at its target', description: 'The target removes the files of the app\'s last deployment (kept when `retain`); the configuration stays. Followed like a deployment in the status log.' }),
+      ApiResponse({ status: 202, description: 'The undeployment is queued.', schema: SCHEMAS.deploymentRetry }),
+      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'deploy:temporal:unavailable'] }),
+    ),
+
+  AppDelete: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Remove an app', description: 'UNDEPLOY at the target, then the app\'s configuration is removed once that succeeded.' }),
+      ApiResponse({ status: 202, description: 'The removal is queued.', schema: SCHEMAS.deploymentRetry }),
+      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'deploy:temporal:unavailable'] }),
+    ),
+
+  DeploymentList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'A user\'s deployments, newest first', description: 'Records only (no live state); `app` filters by app.' }),
+      ApiQuery({ name: 'app', required: false, schema: { type: 'string' } }),
+      ...limitSkip,
+      ApiResponse({ status: 200, description: 'The deployments.' }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 503: ['deployments:db:failed'] }),
+    ),
+
   AppGet: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'An app\'s configuration' }),

@@ -3,7 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppsModule } from '../../libs/apps';
 import { AppConfig } from '../../libs/config';
-import { PIPELINE_SETTINGS, PipelineActivities, PipelineSettings, StatusActivitiesService } from '../../libs/deployments';
+import { DeploymentsRepository, PIPELINE_SETTINGS, PipelineActivities, PipelineSettings, StatusActivitiesService } from '../../libs/deployments';
 import { GithubCredentialsModule, GithubModule } from '../../libs/github';
 import { createLogger } from '../../libs/logging';
 import { MetricsModule } from '../../libs/metrics';
@@ -50,6 +50,7 @@ export class WorkerModule {
           inject: [MONGO_DB],
         },
         StatusActivitiesService,
+        DeploymentsRepository,
         PipelineActivities,
         DeploymentActivities,
         TemporalWorkerService,

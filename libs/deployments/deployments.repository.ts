@@ -54,6 +54,7 @@ export class DeploymentsRepository {
   async ensureIndexes(): Promise<void> {
     await this.deployments.createIndex({ workflowId: 1 }, { unique: true });
     await this.deployments.createIndex({ user: 1, createdAt: -1 });
+    await this.deployments.createIndex({ user: 1, app: 1, createdAt: -1 });
     await this.deployments.createIndex({ user: 1, repository: 1, branch: 1, createdAt: -1 });
     await this.payloads.createIndex({ deployment: 1 });
   }
@@ -99,8 +100,17 @@ export class DeploymentsRepository {
     return previous && previous.deployment !== record._id ? { deployment: previous.deployment, workflowId: previous.workflowId } : null;
   }
 
+  /** The app a deployment turned out to be for (known after `resolve` when no app was configured). */
+  async setApp(id: string, app: string): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $set: { app } });
+  }
+
   findById(id: string): Promise<DeploymentRecord | null> {
     return this.deployments.findOne({ _id: id });
+  }
+
+  list(user: string, app: string | undefined, limit: number, skip: number): Promise<DeploymentRecord[]> {
+    return this.deployments.find(app === undefined ? { user } : { user, app }).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).toArray();
   }
 
   countRetries(id: string): Promise<number> {

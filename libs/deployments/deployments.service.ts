@@ -49,6 +49,20 @@ export class DeploymentsService {
     };
   }
 
+  /** The user's deployments, newest first: records only (`get` adds the live state). */
+  async list(user: string, app: string | undefined, limit: number, skip: number): Promise<Array<Omit<DeploymentView, 'steps' | 'temporalUi'>>> {
+    let records: DeploymentRecord[];
+    try {
+      records = await this.deployments.list(user, app, limit, skip);
+    } catch {
+      throw new ApiError('deployments:db:failed', 503, 'The deployment store is not reachable right now. Try again shortly.');
+    }
+    return records.map((r) => ({
+      id: r._id, workflowId: r.workflowId, user: r.user, repository: r.repository, commit: r.commit, branch: r.branch, app: r.app,
+      provider: r.provider, uuid: r.uuid, retryOf: r.retryOf, createdAt: r.createdAt.toISOString(),
+    }));
+  }
+
   /** A new run of a failed or canceled deployment from its stored payload, linked by retryOf. */
   async retry(principal: Principal, id: string, uuid: string): Promise<{ id: string; workflowId: string; retryOf: string; status: 'queued'; uuid: string }> {
     const original = await this.owned(principal, id);

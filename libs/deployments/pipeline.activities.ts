@@ -5,6 +5,7 @@ import { GithubClient, GithubError, GithubTokens } from '../github';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
 import { DeploymentTarget, TargetClient, TargetError } from '../targets';
 import type { DeploymentActivitiesApi, DeploymentRef, FetchedTarball, ResolvedApp, ResolvedPackage, TargetStatus } from '../../workflows/activities';
+import { DeploymentsRepository } from './deployments.repository';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
 
@@ -27,6 +28,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     private readonly targets: TargetClient,
     private readonly apps: AppsService,
     private readonly appsRepository: AppsRepository,
+    private readonly deployments: DeploymentsRepository,
     @Inject(PIPELINE_SETTINGS) private readonly settings: PipelineSettings,
   ) {}
 
@@ -61,6 +63,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   async resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string }): Promise<ResolvedApp> {
     const app = await this.appFor(ref.user, ref.repository, ref.appHint ?? ref.packageName);
     const target = app?.target ?? this.settings.defaultTarget;
+    await this.deployments.setApp(ref.deploymentId, app?.record.name ?? ref.packageName);
     return { app: app?.record.name ?? ref.packageName, hasTarget: target !== undefined, polls: target?.statusUrl !== undefined, retain: app?.record.retain ?? false };
   }
 

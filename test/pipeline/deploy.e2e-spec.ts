@@ -49,6 +49,10 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
     const afterwards = await f.push(repo, sha, { delivery: 'delivery-3' });
     expect(afterwards.json).toMatchObject({ id: first.json.id, existing: true });
     expect(await f.harness.db.collection('deployments').countDocuments({ commit: sha })).toBe(1);
+    const listed = await f.harness.request('GET', `/1/users/admin/deployments?app=${repo}&limit=5`);
+    expect(listed.status).toBe(200);
+    expect(listed.json).toEqual([expect.objectContaining({ id: first.json.id, commit: sha, app: repo })]);
+    expect((await f.harness.request('GET', '/1/users/admin/deployments?limit=0')).json.error).toBe('request:invalid');
     const steps = await f.steps(first.json.id);
     expect(steps.filter((s) => s.step === 'received')).toHaveLength(1);
   });

@@ -27,6 +27,7 @@ export class AppsController {
   /** UNDEPLOY: the target removes the app's deployed files; the configuration stays. */
   @Post('undeploy')
   @HttpCode(202)
+  @Doc.AppUndeploy()
   undeploy(@Param('user') user: string, @Param('app') app: string, @RequestUuid() uuid: string) {
     return this.deployments.undeploy(user, app, uuid, false);
   }
@@ -34,6 +35,7 @@ export class AppsController {
   /** Removes the app: UNDEPLOY at the target, then the configuration once that succeeded. */
   @Delete()
   @HttpCode(202)
+  @Doc.AppDelete()
   remove(@Param('user') user: string, @Param('app') app: string, @RequestUuid() uuid: string) {
     return this.deployments.undeploy(user, app, uuid, true);
   }

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '../../../libs/auth';
-import { ApiError } from '../../../libs/errors';
 import { StatusService } from '../../../libs/status';
+import { paging } from '../http/paging';
 import { Doc } from '../openapi-endpoints';
 
 /** `GET /1/status/:user/webhooks[/:application]`: the status log, newest first (SPEC 2.2). */
@@ -14,20 +14,15 @@ export class StatusController {
   @Get()
   @Doc.StatusList(false)
   list(@Param('user') user: string, @Query('limit') limit?: string, @Query('skip') skip?: string) {
-    return this.status.list(user, undefined, bounded('limit', limit, 10, 1, 100), bounded('skip', skip, 0, 0, 1_000_000));
+    const page = paging(limit, skip);
+    return this.status.list(user, undefined, page.limit, page.skip);
   }
 
   @Get(':application')
   @Doc.StatusList(true)
   listForApp(@Param('user') user: string, @Param('application') app: string, @Query('limit') limit?: string, @Query('skip') skip?: string) {
-    return this.status.list(user, app, bounded('limit', limit, 10, 1, 100), bounded('skip', skip, 0, 0, 1_000_000));
+    const page = paging(limit, skip);
+    return this.status.list(user, app, page.limit, page.skip);
   }
 }
 
-function bounded(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ApiError('request:invalid', 400, `${name} must be an integer from ${min} to ${max}.`);
-  }
-  return Number(raw);
-}
