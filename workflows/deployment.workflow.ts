@@ -246,12 +246,22 @@ function recordChanges(before: TargetStatus | undefined, after: TargetStatus): s
   return changes;
 }
 
+const STEP_CODES: Record<string, string> = {
+  ciGate: 'deploy:github:no_pkg_json',
+  resolvePackage: 'deploy:github:no_pkg_json',
+  fetchTarball: 'deploy:github:download_tarball',
+  inspectTarball: 'deploy:tar:corrupt',
+  uploadPackage: 'deploy:nodejitsu:upload_tarball',
+  pollTarget: 'deploy:nodejitsu:start_app',
+};
+
 function describe(error: unknown): { code: string; message: string } {
   if (error instanceof DeploymentError) return { code: error.code, message: error.message };
   if (error instanceof ActivityFailure) {
     const cause = error.cause;
     if (cause instanceof ApplicationFailure && cause.type) return { code: cause.type, message: cause.message };
-    return { code: 'deploy:activity_timeout', message: `${error.activityType} did not complete: ${cause?.message ?? error.message}` };
+    // Timed out (e.g. a worker died and retries ran out): the step's own spec code.
+    return { code: STEP_CODES[error.activityType] ?? 'deploy:internal', message: `${error.activityType} did not complete: ${cause?.message ?? error.message}` };
   }
   return { code: 'deploy:internal', message: (error as Error)?.message ?? String(error) };
 }
