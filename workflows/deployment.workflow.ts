@@ -60,6 +60,8 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   const halt: { stop?: { code: 'deploy:canceled' | 'deploy:superseded'; message: string }; uploadStarted: boolean } = { uploadStarted: false };
   let blobId: string | undefined;
   let seq = 0;
+  let firstEntryAt: string | undefined;
+  let lastEntry: { step: Step; status: StatusState } | undefined;
   const pipeline = new CancellationScope();
   const stopped = () => halt.stop; // read through a call: signal handlers change it across awaits
 
@@ -78,6 +80,14 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
 
   async function record(step: Step, status: StatusState, message?: string, error?: { code: string; message: string }) {
     const now = new Date().toISOString();
+    // The metrics' timings travel with the write, so the worker never reads the log back for them.
+    const timing = {
+      stepStartedAt: state.timings[step]?.startedAt,
+      deploymentStartedAt: firstEntryAt,
+      previous: lastEntry && { ...lastEntry, stepStartedAt: state.timings[lastEntry.step]!.startedAt },
+    };
+    firstEntryAt ??= now;
+    lastEntry = { step, status };
     if (step !== state.step) {
       const previous = state.timings[state.step];
       if (previous && !previous.endedAt) previous.endedAt = now;
@@ -89,7 +99,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     await log.recordStatus({
       seq: ++seq, deploymentId: input.deploymentId, user: input.user, uuid: input.uuid,
       app_name: state.app ?? push?.app ?? input.repository.split('/')[1], provider: input.provider,
-      commit: `${input.repository}/${input.commit}`, step, status, message, error,
+      commit: `${input.repository}/${input.commit}`, step, status, message, error, timing,
     });
   }
 

@@ -45,6 +45,16 @@ export interface SupersedeSignal {
   by: string;
 }
 
+/** When the step and the deployment began (workflow time, ISO), for the worker's metrics. */
+export interface StatusTiming {
+  /** Set when this step logged an entry before this one. */
+  stepStartedAt?: string;
+  /** Set when the deployment logged an entry before this one. */
+  deploymentStartedAt?: string;
+  /** The entry before this one. */
+  previous?: { step: Step; status: StatusState; stepStartedAt: string };
+}
+
 export interface StatusWrite {
   seq: number;
   deploymentId: string;
@@ -57,6 +67,7 @@ export interface StatusWrite {
   status: StatusState;
   message?: string;
   error?: { code: string; message: string };
+  timing?: StatusTiming;
 }
 
 export interface DeploymentState {

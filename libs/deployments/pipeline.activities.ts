@@ -9,6 +9,8 @@ import { DeploymentsRepository } from './deployments.repository';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
 
+const MAX_RECORDS = 100;
+
 const failure = (code: string, message: string, retryable: boolean) =>
   retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
 
@@ -124,7 +126,9 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     const target = this.targetOf(await this.apps.forName(input.user, input.app));
     try {
       const status = await this.targets.status(target, input.remoteId, { signal: Context.current().cancellationSignal });
-      return { state: status.state, records: status.records.map((r) => ({ ref: r.ref, state: r.state, message: r.message, success: r.success })) };
+      // Every poll's answer lands in workflow history: keep it small whatever the receiver sends.
+      const records = status.records.slice(0, MAX_RECORDS).map((r) => ({ ref: r.ref.slice(0, 200), state: r.state, message: r.message?.slice(0, 500), success: r.success }));
+      return { state: status.state, records };
     } catch (error) {
       const retryable = error instanceof TargetError ? error.retryable : true;
       throw failure('deploy:nodejitsu:start_app', `Reading the deployment's status from the target failed: ${(error as Error).message}`, retryable);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { needsHistory, recordStatusWrite } from '../metrics';
+import { recordStatusWrite } from '../metrics';
 import { StatusRepository } from '../status';
 import type { DeploymentActivitiesApi } from '../../workflows/activities';
 import type { StatusWrite } from '../../workflows/types';
@@ -10,9 +10,7 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
   constructor(private readonly status: StatusRepository) {}
 
   async recordStatus(write: StatusWrite): Promise<void> {
-    // Step durations and final states are derived from the entries written before this one.
-    const earlier = needsHistory(write) ? await this.status.forDeployment(write.deploymentId).catch(() => undefined) : undefined;
-    await this.status.append({
+    const { inserted } = await this.status.append({
       _id: `${write.deploymentId}:${String(write.seq).padStart(3, '0')}`,
       uuid: write.uuid,
       user: write.user,
@@ -26,6 +24,6 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
       ...(write.error && { error: write.error }),
       ts: new Date(),
     });
-    recordStatusWrite(write, earlier);
+    recordStatusWrite(write, inserted);
   }
 }

@@ -30,14 +30,15 @@ export class StatusRepository {
    * Appends an entry; writing the same entry id again is a no-op (activity retries). The cursor
    * is assigned here, right before the insert, because the feed's ordering relies on it.
    */
-  async append(entry: NewStatusEntry): Promise<StatusEntry> {
+  async append(entry: NewStatusEntry): Promise<{ entry: StatusEntry; inserted: boolean }> {
     const stored: StatusEntry = { ...entry, cursor: newCursor() };
     try {
       await this.entries.insertOne(stored);
+      return { entry: stored, inserted: true };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
+      return { entry: stored, inserted: false };
     }
-    return stored;
   }
 
   /** A user's entries with `after < cursor < before`, oldest first: a feed client catching up. */

@@ -1,6 +1,6 @@
 import EventSource from 'eventsource';
 import { AuthService } from '../../libs/auth';
-import { FeedHub, StatusRepository } from '../../libs/status';
+import { FeedHub, NewStatusEntry, StatusEntry, StatusRepository } from '../../libs/status';
 import { Harness } from '../support/harness';
 import { basic, entry, NdjsonFeed, sleep } from './feed-client';
 
@@ -9,7 +9,7 @@ const BOB = { username: 'bob', password: 'bob-password-1' };
 
 describe('changes feed (SPEC 2.3) against the MongoDB-wire change stream', () => {
   let harness: Harness;
-  let status: StatusRepository;
+  let status: { append(entry: NewStatusEntry): Promise<StatusEntry> };
   const feeds: NdjsonFeed[] = [];
   const open = async (user: typeof ALICE, query = '', headers: Record<string, string> = {}) => {
     const feed = await NdjsonFeed.open(`${harness.baseUrl}/1/status/${user.username}/changes${query}`, user, headers);
@@ -22,7 +22,8 @@ describe('changes feed (SPEC 2.3) against the MongoDB-wire change stream', () =>
     const auth = harness.gateway!.get(AuthService);
     await auth.createUser(ALICE.username, ALICE.password);
     await auth.createUser(BOB.username, BOB.password);
-    status = harness.gateway!.get(StatusRepository);
+    const repository = harness.gateway!.get(StatusRepository);
+    status = { append: async (entry) => (await repository.append(entry)).entry };
   });
   afterEach(() => feeds.splice(0).forEach((feed) => feed.close()));
   afterAll(() => harness.stop());
