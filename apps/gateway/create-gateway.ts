@@ -7,14 +7,21 @@ import { AppConfig } from '../../libs/config';
 import { createLogger } from '../../libs/logging';
 import { GatewayModule } from './gateway.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
-import { installRequestContext } from './http/request-context';
+import { answerFastifyError, installRequestContext } from './http/request-context';
 import { genRequestId, installObservability } from './observability';
 import { setupOpenApi } from './openapi';
+
+/** Nest's Fastify adapter, answering errors raised outside routes with the spec's error JSON (one handler, set once). */
+class GatewayFastifyAdapter extends FastifyAdapter {
+  override setErrorHandler(): ReturnType<FastifyAdapter['setErrorHandler']> {
+    return this.getInstance().setErrorHandler(answerFastifyError);
+  }
+}
 
 /** Builds the gateway (not listening yet): used by main.ts, tests and benchmarks alike. */
 export async function createGatewayApp(config: AppConfig, options: { logDestination?: DestinationStream } = {}): Promise<NestFastifyApplication> {
   const logger = createLogger(config, options.logDestination);
-  const adapter = new FastifyAdapter({
+  const adapter = new GatewayFastifyAdapter({
     bodyLimit: config.gateway.bodyLimitBytes,
     connectionTimeout: config.gateway.requestTimeoutMs, // slow-loris bound: a request must arrive within this
     requestTimeout: config.gateway.requestTimeoutMs,

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -52,15 +52,20 @@ export function installRequestContext(fastify: FastifyInstance, bodyLimit: numbe
     done(null, undefined);
   });
 
-  fastify.setErrorHandler((error, request, reply) => {
-    const { status, body } = toErrorResponse(error, request.url, requestUuid(request));
-    void reply.status(status).type('application/json').send(body);
-  });
-
   // Errors Node raises before a request exists (malformed framing, header overflow, headers or
   // request timeout): Fastify's default answer is not the spec's JSON and has no x-api-uuid.
   fastify.server.removeAllListeners('clientError');
   fastify.server.on('clientError', answerClientError);
+}
+
+/**
+ * Fastify's error handler for errors raised outside a route (body parsers, limits, hooks): the
+ * spec's error JSON. Installed by GatewayFastifyAdapter in place of Nest's, which rewraps
+ * Fastify errors as HttpException(message, status) and so loses their `code`.
+ */
+export function answerFastifyError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = toErrorResponse(error, request.url, requestUuid(request));
+  void reply.status(status).type('application/json').send(body);
 }
 
 /** No request body the gateway takes is nested anywhere near this deep. */
