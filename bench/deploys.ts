@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { githubTarball } from '../test/support/archives';
-import { GithubServer } from '../test/support/github-server';
+import { GithubServer } from '../libs/stack/github-standin';
 import { githubHeaders, githubPush } from '../test/support/payloads';
 import type { DeploymentOutcome } from '../workflows/types';
 import { basic, BenchStack, http, median, profileEnv, round } from './lib';

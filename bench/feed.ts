@@ -39,9 +39,7 @@ function openFeed(url: string, onEntry: (id: string) => void): Promise<ClientReq
 /** Benchmark 5: 1,000 NDJSON feed clients on one gateway; insert-to-arrival vs a raw change stream. */
 export async function feed(stack: BenchStack): Promise<{ rows: Row[]; raw: unknown }> {
   const probeFile = join(stack.workDir, 'feed-probe.json');
-  // The credential cache (bench/probes.ts) only speeds up opening 1,000 connections (one scrypt
-  // each otherwise); delivery, the figure measured, does not authenticate.
-  const env = stack.env('feed', { FEED_SETTLE: SETTLE, BENCH_PROBE_FILE: probeFile, BENCH_AUTH_CACHE: '1' });
+  const env = stack.env('feed', { FEED_SETTLE: SETTLE, BENCH_PROBE_FILE: probeFile });
   const db = stack.mongo.db(env.MONGO_DATABASE!);
   const repository = new StatusRepository(db);
   const gateway = await stack.gateway('gateway-feed', env);

@@ -47,13 +47,6 @@ export async function intake(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
   const withToken = await gatewayLoad([gateway.url], 'token', basic({ username: 'admin', password: token }));
   await stack.stopChild(gateway.process);
 
-  // The proposed fix (docs/performance.md), simulated by a preload: verified credentials cached for 60 s.
-  const cachedGateway = await stack.gateway('gateway-intake-cached', { ...env, BENCH_AUTH_CACHE: '1' });
-  await gatewayLoad([cachedGateway.url], 'cwarm', basic(), 2_000);
-  const cached = await gatewayLoad([cachedGateway.url], 'cached');
-  const cachedPaced = await openLoop(Math.max(1, cached.perSecond / 2), PHASE_MS, async (i) => void (await push(cachedGateway.url, `chalf-${i}`, randomBytes(20).toString('hex'))));
-  await stack.stopChild(cachedGateway.process);
-
   const latency = summary(paced.latenciesMs);
   const bareLatency = summary(barePaced.latenciesMs);
   const rows: Row[] = [
@@ -62,9 +55,7 @@ export async function intake(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
     atMost(`accept latency p99 at half peak (${round(half)}/s)`, latency.p99, bareLatency.p99, 'ms', 100, '(bare client, same rate)'),
     info(`accept latency p50 at half peak`, `${latency.p50} ms`, `${bareLatency.p50} ms`),
     info('bound: scrypt verifies/s (N=16384, r=8; 4 pool threads)', `${round(scrypt.perSecond)} /s`),
-    atLeast('after: pushes/s with verified-credential cache (preloaded fix)', cached.perSecond, bare.perSecond, '/s', 0.8),
-    atMost(`after: accept latency p99 at half that peak (${round(cached.perSecond / 2)}/s)`, summary(cachedPaced.latenciesMs).p99, null, 'ms', 100),
   ];
   const strip = ({ latenciesMs, ...rest }: LoadResult) => ({ ...rest, latency: summary(latenciesMs) });
-  return { rows, raw: { concurrency: CONCURRENCY, scrypt: strip(scrypt), bare: strip(bare), peak: strip(peak), paced: strip(paced), barePaced: strip(barePaced), withToken: strip(withToken), cached: strip(cached), cachedPaced: strip(cachedPaced) } };
+  return { rows, raw: { concurrency: CONCURRENCY, scrypt: strip(scrypt), bare: strip(bare), peak: strip(peak), paced: strip(paced), barePaced: strip(barePaced), withToken: strip(withToken) } };
 }

@@ -1,14 +1,11 @@
 /**
  * Preloaded into gateway child processes (`node -r dist/bench/probes.js`), never into product
  * builds. BENCH_PROBE_FILE: counts, from the gateway's side, the status change streams it opens
- * and the feed clients its hub holds, written to that file on every change. BENCH_AUTH_CACHE:
- * simulates the proposed product fix for intake (docs/performance.md): a verified credential is
- * remembered for 60 s, so a repeated Basic header costs a hash lookup instead of a scrypt.
+ * and the feed clients its hub holds, written to that file on every change. BENCH_CPU_PROFILE:
+ * a CPU profile of the process, written at SIGTERM.
  */
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import * as passwords from '../libs/auth/passwords';
 import { FeedHub } from '../libs/status/feed-hub';
 import { StatusRepository } from '../libs/status/status.repository';
 
@@ -39,22 +36,6 @@ if (probeFile) {
     save();
   };
   save();
-}
-
-if (process.env.BENCH_AUTH_CACHE) {
-  const verified = new Map<string, number>();
-  const verify = passwords.verifySecret;
-  (passwords as { verifySecret: typeof verify }).verifySecret = async (secret: string, stored: string) => {
-    const key = createHash('sha256').update(stored).update('\0').update(secret).digest('base64');
-    const until = verified.get(key);
-    if (until !== undefined && until > Date.now()) return true;
-    const ok = await verify(secret, stored);
-    if (ok) {
-      if (verified.size >= 10_000) verified.delete(verified.keys().next().value!);
-      verified.set(key, Date.now() + 60_000);
-    }
-    return ok;
-  };
 }
 
 const profileFile = process.env.BENCH_CPU_PROFILE;

@@ -75,22 +75,17 @@ export async function status(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
   await sequential(10, gatewayQuery(gateway.url));
   const viaGateway = await sequential(QUERIES, gatewayQuery(gateway.url));
   await stack.stopChild(gateway.process);
-  const cachedGateway = await stack.gateway('gateway-status-cached', { ...env, BENCH_AUTH_CACHE: '1' });
-  await sequential(10, gatewayQuery(cachedGateway.url));
-  const viaCachedGateway = await sequential(QUERIES, gatewayQuery(cachedGateway.url));
-  await stack.stopChild(cachedGateway.process);
   await db.dropDatabase().catch(() => undefined);
 
-  const [d, g, c] = [summary(direct), summary(viaGateway), summary(viaCachedGateway)];
+  const [d, g] = [summary(direct), summary(viaGateway)];
   const n = loaded.entries.toLocaleString('en-US');
   const rows: Row[] = [
     info(`entries loaded (target 1,000,000; ${Math.round(loaded.seconds)} s budget)`, `${n} at ${round(loaded.perSecond)}/s`),
     atMost(`GET status p99, ${n} entries / 1,000 users, limit=10&skip=20`, g.p99, d.p99, 'ms', 20, '(driver query)'),
-    atMost('after: same with verified-credential cache (preloaded fix)', c.p99, d.p99, 'ms', 20, '(driver query)'),
-    info('  p50 gateway / cached gateway / driver', `${g.p50} / ${c.p50} / ${d.p50} ms`),
+    info('  p50 gateway / driver', `${g.p50} / ${d.p50} ms`),
     info('  query plan (explain)', planSummary(plan)),
   ];
-  return { rows, raw: { loaded, direct: d, gateway: g, cachedGateway: c, plan } };
+  return { rows, raw: { loaded, direct: d, gateway: g, plan } };
 }
 
 /** The winning plan's stages, e.g. `LIMIT ← SKIP ← FETCH ← IXSCAN {user:1,ts:-1,_id:-1}`. */

@@ -257,7 +257,7 @@ function recordChanges(before: TargetStatus | undefined, after: TargetStatus): s
 }
 
 const STEP_CODES: Record<string, string> = {
-  ciGate: 'deploy:github:no_pkg_json',
+  ciGate: 'deploy:github:read_failed', // .travis.yml unreadable (GitHub down): not the spec's no_pkg_json
   resolvePackage: 'deploy:github:no_pkg_json',
   fetchTarball: 'deploy:github:download_tarball',
   inspectTarball: 'deploy:tar:corrupt',

@@ -82,10 +82,11 @@ export const SCHEMAS: Record<string, SchemaObject> = {
     required: ['id', 'status', 'workflowId', 'uuid'],
     properties: {
       id: { type: 'string', example: 'dep_0123456789abcdef0123' },
-      status: { type: 'string', enum: ['queued', 'waiting_for_ci'] },
+      status: { type: 'string', enum: ['queued', 'waiting_for_ci', 'finished'], description: '`finished`: the deployment of this commit has ended already; the delivery ran nothing (see `reason`)' },
       workflowId: { type: 'string', example: 'deployment/alice/octo-org/app/0123…' },
       uuid: { type: 'string', format: 'uuid' },
       existing: { type: 'boolean', description: 'true when this delivery named an existing deployment (redelivery, same commit)' },
+      reason: { type: 'string', description: 'with `finished`: what happened and how to deploy the commit again' },
     },
   },
   deployIgnored: {

@@ -140,10 +140,10 @@ export class AppsService {
         url: record.target.url,
         statusUrl: record.target.statusUrl,
         username: record.target.username,
-        hasPassword: record.target.sealedPassword !== undefined,
+        hasPassword: record.target.sealedPassword != null, // MongoDB reads a stored undefined back as null
         archiveFormat: record.target.archiveFormat ?? 'tar.gz',
       },
-      hasWebhookSecret: record.sealedWebhookSecret !== undefined,
+      hasWebhookSecret: record.sealedWebhookSecret != null,
       envKeys: Object.keys(this.open(record).env),
       retain: record.retain,
       ci: record.ci,

@@ -35,10 +35,13 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
 
   /**
    * Starts the deployment or, when its workflow runs already, signals it: GitHub and Travis
-   * meet on the workflow id whichever comes first, and a redelivery changes nothing.
+   * meet on the workflow id whichever comes first, and a redelivery changes nothing. Answers
+   * 'closed' when the deployment's workflow has ended already (nothing started or signalled).
    */
-  async signalWithStart(workflowId: string, input: DeploymentInput, signal: { push?: PushSignal; travis?: TravisSignal }): Promise<void> {
+  async signalWithStart(workflowId: string, input: DeploymentInput, signal: { push?: PushSignal; travis?: TravisSignal }): Promise<'running' | 'closed'> {
     await this.ensureSearchAttributes();
+    // Known at start when the push names a configured app; otherwise the workflow sets it at resolve.
+    const app = signal.push?.app ?? input.push?.app;
     const options = {
       workflowId,
       taskQueue: this.options.taskQueue,
@@ -48,6 +51,7 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
         [SEARCH_ATTRIBUTES.user]: [input.user],
         [SEARCH_ATTRIBUTES.repository]: [input.repository],
         [SEARCH_ATTRIBUTES.commit]: [input.commit],
+        ...(app ? { [SEARCH_ATTRIBUTES.app]: [app] } : {}),
         [SEARCH_ATTRIBUTES.step]: ['received'],
         [SEARCH_ATTRIBUTES.state]: ['running'],
       },
@@ -60,9 +64,10 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
           ? this.client.workflow.signalWithStart(deployment, { ...options, signal: travisSignal, signalArgs: [signal.travis] })
           : this.client.workflow.signalWithStart(deployment, { ...options, signal: pushSignal, signalArgs: [signal.push ?? input.push!] }),
       );
+      return 'running';
     } catch (error) {
       // Closed already (finished, failed or canceled): the deployment exists, nothing to start.
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
       const cause = (error as Error & { cause?: Error }).cause;
       this.logger.error(`starting ${workflowId} failed: ${(error as Error).message}${cause ? ` (${cause.message})` : ''}`);
       throw unavailable(error);

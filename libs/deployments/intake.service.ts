@@ -24,8 +24,22 @@ export interface IntakeRequest {
   rawBody: Buffer;
 }
 
+/**
+ * SPEC 2.1's answer, plus `existing` (the delivery named a deployment that existed already) and,
+ * for a deployment whose workflow has ended, `status: "finished"` with a reason: a redelivery
+ * never reruns a deployment, and saying "queued" for one that ended would be untrue.
+ */
+export interface Accepted {
+  id: string;
+  status: 'queued' | 'waiting_for_ci' | 'finished';
+  workflowId: string;
+  uuid: string;
+  existing: boolean;
+  reason?: string;
+}
+
 export type IntakeAnswer =
-  | { httpStatus: 202; body: { id: string; status: 'queued' | 'waiting_for_ci'; workflowId: string; uuid: string; existing: boolean } }
+  | { httpStatus: 202; body: Accepted }
   | { httpStatus: 200; body: { status: 'ignored' | 'pong'; reason: string; uuid: string } };
 
 const KEPT_HEADERS = ['x-github-event', 'x-github-delivery', 'x-hub-signature-256', 'travis-repo-slug', 'signature', 'user-agent', 'content-type'];
@@ -99,11 +113,11 @@ export class IntakeService {
       }),
     ]);
     if (!created && !record.payloadId) await this.deployments.attachPush(id, signal).catch(() => undefined);
-    await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
+    const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
     if (created) void this.supersedeOlder(record); // after the answer's path: it never fails the delivery
     this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.sha.slice(0, 7)} (${request.uuid})`, deploymentId: id, workflowId });
     const status = app?.record.ci === 'travis' ? 'waiting_for_ci' : 'queued';
-    return { httpStatus: 202, body: { id, status, workflowId, uuid: request.uuid, existing: !created } };
+    return accepted(workflow, { id, status, workflowId, uuid: request.uuid, existing: !created });
   }
 
   private async travis(request: IntakeRequest, build: TravisBuild): Promise<IntakeAnswer> {
@@ -120,9 +134,9 @@ export class IntakeService {
       provider: 'travis', uuid: request.uuid, createdAt: new Date(),
     });
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
-    await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
+    const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
     this.logger.log({ msg: `travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
-    return { httpStatus: 202, body: { id, status: record.payloadId ? 'queued' : 'waiting_for_ci', workflowId, uuid: request.uuid, existing: !created } };
+    return accepted(workflow, { id, status: record.payloadId ? 'queued' : 'waiting_for_ci', workflowId, uuid: request.uuid, existing: !created });
   }
 
   /** A newer push to the same branch supersedes an older deployment that has not uploaded yet. */
@@ -188,4 +202,10 @@ function ignored(request: IntakeRequest, reason: string): IntakeAnswer {
 
 function storeFailed(error: unknown): ApiError {
   return new ApiError('deploy:db:failed_to_store_payload', 503, `The payload could not be stored (${(error as Error).message}); nothing was started. Deliver the webhook again shortly.`);
+}
+
+function accepted(workflow: 'running' | 'closed', body: Accepted): IntakeAnswer {
+  if (workflow === 'running') return { httpStatus: 202, body };
+  const reason = `Deployment ${body.id} of this commit has finished already; a delivery does not run it again. POST /1/deployments/${body.id}/retry deploys the commit again.`;
+  return { httpStatus: 202, body: { ...body, status: 'finished', reason } };
 }

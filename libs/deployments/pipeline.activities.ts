@@ -38,7 +38,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     const app = await this.appFor(ref.user, ref.repository, ref.app);
     if (app?.record.ci === 'travis') return { gated: true, reason: 'the app is configured to wait for Travis' };
     if (app?.record.ci === 'none') return { gated: false, reason: 'the app is configured not to wait for CI' };
-    const travisYml = await this.readFile(ref, '.travis.yml', 'deploy:github:no_pkg_json');
+    const travisYml = await this.readFile(ref, '.travis.yml', 'deploy:github:read_failed');
     if (travisYml !== null && hasTravisWebhook(travisYml)) return { gated: true, reason: '.travis.yml has a webhook notification' };
     return { gated: false, reason: travisYml === null ? 'no .travis.yml' : '.travis.yml has no webhook notification' };
   }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, loadAppConfig, Settings } from '../config';
 import { startApp } from './apps';
+import { GithubServer, STANDIN_FILE } from './github-standin';
 import { freePort, ManagedProcess, waitForPort } from './processes';
 import { startMongoWireServer, startTemporalDevServer } from './servers';
 import { repoRoot } from './tools';
@@ -13,6 +14,8 @@ import { repoRoot } from './tools';
  * MongoDB-wire server, gateway, worker and receiver — each on its port, stopped on Ctrl-C.
  * TEMPORAL_ADDRESS / MONGO_URL point it at existing servers instead. State (Temporal's and
  * MongoDB's data, the encryption key, the admin password) lives in .stack/ across restarts.
+ * GITHUB_STANDIN=1 adds a local GitHub stand-in (libs/stack/github-standin.ts) for the worker
+ * to fetch from, so a deployment can be tried without GitHub (`npm run standin:push`).
  */
 async function main(): Promise<void> {
   const stateDir = process.env.STACK_STATE_DIR ?? join(repoRoot, '.stack', 'dev');
@@ -24,6 +27,8 @@ async function main(): Promise<void> {
   const receiverPort = settings.port('RECEIVER_PORT', 3100);
   const temporalPort = settings.port('TEMPORAL_PORT', 7233);
   const temporalUiPort = settings.port('TEMPORAL_UI_PORT', 8233);
+  const standin = settings.bool('GITHUB_STANDIN', false);
+  const standinPort = settings.port('GITHUB_STANDIN_PORT', 3200);
   for (const [name, port] of [['GATEWAY_PORT', gatewayPort], ['RECEIVER_PORT', receiverPort]] as const) {
     if (!(await isPortFree(port, host))) throw new ConfigError(name, `port ${port} on ${host} is in use; set ${name} to a free port`);
   }
@@ -31,8 +36,13 @@ async function main(): Promise<void> {
   const encryptionKey = process.env.ENCRYPTION_KEY ?? persisted(join(stateDir, 'encryption-key'), () => randomBytes(32).toString('hex'));
 
   const processes: ManagedProcess[] = [];
+  let github: GithubServer | undefined;
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     for (const p of processes.reverse()) await p.stop();
+    await github?.stop();
+    rmSync(join(stateDir, STANDIN_FILE), { force: true });
   };
   process.once('SIGINT', () => void stop().then(() => process.exit(0)));
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
@@ -52,6 +62,12 @@ async function main(): Promise<void> {
       processes.push(mongo.process);
       mongoUrl = mongo.url;
     }
+    let githubApiUrl = process.env.GITHUB_API_URL;
+    if (standin && !githubApiUrl) {
+      github = await new GithubServer().start(await portOrFree(standinPort, host), host);
+      githubApiUrl = github.url;
+      writeFileSync(join(stateDir, STANDIN_FILE), JSON.stringify({ github: github.url, gateway: `http://${host}:${gatewayPort}` }));
+    }
     const env: NodeJS.ProcessEnv = {
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_UI_URL: temporalUi ?? 'http://127.0.0.1:8233',
@@ -62,6 +78,7 @@ async function main(): Promise<void> {
       ENCRYPTION_KEY: encryptionKey,
       BLOB_DIR: process.env.BLOB_DIR ?? join(stateDir, 'blobs'),
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+      ...(githubApiUrl ? { GITHUB_API_URL: githubApiUrl } : {}),
       // Apps without a target of their own deploy to the reference receiver started here.
       DEFAULT_TARGET_URL: process.env.DEFAULT_TARGET_URL ?? `http://${host}:${receiverPort}/push`,
       DEFAULT_TARGET_STATUS_URL: process.env.DEFAULT_TARGET_STATUS_URL ?? `http://${host}:${receiverPort}/status/{{id}}`,
@@ -74,14 +91,15 @@ async function main(): Promise<void> {
     const [worker, receiver, gateway] = (['worker', 'receiver', 'gateway'] as const).map((name) => startApp(name, env, logDir));
     processes.push(worker, receiver, gateway);
     await Promise.all([waitForPort(gateway, host, gatewayPort), waitForPort(receiver, host, receiverPort)]);
-    for (const p of processes) p.child.once('exit', (code) => code !== 0 && code !== null && console.error(`${p.name} exited with ${code}; see ${p.logFile}`));
+    for (const p of processes) p.child.once('exit', (code) => !stopping && code !== 0 && code !== null && console.error(`${p.name} exited with ${code}; see ${p.logFile}`));
 
     console.log(`
 deploy-webhooks is up.
   gateway      http://${host}:${gatewayPort}        (admin user: admin, password: ${process.env.ADMIN_PASSWORD ? '$ADMIN_PASSWORD' : adminPassword})
   receiver     http://${host}:${receiverPort}/push   (reference HTTP deployment receiver)
   temporal     ${temporalAddress}     Web UI: ${temporalUi ?? '(external)'}
-  mongodb      ${mongoUrl}
+  mongodb      ${mongoUrl}${github ? `
+  github       ${github.url}   (GitHub stand-in: npm run standin:push -- <user>:<token> [owner/repo] pushes a new commit)` : ''}
   logs         ${logDir}
 Try:  curl -u admin:${process.env.ADMIN_PASSWORD ? '$ADMIN_PASSWORD' : adminPassword} http://${host}:${gatewayPort}/health
 Ctrl-C stops everything.`);

@@ -1,5 +1,5 @@
 import { Harness, ADMIN } from '../support/harness';
-import { GithubServer } from '../support/github-server';
+import { GithubServer } from '../../libs/stack/github-standin';
 import { githubHeaders } from '../support/payloads';
 
 type Who = 'none' | 'wrongPassword' | 'revokedToken' | 'otherUser' | 'owner' | 'admin';

@@ -10,7 +10,7 @@ import {
 } from '../../libs/stack';
 import { DeploymentOutcome } from '../../workflows/types';
 import { githubTarball } from '../support/archives';
-import { GithubServer } from '../support/github-server';
+import { GithubServer } from '../../libs/stack/github-standin';
 import { ADMIN } from '../support/harness';
 import { githubHeaders, githubPush } from '../support/payloads';
 import { FlakyProxy } from './flaky-proxy';

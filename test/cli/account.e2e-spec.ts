@@ -84,6 +84,10 @@ describe('deployctl: login, apps, env, tokens, errors (built CLI against the gat
     expect((await cli.run(['env', 'rm', 'web', 'GONE'])).stdout).toBe('web has no environment variables.\n');
     expect(await cli.run(['env', 'set', 'web', 'not-a-key=1'])).toMatchObject({ code: 2 });
     expect(await cli.run(['env', 'set', 'nope', 'A=1'])).toMatchObject({ code: 1, stderr: expect.stringMatching(ERROR_LINE('apps:not_found')) });
+    // An app created without secrets says so, also once its env has changed (a stored undefined reads back as null).
+    await cli.run(['apps', 'set', 'plain', '--repository', 'octo-org/plain', '--target-url', 'http://receiver.test/push']);
+    expect((await cli.run(['env', 'set', 'plain', 'A=1'])).code).toBe(0);
+    expect(await cli.json(['apps', 'get', 'plain'])).toMatchObject({ hasWebhookSecret: false, target: { hasPassword: false } });
   });
 
   it('creates, lists and revokes tokens; a revoked token no longer logs in', async () => {

@@ -47,7 +47,8 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
     expect(samePushAgain.json).toMatchObject({ id: first.json.id, existing: true });
     await f.outcome(first.json.workflowId);
     const afterwards = await f.push(repo, sha, { delivery: 'delivery-3' });
-    expect(afterwards.json).toMatchObject({ id: first.json.id, existing: true });
+    // Ended already: the answer says so instead of "queued", and how to deploy it again.
+    expect(afterwards.json).toMatchObject({ id: first.json.id, existing: true, status: 'finished', reason: expect.stringContaining(`/1/deployments/${first.json.id}/retry`) });
     expect(await f.harness.db.collection('deployments').countDocuments({ commit: sha })).toBe(1);
     const listed = await f.harness.request('GET', `/1/users/admin/deployments?app=${repo}&limit=5`);
     expect(listed.status).toBe(200);
@@ -188,7 +189,11 @@ describe('UNDEPLOY', () => {
     });
     expect(put.status).toBe(200);
     const pushed = await f.push(repo, sha);
+    // An operator can filter on the app from the start (the push named a configured app), not only after resolve.
+    const handle = f.harness.temporal.workflow.getHandle(pushed.json.workflowId);
+    expect((await handle.describe()).searchAttributes).toMatchObject({ DeployApp: ['removable'], DeployUser: ['admin'], DeployCommit: [sha] });
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect((await handle.describe()).searchAttributes).toMatchObject({ DeployStep: ['done'], DeployState: ['succeeded'] });
     expect((await f.harness.request('GET', '/1/apps/admin/removable')).json.lastDeployment).toBe(pushed.json.id);
     await expect(readFile(join(f.deployDir, 'removable', 'index.js'), 'utf8')).resolves.toContain('hi');
 

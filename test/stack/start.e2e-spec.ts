@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, repoRoot } from '../../libs/stack';
@@ -27,9 +27,9 @@ describe('npm start', () => {
     expect(started.output()).toContain('Invalid setting GATEWAY_PORT');
   });
 
-  it('brings up every process, serves /health, and leaves no process behind when stopped', async () => {
-    const ports = { GATEWAY_PORT: await freePort(), RECEIVER_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort() };
-    const started = run(Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])));
+  it('brings up every process, deploys a push from the GitHub stand-in as the README shows, and leaves no process behind when stopped', async () => {
+    const ports = { GATEWAY_PORT: await freePort(), RECEIVER_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), GITHUB_STANDIN_PORT: await freePort() };
+    const started = run({ ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), GITHUB_STANDIN: '1', GITHUB_API_URL: '' });
     const deadline = Date.now() + 90_000;
     while (!started.output().includes('deploy-webhooks is up')) {
       if (Date.now() > deadline || started.child.exitCode !== null) throw new Error(`start failed:\n${started.output()}`);
@@ -40,11 +40,43 @@ describe('npm start', () => {
     expect(await health.json()).toEqual({ status: 'ok', checks: { mongo: 'ok', temporal: 'ok' } });
     const ui = await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`);
     expect(ui.status).toBe(200);
+    expect(started.output()).toContain(`github       http://127.0.0.1:${ports.GITHUB_STANDIN_PORT}`);
+
+    // The README's walk-through: a user, a token, an app on the stand-in's demo repository
+    // deploying to the reference receiver (the default target), then `npm run standin:push`.
+    const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
+    const call = async (method: string, path: string, credentials: string, body?: unknown) => {
+      const response = await fetch(`${gateway}${path}`, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, any> };
+    };
+    const admin = `admin:${readFileSync(join(stateDir, 'admin-password'), 'utf8').trim()}`;
+    expect((await call('POST', '/1/users', admin, { username: 'alice', password: 'correct-horse-battery' })).status).toBe(201);
+    const token = (await call('POST', '/1/users/alice/tokens', 'alice:correct-horse-battery', { name: 'laptop' })).json.token as string;
+    expect((await call('PUT', '/1/apps/alice/hello', `alice:${token}`, { repository: 'demo/hello', branch: 'main' })).status).toBe(200);
+    const pushed = execFileSync(process.execPath, [join(repoRoot, 'dist', 'libs', 'stack', 'standin-push.js'), `alice:${token}`, 'demo/hello'], {
+      env: { ...process.env, STACK_STATE_DIR: stateDir },
+    }).toString();
+    expect(pushed).toMatch(/answered 202/);
+    const { id } = JSON.parse(pushed.split('\n')[1]) as { id: string };
+    let deployment: { state?: { state: string; step: string } } = {};
+    for (const until = Date.now() + 60_000; deployment.state?.state !== 'succeeded' && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      deployment = (await call('GET', `/1/deployments/${id}`, `alice:${token}`)).json;
+      if (deployment.state?.state === 'failed') break;
+    }
+    expect(deployment.state).toMatchObject({ state: 'succeeded', step: 'done' });
+    expect(existsSync(join(stateDir, 'receiver', 'deployed', 'hello', 'index.js'))).toBe(true);
 
     const children = execFileSync('pgrep', ['-P', String(started.child.pid)]).toString().trim().split('\n');
     expect(children.length).toBeGreaterThanOrEqual(5); // temporal, mongo-wire, worker, receiver, gateway
     started.child.kill('SIGINT');
     expect(await started.exited).toBe(0);
     for (const pid of children) expect(() => process.kill(Number(pid), 0)).toThrow();
-  }, 120_000);
+    expect(started.output()).not.toContain('exited with'); // a clean stop reports no process as failed
+    expect(existsSync(join(stateDir, 'github-standin.json'))).toBe(false);
+  }, 180_000);
 });

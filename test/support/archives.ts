@@ -1,68 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
 import archiver from 'archiver';
-import * as tar from 'tar-stream';
+import { ArchiveEntry, buildTarGz, githubTarball, githubTopDir } from '../../libs/stack/github-standin';
 
 /**
  * Real tar.gz archives for tests: GitHub's layout (one `owner-repo-sha/` directory holding the
  * repository) and hostile variants, one per rejection reason of libs/tarballs/safety.ts.
  */
-export interface ArchiveEntry {
-  name: string;
-  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
-  content?: string | Buffer;
-  linkname?: string;
-  mode?: number;
-}
 
-export async function buildTarGz(entries: ArchiveEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (chunk: unknown) => void chunks.push(chunk as Buffer));
-  const done = new Promise<void>((resolve, reject) => pack.on('end', resolve).on('error', reject));
-  for (const entry of entries) {
-    const type = entry.type ?? 'file';
-    const body = type === 'file' ? Buffer.from(entry.content ?? '') : undefined;
-    await new Promise<void>((resolve, reject) =>
-      pack.entry({ name: entry.name, type, linkname: entry.linkname, mode: entry.mode, size: body?.length ?? 0 }, body ?? '', (err) => (err ? reject(err) : resolve())),
-    );
-  }
-  pack.finalize();
-  await done;
-  return gzipSync(Buffer.concat(chunks));
-}
-
-export interface GithubTarballOptions {
-  owner?: string;
-  repo?: string;
-  sha?: string;
-  /** Files by path relative to the repository root; package.json is added when missing. */
-  files?: Record<string, string>;
-  /** Extra raw entries appended after the files (names are relative to the archive root). */
-  extra?: ArchiveEntry[];
-}
-
-/** The top directory GitHub puts around a commit tarball. */
-export function githubTopDir(options: GithubTarballOptions = {}): string {
-  return `${options.owner ?? 'octo'}-${options.repo ?? 'app'}-${(options.sha ?? 'abc1234').slice(0, 7)}`;
-}
-
-export function githubTarball(options: GithubTarballOptions = {}): Promise<Buffer> {
-  const top = githubTopDir(options);
-  const files = { 'package.json': JSON.stringify({ name: options.repo ?? 'app', version: '1.0.0' }), ...options.files };
-  const dirs = new Set<string>();
-  for (const path of Object.keys(files)) {
-    const parts = path.split('/').slice(0, -1);
-    parts.forEach((_, i) => dirs.add(parts.slice(0, i + 1).join('/')));
-  }
-  return buildTarGz([
-    { name: `${top}/`, type: 'directory' },
-    ...[...dirs].sort().map((dir): ArchiveEntry => ({ name: `${top}/${dir}/`, type: 'directory' })),
-    ...Object.entries(files).map(([path, content]): ArchiveEntry => ({ name: `${top}/${path}`, content })),
-    ...(options.extra ?? []),
-  ]);
-}
+export type { ArchiveEntry, GithubTarballOptions } from '../../libs/stack/github-standin';
+export { buildTarGz, githubTarball, githubTopDir };
 
 export type HostileKind =
   | 'absolute_path'

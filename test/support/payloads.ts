@@ -1,34 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-/** GitHub `push` payloads shaped like GitHub's published examples (trimmed to the fields used). */
-export function githubPush(options: { owner?: string; repo?: string; sha?: string; ref?: string; defaultBranch?: string; deleted?: boolean; private?: boolean } = {}) {
-  const owner = options.owner ?? 'octo-org';
-  const repo = options.repo ?? 'hello-world';
-  const sha = options.sha ?? randomBytes(20).toString('hex');
-  return {
-    ref: options.ref ?? 'refs/heads/main',
-    before: '0000000000000000000000000000000000000000',
-    after: sha,
-    created: false,
-    deleted: options.deleted ?? false,
-    forced: false,
-    compare: `https://github.com/${owner}/${repo}/compare/abc...def`,
-    commits: [{ id: sha, message: 'Update README.md', timestamp: '2026-11-22T06:00:00Z', author: { name: 'Octo Cat', email: 'octocat@github.com' } }],
-    head_commit: { id: sha, message: 'Update README.md', timestamp: '2026-11-22T06:00:00Z' },
-    repository: {
-      id: 186853002,
-      name: repo,
-      full_name: `${owner}/${repo}`,
-      private: options.private ?? false,
-      owner: { name: owner, login: owner, id: 21031067, type: 'Organization' },
-      html_url: `https://github.com/${owner}/${repo}`,
-      default_branch: options.defaultBranch ?? 'main',
-      master_branch: options.defaultBranch ?? 'main',
-    },
-    pusher: { name: 'octocat', email: 'octocat@github.com' },
-    sender: { login: 'octocat', id: 1, type: 'User' },
-  };
-}
+export { githubPush } from '../../libs/stack/github-standin';
 
 export function githubHeaders(event = 'push', delivery: string = randomBytes(16).toString('hex')): Record<string, string> {
   return { 'x-github-event': event, 'x-github-delivery': delivery, 'user-agent': 'GitHub-Hookshot/abc123' };

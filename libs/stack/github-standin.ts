@@ -1,0 +1,237 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import * as tar from 'tar-stream';
+
+/**
+ * A local stand-in for GitHub: the few REST endpoints the product calls (GET /user, contents,
+ * tarball with its 302 to a codeload-like URL, commit statuses), with response shapes from
+ * GitHub's published examples. Private repositories answer 404 without a token that may read
+ * them, as GitHub does. The tests and benchmarks use it in place of GitHub, and so does
+ * `GITHUB_STANDIN=1 npm start`, so a deployment can be tried on a machine GitHub cannot reach:
+ * `POST /_standin/repos/:owner/:repo/commits` makes a new commit and answers the push payload
+ * GitHub would deliver for it (`npm run standin:push` delivers it to the gateway).
+ */
+/** In the stack's state dir while `GITHUB_STANDIN=1 npm start` runs: the stand-in's and the gateway's URLs. */
+export const STANDIN_FILE = 'github-standin.json';
+
+export interface FakeRepository {
+  private?: boolean;
+  /** Files at each commit, for the contents API (package.json, .travis.yml). */
+  files: Record<string, Record<string, string>>;
+  /** The tar.gz served for each commit. */
+  tarballs: Record<string, Buffer>;
+}
+
+export interface RecordedStatus {
+  repository: string;
+  sha: string;
+  state: string;
+  target_url?: string;
+  description?: string;
+  context?: string;
+  token?: string;
+}
+
+export class GithubServer {
+  readonly repositories = new Map<string, FakeRepository>();
+  /** token → login */
+  readonly tokens = new Map<string, string>();
+  readonly statuses: RecordedStatus[] = [];
+  readonly requests: Array<{ method: string; url: string; token?: string }> = [];
+  /** Fail the next N tarball downloads with 502 (retry tests). */
+  failTarballs = 0;
+  private server?: Server;
+  url = '';
+
+  async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, host, resolve));
+    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /**
+   * A new commit on `owner/repo`: a small Node app whose package.json is named after the
+   * repository, served by the contents and tarball endpoints. Answers the push GitHub would deliver.
+   */
+  async commit(fullName: string, options: { branch?: string; message?: string } = {}): Promise<GithubPushPayload> {
+    const [owner, repo] = fullName.split('/');
+    const repository = this.repositories.get(fullName) ?? { files: {}, tarballs: {} };
+    this.repositories.set(fullName, repository);
+    const number = Object.keys(repository.tarballs).length + 1;
+    const message = options.message ?? `Change ${number}`;
+    const sha = createHash('sha1').update(`${fullName}\n${number}\n${randomBytes(8).toString('hex')}`).digest('hex');
+    const files = {
+      'package.json': JSON.stringify({ name: repo, version: `1.0.${number}`, main: 'index.js', scripts: { start: 'node index.js' } }, null, 2),
+      'index.js': `console.log(${JSON.stringify(`${fullName} at ${sha.slice(0, 7)}: ${message}`)});\n`,
+    };
+    repository.files[sha] = files;
+    repository.tarballs[sha] = await githubTarball({ owner, repo, sha, files });
+    return githubPush({ owner, repo, sha, ref: `refs/heads/${options.branch ?? 'main'}`, message });
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const token = /^(?:token|Bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    this.requests.push({ method: req.method ?? 'GET', url: url.pathname + url.search, token });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end(body === undefined ? undefined : JSON.stringify(body));
+    };
+    const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+
+    if (req.method === 'GET' && url.pathname === '/user') {
+      const login = token && this.tokens.get(token);
+      return login ? send(200, { login, id: 1, type: 'User' }) : send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    }
+    const codeload = /^\/_codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && codeload) {
+      const tarball = this.repositories.get(`${codeload[1]}/${codeload[2]}`)?.tarballs[codeload[3]];
+      if (!tarball) return notFound();
+      res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': String(tarball.length) });
+      return void res.end(tarball);
+    }
+    const standinCommit = /^\/_standin\/repos\/([^/]+)\/([^/]+)\/commits$/.exec(url.pathname);
+    if (req.method === 'POST' && standinCommit) {
+      const body = JSON.parse((await readBody(req)) || '{}') as { branch?: string; message?: string };
+      return send(201, await this.commit(`${standinCommit[1]}/${standinCommit[2]}`, body));
+    }
+    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses)\/(.+)$/.exec(url.pathname);
+    if (!repoMatch) return notFound();
+    const [, owner, name, kind, rest] = repoMatch;
+    const fullName = `${owner}/${name}`;
+    const repository = this.repositories.get(fullName);
+    if (!repository || (repository.private && !(token && this.tokens.has(token)))) return notFound();
+
+    if (req.method === 'GET' && kind === 'contents') {
+      const ref = url.searchParams.get('ref') ?? '';
+      const path = decodeURIComponent(rest);
+      const content = repository.files[ref]?.[path];
+      if (content === undefined) return notFound();
+      return send(200, {
+        type: 'file', encoding: 'base64', size: Buffer.byteLength(content), name: path.split('/').pop(), path,
+        content: Buffer.from(content).toString('base64'), sha: 'blobsha',
+        url: `${this.url}/repos/${fullName}/contents/${path}?ref=${ref}`,
+      });
+    }
+    if (req.method === 'GET' && kind === 'tarball') {
+      if (this.failTarballs > 0) {
+        this.failTarballs -= 1;
+        return send(502, { message: 'Server Error' });
+      }
+      if (!repository.tarballs[rest]) return notFound();
+      res.writeHead(302, { location: `${this.url}/_codeload/${fullName}/legacy.tar.gz/${rest}` });
+      return void res.end();
+    }
+    if (req.method === 'POST' && kind === 'statuses') {
+      const body = JSON.parse(await readBody(req));
+      this.statuses.push({ repository: fullName, sha: rest, token, ...body });
+      return send(201, { id: this.statuses.length, state: body.state, context: body.context ?? 'default', target_url: body.target_url });
+    }
+    return notFound();
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export interface ArchiveEntry {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
+  content?: string | Buffer;
+  linkname?: string;
+  mode?: number;
+}
+
+export async function buildTarGz(entries: ArchiveEntry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (chunk: unknown) => void chunks.push(chunk as Buffer));
+  const done = new Promise<void>((resolve, reject) => pack.on('end', resolve).on('error', reject));
+  for (const entry of entries) {
+    const type = entry.type ?? 'file';
+    const body = type === 'file' ? Buffer.from(entry.content ?? '') : undefined;
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name: entry.name, type, linkname: entry.linkname, mode: entry.mode, size: body?.length ?? 0 }, body ?? '', (err) => (err ? reject(err) : resolve())),
+    );
+  }
+  pack.finalize();
+  await done;
+  return gzipSync(Buffer.concat(chunks));
+}
+
+export interface GithubTarballOptions {
+  owner?: string;
+  repo?: string;
+  sha?: string;
+  /** Files by path relative to the repository root; package.json is added when missing. */
+  files?: Record<string, string>;
+  /** Extra raw entries appended after the files (names are relative to the archive root). */
+  extra?: ArchiveEntry[];
+}
+
+/** The top directory GitHub puts around a commit tarball. */
+export function githubTopDir(options: GithubTarballOptions = {}): string {
+  return `${options.owner ?? 'octo'}-${options.repo ?? 'app'}-${(options.sha ?? 'abc1234').slice(0, 7)}`;
+}
+
+export function githubTarball(options: GithubTarballOptions = {}): Promise<Buffer> {
+  const top = githubTopDir(options);
+  const files = { 'package.json': JSON.stringify({ name: options.repo ?? 'app', version: '1.0.0' }), ...options.files };
+  const dirs = new Set<string>();
+  for (const path of Object.keys(files)) {
+    const parts = path.split('/').slice(0, -1);
+    parts.forEach((_, i) => dirs.add(parts.slice(0, i + 1).join('/')));
+  }
+  return buildTarGz([
+    { name: `${top}/`, type: 'directory' },
+    ...[...dirs].sort().map((dir): ArchiveEntry => ({ name: `${top}/${dir}/`, type: 'directory' })),
+    ...Object.entries(files).map(([path, content]): ArchiveEntry => ({ name: `${top}/${path}`, content })),
+    ...(options.extra ?? []),
+  ]);
+}
+
+/** GitHub `push` payloads shaped like GitHub's published examples (trimmed to the fields used). */
+export type GithubPushPayload = ReturnType<typeof githubPush>;
+
+export function githubPush(options: { owner?: string; repo?: string; sha?: string; ref?: string; defaultBranch?: string; deleted?: boolean; private?: boolean; message?: string } = {}) {
+  const owner = options.owner ?? 'octo-org';
+  const repo = options.repo ?? 'hello-world';
+  const sha = options.sha ?? randomBytes(20).toString('hex');
+  return {
+    ref: options.ref ?? 'refs/heads/main',
+    before: '0000000000000000000000000000000000000000',
+    after: sha,
+    created: false,
+    deleted: options.deleted ?? false,
+    forced: false,
+    compare: `https://github.com/${owner}/${repo}/compare/abc...def`,
+    commits: [{ id: sha, message: options.message ?? 'Update README.md', timestamp: '2026-11-22T06:00:00Z', author: { name: 'Octo Cat', email: 'octocat@github.com' } }],
+    head_commit: { id: sha, message: options.message ?? 'Update README.md', timestamp: '2026-11-22T06:00:00Z' },
+    repository: {
+      id: 186853002,
+      name: repo,
+      full_name: `${owner}/${repo}`,
+      private: options.private ?? false,
+      owner: { name: owner, login: owner, id: 21031067, type: 'Organization' },
+      html_url: `https://github.com/${owner}/${repo}`,
+      default_branch: options.defaultBranch ?? 'main',
+      master_branch: options.defaultBranch ?? 'main',
+    },
+    pusher: { name: 'octocat', email: 'octocat@github.com' },
+    sender: { login: 'octocat', id: 1, type: 'User' },
+  };
+}
