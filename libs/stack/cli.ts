@@ -91,7 +91,10 @@ async function main(): Promise<void> {
     const [worker, receiver, gateway] = (['worker', 'receiver', 'gateway'] as const).map((name) => startApp(name, env, logDir));
     processes.push(worker, receiver, gateway);
     await Promise.all([waitForPort(gateway, host, gatewayPort), waitForPort(receiver, host, receiverPort)]);
-    for (const p of processes) p.child.once('exit', (code) => !stopping && code !== 0 && code !== null && console.error(`${p.name} exited with ${code}; see ${p.logFile}`));
+    // Ctrl-C in a terminal signals the whole process group, so a child may exit just before our
+    // own SIGINT handler runs: report an exit only if no stop has begun a moment later.
+    const report = (p: ManagedProcess, code: number) => setTimeout(() => !stopping && console.error(`${p.name} exited with ${code}; see ${p.logFile}`), 250);
+    for (const p of processes) p.child.once('exit', (code) => code !== 0 && code !== null && report(p, code));
 
     console.log(`
 deploy-webhooks is up.
