@@ -105,8 +105,9 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
 
   // Travis came first: wait (bounded) for the GitHub push that says what to deploy.
   if (!push && !(await condition(() => push !== undefined || halt.stop !== undefined, input.ciTimeoutMs))) {
-    state.state = 'canceled';
-    return { state: state.state, error: { code: 'deploy:travis:timeout', message: 'Travis reported, but no push to the deploy branch arrived.' } };
+    const message = `Travis reported (${travis?.statusMessage ?? 'a result'}), but no push of this commit to the deploy branch arrived within ${minutes(input.ciTimeoutMs)}.`;
+    await record('waiting_for_ci', 'error', message, { code: 'deploy:travis:timeout', message });
+    return finish('deploy:travis:timeout', message, 'canceled');
   }
   if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
 
@@ -124,12 +125,14 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   async function run(): Promise<void> {
     if (input.operation === 'UNDEPLOY') return undeploy(push!.app!);
     // A retry is an operator's explicit request: it deploys without waiting for CI again.
+    // Pending on GitHub from the start, CI wait included (SPEC 3 step 8).
+    await courtesy(() => quick.commitStatus({ ...ref, app: push!.app, state: 'pending', description: 'Deployment in progress' }));
     const gate = input.retryOf ? { gated: false, reason: 'retries do not wait for CI' } : await quick.ciGate({ ...ref, app: push!.app });
     state.ci = { gated: gate.gated, reason: gate.reason };
     if (gate.gated) {
       await record('waiting_for_ci', 'pending', `Waiting for Travis: ${gate.reason}.`);
       if (!(await condition(() => travis !== undefined, input.ciTimeoutMs))) {
-        throw new DeploymentError('deploy:travis:timeout', `Travis did not report within ${Math.round(input.ciTimeoutMs / 60000)} min.`);
+        throw new DeploymentError('deploy:travis:timeout', `Travis did not report within ${minutes(input.ciTimeoutMs)}.`);
       }
       state.ci.result = travis!.statusMessage;
       if (!travis!.passed) throw new DeploymentError('deploy:travis:failed', `Travis build ${travis!.statusMessage}; not deploying.`);
@@ -142,7 +145,6 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     state.app = app.app;
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.app]: [app.app] });
     await record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
-    await courtesy(() => quick.commitStatus({ ...ref, app: app.app, state: 'pending', description: 'Deployment in progress' }));
 
     await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
     const tarball = await transfer.fetchTarball(ref);
@@ -213,7 +215,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
       state.records = status.records.map((r) => ({ ref: r.ref, state: r.state, message: r.message }));
       for (const change of recordChanges(last, status)) await record('processing', 'pending', change);
       last = status;
-      if (status.state === 'SUCCESS') return;
+      if (status.state === 'SUCCESS') return record('processing', 'ok', 'The target finished processing: SUCCESS.');
       if (status.state === 'ERROR') {
         const messages = status.records.filter((r) => r.state === 'ERROR' && r.message).map((r) => r.message).join('; ');
         throw new DeploymentError('deploy:nodejitsu:start_app', `The target reported ERROR${messages ? `: ${messages}` : ''}.`);
@@ -227,6 +229,8 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   async function finish(code?: string, message?: string, outcome: DeploymentState['state'] = 'succeeded'): Promise<DeploymentOutcome> {
     state.state = outcome;
     state.error = code ? { code, message: message ?? code } : undefined;
+    // The step that failed (or was stopped) ends with its own error entry, then the deployment's done entry.
+    if (state.error && lastEntry && lastEntry.step !== 'received' && lastEntry.status !== 'error') await record(lastEntry.step, 'error', state.error.message, state.error);
     await courtesy(() =>
       quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
     );
@@ -274,4 +278,8 @@ function describe(error: unknown): { code: string; message: string } {
     return { code: STEP_CODES[error.activityType] ?? 'deploy:internal', message: `${error.activityType} did not complete: ${cause?.message ?? error.message}` };
   }
   return { code: 'deploy:internal', message: (error as Error)?.message ?? String(error) };
+}
+
+function minutes(ms: number): string {
+  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }

@@ -137,14 +137,14 @@ export const Doc = {
   AppUndeploy: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'UNDEPLOY an app at its target', description: 'The target removes the files of the app\'s last deployment (kept when `retain`); the configuration stays. Followed like a deployment in the status log.' }),
-      ApiResponse({ status: 202, description: 'The undeployment is queued.', schema: SCHEMAS.deploymentRetry }),
+      ApiResponse({ status: 202, description: 'The undeployment is queued (or, done already, named).', schema: SCHEMAS.undeployment }),
       ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'deploy:temporal:unavailable'] }),
     ),
 
   AppDelete: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Remove an app', description: 'UNDEPLOY at the target, then the app\'s configuration is removed once that succeeded.' }),
-      ApiResponse({ status: 202, description: 'The removal is queued.', schema: SCHEMAS.deploymentRetry }),
+      ApiResponse({ status: 202, description: 'The removal is queued (or, done already, named).', schema: SCHEMAS.undeployment }),
       ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'deploy:temporal:unavailable'] }),
     ),
 

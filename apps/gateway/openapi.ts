@@ -130,6 +130,15 @@ export const SCHEMAS: Record<string, SchemaObject> = {
     type: 'object',
     properties: { id: { type: 'string', description: 'the new deployment' }, workflowId: { type: 'string' }, retryOf: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, uuid: { type: 'string', format: 'uuid' } },
   },
+  undeployment: {
+    type: 'object',
+    properties: {
+      id: { type: 'string', description: 'the undeployment, followed like a deployment' },
+      workflowId: { type: 'string' },
+      status: { type: 'string', enum: ['queued', 'finished'], description: '`finished`: this app state was removed already; asking again after a failed or canceled attempt starts a new one' },
+      uuid: { type: 'string', format: 'uuid' },
+    },
+  },
   deploymentCancel: {
     type: 'object',
     properties: { id: { type: 'string' }, status: { type: 'string', enum: ['cancel_requested'] }, uuid: { type: 'string', format: 'uuid' } },

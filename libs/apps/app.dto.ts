@@ -48,7 +48,7 @@ export class AppDto {
   @IsOptional() @IsObject()
   env?: Record<string, string>;
 
-  @ApiPropertyOptional({ description: 'Keep the fetched tarball after the deployment.' })
+  @ApiPropertyOptional({ default: false, description: 'Sent to the target in every package (SPEC 4): `true` tells the receiver to keep the previous release\'s files (for rollback); `false` lets it replace them. On UNDEPLOY, `true` keeps the app\'s deployed files.' })
   @IsOptional() @IsBoolean()
   retain?: boolean;
 

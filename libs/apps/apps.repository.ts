@@ -17,6 +17,7 @@ export interface AppRecord {
   lastDeployment?: string;
   createdAt: Date;
   updatedAt: Date;
+  uuid?: string; // x-api-uuid of the last request that wrote it (PUT, PATCH …/env)
 }
 
 @Injectable()
@@ -39,9 +40,21 @@ export class AppsRepository {
     return this.apps.findOne({ user, repository });
   }
 
+  /**
+   * Writes the app's configuration. An absent optional field is removed, never stored as null
+   * (the driver stores undefined as null). `lastDeployment` is setLastDeployment's alone, so a
+   * PUT racing a deployment cannot undo it.
+   */
   async save(record: AppRecord): Promise<void> {
-    const { createdAt, ...rest } = record;
-    await this.apps.updateOne({ _id: record._id }, { $set: rest, $setOnInsert: { createdAt } }, { upsert: true });
+    const { _id, createdAt, lastDeployment: _lastDeployment, ...fields } = record;
+    const $set: Record<string, unknown> = {};
+    const $unset: Record<string, ''> = {};
+    for (const [key, value] of Object.entries(fields)) {
+      if (value == null) $unset[key] = '';
+      else $set[key] = isPlainObject(value) ? withoutAbsent(value) : value;
+    }
+    const update = Object.keys($unset).length > 0 ? { $set, $unset, $setOnInsert: { createdAt } } : { $set, $setOnInsert: { createdAt } };
+    await this.apps.updateOne({ _id }, update, { upsert: true });
   }
 
   async setLastDeployment(user: string, name: string, deployment: string): Promise<void> {
@@ -51,4 +64,13 @@ export class AppsRepository {
   async remove(user: string, name: string): Promise<boolean> {
     return (await this.apps.deleteOne({ _id: `${user}/${name}` })).deletedCount === 1;
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** A nested object (the target) without its undefined or null keys. */
+function withoutAbsent(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field != null));
 }

@@ -44,7 +44,8 @@ export class AppsService {
 
   constructor(private readonly apps: AppsRepository, private readonly box: SecretBox) {}
 
-  async put(user: string, name: string, dto: AppDto): Promise<AppView> {
+  /** `uuid`: the x-api-uuid of the request, stored with the app (SPEC 2). */
+  async put(user: string, name: string, dto: AppDto, uuid: string): Promise<AppView> {
     if (!APP_NAME.test(name)) throw new ApiError('apps:bad_name', 400, 'App names are 1-100 letters, digits, dots, dashes or underscores.');
     if (dto.env) checkEnv(dto.env);
     const existing = await this.guard(() => this.apps.find(user, name));
@@ -71,19 +72,20 @@ export class AppsService {
       lastDeployment: existing?.lastDeployment,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
+      uuid,
     };
     await this.guard(() => this.apps.save(record));
     return this.view(record);
   }
 
   /** The seed's `jitsu set env`: sets and removes single variables, keeping the others. */
-  async patchEnv(user: string, name: string, change: { set?: Record<string, string>; unset?: string[] }): Promise<AppView> {
+  async patchEnv(user: string, name: string, change: { set?: Record<string, string>; unset?: string[] }, uuid: string): Promise<AppView> {
     if (change.set) checkEnv(change.set);
     const record = await this.guard(() => this.apps.find(user, name));
     if (!record) throw new ApiError('apps:not_found', 404, `${user} has no app named ${name}.`);
     const env = { ...this.open(record).env, ...change.set };
     for (const key of change.unset ?? []) delete env[key];
-    const updated = { ...record, sealedEnv: this.box.seal(JSON.stringify(env)), updatedAt: new Date() };
+    const updated = { ...record, sealedEnv: this.box.seal(JSON.stringify(env)), updatedAt: new Date(), uuid };
     await this.guard(() => this.apps.save(updated));
     return this.view(updated);
   }
@@ -140,7 +142,7 @@ export class AppsService {
         url: record.target.url,
         statusUrl: record.target.statusUrl,
         username: record.target.username,
-        hasPassword: record.target.sealedPassword != null, // MongoDB reads a stored undefined back as null
+        hasPassword: record.target.sealedPassword != null, // apps saved before AppsRepository.save dropped absent fields hold null
         archiveFormat: record.target.archiveFormat ?? 'tar.gz',
       },
       hasWebhookSecret: record.sealedWebhookSecret != null,

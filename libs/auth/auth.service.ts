@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ApiError } from '../errors';
 import { FailedLogins, VerifiedCredentials } from './login-guards';
 import { DUMMY_HASH, hashSecret, verifySecret } from './passwords';
-import { ApiTokenRecord, UsersRepository } from './users.repository';
+import { ApiTokenRecord, UserRecord, UsersRepository } from './users.repository';
 
 export interface Principal {
   user: string;
@@ -94,17 +94,20 @@ export class AuthService {
     }
   }
 
-  async createUser(username: string, password: string, admin = false): Promise<boolean> {
+  /** `uuid`: the x-api-uuid of the creating request, stored with the user (SPEC 2). */
+  async createUser(username: string, password: string, options: { admin?: boolean; uuid?: string } = {}): Promise<boolean> {
     if (!USERNAME.test(username)) throw new ApiError('users:bad_username', 400, 'Usernames are 1-64 letters, digits, dots, dashes or underscores.');
-    return this.users.createUser({ _id: username, passwordHash: await hashSecret(password), admin, createdAt: new Date() });
+    const record: UserRecord = { _id: username, passwordHash: await hashSecret(password), admin: options.admin ?? false, createdAt: new Date() };
+    if (options.uuid !== undefined) record.uuid = options.uuid;
+    return this.users.createUser(record);
   }
 
-  /** Creates an API token; the secret is returned once and only its hash is kept. */
-  async createToken(user: string, name: string): Promise<{ id: string; token: string; name: string; createdAt: Date }> {
+  /** Creates an API token; the secret is returned once and only its hash is kept, with the creating request's uuid. */
+  async createToken(user: string, name: string, uuid: string): Promise<{ id: string; token: string; name: string; createdAt: Date }> {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(24).toString('base64url');
     const createdAt = new Date();
-    await this.users.createToken({ _id: id, user, name, secretHash: await hashSecret(secret), createdAt });
+    await this.users.createToken({ _id: id, user, name, secretHash: await hashSecret(secret), createdAt, uuid });
     return { id, token: `${TOKEN_PREFIX}${id}.${secret}`, name, createdAt };
   }
 
@@ -139,7 +142,7 @@ export class AdminBootstrapService implements OnModuleInit {
     try {
       await this.users.ensureIndexes();
       if (!this.bootstrap.password) return;
-      if (await this.auth.createUser(this.bootstrap.username, this.bootstrap.password, true)) {
+      if (await this.auth.createUser(this.bootstrap.username, this.bootstrap.password, { admin: true })) {
         this.logger.log(`created admin user ${this.bootstrap.username}`);
       }
     } catch (error) {

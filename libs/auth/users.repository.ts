@@ -7,6 +7,7 @@ export interface UserRecord {
   passwordHash: string;
   admin: boolean;
   createdAt: Date;
+  uuid?: string; // x-api-uuid of the request that created it; none for the admin bootstrapped at start-up
 }
 
 export interface ApiTokenRecord {
@@ -15,6 +16,7 @@ export interface ApiTokenRecord {
   name: string;
   secretHash: string;
   createdAt: Date;
+  uuid?: string; // x-api-uuid of the request that created it
   lastUsedAt?: Date;
   revokedAt?: Date;
 }

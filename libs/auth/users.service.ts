@@ -16,17 +16,17 @@ export interface TokenView {
 export class UsersService {
   constructor(private readonly auth: AuthService, private readonly users: UsersRepository) {}
 
-  async create(caller: Principal, username: string, password: string): Promise<{ username: string; admin: boolean }> {
+  async create(caller: Principal, username: string, password: string, uuid: string): Promise<{ username: string; admin: boolean }> {
     if (!caller.admin) throw new ApiError('mw:auth:admin_only', 403, 'Only an administrator can create users.');
-    if (!(await this.auth.createUser(username, password))) {
+    if (!(await this.auth.createUser(username, password, { uuid }))) {
       throw new ApiError('users:exists', 409, `A user named ${username} exists already.`);
     }
     return { username, admin: false };
   }
 
-  async createToken(user: string, name: string): Promise<{ id: string; token: string; name: string; createdAt: Date }> {
+  async createToken(user: string, name: string, uuid: string): Promise<{ id: string; token: string; name: string; createdAt: Date }> {
     await this.mustExist(user);
-    return this.auth.createToken(user, name);
+    return this.auth.createToken(user, name, uuid);
   }
 
   async listTokens(user: string): Promise<TokenView[]> {

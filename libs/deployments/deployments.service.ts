@@ -28,6 +28,9 @@ export interface DeploymentView {
 }
 
 /** Deployments as users see them: the record, its live state (a workflow query), retry and cancel. */
+/** Failed undeploy attempts of one app state walked through before answering the last (a bound, not a limit in practice). */
+const MAX_UNDEPLOY_ATTEMPTS = 50;
+
 @Injectable()
 export class DeploymentsService {
   constructor(
@@ -71,6 +74,9 @@ export class DeploymentsService {
     if (outcome !== 'failed' && outcome !== 'canceled') {
       throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is ${outcome ?? live?.status?.toLowerCase() ?? 'unknown'}; only failed or canceled deployments can be retried.`);
     }
+    if (original.workflowId.startsWith('undeploy/')) {
+      throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${original.user}/${original.app}/undeploy (or DELETE the app).`);
+    }
     if (!original.payloadId || !original.branch) throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
     const workflowId = retryWorkflowId(original.workflowId, (await this.deployments.countRetries(original._id)) + 1);
     const { record } = await this.deployments.insertOrGet({
@@ -84,25 +90,29 @@ export class DeploymentsService {
   /**
    * UNDEPLOY (SPEC 4): the target removes what the app's last deployment put there; with
    * `removeApp` (DELETE /1/apps/…) the app's configuration goes too once that succeeded.
-   * Asking again before anything changed answers the same undeployment.
+   * Asking again while one runs answers that one; after one succeeded, answers it as finished;
+   * after one failed or was canceled, starts another attempt (`…/again-<n>`).
    */
-  async undeploy(user: string, app: string, uuid: string, removeApp: boolean): Promise<{ id: string; workflowId: string; status: 'queued'; uuid: string }> {
+  async undeploy(user: string, app: string, uuid: string, removeApp: boolean): Promise<{ id: string; workflowId: string; status: 'queued' | 'finished'; uuid: string }> {
     const config = await this.apps.forName(user, app).catch(() => {
       throw new ApiError('apps:db:failed', 503, 'The app store is not reachable right now. Try again shortly.');
     });
     if (!config) throw new ApiError('apps:not_found', 404, `${user} has no app named ${app}.`);
     const last = config.record.lastDeployment;
     const lastRecord = last ? await this.deployments.findById(last) : null;
-    const workflowId = `undeploy/${user}/${app}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
-    const { record } = await this.deployments.insertOrGet({
-      _id: deploymentId(workflowId), workflowId, user, repository: config.record.repository, commit: lastRecord?.commit ?? 'none',
-      app, provider: 'api', uuid, createdAt: new Date(),
-    });
-    await this.workflows.signalWithStart(workflowId, {
-      ...this.intake.input(record), operation: 'UNDEPLOY', undeploys: last, removeApp,
-      push: { payloadId: 'undeploy', branch: config.record.branch ?? '', app },
-    }, { push: { payloadId: 'undeploy', branch: config.record.branch ?? '', app } });
-    return { id: record._id, workflowId, status: 'queued', uuid };
+    const first = `undeploy/${user}/${app}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
+    const push = { payloadId: 'undeploy', branch: config.record.branch ?? '', app };
+    for (let attempt = 1; ; attempt++) {
+      const workflowId = attempt === 1 ? first : `${first}/again-${attempt - 1}`;
+      const { record } = await this.deployments.insertOrGet({
+        _id: deploymentId(workflowId), workflowId, user, repository: config.record.repository, commit: lastRecord?.commit ?? 'none',
+        app, provider: 'api', uuid, createdAt: new Date(),
+      });
+      const run = await this.workflows.signalWithStart(workflowId, { ...this.intake.input(record), operation: 'UNDEPLOY', undeploys: last, removeApp, push }, { push });
+      if (run === 'running') return { id: record._id, workflowId, status: 'queued', uuid };
+      const outcome = (await this.workflows.state(workflowId))?.state?.state;
+      if (outcome === 'succeeded' || attempt >= MAX_UNDEPLOY_ATTEMPTS) return { id: record._id, workflowId, status: 'finished', uuid };
+    }
   }
 
   async cancel(principal: Principal, id: string, uuid: string): Promise<{ id: string; status: 'cancel_requested'; uuid: string }> {

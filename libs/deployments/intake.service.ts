@@ -125,6 +125,12 @@ export class IntakeService {
       throw new ApiError('deploy:auth:bad_signature', 401, 'The Travis Signature header does not verify against the configured Travis public key.');
     }
     if (!build.finished) return ignored(request, `Travis build is ${build.statusMessage}; waiting for a final result.`);
+    if (build.pullRequest) return ignored(request, 'Pull request builds do not deploy; the push to the deploy branch does.');
+    // Only a build of the deploy branch gates a deployment; when no app names the branch, the push decides.
+    const deployBranch = (await this.appFor(request.user, build.repository.fullName))?.record.branch;
+    if (deployBranch && build.branch && build.branch !== deployBranch) {
+      return ignored(request, `Travis built ${build.branch}; only builds of the deploy branch ${deployBranch} gate a deployment.`);
+    }
     const workflowId = deploymentWorkflowId(request.user, build.repository.fullName, build.sha);
     const id = deploymentId(workflowId);
     const payloadId = `travis:${randomUUID()}`;

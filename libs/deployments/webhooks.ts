@@ -29,6 +29,8 @@ export interface TravisBuild {
   repository: RepositoryRef;
   sha: string;
   branch?: string;
+  /** A pull request build: it tests a merge that was never pushed, so it never deploys. */
+  pullRequest: boolean;
   buildId?: number;
   statusMessage: string;
   passed: boolean;
@@ -135,6 +137,7 @@ function parseTravis(body: Record<string, unknown>, text: string): TravisBuild {
     repository: { owner, name, fullName: `${owner}/${name}` },
     sha: sha.toLowerCase(),
     branch: typeof body.branch === 'string' ? body.branch : undefined,
+    pullRequest: body.pull_request === true || body.type === 'pull_request',
     buildId: typeof body.id === 'number' ? body.id : undefined,
     statusMessage,
     passed: PASSED.includes(normalised),

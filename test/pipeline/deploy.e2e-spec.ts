@@ -209,4 +209,25 @@ describe('UNDEPLOY', () => {
     expect((await f.harness.request('GET', '/1/apps/admin/removable')).json.error).toBe('apps:not_found');
     expect((await f.harness.request('DELETE', '/1/apps/admin/removable')).json.error).toBe('apps:not_found');
   });
+
+  it('undeploys again after a failed undeployment, and names a finished one instead of repeating it', async () => {
+    const { repo, sha } = await f.commit({ repo: 'flaky-target' });
+    const target = (path: string) => ({ url: `${f.receiverUrl}${path}`, statusUrl: `${f.receiverUrl}/status/{{id}}` });
+    const configure = (path: string) => f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, target: target(path) } });
+    expect((await configure('/push')).status).toBe(200);
+    expect(await f.outcome((await f.push(repo, sha)).json.workflowId)).toEqual({ state: 'succeeded' });
+
+    expect((await configure('/no-such-endpoint')).status).toBe(200); // the target answers 404: not retryable
+    const failed = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
+    expect(await f.outcome(failed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:upload_tarball' } });
+    expect((await f.harness.request('POST', `/1/deployments/${failed.json.id}/retry`)).json).toMatchObject({ error: 'deployments:not_retryable', message: expect.stringContaining('/undeploy') });
+
+    expect((await configure('/push')).status).toBe(200);
+    const again = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
+    expect(again.json).toMatchObject({ status: 'queued', workflowId: `${failed.json.workflowId}/again-1` });
+    expect(await f.outcome(again.json.workflowId)).toEqual({ state: 'succeeded' });
+    await expect(readFile(join(f.deployDir, repo, 'index.js'), 'utf8')).rejects.toThrow();
+    const done = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
+    expect(done.json).toMatchObject({ status: 'finished', id: again.json.id });
+  });
 });

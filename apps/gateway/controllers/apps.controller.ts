@@ -14,14 +14,14 @@ export class AppsController {
 
   @Put()
   @Doc.AppPut()
-  put(@Param('user') user: string, @Param('app') app: string, @Body() body: AppDto) {
-    return this.apps.put(user, app, body);
+  put(@Param('user') user: string, @Param('app') app: string, @Body() body: AppDto, @RequestUuid() uuid: string) {
+    return this.apps.put(user, app, body, uuid);
   }
 
   @Patch('env')
   @Doc.AppEnv()
-  patchEnv(@Param('user') user: string, @Param('app') app: string, @Body() body: EnvPatchDto) {
-    return this.apps.patchEnv(user, app, body);
+  patchEnv(@Param('user') user: string, @Param('app') app: string, @Body() body: EnvPatchDto, @RequestUuid() uuid: string) {
+    return this.apps.patchEnv(user, app, body, uuid);
   }
 
   /** UNDEPLOY: the target removes the app's deployed files; the configuration stays. */

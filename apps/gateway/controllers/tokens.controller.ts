@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { AuthGuard, CreateTokenDto, UsersService } from '../../../libs/auth';
+import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
 /** `/1/users/:user/tokens`: API tokens, shown once at creation, listed without secrets, revoked by id. */
@@ -11,8 +12,8 @@ export class TokensController {
 
   @Post()
   @Doc.TokenCreate()
-  create(@Param('user') user: string, @Body() body: CreateTokenDto) {
-    return this.users.createToken(user, body.name);
+  create(@Param('user') user: string, @Body() body: CreateTokenDto, @RequestUuid() uuid: string) {
+    return this.users.createToken(user, body.name, uuid);
   }
 
   @Get()

@@ -1,5 +1,6 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { AuthGuard, CreateUserDto, CurrentPrincipal, Principal, UsersService } from '../../../libs/auth';
+import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
 /** `POST /1/users`: an administrator creates a user (SPEC 2.5). */
@@ -11,7 +12,7 @@ export class UsersController {
 
   @Post()
   @Doc.UserCreate()
-  create(@CurrentPrincipal() caller: Principal, @Body() body: CreateUserDto) {
-    return this.users.create(caller, body.username, body.password);
+  create(@CurrentPrincipal() caller: Principal, @Body() body: CreateUserDto, @RequestUuid() uuid: string) {
+    return this.users.create(caller, body.username, body.password, uuid);
   }
 }
