@@ -128,7 +128,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
   },
   deploymentRetry: {
     type: 'object',
-    properties: { id: { type: 'string', description: 'the new deployment' }, workflowId: { type: 'string' }, retryOf: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, uuid: { type: 'string', format: 'uuid' } },
+    properties: { id: { type: 'string', description: 'the new run (or, `existing`, the run of this commit already queued or running)' }, workflowId: { type: 'string' }, retryOf: { type: 'string', description: 'the first run of the commit' }, status: { type: 'string', enum: ['queued'] }, uuid: { type: 'string', format: 'uuid' }, existing: { type: 'boolean' } },
   },
   undeployment: {
     type: 'object',

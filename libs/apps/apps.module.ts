@@ -1,8 +1,9 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { AppsRepository } from './apps.repository';
 import { AppsService } from './apps.service';
+import { DefaultTargetNames } from './default-target-names.repository';
 
-@Module({ providers: [AppsRepository, AppsService], exports: [AppsRepository, AppsService] })
+@Module({ providers: [AppsRepository, AppsService, DefaultTargetNames], exports: [AppsRepository, AppsService, DefaultTargetNames] })
 export class AppsModule implements OnModuleInit {
   constructor(private readonly repository: AppsRepository) {}
 

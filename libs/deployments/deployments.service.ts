@@ -66,25 +66,38 @@ export class DeploymentsService {
     }));
   }
 
-  /** A new run of a failed or canceled deployment from its stored payload, linked by retryOf. */
-  async retry(principal: Principal, id: string, uuid: string): Promise<{ id: string; workflowId: string; retryOf: string; status: 'queued'; uuid: string }> {
-    const original = await this.owned(principal, id);
-    const live = await this.workflows.state(original.workflowId);
+  /**
+   * A new run of a failed or canceled deployment from its stored payload, linked by `retryOf` to
+   * the first run. One commit has at most one live run: while the newest run of the chain is
+   * queued or running, asking again (twice at once, or retrying an older failed run) answers
+   * that run with `existing: true` instead of starting another.
+   */
+  async retry(principal: Principal, id: string, uuid: string): Promise<{ id: string; workflowId: string; retryOf: string; status: 'queued'; uuid: string; existing: boolean }> {
+    const asked = await this.owned(principal, id);
+    if (asked.workflowId.startsWith('undeploy/')) {
+      throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${asked.user}/${asked.app}/undeploy (or DELETE the app).`);
+    }
+    const first = asked.retryOf ? ((await this.deployments.findById(asked.retryOf)) ?? asked) : asked;
+    const runs = await this.deployments.countRetries(first._id);
+    const newest = runs === 0 ? first : ((await this.deployments.findById(deploymentId(retryWorkflowId(first.workflowId, runs)))) ?? first);
+    const live = await this.workflows.state(newest.workflowId);
     const outcome = live?.state?.state;
+    if (newest._id !== first._id && (live === null || outcome === 'running')) {
+      // Recorded and not started yet, or running: that run is the retry.
+      return { id: newest._id, workflowId: newest.workflowId, retryOf: first._id, status: 'queued', uuid, existing: true };
+    }
     if (outcome !== 'failed' && outcome !== 'canceled') {
-      throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is ${outcome ?? live?.status?.toLowerCase() ?? 'unknown'}; only failed or canceled deployments can be retried.`);
+      const which = newest._id === id ? `Deployment ${id}` : `The newest run of this commit, ${newest._id},`;
+      throw new ApiError('deployments:not_retryable', 409, `${which} is ${outcome ?? live?.status?.toLowerCase() ?? 'unknown'}; only failed or canceled deployments can be retried.`);
     }
-    if (original.workflowId.startsWith('undeploy/')) {
-      throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${original.user}/${original.app}/undeploy (or DELETE the app).`);
-    }
-    if (!original.payloadId || !original.branch) throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
-    const workflowId = retryWorkflowId(original.workflowId, (await this.deployments.countRetries(original._id)) + 1);
-    const { record } = await this.deployments.insertOrGet({
-      ...original, _id: deploymentId(workflowId), workflowId, provider: 'api', uuid, retryOf: original._id, createdAt: new Date(),
+    if (!first.payloadId || !first.branch) throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
+    const workflowId = retryWorkflowId(first.workflowId, runs + 1);
+    const { record, created } = await this.deployments.insertOrGet({
+      ...first, _id: deploymentId(workflowId), workflowId, provider: 'api', uuid, retryOf: first._id, createdAt: new Date(),
     });
     const input = this.intake.input(record);
     await this.workflows.signalWithStart(workflowId, input, { push: input.push });
-    return { id: record._id, workflowId, retryOf: original._id, status: 'queued', uuid };
+    return { id: record._id, workflowId, retryOf: first._id, status: 'queued', uuid, existing: !created };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { AppSecrets, AppsRepository, AppsService } from '../apps';
+import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
 import { DeploymentTarget, TargetClient, TargetError } from '../targets';
@@ -31,6 +31,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     private readonly apps: AppsService,
     private readonly appsRepository: AppsRepository,
     private readonly deployments: DeploymentsRepository,
+    private readonly defaultTargetNames: DefaultTargetNames,
     @Inject(PIPELINE_SETTINGS) private readonly settings: PipelineSettings,
   ) {}
 
@@ -63,10 +64,17 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   }
 
   async resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string }): Promise<ResolvedApp> {
-    const app = await this.appFor(ref.user, ref.repository, ref.appHint ?? ref.packageName);
+    const app = await this.appFor(ref.user, ref.repository, ref.appHint, ref.packageName);
+    const name = app?.record.name ?? ref.packageName;
     const target = app?.target ?? this.settings.defaultTarget;
-    await this.deployments.setApp(ref.deploymentId, app?.record.name ?? ref.packageName);
-    return { app: app?.record.name ?? ref.packageName, hasTarget: target !== undefined, polls: target?.statusUrl !== undefined, retain: app?.record.retain ?? false };
+    if (!app?.target && target) {
+      const owner = await this.defaultTargetNames.claim(name, ref.user);
+      if (owner !== ref.user) {
+        throw failure('deploy:app:name_taken', `The app name ${name} on the shared default target belongs to another user; rename the package (or the app), or give the app a target of its own.`, false);
+      }
+    }
+    await this.deployments.setApp(ref.deploymentId, name);
+    return { app: name, hasTarget: target !== undefined, polls: target?.statusUrl !== undefined, retain: app?.record.retain ?? false };
   }
 
   async fetchTarball(ref: DeploymentRef): Promise<FetchedTarball> {
@@ -153,7 +161,10 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   async finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean }): Promise<void> {
     if (ref.app && ref.state === 'succeeded') {
       if (ref.operation !== 'UNDEPLOY') await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
-      else if (ref.removeApp) await this.appsRepository.remove(ref.user, ref.app);
+      else if (ref.removeApp) {
+        await this.appsRepository.remove(ref.user, ref.app);
+        await this.defaultTargetNames.release(ref.app, ref.user);
+      }
     }
     if (ref.blobId) await this.blobs.remove(ref.blobId);
   }
@@ -164,8 +175,21 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     return target;
   }
 
-  private async appFor(user: string, repository: string, name?: string): Promise<AppSecrets | null> {
-    return (await this.apps.forRepository(user, repository)) ?? (name ? await this.apps.forName(user, name) : null);
+  /**
+   * The app a deployment belongs to: the one the push or the operator named, else the one
+   * configured for the repository, else an app named like the package — but only one configured
+   * for this same repository: another repository's push must never borrow an app's target, env
+   * or name (its webhook secret was checked against the repository, not the package name).
+   */
+  private async appFor(user: string, repository: string, appHint?: string, packageName?: string): Promise<AppSecrets | null> {
+    if (appHint) return this.apps.forName(user, appHint);
+    const byRepository = await this.apps.forRepository(user, repository);
+    if (byRepository || !packageName) return byRepository;
+    const byName = await this.apps.forName(user, packageName);
+    if (byName && byName.record.repository.toLowerCase() !== repository.toLowerCase()) {
+      throw failure('deploy:app:other_repository', `package.json names the app ${packageName}, which is configured for ${byName.record.repository}, not ${repository}; rename the package or point the app at this repository.`, false);
+    }
+    return byName;
   }
 
   private async readFile(ref: DeploymentRef, path: string, code: string): Promise<string | null> {

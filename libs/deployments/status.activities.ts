@@ -11,7 +11,8 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
 
   async recordStatus(write: StatusWrite): Promise<void> {
     const { inserted } = await this.status.append({
-      _id: `${write.deploymentId}:${String(write.seq).padStart(3, '0')}`,
+      // Zero-padded so ids of one deployment sort in write order (a tie-breaker of the status query).
+      _id: `${write.deploymentId}:${String(write.seq).padStart(6, '0')}`,
       uuid: write.uuid,
       user: write.user,
       app_name: write.app_name,
