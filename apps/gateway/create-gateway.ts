@@ -1,4 +1,3 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -6,8 +5,10 @@ import type { DestinationStream } from 'pino';
 import { AppConfig } from '../../libs/config';
 import { createLogger } from '../../libs/logging';
 import { GatewayModule } from './gateway.module';
+import { MAX_PARAM_LENGTH } from './http/api-errors';
 import { ApiExceptionFilter } from './http/api-exception.filter';
-import { answerFastifyError, installRequestContext } from './http/request-context';
+import { answerFastifyError, answerFrameworkError, installRequestContext } from './http/request-context';
+import { GatewayValidationPipe } from './http/validation.pipe';
 import { genRequestId, installObservability } from './observability';
 import { setupOpenApi } from './openapi';
 
@@ -26,8 +27,9 @@ export async function createGatewayApp(config: AppConfig, options: { logDestinat
     connectionTimeout: config.gateway.requestTimeoutMs, // slow-loris bound: a request must arrive within this
     requestTimeout: config.gateway.requestTimeoutMs,
     keepAliveTimeout: 10_000,
-    routerOptions: { maxParamLength: 300, ignoreTrailingSlash: true },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     genReqId: genRequestId,
+    frameworkErrors: answerFrameworkError, // a bad percent-encoding or an over-long path parameter, found while routing
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), adapter, {
     bufferLogs: true,
@@ -37,7 +39,7 @@ export async function createGatewayApp(config: AppConfig, options: { logDestinat
   installRequestContext(app.getHttpAdapter().getInstance(), config.gateway.bodyLimitBytes);
   installObservability(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ApiExceptionFilter());
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(new GatewayValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   setupOpenApi(app);
   app.enableShutdownHooks();
   return app;

@@ -124,14 +124,14 @@ export const Doc = {
     applyDecorators(
       ApiOperation({ summary: 'Create or replace an app', description: 'Repository, deploy branch, deployment target, webhook secret, environment variables.' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env', 'apps:bad_target'], 409: ['apps:conflict'], 503: ['apps:db:failed'] }),
     ),
 
   AppEnv: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Set and remove environment variables', description: 'As `jitsu set env`: persisted across deployments, delivered inside the package.' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env'], 404: ['apps:not_found'], 409: ['apps:conflict'], 503: ['apps:db:failed'] }),
     ),
 
   AppUndeploy: (): Decorator =>

@@ -34,7 +34,7 @@ export const DEPLOY_AUTH_ERRORS: ErrorTable = {
   500: ['mw:auth:auth_server_down'],
 };
 /** Any endpoint taking a body or query: DTO checks, and the body limit. */
-export const REQUEST_ERRORS: ErrorTable = { 400: ['request:invalid'], 413: ['request:too_large'], 415: ['request:unsupported_media_type'] };
+export const REQUEST_ERRORS: ErrorTable = { 400: ['request:invalid'], 413: ['request:too_large'], 414: ['request:too_long'], 415: ['request:unsupported_media_type'] };
 
 /**
  * Documents an endpoint's error responses: one response per status, the codes listed in its

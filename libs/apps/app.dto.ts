@@ -1,16 +1,50 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ApiError } from '../errors';
 
 export const APP_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/i;
 
+/** Bounds of an app's environment variables; an app over them would slow every request that reads it. */
+export const ENV_LIMITS = { variables: 1000, valueBytes: 32 * 1024, totalBytes: 256 * 1024 };
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const KIB = 1024;
+
+/**
+ * Refuses environment variables over ENV_LIMITS, or with a bad name or value, with
+ * `apps:bad_env`. Counts the names first, so a huge object is refused in milliseconds.
+ */
+export function checkEnv(env: Record<string, unknown>): void {
+  const names = Object.keys(env);
+  if (names.length > ENV_LIMITS.variables) {
+    throw new ApiError('apps:bad_env', 400, `An app has at most ${ENV_LIMITS.variables} environment variables; this would make ${names.length}.`);
+  }
+  let total = 0;
+  for (const name of names) {
+    const value = env[name];
+    if (!ENV_NAME.test(name) || typeof value !== 'string') {
+      throw new ApiError('apps:bad_env', 400, `Environment variable ${JSON.stringify(name).slice(0, 64)} needs a name like MY_VAR and a string value.`);
+    }
+    const bytes = Buffer.byteLength(value);
+    if (bytes > ENV_LIMITS.valueBytes) {
+      throw new ApiError('apps:bad_env', 400, `Environment variable ${name} is ${Math.ceil(bytes / KIB)} KiB; a value is at most ${ENV_LIMITS.valueBytes / KIB} KiB.`);
+    }
+    total += name.length + bytes;
+  }
+  if (total > ENV_LIMITS.totalBytes) {
+    throw new ApiError('apps:bad_env', 400, `An app's environment variables (names and values) total at most ${ENV_LIMITS.totalBytes / KIB} KiB; this would make ${Math.ceil(total / KIB)} KiB.`);
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 export class TargetDto {
   @ApiProperty({ description: 'Where packages are pushed (SPEC 4).', format: 'uri', maxLength: 2048, example: 'https://deploy.example.com/push' })
-  @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'target.url must be an http(s) URL' })
+  @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'url must be an http(s) URL' })
   url: string;
 
   @ApiPropertyOptional({ description: 'Polled for the package\'s processing; `{{id}}` is replaced by the id the target answered.', format: 'uri', maxLength: 2048 })
-  @IsOptional() @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'target.statusUrl must be an http(s) URL' })
+  @IsOptional() @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'statusUrl must be an http(s) URL' })
   statusUrl?: string;
 
   @ApiPropertyOptional({ description: 'HTTP Basic user for the target.', maxLength: 256 })
@@ -44,7 +78,7 @@ export class AppDto {
   @IsOptional() @IsString() @MaxLength(256)
   webhookSecret?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Environment variables delivered inside the package (as `jitsu set env`).', example: { NODE_ENV: 'production' } })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 32_768 }, maxProperties: 1000, description: 'Environment variables delivered inside the package (as `jitsu set env`): at most 1000, each value at most 32 KiB, names and values 256 KiB in all.', example: { NODE_ENV: 'production' } })
   @IsOptional() @IsObject()
   env?: Record<string, string>;
 
@@ -55,15 +89,25 @@ export class AppDto {
   @ApiPropertyOptional({ enum: ['auto', 'travis', 'none'], default: 'auto', description: 'Wait for Travis: `auto` when .travis.yml has a webhook notification, always, or never.' })
   @IsOptional() @IsIn(['auto', 'travis', 'none'])
   ci?: 'auto' | 'travis' | 'none';
+
+  /** Run by GatewayValidationPipe before validation walks the body: a huge env is refused first. */
+  static precheck(body: unknown): void {
+    if (isRecord(body) && isRecord(body.env)) checkEnv(body.env);
+  }
 }
 
 /** Body of `PATCH /1/apps/:user/:app/env`: variables to set and names to remove. */
 export class EnvPatchDto {
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Variables to set.', example: { API_URL: 'https://api.example.com' } })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 32_768 }, maxProperties: 1000, description: 'Variables to set; the app\'s variables afterwards are bounded as in PUT (1000, 32 KiB each, 256 KiB in all).', example: { API_URL: 'https://api.example.com' } })
   @IsOptional() @IsObject()
   set?: Record<string, string>;
 
   @ApiPropertyOptional({ type: [String], maxItems: 1000, description: 'Names of variables to remove.' })
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true })
   unset?: string[];
+
+  /** Run by GatewayValidationPipe before validation walks the body: a huge `set` is refused first. */
+  static precheck(body: unknown): void {
+    if (isRecord(body) && isRecord(body.set)) checkEnv(body.set);
+  }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
-import { InjectDb } from '../persistence';
+import { InjectDb, isDuplicateKey } from '../persistence';
 
 /** An app as stored: secrets (target password, webhook secret, env) sealed with SecretBox. */
 export interface AppRecord {
@@ -18,6 +18,7 @@ export interface AppRecord {
   createdAt: Date;
   updatedAt: Date;
   uuid?: string; // x-api-uuid of the last request that wrote it (PUT, PATCH …/env)
+  revision?: number; // 1 on creation, +1 per PUT or PATCH …/env; absent on apps stored before revisions
 }
 
 @Injectable()
@@ -41,20 +42,32 @@ export class AppsRepository {
   }
 
   /**
-   * Writes the app's configuration. An absent optional field is removed, never stored as null
-   * (the driver stores undefined as null). `lastDeployment` is setLastDeployment's alone, so a
-   * PUT racing a deployment cannot undo it.
+   * Writes the app's configuration if it is still at revision `expected` (compare-and-set:
+   * null when the app did not exist, 0 when it was stored before revisions); false when another
+   * write came first. An absent optional field is removed, never stored as null (the driver
+   * stores undefined as null). `lastDeployment` is setLastDeployment's alone, so a PUT racing a
+   * deployment cannot undo it.
    */
-  async save(record: AppRecord): Promise<void> {
+  async save(record: AppRecord, expected: number | null): Promise<boolean> {
     const { _id, createdAt, lastDeployment: _lastDeployment, ...fields } = record;
+    if (expected === null) {
+      try {
+        await this.apps.insertOne({ _id, createdAt, ...(present(fields) as Omit<AppRecord, '_id' | 'createdAt'>) });
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    }
     const $set: Record<string, unknown> = {};
     const $unset: Record<string, ''> = {};
     for (const [key, value] of Object.entries(fields)) {
       if (value == null) $unset[key] = '';
       else $set[key] = isPlainObject(value) ? withoutAbsent(value) : value;
     }
-    const update = Object.keys($unset).length > 0 ? { $set, $unset, $setOnInsert: { createdAt } } : { $set, $setOnInsert: { createdAt } };
-    await this.apps.updateOne({ _id }, update, { upsert: true });
+    const update = Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
+    const filter = expected === 0 ? { _id, revision: { $exists: false } } : { _id, revision: expected };
+    return (await this.apps.updateOne(filter, update)).matchedCount === 1;
   }
 
   async setLastDeployment(user: string, name: string, deployment: string): Promise<void> {
@@ -70,7 +83,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
-/** A nested object (the target) without its undefined or null keys. */
+/** Fields as inserted: without the absent ones, nested objects (the target) without their absent keys. */
+function present(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value != null).map(([key, value]) => [key, isPlainObject(value) ? withoutAbsent(value) : value]));
+}
+
+/** An object without its undefined or null keys. */
 function withoutAbsent(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field != null));
 }

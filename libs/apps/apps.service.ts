@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ApiError } from '../errors';
 import { SecretBox } from '../secrets';
-import { AppDto, APP_NAME } from './app.dto';
+import { AppDto, APP_NAME, checkEnv } from './app.dto';
 import { AppRecord, AppsRepository } from './apps.repository';
 
 /** What the API shows of an app: never a secret. */
@@ -28,15 +28,34 @@ export interface AppSecrets {
   env: Record<string, string>;
 }
 
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** Attempts of a compare-and-set write before answering `apps:conflict`; each waits a little longer, at random. */
+const WRITE_ATTEMPTS = 10;
+const RETRY_DELAY_MS = 20;
 
-function checkEnv(env: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(env)) {
-    if (!ENV_KEY.test(key) || typeof value !== 'string' || value.length > 32_768) {
-      throw new ApiError('apps:bad_env', 400, `Environment variable ${JSON.stringify(key).slice(0, 64)} needs a name like MY_VAR and a string value.`);
+/**
+ * Target URLs carry no credentials: they would be stored and shown in clear, where
+ * target.username and target.password are kept apart and the password sealed.
+ */
+function checkTarget(target: AppDto['target']): void {
+  for (const field of ['url', 'statusUrl'] as const) {
+    const value = target?.[field];
+    if (value == null) continue;
+    let url: URL;
+    try {
+      url = new URL(value.replaceAll('{{id}}', 'id'));
+    } catch {
+      throw new ApiError('apps:bad_target', 400, `target.${field} is not a valid URL.`);
+    }
+    if (url.username !== '' || url.password !== '') {
+      throw new ApiError('apps:bad_target', 400, `target.${field} must not contain a user or password; set target.username and target.password instead (the password is stored encrypted).`);
     }
   }
 }
+
+/** A stored URL as shown: apps stored before checkTarget may hold credentials in it. */
+const withoutCredentials = (url: string) => url.replace(/^(https?:\/\/)[^/?#]*@/i, '$1');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 @Injectable()
 export class AppsService {
@@ -48,46 +67,65 @@ export class AppsService {
   async put(user: string, name: string, dto: AppDto, uuid: string): Promise<AppView> {
     if (!APP_NAME.test(name)) throw new ApiError('apps:bad_name', 400, 'App names are 1-100 letters, digits, dots, dashes or underscores.');
     if (dto.env) checkEnv(dto.env);
-    const existing = await this.guard(() => this.apps.find(user, name));
-    const now = new Date();
-    const record: AppRecord = {
-      _id: `${user}/${name}`,
-      user,
-      name,
-      repository: dto.repository,
-      branch: dto.branch,
-      target: dto.target && {
-        url: dto.target.url,
-        statusUrl: dto.target.statusUrl,
-        username: dto.target.username,
-        sealedPassword: dto.target.password !== undefined ? this.box.seal(dto.target.password) : existing?.target?.sealedPassword,
-        archiveFormat: dto.target.archiveFormat ?? 'tar.gz',
-      },
-      sealedWebhookSecret: dto.webhookSecret !== undefined ? this.box.seal(dto.webhookSecret) : existing?.sealedWebhookSecret,
-      // Like the secrets, env is kept when a PUT omits it (its values are never shown, so a
-      // client could not send them back); PATCH …/env changes single variables.
-      sealedEnv: dto.env ? this.box.seal(JSON.stringify(dto.env)) : existing?.sealedEnv ?? this.box.seal('{}'),
-      retain: dto.retain ?? false,
-      ci: dto.ci ?? 'auto',
-      lastDeployment: existing?.lastDeployment,
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-      uuid,
-    };
-    await this.guard(() => this.apps.save(record));
+    checkTarget(dto.target);
+    const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
+    const record = await this.write(user, name, (existing) => {
+      const now = new Date();
+      return {
+        _id: `${user}/${name}`,
+        user,
+        name,
+        repository: dto.repository,
+        branch: dto.branch,
+        target: dto.target && {
+          url: dto.target.url,
+          statusUrl: dto.target.statusUrl,
+          username: dto.target.username,
+          sealedPassword: dto.target.password !== undefined ? this.box.seal(dto.target.password) : existing?.target?.sealedPassword,
+          archiveFormat: dto.target.archiveFormat ?? 'tar.gz',
+        },
+        sealedWebhookSecret: dto.webhookSecret !== undefined ? this.box.seal(dto.webhookSecret) : existing?.sealedWebhookSecret,
+        // Like the secrets, env is kept when a PUT omits it (its values are never shown, so a
+        // client could not send them back); PATCH …/env changes single variables.
+        sealedEnv: sealedEnv ?? existing?.sealedEnv ?? this.box.seal('{}'),
+        retain: dto.retain ?? false,
+        ci: dto.ci ?? 'auto',
+        lastDeployment: existing?.lastDeployment,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+        uuid,
+      };
+    });
     return this.view(record);
   }
 
   /** The seed's `jitsu set env`: sets and removes single variables, keeping the others. */
   async patchEnv(user: string, name: string, change: { set?: Record<string, string>; unset?: string[] }, uuid: string): Promise<AppView> {
     if (change.set) checkEnv(change.set);
-    const record = await this.guard(() => this.apps.find(user, name));
-    if (!record) throw new ApiError('apps:not_found', 404, `${user} has no app named ${name}.`);
-    const env = { ...this.open(record).env, ...change.set };
-    for (const key of change.unset ?? []) delete env[key];
-    const updated = { ...record, sealedEnv: this.box.seal(JSON.stringify(env)), updatedAt: new Date(), uuid };
-    await this.guard(() => this.apps.save(updated));
-    return this.view(updated);
+    const record = await this.write(user, name, (existing) => {
+      if (!existing) throw new ApiError('apps:not_found', 404, `${user} has no app named ${name}.`);
+      const env = { ...this.open(existing).env, ...change.set };
+      for (const key of change.unset ?? []) delete env[key];
+      checkEnv(env); // the bounds hold for the merged variables too
+      return { ...existing, sealedEnv: this.box.seal(JSON.stringify(env)), updatedAt: new Date(), uuid };
+    });
+    return this.view(record);
+  }
+
+  /**
+   * Read, compute, write only if nobody wrote in between (compare-and-set on `revision`), so
+   * concurrent PUTs and PATCHes never lose each other's changes; on a conflict, again with a
+   * fresh read, a few times.
+   */
+  private async write(user: string, name: string, next: (existing: AppRecord | null) => AppRecord): Promise<AppRecord> {
+    for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt += 1) {
+      const existing = await this.guard(() => this.apps.find(user, name));
+      const revision = existing ? existing.revision ?? 0 : null;
+      const record = { ...next(existing), revision: (revision ?? 0) + 1 };
+      if (await this.guard(() => this.apps.save(record, revision))) return record;
+      if (attempt < WRITE_ATTEMPTS) await sleep(Math.random() * RETRY_DELAY_MS * attempt);
+    }
+    throw new ApiError('apps:conflict', 409, `${user}/${name} was being changed by other requests at the same time; read it again and retry.`);
   }
 
   async get(user: string, name: string): Promise<AppView> {
@@ -139,8 +177,8 @@ export class AppsService {
       repository: record.repository,
       branch: record.branch,
       target: record.target && {
-        url: record.target.url,
-        statusUrl: record.target.statusUrl,
+        url: withoutCredentials(record.target.url),
+        statusUrl: record.target.statusUrl && withoutCredentials(record.target.statusUrl),
         username: record.target.username,
         hasPassword: record.target.sealedPassword != null, // apps saved before AppsRepository.save dropped absent fields hold null
         archiveFormat: record.target.archiveFormat ?? 'tar.gz',

@@ -40,16 +40,32 @@ export class AuthService {
     this.addressFailures = new FailedLogins(limits.perAddress);
   }
 
+  /**
+   * API tokens and passwords are guarded differently. A token is high-entropy: guessing one is
+   * hopeless, so others' failures never throttle it (else anyone knowing a username could stop
+   * that user's webhook deliveries). A password attempt for a throttled user or address is
+   * refused without checking, right or wrong, so a guesser never learns when a guess is right.
+   */
   async authenticate(authorization: string | undefined, badCredentialsCode = 'mw:auth:unauthorized', address = 'unknown'): Promise<Principal> {
     const credentials = parseBasic(authorization);
     if (!credentials) throw new ApiError(badCredentialsCode, 401, 'Send HTTP Basic authentication with user:password or user:apiToken.');
-    const remembered = this.verified.get(authorization!);
-    if (remembered) return remembered;
-    const { username } = credentials;
+    const { username, secret } = credentials;
+    if (secret.startsWith(TOKEN_PREFIX)) {
+      const remembered = this.verified.get(authorization!);
+      if (remembered?.via === 'token') return remembered;
+      const principal = await this.verifyToken(username, secret);
+      if (principal) {
+        this.verified.remember(authorization!, principal);
+        return principal;
+      }
+      // Not a live token: checked (and counted) as a password below.
+    }
     const wait = Math.max(this.userFailures.blockedFor(username), this.addressFailures.blockedFor(address));
     if (wait > 0) throw new ApiError('mw:auth:throttled', 429, `Too many failed sign-ins; try again in ${wait} s.`);
+    const remembered = this.verified.get(authorization!);
+    if (remembered) return remembered;
     try {
-      const principal = await this.verify(credentials, badCredentialsCode);
+      const principal = await this.verifyPassword(username, secret, badCredentialsCode);
       this.verified.remember(authorization!, principal);
       return principal;
     } catch (error) {
@@ -66,25 +82,36 @@ export class AuthService {
     this.verified.forgetAll();
   }
 
-  private async verify(credentials: { username: string; secret: string }, badCredentialsCode: string): Promise<Principal> {
-    const { username, secret } = credentials;
-    let user;
+  /** The principal of a live API token of `username`, or null. */
+  private async verifyToken(username: string, presented: string): Promise<Principal | null> {
+    const user = await this.findUser(username);
+    if (!user) return null;
+    const token = await this.findLiveToken(presented, username);
+    return token && { user: username, admin: user.admin === true, via: 'token' };
+  }
+
+  private async verifyPassword(username: string, secret: string, badCredentialsCode: string): Promise<Principal> {
+    const user = await this.findUser(username);
+    const valid = await verifySecret(secret, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !valid) throw new ApiError(badCredentialsCode, 401, 'That username and password (or API token) do not match our records.');
+    return { user: username, admin: user.admin === true, via: 'password' };
+  }
+
+  private async findUser(username: string): Promise<UserRecord | null> {
+    const user = await this.store(() => this.users.findUser(username));
+    if (user && (typeof user.passwordHash !== 'string' || typeof user._id !== 'string')) {
+      throw new ApiError('mw:auth:no_username', 401, 'Your user record is in a bad state; contact your administrator.');
+    }
+    return user;
+  }
+
+  private async store<T>(read: () => Promise<T>): Promise<T> {
     try {
-      user = await this.users.findUser(username);
+      return await read();
     } catch (error) {
       this.logger.error(`user store unreachable: ${(error as Error).message}`);
       throw new ApiError('mw:auth:auth_server_down', 500, 'We could not verify your credentials: the user store is not reachable. Try again shortly.');
     }
-    if (user && (typeof user.passwordHash !== 'string' || typeof user._id !== 'string')) {
-      throw new ApiError('mw:auth:no_username', 401, 'Your user record is in a bad state; contact your administrator.');
-    }
-    if (secret.startsWith(TOKEN_PREFIX) && user) {
-      const token = await this.findLiveToken(secret, username);
-      if (token) return { user: username, admin: user.admin === true, via: 'token' };
-    }
-    const valid = await verifySecret(secret, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !valid) throw new ApiError(badCredentialsCode, 401, 'That username and password (or API token) do not match our records.');
-    return { user: username, admin: user.admin === true, via: 'password' };
   }
 
   /** `:user` in a path must be the caller, unless the caller is an admin. */
@@ -114,7 +141,7 @@ export class AuthService {
   private async findLiveToken(presented: string, username: string): Promise<ApiTokenRecord | null> {
     const [id, secret] = presented.slice(TOKEN_PREFIX.length).split('.', 2);
     if (!id || !secret) return null;
-    const token = await this.users.findToken(id);
+    const token = await this.store(() => this.users.findToken(id));
     if (!token || token.user !== username || token.revokedAt) return null;
     if (!(await verifySecret(secret, token.secretHash))) return null;
     this.users.touchToken(id).catch(() => undefined);

@@ -6,8 +6,9 @@ import { createHmac, randomBytes } from 'node:crypto';
  *   webhook burst or a polling client costs one scrypt per credential, not one per request.
  *   Keys are HMACs under a per-process key: no secret is kept in memory in the clear. Revoking
  *   a token forgets everything at once.
- * - FailedLogins throttles guessing: after too many failures within a window, per user and per
- *   client address, further attempts are refused without checking.
+ * - FailedLogins throttles password guessing: after too many failures within a window, per user
+ *   and per client address, further password attempts are refused without checking, right or
+ *   wrong (AuthService; API tokens are not throttled).
  */
 export class VerifiedCredentials<T> {
   private readonly key = randomBytes(32);

@@ -51,6 +51,26 @@ const FAILED = ['broken', 'failed', 'still failing', 'errored', 'canceled', 'can
 const SHA = /^[0-9a-f]{7,64}$/i;
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
+/** A repository owner or name: NAME, but never `.` or `..` (in a path it would climb out). */
+export function isRepositoryName(value: string): boolean {
+  return NAME.test(value) && value !== '.' && value !== '..';
+}
+
+/**
+ * A ref name git takes (git check-ref-format): no control character, space or any of
+ * `~^:?*[\`; no `..`, `@{` or `//`; no leading or trailing `/`, no trailing `.`; no component
+ * starting with `.` or ending with `.lock`; not `@`.
+ */
+const REF_REFUSED = /[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$|\.lock(\/|$)|(^|\/)\./;
+export function isRefName(ref: string): boolean {
+  return ref.length > 0 && ref.length <= 1024 && ref !== '@' && !REF_REFUSED.test(ref);
+}
+
+/** A branch name git takes (git check-ref-format --branch): a ref name not starting with `-`; at most 255 characters, as an app's branch. */
+export function isBranchName(branch: string): boolean {
+  return branch.length <= 255 && !branch.startsWith('-') && isRefName(branch);
+}
+
 export function header(headers: Headers, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
@@ -100,8 +120,15 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
   const name = str(repo.name, 'repository.name');
   const ref = str(body.ref, 'ref');
   const sha = str(body.after, 'after');
-  if (!NAME.test(owner) || !NAME.test(name)) throw notSupported('repository owner or name has unexpected characters');
+  if (!isRepositoryName(owner) || !isRepositoryName(name)) throw notSupported('repository owner or name has unexpected characters');
+  if (typeof repo.full_name === 'string' && repo.full_name.toLowerCase() !== `${owner}/${name}`.toLowerCase()) {
+    throw notSupported('repository.full_name does not match its owner and name');
+  }
   if (!SHA.test(sha)) throw notSupported('after is not a commit sha');
+  const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+  if (!isRefName(ref) || (branch !== undefined && !isBranchName(branch))) throw notSupported('ref is not a valid git branch or tag name');
+  const defaultBranch = typeof repo.default_branch === 'string' ? repo.default_branch : typeof repo.master_branch === 'string' ? repo.master_branch : undefined;
+  if (defaultBranch !== undefined && !isBranchName(defaultBranch)) throw notSupported('repository.default_branch is not a valid git branch name');
   const pusher = body.pusher as Record<string, unknown> | undefined;
   const headCommit = body.head_commit as Record<string, unknown> | undefined;
   return {
@@ -111,11 +138,11 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
       owner,
       name,
       fullName: `${owner}/${name}`,
-      defaultBranch: typeof repo.default_branch === 'string' ? repo.default_branch : typeof repo.master_branch === 'string' ? repo.master_branch : undefined,
+      defaultBranch,
       private: repo.private === true,
     },
     ref,
-    branch: ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined,
+    branch,
     deleted: body.deleted === true || /^0+$/.test(sha),
     sha: sha.toLowerCase(),
     pusher: typeof pusher?.name === 'string' ? pusher.name : undefined,
@@ -128,15 +155,17 @@ function parseTravis(body: Record<string, unknown>, text: string): TravisBuild {
   const owner = str(repo.owner_name, 'repository.owner_name');
   const name = str(repo.name, 'repository.name');
   const sha = str(body.commit, 'commit');
-  if (!NAME.test(owner) || !NAME.test(name)) throw notSupported('repository owner or name has unexpected characters');
+  if (!isRepositoryName(owner) || !isRepositoryName(name)) throw notSupported('repository owner or name has unexpected characters');
   if (!SHA.test(sha)) throw notSupported('commit is not a sha');
+  const branch = typeof body.branch === 'string' && body.branch !== '' ? body.branch : undefined;
+  if (branch !== undefined && !isBranchName(branch)) throw notSupported('branch is not a valid git branch name');
   const statusMessage = str(body.status_message ?? body.result_message, 'status_message');
   const normalised = statusMessage.toLowerCase();
   return {
     kind: 'travis',
     repository: { owner, name, fullName: `${owner}/${name}` },
     sha: sha.toLowerCase(),
-    branch: typeof body.branch === 'string' ? body.branch : undefined,
+    branch,
     pullRequest: body.pull_request === true || body.type === 'pull_request',
     buildId: typeof body.id === 'number' ? body.id : undefined,
     statusMessage,

@@ -139,6 +139,26 @@ describe('gateway bounds for hostile clients', () => {
     await healthy();
   });
 
+  it('answers an over-long path parameter 414 and a malformed percent-encoding 400 in the spec\'s error JSON', async () => {
+    for (const [path, status, code] of [
+      [`/1/apps/bob/${'a'.repeat(3000)}`, 414, 'request:too_long'],
+      [`/1/status/${'b'.repeat(301)}/webhooks`, 414, 'request:too_long'],
+      ['/1/apps/bob/%E0%A4%A', 400, 'request:invalid'],
+      ['/1/deployments/%zz', 400, 'request:invalid'],
+    ] as const) {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: auth } });
+      const uuid = response.headers.get('x-api-uuid');
+      expect([path.slice(0, 40), response.status, response.headers.get('x-api-version'), response.headers.get('content-type')]).toEqual([path.slice(0, 40), status, '1.0.0', expect.stringMatching(/^application\/json/)]);
+      expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
+      const body = (await response.json()) as { message: string };
+      expect(body).toEqual({ error: code, message: expect.any(String), uuid });
+      expect(body.message).not.toContain('aaaa'); // the sentence does not echo the path
+    }
+    const longest = await fetch(`http://127.0.0.1:${port}/1/apps/bob/${'a'.repeat(300)}`, { headers: { authorization: auth } });
+    expect(longest.status).not.toBe(414); // the bound is 300 characters
+    await healthy();
+  });
+
   it('answers malformed request lines and framing 400 in the spec\'s error JSON', async () => {
     for (const garbage of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n']) {
       expectSpecError(await raw((socket) => void socket.write(garbage)), 400, 'request:invalid');

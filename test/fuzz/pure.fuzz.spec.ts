@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApiError } from '../../libs/errors';
-import { readPayload, recogniseWebhook } from '../../libs/deployments/webhooks';
+import { isBranchName, readPayload, recogniseWebhook } from '../../libs/deployments/webhooks';
 import { EntryGuard, EntryHeader, inspectTarball, TAR_REJECT_REASONS, TarballRejected } from '../../libs/tarballs';
 import { checkedStatusUrl, statusUrlFor, TargetError } from '../../libs/targets';
 import { buildTarGz, githubTarball } from '../support/archives';
@@ -49,6 +49,8 @@ describe('webhook recognition (readPayload + recogniseWebhook)', () => {
           const hook = recogniseWebhook(headers, JSON.parse(text), text);
           if (hook.kind === 'github_push' || hook.kind === 'travis') {
             expect(hook.repository.fullName).toMatch(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/);
+            expect([hook.repository.owner, hook.repository.name]).not.toContainEqual(expect.stringMatching(/^\.\.?$/));
+            if (hook.branch !== undefined) expect(isBranchName(hook.branch)).toBe(true);
             expect(hook.sha).toMatch(/^[0-9a-f]{7,64}$/);
           }
         });

@@ -2,6 +2,8 @@ import { HttpException, Logger } from '@nestjs/common';
 import { ApiError, ErrorBody } from '../../../libs/errors';
 
 export const API_VERSION = '1.0.0';
+/** The router's bound on a path parameter (create-gateway.ts); longer ones get 414 request:too_long. */
+export const MAX_PARAM_LENGTH = 300;
 const logger = new Logger('ApiErrors');
 
 const DEPLOY_ROUTE = /^\/(1\/deploy)?\/?(\?.*)?$/;
@@ -23,6 +25,12 @@ export function toErrorResponse(error: unknown, url: string, uuid: string): { st
     return deploy
       ? { status: 400, body: { error: 'deploy:provider:not_supported', message: 'Send the webhook as application/json or application/x-www-form-urlencoded.', uuid } }
       : { status: 415, body: { error: 'request:unsupported_media_type', message: 'Send application/json.', uuid } };
+  }
+  if (fastifyCode === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return { status: 414, body: { error: 'request:too_long', message: `A path segment is over ${MAX_PARAM_LENGTH} characters.`, uuid } };
+  }
+  if (fastifyCode === 'FST_ERR_BAD_URL') {
+    return { status: 400, body: { error: 'request:invalid', message: 'The URL path has a malformed percent-encoding.', uuid } };
   }
   if (fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     return { status: 400, body: { error: deploy ? 'deploy:no_payload' : 'request:invalid', message: 'The request body is empty.', uuid } };

@@ -68,6 +68,17 @@ export function answerFastifyError(error: Error, request: FastifyRequest, reply:
   void reply.status(status).type('application/json').send(body);
 }
 
+/**
+ * Fastify's `frameworkErrors`: errors found while routing, before any hook runs (a malformed
+ * percent-encoding, a path parameter over `maxParamLength`), in the spec's error JSON with
+ * the headers every answer carries.
+ */
+export function answerFrameworkError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  request.uuid = request.id;
+  void reply.header('x-api-uuid', request.uuid).header('x-api-version', API_VERSION);
+  answerFastifyError(error, request, reply);
+}
+
 /** No request body the gateway takes is nested anywhere near this deep. */
 const MAX_JSON_DEPTH = 64;
 
