@@ -32,8 +32,13 @@ export const supersedeSignal = defineSignal<[SupersedeSignal]>('supersede');
 export const stateQuery = defineQuery<DeploymentState>('state');
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
-const quick = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
-// Status writes are small, idempotent and frequent: local activities save a server round trip each.
+// Short, idempotent calls (a MongoDB write, a small GitHub read or commit status) run as local
+// activities: each would otherwise cost a server round trip (about 100 ms on the dev server),
+// most of a deployment's orchestration overhead. A worker crash re-runs them on replay: harmless.
+const quick = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
+// Reads the whole tarball: a regular activity, so a slow one never holds a workflow task.
+const check = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
+// Status writes are small, idempotent and frequent: local activities too.
 const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
 const transfer = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
 // Upload attempts are counted by the workflow itself, so each one shows in the status log.
@@ -152,7 +157,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     await record('fetch', 'ok', `${tarball.bytes} bytes, sha256 ${tarball.sha256}.`);
 
     await record('inspect', 'pending', 'Checking the tarball.');
-    const inspected = await quick.inspectTarball({ blobId });
+    const inspected = await check.inspectTarball({ blobId });
     await record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
 
     const stop = stopped();
@@ -271,6 +276,8 @@ const STEP_CODES: Record<string, string> = {
 
 function describe(error: unknown): { code: string; message: string } {
   if (error instanceof DeploymentError) return { code: error.code, message: error.message };
+  // A local activity's failure can reach the workflow as its ApplicationFailure itself.
+  if (error instanceof ApplicationFailure && error.type) return { code: error.type, message: error.message };
   if (error instanceof ActivityFailure) {
     const cause = error.cause;
     if (cause instanceof ApplicationFailure && cause.type) return { code: cause.type, message: cause.message };

@@ -61,6 +61,18 @@ describe('deployment pipeline: Travis timeouts, commit statuses, step ends', () 
     expect(steps[0]).toMatchObject({ error: { code: 'deploy:travis:timeout', message: expect.stringMatching(/Travis reported \(Passed\), but no push/) } });
   });
 
+  it('delivers the app\'s environment variables inside the deployment package (SPEC 2.5)', async () => {
+    const { repo, sha } = await f.commit();
+    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, env: { API_KEY: 's3cret', DATABASE_URL: 'pg://u:p@h/db' } } });
+    expect(put.status).toBe(200);
+    let delivered: Record<string, string> | undefined;
+    f.hooks.execute = async (pkg) => void (delivered = pkg.env);
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    f.hooks.execute = undefined;
+    expect(delivered).toEqual({ API_KEY: 's3cret', DATABASE_URL: 'pg://u:p@h/db' });
+  });
+
   it('ignores Travis pull-request builds and builds of branches that do not deploy: no deployment starts', async () => {
     const { repo, sha } = await f.commit({ travis: true });
     expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, branch: 'main' } })).status).toBe(200);
