@@ -4,7 +4,8 @@ import { SecretBox } from '../secrets';
 import { ANY_APP, GithubCredentialsRepository } from './credentials.repository';
 import { GithubClient } from './github.client';
 
-const CREDENTIALS = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})):(\S+)$/;
+// GitHub tokens are well under 255 characters; a longer one is refused here, not sent to GitHub.
+const CREDENTIALS = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})):(\S{1,255})$/;
 
 /** `POST /1/auth/github` (SPEC 2.4): verify a GitHub token with GitHub, then store it sealed. */
 @Injectable()

@@ -59,6 +59,7 @@ describe('users, API tokens and GitHub authorization', () => {
       [{}, 400, 'auth:github:no_credentials'],
       [{ credentials: 'no-colon-here' }, 400, 'auth:github:bad_credentials'],
       [{ credentials: 42 }, 400, 'auth:github:bad_credentials'],
+      [{ credentials: `carol-gh:ghp_${'x'.repeat(100_000)}` }, 400, 'auth:github:bad_credentials'], // never sent to GitHub
       [{ credentials: 'carol-gh:ghp_unknown' }, 401, 'auth:github:github_pairing_failed'],
       [{ credentials: 'carol-gh:ghp_someoneElse' }, 401, 'auth:github:github_pairing_failed'],
     ];
