@@ -47,7 +47,7 @@ export class PackageStore {
   }
 
   async load(): Promise<StoredPackage[]> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 }); // packages carry the app's env: its owner's eyes only
     for (const file of await readdir(this.dir)) {
       if (!file.endsWith('.json')) continue;
       const stored = JSON.parse(await readFile(join(this.dir, file), 'utf8')) as StoredPackage;
@@ -89,7 +89,7 @@ export class PackageStore {
     if (this.closed) return;
     const file = join(this.dir, `${stored._doc}.json`);
     const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(temp, JSON.stringify(stored, null, 2));
+    await writeFile(temp, JSON.stringify(stored, null, 2), { mode: 0o600 });
     await rename(temp, file);
   }
 }

@@ -212,6 +212,6 @@ function storeFailed(error: unknown): ApiError {
 
 function accepted(workflow: 'running' | 'closed', body: Accepted): IntakeAnswer {
   if (workflow === 'running') return { httpStatus: 202, body };
-  const reason = `Deployment ${body.id} of this commit has finished already; a delivery does not run it again. POST /1/deployments/${body.id}/retry deploys the commit again.`;
+  const reason = `Deployment ${body.id} of this commit has finished already; a delivery does not run it again. If it failed or was canceled, POST /1/deployments/${body.id}/retry runs it again; a new commit deploys anew.`;
   return { httpStatus: 202, body: { ...body, status: 'finished', reason } };
 }

@@ -44,8 +44,12 @@ async function main(): Promise<void> {
     await github?.stop();
     rmSync(join(stateDir, STANDIN_FILE), { force: true });
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+  const stopAndExit = () => void stop().then(() => {
+    console.log('deploy-webhooks stopped.');
+    process.exit(0);
+  });
+  process.once('SIGINT', stopAndExit);
+  process.once('SIGTERM', stopAndExit);
 
   try {
     let temporalAddress = process.env.TEMPORAL_ADDRESS;

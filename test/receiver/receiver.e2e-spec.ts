@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildZip, githubTarball, githubTopDir, HOSTILE_REASONS, HostileKind, hostileTarball, TEST_LIMITS } from '../support/archives';
 import { DeploymentTarget, TargetClient } from '../../libs/targets';
@@ -40,6 +40,9 @@ describe.each(['tar.gz', 'zip'] as const)('deploying a %s archive', (archiveForm
       'lib/util.js': 'module.exports = 2',
       'manifest.json': '{"app":true}',
     });
+    // The kept package holds the app's env: readable by the receiver's user only.
+    expect(statSync(join(dirs.stateDir, 'packages', `${pkg._doc}.json`)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dirs.stateDir, 'packages')).mode & 0o777).toBe(0o700);
   });
 
   it.each(['symlink_escape', 'dot_dot', 'char_device', 'too_many_entries'] as HostileKind[])('turns the hostile archive %s into an ERROR record naming the reason', async (kind) => {

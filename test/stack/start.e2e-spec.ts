@@ -77,6 +77,7 @@ describe('npm start', () => {
     expect(await started.exited).toBe(0);
     for (const pid of children) expect(() => process.kill(Number(pid), 0)).toThrow();
     expect(started.output()).not.toContain('exited with'); // a clean stop reports no process as failed
+    expect(started.output()).toContain('deploy-webhooks stopped.');
     expect(existsSync(join(stateDir, 'github-standin.json'))).toBe(false);
   }, 180_000);
 });
