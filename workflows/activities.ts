@@ -41,11 +41,13 @@ export interface DeploymentActivitiesApi {
   /** Does the repository gate on Travis (a webhook notification in .travis.yml, or the app says so)? */
   ciGate(ref: DeploymentRef & { app?: string }): Promise<{ gated: boolean; reason: string }>;
   resolvePackage(ref: DeploymentRef): Promise<ResolvedPackage>;
-  resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string }): Promise<ResolvedApp>;
+  /** `claimName: false` (UNDEPLOY): look the app up without claiming its name on the shared default target. */
+  resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string; claimName?: boolean }): Promise<ResolvedApp>;
   fetchTarball(ref: DeploymentRef): Promise<FetchedTarball>;
   inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }>;
-  uploadPackage(ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string }): Promise<{ remoteId: string }>;
+  /** `nothingToDo`: an UNDEPLOY with nothing of this user's at the target (another user's name on the shared default target); nothing was sent. */
+  uploadPackage(ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string }): Promise<{ remoteId: string; nothingToDo?: string }>;
   pollTarget(input: { user: string; app: string; remoteId: string }): Promise<TargetStatus>;
   commitStatus(ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string }): Promise<void>;
-  finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean }): Promise<void>;
+  finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean; appRevision?: number }): Promise<void>;
 }

@@ -72,7 +72,8 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
 
   setHandler(stateQuery, () => state);
   setHandler(pushSignal, (signal) => void (push ??= signal));
-  setHandler(travisSignal, (signal) => void (travis ??= signal));
+  // The latest result counts: a restarted build's Passed replaces its Failed until the gate reads it.
+  setHandler(travisSignal, (signal) => void (travis = signal));
   setHandler(cancelSignal, ({ reason }) => {
     halt.stop ??= { code: 'deploy:canceled', message: `Deployment canceled${reason ? `: ${reason}` : ''}.` };
     pipeline.cancel();
@@ -132,7 +133,9 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     // A retry is an operator's explicit request: it deploys without waiting for CI again.
     // Pending on GitHub from the start, CI wait included (SPEC 3 step 8).
     await courtesy(() => quick.commitStatus({ ...ref, app: push!.app, state: 'pending', description: 'Deployment in progress' }));
-    const gate = input.retryOf ? { gated: false, reason: 'retries do not wait for CI' } : await quick.ciGate({ ...ref, app: push!.app });
+    const asked = input.retryOf ? { gated: false, reason: 'retries do not wait for CI' } : await quick.ciGate({ ...ref, app: push!.app });
+    // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
+    const gate = !input.retryOf && !asked.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : asked;
     state.ci = { gated: gate.gated, reason: gate.reason };
     if (gate.gated) {
       await record('waiting_for_ci', 'pending', `Waiting for Travis: ${gate.reason}.`);
@@ -175,15 +178,16 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   async function undeploy(app: string): Promise<void> {
     state.app = app;
     halt.uploadStarted = true;
-    const target = await quick.resolveApp({ ...ref, appHint: app, packageName: app });
+    const target = await quick.resolveApp({ ...ref, appHint: app, packageName: app, claimName: false });
     await record('upload', 'pending', `Asking the target to remove ${app}${input.undeploys ? ` (deployed by ${input.undeploys})` : ''}.`);
-    const { remoteId } = await uploadWithRetries({ ...ref, app, version: '0.0.0', operation: 'UNDEPLOY', undeploys: input.undeploys });
+    const { remoteId, nothingToDo } = await uploadWithRetries({ ...ref, app, version: '0.0.0', operation: 'UNDEPLOY', undeploys: input.undeploys });
+    if (nothingToDo) return record('upload', 'ok', nothingToDo);
     state.remoteId = remoteId;
     await record('upload', 'ok', `Target accepted the removal as ${remoteId}.`);
     if (target.polls) await followProcessing(app, remoteId);
   }
 
-  async function uploadWithRetries(args: Parameters<DeploymentActivitiesApi['uploadPackage']>[0]): Promise<{ remoteId: string }> {
+  async function uploadWithRetries(args: Parameters<DeploymentActivitiesApi['uploadPackage']>[0]): ReturnType<DeploymentActivitiesApi['uploadPackage']> {
     for (let attempt = 1; ; attempt++) {
       state.attempt = attempt;
       try {
@@ -239,7 +243,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     await courtesy(() =>
       quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
     );
-    await quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp });
+    await quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp, appRevision: input.appRevision });
     if (code) await record('done', 'error', message, { code, message: message ?? code });
     else await record('done', 'ok', input.operation === 'UNDEPLOY' ? `Removed ${state.app} from the target.` : `Deployed ${state.app}.`);
     return { state: outcome, error: state.error };

@@ -117,14 +117,14 @@ export const Doc = {
     applyDecorators(
       ApiOperation({ summary: 'Cancel a running deployment', description: 'Asks the workflow to stop; the status log records `deploy:canceled`.' }),
       ApiResponse({ status: 202, description: 'Cancel requested.', schema: SCHEMAS.deploymentCancel }),
-      ApiBasic(AUTH_ERRORS, { 404: ['deployments:not_found'], 503: ['deployments:db:failed', 'deploy:temporal:unavailable'] }),
+      ApiBasic(AUTH_ERRORS, { 404: ['deployments:not_found'], 409: ['deployments:not_cancelable'], 503: ['deployments:db:failed', 'deploy:temporal:unavailable'] }),
     ),
 
   AppPut: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Create or replace an app', description: 'Repository, deploy branch, deployment target, webhook secret, environment variables.' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env', 'apps:bad_target'], 409: ['apps:conflict'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env', 'apps:bad_target'], 409: ['apps:conflict', 'apps:repository_taken'], 503: ['apps:db:failed'] }),
     ),
 
   AppEnv: (): Decorator =>

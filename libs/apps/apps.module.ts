@@ -1,4 +1,4 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Logger, Module, OnModuleInit } from '@nestjs/common';
 import { AppsRepository } from './apps.repository';
 import { AppsService } from './apps.service';
 import { DefaultTargetNames } from './default-target-names.repository';
@@ -8,6 +8,7 @@ export class AppsModule implements OnModuleInit {
   constructor(private readonly repository: AppsRepository) {}
 
   async onModuleInit(): Promise<void> {
-    await this.repository.ensureIndexes().catch(() => undefined);
+    // Without the unique repositoryKey index, only AppsService's check keeps a repository to one app.
+    await this.repository.ensureIndexes().catch((error: Error) => new Logger(AppsModule.name).warn(`apps indexes not created: ${error.message}`));
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Collection, Db } from 'mongodb';
+import { Collection, Db, Filter } from 'mongodb';
 import { InjectDb, isDuplicateKey } from '../persistence';
 
 /** An app as stored: secrets (target password, webhook secret, env) sealed with SecretBox. */
@@ -8,6 +8,8 @@ export interface AppRecord {
   user: string;
   name: string;
   repository: string;
+  /** repositoryKey(user, repository), unique: one app per repository and user; absent on apps stored before it. */
+  repositoryKey?: string;
   branch?: string;
   target?: { url: string; statusUrl?: string; username?: string; sealedPassword?: string; archiveFormat?: 'tar.gz' | 'zip' };
   sealedWebhookSecret?: string;
@@ -21,6 +23,13 @@ export interface AppRecord {
   revision?: number; // 1 on creation, +1 per PUT or PATCH …/env; absent on apps stored before revisions
 }
 
+/**
+ * The key of a user's repository, as GitHub compares names: case-insensitively. The user is
+ * part of it because a unique compound index would also index the apps stored without the key
+ * (as null, so more than one would collide); a sparse single-field index leaves them out.
+ */
+export const repositoryKey = (user: string, repository: string) => `${user}/${repository.toLowerCase()}`;
+
 @Injectable()
 export class AppsRepository {
   private readonly apps: Collection<AppRecord>;
@@ -31,14 +40,21 @@ export class AppsRepository {
 
   async ensureIndexes(): Promise<void> {
     await this.apps.createIndex({ user: 1, repository: 1 });
+    await this.apps.createIndex({ repositoryKey: 1 }, { unique: true, sparse: true });
   }
 
   find(user: string, name: string): Promise<AppRecord | null> {
     return this.apps.findOne({ _id: `${user}/${name}` });
   }
 
-  findByRepository(user: string, repository: string): Promise<AppRecord | null> {
-    return this.apps.findOne({ user, repository });
+  /**
+   * The user's app for `repository`, whatever the case of its letters; with `except`, an app
+   * other than that one. Apps stored without a repositoryKey are compared by their repository.
+   */
+  findByRepository(user: string, repository: string, except?: string): Promise<AppRecord | null> {
+    const legacy = { user, repositoryKey: { $exists: false }, repository: { $regex: `^${escapeRegExp(repository)}$`, $options: 'i' } };
+    const filter: Filter<AppRecord> = { $or: [{ repositoryKey: repositoryKey(user, repository) }, legacy] };
+    return this.apps.findOne(except === undefined ? filter : { $and: [filter, { _id: { $ne: `${user}/${except}` } }] });
   }
 
   /**
@@ -46,7 +62,8 @@ export class AppsRepository {
    * null when the app did not exist, 0 when it was stored before revisions); false when another
    * write came first. An absent optional field is removed, never stored as null (the driver
    * stores undefined as null). `lastDeployment` is setLastDeployment's alone, so a PUT racing a
-   * deployment cannot undo it.
+   * deployment cannot undo it. False too when the unique repositoryKey is another app's: the
+   * caller reads again and finds that app.
    */
   async save(record: AppRecord, expected: number | null): Promise<boolean> {
     const { _id, createdAt, lastDeployment: _lastDeployment, ...fields } = record;
@@ -67,15 +84,23 @@ export class AppsRepository {
     }
     const update = Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
     const filter = expected === 0 ? { _id, revision: { $exists: false } } : { _id, revision: expected };
-    return (await this.apps.updateOne(filter, update)).matchedCount === 1;
+    try {
+      return (await this.apps.updateOne(filter, update)).matchedCount === 1;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
   }
 
   async setLastDeployment(user: string, name: string, deployment: string): Promise<void> {
     await this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lastDeployment: deployment } });
   }
 
-  async remove(user: string, name: string): Promise<boolean> {
-    return (await this.apps.deleteOne({ _id: `${user}/${name}` })).deletedCount === 1;
+  /** Removes the app; with `revision`, only while it is still at that revision (0: stored before revisions). */
+  async remove(user: string, name: string, revision?: number): Promise<boolean> {
+    const _id = `${user}/${name}`;
+    const filter = revision === undefined ? { _id } : revision === 0 ? { _id, revision: { $exists: false } } : { _id, revision };
+    return (await this.apps.deleteOne(filter)).deletedCount === 1;
   }
 }
 
@@ -87,6 +112,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function present(fields: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value != null).map(([key, value]) => [key, isPlainObject(value) ? withoutAbsent(value) : value]));
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** An object without its undefined or null keys. */
 function withoutAbsent(value: Record<string, unknown>): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ApiError } from '../errors';
 import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
-import { AppRecord, AppsRepository } from './apps.repository';
+import { AppRecord, AppsRepository, repositoryKey } from './apps.repository';
 
 /** What the API shows of an app: never a secret. */
 export interface AppView {
@@ -69,13 +69,19 @@ export class AppsService {
     if (dto.env) checkEnv(dto.env);
     checkTarget(dto.target);
     const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
-    const record = await this.write(user, name, (existing) => {
+    const record = await this.write(user, name, async (existing) => {
+      // One app per repository: a push deploys the first app found for it, never the others.
+      const holder = await this.guard(() => this.apps.findByRepository(user, dto.repository, name));
+      if (holder) {
+        throw new ApiError('apps:repository_taken', 409, `${user}'s app ${holder.name} already deploys ${holder.repository} (GitHub repository names ignore case); change ${holder.name}'s repository or delete it first.`);
+      }
       const now = new Date();
       return {
         _id: `${user}/${name}`,
         user,
         name,
         repository: dto.repository,
+        repositoryKey: repositoryKey(user, dto.repository),
         branch: dto.branch,
         target: dto.target && {
           url: dto.target.url,
@@ -115,13 +121,14 @@ export class AppsService {
   /**
    * Read, compute, write only if nobody wrote in between (compare-and-set on `revision`), so
    * concurrent PUTs and PATCHes never lose each other's changes; on a conflict, again with a
-   * fresh read, a few times.
+   * fresh read, a few times. A save refused by the unique repositoryKey is retried the same
+   * way, and `next` then finds the app that took the repository.
    */
-  private async write(user: string, name: string, next: (existing: AppRecord | null) => AppRecord): Promise<AppRecord> {
+  private async write(user: string, name: string, next: (existing: AppRecord | null) => AppRecord | Promise<AppRecord>): Promise<AppRecord> {
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt += 1) {
       const existing = await this.guard(() => this.apps.find(user, name));
       const revision = existing ? existing.revision ?? 0 : null;
-      const record = { ...next(existing), revision: (revision ?? 0) + 1 };
+      const record = { ...(await next(existing)), revision: (revision ?? 0) + 1 };
       if (await this.guard(() => this.apps.save(record, revision))) return record;
       if (attempt < WRITE_ATTEMPTS) await sleep(Math.random() * RETRY_DELAY_MS * attempt);
     }

@@ -33,6 +33,11 @@ export class DefaultTargetNames {
     return (await this.names.findOne({ _id: name }))!.user;
   }
 
+  /** Who holds `name`, if anyone. */
+  async owner(name: string): Promise<string | undefined> {
+    return (await this.names.findOne({ _id: name }))?.user;
+  }
+
   async release(name: string, user: string): Promise<void> {
     await this.names.deleteOne({ _id: name, user });
   }

@@ -113,7 +113,8 @@ export class DeploymentsService {
     if (!config) throw new ApiError('apps:not_found', 404, `${user} has no app named ${app}.`);
     const last = config.record.lastDeployment;
     const lastRecord = last ? await this.deployments.findById(last) : null;
-    const first = `undeploy/${user}/${app}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
+    // Keyed by the app's creation too: an app re-created under the same name is another app.
+    const first = `undeploy/${user}/${app}/${config.record.createdAt.getTime()}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
     const push = { payloadId: 'undeploy', branch: config.record.branch ?? '', app };
     for (let attempt = 1; ; attempt++) {
       const workflowId = attempt === 1 ? first : `${first}/again-${attempt - 1}`;
@@ -121,7 +122,7 @@ export class DeploymentsService {
         _id: deploymentId(workflowId), workflowId, user, repository: config.record.repository, commit: lastRecord?.commit ?? 'none',
         app, provider: 'api', uuid, createdAt: new Date(),
       });
-      const run = await this.workflows.signalWithStart(workflowId, { ...this.intake.input(record), operation: 'UNDEPLOY', undeploys: last, removeApp, push }, { push });
+      const run = await this.workflows.signalWithStart(workflowId, { ...this.intake.input(record), operation: 'UNDEPLOY', undeploys: last, removeApp, appRevision: config.record.revision ?? 0, push }, { push });
       if (run === 'running') return { id: record._id, workflowId, status: 'queued', uuid };
       const outcome = (await this.workflows.state(workflowId))?.state?.state;
       if (outcome === 'succeeded' || attempt >= MAX_UNDEPLOY_ATTEMPTS) return { id: record._id, workflowId, status: 'finished', uuid };
@@ -130,6 +131,10 @@ export class DeploymentsService {
 
   async cancel(principal: Principal, id: string, uuid: string): Promise<{ id: string; status: 'cancel_requested'; uuid: string }> {
     const record = await this.owned(principal, id);
+    const live = await this.workflows.state(record.workflowId);
+    if (live && live.status !== 'RUNNING') {
+      throw new ApiError('deployments:not_cancelable', 409, `Deployment ${id} has ended (${live.state?.state ?? live.status.toLowerCase()}); there is nothing to cancel.`);
+    }
     await this.workflows.cancel(record.workflowId, `requested by ${principal.user} (${uuid})`);
     return { id, status: 'cancel_requested', uuid };
   }

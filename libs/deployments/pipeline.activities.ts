@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { lookup } from 'node:dns/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
 import { GithubClient, GithubError, GithubTokens } from '../github';
@@ -63,16 +64,12 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     };
   }
 
-  async resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string }): Promise<ResolvedApp> {
+  async resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string; claimName?: boolean }): Promise<ResolvedApp> {
     const app = await this.appFor(ref.user, ref.repository, ref.appHint, ref.packageName);
     const name = app?.record.name ?? ref.packageName;
     const target = app?.target ?? this.settings.defaultTarget;
-    if (!app?.target && target) {
-      const owner = await this.defaultTargetNames.claim(name, ref.user);
-      if (owner !== ref.user) {
-        throw failure('deploy:app:name_taken', `The app name ${name} on the shared default target belongs to another user; rename the package (or the app), or give the app a target of its own.`, false);
-      }
-    }
+    // Early, so a taken name fails before the download; uploadPackage checks again before sending.
+    if (ref.claimName !== false && (await this.onSharedTarget(app))) await this.claim(name, ref.user);
     await this.deployments.setApp(ref.deploymentId, name);
     return { app: name, hasTarget: target !== undefined, polls: target?.statusUrl !== undefined, retain: app?.record.retain ?? false };
   }
@@ -100,10 +97,18 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
-  async uploadPackage(ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string }): Promise<{ remoteId: string }> {
+  async uploadPackage(ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string }): Promise<{ remoteId: string; nothingToDo?: string }> {
     const context = Context.current();
     const app = await this.apps.forName(ref.user, ref.app);
     const target = this.targetOf(app);
+    // The app as it is now (its target may have changed since resolve): on the shared default
+    // target only the name's owner deploys or undeploys it.
+    if (await this.onSharedTarget(app)) {
+      if (ref.operation === 'DEPLOY') await this.claim(ref.app, ref.user);
+      else if ((await this.defaultTargetNames.owner(ref.app)) !== ref.user) {
+        return { remoteId: '', nothingToDo: `Nothing of ${ref.user}'s named ${ref.app} is on the shared default target; nothing to remove there.` };
+      }
+    }
     const heartbeat = setInterval(() => context.heartbeat(), 2_000);
     try {
       const blobId = ref.blobId;
@@ -158,15 +163,33 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
-  async finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean }): Promise<void> {
+  async finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean; appRevision?: number }): Promise<void> {
     if (ref.app && ref.state === 'succeeded') {
       if (ref.operation !== 'UNDEPLOY') await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
       else if (ref.removeApp) {
-        await this.appsRepository.remove(ref.user, ref.app);
-        await this.defaultTargetNames.release(ref.app, ref.user);
+        // Only the app as it was when its removal was asked: one PUT since then keeps it.
+        if (await this.appsRepository.remove(ref.user, ref.app, ref.appRevision)) await this.defaultTargetNames.release(ref.app, ref.user);
+        else this.logger.warn(`${ref.user}/${ref.app} changed after its removal was asked (${ref.deploymentId}); its configuration stays.`);
       }
     }
     if (ref.blobId) await this.blobs.remove(ref.blobId);
+  }
+
+  private async claim(name: string, user: string): Promise<void> {
+    if ((await this.defaultTargetNames.claim(name, user)) === user) return;
+    throw failure('deploy:app:name_taken', `The app name ${name} on the shared default target belongs to another user; rename the package (or the app), or give the app a target of its own.`, false);
+  }
+
+  /**
+   * Whether the app deploys to the shared default target: it has no target of its own, or its
+   * own target is the default one under another spelling (same port, host resolving to the
+   * same address) — naming the default receiver's URL must not skip the name's ownership.
+   */
+  private async onSharedTarget(app: AppSecrets | null): Promise<boolean> {
+    const shared = this.settings.defaultTarget;
+    if (!shared) return false;
+    if (!app?.target) return true;
+    return sameEndpoint(app.target.url, shared.url);
   }
 
   private targetOf(app: AppSecrets | null): DeploymentTarget {
@@ -201,3 +224,17 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 }
+
+/** Two URLs reach the same listener: same port, and hosts naming the same address. */
+async function sameEndpoint(a: string, b: string): Promise<boolean> {
+  const [x, y] = [new URL(a), new URL(b)];
+  const port = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
+  if (port(x) !== port(y)) return false;
+  if (x.hostname === y.hostname) return true;
+  const addresses = async (host: string) => new Set((await lookup(host.replace(/^\[|\]$/g, ''), { all: true }).catch(() => [])).map((r) => normalise(r.address)));
+  const [ax, ay] = await Promise.all([addresses(x.hostname), addresses(y.hostname)]);
+  return [...ax].some((address) => ay.has(address) || (isLoopback(address) && [...ay].some(isLoopback)));
+}
+
+const normalise = (address: string) => address.replace(/^::ffff:/, '');
+const isLoopback = (address: string) => address === '::1' || address.startsWith('127.');

@@ -166,7 +166,7 @@ function parseTravis(body: Record<string, unknown>, text: string): TravisBuild {
     repository: { owner, name, fullName: `${owner}/${name}` },
     sha: sha.toLowerCase(),
     branch,
-    pullRequest: body.pull_request === true || body.type === 'pull_request',
+    pullRequest: body.pull_request === true || body.pull_request === 'true' || body.type === 'pull_request',
     buildId: typeof body.id === 'number' ? body.id : undefined,
     statusMessage,
     passed: PASSED.includes(normalised),

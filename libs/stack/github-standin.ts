@@ -16,6 +16,21 @@ import * as tar from 'tar-stream';
 /** In the stack's state dir while `GITHUB_STANDIN=1 npm start` runs: the stand-in's and the gateway's URLs. */
 export const STANDIN_FILE = 'github-standin.json';
 
+/**
+ * Whether `part` is a possible GitHub owner or repository name: letters, digits, `-`, `_`
+ * and `.`, at most 100, neither `.` nor `..` (GitHub refuses them; in a URL they change the path).
+ */
+export function isGithubName(part: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,100}$/.test(part) && part !== '.' && part !== '..';
+}
+
+/** A request the stand-in answers with `status` and `{message}`, as GitHub answers bad requests. */
+class StandinError extends Error {
+  constructor(readonly status: number, message: string, readonly extra: Record<string, unknown> = {}) {
+    super(message);
+  }
+}
+
 export interface FakeRepository {
   private?: boolean;
   /** Files at each commit, for the contents API (package.json, .travis.yml). */
@@ -77,8 +92,27 @@ export class GithubServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * Answers every request and never throws: one bad request must not end `npm start`. A
+   * malformed one is answered 400 (422 for a bad repository name) with `{message}` as GitHub
+   * does, anything else that fails 500, logged to stderr.
+   */
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.url);
+    try {
+      await this.route(req, res);
+    } catch (error) {
+      const known = error instanceof StandinError ? error : undefined;
+      if (!known) process.stderr.write(`[github-standin] ${req.method} ${req.url} failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(known?.status ?? 500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ message: known?.message ?? 'Server Error', ...known?.extra, documentation_url: 'https://docs.github.com/rest' }));
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = parseUrl(req.url ?? '/', this.url);
+    // Routes match the path as sent: URL would resolve `.` and `..` segments into another route.
+    const path = (req.url ?? '/').split('?')[0];
     const token = /^(?:token|Bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     this.requests.push({ method: req.method ?? 'GET', url: url.pathname + url.search, token });
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -87,23 +121,32 @@ export class GithubServer {
     };
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
 
-    if (req.method === 'GET' && url.pathname === '/user') {
+    if (req.method === 'GET' && path === '/user') {
       const login = token && this.tokens.get(token);
       return login ? send(200, { login, id: 1, type: 'User' }) : send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
-    const codeload = /^\/_codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([^/]+)$/.exec(url.pathname);
+    const codeload = /^\/_codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && codeload) {
       const tarball = this.repositories.get(`${codeload[1]}/${codeload[2]}`)?.tarballs[codeload[3]];
       if (!tarball) return notFound();
       res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': String(tarball.length) });
       return void res.end(tarball);
     }
-    const standinCommit = /^\/_standin\/repos\/([^/]+)\/([^/]+)\/commits$/.exec(url.pathname);
+    const standinCommit = /^\/_standin\/repos\/([^/]+)\/([^/]+)\/commits$/.exec(path);
     if (req.method === 'POST' && standinCommit) {
-      const body = JSON.parse((await readBody(req)) || '{}') as { branch?: string; message?: string };
-      return send(201, await this.commit(`${standinCommit[1]}/${standinCommit[2]}`, body));
+      const [, owner, name] = standinCommit;
+      for (const [field, value] of [['owner', owner], ['name', name]]) {
+        if (!isGithubName(value)) {
+          throw new StandinError(422, 'Repository creation failed.', {
+            errors: [{ resource: 'Repository', code: 'custom', field, message: `${field} may only contain letters, digits, '-', '_' and '.', and is not '.' or '..'.` }],
+          });
+        }
+      }
+      const body = parseJson(await readBody(req), {}) as { branch?: unknown; message?: unknown };
+      if (!isStringOrAbsent(body.branch) || !isStringOrAbsent(body.message)) throw new StandinError(400, 'branch and message must be strings.');
+      return send(201, await this.commit(`${owner}/${name}`, body as { branch?: string; message?: string }));
     }
-    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses)\/(.+)$/.exec(url.pathname);
+    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses)\/(.+)$/.exec(path);
     if (!repoMatch) return notFound();
     const [, owner, name, kind, rest] = repoMatch;
     const fullName = `${owner}/${name}`;
@@ -112,13 +155,13 @@ export class GithubServer {
 
     if (req.method === 'GET' && kind === 'contents') {
       const ref = url.searchParams.get('ref') ?? '';
-      const path = decodeURIComponent(rest);
-      const content = repository.files[ref]?.[path];
+      const file = decodePath(rest);
+      const content = repository.files[ref]?.[file];
       if (content === undefined) return notFound();
       return send(200, {
-        type: 'file', encoding: 'base64', size: Buffer.byteLength(content), name: path.split('/').pop(), path,
+        type: 'file', encoding: 'base64', size: Buffer.byteLength(content), name: file.split('/').pop(), path: file,
         content: Buffer.from(content).toString('base64'), sha: 'blobsha',
-        url: `${this.url}/repos/${fullName}/contents/${path}?ref=${ref}`,
+        url: `${this.url}/repos/${fullName}/contents/${file}?ref=${ref}`,
       });
     }
     if (req.method === 'GET' && kind === 'tarball') {
@@ -131,13 +174,45 @@ export class GithubServer {
       return void res.end();
     }
     if (req.method === 'POST' && kind === 'statuses') {
-      const body = JSON.parse(await readBody(req));
+      const body = parseJson(await readBody(req)) as Omit<RecordedStatus, 'repository' | 'sha' | 'token'>;
+      if (typeof body.state !== 'string') throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'Status', field: 'state', code: 'missing_field' }] });
       this.statuses.push({ repository: fullName, sha: rest, token, ...body });
       return send(201, { id: this.statuses.length, state: body.state, context: body.context ?? 'default', target_url: body.target_url });
     }
     return notFound();
   }
 }
+
+/** A JSON object (`empty` for an empty body); anything else is GitHub's 400 "Problems parsing JSON". */
+function parseJson(text: string, empty?: object): Record<string, unknown> {
+  if (text === '' && empty) return { ...empty };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new StandinError(400, 'Problems parsing JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StandinError(400, 'Problems parsing JSON: the body must be an object.');
+  return value as Record<string, unknown>;
+}
+
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new StandinError(400, `Malformed percent-encoding in ${JSON.stringify(path.slice(0, 200))}.`);
+  }
+}
+
+function parseUrl(path: string, base: string): URL {
+  try {
+    return new URL(path, base);
+  } catch {
+    throw new StandinError(400, 'Malformed request URL.');
+  }
+}
+
+const isStringOrAbsent = (value: unknown) => value === undefined || typeof value === 'string';
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

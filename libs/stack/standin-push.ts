@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { STANDIN_FILE } from './github-standin';
+import { isGithubName, STANDIN_FILE } from './github-standin';
 import { repoRoot } from './tools';
 
 /**
@@ -10,14 +10,18 @@ import { repoRoot } from './tools';
  * running, makes a new commit on the GitHub stand-in and delivers its push webhook to the
  * gateway, as GitHub would after a `git push` — a deployment to try without GitHub.
  */
-async function main(): Promise<void> {
+export async function standinPush(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
+    args,
     allowPositionals: true,
     options: { branch: { type: 'string', default: 'main' }, message: { type: 'string' }, secret: { type: 'string' } },
   });
   const [credentials, repository = 'demo/hello'] = positionals;
-  if (!credentials?.includes(':') || !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
-    throw new Error('usage: npm run standin:push -- <user>:<password or API token> [owner/repo] [--branch main] [--message text] [--secret webhook-secret]');
+  const usage = 'usage: npm run standin:push -- <user>:<password or API token> [owner/repo] [--branch main] [--message text] [--secret webhook-secret]';
+  if (!credentials?.includes(':')) throw new Error(usage);
+  const parts = repository.split('/');
+  if (parts.length !== 2 || !parts.every(isGithubName)) {
+    throw new Error(`${repository} is not a GitHub repository: owner/repo, each of letters, digits, '-', '_' and '.', and not '.' or '..'.\n${usage}`);
   }
   const stateDir = process.env.STACK_STATE_DIR ?? join(repoRoot, '.stack', 'dev');
   let urls: { github: string; gateway: string };
@@ -30,8 +34,9 @@ async function main(): Promise<void> {
     method: 'POST',
     body: JSON.stringify({ branch: values.branch, message: values.message }),
   }).catch(() => null);
-  if (!made?.ok) throw new Error(`The GitHub stand-in at ${urls.github} did not answer; is GITHUB_STANDIN=1 npm start still running?`);
+  if (!made) throw new Error(`The GitHub stand-in at ${urls.github} did not answer; is GITHUB_STANDIN=1 npm start still running?`);
   const body = await made.text();
+  if (!made.ok) throw new Error(`The GitHub stand-in at ${urls.github} answered ${made.status}: ${messageOf(body)}`);
   const push = JSON.parse(body) as { after: string; head_commit: { message: string } };
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -41,13 +46,29 @@ async function main(): Promise<void> {
     authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
   };
   if (values.secret) headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', values.secret).update(body).digest('hex')}`;
-  const answer = await fetch(`${urls.gateway}/1/deploy`, { method: 'POST', headers, body });
+  const answer = await fetch(`${urls.gateway}/1/deploy`, { method: 'POST', headers, body }).catch(() => {
+    throw new Error(`The gateway at ${urls.gateway} did not answer; is GITHUB_STANDIN=1 npm start still running?`);
+  });
   console.log(`pushed ${repository}@${push.after.slice(0, 7)} (${push.head_commit.message}) to ${values.branch}; ${urls.gateway}/1/deploy answered ${answer.status}:`);
   console.log(await answer.text());
   if (!answer.ok) process.exitCode = 1;
 }
 
-main().catch((error: Error) => {
-  console.error(error.message);
-  process.exit(1);
-});
+/** The `message` of a GitHub-style error body (with its errors' messages), else the body itself. */
+function messageOf(body: string): string {
+  try {
+    const { message, errors } = JSON.parse(body) as { message?: string; errors?: Array<{ message?: string }> };
+    const details = (errors ?? []).map((error) => error.message).filter(Boolean);
+    if (message) return [message, ...details].join(' ');
+  } catch {
+    // not JSON: shown as it came
+  }
+  return body.slice(0, 500) || '(empty answer)';
+}
+
+if (require.main === module) {
+  standinPush(process.argv.slice(2)).catch((error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}

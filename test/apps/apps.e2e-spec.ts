@@ -62,7 +62,7 @@ describe('apps (SPEC 2.5) and what a request stores with its x-api-uuid (SPEC 2)
       updatedAt: expect.any(String),
     });
     const record = await stored('apps', 'alice/plain');
-    expect(Object.keys(record!).sort()).toEqual(['_id', 'ci', 'createdAt', 'name', 'repository', 'retain', 'revision', 'sealedEnv', 'target', 'updatedAt', 'user', 'uuid']);
+    expect(Object.keys(record!).sort()).toEqual(['_id', 'ci', 'createdAt', 'name', 'repository', 'repositoryKey', 'retain', 'revision', 'sealedEnv', 'target', 'updatedAt', 'user', 'uuid']);
     expect(Object.keys(record!.target).sort()).toEqual(['archiveFormat', 'url']);
   });
 

@@ -73,6 +73,20 @@ describe('deployment pipeline: Travis timeouts, commit statuses, step ends', () 
     expect(delivered).toEqual({ API_KEY: 's3cret', DATABASE_URL: 'pg://u:p@h/db' });
   });
 
+  it('never deploys a commit Travis reported failed first, gated or not; a restarted build\'s later Passed counts', async () => {
+    const failed = { status_message: 'Failed', result_message: 'Failed' };
+    const ungated = await f.commit(); // no .travis.yml: nothing asked for CI
+    await travis(ungated.repo, ungated.sha, failed);
+    const pushed = await f.push(ungated.repo, ungated.sha);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:travis:failed' } });
+
+    const restarted = await f.commit({ travis: true });
+    await travis(restarted.repo, restarted.sha, failed);
+    await travis(restarted.repo, restarted.sha); // Passed
+    const deployed = await f.push(restarted.repo, restarted.sha);
+    expect(await f.outcome(deployed.json.workflowId)).toEqual({ state: 'succeeded' });
+  });
+
   it('ignores Travis pull-request builds and builds of branches that do not deploy: no deployment starts', async () => {
     const { repo, sha } = await f.commit({ travis: true });
     expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, branch: 'main' } })).status).toBe(200);

@@ -29,11 +29,61 @@ describe('deployment pipeline: tenants and retries', () => {
     const theirs = await f.commit({ repo: 'shared-name', files: { 'index.js': 'console.log("bob was here")\n' } });
     const bobs = await pushAs(BOB, repo, theirs.sha);
     expect(await f.outcome(bobs.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:app:name_taken' } });
-    // Nor can bob undeploy it through an app of his own with that name.
+    // Nor through his own target that is the default receiver under another spelling.
+    const sameReceiver = f.receiverUrl.replace('127.0.0.1', 'localhost');
+    expect((await f.harness.request('PUT', `/1/apps/bob/${repo}`, { auth: BOB, body: { repository: 'octo-org/other', target: { url: `${sameReceiver}/push` } } })).status).toBe(200);
+    const viaOwnTarget = await pushAs(BOB, 'other', (await f.commit({ repo: 'other' })).sha);
+    expect(viaOwnTarget.status).toBe(202);
+    expect(await f.outcome(viaOwnTarget.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:app:name_taken' } });
+    // bob removing his own app of that name leaves admin's deployment alone: nothing of his is there.
     expect((await f.harness.request('PUT', `/1/apps/bob/${repo}`, { auth: BOB, body: { repository: 'bob-org/other' } })).status).toBe(200);
     const removal = await f.harness.request('DELETE', `/1/apps/bob/${repo}`, { auth: BOB });
-    expect(await f.outcome(removal.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:app:name_taken' } });
+    expect(await f.outcome(removal.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect((await f.steps(removal.json.id)).map((e) => (e as { message?: string }).message)).toContain(`Nothing of bob's named ${repo} is on the shared default target; nothing to remove there.`);
+    expect((await f.harness.request('GET', `/1/apps/bob/${repo}`, { auth: BOB })).json.error).toBe('apps:not_found');
     expect(await readFile(join(f.deployDir, repo, 'index.js'), 'utf8')).toBe(deployed);
+  });
+
+  it('checks the name again at upload: a target removed mid-deployment does not reach another user\'s app', async () => {
+    const { repo, sha } = await f.commit({ repo: 'mid-flight' });
+    expect(await f.outcome((await f.push(repo, sha)).json.workflowId)).toEqual({ state: 'succeeded' });
+    const deployed = await readFile(join(f.deployDir, repo, 'index.js'), 'utf8');
+    // bob's app of the same name first points at a target that refuses connections, so uploads retry...
+    const bobRepo = 'bob-mid-flight';
+    const bobCommit = await f.commit({ repo: bobRepo, files: { 'package.json': JSON.stringify({ name: repo, version: '1.0.0' }), 'index.js': 'bob\n' } });
+    const app = (target?: object) => f.harness.request('PUT', `/1/apps/bob/${repo}`, { auth: BOB, body: { repository: `octo-org/${bobRepo}`, ...(target ? { target } : {}) } });
+    expect((await app({ url: 'http://127.0.0.1:9/push' })).status).toBe(200);
+    const pushed = await pushAs(BOB, bobRepo, bobCommit.sha);
+    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      if ((await f.steps(pushed.json.id)).some((e) => /Attempt 1 failed/.test((e as { message?: string }).message ?? ''))) break;
+    }
+    // ...then loses its target: the next attempt would go to the shared default target.
+    expect((await app()).status).toBe(200);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:app:name_taken' } });
+    expect(await readFile(join(f.deployDir, repo, 'index.js'), 'utf8')).toBe(deployed);
+  });
+
+  it('keeps an app changed while its removal ran: the PUT answered 200, so the app stays', async () => {
+    const { repo, sha } = await f.commit({ repo: 'changed-while-removed' });
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}` } })).status).toBe(200);
+    expect(await f.outcome((await f.push(repo, sha)).json.workflowId)).toEqual({ state: 'succeeded' });
+    f.hooks.execute = () => new Promise((resolve) => setTimeout(resolve, 1_500)); // the target takes its time to remove it
+    const removal = await f.harness.request('DELETE', `/1/apps/admin/${repo}`);
+    const changed = await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, env: { NEW: 'config' } } });
+    expect(changed.status).toBe(200);
+    expect(await f.outcome(removal.json.workflowId)).toEqual({ state: 'succeeded' });
+    f.hooks.execute = undefined;
+    expect((await f.harness.request('GET', `/1/apps/admin/${repo}`)).json).toMatchObject({ name: repo, envKeys: ['NEW'] });
+  });
+
+  it('removes an app re-created under a removed app\'s name', async () => {
+    for (let round = 0; round < 2; round++) {
+      expect((await f.harness.request('PUT', '/1/apps/admin/phoenix', { body: { repository: 'octo-org/phoenix' } })).status).toBe(200);
+      const removal = await f.harness.request('DELETE', '/1/apps/admin/phoenix');
+      expect(removal.json).toMatchObject({ status: 'queued' });
+      expect(await f.outcome(removal.json.workflowId)).toEqual({ state: 'succeeded' });
+      expect((await f.harness.request('GET', '/1/apps/admin/phoenix')).json.error).toBe('apps:not_found');
+    }
   });
 
   it('never lets another repository borrow an app (its target, env and webhook secret) by package name', async () => {
@@ -69,5 +119,7 @@ describe('deployment pipeline: tenants and retries', () => {
     expect(await f.outcome(retry.json.workflowId)).toEqual({ state: 'succeeded' });
     expect(await f.harness.db.collection('deployments').countDocuments({ commit: sha })).toBe(2);
     f.hooks.execute = undefined;
+    // Nothing left to cancel: said so, not "cancel_requested".
+    expect((await f.harness.request('POST', `/1/deployments/${retry.json.id}/cancel`)).json).toMatchObject({ error: 'deployments:not_cancelable' });
   });
 });
