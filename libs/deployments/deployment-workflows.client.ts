@@ -109,6 +109,21 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
     }
   }
 
+  /** Workflow ids of the app's deployments still running (Temporal's visibility, by search attributes). */
+  async runningDeployments(user: string, app: string): Promise<string[]> {
+    const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+    const query = `${SEARCH_ATTRIBUTES.user} = ${quote(user)} AND ${SEARCH_ATTRIBUTES.app} = ${quote(app)} AND ExecutionStatus = "Running"`;
+    const ids: string[] = [];
+    try {
+      for await (const workflow of this.client.workflow.list({ query })) {
+        if (workflow.workflowId.startsWith('deployment/')) ids.push(workflow.workflowId);
+      }
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return ids;
+  }
+
   /** Tells an older deployment of the same branch that a newer push arrived; gone ones are ignored. */
   async supersede(workflowId: string, by: string): Promise<void> {
     try {

@@ -116,6 +116,10 @@ export class DeploymentsService {
     // Keyed by the app's creation too: an app re-created under the same name is another app.
     const first = `undeploy/${user}/${app}/${config.record.createdAt.getTime()}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
     const push = { payloadId: 'undeploy', branch: config.record.branch ?? '', app };
+    // A deployment still in flight would put the app back after its removal: stop those first.
+    for (const running of await this.workflows.runningDeployments(user, app)) {
+      await this.workflows.cancel(running, `${app} is being ${removeApp ? 'removed' : 'undeployed'} (${uuid})`);
+    }
     for (let attempt = 1; ; attempt++) {
       const workflowId = attempt === 1 ? first : `${first}/again-${attempt - 1}`;
       const { record } = await this.deployments.insertOrGet({

@@ -76,6 +76,23 @@ describe('deployment pipeline: tenants and retries', () => {
     expect((await f.harness.request('GET', `/1/apps/admin/${repo}`)).json).toMatchObject({ name: repo, envKeys: ['NEW'] });
   });
 
+  it('cancels the app\'s deployments still in flight when it is removed, so none puts it back', async () => {
+    const { repo, sha } = await f.commit({ repo: 'removed-while-waiting' });
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ci: 'travis' } })).status).toBe(200);
+    const pushed = await f.push(repo, sha); // waits for a Travis result that will not come before the removal
+    const visible = `DeployApp = "${repo}" AND ExecutionStatus = "Running"`;
+    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+      let found = false;
+      for await (const workflow of f.harness.temporal.workflow.list({ query: visible })) found ||= workflow.workflowId === pushed.json.workflowId;
+      if (found) break;
+    }
+    const removal = await f.harness.request('DELETE', `/1/apps/admin/${repo}`);
+    expect(removal.status).toBe(202);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:canceled', message: expect.stringContaining('being removed') } });
+    expect(await f.outcome(removal.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect((await f.harness.request('GET', `/1/apps/admin/${repo}`)).json.error).toBe('apps:not_found');
+  });
+
   it('removes an app re-created under a removed app\'s name', async () => {
     for (let round = 0; round < 2; round++) {
       expect((await f.harness.request('PUT', '/1/apps/admin/phoenix', { body: { repository: 'octo-org/phoenix' } })).status).toBe(200);
