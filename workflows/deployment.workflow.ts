@@ -124,7 +124,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   } catch (error) {
     const stop = stopped();
     if (stop) return finish(stop.code, stop.message, 'canceled');
-    const { code, message } = describe(error);
+    const { code, message } = describe(error, state.step);
     return finish(code, message, 'failed');
   }
 
@@ -243,7 +243,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     await courtesy(() =>
       quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
     );
-    await quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp, appRevision: input.appRevision });
+    await quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp, appVersion: input.appVersion });
     if (code) await record('done', 'error', message, { code, message: message ?? code });
     else await record('done', 'ok', input.operation === 'UNDEPLOY' ? `Removed ${state.app} from the target.` : `Deployed ${state.app}.`);
     return { state: outcome, error: state.error };
@@ -272,24 +272,40 @@ function recordChanges(before: TargetStatus | undefined, after: TargetStatus): s
 const STEP_CODES: Record<string, string> = {
   ciGate: 'deploy:github:read_failed', // .travis.yml unreadable (GitHub down): not the spec's no_pkg_json
   resolvePackage: 'deploy:github:no_pkg_json',
+  resolveApp: 'deploy:github:no_pkg_json',
   fetchTarball: 'deploy:github:download_tarball',
   inspectTarball: 'deploy:tar:corrupt',
   uploadPackage: 'deploy:nodejitsu:upload_tarball',
   pollTarget: 'deploy:nodejitsu:start_app',
 };
 
-function describe(error: unknown): { code: string; message: string } {
+/**
+ * The spec's error code of a failure. An activity's own codes are `deploy:…`; anything else
+ * (a driver error or a bug reaches the workflow named after its class) gets the code of the
+ * step it happened in, with its message.
+ */
+function describe(error: unknown, step: Step): { code: string; message: string } {
   if (error instanceof DeploymentError) return { code: error.code, message: error.message };
   // A local activity's failure can reach the workflow as its ApplicationFailure itself.
-  if (error instanceof ApplicationFailure && error.type) return { code: error.type, message: error.message };
-  if (error instanceof ActivityFailure) {
-    const cause = error.cause;
-    if (cause instanceof ApplicationFailure && cause.type) return { code: cause.type, message: cause.message };
-    // Timed out (e.g. a worker died and retries ran out): the step's own spec code.
-    return { code: STEP_CODES[error.activityType] ?? 'deploy:internal', message: `${error.activityType} did not complete: ${cause?.message ?? error.message}` };
-  }
-  return { code: 'deploy:internal', message: (error as Error)?.message ?? String(error) };
+  const failure = error instanceof ApplicationFailure ? error : error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+  if (failure?.type?.startsWith('deploy:')) return { code: failure.type, message: failure.message };
+  const activity = error instanceof ActivityFailure ? error.activityType : undefined;
+  const code = (activity && STEP_CODES[activity]) ?? STEP_FALLBACK_CODES[step] ?? 'deploy:internal';
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  const message = activity ? `${activity} did not complete: ${cause?.message ?? (error as Error).message}` : ((error as Error)?.message ?? String(error));
+  return { code, message };
 }
+
+/** Per step, for failures that carry no code of their own. */
+const STEP_FALLBACK_CODES: Partial<Record<Step, string>> = {
+  received: 'deploy:github:read_failed',
+  waiting_for_ci: 'deploy:github:read_failed',
+  resolve: 'deploy:github:no_pkg_json',
+  fetch: 'deploy:github:download_tarball',
+  inspect: 'deploy:tar:corrupt',
+  upload: 'deploy:nodejitsu:upload_tarball',
+  processing: 'deploy:nodejitsu:start_app',
+};
 
 function minutes(ms: number): string {
   return ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;

@@ -22,8 +22,8 @@ export interface DeploymentInput {
   undeploys?: string;
   /** Remove the app's configuration once the target has removed it (DELETE /1/apps/…). */
   removeApp?: boolean;
-  /** The app's revision when its removal was asked: a PUT since then keeps the app. */
-  appRevision?: number;
+  /** The app (creation time, revision) whose removal was asked: a PUT since then, or a re-created app, is kept. */
+  appVersion?: { createdAt: number; revision: number };
   /** How long to wait for Travis (and, when Travis came first, for the GitHub push). */
   ciTimeoutMs: number;
   /** Set when the deployment starts from a GitHub push (or a retry); a Travis-first start gets it by signal. */

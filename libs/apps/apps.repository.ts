@@ -96,10 +96,11 @@ export class AppsRepository {
     await this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lastDeployment: deployment } });
   }
 
-  /** Removes the app; with `revision`, only while it is still at that revision (0: stored before revisions). */
-  async remove(user: string, name: string, revision?: number): Promise<boolean> {
+  /** Removes the app; with `version`, only that app (created then) still at that revision (0: stored before revisions). */
+  async remove(user: string, name: string, version?: { createdAt: number; revision: number }): Promise<boolean> {
     const _id = `${user}/${name}`;
-    const filter = revision === undefined ? { _id } : revision === 0 ? { _id, revision: { $exists: false } } : { _id, revision };
+    const revision = version && (version.revision === 0 ? { revision: { $exists: false } } : { revision: version.revision });
+    const filter = version ? { _id, createdAt: new Date(version.createdAt), ...revision } : { _id };
     return (await this.apps.deleteOne(filter)).deletedCount === 1;
   }
 }

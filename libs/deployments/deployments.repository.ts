@@ -56,6 +56,7 @@ export class DeploymentsRepository {
     await this.deployments.createIndex({ user: 1, createdAt: -1 });
     await this.deployments.createIndex({ user: 1, app: 1, createdAt: -1 });
     await this.deployments.createIndex({ user: 1, repository: 1, branch: 1, createdAt: -1 });
+    await this.deployments.createIndex({ retryOf: 1 }, { sparse: true }); // countRetries
     await this.payloads.createIndex({ deployment: 1 });
   }
 

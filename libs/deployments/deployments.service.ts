@@ -28,7 +28,7 @@ export interface DeploymentView {
 }
 
 /** Deployments as users see them: the record, its live state (a workflow query), retry and cancel. */
-/** Failed undeploy attempts of one app state walked through before answering the last (a bound, not a limit in practice). */
+/** Failed undeploy attempts of one app state before asking again is refused (change the app to start afresh). */
 const MAX_UNDEPLOY_ATTEMPTS = 50;
 
 @Injectable()
@@ -77,13 +77,17 @@ export class DeploymentsService {
     if (asked.workflowId.startsWith('undeploy/')) {
       throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${asked.user}/${asked.app}/undeploy (or DELETE the app).`);
     }
-    const first = asked.retryOf ? ((await this.deployments.findById(asked.retryOf)) ?? asked) : asked;
-    const runs = await this.deployments.countRetries(first._id);
-    const newest = runs === 0 ? first : ((await this.deployments.findById(deploymentId(retryWorkflowId(first.workflowId, runs)))) ?? first);
+    const first = asked.retryOf ? ((await this.db(() => this.deployments.findById(asked.retryOf!))) ?? asked) : asked;
+    const runs = await this.db(() => this.deployments.countRetries(first._id));
+    const newest = runs === 0 ? first : ((await this.db(() => this.deployments.findById(deploymentId(retryWorkflowId(first.workflowId, runs))))) ?? first);
     const live = await this.workflows.state(newest.workflowId);
     const outcome = live?.state?.state;
     if (newest._id !== first._id && (live === null || outcome === 'running')) {
-      // Recorded and not started yet, or running: that run is the retry.
+      // Recorded but never started (Temporal was down when it was asked): start it now; idempotent.
+      if (live === null) {
+        const input = this.intake.input(newest);
+        await this.workflows.signalWithStart(newest.workflowId, input, { push: input.push });
+      }
       return { id: newest._id, workflowId: newest.workflowId, retryOf: first._id, status: 'queued', uuid, existing: true };
     }
     if (outcome !== 'failed' && outcome !== 'canceled') {
@@ -92,9 +96,9 @@ export class DeploymentsService {
     }
     if (!first.payloadId || !first.branch) throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
     const workflowId = retryWorkflowId(first.workflowId, runs + 1);
-    const { record, created } = await this.deployments.insertOrGet({
+    const { record, created } = await this.db(() => this.deployments.insertOrGet({
       ...first, _id: deploymentId(workflowId), workflowId, provider: 'api', uuid, retryOf: first._id, createdAt: new Date(),
-    });
+    }));
     const input = this.intake.input(record);
     await this.workflows.signalWithStart(workflowId, input, { push: input.push });
     return { id: record._id, workflowId, retryOf: first._id, status: 'queued', uuid, existing: !created };
@@ -104,7 +108,8 @@ export class DeploymentsService {
    * UNDEPLOY (SPEC 4): the target removes what the app's last deployment put there; with
    * `removeApp` (DELETE /1/apps/…) the app's configuration goes too once that succeeded.
    * Asking again while one runs answers that one; after one succeeded, answers it as finished;
-   * after one failed or was canceled, starts another attempt (`…/again-<n>`).
+   * after one failed or was canceled, starts another attempt (`…/again-<n>`). Keyed by the app's
+   * creation and revision: a re-created or changed app is asked afresh.
    */
   async undeploy(user: string, app: string, uuid: string, removeApp: boolean): Promise<{ id: string; workflowId: string; status: 'queued' | 'finished'; uuid: string }> {
     const config = await this.apps.forName(user, app).catch(() => {
@@ -112,9 +117,10 @@ export class DeploymentsService {
     });
     if (!config) throw new ApiError('apps:not_found', 404, `${user} has no app named ${app}.`);
     const last = config.record.lastDeployment;
-    const lastRecord = last ? await this.deployments.findById(last) : null;
-    // Keyed by the app's creation too: an app re-created under the same name is another app.
-    const first = `undeploy/${user}/${app}/${config.record.createdAt.getTime()}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
+    const lastRecord = last ? await this.db(() => this.deployments.findById(last)) : null;
+    const revision = config.record.revision ?? 0;
+    const createdAt = config.record.createdAt.getTime();
+    const first = `undeploy/${user}/${app}/${createdAt}.${revision}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
     const push = { payloadId: 'undeploy', branch: config.record.branch ?? '', app };
     // A deployment still in flight would put the app back after its removal: stop those first.
     for (const running of await this.workflows.runningDeployments(user, app)) {
@@ -122,14 +128,18 @@ export class DeploymentsService {
     }
     for (let attempt = 1; ; attempt++) {
       const workflowId = attempt === 1 ? first : `${first}/again-${attempt - 1}`;
-      const { record } = await this.deployments.insertOrGet({
+      const { record } = await this.db(() => this.deployments.insertOrGet({
         _id: deploymentId(workflowId), workflowId, user, repository: config.record.repository, commit: lastRecord?.commit ?? 'none',
         app, provider: 'api', uuid, createdAt: new Date(),
-      });
-      const run = await this.workflows.signalWithStart(workflowId, { ...this.intake.input(record), operation: 'UNDEPLOY', undeploys: last, removeApp, appRevision: config.record.revision ?? 0, push }, { push });
+      }));
+      const input = { ...this.intake.input(record), operation: 'UNDEPLOY' as const, undeploys: last, removeApp, appVersion: { createdAt, revision }, push };
+      const run = await this.workflows.signalWithStart(workflowId, input, { push });
       if (run === 'running') return { id: record._id, workflowId, status: 'queued', uuid };
       const outcome = (await this.workflows.state(workflowId))?.state?.state;
-      if (outcome === 'succeeded' || attempt >= MAX_UNDEPLOY_ATTEMPTS) return { id: record._id, workflowId, status: 'finished', uuid };
+      if (outcome === 'succeeded') return { id: record._id, workflowId, status: 'finished', uuid };
+      if (attempt >= MAX_UNDEPLOY_ATTEMPTS) {
+        throw new ApiError('deployments:not_retryable', 409, `${MAX_UNDEPLOY_ATTEMPTS} undeploy attempts of ${app} failed (the last: ${record._id}); fix the app's target, then change the app (PUT) to ask afresh.`);
+      }
     }
   }
 
@@ -141,6 +151,14 @@ export class DeploymentsService {
     }
     await this.workflows.cancel(record.workflowId, `requested by ${principal.user} (${uuid})`);
     return { id, status: 'cancel_requested', uuid };
+  }
+
+  private async db<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch {
+      throw new ApiError('deployments:db:failed', 503, 'The deployment store is not reachable right now. Try again shortly.');
+    }
   }
 
   private async owned(principal: Principal, id: string): Promise<DeploymentRecord> {

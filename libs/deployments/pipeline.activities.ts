@@ -104,8 +104,11 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     // The app as it is now (its target may have changed since resolve): on the shared default
     // target only the name's owner deploys or undeploys it.
     if (await this.onSharedTarget(app)) {
-      if (ref.operation === 'DEPLOY') await this.claim(ref.app, ref.user);
-      else if ((await this.defaultTargetNames.owner(ref.app)) !== ref.user) {
+      const owner = await this.defaultTargetNames.owner(ref.app);
+      // Deployed before names were claimed: the app that records a deployment may claim it now.
+      const unclaimedButDeployed = owner === undefined && app?.record.lastDeployment !== undefined;
+      if (ref.operation === 'DEPLOY' || unclaimedButDeployed) await this.claim(ref.app, ref.user);
+      else if (owner !== ref.user) {
         return { remoteId: '', nothingToDo: `Nothing of ${ref.user}'s named ${ref.app} is on the shared default target; nothing to remove there.` };
       }
     }
@@ -163,13 +166,15 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
-  async finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean; appRevision?: number }): Promise<void> {
+  async finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean; appVersion?: { createdAt: number; revision: number } }): Promise<void> {
     if (ref.app && ref.state === 'succeeded') {
       if (ref.operation !== 'UNDEPLOY') await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
       else if (ref.removeApp) {
-        // Only the app as it was when its removal was asked: one PUT since then keeps it.
-        if (await this.appsRepository.remove(ref.user, ref.app, ref.appRevision)) await this.defaultTargetNames.release(ref.app, ref.user);
-        else this.logger.warn(`${ref.user}/${ref.app} changed after its removal was asked (${ref.deploymentId}); its configuration stays.`);
+        // Only the app as it was when its removal was asked (a PUT since then, or an app
+        // re-created under the name, stays): also what makes a replay of this step harmless.
+        await this.appsRepository.remove(ref.user, ref.app, ref.appVersion);
+        if (await this.appsRepository.find(ref.user, ref.app)) this.logger.warn(`${ref.user}/${ref.app} changed after its removal was asked (${ref.deploymentId}); its configuration stays.`);
+        else await this.defaultTargetNames.release(ref.app, ref.user);
       }
     }
     if (ref.blobId) await this.blobs.remove(ref.blobId);

@@ -222,9 +222,16 @@ describe('UNDEPLOY', () => {
     expect(await f.outcome(failed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:upload_tarball' } });
     expect((await f.harness.request('POST', `/1/deployments/${failed.json.id}/retry`)).json).toMatchObject({ error: 'deployments:not_retryable', message: expect.stringContaining('/undeploy') });
 
+    // Asked again, unchanged: another attempt of the same request.
+    const retried = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
+    expect(retried.json).toMatchObject({ status: 'queued', workflowId: `${failed.json.workflowId}/again-1` });
+    expect(await f.outcome(retried.json.workflowId)).toMatchObject({ state: 'failed' });
+
+    // The app changed (its target fixed): asked afresh, and it succeeds.
     expect((await configure('/push')).status).toBe(200);
     const again = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
-    expect(again.json).toMatchObject({ status: 'queued', workflowId: `${failed.json.workflowId}/again-1` });
+    expect(again.json).toMatchObject({ status: 'queued' });
+    expect(again.json.workflowId).not.toContain('again');
     expect(await f.outcome(again.json.workflowId)).toEqual({ state: 'succeeded' });
     await expect(readFile(join(f.deployDir, repo, 'index.js'), 'utf8')).rejects.toThrow();
     const done = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
