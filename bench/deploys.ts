@@ -122,6 +122,7 @@ export async function deploymentStack(stack: BenchStack, group: string, options:
     database: env.MONGO_DATABASE!,
     gatewayUrls: gateways.map((g) => g.url),
     workers,
+    receiver: receiver.process,
     async stop() {
       for (const child of [...gateways.map((g) => g.process), ...workers, receiver.process]) await stack.stopChild(child);
       await github?.stop();

@@ -103,13 +103,20 @@ export async function tarball(stack: BenchStack): Promise<{ rows: Row[]; raw: un
 
     const deployments = await deploymentStack(stack, 'tarball', { githubUrl: github.url });
     try {
+      // The worker holds the target client; the receiver takes the upload and extracts it.
       const worker = deployments.workers[0].child.pid!;
+      const receiver = deployments.receiver.child.pid!;
       // Warm-up: the first deployment loads the workflow bundle and opens connections.
       await deployAll(stack, deployments.database, deployments.gatewayUrls, [{ repo: 'big', sha: small }]);
       await sleep(1_000);
       const rssBefore = rssMb(worker);
+      const receiverBefore = rssMb(receiver);
       let rssPeak = rssBefore;
-      const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(worker))), 100);
+      let receiverPeak = receiverBefore;
+      const sampler = setInterval(() => {
+        rssPeak = Math.max(rssPeak, rssMb(worker));
+        receiverPeak = Math.max(receiverPeak, rssMb(receiver));
+      }, 100);
       const { timings } = await deployAll(stack, deployments.database, deployments.gatewayUrls, [{ repo: 'big2', sha: big }]).finally(() => clearInterval(sampler));
       const t = timings[0];
       if (t.state !== 'succeeded') throw new Error(`the ${sizeMb} MB deployment ended ${t.state}; see ${stack.logDir}`);
@@ -120,8 +127,9 @@ export async function tarball(stack: BenchStack): Promise<{ rows: Row[]; raw: un
         info('  fetch (GitHub → BlobStore) / upload (BlobStore → receiver)', `${round(mbps(t.fetchMs / 1000))} / ${round(mbps(t.uploadMs / 1000))} MB/s`,
           `${round(mbps(raw.downloadSeconds))} / ${round(mbps(raw.uploadSeconds))} MB/s`),
         atMost(`worker RSS growth during the ${sizeMb} MB deployment (RSS before: ${round(rssBefore)} MB)`, rssPeak - rssBefore, null, 'MB', 64),
+        atMost(`receiver RSS growth taking and extracting it (RSS before: ${round(receiverBefore)} MB)`, receiverPeak - receiverBefore, null, 'MB', 64),
       ];
-      return { rows, raw: { bytes, rawPipe: raw, deployment: t, rssBeforeMb: rssBefore, rssPeakMb: rssPeak, summary: timingSummary(timings) } };
+      return { rows, raw: { bytes, rawPipe: raw, deployment: t, rssBeforeMb: rssBefore, rssPeakMb: rssPeak, receiverRssBeforeMb: receiverBefore, receiverRssPeakMb: receiverPeak, summary: timingSummary(timings) } };
     } finally {
       await deployments.stop();
     }
