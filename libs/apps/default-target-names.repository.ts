@@ -25,12 +25,13 @@ export class DefaultTargetNames {
   /** Claims `name` for `user` unless someone holds it; answers who holds it now. */
   async claim(name: string, user: string): Promise<string> {
     try {
-      await this.names.updateOne({ _id: name }, { $setOnInsert: { user, claimedAt: new Date() } }, { upsert: true });
+      const held = await this.names.findOneAndUpdate({ _id: name }, { $setOnInsert: { user, claimedAt: new Date() } }, { upsert: true, returnDocument: 'after' });
+      return held!.user;
     } catch (error) {
-      // Two first deployments at once: one upsert wins, the other reads the winner below.
+      // Two first deployments at once: one upsert wins, the other reads the winner.
       if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+      return (await this.names.findOne({ _id: name }))!.user;
     }
-    return (await this.names.findOne({ _id: name }))!.user;
   }
 
   /** Who holds `name`, if anyone. */

@@ -54,12 +54,7 @@ export class DeploymentsService {
 
   /** The user's deployments, newest first: records only (`get` adds the live state). */
   async list(user: string, app: string | undefined, limit: number, skip: number): Promise<Array<Omit<DeploymentView, 'steps' | 'temporalUi'>>> {
-    let records: DeploymentRecord[];
-    try {
-      records = await this.deployments.list(user, app, limit, skip);
-    } catch {
-      throw new ApiError('deployments:db:failed', 503, 'The deployment store is not reachable right now. Try again shortly.');
-    }
+    const records = await this.db(() => this.deployments.list(user, app, limit, skip));
     return records.map((r) => ({
       id: r._id, workflowId: r.workflowId, user: r.user, repository: r.repository, commit: r.commit, branch: r.branch, app: r.app,
       provider: r.provider, uuid: r.uuid, retryOf: r.retryOf, createdAt: r.createdAt.toISOString(),
@@ -162,12 +157,7 @@ export class DeploymentsService {
   }
 
   private async owned(principal: Principal, id: string): Promise<DeploymentRecord> {
-    let record: DeploymentRecord | null;
-    try {
-      record = await this.deployments.findById(id);
-    } catch {
-      throw new ApiError('deployments:db:failed', 503, 'The deployment store is not reachable right now. Try again shortly.');
-    }
+    const record = await this.db(() => this.deployments.findById(id));
     if (!record || (record.user !== principal.user && !principal.admin)) throw new ApiError('deployments:not_found', 404, `No deployment ${id}.`);
     return record;
   }

@@ -1,4 +1,7 @@
 import { ApiError } from '../errors';
+import { isRepositoryName } from '../github/names';
+
+export { isRepositoryName };
 
 /**
  * Recognises a webhook delivery (SPEC 2.1): provider from headers first, then from the
@@ -49,12 +52,6 @@ export type Webhook =
 const PASSED = ['passed', 'fixed'];
 const FAILED = ['broken', 'failed', 'still failing', 'errored', 'canceled', 'cancelled'];
 const SHA = /^[0-9a-f]{7,64}$/i;
-const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
-
-/** A repository owner or name: NAME, but never `.` or `..` (in a path it would climb out). */
-export function isRepositoryName(value: string): boolean {
-  return NAME.test(value) && value !== '.' && value !== '..';
-}
 
 /**
  * A ref name git takes (git check-ref-format): no control character, space or any of

@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
+import { isRepositoryName } from '../github/names';
 
 /**
  * A local stand-in for GitHub: the few REST endpoints the product calls (GET /user, contents,
@@ -15,14 +16,6 @@ import * as tar from 'tar-stream';
  */
 /** In the stack's state dir while `GITHUB_STANDIN=1 npm start` runs: the stand-in's and the gateway's URLs. */
 export const STANDIN_FILE = 'github-standin.json';
-
-/**
- * Whether `part` is a possible GitHub owner or repository name: letters, digits, `-`, `_`
- * and `.`, at most 100, neither `.` nor `..` (GitHub refuses them; in a URL they change the path).
- */
-export function isGithubName(part: string): boolean {
-  return /^[A-Za-z0-9_.-]{1,100}$/.test(part) && part !== '.' && part !== '..';
-}
 
 /** A request the stand-in answers with `status` and `{message}`, as GitHub answers bad requests. */
 class StandinError extends Error {
@@ -136,7 +129,7 @@ export class GithubServer {
     if (req.method === 'POST' && standinCommit) {
       const [, owner, name] = standinCommit;
       for (const [field, value] of [['owner', owner], ['name', name]]) {
-        if (!isGithubName(value)) {
+        if (!isRepositoryName(value)) {
           throw new StandinError(422, 'Repository creation failed.', {
             errors: [{ resource: 'Repository', code: 'custom', field, message: `${field} may only contain letters, digits, '-', '_' and '.', and is not '.' or '..'.` }],
           });

@@ -2,7 +2,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isGithubName, STANDIN_FILE } from './github-standin';
+import { isRepositoryName } from '../github/names';
+import { STANDIN_FILE } from './github-standin';
 import { repoRoot } from './tools';
 
 /**
@@ -20,7 +21,7 @@ export async function standinPush(args: string[]): Promise<void> {
   const usage = 'usage: npm run standin:push -- <user>:<password or API token> [owner/repo] [--branch main] [--message text] [--secret webhook-secret]';
   if (!credentials?.includes(':')) throw new Error(usage);
   const parts = repository.split('/');
-  if (parts.length !== 2 || !parts.every(isGithubName)) {
+  if (parts.length !== 2 || !parts.every(isRepositoryName)) {
     throw new Error(`${repository} is not a GitHub repository: owner/repo, each of letters, digits, '-', '_' and '.', and not '.' or '..'.\n${usage}`);
   }
   const stateDir = process.env.STACK_STATE_DIR ?? join(repoRoot, '.stack', 'dev');
