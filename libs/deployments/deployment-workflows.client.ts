@@ -2,9 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApiError } from '../errors';
+import { lineWorkflowId } from './deployment-ids';
 import { registerSearchAttributes } from './temporal';
-import { cancelSignal, deployment, pushSignal, stateQuery, supersedeSignal, travisSignal } from '../../workflows/deployment.workflow';
-import { DeploymentInput, DeploymentState, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
+import { cancelSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
+import { line, lineEventSignal } from '../../workflows/line.workflow';
+import { DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
 export interface TemporalOptions {
   address: string;
@@ -124,13 +126,17 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
     return ids;
   }
 
-  /** Tells an older deployment of the same branch that a newer push arrived; gone ones are ignored. */
-  async supersede(workflowId: string, by: string): Promise<void> {
-    try {
-      await this.client.workflow.getHandle(workflowId).signal(supersedeSignal, { by });
-    } catch (error) {
-      this.logger.debug(`supersede ${workflowId}: ${(error as Error).message}`);
-    }
+  /** Tells the app's release line about a deployment, starting the line when it is not running (the worker's activities call this). */
+  async signalLine(user: string, app: string, event: LineEvent): Promise<void> {
+    await this.client.workflow.signalWithStart(line, {
+      workflowId: lineWorkflowId(user, app),
+      taskQueue: this.options.taskQueue,
+      args: [{ user, app }],
+      signal: lineEventSignal,
+      signalArgs: [event],
+      searchAttributes: { [SEARCH_ATTRIBUTES.user]: [user], [SEARCH_ATTRIBUTES.app]: [app] },
+      staticSummary: `Release line of ${app} for ${user}`,
+    });
   }
 
   async result(workflowId: string): Promise<unknown> {
