@@ -174,7 +174,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     turn.app = app;
     const entry = {
       deploymentId: input.deploymentId, workflowId: workflowInfo().workflowId, repository: input.repository, commit: input.commit,
-      before: push?.before, pushedAt: push?.pushedAt, explicit: input.retryOf !== undefined || kind === 'undeploy', kind,
+      before: push?.before, pushedAt: push?.pushedAt, receivedAt: push?.receivedAt, explicit: input.retryOf !== undefined || kind === 'undeploy', kind,
     };
     await lines.signalLine({ user: input.user, app, event: { type: 'arrive', entry } });
   }

@@ -93,22 +93,26 @@ export async function line(input: LineInput): Promise<void> {
     }
     const undeploying = state.entries.find((e) => e.kind === 'undeploy');
     if (undeploying && entry.kind === 'deploy') {
-      return tell(entry, { type: 'end', code: 'deploy:canceled', message: `${input.app} is being undeployed (${undeploying.deploymentId}); deployments asked meanwhile do not put it back.` });
+      return tell(entry, { type: 'end', code: 'deploy:canceled', message: `${input.app} is being removed from its target (${undeploying.deploymentId}); a deployment asked meanwhile does not put it back.` });
     }
     if (entry.kind === 'undeploy') {
       // The app is being removed: nothing that waits for the target may put it back.
       for (const other of state.entries.filter((e) => e.stage !== 'running' && e.kind === 'deploy')) {
-        await end(other, 'deploy:canceled', `${input.app} is being undeployed (${entry.deploymentId}); this deployment ended before reaching the target.`);
+        await end(other, 'deploy:canceled', `${input.app} is being removed from its target (${entry.deploymentId}); this deployment ended before reaching it.`);
       }
     } else if (!entry.explicit) {
       const order = await place(entry);
       if (order === 'stale') {
         const head = state.head!;
+        // Received before the newer push (the two raced here): replaced by it, not a late delivery.
+        if (entry.receivedAt && head.receivedAt && entry.receivedAt < head.receivedAt) {
+          return tell(entry, { type: 'end', code: 'deploy:superseded', message: `A newer push of ${input.app} (${head.commit.slice(0, 7)}, deployment ${head.deploymentId}) superseded this deployment before it was uploaded.` });
+        }
         const message = `${entry.commit.slice(0, 7)} is older than ${head.commit.slice(0, 7)} (deployment ${head.deploymentId}), the newest known commit of ${input.app}; not deploying it.`;
         return tell(entry, { type: 'end', code: 'deploy:stale', message });
       }
       if (order === 'newer') {
-        state.head = { commit: entry.commit, repository: entry.repository, deploymentId: entry.deploymentId, pushedAt: entry.pushedAt };
+        state.head = { commit: entry.commit, repository: entry.repository, deploymentId: entry.deploymentId, pushedAt: entry.pushedAt, receivedAt: entry.receivedAt };
         await quick.writeLineHead({ user: input.user, app: input.app, head: state.head });
       }
     }

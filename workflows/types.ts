@@ -37,6 +37,8 @@ export interface PushSignal {
   /** The push's `before` (the branch's previous head) and `repository.pushed_at` (ISO): what orders the app's line (SPEC 6.1). */
   before?: string;
   pushedAt?: string;
+  /** When the gateway received the push (ISO): an older commit received before a newer one was superseded, not stale. */
+  receivedAt?: string;
 }
 
 export interface TravisSignal {
@@ -128,6 +130,7 @@ export interface LineEntry {
   commit: string;
   before?: string;
   pushedAt?: string;
+  receivedAt?: string;
   /** Retries (and UNDEPLOY) deploy what they name: no ordering by commit (SPEC 6.1). */
   explicit: boolean;
   kind: 'deploy' | 'undeploy';
@@ -138,6 +141,7 @@ export interface LineHead {
   repository: string;
   deploymentId: string;
   pushedAt?: string;
+  receivedAt?: string;
 }
 
 export interface LineState {

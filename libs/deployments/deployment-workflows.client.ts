@@ -111,21 +111,6 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
     }
   }
 
-  /** Workflow ids of the app's deployments still running (Temporal's visibility, by search attributes). */
-  async runningDeployments(user: string, app: string): Promise<string[]> {
-    const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
-    const query = `${SEARCH_ATTRIBUTES.user} = ${quote(user)} AND ${SEARCH_ATTRIBUTES.app} = ${quote(app)} AND ExecutionStatus = "Running"`;
-    const ids: string[] = [];
-    try {
-      for await (const workflow of this.client.workflow.list({ query })) {
-        if (workflow.workflowId.startsWith('deployment/')) ids.push(workflow.workflowId);
-      }
-    } catch (error) {
-      throw unavailable(error);
-    }
-    return ids;
-  }
-
   /** Tells the app's release line about a deployment, starting the line when it is not running (the worker's activities call this). */
   async signalLine(user: string, app: string, event: LineEvent): Promise<void> {
     await this.client.workflow.signalWithStart(line, {

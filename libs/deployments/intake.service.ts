@@ -103,7 +103,7 @@ export class IntakeService {
     // Keyed by deployment and delivery: a redelivery is stored once, and a delivery id reused
     // for another push (or by another user) can never point a deployment at someone else's payload.
     const payloadId = push.delivery ? `github:${id}:${push.delivery}` : `github:${id}:${randomUUID()}`;
-    const signal = { payloadId, branch: push.branch, app: app?.record.name, before: push.before, pushedAt: push.pushedAt };
+    const signal = { payloadId, branch: push.branch, app: app?.record.name, before: push.before, pushedAt: push.pushedAt, receivedAt: new Date().toISOString() };
     // Both ids are known up front, so the payload and the deployment are stored together.
     const [, { record, created }] = await Promise.all([
       this.store(request, 'github', id, payloadId),
@@ -112,7 +112,7 @@ export class IntakeService {
         app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(),
       }),
     ]);
-    if (!created && !record.payloadId) await this.deployments.attachPush(id, signal).catch(() => undefined);
+    if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch: push.branch, app: app?.record.name }).catch(() => undefined);
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
     this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.sha.slice(0, 7)} (${request.uuid})`, deploymentId: id, workflowId });
     const status = app?.record.ci === 'travis' ? 'waiting_for_ci' : 'queued';

@@ -146,7 +146,8 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
     branch,
     deleted: body.deleted === true || /^0+$/.test(sha),
     sha: sha.toLowerCase(),
-    before: typeof body.before === 'string' && SHA.test(body.before) ? body.before.toLowerCase() : undefined,
+    // A forced push's `before` is the head it replaced, not an ancestor: it says nothing of order.
+    before: body.forced !== true && typeof body.before === 'string' && SHA.test(body.before) ? body.before.toLowerCase() : undefined,
     pushedAt: pushTime(repo.pushed_at),
     pusher: typeof pusher?.name === 'string' ? pusher.name : undefined,
     message: typeof headCommit?.message === 'string' ? headCommit.message.slice(0, 500) : undefined,
