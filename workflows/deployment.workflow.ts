@@ -321,9 +321,12 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     state.error = code ? { code, message: message ?? code } : undefined;
     // The step that failed (or was stopped) ends with its own error entry, then the deployment's done entry.
     if (state.error && lastEntry && lastEntry.step !== 'received' && lastEntry.status !== 'error') await record(lastEntry.step, 'error', state.error.message, state.error);
-    await courtesy(() =>
-      quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
-    );
+    // An UNDEPLOY deploys no commit: with the release line it marks none "Deployed" (nor failed).
+    if (!(lined && input.operation === 'UNDEPLOY')) {
+      await courtesy(() =>
+        quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
+      );
+    }
     const bookkeeping = () => quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp, appVersion: input.appVersion });
     if (!lined) await bookkeeping();
     else {

@@ -6,6 +6,7 @@ import { lineWorkflowId } from './deployment-ids';
 import { registerSearchAttributes } from './temporal';
 import { cancelSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
 import { line, lineEventSignal } from '../../workflows/line.workflow';
+import { undeployment } from '../../workflows/undeployment.workflow';
 import { DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
 export interface TemporalOptions {
@@ -41,6 +42,15 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
    * 'closed' when the deployment's workflow has ended already (nothing started or signalled).
    */
   async signalWithStart(workflowId: string, input: DeploymentInput, signal: { push?: PushSignal; travis?: TravisSignal }): Promise<'running' | 'closed'> {
+    return this.start(deployment, workflowId, input, signal);
+  }
+
+  /** UNDEPLOY, its own workflow type (asked again while it runs, it is signalled, as a deployment is). */
+  async startUndeployment(workflowId: string, input: DeploymentInput & { push: PushSignal }): Promise<'running' | 'closed'> {
+    return this.start(undeployment, workflowId, input, { push: input.push });
+  }
+
+  private async start(type: typeof deployment, workflowId: string, input: DeploymentInput, signal: { push?: PushSignal; travis?: TravisSignal }): Promise<'running' | 'closed'> {
     await this.ensureSearchAttributes();
     // Known at start when the push names a configured app; otherwise the workflow sets it at resolve.
     const app = signal.push?.app ?? input.push?.app;
@@ -57,14 +67,16 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
         [SEARCH_ATTRIBUTES.step]: ['received'],
         [SEARCH_ATTRIBUTES.state]: ['running'],
       },
-      staticSummary: `Deploy ${input.repository}@${input.commit.slice(0, 7)} for ${input.user}${input.retryOf ? ` (retry of ${input.retryOf})` : ''}`,
+      staticSummary: input.operation === 'UNDEPLOY'
+        ? `Undeploy ${input.push?.app ?? input.repository} for ${input.user}`
+        : `Deploy ${input.repository}@${input.commit.slice(0, 7)} for ${input.user}${input.retryOf ? ` (retry of ${input.retryOf})` : ''}`,
     };
     try {
       // Bounded well inside GitHub's 10 s delivery timeout; the gRPC client would retry longer.
       await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
         signal.travis
-          ? this.client.workflow.signalWithStart(deployment, { ...options, signal: travisSignal, signalArgs: [signal.travis] })
-          : this.client.workflow.signalWithStart(deployment, { ...options, signal: pushSignal, signalArgs: [signal.push ?? input.push!] }),
+          ? this.client.workflow.signalWithStart(type, { ...options, signal: travisSignal, signalArgs: [signal.travis] })
+          : this.client.workflow.signalWithStart(type, { ...options, signal: pushSignal, signalArgs: [signal.push ?? input.push!] }),
       );
       return 'running';
     } catch (error) {

@@ -126,7 +126,7 @@ export class DeploymentsService {
         app, provider: 'api', uuid, createdAt: new Date(),
       }));
       const input = { ...this.intake.input(record), operation: 'UNDEPLOY' as const, undeploys: last, removeApp, appVersion: { createdAt, revision }, push };
-      const run = await this.workflows.signalWithStart(workflowId, input, { push });
+      const run = await this.workflows.startUndeployment(workflowId, input);
       if (run === 'running') return { id: record._id, workflowId, status: 'queued', uuid };
       const outcome = (await this.workflows.state(workflowId))?.state?.state;
       if (outcome === 'succeeded') return { id: record._id, workflowId, status: 'finished', uuid };

@@ -151,6 +151,9 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     expect(await f.outcome(deploying.json.workflowId)).toEqual({ state: 'succeeded' });
     expect(await f.outcome(undeploy.json.workflowId)).toEqual({ state: 'succeeded' });
     expect(atTarget).toEqual([`DEPLOY ${deploying.json.id}`, `UNDEPLOY ${undeploy.json.id}`]);
+    // Its own workflow type, and no commit marked "Deployed" by a removal.
+    expect((await f.harness.temporal.workflow.getHandle(undeploy.json.workflowId).describe()).type).toBe('undeployment');
+    expect(f.github.statuses.filter((s) => s.target_url?.endsWith(`/1/deployments/${undeploy.json.id}`))).toEqual([]);
     const queued = (await steps(undeploy.json.id)).filter((s) => s.step === 'queued');
     expect(queued[0]).toMatchObject({ status: 'pending', message: expect.stringContaining(deploying.json.id) });
     await expect(live(app)).rejects.toThrow();

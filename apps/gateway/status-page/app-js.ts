@@ -22,7 +22,7 @@ export const APP_JS = String.raw`(function () {
   var STATUS_LABELS = { ok: 'ok', error: 'failed', pending: 'in progress', canceled: 'canceled' };
   var STEP_LABELS = {
     received: 'Received', waiting_for_ci: 'Waiting for CI', resolve: 'Resolve', fetch: 'Fetch',
-    inspect: 'Inspect', upload: 'Upload', processing: 'Processing', done: 'Done'
+    inspect: 'Inspect', queued: 'Queued', upload: 'Upload', processing: 'Processing', done: 'Done'
   };
 
   var credentials = null;
@@ -322,7 +322,7 @@ export const APP_JS = String.raw`(function () {
     if (last && last.step === 'done') {
       if (last.status === 'ok') return 'succeeded';
       var code = last.error && last.error.code;
-      return code === 'deploy:canceled' || code === 'deploy:superseded' ? 'canceled' : 'failed';
+      return code === 'deploy:canceled' || code === 'deploy:superseded' || code === 'deploy:stale' ? 'canceled' : 'failed';
     }
     var live = dep.detail && dep.detail.state;
     if (live && live.state && live.state !== 'running') return live.state;
