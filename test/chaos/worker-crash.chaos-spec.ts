@@ -26,18 +26,8 @@ describe('worker killed mid-deployment', () => {
       pushes.push({ id: answer.json.id, workflowId: answer.json.workflowId });
     }
 
-    let kills = 0;
     const outcomes = Promise.all(pushes.map((p) => stack.outcome(p.workflowId)));
-    let settled = false;
-    void outcomes.finally(() => (settled = true));
-    while (!settled && kills < 12) {
-      await new Promise((r) => setTimeout(r, 1_000 + random() * 3_000));
-      if (settled) break;
-      stack.killWorker();
-      kills++;
-      await new Promise((r) => setTimeout(r, 300));
-      stack.restartWorker();
-    }
+    const kills = await killWorkerUntil(stack, outcomes, random, 12);
     const results = await outcomes;
     console.log(`worker killed ${kills} times; receiver processed ${stack.processed.size} packages`);
 
@@ -82,19 +72,9 @@ describe('worker killed while apps have three pushes in flight', () => {
       }
     }
 
-    let kills = 0;
     const all = apps.flatMap((app) => app.pushes);
     const outcomes = Promise.all(all.map((p) => stack.outcome(p.workflowId)));
-    let settled = false;
-    void outcomes.finally(() => (settled = true));
-    while (!settled && kills < 8) {
-      await new Promise((r) => setTimeout(r, 1_000 + random() * 3_000));
-      if (settled) break;
-      stack.killWorker();
-      kills++;
-      await new Promise((r) => setTimeout(r, 300));
-      stack.restartWorker();
-    }
+    const kills = await killWorkerUntil(stack, outcomes, random, 8);
     const results = new Map((await outcomes).map((outcome, i) => [all[i].id, outcome]));
     console.log(`worker killed ${kills} times with ${LINES} apps × 3 pushes in flight`);
 
@@ -117,3 +97,19 @@ describe('worker killed while apps have three pushes in flight', () => {
     }
   });
 });
+
+/** SIGKILLs the worker at random moments (then restarts it) until `outcomes` settle; answers how often. */
+async function killWorkerUntil(stack: ChaosStack, outcomes: Promise<unknown>, random: () => number, most: number): Promise<number> {
+  let kills = 0;
+  let settled = false;
+  void outcomes.finally(() => (settled = true)).catch(() => undefined);
+  while (!settled && kills < most) {
+    await new Promise((r) => setTimeout(r, 1_000 + random() * 3_000));
+    if (settled) break;
+    stack.killWorker();
+    kills++;
+    await new Promise((r) => setTimeout(r, 300));
+    stack.restartWorker();
+  }
+  return kills;
+}
