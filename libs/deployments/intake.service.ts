@@ -6,7 +6,7 @@ import { IntakeProvider, recordIntake, recordIntakeError } from '../metrics';
 import type { DeploymentInput, Provider } from '../../workflows/types';
 import { deploymentId, deploymentWorkflowId } from './deployment-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
-import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
+import { DeploymentRecord, DeploymentsRepository, hasEnded } from './deployments.repository';
 import { verifyGithubSignature, verifyTravisSignature } from './signatures';
 import { GithubPush, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
 
@@ -109,9 +109,11 @@ export class IntakeService {
       this.store(request, 'github', id, payloadId),
       this.record({
         _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.sha, branch: push.branch,
-        app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(),
+        app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(), state: 'running', step: 'received',
       }),
     ]);
+    // The record says it ended: answer it, start nothing (its workflow may be gone from Temporal).
+    if (hasEnded(record)) return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
     if (!created && !record.payloadId) await this.deployments.attachPush(id, signal).catch(() => undefined);
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
     if (created) void this.supersedeOlder(record); // after the answer's path: it never fails the delivery
@@ -137,8 +139,9 @@ export class IntakeService {
     await this.store(request, 'travis', id, payloadId);
     const { record, created } = await this.record({
       _id: id, workflowId, user: request.user, repository: build.repository.fullName, commit: build.sha, branch: build.branch,
-      provider: 'travis', uuid: request.uuid, createdAt: new Date(),
+      provider: 'travis', uuid: request.uuid, createdAt: new Date(), state: 'waiting_for_ci', step: 'waiting_for_ci',
     });
+    if (hasEnded(record)) return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
     this.logger.log({ msg: `travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
