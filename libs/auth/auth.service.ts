@@ -91,7 +91,7 @@ export class AuthService {
    */
   private async verifyToken(username: string, presented: string): Promise<Principal | null> {
     const parts = TOKEN.exec(presented);
-    const [user, token] = await Promise.all([this.findUser(username), parts ? this.store(() => this.users.findToken(parts[1])) : Promise.resolve(null)]);
+    const [user, token] = await Promise.all([this.findUser(username), this.store(() => this.users.findToken(parts?.[1] ?? ''))]);
     const live = user !== null && token !== null && token.user === username && !token.revokedAt;
     const valid = await verifySecret(parts?.[2] ?? '', live ? token.secretHash : DUMMY_HASH);
     if (!live || !valid) return null;
