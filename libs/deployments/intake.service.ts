@@ -123,13 +123,12 @@ export class IntakeService {
   }
 
   private async travis(request: IntakeRequest, build: TravisBuild): Promise<IntakeAnswer> {
-    if (this.settings.travisPublicKey && !verifyTravisSignature(this.settings.travisPublicKey, build.signedPayload, header(request.headers, 'signature'))) {
-      throw new ApiError('deploy:auth:bad_signature', 401, 'The Travis Signature header does not verify against the configured Travis public key.');
-    }
+    const app = await this.appFor(request.user, build.repository.fullName);
+    this.checkTravisSignature(request, build, app);
     if (!build.finished) return ignored(request, `Travis build is ${build.statusMessage}; waiting for a final result.`);
     if (build.pullRequest) return ignored(request, 'Pull request builds do not deploy; the push to the deploy branch does.');
     // Only a build of the deploy branch gates a deployment; when no app names the branch, the push decides.
-    const deployBranch = (await this.appFor(request.user, build.repository.fullName))?.record.branch;
+    const deployBranch = app?.record.branch;
     if (deployBranch && build.branch && build.branch !== deployBranch) {
       return ignored(request, `Travis built ${build.branch}; only builds of the deploy branch ${deployBranch} gate a deployment.`);
     }
@@ -146,6 +145,23 @@ export class IntakeService {
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
     this.logger.log({ msg: `travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
     return accepted(workflow, { id, status: record.payloadId ? 'queued' : 'waiting_for_ci', workflowId, uuid: request.uuid, existing: !created });
+  }
+
+  /**
+   * With TRAVIS_PUBLIC_KEY set, every Travis notification must verify. Without it, an app that
+   * guards its pushes with a webhook secret (or sets `travisSignature: required`) takes none:
+   * an unverifiable "Passed" would release a commit its CI gate holds.
+   */
+  private checkTravisSignature(request: IntakeRequest, build: TravisBuild, app: AppSecrets | null): void {
+    const signature = header(request.headers, 'signature');
+    if (this.settings.travisPublicKey) {
+      if (verifyTravisSignature(this.settings.travisPublicKey, build.signedPayload, signature)) return;
+      throw new ApiError('deploy:auth:bad_signature', 401, 'The Travis Signature header does not verify against the configured Travis public key.');
+    }
+    if (app && (app.webhookSecret || app.record.travisSignature === 'required')) {
+      const why = app.webhookSecret ? 'has a webhook secret' : 'sets travisSignature: required';
+      throw new ApiError('deploy:auth:bad_signature', 401, `${signature ? 'This Travis notification\'s Signature cannot be verified' : 'This Travis notification is unsigned'}: the app ${app.record.name} ${why}, so it takes only Travis notifications verified with Travis' public key, and TRAVIS_PUBLIC_KEY is not set on this service.`);
+    }
   }
 
   /** A newer push to the same branch supersedes an older deployment that has not uploaded yet. */
