@@ -64,9 +64,9 @@ export async function line(input: LineInput): Promise<void> {
       handled++;
     }
     await admit();
-    if (events.length === 0 && (handled >= EVENTS_PER_RUN || workflowInfo().continueAsNewSuggested)) {
+    if (events.length === 0 && (handled >= (input.eventsPerRun ?? EVENTS_PER_RUN) || workflowInfo().continueAsNewSuggested)) {
       state.chain = [...chain].slice(-CHAIN_KEPT);
-      await continueAsNew<typeof line>({ user: input.user, app: input.app, carried: state });
+      await continueAsNew<typeof line>({ ...input, carried: state });
     }
   }
 
@@ -150,7 +150,9 @@ export async function line(input: LineInput): Promise<void> {
       const ready = state.entries.filter((e) => e.stage === 'waiting');
       if (ready.length === 0) return;
       const next = ready.reduce((a, b) => (b.rank > a.rank ? b : a));
-      for (const older of state.entries.filter((e) => e.rank < next.rank)) {
+      // An explicit one (a retry) deploys what it names and replaces nothing: newer pushes still go after it.
+      const replaced = next.explicit ? [] : state.entries.filter((e) => e.rank < next.rank && e.kind === 'deploy');
+      for (const older of replaced) {
         await end(older, 'deploy:superseded', `A newer deployment of ${input.app} (${next.deploymentId}, ${next.commit.slice(0, 7)}) went to the target first; this one ended before uploading.`);
       }
       next.stage = 'running';

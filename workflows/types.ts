@@ -122,6 +122,8 @@ export interface LineInput {
   app: string;
   /** What a run hands to the next one at continue-as-new. */
   carried?: LineState;
+  /** Events handled per run before continue-as-new (default 1000; tests set a few). */
+  eventsPerRun?: number;
 }
 
 /** A deployment (or undeployment) as the line knows it. */

@@ -188,6 +188,27 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     const after = await f.push(app, next.sha, { before: c.sha });
     expect(await f.outcome(after.json.workflowId)).toEqual({ state: 'succeeded' });
   });
+
+  it('keeps ordering across the line\'s continue-as-new', async () => {
+    const app = 'long-line';
+    await configure(app);
+    const lineId = `line/admin/${app}`;
+    // Started ahead of the app's first deployment, continuing as new every 4 events (1000 in production).
+    const first = await f.harness.temporal.workflow.start('line', { workflowId: lineId, taskQueue: f.harness.config.temporal.taskQueue, args: [{ user: 'admin', app, eventsPerRun: 4 }] });
+    const commits: Array<{ sha: string }> = [];
+    for (let i = 1; i <= 3; i++) {
+      commits.push(await commit(app, `L${i}`, commits.at(-1)?.sha));
+      const pushed = await f.push(app, commits[i - 1].sha, { before: commits[i - 2]?.sha });
+      expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    }
+    const now = await f.harness.temporal.workflow.getHandle(lineId).describe();
+    expect(now.runId).not.toBe(first.firstExecutionRunId); // each deployment is three events: it continued as new
+    // After the continue-as-new the line still knows L3 is the newest: a push of older history is stale.
+    const again = await commit(app, 'L2-again', commits[0].sha); // diverged from L3, pushed earlier
+    const late = await f.push(app, again.sha, { before: commits[0].sha, pushedAt: Math.floor(Date.now() / 1000) - 3600 });
+    expect(await f.outcome(late.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:stale', message: expect.stringContaining(commits[2].sha.slice(0, 7)) } });
+    expect(await live(app)).toBe('// L3\n');
+  });
 });
 
 function sleep(ms: number): Promise<void> {
