@@ -57,7 +57,7 @@ export async function line(input: LineInput): Promise<void> {
   for (;;) {
     const running = state.entries.find((e) => e.stage === 'running');
     const woke = await condition(() => events.length > 0, running ? PROBE_MS : IDLE_MS);
-    if (!woke && state.entries.length === 0) return;
+    if (!woke && state.entries.length === 0 && events.length === 0) return;
     if (!woke && running) await tell(running, { type: 'admit' }); // admitted already: a no-op unless it is gone
     while (events.length > 0) {
       await handle(events.shift()!);
