@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ApiError } from '../errors';
+import { withSampleId } from '../targets';
 import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
 import { AppRecord, AppsRepository, repositoryKey } from './apps.repository';
@@ -57,7 +58,7 @@ function checkTarget(target: AppDto['target']): void {
 function targetOrigins(target: { url: string; statusUrl?: string | null }): string[] {
   return [target.url, target.statusUrl].filter((url): url is string => url != null).map((url) => {
     try {
-      return new URL(url.replace(/\{\{\s*id\s*\}\}/g, 'id')).origin;
+      return new URL(withSampleId(url)).origin;
     } catch {
       return url;
     }

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ApiError } from '../errors';
-import { OutboundGuard, OutboundPolicy, reachesTarget, TargetError } from '../targets';
+import { OutboundGuard, OutboundPolicy, reachesTarget, TargetError, withSampleId } from '../targets';
 
 /** What a target an app names may be: the worker's outbound rules, and not the shared default target. */
 export interface AppTargetRules {
@@ -19,8 +19,6 @@ export class AppTargetRulesModule {
     return { module: AppTargetRulesModule, providers: [{ provide: APP_TARGET_RULES, useValue: rules }], exports: [APP_TARGET_RULES] };
   }
 }
-
-const PLACEHOLDER = /\{\{\s*id\s*\}\}/g;
 
 /**
  * Refuses at `PUT /1/apps` what the worker would refuse at every call (link-local, metadata,
@@ -42,7 +40,7 @@ export class TargetRulesCheck {
     for (const field of ['url', 'statusUrl'] as const) {
       const value = target[field];
       if (value == null) continue;
-      const url = value.replace(PLACEHOLDER, 'id');
+      const url = withSampleId(value);
       if (shared && (await reachesTarget(url, shared))) {
         throw new ApiError('apps:bad_target', 400, `target.${field} reaches the shared default target; to deploy there, leave target out (app names there belong to the first user who deploys them).`);
       }

@@ -196,8 +196,9 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     const shared = this.settings.defaultTarget;
     if (!shared) return false;
     if (!app?.target) return true;
-    if (await sameEndpoint(app.target.url, shared)) return true;
-    if (app.target.statusUrl && (await sameEndpoint(app.target.statusUrl, shared))) {
+    // By what the hosts resolve and connect to, not by spelling (libs/targets/addresses.ts).
+    if (await reachesTarget(app.target.url, shared)) return true;
+    if (app.target.statusUrl && (await reachesTarget(app.target.statusUrl, shared))) {
       throw failure('deploy:nodejitsu:upload_tarball', 'The app\'s target.statusUrl reaches the shared default target while its url does not; give it the statusUrl of its own receiver (PUT /1/apps/:user/:app).', false);
     }
     return false;
@@ -234,13 +235,4 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       throw failure(code, `Could not read ${path} from GitHub: ${(error as Error).message}`, !(error instanceof GithubError) || error.retryable);
     }
   }
-}
-
-/**
- * Whether a URL reaches the shared target's url or statusUrl listener, by what its host
- * resolves and connects to (every loopback and unspecified spelling, IPv4 in IPv6, this
- * machine's addresses): libs/targets/addresses.ts.
- */
-function sameEndpoint(url: string, shared: DeploymentTarget): Promise<boolean> {
-  return reachesTarget(url, shared);
 }

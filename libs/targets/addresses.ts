@@ -87,8 +87,8 @@ export function hostOf(url: string): string {
 
 export type Resolver = (host: string) => Promise<ResolvedAddress[]>;
 
-/** A statusUrl's `{{id}}`: not part of where it connects. */
-const PLACEHOLDER = /\{\{\s*id\s*\}\}/g;
+/** A statusUrl's `{{id}}` filled with a plain id: the placeholder is not part of where it connects. */
+export const withSampleId = (url: string) => url.replace(/\{\{\s*id\s*\}\}/g, 'id');
 
 export const systemResolver: Resolver = (host) => dns.lookup(host, { all: true, verbatim: true });
 
@@ -101,7 +101,7 @@ export async function sameEndpoint(a: string, b: string, resolve: Resolver = sys
   let x: URL;
   let y: URL;
   try {
-    [x, y] = [new URL(a.replace(PLACEHOLDER, 'id')), new URL(b.replace(PLACEHOLDER, 'id'))];
+    [x, y] = [new URL(withSampleId(a)), new URL(withSampleId(b))];
   } catch {
     return false;
   }
