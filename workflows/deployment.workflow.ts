@@ -103,7 +103,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     state.timings[step] ??= { startedAt: now };
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.step]: [step], [SEARCH_ATTRIBUTES.state]: [state.state] });
     await log.recordStatus({
-      seq: ++seq, deploymentId: input.deploymentId, user: input.user, uuid: input.uuid,
+      seq: ++seq, attempt: state.attempt, deploymentId: input.deploymentId, user: input.user, uuid: input.uuid,
       app_name: state.app ?? push?.app ?? input.repository.split('/')[1], provider: input.provider,
       commit: `${input.repository}/${input.commit}`, step, status, message, error, timing,
     });

@@ -59,6 +59,8 @@ export interface StatusTiming {
 
 export interface StatusWrite {
   seq: number;
+  /** Attempt number of the step (upload attempts are counted by the workflow); 1 when absent. */
+  attempt?: number;
   deploymentId: string;
   user: string;
   uuid: string;

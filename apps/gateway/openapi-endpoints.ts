@@ -73,7 +73,7 @@ export const Doc = {
         'application/x-ndjson': { schema: SCHEMAS.feedLine },
         'text/event-stream': { schema: { type: 'string', description: '`id: <seq>` and `data: <feed line JSON>` per event' } },
       } }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 408: ['status:changes:timeout'], 500: ['status:db:query_fail', 'status:changes:fatal'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 408: ['status:changes:timeout'], 429: ['status:changes:too_many'], 500: ['status:db:query_fail', 'status:changes:fatal'] }),
     ),
 
   ChangesOne: (): Decorator =>

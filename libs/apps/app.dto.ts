@@ -90,6 +90,10 @@ export class AppDto {
   @IsOptional() @IsIn(['auto', 'travis', 'none'])
   ci?: 'auto' | 'travis' | 'none';
 
+  @ApiPropertyOptional({ enum: ['auto', 'required'], default: 'auto', description: 'Travis `Signature` checks: `required` refuses Travis notifications that do not verify against TRAVIS_PUBLIC_KEY (all of them while it is unset); `auto` requires them when the app has a webhook secret or TRAVIS_PUBLIC_KEY is set.' })
+  @IsOptional() @IsIn(['auto', 'required'])
+  travisSignature?: 'auto' | 'required';
+
   /** Run by GatewayValidationPipe before validation walks the body: a huge env is refused first. */
   static precheck(body: unknown): void {
     if (isRecord(body) && isRecord(body.env)) checkEnv(body.env);

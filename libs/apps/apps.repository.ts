@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db, Filter } from 'mongodb';
+import { canonicalRepository, escapeRegExp, repositorySpellingsPattern } from '../github/names';
 import { InjectDb, isDuplicateKey } from '../persistence';
 
 /** An app as stored: secrets (target password, webhook secret, env) sealed with SecretBox. */
@@ -16,6 +17,8 @@ export interface AppRecord {
   sealedEnv?: string;
   retain: boolean;
   ci: 'auto' | 'travis' | 'none';
+  /** `required`: Travis notifications must carry a verified Signature; absent: `auto`. */
+  travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
   createdAt: Date;
   updatedAt: Date;
@@ -24,11 +27,13 @@ export interface AppRecord {
 }
 
 /**
- * The key of a user's repository, as GitHub compares names: case-insensitively. The user is
+ * The key of a user's repository, as GitHub compares names: case-insensitively and without a
+ * trailing `.git` or `.` (canonicalRepository). Apps stored before the suffixes were stripped
+ * keep their old key; findByRepository finds them too. The user is
  * part of it because a unique compound index would also index the apps stored without the key
  * (as null, so more than one would collide); a sparse single-field index leaves them out.
  */
-export const repositoryKey = (user: string, repository: string) => `${user}/${repository.toLowerCase()}`;
+export const repositoryKey = (user: string, repository: string) => `${user}/${canonicalRepository(repository)}`;
 
 @Injectable()
 export class AppsRepository {
@@ -48,12 +53,16 @@ export class AppsRepository {
   }
 
   /**
-   * The user's app for `repository`, whatever the case of its letters; with `except`, an app
-   * other than that one. Apps stored without a repositoryKey are compared by their repository.
+   * The user's app for `repository` in GitHub's canonical form (any case, with or without a
+   * trailing `.git` or `.`); with `except`, an app other than that one. The key is matched as a
+   * pattern because apps stored before canonical keys hold their spelling's lower case (an
+   * anchored prefix: the unique index still serves it); apps stored without a repositoryKey are
+   * compared by their repository.
    */
   findByRepository(user: string, repository: string, except?: string): Promise<AppRecord | null> {
-    const legacy = { user, repositoryKey: { $exists: false }, repository: { $regex: `^${escapeRegExp(repository)}$`, $options: 'i' } };
-    const filter: Filter<AppRecord> = { $or: [{ repositoryKey: repositoryKey(user, repository) }, legacy] };
+    const spellings = repositorySpellingsPattern(repository);
+    const legacy = { user, repositoryKey: { $exists: false }, repository: { $regex: `^${spellings}$`, $options: 'i' } };
+    const filter: Filter<AppRecord> = { $or: [{ repositoryKey: { $regex: `^${escapeRegExp(user)}/${spellings}$` } }, legacy] };
     return this.apps.findOne(except === undefined ? filter : { $and: [filter, { _id: { $ne: `${user}/${except}` } }] });
   }
 
@@ -113,8 +122,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function present(fields: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value != null).map(([key, value]) => [key, isPlainObject(value) ? withoutAbsent(value) : value]));
 }
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** An object without its undefined or null keys. */
 function withoutAbsent(value: Record<string, unknown>): Record<string, unknown> {

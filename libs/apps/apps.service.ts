@@ -15,6 +15,7 @@ export interface AppView {
   envKeys: string[];
   retain: boolean;
   ci: AppRecord['ci'];
+  travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
   createdAt: string;
   updatedAt: string;
@@ -96,6 +97,7 @@ export class AppsService {
         sealedEnv: sealedEnv ?? existing?.sealedEnv ?? this.box.seal('{}'),
         retain: dto.retain ?? false,
         ci: dto.ci ?? 'auto',
+        travisSignature: dto.travisSignature,
         lastDeployment: existing?.lastDeployment,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
@@ -194,6 +196,7 @@ export class AppsService {
       envKeys: Object.keys(this.open(record).env),
       retain: record.retain,
       ci: record.ci,
+      travisSignature: record.travisSignature,
       lastDeployment: record.lastDeployment,
       createdAt: record.createdAt.toISOString(),
       updatedAt: record.updatedAt.toISOString(),

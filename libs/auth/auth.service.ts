@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ApiError } from '../errors';
 import { FailedLogins, VerifiedCredentials } from './login-guards';
 import { DUMMY_HASH, hashSecret, verifySecret } from './passwords';
-import { ApiTokenRecord, UserRecord, UsersRepository } from './users.repository';
+import { UserRecord, UsersRepository } from './users.repository';
 
 export interface Principal {
   user: string;
@@ -25,6 +25,8 @@ export interface LoginLimits {
 export const LOGIN_LIMITS = Symbol('LOGIN_LIMITS');
 
 const TOKEN_PREFIX = 'dwt_';
+/** `dwt_<id>.<secret>` and nothing after it: id and secret as createToken makes them. */
+const TOKEN = /^dwt_([0-9a-f]{16})\.([A-Za-z0-9_-]{32})$/;
 const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
 
 /** Who is calling: HTTP Basic with `user:password` or `user:apiToken`. */
@@ -82,12 +84,19 @@ export class AuthService {
     this.verified.forgetAll();
   }
 
-  /** The principal of a live API token of `username`, or null. */
+  /**
+   * The principal of a live API token of `username`, or null. Every presented token costs the
+   * same reads and one scrypt, whether the user, the token id or neither exists, so timing
+   * tells nothing about which ids are real.
+   */
   private async verifyToken(username: string, presented: string): Promise<Principal | null> {
-    const user = await this.findUser(username);
-    if (!user) return null;
-    const token = await this.findLiveToken(presented, username);
-    return token && { user: username, admin: user.admin === true, via: 'token' };
+    const parts = TOKEN.exec(presented);
+    const [user, token] = await Promise.all([this.findUser(username), this.store(() => this.users.findToken(parts?.[1] ?? ''))]);
+    const live = user !== null && token !== null && token.user === username && !token.revokedAt;
+    const valid = await verifySecret(parts?.[2] ?? '', live ? token.secretHash : DUMMY_HASH);
+    if (!live || !valid) return null;
+    this.users.touchToken(token._id).catch(() => undefined);
+    return { user: username, admin: user.admin === true, via: 'token' };
   }
 
   private async verifyPassword(username: string, secret: string, badCredentialsCode: string): Promise<Principal> {
@@ -124,7 +133,7 @@ export class AuthService {
   /** `uuid`: the x-api-uuid of the creating request, stored with the user (SPEC 2). */
   async createUser(username: string, password: string, options: { admin?: boolean; uuid?: string } = {}): Promise<boolean> {
     if (!USERNAME.test(username)) throw new ApiError('users:bad_username', 400, 'Usernames are 1-64 letters, digits, dots, dashes or underscores.');
-    const record: UserRecord = { _id: username, passwordHash: await hashSecret(password), admin: options.admin ?? false, createdAt: new Date() };
+    const record: UserRecord = { _id: username, usernameKey: username.toLowerCase(), passwordHash: await hashSecret(password), admin: options.admin ?? false, createdAt: new Date() };
     if (options.uuid !== undefined) record.uuid = options.uuid;
     return this.users.createUser(record);
   }
@@ -136,16 +145,6 @@ export class AuthService {
     const createdAt = new Date();
     await this.users.createToken({ _id: id, user, name, secretHash: await hashSecret(secret), createdAt, uuid });
     return { id, token: `${TOKEN_PREFIX}${id}.${secret}`, name, createdAt };
-  }
-
-  private async findLiveToken(presented: string, username: string): Promise<ApiTokenRecord | null> {
-    const [id, secret] = presented.slice(TOKEN_PREFIX.length).split('.', 2);
-    if (!id || !secret) return null;
-    const token = await this.store(() => this.users.findToken(id));
-    if (!token || token.user !== username || token.revokedAt) return null;
-    if (!(await verifySecret(secret, token.secretHash))) return null;
-    this.users.touchToken(id).catch(() => undefined);
-    return token;
   }
 }
 

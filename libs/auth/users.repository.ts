@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
+import { escapeRegExp } from '../github/names';
 import { InjectDb, isDuplicateKey } from '../persistence';
 
 export interface UserRecord {
   _id: string; // the username
+  /** The username in lower case, unique: `Alice` and `alice` are one name. Absent on users stored before it. */
+  usernameKey?: string;
   passwordHash: string;
   admin: boolean;
   createdAt: Date;
@@ -33,14 +36,20 @@ export class UsersRepository {
 
   async ensureIndexes(): Promise<void> {
     await this.tokens.createIndex({ user: 1, createdAt: -1 });
+    await this.users.createIndex({ usernameKey: 1 }, { unique: true, sparse: true });
   }
 
   findUser(username: string): Promise<UserRecord | null> {
     return this.users.findOne({ _id: username });
   }
 
-  /** Inserts the user; false when one by that name exists already. */
+  /**
+   * Inserts the user; false when one by that name, in any case, exists already. The unique
+   * usernameKey settles concurrent creations; the read finds users stored before it (two
+   * such users differing in case both keep working, and no third spelling is added).
+   */
   async createUser(user: UserRecord): Promise<boolean> {
+    if (await this.users.findOne({ _id: { $regex: `^${escapeRegExp(user._id)}$`, $options: 'i' } }, { projection: { _id: 1 } })) return false;
     try {
       await this.users.insertOne(user);
       return true;

@@ -19,7 +19,7 @@ export class UsersService {
   async create(caller: Principal, username: string, password: string, uuid: string): Promise<{ username: string; admin: boolean }> {
     if (!caller.admin) throw new ApiError('mw:auth:admin_only', 403, 'Only an administrator can create users.');
     if (!(await this.auth.createUser(username, password, { uuid }))) {
-      throw new ApiError('users:exists', 409, `A user named ${username} exists already.`);
+      throw new ApiError('users:exists', 409, `A user named ${username} exists already (usernames that differ only in the case of their letters are the same name).`);
     }
     return { username, admin: false };
   }

@@ -20,8 +20,8 @@ export interface AppConfig {
   tar: { maxEntries: number; maxBytes: number };
   /** For apps without a target of their own; `npm start` points it at the reference receiver. */
   defaultTarget?: { url: string; statusUrl?: string; username?: string; password?: string };
-  /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection. */
-  feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number };
+  /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection, open feeds per user. */
+  feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number; maxPerUser: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** `json` (one JSON object a line, the default) or `pretty` (pino-pretty, for development). */
   logFormat: 'json' | 'pretty';
@@ -76,6 +76,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       settleMs: s.durationMs('FEED_SETTLE', '500ms'),
       clientBufferBytes: s.int('FEED_CLIENT_BUFFER_BYTES', 1024 * 1024, { min: 1024 }),
       maxDurationMs: s.durationMs('FEED_MAX_DURATION', '1h'),
+      maxPerUser: s.int('FEED_MAX_PER_USER', 50, { min: 1 }),
     },
     logLevel: s.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
     logFormat: s.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json'),

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
 import { InjectDb, isDuplicateKey } from '../persistence';
-import type { Provider } from '../../workflows/types';
+import type { Provider, Step, StatusWrite } from '../../workflows/types';
+
+/** SPEC 6.3: where a deployment stands, as the record says (never a workflow query). */
+export type DeploymentRecordState = 'waiting_for_ci' | 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'superseded' | 'stale';
+const ENDED_STATES: readonly DeploymentRecordState[] = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
 
 export interface DeploymentRecord {
   _id: string; // deployment id
@@ -16,6 +20,16 @@ export interface DeploymentRecord {
   payloadId?: string; // the GitHub push payload, once known
   retryOf?: string;
   createdAt: Date;
+  /** Written by the workflow's status activity at every step (SPEC 6.3); absent on records of older releases. */
+  state?: DeploymentRecordState;
+  step?: Step;
+  attempt?: number;
+  error?: { code: string; message: string };
+  /** Sequence number of the status entry that last moved the record: an older write never overrides a newer one. */
+  seq?: number;
+  timings?: Partial<Record<Step, { startedAt: Date; endedAt?: Date }>>;
+  updatedAt?: Date;
+  endedAt?: Date;
 }
 
 /** The newest deployment per (user, repository, branch): what a newer push supersedes. */
@@ -101,6 +115,23 @@ export class DeploymentsRepository {
     return previous && previous.deployment !== record._id ? { deployment: previous.deployment, workflowId: previous.workflowId } : null;
   }
 
+  /**
+   * Moves the record to where a status entry says the deployment is. Guarded by the entry's
+   * sequence number, so a retried or replayed write of an earlier step changes nothing.
+   */
+  async recordProgress(write: StatusWrite, at: Date): Promise<void> {
+    const state = recordStateOf(write);
+    const set: Record<string, unknown> = { state, step: write.step, seq: write.seq, updatedAt: at, attempt: write.attempt ?? 1 };
+    if (write.error) set.error = write.error;
+    if (write.step === 'done') set.endedAt = at;
+    const min: Record<string, Date> = { [`timings.${write.step}.startedAt`]: at };
+    const max: Record<string, Date> = write.status === 'pending' ? {} : { [`timings.${write.step}.endedAt`]: at };
+    await this.deployments.updateOne(
+      { _id: write.deploymentId, $or: [{ seq: { $exists: false } }, { seq: { $lt: write.seq } }] },
+      { $set: set, $min: min, ...(Object.keys(max).length ? { $max: max } : {}) },
+    );
+  }
+
   /** The app a deployment turned out to be for (known after `resolve` when no app was configured). */
   async setApp(id: string, app: string): Promise<void> {
     await this.deployments.updateOne({ _id: id }, { $set: { app } });
@@ -117,4 +148,29 @@ export class DeploymentsRepository {
   countRetries(id: string): Promise<number> {
     return this.deployments.countDocuments({ retryOf: id });
   }
+}
+
+/** The record says the deployment has ended (records of older releases carry no state: not known). */
+export function hasEnded(record: Pick<DeploymentRecord, 'state'>): boolean {
+  return record.state !== undefined && ENDED_STATES.includes(record.state);
+}
+
+/** The record state a status entry stands for. */
+export function recordStateOf(write: Pick<StatusWrite, 'step' | 'status' | 'error'>): DeploymentRecordState {
+  if (write.step === 'done') {
+    if (write.status === 'ok') return 'succeeded';
+    switch (write.error?.code) {
+      case 'deploy:canceled':
+        return 'canceled';
+      case 'deploy:superseded':
+        return 'superseded';
+      case 'deploy:stale':
+        return 'stale';
+      default:
+        return 'failed';
+    }
+  }
+  if (write.step === 'waiting_for_ci' && write.status === 'pending') return 'waiting_for_ci';
+  if ((write.step as string) === 'queued' && write.status === 'pending') return 'queued';
+  return 'running';
 }

@@ -3,11 +3,25 @@ import { AppsService } from '../apps';
 import type { Principal } from '../auth';
 import { ApiError } from '../errors';
 import { StatusEntryView, StatusRepository, toView } from '../status';
-import type { DeploymentState } from '../../workflows/types';
+import type { DeploymentState, Step } from '../../workflows/types';
 import { deploymentId, retryWorkflowId } from './deployment-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
-import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
+import { DeploymentRecord, DeploymentRecordState, DeploymentsRepository, hasEnded } from './deployments.repository';
 import { IntakeService } from './intake.service';
+
+/** Where a deployment stands, from its MongoDB record (SPEC 6.3), with the live details a running workflow adds. */
+export interface DeploymentStateView {
+  state: DeploymentRecordState;
+  step?: Step;
+  attempt: number;
+  app?: string;
+  error?: { code: string; message: string };
+  timings: Record<string, { startedAt: string; endedAt?: string }>;
+  /** While its workflow answers: the target's record states and the CI gate. */
+  records?: DeploymentState['records'];
+  ci?: DeploymentState['ci'];
+  remoteId?: string;
+}
 
 export interface DeploymentView {
   id: string;
@@ -21,8 +35,10 @@ export interface DeploymentView {
   uuid: string;
   retryOf?: string;
   createdAt: string;
+  endedAt?: string;
+  /** Temporal's status of the workflow when it still has it; absent once retention removed it. */
   workflowStatus?: string;
-  state?: DeploymentState;
+  state?: DeploymentStateView;
   temporalUi: string;
   steps: StatusEntryView[];
 }
@@ -43,22 +59,21 @@ export class DeploymentsService {
 
   async get(principal: Principal, id: string): Promise<DeploymentView> {
     const record = await this.owned(principal, id);
-    const [live, steps] = await Promise.all([this.workflows.state(record.workflowId), this.status.forDeployment(record._id)]);
+    // The record answers; the workflow only adds live details, and only while Temporal still has it.
+    const [live, steps] = await Promise.all([
+      this.workflows.state(record.workflowId).catch(() => null),
+      this.db(() => this.status.forDeployment(record._id)),
+    ]);
     return {
-      id: record._id, workflowId: record.workflowId, user: record.user, repository: record.repository, commit: record.commit,
-      branch: record.branch, app: record.app, provider: record.provider, uuid: record.uuid, retryOf: record.retryOf,
-      createdAt: record.createdAt.toISOString(), workflowStatus: live?.status, state: live?.state,
+      ...summary(record), workflowStatus: live?.status, state: stateView(record, live?.state),
       temporalUi: this.workflows.uiLink(record.workflowId), steps: steps.map(toView),
     };
   }
 
-  /** The user's deployments, newest first: records only (`get` adds the live state). */
+  /** The user's deployments, newest first, from their records. */
   async list(user: string, app: string | undefined, limit: number, skip: number): Promise<Array<Omit<DeploymentView, 'steps' | 'temporalUi'>>> {
     const records = await this.db(() => this.deployments.list(user, app, limit, skip));
-    return records.map((r) => ({
-      id: r._id, workflowId: r.workflowId, user: r.user, repository: r.repository, commit: r.commit, branch: r.branch, app: r.app,
-      provider: r.provider, uuid: r.uuid, retryOf: r.retryOf, createdAt: r.createdAt.toISOString(),
-    }));
+    return records.map((r) => ({ ...summary(r), state: stateView(r) }));
   }
 
   /**
@@ -75,24 +90,23 @@ export class DeploymentsService {
     const first = asked.retryOf ? ((await this.db(() => this.deployments.findById(asked.retryOf!))) ?? asked) : asked;
     const runs = await this.db(() => this.deployments.countRetries(first._id));
     const newest = runs === 0 ? first : ((await this.db(() => this.deployments.findById(deploymentId(retryWorkflowId(first.workflowId, runs))))) ?? first);
-    const live = await this.workflows.state(newest.workflowId);
-    const outcome = live?.state?.state;
-    if (newest._id !== first._id && (live === null || outcome === 'running')) {
-      // Recorded but never started (Temporal was down when it was asked): start it now; idempotent.
-      if (live === null) {
-        const input = this.intake.input(newest);
-        await this.workflows.signalWithStart(newest.workflowId, input, { push: input.push });
-      }
+    const outcome = await this.outcomeOf(newest);
+    if (newest._id !== first._id && !isEnded(outcome)) {
+      // A run of this commit is live, or was recorded while Temporal was down and never started:
+      // (re)starting it is idempotent (a running workflow only takes the push signal again).
+      const input = this.intake.input(newest);
+      await this.workflows.signalWithStart(newest.workflowId, input, { push: input.push });
       return { id: newest._id, workflowId: newest.workflowId, retryOf: first._id, status: 'queued', uuid, existing: true };
     }
     if (outcome !== 'failed' && outcome !== 'canceled') {
       const which = newest._id === id ? `Deployment ${id}` : `The newest run of this commit, ${newest._id},`;
-      throw new ApiError('deployments:not_retryable', 409, `${which} is ${outcome ?? live?.status?.toLowerCase() ?? 'unknown'}; only failed or canceled deployments can be retried.`);
+      throw new ApiError('deployments:not_retryable', 409, `${which} is ${outcome ?? 'unknown'}; only failed or canceled deployments can be retried.`);
     }
     if (!first.payloadId || !first.branch) throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
     const workflowId = retryWorkflowId(first.workflowId, runs + 1);
     const { record, created } = await this.db(() => this.deployments.insertOrGet({
-      ...first, _id: deploymentId(workflowId), workflowId, provider: 'api', uuid, retryOf: first._id, createdAt: new Date(),
+      _id: deploymentId(workflowId), workflowId, user: first.user, repository: first.repository, commit: first.commit, branch: first.branch, app: first.app,
+      payloadId: first.payloadId, provider: 'api', uuid, retryOf: first._id, createdAt: new Date(), state: 'running', step: 'received',
     }));
     const input = this.intake.input(record);
     await this.workflows.signalWithStart(workflowId, input, { push: input.push });
@@ -125,12 +139,12 @@ export class DeploymentsService {
       const workflowId = attempt === 1 ? first : `${first}/again-${attempt - 1}`;
       const { record } = await this.db(() => this.deployments.insertOrGet({
         _id: deploymentId(workflowId), workflowId, user, repository: config.record.repository, commit: lastRecord?.commit ?? 'none',
-        app, provider: 'api', uuid, createdAt: new Date(),
+        app, provider: 'api', uuid, createdAt: new Date(), state: 'running', step: 'received',
       }));
       const input = { ...this.intake.input(record), operation: 'UNDEPLOY' as const, undeploys: last, removeApp, appVersion: { createdAt, revision }, push };
       const run = await this.workflows.signalWithStart(workflowId, input, { push });
       if (run === 'running') return { id: record._id, workflowId, status: 'queued', uuid };
-      const outcome = (await this.workflows.state(workflowId))?.state?.state;
+      const outcome = await this.outcomeOf((await this.db(() => this.deployments.findById(record._id))) ?? record);
       if (outcome === 'succeeded') return { id: record._id, workflowId, status: 'finished', uuid };
       if (attempt >= MAX_UNDEPLOY_ATTEMPTS) {
         throw new ApiError('deployments:not_retryable', 409, `${MAX_UNDEPLOY_ATTEMPTS} undeploy attempts of ${app} failed (the last: ${record._id}); fix the app's target, then change the app (PUT) to ask afresh.`);
@@ -140,12 +154,20 @@ export class DeploymentsService {
 
   async cancel(principal: Principal, id: string, uuid: string): Promise<{ id: string; status: 'cancel_requested'; uuid: string }> {
     const record = await this.owned(principal, id);
-    const live = await this.workflows.state(record.workflowId);
-    if (live && live.status !== 'RUNNING') {
-      throw new ApiError('deployments:not_cancelable', 409, `Deployment ${id} has ended (${live.state?.state ?? live.status.toLowerCase()}); there is nothing to cancel.`);
-    }
+    const outcome = await this.outcomeOf(record);
+    if (isEnded(outcome)) throw new ApiError('deployments:not_cancelable', 409, `Deployment ${id} has ended (${outcome}); there is nothing to cancel.`);
     await this.workflows.cancel(record.workflowId, `requested by ${principal.user} (${uuid})`);
     return { id, status: 'cancel_requested', uuid };
+  }
+
+  /**
+   * Where the deployment stands: its record (SPEC 6.3). Records written before records carried a
+   * state fall back to the workflow, while Temporal still has it.
+   */
+  private async outcomeOf(record: DeploymentRecord): Promise<DeploymentRecordState | 'running' | undefined> {
+    if (record.state) return record.state;
+    const live = await this.workflows.state(record.workflowId);
+    return live?.state?.state ?? (live?.status === 'RUNNING' ? 'running' : undefined);
   }
 
   private async db<T>(operation: () => Promise<T>): Promise<T> {
@@ -161,4 +183,24 @@ export class DeploymentsService {
     if (!record || (record.user !== principal.user && !principal.admin)) throw new ApiError('deployments:not_found', 404, `No deployment ${id}.`);
     return record;
   }
+}
+
+const isEnded = (state: string | undefined) => state !== undefined && hasEnded({ state: state as DeploymentRecordState });
+
+function summary(r: DeploymentRecord): Omit<DeploymentView, 'steps' | 'temporalUi' | 'state'> {
+  return {
+    id: r._id, workflowId: r.workflowId, user: r.user, repository: r.repository, commit: r.commit, branch: r.branch, app: r.app,
+    provider: r.provider, uuid: r.uuid, retryOf: r.retryOf, createdAt: r.createdAt.toISOString(), endedAt: r.endedAt?.toISOString(),
+  };
+}
+
+/** The record's state; a live workflow adds the target's records and the CI gate. Older records (no state) show the live one. */
+function stateView(record: DeploymentRecord, live?: DeploymentState): DeploymentStateView | undefined {
+  const details = live && { records: live.records, ci: live.ci, remoteId: live.remoteId };
+  if (!record.state) return live && { ...live, timings: live.timings as DeploymentStateView['timings'], state: live.state, ...details };
+  const timings: DeploymentStateView['timings'] = {};
+  for (const [step, t] of Object.entries(record.timings ?? {})) timings[step] = { startedAt: t.startedAt.toISOString(), endedAt: t.endedAt?.toISOString() };
+  return {
+    state: record.state, step: record.step, attempt: record.attempt ?? 1, app: record.app ?? live?.app, error: record.error, timings, ...details,
+  };
 }

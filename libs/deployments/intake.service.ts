@@ -6,7 +6,7 @@ import { IntakeProvider, recordIntake, recordIntakeError } from '../metrics';
 import type { DeploymentInput, Provider } from '../../workflows/types';
 import { deploymentId, deploymentWorkflowId } from './deployment-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
-import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
+import { DeploymentRecord, DeploymentsRepository, hasEnded } from './deployments.repository';
 import { verifyGithubSignature, verifyTravisSignature } from './signatures';
 import { GithubPush, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
 
@@ -109,9 +109,11 @@ export class IntakeService {
       this.store(request, 'github', id, payloadId),
       this.record({
         _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.sha, branch: push.branch,
-        app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(),
+        app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(), state: 'running', step: 'received',
       }),
     ]);
+    // The record says it ended: answer it, start nothing (its workflow may be gone from Temporal).
+    if (hasEnded(record)) return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
     if (!created && !record.payloadId) await this.deployments.attachPush(id, signal).catch(() => undefined);
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
     if (created) void this.supersedeOlder(record); // after the answer's path: it never fails the delivery
@@ -121,13 +123,12 @@ export class IntakeService {
   }
 
   private async travis(request: IntakeRequest, build: TravisBuild): Promise<IntakeAnswer> {
-    if (this.settings.travisPublicKey && !verifyTravisSignature(this.settings.travisPublicKey, build.signedPayload, header(request.headers, 'signature'))) {
-      throw new ApiError('deploy:auth:bad_signature', 401, 'The Travis Signature header does not verify against the configured Travis public key.');
-    }
+    const app = await this.appFor(request.user, build.repository.fullName);
+    this.checkTravisSignature(request, build, app);
     if (!build.finished) return ignored(request, `Travis build is ${build.statusMessage}; waiting for a final result.`);
     if (build.pullRequest) return ignored(request, 'Pull request builds do not deploy; the push to the deploy branch does.');
     // Only a build of the deploy branch gates a deployment; when no app names the branch, the push decides.
-    const deployBranch = (await this.appFor(request.user, build.repository.fullName))?.record.branch;
+    const deployBranch = app?.record.branch;
     if (deployBranch && build.branch && build.branch !== deployBranch) {
       return ignored(request, `Travis built ${build.branch}; only builds of the deploy branch ${deployBranch} gate a deployment.`);
     }
@@ -137,12 +138,30 @@ export class IntakeService {
     await this.store(request, 'travis', id, payloadId);
     const { record, created } = await this.record({
       _id: id, workflowId, user: request.user, repository: build.repository.fullName, commit: build.sha, branch: build.branch,
-      provider: 'travis', uuid: request.uuid, createdAt: new Date(),
+      provider: 'travis', uuid: request.uuid, createdAt: new Date(), state: 'waiting_for_ci', step: 'waiting_for_ci',
     });
+    if (hasEnded(record)) return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
     this.logger.log({ msg: `travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
     return accepted(workflow, { id, status: record.payloadId ? 'queued' : 'waiting_for_ci', workflowId, uuid: request.uuid, existing: !created });
+  }
+
+  /**
+   * With TRAVIS_PUBLIC_KEY set, every Travis notification must verify. Without it, an app that
+   * guards its pushes with a webhook secret (or sets `travisSignature: required`) takes none:
+   * an unverifiable "Passed" would release a commit its CI gate holds.
+   */
+  private checkTravisSignature(request: IntakeRequest, build: TravisBuild, app: AppSecrets | null): void {
+    const signature = header(request.headers, 'signature');
+    if (this.settings.travisPublicKey) {
+      if (verifyTravisSignature(this.settings.travisPublicKey, build.signedPayload, signature)) return;
+      throw new ApiError('deploy:auth:bad_signature', 401, 'The Travis Signature header does not verify against the configured Travis public key.');
+    }
+    if (app && (app.webhookSecret || app.record.travisSignature === 'required')) {
+      const why = app.webhookSecret ? 'has a webhook secret' : 'sets travisSignature: required';
+      throw new ApiError('deploy:auth:bad_signature', 401, `${signature ? 'This Travis notification\'s Signature cannot be verified' : 'This Travis notification is unsigned'}: the app ${app.record.name} ${why}, so it takes only Travis notifications verified with Travis' public key, and TRAVIS_PUBLIC_KEY is not set on this service.`);
+    }
   }
 
   /** A newer push to the same branch supersedes an older deployment that has not uploaded yet. */

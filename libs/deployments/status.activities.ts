@@ -1,15 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { recordStatusWrite } from '../metrics';
 import { StatusRepository } from '../status';
+import { DeploymentsRepository } from './deployments.repository';
 import type { DeploymentActivitiesApi } from '../../workflows/activities';
 import type { StatusWrite } from '../../workflows/types';
 
-/** Writes the workflow's steps to the status log; the entry id makes a retried write a no-op. */
+/**
+ * Writes the workflow's steps to the status log and moves the deployment's record with them
+ * (SPEC 6.3: MongoDB is the record); the entry id makes a retried write a no-op.
+ */
 @Injectable()
 export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'recordStatus'> {
-  constructor(private readonly status: StatusRepository) {}
+  constructor(private readonly status: StatusRepository, private readonly deployments: DeploymentsRepository) {}
 
   async recordStatus(write: StatusWrite): Promise<void> {
+    const at = new Date();
     const { inserted } = await this.status.append({
       // Zero-padded so ids of one deployment sort in write order (a tie-breaker of the status query).
       _id: `${write.deploymentId}:${String(write.seq).padStart(6, '0')}`,
@@ -23,8 +28,9 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
       commit: write.commit,
       ...(write.message !== undefined && { message: write.message }),
       ...(write.error && { error: write.error }),
-      ts: new Date(),
+      ts: at,
     });
+    await this.deployments.recordProgress(write, at);
     recordStatusWrite(write, inserted);
   }
 }

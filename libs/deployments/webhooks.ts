@@ -1,5 +1,5 @@
 import { ApiError } from '../errors';
-import { isRepositoryName } from '../github/names';
+import { canonicalRepository, isRepositoryName, withoutGitSuffix } from '../github/names';
 
 export { isRepositoryName };
 
@@ -11,6 +11,7 @@ export type Headers = Record<string, string | string[] | undefined>;
 
 export interface RepositoryRef {
   owner: string;
+  /** Without a trailing `.git` or `.` (GitHub's name for the same repository); case as sent. */
   name: string;
   fullName: string; // owner/name
 }
@@ -80,6 +81,10 @@ export function readPayload(contentType: string | undefined, raw: Buffer): { jso
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   let text = raw.toString('utf8');
   if (type === 'application/x-www-form-urlencoded') {
+    // `curl -d @push.json` sends the file as it is, typed as a form (SPEC 2.1): a body that is
+    // itself JSON is the payload. A `payload=` form never starts with `{`.
+    const json = asJsonObject(text);
+    if (json !== undefined) return { json, text };
     const payload = new URLSearchParams(text).get('payload');
     if (payload === null || payload.trim() === '') throw new ApiError('deploy:no_payload', 400, 'The form body has no payload field.');
     text = payload;
@@ -91,6 +96,17 @@ export function readPayload(contentType: string | undefined, raw: Buffer): { jso
     return { json: JSON.parse(text), text };
   } catch {
     throw notSupported('the payload is not valid JSON');
+  }
+}
+
+/** The JSON object `text` is, or undefined when it is not one. */
+function asJsonObject(text: string): object | undefined {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  try {
+    const json: unknown = JSON.parse(text);
+    return typeof json === 'object' && json !== null ? json : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -114,11 +130,10 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
   const repo = object(body.repository, 'repository');
   const ownerField = repo.owner as Record<string, unknown> | undefined;
   const owner = str(ownerField?.login ?? ownerField?.name, 'repository.owner');
-  const name = str(repo.name, 'repository.name');
+  const name = repositoryName(owner, str(repo.name, 'repository.name'));
   const ref = str(body.ref, 'ref');
   const sha = str(body.after, 'after');
-  if (!isRepositoryName(owner) || !isRepositoryName(name)) throw notSupported('repository owner or name has unexpected characters');
-  if (typeof repo.full_name === 'string' && repo.full_name.toLowerCase() !== `${owner}/${name}`.toLowerCase()) {
+  if (typeof repo.full_name === 'string' && canonicalRepository(repo.full_name) !== canonicalRepository(`${owner}/${name}`)) {
     throw notSupported('repository.full_name does not match its owner and name');
   }
   if (!SHA.test(sha)) throw notSupported('after is not a commit sha');
@@ -150,9 +165,8 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
 function parseTravis(body: Record<string, unknown>, text: string): TravisBuild {
   const repo = object(body.repository, 'repository');
   const owner = str(repo.owner_name, 'repository.owner_name');
-  const name = str(repo.name, 'repository.name');
+  const name = repositoryName(owner, str(repo.name, 'repository.name'));
   const sha = str(body.commit, 'commit');
-  if (!isRepositoryName(owner) || !isRepositoryName(name)) throw notSupported('repository owner or name has unexpected characters');
   if (!SHA.test(sha)) throw notSupported('commit is not a sha');
   const branch = typeof body.branch === 'string' && body.branch !== '' ? body.branch : undefined;
   if (branch !== undefined && !isBranchName(branch)) throw notSupported('branch is not a valid git branch name');
@@ -171,6 +185,16 @@ function parseTravis(body: Record<string, unknown>, text: string): TravisBuild {
     buildUrl: typeof body.build_url === 'string' ? body.build_url : undefined,
     signedPayload: text,
   };
+}
+
+/**
+ * The repository's name as GitHub resolves it: `hello.git` and `hello.` are `hello`, so a
+ * payload's spelling never makes a deployment, a Travis signal or a secret lookup miss the app.
+ */
+function repositoryName(owner: string, name: string): string {
+  const resolved = withoutGitSuffix(name);
+  if (!isRepositoryName(owner) || !isRepositoryName(name) || !isRepositoryName(resolved)) throw notSupported('repository owner or name has unexpected characters');
+  return resolved;
 }
 
 function object(value: unknown, field: string): Record<string, unknown> {

@@ -10,6 +10,8 @@ export interface FeedOptions {
   settleMs: number;
   clientBufferBytes: number;
   maxDurationMs: number;
+  /** Live feeds one user may hold open on this gateway at once; more are refused (429). */
+  maxPerUser: number;
   /** The gateway's public URL, for the `id` links of feed lines. */
   publicUrl: string;
 }
@@ -64,6 +66,10 @@ export class FeedHub implements OnModuleDestroy {
       throw new ApiError('status:changes:fatal', 500, 'The changes feed cannot follow the status log right now. Reconnect shortly.');
     }
     let users = this.subscribers.get(subscriber.user);
+    // Counted and added with no await in between, so concurrent opens cannot both take the last place.
+    if ((users?.size ?? 0) >= this.options.maxPerUser) {
+      throw new ApiError('status:changes:too_many', 429, `${subscriber.user} has ${this.options.maxPerUser} changes feeds open on this gateway already, the most it takes (FEED_MAX_PER_USER); close one or share one feed between your clients.`);
+    }
     if (!users) this.subscribers.set(subscriber.user, (users = new Set()));
     users.add(subscriber);
     return this.watermark;

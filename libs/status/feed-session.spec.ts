@@ -4,7 +4,7 @@ import { FeedOptions } from './feed-hub';
 import { CATCH_UP_PAGE, FeedSession } from './feed-session';
 import { StatusEntry } from './status-entry';
 
-const options: FeedOptions = { heartbeatMs: 60_000, settleMs: 0, clientBufferBytes: 2_048, maxDurationMs: 60_000, publicUrl: 'http://gw' };
+const options: FeedOptions = { heartbeatMs: 60_000, settleMs: 0, clientBufferBytes: 2_048, maxDurationMs: 60_000, maxPerUser: 50, publicUrl: 'http://gw' };
 
 function entryAt(ms: number, n: number): StatusEntry {
   return { _id: `dep:${n}`, uuid: 'u', user: 'alice', app_name: 'a', deployment: 'dep', status: 'ok', step: 's', provider: 'api', commit: 'o/r/c', ts: new Date(ms), cursor: newCursor(ms), message: String(n) };

@@ -1,6 +1,12 @@
+import { execFile } from 'node:child_process';
 import { createHmac, generateKeyPairSync, createSign } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Harness } from '../support/harness';
 import { githubHeaders, githubPush, travisBuild } from '../support/payloads';
+import { PipelineFixture } from './pipeline-fixture';
 
 /** Webhook intake's answers for bad input (SPEC 2.1), against the real stack. */
 describe('webhook intake errors', () => {
@@ -29,6 +35,17 @@ describe('webhook intake errors', () => {
     expectError(await harness.request('POST', '/1/deploy', { body: huge }), 413, 'deploy:payload:too_large');
     expect(await harness.db.collection('deployments').countDocuments()).toBe(0);
     expect(await harness.db.collection('payloads').countDocuments()).toBe(0);
+  });
+
+  it('reads a form-typed body that is itself JSON as JSON (SPEC 2.1), keeping payload= forms and their errors', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const raw = await harness.request('POST', '/1/deploy', { headers: form, body: JSON.stringify(githubPush({ repo: 'form-json', sha: 'f0'.repeat(20) }), null, 2) });
+    expect([raw.status, raw.json]).toEqual([202, expect.objectContaining({ status: 'queued', existing: false })]);
+    const field = await harness.request('POST', '/1/deploy', { headers: { ...form, ...githubHeaders() }, body: new URLSearchParams({ payload: JSON.stringify(githubPush({ ref: 'refs/heads/feature' })) }).toString() });
+    expect([field.status, field.json.status]).toEqual([200, 'ignored']);
+    expectError(await harness.request('POST', '/1/deploy', { headers: form, body: '{"after":' }), 400, 'deploy:no_payload');
+    expectError(await harness.request('POST', '/1/deploy', { headers: form, body: new URLSearchParams({ payload: '{"after":' }).toString() }), 400, 'deploy:provider:not_supported');
+    expectError(await harness.request('POST', '/1/deploy', { headers: form, body: '{"hello":"world"}' }), 400, 'deploy:provider:not_supported');
   });
 
   it('checks X-Hub-Signature-256 when the app has a webhook secret', async () => {
@@ -84,5 +101,34 @@ describe('webhook intake errors', () => {
       expect(response.headers.get('x-api-uuid')).toMatch(/^[0-9a-f-]{36}$/);
       expect(response.headers.get('x-api-version')).toBe('1.0.0');
     }
+  });
+});
+
+/** Issue 13, item 1: the seed's own example, `curl -X POST -u user:token -d @file …/1/deploy`, run with curl itself. */
+describe('the seed\'s curl -d @file command', () => {
+  let f: PipelineFixture;
+  let dir: string;
+  beforeAll(async () => {
+    f = await PipelineFixture.start();
+    dir = await mkdtemp(join(tmpdir(), 'curl-push-'));
+  });
+  afterAll(async () => {
+    await f.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('deploys a GitHub push JSON file sent with curl -d (form-typed, newlines stripped) to succeeded', async () => {
+    const token = (await f.harness.request('POST', '/1/users/admin/tokens', { body: { name: 'curl' } })).json.token as string;
+    const { repo, sha } = await f.commit({ files: { 'from-curl.txt': 'sent by curl -d\n' } });
+    const file = join(dir, 'push.json');
+    await writeFile(file, JSON.stringify(githubPush({ repo, sha }), null, 2)); // as a user saves it: pretty-printed
+    const { stdout } = await promisify(execFile)('curl', ['-sS', '-X', 'POST', '-u', `admin:${token}`, '-d', `@${file}`, `${f.harness.baseUrl}/1/deploy`, '-w', '\n%{http_code}']);
+    const [body, status] = [stdout.slice(0, stdout.lastIndexOf('\n')), stdout.slice(stdout.lastIndexOf('\n') + 1)];
+    expect([status, body]).toEqual(['202', expect.stringContaining('"status":"queued"')]);
+    const answer = JSON.parse(body);
+    expect(await f.outcome(answer.workflowId)).toEqual({ state: 'succeeded' });
+    expect(await readFile(join(f.deployDir, repo, 'from-curl.txt'), 'utf8')).toBe('sent by curl -d\n');
+    const stored = await f.harness.db.collection('payloads').findOne({ deployment: answer.id });
+    expect(stored?.contentType).toBe('application/x-www-form-urlencoded'); // curl's -d type, not a JSON request
   });
 });

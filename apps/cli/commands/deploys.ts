@@ -45,7 +45,9 @@ export function detail(entry: Pick<StatusEntry, 'message' | 'error'>): string {
   return entry.error ? `${entry.error.code}: ${entry.error.message}` : entry.message ?? '';
 }
 
-const OUTCOME_STATUS: Record<string, StatusEntry['status']> = { succeeded: 'ok', failed: 'error', canceled: 'error', running: 'pending' };
+const OUTCOME_STATUS: Record<string, StatusEntry['status']> = {
+  succeeded: 'ok', failed: 'error', canceled: 'error', running: 'pending', queued: 'pending', waiting_for_ci: 'pending',
+};
 
 /** The deployment record, its live state and every step it logged. */
 export function describeDeployment(out: Output, view: DeploymentView): string[] {

@@ -322,10 +322,12 @@ export const APP_JS = String.raw`(function () {
     if (last && last.step === 'done') {
       if (last.status === 'ok') return 'succeeded';
       var code = last.error && last.error.code;
-      return code === 'deploy:canceled' || code === 'deploy:superseded' ? 'canceled' : 'failed';
+      return code === 'deploy:canceled' || code === 'deploy:superseded' || code === 'deploy:stale' ? 'canceled' : 'failed';
     }
+    // The record's state: waiting for CI, queued and running are all in flight here.
     var live = dep.detail && dep.detail.state;
-    if (live && live.state && live.state !== 'running') return live.state;
+    if (live && STATE_LABELS[live.state] && live.state !== 'running') return live.state;
+    if (live && (live.state === 'superseded' || live.state === 'stale')) return 'canceled';
     if (dep.detail && dep.detail.workflowStatus && dep.detail.workflowStatus !== 'RUNNING' && !last) return 'failed';
     return 'running';
   }

@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { temporalBinary } from '../../libs/stack';
+import { travisBuild } from '../support/payloads';
+import { PipelineFixture } from '../pipeline/pipeline-fixture';
+
+/**
+ * Records the histories that test/histories/replay.spec.ts replays: one real run of each path
+ * of each workflow type, on the real stack. Run when a release ships workflow code:
+ *   RECORD_HISTORIES=<release> npx jest test/histories/record
+ * writes test/histories/<release>/<name>.json. Recorded files are never rewritten: a release's
+ * histories are what its running workflows look like, and every later release must replay them.
+ */
+const release = process.env.RECORD_HISTORIES;
+(release ? describe : describe.skip)(`record workflow histories of release ${release}`, () => {
+  let f: PipelineFixture;
+  beforeAll(async () => {
+    f = await PipelineFixture.start({ TRAVIS_WAIT_TIMEOUT: '1h' });
+  });
+  afterAll(() => f?.stop());
+
+  /** The history as the Temporal CLI and UI export it (the SDK's own historyToJSON trips over two protobufjs copies). */
+  async function save(name: string, workflowId: string): Promise<void> {
+    const { address, namespace } = f.harness.config.temporal;
+    const json = execFileSync(temporalBinary(), ['workflow', 'show', '--address', address, '--namespace', namespace, '--workflow-id', workflowId, '--output', 'json'], { encoding: 'utf8' });
+    await writeFile(join(__dirname, release!, `${name}.json`), json, { flag: 'wx' });
+  }
+  const travis = (repo: string, sha: string, statusMessage: string) =>
+    f.harness.request('POST', '/1/deploy', { headers: { 'travis-repo-slug': `octo-org/${repo}` }, body: travisBuild({ repo, sha, statusMessage }) });
+
+  beforeAll(() => mkdir(join(__dirname, release!), { recursive: true }));
+
+  it('deployment: push → succeeded, with the target polled', async () => {
+    const { repo, sha } = await f.commit();
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-succeeded', pushed.json.workflowId);
+  });
+
+  it('deployment: gated by Travis, Passed → succeeded', async () => {
+    const { repo, sha } = await f.commit({ travis: true });
+    const pushed = await f.push(repo, sha);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await travis(repo, sha, 'Passed');
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-travis-passed', pushed.json.workflowId);
+  });
+
+  it('deployment: Travis first, then the push; Travis Failed → failed', async () => {
+    const { repo, sha } = await f.commit({ travis: true });
+    await travis(repo, sha, 'Failed');
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:travis:failed' } });
+    await save('deployment-travis-failed', pushed.json.workflowId);
+  });
+
+  it('deployment: canceled while waiting for CI', async () => {
+    const { repo, sha } = await f.commit({ travis: true });
+    const pushed = await f.push(repo, sha);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await f.harness.request('POST', `/1/deployments/${pushed.json.id}/cancel`)).status).toBe(202);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:canceled' } });
+    await save('deployment-canceled', pushed.json.workflowId);
+  });
+
+  it('deployment: no package.json → failed', async () => {
+    const { repo, sha } = await f.commit({ files: { 'package.json': 'not json' } });
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:github:no_pkg_json' } });
+    await save('deployment-no-pkg-json', pushed.json.workflowId);
+  });
+
+  it('deployment (UNDEPLOY): an app removed from its target', async () => {
+    const { repo, sha } = await f.commit({ repo: `removable-${Date.now()}` });
+    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, {
+      body: { repository: `octo-org/${repo}`, target: { url: `${f.receiverUrl}/push`, statusUrl: `${f.receiverUrl}/status/{{id}}` } },
+    });
+    expect(put.status).toBe(200);
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    const undeploy = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
+    expect(await f.outcome(undeploy.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-undeploy', undeploy.json.workflowId);
+  });
+});
