@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../libs/errors';
 import { printable } from '../../libs/logging/printable';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * Every failure answers `{error, message, uuid}` like the gateway (uuid: the request's id, also
  * in `x-api-uuid`); only unexpected ones are logged, with their stack and that uuid.
@@ -15,7 +17,9 @@ export class ReceiverErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    const uuid = String(http.getRequest<FastifyRequest>()?.id ?? randomUUID());
+    // createReceiverApp makes request ids UUIDs; an app built another way still answers one.
+    const id = http.getRequest<FastifyRequest>()?.id;
+    const uuid = typeof id === 'string' && UUID.test(id) ? id : randomUUID();
     const { status, error, message } = this.describe(exception, uuid);
     if (status === 401) void reply.header('www-authenticate', 'Basic realm="deploy-webhooks receiver"');
     void reply.header('x-api-uuid', uuid).status(status).send({ error, message: printable(message), uuid });
