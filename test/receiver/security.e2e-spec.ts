@@ -10,7 +10,7 @@ import { archiveOf, deploymentPackage, rawStatus, RunningReceiver, startReceiver
  * Issue 18 on the real reference receiver: symlink chains (finding 3), exhaustion (4), log
  * injection (10), error answers with a uuid and without server paths, zip `../` (11).
  */
-const client = new TargetClient({ timeoutMs: 10_000 });
+const client = new TargetClient({ timeoutMs: 10_000, outbound: { allow: ['127.0.0.1'] } }); // a loopback receiver
 let dirs: Awaited<ReturnType<typeof tempDirs>>;
 let receiver: RunningReceiver;
 
