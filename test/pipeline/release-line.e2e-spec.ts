@@ -21,8 +21,8 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     f.hooks.execute = undefined;
   });
 
-  const configure = async (app: string, extra: Record<string, unknown> = {}) =>
-    expect((await f.harness.request('PUT', `/1/apps/admin/${app}`, { body: { repository: `octo-org/${app}`, ...extra } })).status).toBe(200);
+  const configure = async (app: string) =>
+    expect((await f.harness.request('PUT', `/1/apps/admin/${app}`, { body: { repository: `octo-org/${app}` } })).status).toBe(200);
   /** A commit whose index.js names it, so the receiver's deploy directory tells which one is live. */
   const commit = (repo: string, label: string, parent?: string) => f.commit({ repo, parent, files: { 'index.js': `// ${label}\n` } });
   const live = (app: string) => readFile(join(f.deployDir, app, 'index.js'), 'utf8');
@@ -128,7 +128,7 @@ describe('release lines: ordering, one at a time, clean ends', () => {
 
   it('UNDEPLOY waits its turn behind the deployment at the target, and ends the deployments asked meanwhile', async () => {
     const app = 'undeploy-line';
-    await configure(app, { target: { url: `${f.receiverUrl}/push`, statusUrl: `${f.receiverUrl}/status/{{id}}` } });
+    await configure(app); // on the shared default target: the reference receiver
     const first = await commit(app, 'first');
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
