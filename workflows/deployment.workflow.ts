@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { DeploymentActivitiesApi, TargetStatus } from './activities';
 import {
+  CiSignal,
   DeploymentInput,
   DeploymentOutcome,
   DeploymentState,
@@ -29,6 +30,8 @@ export const pushSignal = defineSignal<[PushSignal]>('push');
 export const travisSignal = defineSignal<[TravisSignal]>('travis');
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
 export const supersedeSignal = defineSignal<[SupersedeSignal]>('supersede');
+/** A GitHub check suite, check run or commit status of the commit changed: read the checks again (SPEC 7). */
+export const ciSignal = defineSignal<[CiSignal]>('ci');
 export const stateQuery = defineQuery<DeploymentState>('state');
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;

@@ -99,6 +99,49 @@ export const Doc = {
       }),
     ),
 
+  GithubInstallation: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Link a GitHub App installation to the caller',
+        description:
+          'With the GitHub App configured (GITHUB_APP_ID): the App\'s webhook (`POST /1/github/webhook`) then routes events of the installation\'s ' +
+          'repositories to the caller\'s apps for them, and installation tokens replace personal tokens for those repositories. The caller proves the ' +
+          'installation is theirs with the GitHub token stored by `POST /1/auth/github`: the installation\'s account is that GitHub user, or an ' +
+          'organization it administers.',
+      }),
+      ApiResponse({ status: 200, description: 'Linked.', schema: { type: 'object', properties: { user: { type: 'string' }, installationId: { type: 'integer' }, account: { type: 'object', properties: { login: { type: 'string' }, type: { type: 'string' } } } } } }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        400: ['auth:github:no_app', 'auth:github:bad_installation', 'auth:github:no_credentials'],
+        401: ['auth:github:github_pairing_failed'],
+        403: ['auth:github:not_installation_owner'],
+        404: ['auth:github:installation_not_found'],
+        500: ['auth:github:get_user_failed', 'auth:github:update_user_failed'],
+      }),
+    ),
+
+  GithubAppWebhook: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'The GitHub App\'s webhook',
+        description:
+          'One URL for every repository the App is installed on; no Basic auth: `X-Hub-Signature-256` must verify with GITHUB_APP_WEBHOOK_SECRET. ' +
+          'Each event (`push`, `check_suite`, `check_run`, `status`) is handled as `POST /1/deploy` would for every user who linked the installation ' +
+          'and configured an app for the repository; one such user gets that answer, several get `status: routed` with one answer each; none: 200 `ignored`.',
+      }),
+      ApiConsumes('application/json', 'application/x-www-form-urlencoded'),
+      ApiHeader({ name: 'X-GitHub-Event', required: true, description: 'GitHub event name.' }),
+      ApiHeader({ name: 'X-Hub-Signature-256', required: true, description: 'HMAC-SHA256 of the raw body with the App\'s webhook secret.' }),
+      ApiResponse({ status: 202, description: 'Routed: a deployment queued, waiting for CI or woken, or several users\' answers.', schema: SCHEMAS.deployQueued }),
+      ApiResponse({ status: 200, description: 'Nothing to deploy (`ignored`, with the reason) or a ping (`pong`).', schema: SCHEMAS.deployIgnored }),
+      ApiErrors({
+        400: ['deploy:no_payload', 'deploy:provider:not_supported'],
+        401: ['deploy:auth:bad_signature'],
+        404: ['deploy:github:no_app'],
+        413: ['deploy:payload:too_large'],
+        503: ['deploy:db:failed_to_store_payload', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
   DeploymentGet: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'A deployment: record, live step, status entries, Temporal UI link' }),

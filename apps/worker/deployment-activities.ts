@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PipelineActivities, StatusActivitiesService } from '../../libs/deployments';
-import type { DeploymentActivitiesApi } from '../../workflows/activities';
+import { GithubActivities, PipelineActivities, StatusActivitiesService } from '../../libs/deployments';
+import type { DeploymentActivitiesApi, GithubActivitiesApi } from '../../workflows/activities';
 
 /**
  * Every activity the deployment workflow calls, gathered from the capability libraries and
@@ -8,11 +8,16 @@ import type { DeploymentActivitiesApi } from '../../workflows/activities';
  */
 @Injectable()
 export class DeploymentActivities {
-  constructor(private readonly status: StatusActivitiesService, private readonly pipeline: PipelineActivities) {}
+  constructor(private readonly status: StatusActivitiesService, private readonly pipeline: PipelineActivities, private readonly github: GithubActivities) {}
 
-  forWorker(): DeploymentActivitiesApi {
+  forWorker(): DeploymentActivitiesApi & GithubActivitiesApi {
     const p = this.pipeline;
+    const g = this.github;
     return {
+      ciGates: g.ciGates.bind(g),
+      githubChecks: g.githubChecks.bind(g),
+      githubDeployment: g.githubDeployment.bind(g),
+      githubDeploymentStatus: g.githubDeploymentStatus.bind(g),
       recordStatus: this.status.recordStatus.bind(this.status),
       ciGate: p.ciGate.bind(p),
       resolvePackage: p.resolvePackage.bind(p),

@@ -3,7 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppsModule } from '../../libs/apps';
 import { AppConfig } from '../../libs/config';
-import { DeploymentsRepository, PIPELINE_SETTINGS, PipelineActivities, PipelineSettings, StatusActivitiesService } from '../../libs/deployments';
+import { DeploymentsRepository, GithubActivities, PIPELINE_SETTINGS, PipelineActivities, PipelineSettings, StatusActivitiesService } from '../../libs/deployments';
 import { GithubCredentialsModule, GithubModule } from '../../libs/github';
 import { createLogger } from '../../libs/logging';
 import { MetricsModule } from '../../libs/metrics';
@@ -27,7 +27,7 @@ export class WorkerModule {
       maxConcurrentWorkflowTasks: 40,
       ...worker,
     };
-    const pipeline: PipelineSettings = { tar: config.tar, defaultTarget: config.defaultTarget, publicUrl: config.gateway.publicUrl };
+    const pipeline: PipelineSettings = { tar: config.tar, defaultTarget: config.defaultTarget, publicUrl: config.gateway.publicUrl, ci: config.ci, githubAppId: config.github.app?.id };
     return {
       module: WorkerModule,
       imports: [
@@ -37,7 +37,7 @@ export class WorkerModule {
         SecretsModule.forRoot(config.encryptionKey),
         StatusModule,
         AppsModule,
-        GithubModule.forRoot({ apiUrl: config.github.apiUrl }),
+        GithubModule.forRoot(config.github),
         TargetsModule.forRoot({ outbound: config.targets }),
         GithubCredentialsModule,
       ],
@@ -52,6 +52,7 @@ export class WorkerModule {
         StatusActivitiesService,
         DeploymentsRepository,
         PipelineActivities,
+        GithubActivities,
         DeploymentActivities,
         TemporalWorkerService,
       ],

@@ -3,8 +3,8 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApiError } from '../errors';
 import { registerSearchAttributes } from './temporal';
-import { cancelSignal, deployment, pushSignal, stateQuery, supersedeSignal, travisSignal } from '../../workflows/deployment.workflow';
-import { DeploymentInput, DeploymentState, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
+import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, supersedeSignal, travisSignal } from '../../workflows/deployment.workflow';
+import { CiSignal, DeploymentInput, DeploymentState, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
 export interface TemporalOptions {
   address: string;
@@ -130,6 +130,17 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       await this.client.workflow.getHandle(workflowId).signal(supersedeSignal, { by });
     } catch (error) {
       this.logger.debug(`supersede ${workflowId}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Wakes a deployment waiting for GitHub checks; false when its workflow is not running (nothing waits). */
+  async signalCi(workflowId: string, signal: CiSignal): Promise<boolean> {
+    try {
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => this.client.workflow.getHandle(workflowId).signal(ciSignal, signal));
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw unavailable(error);
     }
   }
 

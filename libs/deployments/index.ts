@@ -11,3 +11,6 @@ export * from './pipeline-settings';
 export * from './pipeline.activities';
 export * from './travis-config';
 export * from './deployments.service';
+export * from './github-app-webhook.service';
+export * from './github.activities';
+export * from './github-checks';
