@@ -3,7 +3,7 @@ import { githubTarball } from '../test/support/archives';
 import { GithubServer } from '../libs/stack/github-standin';
 import { githubHeaders, githubPush } from '../test/support/payloads';
 import type { DeploymentOutcome } from '../workflows/types';
-import { basic, BenchStack, http, median, profileEnv, round } from './lib';
+import { basic, BenchStack, HOST, http, median, profileEnv, round } from './lib';
 
 export const OWNER = 'octo-org';
 
@@ -114,6 +114,7 @@ export async function deploymentStack(stack: BenchStack, group: string, options:
     GITHUB_API_URL: options.githubUrl ?? github!.url,
     DEFAULT_TARGET_URL: `${receiver.url}/push`,
     DEFAULT_TARGET_STATUS_URL: `${receiver.url}/status/{{id}}`,
+    TARGET_ALLOW: HOST, // the receiver runs on loopback, refused unless allowed
   });
   const gateways = await Promise.all(Array.from({ length: options.gateways ?? 1 }, (_, i) => stack.gateway(`gateway-${group}-${i}`, env)));
   const workers = await Promise.all(Array.from({ length: options.workers ?? 1 }, (_, i) => stack.worker(`worker-${group}-${i}`, { ...env, ...(i === 0 ? profileEnv(stack, group) : {}) })));

@@ -11,7 +11,7 @@ import {
 import { DeploymentOutcome } from '../../workflows/types';
 import { githubTarball } from '../support/archives';
 import { GithubServer } from '../../libs/stack/github-standin';
-import { ADMIN } from '../support/harness';
+import { ADMIN, LOCAL_RECEIVERS } from '../support/harness';
 import { githubHeaders, githubPush } from '../support/payloads';
 import { FlakyProxy } from './flaky-proxy';
 
@@ -74,6 +74,7 @@ export class ChaosStack {
       GITHUB_API_URL: this.github.url,
       DEFAULT_TARGET_URL: `${targetUrl}/push`,
       DEFAULT_TARGET_STATUS_URL: `${targetUrl}/status/{{id}}`,
+      TARGET_ALLOW: LOCAL_RECEIVERS, // the receiver and its proxy run on loopback
       BLOB_DIR: join(this.dir, 'blobs'),
       LOG_LEVEL: 'warn',
     };

@@ -178,7 +178,8 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promi
 describe('UNDEPLOY', () => {
   let f: PipelineFixture;
   beforeAll(async () => {
-    f = await PipelineFixture.start();
+    // The apps here name the receiver as their own target: no shared default target (no app may name that one).
+    f = await PipelineFixture.start({ DEFAULT_TARGET_URL: '', DEFAULT_TARGET_STATUS_URL: '' });
   });
   afterAll(() => f.stop());
 
