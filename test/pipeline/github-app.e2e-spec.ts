@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHmac, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { githubPush } from '../support/payloads';
 import { PipelineFixture } from './pipeline-fixture';
 
@@ -42,6 +42,23 @@ describe('GitHub App: installation tokens, the App webhook, installation links',
     expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}` } })).status).toBe(200);
     return { repo, sha };
   };
+
+  it('the GitHub server takes App JWTs signed with the App\'s key only (RS256, iss = App id, unexpired)', async () => {
+    const jwt = (key: string, claims: Record<string, unknown>) => {
+      const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const unsigned = `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}`;
+      return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(key, 'base64url')}`;
+    };
+    const now = Math.floor(Date.now() / 1000);
+    const tokenWith = (bearer: string) => fetch(`${f.github.url}/app/installations/${INSTALLATION}/access_tokens`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` } });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
+    expect((await tokenWith(jwt(other, { iss: APP_ID, iat: now - 60, exp: now + 540 }))).status).toBe(401);
+    expect((await tokenWith(jwt(keys.privateKey, { iss: APP_ID, iat: now - 700, exp: now - 60 }))).status).toBe(401);
+    expect((await tokenWith(jwt(keys.privateKey, { iss: APP_ID + 1, iat: now - 60, exp: now + 540 }))).status).toBe(401);
+    const issued = await tokenWith(jwt(keys.privateKey, { iss: APP_ID, iat: now - 60, exp: now + 540 }));
+    expect(issued.status).toBe(201);
+    expect(await issued.json()).toMatchObject({ token: expect.stringMatching(/^ghs_/), expires_at: expect.any(String) });
+  });
 
   it('links an installation only for a user whose stored GitHub token administers its account', async () => {
     const before = await f.harness.request('POST', '/1/auth/github/installations', { body: { installationId: INSTALLATION } });
