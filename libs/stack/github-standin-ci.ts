@@ -54,8 +54,14 @@ export interface StandinDeployment {
 export interface StandinInstallation {
   id: number;
   account: { login: string; type: 'User' | 'Organization' };
-  /** `owner/name` of each repository the installation may reach. */
+  /** `owner/name` of each repository the installation may reach; `owner/*`: all of that owner's. */
   repositories: string[];
+}
+
+/** Whether the installation reaches `repository` (GitHub compares names without case). */
+export function covers(installation: StandinInstallation, repository: string): boolean {
+  const name = repository.toLowerCase();
+  return installation.repositories.some((r) => r.toLowerCase() === name || (r.endsWith('/*') && name.startsWith(r.slice(0, -1).toLowerCase())));
 }
 
 export const ACTIONS_APP = { id: 15368, slug: 'github-actions', name: 'GitHub Actions' };
@@ -120,7 +126,7 @@ export class StandinCi {
   }
 
   installationFor(repository: string): StandinInstallation | undefined {
-    return [...this.installations.values()].find((i) => i.repositories.some((r) => r.toLowerCase() === repository.toLowerCase()));
+    return [...this.installations.values()].find((i) => covers(i, repository));
   }
 
   issueToken(installation: StandinInstallation): { token: string; expires_at: string } {

@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { isRepositoryName } from '../github/names';
-import { checkRunJson, checkSuiteEvent, checkSuiteJson, deploymentJson, deploymentStatusJson, installationJson, StandinCi } from './github-standin-ci';
+import { checkRunJson, checkSuiteEvent, checkSuiteJson, covers, deploymentJson, deploymentStatusJson, installationJson, StandinCi } from './github-standin-ci';
 
 /**
  * A local stand-in for GitHub: the few REST endpoints the product calls (GET /user, contents,
@@ -188,7 +188,8 @@ export class GithubServer {
   /** A token that may read `repository`: a known personal token, or a live installation token of an installation that has it. */
   private mayRead(token: string | undefined, repository: string): boolean {
     if (token && this.tokens.has(token)) return true;
-    return this.ci.installationOf(token)?.repositories.some((r) => r.toLowerCase() === repository.toLowerCase()) ?? false;
+    const installation = this.ci.installationOf(token);
+    return installation !== undefined && covers(installation, repository);
   }
 
   /** Writes (statuses, deployments): an installation token only for its installation's repositories; other tokens as before. */
@@ -228,10 +229,23 @@ export class GithubServer {
       if (!admins) return notFound();
       return send(200, { state: 'active', role: admins.has(login) ? 'admin' : 'member', organization: { login: membership[1] }, user: { login } }), true;
     }
+    // `_standin`: install the App on an account (all its repositories), with a personal token of that GitHub user to prove it.
+    if (method === 'POST' && path === '/_standin/installations') {
+      const body = parseJson(await readBody(req), {}) as { account?: unknown };
+      if (typeof body.account !== 'string' || !isRepositoryName(body.account)) throw new StandinError(422, 'account must be a GitHub login.');
+      const id = ci.nextId();
+      ci.installations.set(id, { id, account: { login: body.account, type: 'User' }, repositories: [`${body.account}/*`] });
+      const token = `ghp_${randomBytes(18).toString('hex')}`;
+      this.tokens.set(token, body.account);
+      return send(201, { installationId: id, login: body.account, token }), true;
+    }
     // `_standin`: complete a check suite; answers the check_suite webhook GitHub would deliver.
-    const complete = /^\/_standin\/repos\/([^/]+)\/([^/]+)\/check-suites\/(\d+)$/.exec(path);
+    const complete = /^\/_standin\/repos\/([^/]+)\/([^/]+)\/check-suites\/(\d+|latest)$/.exec(path);
     if (complete && method === 'POST') {
-      const suite = ci.findSuite(Number(complete[3]));
+      // `latest`: the repository's newest suite not completed yet.
+      const suite = complete[3] === 'latest'
+        ? [...ci.suites].reverse().find((s) => s.status !== 'completed' && s.repository.toLowerCase() === `${complete[1]}/${complete[2]}`.toLowerCase())
+        : ci.findSuite(Number(complete[3]));
       if (!suite || suite.repository.toLowerCase() !== `${complete[1]}/${complete[2]}`.toLowerCase()) return notFound();
       const body = parseJson(await readBody(req), {}) as { conclusion?: unknown };
       const conclusion = body.conclusion ?? 'success';
