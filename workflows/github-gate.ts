@@ -15,6 +15,9 @@ const github = proxyLocalActivities<GithubActivitiesApi>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
+// GitHub deployments are a courtesy: one quick retry, never a long stall of the deployment.
+const courtesyCalls = proxyLocalActivities<GithubActivitiesApi>({ startToCloseTimeout: '15 seconds', retry: { initialInterval: '1 second', maximumAttempts: 2 } });
+
 export const ciGates = (ref: DeploymentRef & { app?: string }) => github.ciGates(ref);
 
 /**
@@ -77,14 +80,14 @@ export class GithubDeploymentTracker {
     if (this.created) return;
     this.created = true;
     await courtesy(async () => {
-      this.id = (await github.githubDeployment({ ...this.ref, app }))?.id;
+      this.id = (await courtesyCalls.githubDeployment({ ...this.ref, app }))?.id;
     });
   }
 
   async status(app: string | undefined, state: GithubDeploymentStatusState, description: string): Promise<void> {
     const id = this.id;
     if (id === undefined || !app) return;
-    await courtesy(() => github.githubDeploymentStatus({ ...this.ref, app, githubDeployment: id, state, description }));
+    await courtesy(() => courtesyCalls.githubDeploymentStatus({ ...this.ref, app, githubDeployment: id, state, description }));
   }
 }
 

@@ -53,6 +53,8 @@ export class GithubServer {
   readonly ci = new StandinCi();
   /** Fail the next N tarball downloads with 502 (retry tests). */
   failTarballs = 0;
+  /** Fail deployment creation with 500 while set (GitHub deployments must never fail a deployment). */
+  failDeployments = false;
   private server?: Server;
   url = '';
 
@@ -280,6 +282,7 @@ export class GithubServer {
       }
       if (method !== 'POST') return notFound();
       if (!this.mayWrite(token, fullName)) return notFound();
+      if (this.failDeployments) throw new StandinError(500, 'Server Error');
       const body = parseJson(await readBody(req)) as { ref?: unknown; environment?: unknown; description?: unknown };
       if (typeof body.ref !== 'string') throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'Deployment', field: 'ref', code: 'missing_field' }] });
       const sha = repository.files[body.ref] ? body.ref : undefined;

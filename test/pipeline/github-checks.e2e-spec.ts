@@ -29,7 +29,7 @@ function ciHelpers(get: () => PipelineFixture) {
     async waitingForChecks(id: string): Promise<Step[]> {
       for (;;) {
         const steps = (await f().steps(id)) as Step[] | undefined;
-        if (steps?.some((s) => s.step === 'waiting_for_ci' && s.status === 'pending' && /GitHub checks/.test(s.message ?? ''))) return steps;
+        if (steps?.some((s) => s.step === 'waiting_for_ci' && s.status === 'pending' && /^Waiting for GitHub checks: /.test(s.message ?? ''))) return steps;
         if (steps?.some((s) => s.step === 'done')) throw new Error(`deployment ${id} ended instead of waiting for GitHub checks: ${JSON.stringify(steps.slice(-2))}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -46,6 +46,9 @@ describe('GitHub checks gate: woken by check_suite, check_run and status events'
   const h = ciHelpers(() => f);
   beforeAll(async () => {
     f = await PipelineFixture.start({ CI_POLL_INTERVAL: '10m', CI_QUEUED_GRACE: '5m' });
+    // A personal token: commit statuses and GitHub deployments need one (or the App).
+    f.github.tokens.set('ghp_checks', 'admin-gh');
+    expect((await f.harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_checks' } })).status).toBe(200);
   });
   afterAll(() => f.stop());
 
@@ -68,8 +71,9 @@ describe('GitHub checks gate: woken by check_suite, check_run and status events'
     const pushed = await f.push(repo, sha);
     expect(pushed.status).toBe(202);
     const waiting = await h.waitingForChecks(pushed.json.id);
-    expect(waiting.find((s) => s.step === 'waiting_for_ci')?.message).toMatch(/GitHub Actions workflows \(ci\.yml\)|GitHub checks/);
-    expect((await f.harness.request('GET', `/1/deployments/${pushed.json.id}`)).json).toMatchObject({ state: 'waiting_for_ci' });
+    expect(waiting.find((s) => s.step === 'waiting_for_ci')?.message).toBe('GitHub checks gate this deployment: the commit has GitHub Actions workflows (ci.yml).');
+    expect(waiting.at(-1)?.message).toBe('Waiting for GitHub checks: test.');
+    expect((await f.harness.request('GET', `/1/deployments/${pushed.json.id}`)).json).toMatchObject({ state: { state: 'waiting_for_ci', ci: { gated: true, reason: expect.stringContaining('GitHub Actions') } } });
 
     f.github.ci.completeSuite(suite, 'success');
     const woken = await h.event('check_suite', checkSuiteEvent(suite));
@@ -141,6 +145,62 @@ describe('GitHub checks gate: woken by check_suite, check_run and status events'
     expect(pushed.json.status).toBe('waiting_for_ci');
     const outcome = await f.outcome(pushed.json.workflowId);
     expect(outcome).toMatchObject({ state: 'failed', error: { code: 'deploy:ci:timeout', message: expect.stringContaining('test') } });
+  });
+});
+
+/** SPEC 8: each deployment is a GitHub deployment, its statuses posted as it goes. */
+describe('GitHub Deployments', () => {
+  let f: PipelineFixture;
+  beforeAll(async () => {
+    f = await PipelineFixture.start();
+    f.github.tokens.set('ghp_deployments', 'admin-gh');
+    expect((await f.harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_deployments' } })).status).toBe(200);
+  });
+  afterAll(() => f.stop());
+  afterEach(() => {
+    f.github.failDeployments = false;
+  });
+
+  const deploymentsOf = (repo: string) => f.github.ci.deployments.filter((d) => d.repository === `octo-org/${repo}`);
+
+  it('records queued, in_progress, success in order, in the app\'s environment, linking the status page and the app\'s url', async () => {
+    const { repo, sha } = await f.commit();
+    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, environment: 'staging', url: 'https://staging.example.com' } });
+    expect(put.status).toBe(200);
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    const [deployment, ...more] = deploymentsOf(repo);
+    expect(more).toEqual([]);
+    expect(deployment).toMatchObject({ sha, ref: sha, environment: 'staging', token: 'ghp_deployments' });
+    expect(deployment.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'success']);
+    for (const status of deployment.statuses) {
+      expect(status).toMatchObject({ log_url: expect.stringMatching(new RegExp(`/status-page#deployment-${pushed.json.id}$`)), environment_url: 'https://staging.example.com', token: 'ghp_deployments' });
+    }
+  });
+
+  it('names the environment after the app when it sets none; the target\'s failure is the deployment status failure', async () => {
+    const { repo, sha } = await f.commit();
+    f.hooks.execute = async () => {
+      throw new Error('the app would not start');
+    };
+    try {
+      const pushed = await f.push(repo, sha);
+      expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:start_app' } });
+    } finally {
+      f.hooks.execute = undefined;
+    }
+    const [deployment] = deploymentsOf(repo);
+    expect(deployment.environment).toBe(repo);
+    expect(deployment.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'failure']);
+  });
+
+  it('deploys all the same when GitHub refuses to create the deployment', async () => {
+    const { repo, sha } = await f.commit();
+    f.github.failDeployments = true;
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect(deploymentsOf(repo)).toEqual([]);
+    expect(f.github.requests.some((r) => r.method === 'POST' && r.url === `/repos/octo-org/${repo}/deployments`)).toBe(true);
   });
 });
 
