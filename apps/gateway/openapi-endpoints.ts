@@ -22,7 +22,8 @@ export const Doc = {
         summary: 'Receive a GitHub or Travis CI webhook',
         description:
           'A GitHub `push` to the deploy branch starts a deployment (or waits for Travis when `.travis.yml` has a webhook notification); ' +
-          'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it). Tag pushes, deletions, other ' +
+          'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it); `check_suite`, `check_run` and ' +
+          '`status` events wake the deployment of their commit that waits for GitHub checks (202, else 200 `ignored`). Tag pushes, deletions, other ' +
           'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. The same delivery twice never creates a second deployment: ' +
           'the answer names the existing one. Answers within GitHub\'s 10 s; the deployment itself runs in its workflow, whose errors go to the status log.',
       }),
@@ -31,7 +32,7 @@ export const Doc = {
         description: 'The provider\'s payload: JSON, or form-encoded `payload=<json>` as GitHub and Travis send it.',
         schema: { type: 'object', additionalProperties: true, properties: { payload: { type: 'string', description: 'form-encoded deliveries: the payload JSON' } } },
       }),
-      ApiHeader({ name: 'X-GitHub-Event', required: false, description: 'GitHub event name (`push`, `ping`, …).' }),
+      ApiHeader({ name: 'X-GitHub-Event', required: false, description: 'GitHub event name (`push`, `ping`, `check_suite`, `check_run`, `status`, …).' }),
       ApiHeader({ name: 'X-GitHub-Delivery', required: false, description: 'GitHub delivery id; a redelivery answers the existing deployment.' }),
       ApiHeader({ name: 'X-Hub-Signature-256', required: false, description: 'HMAC-SHA256 of the raw body with the app\'s webhook secret; checked when a secret is set.' }),
       ApiHeader({ name: 'Travis-Repo-Slug', required: false, description: 'Travis CI: `owner/repo`.' }),
