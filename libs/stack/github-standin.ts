@@ -69,7 +69,7 @@ export class GithubServer {
    * A new commit on `owner/repo`: a small Node app whose package.json is named after the
    * repository, served by the contents and tarball endpoints. Answers the push GitHub would deliver.
    */
-  async commit(fullName: string, options: { branch?: string; message?: string; actions?: boolean } = {}): Promise<GithubPushPayload> {
+  async commit(fullName: string, options: { branch?: string; message?: string; actions?: boolean } = {}): Promise<GithubPushPayload & { installation?: { id: number } }> {
     const [owner, repo] = fullName.split('/');
     const repository = this.repositories.get(fullName) ?? { files: {}, tarballs: {} };
     this.repositories.set(fullName, repository);
@@ -85,7 +85,10 @@ export class GithubServer {
     // GitHub Actions queues a suite for the push at once; `_standin/…/check-suites/:id` completes it.
     if (options.actions) this.ci.addSuite(fullName, sha, { runs: [{ name: 'test' }] });
     repository.tarballs[sha] = await githubTarball({ owner, repo, sha, files });
-    return githubPush({ owner, repo, sha, ref: `refs/heads/${options.branch ?? 'main'}`, message });
+    const push = githubPush({ owner, repo, sha, ref: `refs/heads/${options.branch ?? 'main'}`, message });
+    // GitHub adds the installation to what it delivers to an App's webhook.
+    const installation = this.ci.installationFor(fullName);
+    return installation ? { ...push, installation: { id: installation.id } } : push;
   }
 
   async stop(): Promise<void> {
