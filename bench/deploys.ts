@@ -41,6 +41,8 @@ export interface DeploymentTiming {
   uploadMs: number;
   processingMs: number;
   overheadMs: number;
+  /** Inspected → upload begins: the release line's admission (the `queued` step; logged only when it had to wait). */
+  queuedMs: number;
 }
 
 /**
@@ -68,7 +70,8 @@ export async function deployAll(stack: BenchStack, database: string, gateways: s
     const { fetchTarball: fetchMs = NaN, uploadPackage: uploadMs = NaN } = transfers[i];
     const processingMs = mine.some((e) => e.step === 'processing') ? at('processing', undefined, true) - at('processing', 'pending') : 0;
     const endToEndMs = at('done') - a.acceptedAt;
-    return { id: a.id, state: outcomes[i].state, endToEndMs, fetchMs, uploadMs, processingMs, overheadMs: endToEndMs - fetchMs - uploadMs - processingMs };
+    const queuedMs = at('upload', 'pending') - at('inspect', 'ok');
+    return { id: a.id, state: outcomes[i].state, endToEndMs, fetchMs, uploadMs, processingMs, overheadMs: endToEndMs - fetchMs - uploadMs - processingMs, queuedMs };
   });
   return { timings, wallSeconds };
 }
@@ -103,6 +106,7 @@ export function timingSummary(timings: DeploymentTiming[]) {
     medianFetchMs: of('fetchMs'),
     medianUploadMs: of('uploadMs'),
     medianProcessingMs: of('processingMs'),
+    medianQueuedMs: of('queuedMs'),
   };
 }
 

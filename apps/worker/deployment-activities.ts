@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { GithubActivities, PipelineActivities, StatusActivitiesService } from '../../libs/deployments';
-import type { DeploymentActivitiesApi, GithubActivitiesApi } from '../../workflows/activities';
+import { GithubActivities, PipelineActivities, ReleaseLineActivities, StatusActivitiesService } from '../../libs/deployments';
+import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi } from '../../workflows/activities';
 
 /**
  * Every activity the deployment workflow calls, gathered from the capability libraries and
@@ -8,10 +8,16 @@ import type { DeploymentActivitiesApi, GithubActivitiesApi } from '../../workflo
  */
 @Injectable()
 export class DeploymentActivities {
-  constructor(private readonly status: StatusActivitiesService, private readonly pipeline: PipelineActivities, private readonly github: GithubActivities) {}
+  constructor(
+    private readonly status: StatusActivitiesService,
+    private readonly pipeline: PipelineActivities,
+    private readonly line: ReleaseLineActivities,
+    private readonly github: GithubActivities,
+  ) {}
 
-  forWorker(): DeploymentActivitiesApi & GithubActivitiesApi {
+  forWorker(): DeploymentActivitiesApi & LineActivitiesApi & GithubActivitiesApi {
     const p = this.pipeline;
+    const l = this.line;
     const g = this.github;
     return {
       ciGates: g.ciGates.bind(g),
@@ -28,6 +34,10 @@ export class DeploymentActivities {
       pollTarget: p.pollTarget.bind(p),
       commitStatus: p.commitStatus.bind(p),
       finishDeployment: p.finishDeployment.bind(p),
+      signalLine: l.signalLine.bind(l),
+      compareCommits: l.compareCommits.bind(l),
+      readLineHead: l.readLineHead.bind(l),
+      writeLineHead: l.writeLineHead.bind(l),
     };
   }
 }

@@ -14,3 +14,5 @@ export * from './deployments.service';
 export * from './github-app-webhook.service';
 export * from './github.activities';
 export * from './github-checks';
+export * from './release-lines.repository';
+export * from './release-line.activities';
