@@ -194,6 +194,43 @@ describe('GitHub Deployments', () => {
     expect(deployment.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'failure']);
   });
 
+  it('marks a deployment superseded in the app\'s line inactive, after queued; the newest one goes queued, in_progress, success', async () => {
+    const { repo, sha: first } = await f.commit();
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}` } })).status).toBe(200);
+    const { sha: second } = await f.commit({ repo, parent: first });
+    const { sha: third } = await f.commit({ repo, parent: second });
+    // The first stays at the target while the second waits behind it and the third arrives.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let atTarget = false;
+    f.hooks.execute = async (pkg) => {
+      if (pkg.commit !== first) return;
+      atTarget = true;
+      await held;
+    };
+    const until = async (check: () => Promise<boolean> | boolean) => {
+      while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    try {
+      const pushes = [(await f.push(repo, first)).json];
+      await until(() => atTarget);
+      pushes.push((await f.push(repo, second, { before: first })).json);
+      await until(async () => (await f.steps(pushes[1].id)).some((s) => s.step === 'queued'));
+      pushes.push((await f.push(repo, third, { before: second })).json);
+      await until(async () => (await f.steps(pushes[2].id)).some((s) => s.step === 'queued' || s.step === 'done'));
+      release();
+      const outcomes = await Promise.all(pushes.map((p) => f.outcome(p.workflowId)));
+      expect(outcomes.map((o) => o.error?.code ?? o.state)).toEqual(['succeeded', 'deploy:superseded', 'succeeded']);
+    } finally {
+      f.hooks.execute = undefined;
+      release();
+    }
+    const statesOf = (sha: string) => deploymentsOf(repo).find((d) => d.sha === sha)?.statuses.map((s) => s.state);
+    expect(statesOf(first)).toEqual(['queued', 'in_progress', 'success']);
+    expect(statesOf(second)).toEqual(['queued', 'inactive']);
+    expect(statesOf(third)).toEqual(['queued', 'in_progress', 'success']);
+  });
+
   it('deploys all the same when GitHub refuses to create the deployment', async () => {
     const { repo, sha } = await f.commit();
     f.github.failDeployments = true;
