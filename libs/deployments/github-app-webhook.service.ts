@@ -52,6 +52,7 @@ export class GithubAppWebhookService {
       return ignored(request.uuid, `GitHub ${event} events without an installation and a repository deploy nothing.`);
     }
     const deliveries: RoutedDelivery[] = [];
+    const failures: ApiError[] = [];
     for (const user of await this.guard(() => this.installations.usersOf(installation))) {
       const app = await this.guard(() => this.apps.forRepository(user, repository));
       if (!app) continue;
@@ -62,13 +63,16 @@ export class GithubAppWebhookService {
         // One user's failure (e.g. their deployment could not start) is theirs; the others still get the event.
         if (!(error instanceof ApiError)) throw error;
         this.logger.warn(`App delivery of ${event} for ${repository} to ${user} failed: ${error.code} ${error.message}`);
+        failures.push(error);
         deliveries.push({ user, app: app.record.name, httpStatus: error.status, body: { status: 'error', reason: `${error.code}: ${error.message}`, uuid: request.uuid } });
       }
     }
     if (deliveries.length === 0) {
       return ignored(request.uuid, `No app is configured for ${repository} by a user who linked installation ${installation} (POST /1/auth/github/installations).`);
     }
-    if (deliveries.length === 1 && deliveries[0].httpStatus < 300) return { httpStatus: deliveries[0].httpStatus as 200 | 202, body: deliveries[0].body } as IntakeAnswer;
+    // Nobody took it: GitHub sees the error (a 503 it may redeliver), as /1/deploy would answer it.
+    if (failures.length === deliveries.length) throw failures[0];
+    if (deliveries.length === 1) return { httpStatus: deliveries[0].httpStatus as 200 | 202, body: deliveries[0].body } as IntakeAnswer;
     return { httpStatus: 202, body: { status: 'routed', deliveries, uuid: request.uuid } };
   }
 
