@@ -7,10 +7,12 @@ import { AppConfig } from '../../libs/config';
 import { DeploymentsModule } from '../../libs/deployments';
 import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
+import { NotificationsRepository, NotificationsService } from '../../libs/notifications';
 import { MongoModule } from '../../libs/persistence';
 import { SecretsModule } from '../../libs/secrets';
 import { ChangesModule, StatusModule } from '../../libs/status';
 import { AppsController } from './controllers/apps.controller';
+import { NotificationsController } from './controllers/notifications.controller';
 import { ChangesController } from './controllers/changes.controller';
 import { DeployController } from './controllers/deploy.controller';
 import { GithubAppController } from './controllers/github-app.controller';
@@ -42,8 +44,8 @@ export class GatewayModule {
         AppTargetRulesModule.forRoot({ outbound: config.targets, defaultTarget: config.defaultTarget }),
         DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs }),
       ],
-      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, UsersController, TokensController, GithubAuthController, GithubAppController, HealthController, StatusPageController, MetricsController],
-      providers: [HealthService],
+      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, NotificationsController, UsersController, TokensController, GithubAuthController, GithubAppController, HealthController, StatusPageController, MetricsController],
+      providers: [HealthService, NotificationsRepository, NotificationsService],
     };
   }
 }

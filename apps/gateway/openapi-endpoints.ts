@@ -208,6 +208,42 @@ export const Doc = {
       ApiBasic(AUTH_ERRORS, { 400: ['apps:bad_name'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
     ),
 
+  NotificationAdd: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Subscribe a URL to the app\'s deployment events', description: 'Each event is one POST with `X-Deploy-Event`, `X-Deploy-Delivery` (the same id on every retry) and, with a secret, `X-Deploy-Signature-256` (`sha256=` HMAC of the body, GitHub\'s scheme); retried with back-off for up to 24 h. A link-local, metadata (and unless allowed, local or private) host is refused here.' }),
+      ApiResponse({ status: 201, description: 'The subscription (its secret never shown).' }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['notifications:bad_url'], 404: ['apps:not_found'], 503: ['apps:db:failed', 'notifications:db:failed'] }),
+    ),
+
+  NotificationList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'The app\'s notification subscriptions' }),
+      ApiResponse({ status: 200, description: 'The subscriptions (secrets never shown).' }),
+      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'notifications:db:failed'] }),
+    ),
+
+  NotificationRemove: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Remove a notification subscription', description: 'Its pending deliveries stop at their next attempt.' }),
+      ApiResponse({ status: 204, description: 'Removed.' }),
+      ApiBasic(AUTH_ERRORS, { 404: ['notifications:not_found'], 503: ['notifications:db:failed'] }),
+    ),
+
+  DeliveryList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'The app\'s notification deliveries, newest first', description: 'Status (`pending`, `delivered`, `failed`), attempts, the last status code and error, the body sent.' }),
+      ...limitSkip,
+      ApiResponse({ status: 200, description: 'The deliveries.' }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'notifications:db:failed'] }),
+    ),
+
+  DeliveryRedeliver: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Send a delivery again', description: 'The same body under the same `X-Deploy-Delivery` id.' }),
+      ApiResponse({ status: 202, description: 'The delivery, pending again.' }),
+      ApiBasic(AUTH_ERRORS, { 404: ['notifications:delivery_not_found'], 503: ['notifications:db:failed', 'deploy:temporal:unavailable'] }),
+    ),
+
   UserCreate: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Create a user (administrators only)' }),

@@ -18,6 +18,7 @@ import {
 import { GithubCredentialsModule, GithubModule } from '../../libs/github';
 import { createLogger } from '../../libs/logging';
 import { MetricsModule } from '../../libs/metrics';
+import { NOTIFICATION_OUTBOUND, NotificationActivities, NotificationsRepository } from '../../libs/notifications';
 import { Db, MONGO_DB, MongoModule } from '../../libs/persistence';
 import { SecretsModule } from '../../libs/secrets';
 import { StatusModule } from '../../libs/status';
@@ -69,6 +70,9 @@ export class WorkerModule {
         ReleaseLinesRepository,
         ReleaseLineActivities,
         GithubActivities,
+        { provide: NOTIFICATION_OUTBOUND, useValue: config.targets },
+        NotificationsRepository,
+        NotificationActivities,
         DeploymentActivities,
         TemporalWorkerService,
       ],

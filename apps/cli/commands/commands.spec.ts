@@ -3,6 +3,7 @@ import { Output } from '../output';
 import { AppView, mergeApp } from './apps';
 import { groupDeployments, shortCommit, StatusEntry } from './deploys';
 import { parseAssignments, parseKeys, replaceEnv } from './env-change';
+import { notificationEvents } from './notify';
 import { backoffMs, formatChange, retryable } from './watch';
 
 const APP: AppView = {
@@ -83,5 +84,13 @@ describe('watch', () => {
       doc: { ts: '2024-01-01T00:00:00.000Z', deployment: 'd1', step: 'done', status: 'error', error: { code: 'deploy:tar:corrupt', message: 'Bad tar.' } },
     });
     expect(line).toBe('2024-01-01 00:00:00Z  web  d1  \x1b[31mdone           error  \x1b[0m  deploy:tar:corrupt: Bad tar.');
+  });
+});
+
+describe('notify add events', () => {
+  it('takes short or full event names, all by default, and refuses unknown ones', () => {
+    expect(notificationEvents(['succeeded', 'deployment.failed'])).toEqual(['deployment.succeeded', 'deployment.failed']);
+    expect(notificationEvents([])).toHaveLength(6);
+    expect(() => notificationEvents(['exploded'])).toThrow(UsageError);
   });
 });
