@@ -168,7 +168,7 @@ export const Doc = {
     applyDecorators(
       ApiOperation({ summary: 'Create or replace an app', description: 'Repository, deploy branch, deployment target, webhook secret, environment variables.' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env', 'apps:bad_target'], 409: ['apps:conflict', 'apps:repository_taken'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env', 'apps:bad_target', 'apps:bad_trigger'], 409: ['apps:conflict'], 503: ['apps:db:failed'] }),
     ),
 
   AppEnv: (): Decorator =>

@@ -7,7 +7,7 @@ import { notificationEvents } from './notify';
 import { backoffMs, formatChange, retryable } from './watch';
 
 const APP: AppView = {
-  user: 'alice', name: 'web', repository: 'o/web', createdAt: 't', branch: 'main', hasWebhookSecret: true, envKeys: ['A'], retain: true, ci: 'none', updatedAt: 't',
+  user: 'alice', name: 'web', repository: 'o/web', createdAt: 't', branch: 'main', deployOn: { branch: 'main' }, hasWebhookSecret: true, envKeys: ['A'], retain: true, ci: 'none', updatedAt: 't',
   target: { url: 'http://r/push', statusUrl: 'http://r/s/{{id}}', username: 'u', hasPassword: true, archiveFormat: 'zip' },
 };
 
@@ -40,6 +40,16 @@ describe('apps set merge', () => {
     expect(mergeApp(github, { 'required-check': ['lint', 'ci/circleci'], environment: 'staging' })).toMatchObject({ requiredChecks: ['lint', 'ci/circleci'], environment: 'staging' });
     expect(mergeApp(github, { 'no-required-checks': true }).requiredChecks).toBeUndefined();
     expect(() => mergeApp(github, { 'no-required-checks': true, 'required-check': ['x'] })).toThrow(/not both/);
+  });
+
+  it('keeps the trigger (tags, paths) unless the flags change it', () => {
+    const tagged: AppView = { ...APP, branch: undefined, deployOn: { tags: 'v*' }, paths: ['services/api/**'] };
+    expect(mergeApp(tagged, { retain: true })).toMatchObject({ deployOn: { tags: 'v*' }, paths: ['services/api/**'], branch: undefined });
+    expect(mergeApp(tagged, { branch: 'main' })).toMatchObject({ branch: 'main' });
+    expect(mergeApp(tagged, { branch: 'main' }).deployOn).toBeUndefined();
+    expect(mergeApp(APP, { tags: 'v*', path: ['a/**'] })).toMatchObject({ branch: undefined, deployOn: { tags: 'v*' }, paths: ['a/**'] });
+    expect(mergeApp(tagged, { 'no-paths': true }).paths).toBeUndefined();
+    expect(() => mergeApp(APP, { tags: 'v*', branch: 'x' })).toThrow(/not both/);
   });
 
   it('checks what a new app needs and what the API accepts', () => {
