@@ -152,7 +152,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     }
     if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
 
-    await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}); deployment queued.`);
+    await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}${input.release ? `, ${input.release.cause} of release v${input.release.version}` : ''}); deployment queued.`);
     try {
       await pipeline.run(run);
       return await finish();
@@ -174,7 +174,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     turn.app = app;
     const entry = {
       deploymentId: input.deploymentId, workflowId: workflowInfo().workflowId, repository: input.repository, commit: input.commit,
-      before: push?.before, pushedAt: push?.pushedAt, receivedAt: push?.receivedAt, explicit: input.retryOf !== undefined || kind === 'undeploy', kind,
+      before: push?.before, pushedAt: push?.pushedAt, receivedAt: push?.receivedAt, explicit: input.retryOf !== undefined || input.release !== undefined || kind === 'undeploy', kind,
     };
     await lines.signalLine({ user: input.user, app, event: { type: 'arrive', entry } });
   }
@@ -199,9 +199,11 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     // A retry is an operator's explicit request: it deploys without waiting for CI again.
     // Pending on GitHub from the start, CI wait included (SPEC 3 step 8).
     await courtesy(() => quick.commitStatus({ ...ref, app: push!.app, state: 'pending', description: 'Deployment in progress' }));
-    const asked = input.retryOf ? { gated: false, reason: 'retries do not wait for CI' } : await quick.ciGate({ ...ref, app: push!.app });
+    // Rollback, redeploy and env (new input field `release`, never in older histories): code that was live before, no CI.
+    const explicit = input.retryOf ? 'retries do not wait for CI' : input.release ? `release v${input.release.version} passed its CI when it was deployed` : undefined;
+    const asked = explicit ? { gated: false, reason: explicit } : await quick.ciGate({ ...ref, app: push!.app });
     // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
-    const gate = !input.retryOf && !asked.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : asked;
+    const gate = !explicit && !asked.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : asked;
     state.ci = { gated: gate.gated, reason: gate.reason };
     if (gate.gated) {
       await record('waiting_for_ci', 'pending', `Waiting for Travis: ${gate.reason}.`);
@@ -213,22 +215,29 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
       await record('waiting_for_ci', 'ok', `Travis build ${travis!.statusMessage}.`);
     }
 
-    await record('resolve', 'pending', 'Reading package.json.');
-    const pkg = await quick.resolvePackage(ref);
+    const source = input.release;
+    await record('resolve', 'pending', source ? `The package of release v${source.version}.` : 'Reading package.json.');
+    const pkg = source ? source.package : await quick.resolvePackage(ref);
     const app = await quick.resolveApp({ ...ref, appHint: push!.app, packageName: pkg.name });
     state.app = app.app;
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.app]: [app.app] });
     await record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
     await enterLine(app.app);
 
-    await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
-    const tarball = await transfer.fetchTarball(ref);
-    blobId = tarball.blobId;
-    await record('fetch', 'ok', `${tarball.bytes} bytes, sha256 ${tarball.sha256}.`);
+    if (source?.blobId) {
+      // The release's kept tarball, inspected when it was first deployed: no GitHub, no second inspection.
+      blobId = source.blobId;
+      await record('fetch', 'ok', `The kept tarball of release v${source.version} is deployed again; nothing downloaded.`);
+    } else {
+      await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
+      const tarball = await transfer.fetchTarball(ref);
+      blobId = tarball.blobId;
+      await record('fetch', 'ok', `${tarball.bytes} bytes, sha256 ${tarball.sha256}.`);
 
-    await record('inspect', 'pending', 'Checking the tarball.');
-    const inspected = await check.inspectTarball({ blobId });
-    await record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
+      await record('inspect', 'pending', 'Checking the tarball.');
+      const inspected = await check.inspectTarball({ blobId });
+      await record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
+    }
 
     await takeTurn();
     const stop = stopped();

@@ -8,6 +8,7 @@ import { DeploymentsModule } from '../../libs/deployments';
 import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
 import { MongoModule } from '../../libs/persistence';
+import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
 import { ChangesModule, StatusModule } from '../../libs/status';
 import { AppsController } from './controllers/apps.controller';
@@ -17,6 +18,7 @@ import { GithubAuthController } from './controllers/github-auth.controller';
 import { DeploymentsController } from './controllers/deployments.controller';
 import { UserDeploymentsController } from './controllers/user-deployments.controller';
 import { HealthController } from './controllers/health.controller';
+import { ReleasesController } from './controllers/releases.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { StatusController } from './controllers/status.controller';
 import { StatusPageController } from './controllers/status-page.controller';
@@ -27,6 +29,7 @@ import { HealthService } from './health.service';
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig, logger: Logger = createLogger(config)): DynamicModule {
+    const deployments = DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs });
     return {
       module: GatewayModule,
       imports: [
@@ -39,9 +42,10 @@ export class GatewayModule {
         GithubAuthModule.forRoot({ apiUrl: config.github.apiUrl }),
         AppsModule,
         AppTargetRulesModule.forRoot({ outbound: config.targets, defaultTarget: config.defaultTarget }),
-        DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs }),
+        deployments,
+        ReleasesModule.forRoot({ apiUrl: config.github.apiUrl }, deployments),
       ],
-      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, UsersController, TokensController, GithubAuthController, HealthController, StatusPageController, MetricsController],
+      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, ReleasesController, UsersController, TokensController, GithubAuthController, HealthController, StatusPageController, MetricsController],
       providers: [HealthService],
     };
   }

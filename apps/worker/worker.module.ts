@@ -19,6 +19,7 @@ import { createLogger } from '../../libs/logging';
 import { MetricsModule } from '../../libs/metrics';
 import { Db, MONGO_DB, MongoModule } from '../../libs/persistence';
 import { SecretsModule } from '../../libs/secrets';
+import { ReleaseKeeping, ReleasesRepository, RELEASE_SETTINGS } from '../../libs/releases';
 import { StatusModule } from '../../libs/status';
 import { BlobStore, DirectoryBlobStore, GridFsBlobStore } from '../../libs/tarballs';
 import { TargetsModule } from '../../libs/targets';
@@ -64,6 +65,9 @@ export class WorkerModule {
         },
         StatusActivitiesService,
         DeploymentsRepository,
+        { provide: RELEASE_SETTINGS, useValue: config.releases },
+        ReleasesRepository,
+        ReleaseKeeping,
         PipelineActivities,
         ReleaseLinesRepository,
         ReleaseLineActivities,

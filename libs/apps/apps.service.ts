@@ -19,6 +19,8 @@ export interface AppView {
   ci: AppRecord['ci'];
   travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
+  /** After a rollback: pushes are ignored until POST …/unlock (SPEC 6.5). */
+  locked?: { release: number; deployment: string; by: string; at: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -126,6 +128,7 @@ export class AppsService {
         ci: dto.ci ?? 'auto',
         travisSignature: dto.travisSignature,
         lastDeployment: existing?.lastDeployment,
+        lock: existing?.lock,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
         uuid,
@@ -225,6 +228,7 @@ export class AppsService {
       ci: record.ci,
       travisSignature: record.travisSignature,
       lastDeployment: record.lastDeployment,
+      locked: record.lock && { ...record.lock, at: record.lock.at.toISOString() },
       createdAt: record.createdAt.toISOString(),
       updatedAt: record.updatedAt.toISOString(),
     };

@@ -17,6 +17,8 @@ export interface AppConfig {
   travis: { publicKey?: string; waitTimeoutMs: number };
   /** Where fetched tarballs wait for upload: a directory, or GridFS for workers on several hosts. */
   blobs: { store: 'dir' | 'gridfs'; dir: string };
+  /** Tarballs of this many newest releases per app stay in blob storage, for rollbacks without GitHub (SPEC 6.5). */
+  releases: { kept: number };
   tar: { maxEntries: number; maxBytes: number };
   /** For apps without a target of their own; `npm start` points it at the reference receiver. */
   defaultTarget?: { url: string; statusUrl?: string; username?: string; password?: string };
@@ -61,6 +63,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       waitTimeoutMs: s.durationMs('TRAVIS_WAIT_TIMEOUT', '1h'),
     },
     blobs: { store: s.oneOf('BLOB_STORE', ['dir', 'gridfs'] as const, 'dir'), dir: s.string('BLOB_DIR', '.stack/blobs') },
+    releases: { kept: s.int('RELEASES_KEPT', 5, { min: 1 }) },
     tar: {
       maxEntries: s.int('TAR_MAX_ENTRIES', 100_000, { min: 1 }),
       maxBytes: s.int('TAR_MAX_BYTES', 2 * 1024 * 1024 * 1024, { min: 1 }),

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AppsService } from '../apps';
 import type { Principal } from '../auth';
+import { askedBy } from '../releases/asked-by';
 import { ApiError } from '../errors';
+import { recordDeploymentCreated } from '../metrics';
 import { StatusEntryView, StatusRepository, toView } from '../status';
 import type { DeploymentState, Step } from '../../workflows/types';
 import { deploymentId, retryWorkflowId } from './deployment-ids';
@@ -34,6 +36,12 @@ export interface DeploymentView {
   provider: string;
   uuid: string;
   retryOf?: string;
+  /** Explicit actions (rollback, redeploy, env): why and by whom; `rolledBackTo` for a rollback. */
+  cause?: string;
+  by?: string;
+  rolledBackTo?: number;
+  /** The release it made, once it succeeded (SPEC 6.4). */
+  release?: number;
   createdAt: string;
   endedAt?: string;
   /** Temporal's status of the workflow when it still has it; absent once retention removed it. */
@@ -106,8 +114,9 @@ export class DeploymentsService {
     const workflowId = retryWorkflowId(first.workflowId, runs + 1);
     const { record, created } = await this.db(() => this.deployments.insertOrGet({
       _id: deploymentId(workflowId), workflowId, user: first.user, repository: first.repository, commit: first.commit, branch: first.branch, app: first.app,
-      payloadId: first.payloadId, provider: 'api', uuid, retryOf: first._id, createdAt: new Date(), state: 'running', step: 'received',
+      payloadId: first.payloadId, provider: 'api', uuid, retryOf: first._id, createdAt: new Date(), state: 'running', step: 'received', by: askedBy(principal),
     }));
+    if (created) recordDeploymentCreated('retry');
     const input = this.intake.input(record);
     await this.workflows.signalWithStart(workflowId, input, { push: input.push });
     return { id: record._id, workflowId, retryOf: first._id, status: 'queued', uuid, existing: !created };
@@ -188,7 +197,8 @@ const isEnded = (state: string | undefined) => state !== undefined && hasEnded({
 function summary(r: DeploymentRecord): Omit<DeploymentView, 'steps' | 'temporalUi' | 'state'> {
   return {
     id: r._id, workflowId: r.workflowId, user: r.user, repository: r.repository, commit: r.commit, branch: r.branch, app: r.app,
-    provider: r.provider, uuid: r.uuid, retryOf: r.retryOf, createdAt: r.createdAt.toISOString(), endedAt: r.endedAt?.toISOString(),
+    provider: r.provider, uuid: r.uuid, retryOf: r.retryOf, cause: r.cause, by: r.by, rolledBackTo: r.rolledBackTo, release: r.release,
+    createdAt: r.createdAt.toISOString(), endedAt: r.endedAt?.toISOString(),
   };
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppSecrets, AppsService } from '../apps';
 import { ApiError } from '../errors';
-import { IntakeProvider, recordIntake, recordIntakeError } from '../metrics';
+import { IntakeProvider, recordDeploymentCreated, recordIntake, recordIntakeError } from '../metrics';
 import type { DeploymentInput, Provider } from '../../workflows/types';
 import { deploymentId, deploymentWorkflowId } from './deployment-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
@@ -97,6 +97,12 @@ export class IntakeService {
     if (!push.branch) return ignored(request, `${push.ref} is not a branch; tag pushes do not deploy.`);
     const deployBranch = app?.record.branch ?? push.repository.defaultBranch ?? 'master';
     if (push.branch !== deployBranch) return ignored(request, `Pushes to ${push.branch} do not deploy; the deploy branch is ${deployBranch}.`);
+    const lock = app?.record.lock;
+    if (lock) {
+      // SPEC 6.5: after a rollback the operator decides when pushes deploy again.
+      this.logger.log({ msg: `push of ${push.repository.fullName}@${push.sha.slice(0, 7)} ignored: ${app!.record.name} is locked after a rollback to v${lock.release} (${request.uuid})`, app: app!.record.name, commit: push.sha });
+      return ignored(request, `locked after a rollback: ${app!.record.name} was rolled back to v${lock.release} (deployment ${lock.deployment}); pushes do not deploy until POST /1/apps/${request.user}/${app!.record.name}/unlock.`);
+    }
 
     const workflowId = deploymentWorkflowId(request.user, push.repository.fullName, push.sha);
     const id = deploymentId(workflowId);
@@ -112,6 +118,7 @@ export class IntakeService {
         app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(), state: 'running', step: 'received',
       }),
     ]);
+    if (created) recordDeploymentCreated('push');
     // The record says it ended: answer it, start nothing (its workflow may be gone from Temporal).
     if (hasEnded(record)) return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
     if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch: push.branch, app: app?.record.name }).catch(() => undefined);
@@ -139,6 +146,7 @@ export class IntakeService {
       _id: id, workflowId, user: request.user, repository: build.repository.fullName, commit: build.sha, branch: build.branch,
       provider: 'travis', uuid: request.uuid, createdAt: new Date(), state: 'waiting_for_ci', step: 'waiting_for_ci',
     });
+    if (created) recordDeploymentCreated('travis');
     if (hasEnded(record)) return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });

@@ -1,0 +1,27 @@
+import { DynamicModule, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { AppsModule } from '../apps';
+import { GithubCredentialsModule, GithubModule, GithubOptions } from '../github';
+import { ReleasesRepository } from './releases.repository';
+import { ReleasesService } from './releases.service';
+
+/**
+ * The gateway's side of releases (SPEC 6.4–6.6). `deployments` is the gateway's own
+ * DeploymentsModule (the same dynamic module object, so one Temporal client and one intake).
+ */
+@Module({})
+export class ReleasesModule implements OnModuleInit {
+  constructor(private readonly repository: ReleasesRepository) {}
+
+  static forRoot(github: GithubOptions, deployments: DynamicModule): DynamicModule {
+    return {
+      module: ReleasesModule,
+      imports: [AppsModule, GithubCredentialsModule, GithubModule.forRoot(github), deployments],
+      providers: [ReleasesRepository, ReleasesService],
+      exports: [ReleasesRepository, ReleasesService],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.repository.ensureIndexes().catch((error: Error) => new Logger(ReleasesModule.name).warn(`releases indexes not created: ${error.message}`));
+  }
+}
