@@ -258,7 +258,7 @@ export const Doc = {
   StatusPageFile: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'A file of the status page' }),
-      ApiParam({ name: 'file', enum: ['app.js', 'style.css', 'favicon.svg'] }),
+      ApiParam({ name: 'file', enum: ['app.js', 'apps.js', 'style.css', 'favicon.svg'] }),
       ApiHeader({ name: 'If-None-Match', required: false }),
       ApiResponse({ status: 200, description: 'The file.' }),
       ApiResponse({ status: 304, description: 'Not modified.' }),

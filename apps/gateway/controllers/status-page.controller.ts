@@ -45,7 +45,7 @@ const FILES: Record<string, Asset> = {
   'favicon.svg': asset(FAVICON_SVG, 'image/svg+xml'),
 };
 
-/** `GET /status-page`: the live status page (sign in with an API token, follow deployments), and its three files. */
+/** `GET /status-page`: the live status page (sign in with an API token, follow deployments), and its files. */
 @Doc.Tag('status page')
 @Controller('status-page')
 export class StatusPageController {
