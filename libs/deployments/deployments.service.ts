@@ -95,6 +95,11 @@ export class DeploymentsService {
     if (asked.workflowId.startsWith('undeploy/')) {
       throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${asked.user}/${asked.app}/undeploy (or DELETE the app).`);
     }
+    if (asked.cause === 'rollback' || asked.cause === 'redeploy' || asked.cause === 'env') {
+      // It deploys a release's code, not a stored push: the action itself is what to ask again.
+      const again = asked.cause === 'rollback' ? `rollback {"release": ${asked.rolledBackTo}}` : 'redeploy';
+      throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is a ${asked.cause} of ${asked.app}; ask for it again with POST /1/apps/${asked.user}/${asked.app}/${again}.`);
+    }
     const first = asked.retryOf ? ((await this.db(() => this.deployments.findById(asked.retryOf!))) ?? asked) : asked;
     const runs = await this.db(() => this.deployments.countRetries(first._id));
     const newest = runs === 0 ? first : ((await this.db(() => this.deployments.findById(deploymentId(retryWorkflowId(first.workflowId, runs))))) ?? first);

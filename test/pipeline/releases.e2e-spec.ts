@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { PipelineActivities } from '../../libs/deployments';
 import { metric, scrape } from '../ops/prometheus';
 import { PipelineFixture, waitFor } from './pipeline-fixture';
 
@@ -61,6 +62,12 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
       expect(list.map((r) => r.tarballKept)).toEqual([true, true, false]);
       expect((await blobs()).filter((name) => commits.some((c) => name.includes(c.id)))).toHaveLength(2);
       expect((await f.harness.request('GET', `/1/deployments/${commits[1].id}`)).json).toMatchObject({ release: 2 });
+      // The finish activity run again (a replay, or a retry after a lost answer) makes no second release.
+      const pipeline = f.harness.worker!.get(PipelineActivities);
+      const v3 = { deploymentId: commits[2].id, user: 'admin', repository: `octo-org/${app}`, commit: commits[2].sha, app, state: 'succeeded', blobId: commits[2].id, operation: 'DEPLOY' as const };
+      await Promise.all([pipeline.finishDeployment(v3), pipeline.finishDeployment(v3)]);
+      expect(await releases(app)).toEqual(list);
+      expect((await blobs()).filter((name) => name.startsWith(commits[2].id))).toHaveLength(1);
       // Paging, as the other lists.
       const page = await f.harness.request('GET', `/1/apps/admin/${app}/releases?limit=1&skip=1`);
       expect(page.json.map((r: Release) => r.version)).toEqual([2]);
@@ -187,6 +194,24 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
     const changed = await f.harness.request('PATCH', `/1/apps/admin/${app}/env`, { body: { set: { A: '1' }, deploy: true } });
     expect(changed.status).toBe(404);
     expect((await f.harness.request('GET', `/1/apps/admin/${app}`)).json.envKeys).toEqual([]);
+  });
+
+  it('after an UNDEPLOY no release is live; a retry of a rollback is refused with what to ask instead', async () => {
+    const app = 'undeployed-releases';
+    await configure(app);
+    await pushAll(app, ['U1', 'U2']);
+    const rollback = await f.harness.request('POST', `/1/apps/admin/${app}/rollback`, { body: {} });
+    expect(await f.outcome(rollback.json.workflowId)).toEqual({ state: 'succeeded' });
+    const retry = await f.harness.request('POST', `/1/deployments/${rollback.json.id}/retry`);
+    expect(retry.status).toBe(409);
+    expect(retry.json).toMatchObject({ error: 'deployments:not_retryable', message: expect.stringContaining(`/1/apps/admin/${app}/rollback`) });
+
+    const undeploy = await f.harness.request('POST', `/1/apps/admin/${app}/undeploy`);
+    expect(await f.outcome(undeploy.json.workflowId)).toEqual({ state: 'succeeded' });
+    const list = await releases(app);
+    expect(list.map((r) => r.version)).toEqual([3, 2, 1]);
+    expect(list.filter((r) => r.live)).toEqual([]);
+    expect((await f.harness.request('POST', `/1/apps/admin/${app}/redeploy`)).json).toMatchObject({ error: 'apps:release:not_found' });
   });
 
   it('a rollback and a concurrent push never overlap at the target: the line holds', async () => {
