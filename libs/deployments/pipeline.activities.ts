@@ -78,7 +78,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   async fetchTarball(ref: DeploymentRef): Promise<FetchedTarball> {
     const context = Context.current();
-    const token = await this.tokens.tokenFor(ref.user);
+    const token = await this.tokens.tokenFor(ref.user, undefined, ref.repository);
     try {
       const source = await this.github.tarball(ref.repository, ref.commit, token);
       context.cancellationSignal.addEventListener('abort', () => source.destroy(new Error('canceled')));
@@ -156,7 +156,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   }
 
   async commitStatus(ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string }): Promise<void> {
-    const token = await this.tokens.tokenFor(ref.user, ref.app);
+    const token = await this.tokens.tokenFor(ref.user, ref.app, ref.repository);
     if (!token) return; // no token that allows it: commit statuses are a courtesy
     try {
       await this.github.setCommitStatus(ref.repository, ref.commit, {
@@ -252,7 +252,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   private async readFile(ref: DeploymentRef, path: string, code: string): Promise<string | null> {
     try {
-      return await this.github.fileAt(ref.repository, path, ref.commit, await this.tokens.tokenFor(ref.user));
+      return await this.github.fileAt(ref.repository, path, ref.commit, await this.tokens.tokenFor(ref.user, undefined, ref.repository));
     } catch (error) {
       this.logger.warn(`${path} of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`);
       throw failure(code, `Could not read ${path} from GitHub: ${(error as Error).message}`, !(error instanceof GithubError) || error.retryable);
