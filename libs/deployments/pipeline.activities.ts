@@ -11,6 +11,8 @@ import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
 
 const MAX_RECORDS = 100;
+/** Well inside the workflow's 10 s heartbeat timeout for long activities. */
+const HEARTBEAT_MS = 2_000;
 
 const failure = (code: string, message: string, retryable: boolean) =>
   retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
@@ -76,15 +78,28 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   async fetchTarball(ref: DeploymentRef): Promise<FetchedTarball> {
     const context = Context.current();
-    const token = await this.tokens.tokenFor(ref.user);
+    const canceled = context.cancellationSignal;
+    // On a timer, not as bytes arrive: GitHub may take longer than the heartbeat timeout to send
+    // a large tarball's first byte, and a heartbeat is how a cancellation reaches the activity.
+    let bytes = 0;
+    const heartbeat = setInterval(() => context.heartbeat({ bytes }), HEARTBEAT_MS);
     try {
-      const source = await this.github.tarball(ref.repository, ref.commit, token);
-      context.cancellationSignal.addEventListener('abort', () => source.destroy(new Error('canceled')));
-      const stored = await this.blobs.put(ref.deploymentId, source, (bytes) => context.heartbeat({ bytes }));
+      const token = await this.tokens.tokenFor(ref.user);
+      const source = await this.github.tarball(ref.repository, ref.commit, token, canceled);
+      // A connection cut before the blob store starts reading would emit 'error' with no listener
+      // (an uncaught exception: the worker process ends); put() still rejects with it.
+      source.on('error', () => undefined);
+      canceled.addEventListener('abort', () => source.destroy(new Error('canceled')));
+      const stored = await this.blobs.put(ref.deploymentId, source, (sofar) => (bytes = sofar));
+      // Canceled as the last bytes landed: the workflow has moved on and will not remove it.
+      if (canceled.aborted) await this.blobs.remove(stored.id);
+      canceled.throwIfAborted();
       return { blobId: stored.id, bytes: stored.bytes, sha256: stored.sha256 };
     } catch (error) {
       const retryable = !(error instanceof GithubError) || error.retryable;
       throw failure('deploy:github:download_tarball', `Could not download the tarball of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`, retryable);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -112,7 +127,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
         return { remoteId: '', nothingToDo: `Nothing of ${ref.user}'s named ${ref.app} is on the shared default target; nothing to remove there.` };
       }
     }
-    const heartbeat = setInterval(() => context.heartbeat(), 2_000);
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
       const blobId = ref.blobId;
       const archives = ref.operation === 'DEPLOY' && blobId ? [{ id: ref.deploymentId, open: () => this.blobs.open(blobId) }] : [];
