@@ -3,7 +3,7 @@ import { githubTarball } from '../test/support/archives';
 import { GithubServer } from '../libs/stack/github-standin';
 import { githubHeaders, githubPush } from '../test/support/payloads';
 import type { DeploymentOutcome } from '../workflows/types';
-import { basic, BenchStack, http, median, profileEnv, round } from './lib';
+import { basic, BenchStack, HOST, http, median, profileEnv, round } from './lib';
 
 export const OWNER = 'octo-org';
 
@@ -41,6 +41,8 @@ export interface DeploymentTiming {
   uploadMs: number;
   processingMs: number;
   overheadMs: number;
+  /** Inspected → upload begins: the release line's admission (the `queued` step; logged only when it had to wait). */
+  queuedMs: number;
 }
 
 /**
@@ -68,7 +70,8 @@ export async function deployAll(stack: BenchStack, database: string, gateways: s
     const { fetchTarball: fetchMs = NaN, uploadPackage: uploadMs = NaN } = transfers[i];
     const processingMs = mine.some((e) => e.step === 'processing') ? at('processing', undefined, true) - at('processing', 'pending') : 0;
     const endToEndMs = at('done') - a.acceptedAt;
-    return { id: a.id, state: outcomes[i].state, endToEndMs, fetchMs, uploadMs, processingMs, overheadMs: endToEndMs - fetchMs - uploadMs - processingMs };
+    const queuedMs = at('upload', 'pending') - at('inspect', 'ok');
+    return { id: a.id, state: outcomes[i].state, endToEndMs, fetchMs, uploadMs, processingMs, overheadMs: endToEndMs - fetchMs - uploadMs - processingMs, queuedMs };
   });
   return { timings, wallSeconds };
 }
@@ -103,6 +106,7 @@ export function timingSummary(timings: DeploymentTiming[]) {
     medianFetchMs: of('fetchMs'),
     medianUploadMs: of('uploadMs'),
     medianProcessingMs: of('processingMs'),
+    medianQueuedMs: of('queuedMs'),
   };
 }
 
@@ -114,6 +118,7 @@ export async function deploymentStack(stack: BenchStack, group: string, options:
     GITHUB_API_URL: options.githubUrl ?? github!.url,
     DEFAULT_TARGET_URL: `${receiver.url}/push`,
     DEFAULT_TARGET_STATUS_URL: `${receiver.url}/status/{{id}}`,
+    TARGET_ALLOW: HOST, // the receiver runs on loopback, refused unless allowed
   });
   const gateways = await Promise.all(Array.from({ length: options.gateways ?? 1 }, (_, i) => stack.gateway(`gateway-${group}-${i}`, env)));
   const workers = await Promise.all(Array.from({ length: options.workers ?? 1 }, (_, i) => stack.worker(`worker-${group}-${i}`, { ...env, ...(i === 0 ? profileEnv(stack, group) : {}) })));

@@ -20,6 +20,8 @@ export async function overhead(stack: BenchStack): Promise<{ rows: Row[]; raw: u
       { figure: `deployments succeeded`, value: `${many.succeeded}/${CONCURRENT}`, baseline: '—', ratio: null, target: `${CONCURRENT}/${CONCURRENT}`, pass: many.succeeded === CONCURRENT },
       info('  median end to end / fetch / upload / target processing', `${many.medianEndToEndMs} / ${many.medianFetchMs} / ${many.medianUploadMs} / ${many.medianProcessingMs} ms`,
         `${single.medianEndToEndMs} / ${single.medianFetchMs} / ${single.medianUploadMs} / ${single.medianProcessingMs} ms`),
+      // Every deployment here is its own app, so its line is empty: this is the admission's own cost.
+      info('  median queued wait, the app\'s line empty (inspected → upload)', `${many.medianQueuedMs} ms`, `${single.medianQueuedMs} ms`),
       info(`  batch wall time; amortized per deployment`, `${round(batch.wallSeconds)} s; ${round((batch.wallSeconds * 1000) / CONCURRENT)} ms`),
     ];
     return { rows, raw: { single, alone, many, wallSeconds: batch.wallSeconds, timings: batch.timings } };

@@ -1,4 +1,4 @@
-import type { StatusWrite } from './types';
+import type { CommitComparison, LineEvent, LineHead, StatusWrite } from './types';
 
 /**
  * The activities the deployment workflow calls; implemented in libs/deployments and bound
@@ -50,4 +50,15 @@ export interface DeploymentActivitiesApi {
   pollTarget(input: { user: string; app: string; remoteId: string }): Promise<TargetStatus>;
   commitStatus(ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string }): Promise<void>;
   finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean; appVersion?: { createdAt: number; revision: number } }): Promise<void>;
+}
+
+/** The release line's activities (SPEC 6.1, 6.2). */
+export interface LineActivitiesApi {
+  /** Signal-with-start of the app's line: the deployment arrives, is ready, or leaves. */
+  signalLine(input: { user: string; app: string; event: LineEvent }): Promise<void>;
+  /** Where `head` stands from `base` (GitHub's compare API); `unknown` when GitHub cannot tell. */
+  compareCommits(input: { user: string; app: string; repository: string; base: string; head: string }): Promise<CommitComparison>;
+  /** The line's newest commit, kept in MongoDB so a new run of the line (or a deleted one) keeps ordering. */
+  readLineHead(input: { user: string; app: string }): Promise<LineHead | null>;
+  writeLineHead(input: { user: string; app: string; head: LineHead }): Promise<void>;
 }

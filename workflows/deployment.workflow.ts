@@ -6,13 +6,16 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { DeploymentActivitiesApi, TargetStatus } from './activities';
+import type { DeploymentActivitiesApi, LineActivitiesApi, TargetStatus } from './activities';
+import { lineDecisionSignal } from './line.workflow';
 import {
   DeploymentInput,
   DeploymentOutcome,
@@ -45,6 +48,16 @@ const transfer = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout:
 const upload = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
 
 const poll = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumInterval: '10 seconds', maximumAttempts: 10 } });
+// The app's release line is started or signalled from here (signal-with-start needs a client).
+const lines = proxyLocalActivities<LineActivitiesApi>({ startToCloseTimeout: '30 seconds', retry });
+
+/**
+ * Patch ids: deployments started before a change replay the code they started with (SPEC 6.7).
+ * `release-line`: the app's line orders and admits the deployment (SPEC 6.1, 6.2), and it ends
+ * cleanly whatever ends it (a cancel from the Temporal UI included).
+ */
+export const RELEASE_LINE_PATCH = 'release-line';
+const CANCELED_THROUGH_TEMPORAL = 'Deployment canceled through Temporal (workflow cancel).';
 
 export const UPLOAD_ATTEMPTS = 10;
 const PROCESSING_TIMEOUT_MS = 60 * 60 * 1000;
@@ -57,12 +70,15 @@ class DeploymentError extends Error {
 
 /** One deployment, from a stored webhook payload to the receiver's final state (SPEC 3). */
 export async function deployment(input: DeploymentInput): Promise<DeploymentOutcome> {
+  const lined = patched(RELEASE_LINE_PATCH);
   const state: DeploymentState = { step: 'received', state: 'running', attempt: 1, records: [], timings: {} };
   const ref = { deploymentId: input.deploymentId, user: input.user, repository: input.repository, commit: input.commit };
   let push = input.push;
   let travis: TravisSignal | undefined;
   // A holder, not a `let`: signal handlers set it while the pipeline awaits.
-  const halt: { stop?: { code: 'deploy:canceled' | 'deploy:superseded'; message: string }; uploadStarted: boolean } = { uploadStarted: false };
+  const halt: { stop?: { code: 'deploy:canceled' | 'deploy:superseded' | 'deploy:stale'; message: string }; uploadStarted: boolean } = { uploadStarted: false };
+  // The app's line: which line it is in (once its app is known) and what the line said.
+  const turn: { app?: string; admitted: boolean; waitingFor?: { behind: string; commit: string } } = { admitted: false };
   let blobId: string | undefined;
   let seq = 0;
   let firstEntryAt: string | undefined;
@@ -82,6 +98,15 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     if (halt.uploadStarted || halt.stop) return; // too late: the target has it already
     halt.stop = { code: 'deploy:superseded', message: `A newer push (${by}) superseded this deployment before it was uploaded.` };
     pipeline.cancel();
+  });
+
+  setHandler(lineDecisionSignal, (decision) => {
+    if (decision.type === 'admit') turn.admitted = true;
+    else if (decision.type === 'wait') turn.waitingFor = { behind: decision.behind, commit: decision.commit };
+    else if (!halt.uploadStarted && !halt.stop) {
+      halt.stop = { code: decision.code, message: decision.message };
+      pipeline.cancel();
+    }
   });
 
   async function record(step: Step, status: StatusState, message?: string, error?: { code: string; message: string }) {
@@ -109,27 +134,68 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     });
   }
 
-  // Travis came first: wait (bounded) for the GitHub push that says what to deploy.
-  if (!push && !(await condition(() => push !== undefined || halt.stop !== undefined, input.ciTimeoutMs))) {
-    const message = `Travis reported (${travis?.statusMessage ?? 'a result'}), but no push of this commit to the deploy branch arrived within ${minutes(input.ciTimeoutMs)}.`;
-    await record('waiting_for_ci', 'error', message, { code: 'deploy:travis:timeout', message });
-    return finish('deploy:travis:timeout', message, 'canceled');
-  }
-  if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
-
-  await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}); deployment queued.`);
+  if (!lined) return main();
   try {
-    await pipeline.run(run);
-    return await finish();
+    return await main();
   } catch (error) {
-    const stop = stopped();
-    if (stop) return finish(stop.code, stop.message, 'canceled');
-    const { code, message } = describe(error, state.step);
-    return finish(code, message, 'failed');
+    // Canceled through Temporal outside the pipeline (e.g. while a Travis-first start waits for its push).
+    if (!isCancellation(error)) throw error;
+    return finish('deploy:canceled', CANCELED_THROUGH_TEMPORAL, 'canceled');
+  }
+
+  async function main(): Promise<DeploymentOutcome> {
+    // Travis came first: wait (bounded) for the GitHub push that says what to deploy.
+    if (!push && !(await condition(() => push !== undefined || halt.stop !== undefined, input.ciTimeoutMs))) {
+      const message = `Travis reported (${travis?.statusMessage ?? 'a result'}), but no push of this commit to the deploy branch arrived within ${minutes(input.ciTimeoutMs)}.`;
+      await record('waiting_for_ci', 'error', message, { code: 'deploy:travis:timeout', message });
+      return finish('deploy:travis:timeout', message, 'canceled');
+    }
+    if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
+
+    await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}); deployment queued.`);
+    try {
+      await pipeline.run(run);
+      return await finish();
+    } catch (error) {
+      const stop = stopped();
+      if (stop) return finish(stop.code, stop.message, 'canceled');
+      if (lined && isCancellation(error)) return finish('deploy:canceled', CANCELED_THROUGH_TEMPORAL, 'canceled');
+      const { code, message } = describe(error, state.step);
+      return finish(code, message, 'failed');
+    }
+  }
+
+  /**
+   * Joins the app's line as soon as the app is known (at once for a configured app, else after
+   * resolve), so the line orders it early: a stale push ends before downloading anything.
+   */
+  async function enterLine(app: string, kind: 'deploy' | 'undeploy' = 'deploy'): Promise<void> {
+    if (!lined || turn.app) return;
+    turn.app = app;
+    const entry = {
+      deploymentId: input.deploymentId, workflowId: workflowInfo().workflowId, repository: input.repository, commit: input.commit,
+      before: push?.before, pushedAt: push?.pushedAt, receivedAt: push?.receivedAt, explicit: input.retryOf !== undefined || kind === 'undeploy', kind,
+    };
+    await lines.signalLine({ user: input.user, app, event: { type: 'arrive', entry } });
+  }
+
+  /** The `queued` step (SPEC 6.2): ready for the target; waits until the line admits it. */
+  async function takeTurn(): Promise<void> {
+    if (!turn.app) return;
+    await lines.signalLine({ user: input.user, app: turn.app, event: { type: 'ready', deploymentId: input.deploymentId } });
+    let shown: string | undefined;
+    while (!turn.admitted) {
+      await condition(() => turn.admitted || (turn.waitingFor !== undefined && turn.waitingFor.behind !== shown));
+      if (turn.admitted || !turn.waitingFor) break;
+      shown = turn.waitingFor.behind;
+      await record('queued', 'pending', `Waiting for deployment ${shown} (${turn.waitingFor.commit.slice(0, 7)}) to finish at the target: one deployment of ${turn.app} at a time.`);
+    }
+    if (shown) await record('queued', 'ok', `Its turn in the line of ${turn.app} came; going to the target.`);
   }
 
   async function run(): Promise<void> {
     if (input.operation === 'UNDEPLOY') return undeploy(push!.app!);
+    if (push!.app) await enterLine(push!.app);
     // A retry is an operator's explicit request: it deploys without waiting for CI again.
     // Pending on GitHub from the start, CI wait included (SPEC 3 step 8).
     await courtesy(() => quick.commitStatus({ ...ref, app: push!.app, state: 'pending', description: 'Deployment in progress' }));
@@ -153,6 +219,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     state.app = app.app;
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.app]: [app.app] });
     await record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
+    await enterLine(app.app);
 
     await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
     const tarball = await transfer.fetchTarball(ref);
@@ -163,6 +230,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     const inspected = await check.inspectTarball({ blobId });
     await record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
 
+    await takeTurn();
     const stop = stopped();
     if (stop) throw new DeploymentError(stop.code, stop.message);
     halt.uploadStarted = true;
@@ -177,6 +245,8 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   /** UNDEPLOY: no code, no CI; the target removes what the app's last deployment put there. */
   async function undeploy(app: string): Promise<void> {
     state.app = app;
+    await enterLine(app, 'undeploy');
+    await takeTurn();
     halt.uploadStarted = true;
     const target = await quick.resolveApp({ ...ref, appHint: app, packageName: app, claimName: false });
     await record('upload', 'pending', `Asking the target to remove ${app}${input.undeploys ? ` (deployed by ${input.undeploys})` : ''}.`);
@@ -235,15 +305,35 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     }
   }
 
-  async function finish(code?: string, message?: string, outcome: DeploymentState['state'] = 'succeeded'): Promise<DeploymentOutcome> {
+  /**
+   * The deployment's end, whatever ended it: the failing step's entry, the commit status, the
+   * blob freed, the line left, `done`. With the release line it runs in a non-cancellable scope
+   * (a cancel from the Temporal UI still ends cleanly), and bookkeeping that fails after the
+   * target's answer never changes the outcome.
+   */
+  function finish(code?: string, message?: string, outcome: DeploymentState['state'] = 'succeeded'): Promise<DeploymentOutcome> {
+    if (!lined) return end(code, message, outcome);
+    return CancellationScope.nonCancellable(() => end(code, message, outcome));
+  }
+
+  async function end(code?: string, message?: string, outcome: DeploymentState['state'] = 'succeeded'): Promise<DeploymentOutcome> {
     state.state = outcome;
     state.error = code ? { code, message: message ?? code } : undefined;
     // The step that failed (or was stopped) ends with its own error entry, then the deployment's done entry.
     if (state.error && lastEntry && lastEntry.step !== 'received' && lastEntry.status !== 'error') await record(lastEntry.step, 'error', state.error.message, state.error);
-    await courtesy(() =>
-      quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
-    );
-    await quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp, appVersion: input.appVersion });
+    // An UNDEPLOY deploys no commit: with the release line it marks none "Deployed" (nor failed).
+    if (!(lined && input.operation === 'UNDEPLOY')) {
+      await courtesy(() =>
+        quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
+      );
+    }
+    const bookkeeping = () => quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp, appVersion: input.appVersion });
+    if (!lined) await bookkeeping();
+    else {
+      await courtesy(bookkeeping);
+      const app = turn.app;
+      if (app) await courtesy(() => lines.signalLine({ user: input.user, app, event: { type: 'leave', deploymentId: input.deploymentId } }));
+    }
     if (code) await record('done', 'error', message, { code, message: message ?? code });
     else await record('done', 'ok', input.operation === 'UNDEPLOY' ? `Removed ${state.app} from the target.` : `Deployed ${state.app}.`);
     return { state: outcome, error: state.error };

@@ -1,2 +1,4 @@
 // The worker bundles this file: every workflow the worker runs is exported here.
 export { deployment } from './deployment.workflow';
+export { line } from './line.workflow';
+export { undeployment } from './undeployment.workflow';

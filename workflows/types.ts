@@ -5,7 +5,7 @@
 export type Provider = 'github' | 'travis' | 'api';
 export type StatusState = 'ok' | 'error' | 'pending';
 
-export type Step = 'received' | 'waiting_for_ci' | 'resolve' | 'fetch' | 'inspect' | 'upload' | 'processing' | 'done';
+export type Step = 'received' | 'waiting_for_ci' | 'resolve' | 'fetch' | 'inspect' | 'queued' | 'upload' | 'processing' | 'done';
 
 export interface DeploymentInput {
   deploymentId: string;
@@ -34,6 +34,11 @@ export interface PushSignal {
   payloadId: string;
   branch: string;
   app?: string;
+  /** The push's `before` (the branch's previous head) and `repository.pushed_at` (ISO): what orders the app's line (SPEC 6.1). */
+  before?: string;
+  pushedAt?: string;
+  /** When the gateway received the push (ISO): an older commit received before a newer one was superseded, not stale. */
+  receivedAt?: string;
 }
 
 export interface TravisSignal {
@@ -107,3 +112,63 @@ export const SEARCH_ATTRIBUTES = {
   step: 'DeployStep',
   state: 'DeployState',
 } as const;
+
+/**
+ * An app's release line (SPEC 6.1, 6.2): one `line` workflow per (user, app) orders the app's
+ * deployments by commit and admits them to the target one at a time.
+ */
+export interface LineInput {
+  user: string;
+  app: string;
+  /** What a run hands to the next one at continue-as-new. */
+  carried?: LineState;
+  /** Events handled per run before continue-as-new (default 1000; tests set a few). */
+  eventsPerRun?: number;
+}
+
+/** A deployment (or undeployment) as the line knows it. */
+export interface LineEntry {
+  deploymentId: string;
+  workflowId: string;
+  repository: string;
+  commit: string;
+  before?: string;
+  pushedAt?: string;
+  receivedAt?: string;
+  /** Retries (and UNDEPLOY) deploy what they name: no ordering by commit (SPEC 6.1). */
+  explicit: boolean;
+  kind: 'deploy' | 'undeploy';
+}
+
+export interface LineHead {
+  commit: string;
+  repository: string;
+  deploymentId: string;
+  pushedAt?: string;
+  receivedAt?: string;
+}
+
+export interface LineState {
+  /** The newest known commit of the deploy branch. */
+  head?: LineHead;
+  /** Recent pushes' `after` → `before`: ancestry that needs no GitHub call. */
+  chain: Array<[string, string]>;
+  /** In the order they became known (rank): `pending` before the queue, `waiting` in it, `running` at the target. */
+  entries: Array<LineEntry & { rank: number; stage: 'pending' | 'waiting' | 'running' }>;
+  ranks: number;
+}
+
+/** Deployment → line. */
+export type LineEvent =
+  | { type: 'arrive'; entry: LineEntry }
+  | { type: 'ready'; deploymentId: string }
+  | { type: 'leave'; deploymentId: string };
+
+/** Line → deployment. */
+export type LineDecision =
+  | { type: 'admit' }
+  | { type: 'wait'; behind: string; commit: string }
+  | { type: 'end'; code: 'deploy:stale' | 'deploy:superseded' | 'deploy:canceled'; message: string };
+
+/** Where ancestry between two commits stands (GitHub's compare API `status`, or `unknown`). */
+export type CommitComparison = 'ahead' | 'behind' | 'identical' | 'diverged' | 'unknown';

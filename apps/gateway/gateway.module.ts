@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { AppsModule } from '../../libs/apps';
+import { AppsModule, AppTargetRulesModule } from '../../libs/apps';
 import { AuthModule } from '../../libs/auth';
 import { AppConfig } from '../../libs/config';
 import { DeploymentsModule } from '../../libs/deployments';
@@ -38,6 +38,7 @@ export class GatewayModule {
         ChangesModule.forRoot({ ...config.feed, publicUrl: config.gateway.publicUrl }),
         GithubAuthModule.forRoot({ apiUrl: config.github.apiUrl }),
         AppsModule,
+        AppTargetRulesModule.forRoot({ outbound: config.targets, defaultTarget: config.defaultTarget }),
         DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs }),
       ],
       controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, UsersController, TokensController, GithubAuthController, HealthController, StatusPageController, MetricsController],

@@ -104,7 +104,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       app_name: { type: 'string' },
       deployment: { type: 'string' },
       status: { type: 'string', enum: ['ok', 'error', 'pending'] },
-      step: { type: 'string', enum: ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'upload', 'processing', 'done'] },
+      step: { type: 'string', enum: ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'queued', 'upload', 'processing', 'done'] },
       provider: { type: 'string', enum: ['github', 'travis', 'api'] },
       commit,
       message: { type: 'string' },

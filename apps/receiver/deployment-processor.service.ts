@@ -1,16 +1,26 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { ApiError } from '../../libs/errors';
+import { printable } from '../../libs/logging/printable';
 import { EntryGuard, TarballRejected, TarLimits } from '../../libs/tarballs/safety';
 import { DeploymentRecord } from '../../libs/targets';
-import { extractArchive } from './extract';
+import { checkExtractedLinks, extractArchive } from './extract';
+import { ExtractionBudget } from './extraction-budget';
 import { PackageStore, StoredPackage, StoredRecord } from './package-store';
-import { RECEIVER_OPTIONS, ReceiverOptions } from './receiver-options';
+import {
+  DEFAULT_MAX_COMPRESSION_RATIO,
+  DEFAULT_MAX_CONCURRENT_EXTRACTIONS,
+  DEFAULT_MAX_EXTRACTED_BYTES,
+  DEFAULT_MIN_FREE_DISK_BYTES,
+  RECEIVER_OPTIONS,
+  ReceiverOptions,
+} from './receiver-options';
 import { Releases } from './releases';
 import { Upload } from './upload.service';
 
 export const INTERRUPTED = 'interrupted by a receiver restart';
+export const WAITING = 'waiting for an extraction slot';
 
 /**
  * The receiver's state machine: package PENDING → PROCESSING → SUCCESS | ERROR, each record
@@ -18,15 +28,24 @@ export const INTERRUPTED = 'interrupted by a receiver restart';
  * one app run one after another (they share its directory); different apps run side by side.
  * On start: PENDING packages (fully received, never started) are resumed; PROCESSING ones are
  * marked ERROR, because their hooks may have run half-way and re-running them is not safe.
+ * DEPLOY packages also take one of a bounded number of extraction slots (ExtractionBudget).
  */
 @Injectable()
 export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger('Receiver');
   private readonly chains = new Map<string, Promise<void>>();
   private readonly releases: Releases;
+  private readonly budget: ExtractionBudget;
 
   constructor(@Inject(RECEIVER_OPTIONS) private readonly options: ReceiverOptions, private readonly store: PackageStore) {
     this.releases = new Releases(options.deployDir, options.stateDir);
+    this.budget = new ExtractionBudget({
+      deployDir: options.deployDir,
+      maxConcurrent: options.maxConcurrentExtractions ?? DEFAULT_MAX_CONCURRENT_EXTRACTIONS,
+      maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES,
+      maxCompressionRatio: options.maxCompressionRatio ?? DEFAULT_MAX_COMPRESSION_RATIO,
+      minFreeDiskBytes: options.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK_BYTES,
+    });
   }
 
   async onModuleInit(): Promise<void> {
@@ -90,11 +109,21 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
     const app = stored.app.name;
     const next = (this.chains.get(app) ?? Promise.resolve())
       .then(() => this.process(stored))
-      .catch((err) => this.log.error(`package ${stored._doc} could not be processed: ${(err as Error).stack ?? err}`));
+      .catch((err) => this.log.error(`package ${stored._doc} could not be processed: ${printable(String((err as Error).stack ?? err), 8192)}`));
     this.chains.set(app, next);
   }
 
   private async process(stored: StoredPackage): Promise<void> {
+    // Taken while still PENDING: a package waiting for a slot has done nothing, so a restart resumes it.
+    const release = stored.operation === 'DEPLOY' ? await this.budget.slot(() => this.store.note(stored, WAITING)) : undefined;
+    try {
+      await this.processNow(stored);
+    } finally {
+      release?.();
+    }
+  }
+
+  private async processNow(stored: StoredPackage): Promise<void> {
     const hooks = this.options.hooks ?? {};
     await this.store.setPackageState(stored, 'PROCESSING');
     try {
@@ -105,8 +134,9 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
       await this.store.setPackageState(stored, 'SUCCESS');
       this.log.log(`package ${stored._doc} (${stored.operation} ${stored.app.name}) succeeded`);
     } catch (err) {
-      await this.fail(stored, describe(err));
-      this.log.warn(`package ${stored._doc} (${stored.operation} ${stored.app.name}) failed: ${describe(err)}`);
+      const message = this.describe(err);
+      await this.fail(stored, message);
+      this.log.warn(`package ${stored._doc} (${stored.operation} ${stored.app.name}) failed: ${message}`);
     } finally {
       await this.releases.discardStaging(stored._doc);
       await rm(stored.uploadDir, { recursive: true, force: true });
@@ -115,21 +145,30 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
 
   private async deploy(stored: StoredPackage): Promise<void> {
     const { pkg } = stored;
-    const limits: TarLimits = {
-      maxEntries: this.options.maxEntries,
-      maxBytes: this.options.maxExtractedBytes ?? 10 * this.options.maxArchiveBytes,
-      stripComponents: this.options.stripComponents ?? 1,
-    };
-    const guard = new EntryGuard(limits);
-    const staging = await this.releases.staging(stored._doc);
-    for (const [i, record] of pkg.records.entries()) {
-      await this.store.setRecordState(stored, i, 'PROCESSING');
-      const archive = stored.archives[i];
-      await extractArchive(archive.file, staging, guard, limits, async (header) => this.options.hooks?.entry?.(pkg, header));
-      await this.options.hooks?.execute?.(pkg, record, staging);
-      await this.store.setRecordState(stored, i, 'FINISHED', `extracted ${archive.part}`);
+    let archiveBytes = 0;
+    for (const archive of stored.archives) archiveBytes += (await stat(archive.file)).size;
+    const allowance = await this.budget.allowance(archiveBytes);
+    try {
+      const limits: TarLimits = {
+        maxEntries: this.options.maxEntries,
+        maxBytes: allowance.maxBytes,
+        maxBytesReason: allowance.reason,
+        stripComponents: this.options.stripComponents ?? 1,
+      };
+      const guard = new EntryGuard(limits);
+      const staging = await this.releases.staging(stored._doc);
+      for (const [i, record] of pkg.records.entries()) {
+        await this.store.setRecordState(stored, i, 'PROCESSING');
+        const archive = stored.archives[i];
+        await extractArchive(archive.file, staging, guard, limits, async (header) => this.options.hooks?.entry?.(pkg, header));
+        await checkExtractedLinks(staging);
+        await this.options.hooks?.execute?.(pkg, record, staging);
+        await this.store.setRecordState(stored, i, 'FINISHED', `extracted ${archive.part}`);
+      }
+      await this.releases.activate(pkg.app.name, stored._doc, pkg.retain);
+    } finally {
+      allowance.release();
     }
-    await this.releases.activate(pkg.app.name, stored._doc, pkg.retain);
   }
 
   private async undeploy(stored: StoredPackage): Promise<void> {
@@ -150,6 +189,17 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
       await this.store.setRecordState(stored, i, 'ERROR', record.state === 'PROCESSING' ? message : `not processed: ${message}`);
     }
     await this.store.setPackageState(stored, 'ERROR', message);
+  }
+
+  /**
+   * The message a failure leaves in the status and the log: one line, control characters
+   * escaped (entry names and hook messages are outside text), and no absolute path of this server.
+   */
+  private describe(err: unknown): string {
+    const text = err instanceof TarballRejected ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    let relative = text;
+    for (const dir of [this.options.deployDir, this.options.stateDir].map((d) => resolve(d))) relative = relative.split(dir).join('<receiver dir>');
+    return printable(relative);
   }
 
   private async removeOrphanUploads(keep: Set<string>): Promise<void> {
@@ -182,7 +232,3 @@ function pairRecords({ pkg, archives }: Upload): DeploymentRecord[] {
   return ordered.map(({ index: _index, ...record }) => record);
 }
 
-function describe(err: unknown): string {
-  if (err instanceof TarballRejected) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
-}

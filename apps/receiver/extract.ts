@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, symlink, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, open, readdir, readlink, symlink, unlink } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tarFs from 'tar-fs';
 import * as yauzl from 'yauzl';
 import { walkTarball } from '../../libs/tarballs/inspect';
-import { EntryGuard, EntryHeader, safeRelativePath, stripComponents, TarballRejected, TarLimits } from '../../libs/tarballs/safety';
+import { EntryGuard, EntryHeader, LinkTree, safeRelativePath, stripComponents, TarballRejected, TarLimits } from '../../libs/tarballs/safety';
 import { MANIFEST_NAME, ZipManifest } from '../../libs/targets';
 
 export type EntryHook = (header: EntryHeader) => Promise<void>;
@@ -21,9 +21,48 @@ export async function extractArchive(file: string, dir: string, guard: EntryGuar
   const handle = await open(file, 'r');
   const magic = Buffer.alloc(4);
   await handle.read(magic, 0, 4, 0).finally(() => handle.close());
-  if (magic[0] === 0x1f && magic[1] === 0x8b) return extractTarGz(file, dir, guard, limits, onEntry);
-  if (magic.readUInt32LE(0) === 0x04034b50) return extractZip(file, dir, guard, limits, onEntry);
+  try {
+    if (magic[0] === 0x1f && magic[1] === 0x8b) return await extractTarGz(file, dir, guard, limits, onEntry);
+    if (magic.readUInt32LE(0) === 0x04034b50) return await extractZip(file, dir, guard, limits, onEntry);
+  } catch (err) {
+    throw asExtractionError(err, dir);
+  }
   throw new TarballRejected('corrupt', 'the archive is neither tar.gz nor zip');
+}
+
+/**
+ * The symlinks as they are on disk after extraction, resolved together (LinkTree, in any
+ * order): a second opinion after the entry rules, so whatever the extractors did, no link
+ * in `dir` leads outside it before hooks run or the release goes live.
+ */
+export async function checkExtractedLinks(dir: string): Promise<void> {
+  const links = new LinkTree(Number.MAX_SAFE_INTEGER);
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isSymbolicLink()) continue;
+    const full = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+    const path = relative(dir, full).split(sep).join('/');
+    links.add(path, await readlink(full));
+  }
+}
+
+/**
+ * Failures of the filesystem and of tar-fs name absolute paths of this server; they become
+ * archive rejections worded relative to the extraction root. A full disk is the receiver's
+ * problem, not the archive's. Anything else (a hook's own error) passes unchanged.
+ */
+function asExtractionError(err: unknown, dir: string): unknown {
+  if (err instanceof TarballRejected) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return new Error('the deploy disk is full');
+  const message = withoutRoot(String(e?.message ?? err), dir);
+  if (typeof e?.code === 'string' && typeof e.syscall === 'string') return new TarballRejected('corrupt', `the archive cannot be extracted: ${message}`);
+  if (/ is not a valid (symlink|hardlink)$/.test(message)) return new TarballRejected('unsafe_link', message);
+  if (/ is not a valid path$/.test(message)) return new TarballRejected('corrupt', `${message}: a file is where the archive needs a directory`);
+  return err;
+}
+
+function withoutRoot(message: string, dir: string): string {
+  return message.split(`${dir}${sep}`).join('').split(dir).join('.');
 }
 
 /** tar.gz: our rules decide and rename each entry, then tar-fs (fed through a relay) writes it. */
@@ -50,21 +89,27 @@ const ZIP_TYPES: Record<number, EntryHeader['type']> = { 0o120000: 'symlink', 0o
 async function extractZip(file: string, dir: string, guard: EntryGuard, limits: TarLimits, onEntry: EntryHook): Promise<void> {
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false });
+    // Names are decoded here, not by yauzl: its own check would report `../` as an unreadable zip
+    // (corrupt) where the rules say unsafe_path.
+    zip = await yauzl.openPromise(file, { lazyEntries: true, validateEntrySizes: true, decodeStrings: false });
   } catch (err) {
     throw new TarballRejected('corrupt', `not a readable zip: ${(err as Error).message}`);
   }
   const written = new Map<string, number>();
+  const names = new Set<string>();
+  const offsets = new Set<number>();
   let manifest: ZipManifest | undefined;
   try {
     for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+      const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
+      refuseRepeats(name, entry, names, offsets);
       const mode = entry.externalFileAttributes >>> 16;
-      const type = entry.fileName.endsWith('/') ? 'directory' : ZIP_TYPES[mode & S_IFMT] ?? 'file';
-      const header: EntryHeader = { name: entry.fileName, type, size: entry.uncompressedSize };
+      const type = name.endsWith('/') ? 'directory' : ZIP_TYPES[mode & S_IFMT] ?? 'file';
+      const header: EntryHeader = { name, type, size: entry.uncompressedSize };
       if (type === 'symlink') header.linkname = (await readAll(await openEntry(zip, entry), 4096)).toString('utf8');
       const path = guard.check(header);
       if (path === null) {
-        if (safeRelativePath(entry.fileName) === MANIFEST_NAME) manifest = JSON.parse((await readAll(await openEntry(zip, entry), 64 << 20)).toString('utf8'));
+        if (safeRelativePath(name) === MANIFEST_NAME) manifest = JSON.parse((await readAll(await openEntry(zip, entry), 64 << 20)).toString('utf8'));
         continue;
       }
       await onEntry(header);
@@ -86,6 +131,18 @@ async function extractZip(file: string, dir: string, guard: EntryGuard, limits: 
     zip.close();
   }
   if (manifest) checkManifest(manifest, written);
+}
+
+/**
+ * A zip's central directory can list one entry many times, or many names over one compressed
+ * body, each written in full: a few KiB that extract to gigabytes. Neither has a use.
+ */
+function refuseRepeats(name: string, entry: yauzl.Entry, names: Set<string>, offsets: Set<number>): void {
+  const path = safeRelativePath(name);
+  if (names.has(path)) throw new TarballRejected('corrupt', `the zip lists ${name} more than once`);
+  if (offsets.has(entry.relativeOffsetOfLocalHeader)) throw new TarballRejected('corrupt', `the zip entry ${name} shares its data with an earlier entry`);
+  names.add(path);
+  offsets.add(entry.relativeOffsetOfLocalHeader);
 }
 
 function checkManifest(manifest: ZipManifest, written: Map<string, number>): void {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { printable } from '../../libs/logging/printable';
 import { DeploymentPackage, PackageState, PackageStatus, RecordState, RecordStatus } from '../../libs/targets';
 import { RECEIVER_OPTIONS, ReceiverOptions } from './receiver-options';
 
@@ -69,7 +70,15 @@ export class PackageStore {
     await this.save(stored);
   }
 
+  /** A note that is not a transition (why a PENDING package waits): the message changes, the history does not. */
+  async note(stored: StoredPackage, message: string): Promise<void> {
+    stored.message = printable(message);
+    await this.save(stored);
+  }
+
+  /** Messages are escaped here, once for every reader: they quote outside text (entry and part names). */
   async setPackageState(stored: StoredPackage, state: PackageState, message = ''): Promise<void> {
+    message = printable(message);
     stored.state = state;
     stored.message = message;
     stored.history.push({ state, at: new Date().toISOString(), ...(message ? { message } : {}) });
@@ -77,6 +86,7 @@ export class PackageStore {
   }
 
   async setRecordState(stored: StoredPackage, index: number, state: RecordState, message = ''): Promise<void> {
+    message = printable(message);
     const record = stored.records[index];
     record.state = state;
     record.message = message;

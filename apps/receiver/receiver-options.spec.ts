@@ -8,10 +8,26 @@ describe('loadReceiverSettings', () => {
     expect(settings.options.username).toBeUndefined();
   });
 
+  // Issue 18, finding 4: every exhaustion bound is on by default and named by a setting.
+  it('bounds the package part, extraction, its ratio, its concurrency and the disk by default', () => {
+    expect(loadReceiverSettings({}).options).toMatchObject({
+      maxPackageBytes: 1024 * 1024,
+      maxExtractedBytes: 4 * 1024 * 1024 * 1024,
+      maxCompressionRatio: 100,
+      maxConcurrentExtractions: 2,
+      minFreeDiskBytes: 256 * 1024 * 1024,
+    });
+    expect(loadReceiverSettings({ RECEIVER_MAX_CONCURRENT_EXTRACTIONS: '5' }).options.maxConcurrentExtractions).toBe(5);
+  });
+
   it.each([
     ['RECEIVER_PORT', 'eighty'],
     ['RECEIVER_MAX_ENTRIES', '0'],
     ['RECEIVER_MAX_ARCHIVE_BYTES', '1.5'],
+    ['RECEIVER_MAX_PACKAGE_BYTES', '10'],
+    ['RECEIVER_MAX_COMPRESSION_RATIO', '0'],
+    ['RECEIVER_MAX_CONCURRENT_EXTRACTIONS', '0'],
+    ['RECEIVER_MIN_FREE_DISK_BYTES', '-1'],
   ])('names the bad setting %s', (name, value) => {
     expect(() => loadReceiverSettings({ [name]: value })).toThrow(ConfigError);
     expect(() => loadReceiverSettings({ [name]: value })).toThrow(name);

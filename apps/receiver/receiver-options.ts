@@ -26,8 +26,16 @@ export interface ReceiverOptions {
   maxEntries: number;
   /** Largest request body, all parts together. */
   bodyLimitBytes: number;
-  /** Largest extracted size of a package; default 10 × maxArchiveBytes (a gzip bomb stops there). */
+  /** Largest extracted size of a package; default DEFAULT_MAX_EXTRACTED_BYTES. */
   maxExtractedBytes?: number;
+  /** Largest `package` part (the deployment package JSON); default 1 MiB. */
+  maxPackageBytes?: number;
+  /** Most bytes a package may extract per byte of its archives; default 100 (gzip bombs reach 1000). */
+  maxCompressionRatio?: number;
+  /** Packages extracting at once; the others wait PENDING. Default 2. */
+  maxConcurrentExtractions?: number;
+  /** Free space kept on the deploy directory's disk: a package does not extract into it. Default 256 MiB. */
+  minFreeDiskBytes?: number;
   /** Leading components stripped from entries; default 1 (GitHub's `owner-repo-sha/`). */
   stripComponents?: number;
   hooks?: ReceiverHooks;
@@ -36,6 +44,12 @@ export interface ReceiverOptions {
 }
 
 export const RECEIVER_OPTIONS = Symbol('RECEIVER_OPTIONS');
+
+export const DEFAULT_MAX_EXTRACTED_BYTES = 4 * 1024 * 1024 * 1024;
+export const DEFAULT_MAX_PACKAGE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_COMPRESSION_RATIO = 100;
+export const DEFAULT_MAX_CONCURRENT_EXTRACTIONS = 2;
+export const DEFAULT_MIN_FREE_DISK_BYTES = 256 * 1024 * 1024;
 
 export interface ReceiverSettings {
   host: string;
@@ -58,6 +72,11 @@ export function loadReceiverSettings(env: Env = process.env): ReceiverSettings {
       maxArchiveBytes,
       maxEntries: s.int('RECEIVER_MAX_ENTRIES', 100_000, { min: 1 }),
       bodyLimitBytes: s.int('RECEIVER_BODY_LIMIT_BYTES', maxArchiveBytes + 1024 * 1024, { min: 1024 }),
+      maxExtractedBytes: s.int('RECEIVER_MAX_EXTRACTED_BYTES', DEFAULT_MAX_EXTRACTED_BYTES, { min: 1 }),
+      maxPackageBytes: s.int('RECEIVER_MAX_PACKAGE_BYTES', DEFAULT_MAX_PACKAGE_BYTES, { min: 1024 }),
+      maxCompressionRatio: s.int('RECEIVER_MAX_COMPRESSION_RATIO', DEFAULT_MAX_COMPRESSION_RATIO, { min: 1 }),
+      maxConcurrentExtractions: s.int('RECEIVER_MAX_CONCURRENT_EXTRACTIONS', DEFAULT_MAX_CONCURRENT_EXTRACTIONS, { min: 1 }),
+      minFreeDiskBytes: s.int('RECEIVER_MIN_FREE_DISK_BYTES', DEFAULT_MIN_FREE_DISK_BYTES, { min: 0 }),
     },
   };
 }

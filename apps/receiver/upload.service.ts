@@ -10,7 +10,7 @@ import { ApiError } from '../../libs/errors';
 import { DeploymentPackage } from '../../libs/targets';
 import { parsePackage } from './package-validation';
 import { SpooledArchive } from './package-store';
-import { RECEIVER_OPTIONS, ReceiverOptions } from './receiver-options';
+import { DEFAULT_MAX_PACKAGE_BYTES, RECEIVER_OPTIONS, ReceiverOptions } from './receiver-options';
 
 export interface Upload {
   pkg: DeploymentPackage;
@@ -21,7 +21,8 @@ export interface Upload {
 /**
  * Reads a push: the `package` part (field or file) and every `archive-*` part, spooled to
  * `<stateDir>/uploads/<random>/` through a byte counter, so memory holds one chunk whatever the
- * size. `isKnown` lets a repeated package skip spooling its archives (they are drained).
+ * size. `isKnown` lets a repeated package skip spooling its archives (they are drained). The
+ * `package` part is the one part held in memory, so it has its own small bound (maxPackageBytes).
  */
 @Injectable()
 export class UploadService {
@@ -38,15 +39,19 @@ export class UploadService {
       total += bytes;
       if (total > this.options.bodyLimitBytes) throw tooLarge(`the request exceeds ${this.options.bodyLimitBytes} bytes`);
     };
+    const maxPackage = this.options.maxPackageBytes ?? DEFAULT_MAX_PACKAGE_BYTES;
+    const packageTooLarge = () => tooLarge(`the package part exceeds ${maxPackage} bytes`);
     try {
-      const parts = request.parts({ limits: { fileSize: this.options.maxArchiveBytes, fieldSize: this.options.bodyLimitBytes, parts: 1000 } });
+      // Fields are only ever the package (others are ignored), so the field limit is the package's.
+      const parts = request.parts({ limits: { fileSize: this.options.maxArchiveBytes, fieldSize: maxPackage, parts: 1000 } });
       for await (const part of parts) {
         if (part.type === 'field') {
           count(typeof part.value === 'string' ? Buffer.byteLength(part.value) : 0);
+          if (part.fieldname === 'package' && part.valueTruncated) throw packageTooLarge();
           if (part.fieldname === 'package') pkg = parsePackage(part.value);
         } else if (part.fieldname === 'package') {
-          const body = await part.toBuffer();
-          count(body.length);
+          const body = await readBounded(part.file, maxPackage, count);
+          if (!body) throw packageTooLarge();
           pkg = parsePackage(body.toString('utf8'));
         } else if (!part.fieldname.startsWith('archive-') || (pkg && isKnown(pkg._doc))) {
           await pipeline(part.file, counter(count), devNull());
@@ -68,6 +73,19 @@ export class UploadService {
 
 function tooLarge(message: string): ApiError {
   return new ApiError('receiver:too_large', 413, message);
+}
+
+/** The stream's bytes, or undefined when there are more than `max` (the rest is drained, not kept). */
+async function readBounded(stream: NodeJS.ReadableStream, max: number, count: (bytes: number) => void): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = chunk as Buffer;
+    count(bytes.length);
+    size += bytes.length;
+    if (size <= max) chunks.push(bytes);
+  }
+  return size <= max ? Buffer.concat(chunks) : undefined;
 }
 
 function counter(count: (bytes: number) => void): Transform {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PipelineActivities, StatusActivitiesService } from '../../libs/deployments';
-import type { DeploymentActivitiesApi } from '../../workflows/activities';
+import { PipelineActivities, ReleaseLineActivities, StatusActivitiesService } from '../../libs/deployments';
+import type { DeploymentActivitiesApi, LineActivitiesApi } from '../../workflows/activities';
 
 /**
  * Every activity the deployment workflow calls, gathered from the capability libraries and
@@ -8,10 +8,11 @@ import type { DeploymentActivitiesApi } from '../../workflows/activities';
  */
 @Injectable()
 export class DeploymentActivities {
-  constructor(private readonly status: StatusActivitiesService, private readonly pipeline: PipelineActivities) {}
+  constructor(private readonly status: StatusActivitiesService, private readonly pipeline: PipelineActivities, private readonly line: ReleaseLineActivities) {}
 
-  forWorker(): DeploymentActivitiesApi {
+  forWorker(): DeploymentActivitiesApi & LineActivitiesApi {
     const p = this.pipeline;
+    const l = this.line;
     return {
       recordStatus: this.status.recordStatus.bind(this.status),
       ciGate: p.ciGate.bind(p),
@@ -23,6 +24,10 @@ export class DeploymentActivities {
       pollTarget: p.pollTarget.bind(p),
       commitStatus: p.commitStatus.bind(p),
       finishDeployment: p.finishDeployment.bind(p),
+      signalLine: l.signalLine.bind(l),
+      compareCommits: l.compareCommits.bind(l),
+      readLineHead: l.readLineHead.bind(l),
+      writeLineHead: l.writeLineHead.bind(l),
     };
   }
 }

@@ -3,7 +3,17 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppsModule } from '../../libs/apps';
 import { AppConfig } from '../../libs/config';
-import { DeploymentsRepository, PIPELINE_SETTINGS, PipelineActivities, PipelineSettings, StatusActivitiesService } from '../../libs/deployments';
+import {
+  DeploymentsRepository,
+  DeploymentWorkflowsClient,
+  PIPELINE_SETTINGS,
+  PipelineActivities,
+  PipelineSettings,
+  ReleaseLineActivities,
+  ReleaseLinesRepository,
+  StatusActivitiesService,
+  TEMPORAL_OPTIONS,
+} from '../../libs/deployments';
 import { GithubCredentialsModule, GithubModule } from '../../libs/github';
 import { createLogger } from '../../libs/logging';
 import { MetricsModule } from '../../libs/metrics';
@@ -44,6 +54,9 @@ export class WorkerModule {
       providers: [
         { provide: WORKER_OPTIONS, useValue: options },
         { provide: PIPELINE_SETTINGS, useValue: pipeline },
+        // The release line is started by signal-with-start from an activity: the worker needs a client too.
+        { provide: TEMPORAL_OPTIONS, useValue: config.temporal },
+        DeploymentWorkflowsClient,
         {
           provide: BlobStore,
           useFactory: (db: Db) => (config.blobs.store === 'gridfs' ? new GridFsBlobStore(db) : new DirectoryBlobStore(config.blobs.dir)),
@@ -52,6 +65,8 @@ export class WorkerModule {
         StatusActivitiesService,
         DeploymentsRepository,
         PipelineActivities,
+        ReleaseLinesRepository,
+        ReleaseLineActivities,
         DeploymentActivities,
         TemporalWorkerService,
       ],

@@ -1,8 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ApiError } from '../errors';
+import { withSampleId } from '../targets';
 import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
 import { AppRecord, AppsRepository, repositoryKey } from './apps.repository';
+import { APP_TARGET_RULES, AppTargetRules, TargetRulesCheck } from './target-rules';
 
 /** What the API shows of an app: never a secret. */
 export interface AppView {
@@ -53,6 +55,27 @@ function checkTarget(target: AppDto['target']): void {
   }
 }
 
+/** Where a target's password goes: the origins of its url and statusUrl. */
+function targetOrigins(target: { url: string; statusUrl?: string | null }): string[] {
+  return [target.url, target.statusUrl].filter((url): url is string => url != null).map((url) => {
+    try {
+      return new URL(withSampleId(url)).origin;
+    } catch {
+      return url;
+    }
+  });
+}
+
+/**
+ * The stored password stays only while it keeps going where it was given for: a PUT that sends
+ * the target to another origin (url or statusUrl) without the password drops it.
+ */
+function keptPassword(existing: AppRecord | null, target: NonNullable<AppDto['target']>): string | undefined {
+  if (!existing?.target?.sealedPassword) return undefined;
+  const before = targetOrigins(existing.target);
+  return targetOrigins(target).every((origin) => before.includes(origin)) ? existing.target.sealedPassword : undefined;
+}
+
 /** A stored URL as shown: apps stored before checkTarget may hold credentials in it. */
 const withoutCredentials = (url: string) => url.replace(/^(https?:\/\/)[^/?#]*@/i, '$1');
 
@@ -61,14 +84,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 @Injectable()
 export class AppsService {
   private readonly logger = new Logger(AppsService.name);
+  private readonly targetRules: TargetRulesCheck;
 
-  constructor(private readonly apps: AppsRepository, private readonly box: SecretBox) {}
+  constructor(private readonly apps: AppsRepository, private readonly box: SecretBox, @Optional() @Inject(APP_TARGET_RULES) rules?: AppTargetRules) {
+    this.targetRules = new TargetRulesCheck(rules);
+  }
 
   /** `uuid`: the x-api-uuid of the request, stored with the app (SPEC 2). */
   async put(user: string, name: string, dto: AppDto, uuid: string): Promise<AppView> {
     if (!APP_NAME.test(name)) throw new ApiError('apps:bad_name', 400, 'App names are 1-100 letters, digits, dots, dashes or underscores.');
     if (dto.env) checkEnv(dto.env);
     checkTarget(dto.target);
+    await this.targetRules.check(dto.target);
     const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
     const record = await this.write(user, name, async (existing) => {
       // One app per repository: a push deploys the first app found for it, never the others.
@@ -88,7 +115,7 @@ export class AppsService {
           url: dto.target.url,
           statusUrl: dto.target.statusUrl,
           username: dto.target.username,
-          sealedPassword: dto.target.password !== undefined ? this.box.seal(dto.target.password) : existing?.target?.sealedPassword,
+          sealedPassword: dto.target.password !== undefined ? this.box.seal(dto.target.password) : keptPassword(existing, dto.target),
           archiveFormat: dto.target.archiveFormat ?? 'tar.gz',
         },
         sealedWebhookSecret: dto.webhookSecret !== undefined ? this.box.seal(dto.webhookSecret) : existing?.sealedWebhookSecret,

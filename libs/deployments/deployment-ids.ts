@@ -15,3 +15,8 @@ export function retryWorkflowId(originalWorkflowId: string, retryNumber: number)
 export function deploymentId(workflowId: string): string {
   return `dep_${createHash('sha256').update(workflowId).digest('hex').slice(0, 20)}`;
 }
+
+/** An app's release line (SPEC 6.1, 6.2): one workflow per (user, app). */
+export function lineWorkflowId(user: string, app: string): string {
+  return `line/${user}/${app}`;
+}

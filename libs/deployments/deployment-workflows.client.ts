@@ -2,9 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApiError } from '../errors';
+import { lineWorkflowId } from './deployment-ids';
 import { registerSearchAttributes } from './temporal';
-import { cancelSignal, deployment, pushSignal, stateQuery, supersedeSignal, travisSignal } from '../../workflows/deployment.workflow';
-import { DeploymentInput, DeploymentState, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
+import { cancelSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
+import { line, lineEventSignal } from '../../workflows/line.workflow';
+import { undeployment } from '../../workflows/undeployment.workflow';
+import { DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
 export interface TemporalOptions {
   address: string;
@@ -39,6 +42,15 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
    * 'closed' when the deployment's workflow has ended already (nothing started or signalled).
    */
   async signalWithStart(workflowId: string, input: DeploymentInput, signal: { push?: PushSignal; travis?: TravisSignal }): Promise<'running' | 'closed'> {
+    return this.start(deployment, workflowId, input, signal);
+  }
+
+  /** UNDEPLOY, its own workflow type (asked again while it runs, it is signalled, as a deployment is). */
+  async startUndeployment(workflowId: string, input: DeploymentInput & { push: PushSignal }): Promise<'running' | 'closed'> {
+    return this.start(undeployment, workflowId, input, { push: input.push });
+  }
+
+  private async start(type: typeof deployment, workflowId: string, input: DeploymentInput, signal: { push?: PushSignal; travis?: TravisSignal }): Promise<'running' | 'closed'> {
     await this.ensureSearchAttributes();
     // Known at start when the push names a configured app; otherwise the workflow sets it at resolve.
     const app = signal.push?.app ?? input.push?.app;
@@ -55,14 +67,16 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
         [SEARCH_ATTRIBUTES.step]: ['received'],
         [SEARCH_ATTRIBUTES.state]: ['running'],
       },
-      staticSummary: `Deploy ${input.repository}@${input.commit.slice(0, 7)} for ${input.user}${input.retryOf ? ` (retry of ${input.retryOf})` : ''}`,
+      staticSummary: input.operation === 'UNDEPLOY'
+        ? `Undeploy ${input.push?.app ?? input.repository} for ${input.user}`
+        : `Deploy ${input.repository}@${input.commit.slice(0, 7)} for ${input.user}${input.retryOf ? ` (retry of ${input.retryOf})` : ''}`,
     };
     try {
       // Bounded well inside GitHub's 10 s delivery timeout; the gRPC client would retry longer.
       await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
         signal.travis
-          ? this.client.workflow.signalWithStart(deployment, { ...options, signal: travisSignal, signalArgs: [signal.travis] })
-          : this.client.workflow.signalWithStart(deployment, { ...options, signal: pushSignal, signalArgs: [signal.push ?? input.push!] }),
+          ? this.client.workflow.signalWithStart(type, { ...options, signal: travisSignal, signalArgs: [signal.travis] })
+          : this.client.workflow.signalWithStart(type, { ...options, signal: pushSignal, signalArgs: [signal.push ?? input.push!] }),
       );
       return 'running';
     } catch (error) {
@@ -109,28 +123,17 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
     }
   }
 
-  /** Workflow ids of the app's deployments still running (Temporal's visibility, by search attributes). */
-  async runningDeployments(user: string, app: string): Promise<string[]> {
-    const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
-    const query = `${SEARCH_ATTRIBUTES.user} = ${quote(user)} AND ${SEARCH_ATTRIBUTES.app} = ${quote(app)} AND ExecutionStatus = "Running"`;
-    const ids: string[] = [];
-    try {
-      for await (const workflow of this.client.workflow.list({ query })) {
-        if (workflow.workflowId.startsWith('deployment/')) ids.push(workflow.workflowId);
-      }
-    } catch (error) {
-      throw unavailable(error);
-    }
-    return ids;
-  }
-
-  /** Tells an older deployment of the same branch that a newer push arrived; gone ones are ignored. */
-  async supersede(workflowId: string, by: string): Promise<void> {
-    try {
-      await this.client.workflow.getHandle(workflowId).signal(supersedeSignal, { by });
-    } catch (error) {
-      this.logger.debug(`supersede ${workflowId}: ${(error as Error).message}`);
-    }
+  /** Tells the app's release line about a deployment, starting the line when it is not running (the worker's activities call this). */
+  async signalLine(user: string, app: string, event: LineEvent): Promise<void> {
+    await this.client.workflow.signalWithStart(line, {
+      workflowId: lineWorkflowId(user, app),
+      taskQueue: this.options.taskQueue,
+      args: [{ user, app }],
+      signal: lineEventSignal,
+      signalArgs: [event],
+      searchAttributes: { [SEARCH_ATTRIBUTES.user]: [user], [SEARCH_ATTRIBUTES.app]: [app] },
+      staticSummary: `Release line of ${app} for ${user}`,
+    });
   }
 
   async result(workflowId: string): Promise<unknown> {

@@ -32,14 +32,6 @@ export interface DeploymentRecord {
   endedAt?: Date;
 }
 
-/** The newest deployment per (user, repository, branch): what a newer push supersedes. */
-interface BranchHead {
-  _id: string; // `${user}/${repository}#${branch}`
-  deployment: string;
-  workflowId: string;
-  updatedAt: Date;
-}
-
 export interface PayloadRecord {
   _id: string; // X-GitHub-Delivery when given, so a redelivery is stored once
   user: string;
@@ -57,12 +49,10 @@ export interface PayloadRecord {
 export class DeploymentsRepository {
   private readonly deployments: Collection<DeploymentRecord>;
   private readonly payloads: Collection<PayloadRecord>;
-  private readonly heads: Collection<BranchHead>;
 
   constructor(@InjectDb() db: Db) {
     this.deployments = db.collection<DeploymentRecord>('deployments');
     this.payloads = db.collection<PayloadRecord>('payloads');
-    this.heads = db.collection<BranchHead>('branch_heads');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -103,16 +93,6 @@ export class DeploymentsRepository {
   /** Fills in what a Travis-first deployment learns when the GitHub push arrives. */
   async attachPush(id: string, fields: { payloadId: string; branch: string; app?: string }): Promise<void> {
     await this.deployments.updateOne({ _id: id, payloadId: { $exists: false } }, { $set: fields });
-  }
-
-  /** Makes `record` the branch's newest deployment; answers the one it replaces, if any. */
-  async swapBranchHead(record: DeploymentRecord): Promise<{ deployment: string; workflowId: string } | null> {
-    const previous = await this.heads.findOneAndUpdate(
-      { _id: `${record.user}/${record.repository}#${record.branch}` },
-      { $set: { deployment: record._id, workflowId: record.workflowId, updatedAt: new Date() } },
-      { upsert: true, returnDocument: 'before' },
-    );
-    return previous && previous.deployment !== record._id ? { deployment: previous.deployment, workflowId: previous.workflowId } : null;
   }
 
   /**

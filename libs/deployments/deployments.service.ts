@@ -131,10 +131,8 @@ export class DeploymentsService {
     const createdAt = config.record.createdAt.getTime();
     const first = `undeploy/${user}/${app}/${createdAt}.${revision}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
     const push = { payloadId: 'undeploy', branch: config.record.branch ?? '', app };
-    // A deployment still in flight would put the app back after its removal: stop those first.
-    for (const running of await this.workflows.runningDeployments(user, app)) {
-      await this.workflows.cancel(running, `${app} is being ${removeApp ? 'removed' : 'undeployed'} (${uuid})`);
-    }
+    // No deployment still in flight puts the app back: the UNDEPLOY takes its turn in the app's
+    // release line, after the one at the target ends, and the line ends those waiting (SPEC 6.2).
     for (let attempt = 1; ; attempt++) {
       const workflowId = attempt === 1 ? first : `${first}/again-${attempt - 1}`;
       const { record } = await this.db(() => this.deployments.insertOrGet({
@@ -142,7 +140,7 @@ export class DeploymentsService {
         app, provider: 'api', uuid, createdAt: new Date(), state: 'running', step: 'received',
       }));
       const input = { ...this.intake.input(record), operation: 'UNDEPLOY' as const, undeploys: last, removeApp, appVersion: { createdAt, revision }, push };
-      const run = await this.workflows.signalWithStart(workflowId, input, { push });
+      const run = await this.workflows.startUndeployment(workflowId, input);
       if (run === 'running') return { id: record._id, workflowId, status: 'queued', uuid };
       const outcome = await this.outcomeOf((await this.db(() => this.deployments.findById(record._id))) ?? record);
       if (outcome === 'succeeded') return { id: record._id, workflowId, status: 'finished', uuid };

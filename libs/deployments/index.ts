@@ -11,3 +11,5 @@ export * from './pipeline-settings';
 export * from './pipeline.activities';
 export * from './travis-config';
 export * from './deployments.service';
+export * from './release-lines.repository';
+export * from './release-line.activities';

@@ -103,7 +103,7 @@ export class IntakeService {
     // Keyed by deployment and delivery: a redelivery is stored once, and a delivery id reused
     // for another push (or by another user) can never point a deployment at someone else's payload.
     const payloadId = push.delivery ? `github:${id}:${push.delivery}` : `github:${id}:${randomUUID()}`;
-    const signal = { payloadId, branch: push.branch, app: app?.record.name };
+    const signal = { payloadId, branch: push.branch, app: app?.record.name, before: push.before, pushedAt: push.pushedAt, receivedAt: new Date().toISOString() };
     // Both ids are known up front, so the payload and the deployment are stored together.
     const [, { record, created }] = await Promise.all([
       this.store(request, 'github', id, payloadId),
@@ -114,9 +114,8 @@ export class IntakeService {
     ]);
     // The record says it ended: answer it, start nothing (its workflow may be gone from Temporal).
     if (hasEnded(record)) return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
-    if (!created && !record.payloadId) await this.deployments.attachPush(id, signal).catch(() => undefined);
+    if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch: push.branch, app: app?.record.name }).catch(() => undefined);
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
-    if (created) void this.supersedeOlder(record); // after the answer's path: it never fails the delivery
     this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.sha.slice(0, 7)} (${request.uuid})`, deploymentId: id, workflowId });
     const status = app?.record.ci === 'travis' ? 'waiting_for_ci' : 'queued';
     return accepted(workflow, { id, status, workflowId, uuid: request.uuid, existing: !created });
@@ -161,16 +160,6 @@ export class IntakeService {
     if (app && (app.webhookSecret || app.record.travisSignature === 'required')) {
       const why = app.webhookSecret ? 'has a webhook secret' : 'sets travisSignature: required';
       throw new ApiError('deploy:auth:bad_signature', 401, `${signature ? 'This Travis notification\'s Signature cannot be verified' : 'This Travis notification is unsigned'}: the app ${app.record.name} ${why}, so it takes only Travis notifications verified with Travis' public key, and TRAVIS_PUBLIC_KEY is not set on this service.`);
-    }
-  }
-
-  /** A newer push to the same branch supersedes an older deployment that has not uploaded yet. */
-  private async supersedeOlder(record: DeploymentRecord): Promise<void> {
-    try {
-      const previous = await this.deployments.swapBranchHead(record);
-      if (previous) await this.workflows.supersede(previous.workflowId, record._id);
-    } catch (error) {
-      this.logger.warn(`could not supersede older deployments of ${record.repository}#${record.branch}: ${(error as Error).message}`);
     }
   }
 

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { lookup } from 'node:dns/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
-import { DeploymentTarget, TargetClient, TargetError } from '../targets';
+import { DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
 import type { DeploymentActivitiesApi, DeploymentRef, FetchedTarball, ResolvedApp, ResolvedPackage, TargetStatus } from '../../workflows/activities';
 import { DeploymentsRepository } from './deployments.repository';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
@@ -202,14 +201,22 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   /**
    * Whether the app deploys to the shared default target: it has no target of its own, or its
-   * own target is the default one under another spelling (same port, host resolving to the
-   * same address) — naming the default receiver's URL must not skip the name's ownership.
+   * own target reaches the default one under another spelling (`PUT /1/apps` refuses that, but
+   * a name may resolve elsewhere since, or the app predates the rule) — naming the default
+   * receiver must not skip the name's ownership. A statusUrl there with a url elsewhere would
+   * poll the shared receiver with an id of the app's own receiver's choosing (another tenant's
+   * package status): refused.
    */
   private async onSharedTarget(app: AppSecrets | null): Promise<boolean> {
     const shared = this.settings.defaultTarget;
     if (!shared) return false;
     if (!app?.target) return true;
-    return sameEndpoint(app.target.url, shared.url);
+    // By what the hosts resolve and connect to, not by spelling (libs/targets/addresses.ts).
+    if (await reachesTarget(app.target.url, shared)) return true;
+    if (app.target.statusUrl && (await reachesTarget(app.target.statusUrl, shared))) {
+      throw failure('deploy:nodejitsu:upload_tarball', 'The app\'s target.statusUrl reaches the shared default target while its url does not; give it the statusUrl of its own receiver (PUT /1/apps/:user/:app).', false);
+    }
+    return false;
   }
 
   private targetOf(app: AppSecrets | null): DeploymentTarget {
@@ -244,17 +251,3 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 }
-
-/** Two URLs reach the same listener: same port, and hosts naming the same address. */
-async function sameEndpoint(a: string, b: string): Promise<boolean> {
-  const [x, y] = [new URL(a), new URL(b)];
-  const port = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
-  if (port(x) !== port(y)) return false;
-  if (x.hostname === y.hostname) return true;
-  const addresses = async (host: string) => new Set((await lookup(host.replace(/^\[|\]$/g, ''), { all: true }).catch(() => [])).map((r) => normalise(r.address)));
-  const [ax, ay] = await Promise.all([addresses(x.hostname), addresses(y.hostname)]);
-  return [...ax].some((address) => ay.has(address) || (isLoopback(address) && [...ay].some(isLoopback)));
-}
-
-const normalise = (address: string) => address.replace(/^::ffff:/, '');
-const isLoopback = (address: string) => address === '::1' || address.startsWith('127.');

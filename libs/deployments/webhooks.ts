@@ -24,6 +24,10 @@ export interface GithubPush {
   branch?: string; // set for branch pushes, undefined for tags
   deleted: boolean;
   sha: string;
+  /** The branch's head before this push (all zeros for a new branch): the release line's ancestry chain. */
+  before?: string;
+  /** `repository.pushed_at` (ISO): a forced push's order in the release line. */
+  pushedAt?: string;
   pusher?: string;
   message?: string;
 }
@@ -157,9 +161,18 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
     branch,
     deleted: body.deleted === true || /^0+$/.test(sha),
     sha: sha.toLowerCase(),
+    // A forced push's `before` is the head it replaced, not an ancestor: it says nothing of order.
+    before: body.forced !== true && typeof body.before === 'string' && SHA.test(body.before) ? body.before.toLowerCase() : undefined,
+    pushedAt: pushTime(repo.pushed_at),
     pusher: typeof pusher?.name === 'string' ? pusher.name : undefined,
     message: typeof headCommit?.message === 'string' ? headCommit.message.slice(0, 500) : undefined,
   };
+}
+
+/** Push payloads carry `pushed_at` as Unix seconds; the REST API's repository as an ISO date. */
+function pushTime(value: unknown): string | undefined {
+  const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) && ms > 0 && ms < 8.64e15 ? new Date(ms).toISOString() : undefined;
 }
 
 function parseTravis(body: Record<string, unknown>, text: string): TravisBuild {

@@ -81,6 +81,20 @@ export class GithubClient {
     }
   }
 
+  /**
+   * Where `head` stands from `base` (GitHub's compare API, `GET /repos/{o}/{r}/compare/{base}...{head}`):
+   * `ahead` (head descends from base), `behind`, `identical` or `diverged` (a forced push).
+   */
+  async compare(repository: string, base: string, head: string, token?: string): Promise<'ahead' | 'behind' | 'identical' | 'diverged'> {
+    const [owner, repo] = repository.split('/');
+    try {
+      const { data } = await this.octokit(token).rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${base}...${head}`, per_page: 1 });
+      return data.status;
+    } catch (error) {
+      throw classify(error, `comparing ${base.slice(0, 7)}...${head.slice(0, 7)} of ${repository}`);
+    }
+  }
+
   async setCommitStatus(repository: string, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; description: string; targetUrl?: string }, token: string): Promise<void> {
     const [owner, repo] = repository.split('/');
     try {

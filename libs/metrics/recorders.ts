@@ -25,7 +25,7 @@ export type Observation =
   | { kind: 'finished'; state: 'succeeded' | 'failed' | 'canceled'; code: string; seconds?: number }
   | { kind: 'upload_retry' };
 
-const CANCEL_CODES = new Set(['deploy:canceled', 'deploy:superseded']);
+const CANCEL_CODES = new Set(['deploy:canceled', 'deploy:superseded', 'deploy:stale']);
 const UPLOAD_RETRY = /^Attempt \d+ failed/;
 
 /**

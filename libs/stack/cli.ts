@@ -34,6 +34,9 @@ async function main(): Promise<void> {
   }
   const adminPassword = process.env.ADMIN_PASSWORD ?? persisted(join(stateDir, 'admin-password'), () => randomBytes(12).toString('base64url'));
   const encryptionKey = process.env.ENCRYPTION_KEY ?? persisted(join(stateDir, 'encryption-key'), () => randomBytes(32).toString('hex'));
+  // The receiver takes pushes (deploy, UNDEPLOY) and answers statuses: only the worker may, with these.
+  const receiverUsername = process.env.RECEIVER_USERNAME ?? 'deployer';
+  const receiverPassword = process.env.RECEIVER_PASSWORD ?? persisted(join(stateDir, 'receiver-password'), () => randomBytes(18).toString('base64url'));
 
   const processes: ManagedProcess[] = [];
   let github: GithubServer | undefined;
@@ -86,10 +89,16 @@ async function main(): Promise<void> {
       // Apps without a target of their own deploy to the reference receiver started here.
       DEFAULT_TARGET_URL: process.env.DEFAULT_TARGET_URL ?? `http://${host}:${receiverPort}/push`,
       DEFAULT_TARGET_STATUS_URL: process.env.DEFAULT_TARGET_STATUS_URL ?? `http://${host}:${receiverPort}/status/{{id}}`,
+      // The receiver's credentials go to it only: another DEFAULT_TARGET_URL keeps its own settings.
+      ...(process.env.DEFAULT_TARGET_URL ? {} : { DEFAULT_TARGET_USERNAME: receiverUsername, DEFAULT_TARGET_PASSWORD: receiverPassword }),
+      // Loopback and private hosts are refused as targets unless allowed: allow this stack's receiver.
+      TARGET_ALLOW: [process.env.TARGET_ALLOW, host].filter(Boolean).join(','),
       RECEIVER_HOST: host,
       RECEIVER_PORT: String(receiverPort),
       RECEIVER_DEPLOY_DIR: process.env.RECEIVER_DEPLOY_DIR ?? join(stateDir, 'receiver', 'deployed'),
       RECEIVER_STATE_DIR: process.env.RECEIVER_STATE_DIR ?? join(stateDir, 'receiver', 'state'),
+      RECEIVER_USERNAME: receiverUsername,
+      RECEIVER_PASSWORD: receiverPassword,
     };
     loadAppConfig({ ...process.env, ...env }); // a bad setting stops start-up here, naming it
     const [worker, receiver, gateway] = (['worker', 'receiver', 'gateway'] as const).map((name) => startApp(name, env, logDir));
@@ -103,7 +112,7 @@ async function main(): Promise<void> {
     console.log(`
 deploy-webhooks is up.
   gateway      http://${host}:${gatewayPort}        (admin user: admin, password: ${process.env.ADMIN_PASSWORD ? '$ADMIN_PASSWORD' : adminPassword})
-  receiver     http://${host}:${receiverPort}/push   (reference HTTP deployment receiver)
+  receiver     http://${host}:${receiverPort}/push   (reference HTTP deployment receiver; user ${receiverUsername}, password in ${process.env.RECEIVER_PASSWORD ? '$RECEIVER_PASSWORD' : join(stateDir, 'receiver-password')})
   temporal     ${temporalAddress}     Web UI: ${temporalUi ?? '(external)'}
   mongodb      ${mongoUrl}${github ? `
   github       ${github.url}   (GitHub stand-in: npm run standin:push -- <user>:<token> [owner/repo] pushes a new commit)` : ''}

@@ -30,6 +30,10 @@ export interface FakeRepository {
   files: Record<string, Record<string, string>>;
   /** The tar.gz served for each commit. */
   tarballs: Record<string, Buffer>;
+  /** Each commit's parents, for the compare API (a commit without an entry has none). */
+  parents?: Record<string, string[]>;
+  /** Each branch's head, moved by `commit()`. */
+  heads?: Record<string, string>;
 }
 
 export interface RecordedStatus {
@@ -72,6 +76,7 @@ export class GithubServer {
    */
   async commit(fullName: string, options: { branch?: string; message?: string } = {}): Promise<GithubPushPayload> {
     const [owner, repo] = fullName.split('/');
+    const branch = options.branch ?? 'main';
     const repository = this.repositories.get(fullName) ?? { files: {}, tarballs: {} };
     this.repositories.set(fullName, repository);
     const number = Object.keys(repository.tarballs).length + 1;
@@ -83,7 +88,51 @@ export class GithubServer {
     };
     repository.files[sha] = files;
     repository.tarballs[sha] = await githubTarball({ owner, repo, sha, files });
-    return githubPush({ owner, repo, sha, ref: `refs/heads/${options.branch ?? 'main'}`, message });
+    const before = repository.heads?.[branch];
+    this.addCommit(fullName, sha, before ? [before] : []);
+    (repository.heads ??= {})[branch] = sha;
+    return githubPush({ owner, repo, sha, ref: `refs/heads/${branch}`, message, before });
+  }
+
+  /** Records a commit's parents (its files and tarball are the caller's). */
+  addCommit(fullName: string, sha: string, parents: string[]): void {
+    const repository = this.repositories.get(fullName);
+    if (!repository) throw new Error(`no repository ${fullName} on the GitHub stand-in`);
+    (repository.parents ??= {})[sha] = parents;
+  }
+
+  /** GitHub's compare of two commits: where `head` stands from `base`, with the commits between. */
+  private compare(fullName: string, repository: FakeRepository, base: string, head: string): Record<string, unknown> | undefined {
+    const known = (sha: string) => repository.tarballs[sha] !== undefined || repository.parents?.[sha] !== undefined;
+    if (!known(base) || !known(head)) return undefined;
+    const ancestors = (sha: string) => {
+      const seen = new Set<string>();
+      for (const stack = [sha]; stack.length > 0; ) {
+        const next = stack.pop()!;
+        if (seen.has(next)) continue;
+        seen.add(next);
+        stack.push(...(repository.parents?.[next] ?? []));
+      }
+      return seen;
+    };
+    const [fromBase, fromHead] = [ancestors(base), ancestors(head)];
+    const ahead = [...fromHead].filter((sha) => !fromBase.has(sha));
+    const behind = [...fromBase].filter((sha) => !fromHead.has(sha));
+    const status = ahead.length === 0 && behind.length === 0 ? 'identical' : behind.length === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged';
+    const commit = (sha: string) => ({ sha, url: `${this.url}/repos/${fullName}/commits/${sha}`, parents: (repository.parents?.[sha] ?? []).map((p) => ({ sha: p })) });
+    const mergeBase = [...fromHead].find((sha) => fromBase.has(sha));
+    return {
+      url: `${this.url}/repos/${fullName}/compare/${base}...${head}`,
+      html_url: `https://github.com/${fullName}/compare/${base}...${head}`,
+      base_commit: commit(base),
+      merge_base_commit: mergeBase ? commit(mergeBase) : null,
+      status,
+      ahead_by: ahead.length,
+      behind_by: behind.length,
+      total_commits: ahead.length,
+      commits: ahead.map(commit),
+      files: [],
+    };
   }
 
   async stop(): Promise<void> {
@@ -153,7 +202,7 @@ export class GithubServer {
       if (!isStringOrAbsent(body.branch) || !isStringOrAbsent(body.message)) throw new StandinError(400, 'branch and message must be strings.');
       return send(201, await this.commit(`${owner}/${name}`, body as { branch?: string; message?: string }));
     }
-    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses)\/(.+)$/.exec(path);
+    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses|compare)\/(.+)$/.exec(path);
     if (!repoMatch) return notFound();
     const [, owner, name, kind, rest] = repoMatch;
     const fullName = `${owner}/${name}`;
@@ -179,6 +228,12 @@ export class GithubServer {
       if (!repository.tarballs[rest]) return notFound();
       res.writeHead(302, { location: `${this.url}/_codeload/${fullName}/legacy.tar.gz/${rest}` });
       return void res.end();
+    }
+    if (req.method === 'GET' && kind === 'compare') {
+      const [base, head, ...extra] = decodePath(rest).split('...');
+      if (!base || !head || extra.length > 0) return notFound();
+      const compared = this.compare(fullName, repository, base, head);
+      return compared ? send(200, compared) : notFound();
     }
     if (req.method === 'POST' && kind === 'statuses') {
       const body = parseJson(await readBody(req)) as Omit<RecordedStatus, 'repository' | 'sha' | 'token'>;
@@ -289,17 +344,17 @@ export function githubTarball(options: GithubTarballOptions = {}): Promise<Buffe
 /** GitHub `push` payloads shaped like GitHub's published examples (trimmed to the fields used). */
 export type GithubPushPayload = ReturnType<typeof githubPush>;
 
-export function githubPush(options: { owner?: string; repo?: string; sha?: string; ref?: string; defaultBranch?: string; deleted?: boolean; private?: boolean; message?: string } = {}) {
+export function githubPush(options: { owner?: string; repo?: string; sha?: string; ref?: string; defaultBranch?: string; deleted?: boolean; private?: boolean; message?: string; before?: string; forced?: boolean; pushedAt?: number } = {}) {
   const owner = options.owner ?? 'octo-org';
   const repo = options.repo ?? 'hello-world';
   const sha = options.sha ?? randomBytes(20).toString('hex');
   return {
     ref: options.ref ?? 'refs/heads/main',
-    before: '0000000000000000000000000000000000000000',
+    before: options.before ?? '0000000000000000000000000000000000000000',
     after: sha,
     created: false,
     deleted: options.deleted ?? false,
-    forced: false,
+    forced: options.forced ?? false,
     compare: `https://github.com/${owner}/${repo}/compare/abc...def`,
     commits: [{ id: sha, message: options.message ?? 'Update README.md', timestamp: '2026-11-22T06:00:00Z', author: { name: 'Octo Cat', email: 'octocat@github.com' } }],
     head_commit: { id: sha, message: options.message ?? 'Update README.md', timestamp: '2026-11-22T06:00:00Z' },
@@ -312,6 +367,8 @@ export function githubPush(options: { owner?: string; repo?: string; sha?: strin
       html_url: `https://github.com/${owner}/${repo}`,
       default_branch: options.defaultBranch ?? 'main',
       master_branch: options.defaultBranch ?? 'main',
+      // Push payloads carry Unix seconds here (the REST API an ISO date).
+      pushed_at: options.pushedAt ?? Math.floor(Date.now() / 1000),
     },
     pusher: { name: 'octocat', email: 'octocat@github.com' },
     sender: { login: 'octocat', id: 1, type: 'User' },

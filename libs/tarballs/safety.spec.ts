@@ -71,3 +71,52 @@ describe('EntryGuard', () => {
     expect(reasonOf(() => guard.check({ name: 'h', type: 'link', linkname: 'dir/link' }))).toBe('unsafe_link');
   });
 });
+
+describe('EntryGuard: symlinks resolved through the symlinks around them (issue 18, finding 3)', () => {
+  const guard = () => new EntryGuard({ ...limits, maxEntries: 100, stripComponents: 0 });
+  const link = (g: EntryGuard, name: string, linkname: string) => reasonOf(() => g.check({ name, type: 'symlink', linkname }));
+
+  it('refuses a link that leaves the root through an earlier link, though it reads as inside', () => {
+    const g = guard();
+    expect(link(g, 'a/b/s', '../..')).toBeUndefined();
+    expect(link(g, 't', 'a/b/s/../../etc/passwd')).toBe('unsafe_link');
+  });
+
+  it('refuses a link that makes an earlier link leave the root (archive order does not matter)', () => {
+    const g = guard();
+    expect(link(g, 't', 'a/b/s/../../etc/passwd')).toBeUndefined();
+    expect(link(g, 'a/b/s', '../..')).toBe('unsafe_link');
+  });
+
+  it('accepts chains that stay inside, in either order', () => {
+    const g = guard();
+    expect(link(g, 'bin/tool', '../lib/current/tool')).toBeUndefined();
+    expect(link(g, 'lib/current', 'v2')).toBeUndefined();
+    expect(link(g, 'libfoo.so', 'libfoo.so.1')).toBeUndefined();
+    expect(link(g, 'libfoo.so.1', 'libfoo.so.1.2')).toBeUndefined();
+    expect(link(g, 'up', 'lib/current/..')).toBeUndefined();
+  });
+
+  it('refuses loops, a link redefined to another target, backslashes and over-long targets', () => {
+    const loop = guard();
+    expect(link(loop, 'a', 'b/x')).toBeUndefined();
+    expect(link(loop, 'b', 'a/y')).toBe('unsafe_link');
+    const twice = guard();
+    expect(link(twice, 'l', 'a')).toBeUndefined();
+    expect(link(twice, 'l', 'a')).toBeUndefined();
+    expect(link(twice, 'l', 'b')).toBe('unsafe_link');
+    expect(link(guard(), 'w', 'q\\r/../..')).toBe('unsafe_link');
+    expect(link(guard(), 'long', 'a/'.repeat(2049))).toBe('unsafe_link');
+  });
+
+  it('escapes control characters of entry names in its messages (finding 10)', () => {
+    const g = guard();
+    let message = '';
+    try {
+      g.check({ name: 'x\n\u001b[31m', type: 'symlink', linkname: '../out' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe('symlink x\\n\\u001b[31m -> ../out leaves the root');
+  });
+});

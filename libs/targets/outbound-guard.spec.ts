@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { OutboundGuard, parseRuleList, ResolvedAddress } from './outbound-guard';
 import { TargetClient } from './target-client';
 import { TargetError } from './target-error';
@@ -39,6 +40,14 @@ describe('OutboundGuard', () => {
     'http://0xa9.0xfe.0xa9.0xfe/',
     'http://169.254.169.254./',
     'http://[::ffff:169.254.169.254]/',
+    // IPv4-embedded IPv6 spellings of the metadata address (issue 18, finding 11).
+    'http://[::169.254.169.254]/',
+    'http://[::a9fe:a9fe]/',
+    'http://[64:ff9b::a9fe:a9fe]/',
+    'http://[64:ff9b::169.254.169.254]/',
+    'http://[64:ff9b:1:a9fe:a9:fe00::]/', // the local-use NAT64 prefix, /48 layout
+    'http://[::ffff:0:a9fe:a9fe]/',
+    'http://[2002:a9fe:a9fe::1]/',
     'http://[fe80::1]/',
     'http://[fd00:ec2::254]/',
     'http://metadata.google.internal/computeMetadata/v1/',
@@ -51,12 +60,40 @@ describe('OutboundGuard', () => {
     expect(err).toMatchObject({ kind: 'config', retryable: false, message: expect.stringMatching(/refused: .*(metadata|link-local)/) });
   });
 
-  it.each(['http://127.0.0.1:4000/push', 'http://localhost/', 'http://[::1]/', 'http://10.0.0.5/', 'http://192.168.1.1/', 'http://172.16.0.1/', 'http://internal.example.com/', 'https://receiver.example.com/'])(
-    'allows loopback, private and public %s by default',
-    async (url) => {
-      expect(await refusal(guard, url)).toBeUndefined();
-    },
-  );
+  it.each([
+    ['http://127.0.0.1:4000/push', /this machine/],
+    ['http://localhost/', /this machine/],
+    ['http://[::1]/', /this machine/],
+    ['http://0.0.0.0:3100/', /this machine/],
+    ['http://[::]/', /this machine/],
+    ['http://[::ffff:127.0.0.1]/', /this machine/],
+    ['http://[::127.0.0.1]/', /this machine/],
+    ['http://[64:ff9b::7f00:1]/', /this machine/],
+    ['http://10.0.0.5/', /private network/],
+    ['http://192.168.1.1/', /private network/],
+    ['http://172.16.0.1/', /private network/],
+    ['http://100.64.0.1/', /private network/],
+    ['http://[fd12::1]/', /private network/],
+    ['http://[::ffff:10.0.0.5]/', /private network/],
+    ['http://internal.example.com/', /private network/],
+  ])('refuses loopback, unspecified and private %s unless allowed (issue 18, finding 5)', async (url, why) => {
+    expect(await refusal(guard, url)).toMatchObject({ kind: 'config', retryable: false, message: expect.stringMatching(why) });
+    expect((await refusal(guard, url))?.message).toMatch(/TARGET_ALLOW/);
+    const allowed = new OutboundGuard({ resolve: dns, allow: ['127.0.0.0/8', '::1', '0.0.0.0', '::', '10.0.0.0/8', '192.168.0.0/16', '172.16.0.0/12', '100.64.0.0/10', 'fd00::/8'] });
+    expect(await refusal(allowed, url)).toBeUndefined();
+  });
+
+  it('refuses an address of one of this machine\'s interfaces, whatever its range', async () => {
+    const local = Object.values(networkInterfaces()).flatMap((list) => list ?? []).map((i) => i.address);
+    for (const address of local) {
+      expect(await refusal(guard, `http://${address.includes(':') ? `[${address.replace(/%.*/, '')}]` : address}:8080/`)).toMatchObject({ kind: 'config' });
+    }
+  });
+
+  it('allows public addresses by default', async () => {
+    expect(await refusal(guard, 'https://receiver.example.com/')).toBeUndefined();
+    expect(await refusal(guard, 'http://[2001:db8::5]/')).toBeUndefined();
+  });
 
   it('applies deny lists of CIDRs and host names, and allow lists over both', async () => {
     const strict = new OutboundGuard({ resolve: dns, deny: ['10.0.0.0/8', '*.other.example.com', 'other.example.com', '::1/128'], allow: ['10.1.2.3', 'receiver.example.com'] });
@@ -91,7 +128,7 @@ describe('OutboundGuard', () => {
   });
 
   it('hands http.request a lookup that answers only the checked addresses', async () => {
-    const lookup = (await guard.check('http://localhost/')) as unknown as (h: string, o: object, cb: (...a: unknown[]) => void) => void;
+    const lookup = (await new OutboundGuard({ resolve: dns, allow: ['localhost'] }).check('http://localhost/')) as unknown as (h: string, o: object, cb: (...a: unknown[]) => void) => void;
     const one = await new Promise<unknown[]>((resolve) => lookup('evil.example', {}, (...args) => resolve(args)));
     expect(one).toEqual([null, '127.0.0.1', 4]);
     const v6 = await new Promise<unknown[]>((resolve) => lookup('evil.example', { family: 6 }, (...args) => resolve(args)));
@@ -109,6 +146,7 @@ describe('TargetClient outbound safety (against a local server)', () => {
     server = http.createServer((req, res) => {
       hits.push(`${req.method} ${req.url} host=${req.headers.host}`);
       if (req.url?.startsWith('/moved')) return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+      if (req.url?.startsWith('/hostile')) return void res.writeHead(200).end(JSON.stringify({ _doc: 'r1', state: `${'A'.repeat(5000)}\n\u001b[31m2026-01-01 ERROR forged log line`, records: [] }));
       req.resume();
       req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ _doc: 'r1', state: 'SUCCESS', records: [] })));
     });
@@ -118,10 +156,11 @@ describe('TargetClient outbound safety (against a local server)', () => {
   beforeEach(() => (hits = []));
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
+  const LOOPBACK = { allow: ['127.0.0.1'] }; // this server; loopback is refused unless allowed
   const pkg = { _doc: 'd1', operation: 'DEPLOY' as const, retain: false, app: { name: 'a', version: '1' }, commit: 'c', repository: 'o/r', env: {}, records: [] };
 
-  it('calls a loopback receiver by default, and refuses it when denied, before connecting', async () => {
-    const client = new TargetClient({ timeoutMs: 5_000 });
+  it('calls a loopback receiver when allowed, and refuses it when denied, before connecting', async () => {
+    const client = new TargetClient({ timeoutMs: 5_000, outbound: LOOPBACK });
     await expect(client.push({ url: `http://127.0.0.1:${port}/push` }, pkg, [])).resolves.toEqual({ remoteId: 'r1' });
     const denied = new TargetClient({ timeoutMs: 5_000, outbound: { deny: ['127.0.0.0/8'] } });
     await expect(denied.push({ url: `http://127.0.0.1:${port}/push` }, pkg, [])).rejects.toMatchObject({ kind: 'config', retryable: false });
@@ -130,7 +169,7 @@ describe('TargetClient outbound safety (against a local server)', () => {
   });
 
   it('refuses the metadata service without a request leaving', async () => {
-    const client = new TargetClient({ timeoutMs: 2_000 });
+    const client = new TargetClient({ timeoutMs: 2_000, outbound: LOOPBACK });
     await expect(client.push({ url: 'http://169.254.169.254/latest/meta-data/' }, pkg, [])).rejects.toMatchObject({
       kind: 'config',
       retryable: false,
@@ -142,20 +181,28 @@ describe('TargetClient outbound safety (against a local server)', () => {
     let answers = 0;
     // First answer passes the check; any later lookup would point at the metadata service.
     const resolve = async () => [{ address: answers++ === 0 ? '127.0.0.1' : '169.254.169.254', family: 4 }];
-    const client = new TargetClient({ timeoutMs: 5_000, outbound: { resolve } });
+    const client = new TargetClient({ timeoutMs: 5_000, outbound: { resolve, allow: ['127.0.0.1'] } });
     await expect(client.status({ url: 'x', statusUrl: `http://receiver.invalid:${port}/status/{{id}}` }, 'r1')).resolves.toMatchObject({ _doc: 'r1' });
     expect(answers).toBe(1);
     expect(hits).toEqual([`GET /status/r1 host=receiver.invalid:${port}`]); // Host header keeps the name
   });
 
+  it('quotes no more of an answer in its message than a short, printable excerpt (issue 18, finding 5)', async () => {
+    const client = new TargetClient({ timeoutMs: 5_000, outbound: LOOPBACK });
+    const err = (await client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/hostile/{{id}}` }, 'r1').catch((e: unknown) => e)) as TargetError;
+    expect(err).toMatchObject({ kind: 'malformed', message: expect.stringMatching(/state must be one of .*, got "A{39}…$/) });
+    expect(err.message).not.toMatch(/[\n\u001b]|forged/);
+    expect(err.message.length).toBeLessThan(250);
+  });
+
   it('does not follow redirects: a 3xx is a non-retryable status error', async () => {
-    const client = new TargetClient({ timeoutMs: 5_000 });
+    const client = new TargetClient({ timeoutMs: 5_000, outbound: LOOPBACK });
     await expect(client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/moved/{{id}}` }, 'r1')).rejects.toMatchObject({ kind: 'status', status: 302, retryable: false });
     expect(hits).toEqual(['GET /moved/r1 host=127.0.0.1:' + port]);
   });
 
   it('refuses a receiver id that would move the status URL to another host or up the path', async () => {
-    const client = new TargetClient({ timeoutMs: 5_000 });
+    const client = new TargetClient({ timeoutMs: 5_000, outbound: LOOPBACK });
     await expect(client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}{{id}}` }, '.evil.example')).rejects.toMatchObject({ kind: 'config', retryable: false });
     await expect(client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/status/{{id}}/x` }, '..')).rejects.toMatchObject({ kind: 'config' });
     expect(hits).toEqual([]);

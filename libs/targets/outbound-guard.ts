@@ -1,6 +1,9 @@
-import { promises as dns } from 'node:dns';
 import { BlockList, isIP, LookupFunction } from 'node:net';
+import { embeddedIPv4, hostOf, interfaceAddresses, isThisMachine, ResolvedAddress, Resolver, systemResolver } from './addresses';
 import { TargetError } from './target-error';
+
+export { hostOf };
+export type { ResolvedAddress };
 
 /**
  * Outbound safety for calls to deployment receivers: a target URL is user input, so before each
@@ -8,8 +11,11 @@ import { TargetError } from './target-error';
  * exactly the checked addresses (no second DNS answer can rebind it).
  *
  * Built in, refused unless allowed: link-local addresses (169.254.0.0/16, fe80::/10, which hold
- * the cloud metadata services), the AWS IPv6 metadata address and the metadata host names.
- * Loopback and private ranges are allowed (the reference receiver runs on loopback).
+ * the cloud metadata services), the AWS IPv6 metadata address and the metadata host names; this
+ * machine (loopback, unspecified, its interfaces' addresses) and private ranges (10/8, 172.16/12,
+ * 192.168/16, 100.64/10, fc00::/7, fec0::/10), whose ports a target must not probe. `npm start`
+ * and the tests allow their own loopback receiver (TARGET_ALLOW). An IPv6 address carrying an
+ * IPv4 one (`::ffff:a.b.c.d`, `::a.b.c.d`, `64:ff9b::/96`, …) is judged as both.
  *
  * Rules are CIDRs (`10.0.0.0/8`, `fd00::/8`), single addresses, or host names (`receiver.example.com`,
  * `*.example.com` for its subdomains). Precedence: `allow` > `deny` > built-in refusals > allowed.
@@ -22,12 +28,12 @@ export interface OutboundPolicy {
   resolve?: (host: string) => Promise<ResolvedAddress[]>;
 }
 
-export interface ResolvedAddress {
-  address: string;
-  family: number;
-}
-
 export const BUILT_IN_DENY = ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254', 'metadata.google.internal', '*.metadata.google.internal', 'metadata.goog', 'metadata'];
+
+/** Refused unless allowed, like BUILT_IN_DENY, but named as what they are in the refusal. */
+export const BUILT_IN_PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fec0::/10'];
+
+type Verdict = 'allow' | 'deny' | 'built-in' | 'local' | 'private' | undefined;
 
 interface Rules {
   addresses: BlockList;
@@ -43,14 +49,16 @@ export class OutboundGuard {
   private readonly allow: Rules;
   private readonly deny: Rules;
   private readonly builtIn: Rules;
-  private readonly resolver: (host: string) => Promise<ResolvedAddress[]>;
+  private readonly privateRanges: Rules;
+  private readonly resolver: Resolver;
 
   /** Throws an Error naming the bad rule when a list entry is neither a CIDR, an address nor a host name. */
   constructor(policy: OutboundPolicy = {}) {
     this.allow = compile(policy.allow ?? [], 'allow');
     this.deny = compile(policy.deny ?? [], 'deny');
     this.builtIn = compile(BUILT_IN_DENY, 'built-in');
-    this.resolver = policy.resolve ?? ((host) => dns.lookup(host, { all: true, verbatim: true }));
+    this.privateRanges = compile(BUILT_IN_PRIVATE, 'built-in');
+    this.resolver = policy.resolve ?? systemResolver;
   }
 
   /**
@@ -77,10 +85,13 @@ export class OutboundGuard {
     }
     if (addresses.length === 0) throw new TargetError(`the target's ${setting} host ${host} has no address`, { kind: 'network', retryable: true });
     if (nameRule !== 'allow') {
-      for (const { address, family } of addresses) {
-        const verdict = this.addressVerdict(address, family);
+      const interfaces = interfaceAddresses();
+      for (const { address } of addresses) {
+        const verdict = this.addressVerdict(address, interfaces);
         if (verdict === 'deny') throw refuse(`${address} is on the outbound deny list`);
         if (verdict === 'built-in') throw refuse(`${address} is link-local or a cloud metadata address`);
+        if (verdict === 'local') throw refuse(`${address} is this machine (loopback, unspecified or one of its addresses); allow it with TARGET_ALLOW`);
+        if (verdict === 'private') throw refuse(`${address} is in a private network range; allow it with TARGET_ALLOW`);
       }
     }
     return pinnedLookup(addresses);
@@ -94,18 +105,18 @@ export class OutboundGuard {
     return undefined;
   }
 
-  private addressVerdict(address: string, family: number): 'allow' | 'deny' | 'built-in' | undefined {
-    const type = family === 6 ? 'ipv6' : 'ipv4';
-    if (this.allow.addresses.check(address, type)) return 'allow';
-    if (this.deny.addresses.check(address, type)) return 'deny';
-    if (this.builtIn.addresses.check(address, type)) return 'built-in';
+  /** An IPv6 address carrying an IPv4 one is judged as both: any form allowed wins, then the strictest. */
+  private addressVerdict(address: string, interfaces: Set<string>): Verdict {
+    const plain = address.replace(/%.*$/, '');
+    const forms = [plain, embeddedIPv4(plain)].filter((form): form is string => form !== undefined);
+    const matches = (rules: Rules) => forms.some((form) => rules.addresses.check(form, isIP(form) === 6 ? 'ipv6' : 'ipv4'));
+    if (matches(this.allow)) return 'allow';
+    if (matches(this.deny)) return 'deny';
+    if (matches(this.builtIn)) return 'built-in';
+    if (isThisMachine(plain, interfaces)) return 'local';
+    if (matches(this.privateRanges)) return 'private';
     return undefined;
   }
-}
-
-/** The URL's host as DNS and BlockList want it: lower case, no IPv6 brackets, no trailing dot. */
-export function hostOf(url: string): string {
-  return new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
 }
 
 /** An http.request `lookup` answering only the checked addresses (both call styles: `all` or one). */

@@ -1,3 +1,4 @@
+import { shortExcerpt } from './target-error';
 import { OPERATIONS, PACKAGE_STATES, PackageStatus, RECORD_STATES, RecordStatus } from './types';
 
 /**
@@ -57,7 +58,7 @@ function requiredString(value: unknown, what: string): string {
 }
 
 function oneOf<T extends string>(value: unknown, choices: readonly T[], what: string): T {
-  if (!choices.includes(value as T)) throw new StatusShapeError(`${what} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  if (!choices.includes(value as T)) throw new StatusShapeError(`${what} must be one of ${choices.join(', ')}, got ${shortExcerpt(JSON.stringify(value) ?? String(value))}`);
   return value as T;
 }
 

@@ -59,5 +59,13 @@ export function excerpt(text: string, secrets: string[]): string {
   let out = text;
   // Scrub before cutting, so a secret straddling the cut cannot leak in part.
   for (const secret of secrets) if (secret) out = out.split(secret).join('***');
-  return out.length > BODY_EXCERPT_CHARS ? `${out.slice(0, BODY_EXCERPT_CHARS)}…` : out;
+  return shortExcerpt(out, BODY_EXCERPT_CHARS);
+}
+
+/** Receiver content quoted in a message: printable ASCII only (no line breaks or escapes to forge log lines), cut short. */
+export const MESSAGE_EXCERPT_CHARS = 40;
+
+export function shortExcerpt(text: string, max = MESSAGE_EXCERPT_CHARS): string {
+  const printable = text.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
 }

@@ -11,7 +11,7 @@ import {
 import { DeploymentOutcome } from '../../workflows/types';
 import { githubTarball } from '../support/archives';
 import { GithubServer } from '../../libs/stack/github-standin';
-import { ADMIN } from '../support/harness';
+import { ADMIN, LOCAL_RECEIVERS } from '../support/harness';
 import { githubHeaders, githubPush } from '../support/payloads';
 import { FlakyProxy } from './flaky-proxy';
 
@@ -35,6 +35,10 @@ export class ChaosStack {
   gatewayPorts: number[] = [];
   /** deployment id → how many times the receiver started processing it */
   processed = new Map<string, number>();
+  /** app → its packages being processed at the receiver now, the most ever at once, and their ids in the order started (SPEC 6.2) */
+  inFlight = new Map<string, number>();
+  mostInFlight = new Map<string, number>();
+  startedInOrder = new Map<string, string[]>();
   client!: Client;
   db!: MongoClient;
   private env: NodeJS.ProcessEnv = {};
@@ -45,7 +49,7 @@ export class ChaosStack {
     this.ports = { temporal: await freePort(), temporalUi: await freePort(), mongo: await freePort() };
     await Promise.all([this.startTemporal(), this.startMongo()]);
     this.github = await new GithubServer().start();
-    const processed = this.processed;
+    const { processed, inFlight, mostInFlight, startedInOrder } = this;
     const delay = options.processingDelayMs ?? 0;
     this.receiver = await createReceiverApp({
       deployDir: join(this.dir, 'deployed'), stateDir: join(this.dir, 'receiver-state'), maxArchiveBytes: 64 * 1024 * 1024, maxEntries: 10_000,
@@ -53,8 +57,13 @@ export class ChaosStack {
       hooks: {
         before: async (pkg) => {
           processed.set(pkg._doc, (processed.get(pkg._doc) ?? 0) + 1);
+          const now = (inFlight.get(pkg.app.name) ?? 0) + 1;
+          inFlight.set(pkg.app.name, now);
+          mostInFlight.set(pkg.app.name, Math.max(now, mostInFlight.get(pkg.app.name) ?? 0));
+          startedInOrder.set(pkg.app.name, [...(startedInOrder.get(pkg.app.name) ?? []), pkg._doc]);
           if (delay) await new Promise((r) => setTimeout(r, delay));
         },
+        after: async (pkg) => void inFlight.set(pkg.app.name, (inFlight.get(pkg.app.name) ?? 1) - 1),
       },
     }, ['error']);
     await this.receiver.listen(0, '127.0.0.1');
@@ -74,6 +83,7 @@ export class ChaosStack {
       GITHUB_API_URL: this.github.url,
       DEFAULT_TARGET_URL: `${targetUrl}/push`,
       DEFAULT_TARGET_STATUS_URL: `${targetUrl}/status/{{id}}`,
+      TARGET_ALLOW: LOCAL_RECEIVERS, // the receiver and its proxy run on loopback
       BLOB_DIR: join(this.dir, 'blobs'),
       LOG_LEVEL: 'warn',
     };
@@ -117,23 +127,24 @@ export class ChaosStack {
     return `http://127.0.0.1:${this.gatewayPorts[i]}`;
   }
 
-  /** A repository with one commit on the GitHub-shaped server; answers its sha. */
-  async commit(repo: string): Promise<string> {
+  /** A commit on the GitHub-shaped server (a child of `parent` when given); answers its sha. */
+  async commit(repo: string, parent?: string): Promise<string> {
     const sha = randomBytes(20).toString('hex');
     const files = { 'package.json': JSON.stringify({ name: repo, version: '1.0.0' }), 'index.js': `// ${sha}\n` };
     const existing = this.github.repositories.get(`octo-org/${repo}`) ?? { files: {}, tarballs: {} };
     existing.files[sha] = files;
     existing.tarballs[sha] = await githubTarball({ owner: 'octo-org', repo, sha, files });
     this.github.repositories.set(`octo-org/${repo}`, existing);
+    this.github.addCommit(`octo-org/${repo}`, sha, parent ? [parent] : []);
     return sha;
   }
 
   /** Delivers a push as GitHub does: the same delivery id on every redelivery. */
-  async push(repo: string, sha: string, delivery: string, gateway = 0): Promise<{ status: number; json: any }> {
+  async push(repo: string, sha: string, delivery: string, gateway = 0, before?: string): Promise<{ status: number; json: any }> {
     const response = await fetch(`${this.gatewayUrl(gateway)}/1/deploy`, {
       method: 'POST',
       headers: { ...githubHeaders('push', delivery), 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` },
-      body: JSON.stringify(githubPush({ repo, sha })),
+      body: JSON.stringify(githubPush({ repo, sha, before })),
     });
     return { status: response.status, json: await response.json().catch(() => undefined) };
   }
@@ -160,7 +171,7 @@ export class ChaosStack {
 }
 
 /** Steps in the order a deployment takes them; each entry's step may not go backwards. */
-export const STEP_ORDER = ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'upload', 'processing', 'done'];
+export const STEP_ORDER = ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'queued', 'upload', 'processing', 'done'];
 
 /** Every status entry written once, numbered without gaps, steps in order, ending in `done`. */
 export function checkStatusLog(entries: Array<{ _id: string; step: string; status: string }>): string | null {

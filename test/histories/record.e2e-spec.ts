@@ -71,16 +71,25 @@ const release = process.env.RECORD_HISTORIES;
     await save('deployment-no-pkg-json', pushed.json.workflowId);
   });
 
-  it('deployment (UNDEPLOY): an app removed from its target', async () => {
+  it('line: an app\'s release line that admitted a deployment and ended a stale push', async () => {
+    const a = await f.commit();
+    const b = await f.commit({ repo: a.repo, parent: a.sha });
+    const newer = await f.push(a.repo, b.sha, { before: a.sha });
+    expect(await f.outcome(newer.json.workflowId)).toEqual({ state: 'succeeded' });
+    const older = await f.push(a.repo, a.sha);
+    expect(await f.outcome(older.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:stale' } });
+    await save('line', `line/admin/${a.repo}`); // still running (an app's line lives on): its history so far
+  });
+
+  it('undeployment: an app removed from its target', async () => {
     const { repo, sha } = await f.commit({ repo: `removable-${Date.now()}` });
-    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, {
-      body: { repository: `octo-org/${repo}`, target: { url: `${f.receiverUrl}/push`, statusUrl: `${f.receiverUrl}/status/{{id}}` } },
-    });
+    // On the shared default target (the fixture's receiver): no app may name that one as its own.
+    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}` } });
     expect(put.status).toBe(200);
     const pushed = await f.push(repo, sha);
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     const undeploy = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
     expect(await f.outcome(undeploy.json.workflowId)).toEqual({ state: 'succeeded' });
-    await save('deployment-undeploy', undeploy.json.workflowId);
+    await save('undeployment', undeploy.json.workflowId);
   });
 });

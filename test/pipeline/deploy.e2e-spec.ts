@@ -158,6 +158,8 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
 
   it('supersedes an older deployment of the branch that has not uploaded yet', async () => {
     const { repo, sha: older } = await f.commit({ travis: true });
+    // A configured app: its release line knows the deployment from the start, CI wait included.
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}` } })).status).toBe(200);
     const first = await f.push(repo, older);
     await waitFor(async () => (await f.steps(first.json.id)).some((s) => s.step === 'waiting_for_ci'));
     const { sha: newer } = await f.commit({ repo });
@@ -178,7 +180,8 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promi
 describe('UNDEPLOY', () => {
   let f: PipelineFixture;
   beforeAll(async () => {
-    f = await PipelineFixture.start();
+    // The apps here name the receiver as their own target: no shared default target (no app may name that one).
+    f = await PipelineFixture.start({ DEFAULT_TARGET_URL: '', DEFAULT_TARGET_STATUS_URL: '' });
   });
   afterAll(() => f.stop());
 

@@ -48,8 +48,8 @@ export class PipelineFixture {
     return fixture;
   }
 
-  /** A repository on the GitHub-shaped server with one commit; answers its sha. */
-  async commit(options: { repo?: string; files?: Record<string, string>; tarball?: Buffer; private?: boolean; travis?: boolean } = {}): Promise<{ repo: string; sha: string }> {
+  /** A commit on the GitHub-shaped server (a child of `parent` when given, for the compare API); answers its sha. */
+  async commit(options: { repo?: string; files?: Record<string, string>; tarball?: Buffer; private?: boolean; travis?: boolean; parent?: string } = {}): Promise<{ repo: string; sha: string }> {
     const repo = options.repo ?? `app-${randomBytes(3).toString('hex')}`;
     const sha = randomBytes(20).toString('hex');
     const files: Record<string, string> = { 'package.json': JSON.stringify({ name: repo, version: '1.2.3' }), 'index.js': 'console.log("hi")\n', ...options.files };
@@ -58,11 +58,13 @@ export class PipelineFixture {
     existing.files[sha] = files;
     existing.tarballs[sha] = options.tarball ?? (await githubTarball({ owner: 'octo-org', repo, sha, files }));
     this.github.repositories.set(`octo-org/${repo}`, existing);
+    this.github.addCommit(`octo-org/${repo}`, sha, options.parent ? [options.parent] : []);
     return { repo, sha };
   }
 
-  push(repo: string, sha: string, options: { delivery?: string; ref?: string; headers?: Record<string, string>; body?: string } = {}) {
-    const payload = githubPush({ repo, sha, ref: options.ref });
+  /** `before` and `pushedAt` (Unix seconds) as GitHub sends them: what orders the app's release line. */
+  push(repo: string, sha: string, options: { delivery?: string; ref?: string; headers?: Record<string, string>; body?: string; before?: string; pushedAt?: number; forced?: boolean } = {}) {
+    const payload = githubPush({ repo, sha, ref: options.ref, before: options.before, pushedAt: options.pushedAt, forced: options.forced });
     return this.harness.request('POST', '/1/deploy', {
       headers: { ...githubHeaders('push', options.delivery), ...options.headers },
       body: options.body ?? payload,

@@ -29,9 +29,16 @@ describe('deployment pipeline: tenants and retries', () => {
     const theirs = await f.commit({ repo: 'shared-name', files: { 'index.js': 'console.log("bob was here")\n' } });
     const bobs = await pushAs(BOB, repo, theirs.sha);
     expect(await f.outcome(bobs.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:app:name_taken' } });
-    // Nor through his own target that is the default receiver under another spelling.
-    const sameReceiver = f.receiverUrl.replace('127.0.0.1', 'localhost');
-    expect((await f.harness.request('PUT', `/1/apps/bob/${repo}`, { auth: BOB, body: { repository: 'octo-org/other', target: { url: `${sameReceiver}/push` } } })).status).toBe(200);
+    // Nor through his own target that is the default receiver under another spelling: refused
+    // when configured (issue 18, finding 1: 0.0.0.0 and IPv4-mapped spellings passed)...
+    const port = new URL(f.receiverUrl).port;
+    for (const host of ['localhost', '0.0.0.0', '[::ffff:127.0.0.1]', '[::]']) {
+      const answer = await f.harness.request('PUT', `/1/apps/bob/${repo}`, { auth: BOB, body: { repository: 'octo-org/other', target: { url: `http://${host}:${port}/push` } } });
+      expect([host, answer.status, answer.json.error]).toEqual([host, 400, 'apps:bad_target']);
+    }
+    // ...and at upload, for an app stored before the rule (or whose host resolves elsewhere since).
+    expect((await f.harness.request('PUT', `/1/apps/bob/${repo}`, { auth: BOB, body: { repository: 'octo-org/other', target: { url: 'http://127.0.0.1:9/push' } } })).status).toBe(200);
+    await f.harness.db.collection('apps').updateOne({ _id: `bob/${repo}` as never }, { $set: { 'target.url': `http://0.0.0.0:${port}/push` } });
     const viaOwnTarget = await pushAs(BOB, 'other', (await f.commit({ repo: 'other' })).sha);
     expect(viaOwnTarget.status).toBe(202);
     expect(await f.outcome(viaOwnTarget.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:app:name_taken' } });
@@ -42,6 +49,18 @@ describe('deployment pipeline: tenants and retries', () => {
     expect((await f.steps(removal.json.id)).map((e) => (e as { message?: string }).message)).toContain(`Nothing of bob's named ${repo} is on the shared default target; nothing to remove there.`);
     expect((await f.harness.request('GET', `/1/apps/bob/${repo}`, { auth: BOB })).json.error).toBe('apps:not_found');
     expect(await readFile(join(f.deployDir, repo, 'index.js'), 'utf8')).toBe(deployed);
+  });
+
+  it('never polls the shared receiver\'s status with an id of another target\'s choosing (issue 18, finding 6)', async () => {
+    const port = new URL(f.receiverUrl).port;
+    const app = (statusUrl: string) => f.harness.request('PUT', '/1/apps/bob/peek', { auth: BOB, body: { repository: 'octo-org/peek', target: { url: 'http://127.0.0.1:9/push', statusUrl } } });
+    const answer = await app(`http://[::ffff:127.0.0.1]:${port}/status/{{id}}`);
+    expect([answer.status, answer.json.error, answer.json.message]).toEqual([400, 'apps:bad_target', expect.stringMatching(/target\.statusUrl reaches the shared default target/)]);
+    // Stored before the rule: the deployment stops before any upload or poll.
+    expect((await app('http://127.0.0.1:9/status/{{id}}')).status).toBe(200);
+    await f.harness.db.collection('apps').updateOne({ _id: 'bob/peek' as never }, { $set: { 'target.statusUrl': `http://0.0.0.0:${port}/status/{{id}}` } });
+    const pushed = await pushAs(BOB, 'peek', (await f.commit({ repo: 'peek' })).sha);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:upload_tarball', message: expect.stringMatching(/statusUrl reaches the shared default target/) } });
   });
 
   it('checks the name again at upload: a target removed mid-deployment does not reach another user\'s app', async () => {

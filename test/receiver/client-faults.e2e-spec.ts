@@ -6,7 +6,7 @@ import { FaultyReceiver, FaultyReceiverOptions, startFaultyReceiver } from '../s
 import { DeploymentTarget, TargetClient, TargetError } from '../../libs/targets';
 import { archiveOf, deploymentPackage } from './helpers';
 
-const client = new TargetClient({ timeoutMs: 2_000 });
+const client = new TargetClient({ timeoutMs: 2_000, outbound: { allow: ['127.0.0.1'] } }); // a loopback receiver
 let faulty: FaultyReceiver | undefined;
 afterEach(async () => {
   await faulty?.close();

@@ -2,7 +2,7 @@ import { githubTarball } from '../support/archives';
 import { TargetClient, TargetError } from '../../libs/targets';
 import { archiveOf, deploymentPackage, RunningReceiver, startReceiver, tempDirs } from './helpers';
 
-const client = new TargetClient({ timeoutMs: 10_000 });
+const client = new TargetClient({ timeoutMs: 10_000, outbound: { allow: ['127.0.0.1'] } }); // a loopback receiver
 let dirs: Awaited<ReturnType<typeof tempDirs>>;
 let receiver: RunningReceiver;
 

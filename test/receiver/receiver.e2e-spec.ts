@@ -4,7 +4,7 @@ import { buildZip, githubTarball, githubTopDir, HOSTILE_REASONS, HostileKind, ho
 import { DeploymentTarget, TargetClient } from '../../libs/targets';
 import { archiveOf, deploymentPackage, listFiles, rawStatus, RunningReceiver, startReceiver, tempDirs, waitForFinal } from './helpers';
 
-const client = new TargetClient({ timeoutMs: 10_000 });
+const client = new TargetClient({ timeoutMs: 10_000, outbound: { allow: ['127.0.0.1'] } }); // a loopback receiver
 let dirs: Awaited<ReturnType<typeof tempDirs>>;
 let receiver: RunningReceiver;
 

@@ -70,6 +70,12 @@ describe('npm start', () => {
     }
     expect(deployment.state).toMatchObject({ state: 'succeeded', step: 'done' });
     expect(existsSync(join(stateDir, 'receiver', 'deployed', 'hello', 'index.js'))).toBe(true);
+    // The worker deployed with the receiver credentials npm start generated; nobody else may (issue 18, finding 2).
+    expect(readFileSync(join(stateDir, 'receiver-password'), 'utf8').trim()).toMatch(/^[\w-]{24}$/);
+    expect((await fetch(`http://127.0.0.1:${ports.RECEIVER_PORT}/status/${id}`)).status).toBe(401);
+    const undeploy = await fetch(`http://127.0.0.1:${ports.RECEIVER_PORT}/push`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x--\r\n' });
+    expect(undeploy.status).toBe(401);
+    expect(started.output()).toContain(`password in ${join(stateDir, 'receiver-password')}`);
 
     const children = execFileSync('pgrep', ['-P', String(started.child.pid)]).toString().trim().split('\n');
     expect(children.length).toBeGreaterThanOrEqual(5); // temporal, mongo-wire, worker, receiver, gateway

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { Readable } from 'node:stream';
 import archiver from 'archiver';
 import { ArchiveEntry, buildTarGz, githubTarball, githubTopDir } from '../../libs/stack/github-standin';
@@ -15,6 +16,7 @@ export type HostileKind =
   | 'absolute_path'
   | 'dot_dot'
   | 'symlink_escape'
+  | 'symlink_chain'
   | 'absolute_symlink'
   | 'write_through_symlink'
   | 'hardlink_escape'
@@ -29,6 +31,7 @@ export const HOSTILE_REASONS: Record<HostileKind, string> = {
   absolute_path: 'unsafe_path',
   dot_dot: 'unsafe_path',
   symlink_escape: 'unsafe_link',
+  symlink_chain: 'unsafe_link',
   absolute_symlink: 'unsafe_link',
   write_through_symlink: 'unsafe_link',
   hardlink_escape: 'unsafe_link',
@@ -49,6 +52,7 @@ export async function hostileTarball(kind: HostileKind): Promise<Buffer> {
     absolute_path: [{ name: '/tmp/evil.txt', content: 'x' }],
     dot_dot: [{ name: `${top}/../../evil.txt`, content: 'x' }],
     symlink_escape: [{ name: `${top}/lib/escape`, type: 'symlink', linkname: '../../outside' }],
+    symlink_chain: linkChainEscape(top),
     absolute_symlink: [{ name: `${top}/passwd`, type: 'symlink', linkname: '/etc/passwd' }],
     write_through_symlink: [
       { name: `${top}/up`, type: 'symlink', linkname: '.' },
@@ -65,6 +69,77 @@ export async function hostileTarball(kind: HostileKind): Promise<Buffer> {
     return good.subarray(0, Math.floor(good.length / 2));
   }
   return githubTarball({ files: { 'index.js': 'ok' }, extra: extra[kind] });
+}
+
+/** Directories the link chain of linkChainEscape nests in: more than any deploy directory is deep. */
+const CHAIN_DEPTH = 24;
+
+/**
+ * Issue 18, finding 3: `d1/…/d24/s -> ../…/..` leads to the root (inside), and
+ * `t -> d1/…/d24/s/../…/../etc/passwd` reads as `d1/etc/passwd` (inside) as text, but the kernel
+ * follows `s` first and lands on /etc/passwd. `order: 'link-last'` puts `t` before `s`, so `s`
+ * only redirects `t` after `t` was checked.
+ */
+export function linkChainEscape(top: string, order: 'link-first' | 'link-last' = 'link-first'): ArchiveEntry[] {
+  const dirs = Array.from({ length: CHAIN_DEPTH }, (_, i) => `d${i + 1}`).join('/');
+  const up = Array.from({ length: CHAIN_DEPTH }, () => '..').join('/');
+  const s: ArchiveEntry = { name: `${top}/${dirs}/s`, type: 'symlink', linkname: up };
+  const t: ArchiveEntry = { name: `${top}/t`, type: 'symlink', linkname: `${dirs}/s/${up}/etc/passwd` };
+  const dir: ArchiveEntry = { name: `${top}/${dirs}/`, type: 'directory' };
+  return order === 'link-first' ? [dir, s, t] : [t, dir, s];
+}
+
+/**
+ * A zip written by hand (stored entries, no compression): `listing` is its central directory,
+ * each row naming one of `files` by index, so a test can list one body many times or under
+ * several names, or use names other writers refuse (`../`).
+ */
+export function storedZip(files: Array<{ name: string; content: string | Buffer }>, listing = files.map((f, i) => ({ name: f.name, file: i }))): Buffer {
+  const locals: Buffer[] = [];
+  const offsets: number[] = [];
+  const crcs: number[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const name = Buffer.from(file.name);
+    const data = Buffer.from(file.content);
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt16LE(0x0800, 6); // UTF-8 names
+    header.writeUInt32LE(crc32(data), 14);
+    header.writeUInt32LE(data.length, 18);
+    header.writeUInt32LE(data.length, 22);
+    header.writeUInt16LE(name.length, 26);
+    offsets.push(offset);
+    crcs.push(crc32(data));
+    locals.push(header, name, data);
+    offset += header.length + name.length + data.length;
+  }
+  const central: Buffer[] = [];
+  for (const row of listing) {
+    const name = Buffer.from(row.name);
+    const size = Buffer.from(files[row.file].content).length;
+    const header = Buffer.alloc(46);
+    header.writeUInt32LE(0x02014b50, 0);
+    header.writeUInt16LE(0x031e, 4); // made by Unix, so the mode below counts
+    header.writeUInt16LE(20, 6);
+    header.writeUInt16LE(0x0800, 8);
+    header.writeUInt32LE(crcs[row.file], 16);
+    header.writeUInt32LE(size, 20);
+    header.writeUInt32LE(size, 24);
+    header.writeUInt16LE(name.length, 28);
+    header.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+    header.writeUInt32LE(offsets[row.file], 42);
+    central.push(header, name);
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(listing.length, 8);
+  end.writeUInt16LE(listing.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
 }
 
 /** A stream of `bytes` random (incompressible) bytes, produced lazily in chunks. */

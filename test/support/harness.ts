@@ -9,6 +9,9 @@ import { AppConfig, loadAppConfig } from '../../libs/config';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-for-tests' };
 
+/** TARGET_ALLOW for stacks whose receivers listen on loopback (refused by default outside the dev stack). */
+export const LOCAL_RECEIVERS = '127.0.0.0/8,::1';
+
 /**
  * One test file's slice of the real stack: the servers from the global setup, its own
  * database and task queue, and in-process gateway and worker on free ports.
@@ -40,6 +43,8 @@ export class Harness {
       // Tests sign in wrongly on purpose, all from 127.0.0.1; test/auth/throttle checks the limits.
       LOGIN_FAILURES_PER_USER: '100000',
       LOGIN_FAILURES_PER_ADDRESS: '100000',
+      // Loopback and private targets are refused unless allowed: the tests' receivers run on loopback.
+      TARGET_ALLOW: LOCAL_RECEIVERS,
       ...options.env,
     });
     harness.mongo = await MongoClient.connect(harness.config.mongo.url);

@@ -22,7 +22,7 @@ export const APP_JS = String.raw`(function () {
   var STATUS_LABELS = { ok: 'ok', error: 'failed', pending: 'in progress', canceled: 'canceled' };
   var STEP_LABELS = {
     received: 'Received', waiting_for_ci: 'Waiting for CI', resolve: 'Resolve', fetch: 'Fetch',
-    inspect: 'Inspect', upload: 'Upload', processing: 'Processing', done: 'Done'
+    inspect: 'Inspect', queued: 'Queued', upload: 'Upload', processing: 'Processing', done: 'Done'
   };
 
   var credentials = null;

@@ -1,0 +1,55 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ApiError } from '../errors';
+import { OutboundGuard, OutboundPolicy, reachesTarget, TargetError, withSampleId } from '../targets';
+
+/** What a target an app names may be: the worker's outbound rules, and not the shared default target. */
+export interface AppTargetRules {
+  outbound: OutboundPolicy;
+  /** The shared default target (DEFAULT_TARGET_URL / DEFAULT_TARGET_STATUS_URL). */
+  defaultTarget?: { url: string; statusUrl?: string };
+}
+
+export const APP_TARGET_RULES = Symbol('APP_TARGET_RULES');
+
+/** Gives AppsService the rules wherever AppsModule is imported (the gateway imports it twice, directly and through DeploymentsModule). */
+@Global()
+@Module({})
+export class AppTargetRulesModule {
+  static forRoot(rules: AppTargetRules): DynamicModule {
+    return { module: AppTargetRulesModule, providers: [{ provide: APP_TARGET_RULES, useValue: rules }], exports: [APP_TARGET_RULES] };
+  }
+}
+
+/**
+ * Refuses at `PUT /1/apps` what the worker would refuse at every call (link-local, metadata,
+ * loopback and private hosts unless TARGET_ALLOW allows them) and a url or statusUrl reaching
+ * the shared default target under any spelling: there app names belong to their first
+ * deployer, and an app deploys there only by naming no target. A host that does not resolve
+ * now passes: the worker checks again before each call.
+ */
+export class TargetRulesCheck {
+  private readonly guard: OutboundGuard;
+
+  constructor(private readonly rules: AppTargetRules = { outbound: {} }) {
+    this.guard = new OutboundGuard(rules.outbound);
+  }
+
+  async check(target: { url: string; statusUrl?: string | null } | undefined): Promise<void> {
+    if (!target) return;
+    const shared = this.rules.defaultTarget;
+    for (const field of ['url', 'statusUrl'] as const) {
+      const value = target[field];
+      if (value == null) continue;
+      const url = withSampleId(value);
+      if (shared && (await reachesTarget(url, shared))) {
+        throw new ApiError('apps:bad_target', 400, `target.${field} reaches the shared default target; to deploy there, leave target out (app names there belong to the first user who deploys them).`);
+      }
+      try {
+        await this.guard.check(url, field);
+      } catch (error) {
+        if (!(error instanceof TargetError) || error.kind !== 'config') continue; // unresolvable now: checked at each call
+        throw new ApiError('apps:bad_target', 400, `target.${field}: ${error.message.replace(/^the target's \w+ /, '')}.`);
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { Harness } from '../support/harness';
+
+const BOB = { username: 'bob', password: 'bob-password-1' };
+const SHARED = 'http://127.0.0.1:3100';
+
+/**
+ * What `PUT /1/apps` takes as an app's own target (issue 18 findings 1, 5, 6, 7; issue 16
+ * failure window 6): the worker's outbound rules, at configuration time, and never the shared
+ * default target; a password stays only with the origin it was given for.
+ */
+describe('app targets: refused hosts, the shared default target, passwords across a re-target', () => {
+  let harness: Harness;
+  const put = (app: string, target: object) => harness.request('PUT', `/1/apps/bob/${app}`, { auth: BOB, body: { repository: `octo-org/${app}`, target } });
+
+  beforeAll(async () => {
+    harness = await Harness.start({
+      worker: false,
+      env: { TARGET_ALLOW: '10.1.2.3', DEFAULT_TARGET_URL: `${SHARED}/push`, DEFAULT_TARGET_STATUS_URL: `${SHARED}/status/{{id}}` },
+    });
+    expect((await harness.request('POST', '/1/users', { body: BOB })).status).toBe(201);
+  });
+  afterAll(() => harness.stop());
+
+  const refused = async (target: object, message: RegExp) => {
+    const answer = await put('refused', target);
+    expect([JSON.stringify(target), answer.status, answer.json]).toEqual([JSON.stringify(target), 400, { error: 'apps:bad_target', message: expect.stringMatching(message), uuid: answer.headers.get('x-api-uuid') }]);
+  };
+
+  it('refuses a link-local or metadata url or statusUrl when the app is configured, not only at deploy time (issue 16, window 6)', async () => {
+    for (const host of ['169.254.169.254', '[::ffff:169.254.169.254]', '[::169.254.169.254]', '[64:ff9b::a9fe:a9fe]', '[fe80::1]', 'metadata.google.internal']) {
+      await refused({ url: `http://${host}/latest/meta-data/` }, /^target\.url: host .* is refused: .*(link-local or a cloud metadata address|names a cloud metadata service)/);
+      await refused({ url: 'https://receiver.example.com/push', statusUrl: `http://${host}/status/{{id}}` }, /^target\.statusUrl: host .* is refused/);
+    }
+    expect((await harness.request('GET', '/1/apps/bob/refused', { auth: BOB })).status).toBe(404);
+  });
+
+  it('refuses loopback and private targets unless TARGET_ALLOW allows them (issue 18, finding 5)', async () => {
+    await refused({ url: 'http://127.0.0.1:22/' }, /this machine .* allow it with TARGET_ALLOW/);
+    await refused({ url: 'http://localhost:6379/' }, /this machine/);
+    await refused({ url: 'http://10.1.2.4:8080/push' }, /private network range; allow it with TARGET_ALLOW/);
+    await refused({ url: 'http://[fd00::5]/push' }, /private network range/);
+    expect((await put('allowed', { url: 'http://10.1.2.3:8080/push' })).status).toBe(200);
+    // A name that does not resolve now is checked again by the worker before each call.
+    expect((await put('unresolved', { url: 'https://receiver.example.com/push' })).status).toBe(200);
+  });
+
+  it('refuses the shared default target under another spelling, as url or statusUrl (issue 18, findings 1 and 6)', async () => {
+    for (const host of ['0.0.0.0', '[::ffff:127.0.0.1]', '[::]', '127.0.0.2', 'localhost', '2130706433', '[64:ff9b::7f00:1]']) {
+      await refused({ url: `http://${host}:3100/push` }, /^target\.url reaches the shared default target; to deploy there, leave target out/);
+      await refused({ url: 'https://receiver.example.com/push', statusUrl: `http://${host}:3100/status/{{id}}` }, /^target\.statusUrl reaches the shared default target/);
+    }
+  });
+
+  it('drops the stored password when a PUT sends the target to another origin without it (issue 18, finding 7)', async () => {
+    const view = async () => (await harness.request('GET', '/1/apps/bob/moving', { auth: BOB })).json.target;
+    expect((await put('moving', { url: 'https://a.example.com/push', statusUrl: 'https://a.example.com/status/{{id}}', username: 'u', password: 'secret' })).status).toBe(200);
+    // Same origins, another path: the password still goes where it was given for.
+    expect((await put('moving', { url: 'https://a.example.com/v2/push', username: 'u' })).status).toBe(200);
+    expect(await view()).toMatchObject({ url: 'https://a.example.com/v2/push', hasPassword: true });
+    // The statusUrl moves to another host: the password would be sent there.
+    expect((await put('moving', { url: 'https://a.example.com/v2/push', statusUrl: 'https://b.example.com/status/{{id}}', username: 'u' })).status).toBe(200);
+    expect(await view()).toMatchObject({ hasPassword: false });
+    expect((await put('moving', { url: 'https://a.example.com/push', username: 'u', password: 'secret' })).status).toBe(200);
+    for (const url of ['https://evil.example.com/push', 'http://a.example.com/push', 'https://a.example.com:8443/push']) {
+      expect((await put('moving', { url: 'https://a.example.com/push', username: 'u', password: 'secret' })).status).toBe(200);
+      expect((await put('moving', { url, username: 'u' })).status).toBe(200);
+      expect([url, await view()]).toEqual([url, expect.objectContaining({ url, hasPassword: false })]);
+    }
+  });
+});
