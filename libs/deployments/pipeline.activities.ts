@@ -103,11 +103,18 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   }
 
   async inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }> {
+    const context = Context.current();
+    const canceled = context.cancellationSignal;
+    // A 2 GiB tarball takes a while: heartbeats say the worker lives and bring a cancellation in.
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
-      return await inspectTarball(this.blobs.open(input.blobId), this.settings.tar);
+      return await inspectTarball(this.blobs.open(input.blobId), this.settings.tar, canceled);
     } catch (error) {
+      if (canceled.aborted) throw canceled.reason;
       if (error instanceof TarballRejected) throw failure(`deploy:tar:${error.reason}`, error.message, false);
       throw failure('deploy:tar:corrupt', `The tarball could not be read: ${(error as Error).message}`, true);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
