@@ -54,6 +54,8 @@ export class GithubServer {
   readonly requests: Array<{ method: string; url: string; token?: string }> = [];
   /** Fail the next N tarball downloads with 502 (retry tests). */
   failTarballs = 0;
+  /** Fail the next N contents reads (package.json, .travis.yml) with 502. */
+  failContents = 0;
   /** Cut the next N tarball downloads after half their bytes: the connection dropped mid-stream. */
   cutTarballs = 0;
   /** While set, each tarball download waits for it before its first byte (a slow GitHub). */
@@ -210,6 +212,10 @@ export class GithubServer {
     if (!repository || (repository.private && !(token && this.tokens.has(token)))) return notFound();
 
     if (req.method === 'GET' && kind === 'contents') {
+      if (this.failContents > 0) {
+        this.failContents -= 1;
+        return send(502, { message: 'Server Error' });
+      }
       const ref = url.searchParams.get('ref') ?? '';
       const file = decodePath(rest);
       const content = repository.files[ref]?.[file];

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { ArchiveEntry, buildTarGz } from '../../libs/stack/github-standin';
 import { PipelineFixture } from './pipeline-fixture';
 
 /**
@@ -14,6 +15,7 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
   afterEach(() => {
     f.github.tarballGate = undefined;
     f.github.cutTarballs = 0;
+    f.github.failContents = 0;
   });
   afterAll(() => f?.stop());
 
@@ -56,6 +58,25 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
       ['fetch', 'deploy:github:download_tarball'],
       ['done', 'deploy:github:download_tarball'],
     ]);
+    expect(await blobsLeft()).toEqual([]);
+  });
+
+  it('fails with deploy:github:read_failed when GitHub keeps failing to answer for .travis.yml', async () => {
+    const { repo, sha } = await f.commit();
+    f.github.failContents = 100;
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:github:read_failed', message: expect.stringContaining('.travis.yml') } });
+    expect(downloadsOf(repo)).toEqual([]); // never got as far as the tarball
+  }, 60_000);
+
+  it.each([
+    ['deploy:tar:device_file', [{ name: 'app/dev-null', type: 'character-device' }]],
+    ['deploy:tar:too_many_entries', Array.from({ length: 1_001 }, (_, i) => ({ name: `app/f${i}.txt`, content: 'x' }))], // TAR_MAX_ENTRIES is 1000 here
+  ] as Array<[string, ArchiveEntry[]]>)('fails with %s for a tarball the inspection refuses, uploading nothing', async (code, extra) => {
+    const { repo, sha } = await f.commit({ tarball: await buildTarGz([{ name: 'app/package.json', content: '{"name":"x"}' }, ...extra]) });
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code } });
+    expect((await f.steps(pushed.json.id)).map((s) => s.step)).not.toContain('upload');
     expect(await blobsLeft()).toEqual([]);
   });
 
