@@ -13,3 +13,4 @@ export * from './travis-config';
 export * from './deployments.service';
 export * from './release-lines.repository';
 export * from './release-line.activities';
+export * from './retention.service';
