@@ -146,6 +146,11 @@ export class DeploymentsRepository {
     await this.deployments.updateOne({ _id: id }, { $set: { app } });
   }
 
+  /** The deployment is still waiting or running (its blob and payload are needed). */
+  async isLive(id: string): Promise<boolean> {
+    return (await this.deployments.countDocuments({ _id: id, state: { $in: LIVE_STATES } }, { limit: 1 })) > 0;
+  }
+
   findById(id: string): Promise<DeploymentRecord | null> {
     return this.deployments.findOne({ _id: id });
   }

@@ -20,6 +20,9 @@ class StallingBlobs extends BlobStore {
   remove(): Promise<void> {
     return Promise.resolve();
   }
+  sweep(): Promise<number> {
+    return Promise.resolve(0);
+  }
 }
 
 /** Issue 16, window 2: the inspect activity heartbeats while it reads and stops when canceled. */

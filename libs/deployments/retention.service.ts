@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { StatusRepository } from '../status';
+import { BlobStore } from '../tarballs';
 import { DeploymentsRepository } from './deployments.repository';
 
 export interface RetentionSettings {
@@ -10,9 +11,12 @@ export interface RetentionSettings {
   sweepEveryMs: number;
 }
 export const RETENTION_SETTINGS = Symbol('RETENTION_SETTINGS');
+/** A fetch attempt lasts at most 30 minutes: a blob or partial write older than this is nobody's work in progress. */
+const BLOB_GRACE_MS = 60 * 60 * 1000;
 
 /**
- * Data that would only grow: the worker sweeps expired payloads and status entries on a timer
+ * Data that would only grow: the worker sweeps expired payloads, status entries and blobs left
+ * behind by ended deployments on a timer
  * (every worker may; the deletes are idempotent). Deployment records are kept: they are the
  * history that retry, the release line and audit read.
  */
@@ -25,11 +29,11 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly deployments: DeploymentsRepository,
     private readonly status: StatusRepository,
+    private readonly blobs: BlobStore,
     @Inject(RETENTION_SETTINGS) private readonly settings: RetentionSettings,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.settings.payloadsMs && !this.settings.statusMs) return;
     // The sweep's indexes, where no gateway made them (a worker may start first, or alone).
     await this.deployments.ensureIndexes().catch((error: Error) => this.logger.warn(`payload indexes not created: ${error.message}`));
     this.timer = setInterval(() => void this.sweepLogged(), this.settings.sweepEveryMs);
@@ -41,19 +45,20 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     await this.running;
   }
 
-  /** One sweep as of `now`: what it removed. */
-  async sweep(now = new Date()): Promise<{ payloads: number; statusEntries: number }> {
+  /** One sweep as of `now`: what it removed. Blobs go once their deployment has ended, whatever the settings. */
+  async sweep(now = new Date()): Promise<{ payloads: number; statusEntries: number; blobs: number }> {
     const before = (ms: number) => new Date(now.getTime() - ms);
     const payloads = this.settings.payloadsMs ? await this.deployments.removeExpiredPayloads(before(this.settings.payloadsMs)) : 0;
     const statusEntries = this.settings.statusMs ? await this.status.removeOlderThan(before(this.settings.statusMs)) : 0;
-    return { payloads, statusEntries };
+    const blobs = await this.blobs.sweep(before(BLOB_GRACE_MS), (id) => this.deployments.isLive(id));
+    return { payloads, statusEntries, blobs };
   }
 
   private async sweepLogged(): Promise<void> {
     if (this.running) return; // the previous sweep is still at it
     this.running = this.sweep()
-      .then(({ payloads, statusEntries }) => {
-        if (payloads || statusEntries) this.logger.log(`removed ${payloads} expired payload(s) and ${statusEntries} status entr(ies)`);
+      .then(({ payloads, statusEntries, blobs }) => {
+        if (payloads || statusEntries || blobs) this.logger.log(`removed ${payloads} expired payload(s), ${statusEntries} status entr(ies), ${blobs} leftover blob(s)`);
       })
       .catch((error: Error) => this.logger.warn(`retention sweep failed (next one in ${this.settings.sweepEveryMs} ms): ${error.message}`))
       .finally(() => (this.running = undefined));

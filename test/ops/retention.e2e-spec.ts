@@ -1,3 +1,5 @@
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RetentionService } from '../../libs/deployments';
 import { Harness } from '../support/harness';
 
@@ -5,7 +7,8 @@ const DAY = 86_400_000;
 
 /**
  * Issue 16, data that only grows: the worker's retention sweep removes raw payloads past
- * PAYLOAD_RETENTION (sparing running deployments') and status entries past STATUS_RETENTION,
+ * PAYLOAD_RETENTION (sparing running deployments'), status entries past STATUS_RETENTION and
+ * blobs their ended deployments left behind,
  * with indexed queries. Ages are set by writing the documents with old dates; the sweep runs
  * against the real MongoDB-wire server (which has no TTL monitor, hence a sweep).
  */
@@ -23,7 +26,7 @@ describe('retention', () => {
   });
   const entry = (id: string, days: number) => ({ _id: id, uuid: 'u', user: 'alice', app_name: 'hello', deployment: 'dep_x', status: 'ok', step: 'done', provider: 'github', commit: 'o/r/c', ts: ago(days), cursor: `c-${id}` });
 
-  it('removes expired payloads and status entries, keeps recent ones and the payloads of deployments still running', async () => {
+  it('removes expired payloads, status entries and leftover blobs, keeps recent ones and what running deployments need', async () => {
     const db = harness.db;
     await db.collection('deployments').insertMany([
       deployment('dep_failed', 'failed', 40), deployment('dep_running', 'running', 40), deployment('dep_waiting', 'waiting_for_ci', 40),
@@ -35,7 +38,21 @@ describe('retention', () => {
     ] as never[]);
     await db.collection('status_entries').insertMany([entry('s-200d', 200), entry('s-181d', 181), entry('s-179d', 179), entry('s-1d', 1)] as never[]);
 
-    expect(await harness.worker!.get(RetentionService).sweep()).toEqual({ payloads: 2, statusEntries: 2 });
+    // Blobs (the directory store): an ended deployment's, a running one's, an interrupted write, a fresh one.
+    const dir = harness.config.blobs.dir;
+    await mkdir(dir, { recursive: true });
+    const blob = async (name: string, hours: number) => {
+      await writeFile(join(dir, name), 'tarball');
+      const at = new Date(Date.now() - hours * 3_600_000);
+      await utimes(join(dir, name), at, at);
+    };
+    await blob('dep_failed.tar.gz', 2);
+    await blob('dep_running.tar.gz', 2);
+    await blob('.dep_gone.1a2b3c4d.part', 2);
+    await blob('dep_recent.tar.gz', 0);
+
+    expect(await harness.worker!.get(RetentionService).sweep()).toEqual({ payloads: 2, statusEntries: 2, blobs: 1 });
+    expect((await readdir(dir)).sort()).toEqual(['dep_recent.tar.gz', 'dep_running.tar.gz']);
 
     const ids = async (collection: string) => (await db.collection(collection).find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)).sort();
     expect(await ids('payloads')).toEqual(['p-29d', 'p-recent', 'p-running', 'p-waiting']);
