@@ -36,6 +36,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     // The sweep's indexes, where no gateway made them (a worker may start first, or alone).
     await this.deployments.ensureIndexes().catch((error: Error) => this.logger.warn(`payload indexes not created: ${error.message}`));
+    if (this.settings.sweepEveryMs <= 0) return; // RETENTION_SWEEP_INTERVAL=0: no sweeping on this worker
     this.timer = setInterval(() => void this.sweepLogged(), this.settings.sweepEveryMs);
     this.timer.unref();
   }
