@@ -36,6 +36,7 @@ const NOT_PRODUCED: Record<string, string> = {
   // Never reaches the API or the status log: commit statuses are a courtesy whose failure is
   // recorded only in the workflow history.
   'deploy:github:commit_status': 'only in workflow history (a courtesy call that never fails a deployment)',
+  'deploy:github:deployment_status': 'only in workflow history (GitHub deployments are a courtesy too)',
   // A 30 min start-to-close per attempt, five attempts: beyond a test run. The mapping is
   // checked by replaying histories only for the old code path.
   'deploy:tar:timeout': 'an inspection over 30 minutes per attempt',

@@ -17,7 +17,9 @@ import {
 } from '@temporalio/workflow';
 import type { DeploymentActivitiesApi, LineActivitiesApi, TargetStatus } from './activities';
 import { lineDecisionSignal } from './line.workflow';
+import { ciGates, endStatus, GITHUB_CHECKS_PATCH, GITHUB_DEPLOYMENTS_PATCH, GithubDeploymentTracker, waitForGithubChecks } from './github-gate';
 import {
+  CiSignal,
   DeploymentInput,
   DeploymentOutcome,
   DeploymentState,
@@ -33,6 +35,8 @@ export const pushSignal = defineSignal<[PushSignal]>('push');
 export const travisSignal = defineSignal<[TravisSignal]>('travis');
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
 export const supersedeSignal = defineSignal<[SupersedeSignal]>('supersede');
+/** A GitHub check suite, check run or commit status of the commit changed: read the checks again (SPEC 7). */
+export const ciSignal = defineSignal<[CiSignal]>('ci');
 export const stateQuery = defineQuery<DeploymentState>('state');
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
@@ -45,6 +49,17 @@ const quick = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeou
 const check = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
 // Status writes are small, idempotent and frequent: local activities too.
 const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
+/**
+ * Every status entry written exactly once, numbered without gaps (found by the chaos suite):
+ * - a write, once numbered, completes even when a signal cancels the pipeline meanwhile (a
+ *   canceled local activity left its sequence number unused);
+ * - the `done` entry is a regular activity: a local activity runs inside its workflow task, and
+ *   when the task that would complete the workflow is rejected (an event arrived meanwhile:
+ *   Temporal's UnhandledCommand), the retried task could take another path and write a second
+ *   `done` under a new number. A scheduled activity exists only once its task is accepted.
+ */
+const STATUS_LOG_PATCH = 'status-log-exactly-once';
+const logEnd = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
 const transfer = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
 // Upload attempts are counted by the workflow itself, so each one shows in the status log.
 const upload = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
@@ -73,6 +88,8 @@ class DeploymentError extends Error {
 /** One deployment, from a stored webhook payload to the receiver's final state (SPEC 3). */
 export async function deployment(input: DeploymentInput): Promise<DeploymentOutcome> {
   const lined = patched(RELEASE_LINE_PATCH);
+  const checksGate = patched(GITHUB_CHECKS_PATCH);
+  const githubDeployments = patched(GITHUB_DEPLOYMENTS_PATCH);
   const state: DeploymentState = { step: 'received', state: 'running', attempt: 1, records: [], timings: {} };
   const ref = { deploymentId: input.deploymentId, user: input.user, repository: input.repository, commit: input.commit };
   let push = input.push;
@@ -86,12 +103,16 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   let firstEntryAt: string | undefined;
   let lastEntry: { step: Step; status: StatusState } | undefined;
   const pipeline = new CancellationScope();
+  // check_suite / check_run / status events about the commit: the GitHub gate reads the checks again.
+  const ciWake = { count: 0 };
+  const githubDeployment = new GithubDeploymentTracker(ref);
   const stopped = () => halt.stop; // read through a call: signal handlers change it across awaits
 
   setHandler(stateQuery, () => state);
   setHandler(pushSignal, (signal) => void (push ??= signal));
   // The latest result counts: a restarted build's Passed replaces its Failed until the gate reads it.
   setHandler(travisSignal, (signal) => void (travis = signal));
+  setHandler(ciSignal, () => void ciWake.count++);
   setHandler(cancelSignal, ({ reason }) => {
     halt.stop ??= { code: 'deploy:canceled', message: `Deployment canceled${reason ? `: ${reason}` : ''}.` };
     pipeline.cancel();
@@ -129,11 +150,13 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     }
     state.timings[step] ??= { startedAt: now };
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.step]: [step], [SEARCH_ATTRIBUTES.state]: [state.state] });
-    await log.recordStatus({
+    const exactlyOnce = patched(STATUS_LOG_PATCH);
+    const write = () => (exactlyOnce && step === 'done' ? logEnd : log).recordStatus({
       seq: ++seq, attempt: state.attempt, deploymentId: input.deploymentId, user: input.user, uuid: input.uuid,
       app_name: state.app ?? push?.app ?? input.repository.split('/')[1], provider: input.provider,
       commit: `${input.repository}/${input.commit}`, step, status, message, error, timing,
     });
+    await (exactlyOnce ? CancellationScope.nonCancellable(write) : write());
   }
 
   if (!lined) return main();
@@ -201,19 +224,8 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     // A retry is an operator's explicit request: it deploys without waiting for CI again.
     // Pending on GitHub from the start, CI wait included (SPEC 3 step 8).
     await courtesy(() => quick.commitStatus({ ...ref, app: push!.app, state: 'pending', description: 'Deployment in progress' }));
-    const asked = input.retryOf ? { gated: false, reason: 'retries do not wait for CI' } : await quick.ciGate({ ...ref, app: push!.app });
-    // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
-    const gate = !input.retryOf && !asked.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : asked;
-    state.ci = { gated: gate.gated, reason: gate.reason };
-    if (gate.gated) {
-      await record('waiting_for_ci', 'pending', `Waiting for Travis: ${gate.reason}.`);
-      if (!(await condition(() => travis !== undefined, input.ciTimeoutMs))) {
-        throw new DeploymentError('deploy:travis:timeout', `Travis did not report within ${minutes(input.ciTimeoutMs)}.`);
-      }
-      state.ci.result = travis!.statusMessage;
-      if (!travis!.passed) throw new DeploymentError('deploy:travis:failed', `Travis build ${travis!.statusMessage}; not deploying.`);
-      await record('waiting_for_ci', 'ok', `Travis build ${travis!.statusMessage}.`);
-    }
+    if (checksGate) await waitForCi();
+    else await waitForTravis();
 
     await record('resolve', 'pending', 'Reading package.json.');
     const pkg = await quick.resolvePackage(ref);
@@ -222,6 +234,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.app]: [app.app] });
     await record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
     await enterLine(app.app);
+    if (githubDeployments) await githubDeployment.create(app.app);
 
     await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
     const tarball = await transfer.fetchTarball(ref);
@@ -236,12 +249,60 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     const stop = stopped();
     if (stop) throw new DeploymentError(stop.code, stop.message);
     halt.uploadStarted = true;
+    await githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target');
     await record('upload', 'pending', 'Uploading to the deployment target.');
     const { remoteId } = await uploadWithRetries({ ...ref, app: app.app, version: pkg.version, blobId, operation: 'DEPLOY' });
     state.remoteId = remoteId;
     await record('upload', 'ok', `Target accepted the package as ${remoteId}.`);
 
     if (app.polls) await followProcessing(app.app, remoteId);
+  }
+
+  /** The CI gate before `github-checks`: Travis only. */
+  async function waitForTravis(): Promise<void> {
+    const asked = input.retryOf ? { gated: false, reason: 'retries do not wait for CI' } : await quick.ciGate({ ...ref, app: push!.app });
+    // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
+    const gate = !input.retryOf && !asked.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : asked;
+    state.ci = { gated: gate.gated, reason: gate.reason };
+    if (gate.gated) await travisResult(gate.reason, input.ciTimeoutMs);
+  }
+
+  /** Waits (bounded) for Travis' result; a failed build ends the deployment. */
+  async function travisResult(reason: string, timeoutMs: number): Promise<void> {
+    await record('waiting_for_ci', 'pending', `Waiting for Travis: ${reason}.`);
+    if (!(await condition(() => travis !== undefined, timeoutMs))) {
+      throw new DeploymentError('deploy:travis:timeout', `Travis did not report within ${minutes(timeoutMs)}.`);
+    }
+    state.ci!.result = travis!.statusMessage;
+    if (!travis!.passed) throw new DeploymentError('deploy:travis:failed', `Travis build ${travis!.statusMessage}; not deploying.`);
+    await record('waiting_for_ci', 'ok', `Travis build ${travis!.statusMessage}.`);
+  }
+
+  /**
+   * The CI gate (SPEC 7): Travis and GitHub checks, each where it applies; a commit with both
+   * waits for both. A retry is an operator's explicit request: it waits for neither.
+   */
+  async function waitForCi(): Promise<void> {
+    if (input.retryOf) {
+      state.ci = { gated: false, reason: 'retries do not wait for CI' };
+      return;
+    }
+    const gates = await ciGates({ ...ref, app: push!.app });
+    // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
+    const travisGate = !gates.travis.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : gates.travis;
+    const timeoutMs = gates.timeoutMs ?? input.ciTimeoutMs;
+    const applied = [travisGate.gated && `Travis: ${travisGate.reason}`, gates.github.gated && `GitHub checks: ${gates.github.reason}`].filter((why): why is string => typeof why === 'string');
+    state.ci = { gated: applied.length > 0, reason: applied.join('; ') || `${travisGate.reason}; ${gates.github.reason}` };
+    if (travisGate.gated) await travisResult(travisGate.reason, timeoutMs);
+    if (gates.github.gated) {
+      await record('waiting_for_ci', 'pending', `GitHub checks gate this deployment: ${gates.github.reason}.`);
+      const passed = await waitForGithubChecks({
+        ref, app: push!.app, gate: gates.github, timeoutMs, pollMs: gates.pollMs, wake: ciWake,
+        report: (message) => record('waiting_for_ci', 'pending', message),
+      });
+      state.ci.result = [state.ci.result, passed].filter(Boolean).join('; ');
+      await record('waiting_for_ci', 'ok', passed);
+    }
   }
 
   /** UNDEPLOY: no code, no CI; the target removes what the app's last deployment put there. */
@@ -329,6 +390,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
         quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
       );
     }
+    await githubDeployment.status(state.app, endStatus(outcome, code), code ? `${code}: ${message ?? ''}` : 'Deployed');
     const bookkeeping = () => quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp, appVersion: input.appVersion });
     if (!lined) await bookkeeping();
     else {

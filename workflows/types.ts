@@ -48,6 +48,12 @@ export interface TravisSignal {
   payloadId: string;
 }
 
+/** A GitHub CI event about the deployment's commit: the gate reads the checks again instead of waiting for its next poll. */
+export interface CiSignal {
+  event: 'check_suite' | 'check_run' | 'status';
+  summary: string;
+}
+
 export interface SupersedeSignal {
   by: string;
 }

@@ -13,6 +13,7 @@ import { ChangesModule, StatusModule } from '../../libs/status';
 import { AppsController } from './controllers/apps.controller';
 import { ChangesController } from './controllers/changes.controller';
 import { DeployController } from './controllers/deploy.controller';
+import { GithubAppController } from './controllers/github-app.controller';
 import { GithubAuthController } from './controllers/github-auth.controller';
 import { DeploymentsController } from './controllers/deployments.controller';
 import { UserDeploymentsController } from './controllers/user-deployments.controller';
@@ -36,12 +37,12 @@ export class GatewayModule {
         AuthModule.forRoot(config.admin, config.loginLimits),
         StatusModule,
         ChangesModule.forRoot({ ...config.feed, publicUrl: config.gateway.publicUrl }),
-        GithubAuthModule.forRoot({ apiUrl: config.github.apiUrl }),
+        GithubAuthModule.forRoot(config.github),
         AppsModule,
         AppTargetRulesModule.forRoot({ outbound: config.targets, defaultTarget: config.defaultTarget }),
         DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs }),
       ],
-      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, UsersController, TokensController, GithubAuthController, HealthController, StatusPageController, MetricsController],
+      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, UsersController, TokensController, GithubAuthController, GithubAppController, HealthController, StatusPageController, MetricsController],
       providers: [HealthService],
     };
   }

@@ -22,7 +22,8 @@ export const Doc = {
         summary: 'Receive a GitHub or Travis CI webhook',
         description:
           'A GitHub `push` to the deploy branch starts a deployment (or waits for Travis when `.travis.yml` has a webhook notification); ' +
-          'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it). Tag pushes, deletions, other ' +
+          'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it); `check_suite`, `check_run` and ' +
+          '`status` events wake the deployment of their commit that waits for GitHub checks (202, else 200 `ignored`). Tag pushes, deletions, other ' +
           'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. The same delivery twice never creates a second deployment: ' +
           'the answer names the existing one. Answers within GitHub\'s 10 s; the deployment itself runs in its workflow, whose errors go to the status log.',
       }),
@@ -31,7 +32,7 @@ export const Doc = {
         description: 'The provider\'s payload: JSON, or form-encoded `payload=<json>` as GitHub and Travis send it.',
         schema: { type: 'object', additionalProperties: true, properties: { payload: { type: 'string', description: 'form-encoded deliveries: the payload JSON' } } },
       }),
-      ApiHeader({ name: 'X-GitHub-Event', required: false, description: 'GitHub event name (`push`, `ping`, …).' }),
+      ApiHeader({ name: 'X-GitHub-Event', required: false, description: 'GitHub event name (`push`, `ping`, `check_suite`, `check_run`, `status`, …).' }),
       ApiHeader({ name: 'X-GitHub-Delivery', required: false, description: 'GitHub delivery id; a redelivery answers the existing deployment.' }),
       ApiHeader({ name: 'X-Hub-Signature-256', required: false, description: 'HMAC-SHA256 of the raw body with the app\'s webhook secret; checked when a secret is set.' }),
       ApiHeader({ name: 'Travis-Repo-Slug', required: false, description: 'Travis CI: `owner/repo`.' }),
@@ -96,6 +97,49 @@ export const Doc = {
         400: ['auth:github:no_credentials', 'auth:github:bad_credentials'],
         401: ['auth:github:github_pairing_failed'],
         500: ['auth:github:get_user_failed', 'auth:github:update_user_failed'],
+      }),
+    ),
+
+  GithubInstallation: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Link a GitHub App installation to the caller',
+        description:
+          'With the GitHub App configured (GITHUB_APP_ID): the App\'s webhook (`POST /1/github/webhook`) then routes events of the installation\'s ' +
+          'repositories to the caller\'s apps for them, and installation tokens replace personal tokens for those repositories. The caller proves the ' +
+          'installation is theirs with the GitHub token stored by `POST /1/auth/github`: the installation\'s account is that GitHub user, or an ' +
+          'organization it administers.',
+      }),
+      ApiResponse({ status: 200, description: 'Linked.', schema: { type: 'object', properties: { user: { type: 'string' }, installationId: { type: 'integer' }, account: { type: 'object', properties: { login: { type: 'string' }, type: { type: 'string' } } } } } }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        400: ['auth:github:no_app', 'auth:github:bad_installation', 'auth:github:no_credentials'],
+        401: ['auth:github:github_pairing_failed'],
+        403: ['auth:github:not_installation_owner'],
+        404: ['auth:github:installation_not_found'],
+        500: ['auth:github:get_user_failed', 'auth:github:update_user_failed'],
+      }),
+    ),
+
+  GithubAppWebhook: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'The GitHub App\'s webhook',
+        description:
+          'One URL for every repository the App is installed on; no Basic auth: `X-Hub-Signature-256` must verify with GITHUB_APP_WEBHOOK_SECRET. ' +
+          'Each event (`push`, `check_suite`, `check_run`, `status`) is handled as `POST /1/deploy` would for every user who linked the installation ' +
+          'and configured an app for the repository; one such user gets that answer, several get `status: routed` with one answer each; none: 200 `ignored`.',
+      }),
+      ApiConsumes('application/json', 'application/x-www-form-urlencoded'),
+      ApiHeader({ name: 'X-GitHub-Event', required: true, description: 'GitHub event name.' }),
+      ApiHeader({ name: 'X-Hub-Signature-256', required: true, description: 'HMAC-SHA256 of the raw body with the App\'s webhook secret.' }),
+      ApiResponse({ status: 202, description: 'Routed: a deployment queued, waiting for CI or woken, or several users\' answers.', schema: SCHEMAS.deployQueued }),
+      ApiResponse({ status: 200, description: 'Nothing to deploy (`ignored`, with the reason) or a ping (`pong`).', schema: SCHEMAS.deployIgnored }),
+      ApiErrors({
+        400: ['deploy:no_payload', 'deploy:provider:not_supported'],
+        401: ['deploy:auth:bad_signature'],
+        404: ['deploy:github:no_app'],
+        413: ['deploy:payload:too_large'],
+        503: ['deploy:db:failed_to_store_payload', 'deploy:temporal:unavailable'],
       }),
     ),
 

@@ -6,6 +6,7 @@ import { AppConfig } from '../../libs/config';
 import {
   DeploymentsRepository,
   DeploymentWorkflowsClient,
+  GithubActivities,
   PIPELINE_SETTINGS,
   PipelineActivities,
   PipelineSettings,
@@ -39,7 +40,7 @@ export class WorkerModule {
       maxConcurrentWorkflowTasks: 40,
       ...worker,
     };
-    const pipeline: PipelineSettings = { tar: config.tar, defaultTarget: config.defaultTarget, publicUrl: config.gateway.publicUrl };
+    const pipeline: PipelineSettings = { tar: config.tar, defaultTarget: config.defaultTarget, publicUrl: config.gateway.publicUrl, ci: config.ci, githubAppId: config.github.app?.id };
     return {
       module: WorkerModule,
       imports: [
@@ -49,7 +50,7 @@ export class WorkerModule {
         SecretsModule.forRoot(config.encryptionKey),
         StatusModule,
         AppsModule,
-        GithubModule.forRoot({ apiUrl: config.github.apiUrl }),
+        GithubModule.forRoot(config.github),
         TargetsModule.forRoot({ outbound: config.targets }),
         GithubCredentialsModule,
       ],
@@ -71,6 +72,7 @@ export class WorkerModule {
         PipelineActivities,
         ReleaseLinesRepository,
         ReleaseLineActivities,
+        GithubActivities,
         DeploymentActivities,
         TemporalWorkerService,
       ],

@@ -16,7 +16,15 @@ export interface AppRecord {
   sealedWebhookSecret?: string;
   sealedEnv?: string;
   retain: boolean;
-  ci: 'auto' | 'travis' | 'none';
+  ci: 'auto' | 'travis' | 'github' | 'none';
+  /** GitHub check run names / status contexts the CI gate waits for (all of them when absent). */
+  requiredChecks?: string[];
+  /** How long a deployment waits for CI, e.g. `45m`; absent: TRAVIS_WAIT_TIMEOUT. */
+  ciTimeout?: string;
+  /** GitHub deployment environment; absent: the app's name. */
+  environment?: string;
+  /** The deployed app's URL (the GitHub deployment's environment_url). */
+  url?: string;
   /** `required`: Travis notifications must carry a verified Signature; absent: `auto`. */
   travisSignature?: 'auto' | 'required';
   lastDeployment?: string;

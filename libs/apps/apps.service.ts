@@ -17,6 +17,10 @@ export interface AppView {
   envKeys: string[];
   retain: boolean;
   ci: AppRecord['ci'];
+  requiredChecks?: string[];
+  ciTimeout?: string;
+  environment?: string;
+  url?: string;
   travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
   createdAt: string;
@@ -124,6 +128,10 @@ export class AppsService {
         sealedEnv: sealedEnv ?? existing?.sealedEnv ?? this.box.seal('{}'),
         retain: dto.retain ?? false,
         ci: dto.ci ?? 'auto',
+        requiredChecks: dto.requiredChecks,
+        ciTimeout: dto.ciTimeout,
+        environment: dto.environment,
+        url: dto.url,
         travisSignature: dto.travisSignature,
         lastDeployment: existing?.lastDeployment,
         createdAt: existing?.createdAt ?? now,
@@ -223,6 +231,10 @@ export class AppsService {
       envKeys: Object.keys(this.open(record).env),
       retain: record.retain,
       ci: record.ci,
+      requiredChecks: record.requiredChecks,
+      ciTimeout: record.ciTimeout,
+      environment: record.environment,
+      url: record.url,
       travisSignature: record.travisSignature,
       lastDeployment: record.lastDeployment,
       createdAt: record.createdAt.toISOString(),

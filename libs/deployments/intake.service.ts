@@ -8,7 +8,7 @@ import { deploymentId, deploymentWorkflowId } from './deployment-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
 import { DeploymentRecord, DeploymentsRepository, hasEnded } from './deployments.repository';
 import { verifyGithubSignature, verifyTravisSignature } from './signatures';
-import { GithubPush, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
+import { GithubCiEvent, GithubPush, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
 
 export interface IntakeSettings {
   travisPublicKey?: string;
@@ -22,6 +22,8 @@ export interface IntakeRequest {
   headers: Headers;
   contentType?: string;
   rawBody: Buffer;
+  /** Delivered to the GitHub App's webhook and verified with the App's secret: apps' own webhook secrets do not apply. */
+  viaApp?: boolean;
 }
 
 /**
@@ -83,6 +85,8 @@ export class IntakeService {
         return ignored(request, `GitHub ${webhook.event} events do not deploy; only pushes do.`);
       case 'github_push':
         return this.push(request, webhook);
+      case 'github_ci':
+        return this.ciEvent(request, webhook);
       case 'travis':
         return this.travis(request, webhook);
     }
@@ -90,9 +94,7 @@ export class IntakeService {
 
   private async push(request: IntakeRequest, push: GithubPush): Promise<IntakeAnswer> {
     const app = await this.appFor(request.user, push.repository.fullName);
-    if (app?.webhookSecret && !(await verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256')))) {
-      throw new ApiError('deploy:auth:bad_signature', 401, 'The X-Hub-Signature-256 header does not match this app\'s webhook secret.');
-    }
+    await this.checkGithubSignature(request, app);
     if (push.deleted) return ignored(request, `${push.ref} was deleted; nothing to deploy.`);
     if (!push.branch) return ignored(request, `${push.ref} is not a branch; tag pushes do not deploy.`);
     const deployBranch = app?.record.branch ?? push.repository.defaultBranch ?? 'master';
@@ -117,8 +119,39 @@ export class IntakeService {
     if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch: push.branch, app: app?.record.name }).catch(() => undefined);
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
     this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.sha.slice(0, 7)} (${request.uuid})`, deploymentId: id, workflowId });
-    const status = app?.record.ci === 'travis' ? 'waiting_for_ci' : 'queued';
+    const status = app?.record.ci === 'travis' || app?.record.ci === 'github' ? 'waiting_for_ci' : 'queued';
     return accepted(workflow, { id, status, workflowId, uuid: request.uuid, existing: !created });
+  }
+
+  /**
+   * `check_suite`, `check_run`, `status` (SPEC 7): wake the deployment of that commit if one waits
+   * for CI; the workflow reads the checks itself, so the event's content is only a hint.
+   */
+  private async ciEvent(request: IntakeRequest, event: GithubCiEvent): Promise<IntakeAnswer> {
+    const app = await this.appFor(request.user, event.repository.fullName);
+    await this.checkGithubSignature(request, app);
+    const workflowId = deploymentWorkflowId(request.user, event.repository.fullName, event.sha);
+    const id = deploymentId(workflowId);
+    let record: DeploymentRecord | null;
+    try {
+      record = await this.deployments.findById(id);
+    } catch (error) {
+      throw storeFailed(error);
+    }
+    const waits = record && !hasEnded(record) && (record.step === undefined || ['received', 'waiting_for_ci'].includes(record.step));
+    if (!record || !waits) return ignored(request, `No deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} waits for CI; ${event.event} events only wake one that does.`);
+    if (!(await this.workflows.signalCi(workflowId, { event: event.event, summary: event.summary }))) {
+      return ignored(request, `The deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} is no longer running.`);
+    }
+    this.logger.log({ msg: `${event.summary} for ${event.repository.fullName}@${event.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
+    return { httpStatus: 202, body: { id, status: 'waiting_for_ci', workflowId, uuid: request.uuid, existing: true } };
+  }
+
+  /** An app's webhook secret guards every GitHub event for its repository, unless the GitHub App's secret verified it. */
+  private async checkGithubSignature(request: IntakeRequest, app: AppSecrets | null): Promise<void> {
+    if (request.viaApp || !app?.webhookSecret) return;
+    if (await verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256'))) return;
+    throw new ApiError('deploy:auth:bad_signature', 401, 'The X-Hub-Signature-256 header does not match this app\'s webhook secret.');
   }
 
   private async travis(request: IntakeRequest, build: TravisBuild): Promise<IntakeAnswer> {

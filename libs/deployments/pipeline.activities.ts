@@ -83,7 +83,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     let bytes = 0;
     const heartbeat = setInterval(() => context.heartbeat({ bytes }), HEARTBEAT_MS);
     try {
-      const token = await this.tokens.tokenFor(ref.user);
+      const token = await this.tokens.tokenFor(ref.user, undefined, ref.repository);
       const source = await this.github.tarball(ref.repository, ref.commit, token, canceled);
       // A connection cut before the blob store starts reading would emit 'error' with no listener
       // (an uncaught exception: the worker process ends); put() still rejects with it.
@@ -173,7 +173,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   }
 
   async commitStatus(ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string }): Promise<void> {
-    const token = await this.tokens.tokenFor(ref.user, ref.app);
+    const token = await this.tokens.tokenFor(ref.user, ref.app, ref.repository);
     if (!token) return; // no token that allows it: commit statuses are a courtesy
     try {
       await this.github.setCommitStatus(ref.repository, ref.commit, {
@@ -251,7 +251,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   private async readFile(ref: DeploymentRef, path: string, code: string): Promise<string | null> {
     try {
-      return await this.github.fileAt(ref.repository, path, ref.commit, await this.tokens.tokenFor(ref.user));
+      return await this.github.fileAt(ref.repository, path, ref.commit, await this.tokens.tokenFor(ref.user, undefined, ref.repository));
     } catch (error) {
       this.logger.warn(`${path} of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`);
       throw failure(code, `Could not read ${path} from GitHub: ${(error as Error).message}`, !(error instanceof GithubError) || error.retryable);

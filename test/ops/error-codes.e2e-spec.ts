@@ -18,6 +18,13 @@ describe('error codes on the real gateway', () => {
     expect([answer.status, answer.json?.error]).toEqual([413, 'request:too_large']);
   });
 
+  it('deploy:github:no_app and auth:github:no_app when no GitHub App is configured', async () => {
+    const webhook = await harness.request('POST', '/1/github/webhook', { auth: null, headers: { 'x-github-event': 'push', 'x-github-delivery': 'd-1' }, body: { zen: 'hi' } });
+    expect([webhook.status, webhook.json?.error]).toEqual([404, 'deploy:github:no_app']);
+    const link = await harness.request('POST', '/1/auth/github/installations', { body: { installationId: 42 } });
+    expect([link.status, link.json?.error]).toEqual([400, 'auth:github:no_app']);
+  });
+
   it('mw:auth:no_username for a user whose stored record is in a bad state', async () => {
     await harness.db.collection('users').insertOne({ _id: 'broken' as never, username: 'broken', usernameKey: 'broken' });
     const answer = await harness.request('GET', '/1/status/broken/webhooks', { auth: { username: 'broken', password: 'whatever-password' } });

@@ -33,6 +33,14 @@ describe('apps set merge', () => {
     expect(mergeApp(APP, { 'drop-env': true, env: ['B=2'] }).env).toEqual({ B: '2' });
   });
 
+  it('sends the GitHub settings again as shown (a PUT without them would drop them), or as the flags say', () => {
+    const github: AppView = { ...APP, ci: 'github', requiredChecks: ['test'], ciTimeout: '45m', environment: 'prod', url: 'https://web.example' };
+    expect(mergeApp(github, { branch: 'dev' })).toMatchObject({ ci: 'github', requiredChecks: ['test'], ciTimeout: '45m', environment: 'prod', url: 'https://web.example' });
+    expect(mergeApp(github, { 'required-check': ['lint', 'ci/circleci'], environment: 'staging' })).toMatchObject({ requiredChecks: ['lint', 'ci/circleci'], environment: 'staging' });
+    expect(mergeApp(github, { 'no-required-checks': true }).requiredChecks).toBeUndefined();
+    expect(() => mergeApp(github, { 'no-required-checks': true, 'required-check': ['x'] })).toThrow(/not both/);
+  });
+
   it('checks what a new app needs and what the API accepts', () => {
     expect(() => mergeApp(null, {})).toThrow(/--repository/);
     expect(() => mergeApp(null, { repository: 'o/r', 'status-url': 'http://s' })).toThrow(/--status-url needs .*--target-url/);
