@@ -11,6 +11,7 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -44,8 +45,9 @@ const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInter
 // activities: each would otherwise cost a server round trip (about 100 ms on the dev server),
 // most of a deployment's orchestration overhead. A worker crash re-runs them on replay: harmless.
 const quick = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
-// Reads the whole tarball: a regular activity, so a slow one never holds a workflow task.
-const check = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
+// Reads the whole tarball (up to TAR_MAX_BYTES, 2 GiB): a regular activity, so a slow one never
+// holds a workflow task; it heartbeats, so a dead worker's inspection moves on within seconds.
+const check = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
 // Status writes are small, idempotent and frequent: local activities too.
 const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
 /**
@@ -193,7 +195,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     }
     if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
 
-    await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}); deployment queued.`);
+    await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}${input.release ? `, ${input.release.cause} of release v${input.release.version}` : ''}); deployment queued.`);
     try {
       await pipeline.run(run);
       return await finish();
@@ -215,7 +217,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     turn.app = app;
     const entry = {
       deploymentId: input.deploymentId, workflowId: workflowInfo().workflowId, repository: input.repository, commit: input.commit,
-      before: push?.before, pushedAt: push?.pushedAt, receivedAt: push?.receivedAt, explicit: input.retryOf !== undefined || kind === 'undeploy', kind,
+      before: push?.before, pushedAt: push?.pushedAt, receivedAt: push?.receivedAt, explicit: input.retryOf !== undefined || input.release !== undefined || kind === 'undeploy', kind,
     };
     await lines.signalLine({ user: input.user, app, event: { type: 'arrive', entry } });
   }
@@ -243,8 +245,9 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     if (checksGate) await waitForCi();
     else await waitForTravis();
 
-    await record('resolve', 'pending', 'Reading package.json.');
-    const pkg = await quick.resolvePackage(ref);
+    const source = input.release;
+    await record('resolve', 'pending', source ? `The package of release v${source.version}.` : 'Reading package.json.');
+    const pkg = source ? source.package : await quick.resolvePackage(ref);
     const app = await quick.resolveApp({ ...ref, appHint: push!.app, packageName: pkg.name });
     state.app = app.app;
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.app]: [app.app] });
@@ -253,14 +256,20 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     if (githubDeployments) await githubDeployment.create(app.app);
     await notify('deployment.queued', app.app);
 
-    await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
-    const tarball = await transfer.fetchTarball(ref);
-    blobId = tarball.blobId;
-    await record('fetch', 'ok', `${tarball.bytes} bytes, sha256 ${tarball.sha256}.`);
+    if (source?.blobId) {
+      // The release's kept tarball, inspected when it was first deployed: no GitHub, no second inspection.
+      blobId = source.blobId;
+      await record('fetch', 'ok', `The kept tarball of release v${source.version} is deployed again; nothing downloaded.`);
+    } else {
+      await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
+      const tarball = await transfer.fetchTarball(ref);
+      blobId = tarball.blobId;
+      await record('fetch', 'ok', `${tarball.bytes} bytes, sha256 ${tarball.sha256}.`);
 
-    await record('inspect', 'pending', 'Checking the tarball.');
-    const inspected = await check.inspectTarball({ blobId });
-    await record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
+      await record('inspect', 'pending', 'Checking the tarball.');
+      const inspected = await check.inspectTarball({ blobId });
+      await record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
+    }
 
     await takeTurn();
     const stop = stopped();
@@ -276,11 +285,21 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     if (app.polls) await followProcessing(app.app, remoteId);
   }
 
+  /**
+   * Why an explicit request waits for no CI: a retry, or the code of a release (rollback, redeploy,
+   * env: the new input field `release`, never in older histories), which passed CI when first deployed.
+   */
+  function noCiWait(): string | undefined {
+    if (input.retryOf) return 'retries do not wait for CI';
+    return input.release ? `release v${input.release.version} passed its CI when it was deployed` : undefined;
+  }
+
   /** The CI gate before `github-checks`: Travis only. */
   async function waitForTravis(): Promise<void> {
-    const asked = input.retryOf ? { gated: false, reason: 'retries do not wait for CI' } : await quick.ciGate({ ...ref, app: push!.app });
+    const skip = noCiWait();
+    const asked = skip ? { gated: false, reason: skip } : await quick.ciGate({ ...ref, app: push!.app });
     // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
-    const gate = !input.retryOf && !asked.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : asked;
+    const gate = !skip && !asked.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : asked;
     state.ci = { gated: gate.gated, reason: gate.reason };
     if (gate.gated) await travisResult(gate.reason, input.ciTimeoutMs);
   }
@@ -298,11 +317,12 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
 
   /**
    * The CI gate (SPEC 7): Travis and GitHub checks, each where it applies; a commit with both
-   * waits for both. A retry is an operator's explicit request: it waits for neither.
+   * waits for both. A retry (or a release's code deployed again) is an explicit request: it waits for neither.
    */
   async function waitForCi(): Promise<void> {
-    if (input.retryOf) {
-      state.ci = { gated: false, reason: 'retries do not wait for CI' };
+    const skip = noCiWait();
+    if (skip) {
+      state.ci = { gated: false, reason: skip };
       return;
     }
     const gates = await ciGates({ ...ref, app: push!.app });
@@ -442,6 +462,9 @@ function recordChanges(before: TargetStatus | undefined, after: TargetStatus): s
   return changes;
 }
 
+/** patched() id: an inspection that timed out fails with `deploy:tar:timeout` (was `deploy:tar:corrupt`). */
+export const INSPECT_TIMEOUT_PATCH = 'inspect-timeout';
+
 const STEP_CODES: Record<string, string> = {
   ciGate: 'deploy:github:read_failed', // .travis.yml unreadable (GitHub down): not the spec's no_pkg_json
   resolvePackage: 'deploy:github:no_pkg_json',
@@ -463,8 +486,12 @@ function describe(error: unknown, step: Step): { code: string; message: string }
   const failure = error instanceof ApplicationFailure ? error : error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
   if (failure?.type?.startsWith('deploy:')) return { code: failure.type, message: failure.message };
   const activity = error instanceof ActivityFailure ? error.activityType : undefined;
-  const code = (activity && STEP_CODES[activity]) ?? STEP_FALLBACK_CODES[step] ?? 'deploy:internal';
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  // A slow inspection is not a corrupt tarball (runs started before this change keep their code).
+  if (activity === 'inspectTarball' && cause instanceof TimeoutFailure && patched(INSPECT_TIMEOUT_PATCH)) {
+    return { code: 'deploy:tar:timeout', message: `The tarball's inspection did not finish in time (${cause.timeoutType === 'HEARTBEAT' ? 'its worker stopped answering' : '30 minutes per attempt'}).` };
+  }
+  const code = (activity && STEP_CODES[activity]) ?? STEP_FALLBACK_CODES[step] ?? 'deploy:internal';
   const message = activity ? `${activity} did not complete: ${cause?.message ?? (error as Error).message}` : ((error as Error)?.message ?? String(error));
   return { code, message };
 }

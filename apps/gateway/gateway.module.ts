@@ -9,6 +9,7 @@ import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
 import { NotificationsRepository, NotificationsService } from '../../libs/notifications';
 import { MongoModule } from '../../libs/persistence';
+import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
 import { ChangesModule, StatusModule } from '../../libs/status';
 import { AppsController } from './controllers/apps.controller';
@@ -20,6 +21,7 @@ import { GithubAuthController } from './controllers/github-auth.controller';
 import { DeploymentsController } from './controllers/deployments.controller';
 import { UserDeploymentsController } from './controllers/user-deployments.controller';
 import { HealthController } from './controllers/health.controller';
+import { ReleasesController } from './controllers/releases.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { StatusController } from './controllers/status.controller';
 import { StatusPageController } from './controllers/status-page.controller';
@@ -30,6 +32,7 @@ import { HealthService } from './health.service';
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig, logger: Logger = createLogger(config)): DynamicModule {
+    const deployments = DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs });
     return {
       module: GatewayModule,
       imports: [
@@ -42,9 +45,10 @@ export class GatewayModule {
         GithubAuthModule.forRoot(config.github),
         AppsModule,
         AppTargetRulesModule.forRoot({ outbound: config.targets, defaultTarget: config.defaultTarget }),
-        DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs }),
+        deployments,
+        ReleasesModule.forRoot(deployments),
       ],
-      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, NotificationsController, UsersController, TokensController, GithubAuthController, GithubAppController, HealthController, StatusPageController, MetricsController],
+      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, ReleasesController, NotificationsController, UsersController, TokensController, GithubAuthController, GithubAppController, HealthController, StatusPageController, MetricsController],
       providers: [HealthService, NotificationsRepository, NotificationsService],
     };
   }

@@ -173,9 +173,56 @@ export const Doc = {
 
   AppEnv: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Set and remove environment variables', description: 'As `jitsu set env`: persisted across deployments, delivered inside the package.' }),
+      ApiOperation({ summary: 'Set and remove environment variables', description: 'As `jitsu set env`: persisted across deployments, delivered inside the package. With `"deploy": true`, the live release\'s code is then deployed with the new env (a release with `cause: env`, answered in `deployment`).' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env'], 404: ['apps:not_found'], 409: ['apps:conflict'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        400: ['apps:bad_name', 'apps:bad_env'],
+        404: ['apps:not_found', 'apps:release:not_found'],
+        409: ['apps:conflict', 'apps:release:unavailable'],
+        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
+  ReleaseList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'An app\'s releases, newest first', description: 'Each deployment that ended SUCCESS made the app\'s next release vN; exactly one is live (none after an UNDEPLOY).' }),
+      ...limitSkip,
+      ApiResponse({ status: 200, description: 'Releases, newest first.', schema: { type: 'array', items: SCHEMAS.release } }),
+      ApiBasic(AUTH_ERRORS, { 400: ['request:invalid'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
+    ),
+
+  ReleaseRollback: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Roll back to a release',
+        description: 'Deploys release N\'s code (default: the release before the live one) with the app\'s current env, through the app\'s line, as a new release ' +
+          '(`cause: rollback`, `rolledBackTo: N`): from its kept tarball (the last RELEASES_KEPT releases), else fetched from GitHub again. The app is then locked: ' +
+          'pushes answer `ignored` until POST …/unlock.',
+      }),
+      ApiResponse({ status: 202, description: 'The rollback\'s deployment is queued.', schema: SCHEMAS.releaseDeployment }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        404: ['apps:not_found', 'apps:release:not_found'],
+        409: ['apps:release:unavailable'],
+        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
+  ReleaseRedeploy: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Redeploy the live release', description: 'The live release\'s code again with the app\'s current env, as a new release (`cause: redeploy`).' }),
+      ApiResponse({ status: 202, description: 'The redeployment is queued.', schema: SCHEMAS.releaseDeployment }),
+      ApiBasic(AUTH_ERRORS, {
+        404: ['apps:not_found', 'apps:release:not_found'],
+        409: ['apps:release:unavailable'],
+        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
+  ReleaseUnlock: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Unlock an app after a rollback', description: 'Pushes deploy again.' }),
+      ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
+      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
     ),
 
   AppUndeploy: (): Decorator =>
@@ -291,7 +338,7 @@ export const Doc = {
   StatusPageFile: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'A file of the status page' }),
-      ApiParam({ name: 'file', enum: ['app.js', 'style.css', 'favicon.svg'] }),
+      ApiParam({ name: 'file', enum: ['app.js', 'apps.js', 'style.css', 'favicon.svg'] }),
       ApiHeader({ name: 'If-None-Match', required: false }),
       ApiResponse({ status: 200, description: 'The file.' }),
       ApiResponse({ status: 304, description: 'Not modified.' }),

@@ -12,6 +12,8 @@ import {
   PipelineSettings,
   ReleaseLineActivities,
   ReleaseLinesRepository,
+  RETENTION_SETTINGS,
+  RetentionService,
   StatusActivitiesService,
   TEMPORAL_OPTIONS,
 } from '../../libs/deployments';
@@ -21,6 +23,7 @@ import { MetricsModule } from '../../libs/metrics';
 import { NOTIFICATION_OUTBOUND, NotificationActivities, NotificationsRepository } from '../../libs/notifications';
 import { Db, MONGO_DB, MongoModule } from '../../libs/persistence';
 import { SecretsModule } from '../../libs/secrets';
+import { ReleaseKeeping, ReleasesRepository, RELEASE_SETTINGS } from '../../libs/releases';
 import { StatusModule } from '../../libs/status';
 import { BlobStore, DirectoryBlobStore, GridFsBlobStore } from '../../libs/tarballs';
 import { TargetsModule } from '../../libs/targets';
@@ -56,6 +59,8 @@ export class WorkerModule {
       providers: [
         { provide: WORKER_OPTIONS, useValue: options },
         { provide: PIPELINE_SETTINGS, useValue: pipeline },
+        { provide: RETENTION_SETTINGS, useValue: config.retention },
+        RetentionService,
         // The release line is started by signal-with-start from an activity: the worker needs a client too.
         { provide: TEMPORAL_OPTIONS, useValue: config.temporal },
         DeploymentWorkflowsClient,
@@ -66,6 +71,9 @@ export class WorkerModule {
         },
         StatusActivitiesService,
         DeploymentsRepository,
+        { provide: RELEASE_SETTINGS, useValue: config.releases },
+        ReleasesRepository,
+        ReleaseKeeping,
         PipelineActivities,
         ReleaseLinesRepository,
         ReleaseLineActivities,

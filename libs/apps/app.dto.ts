@@ -145,6 +145,10 @@ export class EnvPatchDto {
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true })
   unset?: string[];
 
+  @ApiPropertyOptional({ description: 'After the change, deploy the live release\'s code with the new env: a release with cause `env` (SPEC 6.6).', example: true })
+  @IsOptional() @IsBoolean()
+  deploy?: boolean;
+
   /** Run by GatewayValidationPipe before validation walks the body: a huge `set` is refused first. */
   static precheck(body: unknown): void {
     if (isRecord(body) && isRecord(body.set)) checkEnv(body.set);

@@ -32,10 +32,20 @@ export interface AppRecord {
   /** `required`: Travis notifications must carry a verified Signature; absent: `auto`. */
   travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
+  /** Set by a rollback (SPEC 6.5): pushes are ignored until POST …/unlock. */
+  lock?: AppLock;
   createdAt: Date;
   updatedAt: Date;
   uuid?: string; // x-api-uuid of the last request that wrote it (PUT, PATCH …/env)
   revision?: number; // 1 on creation, +1 per PUT or PATCH …/env; absent on apps stored before revisions
+}
+
+export interface AppLock {
+  /** The release rolled back to, and the deployment that does it. */
+  release: number;
+  deployment: string;
+  by: string;
+  at: Date;
 }
 
 /**
@@ -95,10 +105,10 @@ export class AppsRepository {
    * null when the app did not exist, 0 when it was stored before revisions); false when another
    * write came first. An absent optional field is removed, never stored as null (the driver
    * stores undefined as null). `lastDeployment` is setLastDeployment's alone, so a PUT racing a
-   * deployment cannot undo it.
+   * deployment cannot undo it; `lock` is lock's and unlock's alone, likewise.
    */
   async save(record: AppRecord, expected: number | null): Promise<boolean> {
-    const { _id, createdAt, lastDeployment: _lastDeployment, ...fields } = record;
+    const { _id, createdAt, lastDeployment: _lastDeployment, lock: _lock, ...fields } = record;
     if (expected === null) {
       try {
         await this.apps.insertOne({ _id, createdAt, ...(present(fields) as Omit<AppRecord, '_id' | 'createdAt'>) });
@@ -126,6 +136,16 @@ export class AppsRepository {
 
   async setLastDeployment(user: string, name: string, deployment: string): Promise<void> {
     await this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lastDeployment: deployment } });
+  }
+
+  /** Locks the app after a rollback; false when it has no such app. */
+  async lock(user: string, name: string, lock: AppLock): Promise<boolean> {
+    return (await this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lock } })).matchedCount === 1;
+  }
+
+  /** Unlocks the app; with `deployment`, only the lock that deployment set (a rollback that could not start takes its lock back). */
+  async unlock(user: string, name: string, deployment?: string): Promise<void> {
+    await this.apps.updateOne({ _id: `${user}/${name}`, ...(deployment ? { 'lock.deployment': deployment } : {}) }, { $unset: { lock: '' } });
   }
 
   /** Removes the app; with `version`, only that app (created then) still at that revision (0: stored before revisions). */

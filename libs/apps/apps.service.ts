@@ -26,6 +26,8 @@ export interface AppView {
   url?: string;
   travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
+  /** After a rollback: pushes are ignored until POST …/unlock (SPEC 6.5). */
+  locked?: { release: number; deployment: string; by: string; at: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -147,6 +149,7 @@ export class AppsService {
         url: dto.url,
         travisSignature: dto.travisSignature,
         lastDeployment: existing?.lastDeployment,
+        lock: existing?.lock,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
         uuid,
@@ -256,6 +259,7 @@ export class AppsService {
       url: record.url,
       travisSignature: record.travisSignature,
       lastDeployment: record.lastDeployment,
+      locked: record.lock && { ...record.lock, at: record.lock.at.toISOString() },
       createdAt: record.createdAt.toISOString(),
       updatedAt: record.updatedAt.toISOString(),
     };

@@ -21,9 +21,13 @@ export interface AppConfig {
   travis: { publicKey?: string; waitTimeoutMs: number };
   /** Where fetched tarballs wait for upload: a directory, or GridFS for workers on several hosts. */
   blobs: { store: 'dir' | 'gridfs'; dir: string };
+  /** Tarballs of this many newest releases per app stay in blob storage, for rollbacks without GitHub (SPEC 6.5). */
+  releases: { kept: number };
   tar: { maxEntries: number; maxBytes: number };
   /** For apps without a target of their own; `npm start` points it at the reference receiver. */
   defaultTarget?: { url: string; statusUrl?: string; username?: string; password?: string };
+  /** How long raw webhook payloads and status entries are kept (0: for ever), and how often the worker sweeps. */
+  retention: { payloadsMs: number; statusMs: number; sweepEveryMs: number };
   /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection, open feeds per user. */
   feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number; maxPerUser: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -66,6 +70,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       waitTimeoutMs: s.durationMs('TRAVIS_WAIT_TIMEOUT', '1h'),
     },
     blobs: { store: s.oneOf('BLOB_STORE', ['dir', 'gridfs'] as const, 'dir'), dir: s.string('BLOB_DIR', '.stack/blobs') },
+    releases: { kept: s.int('RELEASES_KEPT', 5, { min: 1 }) },
     tar: {
       maxEntries: s.int('TAR_MAX_ENTRIES', 100_000, { min: 1 }),
       maxBytes: s.int('TAR_MAX_BYTES', 2 * 1024 * 1024 * 1024, { min: 1 }),
@@ -75,6 +80,11 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       statusUrl: s.optionalString('DEFAULT_TARGET_STATUS_URL') && s.url('DEFAULT_TARGET_STATUS_URL'),
       username: s.optionalString('DEFAULT_TARGET_USERNAME'),
       password: s.optionalString('DEFAULT_TARGET_PASSWORD'),
+    },
+    retention: {
+      payloadsMs: s.durationMs('PAYLOAD_RETENTION', '30d'),
+      statusMs: s.durationMs('STATUS_RETENTION', '180d'),
+      sweepEveryMs: s.durationMs('RETENTION_SWEEP_INTERVAL', '1h'),
     },
     feed: {
       heartbeatMs: s.durationMs('FEED_HEARTBEAT', '15s'),

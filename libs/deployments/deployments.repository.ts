@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
 import { InjectDb, isDuplicateKey } from '../persistence';
-import type { Provider, Step, StatusWrite } from '../../workflows/types';
+import type { Provider, ReleaseCause, Step, StatusWrite } from '../../workflows/types';
 
 /** SPEC 6.3: where a deployment stands, as the record says (never a workflow query). */
 export type DeploymentRecordState = 'waiting_for_ci' | 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'superseded' | 'stale';
 const ENDED_STATES: readonly DeploymentRecordState[] = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
+/** Not ended yet (records of older releases carry no state: their deployments ended long ago). */
+const LIVE_STATES: DeploymentRecordState[] = ['waiting_for_ci', 'queued', 'running'];
 
 export interface DeploymentRecord {
   _id: string; // deployment id
@@ -30,6 +32,18 @@ export interface DeploymentRecord {
   timings?: Partial<Record<Step, { startedAt: Date; endedAt?: Date }>>;
   updatedAt?: Date;
   endedAt?: Date;
+  /** Set by the explicit actions (rollback, redeploy, env); webhooks' and retries' causes follow from provider and retryOf. */
+  cause?: ReleaseCause;
+  /** Who asked (a user, or `token:<name>`); absent: a webhook. */
+  by?: string;
+  rolledBackTo?: number;
+  /** What the upload delivered: package.json's version and the env's digest (the release's fields). */
+  packageVersion?: string;
+  envDigest?: string;
+  /** The release it made, once it succeeded (SPEC 6.4). */
+  release?: number;
+  /** A kept release tarball it deploys (rollback, redeploy): not pruned while it runs. */
+  releaseBlob?: string;
 }
 
 export interface PayloadRecord {
@@ -61,7 +75,35 @@ export class DeploymentsRepository {
     await this.deployments.createIndex({ user: 1, app: 1, createdAt: -1 });
     await this.deployments.createIndex({ user: 1, repository: 1, branch: 1, createdAt: -1 });
     await this.deployments.createIndex({ retryOf: 1 }, { sparse: true }); // countRetries
+    await this.deployments.createIndex({ releaseBlob: 1 }, { sparse: true }); // usesReleaseBlob
     await this.payloads.createIndex({ deployment: 1 });
+    await this.payloads.createIndex({ receivedAt: 1 }); // the retention sweep
+  }
+
+  /**
+   * Removes payloads received before `before` (PAYLOAD_RETENTION), except those of deployments
+   * still waiting or running. Retry and the release line read the deployment record, never the
+   * payload, so they work after it has gone. An explicit sweep, not a TTL index: mongo-java-server
+   * has no TTL monitor, and a TTL index cannot spare a running deployment's payload.
+   */
+  async removeExpiredPayloads(before: Date, batchSize = 500): Promise<number> {
+    let removed = 0;
+    let batch: Array<Pick<PayloadRecord, '_id' | 'deployment'>> = [];
+    const sweep = async () => {
+      const live = await this.deployments
+        .find({ _id: { $in: [...new Set(batch.map((p) => p.deployment))] }, state: { $in: LIVE_STATES } }, { projection: { _id: 1 } })
+        .toArray();
+      const keep = new Set(live.map((d) => d._id));
+      const expired = batch.filter((p) => !keep.has(p.deployment)).map((p) => p._id);
+      if (expired.length) removed += (await this.payloads.deleteMany({ _id: { $in: expired } })).deletedCount;
+      batch = [];
+    };
+    for await (const payload of this.payloads.find({ receivedAt: { $lt: before } }, { projection: { _id: 1, deployment: 1 } })) {
+      batch.push(payload);
+      if (batch.length >= batchSize) await sweep();
+    }
+    if (batch.length) await sweep();
+    return removed;
   }
 
   /** Stores the payload; a redelivered one (same id) is kept once. */
@@ -117,12 +159,31 @@ export class DeploymentsRepository {
     await this.deployments.updateOne({ _id: id }, { $set: { app } });
   }
 
+  /** What the upload delivered, for the release a success makes. */
+  async setDelivered(id: string, delivered: { packageVersion: string; envDigest: string }): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $set: delivered });
+  }
+
+  async setRelease(id: string, release: number): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $set: { release } });
+  }
+
+  /** The deployment is still waiting or running (its blob and payload are needed). */
+  async isLive(id: string): Promise<boolean> {
+    return (await this.deployments.countDocuments({ _id: id, state: { $in: LIVE_STATES } }, { limit: 1 })) > 0;
+  }
+
   findById(id: string): Promise<DeploymentRecord | null> {
     return this.deployments.findOne({ _id: id });
   }
 
   list(user: string, app: string | undefined, limit: number, skip: number): Promise<DeploymentRecord[]> {
     return this.deployments.find(app === undefined ? { user } : { user, app }).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).toArray();
+  }
+
+  /** Whether a deployment other than `except` that has not ended deploys this kept release tarball. */
+  async usesReleaseBlob(blobId: string, except: string): Promise<boolean> {
+    return (await this.deployments.countDocuments({ releaseBlob: blobId, _id: { $ne: except }, state: { $nin: [...ENDED_STATES] } }, { limit: 1 })) > 0;
   }
 
   countRetries(id: string): Promise<number> {

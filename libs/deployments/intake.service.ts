@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AppSecrets, AppsService } from '../apps';
 import { GithubClient, GithubTokens } from '../github';
 import { ApiError } from '../errors';
-import { IntakeProvider, recordIntake, recordIntakeError } from '../metrics';
+import { IntakeProvider, recordDeploymentCreated, recordIntake, recordIntakeError } from '../metrics';
 import type { DeploymentInput, Provider } from '../../workflows/types';
 import { appDeploymentWorkflowId, deploymentId, deploymentWorkflowId } from './deployment-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
@@ -126,7 +126,7 @@ export class IntakeService {
     });
     const files = byRef.some((app) => app.record.paths?.length) ? await this.changedFiles(request.user, push) : undefined;
     const deploying = byRef.filter((app) => {
-      const reason = pathsRule(trigger(app), files);
+      const reason = pathsRule(trigger(app), files) ?? this.lockRule(request, push, app);
       if (reason) skipped.push({ app: app.record.name, reason });
       return !reason;
     });
@@ -140,6 +140,14 @@ export class IntakeService {
     const first = accepted(started[0].workflow, started[0].body);
     if (answers.length === 1 && skipped.length === 0) return first;
     return { httpStatus: 202, body: { ...first.body, deployments: answers, ...(skipped.length > 0 && { ignored: skipped }) } as Accepted };
+  }
+
+  /** SPEC 6.5: after a rollback the operator decides when pushes deploy the app again. */
+  private lockRule(request: IntakeRequest, push: GithubPush, app: AppSecrets): string | undefined {
+    const lock = app.record.lock;
+    if (!lock) return undefined;
+    this.logger.log({ msg: `push of ${push.repository.fullName}@${push.commit.slice(0, 7)} ignored: ${app.record.name} is locked after a rollback to v${lock.release} (${request.uuid})`, app: app.record.name, commit: push.commit });
+    return `locked after a rollback: ${app.record.name} was rolled back to v${lock.release} (deployment ${lock.deployment}); pushes do not deploy until POST /1/apps/${request.user}/${app.record.name}/unlock.`;
   }
 
   /**
@@ -169,6 +177,7 @@ export class IntakeService {
         app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(), state: 'running', step: 'received',
       }),
     ]);
+    if (created) recordDeploymentCreated('push');
     // The record says it ended: answer it, start nothing (its workflow may be gone from Temporal).
     if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
     if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch, app: app?.record.name }).catch(() => undefined);
@@ -289,6 +298,7 @@ export class IntakeService {
       _id: id, workflowId, user: request.user, repository: build.repository.fullName, commit: build.sha, branch: build.branch,
       provider: 'travis', uuid: request.uuid, createdAt: new Date(), state: 'waiting_for_ci', step: 'waiting_for_ci',
     });
+    if (created) recordDeploymentCreated('travis');
     if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });

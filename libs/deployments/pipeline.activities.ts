@@ -2,14 +2,18 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
 import { GithubClient, GithubError, GithubTokens } from '../github';
+import { envDigest, ReleaseKeeping } from '../releases/release-keeping';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
 import { DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
 import type { DeploymentActivitiesApi, DeploymentRef, FetchedTarball, ResolvedApp, ResolvedPackage, TargetStatus } from '../../workflows/activities';
-import { DeploymentsRepository } from './deployments.repository';
+import type { ReleaseCause } from '../../workflows/types';
+import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
 
 const MAX_RECORDS = 100;
+/** Well inside the workflow's 10 s heartbeat timeout for long activities. */
+const HEARTBEAT_MS = 2_000;
 
 const failure = (code: string, message: string, retryable: boolean) =>
   retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
@@ -32,6 +36,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     private readonly appsRepository: AppsRepository,
     private readonly deployments: DeploymentsRepository,
     private readonly defaultTargetNames: DefaultTargetNames,
+    private readonly releases: ReleaseKeeping,
     @Inject(PIPELINE_SETTINGS) private readonly settings: PipelineSettings,
   ) {}
 
@@ -75,24 +80,44 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   async fetchTarball(ref: DeploymentRef): Promise<FetchedTarball> {
     const context = Context.current();
-    const token = await this.tokens.tokenFor(ref.user, undefined, ref.repository);
+    const canceled = context.cancellationSignal;
+    // On a timer, not as bytes arrive: GitHub may take longer than the heartbeat timeout to send
+    // a large tarball's first byte, and a heartbeat is how a cancellation reaches the activity.
+    let bytes = 0;
+    const heartbeat = setInterval(() => context.heartbeat({ bytes }), HEARTBEAT_MS);
     try {
-      const source = await this.github.tarball(ref.repository, ref.commit, token);
-      context.cancellationSignal.addEventListener('abort', () => source.destroy(new Error('canceled')));
-      const stored = await this.blobs.put(ref.deploymentId, source, (bytes) => context.heartbeat({ bytes }));
+      const token = await this.tokens.tokenFor(ref.user, undefined, ref.repository);
+      const source = await this.github.tarball(ref.repository, ref.commit, token, canceled);
+      // A connection cut before the blob store starts reading would emit 'error' with no listener
+      // (an uncaught exception: the worker process ends); put() still rejects with it.
+      source.on('error', () => undefined);
+      canceled.addEventListener('abort', () => source.destroy(new Error('canceled')));
+      const stored = await this.blobs.put(ref.deploymentId, source, (sofar) => (bytes = sofar));
+      // Canceled as the last bytes landed: the workflow has moved on and will not remove it.
+      if (canceled.aborted) await this.blobs.remove(stored.id);
+      canceled.throwIfAborted();
       return { blobId: stored.id, bytes: stored.bytes, sha256: stored.sha256 };
     } catch (error) {
       const retryable = !(error instanceof GithubError) || error.retryable;
       throw failure('deploy:github:download_tarball', `Could not download the tarball of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`, retryable);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
   async inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }> {
+    const context = Context.current();
+    const canceled = context.cancellationSignal;
+    // A 2 GiB tarball takes a while: heartbeats say the worker lives and bring a cancellation in.
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
-      return await inspectTarball(this.blobs.open(input.blobId), this.settings.tar);
+      return await inspectTarball(this.blobs.open(input.blobId), this.settings.tar, canceled);
     } catch (error) {
+      if (canceled.aborted) throw canceled.reason;
       if (error instanceof TarballRejected) throw failure(`deploy:tar:${error.reason}`, error.message, false);
       throw failure('deploy:tar:corrupt', `The tarball could not be read: ${(error as Error).message}`, true);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -111,11 +136,13 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
         return { remoteId: '', nothingToDo: `Nothing of ${ref.user}'s named ${ref.app} is on the shared default target; nothing to remove there.` };
       }
     }
-    const heartbeat = setInterval(() => context.heartbeat(), 2_000);
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
       const blobId = ref.blobId;
       const archives = ref.operation === 'DEPLOY' && blobId ? [{ id: ref.deploymentId, open: () => this.blobs.open(blobId) }] : [];
       const undeploys = ref.undeploys ?? ref.deploymentId;
+      const env = app?.env ?? {};
+      if (ref.operation === 'DEPLOY') await this.deployments.setDelivered(ref.deploymentId, { packageVersion: ref.version, envDigest: envDigest(env) });
       const pkg = {
         _doc: ref.deploymentId,
         operation: ref.operation,
@@ -123,7 +150,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
         app: { name: ref.app, version: ref.version },
         commit: ref.commit,
         repository: ref.repository,
-        env: app?.env ?? {},
+        env,
         records: ref.operation === 'UNDEPLOY'
           ? [{ _doc: undeploys, operation: ref.operation, ref: undeploys }]
           : [{ _doc: ref.deploymentId, operation: ref.operation, ref: `${ref.repository}@${ref.commit}`, archive: `archive-${ref.deploymentId}` }],
@@ -167,8 +194,13 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   async finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean; appVersion?: { createdAt: number; revision: number } }): Promise<void> {
     if (ref.app && ref.state === 'succeeded') {
-      if (ref.operation !== 'UNDEPLOY') await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
-      else if (ref.removeApp) {
+      if (ref.operation !== 'UNDEPLOY') {
+        await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
+        await this.makeRelease(ref as DeploymentRef & { app: string; blobId?: string });
+      } else {
+        await this.releases.undeployed(ref.user, ref.app);
+      }
+      if (ref.operation === 'UNDEPLOY' && ref.removeApp) {
         // Only the app as it was when its removal was asked (a PUT since then, or an app
         // re-created under the name, stays): also what makes a replay of this step harmless.
         await this.appsRepository.remove(ref.user, ref.app, ref.appVersion);
@@ -176,7 +208,20 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
         else await this.defaultTargetNames.release(ref.app, ref.user);
       }
     }
-    if (ref.blobId) await this.blobs.remove(ref.blobId);
+    // A release keeps its tarball (RELEASES_KEPT); any other is removed.
+    if (ref.blobId) await this.releases.freeTarball(ref.blobId, ref.deploymentId);
+  }
+
+  /** SPEC 6.4: the succeeded deployment becomes the app's next release, live; the record links it. */
+  private async makeRelease(ref: DeploymentRef & { app: string; blobId?: string }): Promise<void> {
+    const record = await this.deployments.findById(ref.deploymentId);
+    if (!record) return;
+    const release = await this.releases.succeeded({
+      deployment: record._id, user: record.user, app: ref.app, repository: record.repository, commit: record.commit,
+      appVersion: record.packageVersion ?? '0.0.0', envDigest: record.envDigest ?? envDigest({}), cause: causeOf(record),
+      by: record.by ?? `webhook:${record.provider === 'travis' ? 'travis' : 'github'}`, rolledBackTo: record.rolledBackTo, blobId: ref.blobId,
+    });
+    if (record.release !== release.version) await this.deployments.setRelease(record._id, release.version);
   }
 
   private async claim(name: string, user: string): Promise<void> {
@@ -235,4 +280,11 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       throw failure(code, `Could not read ${path} from GitHub: ${(error as Error).message}`, !(error instanceof GithubError) || error.retryable);
     }
   }
+}
+
+/** A deployment's cause: the explicit action's, else what started it. */
+function causeOf(record: DeploymentRecord): ReleaseCause {
+  if (record.cause) return record.cause;
+  if (record.retryOf) return 'retry';
+  return record.provider === 'travis' ? 'travis' : 'push';
 }

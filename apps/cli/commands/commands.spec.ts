@@ -1,9 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiFailure, UsageError } from '../errors';
 import { Output } from '../output';
 import { AppView, mergeApp } from './apps';
 import { groupDeployments, shortCommit, StatusEntry } from './deploys';
 import { parseAssignments, parseKeys, replaceEnv } from './env-change';
 import { notificationEvents } from './notify';
+import { appOrHere, releaseNumber, rollbackArgs } from './releases';
 import { backoffMs, formatChange, retryable } from './watch';
 
 const APP: AppView = {
@@ -102,5 +106,29 @@ describe('notify add events', () => {
     expect(notificationEvents(['succeeded', 'deployment.failed'])).toEqual(['deployment.succeeded', 'deployment.failed']);
     expect(notificationEvents([])).toHaveLength(6);
     expect(() => notificationEvents(['exploded'])).toThrow(UsageError);
+  });
+});
+
+describe('release arguments', () => {
+  it('reads vN or N as a release, and one argument as the release only when it looks like one', () => {
+    expect(releaseNumber('v3')).toBe(3);
+    expect(releaseNumber('12')).toBe(12);
+    for (const bad of ['v0', 'x', 'v-1', 'v1.2', '']) expect(() => releaseNumber(bad)).toThrow(UsageError);
+    expect(rollbackArgs([])).toEqual({ app: undefined });
+    expect(rollbackArgs(['v2'])).toEqual({ release: 2 });
+    expect(rollbackArgs(['web'])).toEqual({ app: 'web' });
+    expect(rollbackArgs(['web', '4'])).toEqual({ app: 'web', release: 4 });
+  });
+
+  it('takes the app from package.json in the current directory when none is named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'appdir-'));
+    try {
+      await expect(appOrHere(undefined, dir)).rejects.toThrow(/Name the app/);
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: '@acme/web' }));
+      await expect(appOrHere(undefined, dir)).resolves.toBe('web');
+      await expect(appOrHere('other', dir)).resolves.toBe('other');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
