@@ -437,6 +437,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
       if (app) await courtesy(() => lines.signalLine({ user: input.user, app, event: { type: 'leave', deploymentId: input.deploymentId } }));
     }
     await notify(END_EVENTS[outcome], state.app);
+    if (outcome === 'succeeded' && input.release?.cause === 'rollback') await notify('deployment.rolled_back', state.app);
     if (code) await record('done', 'error', message, { code, message: message ?? code });
     else await record('done', 'ok', input.operation === 'UNDEPLOY' ? `Removed ${state.app} from the target.` : `Deployed ${state.app}.`);
     return { state: outcome, error: state.error };

@@ -24,7 +24,9 @@ export const Doc = {
           'A GitHub `push` to the deploy branch starts a deployment (or waits for Travis when `.travis.yml` has a webhook notification); ' +
           'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it); `check_suite`, `check_run` and ' +
           '`status` events wake the deployment of their commit that waits for GitHub checks (202, else 200 `ignored`). Tag pushes, deletions, other ' +
-          'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. The same delivery twice never creates a second deployment: ' +
+          'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. Each app of the repository has its trigger (SPEC 8: `deployOn` a branch or a tag glob, ' +
+          'for which a published `release` event deploys too; `paths` globs): one push deploys every matching app, the answer lists them in `deployments` and the apps ' +
+          'it did not deploy with the rule that excluded them in `ignored`. The same delivery twice never creates a second deployment: ' +
           'the answer names the existing one. Answers within GitHub\'s 10 s; the deployment itself runs in its workflow, whose errors go to the status log.',
       }),
       ApiConsumes('application/json', 'application/x-www-form-urlencoded'),
@@ -214,6 +216,22 @@ export const Doc = {
       ApiBasic(AUTH_ERRORS, {
         404: ['apps:not_found', 'apps:release:not_found'],
         409: ['apps:release:unavailable'],
+        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
+  ReleasePromote: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Promote the live release to another app of the repository',
+        description: 'Deploys this app\'s live release (its commit, from the kept tarball when there is one) to the app named `to`, which deploys the same repository, ' +
+          'with `to`\'s env and target, through `to`\'s line, as `to`\'s next release (`cause: promote`): e.g. staging → production.',
+      }),
+      ApiResponse({ status: 202, description: 'The promotion\'s deployment is queued.', schema: SCHEMAS.releaseDeployment }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        400: ['apps:promote:same_app'],
+        404: ['apps:not_found', 'apps:release:not_found'],
+        409: ['apps:promote:other_repository', 'apps:release:unavailable'],
         503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
       }),
     ),

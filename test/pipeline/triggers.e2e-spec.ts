@@ -128,4 +128,29 @@ describe('triggers and environments: several apps of one repository', () => {
     expect(again.json.deployments.map((d: { id: string; existing: boolean }) => [d.id, d.existing])).toEqual([[a.id, true], [b.id, true]]);
     expect(await f.harness.db.collection('deployments').countDocuments({ commit: commit.sha })).toBe(2);
   });
+
+  it('promote staging → production puts staging\'s live commit at production\'s receiver, as production\'s release (cause promote) from the kept tarball', async () => {
+    const repo = 'promoted';
+    await configure('web-staging', { repository: `octo-org/${repo}`, branch: 'main', env: { STAGE: 'staging' } });
+    await configure('web', { repository: `octo-org/${repo}`, deployOn: { tags: 'v*' }, env: { STAGE: 'production' } });
+    await configure('elsewhere', { repository: 'octo-org/another' });
+    const staged = await labelled(repo, 'staged');
+    const pushed = await f.push(repo, staged.sha);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect(await live('web')).toBeUndefined();
+
+    const tarballReads = () => f.github.requests.filter((r) => r.url.includes(`/tarball/${staged.sha}`)).length;
+    const before = tarballReads();
+    const promoted = await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'web' } });
+    expect([promoted.status, promoted.json.cause]).toEqual([202, 'promote']);
+    expect(await f.outcome(promoted.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect(await live('web')).toBe('// staged\n');
+    expect(tarballReads()).toBe(before); // the kept tarball of staging's release, not GitHub
+    const releases = (await f.harness.request('GET', '/1/apps/admin/web/releases')).json;
+    expect(releases).toEqual([expect.objectContaining({ version: 1, cause: 'promote', commit: staged.sha, live: true })]);
+
+    expect((await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'elsewhere' } })).json.error).toBe('apps:promote:other_repository');
+    expect((await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'web-staging' } })).json.error).toBe('apps:promote:same_app');
+    expect((await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'nope' } })).json.error).toBe('apps:not_found');
+  });
 });

@@ -5,7 +5,7 @@ import { envGet, envRm, envSet } from './env';
 import { githubAuth } from './github';
 import { login, logout } from './login';
 import { deliveries, notifyAdd, notifyList, notifyRemove } from './notify';
-import { redeploy, releasesList, rollback, unlock } from './releases';
+import { promote, redeploy, releasesList, rollback, unlock } from './releases';
 import { tokensCreate, tokensList, tokensRevoke } from './tokens';
 import { watch } from './watch';
 
@@ -17,7 +17,7 @@ export const COMMANDS: CommandSpec[] = [
   tokensCreate, tokensList, tokensRevoke,
   githubAuth,
   deploysList, deploysShow, deploysRetry, deploysCancel,
-  releasesList, rollback, redeploy, unlock,
+  releasesList, rollback, redeploy, promote, unlock,
   notifyAdd, notifyList, notifyRemove, deliveries,
   watch,
 ];

@@ -1,34 +1,18 @@
+// The views are types only (erased from the build): the CLI speaks HTTP to the gateway and never
+// loads its code; workflows/types holds plain data (the event names) and no dependencies.
+import type { DeliveryView, SubscriptionView } from '../../../libs/notifications/notifications.service';
+import { DEPLOYMENT_EVENTS } from '../../../workflows/types';
 import { seg } from '../api-client';
 import { CommandSpec, integer, list, reply, str } from '../command';
 import { UsageError } from '../errors';
 import { shortTime, table } from '../output';
+import { appPath } from './apps';
 
-interface SubscriptionView {
-  id: string;
-  url: string;
-  events: string[];
-  format: 'json' | 'slack';
-  hasSecret: boolean;
-  createdAt: string;
-}
-
-interface DeliveryView {
-  id: string;
-  event: string;
-  deployment: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  statusCode?: number;
-  lastError?: string;
-  createdAt: string;
-}
-
-const EVENTS = ['deployment.queued', 'deployment.started', 'deployment.succeeded', 'deployment.failed', 'deployment.canceled', 'deployment.rolled_back'];
-const appPath = (user: string, app: string) => `/1/apps/${seg(user)}/${seg(app)}`;
+const EVENTS: readonly string[] = DEPLOYMENT_EVENTS;
 
 /** `--event succeeded` or `--event deployment.succeeded`; none: every event. */
 export function notificationEvents(given: string[]): string[] {
-  if (given.length === 0) return EVENTS;
+  if (given.length === 0) return [...EVENTS];
   return given.map((event) => {
     const full = event.startsWith('deployment.') ? event : `deployment.${event}`;
     if (!EVENTS.includes(full)) throw new UsageError(`--event ${event} is not one of ${EVENTS.map((e) => e.slice('deployment.'.length)).join(', ')}.`);
