@@ -116,5 +116,7 @@ describe('notifications: deployment events to subscribers', () => {
     expect((await f.harness.request('GET', `/1/apps/admin/${repo}/notifications`)).json).toEqual([]);
     const unknownEvent = await f.harness.request('POST', `/1/apps/admin/${repo}/notifications`, { body: { url: subscriber.url, events: ['deployment.exploded'] } });
     expect(unknownEvent.status).toBe(400);
+    expect((await f.harness.request('DELETE', `/1/apps/admin/${repo}/notifications/nope`)).json.error).toBe('notifications:not_found');
+    expect((await f.harness.request('POST', `/1/apps/admin/${repo}/deliveries/nope/redeliver`)).json.error).toBe('notifications:delivery_not_found');
   });
 });
