@@ -1,3 +1,4 @@
+import { lineQuery } from '../../workflows/line.workflow';
 import { readdir } from 'node:fs/promises';
 import { PipelineFixture, sleep, waitFor } from './pipeline-fixture';
 
@@ -24,6 +25,15 @@ describe('release lines: ordering, one at a time, clean ends', () => {
   const commit = (repo: string, label: string, parent?: string) => f.labelledCommit(repo, label, parent);
   const live = (app: string) => f.liveLabel(app);
   const steps = (id: string) => f.steps(id) as Promise<Step[]>;
+  /** Until the app's line holds (or has ordered past) the deployment. */
+  const inLine = async (app: string, deployment: string) => {
+    const handle = f.harness.temporal.workflow.getHandle(`line/admin/${app}`);
+    for (;;) {
+      const state = await handle.query(lineQuery).catch(() => undefined);
+      if (state?.entries.some((e) => e.deploymentId === deployment) || state?.head?.deploymentId === deployment) return;
+      await sleep(50);
+    }
+  };
 
   it('keeps the newer commit live when the older push arrives 0.3 s later: the older ends deploy:stale and never uploads', async () => {
     const app = 'order-fast';
@@ -31,6 +41,9 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     const a = await commit(app, 'A');
     const b = await commit(app, 'B', a.sha);
     const newer = await f.push(app, b.sha, { before: a.sha });
+    // 0.3 s after the newer push is in the app's line (not after its 202: on a loaded machine the
+    // start can take longer than that, and then the older one is first in line and superseded).
+    await inLine(app, newer.json.id);
     await sleep(300);
     const older = await f.push(app, a.sha);
 
