@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Collection, Db, Filter } from 'mongodb';
+import { ChangeStream, Collection, Db, Filter } from 'mongodb';
 import { canonicalRepository, escapeRegExp, repositorySpellingsPattern } from '../github/names';
 import { InjectDb, isDuplicateKey } from '../persistence';
 
@@ -66,6 +66,16 @@ export class AppsRepository {
     return this.apps.findOne(except === undefined ? filter : { $and: [filter, { _id: { $ne: `${user}/${except}` } }] });
   }
 
+  /** Every app of the user (the intake's in-memory configuration, AppConfigCache). */
+  listForUser(user: string): Promise<AppRecord[]> {
+    return this.apps.find({ user }).toArray();
+  }
+
+  /** Changes to any app (insert, update, replace, delete), for AppConfigCache; opened on the server at its first read. */
+  watchChanges(): ChangeStream<AppRecord> {
+    return this.apps.watch<AppRecord>([], { fullDocument: 'default' });
+  }
+
   /**
    * Writes the app's configuration if it is still at revision `expected` (compare-and-set:
    * null when the app did not exist, 0 when it was stored before revisions); false when another
@@ -126,4 +136,12 @@ function present(fields: Record<string, unknown>): Record<string, unknown> {
 /** An object without its undefined or null keys. */
 function withoutAbsent(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field != null));
+}
+
+/** findByRepository's match, in memory: the first of the user's apps whose key (or legacy spelling) is the repository's. */
+export function appForRepository(records: AppRecord[], user: string, repository: string): AppRecord | null {
+  const spellings = repositorySpellingsPattern(repository);
+  const keyed = new RegExp(`^${escapeRegExp(user)}/${spellings}$`);
+  const legacy = new RegExp(`^${spellings}$`, 'i');
+  return records.find((r) => (r.repositoryKey !== undefined && r.repositoryKey !== null ? keyed.test(r.repositoryKey) : r.user === user && legacy.test(r.repository))) ?? null;
 }

@@ -3,6 +3,7 @@ import { ApiError } from '../errors';
 import { withSampleId } from '../targets';
 import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
+import { AppConfigCache } from './app-config-cache';
 import { AppRecord, AppsRepository, repositoryKey } from './apps.repository';
 import { APP_TARGET_RULES, AppTargetRules, TargetRulesCheck } from './target-rules';
 
@@ -86,7 +87,12 @@ export class AppsService {
   private readonly logger = new Logger(AppsService.name);
   private readonly targetRules: TargetRulesCheck;
 
-  constructor(private readonly apps: AppsRepository, private readonly box: SecretBox, @Optional() @Inject(APP_TARGET_RULES) rules?: AppTargetRules) {
+  constructor(
+    private readonly apps: AppsRepository,
+    private readonly box: SecretBox,
+    @Optional() @Inject(APP_TARGET_RULES) rules?: AppTargetRules,
+    @Optional() private readonly cache?: AppConfigCache,
+  ) {
     this.targetRules = new TargetRulesCheck(rules);
   }
 
@@ -158,7 +164,10 @@ export class AppsService {
       const existing = await this.guard(() => this.apps.find(user, name));
       const revision = existing ? existing.revision ?? 0 : null;
       const record = { ...(await next(existing)), revision: (revision ?? 0) + 1 };
-      if (await this.guard(() => this.apps.save(record, revision))) return record;
+      if (await this.guard(() => this.apps.save(record, revision))) {
+        this.cache?.forget(user); // before the answer: the next push through this gateway reads the write
+        return record;
+      }
       if (attempt < WRITE_ATTEMPTS) await sleep(Math.random() * RETRY_DELAY_MS * attempt);
     }
     throw new ApiError('apps:conflict', 409, `${user}/${name} was being changed by other requests at the same time; read it again and retry.`);
@@ -173,6 +182,13 @@ export class AppsService {
   /** The app a push to `repository` deploys, with its secrets opened. */
   async forRepository(user: string, repository: string): Promise<AppSecrets | null> {
     const record = await this.apps.findByRepository(user, repository);
+    return record && this.open(record);
+  }
+
+  /** forRepository for webhook intake: served from memory (AppConfigCache), never older than a write made through the API. */
+  async forPush(user: string, repository: string): Promise<AppSecrets | null> {
+    if (!this.cache) return this.forRepository(user, repository);
+    const record = await this.cache.forRepository(user, repository);
     return record && this.open(record);
   }
 
