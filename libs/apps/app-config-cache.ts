@@ -4,6 +4,8 @@ import { AppRecord, appForRepository, AppsRepository } from './apps.repository';
 
 /** Without a working change stream, how long a user's apps are served from memory before a fresh read. */
 export const APP_CACHE_TTL_MS = 5_000;
+/** Pause after an empty read of the change stream: a write elsewhere shows within about this. */
+const IDLE_POLL_MS = 100;
 /** Users whose apps are held at once; the oldest loaded goes first beyond that. */
 const MAX_USERS = 10_000;
 
@@ -14,7 +16,7 @@ const MAX_USERS = 10_000;
  * - every write through AppsService in this process (`forget`, before the write answers), so a
  *   PUT followed by a push through the same gateway always sees the PUT;
  * - the `apps` change stream, for writes made elsewhere (another gateway, the worker removing an
- *   undeployed app), a few milliseconds after they commit;
+ *   undeployed app), within about IDLE_POLL_MS of their commit;
  * - and APP_CACHE_TTL_MS, while the change stream is not known to be open (opening, broken,
  *   or a server without change streams), so nothing is ever staler than that.
  * Opened lazily: a process that never asks (the worker) opens no change stream.
@@ -68,7 +70,13 @@ export class AppConfigCache implements OnModuleDestroy {
         this.watching = true;
         if (first) this.changed(first);
         backoffMs = 250;
-        for await (const change of stream) this.changed(change);
+        // Not `for await`: a server that answers an empty getMore at once (mongo-java-server) would
+        // be polled in a busy loop, half a core on each side; a pause between empty answers bounds it.
+        while (!this.closed) {
+          const change = await stream.tryNext();
+          if (change) this.changed(change);
+          else await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS).unref());
+        }
       } catch (error) {
         if (this.closed) break;
         this.logger.warn(`apps change stream broke, serving apps for at most ${APP_CACHE_TTL_MS} ms meanwhile: ${(error as Error).message}`);
