@@ -43,6 +43,17 @@ const quick = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeou
 const check = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
 // Status writes are small, idempotent and frequent: local activities too.
 const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
+/**
+ * Every status entry written exactly once, numbered without gaps (found by the chaos suite):
+ * - a write, once numbered, completes even when a signal cancels the pipeline meanwhile (a
+ *   canceled local activity left its sequence number unused);
+ * - the `done` entry is a regular activity: a local activity runs inside its workflow task, and
+ *   when the task that would complete the workflow is rejected (an event arrived meanwhile:
+ *   Temporal's UnhandledCommand), the retried task could take another path and write a second
+ *   `done` under a new number. A scheduled activity exists only once its task is accepted.
+ */
+const STATUS_LOG_PATCH = 'status-log-exactly-once';
+const logEnd = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
 const transfer = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
 // Upload attempts are counted by the workflow itself, so each one shows in the status log.
 const upload = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
@@ -127,11 +138,13 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     }
     state.timings[step] ??= { startedAt: now };
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.step]: [step], [SEARCH_ATTRIBUTES.state]: [state.state] });
-    await log.recordStatus({
+    const exactlyOnce = patched(STATUS_LOG_PATCH);
+    const write = () => (exactlyOnce && step === 'done' ? logEnd : log).recordStatus({
       seq: ++seq, attempt: state.attempt, deploymentId: input.deploymentId, user: input.user, uuid: input.uuid,
       app_name: state.app ?? push?.app ?? input.repository.split('/')[1], provider: input.provider,
       commit: `${input.repository}/${input.commit}`, step, status, message, error, timing,
     });
+    await (exactlyOnce ? CancellationScope.nonCancellable(write) : write());
   }
 
   if (!lined) return main();
