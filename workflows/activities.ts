@@ -36,6 +36,36 @@ export interface TargetStatus {
   records: Array<{ ref: string; state: string; message?: string; success?: boolean }>;
 }
 
+/** Which CI gates apply to a deployment (SPEC 7): Travis, GitHub checks, or both. */
+export interface CiGates {
+  travis: { gated: boolean; reason: string };
+  github: { gated: boolean; reason: string; requiredChecks?: string[] };
+  /** The app's CI timeout; absent: the deployment's `ciTimeoutMs`. */
+  timeoutMs?: number;
+  /** How often the GitHub gate reads the checks when no event wakes it. */
+  pollMs: number;
+}
+
+/** The GitHub checks gate's reading of a commit. */
+export interface CiVerdict {
+  state: 'pending' | 'success' | 'failure';
+  failing: Array<{ name: string; conclusion: string; url?: string }>;
+  /** Names of the checks not yet completed. */
+  waiting: string[];
+}
+
+export type GithubDeploymentStatusState = 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+
+/** GitHub checks and GitHub Deployments (SPEC 7, 8); implemented in libs/deployments/github.activities.ts. */
+export interface GithubActivitiesApi {
+  ciGates(ref: DeploymentRef & { app?: string }): Promise<CiGates>;
+  /** `waitingSince`: epoch ms when the gate began waiting (a commit with nothing reported yet waits the queued grace). */
+  githubChecks(ref: DeploymentRef & { app?: string; requiredChecks?: string[]; waitingSince: number }): Promise<CiVerdict>;
+  /** Creates the GitHub deployment of the commit with status `queued`; null when no token or App allows it. */
+  githubDeployment(ref: DeploymentRef & { app: string }): Promise<{ id: number } | null>;
+  githubDeploymentStatus(ref: DeploymentRef & { app: string; githubDeployment: number; state: GithubDeploymentStatusState; description: string }): Promise<void>;
+}
+
 export interface DeploymentActivitiesApi {
   recordStatus(write: StatusWrite): Promise<void>;
   /** Does the repository gate on Travis (a webhook notification in .travis.yml, or the app says so)? */

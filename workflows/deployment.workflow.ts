@@ -16,7 +16,9 @@ import {
 } from '@temporalio/workflow';
 import type { DeploymentActivitiesApi, LineActivitiesApi, TargetStatus } from './activities';
 import { lineDecisionSignal } from './line.workflow';
+import { ciGates, endStatus, GITHUB_CHECKS_PATCH, GITHUB_DEPLOYMENTS_PATCH, GithubDeploymentTracker, waitForGithubChecks } from './github-gate';
 import {
+  CiSignal,
   DeploymentInput,
   DeploymentOutcome,
   DeploymentState,
@@ -32,6 +34,8 @@ export const pushSignal = defineSignal<[PushSignal]>('push');
 export const travisSignal = defineSignal<[TravisSignal]>('travis');
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
 export const supersedeSignal = defineSignal<[SupersedeSignal]>('supersede');
+/** A GitHub check suite, check run or commit status of the commit changed: read the checks again (SPEC 7). */
+export const ciSignal = defineSignal<[CiSignal]>('ci');
 export const stateQuery = defineQuery<DeploymentState>('state');
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
@@ -82,6 +86,8 @@ class DeploymentError extends Error {
 /** One deployment, from a stored webhook payload to the receiver's final state (SPEC 3). */
 export async function deployment(input: DeploymentInput): Promise<DeploymentOutcome> {
   const lined = patched(RELEASE_LINE_PATCH);
+  const checksGate = patched(GITHUB_CHECKS_PATCH);
+  const githubDeployments = patched(GITHUB_DEPLOYMENTS_PATCH);
   const state: DeploymentState = { step: 'received', state: 'running', attempt: 1, records: [], timings: {} };
   const ref = { deploymentId: input.deploymentId, user: input.user, repository: input.repository, commit: input.commit };
   let push = input.push;
@@ -95,12 +101,16 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   let firstEntryAt: string | undefined;
   let lastEntry: { step: Step; status: StatusState } | undefined;
   const pipeline = new CancellationScope();
+  // check_suite / check_run / status events about the commit: the GitHub gate reads the checks again.
+  const ciWake = { count: 0 };
+  const githubDeployment = new GithubDeploymentTracker(ref);
   const stopped = () => halt.stop; // read through a call: signal handlers change it across awaits
 
   setHandler(stateQuery, () => state);
   setHandler(pushSignal, (signal) => void (push ??= signal));
   // The latest result counts: a restarted build's Passed replaces its Failed until the gate reads it.
   setHandler(travisSignal, (signal) => void (travis = signal));
+  setHandler(ciSignal, () => void ciWake.count++);
   setHandler(cancelSignal, ({ reason }) => {
     halt.stop ??= { code: 'deploy:canceled', message: `Deployment canceled${reason ? `: ${reason}` : ''}.` };
     pipeline.cancel();
@@ -165,7 +175,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     }
     if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
 
-    await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}); deployment queued.`);
+    await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}${input.release ? `, ${input.release.cause} of release v${input.release.version}` : ''}); deployment queued.`);
     try {
       await pipeline.run(run);
       return await finish();
@@ -187,7 +197,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     turn.app = app;
     const entry = {
       deploymentId: input.deploymentId, workflowId: workflowInfo().workflowId, repository: input.repository, commit: input.commit,
-      before: push?.before, pushedAt: push?.pushedAt, receivedAt: push?.receivedAt, explicit: input.retryOf !== undefined || kind === 'undeploy', kind,
+      before: push?.before, pushedAt: push?.pushedAt, receivedAt: push?.receivedAt, explicit: input.retryOf !== undefined || input.release !== undefined || kind === 'undeploy', kind,
     };
     await lines.signalLine({ user: input.user, app, event: { type: 'arrive', entry } });
   }
@@ -212,47 +222,103 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     // A retry is an operator's explicit request: it deploys without waiting for CI again.
     // Pending on GitHub from the start, CI wait included (SPEC 3 step 8).
     await courtesy(() => quick.commitStatus({ ...ref, app: push!.app, state: 'pending', description: 'Deployment in progress' }));
-    const asked = input.retryOf ? { gated: false, reason: 'retries do not wait for CI' } : await quick.ciGate({ ...ref, app: push!.app });
-    // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
-    const gate = !input.retryOf && !asked.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : asked;
-    state.ci = { gated: gate.gated, reason: gate.reason };
-    if (gate.gated) {
-      await record('waiting_for_ci', 'pending', `Waiting for Travis: ${gate.reason}.`);
-      if (!(await condition(() => travis !== undefined, input.ciTimeoutMs))) {
-        throw new DeploymentError('deploy:travis:timeout', `Travis did not report within ${minutes(input.ciTimeoutMs)}.`);
-      }
-      state.ci.result = travis!.statusMessage;
-      if (!travis!.passed) throw new DeploymentError('deploy:travis:failed', `Travis build ${travis!.statusMessage}; not deploying.`);
-      await record('waiting_for_ci', 'ok', `Travis build ${travis!.statusMessage}.`);
-    }
+    if (checksGate) await waitForCi();
+    else await waitForTravis();
 
-    await record('resolve', 'pending', 'Reading package.json.');
-    const pkg = await quick.resolvePackage(ref);
+    const source = input.release;
+    await record('resolve', 'pending', source ? `The package of release v${source.version}.` : 'Reading package.json.');
+    const pkg = source ? source.package : await quick.resolvePackage(ref);
     const app = await quick.resolveApp({ ...ref, appHint: push!.app, packageName: pkg.name });
     state.app = app.app;
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.app]: [app.app] });
     await record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
     await enterLine(app.app);
+    if (githubDeployments) await githubDeployment.create(app.app);
 
-    await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
-    const tarball = await transfer.fetchTarball(ref);
-    blobId = tarball.blobId;
-    await record('fetch', 'ok', `${tarball.bytes} bytes, sha256 ${tarball.sha256}.`);
+    if (source?.blobId) {
+      // The release's kept tarball, inspected when it was first deployed: no GitHub, no second inspection.
+      blobId = source.blobId;
+      await record('fetch', 'ok', `The kept tarball of release v${source.version} is deployed again; nothing downloaded.`);
+    } else {
+      await record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
+      const tarball = await transfer.fetchTarball(ref);
+      blobId = tarball.blobId;
+      await record('fetch', 'ok', `${tarball.bytes} bytes, sha256 ${tarball.sha256}.`);
 
-    await record('inspect', 'pending', 'Checking the tarball.');
-    const inspected = await check.inspectTarball({ blobId });
-    await record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
+      await record('inspect', 'pending', 'Checking the tarball.');
+      const inspected = await check.inspectTarball({ blobId });
+      await record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
+    }
 
     await takeTurn();
     const stop = stopped();
     if (stop) throw new DeploymentError(stop.code, stop.message);
     halt.uploadStarted = true;
+    await githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target');
     await record('upload', 'pending', 'Uploading to the deployment target.');
     const { remoteId } = await uploadWithRetries({ ...ref, app: app.app, version: pkg.version, blobId, operation: 'DEPLOY' });
     state.remoteId = remoteId;
     await record('upload', 'ok', `Target accepted the package as ${remoteId}.`);
 
     if (app.polls) await followProcessing(app.app, remoteId);
+  }
+
+  /**
+   * Why an explicit request waits for no CI: a retry, or the code of a release (rollback, redeploy,
+   * env: the new input field `release`, never in older histories), which passed CI when first deployed.
+   */
+  function noCiWait(): string | undefined {
+    if (input.retryOf) return 'retries do not wait for CI';
+    return input.release ? `release v${input.release.version} passed its CI when it was deployed` : undefined;
+  }
+
+  /** The CI gate before `github-checks`: Travis only. */
+  async function waitForTravis(): Promise<void> {
+    const skip = noCiWait();
+    const asked = skip ? { gated: false, reason: skip } : await quick.ciGate({ ...ref, app: push!.app });
+    // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
+    const gate = !skip && !asked.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : asked;
+    state.ci = { gated: gate.gated, reason: gate.reason };
+    if (gate.gated) await travisResult(gate.reason, input.ciTimeoutMs);
+  }
+
+  /** Waits (bounded) for Travis' result; a failed build ends the deployment. */
+  async function travisResult(reason: string, timeoutMs: number): Promise<void> {
+    await record('waiting_for_ci', 'pending', `Waiting for Travis: ${reason}.`);
+    if (!(await condition(() => travis !== undefined, timeoutMs))) {
+      throw new DeploymentError('deploy:travis:timeout', `Travis did not report within ${minutes(timeoutMs)}.`);
+    }
+    state.ci!.result = travis!.statusMessage;
+    if (!travis!.passed) throw new DeploymentError('deploy:travis:failed', `Travis build ${travis!.statusMessage}; not deploying.`);
+    await record('waiting_for_ci', 'ok', `Travis build ${travis!.statusMessage}.`);
+  }
+
+  /**
+   * The CI gate (SPEC 7): Travis and GitHub checks, each where it applies; a commit with both
+   * waits for both. A retry (or a release's code deployed again) is an explicit request: it waits for neither.
+   */
+  async function waitForCi(): Promise<void> {
+    const skip = noCiWait();
+    if (skip) {
+      state.ci = { gated: false, reason: skip };
+      return;
+    }
+    const gates = await ciGates({ ...ref, app: push!.app });
+    // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
+    const travisGate = !gates.travis.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : gates.travis;
+    const timeoutMs = gates.timeoutMs ?? input.ciTimeoutMs;
+    const applied = [travisGate.gated && `Travis: ${travisGate.reason}`, gates.github.gated && `GitHub checks: ${gates.github.reason}`].filter((why): why is string => typeof why === 'string');
+    state.ci = { gated: applied.length > 0, reason: applied.join('; ') || `${travisGate.reason}; ${gates.github.reason}` };
+    if (travisGate.gated) await travisResult(travisGate.reason, timeoutMs);
+    if (gates.github.gated) {
+      await record('waiting_for_ci', 'pending', `GitHub checks gate this deployment: ${gates.github.reason}.`);
+      const passed = await waitForGithubChecks({
+        ref, app: push!.app, gate: gates.github, timeoutMs, pollMs: gates.pollMs, wake: ciWake,
+        report: (message) => record('waiting_for_ci', 'pending', message),
+      });
+      state.ci.result = [state.ci.result, passed].filter(Boolean).join('; ');
+      await record('waiting_for_ci', 'ok', passed);
+    }
   }
 
   /** UNDEPLOY: no code, no CI; the target removes what the app's last deployment put there. */
@@ -340,6 +406,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
         quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
       );
     }
+    await githubDeployment.status(state.app, endStatus(outcome, code), code ? `${code}: ${message ?? ''}` : 'Deployed');
     const bookkeeping = () => quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp, appVersion: input.appVersion });
     if (!lined) await bookkeeping();
     else {

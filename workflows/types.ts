@@ -28,6 +28,22 @@ export interface DeploymentInput {
   ciTimeoutMs: number;
   /** Set when the deployment starts from a GitHub push (or a retry); a Travis-first start gets it by signal. */
   push?: PushSignal;
+  /** Rollback, redeploy, env change (SPEC 6.5, 6.6): the code of a release deployed again, without CI; absent before releases existed. */
+  release?: ReleaseSource;
+}
+
+/** Why a release was made (SPEC 6.4). */
+export type ReleaseCause = 'push' | 'travis' | 'github' | 'retry' | 'rollback' | 'redeploy' | 'env' | 'promote';
+
+/** What an explicit release action deploys: a release's code, from its kept tarball when there is one. */
+export interface ReleaseSource {
+  cause: 'rollback' | 'redeploy' | 'env' | 'promote';
+  /** The release whose code this deploys. */
+  version: number;
+  /** Its package.json as read when it was deployed: no GitHub read needed. */
+  package: { name: string; version: string };
+  /** Its tarball, still in blob storage (inspected when it was first deployed); absent: fetched from GitHub again. */
+  blobId?: string;
 }
 
 export interface PushSignal {
@@ -46,6 +62,12 @@ export interface TravisSignal {
   statusMessage: string;
   buildUrl?: string;
   payloadId: string;
+}
+
+/** A GitHub CI event about the deployment's commit: the gate reads the checks again instead of waiting for its next poll. */
+export interface CiSignal {
+  event: 'check_suite' | 'check_run' | 'status';
+  summary: string;
 }
 
 export interface SupersedeSignal {

@@ -8,15 +8,18 @@ import { DeploymentsModule } from '../../libs/deployments';
 import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
 import { MongoModule } from '../../libs/persistence';
+import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
 import { ChangesModule, StatusModule } from '../../libs/status';
 import { AppsController } from './controllers/apps.controller';
 import { ChangesController } from './controllers/changes.controller';
 import { DeployController } from './controllers/deploy.controller';
+import { GithubAppController } from './controllers/github-app.controller';
 import { GithubAuthController } from './controllers/github-auth.controller';
 import { DeploymentsController } from './controllers/deployments.controller';
 import { UserDeploymentsController } from './controllers/user-deployments.controller';
 import { HealthController } from './controllers/health.controller';
+import { ReleasesController } from './controllers/releases.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { StatusController } from './controllers/status.controller';
 import { StatusPageController } from './controllers/status-page.controller';
@@ -27,6 +30,7 @@ import { HealthService } from './health.service';
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig, logger: Logger = createLogger(config)): DynamicModule {
+    const deployments = DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs });
     return {
       module: GatewayModule,
       imports: [
@@ -36,12 +40,13 @@ export class GatewayModule {
         AuthModule.forRoot(config.admin, config.loginLimits),
         StatusModule,
         ChangesModule.forRoot({ ...config.feed, publicUrl: config.gateway.publicUrl }),
-        GithubAuthModule.forRoot({ apiUrl: config.github.apiUrl }),
+        GithubAuthModule.forRoot(config.github),
         AppsModule,
         AppTargetRulesModule.forRoot({ outbound: config.targets, defaultTarget: config.defaultTarget }),
-        DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs }),
+        deployments,
+        ReleasesModule.forRoot(deployments),
       ],
-      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, UsersController, TokensController, GithubAuthController, HealthController, StatusPageController, MetricsController],
+      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, ReleasesController, UsersController, TokensController, GithubAuthController, GithubAppController, HealthController, StatusPageController, MetricsController],
       providers: [HealthService],
     };
   }

@@ -22,7 +22,8 @@ export const Doc = {
         summary: 'Receive a GitHub or Travis CI webhook',
         description:
           'A GitHub `push` to the deploy branch starts a deployment (or waits for Travis when `.travis.yml` has a webhook notification); ' +
-          'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it). Tag pushes, deletions, other ' +
+          'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it); `check_suite`, `check_run` and ' +
+          '`status` events wake the deployment of their commit that waits for GitHub checks (202, else 200 `ignored`). Tag pushes, deletions, other ' +
           'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. The same delivery twice never creates a second deployment: ' +
           'the answer names the existing one. Answers within GitHub\'s 10 s; the deployment itself runs in its workflow, whose errors go to the status log.',
       }),
@@ -31,7 +32,7 @@ export const Doc = {
         description: 'The provider\'s payload: JSON, or form-encoded `payload=<json>` as GitHub and Travis send it.',
         schema: { type: 'object', additionalProperties: true, properties: { payload: { type: 'string', description: 'form-encoded deliveries: the payload JSON' } } },
       }),
-      ApiHeader({ name: 'X-GitHub-Event', required: false, description: 'GitHub event name (`push`, `ping`, …).' }),
+      ApiHeader({ name: 'X-GitHub-Event', required: false, description: 'GitHub event name (`push`, `ping`, `check_suite`, `check_run`, `status`, …).' }),
       ApiHeader({ name: 'X-GitHub-Delivery', required: false, description: 'GitHub delivery id; a redelivery answers the existing deployment.' }),
       ApiHeader({ name: 'X-Hub-Signature-256', required: false, description: 'HMAC-SHA256 of the raw body with the app\'s webhook secret; checked when a secret is set.' }),
       ApiHeader({ name: 'Travis-Repo-Slug', required: false, description: 'Travis CI: `owner/repo`.' }),
@@ -99,6 +100,49 @@ export const Doc = {
       }),
     ),
 
+  GithubInstallation: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Link a GitHub App installation to the caller',
+        description:
+          'With the GitHub App configured (GITHUB_APP_ID): the App\'s webhook (`POST /1/github/webhook`) then routes events of the installation\'s ' +
+          'repositories to the caller\'s apps for them, and installation tokens replace personal tokens for those repositories. The caller proves the ' +
+          'installation is theirs with the GitHub token stored by `POST /1/auth/github`: the installation\'s account is that GitHub user, or an ' +
+          'organization it administers.',
+      }),
+      ApiResponse({ status: 200, description: 'Linked.', schema: { type: 'object', properties: { user: { type: 'string' }, installationId: { type: 'integer' }, account: { type: 'object', properties: { login: { type: 'string' }, type: { type: 'string' } } } } } }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        400: ['auth:github:no_app', 'auth:github:bad_installation', 'auth:github:no_credentials'],
+        401: ['auth:github:github_pairing_failed'],
+        403: ['auth:github:not_installation_owner'],
+        404: ['auth:github:installation_not_found'],
+        500: ['auth:github:get_user_failed', 'auth:github:update_user_failed'],
+      }),
+    ),
+
+  GithubAppWebhook: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'The GitHub App\'s webhook',
+        description:
+          'One URL for every repository the App is installed on; no Basic auth: `X-Hub-Signature-256` must verify with GITHUB_APP_WEBHOOK_SECRET. ' +
+          'Each event (`push`, `check_suite`, `check_run`, `status`) is handled as `POST /1/deploy` would for every user who linked the installation ' +
+          'and configured an app for the repository; one such user gets that answer, several get `status: routed` with one answer each; none: 200 `ignored`.',
+      }),
+      ApiConsumes('application/json', 'application/x-www-form-urlencoded'),
+      ApiHeader({ name: 'X-GitHub-Event', required: true, description: 'GitHub event name.' }),
+      ApiHeader({ name: 'X-Hub-Signature-256', required: true, description: 'HMAC-SHA256 of the raw body with the App\'s webhook secret.' }),
+      ApiResponse({ status: 202, description: 'Routed: a deployment queued, waiting for CI or woken, or several users\' answers.', schema: SCHEMAS.deployQueued }),
+      ApiResponse({ status: 200, description: 'Nothing to deploy (`ignored`, with the reason) or a ping (`pong`).', schema: SCHEMAS.deployIgnored }),
+      ApiErrors({
+        400: ['deploy:no_payload', 'deploy:provider:not_supported'],
+        401: ['deploy:auth:bad_signature'],
+        404: ['deploy:github:no_app'],
+        413: ['deploy:payload:too_large'],
+        503: ['deploy:db:failed_to_store_payload', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
   DeploymentGet: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'A deployment: record, live step, status entries, Temporal UI link' }),
@@ -129,9 +173,56 @@ export const Doc = {
 
   AppEnv: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Set and remove environment variables', description: 'As `jitsu set env`: persisted across deployments, delivered inside the package.' }),
+      ApiOperation({ summary: 'Set and remove environment variables', description: 'As `jitsu set env`: persisted across deployments, delivered inside the package. With `"deploy": true`, the live release\'s code is then deployed with the new env (a release with `cause: env`, answered in `deployment`).' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env'], 404: ['apps:not_found'], 409: ['apps:conflict'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        400: ['apps:bad_name', 'apps:bad_env'],
+        404: ['apps:not_found', 'apps:release:not_found'],
+        409: ['apps:conflict', 'apps:release:unavailable'],
+        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
+  ReleaseList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'An app\'s releases, newest first', description: 'Each deployment that ended SUCCESS made the app\'s next release vN; exactly one is live (none after an UNDEPLOY).' }),
+      ...limitSkip,
+      ApiResponse({ status: 200, description: 'Releases, newest first.', schema: { type: 'array', items: SCHEMAS.release } }),
+      ApiBasic(AUTH_ERRORS, { 400: ['request:invalid'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
+    ),
+
+  ReleaseRollback: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Roll back to a release',
+        description: 'Deploys release N\'s code (default: the release before the live one) with the app\'s current env, through the app\'s line, as a new release ' +
+          '(`cause: rollback`, `rolledBackTo: N`): from its kept tarball (the last RELEASES_KEPT releases), else fetched from GitHub again. The app is then locked: ' +
+          'pushes answer `ignored` until POST …/unlock.',
+      }),
+      ApiResponse({ status: 202, description: 'The rollback\'s deployment is queued.', schema: SCHEMAS.releaseDeployment }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        404: ['apps:not_found', 'apps:release:not_found'],
+        409: ['apps:release:unavailable'],
+        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
+  ReleaseRedeploy: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Redeploy the live release', description: 'The live release\'s code again with the app\'s current env, as a new release (`cause: redeploy`).' }),
+      ApiResponse({ status: 202, description: 'The redeployment is queued.', schema: SCHEMAS.releaseDeployment }),
+      ApiBasic(AUTH_ERRORS, {
+        404: ['apps:not_found', 'apps:release:not_found'],
+        409: ['apps:release:unavailable'],
+        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
+  ReleaseUnlock: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Unlock an app after a rollback', description: 'Pushes deploy again.' }),
+      ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
+      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
     ),
 
   AppUndeploy: (): Decorator =>
@@ -211,7 +302,7 @@ export const Doc = {
   StatusPageFile: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'A file of the status page' }),
-      ApiParam({ name: 'file', enum: ['app.js', 'style.css', 'favicon.svg'] }),
+      ApiParam({ name: 'file', enum: ['app.js', 'apps.js', 'style.css', 'favicon.svg'] }),
       ApiHeader({ name: 'If-None-Match', required: false }),
       ApiResponse({ status: 200, description: 'The file.' }),
       ApiResponse({ status: 304, description: 'Not modified.' }),

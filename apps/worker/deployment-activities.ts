@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PipelineActivities, ReleaseLineActivities, StatusActivitiesService } from '../../libs/deployments';
-import type { DeploymentActivitiesApi, LineActivitiesApi } from '../../workflows/activities';
+import { GithubActivities, PipelineActivities, ReleaseLineActivities, StatusActivitiesService } from '../../libs/deployments';
+import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi } from '../../workflows/activities';
 
 /**
  * Every activity the deployment workflow calls, gathered from the capability libraries and
@@ -8,12 +8,22 @@ import type { DeploymentActivitiesApi, LineActivitiesApi } from '../../workflows
  */
 @Injectable()
 export class DeploymentActivities {
-  constructor(private readonly status: StatusActivitiesService, private readonly pipeline: PipelineActivities, private readonly line: ReleaseLineActivities) {}
+  constructor(
+    private readonly status: StatusActivitiesService,
+    private readonly pipeline: PipelineActivities,
+    private readonly line: ReleaseLineActivities,
+    private readonly github: GithubActivities,
+  ) {}
 
-  forWorker(): DeploymentActivitiesApi & LineActivitiesApi {
+  forWorker(): DeploymentActivitiesApi & LineActivitiesApi & GithubActivitiesApi {
     const p = this.pipeline;
     const l = this.line;
+    const g = this.github;
     return {
+      ciGates: g.ciGates.bind(g),
+      githubChecks: g.githubChecks.bind(g),
+      githubDeployment: g.githubDeployment.bind(g),
+      githubDeploymentStatus: g.githubDeploymentStatus.bind(g),
       recordStatus: this.status.recordStatus.bind(this.status),
       ciGate: p.ciGate.bind(p),
       resolvePackage: p.resolvePackage.bind(p),

@@ -6,6 +6,7 @@ import { AppConfig } from '../../libs/config';
 import {
   DeploymentsRepository,
   DeploymentWorkflowsClient,
+  GithubActivities,
   PIPELINE_SETTINGS,
   PipelineActivities,
   PipelineSettings,
@@ -19,6 +20,7 @@ import { createLogger } from '../../libs/logging';
 import { MetricsModule } from '../../libs/metrics';
 import { Db, MONGO_DB, MongoModule } from '../../libs/persistence';
 import { SecretsModule } from '../../libs/secrets';
+import { ReleaseKeeping, ReleasesRepository, RELEASE_SETTINGS } from '../../libs/releases';
 import { StatusModule } from '../../libs/status';
 import { BlobStore, DirectoryBlobStore, GridFsBlobStore } from '../../libs/tarballs';
 import { TargetsModule } from '../../libs/targets';
@@ -38,7 +40,7 @@ export class WorkerModule {
       maxConcurrentWorkflowTasks: WORKER_TUNING.maxConcurrentWorkflowTaskExecutions!,
       ...worker,
     };
-    const pipeline: PipelineSettings = { tar: config.tar, defaultTarget: config.defaultTarget, publicUrl: config.gateway.publicUrl };
+    const pipeline: PipelineSettings = { tar: config.tar, defaultTarget: config.defaultTarget, publicUrl: config.gateway.publicUrl, ci: config.ci, githubAppId: config.github.app?.id };
     return {
       module: WorkerModule,
       imports: [
@@ -48,7 +50,7 @@ export class WorkerModule {
         SecretsModule.forRoot(config.encryptionKey),
         StatusModule,
         AppsModule,
-        GithubModule.forRoot({ apiUrl: config.github.apiUrl }),
+        GithubModule.forRoot(config.github),
         TargetsModule.forRoot({ outbound: config.targets }),
         GithubCredentialsModule,
       ],
@@ -65,9 +67,13 @@ export class WorkerModule {
         },
         StatusActivitiesService,
         DeploymentsRepository,
+        { provide: RELEASE_SETTINGS, useValue: config.releases },
+        ReleasesRepository,
+        ReleaseKeeping,
         PipelineActivities,
         ReleaseLinesRepository,
         ReleaseLineActivities,
+        GithubActivities,
         DeploymentActivities,
         TemporalWorkerService,
       ],

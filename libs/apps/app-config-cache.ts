@@ -13,8 +13,8 @@ const MAX_USERS = 10_000;
  * The intake's app configuration, from memory (issue 15): a push must not wait for a MongoDB
  * read. A user's apps are read once, whole (one read serves every repository, configured or
  * not), and dropped again by
- * - every write through AppsService in this process (`forget`, before the write answers), so a
- *   PUT followed by a push through the same gateway always sees the PUT;
+ * - every write through AppsRepository in this process (a PUT, PATCH …/env, a rollback's lock,
+ *   an unlock), before the write answers, so a push after it through this gateway sees it;
  * - the `apps` change stream, for writes made elsewhere (another gateway, the worker removing an
  *   undeployed app), within about IDLE_POLL_MS of their commit;
  * - and APP_CACHE_TTL_MS, while the change stream is not known to be open (opening, broken,
@@ -30,7 +30,9 @@ export class AppConfigCache implements OnModuleDestroy {
   private closed = false;
   private running?: Promise<void>;
 
-  constructor(private readonly apps: AppsRepository) {}
+  constructor(private readonly apps: AppsRepository) {
+    apps.onWrite((user) => this.forget(user));
+  }
 
   /** The app a push to `repository` deploys (as AppsRepository.findByRepository answers it). */
   async forRepository(user: string, repository: string): Promise<AppRecord | null> {

@@ -86,9 +86,25 @@ export class AppDto {
   @IsOptional() @IsBoolean()
   retain?: boolean;
 
-  @ApiPropertyOptional({ enum: ['auto', 'travis', 'none'], default: 'auto', description: 'Wait for Travis: `auto` when .travis.yml has a webhook notification, always, or never.' })
-  @IsOptional() @IsIn(['auto', 'travis', 'none'])
-  ci?: 'auto' | 'travis' | 'none';
+  @ApiPropertyOptional({ enum: ['auto', 'travis', 'github', 'none'], default: 'auto', description: 'CI gate (SPEC 7): `auto` waits for Travis when .travis.yml has a webhook notification and for GitHub checks when the commit has GitHub Actions workflows (or `requiredChecks` is set); `travis` or `github` always waits for that one; `none` never waits.' })
+  @IsOptional() @IsIn(['auto', 'travis', 'github', 'none'])
+  ci?: 'auto' | 'travis' | 'github' | 'none';
+
+  @ApiPropertyOptional({ type: [String], maxItems: 100, description: 'GitHub check run names and commit status contexts that must pass; set, only these count (and the deployment waits for them to appear).', example: ['test', 'ci/circleci'] })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(200, { each: true })
+  requiredChecks?: string[];
+
+  @ApiPropertyOptional({ description: 'How long a deployment waits for CI (Travis or GitHub checks): a duration such as `45m` or `2h`; default TRAVIS_WAIT_TIMEOUT.', example: '30m', pattern: '^[1-9][0-9]{0,5}(s|m|h)$' })
+  @IsOptional() @IsString() @Matches(/^[1-9][0-9]{0,5}(s|m|h)$/, { message: 'ciTimeout must be a duration such as 30m or 2h' })
+  ciTimeout?: string;
+
+  @ApiPropertyOptional({ description: 'GitHub deployment environment (SPEC 8); default: the app\'s name.', maxLength: 255, example: 'production' })
+  @IsOptional() @IsString() @MaxLength(255) @Matches(/^[^\x00-\x1f]+$/, { message: 'environment must be printable text' })
+  environment?: string;
+
+  @ApiPropertyOptional({ description: 'Where the deployed app is reached: the GitHub deployment\'s `environment_url`.', format: 'uri', maxLength: 2048, example: 'https://my-app.example.com' })
+  @IsOptional() @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'url must be an http(s) URL' })
+  url?: string;
 
   @ApiPropertyOptional({ enum: ['auto', 'required'], default: 'auto', description: 'Travis `Signature` checks: `required` refuses Travis notifications that do not verify against TRAVIS_PUBLIC_KEY (all of them while it is unset); `auto` requires them when the app has a webhook secret or TRAVIS_PUBLIC_KEY is set.' })
   @IsOptional() @IsIn(['auto', 'required'])
@@ -109,6 +125,10 @@ export class EnvPatchDto {
   @ApiPropertyOptional({ type: [String], maxItems: 1000, description: 'Names of variables to remove.' })
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true })
   unset?: string[];
+
+  @ApiPropertyOptional({ description: 'After the change, deploy the live release\'s code with the new env: a release with cause `env` (SPEC 6.6).', example: true })
+  @IsOptional() @IsBoolean()
+  deploy?: boolean;
 
   /** Run by GatewayValidationPipe before validation walks the body: a huge `set` is refused first. */
   static precheck(body: unknown): void {

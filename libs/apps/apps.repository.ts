@@ -16,14 +16,32 @@ export interface AppRecord {
   sealedWebhookSecret?: string;
   sealedEnv?: string;
   retain: boolean;
-  ci: 'auto' | 'travis' | 'none';
+  ci: 'auto' | 'travis' | 'github' | 'none';
+  /** GitHub check run names / status contexts the CI gate waits for (all of them when absent). */
+  requiredChecks?: string[];
+  /** How long a deployment waits for CI, e.g. `45m`; absent: TRAVIS_WAIT_TIMEOUT. */
+  ciTimeout?: string;
+  /** GitHub deployment environment; absent: the app's name. */
+  environment?: string;
+  /** The deployed app's URL (the GitHub deployment's environment_url). */
+  url?: string;
   /** `required`: Travis notifications must carry a verified Signature; absent: `auto`. */
   travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
+  /** Set by a rollback (SPEC 6.5): pushes are ignored until POST …/unlock. */
+  lock?: AppLock;
   createdAt: Date;
   updatedAt: Date;
   uuid?: string; // x-api-uuid of the last request that wrote it (PUT, PATCH …/env)
   revision?: number; // 1 on creation, +1 per PUT or PATCH …/env; absent on apps stored before revisions
+}
+
+export interface AppLock {
+  /** The release rolled back to, and the deployment that does it. */
+  release: number;
+  deployment: string;
+  by: string;
+  at: Date;
 }
 
 /**
@@ -38,6 +56,8 @@ export const repositoryKey = (user: string, repository: string) => `${user}/${ca
 @Injectable()
 export class AppsRepository {
   private readonly apps: Collection<AppRecord>;
+
+  private readonly listeners: Array<(user: string) => void> = [];
 
   constructor(@InjectDb() db: Db) {
     this.apps = db.collection<AppRecord>('apps');
@@ -81,11 +101,15 @@ export class AppsRepository {
    * null when the app did not exist, 0 when it was stored before revisions); false when another
    * write came first. An absent optional field is removed, never stored as null (the driver
    * stores undefined as null). `lastDeployment` is setLastDeployment's alone, so a PUT racing a
-   * deployment cannot undo it. False too when the unique repositoryKey is another app's: the
-   * caller reads again and finds that app.
+   * deployment cannot undo it; `lock` is lock's and unlock's alone, likewise. False too when the
+   * unique repositoryKey is another app's: the caller reads again and finds that app.
    */
   async save(record: AppRecord, expected: number | null): Promise<boolean> {
-    const { _id, createdAt, lastDeployment: _lastDeployment, ...fields } = record;
+    return this.writing(record.user, () => this.saveNow(record, expected));
+  }
+
+  private async saveNow(record: AppRecord, expected: number | null): Promise<boolean> {
+    const { _id, createdAt, lastDeployment: _lastDeployment, lock: _lock, ...fields } = record;
     if (expected === null) {
       try {
         await this.apps.insertOne({ _id, createdAt, ...(present(fields) as Omit<AppRecord, '_id' | 'createdAt'>) });
@@ -112,7 +136,17 @@ export class AppsRepository {
   }
 
   async setLastDeployment(user: string, name: string, deployment: string): Promise<void> {
-    await this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lastDeployment: deployment } });
+    await this.writing(user, () => this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lastDeployment: deployment } }));
+  }
+
+  /** Locks the app after a rollback; false when it has no such app. */
+  async lock(user: string, name: string, lock: AppLock): Promise<boolean> {
+    return (await this.writing(user, () => this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lock } }))).matchedCount === 1;
+  }
+
+  /** Unlocks the app; with `deployment`, only the lock that deployment set (a rollback that could not start takes its lock back). */
+  async unlock(user: string, name: string, deployment?: string): Promise<void> {
+    await this.writing(user, () => this.apps.updateOne({ _id: `${user}/${name}`, ...(deployment ? { 'lock.deployment': deployment } : {}) }, { $unset: { lock: '' } }));
   }
 
   /** Removes the app; with `version`, only that app (created then) still at that revision (0: stored before revisions). */
@@ -120,7 +154,20 @@ export class AppsRepository {
     const _id = `${user}/${name}`;
     const revision = version && (version.revision === 0 ? { revision: { $exists: false } } : { revision: version.revision });
     const filter = version ? { _id, createdAt: new Date(version.createdAt), ...revision } : { _id };
-    return (await this.apps.deleteOne(filter)).deletedCount === 1;
+    return (await this.writing(user, () => this.apps.deleteOne(filter))).deletedCount === 1;
+  }
+
+  /** `listener(user)` after every write to one of the user's apps made through this repository (AppConfigCache). */
+  onWrite(listener: (user: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private async writing<T>(user: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      for (const listener of this.listeners) listener(user); // failed ones too: the write may have landed
+    }
   }
 }
 

@@ -18,8 +18,14 @@ export interface AppView {
   envKeys: string[];
   retain: boolean;
   ci: AppRecord['ci'];
+  requiredChecks?: string[];
+  ciTimeout?: string;
+  environment?: string;
+  url?: string;
   travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
+  /** After a rollback: pushes are ignored until POST …/unlock (SPEC 6.5). */
+  locked?: { release: number; deployment: string; by: string; at: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -130,8 +136,13 @@ export class AppsService {
         sealedEnv: sealedEnv ?? existing?.sealedEnv ?? this.box.seal('{}'),
         retain: dto.retain ?? false,
         ci: dto.ci ?? 'auto',
+        requiredChecks: dto.requiredChecks,
+        ciTimeout: dto.ciTimeout,
+        environment: dto.environment,
+        url: dto.url,
         travisSignature: dto.travisSignature,
         lastDeployment: existing?.lastDeployment,
+        lock: existing?.lock,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
         uuid,
@@ -164,10 +175,7 @@ export class AppsService {
       const existing = await this.guard(() => this.apps.find(user, name));
       const revision = existing ? existing.revision ?? 0 : null;
       const record = { ...(await next(existing)), revision: (revision ?? 0) + 1 };
-      if (await this.guard(() => this.apps.save(record, revision))) {
-        this.cache?.forget(user); // before the answer: the next push through this gateway reads the write
-        return record;
-      }
+      if (await this.guard(() => this.apps.save(record, revision))) return record;
       if (attempt < WRITE_ATTEMPTS) await sleep(Math.random() * RETRY_DELAY_MS * attempt);
     }
     throw new ApiError('apps:conflict', 409, `${user}/${name} was being changed by other requests at the same time; read it again and retry.`);
@@ -239,8 +247,13 @@ export class AppsService {
       envKeys: Object.keys(this.open(record).env),
       retain: record.retain,
       ci: record.ci,
+      requiredChecks: record.requiredChecks,
+      ciTimeout: record.ciTimeout,
+      environment: record.environment,
+      url: record.url,
       travisSignature: record.travisSignature,
       lastDeployment: record.lastDeployment,
+      locked: record.lock && { ...record.lock, at: record.lock.at.toISOString() },
       createdAt: record.createdAt.toISOString(),
       updatedAt: record.updatedAt.toISOString(),
     };

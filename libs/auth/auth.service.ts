@@ -9,6 +9,8 @@ export interface Principal {
   user: string;
   admin: boolean;
   via: 'password' | 'token';
+  /** The API token's name when `via: 'token'` (who caused a release, SPEC 6.4). */
+  tokenName?: string;
 }
 
 export interface AdminBootstrap {
@@ -96,7 +98,7 @@ export class AuthService {
     const valid = await verifySecret(parts?.[2] ?? '', live ? token.secretHash : DUMMY_HASH);
     if (!live || !valid) return null;
     this.users.touchToken(token._id).catch(() => undefined);
-    return { user: username, admin: user.admin === true, via: 'token' };
+    return { user: username, admin: user.admin === true, via: 'token', tokenName: token.name };
   }
 
   private async verifyPassword(username: string, secret: string, badCredentialsCode: string): Promise<Principal> {

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { OutboundGuard, OutboundPolicy, parseRuleList } from '../targets/outbound-guard';
 import { ConfigError, Env, Settings } from './settings';
 
@@ -11,12 +12,17 @@ export interface AppConfig {
   admin: { username: string; password?: string };
   /** Failed sign-ins per minute before 429 mw:auth:throttled, per user and per client address. */
   loginLimits: { perUser: number; perAddress: number };
-  github: { apiUrl: string };
+  /** `app`: the GitHub App (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_APP_WEBHOOK_SECRET), all three or none. */
+  github: { apiUrl: string; app?: { id: number; privateKey: string; webhookSecret: string } };
+  /** The GitHub checks gate (SPEC 7): how often it polls, how long a queued suite may hold a deployment. */
+  ci: { pollIntervalMs: number; queuedGraceMs: number };
   /** 32-byte key for third-party tokens and target passwords at rest (AES-256-GCM). */
   encryptionKey: Buffer;
   travis: { publicKey?: string; waitTimeoutMs: number };
   /** Where fetched tarballs wait for upload: a directory, or GridFS for workers on several hosts. */
   blobs: { store: 'dir' | 'gridfs'; dir: string };
+  /** Tarballs of this many newest releases per app stay in blob storage, for rollbacks without GitHub (SPEC 6.5). */
+  releases: { kept: number };
   tar: { maxEntries: number; maxBytes: number };
   /** For apps without a target of their own; `npm start` points it at the reference receiver. */
   defaultTarget?: { url: string; statusUrl?: string; username?: string; password?: string };
@@ -54,13 +60,15 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     targets: outboundPolicy(s),
     admin: { username: s.string('ADMIN_USERNAME', 'admin'), password: s.optionalString('ADMIN_PASSWORD') },
     loginLimits: { perUser: s.int('LOGIN_FAILURES_PER_USER', 20, { min: 1 }), perAddress: s.int('LOGIN_FAILURES_PER_ADDRESS', 200, { min: 1 }) },
-    github: { apiUrl: s.url('GITHUB_API_URL', 'https://api.github.com') },
+    github: { apiUrl: s.url('GITHUB_API_URL', 'https://api.github.com'), app: githubApp(s) },
+    ci: { pollIntervalMs: s.durationMs('CI_POLL_INTERVAL', '30s'), queuedGraceMs: s.durationMs('CI_QUEUED_GRACE', '10m') },
     encryptionKey: encryptionKey(s),
     travis: {
       publicKey: s.optionalString('TRAVIS_PUBLIC_KEY'),
       waitTimeoutMs: s.durationMs('TRAVIS_WAIT_TIMEOUT', '1h'),
     },
     blobs: { store: s.oneOf('BLOB_STORE', ['dir', 'gridfs'] as const, 'dir'), dir: s.string('BLOB_DIR', '.stack/blobs') },
+    releases: { kept: s.int('RELEASES_KEPT', 5, { min: 1 }) },
     tar: {
       maxEntries: s.int('TAR_MAX_ENTRIES', 100_000, { min: 1 }),
       maxBytes: s.int('TAR_MAX_BYTES', 2 * 1024 * 1024 * 1024, { min: 1 }),
@@ -98,6 +106,23 @@ function outboundPolicy(s: Settings): OutboundPolicy {
     }
   }
   return policy;
+}
+
+/** The GitHub App: all three settings or none; the key must be a private key GitHub would have issued (PEM). */
+function githubApp(s: Settings): AppConfig['github']['app'] {
+  const names = ['GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_WEBHOOK_SECRET'] as const;
+  const given = names.filter((name) => s.optionalString(name) !== undefined);
+  if (given.length === 0) return undefined;
+  const missing = names.find((name) => !given.includes(name));
+  if (missing) throw new ConfigError(missing, `is required with ${given.join(' and ')} (a GitHub App needs its id, private key and webhook secret)`);
+  // A key pasted into one line of an env file carries its line breaks as `\n`.
+  const privateKey = s.string('GITHUB_APP_PRIVATE_KEY').replace(/\\n/g, '\n');
+  try {
+    createPrivateKey(privateKey);
+  } catch {
+    throw new ConfigError('GITHUB_APP_PRIVATE_KEY', 'expected the App\'s private key as PEM (-----BEGIN RSA PRIVATE KEY----- …)');
+  }
+  return { id: s.int('GITHUB_APP_ID', 0, { min: 1 }), privateKey, webhookSecret: s.string('GITHUB_APP_WEBHOOK_SECRET') };
 }
 
 function encryptionKey(s: Settings): Buffer {

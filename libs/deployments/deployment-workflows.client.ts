@@ -4,10 +4,10 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApiError } from '../errors';
 import { lineWorkflowId } from './deployment-ids';
 import { registerSearchAttributes } from './temporal';
-import { cancelSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
+import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
 import { line, lineEventSignal } from '../../workflows/line.workflow';
 import { undeployment } from '../../workflows/undeployment.workflow';
-import { DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
+import { CiSignal, DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
 export interface TemporalOptions {
   address: string;
@@ -148,6 +148,17 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       searchAttributes: { [SEARCH_ATTRIBUTES.user]: [user], [SEARCH_ATTRIBUTES.app]: [app] },
       staticSummary: `Release line of ${app} for ${user}`,
     });
+  }
+
+  /** Wakes a deployment waiting for GitHub checks; false when its workflow is not running (nothing waits). */
+  async signalCi(workflowId: string, signal: CiSignal): Promise<boolean> {
+    try {
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => this.client.workflow.getHandle(workflowId).signal(ciSignal, signal));
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw unavailable(error);
+    }
   }
 
   async result(workflowId: string): Promise<unknown> {

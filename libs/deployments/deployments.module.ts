@@ -1,12 +1,14 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { AppsModule } from '../apps';
+import { GithubCredentialsModule } from '../github';
 import { StatusModule } from '../status';
 import { DeploymentWorkflowsClient, TEMPORAL_OPTIONS, TemporalOptions } from './deployment-workflows.client';
 import { DeploymentsRepository } from './deployments.repository';
 import { DeploymentsService } from './deployments.service';
+import { GithubAppWebhookService } from './github-app-webhook.service';
 import { INTAKE_SETTINGS, IntakeService, IntakeSettings } from './intake.service';
 
-/** The gateway's side of deployments: intake and the Temporal client. */
+/** The gateway's side of deployments: intake (with the GitHub App's webhook) and the Temporal client. Needs GithubAuthModule (stored credentials, App). */
 @Module({})
 export class DeploymentsModule implements OnModuleInit {
   constructor(private readonly repository: DeploymentsRepository) {}
@@ -14,16 +16,17 @@ export class DeploymentsModule implements OnModuleInit {
   static forRoot(temporal: TemporalOptions, intake: IntakeSettings): DynamicModule {
     return {
       module: DeploymentsModule,
-      imports: [AppsModule, StatusModule],
+      imports: [AppsModule, StatusModule, GithubCredentialsModule],
       providers: [
         DeploymentsRepository,
         DeploymentWorkflowsClient,
         IntakeService,
+        GithubAppWebhookService,
         DeploymentsService,
         { provide: TEMPORAL_OPTIONS, useValue: temporal },
         { provide: INTAKE_SETTINGS, useValue: intake },
       ],
-      exports: [DeploymentsRepository, DeploymentWorkflowsClient, IntakeService, DeploymentsService],
+      exports: [DeploymentsRepository, DeploymentWorkflowsClient, IntakeService, GithubAppWebhookService, DeploymentsService],
     };
   }
 

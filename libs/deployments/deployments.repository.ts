@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
 import { InjectDb, isDuplicateKey } from '../persistence';
-import type { Provider, Step, StatusWrite } from '../../workflows/types';
+import type { Provider, ReleaseCause, Step, StatusWrite } from '../../workflows/types';
 
 /** SPEC 6.3: where a deployment stands, as the record says (never a workflow query). */
 export type DeploymentRecordState = 'waiting_for_ci' | 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'superseded' | 'stale';
@@ -30,6 +30,18 @@ export interface DeploymentRecord {
   timings?: Partial<Record<Step, { startedAt: Date; endedAt?: Date }>>;
   updatedAt?: Date;
   endedAt?: Date;
+  /** Set by the explicit actions (rollback, redeploy, env); webhooks' and retries' causes follow from provider and retryOf. */
+  cause?: ReleaseCause;
+  /** Who asked (a user, or `token:<name>`); absent: a webhook. */
+  by?: string;
+  rolledBackTo?: number;
+  /** What the upload delivered: package.json's version and the env's digest (the release's fields). */
+  packageVersion?: string;
+  envDigest?: string;
+  /** The release it made, once it succeeded (SPEC 6.4). */
+  release?: number;
+  /** A kept release tarball it deploys (rollback, redeploy): not pruned while it runs. */
+  releaseBlob?: string;
 }
 
 export interface PayloadRecord {
@@ -61,6 +73,7 @@ export class DeploymentsRepository {
     await this.deployments.createIndex({ user: 1, app: 1, createdAt: -1 });
     await this.deployments.createIndex({ user: 1, repository: 1, branch: 1, createdAt: -1 });
     await this.deployments.createIndex({ retryOf: 1 }, { sparse: true }); // countRetries
+    await this.deployments.createIndex({ releaseBlob: 1 }, { sparse: true }); // usesReleaseBlob
     await this.payloads.createIndex({ deployment: 1 });
   }
 
@@ -123,12 +136,26 @@ export class DeploymentsRepository {
     await this.deployments.updateOne({ _id: id }, { $set: { app } });
   }
 
+  /** What the upload delivered, for the release a success makes. */
+  async setDelivered(id: string, delivered: { packageVersion: string; envDigest: string }): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $set: delivered });
+  }
+
+  async setRelease(id: string, release: number): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $set: { release } });
+  }
+
   findById(id: string): Promise<DeploymentRecord | null> {
     return this.deployments.findOne({ _id: id });
   }
 
   list(user: string, app: string | undefined, limit: number, skip: number): Promise<DeploymentRecord[]> {
     return this.deployments.find(app === undefined ? { user } : { user, app }).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).toArray();
+  }
+
+  /** Whether a deployment other than `except` that has not ended deploys this kept release tarball. */
+  async usesReleaseBlob(blobId: string, except: string): Promise<boolean> {
+    return (await this.deployments.countDocuments({ releaseBlob: blobId, _id: { $ne: except }, state: { $nin: [...ENDED_STATES] } }, { limit: 1 })) > 0;
   }
 
   countRetries(id: string): Promise<number> {

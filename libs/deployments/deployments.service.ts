@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AppsService } from '../apps';
 import type { Principal } from '../auth';
+import { askedBy } from '../releases/asked-by';
 import { ApiError } from '../errors';
+import { recordDeploymentCreated } from '../metrics';
 import { StatusEntryView, StatusRepository, toView } from '../status';
 import type { DeploymentState, Step } from '../../workflows/types';
 import { deploymentId, retryWorkflowId } from './deployment-ids';
@@ -34,6 +36,12 @@ export interface DeploymentView {
   provider: string;
   uuid: string;
   retryOf?: string;
+  /** Explicit actions (rollback, redeploy, env): why and by whom; `rolledBackTo` for a rollback. */
+  cause?: string;
+  by?: string;
+  rolledBackTo?: number;
+  /** The release it made, once it succeeded (SPEC 6.4). */
+  release?: number;
   createdAt: string;
   endedAt?: string;
   /** Temporal's status of the workflow when it still has it; absent once retention removed it. */
@@ -87,6 +95,11 @@ export class DeploymentsService {
     if (asked.workflowId.startsWith('undeploy/')) {
       throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${asked.user}/${asked.app}/undeploy (or DELETE the app).`);
     }
+    if (asked.cause === 'rollback' || asked.cause === 'redeploy' || asked.cause === 'env') {
+      // It deploys a release's code, not a stored push: the action itself is what to ask again.
+      const again = asked.cause === 'rollback' ? `rollback {"release": ${asked.rolledBackTo}}` : 'redeploy';
+      throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is a ${asked.cause} of ${asked.app}; ask for it again with POST /1/apps/${asked.user}/${asked.app}/${again}.`);
+    }
     const first = asked.retryOf ? ((await this.db(() => this.deployments.findById(asked.retryOf!))) ?? asked) : asked;
     const runs = await this.db(() => this.deployments.countRetries(first._id));
     const newest = runs === 0 ? first : ((await this.db(() => this.deployments.findById(deploymentId(retryWorkflowId(first.workflowId, runs))))) ?? first);
@@ -106,8 +119,9 @@ export class DeploymentsService {
     const workflowId = retryWorkflowId(first.workflowId, runs + 1);
     const { record, created } = await this.db(() => this.deployments.insertOrGet({
       _id: deploymentId(workflowId), workflowId, user: first.user, repository: first.repository, commit: first.commit, branch: first.branch, app: first.app,
-      payloadId: first.payloadId, provider: 'api', uuid, retryOf: first._id, createdAt: new Date(), state: 'running', step: 'received',
+      payloadId: first.payloadId, provider: 'api', uuid, retryOf: first._id, createdAt: new Date(), state: 'running', step: 'received', by: askedBy(principal),
     }));
+    if (created) recordDeploymentCreated('retry');
     const input = this.intake.input(record);
     await this.workflows.signalWithStart(workflowId, input, { push: input.push });
     return { id: record._id, workflowId, retryOf: first._id, status: 'queued', uuid, existing: !created };
@@ -188,7 +202,8 @@ const isEnded = (state: string | undefined) => state !== undefined && hasEnded({
 function summary(r: DeploymentRecord): Omit<DeploymentView, 'steps' | 'temporalUi' | 'state'> {
   return {
     id: r._id, workflowId: r.workflowId, user: r.user, repository: r.repository, commit: r.commit, branch: r.branch, app: r.app,
-    provider: r.provider, uuid: r.uuid, retryOf: r.retryOf, createdAt: r.createdAt.toISOString(), endedAt: r.endedAt?.toISOString(),
+    provider: r.provider, uuid: r.uuid, retryOf: r.retryOf, cause: r.cause, by: r.by, rolledBackTo: r.rolledBackTo, release: r.release,
+    createdAt: r.createdAt.toISOString(), endedAt: r.endedAt?.toISOString(),
   };
 }
 

@@ -11,5 +11,8 @@ export * from './pipeline-settings';
 export * from './pipeline.activities';
 export * from './travis-config';
 export * from './deployments.service';
+export * from './github-app-webhook.service';
+export * from './github.activities';
+export * from './github-checks';
 export * from './release-lines.repository';
 export * from './release-line.activities';

@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppSecrets, AppsService } from '../apps';
 import { ApiError } from '../errors';
-import { IntakeProvider, recordIntake, recordIntakeError } from '../metrics';
+import { IntakeProvider, recordDeploymentCreated, recordIntake, recordIntakeError } from '../metrics';
 import type { DeploymentInput, Provider } from '../../workflows/types';
 import { deploymentId, deploymentWorkflowId } from './deployment-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
 import { DeploymentRecord, DeploymentsRepository, hasEnded } from './deployments.repository';
 import { verifyGithubSignature, verifyTravisSignature } from './signatures';
-import { GithubPush, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
+import { GithubCiEvent, GithubPush, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
 
 export interface IntakeSettings {
   travisPublicKey?: string;
@@ -22,6 +22,8 @@ export interface IntakeRequest {
   headers: Headers;
   contentType?: string;
   rawBody: Buffer;
+  /** Delivered to the GitHub App's webhook and verified with the App's secret: apps' own webhook secrets do not apply. */
+  viaApp?: boolean;
 }
 
 /**
@@ -83,6 +85,8 @@ export class IntakeService {
         return ignored(request, `GitHub ${webhook.event} events do not deploy; only pushes do.`);
       case 'github_push':
         return this.push(request, webhook);
+      case 'github_ci':
+        return this.ciEvent(request, webhook);
       case 'travis':
         return this.travis(request, webhook);
     }
@@ -90,13 +94,17 @@ export class IntakeService {
 
   private async push(request: IntakeRequest, push: GithubPush): Promise<IntakeAnswer> {
     const app = await this.appFor(request.user, push.repository.fullName);
-    if (app?.webhookSecret && !(await verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256')))) {
-      throw new ApiError('deploy:auth:bad_signature', 401, 'The X-Hub-Signature-256 header does not match this app\'s webhook secret.');
-    }
+    await this.checkGithubSignature(request, app);
     if (push.deleted) return ignored(request, `${push.ref} was deleted; nothing to deploy.`);
     if (!push.branch) return ignored(request, `${push.ref} is not a branch; tag pushes do not deploy.`);
     const deployBranch = app?.record.branch ?? push.repository.defaultBranch ?? 'master';
     if (push.branch !== deployBranch) return ignored(request, `Pushes to ${push.branch} do not deploy; the deploy branch is ${deployBranch}.`);
+    const lock = app?.record.lock;
+    if (lock) {
+      // SPEC 6.5: after a rollback the operator decides when pushes deploy again.
+      this.logger.log({ msg: `push of ${push.repository.fullName}@${push.sha.slice(0, 7)} ignored: ${app!.record.name} is locked after a rollback to v${lock.release} (${request.uuid})`, app: app!.record.name, commit: push.sha });
+      return ignored(request, `locked after a rollback: ${app!.record.name} was rolled back to v${lock.release} (deployment ${lock.deployment}); pushes do not deploy until POST /1/apps/${request.user}/${app!.record.name}/unlock.`);
+    }
 
     const workflowId = deploymentWorkflowId(request.user, push.repository.fullName, push.sha);
     const id = deploymentId(workflowId);
@@ -117,6 +125,7 @@ export class IntakeService {
       this.record(fresh),
       this.workflows.signalWithStart(workflowId, this.input(fresh, signal), { push: signal }),
     ]);
+    if (created) recordDeploymentCreated('push');
     // The record says it ended: a redelivery runs nothing. Its workflow is normally closed in
     // Temporal (REJECT_DUPLICATE answers 'closed'); once gone from Temporal, the run just started is ended.
     if (hasEnded(record)) {
@@ -125,8 +134,39 @@ export class IntakeService {
     }
     if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch: push.branch, app: app?.record.name }).catch(() => undefined);
     this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.sha.slice(0, 7)} (${request.uuid})`, deploymentId: id, workflowId });
-    const status = app?.record.ci === 'travis' ? 'waiting_for_ci' : 'queued';
+    const status = app?.record.ci === 'travis' || app?.record.ci === 'github' ? 'waiting_for_ci' : 'queued';
     return accepted(workflow, { id, status, workflowId, uuid: request.uuid, existing: !created });
+  }
+
+  /**
+   * `check_suite`, `check_run`, `status` (SPEC 7): wake the deployment of that commit if one waits
+   * for CI; the workflow reads the checks itself, so the event's content is only a hint.
+   */
+  private async ciEvent(request: IntakeRequest, event: GithubCiEvent): Promise<IntakeAnswer> {
+    const app = await this.appFor(request.user, event.repository.fullName);
+    await this.checkGithubSignature(request, app);
+    const workflowId = deploymentWorkflowId(request.user, event.repository.fullName, event.sha);
+    const id = deploymentId(workflowId);
+    let record: DeploymentRecord | null;
+    try {
+      record = await this.deployments.findById(id);
+    } catch (error) {
+      throw storeFailed(error);
+    }
+    const waits = record && !hasEnded(record) && (record.step === undefined || ['received', 'waiting_for_ci'].includes(record.step));
+    if (!record || !waits) return ignored(request, `No deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} waits for CI; ${event.event} events only wake one that does.`);
+    if (!(await this.workflows.signalCi(workflowId, { event: event.event, summary: event.summary }))) {
+      return ignored(request, `The deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} is no longer running.`);
+    }
+    this.logger.log({ msg: `${event.summary} for ${event.repository.fullName}@${event.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
+    return { httpStatus: 202, body: { id, status: 'waiting_for_ci', workflowId, uuid: request.uuid, existing: true } };
+  }
+
+  /** An app's webhook secret guards every GitHub event for its repository, unless the GitHub App's secret verified it. */
+  private async checkGithubSignature(request: IntakeRequest, app: AppSecrets | null): Promise<void> {
+    if (request.viaApp || !app?.webhookSecret) return;
+    if (await verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256'))) return;
+    throw new ApiError('deploy:auth:bad_signature', 401, 'The X-Hub-Signature-256 header does not match this app\'s webhook secret.');
   }
 
   private async travis(request: IntakeRequest, build: TravisBuild): Promise<IntakeAnswer> {
@@ -147,6 +187,7 @@ export class IntakeService {
       _id: id, workflowId, user: request.user, repository: build.repository.fullName, commit: build.sha, branch: build.branch,
       provider: 'travis', uuid: request.uuid, createdAt: new Date(), state: 'waiting_for_ci', step: 'waiting_for_ci',
     });
+    if (created) recordDeploymentCreated('travis');
     if (hasEnded(record)) return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });

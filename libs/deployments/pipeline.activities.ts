@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
 import { GithubClient, GithubError, GithubTokens } from '../github';
+import { envDigest, ReleaseKeeping } from '../releases/release-keeping';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
 import { DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
 import type { DeploymentActivitiesApi, DeploymentRef, FetchedTarball, ResolvedApp, ResolvedPackage, TargetStatus } from '../../workflows/activities';
-import { DeploymentsRepository } from './deployments.repository';
+import type { ReleaseCause } from '../../workflows/types';
+import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
 
@@ -32,6 +34,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     private readonly appsRepository: AppsRepository,
     private readonly deployments: DeploymentsRepository,
     private readonly defaultTargetNames: DefaultTargetNames,
+    private readonly releases: ReleaseKeeping,
     @Inject(PIPELINE_SETTINGS) private readonly settings: PipelineSettings,
   ) {}
 
@@ -75,7 +78,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   async fetchTarball(ref: DeploymentRef): Promise<FetchedTarball> {
     const context = Context.current();
-    const token = await this.tokens.tokenFor(ref.user);
+    const token = await this.tokens.tokenFor(ref.user, undefined, ref.repository);
     try {
       const source = await this.github.tarball(ref.repository, ref.commit, token);
       context.cancellationSignal.addEventListener('abort', () => source.destroy(new Error('canceled')));
@@ -116,6 +119,8 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       const blobId = ref.blobId;
       const archives = ref.operation === 'DEPLOY' && blobId ? [{ id: ref.deploymentId, open: () => this.blobs.open(blobId) }] : [];
       const undeploys = ref.undeploys ?? ref.deploymentId;
+      const env = app?.env ?? {};
+      if (ref.operation === 'DEPLOY') await this.deployments.setDelivered(ref.deploymentId, { packageVersion: ref.version, envDigest: envDigest(env) });
       const pkg = {
         _doc: ref.deploymentId,
         operation: ref.operation,
@@ -123,7 +128,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
         app: { name: ref.app, version: ref.version },
         commit: ref.commit,
         repository: ref.repository,
-        env: app?.env ?? {},
+        env,
         records: ref.operation === 'UNDEPLOY'
           ? [{ _doc: undeploys, operation: ref.operation, ref: undeploys }]
           : [{ _doc: ref.deploymentId, operation: ref.operation, ref: `${ref.repository}@${ref.commit}`, archive: `archive-${ref.deploymentId}` }],
@@ -151,7 +156,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   }
 
   async commitStatus(ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string }): Promise<void> {
-    const token = await this.tokens.tokenFor(ref.user, ref.app);
+    const token = await this.tokens.tokenFor(ref.user, ref.app, ref.repository);
     if (!token) return; // no token that allows it: commit statuses are a courtesy
     try {
       await this.github.setCommitStatus(ref.repository, ref.commit, {
@@ -167,8 +172,13 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   async finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean; appVersion?: { createdAt: number; revision: number } }): Promise<void> {
     if (ref.app && ref.state === 'succeeded') {
-      if (ref.operation !== 'UNDEPLOY') await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
-      else if (ref.removeApp) {
+      if (ref.operation !== 'UNDEPLOY') {
+        await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
+        await this.makeRelease(ref as DeploymentRef & { app: string; blobId?: string });
+      } else {
+        await this.releases.undeployed(ref.user, ref.app);
+      }
+      if (ref.operation === 'UNDEPLOY' && ref.removeApp) {
         // Only the app as it was when its removal was asked (a PUT since then, or an app
         // re-created under the name, stays): also what makes a replay of this step harmless.
         await this.appsRepository.remove(ref.user, ref.app, ref.appVersion);
@@ -176,7 +186,20 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
         else await this.defaultTargetNames.release(ref.app, ref.user);
       }
     }
-    if (ref.blobId) await this.blobs.remove(ref.blobId);
+    // A release keeps its tarball (RELEASES_KEPT); any other is removed.
+    if (ref.blobId) await this.releases.freeTarball(ref.blobId, ref.deploymentId);
+  }
+
+  /** SPEC 6.4: the succeeded deployment becomes the app's next release, live; the record links it. */
+  private async makeRelease(ref: DeploymentRef & { app: string; blobId?: string }): Promise<void> {
+    const record = await this.deployments.findById(ref.deploymentId);
+    if (!record) return;
+    const release = await this.releases.succeeded({
+      deployment: record._id, user: record.user, app: ref.app, repository: record.repository, commit: record.commit,
+      appVersion: record.packageVersion ?? '0.0.0', envDigest: record.envDigest ?? envDigest({}), cause: causeOf(record),
+      by: record.by ?? `webhook:${record.provider === 'travis' ? 'travis' : 'github'}`, rolledBackTo: record.rolledBackTo, blobId: ref.blobId,
+    });
+    if (record.release !== release.version) await this.deployments.setRelease(record._id, release.version);
   }
 
   private async claim(name: string, user: string): Promise<void> {
@@ -229,10 +252,17 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   private async readFile(ref: DeploymentRef, path: string, code: string): Promise<string | null> {
     try {
-      return await this.github.fileAt(ref.repository, path, ref.commit, await this.tokens.tokenFor(ref.user));
+      return await this.github.fileAt(ref.repository, path, ref.commit, await this.tokens.tokenFor(ref.user, undefined, ref.repository));
     } catch (error) {
       this.logger.warn(`${path} of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`);
       throw failure(code, `Could not read ${path} from GitHub: ${(error as Error).message}`, !(error instanceof GithubError) || error.retryable);
     }
   }
+}
+
+/** A deployment's cause: the explicit action's, else what started it. */
+function causeOf(record: DeploymentRecord): ReleaseCause {
+  if (record.cause) return record.cause;
+  if (record.retryOf) return 'retry';
+  return record.provider === 'travis' ? 'travis' : 'push';
 }

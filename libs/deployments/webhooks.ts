@@ -48,8 +48,22 @@ export interface TravisBuild {
   signedPayload: string;
 }
 
+/** A GitHub CI event (SPEC 7): it wakes a deployment of that commit that waits for GitHub checks. */
+export interface GithubCiEvent {
+  kind: 'github_ci';
+  event: 'check_suite' | 'check_run' | 'status';
+  delivery?: string;
+  repository: RepositoryRef;
+  sha: string;
+  /** What happened, for logs and answers: e.g. `check_run test completed (failure)`. */
+  summary: string;
+}
+
+export const CI_EVENTS: readonly string[] = ['check_suite', 'check_run', 'status'];
+
 export type Webhook =
   | GithubPush
+  | GithubCiEvent
   | TravisBuild
   | { kind: 'github_ping'; delivery?: string }
   | { kind: 'github_other'; event: string; delivery?: string };
@@ -123,6 +137,7 @@ export function recogniseWebhook(headers: Headers, json: unknown, text: string):
   const fromTravis = header(headers, 'travis-repo-slug') !== undefined || header(headers, 'signature') !== undefined;
   if (fromGithub || (!fromTravis && 'after' in body && 'ref' in body && 'repository' in body)) {
     if (event === 'ping' || (event === undefined && 'zen' in body && 'hook_id' in body)) return { kind: 'github_ping', delivery };
+    if (event !== undefined && CI_EVENTS.includes(event)) return parseCiEvent(event as GithubCiEvent['event'], body, delivery);
     if (event !== undefined && event !== 'push') return { kind: 'github_other', event, delivery };
     return parseGithubPush(body, delivery);
   }
@@ -166,6 +181,26 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
     pushedAt: pushTime(repo.pushed_at),
     pusher: typeof pusher?.name === 'string' ? pusher.name : undefined,
     message: typeof headCommit?.message === 'string' ? headCommit.message.slice(0, 500) : undefined,
+  };
+}
+
+/** `check_suite`, `check_run` and `status` payloads: the repository and the commit they are about. */
+function parseCiEvent(event: GithubCiEvent['event'], body: Record<string, unknown>, delivery?: string): GithubCiEvent {
+  const repo = object(body.repository, 'repository');
+  const ownerField = repo.owner as Record<string, unknown> | undefined;
+  const owner = str(ownerField?.login ?? ownerField?.name, 'repository.owner');
+  const name = repositoryName(owner, str(repo.name, 'repository.name'));
+  const subject = event === 'status' ? body : object(body[event], event);
+  const sha = str(event === 'status' ? subject.sha : subject.head_sha, event === 'status' ? 'sha' : `${event}.head_sha`);
+  if (!SHA.test(sha)) throw notSupported(`${event === 'status' ? 'sha' : `${event}.head_sha`} is not a commit sha`);
+  const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : undefined);
+  const what = event === 'status' ? `status ${text(subject.context) ?? ''} ${text(subject.state) ?? ''}` : `${event} ${event === 'check_run' ? `${text(subject.name) ?? ''} ` : ''}${text(body.action) ?? ''}`;
+  const conclusion = event === 'status' ? undefined : text(subject.conclusion);
+  return {
+    kind: 'github_ci', event, delivery,
+    repository: { owner, name, fullName: `${owner}/${name}` },
+    sha: sha.toLowerCase(),
+    summary: `${what.replace(/\s+/g, ' ').trim()}${conclusion ? ` (${conclusion})` : ''}`,
   };
 }
 

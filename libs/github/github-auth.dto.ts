@@ -14,3 +14,10 @@ export class GithubAuthQueryDto {
   @Matches(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,213}$/, { message: 'app must be an application name' })
   app?: string;
 }
+
+/** Body of `POST /1/auth/github/installations`; checked by the service, which has the codes for it. */
+export class GithubInstallationBodyDto {
+  @ApiProperty({ type: Number, example: 12345678, description: 'The GitHub App installation id (in the installation\'s settings URL, `…/settings/installations/<id>`).' })
+  @Allow()
+  installationId?: unknown;
+}

@@ -2,12 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Octokit } from 'octokit';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { GithubAppSettings } from './github-app';
 
 /** GitHub's answer to "who owns this token": the login, or why not. */
 export type GithubIdentity = { ok: true; login: string } | { ok: false; rejected: boolean; status?: number; message: string };
 
 export interface GithubOptions {
   apiUrl: string;
+  /** The GitHub App, when GITHUB_APP_ID is set: installation tokens instead of personal ones. */
+  app?: GithubAppSettings;
 }
 export const GITHUB_OPTIONS = Symbol('GITHUB_OPTIONS');
 
@@ -49,6 +52,17 @@ export class GithubClient {
       // 401/403/404: GitHub answered and said no. No status or 5xx: GitHub did not answer properly.
       const rejected = status !== undefined && status >= 400 && status < 500 && status !== 429;
       return { ok: false, rejected, status, message: (error as Error).message };
+    }
+  }
+
+  /** The token owner's role in `org` (`GET /user/memberships/orgs/{org}`): `admin`, `member`, or null when not an active member. */
+  async orgRole(org: string, token: string): Promise<'admin' | 'member' | null> {
+    try {
+      const { data } = await this.octokit(token).rest.orgs.getMembershipForAuthenticatedUser({ org });
+      return data.state === 'active' ? data.role as 'admin' | 'member' : null;
+    } catch (error) {
+      if ([403, 404].includes((error as { status?: number }).status ?? 0)) return null;
+      throw classify(error, `reading the membership in ${org}`);
     }
   }
 
@@ -111,6 +125,77 @@ export class GithubClient {
       throw classify(error, `setting the commit status of ${repository}@${sha}`);
     }
   }
+
+  /**
+   * Everything CI says about a commit (SPEC 7): its check suites, its check runs and its
+   * combined commit status (`GET …/commits/{ref}/check-suites`, `/check-runs`, `/status`).
+   */
+  async ciState(repository: string, sha: string, token?: string): Promise<CommitCi> {
+    const [owner, repo] = repository.split('/');
+    const octokit = this.octokit(token);
+    try {
+      const [suites, runs, combined] = await Promise.all([
+        octokit.paginate(octokit.rest.checks.listSuitesForRef, { owner, repo, ref: sha, per_page: 100 }),
+        octokit.paginate(octokit.rest.checks.listForRef, { owner, repo, ref: sha, per_page: 100, filter: 'latest' }),
+        octokit.rest.repos.getCombinedStatusForRef({ owner, repo, ref: sha, per_page: 100 }),
+      ]);
+      return {
+        suites: suites.map((s) => ({ id: s.id, status: s.status ?? 'queued', conclusion: s.conclusion ?? null, appId: s.app?.id, appName: s.app?.name ?? s.app?.slug, createdAt: s.created_at ?? undefined, runs: s.latest_check_runs_count })),
+        runs: runs.map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion ?? null, url: r.html_url ?? r.details_url ?? undefined, suiteId: r.check_suite?.id })),
+        statuses: combined.data.statuses.map((c) => ({ context: c.context, state: c.state, url: c.target_url ?? undefined })),
+      };
+    } catch (error) {
+      throw classify(error, `reading the checks of ${repository}@${sha}`);
+    }
+  }
+
+  /** Names of the files in a directory at a commit (empty when there is no such directory). */
+  async filesIn(repository: string, dir: string, ref: string, token?: string): Promise<string[]> {
+    const [owner, repo] = repository.split('/');
+    try {
+      const { data } = await this.octokit(token).rest.repos.getContent({ owner, repo, path: dir, ref });
+      return Array.isArray(data) ? data.filter((entry) => entry.type === 'file').map((entry) => entry.name) : [];
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return [];
+      throw classify(error, `listing ${dir} of ${repository}@${ref}`);
+    }
+  }
+
+  /** A GitHub deployment of `sha` to `environment` (SPEC 8); answers its id. CI was gated already: no required contexts. */
+  async createDeployment(repository: string, deployment: { sha: string; environment: string; description: string }, token: string): Promise<number> {
+    const [owner, repo] = repository.split('/');
+    try {
+      const { data } = await this.octokit(token).rest.repos.createDeployment({
+        owner, repo, ref: deployment.sha, environment: deployment.environment, description: deployment.description.slice(0, 140),
+        auto_merge: false, required_contexts: [], production_environment: false,
+      });
+      if (!('id' in data)) throw new GithubError(`GitHub did not create the deployment: ${(data as { message?: string }).message ?? 'no id'}`, 202, false);
+      return data.id;
+    } catch (error) {
+      throw error instanceof GithubError ? error : classify(error, `creating a deployment of ${repository}@${deployment.sha}`);
+    }
+  }
+
+  async createDeploymentStatus(repository: string, deploymentId: number, status: { state: GithubDeploymentState; description: string; logUrl?: string; environmentUrl?: string }, token: string): Promise<void> {
+    const [owner, repo] = repository.split('/');
+    try {
+      await this.octokit(token).rest.repos.createDeploymentStatus({
+        owner, repo, deployment_id: deploymentId, state: status.state, description: status.description.slice(0, 140),
+        log_url: status.logUrl, environment_url: status.environmentUrl, auto_inactive: status.state === 'success',
+      });
+    } catch (error) {
+      throw classify(error, `setting deployment ${deploymentId}'s status on ${repository}`);
+    }
+  }
+}
+
+export type GithubDeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+
+/** A commit's check suites, check runs and commit statuses, as the CI gate reads them. */
+export interface CommitCi {
+  suites: Array<{ id: number; status: string; conclusion: string | null; appId?: number; appName?: string; createdAt?: string; runs?: number }>;
+  runs: Array<{ name: string; status: string; conclusion: string | null; url?: string; suiteId?: number }>;
+  statuses: Array<{ context: string; state: string; url?: string }>;
 }
 
 function classify(error: unknown, doing: string): GithubError {

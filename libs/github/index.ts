@@ -7,3 +7,6 @@ export * from './credentials.service';
 export * from './github-auth.dto';
 export * from './github-auth.module';
 export * from './github-auth.service';
+export * from './github-app';
+export * from './installations.repository';
+export * from './github-installations.service';

@@ -1,6 +1,6 @@
 import { ApiError } from '../errors';
 import type { StatusWrite } from '../../workflows/types';
-import { deploymentDuration, deploymentsFinishedTotal, intakeTotal, stepDuration, uploadRetriesTotal } from './registry';
+import { deploymentDuration, deploymentsFinishedTotal, deploymentsTotal, intakeTotal, stepDuration, uploadRetriesTotal } from './registry';
 
 export type IntakeProvider = 'github' | 'travis' | 'unknown';
 
@@ -18,6 +18,11 @@ export function recordIntake(provider: IntakeProvider, answer: IntakeOutcome): v
 /** Counts one refused webhook delivery by its error code (`internal` for anything unexpected). */
 export function recordIntakeError(provider: IntakeProvider, error: unknown): void {
   intakeTotal.inc({ provider, outcome: error instanceof ApiError ? error.code : 'internal' });
+}
+
+/** Counts one deployment created (not a redelivery answering an existing one) by its cause. */
+export function recordDeploymentCreated(cause: string): void {
+  deploymentsTotal.inc({ cause });
 }
 
 export type Observation =

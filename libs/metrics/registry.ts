@@ -52,6 +52,13 @@ export const feedClients = new Gauge({
   },
 });
 
+export const deploymentsTotal = new Counter({
+  name: `${PREFIX}deployments_total`,
+  help: 'Deployments created, by cause (push, travis, retry, rollback, redeploy, env): what each release would be caused by (SPEC 6.4).',
+  labelNames: ['cause'] as const,
+  registers: [metricsRegistry],
+});
+
 // Worker -----------------------------------------------------------------------------------------
 
 export const deploymentsFinishedTotal = new Counter({

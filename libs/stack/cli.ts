@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { repoRoot } from './tools';
  * TEMPORAL_ADDRESS / MONGO_URL point it at existing servers instead. State (Temporal's and
  * MongoDB's data, the encryption key, the admin password) lives in .stack/ across restarts.
  * GITHUB_STANDIN=1 adds a local GitHub stand-in (libs/stack/github-standin.ts) for the worker
- * to fetch from, so a deployment can be tried without GitHub (`npm run standin:push`).
+ * to fetch from, so a deployment can be tried without GitHub (`npm run standin:push`);
+ * GITHUB_STANDIN_APP=1 also registers a GitHub App on it (key and webhook secret kept in .stack/).
  */
 async function main(): Promise<void> {
   const stateDir = process.env.STACK_STATE_DIR ?? join(repoRoot, '.stack', 'dev');
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const temporalUiPort = settings.port('TEMPORAL_UI_PORT', 8233);
   const standin = settings.bool('GITHUB_STANDIN', false);
   const standinPort = settings.port('GITHUB_STANDIN_PORT', 3200);
+  const standinApp = standin && settings.bool('GITHUB_STANDIN_APP', false) && !process.env.GITHUB_APP_ID;
   for (const [name, port] of [['GATEWAY_PORT', gatewayPort], ['RECEIVER_PORT', receiverPort]] as const) {
     if (!(await isPortFree(port, host))) throw new ConfigError(name, `port ${port} on ${host} is in use; set ${name} to a free port`);
   }
@@ -73,7 +75,9 @@ async function main(): Promise<void> {
     if (standin && !githubApiUrl) {
       github = await new GithubServer().start(await portOrFree(standinPort, host), host);
       githubApiUrl = github.url;
-      writeFileSync(join(stateDir, STANDIN_FILE), JSON.stringify({ github: github.url, gateway: `http://${host}:${gatewayPort}` }));
+      const app = standinApp ? standinGithubApp(stateDir) : undefined;
+      if (app) github.ci.app = { id: app.id, slug: 'deploy-webhooks', publicKey: createPublicKey(app.privateKey).export({ type: 'spki', format: 'pem' }) as string };
+      writeFileSync(join(stateDir, STANDIN_FILE), JSON.stringify({ github: github.url, gateway: `http://${host}:${gatewayPort}`, appWebhookSecret: app?.webhookSecret }));
     }
     const env: NodeJS.ProcessEnv = {
       TEMPORAL_ADDRESS: temporalAddress,
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
       BLOB_DIR: process.env.BLOB_DIR ?? join(stateDir, 'blobs'),
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
       ...(githubApiUrl ? { GITHUB_API_URL: githubApiUrl } : {}),
+      ...(standinApp ? (({ id, privateKey, webhookSecret }) => ({ GITHUB_APP_ID: String(id), GITHUB_APP_PRIVATE_KEY: privateKey, GITHUB_APP_WEBHOOK_SECRET: webhookSecret }))(standinGithubApp(stateDir)) : {}),
       // Apps without a target of their own deploy to the reference receiver started here.
       DEFAULT_TARGET_URL: process.env.DEFAULT_TARGET_URL ?? `http://${host}:${receiverPort}/push`,
       DEFAULT_TARGET_STATUS_URL: process.env.DEFAULT_TARGET_STATUS_URL ?? `http://${host}:${receiverPort}/status/{{id}}`,
@@ -115,7 +120,7 @@ deploy-webhooks is up.
   receiver     http://${host}:${receiverPort}/push   (reference HTTP deployment receiver; user ${receiverUsername}, password in ${process.env.RECEIVER_PASSWORD ? '$RECEIVER_PASSWORD' : join(stateDir, 'receiver-password')})
   temporal     ${temporalAddress}     Web UI: ${temporalUi ?? '(external)'}
   mongodb      ${mongoUrl}${github ? `
-  github       ${github.url}   (GitHub stand-in: npm run standin:push -- <user>:<token> [owner/repo] pushes a new commit)` : ''}
+  github       ${github.url}   (GitHub stand-in: npm run standin:push -- <user>:<token> [owner/repo] pushes a new commit${standinApp ? '; GitHub App 1 registered' : ''})` : ''}
   logs         ${logDir}
 Try:  curl -u admin:${process.env.ADMIN_PASSWORD ? '$ADMIN_PASSWORD' : adminPassword} http://${host}:${gatewayPort}/health
 Ctrl-C stops everything.`);
@@ -150,3 +155,11 @@ main().catch((error) => {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 });
+
+/** The stand-in's GitHub App: id 1, its private key and webhook secret kept in the state dir across restarts. */
+function standinGithubApp(stateDir: string): { id: number; privateKey: string; webhookSecret: string } {
+  const privateKey = persisted(join(stateDir, 'github-app.pem'), () =>
+    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string);
+  const webhookSecret = persisted(join(stateDir, 'github-app-webhook-secret'), () => randomBytes(18).toString('base64url'));
+  return { id: 1, privateKey, webhookSecret };
+}

@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { isRepositoryName } from '../github/names';
+import { checkRunJson, checkSuiteEvent, checkSuiteJson, covers, deploymentJson, deploymentStatusJson, installationJson, StandinCi } from './github-standin-ci';
 
 /**
  * A local stand-in for GitHub: the few REST endpoints the product calls (GET /user, contents,
@@ -52,8 +53,12 @@ export class GithubServer {
   readonly tokens = new Map<string, string>();
   readonly statuses: RecordedStatus[] = [];
   readonly requests: Array<{ method: string; url: string; token?: string }> = [];
+  /** Check suites and runs, deployments, the GitHub App and its installations. */
+  readonly ci = new StandinCi();
   /** Fail the next N tarball downloads with 502 (retry tests). */
   failTarballs = 0;
+  /** Fail deployment creation with 500 while set (GitHub deployments must never fail a deployment). */
+  failDeployments = false;
   private server?: Server;
   url = '';
 
@@ -68,7 +73,7 @@ export class GithubServer {
    * A new commit on `owner/repo`: a small Node app whose package.json is named after the
    * repository, served by the contents and tarball endpoints. Answers the push GitHub would deliver.
    */
-  async commit(fullName: string, options: { branch?: string; message?: string } = {}): Promise<GithubPushPayload> {
+  async commit(fullName: string, options: { branch?: string; message?: string; actions?: boolean } = {}): Promise<GithubPushPayload & { installation?: { id: number } }> {
     const [owner, repo] = fullName.split('/');
     const branch = options.branch ?? 'main';
     const repository = this.repositories.get(fullName) ?? { files: {}, tarballs: {} };
@@ -79,13 +84,19 @@ export class GithubServer {
     const files = {
       'package.json': JSON.stringify({ name: repo, version: `1.0.${number}`, main: 'index.js', scripts: { start: 'node index.js' } }, null, 2),
       'index.js': `console.log(${JSON.stringify(`${fullName} at ${sha.slice(0, 7)}: ${message}`)});\n`,
+      ...(options.actions && { '.github/workflows/ci.yml': 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n' }),
     };
     repository.files[sha] = files;
+    // GitHub Actions queues a suite for the push at once; `_standin/…/check-suites/:id` completes it.
+    if (options.actions) this.ci.addSuite(fullName, sha, { runs: [{ name: 'test' }] });
     repository.tarballs[sha] = await githubTarball({ owner, repo, sha, files });
     const before = repository.heads?.[branch];
     this.addCommit(fullName, sha, before ? [before] : []);
     (repository.heads ??= {})[branch] = sha;
-    return githubPush({ owner, repo, sha, ref: `refs/heads/${branch}`, message, before });
+    const push = githubPush({ owner, repo, sha, ref: `refs/heads/${branch}`, message, before });
+    // GitHub adds the installation to what it delivers to an App's webhook.
+    const installation = this.ci.installationFor(fullName);
+    return installation ? { ...push, installation: { id: installation.id } } : push;
   }
 
   /** Records a commit's parents (its files and tarball are the caller's). */
@@ -184,21 +195,24 @@ export class GithubServer {
           });
         }
       }
-      const body = parseJson(await readBody(req), {}) as { branch?: unknown; message?: unknown };
+      const body = parseJson(await readBody(req), {}) as { branch?: unknown; message?: unknown; actions?: unknown };
       if (!isStringOrAbsent(body.branch) || !isStringOrAbsent(body.message)) throw new StandinError(400, 'branch and message must be strings.');
-      return send(201, await this.commit(`${owner}/${name}`, body as { branch?: string; message?: string }));
+      return send(201, await this.commit(`${owner}/${name}`, { branch: body.branch as string | undefined, message: body.message as string | undefined, actions: body.actions === true }));
     }
+    if (await this.routeCi(req, path, url, token, send)) return;
     const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses|compare)\/(.+)$/.exec(path);
     if (!repoMatch) return notFound();
     const [, owner, name, kind, rest] = repoMatch;
     const fullName = `${owner}/${name}`;
     const repository = this.repositories.get(fullName);
-    if (!repository || (repository.private && !(token && this.tokens.has(token)))) return notFound();
+    if (!repository || (repository.private && !this.mayRead(token, fullName))) return notFound();
 
     if (req.method === 'GET' && kind === 'contents') {
       const ref = url.searchParams.get('ref') ?? '';
-      const file = decodePath(rest);
+      const file = decodePath(rest).replace(/\/$/, '');
       const content = repository.files[ref]?.[file];
+      const listing = directoryListing(repository.files[ref] ?? {}, file, `${this.url}/repos/${fullName}/contents`, ref);
+      if (content === undefined && listing.length > 0) return send(200, listing);
       if (content === undefined) return notFound();
       return send(200, {
         type: 'file', encoding: 'base64', size: Buffer.byteLength(content), name: file.split('/').pop(), path: file,
@@ -222,12 +236,133 @@ export class GithubServer {
       return compared ? send(200, compared) : notFound();
     }
     if (req.method === 'POST' && kind === 'statuses') {
+      if (!this.mayWrite(token, fullName)) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
       const body = parseJson(await readBody(req)) as Omit<RecordedStatus, 'repository' | 'sha' | 'token'>;
       if (typeof body.state !== 'string') throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'Status', field: 'state', code: 'missing_field' }] });
       this.statuses.push({ repository: fullName, sha: rest, token, ...body });
       return send(201, { id: this.statuses.length, state: body.state, context: body.context ?? 'default', target_url: body.target_url });
     }
     return notFound();
+  }
+
+  /** A token that may read `repository`: a known personal token, or a live installation token of an installation that has it. */
+  private mayRead(token: string | undefined, repository: string): boolean {
+    if (token && this.tokens.has(token)) return true;
+    const installation = this.ci.installationOf(token);
+    return installation !== undefined && covers(installation, repository);
+  }
+
+  /** Writes (statuses, deployments): an installation token only for its installation's repositories; other tokens as before. */
+  private mayWrite(token: string | undefined, repository: string): boolean {
+    return !token?.startsWith('ghs_') || this.mayRead(token, repository);
+  }
+
+  /**
+   * Check suites and runs, combined status, deployments and their statuses, the GitHub App's
+   * endpoints (JWT-authenticated) and `GET /user/memberships/orgs/{org}`; true when it answered.
+   */
+  private async routeCi(req: IncomingMessage, path: string, url: URL, token: string | undefined, send: (status: number, body: unknown) => void): Promise<boolean> {
+    const method = req.method ?? 'GET';
+    const notFound = () => (send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }), true);
+    const ci = this.ci;
+
+    // The GitHub App: JWT-authenticated.
+    const appRoute = /^\/app\/installations\/(\d+)(\/access_tokens)?$/.exec(path);
+    const repoInstallation = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path);
+    if (appRoute || repoInstallation) {
+      const problem = ci.verifyAppJwt(token);
+      if (problem) return send(401, { message: problem, documentation_url: 'https://docs.github.com/rest' }), true;
+      const installation = appRoute ? ci.installations.get(Number(appRoute[1])) : ci.installationFor(`${repoInstallation![1]}/${repoInstallation![2]}`);
+      if (!installation) return notFound();
+      if (appRoute?.[2] && method === 'POST') {
+        const issued = ci.issueToken(installation);
+        return send(201, { ...issued, permissions: installationJson(installation, ci.app!.id, this.url).permissions, repository_selection: 'selected' }), true;
+      }
+      if (method !== 'GET') return notFound();
+      return send(200, installationJson(installation, ci.app!.id, this.url)), true;
+    }
+    const membership = /^\/user\/memberships\/orgs\/([^/]+)$/.exec(path);
+    if (membership && method === 'GET') {
+      const login = token && this.tokens.get(token);
+      if (!login) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' }), true;
+      const admins = ci.orgAdmins.get(membership[1]);
+      if (!admins) return notFound();
+      return send(200, { state: 'active', role: admins.has(login) ? 'admin' : 'member', organization: { login: membership[1] }, user: { login } }), true;
+    }
+    // `_standin`: install the App on an account (all its repositories), with a personal token of that GitHub user to prove it.
+    if (method === 'POST' && path === '/_standin/installations') {
+      const body = parseJson(await readBody(req), {}) as { account?: unknown };
+      if (typeof body.account !== 'string' || !isRepositoryName(body.account)) throw new StandinError(422, 'account must be a GitHub login.');
+      const id = ci.nextId();
+      ci.installations.set(id, { id, account: { login: body.account, type: 'User' }, repositories: [`${body.account}/*`] });
+      const token = `ghp_${randomBytes(18).toString('hex')}`;
+      this.tokens.set(token, body.account);
+      return send(201, { installationId: id, login: body.account, token }), true;
+    }
+    // `_standin`: complete a check suite; answers the check_suite webhook GitHub would deliver.
+    const complete = /^\/_standin\/repos\/([^/]+)\/([^/]+)\/check-suites\/(\d+|latest)$/.exec(path);
+    if (complete && method === 'POST') {
+      // `latest`: the repository's newest suite not completed yet.
+      const suite = complete[3] === 'latest'
+        ? [...ci.suites].reverse().find((s) => s.status !== 'completed' && s.repository.toLowerCase() === `${complete[1]}/${complete[2]}`.toLowerCase())
+        : ci.findSuite(Number(complete[3]));
+      if (!suite || suite.repository.toLowerCase() !== `${complete[1]}/${complete[2]}`.toLowerCase()) return notFound();
+      const body = parseJson(await readBody(req), {}) as { conclusion?: unknown };
+      const conclusion = body.conclusion ?? 'success';
+      if (typeof conclusion !== 'string') throw new StandinError(400, 'conclusion must be a string.');
+      return send(200, checkSuiteEvent(ci.completeSuite(suite, conclusion))), true;
+    }
+
+    const commitRoute = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/(check-suites|check-runs|status)$/.exec(path);
+    const deploymentRoute = /^\/repos\/([^/]+)\/([^/]+)\/deployments(?:\/(\d+)\/statuses)?$/.exec(path);
+    if (!commitRoute && !deploymentRoute) return false;
+    const [, owner, name] = (commitRoute ?? deploymentRoute)!;
+    const fullName = `${owner}/${name}`;
+    const repository = this.repositories.get(fullName);
+    if (!repository || (repository.private && !this.mayRead(token, fullName))) return notFound();
+
+    if (commitRoute && method === 'GET') {
+      const [, , , ref, kind] = commitRoute;
+      const suites = ci.suitesOf(fullName, ref);
+      if (kind === 'check-suites') return send(200, { total_count: suites.length, check_suites: suites.map((s) => checkSuiteJson(s, this.url)) }), true;
+      if (kind === 'check-runs') {
+        const runs = suites.flatMap((s) => s.runs.map((r) => checkRunJson(s, r, this.url)));
+        return send(200, { total_count: runs.length, check_runs: runs }), true;
+      }
+      return send(200, ci.combinedStatus(fullName, ref, this.statuses)), true;
+    }
+    if (deploymentRoute && !deploymentRoute[3]) {
+      if (method === 'GET') {
+        const sha = url.searchParams.get('sha');
+        const environment = url.searchParams.get('environment');
+        const found = ci.deployments.filter((d) => d.repository === fullName && (!sha || d.sha === sha) && (!environment || d.environment === environment));
+        return send(200, found.reverse().map((d) => deploymentJson(d, this.url))), true;
+      }
+      if (method !== 'POST') return notFound();
+      if (!this.mayWrite(token, fullName)) return notFound();
+      if (this.failDeployments) throw new StandinError(500, 'Server Error');
+      const body = parseJson(await readBody(req)) as { ref?: unknown; environment?: unknown; description?: unknown };
+      if (typeof body.ref !== 'string') throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'Deployment', field: 'ref', code: 'missing_field' }] });
+      const sha = repository.files[body.ref] ? body.ref : undefined;
+      if (!sha) throw new StandinError(422, `No ref found for: ${body.ref}`);
+      const deployment = {
+        id: ci.nextId(), repository: fullName, sha, ref: body.ref, environment: typeof body.environment === 'string' ? body.environment : 'production',
+        description: typeof body.description === 'string' ? body.description : undefined, token, created_at: new Date().toISOString(), statuses: [],
+      };
+      ci.deployments.push(deployment);
+      return send(201, deploymentJson(deployment, this.url)), true;
+    }
+    const deployment = ci.deployments.find((d) => d.repository === fullName && d.id === Number(deploymentRoute![3]));
+    if (!deployment) return notFound();
+    if (method === 'GET') return send(200, [...deployment.statuses].reverse().map((s) => deploymentStatusJson(deployment, s, this.url))), true;
+    if (method !== 'POST' || !this.mayWrite(token, fullName)) return notFound();
+    const body = parseJson(await readBody(req)) as { state?: unknown; description?: unknown; log_url?: unknown; environment_url?: unknown };
+    const states = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'];
+    if (typeof body.state !== 'string' || !states.includes(body.state)) throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'DeploymentStatus', field: 'state', code: 'invalid' }] });
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const status = { id: ci.nextId(), state: body.state, description: text(body.description), log_url: text(body.log_url), environment_url: text(body.environment_url), token, created_at: new Date().toISOString() };
+    deployment.statuses.push(status);
+    return send(201, deploymentStatusJson(deployment, status, this.url)), true;
   }
 }
 
@@ -242,6 +377,18 @@ function parseJson(text: string, empty?: object): Record<string, unknown> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StandinError(400, 'Problems parsing JSON: the body must be an object.');
   return value as Record<string, unknown>;
+}
+
+/** The contents API's answer for a directory: its entries at the commit (files and subdirectories). */
+function directoryListing(files: Record<string, string>, dir: string, base: string, ref: string) {
+  const prefix = dir === '' ? '' : `${dir}/`;
+  const names = new Map<string, 'file' | 'dir'>();
+  for (const path of Object.keys(files)) {
+    if (!path.startsWith(prefix)) continue;
+    const [first, ...more] = path.slice(prefix.length).split('/');
+    names.set(first, more.length > 0 ? 'dir' : 'file');
+  }
+  return [...names].map(([name, type]) => ({ type, name, path: `${prefix}${name}`, sha: 'blobsha', size: type === 'file' ? Buffer.byteLength(files[`${prefix}${name}`]) : 0, url: `${base}/${prefix}${name}?ref=${ref}` }));
 }
 
 function decodePath(path: string): string {

@@ -16,7 +16,7 @@ const release = process.env.RECORD_HISTORIES;
 (release ? describe : describe.skip)(`record workflow histories of release ${release}`, () => {
   let f: PipelineFixture;
   beforeAll(async () => {
-    f = await PipelineFixture.start({ TRAVIS_WAIT_TIMEOUT: '1h' });
+    f = await PipelineFixture.start({ TRAVIS_WAIT_TIMEOUT: '1h', RELEASES_KEPT: '2' });
   });
   afterAll(() => f?.stop());
 
@@ -91,5 +91,27 @@ const release = process.env.RECORD_HISTORIES;
     const undeploy = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
     expect(await f.outcome(undeploy.json.workflowId)).toEqual({ state: 'succeeded' });
     await save('undeployment', undeploy.json.workflowId);
+  });
+
+  it('deployment: rollback from a kept tarball, and rollback fetched from GitHub again (a new input field: release)', async () => {
+    const repo = `rolled-back-${Date.now()}`;
+    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}` } });
+    expect(put.status).toBe(200);
+    let parent: string | undefined;
+    for (let i = 1; i <= 2; i++) {
+      const { sha } = await f.commit({ repo, parent, files: { 'index.js': `// ${i}\n` } });
+      const pushed = await f.push(repo, sha, { before: parent });
+      expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+      parent = sha;
+    }
+    const kept = await f.harness.request('POST', `/1/apps/admin/${repo}/rollback`, { body: {} });
+    expect(await f.outcome(kept.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-rollback-kept', kept.json.workflowId);
+    const redeploy = await f.harness.request('POST', `/1/apps/admin/${repo}/redeploy`);
+    expect(await f.outcome(redeploy.json.workflowId)).toEqual({ state: 'succeeded' });
+    // RELEASES_KEPT=2 (below): v1's tarball was pruned by now, so this one downloads it again.
+    const refetched = await f.harness.request('POST', `/1/apps/admin/${repo}/rollback`, { body: { release: 1 } });
+    expect(await f.outcome(refetched.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-rollback-refetched', refetched.json.workflowId);
   });
 });

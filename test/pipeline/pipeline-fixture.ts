@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -62,6 +62,22 @@ export class PipelineFixture {
     return { repo, sha };
   }
 
+  /** An app of admin's for `octo-org/<app>`, on the shared default target (the fixture's receiver). */
+  async configure(app: string): Promise<void> {
+    const put = await this.harness.request('PUT', `/1/apps/admin/${app}`, { body: { repository: `octo-org/${app}` } });
+    if (put.status !== 200) throw new Error(`PUT /1/apps/admin/${app} answered ${put.status}: ${JSON.stringify(put.json)}`);
+  }
+
+  /** A commit whose index.js names it, so the receiver's deploy directory tells which one is live (liveLabel). */
+  labelledCommit(repo: string, label: string, parent?: string): Promise<{ repo: string; sha: string }> {
+    return this.commit({ repo, parent, files: { 'index.js': `// ${label}\n` } });
+  }
+
+  /** The index.js the receiver has live for the app. */
+  liveLabel(app: string): Promise<string> {
+    return readFile(join(this.deployDir, app, 'index.js'), 'utf8');
+  }
+
   /** `before` and `pushedAt` (Unix seconds) as GitHub sends them: what orders the app's release line. */
   push(repo: string, sha: string, options: { delivery?: string; ref?: string; headers?: Record<string, string>; body?: string; before?: string; pushedAt?: number; forced?: boolean } = {}) {
     const payload = githubPush({ repo, sha, ref: options.ref, before: options.before, pushedAt: options.pushedAt, forced: options.forced });
@@ -85,5 +101,18 @@ export class PipelineFixture {
     await this.receiver?.close();
     await this.github?.stop();
     await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it holds; fails (naming no time budget in the assertion) after 30 s. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
   }
 }

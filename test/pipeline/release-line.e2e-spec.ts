@@ -1,6 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { PipelineFixture } from './pipeline-fixture';
+import { readdir } from 'node:fs/promises';
+import { PipelineFixture, sleep, waitFor } from './pipeline-fixture';
 
 type Step = { step: string; status: string; message?: string; ts?: string; error?: { code: string; message: string } };
 
@@ -21,11 +20,9 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     f.hooks.execute = undefined;
   });
 
-  const configure = async (app: string) =>
-    expect((await f.harness.request('PUT', `/1/apps/admin/${app}`, { body: { repository: `octo-org/${app}` } })).status).toBe(200);
-  /** A commit whose index.js names it, so the receiver's deploy directory tells which one is live. */
-  const commit = (repo: string, label: string, parent?: string) => f.commit({ repo, parent, files: { 'index.js': `// ${label}\n` } });
-  const live = (app: string) => readFile(join(f.deployDir, app, 'index.js'), 'utf8');
+  const configure = (app: string) => f.configure(app);
+  const commit = (repo: string, label: string, parent?: string) => f.labelledCommit(repo, label, parent);
+  const live = (app: string) => f.liveLabel(app);
   const steps = (id: string) => f.steps(id) as Promise<Step[]>;
 
   it('keeps the newer commit live when the older push arrives 0.3 s later: the older ends deploy:stale and never uploads', async () => {
@@ -210,15 +207,3 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     expect(await live(app)).toBe('// L3\n');
   });
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}

@@ -189,6 +189,57 @@ describe('status page (headless Chromium)', () => {
     expect(await row.getByRole('button', { name: 'Retry' }).isVisible()).toBe(true);
   });
 
+  it('opens an app, rolls it back after a confirmation with the deployment live on the button, sees the new release live, and unlocks', async () => {
+    const app = 'checkout';
+    await f.configure(app);
+    let parent: string | undefined;
+    let last = '';
+    for (const label of ['one', 'two']) {
+      const c = await f.labelledCommit(app, label, parent);
+      const pushed = await f.push(app, c.sha, { before: parent });
+      expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+      parent = c.sha;
+      last = pushed.json.id;
+    }
+    // The app's name in its deployment's row opens the app view.
+    const row = page.locator(`li[data-deployment-id="${last}"][data-state="succeeded"]`);
+    await row.waitFor({ timeout: 30_000 });
+    await row.getByRole('link', { name: app, exact: true }).click();
+    await page.getByRole('heading', { name: app, level: 1 }).waitFor();
+    await page.locator('#releases-body tr[data-version="2"][data-live="true"]').waitFor();
+    expect(await page.locator('#releases-body tr').count()).toBe(2);
+    expect(await page.locator('#app-lock').getAttribute('data-locked')).toBe('false');
+
+    // Held at the receiver, so the button shows the deployment while it runs.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    f.hooks.execute = async (pkg) => {
+      if (pkg.app.name === app) await held;
+    };
+    await page.getByRole('button', { name: 'Roll back to v1' }).click();
+    const dialog = page.getByRole('dialog', { name: `Roll back ${app} to v1?` });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await page.getByRole('button', { name: 'Rolling back to v1… Processing' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#release-progress').getAttribute('data-state')).toBe('running');
+    release();
+    f.hooks.execute = undefined;
+
+    await page.locator('#release-progress[data-state="succeeded"]').waitFor({ timeout: 30_000 });
+    const v3 = page.locator('#releases-body tr[data-version="3"][data-live="true"]');
+    await v3.waitFor();
+    expect(await v3.locator('td').first().textContent()).toBe('rollback to v1');
+    expect(await page.locator('#releases-body tr[data-live="true"]').count()).toBe(1);
+    expect(await f.liveLabel(app)).toBe('// one\n');
+    await page.locator('#app-lock[data-locked="true"]').waitFor();
+
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.locator('#app-lock[data-locked="false"]').waitFor();
+    expect((await f.harness.request('GET', `/1/apps/admin/${app}`)).json.locked).toBeUndefined();
+    await page.getByRole('link', { name: '← All deployments' }).click();
+    await page.getByRole('heading', { name: 'Deployments', level: 1 }).waitFor();
+  });
+
   it('ran without a console error or CSP violation, and leaves a screenshot', async () => {
     await mkdir(dirname(SCREENSHOT), { recursive: true });
     await page.evaluate(() => (globalThis as any).scrollTo(0, 0));

@@ -33,7 +33,9 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
   const archiveFormat = str(flags, 'archive-format') ?? current?.target?.archiveFormat;
   if (archiveFormat !== undefined && archiveFormat !== 'tar.gz' && archiveFormat !== 'zip') throw new UsageError('--archive-format must be tar.gz or zip.');
   const ci = str(flags, 'ci') ?? current?.ci;
-  if (ci !== undefined && ci !== 'auto' && ci !== 'travis' && ci !== 'none') throw new UsageError('--ci must be auto, travis or none.');
+  if (ci !== undefined && !['auto', 'travis', 'github', 'none'].includes(ci)) throw new UsageError('--ci must be auto, travis, github or none.');
+  if (list(flags, 'required-check').length > 0 && flags['no-required-checks']) throw new UsageError('Give --required-check or --no-required-checks, not both.');
+  const requiredChecks = flags['no-required-checks'] ? undefined : list(flags, 'required-check').length > 0 ? list(flags, 'required-check') : current?.requiredChecks;
   if (flags.retain && flags['no-retain']) throw new UsageError('Give --retain or --no-retain, not both.');
 
   const targetFlags = ['target-url', 'status-url', 'target-user', 'target-password', 'archive-format'].filter((name) => str(flags, name) !== undefined);
@@ -57,6 +59,11 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
     env: flags['drop-env'] ? parseAssignments(list(flags, 'env')) : undefined,
     retain: flags.retain ? true : flags['no-retain'] ? false : current?.retain,
     ci: ci as AppBody['ci'],
+    // Sent again as shown, like every other setting: a PUT without them would drop them.
+    requiredChecks,
+    ciTimeout: str(flags, 'ci-timeout') ?? current?.ciTimeout,
+    environment: str(flags, 'environment') ?? current?.environment,
+    url: str(flags, 'url') ?? current?.url,
   };
 }
 
@@ -71,7 +78,8 @@ export function describeApp(app: AppView): string[] {
     ['Webhook secret', app.hasWebhookSecret ? 'set' : 'not set'],
     ['Env', app.envKeys.length ? app.envKeys.join(', ') : '(none)'],
     ['Retain', String(app.retain)],
-    ['CI', app.ci],
+    ['CI', `${app.ci}${app.requiredChecks?.length ? ` (required: ${app.requiredChecks.join(', ')})` : ''}${app.ciTimeout ? `, timeout ${app.ciTimeout}` : ''}`],
+    ...(app.environment || app.url ? [['GitHub environment', `${app.environment ?? app.name}${app.url ? ` (${app.url})` : ''}`]] : []),
     ['Last deployment', app.lastDeployment ?? '(none)'],
     ['Updated', app.updatedAt],
   ]);
@@ -96,7 +104,12 @@ export const appsSet: CommandSpec = {
     'webhook-secret': { type: 'string', value: '<secret>', help: 'GitHub webhook secret (kept when omitted)' },
     retain: { type: 'boolean', help: 'ask the receiver to keep the previous release' },
     'no-retain': { type: 'boolean', help: 'let the receiver replace the previous release' },
-    ci: { type: 'string', value: '<auto|travis|none>', help: 'wait for Travis: auto (when .travis.yml asks), travis, none' },
+    ci: { type: 'string', value: '<auto|travis|github|none>', help: 'CI to wait for: auto (Travis when .travis.yml asks, GitHub checks when Actions workflows exist), travis, github, none' },
+    'required-check': { type: 'string', multiple: true, value: '<name>', help: 'a GitHub check run or status context that must pass (only these count)' },
+    'no-required-checks': { type: 'boolean', help: 'wait for every GitHub check again' },
+    'ci-timeout': { type: 'string', value: '<duration>', help: 'how long to wait for CI, e.g. 45m (default: the service\'s)' },
+    environment: { type: 'string', value: '<name>', help: 'GitHub deployment environment (default: the app name)' },
+    url: { type: 'string', value: '<url>', help: 'where the deployed app is reached (the GitHub deployment\'s environment_url)' },
     env: { type: 'string', multiple: true, value: '<KEY=VALUE>', help: 'set an environment variable, keeping the others' },
     'drop-env': { type: 'boolean', help: 'remove the environment variables not given with --env' },
   },

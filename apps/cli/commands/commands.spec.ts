@@ -1,8 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiFailure, UsageError } from '../errors';
 import { Output } from '../output';
 import { AppView, mergeApp } from './apps';
 import { groupDeployments, shortCommit, StatusEntry } from './deploys';
 import { parseAssignments, parseKeys, replaceEnv } from './env-change';
+import { appOrHere, releaseNumber, rollbackArgs } from './releases';
 import { backoffMs, formatChange, retryable } from './watch';
 
 const APP: AppView = {
@@ -31,6 +35,14 @@ describe('apps set merge', () => {
     });
     expect(mergeApp(APP, { 'no-retain': true, 'target-password': 'p', 'drop-env': true })).toMatchObject({ retain: false, env: {}, target: { password: 'p' } });
     expect(mergeApp(APP, { 'drop-env': true, env: ['B=2'] }).env).toEqual({ B: '2' });
+  });
+
+  it('sends the GitHub settings again as shown (a PUT without them would drop them), or as the flags say', () => {
+    const github: AppView = { ...APP, ci: 'github', requiredChecks: ['test'], ciTimeout: '45m', environment: 'prod', url: 'https://web.example' };
+    expect(mergeApp(github, { branch: 'dev' })).toMatchObject({ ci: 'github', requiredChecks: ['test'], ciTimeout: '45m', environment: 'prod', url: 'https://web.example' });
+    expect(mergeApp(github, { 'required-check': ['lint', 'ci/circleci'], environment: 'staging' })).toMatchObject({ requiredChecks: ['lint', 'ci/circleci'], environment: 'staging' });
+    expect(mergeApp(github, { 'no-required-checks': true }).requiredChecks).toBeUndefined();
+    expect(() => mergeApp(github, { 'no-required-checks': true, 'required-check': ['x'] })).toThrow(/not both/);
   });
 
   it('checks what a new app needs and what the API accepts', () => {
@@ -75,5 +87,29 @@ describe('watch', () => {
       doc: { ts: '2024-01-01T00:00:00.000Z', deployment: 'd1', step: 'done', status: 'error', error: { code: 'deploy:tar:corrupt', message: 'Bad tar.' } },
     });
     expect(line).toBe('2024-01-01 00:00:00Z  web  d1  \x1b[31mdone           error  \x1b[0m  deploy:tar:corrupt: Bad tar.');
+  });
+});
+
+describe('release arguments', () => {
+  it('reads vN or N as a release, and one argument as the release only when it looks like one', () => {
+    expect(releaseNumber('v3')).toBe(3);
+    expect(releaseNumber('12')).toBe(12);
+    for (const bad of ['v0', 'x', 'v-1', 'v1.2', '']) expect(() => releaseNumber(bad)).toThrow(UsageError);
+    expect(rollbackArgs([])).toEqual({ app: undefined });
+    expect(rollbackArgs(['v2'])).toEqual({ release: 2 });
+    expect(rollbackArgs(['web'])).toEqual({ app: 'web' });
+    expect(rollbackArgs(['web', '4'])).toEqual({ app: 'web', release: 4 });
+  });
+
+  it('takes the app from package.json in the current directory when none is named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'appdir-'));
+    try {
+      await expect(appOrHere(undefined, dir)).rejects.toThrow(/Name the app/);
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: '@acme/web' }));
+      await expect(appOrHere(undefined, dir)).resolves.toBe('web');
+      await expect(appOrHere('other', dir)).resolves.toBe('other');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

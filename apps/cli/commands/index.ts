@@ -4,6 +4,7 @@ import { deploysCancel, deploysList, deploysRetry, deploysShow } from './deploys
 import { envGet, envRm, envSet } from './env';
 import { githubAuth } from './github';
 import { login, logout } from './login';
+import { redeploy, releasesList, rollback, unlock } from './releases';
 import { tokensCreate, tokensList, tokensRevoke } from './tokens';
 import { watch } from './watch';
 
@@ -15,5 +16,6 @@ export const COMMANDS: CommandSpec[] = [
   tokensCreate, tokensList, tokensRevoke,
   githubAuth,
   deploysList, deploysShow, deploysRetry, deploysCancel,
+  releasesList, rollback, redeploy, unlock,
   watch,
 ];

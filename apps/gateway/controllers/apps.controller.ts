@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
 import { AppDto, AppsService, EnvPatchDto } from '../../../libs/apps';
-import { AuthGuard } from '../../../libs/auth';
+import { AuthGuard, CurrentPrincipal, Principal } from '../../../libs/auth';
 import { DeploymentsService } from '../../../libs/deployments';
+import { ReleasesService } from '../../../libs/releases';
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
@@ -10,7 +11,7 @@ import { Doc } from '../openapi-endpoints';
 @Controller('1/apps/:user/:app')
 @UseGuards(AuthGuard)
 export class AppsController {
-  constructor(private readonly apps: AppsService, private readonly deployments: DeploymentsService) {}
+  constructor(private readonly apps: AppsService, private readonly deployments: DeploymentsService, private readonly releases: ReleasesService) {}
 
   @Put()
   @Doc.AppPut()
@@ -20,8 +21,8 @@ export class AppsController {
 
   @Patch('env')
   @Doc.AppEnv()
-  patchEnv(@Param('user') user: string, @Param('app') app: string, @Body() body: EnvPatchDto, @RequestUuid() uuid: string) {
-    return this.apps.patchEnv(user, app, body, uuid);
+  patchEnv(@CurrentPrincipal() principal: Principal, @Param('user') user: string, @Param('app') app: string, @Body() body: EnvPatchDto, @RequestUuid() uuid: string) {
+    return this.releases.changeEnv(principal, user, app, body, uuid);
   }
 
   /** UNDEPLOY: the target removes the app's deployed files; the configuration stays. */

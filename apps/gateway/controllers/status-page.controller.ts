@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { createHash } from 'node:crypto';
 import { ApiError } from '../../../libs/errors';
 import { APP_JS } from '../status-page/app-js';
+import { APPS_JS } from '../status-page/apps-js';
 import { FAVICON_SVG, INDEX_HTML } from '../status-page/index-html';
 import { Doc } from '../openapi-endpoints';
 import { STYLE_CSS } from '../status-page/style-css';
@@ -39,11 +40,12 @@ function asset(body: string, type: string): Asset {
 const PAGE = asset(INDEX_HTML, 'text/html; charset=utf-8');
 const FILES: Record<string, Asset> = {
   'app.js': asset(APP_JS, 'text/javascript; charset=utf-8'),
+  'apps.js': asset(APPS_JS, 'text/javascript; charset=utf-8'),
   'style.css': asset(STYLE_CSS, 'text/css; charset=utf-8'),
   'favicon.svg': asset(FAVICON_SVG, 'image/svg+xml'),
 };
 
-/** `GET /status-page`: the live status page (sign in with an API token, follow deployments), and its three files. */
+/** `GET /status-page`: the live status page (sign in with an API token, follow deployments), and its files. */
 @Doc.Tag('status page')
 @Controller('status-page')
 export class StatusPageController {

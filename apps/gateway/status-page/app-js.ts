@@ -63,11 +63,14 @@ export const APP_JS = String.raw`(function () {
     return 'Basic ' + btoa(binary);
   }
 
-  /** Every API call: Basic auth, JSON back (errors are {error, message, uuid}). */
-  function api(method, path) {
+  /** Every API call: Basic auth, JSON in (when a body is given) and back (errors are {error, message, uuid}). */
+  function api(method, path, body) {
+    var headers = { authorization: basicHeader(), accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     return fetch(path, {
       method: method,
-      headers: { authorization: basicHeader(), accept: 'application/json' },
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
       credentials: 'omit'
     }).then(function (response) {
@@ -119,6 +122,7 @@ export const APP_JS = String.raw`(function () {
     byId('session').hidden = false;
     byId('dashboard').hidden = false;
     byId('signed-in-as').textContent = credentials.user;
+    document.dispatchEvent(new CustomEvent('status-page:signed-in'));
   }
 
   function stop() {
@@ -135,6 +139,7 @@ export const APP_JS = String.raw`(function () {
 
   function signOut(message) {
     stop();
+    document.dispatchEvent(new CustomEvent('status-page:signed-out'));
     sessionStorage.removeItem(STORAGE_KEY);
     showSignIn(message);
   }
@@ -336,7 +341,7 @@ export const APP_JS = String.raw`(function () {
     var titleId = 'deployment-' + id + '-title';
     var dom = {};
     dom.item = h('li', { className: 'deployment', id: 'deployment-' + id, 'data-deployment-id': id, 'data-state': 'running' });
-    dom.app = h('span', { className: 'app' });
+    dom.app = h('a', { className: 'app' }); // opens the app's view (apps.js): releases, rollback
     dom.commit = h('span', { className: 'commit mono' });
     dom.badge = h('span', { className: 'badge', 'data-state': 'running', text: 'Running' });
     dom.meta = h('dl', { className: 'meta' });
@@ -410,6 +415,7 @@ export const APP_JS = String.raw`(function () {
 
     var name = title(dep).split(' ')[0];
     dom.app.textContent = name;
+    dom.app.href = '#app=' + enc(name);
     dom.commit.textContent = commit.sha.slice(0, 7);
     dom.item.dataset.state = state;
     dom.badge.dataset.state = state;
@@ -514,6 +520,9 @@ export const APP_JS = String.raw`(function () {
       }
     });
   }
+
+  // The app view (apps.js) builds on these; it loads after this file.
+  window.statusPage = { h: h, api: api, enc: enc, sleep: sleep, describeError: describeError, announce: announce, timeOf: timeOf, stepLabels: STEP_LABELS, signOut: signOut };
 
   // ---- start-up --------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ export const INDEX_HTML = String.raw`<!doctype html>
 <link rel="icon" href="/status-page/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/status-page/style.css">
 <script src="/status-page/app.js" defer></script>
+<script src="/status-page/apps.js" defer></script>
 </head>
 <body>
 <a class="skip-link" href="#main">Skip to content</a>
@@ -47,6 +48,28 @@ export const INDEX_HTML = String.raw`<!doctype html>
     <p id="empty" class="empty">No deployments yet. Push to a configured repository and it appears here as it happens.</p>
     <ol id="deployments" class="deployments"></ol>
   </section>
+  <section id="app-view" class="app-view" aria-labelledby="app-title" hidden>
+    <p><a href="#" id="back-to-deployments">← All deployments</a></p>
+    <h1 id="app-title" tabindex="-1"></h1>
+    <div class="lock-line">
+      <p id="app-lock" class="app-lock" role="status" data-locked="false"></p>
+      <button type="button" id="unlock" class="secondary" hidden>Unlock</button>
+    </div>
+    <p id="app-error" class="form-error" role="alert"></p>
+    <h2 id="releases-title">Releases</h2>
+    <div class="actions"><button type="button" id="redeploy" hidden>Redeploy</button></div>
+    <p id="release-progress" class="release-progress" role="status"></p>
+    <p id="releases-empty" class="empty" hidden>No releases yet: a deployment that succeeds makes v1.</p>
+    <table id="releases" class="releases" aria-labelledby="releases-title">
+      <thead><tr><th scope="col">Release</th><th scope="col">Cause</th><th scope="col">Commit</th><th scope="col">By</th><th scope="col">When</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <tbody id="releases-body"></tbody>
+    </table>
+  </section>
+  <dialog id="confirm" class="confirm" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+    <h2 id="confirm-title"></h2>
+    <p id="confirm-text"></p>
+    <div class="actions"><button type="button" id="confirm-yes"></button><button type="button" id="confirm-no" class="secondary">Cancel</button></div>
+  </dialog>
   <div id="announcer" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>
 </main>
 <noscript><p class="noscript">This page needs JavaScript to follow your deployments live.</p></noscript>

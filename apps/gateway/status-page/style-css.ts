@@ -119,4 +119,16 @@ button:disabled { opacity: 0.6; cursor: progress; }
 @media (prefers-reduced-motion: no-preference) {
   .deployment { transition: border-color 0.2s; }
 }
+.app-view h1 { margin-bottom: 0.25rem; }
+.lock-line { display: flex; align-items: center; gap: 1rem; flex-wrap: wrap; }
+.app-lock[data-locked="true"] { color: var(--run-fg); background: var(--run-bg); padding: 0.3rem 0.6rem; border-radius: 6px; font-weight: 600; }
+.release-progress[data-state="running"] { color: var(--run-fg); }
+.release-progress[data-state="succeeded"] { color: var(--ok-fg); }
+.release-progress[data-state="failed"] { color: var(--err-fg); }
+.releases { border-collapse: collapse; width: 100%; }
+.releases th, .releases td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); }
+.releases tr[data-live="true"] { background: var(--ok-bg); }
+.releases .badge { margin-left: 0.5rem; }
+.confirm { border: 1px solid var(--line); border-radius: 8px; max-width: 32rem; color: var(--fg); background: var(--bg); }
+.confirm::backdrop { background: rgb(0 0 0 / 0.4); }
 `;

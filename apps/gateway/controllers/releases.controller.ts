@@ -1,0 +1,42 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { AuthGuard, CurrentPrincipal, Principal } from '../../../libs/auth';
+import { ReleasesService, RollbackDto } from '../../../libs/releases';
+import { paging } from '../http/paging';
+import { RequestUuid } from '../http/request-context';
+import { Doc } from '../openapi-endpoints';
+
+/** An app's releases (SPEC 6.4) and the actions that deploy one again: rollback, redeploy; unlock after a rollback. */
+@Doc.Tag('releases')
+@Controller('1/apps/:user/:app')
+@UseGuards(AuthGuard)
+export class ReleasesController {
+  constructor(private readonly releases: ReleasesService) {}
+
+  @Get('releases')
+  @Doc.ReleaseList()
+  list(@Param('user') user: string, @Param('app') app: string, @Query('limit') limit?: string, @Query('skip') skip?: string) {
+    const page = paging(limit, skip);
+    return this.releases.list(user, app, page.limit, page.skip);
+  }
+
+  @Post('rollback')
+  @HttpCode(202)
+  @Doc.ReleaseRollback()
+  rollback(@CurrentPrincipal() principal: Principal, @Param('user') user: string, @Param('app') app: string, @Body() body: RollbackDto, @RequestUuid() uuid: string) {
+    return this.releases.rollback(principal, user, app, body?.release, uuid);
+  }
+
+  @Post('redeploy')
+  @HttpCode(202)
+  @Doc.ReleaseRedeploy()
+  redeploy(@CurrentPrincipal() principal: Principal, @Param('user') user: string, @Param('app') app: string, @RequestUuid() uuid: string) {
+    return this.releases.redeploy(principal, user, app, uuid);
+  }
+
+  @Post('unlock')
+  @HttpCode(200)
+  @Doc.ReleaseUnlock()
+  unlock(@Param('user') user: string, @Param('app') app: string) {
+    return this.releases.unlock(user, app);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The status page's app view (SPEC 6.4–6.6; embedded like app-js.ts, loaded after it, building on
+ * the helpers it exposes as `window.statusPage`): an app's releases with the live one marked,
+ * Rollback and Redeploy behind a confirmation, the deployment they start followed live on the
+ * button that started it, and the lock a rollback sets with Unlock. Opened at `#app=<name>`
+ * (each deployment's app name links there).
+ *
+ * Written without template literals or `${`, so it can live inside String.raw.
+ */
+export const APPS_JS = String.raw`(function () {
+  'use strict';
+
+  var sp = window.statusPage;
+  var POLL_MS = 500;
+  var current = null;
+  var loads = 0;
+  var busy = false;
+  var pendingConfirm = null;
+
+  function byId(id) { return document.getElementById(id); }
+  function signedIn() { return !byId('session').hidden; }
+  function user() { return byId('signed-in-as').textContent; }
+  function appPath() { return '/1/apps/' + sp.enc(user()) + '/' + sp.enc(current); }
+
+  function appFromHash() {
+    var match = /^#app=(.+)$/.exec(location.hash);
+    if (!match) return null;
+    try { return decodeURIComponent(match[1]); } catch (e) { return null; }
+  }
+
+  /** Shows the app view for #app=<name>, the deployments otherwise. */
+  function route() {
+    var app = signedIn() ? appFromHash() : null;
+    byId('app-view').hidden = !app;
+    if (signedIn()) byId('dashboard').hidden = !!app;
+    if (!app) { current = null; return; }
+    if (app !== current) {
+      current = app;
+      byId('app-title').textContent = app;
+      byId('release-progress').textContent = '';
+      byId('app-error').textContent = '';
+      byId('releases-body').textContent = '';
+    }
+    load();
+    byId('app-title').focus();
+  }
+
+  function load() {
+    var ticket = ++loads;
+    return Promise.all([sp.api('GET', appPath()), sp.api('GET', appPath() + '/releases?limit=100')]).then(function (answers) {
+      if (ticket !== loads) return;
+      var app = answers[0];
+      var releases = answers[1];
+      if (app.status === 401) return sp.signOut(sp.describeError(app.body, 401));
+      if (!app.ok || !releases.ok) {
+        byId('app-error').textContent = sp.describeError((app.ok ? releases : app).body, (app.ok ? releases : app).status);
+        return;
+      }
+      byId('app-error').textContent = '';
+      renderLock(app.body);
+      renderReleases(Array.isArray(releases.body) ? releases.body : []);
+    });
+  }
+
+  function renderLock(app) {
+    var lock = app.locked;
+    var node = byId('app-lock');
+    node.dataset.locked = lock ? 'true' : 'false';
+    node.textContent = lock
+      ? 'Locked after a rollback to v' + lock.release + ' (by ' + lock.by + '): pushes are ignored until it is unlocked.'
+      : 'Not locked: pushes to the deploy branch deploy.';
+    byId('unlock').hidden = !lock;
+  }
+
+  function renderReleases(releases) {
+    var body = byId('releases-body');
+    body.textContent = '';
+    byId('releases-empty').hidden = releases.length > 0;
+    byId('releases').hidden = releases.length === 0;
+    var live = releases.filter(function (release) { return release.live; })[0];
+    byId('redeploy').hidden = !live;
+    if (!busy) byId('redeploy').textContent = 'Redeploy';
+    byId('redeploy').dataset.release = live ? String(live.version) : '';
+    releases.forEach(function (release) {
+      var rollback = null;
+      if (!release.live) {
+        rollback = sp.h('button', { type: 'button', className: 'secondary rollback', text: 'Roll back to v' + release.version, disabled: busy });
+        rollback.addEventListener('click', function () {
+          confirmThen('Roll back ' + current + ' to v' + release.version + '?',
+            'Its code (' + release.commit.slice(0, 7) + ') is deployed again with the current env, as a new release. Pushes are then ignored until you unlock the app.',
+            'Roll back', function () { start('rollback', { release: release.version }, rollback, 'Rolling back to v' + release.version); });
+        });
+      }
+      body.appendChild(sp.h('tr', { 'data-version': release.version, 'data-live': release.live ? 'true' : 'false' }, [
+        sp.h('th', { scope: 'row' }, ['v' + release.version, release.live ? sp.h('span', { className: 'badge', 'data-state': 'succeeded', text: 'Live' }) : null]),
+        sp.h('td', { text: release.rolledBackTo ? 'rollback to v' + release.rolledBackTo : release.cause }),
+        sp.h('td', null, [sp.h('code', { title: release.commit, text: release.commit.slice(0, 7) })]),
+        sp.h('td', { text: release.by }),
+        sp.h('td', null, [sp.timeOf(release.createdAt)]),
+        sp.h('td', null, [rollback])
+      ]));
+    });
+  }
+
+  function confirmThen(title, text, yes, then) {
+    byId('confirm-title').textContent = title;
+    byId('confirm-text').textContent = text;
+    byId('confirm-yes').textContent = yes;
+    pendingConfirm = then;
+    byId('confirm').showModal();
+    byId('confirm-no').focus();
+  }
+
+  function setBusy(value) {
+    busy = value;
+    Array.prototype.forEach.call(byId('app-view').querySelectorAll('button.rollback, #redeploy'), function (button) { button.disabled = value; });
+  }
+
+  /** Starts a rollback or redeploy and follows its deployment on the button until it ends. */
+  function start(action, body, button, doing) {
+    var app = current;
+    setBusy(true);
+    button.textContent = doing + '…';
+    sp.api('POST', appPath() + '/' + action, body).then(function (res) {
+      if (res.status === 401) return sp.signOut(sp.describeError(res.body, 401));
+      if (!res.ok) {
+        setBusy(false);
+        byId('release-progress').dataset.state = 'failed';
+        byId('release-progress').textContent = 'Could not ' + action + ': ' + sp.describeError(res.body, res.status);
+        load();
+        return;
+      }
+      sp.announce(doing + ' ' + app + ' as deployment ' + res.body.id + '.');
+      follow(app, res.body.id, button, doing);
+    });
+  }
+
+  async function follow(app, id, button, doing) {
+    var progress = byId('release-progress');
+    progress.dataset.deploymentId = id;
+    for (;;) {
+      var res = await sp.api('GET', '/1/deployments/' + sp.enc(id));
+      if (app !== current) { setBusy(false); return; }
+      if (res.ok && res.body) {
+        var steps = res.body.steps || [];
+        var last = steps[steps.length - 1];
+        var step = last ? sp.stepLabels[last.step] || last.step : 'Received';
+        if (last && last.step === 'done') {
+          var ok = last.status === 'ok';
+          progress.dataset.state = ok ? 'succeeded' : 'failed';
+          progress.textContent = 'Deployment ' + id + (ok ? ' succeeded: its release is live.' : ' failed: ' + (last.error ? last.error.code + ': ' + last.error.message : last.message || ''));
+          sp.announce(progress.textContent);
+          setBusy(false);
+          load();
+          return;
+        }
+        progress.dataset.state = 'running';
+        progress.textContent = doing + ': deployment ' + id + ', ' + step + ' (' + (last ? last.status : 'pending') + ').';
+        button.textContent = doing + '… ' + step;
+      }
+      await sp.sleep(POLL_MS);
+    }
+  }
+
+  function startUp() {
+    window.addEventListener('hashchange', route);
+    document.addEventListener('status-page:signed-in', route);
+    document.addEventListener('status-page:signed-out', function () { current = null; byId('app-view').hidden = true; });
+    byId('confirm').addEventListener('close', function () {
+      var then = pendingConfirm;
+      pendingConfirm = null;
+      if (byId('confirm').returnValue === 'yes' && then) then();
+    });
+    byId('confirm-yes').addEventListener('click', function () { byId('confirm').close('yes'); });
+    byId('confirm-no').addEventListener('click', function () { byId('confirm').close('no'); });
+    byId('redeploy').addEventListener('click', function () {
+      var button = byId('redeploy');
+      var version = button.dataset.release;
+      confirmThen('Redeploy ' + current + '?', 'The live release v' + version + ' is deployed again with the current env, as a new release.', 'Redeploy',
+        function () { start('redeploy', undefined, button, 'Redeploying v' + version); });
+    });
+    byId('unlock').addEventListener('click', function () {
+      sp.api('POST', appPath() + '/unlock').then(function (res) {
+        if (res.ok) { renderLock(res.body); sp.announce(current + ' unlocked: pushes deploy again.'); }
+        else byId('app-error').textContent = sp.describeError(res.body, res.status);
+      });
+    });
+    byId('back-to-deployments').addEventListener('click', function (event) {
+      event.preventDefault();
+      history.pushState(null, '', location.pathname);
+      route();
+    });
+    route();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', startUp);
+  else startUp();
+})();
+`;

@@ -1,0 +1,61 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ApiError } from '../errors';
+import { GithubCredentials } from './credentials.service';
+import { GithubApp } from './github-app';
+import { GithubClient } from './github.client';
+import { GithubInstallationsRepository } from './installations.repository';
+
+/**
+ * `POST /1/auth/github/installations` (SPEC 8): links a GitHub App installation to the caller,
+ * so the App's webhook routes that installation's events to the caller's apps and its tokens
+ * serve them. An installation id alone proves nothing (ids are small integers), so the caller
+ * proves the installation is theirs with the GitHub token they stored (POST /1/auth/github):
+ * the installation's account is that GitHub user, or an organization it administers.
+ */
+@Injectable()
+export class GithubInstallationsService {
+  private readonly logger = new Logger(GithubInstallationsService.name);
+
+  constructor(
+    private readonly githubApp: GithubApp,
+    private readonly github: GithubClient,
+    private readonly credentials: GithubCredentials,
+    private readonly installations: GithubInstallationsRepository,
+  ) {}
+
+  async link(user: string, installationId: unknown, uuid: string): Promise<{ user: string; installationId: number; account: { login: string; type: string } }> {
+    if (!this.githubApp.configured) throw new ApiError('auth:github:no_app', 400, 'This service has no GitHub App configured (GITHUB_APP_ID); authorize a personal token with POST /1/auth/github instead.');
+    if (typeof installationId !== 'number' || !Number.isSafeInteger(installationId) || installationId < 1) {
+      throw new ApiError('auth:github:bad_installation', 400, 'Send {"installationId": <number>}: the id GitHub shows in the installation\'s settings URL (…/settings/installations/<id>).');
+    }
+    const token = await this.credentials.tokenFor(user);
+    if (!token) throw new ApiError('auth:github:no_credentials', 400, 'Authorize your GitHub account first (POST /1/auth/github with an unrestricted token): it proves the installation is yours.');
+    const installation = await this.ask(() => this.githubApp.installation(installationId), uuid);
+    if (!installation) throw new ApiError('auth:github:installation_not_found', 404, `The GitHub App has no installation ${installationId}.`);
+    const identity = await this.github.identify(token);
+    if (!identity.ok) throw new ApiError('auth:github:github_pairing_failed', 401, 'GitHub no longer accepts your stored token; authorize again with POST /1/auth/github.');
+    const { login, type } = installation.account;
+    const yours = type === 'Organization'
+      ? (await this.ask(() => this.github.orgRole(login, token), uuid)) === 'admin'
+      : login.toLowerCase() === identity.login.toLowerCase();
+    if (!yours) {
+      throw new ApiError('auth:github:not_installation_owner', 403, `Installation ${installationId} belongs to ${login}; your GitHub account ${identity.login} ${type === 'Organization' ? 'is not an admin of that organization' : 'is not that account'}.`);
+    }
+    try {
+      await this.installations.link({ user, installationId, account: { login, type }, linkedAt: new Date(), uuid });
+    } catch (error) {
+      this.logger.error(`storing installation link failed (${uuid}): ${(error as Error).message}`);
+      throw new ApiError('auth:github:update_user_failed', 500, 'The installation could not be linked. Try again shortly.');
+    }
+    return { user, installationId, account: { login, type } };
+  }
+
+  private async ask<T>(call: () => Promise<T>, uuid: string): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      this.logger.error(`GitHub failed during installation linking (${uuid}): ${(error as Error).message}`);
+      throw new ApiError('auth:github:get_user_failed', 500, 'GitHub could not be asked about the installation. Try again shortly.');
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppSecrets, AppsRepository, AppsService, AppView } from '../apps';
+import type { Principal } from '../auth';
+import { ApiError } from '../errors';
+import { GithubClient, GithubError, GithubTokens } from '../github';
+import { deploymentId } from '../deployments/deployment-ids';
+import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
+import { DeploymentsRepository } from '../deployments/deployments.repository';
+import { IntakeService } from '../deployments/intake.service';
+import { recordDeploymentCreated } from '../metrics';
+import type { DeploymentInput, ReleaseSource } from '../../workflows/types';
+import { askedBy } from './asked-by';
+import { ReleaseRecord, ReleasesRepository } from './releases.repository';
+
+/** A release as the API shows it (SPEC 6.4): never where its tarball is stored. */
+export type ReleaseView = Omit<ReleaseRecord, '_id' | 'user' | 'app' | 'createdAt' | 'blobId'> & {
+  createdAt: string;
+  /** Its tarball is still in blob storage: a rollback to it needs no GitHub. */
+  tarballKept: boolean;
+};
+
+/** The answer to rollback, redeploy and an env change that deploys: the new deployment, queued in the app's line. */
+export interface ReleaseDeployment {
+  id: string;
+  workflowId: string;
+  status: 'queued';
+  cause: ReleaseSource['cause'];
+  /** The release whose code it deploys. */
+  release: number;
+  rolledBackTo?: number;
+  uuid: string;
+}
+
+/**
+ * Releases (SPEC 6.4–6.6): the app's numbered history, and the explicit actions that deploy a
+ * release's code again with the app's current env, through the app's line: rollback (which
+ * locks the app against pushes), redeploy, and an env change that deploys.
+ */
+@Injectable()
+export class ReleasesService {
+  private readonly logger = new Logger(ReleasesService.name);
+
+  constructor(
+    private readonly releases: ReleasesRepository,
+    private readonly apps: AppsService,
+    private readonly appsRepository: AppsRepository,
+    private readonly deployments: DeploymentsRepository,
+    private readonly workflows: DeploymentWorkflowsClient,
+    private readonly intake: IntakeService,
+    private readonly github: GithubClient,
+    private readonly tokens: GithubTokens,
+  ) {}
+
+  async list(user: string, app: string, limit: number, skip: number): Promise<ReleaseView[]> {
+    await this.app(user, app);
+    return (await this.db(() => this.releases.list(user, app, limit, skip))).map(view);
+  }
+
+  /** SPEC 6.5: release `version` (default: the one before the live one) again, as a new release; the app locks. */
+  async rollback(principal: Principal, user: string, app: string, version: number | undefined, uuid: string): Promise<ReleaseDeployment> {
+    const config = await this.app(user, app);
+    const live = await this.db(() => this.releases.live(user, app));
+    let release: ReleaseRecord | null;
+    if (version !== undefined) release = await this.db(() => this.releases.find(user, app, version));
+    else if (!live) throw new ApiError('apps:release:not_found', 404, `${app} has no live release to roll back from; name the release: {"release": N}.`);
+    else release = await this.db(() => this.releases.before(user, app, live.version));
+    if (!release) {
+      throw new ApiError('apps:release:not_found', 404, version !== undefined ? `${app} has no release v${version}.` : `${app} has no release before the live v${live!.version}.`);
+    }
+    await this.checkAvailable(user, release);
+    return this.deploy(principal, config, release, 'rollback', uuid);
+  }
+
+  /** SPEC 6.6: the live release's code again with the current env. */
+  async redeploy(principal: Principal, user: string, app: string, uuid: string, cause: 'redeploy' | 'env' = 'redeploy'): Promise<ReleaseDeployment> {
+    const config = await this.app(user, app);
+    const live = await this.liveRelease(user, app);
+    await this.checkAvailable(user, live);
+    return this.deploy(principal, config, live, cause, uuid);
+  }
+
+  /** PATCH …/env, and with `deploy: true` a release of the live code with the new env (cause `env`). */
+  async changeEnv(principal: Principal, user: string, app: string, change: { set?: Record<string, string>; unset?: string[]; deploy?: boolean }, uuid: string): Promise<AppView & { deployment?: ReleaseDeployment }> {
+    // Checked first, so an env change that cannot deploy changes nothing.
+    if (change.deploy) await this.checkAvailable(user, await this.liveRelease(user, app));
+    const changed = await this.apps.patchEnv(user, app, { set: change.set, unset: change.unset }, uuid);
+    if (!change.deploy) return changed;
+    return { ...changed, deployment: await this.redeploy(principal, user, app, uuid, 'env') };
+  }
+
+  async unlock(user: string, app: string): Promise<AppView> {
+    await this.app(user, app);
+    await this.db(() => this.appsRepository.unlock(user, app));
+    this.logger.log({ msg: `${user}/${app} unlocked: pushes deploy again`, app });
+    return this.apps.get(user, app);
+  }
+
+  private async deploy(principal: Principal, config: AppSecrets, release: ReleaseRecord, cause: ReleaseSource['cause'], uuid: string): Promise<ReleaseDeployment> {
+    const { user, name: app } = config.record;
+    // Keyed by the request's uuid: the same request sent again answers the same deployment.
+    const workflowId = `release/${user}/${app}/${cause}/${uuid}`;
+    const rolledBackTo = cause === 'rollback' ? release.version : undefined;
+    const by = askedBy(principal);
+    const { record, created } = await this.db(() => this.deployments.insertOrGet({
+      _id: deploymentId(workflowId), workflowId, user, repository: release.repository, commit: release.commit, branch: config.record.branch, app,
+      provider: 'api', uuid, createdAt: new Date(), state: 'running', step: 'received', cause, by, ...(rolledBackTo !== undefined ? { rolledBackTo } : {}),
+      ...(release.blobId ? { releaseBlob: release.blobId } : {}),
+    }));
+    if (created) recordDeploymentCreated(cause);
+    // Locked before it starts, so no push slips in behind the rollback.
+    if (rolledBackTo !== undefined) await this.db(() => this.appsRepository.lock(user, app, { release: rolledBackTo, deployment: record._id, by, at: new Date() }));
+    // The record names the kept tarball before this read: a prune that did not see it has dropped
+    // the release's blobId by now (then the code is fetched from GitHub again); one that did see it keeps the tarball.
+    const stillKept = release.blobId !== undefined && (await this.db(() => this.releases.find(user, app, release.version)))?.blobId === release.blobId;
+    if (release.blobId && !stillKept) await this.checkAvailable(user, { ...release, blobId: undefined });
+    const input: DeploymentInput = {
+      ...this.intake.input(record),
+      push: { payloadId: cause, branch: config.record.branch ?? '', app },
+      release: { cause, version: release.version, package: { name: app, version: release.appVersion }, ...(stillKept ? { blobId: release.blobId } : {}) },
+    };
+    try {
+      await this.workflows.signalWithStart(workflowId, input, { push: input.push });
+    } catch (error) {
+      if (created && rolledBackTo !== undefined) await this.appsRepository.unlock(user, app, record._id).catch(() => undefined);
+      throw error;
+    }
+    this.logger.log({ msg: `${cause} of ${user}/${app} to the code of v${release.version} (${release.commit.slice(0, 7)}) as ${record._id} (${uuid})`, deploymentId: record._id, workflowId });
+    return { id: record._id, workflowId, status: 'queued', cause, release: release.version, ...(rolledBackTo !== undefined ? { rolledBackTo } : {}), uuid };
+  }
+
+  /** A release whose tarball was pruned is fetched from GitHub again: refused up front when GitHub no longer has its commit. */
+  private async checkAvailable(user: string, release: ReleaseRecord): Promise<void> {
+    if (release.blobId) return;
+    let packageJson: string | null;
+    try {
+      packageJson = await this.github.fileAt(release.repository, 'package.json', release.commit, await this.tokens.tokenFor(user));
+    } catch (error) {
+      if (error instanceof GithubError && !error.retryable) packageJson = null;
+      else throw new ApiError('deploy:github:read_failed', 503, `GitHub could not be asked for ${release.repository}@${release.commit.slice(0, 7)} (${(error as Error).message}); try again shortly.`);
+    }
+    if (packageJson === null) {
+      throw new ApiError('apps:release:unavailable', 409, `The code of release v${release.version} (${release.repository}@${release.commit.slice(0, 7)}) can no longer be had: its tarball is no longer kept and GitHub does not have the commit.`);
+    }
+  }
+
+  private async liveRelease(user: string, app: string): Promise<ReleaseRecord> {
+    const live = await this.db(() => this.releases.live(user, app));
+    if (!live) throw new ApiError('apps:release:not_found', 404, `${app} has no live release; a push (or a rollback to a release) deploys it first.`);
+    return live;
+  }
+
+  private async app(user: string, app: string): Promise<AppSecrets> {
+    const config = await this.apps.forName(user, app).catch(() => {
+      throw new ApiError('apps:db:failed', 503, 'The app store is not reachable right now. Try again shortly.');
+    });
+    if (!config) throw new ApiError('apps:not_found', 404, `${user} has no app named ${app}.`);
+    return config;
+  }
+
+  private async db<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch {
+      throw new ApiError('apps:db:failed', 503, 'The release store is not reachable right now. Try again shortly.');
+    }
+  }
+}
+
+function view(r: ReleaseRecord): ReleaseView {
+  return {
+    version: r.version, deployment: r.deployment, repository: r.repository, commit: r.commit, appVersion: r.appVersion, envDigest: r.envDigest,
+    cause: r.cause, by: r.by, createdAt: r.createdAt.toISOString(), live: r.live, ...(r.rolledBackTo !== undefined ? { rolledBackTo: r.rolledBackTo } : {}),
+    tarballKept: r.blobId !== undefined,
+  };
+}
