@@ -11,6 +11,7 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -43,8 +44,9 @@ const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInter
 // activities: each would otherwise cost a server round trip (about 100 ms on the dev server),
 // most of a deployment's orchestration overhead. A worker crash re-runs them on replay: harmless.
 const quick = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
-// Reads the whole tarball: a regular activity, so a slow one never holds a workflow task.
-const check = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
+// Reads the whole tarball (up to TAR_MAX_BYTES, 2 GiB): a regular activity, so a slow one never
+// holds a workflow task; it heartbeats, so a dead worker's inspection moves on within seconds.
+const check = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
 // Status writes are small, idempotent and frequent: local activities too.
 const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
 /**
@@ -439,6 +441,9 @@ function recordChanges(before: TargetStatus | undefined, after: TargetStatus): s
   return changes;
 }
 
+/** patched() id: an inspection that timed out fails with `deploy:tar:timeout` (was `deploy:tar:corrupt`). */
+export const INSPECT_TIMEOUT_PATCH = 'inspect-timeout';
+
 const STEP_CODES: Record<string, string> = {
   ciGate: 'deploy:github:read_failed', // .travis.yml unreadable (GitHub down): not the spec's no_pkg_json
   resolvePackage: 'deploy:github:no_pkg_json',
@@ -460,8 +465,12 @@ function describe(error: unknown, step: Step): { code: string; message: string }
   const failure = error instanceof ApplicationFailure ? error : error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
   if (failure?.type?.startsWith('deploy:')) return { code: failure.type, message: failure.message };
   const activity = error instanceof ActivityFailure ? error.activityType : undefined;
-  const code = (activity && STEP_CODES[activity]) ?? STEP_FALLBACK_CODES[step] ?? 'deploy:internal';
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  // A slow inspection is not a corrupt tarball (runs started before this change keep their code).
+  if (activity === 'inspectTarball' && cause instanceof TimeoutFailure && patched(INSPECT_TIMEOUT_PATCH)) {
+    return { code: 'deploy:tar:timeout', message: `The tarball's inspection did not finish in time (${cause.timeoutType === 'HEARTBEAT' ? 'its worker stopped answering' : '30 minutes per attempt'}).` };
+  }
+  const code = (activity && STEP_CODES[activity]) ?? STEP_FALLBACK_CODES[step] ?? 'deploy:internal';
   const message = activity ? `${activity} did not complete: ${cause?.message ?? (error as Error).message}` : ((error as Error)?.message ?? String(error));
   return { code, message };
 }

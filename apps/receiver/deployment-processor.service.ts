@@ -50,7 +50,9 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
 
   async onModuleInit(): Promise<void> {
     await mkdir(this.options.deployDir, { recursive: true });
-    const stored = await this.store.load();
+    await this.store.load();
+    await this.store.prune();
+    const stored = this.store.all();
     await this.releases.discardStaging();
     for (const pkg of stored.filter((p) => p.state === 'PROCESSING')) await this.fail(pkg, INTERRUPTED);
     const pending = stored.filter((p) => p.state === 'PENDING');
@@ -111,6 +113,15 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
       .then(() => this.process(stored))
       .catch((err) => this.log.error(`package ${stored._doc} could not be processed: ${printable(String((err as Error).stack ?? err), 8192)}`));
     this.chains.set(app, next);
+    // An app's chain is dropped once it has run dry: the map holds apps with work, not every app ever seen.
+    void next.then(() => {
+      if (this.chains.get(app) === next) this.chains.delete(app);
+    });
+  }
+
+  /** Apps with packages queued or in progress (tests: the chains map does not grow with every app). */
+  get busyApps(): number {
+    return this.chains.size;
   }
 
   private async process(stored: StoredPackage): Promise<void> {

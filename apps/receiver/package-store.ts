@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { printable } from '../../libs/logging/printable';
 import { DeploymentPackage, PackageState, PackageStatus, RecordState, RecordStatus } from '../../libs/targets';
-import { RECEIVER_OPTIONS, ReceiverOptions } from './receiver-options';
+import { DEFAULT_PACKAGE_RETENTION_MS, RECEIVER_OPTIONS, ReceiverOptions } from './receiver-options';
 
 export interface Transition<S> {
   state: S;
@@ -32,6 +32,8 @@ export interface StoredPackage extends Omit<PackageStatus, 'records'> {
   uploadDir: string;
 }
 
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
 /**
  * Package states as one JSON file each in `<stateDir>/packages`, written atomically (temp file
  * + rename) so a crash never leaves half a state. After `close()` writes are dropped: an
@@ -41,10 +43,32 @@ export interface StoredPackage extends Omit<PackageStatus, 'records'> {
 export class PackageStore {
   private readonly packages = new Map<string, StoredPackage>();
   private readonly dir: string;
+  private readonly retentionMs: number;
   private closed = false;
+  private prunedAt = 0;
 
   constructor(@Inject(RECEIVER_OPTIONS) options: ReceiverOptions) {
     this.dir = join(options.stateDir, 'packages');
+    this.retentionMs = options.packageRetentionMs ?? DEFAULT_PACKAGE_RETENTION_MS;
+  }
+
+  /**
+   * Forgets packages that ended (SUCCESS or ERROR) more than the retention ago, in memory and
+   * on disk: otherwise every package ever received stays in both. A `_doc` pushed again after
+   * that would be processed again; the worker retries an upload for hours at most, not days.
+   */
+  async prune(now = Date.now()): Promise<number> {
+    this.prunedAt = now;
+    if (this.retentionMs <= 0) return 0;
+    let pruned = 0;
+    for (const stored of [...this.packages.values()]) {
+      const endedAt = Date.parse(stored.history.at(-1)?.at ?? '');
+      if ((stored.state !== 'SUCCESS' && stored.state !== 'ERROR') || !(now - endedAt > this.retentionMs)) continue;
+      this.packages.delete(stored._doc);
+      if (!this.closed) await rm(join(this.dir, `${stored._doc}.json`), { force: true });
+      pruned += 1;
+    }
+    return pruned;
   }
 
   async load(): Promise<StoredPackage[]> {
@@ -61,11 +85,16 @@ export class PackageStore {
     this.closed = true;
   }
 
+  all(): StoredPackage[] {
+    return [...this.packages.values()];
+  }
+
   get(id: string): StoredPackage | undefined {
     return this.packages.get(id);
   }
 
   async create(stored: StoredPackage): Promise<void> {
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) await this.prune();
     this.packages.set(stored._doc, stored);
     await this.save(stored);
   }

@@ -39,6 +39,8 @@ export interface ReceiverOptions {
   /** Leading components stripped from entries; default 1 (GitHub's `owner-repo-sha/`). */
   stripComponents?: number;
   hooks?: ReceiverHooks;
+  /** How long a package that ended (SUCCESS/ERROR) is remembered, in memory and on disk; default 7 days, 0: for ever. */
+  packageRetentionMs?: number;
   /** How long closing the app waits for packages in progress before abandoning them (default 10 s). */
   shutdownGraceMs?: number;
 }
@@ -50,6 +52,7 @@ export const DEFAULT_MAX_PACKAGE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_COMPRESSION_RATIO = 100;
 export const DEFAULT_MAX_CONCURRENT_EXTRACTIONS = 2;
 export const DEFAULT_MIN_FREE_DISK_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_PACKAGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface ReceiverSettings {
   host: string;
@@ -77,6 +80,7 @@ export function loadReceiverSettings(env: Env = process.env): ReceiverSettings {
       maxCompressionRatio: s.int('RECEIVER_MAX_COMPRESSION_RATIO', DEFAULT_MAX_COMPRESSION_RATIO, { min: 1 }),
       maxConcurrentExtractions: s.int('RECEIVER_MAX_CONCURRENT_EXTRACTIONS', DEFAULT_MAX_CONCURRENT_EXTRACTIONS, { min: 1 }),
       minFreeDiskBytes: s.int('RECEIVER_MIN_FREE_DISK_BYTES', DEFAULT_MIN_FREE_DISK_BYTES, { min: 0 }),
+      packageRetentionMs: s.durationMs('RECEIVER_PACKAGE_RETENTION', '7d'),
     },
   };
 }

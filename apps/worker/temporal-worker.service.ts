@@ -22,6 +22,7 @@ export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
 export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Worker');
   private worker?: Worker;
+  private connection?: NativeConnection;
   private running?: Promise<void>;
 
   constructor(@Inject(WORKER_OPTIONS) private readonly options: WorkerOptions, private readonly activities: DeploymentActivities) {}
@@ -33,19 +34,25 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     } finally {
       await client.close();
     }
-    const connection = await NativeConnection.connect({ address: this.options.address });
+    const connection = (this.connection = await NativeConnection.connect({ address: this.options.address }));
     const bundlePath = this.options.workflowBundlePath;
-    this.worker = await Worker.create({
-      connection,
-      namespace: this.options.namespace,
-      taskQueue: this.options.taskQueue,
-      ...(bundlePath && existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../../workflows') }),
-      activities: this.activities.forWorker(),
-      ...WORKER_TUNING,
-      maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
-      maxConcurrentWorkflowTaskExecutions: this.options.maxConcurrentWorkflowTasks,
-      shutdownGraceTime: '10 seconds',
-    });
+    try {
+      this.worker = await Worker.create({
+        connection,
+        namespace: this.options.namespace,
+        taskQueue: this.options.taskQueue,
+        ...(bundlePath && existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../../workflows') }),
+        activities: this.activities.forWorker(),
+        ...WORKER_TUNING,
+        maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
+        maxConcurrentWorkflowTaskExecutions: this.options.maxConcurrentWorkflowTasks,
+        shutdownGraceTime: '10 seconds',
+      });
+    } catch (error) {
+      this.connection = undefined;
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
     this.running = this.worker.run().catch((error) => {
       this.logger.error(`worker stopped: ${error.stack ?? error}`);
       process.exitCode = 1;
@@ -56,5 +63,9 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
   async onApplicationShutdown(): Promise<void> {
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.running;
+    // The worker does not own its connection: left open, it keeps its sockets (and a process
+    // that embeds workers, like the tests, its native resources) until the process exits.
+    await this.connection?.close().catch((error: Error) => this.logger.warn(`closing the Temporal connection: ${error.message}`));
+    this.connection = undefined;
   }
 }

@@ -12,6 +12,8 @@ import {
   PipelineSettings,
   ReleaseLineActivities,
   ReleaseLinesRepository,
+  RETENTION_SETTINGS,
+  RetentionService,
   StatusActivitiesService,
   TEMPORAL_OPTIONS,
 } from '../../libs/deployments';
@@ -57,6 +59,8 @@ export class WorkerModule {
       providers: [
         { provide: WORKER_OPTIONS, useValue: options },
         { provide: PIPELINE_SETTINGS, useValue: pipeline },
+        { provide: RETENTION_SETTINGS, useValue: config.retention },
+        RetentionService,
         // The release line is started by signal-with-start from an activity: the worker needs a client too.
         { provide: TEMPORAL_OPTIONS, useValue: config.temporal },
         DeploymentWorkflowsClient,

@@ -26,6 +26,8 @@ export interface AppConfig {
   tar: { maxEntries: number; maxBytes: number };
   /** For apps without a target of their own; `npm start` points it at the reference receiver. */
   defaultTarget?: { url: string; statusUrl?: string; username?: string; password?: string };
+  /** How long raw webhook payloads and status entries are kept (0: for ever), and how often the worker sweeps. */
+  retention: { payloadsMs: number; statusMs: number; sweepEveryMs: number };
   /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection, open feeds per user. */
   feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number; maxPerUser: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -78,6 +80,11 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       statusUrl: s.optionalString('DEFAULT_TARGET_STATUS_URL') && s.url('DEFAULT_TARGET_STATUS_URL'),
       username: s.optionalString('DEFAULT_TARGET_USERNAME'),
       password: s.optionalString('DEFAULT_TARGET_PASSWORD'),
+    },
+    retention: {
+      payloadsMs: s.durationMs('PAYLOAD_RETENTION', '30d'),
+      statusMs: s.durationMs('STATUS_RETENTION', '180d'),
+      sweepEveryMs: s.durationMs('RETENTION_SWEEP_INTERVAL', '1h'),
     },
     feed: {
       heartbeatMs: s.durationMs('FEED_HEARTBEAT', '15s'),

@@ -62,9 +62,9 @@ export class Settings {
   /** Durations like "500ms", "30s", "5m", "1h" (or a bare number of milliseconds). */
   durationMs(name: string, fallback: string): number {
     const raw = this.optionalString(name) ?? fallback;
-    const match = /^(\d+)(ms|s|m|h)?$/.exec(raw);
-    if (!match) throw new ConfigError(name, `expected a duration such as 30s, 5m or 1h, got "${raw}"`);
-    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] ?? 'ms']!;
+    const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw);
+    if (!match) throw new ConfigError(name, `expected a duration such as 30s, 5m, 1h or 30d, got "${raw}"`);
+    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms']!;
     return Number(match[1]) * unit;
   }
 

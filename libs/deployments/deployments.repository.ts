@@ -6,6 +6,8 @@ import type { Provider, ReleaseCause, Step, StatusWrite } from '../../workflows/
 /** SPEC 6.3: where a deployment stands, as the record says (never a workflow query). */
 export type DeploymentRecordState = 'waiting_for_ci' | 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'superseded' | 'stale';
 const ENDED_STATES: readonly DeploymentRecordState[] = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
+/** Not ended yet (records of older releases carry no state: their deployments ended long ago). */
+const LIVE_STATES: DeploymentRecordState[] = ['waiting_for_ci', 'queued', 'running'];
 
 export interface DeploymentRecord {
   _id: string; // deployment id
@@ -75,6 +77,33 @@ export class DeploymentsRepository {
     await this.deployments.createIndex({ retryOf: 1 }, { sparse: true }); // countRetries
     await this.deployments.createIndex({ releaseBlob: 1 }, { sparse: true }); // usesReleaseBlob
     await this.payloads.createIndex({ deployment: 1 });
+    await this.payloads.createIndex({ receivedAt: 1 }); // the retention sweep
+  }
+
+  /**
+   * Removes payloads received before `before` (PAYLOAD_RETENTION), except those of deployments
+   * still waiting or running. Retry and the release line read the deployment record, never the
+   * payload, so they work after it has gone. An explicit sweep, not a TTL index: mongo-java-server
+   * has no TTL monitor, and a TTL index cannot spare a running deployment's payload.
+   */
+  async removeExpiredPayloads(before: Date, batchSize = 500): Promise<number> {
+    let removed = 0;
+    let batch: Array<Pick<PayloadRecord, '_id' | 'deployment'>> = [];
+    const sweep = async () => {
+      const live = await this.deployments
+        .find({ _id: { $in: [...new Set(batch.map((p) => p.deployment))] }, state: { $in: LIVE_STATES } }, { projection: { _id: 1 } })
+        .toArray();
+      const keep = new Set(live.map((d) => d._id));
+      const expired = batch.filter((p) => !keep.has(p.deployment)).map((p) => p._id);
+      if (expired.length) removed += (await this.payloads.deleteMany({ _id: { $in: expired } })).deletedCount;
+      batch = [];
+    };
+    for await (const payload of this.payloads.find({ receivedAt: { $lt: before } }, { projection: { _id: 1, deployment: 1 } })) {
+      batch.push(payload);
+      if (batch.length >= batchSize) await sweep();
+    }
+    if (batch.length) await sweep();
+    return removed;
   }
 
   /** Stores the payload; a redelivered one (same id) is kept once. */
@@ -143,6 +172,11 @@ export class DeploymentsRepository {
 
   async setRelease(id: string, release: number): Promise<void> {
     await this.deployments.updateOne({ _id: id }, { $set: { release } });
+  }
+
+  /** The deployment is still waiting or running (its blob and payload are needed). */
+  async isLive(id: string): Promise<boolean> {
+    return (await this.deployments.countDocuments({ _id: id, state: { $in: LIVE_STATES } }, { limit: 1 })) > 0;
   }
 
   findById(id: string): Promise<DeploymentRecord | null> {

@@ -10,8 +10,12 @@ import { hasTravisWebhook } from './travis-config';
 const DEFAULT_CI = { pollIntervalMs: 30_000, queuedGraceMs: 10 * 60_000 };
 const WORKFLOW_FILE = /\.ya?ml$/i;
 
+// Called on the class: ApplicationFailure's factories use `this` (detached, they throw "this is not a constructor").
+const failure = (retryable: boolean, message: string, code: string) =>
+  retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
+
 const readFailed = (error: unknown, doing: string) =>
-  (error instanceof GithubError && !error.retryable ? ApplicationFailure.nonRetryable : ApplicationFailure.retryable)(`Could not ${doing} from GitHub: ${(error as Error).message}`, 'deploy:github:read_failed');
+  failure(!(error instanceof GithubError) || error.retryable, `Could not ${doing} from GitHub: ${(error as Error).message}`, 'deploy:github:read_failed');
 
 /**
  * The deployment's GitHub side beyond the code (SPEC 7, 8): which CI gates apply, the checks of
@@ -109,7 +113,7 @@ export class GithubActivities implements GithubActivitiesApi {
 
 function courtesyFailed(error: unknown): ApplicationFailure {
   const retryable = error instanceof GithubError && error.retryable;
-  return (retryable ? ApplicationFailure.retryable : ApplicationFailure.nonRetryable)((error as Error).message, 'deploy:github:deployment_status');
+  return failure(retryable, (error as Error).message, 'deploy:github:deployment_status');
 }
 
 /** `45m`, `2h`, `90s` (AppDto checks the form). */

@@ -16,3 +16,4 @@ export * from './github.activities';
 export * from './github-checks';
 export * from './release-lines.repository';
 export * from './release-line.activities';
+export * from './retention.service';

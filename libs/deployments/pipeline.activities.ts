@@ -12,6 +12,8 @@ import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
 
 const MAX_RECORDS = 100;
+/** Well inside the workflow's 10 s heartbeat timeout for long activities. */
+const HEARTBEAT_MS = 2_000;
 
 const failure = (code: string, message: string, retryable: boolean) =>
   retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
@@ -78,24 +80,44 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   async fetchTarball(ref: DeploymentRef): Promise<FetchedTarball> {
     const context = Context.current();
-    const token = await this.tokens.tokenFor(ref.user, undefined, ref.repository);
+    const canceled = context.cancellationSignal;
+    // On a timer, not as bytes arrive: GitHub may take longer than the heartbeat timeout to send
+    // a large tarball's first byte, and a heartbeat is how a cancellation reaches the activity.
+    let bytes = 0;
+    const heartbeat = setInterval(() => context.heartbeat({ bytes }), HEARTBEAT_MS);
     try {
-      const source = await this.github.tarball(ref.repository, ref.commit, token);
-      context.cancellationSignal.addEventListener('abort', () => source.destroy(new Error('canceled')));
-      const stored = await this.blobs.put(ref.deploymentId, source, (bytes) => context.heartbeat({ bytes }));
+      const token = await this.tokens.tokenFor(ref.user, undefined, ref.repository);
+      const source = await this.github.tarball(ref.repository, ref.commit, token, canceled);
+      // A connection cut before the blob store starts reading would emit 'error' with no listener
+      // (an uncaught exception: the worker process ends); put() still rejects with it.
+      source.on('error', () => undefined);
+      canceled.addEventListener('abort', () => source.destroy(new Error('canceled')));
+      const stored = await this.blobs.put(ref.deploymentId, source, (sofar) => (bytes = sofar));
+      // Canceled as the last bytes landed: the workflow has moved on and will not remove it.
+      if (canceled.aborted) await this.blobs.remove(stored.id);
+      canceled.throwIfAborted();
       return { blobId: stored.id, bytes: stored.bytes, sha256: stored.sha256 };
     } catch (error) {
       const retryable = !(error instanceof GithubError) || error.retryable;
       throw failure('deploy:github:download_tarball', `Could not download the tarball of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`, retryable);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
   async inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }> {
+    const context = Context.current();
+    const canceled = context.cancellationSignal;
+    // A 2 GiB tarball takes a while: heartbeats say the worker lives and bring a cancellation in.
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
-      return await inspectTarball(this.blobs.open(input.blobId), this.settings.tar);
+      return await inspectTarball(this.blobs.open(input.blobId), this.settings.tar, canceled);
     } catch (error) {
+      if (canceled.aborted) throw canceled.reason;
       if (error instanceof TarballRejected) throw failure(`deploy:tar:${error.reason}`, error.message, false);
       throw failure('deploy:tar:corrupt', `The tarball could not be read: ${(error as Error).message}`, true);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -114,7 +136,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
         return { remoteId: '', nothingToDo: `Nothing of ${ref.user}'s named ${ref.app} is on the shared default target; nothing to remove there.` };
       }
     }
-    const heartbeat = setInterval(() => context.heartbeat(), 2_000);
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
       const blobId = ref.blobId;
       const archives = ref.operation === 'DEPLOY' && blobId ? [{ id: ref.deploymentId, open: () => this.blobs.open(blobId) }] : [];

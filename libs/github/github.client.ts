@@ -80,14 +80,14 @@ export class GithubClient {
   }
 
   /** The commit's tarball as a stream (GitHub redirects to codeload; followed here). */
-  async tarball(repository: string, ref: string, token?: string): Promise<Readable> {
+  async tarball(repository: string, ref: string, token?: string, signal?: AbortSignal): Promise<Readable> {
     const [owner, repo] = repository.split('/');
     try {
       const response = await this.octokit(token).request('GET /repos/{owner}/{repo}/tarball/{ref}', {
         owner,
         repo,
         ref,
-        request: { parseSuccessResponseBody: false },
+        request: { parseSuccessResponseBody: false, signal },
       });
       return Readable.fromWeb(response.data as unknown as WebReadableStream);
     } catch (error) {

@@ -57,6 +57,14 @@ export class GithubServer {
   readonly ci = new StandinCi();
   /** Fail the next N tarball downloads with 502 (retry tests). */
   failTarballs = 0;
+  /** Fail the next N contents reads (package.json, .travis.yml) with 502. */
+  failContents = 0;
+  /** Cut the next N tarball downloads after half their bytes: the connection dropped mid-stream. */
+  cutTarballs = 0;
+  /** While set, each tarball download waits for it before its first byte (a slow GitHub). */
+  tarballGate?: Promise<void>;
+  /** Every tarball download from codeload; `finished` once its connection closed: whether all bytes went out. */
+  readonly downloads: Array<{ repository: string; sha: string; finished?: boolean }> = [];
   /** Fail deployment creation with 500 while set (GitHub deployments must never fail a deployment). */
   failDeployments = false;
   private server?: Server;
@@ -182,7 +190,15 @@ export class GithubServer {
     if (req.method === 'GET' && codeload) {
       const tarball = this.repositories.get(`${codeload[1]}/${codeload[2]}`)?.tarballs[codeload[3]];
       if (!tarball) return notFound();
+      const download: (typeof this.downloads)[number] = { repository: `${codeload[1]}/${codeload[2]}`, sha: codeload[3] };
+      this.downloads.push(download);
+      res.once('close', () => (download.finished = res.writableFinished));
+      await this.tarballGate;
       res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': String(tarball.length) });
+      if (this.cutTarballs > 0) {
+        this.cutTarballs -= 1;
+        return void res.write(tarball.subarray(0, tarball.length >> 1), () => res.destroy());
+      }
       return void res.end(tarball);
     }
     const standinCommit = /^\/_standin\/repos\/([^/]+)\/([^/]+)\/commits$/.exec(path);
@@ -208,6 +224,10 @@ export class GithubServer {
     if (!repository || (repository.private && !this.mayRead(token, fullName))) return notFound();
 
     if (req.method === 'GET' && kind === 'contents') {
+      if (this.failContents > 0) {
+        this.failContents -= 1;
+        return send(502, { message: 'Server Error' });
+      }
       const ref = url.searchParams.get('ref') ?? '';
       const file = decodePath(rest).replace(/\/$/, '');
       const content = repository.files[ref]?.[file];

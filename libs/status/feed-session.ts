@@ -94,6 +94,8 @@ export class FeedSession implements FeedSubscriber {
   start(out: Writable): void {
     this.out = out;
     if (this.state === 'closed') return void out.end(); // the hub shut down while the response was being prepared
+    // The client left while the feed was opening: its 'close' has fired already and will not again.
+    if (out.destroyed) return this.close();
     out.once('close', () => this.close());
     this.heartbeatTimer = setInterval(() => this.write(heartbeat(this.settings.framing)), this.settings.options.heartbeatMs);
     this.lifetimeTimer = setTimeout(

@@ -24,6 +24,15 @@ export class StatusRepository {
     await this.entries.createIndex({ deployment: 1, ts: 1 });
     await this.entries.createIndex({ user: 1, cursor: 1 });
     await this.entries.createIndex({ cursor: 1 });
+    await this.entries.createIndex({ ts: 1 }); // the retention sweep
+  }
+
+  /**
+   * Removes entries written before `before` (STATUS_RETENTION). An explicit sweep rather than a
+   * TTL index: mongo-java-server, the test and `npm start` database, has no TTL monitor.
+   */
+  async removeOlderThan(before: Date): Promise<number> {
+    return (await this.entries.deleteMany({ ts: { $lt: before } })).deletedCount;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,6 +23,12 @@ export abstract class BlobStore {
   abstract put(id: string, source: Readable, onProgress?: (bytes: number) => void): Promise<StoredBlob>;
   abstract open(id: string): Readable;
   abstract remove(id: string): Promise<void>;
+  /**
+   * Retention's backstop for blobs the workflow did not remove (a fetch that finished after its
+   * deployment ended, a crash mid-write): removes what was written before `before` unless
+   * `keep(id)` says its deployment still needs it. Answers how many blobs it removed.
+   */
+  abstract sweep(before: Date, keep: (id: string) => Promise<boolean>): Promise<number>;
 }
 
 /** Counts and hashes what streams through it. */
@@ -69,6 +75,21 @@ export class DirectoryBlobStore extends BlobStore {
 
   async remove(id: string): Promise<void> {
     await rm(this.path(id), { force: true });
+  }
+
+  async sweep(before: Date, keep: (id: string) => Promise<boolean>): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      const file = join(this.dir, name);
+      const written = (await stat(file).catch(() => undefined))?.mtimeMs;
+      if (written === undefined || written >= before.getTime()) continue;
+      if (name.startsWith('.') && name.endsWith('.part')) await rm(file, { force: true }); // a write that never finished
+      else if (name.endsWith('.tar.gz') && !(await keep(name.slice(0, -'.tar.gz'.length)))) {
+        await rm(file, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   private path(id: string): string {

@@ -36,6 +36,17 @@ export class GridFsBlobStore extends BlobStore {
     return this.bucket.openDownloadStreamByName(id);
   }
 
+  /** Complete files only: chunks of an upload cut by a crash have no file document to find them by. */
+  async sweep(before: Date, keep: (id: string) => Promise<boolean>): Promise<number> {
+    let removed = 0;
+    for (const file of await this.bucket.find({ uploadDate: { $lt: before } }).toArray()) {
+      if (await keep(file.filename)) continue;
+      await this.bucket.delete(file._id).catch(() => undefined);
+      removed += 1;
+    }
+    return removed;
+  }
+
   async remove(id: string): Promise<void> {
     checkId(id);
     for (const file of await this.bucket.find({ filename: id }).toArray()) await this.bucket.delete(file._id).catch(() => undefined);

@@ -56,9 +56,20 @@ export async function walkTarball(source: Readable, limits: TarLimits, visit?: E
   return guard.totals;
 }
 
-/** The worker's `inspect` step: counts and checks, never extracts. */
-export function inspectTarball(source: Readable, limits: TarLimits): Promise<TarballSummary> {
-  return walkTarball(source, limits);
+/**
+ * The worker's `inspect` step: counts and checks, never extracts. An aborted `signal` stops the
+ * read (the source is destroyed) and rejects with the signal's reason.
+ */
+export async function inspectTarball(source: Readable, limits: TarLimits, signal?: AbortSignal): Promise<TarballSummary> {
+  const walking = walkTarball(source, limits); // attaches its error listener to the source first
+  const abort = () => source.destroy(signal?.reason ?? new Error('inspection aborted'));
+  if (signal?.aborted) abort();
+  else signal?.addEventListener('abort', abort, { once: true });
+  try {
+    return await walking;
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
 }
 
 function isFramingError(err: unknown): boolean {

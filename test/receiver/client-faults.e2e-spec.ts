@@ -57,6 +57,17 @@ describe('TargetClient against a faulty receiver', () => {
     expect(aborted).toMatchObject({ kind: 'aborted', retryable: false });
   });
 
+  it('treats an answer cut off after its headers as a retryable network fault, for pushes and status reads (issue 16, window 3)', async () => {
+    const cutPush = await pushError(await start({ cutAnswers: 1 }));
+    // main: the half body was parsed as a complete 200 and failed as malformed, final.
+    expect([cutPush.kind, cutPush.retryable, cutPush.message]).toEqual(['network', true, expect.stringContaining('cut off')]);
+    expect(faulty!.requests.map((r) => r.outcome)).toEqual(['cut']);
+    const target = { ...(await start({ cutAnswers: 1 })) };
+    const cutStatus = await client.status(target, 'remote-1').catch((e) => e);
+    expect([cutStatus.kind, cutStatus.retryable]).toEqual(['network', true]);
+    expect((await client.status(target, 'remote-1')).state).toBe('SUCCESS'); // the next read is whole
+  });
+
   it('rejects a 200 that is not JSON or has no _doc as malformed and final', async () => {
     const html = await pushError(await start({ pushAnswer: { status: 200, body: '<html>hello</html>' } }));
     expect(html).toMatchObject({ kind: 'malformed', retryable: false, status: 200, bodyExcerpt: '<html>hello</html>' });

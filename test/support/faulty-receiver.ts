@@ -18,6 +18,8 @@ export interface FaultyReceiverOptions {
   neverFinish?: boolean;
   /** Status answers that break the protocol: not JSON, or JSON of the wrong shape. */
   malformedStatus?: 'not-json' | 'bad-shape';
+  /** The next N answers that would succeed send their headers and half their body, then the connection drops. */
+  cutAnswers?: number;
   /** Overrides the answer to a successful push (e.g. a 200 that is not JSON). */
   pushAnswer?: { status: number; body: string; contentType?: string };
 }
@@ -28,7 +30,7 @@ export interface SeenRequest {
   authorization?: string;
   contentType?: string;
   bytes: number;
-  outcome: 'ok' | 'error' | 'throttled' | 'dropped';
+  outcome: 'ok' | 'error' | 'throttled' | 'dropped' | 'cut';
 }
 
 export interface FaultyReceiver {
@@ -55,6 +57,7 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions = {}): 
   const random = seededRandom(options.seed ?? 1);
   const requests: SeenRequest[] = [];
   let pushes = 0;
+  let cuts = options.cutAnswers ?? 0;
 
   const server: Server = createServer((req, res) => {
     const seen: SeenRequest = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, contentType: req.headers['content-type'], bytes: 0, outcome: 'ok' };
@@ -110,10 +113,16 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions = {}): 
         server.close(() => resolve());
       }),
   };
-}
 
-function answer(res: ServerResponse, seen: SeenRequest, outcome: SeenRequest['outcome'], status: number, body: unknown): void {
-  seen.outcome = outcome;
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+  function answer(res: ServerResponse, seen: SeenRequest, outcome: SeenRequest['outcome'], status: number, body: unknown): void {
+    seen.outcome = outcome;
+    const text = Buffer.from(JSON.stringify(body));
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(text.length) });
+    if (outcome === 'ok' && cuts > 0) {
+      cuts -= 1;
+      seen.outcome = 'cut';
+      return void res.write(text.subarray(0, text.length >> 1), () => res.destroy());
+    }
+    res.end(text);
+  }
 }

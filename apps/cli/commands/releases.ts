@@ -64,7 +64,7 @@ export async function follow(ctx: Context, api: ApiClient, id: string, flags: Fl
     shown = view.steps.length;
     const done = view.steps.find((entry) => entry.step === 'done');
     if (done) {
-      if (done.status !== 'ok') throw new ApiFailure(done.error?.code ?? 'deploy:failed', `Deployment ${id} did not succeed: ${detail(done)}`, done.uuid);
+      if (done.status !== 'ok') throw new ApiFailure(done.error?.code ?? 'deploy:internal', `Deployment ${id} did not succeed: ${detail(done)}`, done.uuid);
       return view;
     }
     if (ctx.signal.aborted) return view;

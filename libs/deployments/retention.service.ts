@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { StatusRepository } from '../status';
+import { BlobStore } from '../tarballs';
+import { DeploymentsRepository } from './deployments.repository';
+
+export interface RetentionSettings {
+  /** Raw webhook payloads older than this go (0: kept for ever). */
+  payloadsMs: number;
+  /** Status entries older than this go (0: kept for ever). */
+  statusMs: number;
+  sweepEveryMs: number;
+}
+export const RETENTION_SETTINGS = Symbol('RETENTION_SETTINGS');
+/** A fetch attempt lasts at most 30 minutes: a blob or partial write older than this is nobody's work in progress. */
+const BLOB_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * Data that would only grow: the worker sweeps expired payloads, status entries and blobs left
+ * behind by ended deployments on a timer
+ * (every worker may; the deletes are idempotent). Deployment records are kept: they are the
+ * history that retry, the release line and audit read.
+ */
+@Injectable()
+export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Retention');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly deployments: DeploymentsRepository,
+    private readonly status: StatusRepository,
+    private readonly blobs: BlobStore,
+    @Inject(RETENTION_SETTINGS) private readonly settings: RetentionSettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // The sweep's indexes, where no gateway made them (a worker may start first, or alone).
+    await this.deployments.ensureIndexes().catch((error: Error) => this.logger.warn(`payload indexes not created: ${error.message}`));
+    if (this.settings.sweepEveryMs <= 0) return; // RETENTION_SWEEP_INTERVAL=0: no sweeping on this worker
+    this.timer = setInterval(() => void this.sweepLogged(), this.settings.sweepEveryMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One sweep as of `now`: what it removed. Blobs go once their deployment has ended, whatever the settings. */
+  async sweep(now = new Date()): Promise<{ payloads: number; statusEntries: number; blobs: number }> {
+    const before = (ms: number) => new Date(now.getTime() - ms);
+    const payloads = this.settings.payloadsMs ? await this.deployments.removeExpiredPayloads(before(this.settings.payloadsMs)) : 0;
+    const statusEntries = this.settings.statusMs ? await this.status.removeOlderThan(before(this.settings.statusMs)) : 0;
+    const blobs = await this.blobs.sweep(before(BLOB_GRACE_MS), (id) => this.deployments.isLive(id));
+    return { payloads, statusEntries, blobs };
+  }
+
+  private async sweepLogged(): Promise<void> {
+    if (this.running) return; // the previous sweep is still at it
+    this.running = this.sweep()
+      .then(({ payloads, statusEntries, blobs }) => {
+        if (payloads || statusEntries || blobs) this.logger.log(`removed ${payloads} expired payload(s), ${statusEntries} status entr(ies), ${blobs} leftover blob(s)`);
+      })
+      .catch((error: Error) => this.logger.warn(`retention sweep failed (next one in ${this.settings.sweepEveryMs} ms): ${error.message}`))
+      .finally(() => (this.running = undefined));
+  }
+}
