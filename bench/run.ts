@@ -9,6 +9,7 @@ import { intake } from './intake';
 import { BenchStack, printTable, Row } from './lib';
 import { overhead } from './overhead';
 import { topFunctions } from './profile';
+import { rollback } from './rollback';
 import { scale } from './scale';
 import { status } from './status';
 import { tarball } from './tarball';
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, (stack: BenchStack) => Promise<{ rows: Row[]; r
   tarball,
   overhead,
   scale,
+  rollback, // issue 12: rollback from a kept tarball against a push of the same size
   status, // last: its bulk load fills the oplog
 };
 

@@ -13,7 +13,7 @@ import { TAR_REJECT_REASONS } from '../libs/tarballs/safety';
  * TAR_REJECT_REASONS. A test "names" a code when a test file contains it literally.
  */
 const ROOT = join(__dirname, '..');
-const AREAS = ['deploy', 'deployments', 'apps', 'status', 'request', 'receiver', 'mw', 'users', 'tokens', 'auth'];
+const AREAS = ['deploy', 'deployments', 'apps', 'status', 'request', 'receiver', 'mw', 'users', 'tokens', 'auth', 'notifications'];
 const CODE = new RegExp(`(['"\`])((?:${AREAS.join('|')})(?::[a-z0-9_]+)+)\\1`, 'g');
 
 /**
@@ -25,6 +25,7 @@ const NOT_PRODUCED: Record<string, string> = {
   // stopped server answers mw:auth:auth_server_down): a fault proxy in front of MongoDB, not built yet.
   'apps:db:failed': 'MongoDB failing between authentication and the app store',
   'deployments:db:failed': 'MongoDB failing between authentication and the deployment store',
+  'notifications:db:failed': 'MongoDB failing between authentication and the notification store',
   'status:db:get_by_id': 'MongoDB failing between authentication and a status read',
   'auth:github:update_user_failed': 'MongoDB failing after GitHub verified the token',
   // Defence in depth behind the DTOs and parsers: the API answers an earlier code first.
@@ -37,6 +38,12 @@ const NOT_PRODUCED: Record<string, string> = {
   // recorded only in the workflow history.
   'deploy:github:commit_status': 'only in workflow history (a courtesy call that never fails a deployment)',
   'deploy:github:deployment_status': 'only in workflow history (GitHub deployments are a courtesy too)',
+  // A notification delivery's attempts: their failures are the delivery's `lastError` and status,
+  // asserted through GET …/deliveries; the types are seen only in the delivery workflow's history.
+  'notifications:rejected': 'only in a delivery workflow\'s history (the answer status is the delivery\'s statusCode)',
+  'notifications:unreachable': 'only in a delivery workflow\'s history (lastError)',
+  'notifications:refused': 'only in a delivery workflow\'s history (the outbound guard refused the URL at an attempt)',
+  'notifications:removed': 'only in a delivery workflow\'s history (its subscription was removed)',
   // A 30 min start-to-close per attempt, five attempts: beyond a test run. The mapping is
   // checked by replaying histories only for the old code path.
   'deploy:tar:timeout': 'an inspection over 30 minutes per attempt',

@@ -1,4 +1,4 @@
-import type { CommitComparison, LineEvent, LineHead, StatusWrite } from './types';
+import type { CommitComparison, DeploymentEvent, LineEvent, LineHead, StatusWrite } from './types';
 
 /**
  * The activities the deployment workflow calls; implemented in libs/deployments and bound
@@ -91,4 +91,13 @@ export interface LineActivitiesApi {
   /** The line's newest commit, kept in MongoDB so a new run of the line (or a deleted one) keeps ordering. */
   readLineHead(input: { user: string; app: string }): Promise<LineHead | null>;
   writeLineHead(input: { user: string; app: string; head: LineHead }): Promise<void>;
+}
+
+/** Notifications (SPEC 8); implemented in libs/notifications. */
+export interface NotificationActivitiesApi {
+  /** Creates a delivery per subscription of the app to `event` and starts its workflow; idempotent (ids derive from the deployment, event and subscription). */
+  notify(input: DeploymentRef & { app: string; event: DeploymentEvent; error?: { code: string; message: string } }): Promise<void>;
+  /** One attempt: POSTs the stored body; throws (retryable) unless the subscriber answers 2xx. */
+  deliverNotification(input: { deliveryId: string }): Promise<void>;
+  deliveryGaveUp(input: { deliveryId: string; reason: string }): Promise<void>;
 }

@@ -15,11 +15,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DeploymentActivitiesApi, LineActivitiesApi, TargetStatus } from './activities';
+import type { DeploymentActivitiesApi, LineActivitiesApi, NotificationActivitiesApi, TargetStatus } from './activities';
 import { lineDecisionSignal } from './line.workflow';
 import { ciGates, endStatus, GITHUB_CHECKS_PATCH, GITHUB_DEPLOYMENTS_PATCH, GithubDeploymentTracker, waitForGithubChecks } from './github-gate';
 import {
   CiSignal,
+  DeploymentEvent,
   DeploymentInput,
   DeploymentOutcome,
   DeploymentState,
@@ -67,6 +68,17 @@ const upload = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '
 const poll = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumInterval: '10 seconds', maximumAttempts: 10 } });
 // The app's release line is started or signalled from here (signal-with-start needs a client).
 const lines = proxyLocalActivities<LineActivitiesApi>({ startToCloseTimeout: '30 seconds', retry });
+
+/**
+ * `notifications`: the app's subscribers hear of the deployment (SPEC 8). Each event starts its
+ * own delivery workflow from a local activity, so a slow or failing endpoint never holds or
+ * fails the deployment.
+ */
+const NOTIFICATIONS_PATCH = 'notifications';
+const notifier = proxyLocalActivities<NotificationActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
+const END_EVENTS: Record<DeploymentState['state'], DeploymentEvent | undefined> = {
+  running: undefined, succeeded: 'deployment.succeeded', failed: 'deployment.failed', canceled: 'deployment.canceled',
+};
 
 /**
  * Patch ids: deployments started before a change replay the code they started with (SPEC 6.7).
@@ -159,6 +171,12 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     await (exactlyOnce ? CancellationScope.nonCancellable(write) : write());
   }
 
+  /** A courtesy like commit statuses: its failure never changes the deployment. */
+  async function notify(event: DeploymentEvent | undefined, app: string | undefined): Promise<void> {
+    if (!event || !app || input.operation === 'UNDEPLOY' || !patched(NOTIFICATIONS_PATCH)) return;
+    await courtesy(() => notifier.notify({ ...ref, app, event, error: state.error }));
+  }
+
   if (!lined) return main();
   try {
     return await main();
@@ -236,6 +254,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     await record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
     await enterLine(app.app);
     if (githubDeployments) await githubDeployment.create(app.app);
+    await notify('deployment.queued', app.app);
 
     if (source?.blobId) {
       // The release's kept tarball, inspected when it was first deployed: no GitHub, no second inspection.
@@ -257,6 +276,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     if (stop) throw new DeploymentError(stop.code, stop.message);
     halt.uploadStarted = true;
     await githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target');
+    await notify('deployment.started', app.app);
     await record('upload', 'pending', 'Uploading to the deployment target.');
     const { remoteId } = await uploadWithRetries({ ...ref, app: app.app, version: pkg.version, blobId, operation: 'DEPLOY' });
     state.remoteId = remoteId;
@@ -416,6 +436,8 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
       const app = turn.app;
       if (app) await courtesy(() => lines.signalLine({ user: input.user, app, event: { type: 'leave', deploymentId: input.deploymentId } }));
     }
+    await notify(END_EVENTS[outcome], state.app);
+    if (outcome === 'succeeded' && input.release?.cause === 'rollback') await notify('deployment.rolled_back', state.app);
     if (code) await record('done', 'error', message, { code, message: message ?? code });
     else await record('done', 'ok', input.operation === 'UNDEPLOY' ? `Removed ${state.app} from the target.` : `Deployed ${state.app}.`);
     return { state: outcome, error: state.error };

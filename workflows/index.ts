@@ -2,3 +2,4 @@
 export { deployment } from './deployment.workflow';
 export { line } from './line.workflow';
 export { undeployment } from './undeployment.workflow';
+export { notification } from './notification.workflow';

@@ -46,6 +46,10 @@ export interface ReleaseSource {
   blobId?: string;
 }
 
+/** Events an app's notification subscriptions choose from (SPEC 8, Notifications). */
+export const DEPLOYMENT_EVENTS = ['deployment.queued', 'deployment.started', 'deployment.succeeded', 'deployment.failed', 'deployment.canceled', 'deployment.rolled_back'] as const;
+export type DeploymentEvent = (typeof DEPLOYMENT_EVENTS)[number];
+
 export interface PushSignal {
   payloadId: string;
   branch: string;

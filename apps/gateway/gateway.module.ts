@@ -7,11 +7,13 @@ import { AppConfig } from '../../libs/config';
 import { DeploymentsModule } from '../../libs/deployments';
 import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
+import { NotificationsRepository, NotificationsService } from '../../libs/notifications';
 import { MongoModule } from '../../libs/persistence';
 import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
 import { ChangesModule, StatusModule } from '../../libs/status';
 import { AppsController } from './controllers/apps.controller';
+import { NotificationsController } from './controllers/notifications.controller';
 import { ChangesController } from './controllers/changes.controller';
 import { DeployController } from './controllers/deploy.controller';
 import { GithubAppController } from './controllers/github-app.controller';
@@ -46,8 +48,8 @@ export class GatewayModule {
         deployments,
         ReleasesModule.forRoot(deployments),
       ],
-      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, ReleasesController, UsersController, TokensController, GithubAuthController, GithubAppController, HealthController, StatusPageController, MetricsController],
-      providers: [HealthService],
+      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, ReleasesController, NotificationsController, UsersController, TokensController, GithubAuthController, GithubAppController, HealthController, StatusPageController, MetricsController],
+      providers: [HealthService, NotificationsRepository, NotificationsService],
     };
   }
 }

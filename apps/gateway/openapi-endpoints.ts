@@ -24,7 +24,9 @@ export const Doc = {
           'A GitHub `push` to the deploy branch starts a deployment (or waits for Travis when `.travis.yml` has a webhook notification); ' +
           'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it); `check_suite`, `check_run` and ' +
           '`status` events wake the deployment of their commit that waits for GitHub checks (202, else 200 `ignored`). Tag pushes, deletions, other ' +
-          'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. The same delivery twice never creates a second deployment: ' +
+          'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. Each app of the repository has its trigger (SPEC 8: `deployOn` a branch or a tag glob, ' +
+          'for which a published `release` event deploys too; `paths` globs): one push deploys every matching app, the answer lists them in `deployments` and the apps ' +
+          'it did not deploy with the rule that excluded them in `ignored`. The same delivery twice never creates a second deployment: ' +
           'the answer names the existing one. Answers within GitHub\'s 10 s; the deployment itself runs in its workflow, whose errors go to the status log.',
       }),
       ApiConsumes('application/json', 'application/x-www-form-urlencoded'),
@@ -168,7 +170,7 @@ export const Doc = {
     applyDecorators(
       ApiOperation({ summary: 'Create or replace an app', description: 'Repository, deploy branch, deployment target, webhook secret, environment variables.' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env', 'apps:bad_target'], 409: ['apps:conflict', 'apps:repository_taken'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env', 'apps:bad_target', 'apps:bad_trigger'], 409: ['apps:conflict'], 503: ['apps:db:failed'] }),
     ),
 
   AppEnv: (): Decorator =>
@@ -218,6 +220,22 @@ export const Doc = {
       }),
     ),
 
+  ReleasePromote: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Promote the live release to another app of the repository',
+        description: 'Deploys this app\'s live release (its commit, from the kept tarball when there is one) to the app named `to`, which deploys the same repository, ' +
+          'with `to`\'s env and target, through `to`\'s line, as `to`\'s next release (`cause: promote`): e.g. staging → production.',
+      }),
+      ApiResponse({ status: 202, description: 'The promotion\'s deployment is queued.', schema: SCHEMAS.releaseDeployment }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
+        400: ['apps:promote:same_app'],
+        404: ['apps:not_found', 'apps:release:not_found'],
+        409: ['apps:promote:other_repository', 'apps:release:unavailable'],
+        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
+      }),
+    ),
+
   ReleaseUnlock: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Unlock an app after a rollback', description: 'Pushes deploy again.' }),
@@ -253,6 +271,42 @@ export const Doc = {
       ApiOperation({ summary: 'An app\'s configuration' }),
       ApiResponse({ status: 200, description: 'The app.', schema: SCHEMAS.app }),
       ApiBasic(AUTH_ERRORS, { 400: ['apps:bad_name'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
+    ),
+
+  NotificationAdd: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Subscribe a URL to the app\'s deployment events', description: 'Each event is one POST with `X-Deploy-Event`, `X-Deploy-Delivery` (the same id on every retry) and, with a secret, `X-Deploy-Signature-256` (`sha256=` HMAC of the body, GitHub\'s scheme); retried with back-off for up to 24 h. A link-local, metadata (and unless allowed, local or private) host is refused here.' }),
+      ApiResponse({ status: 201, description: 'The subscription (its secret never shown).' }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['notifications:bad_url'], 404: ['apps:not_found'], 503: ['apps:db:failed', 'notifications:db:failed'] }),
+    ),
+
+  NotificationList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'The app\'s notification subscriptions' }),
+      ApiResponse({ status: 200, description: 'The subscriptions (secrets never shown).' }),
+      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'notifications:db:failed'] }),
+    ),
+
+  NotificationRemove: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Remove a notification subscription', description: 'Its pending deliveries stop at their next attempt.' }),
+      ApiResponse({ status: 204, description: 'Removed.' }),
+      ApiBasic(AUTH_ERRORS, { 404: ['notifications:not_found'], 503: ['notifications:db:failed'] }),
+    ),
+
+  DeliveryList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'The app\'s notification deliveries, newest first', description: 'Status (`pending`, `delivered`, `failed`), attempts, the last status code and error, the body sent.' }),
+      ...limitSkip,
+      ApiResponse({ status: 200, description: 'The deliveries.' }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'notifications:db:failed'] }),
+    ),
+
+  DeliveryRedeliver: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Send a delivery again', description: 'The same body under the same `X-Deploy-Delivery` id.' }),
+      ApiResponse({ status: 202, description: 'The delivery, pending again.' }),
+      ApiBasic(AUTH_ERRORS, { 404: ['notifications:delivery_not_found'], 503: ['notifications:db:failed', 'deploy:temporal:unavailable'] }),
     ),
 
   UserCreate: (): Decorator =>

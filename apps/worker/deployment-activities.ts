@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GithubActivities, PipelineActivities, ReleaseLineActivities, StatusActivitiesService } from '../../libs/deployments';
-import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi } from '../../workflows/activities';
+import { NotificationActivities } from '../../libs/notifications';
+import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, NotificationActivitiesApi } from '../../workflows/activities';
 
 /**
  * Every activity the deployment workflow calls, gathered from the capability libraries and
@@ -13,12 +14,14 @@ export class DeploymentActivities {
     private readonly pipeline: PipelineActivities,
     private readonly line: ReleaseLineActivities,
     private readonly github: GithubActivities,
+    private readonly notifications: NotificationActivities,
   ) {}
 
-  forWorker(): DeploymentActivitiesApi & LineActivitiesApi & GithubActivitiesApi {
+  forWorker(): DeploymentActivitiesApi & LineActivitiesApi & GithubActivitiesApi & NotificationActivitiesApi {
     const p = this.pipeline;
     const l = this.line;
     const g = this.github;
+    const n = this.notifications;
     return {
       ciGates: g.ciGates.bind(g),
       githubChecks: g.githubChecks.bind(g),
@@ -38,6 +41,9 @@ export class DeploymentActivities {
       compareCommits: l.compareCommits.bind(l),
       readLineHead: l.readLineHead.bind(l),
       writeLineHead: l.writeLineHead.bind(l),
+      notify: n.notify.bind(n),
+      deliverNotification: n.deliverNotification.bind(n),
+      deliveryGaveUp: n.deliveryGaveUp.bind(n),
     };
   }
 }

@@ -20,6 +20,7 @@ import {
 import { GithubCredentialsModule, GithubModule } from '../../libs/github';
 import { createLogger } from '../../libs/logging';
 import { MetricsModule } from '../../libs/metrics';
+import { NOTIFICATION_OUTBOUND, NotificationActivities, NotificationsRepository } from '../../libs/notifications';
 import { Db, MONGO_DB, MongoModule } from '../../libs/persistence';
 import { SecretsModule } from '../../libs/secrets';
 import { ReleaseKeeping, ReleasesRepository, RELEASE_SETTINGS } from '../../libs/releases';
@@ -78,6 +79,9 @@ export class WorkerModule {
         ReleaseLinesRepository,
         ReleaseLineActivities,
         GithubActivities,
+        { provide: NOTIFICATION_OUTBOUND, useValue: config.targets },
+        NotificationsRepository,
+        NotificationActivities,
         DeploymentActivities,
         TemporalWorkerService,
       ],

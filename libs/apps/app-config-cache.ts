@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ChangeStream } from 'mongodb';
-import { AppRecord, appForRepository, AppsRepository } from './apps.repository';
+import { AppRecord, AppsRepository, appsForRepository } from './apps.repository';
 
 /** Without a working change stream, how long a user's apps are served from memory before a fresh read. */
 export const APP_CACHE_TTL_MS = 5_000;
@@ -34,8 +34,8 @@ export class AppConfigCache implements OnModuleDestroy {
     apps.onWrite((user) => this.forget(user));
   }
 
-  /** The app a push to `repository` deploys (as AppsRepository.findByRepository answers it). */
-  async forRepository(user: string, repository: string): Promise<AppRecord | null> {
+  /** The apps a push to `repository` deploys (as AppsRepository.allByRepository answers them). */
+  async allForRepository(user: string, repository: string): Promise<AppRecord[]> {
     this.running ??= this.follow();
     let entry = this.users.get(user);
     if (!entry || (!entry.watched && Date.now() - entry.loadedAt > APP_CACHE_TTL_MS)) {
@@ -46,7 +46,7 @@ export class AppConfigCache implements OnModuleDestroy {
       loaded.records.catch(() => this.users.get(user) === loaded && this.users.delete(user));
       entry = loaded;
     }
-    return appForRepository(await entry.records, user, repository);
+    return appsForRepository(await entry.records, user, repository);
   }
 
   /** The user's apps changed: the next push reads them again (a read in flight is dropped too). */

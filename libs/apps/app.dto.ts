@@ -60,6 +60,17 @@ export class TargetDto {
   archiveFormat?: 'tar.gz' | 'zip';
 }
 
+/** What deploys an app (SPEC 8, Triggers): pushes to one branch, or tags matching a glob. */
+export class DeployOnDto {
+  @ApiPropertyOptional({ description: 'Pushes to this branch deploy (as `branch`).', maxLength: 255, example: 'main' })
+  @IsOptional() @IsString() @MaxLength(255) @Matches(/^[^\s~^:?*[\\]+$/, { message: 'deployOn.branch must be a valid git branch name' })
+  branch?: string;
+
+  @ApiPropertyOptional({ description: 'Pushes of tags matching this glob deploy the tagged commit, and so do published GitHub releases of such tags. `*` matches within a path segment, `**` across, `?` one character.', maxLength: 255, example: 'v*' })
+  @IsOptional() @IsString() @MaxLength(255) @Matches(/^[^\s~^:\\]+$/, { message: 'deployOn.tags must be a tag glob such as v*' })
+  tags?: string;
+}
+
 /** Body of `PUT /1/apps/:user/:app`. */
 export class AppDto {
   @ApiProperty({ description: 'GitHub repository, `owner/name`.', example: 'octo-org/my-app', pattern: '^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$' })
@@ -69,6 +80,14 @@ export class AppDto {
   @ApiPropertyOptional({ description: 'Deploy branch; default: the repository\'s default branch.', maxLength: 255, example: 'main' })
   @IsOptional() @IsString() @MaxLength(255) @Matches(/^[^\s~^:?*[\\]+$/, { message: 'branch must be a valid git branch name' })
   branch?: string;
+
+  @ApiPropertyOptional({ type: () => DeployOnDto, description: 'What deploys the app: `{"branch": "main"}` (default: `branch`, else the repository\'s default branch) or `{"tags": "v*"}`; one of the two.' })
+  @IsOptional() @ValidateNested() @Type(() => DeployOnDto)
+  deployOn?: DeployOnDto;
+
+  @ApiPropertyOptional({ type: [String], maxItems: 100, description: 'Globs of repository paths: a push deploys only when one of its changed files matches one (the push\'s commits, or GitHub\'s compare API when the payload lists too few).', example: ['services/api/**', 'package.json'] })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(500, { each: true })
+  paths?: string[];
 
   @ApiPropertyOptional({ type: () => TargetDto, description: 'Deployment target; default: the service\'s default target.' })
   @IsOptional() @ValidateNested() @Type(() => TargetDto)

@@ -9,7 +9,6 @@ export class AppsModule implements OnModuleInit {
   constructor(private readonly repository: AppsRepository) {}
 
   async onModuleInit(): Promise<void> {
-    // Without the unique repositoryKey index, only AppsService's check keeps a repository to one app.
     await this.repository.ensureIndexes().catch((error: Error) => new Logger(AppsModule.name).warn(`apps indexes not created: ${error.message}`));
   }
 }

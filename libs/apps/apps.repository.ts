@@ -9,9 +9,13 @@ export interface AppRecord {
   user: string;
   name: string;
   repository: string;
-  /** repositoryKey(user, repository), unique: one app per repository and user; absent on apps stored before it. */
+  /** repositoryKey(user, repository): finds the user's apps of a repository; absent on apps stored before it. */
   repositoryKey?: string;
   branch?: string;
+  /** Tags matching this glob deploy (SPEC 8, Triggers); absent: pushes to the deploy branch do. */
+  deployTags?: string;
+  /** Globs of paths: a push deploys only when it changed a matching file; absent: every push. */
+  paths?: string[];
   target?: { url: string; statusUrl?: string; username?: string; sealedPassword?: string; archiveFormat?: 'tar.gz' | 'zip' };
   sealedWebhookSecret?: string;
   sealedEnv?: string;
@@ -47,9 +51,8 @@ export interface AppLock {
 /**
  * The key of a user's repository, as GitHub compares names: case-insensitively and without a
  * trailing `.git` or `.` (canonicalRepository). Apps stored before the suffixes were stripped
- * keep their old key; findByRepository finds them too. The user is
- * part of it because a unique compound index would also index the apps stored without the key
- * (as null, so more than one would collide); a sparse single-field index leaves them out.
+ * keep their old key; findByRepository finds them too. The user is part of it so one sparse
+ * single-field index serves the lookup (apps stored without the key stay out of it).
  */
 export const repositoryKey = (user: string, repository: string) => `${user}/${canonicalRepository(repository)}`;
 
@@ -63,9 +66,15 @@ export class AppsRepository {
     this.apps = db.collection<AppRecord>('apps');
   }
 
+  /**
+   * Several apps of a user may deploy one repository (SPEC 8, Environments): the repositoryKey
+   * index, unique while a repository had one app, is replaced by a plain one.
+   */
   async ensureIndexes(): Promise<void> {
     await this.apps.createIndex({ user: 1, repository: 1 });
-    await this.apps.createIndex({ repositoryKey: 1 }, { unique: true, sparse: true });
+    const existing = await this.apps.indexes().catch(() => []);
+    if (existing.some((index) => index.name === 'repositoryKey_1' && index.unique)) await this.apps.dropIndex('repositoryKey_1');
+    await this.apps.createIndex({ repositoryKey: 1 }, { sparse: true });
   }
 
   find(user: string, name: string): Promise<AppRecord | null> {
@@ -73,17 +82,24 @@ export class AppsRepository {
   }
 
   /**
-   * The user's app for `repository` in GitHub's canonical form (any case, with or without a
-   * trailing `.git` or `.`); with `except`, an app other than that one. The key is matched as a
-   * pattern because apps stored before canonical keys hold their spelling's lower case (an
-   * anchored prefix: the unique index still serves it); apps stored without a repositoryKey are
-   * compared by their repository.
+   * The user's first app for `repository` in GitHub's canonical form (any case, with or without a
+   * trailing `.git` or `.`). The key is matched as a pattern because apps stored before canonical
+   * keys hold their spelling's lower case (an anchored prefix: the index still serves it); apps
+   * stored without a repositoryKey are compared by their repository.
    */
-  findByRepository(user: string, repository: string, except?: string): Promise<AppRecord | null> {
+  findByRepository(user: string, repository: string): Promise<AppRecord | null> {
+    return this.apps.findOne(this.repositoryFilter(user, repository), { sort: { createdAt: 1, _id: 1 } });
+  }
+
+  /** All the user's apps of `repository`, the first configured first (SPEC 8, Environments). */
+  allByRepository(user: string, repository: string): Promise<AppRecord[]> {
+    return this.apps.find(this.repositoryFilter(user, repository)).sort({ createdAt: 1, _id: 1 }).limit(100).toArray();
+  }
+
+  private repositoryFilter(user: string, repository: string): Filter<AppRecord> {
     const spellings = repositorySpellingsPattern(repository);
     const legacy = { user, repositoryKey: { $exists: false }, repository: { $regex: `^${spellings}$`, $options: 'i' } };
-    const filter: Filter<AppRecord> = { $or: [{ repositoryKey: { $regex: `^${escapeRegExp(user)}/${spellings}$` } }, legacy] };
-    return this.apps.findOne(except === undefined ? filter : { $and: [filter, { _id: { $ne: `${user}/${except}` } }] });
+    return { $or: [{ repositoryKey: { $regex: `^${escapeRegExp(user)}/${spellings}$` } }, legacy] };
   }
 
   /** Every app of the user (the intake's in-memory configuration, AppConfigCache). */
@@ -101,8 +117,7 @@ export class AppsRepository {
    * null when the app did not exist, 0 when it was stored before revisions); false when another
    * write came first. An absent optional field is removed, never stored as null (the driver
    * stores undefined as null). `lastDeployment` is setLastDeployment's alone, so a PUT racing a
-   * deployment cannot undo it; `lock` is lock's and unlock's alone, likewise. False too when the
-   * unique repositoryKey is another app's: the caller reads again and finds that app.
+   * deployment cannot undo it; `lock` is lock's and unlock's alone, likewise.
    */
   async save(record: AppRecord, expected: number | null): Promise<boolean> {
     return this.writing(record.user, () => this.saveNow(record, expected));
@@ -185,10 +200,13 @@ function withoutAbsent(value: Record<string, unknown>): Record<string, unknown> 
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field != null));
 }
 
-/** findByRepository's match, in memory: the first of the user's apps whose key (or legacy spelling) is the repository's. */
-export function appForRepository(records: AppRecord[], user: string, repository: string): AppRecord | null {
+/** allByRepository's answer, in memory: the user's apps whose key (or legacy spelling) is the repository's, the first configured first. */
+export function appsForRepository(records: AppRecord[], user: string, repository: string): AppRecord[] {
   const spellings = repositorySpellingsPattern(repository);
   const keyed = new RegExp(`^${escapeRegExp(user)}/${spellings}$`);
   const legacy = new RegExp(`^${spellings}$`, 'i');
-  return records.find((r) => (r.repositoryKey !== undefined && r.repositoryKey !== null ? keyed.test(r.repositoryKey) : r.user === user && legacy.test(r.repository))) ?? null;
+  return records
+    .filter((r) => (r.repositoryKey !== undefined && r.repositoryKey !== null ? keyed.test(r.repositoryKey) : r.user === user && legacy.test(r.repository)))
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
+    .slice(0, 100);
 }

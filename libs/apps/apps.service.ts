@@ -13,6 +13,9 @@ export interface AppView {
   name: string;
   repository: string;
   branch?: string;
+  /** Absent: the default, pushes to the repository's default branch. */
+  deployOn?: { branch: string } | { tags: string };
+  paths?: string[];
   target?: { url: string; statusUrl?: string; username?: string; hasPassword: boolean; archiveFormat: 'tar.gz' | 'zip' };
   hasWebhookSecret: boolean;
   envKeys: string[];
@@ -62,6 +65,17 @@ function checkTarget(target: AppDto['target']): void {
   }
 }
 
+/** `deployOn` and `branch` say one thing: a branch (either spelling, the same one) or tags. */
+function checkTrigger(dto: AppDto): { branch?: string; tags?: string } {
+  const on = dto.deployOn;
+  const bad = (why: string) => new ApiError('apps:bad_trigger', 400, why);
+  if (on && (on.branch === undefined) === (on.tags === undefined)) throw bad('deployOn takes either {"branch": "<name>"} or {"tags": "<glob>"}.');
+  if (on?.tags !== undefined && dto.branch !== undefined) throw bad('An app deploys either a branch or tags: leave branch out with deployOn.tags.');
+  if (on?.branch !== undefined && dto.branch !== undefined && on.branch !== dto.branch) throw bad(`branch (${dto.branch}) and deployOn.branch (${on.branch}) differ.`);
+  for (const glob of dto.paths ?? []) if (glob.trim() === '' || glob.startsWith('/')) throw bad(`paths: ${JSON.stringify(glob)} is not a repository path glob (no leading /).`);
+  return { branch: on?.branch ?? dto.branch, tags: on?.tags };
+}
+
 /** Where a target's password goes: the origins of its url and statusUrl. */
 function targetOrigins(target: { url: string; statusUrl?: string | null }): string[] {
   return [target.url, target.statusUrl].filter((url): url is string => url != null).map((url) => {
@@ -107,14 +121,11 @@ export class AppsService {
     if (!APP_NAME.test(name)) throw new ApiError('apps:bad_name', 400, 'App names are 1-100 letters, digits, dots, dashes or underscores.');
     if (dto.env) checkEnv(dto.env);
     checkTarget(dto.target);
+    const trigger = checkTrigger(dto);
     await this.targetRules.check(dto.target);
     const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
+    // Several apps may deploy one repository (SPEC 8, Environments), each with its own trigger.
     const record = await this.write(user, name, async (existing) => {
-      // One app per repository: a push deploys the first app found for it, never the others.
-      const holder = await this.guard(() => this.apps.findByRepository(user, dto.repository, name));
-      if (holder) {
-        throw new ApiError('apps:repository_taken', 409, `${user}'s app ${holder.name} already deploys ${holder.repository} (GitHub repository names ignore case); change ${holder.name}'s repository or delete it first.`);
-      }
       const now = new Date();
       return {
         _id: `${user}/${name}`,
@@ -122,7 +133,9 @@ export class AppsService {
         name,
         repository: dto.repository,
         repositoryKey: repositoryKey(user, dto.repository),
-        branch: dto.branch,
+        branch: trigger.branch,
+        deployTags: trigger.tags,
+        paths: dto.paths,
         target: dto.target && {
           url: dto.target.url,
           statusUrl: dto.target.statusUrl,
@@ -167,8 +180,7 @@ export class AppsService {
   /**
    * Read, compute, write only if nobody wrote in between (compare-and-set on `revision`), so
    * concurrent PUTs and PATCHes never lose each other's changes; on a conflict, again with a
-   * fresh read, a few times. A save refused by the unique repositoryKey is retried the same
-   * way, and `next` then finds the app that took the repository.
+   * fresh read, a few times.
    */
   private async write(user: string, name: string, next: (existing: AppRecord | null) => AppRecord | Promise<AppRecord>): Promise<AppRecord> {
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt += 1) {
@@ -187,17 +199,21 @@ export class AppsService {
     return this.view(record);
   }
 
-  /** The app a push to `repository` deploys, with its secrets opened. */
+  /** The first app configured for `repository` (of several, SPEC 8), with its secrets opened. */
   async forRepository(user: string, repository: string): Promise<AppSecrets | null> {
     const record = await this.apps.findByRepository(user, repository);
     return record && this.open(record);
   }
 
-  /** forRepository for webhook intake: served from memory (AppConfigCache), never older than a write made through the API. */
-  async forPush(user: string, repository: string): Promise<AppSecrets | null> {
-    if (!this.cache) return this.forRepository(user, repository);
-    const record = await this.cache.forRepository(user, repository);
-    return record && this.open(record);
+  /** Every app of the user deploying `repository`, the first configured first, with their secrets opened. */
+  async allForRepository(user: string, repository: string): Promise<AppSecrets[]> {
+    return (await this.apps.allByRepository(user, repository)).map((record) => this.open(record));
+  }
+
+  /** allForRepository for webhook intake: served from memory (AppConfigCache), never older than a write made through the API. */
+  async allForPush(user: string, repository: string): Promise<AppSecrets[]> {
+    if (!this.cache) return this.allForRepository(user, repository);
+    return (await this.cache.allForRepository(user, repository)).map((record) => this.open(record));
   }
 
   async forName(user: string, name: string): Promise<AppSecrets | null> {
@@ -236,6 +252,8 @@ export class AppsService {
       name: record.name,
       repository: record.repository,
       branch: record.branch,
+      deployOn: record.deployTags ? { tags: record.deployTags } : record.branch ? { branch: record.branch } : undefined,
+      paths: record.paths,
       target: record.target && {
         url: withoutCredentials(record.target.url),
         statusUrl: record.target.statusUrl && withoutCredentials(record.target.statusUrl),

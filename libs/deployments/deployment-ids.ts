@@ -8,6 +8,11 @@ export function deploymentWorkflowId(user: string, repository: string, commit: s
   return `deployment/${user}/${repository}/${commit}`;
 }
 
+/** The deployment of one app when several apps deploy the repository (SPEC 8, Environments); not the first one's. */
+export function appDeploymentWorkflowId(repositoryWorkflowId: string, app: string): string {
+  return `${repositoryWorkflowId}/app/${app}`;
+}
+
 export function retryWorkflowId(originalWorkflowId: string, retryNumber: number): string {
   return `${originalWorkflowId}/retry-${retryNumber}`;
 }

@@ -6,6 +6,7 @@ import { lineWorkflowId } from './deployment-ids';
 import { registerSearchAttributes } from './temporal';
 import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
 import { line, lineEventSignal } from '../../workflows/line.workflow';
+import { notification } from '../../workflows/notification.workflow';
 import { undeployment } from '../../workflows/undeployment.workflow';
 import { CiSignal, DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
@@ -148,6 +149,25 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       searchAttributes: { [SEARCH_ATTRIBUTES.user]: [user], [SEARCH_ATTRIBUTES.app]: [app] },
       staticSummary: `Release line of ${app} for ${user}`,
     });
+  }
+
+  /**
+   * Starts the delivery of a notification (SPEC 8) under `workflowId`; a second start of the same
+   * id (the notifying activity ran again) changes nothing.
+   */
+  async startNotification(workflowId: string, deliveryId: string): Promise<void> {
+    try {
+      await this.client.workflow.start(notification, {
+        workflowId,
+        taskQueue: this.options.taskQueue,
+        args: [{ deliveryId }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: `Notification delivery ${deliveryId}`,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw error;
+    }
   }
 
   /** Wakes a deployment waiting for GitHub checks; false when its workflow is not running (nothing waits). */

@@ -1,14 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppSecrets, AppsService } from '../apps';
+import { GithubClient, GithubTokens } from '../github';
 import { ApiError } from '../errors';
 import { IntakeProvider, recordDeploymentCreated, recordIntake, recordIntakeError } from '../metrics';
 import type { DeploymentInput, Provider } from '../../workflows/types';
-import { deploymentId, deploymentWorkflowId } from './deployment-ids';
+import { appDeploymentWorkflowId, deploymentId, deploymentWorkflowId } from './deployment-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
 import { DeploymentRecord, DeploymentsRepository, hasEnded } from './deployments.repository';
 import { verifyGithubSignature, verifyTravisSignature } from './signatures';
-import { GithubCiEvent, GithubPush, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
+import { matchesGlob, pathsRule, refRule, trigger } from './triggers';
+import { GithubCiEvent, GithubPush, GithubRelease, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
 
 export interface IntakeSettings {
   travisPublicKey?: string;
@@ -38,11 +40,15 @@ export interface Accepted {
   uuid: string;
   existing: boolean;
   reason?: string;
+  /** A push that deployed several apps of the repository (SPEC 8): each one's deployment. */
+  deployments?: Array<Omit<Accepted, 'deployments' | 'ignored'> & { app: string }>;
+  /** The apps of the repository the push did not deploy, and why. */
+  ignored?: Array<{ app: string; reason: string }>;
 }
 
 export type IntakeAnswer =
   | { httpStatus: 202; body: Accepted }
-  | { httpStatus: 200; body: { status: 'ignored' | 'pong'; reason: string; uuid: string } };
+  | { httpStatus: 200; body: { status: 'ignored' | 'pong'; reason: string; uuid: string; ignored?: Array<{ app: string; reason: string }> } };
 
 const KEPT_HEADERS = ['x-github-event', 'x-github-delivery', 'x-hub-signature-256', 'travis-repo-slug', 'signature', 'user-agent', 'content-type'];
 
@@ -58,6 +64,8 @@ export class IntakeService {
     private readonly deployments: DeploymentsRepository,
     private readonly workflows: DeploymentWorkflowsClient,
     private readonly apps: AppsService,
+    private readonly github: GithubClient,
+    private readonly tokens: GithubTokens,
     @Inject(INTAKE_SETTINGS) private readonly settings: IntakeSettings,
   ) {}
 
@@ -85,6 +93,8 @@ export class IntakeService {
         return ignored(request, `GitHub ${webhook.event} events do not deploy; only pushes do.`);
       case 'github_push':
         return this.push(request, webhook);
+      case 'github_release':
+        return this.release(request, webhook);
       case 'github_ci':
         return this.ciEvent(request, webhook);
       case 'travis':
@@ -92,29 +102,76 @@ export class IntakeService {
     }
   }
 
+  /**
+   * A push (SPEC 2.1, 8): each app of the repository whose trigger matches (ref, then paths)
+   * gets its own deployment; with no app configured, pushes to the default branch deploy as the
+   * package's app, as before apps existed. The answer lists the deployments (the first one's
+   * fields on top, as for one app) and the apps the push did not deploy, with their reasons.
+   */
   private async push(request: IntakeRequest, push: GithubPush): Promise<IntakeAnswer> {
-    const app = await this.appFor(request.user, push.repository.fullName);
-    await this.checkGithubSignature(request, app);
+    const apps = await this.appsFor(request.user, push.repository.fullName);
+    await this.checkGithubSignature(request, apps);
     if (push.deleted) return ignored(request, `${push.ref} was deleted; nothing to deploy.`);
-    if (!push.branch) return ignored(request, `${push.ref} is not a branch; tag pushes do not deploy.`);
-    const deployBranch = app?.record.branch ?? push.repository.defaultBranch ?? 'master';
-    if (push.branch !== deployBranch) return ignored(request, `Pushes to ${push.branch} do not deploy; the deploy branch is ${deployBranch}.`);
-    const lock = app?.record.lock;
-    if (lock) {
-      // SPEC 6.5: after a rollback the operator decides when pushes deploy again.
-      this.logger.log({ msg: `push of ${push.repository.fullName}@${push.sha.slice(0, 7)} ignored: ${app!.record.name} is locked after a rollback to v${lock.release} (${request.uuid})`, app: app!.record.name, commit: push.sha });
-      return ignored(request, `locked after a rollback: ${app!.record.name} was rolled back to v${lock.release} (deployment ${lock.deployment}); pushes do not deploy until POST /1/apps/${request.user}/${app!.record.name}/unlock.`);
+    if (apps.length === 0) {
+      if (!push.branch) return ignored(request, `${push.ref} is not a branch; tag pushes do not deploy.`);
+      const deployBranch = push.repository.defaultBranch ?? 'master';
+      if (push.branch !== deployBranch) return ignored(request, `Pushes to ${push.branch} do not deploy; the deploy branch is ${deployBranch}.`);
+      return accepted(...(await this.startPush(request, push, null, deploymentWorkflowId(request.user, push.repository.fullName, push.commit))));
     }
+    const skipped: Array<{ app: string; reason: string }> = [];
+    const byRef = apps.filter((app) => {
+      const reason = refRule(trigger(app), { branch: push.branch, tag: push.tag, defaultBranch: push.repository.defaultBranch });
+      if (reason) skipped.push({ app: app.record.name, reason });
+      return !reason;
+    });
+    const files = byRef.some((app) => app.record.paths?.length) ? await this.changedFiles(request.user, push) : undefined;
+    const deploying = byRef.filter((app) => {
+      const reason = pathsRule(trigger(app), files) ?? this.lockRule(request, push, app);
+      if (reason) skipped.push({ app: app.record.name, reason });
+      return !reason;
+    });
+    if (deploying.length === 0) return { httpStatus: 200, body: { status: 'ignored', reason: skipped.map((s) => s.reason).join(' '), ignored: skipped, uuid: request.uuid } };
+    const started: Array<{ app: string; workflow: 'running' | 'closed'; body: Accepted }> = [];
+    for (const app of deploying) {
+      const [workflow, body] = await this.startPush(request, push, app, this.workflowIdFor(request.user, push.repository.fullName, push.commit, app, apps));
+      started.push({ app: app.record.name, workflow, body });
+    }
+    const answers = started.map(({ app, workflow, body }) => ({ app, ...accepted(workflow, body).body }));
+    const first = accepted(started[0].workflow, started[0].body);
+    if (answers.length === 1 && skipped.length === 0) return first;
+    return { httpStatus: 202, body: { ...first.body, deployments: answers, ...(skipped.length > 0 && { ignored: skipped }) } as Accepted };
+  }
 
-    const workflowId = deploymentWorkflowId(request.user, push.repository.fullName, push.sha);
+  /** SPEC 6.5: after a rollback the operator decides when pushes deploy the app again. */
+  private lockRule(request: IntakeRequest, push: GithubPush, app: AppSecrets): string | undefined {
+    const lock = app.record.lock;
+    if (!lock) return undefined;
+    this.logger.log({ msg: `push of ${push.repository.fullName}@${push.commit.slice(0, 7)} ignored: ${app.record.name} is locked after a rollback to v${lock.release} (${request.uuid})`, app: app.record.name, commit: push.commit });
+    return `locked after a rollback: ${app.record.name} was rolled back to v${lock.release} (deployment ${lock.deployment}); pushes do not deploy until POST /1/apps/${request.user}/${app.record.name}/unlock.`;
+  }
+
+  /**
+   * Deployment ids derive from (user, repository, commit) so GitHub, Travis and redeliveries meet
+   * on them. With several apps of the repository, the first app configured for it (the one that
+   * had the repository alone before) keeps that id; each other app's includes its name, so one
+   * push makes one deployment per app and a redelivery finds each again.
+   */
+  private workflowIdFor(user: string, repository: string, commit: string, app: AppSecrets, apps: AppSecrets[]): string {
+    const base = deploymentWorkflowId(user, repository, commit);
+    return apps[0].record._id === app.record._id ? base : appDeploymentWorkflowId(base, app.record.name);
+  }
+
+  /** Stores the payload and the deployment of one app (null: none configured) and starts or signals its workflow. */
+  private async startPush(request: IntakeRequest, push: GithubPush, app: AppSecrets | null, workflowId: string): Promise<['running' | 'closed', Accepted]> {
     const id = deploymentId(workflowId);
+    const branch = push.branch ?? push.ref;
     // Keyed by deployment and delivery: a redelivery is stored once, and a delivery id reused
     // for another push (or by another user) can never point a deployment at someone else's payload.
     const payloadId = push.delivery ? `github:${id}:${push.delivery}` : `github:${id}:${randomUUID()}`;
     const receivedAt = new Date();
-    const signal = { payloadId, branch: push.branch, app: app?.record.name, before: push.before, pushedAt: push.pushedAt, receivedAt: receivedAt.toISOString() };
+    const signal = { payloadId, branch, app: app?.record.name, before: push.before, pushedAt: push.pushedAt, receivedAt: receivedAt.toISOString() };
     const fresh: DeploymentRecord = {
-      _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.sha, branch: push.branch,
+      _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.commit, branch,
       app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: receivedAt, state: 'running', step: 'received',
     };
     // Issue 15: only Temporal's start stands on the critical path. The payload and the record are
@@ -130,12 +187,49 @@ export class IntakeService {
     // Temporal (REJECT_DUPLICATE answers 'closed'); once gone from Temporal, the run just started is ended.
     if (hasEnded(record)) {
       if (workflow === 'running') await this.workflows.endRunStartedSince(workflowId, receivedAt, `Deployment ${id} has finished already; a redelivery does not run it again.`);
-      return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
+      return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
     }
-    if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch: push.branch, app: app?.record.name }).catch(() => undefined);
-    this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.sha.slice(0, 7)} (${request.uuid})`, deploymentId: id, workflowId });
+    if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch, app: app?.record.name }).catch(() => undefined);
+    this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.commit.slice(0, 7)}${app ? ` (${app.record.name})` : ''} (${request.uuid})`, deploymentId: id, workflowId });
     const status = app?.record.ci === 'travis' || app?.record.ci === 'github' ? 'waiting_for_ci' : 'queued';
-    return accepted(workflow, { id, status, workflowId, uuid: request.uuid, existing: !created });
+    return [workflow, { id, status, workflowId, uuid: request.uuid, existing: !created }];
+  }
+
+  /** The push's changed files: its commits' lists, else GitHub's compare API (before...after); undefined when neither tells. */
+  private async changedFiles(user: string, push: GithubPush): Promise<string[] | undefined> {
+    if (push.files) return push.files;
+    if (!push.before || /^0+$/.test(push.before)) return undefined; // a new branch or tag: nothing to compare with
+    try {
+      return await this.github.changedFiles(push.repository.fullName, push.before, push.commit, await this.tokens.tokenFor(user, undefined, push.repository.fullName));
+    } catch (error) {
+      this.logger.warn(`changed files of ${push.repository.fullName} ${push.before.slice(0, 7)}...${push.commit.slice(0, 7)}: ${(error as Error).message}; deploying without the paths filter`);
+      return undefined;
+    }
+  }
+
+  /** A published GitHub release (SPEC 8): deploys its tag's commit to the apps whose deployOn.tags matches it. */
+  private async release(request: IntakeRequest, release: GithubRelease): Promise<IntakeAnswer> {
+    const apps = await this.appsFor(request.user, release.repository.fullName);
+    await this.checkGithubSignature(request, apps);
+    if (release.action !== 'published') return ignored(request, `GitHub release events deploy when a release is published, not ${release.action || 'without an action'}.`);
+    const matching = apps.filter((app) => app.record.deployTags !== undefined && !refRule(trigger(app), { tag: release.tag }));
+    if (matching.length === 0) return ignored(request, `No app of ${release.repository.fullName} deploys tag ${release.tag} (deployOn.tags).`);
+    let commit: string;
+    try {
+      commit = await this.github.commitOf(release.repository.fullName, `tags/${release.tag}`, await this.tokens.tokenFor(request.user, undefined, release.repository.fullName));
+    } catch (error) {
+      throw new ApiError('deploy:github:read_failed', 502, `The commit of tag ${release.tag} could not be read from GitHub (${(error as Error).message}). Deliver the webhook again shortly.`);
+    }
+    // As the tag's push: same commit, same deployments (a release after its tag push deploys nothing twice).
+    const push: GithubPush = {
+      kind: 'github_push', delivery: release.delivery, repository: { ...release.repository, private: false }, ref: `refs/tags/${release.tag}`, tag: release.tag,
+      deleted: false, sha: commit, commit, files: undefined,
+    };
+    const started: Array<['running' | 'closed', Accepted]> = [];
+    for (const app of matching) started.push(await this.startPush(request, push, app, this.workflowIdFor(request.user, push.repository.fullName, commit, app, apps)));
+    const first = accepted(...started[0]);
+    if (started.length === 1) return first;
+    return { httpStatus: 202, body: { ...first.body, deployments: started.map(([workflow, body], i) => ({ app: matching[i].record.name, ...accepted(workflow, body).body })) } as Accepted };
   }
 
   /**
@@ -143,43 +237,68 @@ export class IntakeService {
    * for CI; the workflow reads the checks itself, so the event's content is only a hint.
    */
   private async ciEvent(request: IntakeRequest, event: GithubCiEvent): Promise<IntakeAnswer> {
-    const app = await this.appFor(request.user, event.repository.fullName);
-    await this.checkGithubSignature(request, app);
-    const workflowId = deploymentWorkflowId(request.user, event.repository.fullName, event.sha);
-    const id = deploymentId(workflowId);
-    let record: DeploymentRecord | null;
-    try {
-      record = await this.deployments.findById(id);
-    } catch (error) {
-      throw storeFailed(error);
+    const apps = await this.appsFor(request.user, event.repository.fullName);
+    await this.checkGithubSignature(request, apps);
+    // Every app's deployment of the commit (one per app of the repository, SPEC 8 Environments).
+    const base = deploymentWorkflowId(request.user, event.repository.fullName, event.sha);
+    const workflowIds = [base, ...apps.slice(1).map((app) => appDeploymentWorkflowId(base, app.record.name))];
+    let woken: { id: string; workflowId: string } | undefined;
+    let running = false;
+    for (const workflowId of workflowIds) {
+      const id = deploymentId(workflowId);
+      let record: DeploymentRecord | null;
+      try {
+        record = await this.deployments.findById(id);
+      } catch (error) {
+        throw storeFailed(error);
+      }
+      const waits = record && !hasEnded(record) && (record.step === undefined || ['received', 'waiting_for_ci'].includes(record.step));
+      if (!record || !waits) continue;
+      running = true;
+      if (!(await this.workflows.signalCi(workflowId, { event: event.event, summary: event.summary }))) continue;
+      this.logger.log({ msg: `${event.summary} for ${event.repository.fullName}@${event.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
+      woken ??= { id, workflowId };
     }
-    const waits = record && !hasEnded(record) && (record.step === undefined || ['received', 'waiting_for_ci'].includes(record.step));
-    if (!record || !waits) return ignored(request, `No deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} waits for CI; ${event.event} events only wake one that does.`);
-    if (!(await this.workflows.signalCi(workflowId, { event: event.event, summary: event.summary }))) {
-      return ignored(request, `The deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} is no longer running.`);
-    }
-    this.logger.log({ msg: `${event.summary} for ${event.repository.fullName}@${event.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
-    return { httpStatus: 202, body: { id, status: 'waiting_for_ci', workflowId, uuid: request.uuid, existing: true } };
+    if (woken) return { httpStatus: 202, body: { ...woken, status: 'waiting_for_ci', uuid: request.uuid, existing: true } };
+    if (running) return ignored(request, `The deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} is no longer running.`);
+    return ignored(request, `No deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} waits for CI; ${event.event} events only wake one that does.`);
   }
 
-  /** An app's webhook secret guards every GitHub event for its repository, unless the GitHub App's secret verified it. */
-  private async checkGithubSignature(request: IntakeRequest, app: AppSecrets | null): Promise<void> {
-    if (request.viaApp || !app?.webhookSecret) return;
-    if (await verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256'))) return;
-    throw new ApiError('deploy:auth:bad_signature', 401, 'The X-Hub-Signature-256 header does not match this app\'s webhook secret.');
+  /**
+   * An app's webhook secret guards every GitHub event for its repository, unless the GitHub App's
+   * secret verified it. With several apps of the repository (one GitHub webhook, one secret), each
+   * app's secret must verify it: one app's secret never opens another's deployments.
+   */
+  private async checkGithubSignature(request: IntakeRequest, apps: AppSecrets[]): Promise<void> {
+    if (request.viaApp) return;
+    for (const app of apps) {
+      if (!app.webhookSecret) continue;
+      if (await verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256'))) continue;
+      throw new ApiError('deploy:auth:bad_signature', 401, `The X-Hub-Signature-256 header does not match the webhook secret of ${apps.length > 1 ? `the app ${app.record.name}` : 'this app'}.`);
+    }
   }
 
   private async travis(request: IntakeRequest, build: TravisBuild): Promise<IntakeAnswer> {
-    const app = await this.appFor(request.user, build.repository.fullName);
-    this.checkTravisSignature(request, build, app);
+    const apps = await this.appsFor(request.user, build.repository.fullName);
+    if (apps.length === 0) this.checkTravisSignature(request, build, null);
+    for (const app of apps) this.checkTravisSignature(request, build, app);
     if (!build.finished) return ignored(request, `Travis build is ${build.statusMessage}; waiting for a final result.`);
     if (build.pullRequest) return ignored(request, 'Pull request builds do not deploy; the push to the deploy branch does.');
-    // Only a build of the deploy branch gates a deployment; when no app names the branch, the push decides.
-    const deployBranch = app?.record.branch;
-    if (deployBranch && build.branch && build.branch !== deployBranch) {
-      return ignored(request, `Travis built ${build.branch}; only builds of the deploy branch ${deployBranch} gate a deployment.`);
+    // Only a build of an app's deploy branch (or of a tag it deploys) gates its deployment; when no app names the branch, the push decides.
+    const gated = apps.filter((app) => !build.branch || (app.record.deployTags !== undefined ? matchesGlob(app.record.deployTags, build.branch) : !app.record.branch || build.branch === app.record.branch));
+    if (apps.length > 0 && gated.length === 0) {
+      return ignored(request, `Travis built ${build.branch}; only builds of the deploy branch ${apps.map((app) => app.record.branch ?? app.record.deployTags).join(', ')} gate a deployment.`);
     }
-    const workflowId = deploymentWorkflowId(request.user, build.repository.fullName, build.sha);
+    const base = deploymentWorkflowId(request.user, build.repository.fullName, build.sha);
+    const started: Array<['running' | 'closed', Accepted]> = [];
+    for (const app of gated.length > 0 ? gated : [null]) {
+      started.push(await this.signalTravis(request, build, app ? this.workflowIdFor(request.user, build.repository.fullName, build.sha, app, apps) : base));
+    }
+    return accepted(...started[0]);
+  }
+
+  /** Signal-with-start: a Travis result that comes before the push must not be lost (SPEC 2.1). */
+  private async signalTravis(request: IntakeRequest, build: TravisBuild, workflowId: string): Promise<['running' | 'closed', Accepted]> {
     const id = deploymentId(workflowId);
     const payloadId = `travis:${randomUUID()}`;
     await this.store(request, 'travis', id, payloadId);
@@ -188,11 +307,11 @@ export class IntakeService {
       provider: 'travis', uuid: request.uuid, createdAt: new Date(), state: 'waiting_for_ci', step: 'waiting_for_ci',
     });
     if (created) recordDeploymentCreated('travis');
-    if (hasEnded(record)) return accepted('closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true });
+    if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
     this.logger.log({ msg: `travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
-    return accepted(workflow, { id, status: record.payloadId ? 'queued' : 'waiting_for_ci', workflowId, uuid: request.uuid, existing: !created });
+    return [workflow, { id, status: record.payloadId ? 'queued' : 'waiting_for_ci', workflowId, uuid: request.uuid, existing: !created }];
   }
 
   /**
@@ -226,13 +345,15 @@ export class IntakeService {
     };
   }
 
-  private async appFor(user: string, repository: string): Promise<AppSecrets | null> {
+  /** The user's apps of the repository, the first configured first (the one whose deployments keep the plain ids). */
+  private async appsFor(user: string, repository: string): Promise<AppSecrets[]> {
     try {
-      return await this.apps.forPush(user, repository);
+      return await this.apps.allForPush(user, repository);
     } catch (error) {
       throw storeFailed(error);
     }
   }
+
 
   private async store(request: IntakeRequest, provider: Provider, deployment: string, payloadId: string): Promise<void> {
     const headers: Record<string, string> = {};

@@ -22,8 +22,15 @@ export interface GithubPush {
   repository: RepositoryRef & { defaultBranch?: string; private: boolean };
   ref: string;
   branch?: string; // set for branch pushes, undefined for tags
+  /** Set for tag pushes (`refs/tags/<tag>`). */
+  tag?: string;
   deleted: boolean;
+  /** `after`: the new head of the ref (for an annotated tag, the tag object). */
   sha: string;
+  /** The commit the push deploys: `after`, or for a tag `head_commit.id` (an annotated tag's commit). */
+  commit: string;
+  /** Paths added, modified or removed by the payload's commits; undefined when it lists none or too few (GitHub lists at most 20). */
+  files?: string[];
   /** The branch's head before this push (all zeros for a new branch): the release line's ancestry chain. */
   before?: string;
   /** `repository.pushed_at` (ISO): a forced push's order in the release line. */
@@ -61,8 +68,21 @@ export interface GithubCiEvent {
 
 export const CI_EVENTS: readonly string[] = ['check_suite', 'check_run', 'status'];
 
+/** A GitHub `release` event: `published` deploys the release's tag to apps that deploy tags. */
+export interface GithubRelease {
+  kind: 'github_release';
+  delivery?: string;
+  action: string;
+  repository: RepositoryRef & { defaultBranch?: string };
+  tag: string;
+}
+
+/** GitHub lists at most this many commits in a push payload; with as many, the list may be cut. */
+export const PUSH_COMMITS_LISTED = 20;
+
 export type Webhook =
   | GithubPush
+  | GithubRelease
   | GithubCiEvent
   | TravisBuild
   | { kind: 'github_ping'; delivery?: string }
@@ -138,6 +158,7 @@ export function recogniseWebhook(headers: Headers, json: unknown, text: string):
   if (fromGithub || (!fromTravis && 'after' in body && 'ref' in body && 'repository' in body)) {
     if (event === 'ping' || (event === undefined && 'zen' in body && 'hook_id' in body)) return { kind: 'github_ping', delivery };
     if (event !== undefined && CI_EVENTS.includes(event)) return parseCiEvent(event as GithubCiEvent['event'], body, delivery);
+    if (event === 'release') return parseRelease(body, delivery);
     if (event !== undefined && event !== 'push') return { kind: 'github_other', event, delivery };
     return parseGithubPush(body, delivery);
   }
@@ -157,6 +178,7 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
   }
   if (!SHA.test(sha)) throw notSupported('after is not a commit sha');
   const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+  const tag = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined;
   if (!isRefName(ref) || (branch !== undefined && !isBranchName(branch))) throw notSupported('ref is not a valid git branch or tag name');
   const defaultBranch = typeof repo.default_branch === 'string' ? repo.default_branch : typeof repo.master_branch === 'string' ? repo.master_branch : undefined;
   if (defaultBranch !== undefined && !isBranchName(defaultBranch)) throw notSupported('repository.default_branch is not a valid git branch name');
@@ -174,8 +196,12 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
     },
     ref,
     branch,
+    tag,
     deleted: body.deleted === true || /^0+$/.test(sha),
     sha: sha.toLowerCase(),
+    // An annotated tag's `after` is the tag object; its head_commit is the commit. A branch's `after` is its commit.
+    commit: (tag !== undefined && typeof headCommit?.id === 'string' && SHA.test(headCommit.id) ? headCommit.id : sha).toLowerCase(),
+    files: changedFiles(body.commits),
     // A forced push's `before` is the head it replaced, not an ancestor: it says nothing of order.
     before: body.forced !== true && typeof body.before === 'string' && SHA.test(body.before) ? body.before.toLowerCase() : undefined,
     pushedAt: pushTime(repo.pushed_at),
@@ -184,12 +210,40 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
   };
 }
 
-/** `check_suite`, `check_run` and `status` payloads: the repository and the commit they are about. */
-function parseCiEvent(event: GithubCiEvent['event'], body: Record<string, unknown>, delivery?: string): GithubCiEvent {
+/** The paths the payload's commits touched; undefined when it lists no commits or may have cut the list. */
+function changedFiles(commits: unknown): string[] | undefined {
+  if (!Array.isArray(commits) || commits.length === 0 || commits.length >= PUSH_COMMITS_LISTED) return undefined;
+  const files = new Set<string>();
+  for (const commit of commits as Array<Record<string, unknown>>) {
+    for (const field of ['added', 'modified', 'removed']) {
+      const paths = commit?.[field];
+      if (!Array.isArray(paths)) return undefined; // a payload without the lists cannot tell
+      for (const path of paths) if (typeof path === 'string') files.add(path);
+    }
+  }
+  return [...files];
+}
+
+/** A GitHub event's `repository`: its owner's login and its name as GitHub resolves it. */
+function repositoryOf(body: Record<string, unknown>): { repo: Record<string, unknown>; owner: string; name: string } {
   const repo = object(body.repository, 'repository');
   const ownerField = repo.owner as Record<string, unknown> | undefined;
   const owner = str(ownerField?.login ?? ownerField?.name, 'repository.owner');
-  const name = repositoryName(owner, str(repo.name, 'repository.name'));
+  return { repo, owner, name: repositoryName(owner, str(repo.name, 'repository.name')) };
+}
+
+function parseRelease(body: Record<string, unknown>, delivery?: string): GithubRelease {
+  const { repo, owner, name } = repositoryOf(body);
+  const release = object(body.release, 'release');
+  const tag = str(release.tag_name, 'release.tag_name');
+  if (!isRefName(`refs/tags/${tag}`)) throw notSupported('release.tag_name is not a valid git tag name');
+  const defaultBranch = typeof repo.default_branch === 'string' && isBranchName(repo.default_branch) ? repo.default_branch : undefined;
+  return { kind: 'github_release', delivery, action: typeof body.action === 'string' ? body.action : '', repository: { owner, name, fullName: `${owner}/${name}`, defaultBranch }, tag };
+}
+
+/** `check_suite`, `check_run` and `status` payloads: the repository and the commit they are about. */
+function parseCiEvent(event: GithubCiEvent['event'], body: Record<string, unknown>, delivery?: string): GithubCiEvent {
+  const { owner, name } = repositoryOf(body);
   const subject = event === 'status' ? body : object(body[event], event);
   const sha = str(event === 'status' ? subject.sha : subject.head_sha, event === 'status' ? 'sha' : `${event}.head_sha`);
   if (!SHA.test(sha)) throw notSupported(`${event === 'status' ? 'sha' : `${event}.head_sha`} is not a commit sha`);

@@ -109,6 +109,32 @@ export class GithubClient {
     }
   }
 
+  /**
+   * The paths changed from `base` to `head` (the compare API's `files`); undefined when GitHub
+   * lists no more than it shows (300 files) or cannot compare them.
+   */
+  async changedFiles(repository: string, base: string, head: string, token?: string): Promise<string[] | undefined> {
+    const [owner, repo] = repository.split('/');
+    try {
+      const { data } = await this.octokit(token).rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${base}...${head}` });
+      const files = data.files ?? [];
+      return files.length >= 300 ? undefined : files.flatMap((file) => [file.filename, ...(file.previous_filename ? [file.previous_filename] : [])]);
+    } catch (error) {
+      throw classify(error, `comparing ${base.slice(0, 7)}...${head.slice(0, 7)} of ${repository}`);
+    }
+  }
+
+  /** The commit a ref (a tag, a branch) names: `GET /repos/{o}/{r}/commits/{ref}`. */
+  async commitOf(repository: string, ref: string, token?: string): Promise<string> {
+    const [owner, repo] = repository.split('/');
+    try {
+      const { data } = await this.octokit(token).rest.repos.getCommit({ owner, repo, ref, per_page: 1 });
+      return data.sha;
+    } catch (error) {
+      throw classify(error, `reading the commit of ${ref} in ${repository}`);
+    }
+  }
+
   async setCommitStatus(repository: string, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; description: string; targetUrl?: string }, token: string): Promise<void> {
     const [owner, repo] = repository.split('/');
     try {

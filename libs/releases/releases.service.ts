@@ -3,6 +3,7 @@ import { AppSecrets, AppsRepository, AppsService, AppView } from '../apps';
 import type { Principal } from '../auth';
 import { ApiError } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
+import { canonicalRepository } from '../github/names';
 import { deploymentId } from '../deployments/deployment-ids';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
@@ -88,6 +89,22 @@ export class ReleasesService {
     return { ...changed, deployment: await this.redeploy(principal, user, app, uuid, 'env') };
   }
 
+  /**
+   * SPEC 8: the live release of `app` deployed to `to`, another app of the same repository, through
+   * `to`'s line as its next release (`cause: promote`), from the kept tarball when there is one.
+   */
+  async promote(principal: Principal, user: string, app: string, to: string, uuid: string): Promise<ReleaseDeployment> {
+    const source = await this.app(user, app);
+    const target = await this.app(user, to);
+    if (to === app) throw new ApiError('apps:promote:same_app', 400, `${app} cannot be promoted to itself; name another app of ${source.record.repository}.`);
+    if (canonicalRepository(source.record.repository) !== canonicalRepository(target.record.repository)) {
+      throw new ApiError('apps:promote:other_repository', 409, `${to} deploys ${target.record.repository}, not ${source.record.repository}: promotion moves a release between apps of one repository.`);
+    }
+    const live = await this.liveRelease(user, app);
+    await this.checkAvailable(user, live);
+    return this.deploy(principal, target, live, 'promote', uuid);
+  }
+
   async unlock(user: string, app: string): Promise<AppView> {
     await this.app(user, app);
     await this.db(() => this.appsRepository.unlock(user, app));
@@ -111,7 +128,8 @@ export class ReleasesService {
     if (rolledBackTo !== undefined) await this.db(() => this.appsRepository.lock(user, app, { release: rolledBackTo, deployment: record._id, by, at: new Date() }));
     // The record names the kept tarball before this read: a prune that did not see it has dropped
     // the release's blobId by now (then the code is fetched from GitHub again); one that did see it keeps the tarball.
-    const stillKept = release.blobId !== undefined && (await this.db(() => this.releases.find(user, app, release.version)))?.blobId === release.blobId;
+    // `release.app`: a promotion deploys another app's release.
+    const stillKept = release.blobId !== undefined && (await this.db(() => this.releases.find(user, release.app, release.version)))?.blobId === release.blobId;
     if (release.blobId && !stillKept) await this.checkAvailable(user, { ...release, blobId: undefined });
     const input: DeploymentInput = {
       ...this.intake.input(record),

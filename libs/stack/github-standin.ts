@@ -35,6 +35,8 @@ export interface FakeRepository {
   parents?: Record<string, string[]>;
   /** Each branch's head, moved by `commit()`. */
   heads?: Record<string, string>;
+  /** Each tag's commit, for `GET …/commits/{ref}`. */
+  tags?: Record<string, string>;
 }
 
 export interface RecordedStatus {
@@ -144,7 +146,7 @@ export class GithubServer {
       behind_by: behind.length,
       total_commits: ahead.length,
       commits: ahead.map(commit),
-      files: [],
+      files: changedFiles(repository.files[base] ?? {}, repository.files[head] ?? {}),
     };
   }
 
@@ -216,7 +218,7 @@ export class GithubServer {
       return send(201, await this.commit(`${owner}/${name}`, { branch: body.branch as string | undefined, message: body.message as string | undefined, actions: body.actions === true }));
     }
     if (await this.routeCi(req, path, url, token, send)) return;
-    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses|compare)\/(.+)$/.exec(path);
+    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses|compare|commits)\/(.+)$/.exec(path);
     if (!repoMatch) return notFound();
     const [, owner, name, kind, rest] = repoMatch;
     const fullName = `${owner}/${name}`;
@@ -254,6 +256,11 @@ export class GithubServer {
       if (!base || !head || extra.length > 0) return notFound();
       const compared = this.compare(fullName, repository, base, head);
       return compared ? send(200, compared) : notFound();
+    }
+    if (req.method === 'GET' && kind === 'commits') {
+      const ref = decodePath(rest).replace(/^(refs\/)?tags\//, '');
+      const sha = repository.tags?.[ref] ?? repository.heads?.[ref] ?? (repository.tarballs[ref] ? ref : undefined);
+      return sha ? send(200, { sha, url: `${this.url}/repos/${fullName}/commits/${sha}`, files: [] }) : send(422, { message: `No commit found for SHA: ${ref}` });
     }
     if (req.method === 'POST' && kind === 'statuses') {
       if (!this.mayWrite(token, fullName)) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
@@ -496,6 +503,14 @@ export function githubTarball(options: GithubTarballOptions = {}): Promise<Buffe
 
 /** GitHub `push` payloads shaped like GitHub's published examples (trimmed to the fields used). */
 export type GithubPushPayload = ReturnType<typeof githubPush>;
+
+/** The compare API's `files`: what differs between two commits' files. */
+function changedFiles(base: Record<string, string>, head: Record<string, string>): Array<{ filename: string; status: string }> {
+  const names = [...new Set([...Object.keys(base), ...Object.keys(head)])].sort();
+  return names
+    .filter((name) => base[name] !== head[name])
+    .map((name) => ({ filename: name, status: base[name] === undefined ? 'added' : head[name] === undefined ? 'removed' : 'modified' }));
+}
 
 export function githubPush(options: { owner?: string; repo?: string; sha?: string; ref?: string; defaultBranch?: string; deleted?: boolean; private?: boolean; message?: string; before?: string; forced?: boolean; pushedAt?: number } = {}) {
   const owner = options.owner ?? 'octo-org';

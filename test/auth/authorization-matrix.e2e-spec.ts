@@ -80,6 +80,8 @@ describe('authorization matrix: every endpoint × every kind of caller', () => {
     { name: 'apps GET', method: 'GET', path: '/1/apps/alice/app', ok: 200 },
     { name: 'releases GET', method: 'GET', path: '/1/apps/alice/app/releases', ok: 200 },
     { name: 'unlock POST', method: 'POST', path: '/1/apps/alice/app/unlock', ok: 200 },
+    { name: 'notifications GET', method: 'GET', path: '/1/apps/alice/app/notifications', ok: 200 },
+    { name: 'deliveries GET', method: 'GET', path: '/1/apps/alice/app/deliveries', ok: 200 },
     { name: 'users POST', method: 'POST', path: '/1/users', body: () => ({ username: `u${Math.random().toString(36).slice(2, 10)}`, password: 'password-123' }), ok: 201, other: [403, 'mw:auth:admin_only'], owner: [403, 'mw:auth:admin_only'] },
     { name: 'tokens POST', method: 'POST', path: '/1/users/alice/tokens', body: () => ({ name: 'matrix' }), ok: 201 },
     { name: 'tokens GET', method: 'GET', path: '/1/users/alice/tokens', ok: 200 },

@@ -3,6 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { temporalBinary } from '../../libs/stack';
 import { travisBuild } from '../support/payloads';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { PipelineFixture } from '../pipeline/pipeline-fixture';
 
 /**
@@ -16,7 +18,7 @@ const release = process.env.RECORD_HISTORIES;
 (release ? describe : describe.skip)(`record workflow histories of release ${release}`, () => {
   let f: PipelineFixture;
   beforeAll(async () => {
-    f = await PipelineFixture.start({ TRAVIS_WAIT_TIMEOUT: '1h', RELEASES_KEPT: '2' });
+    f = await PipelineFixture.start({ TRAVIS_WAIT_TIMEOUT: '1h', RELEASES_KEPT: '2', CI_POLL_INTERVAL: '1s' });
   });
   afterAll(() => f?.stop());
 
@@ -113,5 +115,46 @@ const release = process.env.RECORD_HISTORIES;
     const refetched = await f.harness.request('POST', `/1/apps/admin/${repo}/rollback`, { body: { release: 1 } });
     expect(await f.outcome(refetched.json.workflowId)).toEqual({ state: 'succeeded' });
     await save('deployment-rollback-refetched', refetched.json.workflowId);
+  });
+
+  it('deployment: gated by GitHub checks (ci: github), the suite found green by the gate\'s poll', async () => {
+    const { repo, sha } = await f.commit({ files: { '.github/workflows/ci.yml': 'on: push\n' } });
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ci: 'github' } })).status).toBe(200);
+    const suite = f.github.ci.addSuite(`octo-org/${repo}`, sha, { runs: [{ name: 'test' }] });
+    const pushed = await f.push(repo, sha);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    f.github.ci.completeSuite(suite, 'success');
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-github-checks', pushed.json.workflowId);
+  });
+
+  it('notification: one event delivered after a failed attempt', async () => {
+    let answers = [500];
+    const subscriber = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.statusCode = answers.shift() ?? 200;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => subscriber.listen(0, '127.0.0.1', resolve));
+    try {
+      const { repo, sha } = await f.commit();
+      expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}` } })).status).toBe(200);
+      const url = `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/hook`;
+      expect((await f.harness.request('POST', `/1/apps/admin/${repo}/notifications`, { body: { url, events: ['deployment.succeeded'], secret: 's' } })).status).toBe(201);
+      const pushed = await f.push(repo, sha);
+      expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+      let delivered: { id: string; status: string } | undefined;
+      while (!delivered) {
+        const list = (await f.harness.request('GET', `/1/apps/admin/${repo}/deliveries`)).json as Array<{ id: string; status: string }>;
+        delivered = list.find((d) => d.status === 'delivered');
+        if (!delivered) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      answers = [];
+      await save('notification', `notification/${delivered.id}`);
+    } finally {
+      subscriber.close();
+    }
   });
 });

@@ -20,7 +20,8 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
   afterAll(() => f?.stop());
 
   const downloadsOf = (repo: string) => f.github.downloads.filter((d) => d.repository === `octo-org/${repo}`);
-  const blobsLeft = async () => (await readdir(f.harness.config.blobs.dir).catch(() => [] as string[])).sort();
+  /** Blobs a deployment left (a succeeded one's tarball stays, kept for its release's rollback). */
+  const blobsLeft = async (deployment: string) => (await readdir(f.harness.config.blobs.dir).catch(() => [] as string[])).filter((name) => name.startsWith(deployment)).sort();
 
   it('waits for a first byte slower than the heartbeat timeout without retrying the download', async () => {
     const { repo, sha } = await f.commit();
@@ -45,7 +46,7 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
     await waitUntil(() => downloadsOf(repo)[0].finished !== undefined, 'the worker kept the GitHub download open after the deployment was canceled');
     expect(downloadsOf(repo)[0].finished).toBe(false);
     release();
-    expect(await blobsLeft()).toEqual([]);
+    expect(await blobsLeft(pushed.json.id)).toEqual([]);
   }, 60_000);
 
   it('fails with deploy:github:download_tarball when GitHub answers 404 for the tarball', async () => {
@@ -58,7 +59,7 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
       ['fetch', 'deploy:github:download_tarball'],
       ['done', 'deploy:github:download_tarball'],
     ]);
-    expect(await blobsLeft()).toEqual([]);
+    expect(await blobsLeft(pushed.json.id)).toEqual([]);
   });
 
   it('fails with deploy:github:read_failed when GitHub keeps failing to answer for .travis.yml', async () => {
@@ -77,7 +78,7 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
     const pushed = await f.push(repo, sha);
     expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code } });
     expect((await f.steps(pushed.json.id)).map((s) => s.step)).not.toContain('upload');
-    expect(await blobsLeft()).toEqual([]);
+    expect(await blobsLeft(pushed.json.id)).toEqual([]);
   });
 
   it('retries a download cut mid-stream, then fails with deploy:github:download_tarball when every attempt is cut', async () => {
@@ -92,7 +93,7 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
     const pushed = await f.push(repo, sha);
     expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:github:download_tarball' } });
     expect(downloadsOf(repo).map((d) => d.finished)).toEqual([false, false, false, false, false]); // the fetch's 5 attempts
-    expect(await blobsLeft()).toEqual([]);
+    expect(await blobsLeft(pushed.json.id)).toEqual([]);
   }, 60_000);
 });
 

@@ -135,6 +135,25 @@ describe('deployment pipeline: tenants and retries', () => {
     await expect(readFile(join(f.deployDir, 'guarded', 'index.js'), 'utf8')).rejects.toThrow();
   });
 
+  it('never triggers another user\'s app of the same repository with my push (SPEC 8: several apps per repository)', async () => {
+    const { repo, sha } = await f.commit({ repo: 'shared-repo' });
+    // bob's apps of the very repository admin deploys: same branch, and a tag trigger.
+    for (const [app, settings] of [['bob-shared', {}], ['bob-tags', { deployOn: { tags: '*' } }]] as const) {
+      const answer = await f.harness.request('PUT', `/1/apps/bob/${app}`, { auth: BOB, body: { repository: `octo-org/${repo}`, target: { url: 'http://127.0.0.1:9/push' }, env: { BOB_SECRET: 'x' }, ...settings } });
+      expect([app, answer.status]).toEqual([app, 200]);
+    }
+    expect((await f.harness.request('PUT', '/1/apps/admin/admin-shared', { body: { repository: `octo-org/${repo}` } })).status).toBe(200);
+    for (const ref of ['refs/heads/main', 'refs/tags/v9']) {
+      const pushed = await f.push(repo, sha, { ref });
+      if (ref === 'refs/heads/main') {
+        expect(pushed.json.deployments).toBeUndefined(); // admin's one app only
+        expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+      } else expect(pushed.json).toMatchObject({ status: 'ignored', ignored: [{ app: 'admin-shared' }] });
+    }
+    expect(await f.harness.db.collection('deployments').countDocuments({ user: 'bob', repository: `octo-org/${repo}` })).toBe(0);
+    expect(await f.harness.db.collection('deployments').find({ commit: sha }).map((d) => `${d.user}/${d.app}`).toArray()).toEqual(['admin/admin-shared']);
+  });
+
   it('starts one retry for many asked at once, and answers it while it runs', async () => {
     const { repo, sha } = await f.commit();
     f.hooks.execute = async () => {

@@ -209,6 +209,7 @@ describe('status page (headless Chromium)', () => {
     await page.locator('#releases-body tr[data-version="2"][data-live="true"]').waitFor();
     expect(await page.locator('#releases-body tr').count()).toBe(2);
     expect(await page.locator('#app-lock').getAttribute('data-locked')).toBe('false');
+    expect(await page.locator('#app-trigger').textContent()).toMatch(/^Deploys pushes to /);
 
     // Held at the receiver, so the button shows the deployment while it runs.
     let release!: () => void;

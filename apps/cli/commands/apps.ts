@@ -37,6 +37,11 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
   if (list(flags, 'required-check').length > 0 && flags['no-required-checks']) throw new UsageError('Give --required-check or --no-required-checks, not both.');
   const requiredChecks = flags['no-required-checks'] ? undefined : list(flags, 'required-check').length > 0 ? list(flags, 'required-check') : current?.requiredChecks;
   if (flags.retain && flags['no-retain']) throw new UsageError('Give --retain or --no-retain, not both.');
+  if (str(flags, 'tags') !== undefined && str(flags, 'branch') !== undefined) throw new UsageError('An app deploys a branch or tags: give --branch or --tags, not both.');
+  if (list(flags, 'path').length > 0 && flags['no-paths']) throw new UsageError('Give --path or --no-paths, not both.');
+  // --branch moves a tag-deployed app back to a branch; --tags moves it to tags.
+  const tags = str(flags, 'branch') !== undefined ? undefined : str(flags, 'tags') ?? (current?.deployOn && 'tags' in current.deployOn ? current.deployOn.tags : undefined);
+  const paths = flags['no-paths'] ? undefined : list(flags, 'path').length > 0 ? list(flags, 'path') : current?.paths;
 
   const targetFlags = ['target-url', 'status-url', 'target-user', 'target-password', 'archive-format'].filter((name) => str(flags, name) !== undefined);
   let target: AppBody['target'];
@@ -53,7 +58,9 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
   }
   return {
     repository,
-    branch: str(flags, 'branch') ?? current?.branch,
+    branch: tags !== undefined ? undefined : str(flags, 'branch') ?? current?.branch,
+    ...(tags !== undefined && { deployOn: { tags } }),
+    ...(paths !== undefined && { paths }),
     target,
     webhookSecret: str(flags, 'webhook-secret'),
     env: flags['drop-env'] ? parseAssignments(list(flags, 'env')) : undefined,
@@ -71,7 +78,8 @@ export function describeApp(app: AppView): string[] {
   const target = app.target;
   return table([
     ['App', app.name],
-    ['Repository', `${app.repository}${app.branch ? ` (branch ${app.branch})` : ' (default branch)'}`],
+    ['Repository', `${app.repository}${app.deployOn && 'tags' in app.deployOn ? ` (tags ${app.deployOn.tags})` : app.branch ? ` (branch ${app.branch})` : ' (default branch)'}`],
+    ...(app.paths?.length ? [['Paths', app.paths.join(', ')]] : []),
     ['Target', target ? `${target.url} [${target.archiveFormat}]` : '(service default)'],
     ...(target?.statusUrl ? [['Status URL', target.statusUrl]] : []),
     ...(target?.username ? [['Target user', `${target.username}${target.hasPassword ? ' (password set)' : ''}`]] : []),
@@ -96,6 +104,9 @@ export const appsSet: CommandSpec = {
   options: {
     repository: { type: 'string', value: '<owner/name>', help: 'GitHub repository' },
     branch: { type: 'string', value: '<branch>', help: 'deploy branch (default: the repository default branch)' },
+    tags: { type: 'string', value: '<glob>', help: 'deploy tags matching the glob (e.g. v*) instead of a branch' },
+    path: { type: 'string', multiple: true, value: '<glob>', help: 'deploy only pushes changing a file matching the glob (e.g. services/api/**)' },
+    'no-paths': { type: 'boolean', help: 'deploy every push again, whatever it changed' },
     'target-url': { type: 'string', value: '<url>', help: 'deployment receiver upload URL' },
     'status-url': { type: 'string', value: '<url>', help: 'receiver status URL ({{id}} is filled in)' },
     'target-user': { type: 'string', value: '<user>', help: 'Basic auth user for the receiver' },

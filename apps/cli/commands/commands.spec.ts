@@ -6,11 +6,12 @@ import { Output } from '../output';
 import { AppView, mergeApp } from './apps';
 import { groupDeployments, shortCommit, StatusEntry } from './deploys';
 import { parseAssignments, parseKeys, replaceEnv } from './env-change';
+import { notificationEvents } from './notify';
 import { appOrHere, releaseNumber, rollbackArgs } from './releases';
 import { backoffMs, formatChange, retryable } from './watch';
 
 const APP: AppView = {
-  user: 'alice', name: 'web', repository: 'o/web', createdAt: 't', branch: 'main', hasWebhookSecret: true, envKeys: ['A'], retain: true, ci: 'none', updatedAt: 't',
+  user: 'alice', name: 'web', repository: 'o/web', createdAt: 't', branch: 'main', deployOn: { branch: 'main' }, hasWebhookSecret: true, envKeys: ['A'], retain: true, ci: 'none', updatedAt: 't',
   target: { url: 'http://r/push', statusUrl: 'http://r/s/{{id}}', username: 'u', hasPassword: true, archiveFormat: 'zip' },
 };
 
@@ -43,6 +44,16 @@ describe('apps set merge', () => {
     expect(mergeApp(github, { 'required-check': ['lint', 'ci/circleci'], environment: 'staging' })).toMatchObject({ requiredChecks: ['lint', 'ci/circleci'], environment: 'staging' });
     expect(mergeApp(github, { 'no-required-checks': true }).requiredChecks).toBeUndefined();
     expect(() => mergeApp(github, { 'no-required-checks': true, 'required-check': ['x'] })).toThrow(/not both/);
+  });
+
+  it('keeps the trigger (tags, paths) unless the flags change it', () => {
+    const tagged: AppView = { ...APP, branch: undefined, deployOn: { tags: 'v*' }, paths: ['services/api/**'] };
+    expect(mergeApp(tagged, { retain: true })).toMatchObject({ deployOn: { tags: 'v*' }, paths: ['services/api/**'], branch: undefined });
+    expect(mergeApp(tagged, { branch: 'main' })).toMatchObject({ branch: 'main' });
+    expect(mergeApp(tagged, { branch: 'main' }).deployOn).toBeUndefined();
+    expect(mergeApp(APP, { tags: 'v*', path: ['a/**'] })).toMatchObject({ branch: undefined, deployOn: { tags: 'v*' }, paths: ['a/**'] });
+    expect(mergeApp(tagged, { 'no-paths': true }).paths).toBeUndefined();
+    expect(() => mergeApp(APP, { tags: 'v*', branch: 'x' })).toThrow(/not both/);
   });
 
   it('checks what a new app needs and what the API accepts', () => {
@@ -87,6 +98,14 @@ describe('watch', () => {
       doc: { ts: '2024-01-01T00:00:00.000Z', deployment: 'd1', step: 'done', status: 'error', error: { code: 'deploy:tar:corrupt', message: 'Bad tar.' } },
     });
     expect(line).toBe('2024-01-01 00:00:00Z  web  d1  \x1b[31mdone           error  \x1b[0m  deploy:tar:corrupt: Bad tar.');
+  });
+});
+
+describe('notify add events', () => {
+  it('takes short or full event names, all by default, and refuses unknown ones', () => {
+    expect(notificationEvents(['succeeded', 'deployment.failed'])).toEqual(['deployment.succeeded', 'deployment.failed']);
+    expect(notificationEvents([])).toHaveLength(6);
+    expect(() => notificationEvents(['exploded'])).toThrow(UsageError);
   });
 });
 

@@ -4,7 +4,8 @@ import { deploysCancel, deploysList, deploysRetry, deploysShow } from './deploys
 import { envGet, envRm, envSet } from './env';
 import { githubAuth } from './github';
 import { login, logout } from './login';
-import { redeploy, releasesList, rollback, unlock } from './releases';
+import { deliveries, notifyAdd, notifyList, notifyRemove } from './notify';
+import { promote, redeploy, releasesList, rollback, unlock } from './releases';
 import { tokensCreate, tokensList, tokensRevoke } from './tokens';
 import { watch } from './watch';
 
@@ -16,6 +17,7 @@ export const COMMANDS: CommandSpec[] = [
   tokensCreate, tokensList, tokensRevoke,
   githubAuth,
   deploysList, deploysShow, deploysRetry, deploysCancel,
-  releasesList, rollback, redeploy, unlock,
+  releasesList, rollback, redeploy, promote, unlock,
+  notifyAdd, notifyList, notifyRemove, deliveries,
   watch,
 ];

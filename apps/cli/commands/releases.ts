@@ -129,6 +129,19 @@ export const redeploy: CommandSpec = {
   },
 };
 
+export const promote: CommandSpec = {
+  name: 'promote',
+  args: '<app> <to>',
+  summary: "Deploy an app's live release to another app of its repository (e.g. staging to production), and follow it.",
+  details: 'The release goes through the other app\'s line with that app\'s env and target. Exits 1 when the deployment does not succeed.',
+  positionals: [2, 2],
+  options: noFollow,
+  async run(ctx, [app, to], flags) {
+    const { session } = await ctx.connect();
+    await startAndFollow(ctx, flags, `${appPath(session.user, app)}/promote`, { to }, (started) => `Promoting v${started.release} of ${app} to ${to} as deployment ${started.id}.`);
+  },
+};
+
 export const unlock: CommandSpec = {
   name: 'unlock',
   args: '[app]',

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { AuthGuard, CurrentPrincipal, Principal } from '../../../libs/auth';
-import { ReleasesService, RollbackDto } from '../../../libs/releases';
+import { PromoteDto, ReleasesService, RollbackDto } from '../../../libs/releases';
 import { paging } from '../http/paging';
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
@@ -31,6 +31,13 @@ export class ReleasesController {
   @Doc.ReleaseRedeploy()
   redeploy(@CurrentPrincipal() principal: Principal, @Param('user') user: string, @Param('app') app: string, @RequestUuid() uuid: string) {
     return this.releases.redeploy(principal, user, app, uuid);
+  }
+
+  @Post('promote')
+  @HttpCode(202)
+  @Doc.ReleasePromote()
+  promote(@CurrentPrincipal() principal: Principal, @Param('user') user: string, @Param('app') app: string, @Body() body: PromoteDto, @RequestUuid() uuid: string) {
+    return this.releases.promote(principal, user, app, body.to, uuid);
   }
 
   @Post('unlock')

@@ -57,6 +57,7 @@ export const APPS_JS = String.raw`(function () {
         return;
       }
       byId('app-error').textContent = '';
+      renderTrigger(app.body);
       renderLock(app.body);
       renderReleases(Array.isArray(releases.body) ? releases.body : []);
     });
@@ -68,8 +69,15 @@ export const APPS_JS = String.raw`(function () {
     node.dataset.locked = lock ? 'true' : 'false';
     node.textContent = lock
       ? 'Locked after a rollback to v' + lock.release + ' (by ' + lock.by + '): pushes are ignored until it is unlocked.'
-      : 'Not locked: pushes to the deploy branch deploy.';
+      : 'Not locked: pushes its trigger matches deploy.';
     byId('unlock').hidden = !lock;
+  }
+
+  /** What deploys the app (SPEC 8, Triggers): a branch or a tag glob, and its path globs. */
+  function renderTrigger(app) {
+    var on = app.deployOn || {};
+    var what = on.tags ? 'tags matching ' + on.tags + ' (and their published releases)' : 'pushes to ' + (on.branch || app.branch || 'the default branch');
+    byId('app-trigger').textContent = 'Deploys ' + what + (app.paths && app.paths.length ? ' that change ' + app.paths.join(', ') : '') + '.';
   }
 
   function renderReleases(releases) {

@@ -52,6 +52,7 @@ export const INDEX_HTML = String.raw`<!doctype html>
     <p><a href="#" id="back-to-deployments">← All deployments</a></p>
     <h1 id="app-title" tabindex="-1"></h1>
     <div class="lock-line">
+      <p id="app-trigger" class="app-trigger"></p>
       <p id="app-lock" class="app-lock" role="status" data-locked="false"></p>
       <button type="button" id="unlock" class="secondary" hidden>Unlock</button>
     </div>

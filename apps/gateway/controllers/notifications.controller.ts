@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '../../../libs/auth';
+import { NotificationDto, NotificationsService } from '../../../libs/notifications';
+import { paging } from '../http/paging';
+import { Doc } from '../openapi-endpoints';
+
+/** An app's notification subscriptions and their deliveries (SPEC 8, Notifications). */
+@Doc.Tag('notifications')
+@Controller('1/apps/:user/:app')
+@UseGuards(AuthGuard)
+export class NotificationsController {
+  constructor(private readonly notifications: NotificationsService) {}
+
+  @Post('notifications')
+  @HttpCode(201)
+  @Doc.NotificationAdd()
+  add(@Param('user') user: string, @Param('app') app: string, @Body() body: NotificationDto) {
+    return this.notifications.add(user, app, body);
+  }
+
+  @Get('notifications')
+  @Doc.NotificationList()
+  list(@Param('user') user: string, @Param('app') app: string) {
+    return this.notifications.list(user, app);
+  }
+
+  @Delete('notifications/:id')
+  @HttpCode(204)
+  @Doc.NotificationRemove()
+  async remove(@Param('user') user: string, @Param('app') app: string, @Param('id') id: string): Promise<void> {
+    await this.notifications.remove(user, app, id);
+  }
+
+  @Get('deliveries')
+  @Doc.DeliveryList()
+  deliveries(@Param('user') user: string, @Param('app') app: string, @Query('limit') limit?: string, @Query('skip') skip?: string) {
+    const page = paging(limit, skip);
+    return this.notifications.deliveries(user, app, page.limit, page.skip);
+  }
+
+  @Post('deliveries/:id/redeliver')
+  @HttpCode(202)
+  @Doc.DeliveryRedeliver()
+  redeliver(@Param('user') user: string, @Param('app') app: string, @Param('id') id: string) {
+    return this.notifications.redeliver(user, app, id);
+  }
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { githubTarball } from '../test/support/archives';
+import type { DeploymentOutcome } from '../workflows/types';
+import { push, deploymentStack, OWNER } from './deploys';
+import { BenchStack, httpJson, median, round, Row } from './lib';
+
+const ROUNDS = Number(process.env.BENCH_ROLLBACK_ROUNDS ?? 3);
+
+/**
+ * Issue 12: a rollback from a kept tarball, end to end (request → workflow result), against a
+ * fresh push deployment of the same ~10 MB tarball in the same run. A rollback skips the GitHub
+ * reads, the download and the inspection, so it should take at most half as long.
+ */
+export async function rollback(stack: BenchStack): Promise<{ rows: Row[]; raw: unknown }> {
+  const deployments = await deploymentStack(stack, 'rollback');
+  try {
+    const repo = 'rollback-app';
+    const gateway = deployments.gatewayUrls[0];
+    const tarball = await githubTarball({ owner: OWNER, repo, files: { 'index.js': 'console.log("hi")\n', 'blob.txt': randomBytes(7_500_000).toString('base64') } });
+    const files: Record<string, Record<string, string>> = {};
+    const tarballs: Record<string, Buffer> = {};
+    deployments.github!.repositories.set(`${OWNER}/${repo}`, { files, tarballs });
+    const commit = () => {
+      const sha = randomBytes(20).toString('hex');
+      files[sha] = { 'package.json': JSON.stringify({ name: repo, version: '1.0.0' }) };
+      tarballs[sha] = tarball;
+      return sha;
+    };
+    await httpJson('PUT', `${gateway}/1/apps/admin/${repo}`, { repository: `${OWNER}/${repo}` });
+    const result = async (workflowId: string) => {
+      const outcome = (await stack.temporal.workflow.getHandle(workflowId).result()) as DeploymentOutcome;
+      if (outcome.state !== 'succeeded') throw new Error(`${workflowId} ${outcome.state}: ${outcome.error?.code}`);
+    };
+    await result((await push(gateway, repo, commit())).workflowId); // v1, warms the worker up
+    const pushes: number[] = [];
+    const rollbacks: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      let started = Date.now();
+      await result((await push(gateway, repo, commit())).workflowId);
+      pushes.push(Date.now() - started);
+      started = Date.now();
+      const rolledBack = await httpJson('POST', `${gateway}/1/apps/admin/${repo}/rollback`, {});
+      if (!rolledBack.workflowId) throw new Error(`rollback answered ${JSON.stringify(rolledBack).slice(0, 200)}`);
+      await result(rolledBack.workflowId);
+      rollbacks.push(Date.now() - started);
+      await httpJson('POST', `${gateway}/1/apps/admin/${repo}/unlock`, {});
+    }
+    const ratio = median(rollbacks) / median(pushes);
+    const rows: Row[] = [{
+      figure: 'rollback from a kept ~10 MB tarball, end to end (median)',
+      value: `${round(median(rollbacks))} ms`,
+      baseline: `${round(median(pushes))} ms (a push deployment of the same tarball)`,
+      ratio: round(ratio, 2),
+      target: 'ratio ≤ 0.5',
+      pass: ratio <= 0.5,
+    }];
+    return { rows, raw: { pushes, rollbacks, tarballBytes: tarball.length } };
+  } finally {
+    await deployments.stop();
+  }
+}

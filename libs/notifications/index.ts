@@ -1,0 +1,5 @@
+export * from './notification.dto';
+export * from './delivery-body';
+export * from './notifications.repository';
+export * from './notifications.service';
+export * from './notification.activities';

@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { Readable } from 'node:stream';
+import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
+import { SecretBox } from '../secrets';
+import { OutboundGuard, OutboundPolicy, TargetError } from '../targets';
+import { httpCall } from '../targets/http-call';
+import type { NotificationActivitiesApi } from '../../workflows/activities';
+import type { DeploymentEvent } from '../../workflows/types';
+import { deliveryBody, deliveryId, signature } from './delivery-body';
+import { NotificationsRepository } from './notifications.repository';
+
+/** The worker's outbound rules (TARGET_ALLOW / TARGET_DENY): subscribers' URLs are user input, as targets are. */
+export const NOTIFICATION_OUTBOUND = Symbol('NOTIFICATION_OUTBOUND');
+
+const ANSWER_BYTES = 64 * 1024;
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** What the deployment and notification workflows do about notifications, outside the workflow. */
+@Injectable()
+export class NotificationActivities implements NotificationActivitiesApi {
+  private readonly logger = new Logger('Notifications');
+  private readonly guard: OutboundGuard;
+
+  constructor(
+    private readonly repository: NotificationsRepository,
+    private readonly box: SecretBox,
+    private readonly workflows: DeploymentWorkflowsClient,
+    @Inject(NOTIFICATION_OUTBOUND) outbound: OutboundPolicy,
+  ) {
+    this.guard = new OutboundGuard(outbound);
+  }
+
+  async notify(input: { deploymentId: string; user: string; repository: string; commit: string; app: string; event: DeploymentEvent; error?: { code: string; message: string } }): Promise<void> {
+    const subscriptions = (await this.repository.subscriptionsOf(input.user, input.app)).filter((s) => s.events.includes(input.event));
+    for (const subscription of subscriptions) {
+      const id = deliveryId(input.deploymentId, input.event, subscription._id);
+      const now = new Date();
+      await this.repository.createDelivery({
+        _id: id, user: input.user, app: input.app, subscription: subscription._id, deployment: input.deploymentId, event: input.event,
+        url: subscription.url, format: subscription.format, body: deliveryBody(input, id, subscription.format, now),
+        status: 'pending', attempts: 0, redeliveries: 0, createdAt: now, updatedAt: now,
+      });
+      await this.workflows.startNotification(`notification/${id}`, id);
+    }
+  }
+
+  async deliverNotification({ deliveryId: id }: { deliveryId: string }): Promise<void> {
+    const delivery = await this.repository.delivery(id);
+    if (!delivery || delivery.status === 'delivered') return; // delivered by an earlier run that was cut short
+    // Removed meanwhile: its secret is gone with it, and nobody asked for this any more.
+    const subscription = await this.repository.subscription(delivery.subscription);
+    if (!subscription) throw ApplicationFailure.nonRetryable('the notification subscription was removed', 'notifications:removed');
+    await this.repository.countAttempt(id);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(delivery.body)),
+      'user-agent': 'deploy-webhooks',
+      'x-deploy-event': delivery.event,
+      'x-deploy-delivery': id,
+    };
+    if (subscription.sealedSecret) headers['x-deploy-signature-256'] = signature(this.box.open(subscription.sealedSecret), delivery.body);
+    let status: number;
+    try {
+      const lookup = await this.guard.check(delivery.url, 'notification url');
+      ({ status } = await httpCall({ method: 'POST', url: delivery.url, headers, body: Readable.from([Buffer.from(delivery.body)]), maxResponseBytes: ANSWER_BYTES, timeoutMs: DELIVERY_TIMEOUT_MS, lookup }));
+    } catch (error) {
+      const message = error instanceof TargetError ? error.message : (error as Error).message;
+      await this.repository.attemptFailed(id, undefined, message);
+      if (error instanceof TargetError && !error.retryable) throw ApplicationFailure.nonRetryable(message, 'notifications:refused');
+      throw ApplicationFailure.retryable(message, 'notifications:unreachable');
+    }
+    if (status >= 200 && status < 300) return this.repository.delivered(id, status);
+    const message = `the subscriber answered ${status}`;
+    await this.repository.attemptFailed(id, status, message);
+    throw ApplicationFailure.retryable(message, 'notifications:rejected');
+  }
+
+  async deliveryGaveUp({ deliveryId: id, reason }: { deliveryId: string; reason: string }): Promise<void> {
+    this.logger.warn(`delivery ${id} given up: ${reason}`);
+    await this.repository.gaveUp(id);
+  }
+}
