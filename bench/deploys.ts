@@ -3,9 +3,11 @@ import { githubTarball } from '../test/support/archives';
 import { GithubServer } from '../libs/stack/github-standin';
 import { githubHeaders, githubPush } from '../test/support/payloads';
 import type { DeploymentOutcome } from '../workflows/types';
-import { basic, BenchStack, HOST, http, median, profileEnv, round } from './lib';
+import type { SkeletonStep } from './skeleton.workflow';
+import { basic, BenchStack, HOST, http, median, profileEnv, round, sleep } from './lib';
 
 export const OWNER = 'octo-org';
+const PUSHERS = 50;
 
 /** POSTs a GitHub push for owner/repo@sha to a gateway; resolves with the 202 body. */
 export async function push(gateway: string, repo: string, sha: string, authorization = basic()): Promise<{ id: string; workflowId: string }> {
@@ -35,6 +37,7 @@ export function commitMany(github: GithubServer, prefix: string, count: number, 
 
 export interface DeploymentTiming {
   id: string;
+  workflowId: string;
   state: string;
   endToEndMs: number;
   fetchMs: number;
@@ -43,6 +46,9 @@ export interface DeploymentTiming {
   overheadMs: number;
   /** Inspected → upload begins: the release line's admission (the `queued` step; logged only when it had to wait). */
   queuedMs: number;
+  /** The workflow run, start to close in its history (the server's clock), and that minus fetch, upload and processing. */
+  runMs: number;
+  runOverheadMs: number;
 }
 
 /**
@@ -52,13 +58,27 @@ export interface DeploymentTiming {
  */
 export async function deployAll(stack: BenchStack, database: string, gateways: string[], commits: Array<{ repo: string; sha: string }>): Promise<{ timings: DeploymentTiming[]; wallSeconds: number }> {
   const started = Date.now();
-  const accepted = await Promise.all(commits.map(async ({ repo, sha }, i) => {
-    const answer = await push(gateways[i % gateways.length], repo, sha);
-    return { ...answer, acceptedAt: Date.now() };
+  // At most PUSHERS webhooks in flight, each redelivered after a 503 as GitHub would: 500 at once
+  // measure the Temporal dev server's start deadline on 2 cores, not the deployments.
+  const accepted: Array<{ id: string; workflowId: string; acceptedAt: number }> = new Array(commits.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(PUSHERS, commits.length) }, async () => {
+    for (let i = next++; i < commits.length; i = next++) {
+      const { repo, sha } = commits[i];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          accepted[i] = { ...(await push(gateways[i % gateways.length], repo, sha)), acceptedAt: Date.now() };
+          break;
+        } catch (error) {
+          if (attempt >= 5 || !/answered 503/.test((error as Error).message)) throw error;
+          await sleep(1_000 * attempt);
+        }
+      }
+    }
   }));
   const outcomes = await Promise.all(accepted.map((a) => stack.temporal.workflow.getHandle(a.workflowId).result() as Promise<DeploymentOutcome>));
+  const wallSeconds = (Date.now() - started) / 1000; // before the history reads below, which are the bench's own
   const transfers = await Promise.all(accepted.map((a) => activityTimes(stack, a.workflowId)));
-  const wallSeconds = (Date.now() - started) / 1000;
   const entries = await stack.mongo.db(database).collection('status_entries')
     .find({ deployment: { $in: accepted.map((a) => a.id) } }).sort({ ts: 1, _id: 1 }).toArray();
   const timings = accepted.map((a, i): DeploymentTiming => {
@@ -67,23 +87,24 @@ export async function deployAll(stack: BenchStack, database: string, gateways: s
       const found = last ? mine.filter((e) => e.step === step).at(-1) : mine.find((e) => e.step === step && (!status || e.status === status));
       return found ? (found.ts as Date).getTime() : NaN;
     };
-    const { fetchTarball: fetchMs = NaN, uploadPackage: uploadMs = NaN } = transfers[i];
+    const { fetchTarball: fetchMs = NaN, uploadPackage: uploadMs = NaN, run: runMs = NaN } = transfers[i];
     const processingMs = mine.some((e) => e.step === 'processing') ? at('processing', undefined, true) - at('processing', 'pending') : 0;
     const endToEndMs = at('done') - a.acceptedAt;
     const queuedMs = at('upload', 'pending') - at('inspect', 'ok');
-    return { id: a.id, state: outcomes[i].state, endToEndMs, fetchMs, uploadMs, processingMs, overheadMs: endToEndMs - fetchMs - uploadMs - processingMs, queuedMs };
+    return { id: a.id, workflowId: a.workflowId, state: outcomes[i].state, endToEndMs, fetchMs, uploadMs, processingMs, overheadMs: endToEndMs - fetchMs - uploadMs - processingMs, queuedMs, runMs, runOverheadMs: runMs - fetchMs - uploadMs - processingMs };
   });
   return { timings, wallSeconds };
 }
 
 /** Execution time (started → completed) per activity type, summed over attempts, from the workflow's history. */
-async function activityTimes(stack: BenchStack, workflowId: string): Promise<Record<string, number>> {
+export async function activityTimes(stack: BenchStack, workflowId: string): Promise<Record<string, number>> {
   const history = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
   const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+  const events = history.events ?? [];
   const types = new Map<string, string>();
   const started = new Map<string, number>();
   const times: Record<string, number> = {};
-  for (const event of history.events ?? []) {
+  for (const event of events) {
     const id = String(event.eventId);
     if (event.activityTaskScheduledEventAttributes) types.set(id, event.activityTaskScheduledEventAttributes.activityType?.name ?? '');
     const start = event.activityTaskStartedEventAttributes;
@@ -94,6 +115,8 @@ async function activityTimes(stack: BenchStack, workflowId: string): Promise<Rec
       times[type] = (times[type] ?? 0) + ms(event.eventTime) - (started.get(String(done.scheduledEventId)) ?? NaN);
     }
   }
+  // The run as the server saw it, start to close: the same clock for the skeleton (skeletonBatch).
+  times.run = ms(events.at(-1)?.eventTime) - ms(events[0]?.eventTime);
   return times;
 }
 
@@ -107,6 +130,8 @@ export function timingSummary(timings: DeploymentTiming[]) {
     medianUploadMs: of('uploadMs'),
     medianProcessingMs: of('processingMs'),
     medianQueuedMs: of('queuedMs'),
+    medianRunMs: of('runMs'),
+    medianRunOverheadMs: of('runOverheadMs'),
   };
 }
 
@@ -126,6 +151,7 @@ export async function deploymentStack(stack: BenchStack, group: string, options:
     github,
     database: env.MONGO_DATABASE!,
     gatewayUrls: gateways.map((g) => g.url),
+    gateways: gateways.map((g) => g.process),
     workers,
     receiver: receiver.process,
     async stop() {
@@ -133,4 +159,24 @@ export async function deploymentStack(stack: BenchStack, group: string, options:
       await github?.stop();
     },
   };
+}
+
+/**
+ * The shape of a deployment's history, for the skeleton (bench/skeleton.workflow.ts): its
+ * activities, local activities (markers), timers (with their durations) and search-attribute
+ * upserts, in order.
+ */
+export async function historyPlan(stack: BenchStack, workflowId: string): Promise<SkeletonStep[]> {
+  const history = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
+  const plan: SkeletonStep[] = [];
+  for (const event of history.events ?? []) {
+    if (event.activityTaskScheduledEventAttributes) plan.push({ kind: 'activity' });
+    else if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity') plan.push({ kind: 'local' });
+    else if (event.upsertWorkflowSearchAttributesEventAttributes) plan.push({ kind: 'upsert' });
+    else if (event.timerStartedEventAttributes) {
+      const timeout = event.timerStartedEventAttributes.startToFireTimeout;
+      plan.push({ kind: 'timer', ms: Number(timeout?.seconds ?? 0) * 1000 + (timeout?.nanos ?? 0) / 1e6 });
+    }
+  }
+  return plan;
 }

@@ -29,6 +29,9 @@ export class BenchStack {
   mongoUrl!: string;
   mongo!: MongoClient;
   workflowBundle!: string;
+  private skeletonBundle?: string;
+  /** The Temporal dev server's and mongo-java-server's processes, for CPU accounting. */
+  serverPids!: { temporal: number; mongo: number };
   private connection!: Connection;
   private readonly servers: ManagedProcess[] = [];
   private readonly children = new Set<ManagedProcess>();
@@ -43,6 +46,7 @@ export class BenchStack {
     mkdirSync(this.logDir, { recursive: true });
     const [temporal, mongo] = await Promise.all([startTemporalDevServer({ logDir: this.logDir }), startMongoWireServer({ logDir: this.logDir })]);
     this.servers.push(temporal.process, mongo.process);
+    this.serverPids = { temporal: temporal.process.child.pid!, mongo: mongo.process.child.pid! };
     this.temporalAddress = temporal.address;
     this.mongoUrl = mongo.url;
     this.connection = await Connection.connect({ address: this.temporalAddress });
@@ -68,6 +72,7 @@ export class BenchStack {
       BLOB_DIR: join(this.workDir, `blobs-${group}`),
       WORKFLOW_BUNDLE: this.workflowBundle,
       LOG_LEVEL: 'warn',
+      ...(process.env.BENCH_WORKER_TUNING && { BENCH_WORKER_TUNING: process.env.BENCH_WORKER_TUNING }),
       ...extra,
     };
   }
@@ -83,12 +88,29 @@ export class BenchStack {
   /** A worker child process; resolves once it polls its task queue. */
   async worker(name: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<ManagedProcess> {
     const child = this.spawn(name, 'worker', { ...env, LOG_LEVEL: 'log' }, nodeArgs);
+    await this.polling(name, child);
+    return child;
+  }
+
+  /** The bench's skeleton worker (bench/skeleton-worker.ts) on the group's task queue, with the product worker's settings. */
+  async skeletonWorker(name: string, env: NodeJS.ProcessEnv): Promise<ManagedProcess> {
+    if (!this.skeletonBundle) {
+      this.skeletonBundle = join(this.workDir, 'skeleton-bundle.js');
+      const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton.workflow'), logger: quietLogger });
+      writeFileSync(this.skeletonBundle, code);
+    }
+    const child = startProcess(name, process.execPath, [join(DIST, 'bench', 'skeleton-worker.js')], { logFile: join(this.logDir, `${name}.log`), env: { ...env, SKELETON_BUNDLE: this.skeletonBundle } });
+    this.children.add(child);
+    await this.polling(name, child);
+    return child;
+  }
+
+  private async polling(name: string, child: ManagedProcess): Promise<void> {
     const deadline = Date.now() + 60_000;
     while (!(existsSync(child.logFile) && readFileSync(child.logFile, 'utf8').includes('polling task queue'))) {
       if (child.child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start; see ${child.logFile}`);
       await sleep(100);
     }
-    return child;
   }
 
   /** The reference receiver as a child process. */
@@ -270,4 +292,42 @@ export function printTable(rows: Array<Row & { bench: string }>): string {
 /** BENCH_PROFILE=<bench>[,…]: that benchmark's first gateway (or worker) is CPU-profiled (bench/probes.ts) into the work dir. */
 export function profileEnv(stack: BenchStack, bench: string): NodeJS.ProcessEnv {
   return (process.env.BENCH_PROFILE ?? '').split(',').includes(bench) ? { BENCH_CPU_PROFILE: join(stack.workDir, `${bench}.cpuprofile`) } : {};
+}
+
+/** Samples a process's RSS every 100 ms until stopped; answers the peak, in MB. */
+export function rssPeak(pid: number): { stop(): number } {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMb(pid));
+    } catch {
+      // exited
+    }
+  }, 100);
+  return { stop: () => (clearInterval(timer), peak) };
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux; 100 ticks/s). */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU ms each process (and this load generator) spends per operation over a phase: on shared
+ * cores what a figure costs is its CPU, whatever else runs.
+ */
+export async function cpuPerOperation<T extends { ok: number }>(pids: Record<string, number>, phase: () => Promise<T>): Promise<{ result: T; cpuMsPerOp: Record<string, number> }> {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+  const self = process.cpuUsage();
+  const result = await phase();
+  const used = process.cpuUsage(self);
+  const ops = Math.max(1, result.ok);
+  const cpuMsPerOp: Record<string, number> = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, round((cpuMs(pid) - before[name]) / ops, 2)]));
+  cpuMsPerOp.loadGenerator = round((used.user + used.system) / 1000 / ops, 2);
+  return { result, cpuMsPerOp };
 }

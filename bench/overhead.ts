@@ -1,31 +1,114 @@
-import { commitMany, deployAll, deploymentStack, megabyteTarball, timingSummary } from './deploys';
-import { atMost, BenchStack, info, round, Row } from './lib';
+import { randomBytes } from 'node:crypto';
+import { activityTimes, commitMany, deployAll, DeploymentTiming, deploymentStack, historyPlan, megabyteTarball, timingSummary } from './deploys';
+import { atLeast, BenchStack, cpuPerOperation, info, median, round, Row, rssMb, rssPeak } from './lib';
+import type { SkeletonStep } from './skeleton.workflow';
 
-const CONCURRENT = Number(process.env.BENCH_DEPLOYMENTS ?? 100);
+/** Concurrent deployments of the cost curve (item 3); 100 carries the targets. */
+export const DEPLOYMENT_CURVE = (process.env.BENCH_DEPLOYMENT_CURVE ?? '10,100,500').split(',').map(Number);
+const TARGET_AT = 100;
 
-/** Benchmark 3: orchestration overhead of 1 MB deployments, alone (baseline) and 100 at once. */
+interface SkeletonRun {
+  latencyMs: number;
+  overheadMs: number;
+}
+
+/**
+ * Starts `count` skeleton workflows at once on `taskQueue`; each one's run (start to close in
+ * its history, as for the real ones), and that minus its timers.
+ */
+async function skeletonBatch(stack: BenchStack, taskQueue: string, plan: SkeletonStep[], count: number): Promise<{ runs: SkeletonRun[]; wallSeconds: number }> {
+  const timersMs = plan.reduce((sum, step) => sum + (step.kind === 'timer' ? step.ms : 0), 0);
+  const started = Date.now();
+  const ids = await Promise.all(Array.from({ length: count }, async () => {
+    const handle = await stack.temporal.workflow.start('skeleton', { taskQueue, workflowId: `skeleton/${randomBytes(8).toString('hex')}`, args: [plan] });
+    await handle.result();
+    return handle.workflowId;
+  }));
+  const wallSeconds = (Date.now() - started) / 1000;
+  const runs = await Promise.all(ids.map(async (id) => {
+    const { run } = await activityTimes(stack, id);
+    return { latencyMs: run, overheadMs: run - timersMs };
+  }));
+  return { runs, wallSeconds };
+}
+
+/**
+ * Benchmark 3: 1 MB deployments, one at a time and 10/100/500 at once, against the skeleton
+ * (bench/skeleton.workflow.ts: the same history shape with no-op bodies) on the same worker
+ * settings in the same run. Overhead is end to end minus fetch, upload and the target's
+ * processing; the skeleton's is its run minus its timers.
+ */
 export async function overhead(stack: BenchStack): Promise<{ rows: Row[]; raw: unknown }> {
   const deployments = await deploymentStack(stack, 'overhead');
+  const skeletonEnv = stack.env('skeleton');
+  const skeletonWorker = await stack.skeletonWorker('worker-skeleton', skeletonEnv);
+  const skeletonQueue = skeletonEnv.TEMPORAL_TASK_QUEUE!;
+  const worker = deployments.workers[0];
   try {
     const tarball = await megabyteTarball('app');
-    const alone = [];
+    const alone: DeploymentTiming[] = [];
     for (const commit of commitMany(deployments.github!, 'alone', 4, tarball)) {
       alone.push(...(await deployAll(stack, deployments.database, deployments.gatewayUrls, [commit])).timings);
     }
     const single = timingSummary(alone.slice(1)); // the first one warms the worker up
-    const batch = await deployAll(stack, deployments.database, deployments.gatewayUrls, commitMany(deployments.github!, 'many', CONCURRENT, tarball));
-    const many = timingSummary(batch.timings);
+    const plan = await historyPlan(stack, alone.at(-1)!.workflowId);
+    const skeletonAlone: SkeletonRun[] = [];
+    for (let i = 0; i < 4; i++) skeletonAlone.push(...(await skeletonBatch(stack, skeletonQueue, plan, 1)).runs);
+    const skeletonSingle = median(skeletonAlone.slice(1).map((r) => r.overheadMs));
+
+    const curve: Array<Record<string, number>> = [];
+    const cpuAt: Record<number, { real: Record<string, number>; skeleton: Record<string, number> }> = {};
+    const { temporal, mongo } = stack.serverPids;
+    const realPids = { worker: worker.child.pid!, gateway: deployments.gateways[0].child.pid!, receiver: deployments.receiver.child.pid!, temporal, mongo };
+    const skeletonPids = { worker: skeletonWorker.child.pid!, temporal, mongo };
+    const batches: Record<number, unknown> = {};
+    for (const n of DEPLOYMENT_CURVE) {
+      const idleMb = rssMb(worker.child.pid!);
+      const sampler = rssPeak(worker.child.pid!);
+      const commits = commitMany(deployments.github!, `many${n}`, n, tarball);
+      const { result: batch, cpuMsPerOp: cpu } = await cpuPerOperation(realPids, async () => {
+        const done = await deployAll(stack, deployments.database, deployments.gatewayUrls, commits);
+        return { ...done, ok: n };
+      });
+      const peakMb = sampler.stop();
+      const { result: skeleton, cpuMsPerOp: skeletonCpu } = await cpuPerOperation(skeletonPids, async () => ({ ...(await skeletonBatch(stack, skeletonQueue, plan, n)), ok: n }));
+      const many = timingSummary(batch.timings);
+      cpuAt[n] = { real: cpu, skeleton: skeletonCpu };
+      curve.push({
+        concurrent: n, succeeded: many.succeeded, perSecond: round(n / batch.wallSeconds, 2), skeletonPerSecond: round(n / skeleton.wallSeconds, 2),
+        medianOverheadMs: many.medianRunOverheadMs, skeletonMedianOverheadMs: round(median(skeleton.runs.map((r) => r.overheadMs))),
+        wallSeconds: round(batch.wallSeconds), workerRssPerDeploymentMb: round((peakMb - idleMb) / n, 2), workerRssPeakMb: round(peakMb),
+      });
+      batches[n] = { ...many, wallSeconds: batch.wallSeconds, skeletonWallSeconds: skeleton.wallSeconds };
+    }
+    const at = curve.find((c) => c.concurrent === TARGET_AT) ?? curve[0];
     const rows: Row[] = [
-      atMost(`median orchestration overhead, ${CONCURRENT} concurrent 1 MB deployments`, many.medianOverheadMs, single.medianOverheadMs, 'ms', 250, '(one at a time)'),
-      { figure: `deployments succeeded`, value: `${many.succeeded}/${CONCURRENT}`, baseline: '—', ratio: null, target: `${CONCURRENT}/${CONCURRENT}`, pass: many.succeeded === CONCURRENT },
-      info('  median end to end / fetch / upload / target processing', `${many.medianEndToEndMs} / ${many.medianFetchMs} / ${many.medianUploadMs} / ${many.medianProcessingMs} ms`,
-        `${single.medianEndToEndMs} / ${single.medianFetchMs} / ${single.medianUploadMs} / ${single.medianProcessingMs} ms`),
+      atLeast(`deployments/s, ${at.concurrent} concurrent 1 MB deployments vs the skeleton`, at.perSecond, at.skeletonPerSecond, '/s', 0.7),
+      {
+        figure: 'orchestration overhead, one deployment at a time vs the skeleton', value: `${single.medianRunOverheadMs} ms`, baseline: `${round(skeletonSingle)} ms (skeleton)`,
+        ratio: round(single.medianRunOverheadMs / skeletonSingle, 2), target: 'ratio ≤ 1.5', pass: single.medianRunOverheadMs / skeletonSingle <= 1.5,
+      },
+      ...Object.entries(cpuAt).map(([n, { real, skeleton }]) => info(`  bound: CPU ms per deployment at ${n}: worker / gateway / receiver / Temporal / MongoDB`,
+        `${real.worker} / ${real.gateway} / ${real.receiver} / ${real.temporal} / ${real.mongo} ms`, `${skeleton.worker} / — / — / ${skeleton.temporal} / ${skeleton.mongo} ms (skeleton)`,
+        round(sumCpu(real) / sumCpu(skeleton), 2))),
+      { figure: `deployments succeeded`, value: `${curve.reduce((s, c) => s + c.succeeded, 0)}/${DEPLOYMENT_CURVE.reduce((s, n) => s + n, 0)}`, baseline: '—', ratio: null, target: 'all', pass: curve.every((c) => c.succeeded === c.concurrent) },
+      info(`  skeleton shape (from a real deployment's history)`, countKinds(plan)),
+      info('  one at a time: median end to end / fetch / upload / target processing', `${single.medianEndToEndMs} / ${single.medianFetchMs} / ${single.medianUploadMs} / ${single.medianProcessingMs} ms`),
+      ...curve.map((c) => info(`  curve: ${c.concurrent} concurrent: deployments/s; median overhead`, `${c.perSecond} /s; ${c.medianOverheadMs} ms`, `${c.skeletonPerSecond} /s; ${c.skeletonMedianOverheadMs} ms (skeleton)`, round(c.perSecond / c.skeletonPerSecond, 2))),
+      ...curve.map((c) => info(`  curve: worker RSS per running deployment (${c.concurrent} concurrent; peak)`, `${c.workerRssPerDeploymentMb} MB (${c.workerRssPeakMb} MB)`)),
       // Every deployment here is its own app, so its line is empty: this is the admission's own cost.
-      info('  median queued wait, the app\'s line empty (inspected → upload)', `${many.medianQueuedMs} ms`, `${single.medianQueuedMs} ms`),
-      info(`  batch wall time; amortized per deployment`, `${round(batch.wallSeconds)} s; ${round((batch.wallSeconds * 1000) / CONCURRENT)} ms`),
+      info('  median queued wait, the app\'s line empty (inspected → upload), at 100 / alone', `${(batches[TARGET_AT] as { medianQueuedMs?: number } | undefined)?.medianQueuedMs ?? '—'} ms`, `${single.medianQueuedMs} ms`),
     ];
-    return { rows, raw: { single, alone, many, wallSeconds: batch.wallSeconds, timings: batch.timings } };
+    return { rows, raw: { single, alone, skeletonAlone, plan, curve, batches, cpuAt } };
   } finally {
+    await stack.stopChild(skeletonWorker);
     await deployments.stop();
   }
 }
+
+function countKinds(plan: SkeletonStep[]): string {
+  const count = (kind: SkeletonStep['kind']) => plan.filter((s) => s.kind === kind).length;
+  return `${count('activity')} activities, ${count('local')} local activities, ${count('timer')} timers, ${count('upsert')} upserts`;
+}
+
+const sumCpu = (cpu: Record<string, number>) => Object.entries(cpu).filter(([k]) => k !== 'loadGenerator').reduce((a, [, b]) => a + b, 0);

@@ -2,12 +2,15 @@
  * Preloaded into gateway child processes (`node -r dist/bench/probes.js`), never into product
  * builds. BENCH_PROBE_FILE: counts, from the gateway's side, the status change streams it opens
  * and the feed clients its hub holds, written to that file on every change. BENCH_CPU_PROFILE:
- * a CPU profile of the process, written at SIGTERM.
+ * a CPU profile of the process, written at SIGTERM. BENCH_WORKER_TUNING: the worker's Temporal
+ * settings overridden (bench/tuning.ts).
  */
+import { Worker } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { FeedHub } from '../libs/status/feed-hub';
 import { StatusRepository } from '../libs/status/status.repository';
+import { benchTuning } from './tuning';
 
 const probeFile = process.env.BENCH_PROBE_FILE;
 if (probeFile) {
@@ -50,4 +53,9 @@ if (profileFile) {
       if (!error) writeFileSync(profileFile, JSON.stringify(result.profile));
     });
   });
+}
+
+if (process.env.BENCH_WORKER_TUNING) {
+  const create = Worker.create.bind(Worker);
+  Worker.create = (options) => create({ ...options, ...benchTuning() });
 }

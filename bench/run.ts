@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../libs/stack';
+import { writeCharts } from './charts';
 import { feed } from './feed';
 import { intake } from './intake';
 import { BenchStack, printTable, Row } from './lib';
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const out = join(resultsDir, `${stamp}.json`);
   writeFileSync(out, JSON.stringify({ startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, node: process.version, cpus: require('node:os').cpus().length, table: rows, raw }, null, 2));
+  const written = writeCharts(raw);
+  if (written.length) console.log(`charts: ${written.join(', ')}`);
   console.log(`raw numbers: ${out}; took ${Math.round((Date.now() - started) / 1000)} s`);
   if (!process.env.BENCH_KEEP) rmSync(workDir, { recursive: true, force: true });
   process.exitCode = failed ? 1 : 0;

@@ -20,8 +20,10 @@ export async function scale(stack: BenchStack): Promise<{ rows: Row[]; raw: unkn
 
     const deployments = await deploymentStack(stack, `scale-${n}`, { gateways: n, workers: n });
     try {
-      await deployAll(stack, deployments.database, deployments.gatewayUrls, commitMany(deployments.github!, 'warm', n, tarball));
-      const batch = await deployAll(stack, deployments.database, deployments.gatewayUrls, commitMany(deployments.github!, 'batch', DEPLOYMENTS, tarball));
+      // Names of their own per phase: an app's release line (line/<user>/<app>) outlives the
+      // phase's worker, on its task queue, and would hold the next phase's app of that name.
+      await deployAll(stack, deployments.database, deployments.gatewayUrls, commitMany(deployments.github!, `warm-x${n}`, n, tarball));
+      const batch = await deployAll(stack, deployments.database, deployments.gatewayUrls, commitMany(deployments.github!, `batch-x${n}`, DEPLOYMENTS, tarball));
       deployRate.push(DEPLOYMENTS / batch.wallSeconds);
       raw[`x${n}`] = { intake: { perSecond: load.perSecond, ok: load.ok, failed: load.failed }, deployments: { wallSeconds: batch.wallSeconds, ...timingSummary(batch.timings) } };
     } finally {

@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { registerSearchAttributes } from '../../libs/deployments';
 import { DeploymentActivities } from './deployment-activities';
+import { WORKER_TUNING } from './worker-tuning';
 
 export interface WorkerOptions {
   address: string;
@@ -42,6 +43,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         taskQueue: this.options.taskQueue,
         ...(bundlePath && existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../../workflows') }),
         activities: this.activities.forWorker(),
+        ...WORKER_TUNING,
         maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
         maxConcurrentWorkflowTaskExecutions: this.options.maxConcurrentWorkflowTasks,
         shutdownGraceTime: '10 seconds',

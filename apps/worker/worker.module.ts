@@ -29,6 +29,7 @@ import { BlobStore, DirectoryBlobStore, GridFsBlobStore } from '../../libs/tarba
 import { TargetsModule } from '../../libs/targets';
 import { DeploymentActivities } from './deployment-activities';
 import { TemporalWorkerService, WORKER_OPTIONS, WorkerOptions } from './temporal-worker.service';
+import { WORKER_TUNING } from './worker-tuning';
 
 @Module({})
 export class WorkerModule {
@@ -38,8 +39,8 @@ export class WorkerModule {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowBundlePath: process.env.WORKFLOW_BUNDLE,
-      maxConcurrentActivities: 100,
-      maxConcurrentWorkflowTasks: 40,
+      maxConcurrentActivities: WORKER_TUNING.maxConcurrentActivityTaskExecutions!,
+      maxConcurrentWorkflowTasks: WORKER_TUNING.maxConcurrentWorkflowTaskExecutions!,
       ...worker,
     };
     const pipeline: PipelineSettings = { tar: config.tar, defaultTarget: config.defaultTarget, publicUrl: config.gateway.publicUrl, ci: config.ci, githubAppId: config.github.app?.id };

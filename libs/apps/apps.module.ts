@@ -1,9 +1,10 @@
 import { Logger, Module, OnModuleInit } from '@nestjs/common';
+import { AppConfigCache } from './app-config-cache';
 import { AppsRepository } from './apps.repository';
 import { AppsService } from './apps.service';
 import { DefaultTargetNames } from './default-target-names.repository';
 
-@Module({ providers: [AppsRepository, AppsService, DefaultTargetNames], exports: [AppsRepository, AppsService, DefaultTargetNames] })
+@Module({ providers: [AppsRepository, AppConfigCache, AppsService, DefaultTargetNames], exports: [AppsRepository, AppConfigCache, AppsService, DefaultTargetNames] })
 export class AppsModule implements OnModuleInit {
   constructor(private readonly repository: AppsRepository) {}
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Collection, Db, Filter } from 'mongodb';
+import { ChangeStream, Collection, Db, Filter } from 'mongodb';
 import { canonicalRepository, escapeRegExp, repositorySpellingsPattern } from '../github/names';
 import { InjectDb, isDuplicateKey } from '../persistence';
 
@@ -60,6 +60,8 @@ export const repositoryKey = (user: string, repository: string) => `${user}/${ca
 export class AppsRepository {
   private readonly apps: Collection<AppRecord>;
 
+  private readonly listeners: Array<(user: string) => void> = [];
+
   constructor(@InjectDb() db: Db) {
     this.apps = db.collection<AppRecord>('apps');
   }
@@ -100,6 +102,16 @@ export class AppsRepository {
     return { $or: [{ repositoryKey: { $regex: `^${escapeRegExp(user)}/${spellings}$` } }, legacy] };
   }
 
+  /** Every app of the user (the intake's in-memory configuration, AppConfigCache). */
+  listForUser(user: string): Promise<AppRecord[]> {
+    return this.apps.find({ user }).toArray();
+  }
+
+  /** Changes to any app (insert, update, replace, delete), for AppConfigCache; opened on the server at its first read. */
+  watchChanges(): ChangeStream<AppRecord> {
+    return this.apps.watch<AppRecord>([], { fullDocument: 'default' });
+  }
+
   /**
    * Writes the app's configuration if it is still at revision `expected` (compare-and-set:
    * null when the app did not exist, 0 when it was stored before revisions); false when another
@@ -108,6 +120,10 @@ export class AppsRepository {
    * deployment cannot undo it; `lock` is lock's and unlock's alone, likewise.
    */
   async save(record: AppRecord, expected: number | null): Promise<boolean> {
+    return this.writing(record.user, () => this.saveNow(record, expected));
+  }
+
+  private async saveNow(record: AppRecord, expected: number | null): Promise<boolean> {
     const { _id, createdAt, lastDeployment: _lastDeployment, lock: _lock, ...fields } = record;
     if (expected === null) {
       try {
@@ -135,17 +151,17 @@ export class AppsRepository {
   }
 
   async setLastDeployment(user: string, name: string, deployment: string): Promise<void> {
-    await this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lastDeployment: deployment } });
+    await this.writing(user, () => this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lastDeployment: deployment } }));
   }
 
   /** Locks the app after a rollback; false when it has no such app. */
   async lock(user: string, name: string, lock: AppLock): Promise<boolean> {
-    return (await this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lock } })).matchedCount === 1;
+    return (await this.writing(user, () => this.apps.updateOne({ _id: `${user}/${name}` }, { $set: { lock } }))).matchedCount === 1;
   }
 
   /** Unlocks the app; with `deployment`, only the lock that deployment set (a rollback that could not start takes its lock back). */
   async unlock(user: string, name: string, deployment?: string): Promise<void> {
-    await this.apps.updateOne({ _id: `${user}/${name}`, ...(deployment ? { 'lock.deployment': deployment } : {}) }, { $unset: { lock: '' } });
+    await this.writing(user, () => this.apps.updateOne({ _id: `${user}/${name}`, ...(deployment ? { 'lock.deployment': deployment } : {}) }, { $unset: { lock: '' } }));
   }
 
   /** Removes the app; with `version`, only that app (created then) still at that revision (0: stored before revisions). */
@@ -153,7 +169,20 @@ export class AppsRepository {
     const _id = `${user}/${name}`;
     const revision = version && (version.revision === 0 ? { revision: { $exists: false } } : { revision: version.revision });
     const filter = version ? { _id, createdAt: new Date(version.createdAt), ...revision } : { _id };
-    return (await this.apps.deleteOne(filter)).deletedCount === 1;
+    return (await this.writing(user, () => this.apps.deleteOne(filter))).deletedCount === 1;
+  }
+
+  /** `listener(user)` after every write to one of the user's apps made through this repository (AppConfigCache). */
+  onWrite(listener: (user: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private async writing<T>(user: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      for (const listener of this.listeners) listener(user); // failed ones too: the write may have landed
+    }
   }
 }
 
@@ -169,4 +198,15 @@ function present(fields: Record<string, unknown>): Record<string, unknown> {
 /** An object without its undefined or null keys. */
 function withoutAbsent(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field != null));
+}
+
+/** allByRepository's answer, in memory: the user's apps whose key (or legacy spelling) is the repository's, the first configured first. */
+export function appsForRepository(records: AppRecord[], user: string, repository: string): AppRecord[] {
+  const spellings = repositorySpellingsPattern(repository);
+  const keyed = new RegExp(`^${escapeRegExp(user)}/${spellings}$`);
+  const legacy = new RegExp(`^${spellings}$`, 'i');
+  return records
+    .filter((r) => (r.repositoryKey !== undefined && r.repositoryKey !== null ? keyed.test(r.repositoryKey) : r.user === user && legacy.test(r.repository)))
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
+    .slice(0, 100);
 }

@@ -3,6 +3,7 @@ import { ApiError } from '../errors';
 import { withSampleId } from '../targets';
 import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
+import { AppConfigCache } from './app-config-cache';
 import { AppRecord, AppsRepository, repositoryKey } from './apps.repository';
 import { APP_TARGET_RULES, AppTargetRules, TargetRulesCheck } from './target-rules';
 
@@ -106,7 +107,12 @@ export class AppsService {
   private readonly logger = new Logger(AppsService.name);
   private readonly targetRules: TargetRulesCheck;
 
-  constructor(private readonly apps: AppsRepository, private readonly box: SecretBox, @Optional() @Inject(APP_TARGET_RULES) rules?: AppTargetRules) {
+  constructor(
+    private readonly apps: AppsRepository,
+    private readonly box: SecretBox,
+    @Optional() @Inject(APP_TARGET_RULES) rules?: AppTargetRules,
+    @Optional() private readonly cache?: AppConfigCache,
+  ) {
     this.targetRules = new TargetRulesCheck(rules);
   }
 
@@ -202,6 +208,12 @@ export class AppsService {
   /** Every app of the user deploying `repository`, the first configured first, with their secrets opened. */
   async allForRepository(user: string, repository: string): Promise<AppSecrets[]> {
     return (await this.apps.allByRepository(user, repository)).map((record) => this.open(record));
+  }
+
+  /** allForRepository for webhook intake: served from memory (AppConfigCache), never older than a write made through the API. */
+  async allForPush(user: string, repository: string): Promise<AppSecrets[]> {
+    if (!this.cache) return this.allForRepository(user, repository);
+    return (await this.cache.allForRepository(user, repository)).map((record) => this.open(record));
   }
 
   async forName(user: string, name: string): Promise<AppSecrets | null> {

@@ -1,3 +1,4 @@
+export * from './app-config-cache';
 export * from './app.dto';
 export * from './apps.module';
 export * from './apps.repository';

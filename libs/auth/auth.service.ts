@@ -57,7 +57,7 @@ export class AuthService {
     if (secret.startsWith(TOKEN_PREFIX)) {
       const remembered = this.verified.get(authorization!);
       if (remembered?.via === 'token') return remembered;
-      const principal = await this.verifyToken(username, secret);
+      const principal = await this.verified.shared('token', authorization!, () => this.verifyToken(username, secret));
       if (principal) {
         this.verified.remember(authorization!, principal);
         return principal;
@@ -69,7 +69,7 @@ export class AuthService {
     const remembered = this.verified.get(authorization!);
     if (remembered) return remembered;
     try {
-      const principal = await this.verifyPassword(username, secret, badCredentialsCode);
+      const principal = await this.verified.shared('password', authorization!, () => this.verifyPassword(username, secret, badCredentialsCode));
       this.verified.remember(authorization!, principal);
       return principal;
     } catch (error) {

@@ -13,6 +13,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 export class VerifiedCredentials<T> {
   private readonly key = randomBytes(32);
   private readonly entries = new Map<string, { value: T; expires: number }>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(private readonly ttlMs = 10_000, private readonly maxEntries = 10_000) {}
 
@@ -32,6 +33,22 @@ export class VerifiedCredentials<T> {
 
   forgetAll(): void {
     this.entries.clear();
+    this.inFlight.clear();
+  }
+
+  /**
+   * Requests with the same header while one verifies it share that verification (issue 15): at
+   * the TTL's expiry a webhook burst of 16 costs one scrypt, not 16 queued on the thread pool.
+   * Each caller still handles the outcome (and counts a failure) itself.
+   */
+  shared<R>(kind: 'token' | 'password', header: string, verify: () => Promise<R>): Promise<R> {
+    const id = `${kind}:${this.id(header)}`;
+    let running = this.inFlight.get(id) as Promise<R> | undefined;
+    if (!running) {
+      running = verify().finally(() => this.inFlight.get(id) === running && this.inFlight.delete(id));
+      this.inFlight.set(id, running);
+    }
+    return running;
   }
 
   private id(header: string): string {

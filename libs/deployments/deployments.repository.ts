@@ -139,19 +139,25 @@ export class DeploymentsRepository {
 
   /**
    * Moves the record to where a status entry says the deployment is. Guarded by the entry's
-   * sequence number, so a retried or replayed write of an earlier step changes nothing.
+   * sequence number, so a retried or replayed write of an earlier step changes nothing (false:
+   * nothing moved, an older write or no record).
    */
-  async recordProgress(write: StatusWrite, at: Date): Promise<void> {
+  async recordProgress(write: StatusWrite, at: Date): Promise<boolean> {
     const state = recordStateOf(write);
     const set: Record<string, unknown> = { state, step: write.step, seq: write.seq, updatedAt: at, attempt: write.attempt ?? 1 };
     if (write.error) set.error = write.error;
     if (write.step === 'done') set.endedAt = at;
     const min: Record<string, Date> = { [`timings.${write.step}.startedAt`]: at };
     const max: Record<string, Date> = write.status === 'pending' ? {} : { [`timings.${write.step}.endedAt`]: at };
-    await this.deployments.updateOne(
+    const { matchedCount } = await this.deployments.updateOne(
       { _id: write.deploymentId, $or: [{ seq: { $exists: false } }, { seq: { $lt: write.seq } }] },
       { $set: set, $min: min, ...(Object.keys(max).length ? { $max: max } : {}) },
     );
+    return matchedCount === 1;
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.deployments.countDocuments({ _id: id }, { limit: 1 })) > 0;
   }
 
   /** The app a deployment turned out to be for (known after `resolve` when no app was configured). */

@@ -168,20 +168,28 @@ export class IntakeService {
     // Keyed by deployment and delivery: a redelivery is stored once, and a delivery id reused
     // for another push (or by another user) can never point a deployment at someone else's payload.
     const payloadId = push.delivery ? `github:${id}:${push.delivery}` : `github:${id}:${randomUUID()}`;
-    const signal = { payloadId, branch, app: app?.record.name, before: push.before, pushedAt: push.pushedAt, receivedAt: new Date().toISOString() };
-    // Both ids are known up front, so the payload and the deployment are stored together.
-    const [, { record, created }] = await Promise.all([
+    const receivedAt = new Date();
+    const signal = { payloadId, branch, app: app?.record.name, before: push.before, pushedAt: push.pushedAt, receivedAt: receivedAt.toISOString() };
+    const fresh: DeploymentRecord = {
+      _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.commit, branch,
+      app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: receivedAt, state: 'running', step: 'received',
+    };
+    // Issue 15: only Temporal's start stands on the critical path. The payload and the record are
+    // written while it runs (the workflow's first status write waits for a record that lands a
+    // moment later); a failed write still answers 503, as before.
+    const [, { record, created }, workflow] = await Promise.all([
       this.store(request, 'github', id, payloadId),
-      this.record({
-        _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.commit, branch,
-        app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: new Date(), state: 'running', step: 'received',
-      }),
+      this.record(fresh),
+      this.workflows.signalWithStart(workflowId, this.input(fresh, signal), { push: signal }),
     ]);
     if (created) recordDeploymentCreated('push');
-    // The record says it ended: answer it, start nothing (its workflow may be gone from Temporal).
-    if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
+    // The record says it ended: a redelivery runs nothing. Its workflow is normally closed in
+    // Temporal (REJECT_DUPLICATE answers 'closed'); once gone from Temporal, the run just started is ended.
+    if (hasEnded(record)) {
+      if (workflow === 'running') await this.workflows.endRunStartedSince(workflowId, receivedAt, `Deployment ${id} has finished already; a redelivery does not run it again.`);
+      return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
+    }
     if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch, app: app?.record.name }).catch(() => undefined);
-    const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
     this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.commit.slice(0, 7)}${app ? ` (${app.record.name})` : ''} (${request.uuid})`, deploymentId: id, workflowId });
     const status = app?.record.ci === 'travis' || app?.record.ci === 'github' ? 'waiting_for_ci' : 'queued';
     return [workflow, { id, status, workflowId, uuid: request.uuid, existing: !created }];
@@ -340,7 +348,7 @@ export class IntakeService {
   /** The user's apps of the repository, the first configured first (the one whose deployments keep the plain ids). */
   private async appsFor(user: string, repository: string): Promise<AppSecrets[]> {
     try {
-      return await this.apps.allForRepository(user, repository);
+      return await this.apps.allForPush(user, repository);
     } catch (error) {
       throw storeFailed(error);
     }

@@ -5,6 +5,9 @@ import { DeploymentsRepository } from './deployments.repository';
 import type { DeploymentActivitiesApi } from '../../workflows/activities';
 import type { StatusWrite } from '../../workflows/types';
 
+const RECORD_POLL_MS = 20;
+const RECORD_WAIT_MS = 2_000;
+
 /**
  * Writes the workflow's steps to the status log and moves the deployment's record with them
  * (SPEC 6.3: MongoDB is the record); the entry id makes a retried write a no-op.
@@ -30,7 +33,13 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
       ...(write.error && { error: write.error }),
       ts: at,
     });
-    await this.deployments.recordProgress(write, at);
+    // The intake writes the record while Temporal starts the workflow (issue 15), so the first
+    // write may come before it: wait for it briefly. A record never written (or an older write
+    // refused by the seq guard) changes nothing, as before.
+    for (let waited = 0; !(await this.deployments.recordProgress(write, at)); waited += RECORD_POLL_MS) {
+      if (waited >= RECORD_WAIT_MS || (await this.deployments.exists(write.deploymentId))) break;
+      await new Promise((resolve) => setTimeout(resolve, RECORD_POLL_MS));
+    }
     recordStatusWrite(write, inserted);
   }
 }

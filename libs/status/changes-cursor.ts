@@ -8,8 +8,16 @@ import { ObjectId } from 'mongodb';
  * every entry after it from the collection itself, so resuming never depends on oplog retention.
  */
 const CURSOR = /^\d{15}_[0-9a-f]{24}$/;
-/** `since` may also be a bare time in ms (`since=0`: the whole log). */
-const SINCE = /^(\d{1,15})(_[0-9a-f]{24})?$/;
+/**
+ * `since` may also be a bare time in ms (`since=0`: the whole log). A feed's resume token is
+ * `<base>(~<cursor>)*`: the client has every entry up to base, and those listed above it
+ * (entries go out in the change stream's order, which is not quite cursor order; FeedSession).
+ */
+const SINCE = /^(\d{1,15})(_[0-9a-f]{24})?((?:~\d{15}_[0-9a-f]{24})*)$/;
+
+/** Cursors a resume token lists above its base, at most (FeedSession), and so its longest form. */
+export const MAX_LISTED = 100;
+export const MAX_TOKEN_LENGTH = 40 + MAX_LISTED * 41;
 
 export function newCursor(now = Date.now()): string {
   return `${timePrefix(now)}_${new ObjectId().toHexString()}`;
@@ -28,7 +36,13 @@ export function isCursor(value: string): boolean {
 export function parseSince(value: string): string | null {
   const match = SINCE.exec(value);
   if (!match) return null;
-  return `${match[1].padStart(15, '0')}${match[2] ?? ''}`;
+  return `${match[1].padStart(15, '0')}${match[2] ?? ''}${match[3]}`;
+}
+
+/** A normalised token's parts: the base, and the cursors above it the client has. */
+export function splitToken(token: string): { base: string; seen: string[] } {
+  const [base, ...seen] = token.split('~');
+  return { base, seen };
 }
 
 function timePrefix(ms: number): string {

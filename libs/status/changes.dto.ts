@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { IncludeDocs } from './feed-lines';
+import { MAX_TOKEN_LENGTH } from './changes-cursor';
 
 /** Query string of `GET /1/status/:user/changes[/:id]`. */
 export class ChangesQueryDto {
@@ -10,10 +11,10 @@ export class ChangesQueryDto {
   include_docs?: IncludeDocs;
 
   /** A `seq` from an earlier line of this feed; checked by the service. */
-  @ApiPropertyOptional({ maxLength: 64, description: 'Resume after this `seq` (or from a time in milliseconds).' })
+  @ApiPropertyOptional({ maxLength: MAX_TOKEN_LENGTH, description: 'Resume after this `seq` (or from a time in milliseconds).' })
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxLength(MAX_TOKEN_LENGTH)
   since?: string;
 
   /** Close the feed (408 status:changes:timeout, with a resume token) after this many milliseconds. */

@@ -40,6 +40,7 @@ export class ChangesService {
       },
       (after, before, limit) => this.repository.entriesBetween(request.user, after, before, limit),
       (closed) => this.hub.unsubscribe(closed),
+      () => this.hub.horizon,
     );
     const watermark = await this.hub.subscribe(session);
     try {

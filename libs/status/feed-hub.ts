@@ -6,7 +6,11 @@ import { StatusInsertStream, StatusRepository } from './status.repository';
 
 export interface FeedOptions {
   heartbeatMs: number;
-  /** How long an entry waits before delivery, so entries from concurrent writers go out in cursor order. */
+  /**
+   * How long after its cursor was taken an entry is assumed committed and seen by the change
+   * stream. Entries go out the moment the stream shows them (its own order); settleMs only
+   * bounds the resume tokens (FeedSession): below `horizon`, a client has everything.
+   */
   settleMs: number;
   clientBufferBytes: number;
   maxDurationMs: number;
@@ -32,19 +36,21 @@ const REFILL_PAGE = 1_000;
 
 /**
  * The gateway's ONE change stream on the status log, fanned out in process to every connected
- * feed client of the entry's user. Entries are held for `settleMs` and released in cursor order;
- * `watermark` is the cursor below which everything has been released, so a client registering
- * now can catch up from the collection up to the watermark and take the rest live.
+ * feed client of the entry's user the moment the stream shows an entry (issue 15: holding
+ * entries to release them in cursor order cost FEED_SETTLE of latency on every line).
+ * `watermark` (the horizon) trails the clock by `settleMs`: every entry below it has been
+ * dispatched, so a client's resume token may claim everything below it (FeedSession).
  *
  * When the stream breaks, the watermark freezes; the reopened stream is followed by a refill
- * from the collection (cursor >= watermark), so nothing written meanwhile is lost and the
- * pending map (keyed by cursor) drops what both paths saw.
+ * from the collection (cursor >= watermark), so nothing written meanwhile is lost, and `recent`
+ * (what was dispatched at or above the watermark) drops what both paths saw.
  */
 @Injectable()
 export class FeedHub implements OnModuleDestroy {
   private readonly logger = new Logger(FeedHub.name);
   private readonly subscribers = new Map<string, Set<FeedSubscriber>>();
-  private readonly pending = new Map<string, StatusEntry>();
+  /** Cursors dispatched at or above the watermark: a refill never sends them twice. */
+  private readonly recent = new Set<string>();
   private watermark = '';
   private stream?: StatusInsertStream;
   private running?: Promise<void>;
@@ -57,8 +63,9 @@ export class FeedHub implements OnModuleDestroy {
   constructor(private readonly repository: StatusRepository, @Inject(FEED_OPTIONS) private readonly options: FeedOptions) {}
 
   /**
-   * Registers a client and answers the watermark at that instant: the client catches up from the
-   * collection below it and receives everything from it on through `deliver`.
+   * Registers a client and answers the watermark at that instant. From then on the client
+   * receives every entry the stream shows through `deliver`; it catches up from the collection
+   * for what was committed before (FeedSession dedupes what both paths bring).
    */
   async subscribe(subscriber: FeedSubscriber): Promise<string> {
     this.start();
@@ -79,6 +86,11 @@ export class FeedHub implements OnModuleDestroy {
     const users = this.subscribers.get(subscriber.user);
     users?.delete(subscriber);
     if (users?.size === 0) this.subscribers.delete(subscriber.user);
+  }
+
+  /** Every entry with a cursor below this has been dispatched (or was written before the hub started). */
+  get horizon(): string {
+    return this.watermark;
   }
 
   get clientCount(): number {
@@ -145,27 +157,25 @@ export class FeedHub implements OnModuleDestroy {
   private accept(entry: StatusEntry | undefined): void {
     if (!entry?.cursor) return; // written before cursors existed: not part of the feed
     if (entry.cursor >= this.watermark) {
-      this.pending.set(entry.cursor, entry);
+      if (this.recent.has(entry.cursor)) return; // seen by both the refill and the stream
+      this.recent.add(entry.cursor);
+      this.dispatch(entry);
       return;
     }
     // Committed later than settleMs after its cursor was taken: still delivered to connected
-    // clients, out of order; a client resuming past it would not see it.
-    if (!this.healthy) return; // a refill after an outage: released before the outage already
+    // clients; a client resuming from a token past it would not see it.
+    if (!this.healthy) return; // a refill after an outage: dispatched before the outage already
     this.logger.warn(`status entry ${entry._id} arrived ${this.options.settleMs} ms+ late`);
     this.dispatch(entry);
   }
 
+  /** Moves the horizon on (never while the stream is broken: the refill starts from it). */
   private flush(): void {
-    if (!this.healthy) return; // frozen: the refill after the outage must land above the watermark
+    if (!this.healthy) return;
     const bound = cursorAt(Date.now() - this.options.settleMs);
     if (bound <= this.watermark) return;
-    const ready = [...this.pending.keys()].filter((cursor) => cursor < bound).sort();
-    for (const cursor of ready) {
-      const entry = this.pending.get(cursor)!;
-      this.pending.delete(cursor);
-      this.dispatch(entry);
-    }
     this.watermark = bound;
+    for (const cursor of this.recent) if (cursor < bound) this.recent.delete(cursor);
   }
 
   private dispatch(entry: StatusEntry): void {

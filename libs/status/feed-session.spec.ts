@@ -64,4 +64,36 @@ describe('FeedSession', () => {
     expect(reads).toHaveLength(2);
     client.out.emit('close');
   });
+
+  it('sends live entries in stream order at once; a token taken between two out-of-order entries resumes without a miss or a repeat', async () => {
+    const [a, b, c] = [entryAt(10_000, 1), entryAt(10_001, 2), entryAt(10_002, 3)]; // cursor order a < b < c
+    const horizon = newCursor(5_000).slice(0, 15); // all three still above the hub's horizon
+    const session = new FeedSession({ user: 'alice', uuid: 'req', framing: 'ndjson', include: 'false', lifetimeMs: 60_000, options }, async () => [], () => undefined, () => horizon);
+    await session.prepare(horizon);
+    const client = collectingClient();
+    session.start(client.out);
+    await new Promise((resolve) => setImmediate(resolve));
+    session.deliver(b); // b committed first: sent at once, not held for a
+    const afterB = session.resumeToken;
+    session.deliver(a);
+    expect(client.lines().map((line) => line.id.split('/').at(-1))).toEqual([b._id, a._id]);
+    expect(afterB).toBe(`${horizon}~${b.cursor}`);
+    expect(session.resumeToken).toBe(`${horizon}~${a.cursor}~${b.cursor}`);
+    client.out.emit('close');
+
+    // Resuming from the token taken after b: a and c come, b does not come again.
+    const resumed = new FeedSession(
+      { user: 'alice', uuid: 'req2', framing: 'ndjson', include: 'false', since: afterB, lifetimeMs: 60_000, options },
+      async (after, before, limit) => [a, b, c].filter((e) => e.cursor > after && e.cursor < before).slice(0, limit),
+      () => undefined,
+      () => '\uffff',
+    );
+    await resumed.prepare(newCursor(20_000).slice(0, 15)); // by now the hub's horizon has passed all three
+    const second = collectingClient();
+    resumed.start(second.out);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(second.lines().map((line) => line.id.split('/').at(-1))).toEqual([a._id, c._id]);
+    expect(resumed.resumeToken).toBe(c.cursor); // all settled: the token is a plain cursor again
+    second.out.emit('close');
+  });
 });

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { ApiError } from '../errors';
 import { FeedOptions, FeedSubscriber } from './feed-hub';
+import { MAX_LISTED, splitToken } from './changes-cursor';
 import { changeLine, FeedFraming, frameEnd, frameLine, heartbeat, IncludeDocs } from './feed-lines';
 import { StatusEntry } from './status-entry';
 
@@ -27,37 +28,67 @@ export type CatchUpReader = (after: string, before: string, limit: number) => Pr
 
 /**
  * One connected feed client. Until it has caught up from the collection (entries after its
- * `since`, below the hub's watermark) it holds the live entries the hub hands it, then sends
- * them, skipping any the catch-up already sent. Every line carries `seq`, the highest cursor
- * sent so far: resuming from it misses nothing and repeats nothing. Writes never wait, so a slow
- * client cannot hold up the hub; one whose unsent bytes pass the buffer bound is closed with a
- * final line carrying its token.
+ * `since`, up to now) it holds the live entries the hub hands it, then sends them, skipping any
+ * the catch-up already sent. Live entries go out in the change stream's order, at once.
+ *
+ * Every line carries `seq`, a resume token: resuming from it misses nothing and repeats nothing.
+ * It is the highest cursor sent while that is below the hub's horizon (everything below the
+ * horizon has been dispatched); above it, stream order and cursor order may differ (two writers,
+ * the later cursor committed first), so the token is the horizon followed by the cursors sent
+ * above it: `<horizon>~<cursor>~<cursor>`. Writes never wait, so a slow client cannot hold up
+ * the hub; one whose unsent bytes pass the buffer bound is closed with a final line carrying
+ * its token.
  */
 export class FeedSession implements FeedSubscriber {
   readonly user: string;
   private state: 'catching_up' | 'live' | 'closed' = 'catching_up';
   private held: StatusEntry[] = [];
+  /** The client has every entry with a cursor up to `base`, and those in `above`. */
+  private base: string;
+  private readonly above = new Set<string>();
+  private maxSent: string;
   private seq: string;
-  private catchUpEnd: string;
   private out?: Writable;
+  /** The hub's horizon when this client registered: the catch-up's claims stop there. */
   private watermark = '';
   private firstPage: StatusEntry[] = [];
   private heartbeatTimer?: NodeJS.Timeout;
   private lifetimeTimer?: NodeJS.Timeout;
 
-  constructor(private readonly settings: FeedSessionSettings, private readonly readPage: CatchUpReader, private readonly onClose: (session: FeedSession) => void) {
+  /** `horizon`: the hub's, now (FeedHub.horizon); the default suits a hub that holds nothing back. */
+  constructor(
+    private readonly settings: FeedSessionSettings,
+    private readonly readPage: CatchUpReader,
+    private readonly onClose: (session: FeedSession) => void,
+    private readonly horizon: () => string = () => '\uffff',
+  ) {
     this.user = settings.user;
+    const { base, seen } = splitToken(settings.since ?? '');
+    this.base = base;
+    for (const cursor of seen) if (cursor > base) this.above.add(cursor);
+    this.maxSent = [base, ...this.above].reduce((a, b) => (b > a ? b : a));
     this.seq = settings.since ?? '';
-    this.catchUpEnd = this.seq;
   }
 
   /** Reads the first catch-up page before the response starts, so a failing query still gets a status code. */
   async prepare(watermark: string): Promise<void> {
     this.watermark = watermark;
-    // Without `since` the feed starts now: resuming from the watermark repeats nothing.
-    if (this.settings.since === undefined) this.seq = watermark;
-    else this.firstPage = await this.readPage(this.settings.since, watermark, CATCH_UP_PAGE);
+    // Without `since` the feed starts now: what was committed before is not part of it.
+    if (this.settings.since === undefined) {
+      this.base = this.maxSent = this.seq = watermark;
+    } else this.firstPage = await this.unseen(this.base);
   }
+
+  /** A catch-up page after `after`, up to now, without what the client has already. */
+  private async unseen(after: string): Promise<StatusEntry[]> {
+    const page = await this.readPage(after, '\uffff', CATCH_UP_PAGE);
+    this.lastPageFull = page.length === CATCH_UP_PAGE;
+    this.lastPageEnd = page.at(-1)?.cursor;
+    return page.filter((entry) => !this.above.has(entry.cursor));
+  }
+
+  private lastPageFull = false;
+  private lastPageEnd?: string;
 
   /** Starts writing to the (already answered 200) response. */
   start(out: Writable): void {
@@ -101,27 +132,46 @@ export class FeedSession implements FeedSubscriber {
     this.firstPage = [];
     for (;;) {
       for (const entry of page) this.send(entry);
-      if (this.state === 'closed' || page.length < CATCH_UP_PAGE) break;
+      if (this.state === 'closed' || !this.lastPageFull) break;
       if (this.out!.writableNeedDrain) await once(this.out!, 'drain');
-      page = await this.readPage(page[page.length - 1].cursor, this.watermark, CATCH_UP_PAGE);
+      page = await this.unseen(this.lastPageEnd!);
     }
     if (this.state !== 'catching_up') return;
-    this.catchUpEnd = this.seq;
     const held = this.held;
     this.held = [];
     this.state = 'live';
     for (const entry of held) this.sendLive(entry);
   }
 
-  /** Live entries at or below what the catch-up (or `since`) covered were sent already. */
+  /** Live entries the client has (from `since` or the catch-up) are not sent again. */
   private sendLive(entry: StatusEntry): void {
-    if (entry.cursor > this.catchUpEnd) this.send(entry);
+    if (entry.cursor > this.base && !this.above.has(entry.cursor)) this.send(entry);
   }
 
   private send(entry: StatusEntry): void {
-    if (entry.cursor > this.seq) this.seq = entry.cursor;
+    this.above.add(entry.cursor);
+    if (entry.cursor > this.maxSent) this.maxSent = entry.cursor;
+    this.seq = this.token();
     this.write(frameLine(this.settings.framing, changeLine(entry, this.seq, this.settings.include, this.settings.options.publicUrl)));
     if ((this.out?.writableLength ?? 0) > this.settings.options.clientBufferBytes) this.endLagging();
+  }
+
+  /**
+   * What the client has, as a token. Everything below the horizon has been dispatched to it (the
+   * catch-up: below the horizon it started from). The base never moves back.
+   */
+  private token(): string {
+    const horizon = this.state === 'live' ? this.horizon() : this.watermark;
+    const base = this.maxSent < horizon ? this.maxSent : horizon;
+    if (base > this.base) this.base = base;
+    for (const cursor of this.above) if (cursor <= this.base) this.above.delete(cursor);
+    if (this.above.size > MAX_LISTED) {
+      // A user writing this fast within FEED_SETTLE: the oldest listed ones may come again on resume.
+      const sorted = [...this.above].sort();
+      this.base = sorted[sorted.length - MAX_LISTED - 1];
+      for (const cursor of sorted.slice(0, sorted.length - MAX_LISTED)) this.above.delete(cursor);
+    }
+    return [this.base, ...[...this.above].sort()].join('~');
   }
 
   private write(chunk: string): void {

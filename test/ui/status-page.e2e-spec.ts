@@ -13,7 +13,8 @@ const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--dis
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1'
   ? join(repoRoot, 'docs', 'status-page.png')
   : join(process.env.TEST_LOG_DIR ?? join(repoRoot, '.stack'), 'status-page.png');
-const CURSOR = /since=\d{15}_[0-9a-f]{24}/;
+// A resume token: a cursor, or a horizon followed by the cursors sent above it (FeedSession).
+const CURSOR = /since=(\d{15}~)?\d{15}_[0-9a-f]{24}(~\d{15}_[0-9a-f]{24})*(&|$)/;
 
 /**
  * The status page in headless Chromium (Debian's `chromium`, driven by playwright-core) against
