@@ -124,20 +124,6 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
     }
   }
 
-  /**
-   * Ends a run of `workflowId` that started at or after `since` (one an intake started for a
-   * deployment whose record says it ended, its old workflow gone from Temporal); an older run is
-   * left alone. Best effort: the new run's status writes repeat the old ids and change nothing.
-   */
-  async endRunStartedSince(workflowId: string, since: Date, reason: string): Promise<void> {
-    try {
-      const handle = this.client.workflow.getHandle(workflowId);
-      if ((await handle.describe()).startTime >= since) await handle.terminate(reason);
-    } catch (error) {
-      this.logger.warn(`could not end the new run of ${workflowId}: ${(error as Error).message}`);
-    }
-  }
-
   /** Tells the app's release line about a deployment, starting the line when it is not running (the worker's activities call this). */
   async signalLine(user: string, app: string, event: LineEvent): Promise<void> {
     await this.client.workflow.signalWithStart(line, {

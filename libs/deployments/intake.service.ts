@@ -174,22 +174,14 @@ export class IntakeService {
       _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.commit, branch,
       app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: receivedAt, state: 'running', step: 'received',
     };
-    // Issue 15: only Temporal's start stands on the critical path. The payload and the record are
-    // written while it runs (the workflow's first status write waits for a record that lands a
-    // moment later); a failed write still answers 503, as before.
-    const [, { record, created }, workflow] = await Promise.all([
-      this.store(request, 'github', id, payloadId),
-      this.record(fresh),
-      this.workflows.signalWithStart(workflowId, this.input(fresh, signal), { push: signal }),
-    ]);
+    // Payload and record first, together: a record that says the deployment ended answers the
+    // redelivery before anything starts (SPEC 6.3; its workflow may be gone from Temporal, and a
+    // run started only to be ended would already have joined the app's line).
+    const [, { record, created }] = await Promise.all([this.store(request, 'github', id, payloadId), this.record(fresh)]);
     if (created) recordDeploymentCreated('push');
-    // The record says it ended: a redelivery runs nothing. Its workflow is normally closed in
-    // Temporal (REJECT_DUPLICATE answers 'closed'); once gone from Temporal, the run just started is ended.
-    if (hasEnded(record)) {
-      if (workflow === 'running') await this.workflows.endRunStartedSince(workflowId, receivedAt, `Deployment ${id} has finished already; a redelivery does not run it again.`);
-      return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
-    }
+    if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
     if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch, app: app?.record.name }).catch(() => undefined);
+    const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
     this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.commit.slice(0, 7)}${app ? ` (${app.record.name})` : ''} (${request.uuid})`, deploymentId: id, workflowId });
     const status = app?.record.ci === 'travis' || app?.record.ci === 'github' ? 'waiting_for_ci' : 'queued';
     return [workflow, { id, status, workflowId, uuid: request.uuid, existing: !created }];
