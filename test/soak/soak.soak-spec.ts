@@ -27,6 +27,8 @@ const RECEIVER_DOWN_MS = 3_000;
 const ROLLBACK_EVERY_MS = 60_000;
 const UNLOCK_AFTER_MS = 20_000;
 const LEAK_TOLERANCE = 0.2;
+/** How long deployments may take to end once the traffic and the faults stop. */
+const SETTLE_MS = 5 * 60_000;
 const TERMINAL = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
 
 interface Push { app: string; sha: string; index: number; delivery: string; before?: string; id?: string; ignored?: boolean; cancelAsked?: boolean }
@@ -117,11 +119,13 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       remember(app, push);
       return push;
     };
-    const waitEnded = async (ids: string[]): Promise<void> => {
+    /** Until each record has ended, or the settle budget is spent: answers the ids still open (a stuck record is a finding, not a hang). */
+    const waitEnded = async (ids: string[], budgetMs = SETTLE_MS): Promise<string[]> => {
       const deployments = stack.db.db('chaos').collection<{ _id: string; state: string }>('deployments');
+      const deadline = Date.now() + budgetMs;
       for (;;) {
-        const open = await deployments.countDocuments({ _id: { $in: ids }, state: { $nin: TERMINAL } });
-        if (open === 0) return;
+        const open = (await deployments.find({ _id: { $in: ids }, state: { $nin: TERMINAL } }, { projection: { _id: 1 } }).toArray()).map((r) => r._id);
+        if (open.length === 0 || Date.now() > deadline) return open;
         await sleep(1_000);
       }
     };
@@ -129,7 +133,10 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
     /** Drains an app (no pushes meanwhile), rolls it back to the release before the live one, unlocks it later. */
     const rollBack = async (app: App): Promise<void> => {
       app.mode = 'draining';
-      await waitEnded(pushes.filter((p) => p.app === app.name && p.id).map((p) => p.id!));
+      if ((await waitEnded(pushes.filter((p) => p.app === app.name && p.id).map((p) => p.id!))).length) {
+        app.mode = 'pushing'; // a record that never ends is reported below; no rollback on top of it
+        return;
+      }
       const releases = (await call(1, 'GET', `/1/apps/admin/${app.name}/releases?limit=100`)).json as Array<{ version: number; commit: string; live: boolean }>;
       const live = releases.find((r) => r.live);
       const target = live && releases.find((r) => r.version < live.version && r.commit !== live.commit);
@@ -248,7 +255,12 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
 
     // Settle: every deployment ends (the last kill's retries and the receiver's back-off included).
     const ids = [...new Set([...pushes.filter((p) => p.id).map((p) => p.id!), ...apps.flatMap((a) => a.rollbacks)])];
-    await waitEnded(ids);
+    for (const id of await waitEnded(ids)) {
+      // Named with what Temporal says, so a record left behind by its workflow is told from one still running.
+      const workflowId = (await stack.db.db('chaos').collection<{ _id: string; workflowId: string }>('deployments').findOne({ _id: id }))?.workflowId;
+      const description = workflowId ? await stack.client.workflow.getHandle(workflowId).describe().catch((error: Error) => ({ status: { name: error.message } })) : undefined;
+      problems.push(`${id}: record not ended after ${SETTLE_MS / 60_000} min of settling (workflow ${workflowId}: ${description?.status.name})`);
+    }
     const settledSeconds = Math.round((Date.now() - started) / 1000);
     const final = { gateway: await measure('gateway'), worker: await measure('worker') };
 
@@ -269,6 +281,7 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       seen.add(push.id!);
       const processed = stack.processed.get(push.id!) ?? 0;
       if (record.state === 'succeeded') outcome.deployed++;
+      else if (!TERMINAL.includes(record.state)) outcome.failed++; // named above as not ended
       else if (record.state === 'stale' || record.state === 'superseded' || record.state === 'canceled') outcome[record.state]++;
       else {
         outcome.failed++;
@@ -306,7 +319,7 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       ['cancels / rollbacks / unlocks', `${counts.cancels} / ${counts.rollbacks} / ${counts.unlocks}`],
       ['worker 0 SIGKILLs / gateway 0 SIGKILLs', `${counts.workerKills} / ${counts.gatewayKills} (${counts.retriedDeliveries} delivery attempts retried)`],
       ['receiver faults', `${stack.proxy!.faults} injected over ${stack.proxy!.forwarded} forwarded requests, down ${counts.receiverDown}× ${RECEIVER_DOWN_MS / 1000} s`],
-      ['pushes: deployed / stale / superseded / canceled / ignored / failed', `${outcome.deployed} / ${outcome.stale} / ${outcome.superseded} / ${outcome.canceled} / ${outcome.ignored} / ${outcome.failed}`],
+      ['pushes: deployed / stale / superseded / canceled / ignored / failed or not ended', `${outcome.deployed} / ${outcome.stale} / ${outcome.superseded} / ${outcome.canceled} / ${outcome.ignored} / ${outcome.failed}`],
       ['status logs checked', `${statusLogs}, receiver packages ${stack.processed.size}`],
       ['gateway 1 RSS after GC: warm-up → end', warm ? `${MiB(warm.gateway.rss)} → ${MiB(final.gateway.rss)} MiB (${(growth('gateway') * 100).toFixed(1)} %), heap ${MiB(warm.gateway.heapUsed)} → ${MiB(final.gateway.heapUsed)} MiB` : 'no warm-up measure'],
       ['worker 1 RSS after GC: warm-up → end', warm ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB` : 'no warm-up measure'],
