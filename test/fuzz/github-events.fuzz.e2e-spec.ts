@@ -134,7 +134,7 @@ describe('GitHub events, the App webhook and installation links under hostile in
     const push = (body: string, more: { event?: string; contentType?: string; signature?: string } = {}) =>
       [{ message: { event: more.event ?? 'push', body }, contentType: more.contentType ?? 'application/json', signature: more.signature ?? 'right', delivery: `example-${seen.size}-${body.length}` }] as [AppDelivery];
     const routed = JSON.stringify({ ...githubPush({ repo: 'plain', sha: 'e'.repeat(40) }), installation: { id: INSTALLATION } });
-    // Each answer the App webhook has, whatever the seed; the last two were 413 request:too_large and 415 request:unsupported_media_type.
+    // Each answer the App webhook has, whatever the seed; the last two got the generic request codes (413, 415) before the fix.
     const examples = [push(routed), push('{}', { event: 'ping' }), push(routed, { signature: 'wrong' }), push(`{"p":"${'x'.repeat(70_000)}"}`), push(routed, { contentType: '~' })];
     await fc.assert(
       fc.asyncProperty(delivery(fc.oneof(ciEvent, pushEvent)), async (d) => {
