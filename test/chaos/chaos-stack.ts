@@ -186,7 +186,8 @@ export function checkStatusLog(entries: Array<{ _id: string; step: string; statu
   }
   const last = entries[entries.length - 1];
   if (last.step !== 'done') return `last step is ${last.step}`;
-  if (entries.filter((e) => e.step === 'received').length !== 1) return 'received logged more than once';
+  const received = entries.filter((e) => e.step === 'received').length;
+  if (received !== 1) return `received logged ${received} times`;
   if (entries.filter((e) => e.step === 'done').length !== 1) return 'done logged more than once';
   return null;
 }
