@@ -42,10 +42,13 @@ export class ChaosStack {
   client!: Client;
   db!: MongoClient;
   private env: NodeJS.ProcessEnv = {};
+  /** Extra settings of one process (the soak suite's memory probe on the processes it measures). */
+  private processEnv: (name: 'gateway' | 'worker', i: number) => NodeJS.ProcessEnv = () => ({});
   private ports = { temporal: 0, temporalUi: 0, mongo: 0 };
 
-  async start(options: { gateways?: number; workers?: number; faultRate?: number; processingDelayMs?: number } = {}): Promise<this> {
+  async start(options: { gateways?: number; workers?: number; faultRate?: number; processingDelayMs?: number; processEnv?: (name: 'gateway' | 'worker', i: number) => NodeJS.ProcessEnv } = {}): Promise<this> {
     mkdirSync(this.logDir, { recursive: true });
+    if (options.processEnv) this.processEnv = options.processEnv;
     this.ports = { temporal: await freePort(), temporalUi: await freePort(), mongo: await freePort() };
     await Promise.all([this.startTemporal(), this.startMongo()]);
     this.github = await new GithubServer().start();
@@ -87,7 +90,7 @@ export class ChaosStack {
       BLOB_DIR: join(this.dir, 'blobs'),
       LOG_LEVEL: 'warn',
     };
-    for (let i = 0; i < (options.workers ?? 1); i++) this.workers.push(startApp('worker', this.env, this.logDir, `-${i}`));
+    for (let i = 0; i < (options.workers ?? 1); i++) this.workers.push(startApp('worker', { ...this.env, ...this.processEnv('worker', i) }, this.logDir, `-${i}`));
     for (let i = 0; i < (options.gateways ?? 1); i++) {
       this.gatewayPorts.push(await freePort());
       await this.startGateway(i);
@@ -98,7 +101,7 @@ export class ChaosStack {
   }
 
   async startGateway(i: number): Promise<void> {
-    const gateway = startApp('gateway', { ...this.env, GATEWAY_PORT: String(this.gatewayPorts[i]) }, this.logDir, `-${i}`);
+    const gateway = startApp('gateway', { ...this.env, ...this.processEnv('gateway', i), GATEWAY_PORT: String(this.gatewayPorts[i]) }, this.logDir, `-${i}`);
     this.gateways[i] = gateway;
     await waitForPort(gateway, '127.0.0.1', this.gatewayPorts[i]);
   }
@@ -112,7 +115,7 @@ export class ChaosStack {
   }
 
   restartWorker(i = 0): void {
-    this.workers[i] = startApp('worker', this.env, this.logDir, `-${i}`);
+    this.workers[i] = startApp('worker', { ...this.env, ...this.processEnv('worker', i) }, this.logDir, `-${i}`);
   }
 
   async startTemporal(): Promise<void> {
@@ -183,7 +186,8 @@ export function checkStatusLog(entries: Array<{ _id: string; step: string; statu
   }
   const last = entries[entries.length - 1];
   if (last.step !== 'done') return `last step is ${last.step}`;
-  if (entries.filter((e) => e.step === 'received').length !== 1) return 'received logged more than once';
+  const received = entries.filter((e) => e.step === 'received').length;
+  if (received !== 1) return `received logged ${received} times`;
   if (entries.filter((e) => e.step === 'done').length !== 1) return 'done logged more than once';
   return null;
 }

@@ -54,20 +54,23 @@ export function mutatedPayload(): fc.Arbitrary<Record<string, unknown>> {
   );
   const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('../..', 'a/b', '', 'refs/heads/main', 'refs/tags/v1', '0'.repeat(40), 'A'.repeat(40), 'x'.repeat(10_000)));
   const mutation = fc.tuple(path, fc.option(value, { nil: undefined }));
-  return fc.tuple(base, fc.array(mutation, { maxLength: 4 })).map(([payload, mutations]) => {
-    const copy = structuredClone(payload);
-    for (const [keys, replacement] of mutations) {
-      let at: Record<string, unknown> = copy;
-      for (const key of keys.slice(0, -1)) {
-        if (typeof at[key] !== 'object' || at[key] === null || Array.isArray(at[key])) at[key] = {};
-        at = at[key] as Record<string, unknown>;
-      }
-      const last = keys[keys.length - 1];
-      if (replacement === undefined) delete at[last];
-      else at[last] = replacement;
+  return fc.tuple(base, fc.array(mutation, { maxLength: 4 })).map(([payload, mutations]) => mutate(payload, mutations));
+}
+
+/** A copy of `payload` with each field at a key path deleted (undefined) or replaced, objects made on the way. */
+export function mutate(payload: Record<string, unknown>, mutations: ReadonlyArray<readonly [readonly string[], unknown]>): Record<string, unknown> {
+  const copy = structuredClone(payload);
+  for (const [keys, replacement] of mutations) {
+    let at: Record<string, unknown> = copy;
+    for (const key of keys.slice(0, -1)) {
+      if (typeof at[key] !== 'object' || at[key] === null || Array.isArray(at[key])) at[key] = {};
+      at = at[key] as Record<string, unknown>;
     }
-    return copy;
-  });
+    const last = keys[keys.length - 1];
+    if (replacement === undefined) delete at[last];
+    else at[last] = replacement;
+  }
+  return copy;
 }
 
 /** Raw request bodies: JSON of any shape, text, bytes, form encodings, mutated real payloads. */

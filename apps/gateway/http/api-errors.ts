@@ -6,7 +6,8 @@ export const API_VERSION = '1.0.0';
 export const MAX_PARAM_LENGTH = 300;
 const logger = new Logger('ApiErrors');
 
-const DEPLOY_ROUTE = /^\/(1\/deploy)?\/?(\?.*)?$/;
+// The webhook routes (/1/deploy and the GitHub App's) answer a body refused before the route with their own codes.
+const DEPLOY_ROUTE = /^\/(1\/deploy|1\/github\/webhook)?\/?(\?.*)?$/;
 
 /**
  * The one mapping from anything thrown to the spec's error JSON. Used by the Nest exception
