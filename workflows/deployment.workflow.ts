@@ -60,6 +60,7 @@ const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout:
  *   `done` under a new number. A scheduled activity exists only once its task is accepted.
  */
 const STATUS_LOG_PATCH = 'status-log-exactly-once';
+const RECEIVED_FIRST_PATCH = 'received-before-any-end';
 const logEnd = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
 const transfer = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
 // Upload attempts are counted by the workflow itself, so each one shows in the status log.
@@ -193,9 +194,14 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
       await record('waiting_for_ci', 'error', message, { code: 'deploy:travis:timeout', message });
       return finish('deploy:travis:timeout', message, 'canceled');
     }
-    if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
+    // An end that came before `received` (a retried first workflow task can see the line's or a
+    // cancel's signal first) still logs `received` first: the task's first attempt may have written
+    // it as entry 1, and `done` must not take that number (found by the soak: `done` was lost).
+    const receivedFirst = push !== undefined && patched(RECEIVED_FIRST_PATCH);
+    if (halt.stop && !receivedFirst) return finish(halt.stop.code, halt.stop.message, 'canceled');
 
     await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}${input.release ? `, ${input.release.cause} of release v${input.release.version}` : ''}); deployment queued.`);
+    if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
     try {
       await pipeline.run(run);
       return await finish();
