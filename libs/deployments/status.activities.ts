@@ -33,9 +33,10 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
       ...(write.error && { error: write.error }),
       ts: at,
     });
-    // The intake writes the record while Temporal starts the workflow (issue 15), so the first
-    // write may come before it: wait for it briefly. A record never written (or an older write
-    // refused by the seq guard) changes nothing, as before.
+    // Every caller writes the record before starting the workflow, so the first write normally
+    // finds it; the brief wait only guards a record that lands late (an intake that overlapped
+    // its writes with the start did, in issue 15, before that was reverted). A record never
+    // written, or an older write refused by the seq guard, changes nothing.
     for (let waited = 0; !(await this.deployments.recordProgress(write, at)); waited += RECORD_POLL_MS) {
       if (waited >= RECORD_WAIT_MS || (await this.deployments.exists(write.deploymentId))) break;
       await new Promise((resolve) => setTimeout(resolve, RECORD_POLL_MS));
