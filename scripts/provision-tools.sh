@@ -35,24 +35,33 @@ provision_temporal() {
   log "temporal built in $((SECONDS - start)) s"
 }
 
+# maven_jars DIR NAME GROUP:ARTIFACT:VERSION...: the artifacts and their dependencies into DIR/lib.
+maven_jars() {
+  local dir=$1 name=$2 deps="" coordinates group artifact version
+  shift 2
+  for coordinates in "$@"; do
+    IFS=: read -r group artifact version <<<"$coordinates"
+    deps+="    <dependency><groupId>$group</groupId><artifactId>$artifact</artifactId><version>$version</version></dependency>"$'\n'
+  done
+  mkdir -p "$dir"
+  cat > "$dir/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.deploy-webhooks</groupId><artifactId>$name</artifactId><version>1</version>
+  <dependencies>
+$deps  </dependencies>
+</project>
+POM
+  mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir/lib" >&2
+}
+
 provision_mongo() {
   local dir="$TOOLS_DIR/mongo-java-server-$MONGO_JAVA_SERVER_VERSION"
   if [ -f "$dir/classpath.txt" ] && [ -f "$dir/.complete" ]; then log "mongo-java-server $MONGO_JAVA_SERVER_VERSION cached at $dir"; return; fi
   command -v mvn >/dev/null 2>&1 || { log "mvn is not on PATH"; exit 1; }
   log "fetching de.bwaldvogel:mongo-java-server:$MONGO_JAVA_SERVER_VERSION with Maven"
-  mkdir -p "$dir"
-  cat > "$dir/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.deploy-webhooks</groupId><artifactId>mongo-wire</artifactId><version>1</version>
-  <dependencies>
-    <dependency><groupId>de.bwaldvogel</groupId><artifactId>mongo-java-server</artifactId><version>$MONGO_JAVA_SERVER_VERSION</version></dependency>
-    <dependency><groupId>de.bwaldvogel</groupId><artifactId>mongo-java-server-h2-backend</artifactId><version>$MONGO_JAVA_SERVER_VERSION</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>2.0.16</version></dependency>
-  </dependencies>
-</project>
-POM
-  mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir/lib" >&2
+  maven_jars "$dir" mongo-wire "de.bwaldvogel:mongo-java-server:$MONGO_JAVA_SERVER_VERSION" \
+    "de.bwaldvogel:mongo-java-server-h2-backend:$MONGO_JAVA_SERVER_VERSION" org.slf4j:slf4j-simple:2.0.16
   (cd "$dir/lib" && ls *.jar | sed "s|^|$dir/lib/|" | paste -sd: -) > "$dir/classpath.txt"
   touch "$dir/.complete"
   log "mongo-java-server ready"
@@ -61,24 +70,14 @@ POM
 # The SDK would download a native test server from outside the package registries; the same
 # server ships as a Java artifact on Maven Central. `bin/temporal-test-server <port>` is the
 # executable @temporalio/testing starts (createTimeSkipping, executable type existing-path).
-# One-time cost: about 38 MB of jars and a 25 MB class archive, 15-40 s.
+# One-time cost: about 38 MB of jars (50 MB more in ~/.m2) and a 24 MB class archive, ~20-30 s cold.
 provision_test_server() {
   local dir="$TOOLS_DIR/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
   if [ -x "$dir/bin/temporal-test-server" ] && [ -f "$dir/.complete" ]; then log "temporal-test-server $TEMPORAL_TEST_SERVER_VERSION cached at $dir"; return; fi
   command -v mvn >/dev/null 2>&1 || { log "mvn is not on PATH"; exit 1; }
   log "fetching io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION with Maven"
+  maven_jars "$dir" time-skipping "io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION" org.slf4j:slf4j-nop:2.0.16
   mkdir -p "$dir/bin"
-  cat > "$dir/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.deploy-webhooks</groupId><artifactId>time-skipping</artifactId><version>1</version>
-  <dependencies>
-    <dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>$TEMPORAL_TEST_SERVER_VERSION</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-nop</artifactId><version>2.0.16</version></dependency>
-  </dependencies>
-</project>
-POM
-  mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir/lib" >&2
   # The SDK gives the server 5 s to answer, on a machine busy with the rest of the tests: quick
   # JVM flags and a class-data archive of a first start (CDS) take start-up to under a second.
   local jvm="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
