@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import type { CiGates, CiVerdict, DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, NotificationActivitiesApi, TargetStatus } from '../../workflows/activities';
 import { ciSignal, deployment, UPLOAD_ATTEMPTS } from '../../workflows/deployment.workflow';
-import { line, lineDecisionSignal } from '../../workflows/line.workflow';
+import { line, lineDecisionSignal, lineEventSignal } from '../../workflows/line.workflow';
 import type { DeploymentInput, DeploymentOutcome, StatusWrite } from '../../workflows/types';
 import { canceledTimersOf, startTimeSkippingEnvironment, timersOf, workflowTimeOf } from '../support/time-skipping';
 
@@ -260,5 +260,32 @@ describe('line: its timers', () => {
     expect(timersOf(history)).toEqual([60 * MINUTE]);
     expect(calls.readLineHead).toBe(1);
     expect(workflowTimeOf(history)).toBeGreaterThanOrEqual(60 * MINUTE);
+  });
+
+  it('drops a running deployment that was terminated (it never says it left) at its 10-minute check, then ends idle', async () => {
+    // The deployment at the target: a Travis-first start, parked waiting for its push.
+    const parked = input({ push: undefined, provider: 'travis', ciTimeoutMs: 24 * 60 * MINUTE });
+    const deploymentHandle = await env.client.workflow.start(deployment, { taskQueue, workflowId: parked.deploymentId, args: [parked] });
+    const entry = { deploymentId: parked.deploymentId, workflowId: parked.deploymentId, repository: parked.repository, commit: parked.commit, explicit: false, kind: 'deploy' as const };
+    const handle = await env.client.workflow.signalWithStart(line, {
+      taskQueue, workflowId: `line/alice/probe-${randomBytes(4).toString('hex')}`, args: [{ user: 'alice', app: 'probe' }],
+      signal: lineEventSignal, signalArgs: [{ type: 'arrive', entry }],
+    });
+    await handle.signal(lineEventSignal, { type: 'ready', deploymentId: parked.deploymentId });
+    // Time stands still until a result is awaited: wait (in real time) until the deployment has
+    // taken the line's admit. (Terminated with a workflow task still open, it would hold the test
+    // server's time-skipping lock for good, and the line's timers would never fire.)
+    const admitted = async () => {
+      const events = (await deploymentHandle.fetchHistory()).events ?? [];
+      return events.some((event) => event.workflowExecutionSignaledEventAttributes != null) && events[events.length - 1]?.workflowTaskCompletedEventAttributes != null;
+    };
+    while (!(await admitted())) await new Promise((resolve) => setTimeout(resolve, 50));
+    await deploymentHandle.terminate('an operator terminated it');
+    await handle.result();
+    const history = await handle.fetchHistory();
+    // The check after 10 minutes finds it gone; the empty line then ends after its idle hour.
+    expect(timersOf(history).slice(-2)).toEqual([10 * MINUTE, 60 * MINUTE]);
+    expect(history.events?.filter((event) => event.signalExternalWorkflowExecutionFailedEventAttributes != null)).toHaveLength(1);
+    expect(workflowTimeOf(history)).toBeGreaterThanOrEqual(70 * MINUTE);
   });
 });
