@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 import { StatusEntry, StatusEntryView, toView } from './status-entry';
 import { StatusRepository } from './status.repository';
 
@@ -15,7 +15,7 @@ export class StatusService {
       return entries.map(toView);
     } catch (error) {
       this.logger.error(`status query failed: ${(error as Error).message}`);
-      throw new ApiError('status:db:query_fail', 500, 'The database could not complete the status query. Try again shortly.');
+      throw ApiError.of(Errors.statusDbQueryFail);
     }
   }
 
@@ -30,9 +30,9 @@ export class StatusService {
       entry = await this.repository.findById(user, id);
     } catch (error) {
       this.logger.error(`status lookup failed: ${(error as Error).message}`);
-      throw new ApiError('status:db:get_by_id', 500, 'The database could not look up that status entry. Try again shortly.');
+      throw ApiError.of(Errors.statusDbGetById);
     }
-    if (!entry) throw new ApiError('status:db:not_found', 404, `No status entry ${id} for ${user}.`);
+    if (!entry) throw ApiError.of(Errors.statusDbNotFound, `No status entry ${id} for ${user}.`);
     return entry;
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { createHash } from 'node:crypto';
-import { ApiError } from '../../../libs/errors';
+import { ApiError, Errors } from '../../../libs/errors';
 import { APP_JS } from '../status-page/app-js';
 import { APPS_JS } from '../status-page/apps-js';
 import { FAVICON_SVG, INDEX_HTML } from '../status-page/index-html';
@@ -59,7 +59,7 @@ export class StatusPageController {
   @Doc.StatusPageFile()
   file(@Param('file') name: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply): void {
     const file = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
-    if (!file) throw new ApiError('request:not_found', 404, `No such file: /status-page/${name}.`);
+    if (!file) throw ApiError.of(Errors.requestNotFound, `No such file: /status-page/${name}.`);
     send(reply, file, ifNoneMatch);
   }
 }
