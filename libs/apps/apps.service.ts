@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { ApiError, Errors } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { withSampleId } from '../targets';
 import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
@@ -237,13 +237,8 @@ export class AppsService {
     };
   }
 
-  private async guard<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      this.logger.error(`apps store failed: ${(error as Error).message}`);
-      throw ApiError.of(Errors.appsDbFailed);
-    }
+  private guard<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.appsDbFailed, operation, { logger: this.logger, log: 'apps store failed' });
   }
 
   private view(record: AppRecord): AppView {

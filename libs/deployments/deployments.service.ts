@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppsService } from '../apps';
 import type { Principal } from '../auth';
 import { askedBy } from '../releases/asked-by';
-import { ApiError, Errors } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { recordDeploymentCreated } from '../metrics';
 import { StatusEntryView, StatusRepository, toView } from '../status';
 import type { DeploymentState, Step } from '../../workflows/types';
@@ -135,9 +135,7 @@ export class DeploymentsService {
    * creation and revision: a re-created or changed app is asked afresh.
    */
   async undeploy(user: string, app: string, uuid: string, removeApp: boolean): Promise<{ id: string; workflowId: string; status: 'queued' | 'finished'; uuid: string }> {
-    const config = await this.apps.forName(user, app).catch(() => {
-      throw ApiError.of(Errors.appsDbFailed);
-    });
+    const config = await storeCall(Errors.appsDbFailed, () => this.apps.forName(user, app));
     if (!config) throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${app}.`);
     const last = config.record.lastDeployment;
     const lastRecord = last ? await this.db(() => this.deployments.findById(last)) : null;
@@ -182,12 +180,8 @@ export class DeploymentsService {
     return live?.state?.state ?? (live?.status === 'RUNNING' ? 'running' : undefined);
   }
 
-  private async db<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch {
-      throw ApiError.of(Errors.deploymentsDbFailed);
-    }
+  private db<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.deploymentsDbFailed, operation);
   }
 
   private async owned(principal: Principal, id: string): Promise<DeploymentRecord> {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppsService } from '../apps';
-import { ApiError, Errors } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { GithubApp, GithubInstallationsRepository } from '../github';
 import { Accepted, IntakeAnswer, IntakeRequest, IntakeService } from './intake.service';
 import { verifyGithubSignature } from './signatures';
@@ -76,12 +76,10 @@ export class GithubAppWebhookService {
     return { httpStatus: 202, body: { status: 'routed', deliveries, uuid: request.uuid } };
   }
 
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw ApiError.of(Errors.deployDbFailedToStorePayload, `The delivery could not be routed (${(error as Error).message}); nothing was started. Deliver the webhook again shortly.`);
-    }
+  private guard<T>(call: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.deployDbFailedToStorePayload, call, {
+      message: (cause) => `The delivery could not be routed (${cause.message}); nothing was started. Deliver the webhook again shortly.`,
+    });
   }
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppSecrets, AppsService } from '../apps';
 import { GithubClient, GithubTokens } from '../github';
-import { ApiError, Errors } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { IntakeProvider, recordDeploymentCreated, recordIntake, recordIntakeError } from '../metrics';
 import type { DeploymentInput, Provider } from '../../workflows/types';
 import { appDeploymentWorkflowId, deploymentId, deploymentWorkflowId } from './deployment-ids';
@@ -238,12 +238,7 @@ export class IntakeService {
     let running = false;
     for (const workflowId of workflowIds) {
       const id = deploymentId(workflowId);
-      let record: DeploymentRecord | null;
-      try {
-        record = await this.deployments.findById(id);
-      } catch (error) {
-        throw storeFailed(error);
-      }
+      const record: DeploymentRecord | null = await this.payloadStore(() => this.deployments.findById(id));
       const waits = record && !hasEnded(record) && (record.step === undefined || ['received', 'waiting_for_ci'].includes(record.step));
       if (!record || !waits) continue;
       running = true;
@@ -339,11 +334,7 @@ export class IntakeService {
 
   /** The user's apps of the repository, the first configured first (the one whose deployments keep the plain ids). */
   private async appsFor(user: string, repository: string): Promise<AppSecrets[]> {
-    try {
-      return await this.apps.allForPush(user, repository);
-    } catch (error) {
-      throw storeFailed(error);
-    }
+    return this.payloadStore(() => this.apps.allForPush(user, repository));
   }
 
 
@@ -353,31 +344,27 @@ export class IntakeService {
       const value = header(request.headers, name);
       if (value !== undefined) headers[name] = value.slice(0, 512);
     }
-    try {
-      await this.deployments.storePayload({
+    await this.payloadStore(() =>
+      this.deployments.storePayload({
         _id: payloadId, user: request.user, provider, deployment, uuid: request.uuid, contentType: request.contentType,
         headers, body: request.rawBody.toString('utf8'), receivedAt: new Date(),
-      });
-    } catch (error) {
-      throw storeFailed(error);
-    }
+      }),
+    );
   }
 
-  private async record(record: DeploymentRecord): Promise<{ record: DeploymentRecord; created: boolean }> {
-    try {
-      return await this.deployments.insertOrGet(record);
-    } catch (error) {
-      throw storeFailed(error);
-    }
+  private record(record: DeploymentRecord): Promise<{ record: DeploymentRecord; created: boolean }> {
+    return this.payloadStore(() => this.deployments.insertOrGet(record));
+  }
+
+  private payloadStore<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.deployDbFailedToStorePayload, operation, {
+      message: (cause) => `The payload could not be stored (${cause.message}); nothing was started. Deliver the webhook again shortly.`,
+    });
   }
 }
 
 function ignored(request: IntakeRequest, reason: string): IntakeAnswer {
   return { httpStatus: 200, body: { status: 'ignored', reason, uuid: request.uuid } };
-}
-
-function storeFailed(error: unknown): ApiError {
-  return ApiError.of(Errors.deployDbFailedToStorePayload, `The payload could not be stored (${(error as Error).message}); nothing was started. Deliver the webhook again shortly.`);
 }
 
 function accepted(workflow: 'running' | 'closed', body: Accepted): IntakeAnswer {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiError, Errors } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { SecretBox } from '../secrets';
 import { ANY_APP, GithubCredentialsRepository } from './credentials.repository';
 import { GithubClient } from './github.client';
@@ -35,12 +35,10 @@ export class GithubAuthService {
     }
 
     const scope = app ?? ANY_APP;
-    try {
-      await this.repository.save({ user, app: scope, login: identity.login, sealedToken: this.box.seal(token), updatedAt: new Date(), uuid });
-    } catch (error) {
-      this.logger.error(`storing the GitHub token failed (${uuid}): ${(error as Error).message}`);
-      throw ApiError.of(Errors.authGithubUpdateUserFailed);
-    }
+    await storeCall(Errors.authGithubUpdateUserFailed, () => this.repository.save({ user, app: scope, login: identity.login, sealedToken: this.box.seal(token), updatedAt: new Date(), uuid }), {
+      logger: this.logger,
+      log: `storing the GitHub token failed (${uuid})`,
+    });
     return { user, app: scope, github: identity.login };
   }
 }

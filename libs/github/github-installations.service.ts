@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiError, Errors } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { GithubCredentials } from './credentials.service';
 import { GithubApp } from './github-app';
 import { GithubClient } from './github.client';
@@ -41,12 +41,11 @@ export class GithubInstallationsService {
     if (!yours) {
       throw ApiError.of(Errors.authGithubNotInstallationOwner, `Installation ${installationId} belongs to ${login}; your GitHub account ${identity.login} ${type === 'Organization' ? 'is not an admin of that organization' : 'is not that account'}.`);
     }
-    try {
-      await this.installations.link({ user, installationId, account: { login, type }, linkedAt: new Date(), uuid });
-    } catch (error) {
-      this.logger.error(`storing installation link failed (${uuid}): ${(error as Error).message}`);
-      throw ApiError.of(Errors.authGithubUpdateUserFailed, 'The installation could not be linked. Try again shortly.');
-    }
+    await storeCall(Errors.authGithubUpdateUserFailed, () => this.installations.link({ user, installationId, account: { login, type }, linkedAt: new Date(), uuid }), {
+      logger: this.logger,
+      log: `storing installation link failed (${uuid})`,
+      message: 'The installation could not be linked. Try again shortly.',
+    });
     return { user, installationId, account: { login, type } };
   }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AppsService } from '../apps/apps.service';
 import { APP_TARGET_RULES, AppTargetRules } from '../apps/target-rules';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
-import { ApiError, Errors } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { SecretBox } from '../secrets';
 import { OutboundGuard, TargetError } from '../targets';
 import { NotificationDto } from './notification.dto';
@@ -100,13 +100,8 @@ export class NotificationsService {
     }
   }
 
-  private async guarded<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      this.logger.error(`notifications store failed: ${(error as Error).message}`);
-      throw ApiError.of(Errors.notificationsDbFailed);
-    }
+  private guarded<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.notificationsDbFailed, operation, { logger: this.logger, log: 'notifications store failed' });
   }
 }
 

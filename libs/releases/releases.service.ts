@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppSecrets, AppsRepository, AppsService, AppView } from '../apps';
 import type { Principal } from '../auth';
-import { ApiError, Errors } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { canonicalRepository } from '../github/names';
 import { deploymentId } from '../deployments/deployment-ids';
@@ -168,19 +168,13 @@ export class ReleasesService {
   }
 
   private async app(user: string, app: string): Promise<AppSecrets> {
-    const config = await this.apps.forName(user, app).catch(() => {
-      throw ApiError.of(Errors.appsDbFailed);
-    });
+    const config = await storeCall(Errors.appsDbFailed, () => this.apps.forName(user, app));
     if (!config) throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${app}.`);
     return config;
   }
 
-  private async db<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch {
-      throw ApiError.of(Errors.appsDbFailed, 'The release store is not reachable right now. Try again shortly.');
-    }
+  private db<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.appsDbFailed, operation, { message: 'The release store is not reachable right now. Try again shortly.' });
   }
 }
 
