@@ -14,6 +14,16 @@ const limitSkip = [
   ApiQuery({ name: 'skip', required: false, schema: { type: 'integer', minimum: 0, default: 0 } }),
 ];
 
+/** What deploying a release's code again can answer (rollback, redeploy). */
+const RELEASE_ACTION_ERRORS = [
+  Errors.appsNotFound,
+  Errors.appsReleaseNotFound,
+  Errors.appsReleaseUnavailable,
+  Errors.appsDbFailed,
+  Errors.deployGithubReadFailed,
+  Errors.deployTemporalUnavailable,
+];
+
 export const Doc = {
   Tag: (name: string): ClassDecorator => ApiTags(name),
 
@@ -217,28 +227,14 @@ export const Doc = {
           'pushes answer `ignored` until POST …/unlock.',
       }),
       ApiResponse({ status: 202, description: 'The rollback\'s deployment is queued.', schema: SCHEMAS.releaseDeployment }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
-        Errors.appsNotFound,
-        Errors.appsReleaseNotFound,
-        Errors.appsReleaseUnavailable,
-        Errors.appsDbFailed,
-        Errors.deployGithubReadFailed,
-        Errors.deployTemporalUnavailable,
-      ]),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, RELEASE_ACTION_ERRORS),
     ),
 
   ReleaseRedeploy: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Redeploy the live release', description: 'The live release\'s code again with the app\'s current env, as a new release (`cause: redeploy`).' }),
       ApiResponse({ status: 202, description: 'The redeployment is queued.', schema: SCHEMAS.releaseDeployment }),
-      ApiBasic(AUTH_ERRORS, [
-        Errors.appsNotFound,
-        Errors.appsReleaseNotFound,
-        Errors.appsReleaseUnavailable,
-        Errors.appsDbFailed,
-        Errors.deployGithubReadFailed,
-        Errors.deployTemporalUnavailable,
-      ]),
+      ApiBasic(AUTH_ERRORS, RELEASE_ACTION_ERRORS),
     ),
 
   ReleasePromote: (): Decorator =>
