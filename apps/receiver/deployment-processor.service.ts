@@ -142,12 +142,13 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
       if (stored.operation === 'DEPLOY') await this.deploy(stored);
       else await this.undeploy(stored);
       await hooks.after?.(stored.pkg);
-      await this.store.setPackageState(stored, 'SUCCESS');
+      // Logged before the state is stored: whoever reads the final state finds its log line.
       this.log.log(`package ${stored._doc} (${stored.operation} ${stored.app.name}) succeeded`);
+      await this.store.setPackageState(stored, 'SUCCESS');
     } catch (err) {
       const message = this.describe(err);
-      await this.fail(stored, message);
       this.log.warn(`package ${stored._doc} (${stored.operation} ${stored.app.name}) failed: ${message}`);
+      await this.fail(stored, message);
     } finally {
       await this.releases.discardStaging(stored._doc);
       await rm(stored.uploadDir, { recursive: true, force: true });
