@@ -73,6 +73,7 @@ case "${1:-all}" in
   temporal) provision_temporal ;;
   mongo) provision_mongo ;;
   chromium) provision_chromium ;;
+  stack) provision_mongo; provision_temporal ;; # what npm start runs: no browser
   all) provision_mongo; provision_temporal; provision_chromium ;;
-  *) echo "usage: $0 [all|temporal|mongo|chromium]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|stack|temporal|mongo|chromium]" >&2; exit 2 ;;
 esac

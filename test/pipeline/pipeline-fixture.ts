@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createReceiverApp, ReceiverHooks } from '../../apps/receiver';
 import { DeploymentOutcome } from '../../workflows/types';
 import { githubTarball } from '../support/archives';
-import { GithubServer } from '../../libs/stack/github-standin';
+import { GithubServer } from '../../tools/github-standin/github-standin';
 import { Harness } from '../support/harness';
 import { githubHeaders, githubPush } from '../support/payloads';
 

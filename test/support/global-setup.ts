@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, startMongoWireServer, startTemporalDevServer } from '../../libs/stack';
+import { repoRoot, startMongoWireServer, startTemporalDevServer } from '../../tools/stack';
 
 /**
  * Starts the real servers once per Jest run: the Temporal dev server and the MongoDB-wire
