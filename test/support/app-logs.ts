@@ -19,8 +19,14 @@ export function testLogDir(): string {
   return process.env.TEST_LOG_DIR ?? join(tmpdir(), 'deploy-webhooks-test-logs');
 }
 
+/** The running test file, from Jest's expect state (outside Jest: none). */
+function currentTestPath(): string {
+  const jestExpect = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect;
+  return jestExpect?.getState().testPath ?? join(ROOT, 'outside-jest');
+}
+
 /** `<run's log dir>/apps/<test file path>.log`: this test file's application log (the reporter computes the same). */
-export function appLogFile(testPath = expect.getState().testPath ?? 'unknown'): string {
+export function appLogFile(testPath = currentTestPath()): string {
   return join(testLogDir(), 'apps', `${relative(ROOT, testPath)}.log`);
 }
 
