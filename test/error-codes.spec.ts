@@ -21,13 +21,6 @@ const CODE = new RegExp(`(['"\`])((?:${AREAS.join('|')})(?::[a-z0-9_]+)+)\\1`, '
  * promise nobody checks. (Reported in docs/reliability.md, "Every error code asserted".)
  */
 const NOT_PRODUCED: Record<string, string> = {
-  // Needs MongoDB to fail after the request was authenticated (auth reads MongoDB first, so a
-  // stopped server answers mw:auth:auth_server_down): a fault proxy in front of MongoDB, not built yet.
-  'apps:db:failed': 'MongoDB failing between authentication and the app store',
-  'deployments:db:failed': 'MongoDB failing between authentication and the deployment store',
-  'notifications:db:failed': 'MongoDB failing between authentication and the notification store',
-  'status:db:get_by_id': 'MongoDB failing between authentication and a status read',
-  'auth:github:update_user_failed': 'MongoDB failing after GitHub verified the token',
   // Defence in depth behind the DTOs and parsers: the API answers an earlier code first.
   'users:bad_username': 'CreateUserDto refuses the same names first (request:invalid)',
   'request:unsupported_media_type': "the gateway parses every content type ('*' parser); other bodies fail their DTO (request:invalid)",

@@ -27,7 +27,11 @@ export class Harness {
   mongo!: MongoClient;
   private temporalConnection!: Connection;
 
-  static async start(options: { gateway?: boolean; worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+  /**
+   * `mongoUrl`: where the gateway and worker reach MongoDB (e.g. a MongoFaultProxy in front of
+   * the run's server); the harness's own client (`db`) always connects to the server directly.
+   */
+  static async start(options: { gateway?: boolean; worker?: boolean; env?: Record<string, string>; mongoUrl?: string } = {}): Promise<Harness> {
     const harness = new Harness();
     const id = randomBytes(4).toString('hex');
     harness.config = loadAppConfig({
@@ -50,6 +54,7 @@ export class Harness {
       ...options.env,
     });
     harness.mongo = await MongoClient.connect(harness.config.mongo.url);
+    if (options.mongoUrl) harness.config = { ...harness.config, mongo: { ...harness.config.mongo, url: options.mongoUrl } };
     harness.temporalConnection = Connection.lazy({ address: harness.config.temporal.address });
     harness.temporal = new Client({ connection: harness.temporalConnection, namespace: harness.config.temporal.namespace });
     if (options.worker !== false) harness.worker = await createWorkerApp(harness.config, {}, { logDestination: appLogDestination() });
