@@ -1,6 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RouteOptions } from 'fastify';
 import { createGatewayApp } from '../../apps/gateway/create-gateway';
+import { ERROR_ENTRIES } from '../../libs/errors';
 import { appLogDestination } from '../support/app-logs';
 import { Harness } from '../support/harness';
 
@@ -102,5 +103,25 @@ describe('OpenAPI document', () => {
         expect(operation.responses['500']).toBeDefined();
       }
     }
+  });
+
+  it('lists only catalogue codes, each under its catalogue status', async () => {
+    const doc = await document();
+    const statusOf = new Map<string, number | undefined>(ERROR_ENTRIES.map((entry) => [entry.code, 'status' in entry ? entry.status : undefined]));
+    const listed: string[] = [];
+    const wrong: string[] = [];
+    for (const [path, operations] of Object.entries<Record<string, { responses: Record<string, { description?: string }> }>>(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) < 400) continue;
+          for (const [, code] of (response.description ?? '').matchAll(/`([^`]+)`/g)) {
+            listed.push(code);
+            if (statusOf.get(code) !== Number(status)) wrong.push(`${method} ${path} ${status}: ${code} (catalogue: ${statusOf.has(code) ? statusOf.get(code) : 'no such code'})`);
+          }
+        }
+      }
+    }
+    expect(listed.length).toBeGreaterThan(100);
+    expect(wrong).toEqual([]);
   });
 });

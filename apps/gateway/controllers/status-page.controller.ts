@@ -1,7 +1,7 @@
 import type {} from '@fastify/static'; // reply.sendFile, decorated in create-gateway.ts
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiError } from '../../../libs/errors';
+import { ApiError, Errors } from '../../../libs/errors';
 import { Doc } from '../openapi-endpoints';
 import { STATUS_PAGE_DIR, STATUS_PAGE_FILES, STATUS_PAGE_INDEX, statusPageContentType } from '../status-page/status-page-files';
 
@@ -36,7 +36,7 @@ export class StatusPageController {
   @Get(':file')
   @Doc.StatusPageFile()
   file(@Param('file') name: string, @Res() reply: FastifyReply): void {
-    if (!STATUS_PAGE_FILES.has(name)) throw new ApiError('request:not_found', 404, `No such file: /status-page/${name}.`);
+    if (!STATUS_PAGE_FILES.has(name)) throw ApiError.of(Errors.requestNotFound, `No such file: /status-page/${name}.`);
     send(reply, name);
   }
 }
