@@ -2,7 +2,8 @@
  * One Jest run for unit tests (beside the code, *.spec.ts) and integration / end-to-end tests
  * (test/**\/*.e2e-spec.ts). The global setup starts one Temporal dev server and one
  * MongoDB-wire server for the whole run; each test file isolates itself with its own
- * database name and task queue.
+ * database name and task queue. Application logs go to the run's log files, not the console
+ * (test/support/app-logs.ts); the reporter names them under a failing test file.
  */
 module.exports = {
   testEnvironment: 'node',
@@ -18,6 +19,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/support/fuzz-seed.ts'],
+  reporters: ['default', '<rootDir>/test/support/app-logs-reporter.js'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -115,6 +115,7 @@ case "${1:-all}" in
   mongo) provision_mongo ;;
   chromium) provision_chromium ;;
   test-server) provision_test_server ;;
+  stack) provision_mongo; provision_temporal ;; # what npm start runs: no test server, no browser
   all) provision_mongo; provision_temporal; provision_test_server; provision_chromium ;;
-  *) echo "usage: $0 [all|temporal|mongo|test-server|chromium]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|stack|temporal|mongo|test-server|chromium]" >&2; exit 2 ;;
 esac

@@ -2,6 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RouteOptions } from 'fastify';
 import { createGatewayApp } from '../../apps/gateway/create-gateway';
 import { ERROR_ENTRIES } from '../../libs/errors';
+import { appLogDestination } from '../support/app-logs';
 import { Harness } from '../support/harness';
 
 /** The document's operations as `METHOD /path/{param}`. */
@@ -23,7 +24,7 @@ describe('OpenAPI document', () => {
 
   beforeAll(async () => {
     harness = await Harness.start({ gateway: false, worker: false });
-    gateway = await createGatewayApp(harness.config);
+    gateway = await createGatewayApp(harness.config, { logDestination: appLogDestination() });
     // Every route the app registers, as Fastify sees it (Nest registers its routes on init).
     gateway.getHttpAdapter().getInstance().addHook('onRoute', (route: RouteOptions) => {
       for (const method of [route.method].flat()) {

@@ -1,7 +1,7 @@
 import { BSON, MongoClient } from 'mongodb';
 import { createConnection } from 'node:net';
 import { deflateSync } from 'node:zlib';
-import { GithubServer } from '../../libs/stack/github-standin';
+import { GithubServer } from '../../tools/github-standin/github-standin';
 import { MongoFaultProxy, OP_MSG, OP_QUERY } from '../support/mongo-fault-proxy';
 import { ADMIN, Harness } from '../support/harness';
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createGatewayApp } from '../../apps/gateway/create-gateway';
 import { createWorkerApp } from '../../apps/worker/create-worker';
 import { AppConfig, loadAppConfig } from '../../libs/config';
+import { appLogDestination } from './app-logs';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-for-tests' };
 
@@ -14,7 +15,8 @@ export const LOCAL_RECEIVERS = '127.0.0.0/8,::1';
 
 /**
  * One test file's slice of the real stack: the servers from the global setup, its own
- * database and task queue, and in-process gateway and worker on free ports.
+ * database and task queue, and in-process gateway and worker on free ports, logging to the test
+ * file's application log (app-logs.ts), not the console.
  */
 export class Harness {
   config!: AppConfig;
@@ -55,9 +57,9 @@ export class Harness {
     if (options.mongoUrl) harness.config = { ...harness.config, mongo: { ...harness.config.mongo, url: options.mongoUrl } };
     harness.temporalConnection = Connection.lazy({ address: harness.config.temporal.address });
     harness.temporal = new Client({ connection: harness.temporalConnection, namespace: harness.config.temporal.namespace });
-    if (options.worker !== false) harness.worker = await createWorkerApp(harness.config);
+    if (options.worker !== false) harness.worker = await createWorkerApp(harness.config, {}, { logDestination: appLogDestination() });
     if (options.gateway !== false) {
-      harness.gateway = await createGatewayApp(harness.config);
+      harness.gateway = await createGatewayApp(harness.config, { logDestination: appLogDestination() });
       await harness.gateway.listen(0, '127.0.0.1');
       harness.baseUrl = await harness.gateway.getUrl();
     }

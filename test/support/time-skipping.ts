@@ -5,7 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, toolsDir } from '../../libs/stack';
+import { repoRoot, toolsDir } from '../../tools/stack';
 import { SEARCH_ATTRIBUTES } from '../../workflows/types';
 
 export const TEMPORAL_TEST_SERVER_VERSION = process.env.TEMPORAL_TEST_SERVER_VERSION ?? '1.38.0';
