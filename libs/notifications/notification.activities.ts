@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
-import { Readable } from 'node:stream';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { Errors } from '../errors';
 import { SecretBox } from '../secrets';
@@ -64,7 +63,7 @@ export class NotificationActivities implements NotificationActivitiesApi {
     let status: number;
     try {
       const lookup = await this.guard.check(delivery.url, 'notification url');
-      ({ status } = await httpCall({ method: 'POST', url: delivery.url, headers, body: Readable.from([Buffer.from(delivery.body)]), maxResponseBytes: ANSWER_BYTES, timeoutMs: DELIVERY_TIMEOUT_MS, lookup }));
+      ({ status } = await httpCall({ method: 'POST', url: delivery.url, headers, body: delivery.body, maxResponseBytes: ANSWER_BYTES, timeoutMs: DELIVERY_TIMEOUT_MS, lookup }));
     } catch (error) {
       const message = error instanceof TargetError ? error.message : (error as Error).message;
       await this.repository.attemptFailed(id, undefined, message);
