@@ -18,7 +18,10 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
 
   async recordStatus(write: StatusWrite): Promise<void> {
     const at = new Date();
-    const { inserted } = await this.status.append({
+    // The entry and the record's progress are written at once (one round trip, not two): the
+    // entry's _id and the record's seq guard make each write safe to repeat, in either order.
+    // The end is the exception: a record that shows `done` promises a complete log, so its entry goes first.
+    const entry = () => this.status.append({
       // Zero-padded so ids of one deployment sort in write order (a tie-breaker of the status query).
       _id: `${write.deploymentId}:${String(write.seq).padStart(6, '0')}`,
       uuid: write.uuid,
@@ -33,13 +36,18 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
       ...(write.error && { error: write.error }),
       ts: at,
     });
+    const [{ inserted }, progressed] =
+      write.step === 'done'
+        ? [await entry(), await this.deployments.recordProgress(write, at)]
+        : await Promise.all([entry(), this.deployments.recordProgress(write, at)]);
     // Every caller writes the record before starting the workflow, so the first write normally
     // finds it; the brief wait only guards a record that lands late (an intake that overlapped
     // its writes with the start did, in issue 15, before that was reverted). A record never
     // written, or an older write refused by the seq guard, changes nothing.
-    for (let waited = 0; !(await this.deployments.recordProgress(write, at)); waited += RECORD_POLL_MS) {
+    for (let waited = 0, done = progressed; !done; waited += RECORD_POLL_MS) {
       if (waited >= RECORD_WAIT_MS || (await this.deployments.exists(write.deploymentId))) break;
       await new Promise((resolve) => setTimeout(resolve, RECORD_POLL_MS));
+      done = await this.deployments.recordProgress(write, at);
     }
     recordStatusWrite(write, inserted);
   }
