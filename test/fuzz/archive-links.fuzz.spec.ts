@@ -39,7 +39,7 @@ const chains = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom('link-first', 'link-last') as fc.Arbitrary<'link-first' | 'link-last'>, fc.array(entry, { maxLength: 4 }), fc.nat())
+      .tuple(fc.constantFrom<'link-first' | 'link-last'>('link-first', 'link-last'), fc.array(entry, { maxLength: 4 }), fc.nat())
       .map(([order, extra, at]) => {
         const chain = linkChainEscape(TOP, order);
         const cut = at % (extra.length + 1);
