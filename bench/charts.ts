@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../libs/stack';
+import { repoRoot } from '../tools/stack';
 
 interface Series {
   name: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { githubTarball } from '../test/support/archives';
-import { GithubServer } from '../libs/stack/github-standin';
+import { GithubServer } from '../tools/github-standin/github-standin';
 import { githubHeaders, githubPush } from '../test/support/payloads';
 import type { DeploymentOutcome } from '../workflows/types';
 import type { SkeletonStep } from './skeleton.workflow';

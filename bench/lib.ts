@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { registerSearchAttributes } from '../libs/deployments/temporal';
-import { freePort, ManagedProcess, repoRoot, startMongoWireServer, startProcess, startTemporalDevServer, waitForPort } from '../libs/stack';
+import { freePort, ManagedProcess, repoRoot, startMongoWireServer, startProcess, startTemporalDevServer, waitForPort } from '../tools/stack';
 
 export const ADMIN = { username: 'admin', password: 'bench-admin-password' };
 export const HOST = '127.0.0.1';

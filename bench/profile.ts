@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { repoRoot } from '../libs/stack';
+import { repoRoot } from '../tools/stack';
 
 interface ProfileNode {
   id: number;

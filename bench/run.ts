@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../libs/stack';
+import { repoRoot } from '../tools/stack';
 import { writeCharts } from './charts';
 import { feed } from './feed';
 import { intake } from './intake';

@@ -16,7 +16,7 @@ const MB = 1024 * 1024;
 
 /**
  * GitHub-shaped for one job: package.json from the contents API and the commit tarball streamed
- * from a file (libs/stack/github-standin.ts holds tarballs as Buffers, fine for 1 MB, not 512).
+ * from a file (tools/github-standin/github-standin.ts holds tarballs as Buffers, fine for 1 MB, not 512).
  */
 function streamingGithub(tarballs: Record<string, string>): Promise<{ url: string; server: Server }> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

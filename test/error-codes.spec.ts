@@ -1,33 +1,28 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ERROR_ENTRIES } from '../libs/errors/catalogue';
 import { TAR_REJECT_REASONS } from '../libs/tarballs/safety';
 
 /**
- * Issue 16, "every error code asserted": every error code the source defines (the API's
- * ApiError codes, the activities' failure() codes, the workflow's codes) is named by at least
- * one test. Pure: reads the repository's files, starts nothing.
+ * Issue 16, "every error code asserted": every error code of the catalogue (libs/errors/catalogue.ts:
+ * the API's codes, the activities' failure codes, the workflow's, the receiver's) is named by at
+ * least one test. Issue 17: the catalogue is the only place a code is written, outside tests and
+ * the clients that read codes they receive. Pure: reads the repository's files, starts nothing.
  *
- * A code is any string literal in apps/, libs/ and workflows/ shaped like one
- * (`<area>:<word>[:<word>…]` with a known area), `deploy:tar:${reason}` expanded over
- * TAR_REJECT_REASONS. A test "names" a code when a test file contains it literally.
+ * A code literal is a string literal shaped like one (`<area>:<word>[:<word>…]` with a known
+ * area). A test "names" a code when a test file contains it literally.
  */
 const ROOT = join(__dirname, '..');
 const AREAS = ['deploy', 'deployments', 'apps', 'status', 'request', 'receiver', 'mw', 'users', 'tokens', 'auth', 'notifications'];
-const CODE = new RegExp(`(['"\`])((?:${AREAS.join('|')})(?::[a-z0-9_]+)+)\\1`, 'g');
+// Quoted as a string: a code in backquotes is a comment's or a description's mention.
+const CODE = new RegExp(`(['"])((?:${AREAS.join('|')})(?::[a-z0-9_]+)+)\\1`, 'g');
 
 /**
  * Codes no test produces on purpose, each with why. Keep this list short: a code here is a
  * promise nobody checks. (Reported in docs/reliability.md, "Every error code asserted".)
  */
 const NOT_PRODUCED: Record<string, string> = {
-  // Needs MongoDB to fail after the request was authenticated (auth reads MongoDB first, so a
-  // stopped server answers mw:auth:auth_server_down): a fault proxy in front of MongoDB, not built yet.
-  'apps:db:failed': 'MongoDB failing between authentication and the app store',
-  'deployments:db:failed': 'MongoDB failing between authentication and the deployment store',
-  'notifications:db:failed': 'MongoDB failing between authentication and the notification store',
-  'status:db:get_by_id': 'MongoDB failing between authentication and a status read',
-  'auth:github:update_user_failed': 'MongoDB failing after GitHub verified the token',
   // Defence in depth behind the DTOs and parsers: the API answers an earlier code first.
   'users:bad_username': 'CreateUserDto refuses the same names first (request:invalid)',
   'request:unsupported_media_type': "the gateway parses every content type ('*' parser); other bodies fail their DTO (request:invalid)",
@@ -57,15 +52,26 @@ function gitFiles(...patterns: string[]): string[] {
 
 const isTest = (file: string) => file.startsWith('test/') || /\.(spec|e2e-spec|chaos-spec)\.ts$/.test(file);
 
+/** Each catalogue code, with where it occurs. */
 function definedCodes(): Map<string, string[]> {
-  const codes = new Map<string, string[]>();
-  const add = (code: string, file: string) => codes.set(code, [...(codes.get(code) ?? []), file]);
-  for (const file of gitFiles('apps', 'libs', 'workflows').filter((f) => !isTest(f))) {
-    const text = readFileSync(join(ROOT, file), 'utf8');
-    for (const match of text.matchAll(CODE)) add(match[2], file);
-    if (/deploy:tar:\$\{/.test(text)) for (const reason of TAR_REJECT_REASONS) add(`deploy:tar:${reason}`, file);
+  return new Map(ERROR_ENTRIES.map((entry) => [entry.code, [...entry.where]]));
+}
+
+/**
+ * Source files that may write codes themselves: clients reading the codes they receive (the CLI,
+ * the status page's browser script), and the catalogue.
+ */
+const READS_CODES = /^(libs\/errors\/|apps\/cli\/|apps\/gateway\/status-page\/)/;
+
+function codeLiteralsOutsideCatalogue(): string[] {
+  const found: string[] = [];
+  for (const file of gitFiles('apps', 'libs', 'workflows').filter((f) => !isTest(f) && !READS_CODES.test(f))) {
+    const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
+    lines.forEach((line, index) => {
+      for (const match of line.matchAll(CODE)) found.push(`${file}:${index + 1}: ${match[2]}`);
+    });
   }
-  return codes;
+  return found;
 }
 
 describe('every error code is named by a test', () => {
@@ -73,19 +79,58 @@ describe('every error code is named by a test', () => {
   const tests = gitFiles().filter((file) => isTest(file) && file !== 'test/error-codes.spec.ts');
   const corpus = tests.map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
 
-  it('finds the codes (the scan itself works)', () => {
+  it('finds the codes (the catalogue is read)', () => {
     expect(codes.size).toBeGreaterThan(50);
     for (const known of ['deploy:github:download_tarball', 'deploy:tar:unsafe_path', 'apps:not_found', 'mw:auth:unauthorized']) expect([...codes.keys()]).toContain(known);
+    for (const reason of TAR_REJECT_REASONS) expect([...codes.keys()]).toContain(`deploy:tar:${reason}`);
+  });
+
+  it('finds no code literal outside the catalogue (throw sites name catalogue entries)', () => {
+    expect(codeLiteralsOutsideCatalogue()).toEqual([]); // use Errors.<name> from libs/errors instead
   });
 
   it('has a test naming each code outside the allow-list', () => {
     const untested = [...codes.keys()].filter((code) => !(code in NOT_PRODUCED) && !corpus.includes(code)).sort();
-    const described = untested.map((code) => `${code} (defined in ${[...new Set(codes.get(code))].join(', ')})`);
+    const described = untested.map((code) => `${code} (occurs in: ${codes.get(code)!.join(', ')})`);
     expect(described).toEqual([]);
   });
 
   it('keeps the allow-list to codes that exist and are still untested', () => {
     const stale = Object.keys(NOT_PRODUCED).filter((code) => !codes.has(code) || corpus.includes(code));
     expect(stale).toEqual([]); // remove these from NOT_PRODUCED: gone from the source, or a test names them now
+  });
+});
+
+/** Codes the README names as gone (its Upgrading section): never back in the catalogue. */
+const RETIRED = ['apps:repository_taken'];
+
+describe('the error catalogue', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  /** The README's error table: `| \`code\` | status | where | meaning |` rows. */
+  const table = new Map([...readme.matchAll(/^\| `([^`]+)` \| (\d{3}|–) \| ([a-z, ]+) \|/gm)].map((row) => [row[1], { status: row[2], where: row[3] }]));
+
+  it('has each code once, with a status exactly where an HTTP API answers it', () => {
+    const codes = ERROR_ENTRIES.map((entry) => entry.code);
+    expect(codes.filter((code, index) => codes.indexOf(code) !== index)).toEqual([]);
+    const inconsistent = ERROR_ENTRIES.filter((entry) => {
+      const where: readonly string[] = entry.where;
+      const answered = where.includes('api') || where.includes('receiver');
+      return answered !== ('status' in entry && typeof entry.status === 'number');
+    });
+    expect(inconsistent.map((entry) => entry.code)).toEqual([]);
+  });
+
+  it("is the README's error table: every code with its status and where it occurs", () => {
+    const expected = ERROR_ENTRIES.map((entry) => `${entry.code} ${'status' in entry ? entry.status : '–'} ${entry.where.join(', ')}`);
+    const documented = ERROR_ENTRIES.map((entry) => `${entry.code} ${table.get(entry.code)?.status ?? 'missing'} ${table.get(entry.code)?.where ?? 'missing'}`);
+    expect(documented).toEqual(expected);
+    expect(table.size).toBe(ERROR_ENTRIES.length);
+  });
+
+  it('knows every code the README names (but those it names as retired)', () => {
+    const known = new Set<string>(ERROR_ENTRIES.map((entry) => entry.code));
+    const named = [...readme.matchAll(new RegExp(`\`((?:${AREAS.join('|')})(?::[a-z0-9_]+)+)\``, 'g'))].map((match) => match[1]);
+    expect([...new Set(named.filter((code) => !known.has(code) && !RETIRED.includes(code)))]).toEqual([]);
+    expect(RETIRED.filter((code) => known.has(code))).toEqual([]);
   });
 });

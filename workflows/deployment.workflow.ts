@@ -15,6 +15,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { ErrorCode, Errors } from '../libs/errors/catalogue';
 import type { DeploymentActivitiesApi, LineActivitiesApi, NotificationActivitiesApi, TargetStatus } from './activities';
 import { lineDecisionSignal } from './line.workflow';
 import { ciGates, endStatus, GITHUB_CHECKS_PATCH, GITHUB_DEPLOYMENTS_PATCH, GithubDeploymentTracker, waitForGithubChecks } from './github-gate';
@@ -24,6 +25,7 @@ import {
   DeploymentInput,
   DeploymentOutcome,
   DeploymentState,
+  LineEndCode,
   PushSignal,
   SEARCH_ATTRIBUTES,
   StatusState,
@@ -93,7 +95,7 @@ export const UPLOAD_ATTEMPTS = 10;
 const PROCESSING_TIMEOUT_MS = 60 * 60 * 1000;
 
 class DeploymentError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: ErrorCode, message: string) {
     super(message);
   }
 }
@@ -108,7 +110,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   let push = input.push;
   let travis: TravisSignal | undefined;
   // A holder, not a `let`: signal handlers set it while the pipeline awaits.
-  const halt: { stop?: { code: 'deploy:canceled' | 'deploy:superseded' | 'deploy:stale'; message: string }; uploadStarted: boolean } = { uploadStarted: false };
+  const halt: { stop?: { code: LineEndCode; message: string }; uploadStarted: boolean } = { uploadStarted: false };
   // The app's line: which line it is in (once its app is known) and what the line said.
   const turn: { app?: string; admitted: boolean; waitingFor?: { behind: string; commit: string } } = { admitted: false };
   let blobId: string | undefined;
@@ -127,12 +129,12 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   setHandler(travisSignal, (signal) => void (travis = signal));
   setHandler(ciSignal, () => void ciWake.count++);
   setHandler(cancelSignal, ({ reason }) => {
-    halt.stop ??= { code: 'deploy:canceled', message: `Deployment canceled${reason ? `: ${reason}` : ''}.` };
+    halt.stop ??= { code: Errors.deployCanceled.code, message: `Deployment canceled${reason ? `: ${reason}` : ''}.` };
     pipeline.cancel();
   });
   setHandler(supersedeSignal, ({ by }) => {
     if (halt.uploadStarted || halt.stop) return; // too late: the target has it already
-    halt.stop = { code: 'deploy:superseded', message: `A newer push (${by}) superseded this deployment before it was uploaded.` };
+    halt.stop = { code: Errors.deploySuperseded.code, message: `A newer push (${by}) superseded this deployment before it was uploaded.` };
     pipeline.cancel();
   });
 
@@ -184,15 +186,15 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   } catch (error) {
     // Canceled through Temporal outside the pipeline (e.g. while a Travis-first start waits for its push).
     if (!isCancellation(error)) throw error;
-    return finish('deploy:canceled', CANCELED_THROUGH_TEMPORAL, 'canceled');
+    return finish(Errors.deployCanceled.code, CANCELED_THROUGH_TEMPORAL, 'canceled');
   }
 
   async function main(): Promise<DeploymentOutcome> {
     // Travis came first: wait (bounded) for the GitHub push that says what to deploy.
     if (!push && !(await condition(() => push !== undefined || halt.stop !== undefined, input.ciTimeoutMs))) {
       const message = `Travis reported (${travis?.statusMessage ?? 'a result'}), but no push of this commit to the deploy branch arrived within ${minutes(input.ciTimeoutMs)}.`;
-      await record('waiting_for_ci', 'error', message, { code: 'deploy:travis:timeout', message });
-      return finish('deploy:travis:timeout', message, 'canceled');
+      await record('waiting_for_ci', 'error', message, { code: Errors.deployTravisTimeout.code, message });
+      return finish(Errors.deployTravisTimeout.code, message, 'canceled');
     }
     // An end that came before `received` (a retried first workflow task can see the line's or a
     // cancel's signal first) still logs `received` first: the task's first attempt may have written
@@ -208,7 +210,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     } catch (error) {
       const stop = stopped();
       if (stop) return finish(stop.code, stop.message, 'canceled');
-      if (lined && isCancellation(error)) return finish('deploy:canceled', CANCELED_THROUGH_TEMPORAL, 'canceled');
+      if (lined && isCancellation(error)) return finish(Errors.deployCanceled.code, CANCELED_THROUGH_TEMPORAL, 'canceled');
       const { code, message } = describe(error, state.step);
       return finish(code, message, 'failed');
     }
@@ -314,10 +316,10 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
   async function travisResult(reason: string, timeoutMs: number): Promise<void> {
     await record('waiting_for_ci', 'pending', `Waiting for Travis: ${reason}.`);
     if (!(await condition(() => travis !== undefined, timeoutMs))) {
-      throw new DeploymentError('deploy:travis:timeout', `Travis did not report within ${minutes(timeoutMs)}.`);
+      throw new DeploymentError(Errors.deployTravisTimeout.code, `Travis did not report within ${minutes(timeoutMs)}.`);
     }
     state.ci!.result = travis!.statusMessage;
-    if (!travis!.passed) throw new DeploymentError('deploy:travis:failed', `Travis build ${travis!.statusMessage}; not deploying.`);
+    if (!travis!.passed) throw new DeploymentError(Errors.deployTravisFailed.code, `Travis build ${travis!.statusMessage}; not deploying.`);
     await record('waiting_for_ci', 'ok', `Travis build ${travis!.statusMessage}.`);
   }
 
@@ -404,9 +406,9 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
       if (status.state === 'SUCCESS') return record('processing', 'ok', 'The target finished processing: SUCCESS.');
       if (status.state === 'ERROR') {
         const messages = status.records.filter((r) => r.state === 'ERROR' && r.message).map((r) => r.message).join('; ');
-        throw new DeploymentError('deploy:nodejitsu:start_app', `The target reported ERROR${messages ? `: ${messages}` : ''}.`);
+        throw new DeploymentError(Errors.deployNodejitsuStartApp.code, `The target reported ERROR${messages ? `: ${messages}` : ''}.`);
       }
-      if (Date.now() >= deadline) throw new DeploymentError('deploy:nodejitsu:start_app', 'The target did not finish processing within an hour.');
+      if (Date.now() >= deadline) throw new DeploymentError(Errors.deployNodejitsuStartApp.code, 'The target did not finish processing within an hour.');
       await sleep(delay);
       delay = Math.min(delay * 1.5, 15_000);
     }
@@ -472,14 +474,14 @@ function recordChanges(before: TargetStatus | undefined, after: TargetStatus): s
 /** patched() id: an inspection that timed out fails with `deploy:tar:timeout` (was `deploy:tar:corrupt`). */
 export const INSPECT_TIMEOUT_PATCH = 'inspect-timeout';
 
-const STEP_CODES: Record<string, string> = {
-  ciGate: 'deploy:github:read_failed', // .travis.yml unreadable (GitHub down): not the spec's no_pkg_json
-  resolvePackage: 'deploy:github:no_pkg_json',
-  resolveApp: 'deploy:github:no_pkg_json',
-  fetchTarball: 'deploy:github:download_tarball',
-  inspectTarball: 'deploy:tar:corrupt',
-  uploadPackage: 'deploy:nodejitsu:upload_tarball',
-  pollTarget: 'deploy:nodejitsu:start_app',
+const STEP_CODES: Record<string, ErrorCode> = {
+  ciGate: Errors.deployGithubReadFailed.code, // .travis.yml unreadable (GitHub down): not the spec's no_pkg_json
+  resolvePackage: Errors.deployGithubNoPkgJson.code,
+  resolveApp: Errors.deployGithubNoPkgJson.code,
+  fetchTarball: Errors.deployGithubDownloadTarball.code,
+  inspectTarball: Errors.deployTarCorrupt.code,
+  uploadPackage: Errors.deployNodejitsuUploadTarball.code,
+  pollTarget: Errors.deployNodejitsuStartApp.code,
 };
 
 /**
@@ -496,22 +498,22 @@ function describe(error: unknown, step: Step): { code: string; message: string }
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
   // A slow inspection is not a corrupt tarball (runs started before this change keep their code).
   if (activity === 'inspectTarball' && cause instanceof TimeoutFailure && patched(INSPECT_TIMEOUT_PATCH)) {
-    return { code: 'deploy:tar:timeout', message: `The tarball's inspection did not finish in time (${cause.timeoutType === 'HEARTBEAT' ? 'its worker stopped answering' : '30 minutes per attempt'}).` };
+    return { code: Errors.deployTarTimeout.code, message: `The tarball's inspection did not finish in time (${cause.timeoutType === 'HEARTBEAT' ? 'its worker stopped answering' : '30 minutes per attempt'}).` };
   }
-  const code = (activity && STEP_CODES[activity]) ?? STEP_FALLBACK_CODES[step] ?? 'deploy:internal';
+  const code = (activity && STEP_CODES[activity]) ?? STEP_FALLBACK_CODES[step] ?? Errors.deployInternal.code;
   const message = activity ? `${activity} did not complete: ${cause?.message ?? (error as Error).message}` : ((error as Error)?.message ?? String(error));
   return { code, message };
 }
 
 /** Per step, for failures that carry no code of their own. */
-const STEP_FALLBACK_CODES: Partial<Record<Step, string>> = {
-  received: 'deploy:github:read_failed',
-  waiting_for_ci: 'deploy:github:read_failed',
-  resolve: 'deploy:github:no_pkg_json',
-  fetch: 'deploy:github:download_tarball',
-  inspect: 'deploy:tar:corrupt',
-  upload: 'deploy:nodejitsu:upload_tarball',
-  processing: 'deploy:nodejitsu:start_app',
+const STEP_FALLBACK_CODES: Partial<Record<Step, ErrorCode>> = {
+  received: Errors.deployGithubReadFailed.code,
+  waiting_for_ci: Errors.deployGithubReadFailed.code,
+  resolve: Errors.deployGithubNoPkgJson.code,
+  fetch: Errors.deployGithubDownloadTarball.code,
+  inspect: Errors.deployTarCorrupt.code,
+  upload: Errors.deployNodejitsuUploadTarball.code,
+  processing: Errors.deployNodejitsuStartApp.code,
 };
 
 function minutes(ms: number): string {

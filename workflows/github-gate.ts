@@ -1,4 +1,5 @@
 import { ApplicationFailure, condition, isCancellation, proxyLocalActivities } from '@temporalio/workflow';
+import { Errors } from '../libs/errors/catalogue';
 import type { CiGates, DeploymentRef, GithubActivitiesApi, GithubDeploymentStatusState } from './activities';
 
 /**
@@ -48,19 +49,19 @@ export async function waitForGithubChecks(options: {
       if (verdict.state === 'success') return 'GitHub checks passed.';
       if (verdict.state === 'failure') {
         const named = verdict.failing.map((f) => `${f.name} (${f.conclusion}${f.url ? `, ${f.url}` : ''})`).join(', ');
-        throw ApplicationFailure.nonRetryable(`GitHub checks failed: ${named}; not deploying.`, 'deploy:ci:failed');
+        throw ApplicationFailure.nonRetryable(`GitHub checks failed: ${named}; not deploying.`, Errors.deployCiFailed.code);
       }
       const waiting = `Waiting for GitHub checks: ${verdict.waiting.join(', ')}.`;
       if (waiting !== shown) await options.report(waiting);
       shown = waiting;
     } catch (error) {
-      if (isCancellation(error) || (error instanceof ApplicationFailure && error.type === 'deploy:ci:failed')) throw error;
+      if (isCancellation(error) || (error instanceof ApplicationFailure && error.type === Errors.deployCiFailed.code)) throw error;
       // GitHub did not answer (after the activity's retries): the next poll tries again, up to the deadline.
       if (readFailures++ === 0) await options.report(`Reading the GitHub checks failed (${(error as Error).message}); trying again.`);
     }
     const left = deadline - Date.now();
     if (left <= 0) {
-      throw ApplicationFailure.nonRetryable(`GitHub checks did not complete within ${minutes(timeoutMs)}${shown ? ` (${shown.replace(/^Waiting for GitHub checks: /, 'still waiting for ').replace(/\.$/, '')})` : ''}.`, 'deploy:ci:timeout');
+      throw ApplicationFailure.nonRetryable(`GitHub checks did not complete within ${minutes(timeoutMs)}${shown ? ` (${shown.replace(/^Waiting for GitHub checks: /, 'still waiting for ').replace(/\.$/, '')})` : ''}.`, Errors.deployCiTimeout.code);
     }
     await condition(() => wake.count !== seen, Math.min(pollMs, left));
   }
@@ -94,9 +95,9 @@ export class GithubDeploymentTracker {
 /** Which GitHub deployment status a deployment's end stands for. */
 export function endStatus(outcome: string, code: string | undefined): GithubDeploymentStatusState {
   if (outcome === 'succeeded') return 'success';
-  if (code === 'deploy:canceled' || code === 'deploy:superseded' || code === 'deploy:stale') return 'inactive';
+  if (code === Errors.deployCanceled.code || code === Errors.deploySuperseded.code || code === Errors.deployStale.code) return 'inactive';
   // `error`: the deployment could not be tried (GitHub unreadable, no package.json, a bug); `failure`: it was, and failed.
-  return /^deploy:(github:|app:|internal)/.test(code ?? 'deploy:internal') ? 'error' : 'failure';
+  return /^deploy:(github:|app:|internal)/.test(code ?? Errors.deployInternal.code) ? 'error' : 'failure';
 }
 
 async function courtesy(call: () => Promise<void>): Promise<void> {

@@ -9,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LineActivitiesApi } from './activities';
+import { Errors } from '../libs/errors/catalogue';
 import type { LineDecision, LineEntry, LineEvent, LineInput, LineState } from './types';
 
 export const lineEventSignal = defineSignal<[LineEvent]>('lineEvent');
@@ -93,12 +94,12 @@ export async function line(input: LineInput): Promise<void> {
     }
     const undeploying = state.entries.find((e) => e.kind === 'undeploy');
     if (undeploying && entry.kind === 'deploy') {
-      return tell(entry, { type: 'end', code: 'deploy:canceled', message: `${input.app} is being removed from its target (${undeploying.deploymentId}); a deployment asked meanwhile does not put it back.` });
+      return tell(entry, { type: 'end', code: Errors.deployCanceled.code, message: `${input.app} is being removed from its target (${undeploying.deploymentId}); a deployment asked meanwhile does not put it back.` });
     }
     if (entry.kind === 'undeploy') {
       // The app is being removed: nothing that waits for the target may put it back.
       for (const other of state.entries.filter((e) => e.stage !== 'running' && e.kind === 'deploy')) {
-        await end(other, 'deploy:canceled', `${input.app} is being removed from its target (${entry.deploymentId}); this deployment ended before reaching it.`);
+        await end(other, Errors.deployCanceled.code, `${input.app} is being removed from its target (${entry.deploymentId}); this deployment ended before reaching it.`);
       }
     } else if (!entry.explicit) {
       const order = await place(entry);
@@ -106,10 +107,10 @@ export async function line(input: LineInput): Promise<void> {
         const head = state.head!;
         // Received before the newer push (the two raced here): replaced by it, not a late delivery.
         if (entry.receivedAt && head.receivedAt && entry.receivedAt < head.receivedAt) {
-          return tell(entry, { type: 'end', code: 'deploy:superseded', message: `A newer push of ${input.app} (${head.commit.slice(0, 7)}, deployment ${head.deploymentId}) superseded this deployment before it was uploaded.` });
+          return tell(entry, { type: 'end', code: Errors.deploySuperseded.code, message: `A newer push of ${input.app} (${head.commit.slice(0, 7)}, deployment ${head.deploymentId}) superseded this deployment before it was uploaded.` });
         }
         const message = `${entry.commit.slice(0, 7)} is older than ${head.commit.slice(0, 7)} (deployment ${head.deploymentId}), the newest known commit of ${input.app}; not deploying it.`;
-        return tell(entry, { type: 'end', code: 'deploy:stale', message });
+        return tell(entry, { type: 'end', code: Errors.deployStale.code, message });
       }
       if (order === 'newer') {
         state.head = { commit: entry.commit, repository: entry.repository, deploymentId: entry.deploymentId, pushedAt: entry.pushedAt, receivedAt: entry.receivedAt };
@@ -153,7 +154,7 @@ export async function line(input: LineInput): Promise<void> {
       // An explicit one (a retry) deploys what it names and replaces nothing: newer pushes still go after it.
       const replaced = next.explicit ? [] : state.entries.filter((e) => e.rank < next.rank && e.kind === 'deploy');
       for (const older of replaced) {
-        await end(older, 'deploy:superseded', `A newer deployment of ${input.app} (${next.deploymentId}, ${next.commit.slice(0, 7)}) went to the target first; this one ended before uploading.`);
+        await end(older, Errors.deploySuperseded.code, `A newer deployment of ${input.app} (${next.deploymentId}, ${next.commit.slice(0, 7)}) went to the target first; this one ended before uploading.`);
       }
       next.stage = 'running';
       await tell(next, { type: 'admit' });
@@ -161,7 +162,7 @@ export async function line(input: LineInput): Promise<void> {
     }
   }
 
-  async function end(entry: Ranked, code: 'deploy:superseded' | 'deploy:canceled', message: string): Promise<void> {
+  async function end(entry: Ranked, code: (typeof Errors)['deploySuperseded' | 'deployCanceled']['code'], message: string): Promise<void> {
     state.entries = state.entries.filter((e) => e !== entry);
     await tell(entry, { type: 'end', code, message });
   }

@@ -1,7 +1,10 @@
 /**
  * Shapes shared by the deployment workflow, its activities and the gateway. Types only:
- * the workflow bundle may import nothing but @temporalio/workflow and these.
+ * the workflow bundle may import nothing but @temporalio/workflow, these and the error
+ * catalogue (libs/errors/catalogue.ts: pure constants).
  */
+import type { Errors } from '../libs/errors/catalogue';
+
 export type Provider = 'github' | 'travis' | 'api';
 export type StatusState = 'ok' | 'error' | 'pending';
 
@@ -194,7 +197,10 @@ export type LineEvent =
 export type LineDecision =
   | { type: 'admit' }
   | { type: 'wait'; behind: string; commit: string }
-  | { type: 'end'; code: 'deploy:stale' | 'deploy:superseded' | 'deploy:canceled'; message: string };
+  | { type: 'end'; code: LineEndCode; message: string };
+
+/** How the line (or a cancel) ends a deployment before it reaches the target. */
+export type LineEndCode = (typeof Errors)['deployStale' | 'deploySuperseded' | 'deployCanceled']['code'];
 
 /** Where ancestry between two commits stands (GitHub's compare API `status`, or `unknown`). */
 export type CommitComparison = 'ahead' | 'behind' | 'identical' | 'diverged' | 'unknown';

@@ -1,3 +1,4 @@
+import fastifyStatic from '@fastify/static';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -11,6 +12,7 @@ import { answerFastifyError, answerFrameworkError, installRequestContext } from 
 import { GatewayValidationPipe } from './http/validation.pipe';
 import { genRequestId, installObservability } from './observability';
 import { setupOpenApi } from './openapi';
+import { STATUS_PAGE_DIR } from './status-page/status-page-files';
 
 /** Nest's Fastify adapter, answering errors raised outside routes with the spec's error JSON (one handler, set once). */
 class GatewayFastifyAdapter extends FastifyAdapter {
@@ -38,6 +40,7 @@ export async function createGatewayApp(config: AppConfig, options: { logDestinat
   app.useLogger(app.get(Logger));
   installRequestContext(app.getHttpAdapter().getInstance(), config.gateway.bodyLimitBytes);
   installObservability(app.getHttpAdapter().getInstance());
+  await app.register(fastifyStatic, { root: STATUS_PAGE_DIR, serve: false }); // reply.sendFile for the status page; its routes are StatusPageController's
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(new GatewayValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   setupOpenApi(app);

@@ -2,9 +2,6 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadAppConfig } from '../../libs/config';
 import { createGatewayApp } from './create-gateway';
-import { installMemoryProbe } from '../../libs/stack/memory-probe';
-
-installMemoryProbe(); // dev-only: needs --expose-gc and MEMORY_PROBE_FILE (the soak suite)
 
 async function main(): Promise<void> {
   const config = loadAppConfig();

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Errors } from '../../libs/errors';
 import { ApiBasic, ApiErrors, ApiPublic, AUTH_ERRORS, DEPLOY_AUTH_ERRORS, ErrorTable, REQUEST_ERRORS, SCHEMAS } from './openapi';
 
 /**
@@ -9,14 +10,24 @@ import { ApiBasic, ApiErrors, ApiPublic, AUTH_ERRORS, DEPLOY_AUTH_ERRORS, ErrorT
 type Decorator = MethodDecorator & ClassDecorator;
 
 /**
- * What any route answers a request that does not arrive within GATEWAY_REQUEST_TIMEOUT (Node's
- * clientError, request-context.ts); listed where an endpoint has no 4xx of its own.
+ * What any route answers a request that is not valid HTTP (Node's clientError, request-context.ts);
+ * listed where an endpoint has no 4xx of its own.
  */
-const SLOW_REQUEST: ErrorTable = { 408: ['request:invalid'] };
+const MALFORMED_REQUEST: ErrorTable = [Errors.requestInvalid];
 
 const limitSkip = [
   ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } }),
   ApiQuery({ name: 'skip', required: false, schema: { type: 'integer', minimum: 0, default: 0 } }),
+];
+
+/** What deploying a release's code again can answer (rollback, redeploy). */
+const RELEASE_ACTION_ERRORS = [
+  Errors.appsNotFound,
+  Errors.appsReleaseNotFound,
+  Errors.appsReleaseUnavailable,
+  Errors.appsDbFailed,
+  Errors.deployGithubReadFailed,
+  Errors.deployTemporalUnavailable,
 ];
 
 export const Doc = {
@@ -47,12 +58,14 @@ export const Doc = {
       ApiHeader({ name: 'Signature', required: false, description: 'Travis CI: base64 RSA-SHA1 of the raw `payload`; checked when a Travis public key is configured.' }),
       ApiResponse({ status: 202, description: 'Deployment queued (or waiting for CI), or the existing one named (`existing: true`).', schema: SCHEMAS.deployQueued }),
       ApiResponse({ status: 200, description: 'Nothing to deploy (`ignored`, with the reason) or a GitHub ping (`pong`).', schema: SCHEMAS.deployIgnored }),
-      ApiBasic(DEPLOY_AUTH_ERRORS, {
-        400: ['deploy:no_payload', 'deploy:provider:not_supported'],
-        401: ['deploy:auth:bad_signature'],
-        413: ['deploy:payload:too_large'],
-        503: ['deploy:db:failed_to_store_payload', 'deploy:temporal:unavailable'],
-      }),
+      ApiBasic(DEPLOY_AUTH_ERRORS, [
+        Errors.deployNoPayload,
+        Errors.deployProviderNotSupported,
+        Errors.deployAuthBadSignature,
+        Errors.deployPayloadTooLarge,
+        Errors.deployDbFailedToStorePayload,
+        Errors.deployTemporalUnavailable,
+      ]),
     ),
 
   StatusList: (forApp: boolean): Decorator =>
@@ -63,7 +76,7 @@ export const Doc = {
       }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'Status entries, newest first.', schema: { type: 'array', items: SCHEMAS.statusEntry } }),
-      ApiBasic(AUTH_ERRORS, { 400: ['request:invalid'], 404: ['status:db:not_found'], 500: ['status:db:get_by_id', 'status:db:query_fail'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.statusDbNotFound, Errors.statusDbGetById, Errors.statusDbQueryFail]),
     ),
 
   ChangesFeed: (): Decorator =>
@@ -82,14 +95,14 @@ export const Doc = {
         'application/x-ndjson': { schema: SCHEMAS.feedLine },
         'text/event-stream': { schema: { type: 'string', description: '`id: <seq>` and `data: <feed line JSON>` per event' } },
       } }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 408: ['status:changes:timeout'], 429: ['status:changes:too_many'], 500: ['status:db:query_fail', 'status:changes:fatal'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.statusChangesTimeout, Errors.statusChangesTooMany, Errors.statusDbQueryFail, Errors.statusChangesFatal]),
     ),
 
   ChangesOne: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'One status entry of the feed', description: 'Answers the entry (with its doc unless include_docs=false) and closes.' }),
       ApiResponse({ status: 200, description: 'The feed line of that entry.', schema: SCHEMAS.feedLine }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 404: ['status:db:not_found'], 500: ['status:db:get_by_id', 'status:db:query_fail'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.statusDbNotFound, Errors.statusDbGetById, Errors.statusDbQueryFail]),
     ),
 
   GithubAuth: (): Decorator =>
@@ -101,11 +114,13 @@ export const Doc = {
           '(then it is not used for private-repository access). Used to read private repositories and to set commit statuses.',
       }),
       ApiResponse({ status: 200, description: 'Paired.', schema: SCHEMAS.githubAuth }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
-        400: ['auth:github:no_credentials', 'auth:github:bad_credentials'],
-        401: ['auth:github:github_pairing_failed'],
-        500: ['auth:github:get_user_failed', 'auth:github:update_user_failed'],
-      }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+        Errors.authGithubNoCredentials,
+        Errors.authGithubBadCredentials,
+        Errors.authGithubGithubPairingFailed,
+        Errors.authGithubGetUserFailed,
+        Errors.authGithubUpdateUserFailed,
+      ]),
     ),
 
   GithubInstallation: (): Decorator =>
@@ -119,13 +134,16 @@ export const Doc = {
           'organization it administers.',
       }),
       ApiResponse({ status: 200, description: 'Linked.', schema: { type: 'object', properties: { user: { type: 'string' }, installationId: { type: 'integer' }, account: { type: 'object', properties: { login: { type: 'string' }, type: { type: 'string' } } } } } }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
-        400: ['auth:github:no_app', 'auth:github:bad_installation', 'auth:github:no_credentials'],
-        401: ['auth:github:github_pairing_failed'],
-        403: ['auth:github:not_installation_owner'],
-        404: ['auth:github:installation_not_found'],
-        500: ['auth:github:get_user_failed', 'auth:github:update_user_failed'],
-      }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+        Errors.authGithubNoApp,
+        Errors.authGithubBadInstallation,
+        Errors.authGithubNoCredentials,
+        Errors.authGithubGithubPairingFailed,
+        Errors.authGithubNotInstallationOwner,
+        Errors.authGithubInstallationNotFound,
+        Errors.authGithubGetUserFailed,
+        Errors.authGithubUpdateUserFailed,
+      ]),
     ),
 
   GithubAppWebhook: (): Decorator =>
@@ -143,53 +161,60 @@ export const Doc = {
       ApiHeader({ name: 'X-Hub-Signature-256', required: true, description: 'HMAC-SHA256 of the raw body with the App\'s webhook secret.' }),
       ApiResponse({ status: 202, description: 'Routed: a deployment queued, waiting for CI or woken, or several users\' answers.', schema: SCHEMAS.deployQueued }),
       ApiResponse({ status: 200, description: 'Nothing to deploy (`ignored`, with the reason) or a ping (`pong`).', schema: SCHEMAS.deployIgnored }),
-      ApiErrors({
-        400: ['deploy:no_payload', 'deploy:provider:not_supported'],
-        401: ['deploy:auth:bad_signature'],
-        404: ['deploy:github:no_app'],
-        413: ['deploy:payload:too_large'],
-        503: ['deploy:db:failed_to_store_payload', 'deploy:temporal:unavailable'],
-      }),
+      ApiErrors([
+        Errors.deployNoPayload,
+        Errors.deployProviderNotSupported,
+        Errors.deployAuthBadSignature,
+        Errors.deployGithubNoApp,
+        Errors.deployPayloadTooLarge,
+        Errors.deployDbFailedToStorePayload,
+        Errors.deployTemporalUnavailable,
+      ]),
     ),
 
   DeploymentGet: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'A deployment: record, live step, status entries, Temporal UI link' }),
       ApiResponse({ status: 200, description: 'The deployment.', schema: SCHEMAS.deployment }),
-      ApiBasic(AUTH_ERRORS, { 404: ['deployments:not_found'], 503: ['deployments:db:failed', 'deploy:temporal:unavailable'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.deploymentsNotFound, Errors.deploymentsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   DeploymentRetry: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Retry a failed or canceled deployment', description: 'A new deployment from the stored payload, linked by `retryOf`; it does not wait for CI again.' }),
       ApiResponse({ status: 202, description: 'The new deployment is queued.', schema: SCHEMAS.deploymentRetry }),
-      ApiBasic(AUTH_ERRORS, { 404: ['deployments:not_found'], 409: ['deployments:not_retryable'], 503: ['deployments:db:failed', 'deploy:temporal:unavailable'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.deploymentsNotFound, Errors.deploymentsNotRetryable, Errors.deploymentsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   DeploymentCancel: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Cancel a running deployment', description: 'Asks the workflow to stop; the status log records `deploy:canceled`.' }),
       ApiResponse({ status: 202, description: 'Cancel requested.', schema: SCHEMAS.deploymentCancel }),
-      ApiBasic(AUTH_ERRORS, { 404: ['deployments:not_found'], 409: ['deployments:not_cancelable'], 503: ['deployments:db:failed', 'deploy:temporal:unavailable'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.deploymentsNotFound, Errors.deploymentsNotCancelable, Errors.deploymentsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   AppPut: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Create or replace an app', description: 'Repository, deploy branch, deployment target, webhook secret, environment variables.' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['apps:bad_name', 'apps:bad_env', 'apps:bad_target', 'apps:bad_trigger'], 409: ['apps:conflict'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.appsBadName, Errors.appsBadEnv, Errors.appsBadTarget, Errors.appsBadTrigger, Errors.appsConflict, Errors.appsDbFailed]),
     ),
 
   AppEnv: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Set and remove environment variables', description: 'As `jitsu set env`: persisted across deployments, delivered inside the package. With `"deploy": true`, the live release\'s code is then deployed with the new env (a release with `cause: env`, answered in `deployment`).' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
-        400: ['apps:bad_name', 'apps:bad_env'],
-        404: ['apps:not_found', 'apps:release:not_found'],
-        409: ['apps:conflict', 'apps:release:unavailable'],
-        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
-      }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+        Errors.appsBadName,
+        Errors.appsBadEnv,
+        Errors.appsNotFound,
+        Errors.appsReleaseNotFound,
+        Errors.appsConflict,
+        Errors.appsReleaseUnavailable,
+        Errors.appsDbFailed,
+        Errors.deployGithubReadFailed,
+        Errors.deployTemporalUnavailable,
+      ]),
     ),
 
   ReleaseList: (): Decorator =>
@@ -197,7 +222,7 @@ export const Doc = {
       ApiOperation({ summary: 'An app\'s releases, newest first', description: 'Each deployment that ended SUCCESS made the app\'s next release vN; exactly one is live (none after an UNDEPLOY).' }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'Releases, newest first.', schema: { type: 'array', items: SCHEMAS.release } }),
-      ApiBasic(AUTH_ERRORS, { 400: ['request:invalid'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.appsNotFound, Errors.appsDbFailed]),
     ),
 
   ReleaseRollback: (): Decorator =>
@@ -209,22 +234,14 @@ export const Doc = {
           'pushes answer `ignored` until POST …/unlock.',
       }),
       ApiResponse({ status: 202, description: 'The rollback\'s deployment is queued.', schema: SCHEMAS.releaseDeployment }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
-        404: ['apps:not_found', 'apps:release:not_found'],
-        409: ['apps:release:unavailable'],
-        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
-      }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, RELEASE_ACTION_ERRORS),
     ),
 
   ReleaseRedeploy: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Redeploy the live release', description: 'The live release\'s code again with the app\'s current env, as a new release (`cause: redeploy`).' }),
       ApiResponse({ status: 202, description: 'The redeployment is queued.', schema: SCHEMAS.releaseDeployment }),
-      ApiBasic(AUTH_ERRORS, {
-        404: ['apps:not_found', 'apps:release:not_found'],
-        409: ['apps:release:unavailable'],
-        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
-      }),
+      ApiBasic(AUTH_ERRORS, RELEASE_ACTION_ERRORS),
     ),
 
   ReleasePromote: (): Decorator =>
@@ -235,33 +252,37 @@ export const Doc = {
           'with `to`\'s env and target, through `to`\'s line, as `to`\'s next release (`cause: promote`): e.g. staging → production.',
       }),
       ApiResponse({ status: 202, description: 'The promotion\'s deployment is queued.', schema: SCHEMAS.releaseDeployment }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, {
-        400: ['apps:promote:same_app'],
-        404: ['apps:not_found', 'apps:release:not_found'],
-        409: ['apps:promote:other_repository', 'apps:release:unavailable'],
-        503: ['apps:db:failed', 'deploy:github:read_failed', 'deploy:temporal:unavailable'],
-      }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+        Errors.appsPromoteSameApp,
+        Errors.appsNotFound,
+        Errors.appsReleaseNotFound,
+        Errors.appsPromoteOtherRepository,
+        Errors.appsReleaseUnavailable,
+        Errors.appsDbFailed,
+        Errors.deployGithubReadFailed,
+        Errors.deployTemporalUnavailable,
+      ]),
     ),
 
   ReleaseUnlock: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Unlock an app after a rollback', description: 'Pushes deploy again.' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed]),
     ),
 
   AppUndeploy: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'UNDEPLOY an app at its target', description: 'The target removes the files of the app\'s last deployment (kept when `retain`); the configuration stays. Followed like a deployment in the status log.' }),
       ApiResponse({ status: 202, description: 'The undeployment is queued (or, done already, named).', schema: SCHEMAS.undeployment }),
-      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'deploy:temporal:unavailable'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   AppDelete: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Remove an app', description: 'UNDEPLOY at the target, then the app\'s configuration is removed once that succeeded.' }),
       ApiResponse({ status: 202, description: 'The removal is queued (or, done already, named).', schema: SCHEMAS.undeployment }),
-      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'deploy:temporal:unavailable'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   DeploymentList: (): Decorator =>
@@ -270,35 +291,35 @@ export const Doc = {
       ApiQuery({ name: 'app', required: false, schema: { type: 'string' } }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'The deployments.' }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 503: ['deployments:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.deploymentsDbFailed]),
     ),
 
   AppGet: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'An app\'s configuration' }),
       ApiResponse({ status: 200, description: 'The app.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, { 400: ['apps:bad_name'], 404: ['apps:not_found'], 503: ['apps:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.appsBadName, Errors.appsNotFound, Errors.appsDbFailed]),
     ),
 
   NotificationAdd: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Subscribe a URL to the app\'s deployment events', description: 'Each event is one POST with `X-Deploy-Event`, `X-Deploy-Delivery` (the same id on every retry) and, with a secret, `X-Deploy-Signature-256` (`sha256=` HMAC of the body, GitHub\'s scheme); retried with back-off for up to 24 h. A link-local, metadata (and unless allowed, local or private) host is refused here.' }),
       ApiResponse({ status: 201, description: 'The subscription (its secret never shown).' }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['notifications:bad_url'], 404: ['apps:not_found'], 503: ['apps:db:failed', 'notifications:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.notificationsBadUrl, Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
     ),
 
   NotificationList: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'The app\'s notification subscriptions' }),
       ApiResponse({ status: 200, description: 'The subscriptions (secrets never shown).' }),
-      ApiBasic(AUTH_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'notifications:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
     ),
 
   NotificationRemove: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Remove a notification subscription', description: 'Its pending deliveries stop at their next attempt.' }),
       ApiResponse({ status: 204, description: 'Removed.' }),
-      ApiBasic(AUTH_ERRORS, { 404: ['notifications:not_found'], 503: ['notifications:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.notificationsNotFound, Errors.notificationsDbFailed]),
     ),
 
   DeliveryList: (): Decorator =>
@@ -306,42 +327,42 @@ export const Doc = {
       ApiOperation({ summary: 'The app\'s notification deliveries, newest first', description: 'Status (`pending`, `delivered`, `failed`), attempts, the last status code and error, the body sent.' }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'The deliveries.' }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 404: ['apps:not_found'], 503: ['apps:db:failed', 'notifications:db:failed'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
     ),
 
   DeliveryRedeliver: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Send a delivery again', description: 'The same body under the same `X-Deploy-Delivery` id.' }),
       ApiResponse({ status: 202, description: 'The delivery, pending again.' }),
-      ApiBasic(AUTH_ERRORS, { 404: ['notifications:delivery_not_found'], 503: ['notifications:db:failed', 'deploy:temporal:unavailable'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.notificationsDeliveryNotFound, Errors.notificationsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   UserCreate: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Create a user (administrators only)' }),
       ApiResponse({ status: 201, description: 'Created.', schema: SCHEMAS.user }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 400: ['users:bad_username'], 403: ['mw:auth:admin_only'], 409: ['users:exists'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.usersBadUsername, Errors.mwAuthAdminOnly, Errors.usersExists]),
     ),
 
   TokenCreate: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Create an API token', description: 'The token is shown once, in this answer; it is stored only as a salted slow hash.' }),
       ApiResponse({ status: 201, description: 'Created.', schema: SCHEMAS.tokenCreated }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, { 404: ['users:not_found'] }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.usersNotFound]),
     ),
 
   TokenList: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'List API tokens (without secrets)' }),
       ApiResponse({ status: 200, description: 'The live tokens.', schema: SCHEMAS.tokenList }),
-      ApiBasic(AUTH_ERRORS, { 404: ['users:not_found'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.usersNotFound]),
     ),
 
   TokenRevoke: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Revoke an API token' }),
       ApiResponse({ status: 204, description: 'Revoked.' }),
-      ApiBasic(AUTH_ERRORS, { 404: ['tokens:not_found'] }),
+      ApiBasic(AUTH_ERRORS, [Errors.tokensNotFound]),
     ),
 
   Health: (): Decorator =>
@@ -349,7 +370,7 @@ export const Doc = {
       ApiOperation({ summary: 'Liveness and readiness', description: 'Checks MongoDB and Temporal. No authentication.' }),
       ApiResponse({ status: 200, description: 'Ready.', schema: SCHEMAS.health }),
       ApiResponse({ status: 503, description: 'Up, but MongoDB or Temporal is not reachable.', schema: SCHEMAS.health }),
-      ApiErrors(SLOW_REQUEST),
+      ApiErrors(MALFORMED_REQUEST),
       ApiPublic(),
     ),
 
@@ -360,7 +381,7 @@ export const Doc = {
       ApiHeader({ name: 'If-None-Match', required: false }),
       ApiResponse({ status: 200, description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } }),
       ApiResponse({ status: 304, description: 'Not modified.' }),
-      ApiErrors(SLOW_REQUEST),
+      ApiErrors(MALFORMED_REQUEST),
       ApiPublic(),
     ),
 
@@ -371,7 +392,7 @@ export const Doc = {
       ApiHeader({ name: 'If-None-Match', required: false }),
       ApiResponse({ status: 200, description: 'The file.' }),
       ApiResponse({ status: 304, description: 'Not modified.' }),
-      ApiErrors({ 404: ['request:not_found'] }),
+      ApiErrors([Errors.requestNotFound]),
       ApiPublic(),
     ),
 
@@ -380,7 +401,7 @@ export const Doc = {
       ApiOperation({ summary: 'Prometheus metrics', description: 'The Prometheus text exposition format. No authentication: expose it to the scraper only.' }),
       ApiProduces('text/plain'),
       ApiResponse({ status: 200, description: 'Metrics.', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } }),
-      ApiErrors(SLOW_REQUEST),
+      ApiErrors(MALFORMED_REQUEST),
       ApiPublic(),
     ),
 };

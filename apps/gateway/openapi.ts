@@ -5,11 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { Errors, HttpErrorEntry } from '../../libs/errors';
 import { API_VERSION } from './http/api-errors';
 
 /** Every error the gateway answers (SPEC 2): the one shape, whatever the endpoint. */
 export class ApiErrorBody {
-  @ApiProperty({ description: 'The error code, e.g. `deploy:no_payload` (listed per response below).', example: 'mw:auth:unauthorized' })
+  @ApiProperty({ description: 'The error code, e.g. `deploy:no_payload` (listed per response below).', example: Errors.mwAuthUnauthorized.code })
   error: string;
 
   @ApiProperty({ description: 'A sentence for a human.', example: 'That username and password (or API token) do not match our records.' })
@@ -19,22 +20,26 @@ export class ApiErrorBody {
   uuid: string;
 }
 
-export type ErrorTable = Record<number, string[]>;
+/** An endpoint's errors, from the catalogue: each is documented under its catalogue status. */
+export type ErrorTable = readonly HttpErrorEntry[];
 
 /** The authentication middleware's errors (SPEC 2), on every endpoint behind Basic auth. */
-export const AUTH_ERRORS: ErrorTable = {
-  401: ['mw:auth:unauthorized', 'mw:auth:not_you', 'mw:auth:no_username'],
-  429: ['mw:auth:throttled'],
-  500: ['mw:auth:auth_server_down'],
-};
+export const AUTH_ERRORS: ErrorTable = [
+  Errors.mwAuthUnauthorized,
+  Errors.mwAuthNotYou,
+  Errors.mwAuthNoUsername,
+  Errors.mwAuthThrottled,
+  Errors.mwAuthAuthServerDown,
+];
 /** The deploy route answers bad credentials with its own code (SPEC 2.1). */
-export const DEPLOY_AUTH_ERRORS: ErrorTable = {
-  401: ['deploy:auth:bad_creds', 'mw:auth:no_username'],
-  429: ['mw:auth:throttled'],
-  500: ['mw:auth:auth_server_down'],
-};
+export const DEPLOY_AUTH_ERRORS: ErrorTable = [
+  Errors.deployAuthBadCreds,
+  Errors.mwAuthNoUsername,
+  Errors.mwAuthThrottled,
+  Errors.mwAuthAuthServerDown,
+];
 /** Any endpoint taking a body or query: DTO checks, and the body limit. */
-export const REQUEST_ERRORS: ErrorTable = { 400: ['request:invalid'], 413: ['request:too_large'], 414: ['request:too_long'], 415: ['request:unsupported_media_type'] };
+export const REQUEST_ERRORS: ErrorTable = [Errors.requestInvalid, Errors.requestTooLarge, Errors.requestTooLong, Errors.requestUnsupportedMediaType];
 
 /**
  * Documents an endpoint's error responses: one response per status, the codes listed in its
@@ -42,13 +47,7 @@ export const REQUEST_ERRORS: ErrorTable = { 400: ['request:invalid'], 413: ['req
  */
 export function ApiErrors(...tables: ErrorTable[]): MethodDecorator & ClassDecorator {
   const merged = new Map<number, Set<string>>();
-  for (const table of tables) {
-    for (const [status, codes] of Object.entries(table)) {
-      const set = merged.get(Number(status)) ?? new Set<string>();
-      codes.forEach((code) => set.add(code));
-      merged.set(Number(status), set);
-    }
-  }
+  for (const { status, code } of tables.flat()) merged.set(status, (merged.get(status) ?? new Set<string>()).add(code));
   return applyDecorators(
     ...[...merged.entries()].sort(([a], [b]) => a - b).map(([status, codes]) =>
       ApiResponse({ status, type: ApiErrorBody, description: errorDescription([...codes]) }),

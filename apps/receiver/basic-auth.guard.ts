@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ApiError } from '../../libs/errors';
+import { ApiError, Errors } from '../../libs/errors';
 import { RECEIVER_OPTIONS, ReceiverOptions } from './receiver-options';
 
 /** Basic auth when a username is configured; compared in constant time. */
@@ -15,7 +15,7 @@ export class BasicAuthGuard implements CanActivate {
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
     const match = /^Basic\s+(\S+)$/i.exec(header);
     const given = match ? Buffer.from(match[1], 'base64').toString('utf8') : '';
-    if (!sameSecret(given, `${username}:${password ?? ''}`)) throw new ApiError('receiver:unauthorized', 401, 'valid Basic credentials are required');
+    if (!sameSecret(given, `${username}:${password ?? ''}`)) throw ApiError.of(Errors.receiverUnauthorized);
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ApiError } from '../../libs/errors';
+import { ApiError, Errors } from '../../libs/errors';
 import { printable } from '../../libs/logging/printable';
 import { EntryGuard, TarballRejected, TarLimits } from '../../libs/tarballs/safety';
 import { DeploymentRecord } from '../../libs/targets';
@@ -142,12 +142,13 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
       if (stored.operation === 'DEPLOY') await this.deploy(stored);
       else await this.undeploy(stored);
       await hooks.after?.(stored.pkg);
-      await this.store.setPackageState(stored, 'SUCCESS');
+      // Logged before the state is stored: whoever reads the final state finds its log line.
       this.log.log(`package ${stored._doc} (${stored.operation} ${stored.app.name}) succeeded`);
+      await this.store.setPackageState(stored, 'SUCCESS');
     } catch (err) {
       const message = this.describe(err);
-      await this.fail(stored, message);
       this.log.warn(`package ${stored._doc} (${stored.operation} ${stored.app.name}) failed: ${message}`);
+      await this.fail(stored, message);
     } finally {
       await this.releases.discardStaging(stored._doc);
       await rm(stored.uploadDir, { recursive: true, force: true });
@@ -228,11 +229,11 @@ function pairRecords({ pkg, archives }: Upload): DeploymentRecord[] {
   if (pkg.operation === 'UNDEPLOY') {
     return pkg.records.length ? pkg.records : [{ _doc: pkg._doc, operation: 'UNDEPLOY', ref: pkg.app.name }];
   }
-  if (archives.length === 0) throw new ApiError('receiver:no_archive', 400, 'a DEPLOY push needs at least one archive-* part');
+  if (archives.length === 0) throw ApiError.of(Errors.receiverNoArchive);
   const byPart = new Map(archives.map((a, i) => [a.part, i]));
   const ordered = pkg.records.map((record, i) => {
     const index = record.archive === undefined ? i : byPart.get(record.archive);
-    if (index === undefined || index >= archives.length) throw new ApiError('receiver:no_archive', 400, `record ${record._doc} has no archive part${record.archive ? ` named ${record.archive}` : ''}`);
+    if (index === undefined || index >= archives.length) throw ApiError.of(Errors.receiverNoArchive, `record ${record._doc} has no archive part${record.archive ? ` named ${record.archive}` : ''}`);
     return { ...record, archive: archives[index].part, index };
   });
   const used = new Set(ordered.map((r) => r.index));

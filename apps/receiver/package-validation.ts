@@ -1,4 +1,4 @@
-import { ApiError } from '../../libs/errors';
+import { ApiError, Errors } from '../../libs/errors';
 import { DeploymentPackage, DeploymentRecord, OPERATIONS, Operation } from '../../libs/targets';
 
 /** Ids and app names become file names: one safe alphabet, no leading dot (so `.releases`/`.staging` stay ours). */
@@ -40,7 +40,7 @@ export function parsePackage(raw: unknown): DeploymentPackage {
 }
 
 function bad(message: string): ApiError {
-  return new ApiError('receiver:invalid_package', 400, message);
+  return ApiError.of(Errors.receiverInvalidPackage, message);
 }
 
 function object(value: unknown, what: string): Record<string, unknown> {

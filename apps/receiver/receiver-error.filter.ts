@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../../libs/errors';
+import { ApiError, Errors } from '../../libs/errors';
 import { printable } from '../../libs/logging/printable';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -33,6 +33,6 @@ export class ReceiverErrorFilter implements ExceptionFilter {
       return { status: fastify.statusCode, error: `receiver:http_${fastify.statusCode}`, message: fastify.message ?? 'bad request' };
     }
     this.log.error(`request ${uuid} failed: ${printable(String((exception as Error)?.stack ?? exception), 8192)}`);
-    return { status: 500, error: 'receiver:internal', message: 'the receiver failed unexpectedly' };
+    return { status: 500, error: Errors.receiverInternal.code, message: 'the receiver failed unexpectedly' };
   }
 }

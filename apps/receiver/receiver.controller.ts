@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../../libs/errors';
+import { ApiError, Errors } from '../../libs/errors';
 import { BasicAuthGuard } from './basic-auth.guard';
 import { DeploymentProcessor } from './deployment-processor.service';
 import { PackageStore, publicView } from './package-store';
@@ -24,7 +24,7 @@ export class ReceiverController {
   @Get('status/:id')
   status(@Param('id') id: string): ReturnType<typeof publicView> {
     const stored = this.store.get(id);
-    if (!stored) throw new ApiError('receiver:not_found', 404, `no deployment package ${id}`);
+    if (!stored) throw ApiError.of(Errors.receiverNotFound, `no deployment package ${id}`);
     return publicView(stored);
   }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../../libs/errors';
+import { ApiError, Errors } from '../../libs/errors';
 import { DeploymentPackage } from '../../libs/targets';
 import { parsePackage } from './package-validation';
 import { SpooledArchive } from './package-store';
@@ -29,7 +29,7 @@ export class UploadService {
   constructor(@Inject(RECEIVER_OPTIONS) private readonly options: ReceiverOptions) {}
 
   async receive(request: FastifyRequest, isKnown: (id: string) => boolean): Promise<Upload> {
-    if (!request.isMultipart()) throw new ApiError('receiver:bad_multipart', 400, 'expected a multipart/form-data body');
+    if (!request.isMultipart()) throw ApiError.of(Errors.receiverBadMultipart);
     const uploadDir = join(this.options.stateDir, 'uploads', randomUUID());
     await mkdir(uploadDir, { recursive: true });
     const archives: SpooledArchive[] = [];
@@ -62,7 +62,7 @@ export class UploadService {
           archives.push({ part: part.fieldname, file });
         }
       }
-      if (!pkg) throw new ApiError('receiver:no_package', 400, 'the push has no "package" part');
+      if (!pkg) throw ApiError.of(Errors.receiverNoPackage);
       return { pkg, archives, uploadDir };
     } catch (err) {
       await rm(uploadDir, { recursive: true, force: true });
@@ -72,7 +72,7 @@ export class UploadService {
 }
 
 function tooLarge(message: string): ApiError {
-  return new ApiError('receiver:too_large', 413, message);
+  return ApiError.of(Errors.receiverTooLarge, message);
 }
 
 /** The stream's bytes, or undefined when there are more than `max` (the rest is drained, not kept). */
@@ -109,13 +109,13 @@ function devNull(): Writable {
 function asApiError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
   const e = err as { code?: string; statusCode?: number; message?: string };
-  if (e.code === 'FST_INVALID_JSON_FIELD_ERROR') return new ApiError('receiver:invalid_package', 400, 'the package part is not valid JSON');
+  if (e.code === 'FST_INVALID_JSON_FIELD_ERROR') return ApiError.of(Errors.receiverInvalidPackage, 'the package part is not valid JSON');
   if (e.message === 'aborted' || e.code === 'ECONNRESET' || e.code === 'FST_MP_PREMATURE_CLOSE') {
-    return new ApiError('receiver:bad_multipart', 400, 'the upload was interrupted');
+    return ApiError.of(Errors.receiverBadMultipart, 'the upload was interrupted');
   }
   if (e.statusCode === 413) return tooLarge(e.message ?? 'request too large');
   if (e.code?.startsWith('FST_') || /multipart|part|form|boundary/i.test(e.message ?? '')) {
-    return new ApiError('receiver:bad_multipart', 400, `malformed multipart body: ${e.message}`);
+    return ApiError.of(Errors.receiverBadMultipart, `malformed multipart body: ${e.message}`);
   }
   return err;
 }

@@ -38,7 +38,7 @@ export class WorkerModule {
       address: config.temporal.address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      workflowBundlePath: process.env.WORKFLOW_BUNDLE,
+      workflowBundlePath: config.workflowBundlePath,
       maxConcurrentActivities: WORKER_TUNING.maxConcurrentActivityTaskExecutions!,
       maxConcurrentWorkflowTasks: WORKER_TUNING.maxConcurrentWorkflowTaskExecutions!,
       ...worker,

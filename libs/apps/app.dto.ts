@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 
 export const APP_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/i;
 
@@ -17,22 +17,22 @@ const KIB = 1024;
 export function checkEnv(env: Record<string, unknown>): void {
   const names = Object.keys(env);
   if (names.length > ENV_LIMITS.variables) {
-    throw new ApiError('apps:bad_env', 400, `An app has at most ${ENV_LIMITS.variables} environment variables; this would make ${names.length}.`);
+    throw ApiError.of(Errors.appsBadEnv, `An app has at most ${ENV_LIMITS.variables} environment variables; this would make ${names.length}.`);
   }
   let total = 0;
   for (const name of names) {
     const value = env[name];
     if (!ENV_NAME.test(name) || typeof value !== 'string') {
-      throw new ApiError('apps:bad_env', 400, `Environment variable ${JSON.stringify(name).slice(0, 64)} needs a name like MY_VAR and a string value.`);
+      throw ApiError.of(Errors.appsBadEnv, `Environment variable ${JSON.stringify(name).slice(0, 64)} needs a name like MY_VAR and a string value.`);
     }
     const bytes = Buffer.byteLength(value);
     if (bytes > ENV_LIMITS.valueBytes) {
-      throw new ApiError('apps:bad_env', 400, `Environment variable ${name} is ${Math.ceil(bytes / KIB)} KiB; a value is at most ${ENV_LIMITS.valueBytes / KIB} KiB.`);
+      throw ApiError.of(Errors.appsBadEnv, `Environment variable ${name} is ${Math.ceil(bytes / KIB)} KiB; a value is at most ${ENV_LIMITS.valueBytes / KIB} KiB.`);
     }
     total += name.length + bytes;
   }
   if (total > ENV_LIMITS.totalBytes) {
-    throw new ApiError('apps:bad_env', 400, `An app's environment variables (names and values) total at most ${ENV_LIMITS.totalBytes / KIB} KiB; this would make ${Math.ceil(total / KIB)} KiB.`);
+    throw ApiError.of(Errors.appsBadEnv, `An app's environment variables (names and values) total at most ${ENV_LIMITS.totalBytes / KIB} KiB; this would make ${Math.ceil(total / KIB)} KiB.`);
   }
 }
 

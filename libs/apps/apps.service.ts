@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { withSampleId } from '../targets';
 import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
@@ -57,10 +57,10 @@ function checkTarget(target: AppDto['target']): void {
     try {
       url = new URL(value.replaceAll('{{id}}', 'id'));
     } catch {
-      throw new ApiError('apps:bad_target', 400, `target.${field} is not a valid URL.`);
+      throw ApiError.of(Errors.appsBadTarget, `target.${field} is not a valid URL.`);
     }
     if (url.username !== '' || url.password !== '') {
-      throw new ApiError('apps:bad_target', 400, `target.${field} must not contain a user or password; set target.username and target.password instead (the password is stored encrypted).`);
+      throw ApiError.of(Errors.appsBadTarget, `target.${field} must not contain a user or password; set target.username and target.password instead (the password is stored encrypted).`);
     }
   }
 }
@@ -68,7 +68,7 @@ function checkTarget(target: AppDto['target']): void {
 /** `deployOn` and `branch` say one thing: a branch (either spelling, the same one) or tags. */
 function checkTrigger(dto: AppDto): { branch?: string; tags?: string } {
   const on = dto.deployOn;
-  const bad = (why: string) => new ApiError('apps:bad_trigger', 400, why);
+  const bad = (why: string) => ApiError.of(Errors.appsBadTrigger, why);
   if (on && (on.branch === undefined) === (on.tags === undefined)) throw bad('deployOn takes either {"branch": "<name>"} or {"tags": "<glob>"}.');
   if (on?.tags !== undefined && dto.branch !== undefined) throw bad('An app deploys either a branch or tags: leave branch out with deployOn.tags.');
   if (on?.branch !== undefined && dto.branch !== undefined && on.branch !== dto.branch) throw bad(`branch (${dto.branch}) and deployOn.branch (${on.branch}) differ.`);
@@ -118,7 +118,7 @@ export class AppsService {
 
   /** `uuid`: the x-api-uuid of the request, stored with the app (SPEC 2). */
   async put(user: string, name: string, dto: AppDto, uuid: string): Promise<AppView> {
-    if (!APP_NAME.test(name)) throw new ApiError('apps:bad_name', 400, 'App names are 1-100 letters, digits, dots, dashes or underscores.');
+    if (!APP_NAME.test(name)) throw ApiError.of(Errors.appsBadName);
     if (dto.env) checkEnv(dto.env);
     checkTarget(dto.target);
     const trigger = checkTrigger(dto);
@@ -168,7 +168,7 @@ export class AppsService {
   async patchEnv(user: string, name: string, change: { set?: Record<string, string>; unset?: string[] }, uuid: string): Promise<AppView> {
     if (change.set) checkEnv(change.set);
     const record = await this.write(user, name, (existing) => {
-      if (!existing) throw new ApiError('apps:not_found', 404, `${user} has no app named ${name}.`);
+      if (!existing) throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${name}.`);
       const env = { ...this.open(existing).env, ...change.set };
       for (const key of change.unset ?? []) delete env[key];
       checkEnv(env); // the bounds hold for the merged variables too
@@ -190,12 +190,12 @@ export class AppsService {
       if (await this.guard(() => this.apps.save(record, revision))) return record;
       if (attempt < WRITE_ATTEMPTS) await sleep(Math.random() * RETRY_DELAY_MS * attempt);
     }
-    throw new ApiError('apps:conflict', 409, `${user}/${name} was being changed by other requests at the same time; read it again and retry.`);
+    throw ApiError.of(Errors.appsConflict, `${user}/${name} was being changed by other requests at the same time; read it again and retry.`);
   }
 
   async get(user: string, name: string): Promise<AppView> {
     const record = await this.guard(() => this.apps.find(user, name));
-    if (!record) throw new ApiError('apps:not_found', 404, `${user} has no app named ${name}.`);
+    if (!record) throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${name}.`);
     return this.view(record);
   }
 
@@ -237,13 +237,8 @@ export class AppsService {
     };
   }
 
-  private async guard<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      this.logger.error(`apps store failed: ${(error as Error).message}`);
-      throw new ApiError('apps:db:failed', 503, 'The app store is not reachable right now. Try again shortly.');
-    }
+  private guard<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.appsDbFailed, operation, { logger: this.logger, log: 'apps store failed' });
   }
 
   private view(record: AppRecord): AppView {

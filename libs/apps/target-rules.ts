@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 import { OutboundGuard, OutboundPolicy, reachesTarget, TargetError, withSampleId } from '../targets';
 
 /** What a target an app names may be: the worker's outbound rules, and not the shared default target. */
@@ -42,13 +42,13 @@ export class TargetRulesCheck {
       if (value == null) continue;
       const url = withSampleId(value);
       if (shared && (await reachesTarget(url, shared))) {
-        throw new ApiError('apps:bad_target', 400, `target.${field} reaches the shared default target; to deploy there, leave target out (app names there belong to the first user who deploys them).`);
+        throw ApiError.of(Errors.appsBadTarget, `target.${field} reaches the shared default target; to deploy there, leave target out (app names there belong to the first user who deploys them).`);
       }
       try {
         await this.guard.check(url, field);
       } catch (error) {
         if (!(error instanceof TargetError) || error.kind !== 'config') continue; // unresolvable now: checked at each call
-        throw new ApiError('apps:bad_target', 400, `target.${field}: ${error.message.replace(/^the target's \w+ /, '')}.`);
+        throw ApiError.of(Errors.appsBadTarget, `target.${field}: ${error.message.replace(/^the target's \w+ /, '')}.`);
       }
     }
   }

@@ -1,11 +1,12 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { HttpErrorEntry } from '../errors';
 import { AuthService, Principal } from './auth.service';
 
 const BAD_CREDENTIALS_CODE = 'auth:badCredentialsCode';
 
 /** Deploy requests answer `deploy:auth:bad_creds` instead of `mw:auth:unauthorized`. */
-export const BadCredentialsCode = (code: string) => SetMetadata(BAD_CREDENTIALS_CODE, code);
+export const BadCredentialsCode = (entry: HttpErrorEntry) => SetMetadata(BAD_CREDENTIALS_CODE, entry);
 
 interface AuthenticatedRequest {
   ip?: string;
@@ -24,7 +25,7 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const code = this.reflector.getAllAndOverride<string>(BAD_CREDENTIALS_CODE, [context.getHandler(), context.getClass()]);
+    const code = this.reflector.getAllAndOverride<HttpErrorEntry | undefined>(BAD_CREDENTIALS_CODE, [context.getHandler(), context.getClass()]);
     const header = request.headers.authorization;
     request.principal = await this.auth.authenticate(Array.isArray(header) ? header[0] : header, code, request.ip);
     const user = request.params?.user;

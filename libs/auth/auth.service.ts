@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { ApiError } from '../errors';
+import { ApiError, Errors, HttpErrorEntry } from '../errors';
 import { FailedLogins, VerifiedCredentials } from './login-guards';
 import { DUMMY_HASH, hashSecret, verifySecret } from './passwords';
 import { UserRecord, UsersRepository } from './users.repository';
@@ -50,9 +50,9 @@ export class AuthService {
    * that user's webhook deliveries). A password attempt for a throttled user or address is
    * refused without checking, right or wrong, so a guesser never learns when a guess is right.
    */
-  async authenticate(authorization: string | undefined, badCredentialsCode = 'mw:auth:unauthorized', address = 'unknown'): Promise<Principal> {
+  async authenticate(authorization: string | undefined, badCredentials: HttpErrorEntry = Errors.mwAuthUnauthorized, address = 'unknown'): Promise<Principal> {
     const credentials = parseBasic(authorization);
-    if (!credentials) throw new ApiError(badCredentialsCode, 401, 'Send HTTP Basic authentication with user:password or user:apiToken.');
+    if (!credentials) throw ApiError.of(badCredentials, 'Send HTTP Basic authentication with user:password or user:apiToken.');
     const { username, secret } = credentials;
     if (secret.startsWith(TOKEN_PREFIX)) {
       const remembered = this.verified.get(authorization!);
@@ -65,11 +65,11 @@ export class AuthService {
       // Not a live token: checked (and counted) as a password below.
     }
     const wait = Math.max(this.userFailures.blockedFor(username), this.addressFailures.blockedFor(address));
-    if (wait > 0) throw new ApiError('mw:auth:throttled', 429, `Too many failed sign-ins; try again in ${wait} s.`);
+    if (wait > 0) throw ApiError.of(Errors.mwAuthThrottled, `Too many failed sign-ins; try again in ${wait} s.`);
     const remembered = this.verified.get(authorization!);
     if (remembered) return remembered;
     try {
-      const principal = await this.verified.shared('password', authorization!, () => this.verifyPassword(username, secret, badCredentialsCode));
+      const principal = await this.verified.shared('password', authorization!, () => this.verifyPassword(username, secret, badCredentials));
       this.verified.remember(authorization!, principal);
       return principal;
     } catch (error) {
@@ -101,17 +101,17 @@ export class AuthService {
     return { user: username, admin: user.admin === true, via: 'token', tokenName: token.name };
   }
 
-  private async verifyPassword(username: string, secret: string, badCredentialsCode: string): Promise<Principal> {
+  private async verifyPassword(username: string, secret: string, badCredentials: HttpErrorEntry): Promise<Principal> {
     const user = await this.findUser(username);
     const valid = await verifySecret(secret, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !valid) throw new ApiError(badCredentialsCode, 401, 'That username and password (or API token) do not match our records.');
+    if (!user || !valid) throw ApiError.of(badCredentials, 'That username and password (or API token) do not match our records.');
     return { user: username, admin: user.admin === true, via: 'password' };
   }
 
   private async findUser(username: string): Promise<UserRecord | null> {
     const user = await this.store(() => this.users.findUser(username));
     if (user && (typeof user.passwordHash !== 'string' || typeof user._id !== 'string')) {
-      throw new ApiError('mw:auth:no_username', 401, 'Your user record is in a bad state; contact your administrator.');
+      throw ApiError.of(Errors.mwAuthNoUsername);
     }
     return user;
   }
@@ -121,20 +121,20 @@ export class AuthService {
       return await read();
     } catch (error) {
       this.logger.error(`user store unreachable: ${(error as Error).message}`);
-      throw new ApiError('mw:auth:auth_server_down', 500, 'We could not verify your credentials: the user store is not reachable. Try again shortly.');
+      throw ApiError.of(Errors.mwAuthAuthServerDown);
     }
   }
 
   /** `:user` in a path must be the caller, unless the caller is an admin. */
   assertMayAct(principal: Principal, user: string): void {
     if (principal.user !== user && !principal.admin) {
-      throw new ApiError('mw:auth:not_you', 401, `You are signed in as ${principal.user} and cannot act for ${user}.`);
+      throw ApiError.of(Errors.mwAuthNotYou, `You are signed in as ${principal.user} and cannot act for ${user}.`);
     }
   }
 
   /** `uuid`: the x-api-uuid of the creating request, stored with the user (SPEC 2). */
   async createUser(username: string, password: string, options: { admin?: boolean; uuid?: string } = {}): Promise<boolean> {
-    if (!USERNAME.test(username)) throw new ApiError('users:bad_username', 400, 'Usernames are 1-64 letters, digits, dots, dashes or underscores.');
+    if (!USERNAME.test(username)) throw ApiError.of(Errors.usersBadUsername);
     const record: UserRecord = { _id: username, usernameKey: username.toLowerCase(), passwordHash: await hashSecret(password), admin: options.admin ?? false, createdAt: new Date() };
     if (options.uuid !== undefined) record.uuid = options.uuid;
     return this.users.createUser(record);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 import { AuthService, Principal } from './auth.service';
 import { UsersRepository } from './users.repository';
 
@@ -17,9 +17,9 @@ export class UsersService {
   constructor(private readonly auth: AuthService, private readonly users: UsersRepository) {}
 
   async create(caller: Principal, username: string, password: string, uuid: string): Promise<{ username: string; admin: boolean }> {
-    if (!caller.admin) throw new ApiError('mw:auth:admin_only', 403, 'Only an administrator can create users.');
+    if (!caller.admin) throw ApiError.of(Errors.mwAuthAdminOnly);
     if (!(await this.auth.createUser(username, password, { uuid }))) {
-      throw new ApiError('users:exists', 409, `A user named ${username} exists already (usernames that differ only in the case of their letters are the same name).`);
+      throw ApiError.of(Errors.usersExists, `A user named ${username} exists already (usernames that differ only in the case of their letters are the same name).`);
     }
     return { username, admin: false };
   }
@@ -36,11 +36,11 @@ export class UsersService {
   }
 
   async revokeToken(user: string, id: string): Promise<void> {
-    if (!(await this.users.revokeToken(user, id))) throw new ApiError('tokens:not_found', 404, `${user} has no live API token ${id}.`);
+    if (!(await this.users.revokeToken(user, id))) throw ApiError.of(Errors.tokensNotFound, `${user} has no live API token ${id}.`);
     this.auth.forgetVerified();
   }
 
   private async mustExist(user: string): Promise<void> {
-    if (!(await this.users.findUser(user))) throw new ApiError('users:not_found', 404, `No user named ${user}.`);
+    if (!(await this.users.findUser(user))) throw ApiError.of(Errors.usersNotFound, `No user named ${user}.`);
   }
 }

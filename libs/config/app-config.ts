@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { OutboundGuard, OutboundPolicy, parseRuleList } from '../targets/outbound-guard';
-import { ConfigError, Env, Settings } from './settings';
+import { ConfigError, Env, parseSettings, setting } from './settings';
 
 /** Settings of the gateway and the worker; the same variables in `npm start`, docker-compose and production. */
 export interface AppConfig {
@@ -35,106 +35,142 @@ export interface AppConfig {
   logFormat: 'json' | 'pretty';
   /** The worker's Prometheus listeners (the gateway serves `/metrics` itself); each is off unless its port is set. */
   metrics: { host: string; workerPort?: number; temporalPort?: number };
+  /** A prebuilt workflow bundle for the worker (the Docker image's); unset: the worker bundles at start. */
+  workflowBundlePath?: string;
 }
 
+/** Every variable of the gateway and the worker, in the order their problems are reported. */
+const APP_SETTINGS = {
+  GATEWAY_HOST: setting.string('127.0.0.1'),
+  GATEWAY_PORT: setting.port(3000),
+  MONGO_URL: setting.url(undefined, ['mongodb:', 'mongodb+srv:']),
+  MONGO_DATABASE: setting.string('deploy_webhooks'),
+  TEMPORAL_ADDRESS: setting.string('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: setting.string('default'),
+  TEMPORAL_TASK_QUEUE: setting.string('deployments'),
+  TEMPORAL_UI_URL: setting.url('http://127.0.0.1:8233'),
+  GATEWAY_PUBLIC_URL: setting.optionalUrl(), // default: http://GATEWAY_HOST:GATEWAY_PORT
+  GATEWAY_BODY_LIMIT_BYTES: setting.int(5 * 1024 * 1024, { min: 1024 }),
+  GATEWAY_REQUEST_TIMEOUT: setting.durationMs('30s'),
+  TARGET_ALLOW: outboundRules('allow'),
+  TARGET_DENY: outboundRules('deny'),
+  ADMIN_USERNAME: setting.string('admin'),
+  ADMIN_PASSWORD: setting.optionalString(),
+  LOGIN_FAILURES_PER_USER: setting.int(20, { min: 1 }),
+  LOGIN_FAILURES_PER_ADDRESS: setting.int(200, { min: 1 }),
+  GITHUB_API_URL: setting.url('https://api.github.com'),
+  GITHUB_APP_ID: setting.optionalString(),
+  GITHUB_APP_PRIVATE_KEY: setting.optionalString(),
+  GITHUB_APP_WEBHOOK_SECRET: setting.optionalString(),
+  CI_POLL_INTERVAL: setting.durationMs('30s'),
+  CI_QUEUED_GRACE: setting.durationMs('10m'),
+  ENCRYPTION_KEY: setting.custom(encryptionKey),
+  TRAVIS_PUBLIC_KEY: setting.optionalString(),
+  TRAVIS_WAIT_TIMEOUT: setting.durationMs('1h'),
+  BLOB_STORE: setting.oneOf(['dir', 'gridfs'] as const, 'dir'),
+  BLOB_DIR: setting.string('.stack/blobs'),
+  RELEASES_KEPT: setting.int(5, { min: 1 }),
+  TAR_MAX_ENTRIES: setting.int(100_000, { min: 1 }),
+  TAR_MAX_BYTES: setting.int(2 * 1024 * 1024 * 1024, { min: 1 }),
+  DEFAULT_TARGET_URL: setting.optionalUrl(),
+  DEFAULT_TARGET_STATUS_URL: setting.optionalUrl(),
+  DEFAULT_TARGET_USERNAME: setting.optionalString(),
+  DEFAULT_TARGET_PASSWORD: setting.optionalString(),
+  PAYLOAD_RETENTION: setting.durationMs('30d'),
+  STATUS_RETENTION: setting.durationMs('180d'),
+  RETENTION_SWEEP_INTERVAL: setting.durationMs('1h'),
+  FEED_HEARTBEAT: setting.durationMs('15s'),
+  FEED_SETTLE: setting.durationMs('500ms'),
+  FEED_CLIENT_BUFFER_BYTES: setting.int(1024 * 1024, { min: 1024 }),
+  FEED_MAX_DURATION: setting.durationMs('1h'),
+  FEED_MAX_PER_USER: setting.int(50, { min: 1 }),
+  LOG_LEVEL: setting.oneOf(['error', 'warn', 'log', 'debug'] as const, 'log'),
+  LOG_FORMAT: setting.oneOf(['json', 'pretty'] as const, 'json'),
+  METRICS_HOST: setting.string('127.0.0.1'),
+  WORKER_METRICS_PORT: setting.optionalPort(),
+  TEMPORAL_METRICS_PORT: setting.optionalPort(),
+  /** A prebuilt workflow bundle for the worker (the Docker image's); unset: bundled at start. */
+  WORKFLOW_BUNDLE: setting.optionalString(),
+};
+
+type AppSettings = ReturnType<typeof parseSettings<typeof APP_SETTINGS>>;
+
 export function loadAppConfig(env: Env = process.env): AppConfig {
-  const s = new Settings(env);
-  const host = s.string('GATEWAY_HOST', '127.0.0.1');
-  const port = s.port('GATEWAY_PORT', 3000);
+  const s = parseSettings(APP_SETTINGS, env);
   return {
-    mongo: {
-      url: s.url('MONGO_URL', undefined, ['mongodb:', 'mongodb+srv:']),
-      database: s.string('MONGO_DATABASE', 'deploy_webhooks'),
-    },
-    temporal: {
-      address: s.string('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
-      namespace: s.string('TEMPORAL_NAMESPACE', 'default'),
-      taskQueue: s.string('TEMPORAL_TASK_QUEUE', 'deployments'),
-      uiUrl: s.url('TEMPORAL_UI_URL', 'http://127.0.0.1:8233'),
-    },
+    mongo: { url: s.MONGO_URL, database: s.MONGO_DATABASE },
+    temporal: { address: s.TEMPORAL_ADDRESS, namespace: s.TEMPORAL_NAMESPACE, taskQueue: s.TEMPORAL_TASK_QUEUE, uiUrl: s.TEMPORAL_UI_URL },
     gateway: {
-      host,
-      port,
-      publicUrl: s.url('GATEWAY_PUBLIC_URL', `http://${host}:${port}`),
-      bodyLimitBytes: s.int('GATEWAY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, { min: 1024 }),
-      requestTimeoutMs: s.durationMs('GATEWAY_REQUEST_TIMEOUT', '30s'),
+      host: s.GATEWAY_HOST,
+      port: s.GATEWAY_PORT,
+      publicUrl: s.GATEWAY_PUBLIC_URL ?? `http://${s.GATEWAY_HOST}:${s.GATEWAY_PORT}`,
+      bodyLimitBytes: s.GATEWAY_BODY_LIMIT_BYTES,
+      requestTimeoutMs: s.GATEWAY_REQUEST_TIMEOUT,
     },
-    targets: outboundPolicy(s),
-    admin: { username: s.string('ADMIN_USERNAME', 'admin'), password: s.optionalString('ADMIN_PASSWORD') },
-    loginLimits: { perUser: s.int('LOGIN_FAILURES_PER_USER', 20, { min: 1 }), perAddress: s.int('LOGIN_FAILURES_PER_ADDRESS', 200, { min: 1 }) },
-    github: { apiUrl: s.url('GITHUB_API_URL', 'https://api.github.com'), app: githubApp(s) },
-    ci: { pollIntervalMs: s.durationMs('CI_POLL_INTERVAL', '30s'), queuedGraceMs: s.durationMs('CI_QUEUED_GRACE', '10m') },
-    encryptionKey: encryptionKey(s),
-    travis: {
-      publicKey: s.optionalString('TRAVIS_PUBLIC_KEY'),
-      waitTimeoutMs: s.durationMs('TRAVIS_WAIT_TIMEOUT', '1h'),
+    targets: { allow: s.TARGET_ALLOW, deny: s.TARGET_DENY },
+    admin: { username: s.ADMIN_USERNAME, password: s.ADMIN_PASSWORD },
+    loginLimits: { perUser: s.LOGIN_FAILURES_PER_USER, perAddress: s.LOGIN_FAILURES_PER_ADDRESS },
+    github: { apiUrl: s.GITHUB_API_URL, app: githubApp(s) },
+    ci: { pollIntervalMs: s.CI_POLL_INTERVAL, queuedGraceMs: s.CI_QUEUED_GRACE },
+    encryptionKey: s.ENCRYPTION_KEY,
+    travis: { publicKey: s.TRAVIS_PUBLIC_KEY, waitTimeoutMs: s.TRAVIS_WAIT_TIMEOUT },
+    blobs: { store: s.BLOB_STORE, dir: s.BLOB_DIR },
+    releases: { kept: s.RELEASES_KEPT },
+    tar: { maxEntries: s.TAR_MAX_ENTRIES, maxBytes: s.TAR_MAX_BYTES },
+    defaultTarget: s.DEFAULT_TARGET_URL === undefined ? undefined : {
+      url: s.DEFAULT_TARGET_URL,
+      statusUrl: s.DEFAULT_TARGET_STATUS_URL,
+      username: s.DEFAULT_TARGET_USERNAME,
+      password: s.DEFAULT_TARGET_PASSWORD,
     },
-    blobs: { store: s.oneOf('BLOB_STORE', ['dir', 'gridfs'] as const, 'dir'), dir: s.string('BLOB_DIR', '.stack/blobs') },
-    releases: { kept: s.int('RELEASES_KEPT', 5, { min: 1 }) },
-    tar: {
-      maxEntries: s.int('TAR_MAX_ENTRIES', 100_000, { min: 1 }),
-      maxBytes: s.int('TAR_MAX_BYTES', 2 * 1024 * 1024 * 1024, { min: 1 }),
-    },
-    defaultTarget: s.optionalString('DEFAULT_TARGET_URL') === undefined ? undefined : {
-      url: s.url('DEFAULT_TARGET_URL'),
-      statusUrl: s.optionalString('DEFAULT_TARGET_STATUS_URL') && s.url('DEFAULT_TARGET_STATUS_URL'),
-      username: s.optionalString('DEFAULT_TARGET_USERNAME'),
-      password: s.optionalString('DEFAULT_TARGET_PASSWORD'),
-    },
-    retention: {
-      payloadsMs: s.durationMs('PAYLOAD_RETENTION', '30d'),
-      statusMs: s.durationMs('STATUS_RETENTION', '180d'),
-      sweepEveryMs: s.durationMs('RETENTION_SWEEP_INTERVAL', '1h'),
-    },
+    retention: { payloadsMs: s.PAYLOAD_RETENTION, statusMs: s.STATUS_RETENTION, sweepEveryMs: s.RETENTION_SWEEP_INTERVAL },
     feed: {
-      heartbeatMs: s.durationMs('FEED_HEARTBEAT', '15s'),
-      settleMs: s.durationMs('FEED_SETTLE', '500ms'),
-      clientBufferBytes: s.int('FEED_CLIENT_BUFFER_BYTES', 1024 * 1024, { min: 1024 }),
-      maxDurationMs: s.durationMs('FEED_MAX_DURATION', '1h'),
-      maxPerUser: s.int('FEED_MAX_PER_USER', 50, { min: 1 }),
+      heartbeatMs: s.FEED_HEARTBEAT,
+      settleMs: s.FEED_SETTLE,
+      clientBufferBytes: s.FEED_CLIENT_BUFFER_BYTES,
+      maxDurationMs: s.FEED_MAX_DURATION,
+      maxPerUser: s.FEED_MAX_PER_USER,
     },
-    logLevel: s.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
-    logFormat: s.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
-    metrics: {
-      host: s.string('METRICS_HOST', '127.0.0.1'),
-      workerPort: s.optionalString('WORKER_METRICS_PORT') === undefined ? undefined : s.port('WORKER_METRICS_PORT', 0),
-      temporalPort: s.optionalString('TEMPORAL_METRICS_PORT') === undefined ? undefined : s.port('TEMPORAL_METRICS_PORT', 0),
-    },
+    logLevel: s.LOG_LEVEL,
+    logFormat: s.LOG_FORMAT,
+    metrics: { host: s.METRICS_HOST, workerPort: s.WORKER_METRICS_PORT, temporalPort: s.TEMPORAL_METRICS_PORT },
+    workflowBundlePath: s.WORKFLOW_BUNDLE,
   };
 }
 
-function outboundPolicy(s: Settings): OutboundPolicy {
-  const policy = { allow: parseRuleList(s.optionalString('TARGET_ALLOW')), deny: parseRuleList(s.optionalString('TARGET_DENY')) };
-  for (const name of ['TARGET_ALLOW', 'TARGET_DENY'] as const) {
+/** TARGET_ALLOW / TARGET_DENY: a rule list the outbound guard accepts. */
+function outboundRules(list: 'allow' | 'deny') {
+  return setting.custom((raw, fail) => {
+    const rules = parseRuleList(raw);
     try {
-      new OutboundGuard(name === 'TARGET_ALLOW' ? { allow: policy.allow } : { deny: policy.deny });
+      new OutboundGuard({ [list]: rules });
     } catch (error) {
-      throw new ConfigError(name, (error as Error).message);
+      return fail((error as Error).message);
     }
-  }
-  return policy;
+    return rules;
+  });
 }
 
 /** The GitHub App: all three settings or none; the key must be a private key GitHub would have issued (PEM). */
-function githubApp(s: Settings): AppConfig['github']['app'] {
+function githubApp(s: AppSettings): AppConfig['github']['app'] {
   const names = ['GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_WEBHOOK_SECRET'] as const;
-  const given = names.filter((name) => s.optionalString(name) !== undefined);
+  const given = names.filter((name) => s[name] !== undefined);
   if (given.length === 0) return undefined;
   const missing = names.find((name) => !given.includes(name));
   if (missing) throw new ConfigError(missing, `is required with ${given.join(' and ')} (a GitHub App needs its id, private key and webhook secret)`);
   // A key pasted into one line of an env file carries its line breaks as `\n`.
-  const privateKey = s.string('GITHUB_APP_PRIVATE_KEY').replace(/\\n/g, '\n');
+  const privateKey = s.GITHUB_APP_PRIVATE_KEY!.replace(/\\n/g, '\n');
   try {
     createPrivateKey(privateKey);
   } catch {
     throw new ConfigError('GITHUB_APP_PRIVATE_KEY', 'expected the App\'s private key as PEM (-----BEGIN RSA PRIVATE KEY----- …)');
   }
-  return { id: s.int('GITHUB_APP_ID', 0, { min: 1 }), privateKey, webhookSecret: s.string('GITHUB_APP_WEBHOOK_SECRET') };
+  const id = parseSettings({ GITHUB_APP_ID: setting.int(0, { min: 1 }) }, { GITHUB_APP_ID: s.GITHUB_APP_ID }).GITHUB_APP_ID;
+  return { id, privateKey, webhookSecret: s.GITHUB_APP_WEBHOOK_SECRET! };
 }
 
-function encryptionKey(s: Settings): Buffer {
-  const raw = s.string('ENCRYPTION_KEY');
+function encryptionKey(raw: string | undefined, fail: (problem: string) => never): Buffer {
+  if (raw === undefined) return fail('is required');
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  if (key.length !== 32) throw new ConfigError('ENCRYPTION_KEY', 'expected 32 bytes as 64 hex digits or base64');
-  return key;
+  return key.length === 32 ? key : fail('expected 32 bytes as 64 hex digits or base64');
 }

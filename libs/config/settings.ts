@@ -1,6 +1,9 @@
+import { z } from 'zod';
+
 /**
- * Reading settings from environment variables. Every reader validates and, on a bad value,
- * throws a ConfigError naming the variable, so a process fails fast at start-up.
+ * Reading settings from environment variables, through one zod schema per process (see
+ * loadAppConfig, loadReceiverSettings). Every setting validates and, on a bad value, the first
+ * bad one throws a ConfigError naming the variable, so a process fails fast at start-up.
  */
 export class ConfigError extends Error {
   constructor(readonly setting: string, problem: string) {
@@ -11,66 +14,118 @@ export class ConfigError extends Error {
 
 export type Env = Record<string, string | undefined>;
 
+type Raw = string | undefined;
+type Fail = (problem: string) => never;
+
+/** A setting read from one variable (unset and empty are the same: undefined), its problems said in our words. */
+function reader<T>(read: (raw: Raw, fail: Fail) => T) {
+  return z.string().optional().transform((raw, ctx) =>
+    read(raw, (problem) => {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }),
+  );
+}
+
+function int(raw: string, range: { min?: number; max?: number }, fail: Fail): number {
+  if (!/^-?\d+$/.test(raw)) return fail(`expected an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (range.min !== undefined && value < range.min) return fail(`must be at least ${range.min}, got ${value}`);
+  if (range.max !== undefined && value > range.max) return fail(`must be at most ${range.max}, got ${value}`);
+  return value;
+}
+
+function url(value: string, protocols: string[], fail: Fail): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return fail(`expected a URL, got "${value}"`);
+  }
+  return protocols.includes(parsed.protocol) ? value : fail(`expected a ${protocols.join(' or ')} URL, got "${value}"`);
+}
+
+const PORT = { min: 0, max: 65535 };
+const WEB = ['http:', 'https:'];
+
+/** The schema pieces every setting is made of; `fallback` applies when the variable is unset or empty. */
+export const setting = {
+  optionalString: () => reader((raw) => raw),
+  string: (fallback?: string) => reader((raw, fail) => raw ?? fallback ?? fail('is required')),
+  int: (fallback: number, range: { min?: number; max?: number } = {}) => reader((raw, fail) => (raw === undefined ? fallback : int(raw, range, fail))),
+  port: (fallback: number) => setting.int(fallback, PORT),
+  /** Off unless set. */
+  optionalPort: () => reader((raw, fail) => (raw === undefined ? undefined : int(raw, PORT, fail))),
+  bool: (fallback: boolean) =>
+    reader((raw, fail) => {
+      if (raw === undefined) return fallback;
+      if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+      if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+      return fail(`expected true or false, got "${raw}"`);
+    }),
+  url: (fallback?: string, protocols = WEB) => reader((raw, fail) => url(raw ?? fallback ?? fail('is required'), protocols, fail)),
+  optionalUrl: (protocols = WEB) => reader((raw, fail) => (raw === undefined ? undefined : url(raw, protocols, fail))),
+  /** Durations like "500ms", "30s", "5m", "1h" (or a bare number of milliseconds). */
+  durationMs: (fallback: string) =>
+    reader((raw, fail) => {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw ?? fallback);
+      if (!match) return fail(`expected a duration such as 30s, 5m, 1h or 30d, got "${raw ?? fallback}"`);
+      return Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms']!;
+    }),
+  /** Any other reading: `read` gets the raw value (undefined when unset) and says what is wrong through `fail`. */
+  custom: <T>(read: (raw: Raw, fail: Fail) => T) => reader(read),
+  oneOf: <T extends string>(choices: readonly T[], fallback: T) =>
+    reader((raw, fail) => (choices.includes((raw ?? fallback) as T) ? ((raw ?? fallback) as T) : fail(`expected one of ${choices.join(', ')}, got "${raw ?? fallback}"`))),
+};
+
+export type SettingsShape = Record<string, z.ZodType<unknown, Raw>>;
+
+/** Reads every variable of the schema from `env`; the first bad one (in the schema's order) throws its ConfigError. */
+export function parseSettings<S extends SettingsShape>(shape: S, env: Env = process.env): { [K in keyof S]: z.output<S[K]> } {
+  const present = Object.fromEntries(Object.keys(shape).map((name) => [name, env[name] === '' ? undefined : env[name]]));
+  const result = z.object(shape).safeParse(present);
+  if (result.success) return result.data as { [K in keyof S]: z.output<S[K]> };
+  const [first] = result.error.issues;
+  throw new ConfigError(String(first.path[0]), first.message);
+}
+
+/** One variable at a time, for code that reads a few settings (the dev stack's launcher). */
 export class Settings {
   constructor(private readonly env: Env = process.env) {}
 
+  private read<T>(name: string, schema: z.ZodType<T, Raw>): T {
+    return parseSettings({ [name]: schema }, this.env)[name];
+  }
+
   optionalString(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value === '' ? undefined : value;
+    return this.read(name, setting.optionalString());
   }
 
   string(name: string, fallback?: string): string {
-    const value = this.optionalString(name) ?? fallback;
-    if (value === undefined) throw new ConfigError(name, 'is required');
-    return value;
+    return this.read(name, setting.string(fallback));
   }
 
   int(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
-    const raw = this.optionalString(name);
-    if (raw === undefined) return fallback;
-    if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got "${raw}"`);
-    const value = Number(raw);
-    if (range.min !== undefined && value < range.min) throw new ConfigError(name, `must be at least ${range.min}, got ${value}`);
-    if (range.max !== undefined && value > range.max) throw new ConfigError(name, `must be at most ${range.max}, got ${value}`);
-    return value;
+    return this.read(name, setting.int(fallback, range));
   }
 
   port(name: string, fallback: number): number {
-    return this.int(name, fallback, { min: 0, max: 65535 });
+    return this.read(name, setting.port(fallback));
   }
 
   bool(name: string, fallback: boolean): boolean {
-    const raw = this.optionalString(name);
-    if (raw === undefined) return fallback;
-    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
-    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-    throw new ConfigError(name, `expected true or false, got "${raw}"`);
+    return this.read(name, setting.bool(fallback));
   }
 
   url(name: string, fallback?: string, protocols = ['http:', 'https:']): string {
-    const value = this.string(name, fallback);
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      throw new ConfigError(name, `expected a URL, got "${value}"`);
-    }
-    if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got "${value}"`);
-    return value;
+    return this.read(name, setting.url(fallback, protocols));
   }
 
-  /** Durations like "500ms", "30s", "5m", "1h" (or a bare number of milliseconds). */
   durationMs(name: string, fallback: string): number {
-    const raw = this.optionalString(name) ?? fallback;
-    const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw);
-    if (!match) throw new ConfigError(name, `expected a duration such as 30s, 5m, 1h or 30d, got "${raw}"`);
-    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms']!;
-    return Number(match[1]) * unit;
+    return this.read(name, setting.durationMs(fallback));
   }
 
   oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
-    const raw = this.optionalString(name) ?? fallback;
-    if (!choices.includes(raw as T)) throw new ConfigError(name, `expected one of ${choices.join(', ')}, got "${raw}"`);
-    return raw as T;
+    return this.read(name, setting.oneOf(choices, fallback));
   }
 }

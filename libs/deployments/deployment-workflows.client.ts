@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 import { lineWorkflowId } from './deployment-ids';
 import { registerSearchAttributes } from './temporal';
 import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
@@ -21,7 +21,7 @@ export const TEMPORAL_OPTIONS = Symbol('TEMPORAL_OPTIONS');
 const START_DEADLINE_MS = 5_000;
 
 const unavailable = (error: unknown) =>
-  new ApiError('deploy:temporal:unavailable', 503, `The deployment could not be started: Temporal is not reachable (${(error as Error).message}). Deliver the webhook again shortly.`);
+  ApiError.of(Errors.deployTemporalUnavailable, `The deployment could not be started: Temporal is not reachable (${(error as Error).message}). Deliver the webhook again shortly.`);
 
 /** The only code in the gateway that talks to Temporal. */
 @Injectable()

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
+import { Errors } from '../errors';
 import { InjectDb, isDuplicateKey } from '../persistence';
 import type { Provider, ReleaseCause, Step, StatusWrite } from '../../workflows/types';
 
@@ -207,11 +208,11 @@ export function recordStateOf(write: Pick<StatusWrite, 'step' | 'status' | 'erro
   if (write.step === 'done') {
     if (write.status === 'ok') return 'succeeded';
     switch (write.error?.code) {
-      case 'deploy:canceled':
+      case Errors.deployCanceled.code:
         return 'canceled';
-      case 'deploy:superseded':
+      case Errors.deploySuperseded.code:
         return 'superseded';
-      case 'deploy:stale':
+      case Errors.deployStale.code:
         return 'stale';
       default:
         return 'failed';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppsService } from '../apps';
 import type { Principal } from '../auth';
 import { askedBy } from '../releases/asked-by';
-import { ApiError } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { recordDeploymentCreated } from '../metrics';
 import { StatusEntryView, StatusRepository, toView } from '../status';
 import type { DeploymentState, Step } from '../../workflows/types';
@@ -93,12 +93,12 @@ export class DeploymentsService {
   async retry(principal: Principal, id: string, uuid: string): Promise<{ id: string; workflowId: string; retryOf: string; status: 'queued'; uuid: string; existing: boolean }> {
     const asked = await this.owned(principal, id);
     if (asked.workflowId.startsWith('undeploy/')) {
-      throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${asked.user}/${asked.app}/undeploy (or DELETE the app).`);
+      throw ApiError.of(Errors.deploymentsNotRetryable, `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${asked.user}/${asked.app}/undeploy (or DELETE the app).`);
     }
     if (asked.cause === 'rollback' || asked.cause === 'redeploy' || asked.cause === 'env') {
       // It deploys a release's code, not a stored push: the action itself is what to ask again.
       const again = asked.cause === 'rollback' ? `rollback {"release": ${asked.rolledBackTo}}` : 'redeploy';
-      throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} is a ${asked.cause} of ${asked.app}; ask for it again with POST /1/apps/${asked.user}/${asked.app}/${again}.`);
+      throw ApiError.of(Errors.deploymentsNotRetryable, `Deployment ${id} is a ${asked.cause} of ${asked.app}; ask for it again with POST /1/apps/${asked.user}/${asked.app}/${again}.`);
     }
     const first = asked.retryOf ? ((await this.db(() => this.deployments.findById(asked.retryOf!))) ?? asked) : asked;
     const runs = await this.db(() => this.deployments.countRetries(first._id));
@@ -113,9 +113,9 @@ export class DeploymentsService {
     }
     if (outcome !== 'failed' && outcome !== 'canceled') {
       const which = newest._id === id ? `Deployment ${id}` : `The newest run of this commit, ${newest._id},`;
-      throw new ApiError('deployments:not_retryable', 409, `${which} is ${outcome ?? 'unknown'}; only failed or canceled deployments can be retried.`);
+      throw ApiError.of(Errors.deploymentsNotRetryable, `${which} is ${outcome ?? 'unknown'}; only failed or canceled deployments can be retried.`);
     }
-    if (!first.payloadId || !first.branch) throw new ApiError('deployments:not_retryable', 409, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
+    if (!first.payloadId || !first.branch) throw ApiError.of(Errors.deploymentsNotRetryable, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
     const workflowId = retryWorkflowId(first.workflowId, runs + 1);
     const { record, created } = await this.db(() => this.deployments.insertOrGet({
       _id: deploymentId(workflowId), workflowId, user: first.user, repository: first.repository, commit: first.commit, branch: first.branch, app: first.app,
@@ -135,10 +135,8 @@ export class DeploymentsService {
    * creation and revision: a re-created or changed app is asked afresh.
    */
   async undeploy(user: string, app: string, uuid: string, removeApp: boolean): Promise<{ id: string; workflowId: string; status: 'queued' | 'finished'; uuid: string }> {
-    const config = await this.apps.forName(user, app).catch(() => {
-      throw new ApiError('apps:db:failed', 503, 'The app store is not reachable right now. Try again shortly.');
-    });
-    if (!config) throw new ApiError('apps:not_found', 404, `${user} has no app named ${app}.`);
+    const config = await storeCall(Errors.appsDbFailed, () => this.apps.forName(user, app));
+    if (!config) throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${app}.`);
     const last = config.record.lastDeployment;
     const lastRecord = last ? await this.db(() => this.deployments.findById(last)) : null;
     const revision = config.record.revision ?? 0;
@@ -159,7 +157,7 @@ export class DeploymentsService {
       const outcome = await this.outcomeOf((await this.db(() => this.deployments.findById(record._id))) ?? record);
       if (outcome === 'succeeded') return { id: record._id, workflowId, status: 'finished', uuid };
       if (attempt >= MAX_UNDEPLOY_ATTEMPTS) {
-        throw new ApiError('deployments:not_retryable', 409, `${MAX_UNDEPLOY_ATTEMPTS} undeploy attempts of ${app} failed (the last: ${record._id}); fix the app's target, then change the app (PUT) to ask afresh.`);
+        throw ApiError.of(Errors.deploymentsNotRetryable, `${MAX_UNDEPLOY_ATTEMPTS} undeploy attempts of ${app} failed (the last: ${record._id}); fix the app's target, then change the app (PUT) to ask afresh.`);
       }
     }
   }
@@ -167,7 +165,7 @@ export class DeploymentsService {
   async cancel(principal: Principal, id: string, uuid: string): Promise<{ id: string; status: 'cancel_requested'; uuid: string }> {
     const record = await this.owned(principal, id);
     const outcome = await this.outcomeOf(record);
-    if (isEnded(outcome)) throw new ApiError('deployments:not_cancelable', 409, `Deployment ${id} has ended (${outcome}); there is nothing to cancel.`);
+    if (isEnded(outcome)) throw ApiError.of(Errors.deploymentsNotCancelable, `Deployment ${id} has ended (${outcome}); there is nothing to cancel.`);
     await this.workflows.cancel(record.workflowId, `requested by ${principal.user} (${uuid})`);
     return { id, status: 'cancel_requested', uuid };
   }
@@ -182,17 +180,13 @@ export class DeploymentsService {
     return live?.state?.state ?? (live?.status === 'RUNNING' ? 'running' : undefined);
   }
 
-  private async db<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch {
-      throw new ApiError('deployments:db:failed', 503, 'The deployment store is not reachable right now. Try again shortly.');
-    }
+  private db<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.deploymentsDbFailed, operation);
   }
 
   private async owned(principal: Principal, id: string): Promise<DeploymentRecord> {
     const record = await this.db(() => this.deployments.findById(id));
-    if (!record || (record.user !== principal.user && !principal.admin)) throw new ApiError('deployments:not_found', 404, `No deployment ${id}.`);
+    if (!record || (record.user !== principal.user && !principal.admin)) throw ApiError.of(Errors.deploymentsNotFound, `No deployment ${id}.`);
     return record;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppsService } from '../apps';
-import { ApiError } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { GithubApp, GithubInstallationsRepository } from '../github';
 import { Accepted, IntakeAnswer, IntakeRequest, IntakeService } from './intake.service';
 import { verifyGithubSignature } from './signatures';
@@ -37,11 +37,11 @@ export class GithubAppWebhookService {
 
   async deliver(request: Omit<IntakeRequest, 'user' | 'viaApp'>): Promise<AppWebhookAnswer> {
     const secret = this.githubApp.webhookSecret;
-    if (!secret) throw new ApiError('deploy:github:no_app', 404, 'This service has no GitHub App configured (GITHUB_APP_ID); deliver webhooks to /1/deploy instead.');
+    if (!secret) throw ApiError.of(Errors.deployGithubNoApp, 'This service has no GitHub App configured (GITHUB_APP_ID); deliver webhooks to /1/deploy instead.');
     if (!(await verifyGithubSignature(secret, request.rawBody, header(request.headers, 'x-hub-signature-256')))) {
-      throw new ApiError('deploy:auth:bad_signature', 401, 'The X-Hub-Signature-256 header does not match the GitHub App\'s webhook secret.');
+      throw ApiError.of(Errors.deployAuthBadSignature, 'The X-Hub-Signature-256 header does not match the GitHub App\'s webhook secret.');
     }
-    if (request.rawBody.length === 0) throw new ApiError('deploy:no_payload', 400, 'The request has no payload.');
+    if (request.rawBody.length === 0) throw ApiError.of(Errors.deployNoPayload);
     const event = header(request.headers, 'x-github-event') ?? 'unknown';
     if (event === 'ping') return { httpStatus: 200, body: { status: 'pong', reason: 'GitHub App webhook ping received.', uuid: request.uuid } };
     const { json } = readPayload(request.contentType, request.rawBody);
@@ -76,12 +76,10 @@ export class GithubAppWebhookService {
     return { httpStatus: 202, body: { status: 'routed', deliveries, uuid: request.uuid } };
   }
 
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw new ApiError('deploy:db:failed_to_store_payload', 503, `The delivery could not be routed (${(error as Error).message}); nothing was started. Deliver the webhook again shortly.`);
-    }
+  private guard<T>(call: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.deployDbFailedToStorePayload, call, {
+      message: (cause) => `The delivery could not be routed (${cause.message}); nothing was started. Deliver the webhook again shortly.`,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/activity';
 import { AppSecrets, AppsService } from '../apps';
+import { ErrorEntry, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import type { CiGates, CiVerdict, DeploymentRef, GithubActivitiesApi, GithubDeploymentStatusState } from '../../workflows/activities';
 import { judgeChecks } from './github-checks';
@@ -11,11 +12,11 @@ const DEFAULT_CI = { pollIntervalMs: 30_000, queuedGraceMs: 10 * 60_000 };
 const WORKFLOW_FILE = /\.ya?ml$/i;
 
 // Called on the class: ApplicationFailure's factories use `this` (detached, they throw "this is not a constructor").
-const failure = (retryable: boolean, message: string, code: string) =>
+const failure = (retryable: boolean, message: string, { code }: ErrorEntry) =>
   retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
 
 const readFailed = (error: unknown, doing: string) =>
-  failure(!(error instanceof GithubError) || error.retryable, `Could not ${doing} from GitHub: ${(error as Error).message}`, 'deploy:github:read_failed');
+  failure(!(error instanceof GithubError) || error.retryable, `Could not ${doing} from GitHub: ${(error as Error).message}`, Errors.deployGithubReadFailed);
 
 /**
  * The deployment's GitHub side beyond the code (SPEC 7, 8): which CI gates apply, the checks of
@@ -113,7 +114,7 @@ export class GithubActivities implements GithubActivitiesApi {
 
 function courtesyFailed(error: unknown): ApplicationFailure {
   const retryable = error instanceof GithubError && error.retryable;
-  return failure(retryable, (error as Error).message, 'deploy:github:deployment_status');
+  return failure(retryable, (error as Error).message, Errors.deployGithubDeploymentStatus);
 }
 
 /** `45m`, `2h`, `90s` (AppDto checks the form). */

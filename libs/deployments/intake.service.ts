@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppSecrets, AppsService } from '../apps';
 import { GithubClient, GithubTokens } from '../github';
-import { ApiError } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { IntakeProvider, recordDeploymentCreated, recordIntake, recordIntakeError } from '../metrics';
 import type { DeploymentInput, Provider } from '../../workflows/types';
 import { appDeploymentWorkflowId, deploymentId, deploymentWorkflowId } from './deployment-ids';
@@ -82,7 +82,7 @@ export class IntakeService {
   }
 
   private async answer(request: IntakeRequest, seen: { provider: IntakeProvider }): Promise<IntakeAnswer> {
-    if (request.rawBody.length === 0) throw new ApiError('deploy:no_payload', 400, 'The request has no payload.');
+    if (request.rawBody.length === 0) throw ApiError.of(Errors.deployNoPayload);
     const { json, text } = readPayload(request.contentType, request.rawBody);
     const webhook = recogniseWebhook(request.headers, json, text);
     seen.provider = webhook.kind === 'travis' ? 'travis' : 'github';
@@ -210,7 +210,7 @@ export class IntakeService {
     try {
       commit = await this.github.commitOf(release.repository.fullName, `tags/${release.tag}`, await this.tokens.tokenFor(request.user, undefined, release.repository.fullName));
     } catch (error) {
-      throw new ApiError('deploy:github:read_failed', 502, `The commit of tag ${release.tag} could not be read from GitHub (${(error as Error).message}). Deliver the webhook again shortly.`);
+      throw ApiError.of(Errors.deployGithubReadFailed, `The commit of tag ${release.tag} could not be read from GitHub (${(error as Error).message}). Deliver the webhook again shortly.`, { status: 502 });
     }
     // As the tag's push: same commit, same deployments (a release after its tag push deploys nothing twice).
     const push: GithubPush = {
@@ -238,12 +238,7 @@ export class IntakeService {
     let running = false;
     for (const workflowId of workflowIds) {
       const id = deploymentId(workflowId);
-      let record: DeploymentRecord | null;
-      try {
-        record = await this.deployments.findById(id);
-      } catch (error) {
-        throw storeFailed(error);
-      }
+      const record: DeploymentRecord | null = await this.payloadStore(() => this.deployments.findById(id));
       const waits = record && !hasEnded(record) && (record.step === undefined || ['received', 'waiting_for_ci'].includes(record.step));
       if (!record || !waits) continue;
       running = true;
@@ -266,7 +261,7 @@ export class IntakeService {
     for (const app of apps) {
       if (!app.webhookSecret) continue;
       if (await verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256'))) continue;
-      throw new ApiError('deploy:auth:bad_signature', 401, `The X-Hub-Signature-256 header does not match the webhook secret of ${apps.length > 1 ? `the app ${app.record.name}` : 'this app'}.`);
+      throw ApiError.of(Errors.deployAuthBadSignature, `The X-Hub-Signature-256 header does not match the webhook secret of ${apps.length > 1 ? `the app ${app.record.name}` : 'this app'}.`);
     }
   }
 
@@ -315,11 +310,11 @@ export class IntakeService {
     const signature = header(request.headers, 'signature');
     if (this.settings.travisPublicKey) {
       if (verifyTravisSignature(this.settings.travisPublicKey, build.signedPayload, signature)) return;
-      throw new ApiError('deploy:auth:bad_signature', 401, 'The Travis Signature header does not verify against the configured Travis public key.');
+      throw ApiError.of(Errors.deployAuthBadSignature, 'The Travis Signature header does not verify against the configured Travis public key.');
     }
     if (app && (app.webhookSecret || app.record.travisSignature === 'required')) {
       const why = app.webhookSecret ? 'has a webhook secret' : 'sets travisSignature: required';
-      throw new ApiError('deploy:auth:bad_signature', 401, `${signature ? 'This Travis notification\'s Signature cannot be verified' : 'This Travis notification is unsigned'}: the app ${app.record.name} ${why}, so it takes only Travis notifications verified with Travis' public key, and TRAVIS_PUBLIC_KEY is not set on this service.`);
+      throw ApiError.of(Errors.deployAuthBadSignature, `${signature ? 'This Travis notification\'s Signature cannot be verified' : 'This Travis notification is unsigned'}: the app ${app.record.name} ${why}, so it takes only Travis notifications verified with Travis' public key, and TRAVIS_PUBLIC_KEY is not set on this service.`);
     }
   }
 
@@ -339,11 +334,7 @@ export class IntakeService {
 
   /** The user's apps of the repository, the first configured first (the one whose deployments keep the plain ids). */
   private async appsFor(user: string, repository: string): Promise<AppSecrets[]> {
-    try {
-      return await this.apps.allForPush(user, repository);
-    } catch (error) {
-      throw storeFailed(error);
-    }
+    return this.payloadStore(() => this.apps.allForPush(user, repository));
   }
 
 
@@ -353,31 +344,27 @@ export class IntakeService {
       const value = header(request.headers, name);
       if (value !== undefined) headers[name] = value.slice(0, 512);
     }
-    try {
-      await this.deployments.storePayload({
+    await this.payloadStore(() =>
+      this.deployments.storePayload({
         _id: payloadId, user: request.user, provider, deployment, uuid: request.uuid, contentType: request.contentType,
         headers, body: request.rawBody.toString('utf8'), receivedAt: new Date(),
-      });
-    } catch (error) {
-      throw storeFailed(error);
-    }
+      }),
+    );
   }
 
-  private async record(record: DeploymentRecord): Promise<{ record: DeploymentRecord; created: boolean }> {
-    try {
-      return await this.deployments.insertOrGet(record);
-    } catch (error) {
-      throw storeFailed(error);
-    }
+  private record(record: DeploymentRecord): Promise<{ record: DeploymentRecord; created: boolean }> {
+    return this.payloadStore(() => this.deployments.insertOrGet(record));
+  }
+
+  private payloadStore<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.deployDbFailedToStorePayload, operation, {
+      message: (cause) => `The payload could not be stored (${cause.message}); nothing was started. Deliver the webhook again shortly.`,
+    });
   }
 }
 
 function ignored(request: IntakeRequest, reason: string): IntakeAnswer {
   return { httpStatus: 200, body: { status: 'ignored', reason, uuid: request.uuid } };
-}
-
-function storeFailed(error: unknown): ApiError {
-  return new ApiError('deploy:db:failed_to_store_payload', 503, `The payload could not be stored (${(error as Error).message}); nothing was started. Deliver the webhook again shortly.`);
 }
 
 function accepted(workflow: 'running' | 'closed', body: Accepted): IntakeAnswer {

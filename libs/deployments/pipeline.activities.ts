@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
+import { ErrorEntry, errorByCode, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { envDigest, ReleaseKeeping } from '../releases/release-keeping';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
@@ -15,7 +16,7 @@ const MAX_RECORDS = 100;
 /** Well inside the workflow's 10 s heartbeat timeout for long activities. */
 const HEARTBEAT_MS = 2_000;
 
-const failure = (code: string, message: string, retryable: boolean) =>
+const failure = ({ code }: ErrorEntry, message: string, retryable: boolean) =>
   retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
 
 /**
@@ -44,23 +45,23 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     const app = await this.appFor(ref.user, ref.repository, ref.app);
     if (app?.record.ci === 'travis') return { gated: true, reason: 'the app is configured to wait for Travis' };
     if (app?.record.ci === 'none') return { gated: false, reason: 'the app is configured not to wait for CI' };
-    const travisYml = await this.readFile(ref, '.travis.yml', 'deploy:github:read_failed');
+    const travisYml = await this.readFile(ref, '.travis.yml', Errors.deployGithubReadFailed);
     if (travisYml !== null && hasTravisWebhook(travisYml)) return { gated: true, reason: '.travis.yml has a webhook notification' };
     return { gated: false, reason: travisYml === null ? 'no .travis.yml' : '.travis.yml has no webhook notification' };
   }
 
   async resolvePackage(ref: DeploymentRef): Promise<ResolvedPackage> {
-    const text = await this.readFile(ref, 'package.json', 'deploy:github:no_pkg_json');
+    const text = await this.readFile(ref, 'package.json', Errors.deployGithubNoPkgJson);
     if (text === null) {
-      throw failure('deploy:github:no_pkg_json', `No package.json in ${ref.repository}@${ref.commit.slice(0, 7)}; for a private repository, authorize GitHub access (POST /1/auth/github without ?app).`, false);
+      throw failure(Errors.deployGithubNoPkgJson, `No package.json in ${ref.repository}@${ref.commit.slice(0, 7)}; for a private repository, authorize GitHub access (POST /1/auth/github without ?app).`, false);
     }
     let pkg: { name?: unknown; version?: unknown; engines?: unknown };
     try {
       pkg = JSON.parse(text) as typeof pkg;
     } catch {
-      throw failure('deploy:github:no_pkg_json', `package.json in ${ref.repository}@${ref.commit.slice(0, 7)} is not valid JSON.`, false);
+      throw failure(Errors.deployGithubNoPkgJson, `package.json in ${ref.repository}@${ref.commit.slice(0, 7)} is not valid JSON.`, false);
     }
-    if (typeof pkg.name !== 'string' || pkg.name === '') throw failure('deploy:github:no_pkg_json', 'package.json has no name.', false);
+    if (typeof pkg.name !== 'string' || pkg.name === '') throw failure(Errors.deployGithubNoPkgJson, 'package.json has no name.', false);
     return {
       name: pkg.name.replace(/^@[^/]+\//, ''),
       version: typeof pkg.version === 'string' ? pkg.version : '0.0.0',
@@ -99,7 +100,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       return { blobId: stored.id, bytes: stored.bytes, sha256: stored.sha256 };
     } catch (error) {
       const retryable = !(error instanceof GithubError) || error.retryable;
-      throw failure('deploy:github:download_tarball', `Could not download the tarball of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`, retryable);
+      throw failure(Errors.deployGithubDownloadTarball, `Could not download the tarball of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`, retryable);
     } finally {
       clearInterval(heartbeat);
     }
@@ -114,8 +115,8 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       return await inspectTarball(this.blobs.open(input.blobId), this.settings.tar, canceled);
     } catch (error) {
       if (canceled.aborted) throw canceled.reason;
-      if (error instanceof TarballRejected) throw failure(`deploy:tar:${error.reason}`, error.message, false);
-      throw failure('deploy:tar:corrupt', `The tarball could not be read: ${(error as Error).message}`, true);
+      if (error instanceof TarballRejected) throw failure(errorByCode(error.code), error.message, false);
+      throw failure(Errors.deployTarCorrupt, `The tarball could not be read: ${(error as Error).message}`, true);
     } finally {
       clearInterval(heartbeat);
     }
@@ -158,7 +159,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       return await this.targets.push(target, pkg, archives, { signal: context.cancellationSignal });
     } catch (error) {
       const retryable = error instanceof TargetError ? error.retryable : true;
-      throw failure('deploy:nodejitsu:upload_tarball', `Upload to the deployment target failed: ${(error as Error).message}`, retryable);
+      throw failure(Errors.deployNodejitsuUploadTarball, `Upload to the deployment target failed: ${(error as Error).message}`, retryable);
     } finally {
       clearInterval(heartbeat);
     }
@@ -173,7 +174,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       return { state: status.state, records };
     } catch (error) {
       const retryable = error instanceof TargetError ? error.retryable : true;
-      throw failure('deploy:nodejitsu:start_app', `Reading the deployment's status from the target failed: ${(error as Error).message}`, retryable);
+      throw failure(Errors.deployNodejitsuStartApp, `Reading the deployment's status from the target failed: ${(error as Error).message}`, retryable);
     }
   }
 
@@ -188,7 +189,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       }, token);
     } catch (error) {
       const retryable = error instanceof GithubError && error.retryable;
-      throw failure('deploy:github:commit_status', (error as Error).message, retryable);
+      throw failure(Errors.deployGithubCommitStatus, (error as Error).message, retryable);
     }
   }
 
@@ -226,7 +227,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
 
   private async claim(name: string, user: string): Promise<void> {
     if ((await this.defaultTargetNames.claim(name, user)) === user) return;
-    throw failure('deploy:app:name_taken', `The app name ${name} on the shared default target belongs to another user; rename the package (or the app), or give the app a target of its own.`, false);
+    throw failure(Errors.deployAppNameTaken, `The app name ${name} on the shared default target belongs to another user; rename the package (or the app), or give the app a target of its own.`, false);
   }
 
   /**
@@ -244,14 +245,14 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     // By what the hosts resolve and connect to, not by spelling (libs/targets/addresses.ts).
     if (await reachesTarget(app.target.url, shared)) return true;
     if (app.target.statusUrl && (await reachesTarget(app.target.statusUrl, shared))) {
-      throw failure('deploy:nodejitsu:upload_tarball', 'The app\'s target.statusUrl reaches the shared default target while its url does not; give it the statusUrl of its own receiver (PUT /1/apps/:user/:app).', false);
+      throw failure(Errors.deployNodejitsuUploadTarball, 'The app\'s target.statusUrl reaches the shared default target while its url does not; give it the statusUrl of its own receiver (PUT /1/apps/:user/:app).', false);
     }
     return false;
   }
 
   private targetOf(app: AppSecrets | null): DeploymentTarget {
     const target = app?.target ?? this.settings.defaultTarget;
-    if (!target) throw failure('deploy:nodejitsu:upload_tarball', 'The app has no deployment target; set one with PUT /1/apps/:user/:app.', false);
+    if (!target) throw failure(Errors.deployNodejitsuUploadTarball, 'The app has no deployment target; set one with PUT /1/apps/:user/:app.', false);
     return target;
   }
 
@@ -267,17 +268,17 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     if (byRepository || !packageName) return byRepository;
     const byName = await this.apps.forName(user, packageName);
     if (byName && byName.record.repository.toLowerCase() !== repository.toLowerCase()) {
-      throw failure('deploy:app:other_repository', `package.json names the app ${packageName}, which is configured for ${byName.record.repository}, not ${repository}; rename the package or point the app at this repository.`, false);
+      throw failure(Errors.deployAppOtherRepository, `package.json names the app ${packageName}, which is configured for ${byName.record.repository}, not ${repository}; rename the package or point the app at this repository.`, false);
     }
     return byName;
   }
 
-  private async readFile(ref: DeploymentRef, path: string, code: string): Promise<string | null> {
+  private async readFile(ref: DeploymentRef, path: string, failed: ErrorEntry): Promise<string | null> {
     try {
       return await this.github.fileAt(ref.repository, path, ref.commit, await this.tokens.tokenFor(ref.user, undefined, ref.repository));
     } catch (error) {
       this.logger.warn(`${path} of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`);
-      throw failure(code, `Could not read ${path} from GitHub: ${(error as Error).message}`, !(error instanceof GithubError) || error.retryable);
+      throw failure(failed, `Could not read ${path} from GitHub: ${(error as Error).message}`, !(error instanceof GithubError) || error.retryable);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 import { canonicalRepository, isRepositoryName, withoutGitSuffix } from '../github/names';
 
 export { isRepositoryName };
@@ -112,7 +112,7 @@ export function header(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-const notSupported = (why: string) => new ApiError('deploy:provider:not_supported', 400, `This is not a GitHub or Travis payload we handle: ${why}.`);
+const notSupported = (why: string) => ApiError.of(Errors.deployProviderNotSupported, `This is not a GitHub or Travis payload we handle: ${why}.`);
 
 /** Extracts the JSON document: a JSON body, or a form body's `payload` field (as GitHub and Travis send). */
 export function readPayload(contentType: string | undefined, raw: Buffer): { json: unknown; text: string } {
@@ -124,12 +124,12 @@ export function readPayload(contentType: string | undefined, raw: Buffer): { jso
     const json = asJsonObject(text);
     if (json !== undefined) return { json, text };
     const payload = new URLSearchParams(text).get('payload');
-    if (payload === null || payload.trim() === '') throw new ApiError('deploy:no_payload', 400, 'The form body has no payload field.');
+    if (payload === null || payload.trim() === '') throw ApiError.of(Errors.deployNoPayload, 'The form body has no payload field.');
     text = payload;
   } else if (type !== 'application/json' && type !== '') {
     throw notSupported(`content type ${type} (send application/json or application/x-www-form-urlencoded)`);
   }
-  if (text.trim() === '') throw new ApiError('deploy:no_payload', 400, 'The request has no payload.');
+  if (text.trim() === '') throw ApiError.of(Errors.deployNoPayload);
   try {
     return { json: JSON.parse(text), text };
   } catch {

@@ -1,3 +1,5 @@
+import type { HttpErrorEntry } from './catalogue';
+
 /**
  * The one error type of the product: a spec error code, its HTTP status and a sentence for a
  * human. Thrown by services, answered by the gateway's one exception filter, and written to
@@ -7,6 +9,11 @@ export class ApiError extends Error {
   constructor(readonly code: string, readonly status: number, message: string, readonly details?: Record<string, unknown>) {
     super(message);
     this.name = 'ApiError';
+  }
+
+  /** The catalogue's error: its code and status, its default sentence unless the throw site knows more. */
+  static of(entry: HttpErrorEntry, message: string = entry.message, options: { status?: number; details?: Record<string, unknown> } = {}): ApiError {
+    return new ApiError(entry.code, options.status ?? entry.status, message, options.details);
   }
 }
 

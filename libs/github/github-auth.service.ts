@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { SecretBox } from '../secrets';
 import { ANY_APP, GithubCredentialsRepository } from './credentials.repository';
 import { GithubClient } from './github.client';
@@ -16,31 +16,29 @@ export class GithubAuthService {
 
   async authorize(user: string, credentials: unknown, app: string | undefined, uuid: string): Promise<{ user: string; app: string; github: string }> {
     if (credentials === undefined || credentials === null || credentials === '') {
-      throw new ApiError('auth:github:no_credentials', 400, 'Send {"credentials": "githubUser:githubToken"} in the body.');
+      throw ApiError.of(Errors.authGithubNoCredentials);
     }
     const match = typeof credentials === 'string' ? CREDENTIALS.exec(credentials) : null;
-    if (!match) throw new ApiError('auth:github:bad_credentials', 400, 'credentials must be "githubUser:githubToken" (a GitHub login, a colon, a personal access token).');
+    if (!match) throw ApiError.of(Errors.authGithubBadCredentials, 'credentials must be "githubUser:githubToken" (a GitHub login, a colon, a personal access token).');
     const [, login, token] = match;
 
     const identity = await this.github.identify(token);
     if (!identity.ok && identity.rejected) {
-      throw new ApiError('auth:github:github_pairing_failed', 401, `GitHub did not accept that token (HTTP ${identity.status}).`);
+      throw ApiError.of(Errors.authGithubGithubPairingFailed, `GitHub did not accept that token (HTTP ${identity.status}).`);
     }
     if (!identity.ok) {
       this.logger.error(`GitHub GET /user failed (${uuid}): ${identity.status ?? 'no answer'} ${identity.message}`);
-      throw new ApiError('auth:github:get_user_failed', 500, 'GitHub could not be asked who owns that token. Try again shortly.');
+      throw ApiError.of(Errors.authGithubGetUserFailed, 'GitHub could not be asked who owns that token. Try again shortly.');
     }
     if (identity.login.toLowerCase() !== login.toLowerCase()) {
-      throw new ApiError('auth:github:github_pairing_failed', 401, `That token belongs to GitHub user ${identity.login}, not ${login}.`);
+      throw ApiError.of(Errors.authGithubGithubPairingFailed, `That token belongs to GitHub user ${identity.login}, not ${login}.`);
     }
 
     const scope = app ?? ANY_APP;
-    try {
-      await this.repository.save({ user, app: scope, login: identity.login, sealedToken: this.box.seal(token), updatedAt: new Date(), uuid });
-    } catch (error) {
-      this.logger.error(`storing the GitHub token failed (${uuid}): ${(error as Error).message}`);
-      throw new ApiError('auth:github:update_user_failed', 500, 'The GitHub authorization could not be saved. Try again shortly.');
-    }
+    await storeCall(Errors.authGithubUpdateUserFailed, () => this.repository.save({ user, app: scope, login: identity.login, sealedToken: this.box.seal(token), updatedAt: new Date(), uuid }), {
+      logger: this.logger,
+      log: `storing the GitHub token failed (${uuid})`,
+    });
     return { user, app: scope, github: identity.login };
   }
 }

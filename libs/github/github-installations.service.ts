@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { GithubCredentials } from './credentials.service';
 import { GithubApp } from './github-app';
 import { GithubClient } from './github.client';
@@ -24,29 +24,28 @@ export class GithubInstallationsService {
   ) {}
 
   async link(user: string, installationId: unknown, uuid: string): Promise<{ user: string; installationId: number; account: { login: string; type: string } }> {
-    if (!this.githubApp.configured) throw new ApiError('auth:github:no_app', 400, 'This service has no GitHub App configured (GITHUB_APP_ID); authorize a personal token with POST /1/auth/github instead.');
+    if (!this.githubApp.configured) throw ApiError.of(Errors.authGithubNoApp, 'This service has no GitHub App configured (GITHUB_APP_ID); authorize a personal token with POST /1/auth/github instead.');
     if (typeof installationId !== 'number' || !Number.isSafeInteger(installationId) || installationId < 1) {
-      throw new ApiError('auth:github:bad_installation', 400, 'Send {"installationId": <number>}: the id GitHub shows in the installation\'s settings URL (…/settings/installations/<id>).');
+      throw ApiError.of(Errors.authGithubBadInstallation, 'Send {"installationId": <number>}: the id GitHub shows in the installation\'s settings URL (…/settings/installations/<id>).');
     }
     const token = await this.credentials.tokenFor(user);
-    if (!token) throw new ApiError('auth:github:no_credentials', 400, 'Authorize your GitHub account first (POST /1/auth/github with an unrestricted token): it proves the installation is yours.');
+    if (!token) throw ApiError.of(Errors.authGithubNoCredentials, 'Authorize your GitHub account first (POST /1/auth/github with an unrestricted token): it proves the installation is yours.');
     const installation = await this.ask(() => this.githubApp.installation(installationId), uuid);
-    if (!installation) throw new ApiError('auth:github:installation_not_found', 404, `The GitHub App has no installation ${installationId}.`);
+    if (!installation) throw ApiError.of(Errors.authGithubInstallationNotFound, `The GitHub App has no installation ${installationId}.`);
     const identity = await this.github.identify(token);
-    if (!identity.ok) throw new ApiError('auth:github:github_pairing_failed', 401, 'GitHub no longer accepts your stored token; authorize again with POST /1/auth/github.');
+    if (!identity.ok) throw ApiError.of(Errors.authGithubGithubPairingFailed, 'GitHub no longer accepts your stored token; authorize again with POST /1/auth/github.');
     const { login, type } = installation.account;
     const yours = type === 'Organization'
       ? (await this.ask(() => this.github.orgRole(login, token), uuid)) === 'admin'
       : login.toLowerCase() === identity.login.toLowerCase();
     if (!yours) {
-      throw new ApiError('auth:github:not_installation_owner', 403, `Installation ${installationId} belongs to ${login}; your GitHub account ${identity.login} ${type === 'Organization' ? 'is not an admin of that organization' : 'is not that account'}.`);
+      throw ApiError.of(Errors.authGithubNotInstallationOwner, `Installation ${installationId} belongs to ${login}; your GitHub account ${identity.login} ${type === 'Organization' ? 'is not an admin of that organization' : 'is not that account'}.`);
     }
-    try {
-      await this.installations.link({ user, installationId, account: { login, type }, linkedAt: new Date(), uuid });
-    } catch (error) {
-      this.logger.error(`storing installation link failed (${uuid}): ${(error as Error).message}`);
-      throw new ApiError('auth:github:update_user_failed', 500, 'The installation could not be linked. Try again shortly.');
-    }
+    await storeCall(Errors.authGithubUpdateUserFailed, () => this.installations.link({ user, installationId, account: { login, type }, linkedAt: new Date(), uuid }), {
+      logger: this.logger,
+      log: `storing installation link failed (${uuid})`,
+      message: 'The installation could not be linked. Try again shortly.',
+    });
     return { user, installationId, account: { login, type } };
   }
 
@@ -55,7 +54,7 @@ export class GithubInstallationsService {
       return await call();
     } catch (error) {
       this.logger.error(`GitHub failed during installation linking (${uuid}): ${(error as Error).message}`);
-      throw new ApiError('auth:github:get_user_failed', 500, 'GitHub could not be asked about the installation. Try again shortly.');
+      throw ApiError.of(Errors.authGithubGetUserFailed, 'GitHub could not be asked about the installation. Try again shortly.');
     }
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 import type { StatusWrite } from '../../workflows/types';
 import { deploymentDuration, deploymentsFinishedTotal, deploymentsTotal, intakeTotal, stepDuration, uploadRetriesTotal } from './registry';
 
@@ -30,7 +30,7 @@ export type Observation =
   | { kind: 'finished'; state: 'succeeded' | 'failed' | 'canceled'; code: string; seconds?: number }
   | { kind: 'upload_retry' };
 
-const CANCEL_CODES = new Set(['deploy:canceled', 'deploy:superseded', 'deploy:stale']);
+const CANCEL_CODES = new Set<string>([Errors.deployCanceled.code, Errors.deploySuperseded.code, Errors.deployStale.code]);
 const UPLOAD_RETRY = /^Attempt \d+ failed/;
 
 /**

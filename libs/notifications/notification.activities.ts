@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
-import { Readable } from 'node:stream';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
+import { Errors } from '../errors';
 import { SecretBox } from '../secrets';
 import { OutboundGuard, OutboundPolicy, TargetError } from '../targets';
 import { httpCall } from '../targets/http-call';
@@ -50,7 +50,7 @@ export class NotificationActivities implements NotificationActivitiesApi {
     if (!delivery || delivery.status === 'delivered') return; // delivered by an earlier run that was cut short
     // Removed meanwhile: its secret is gone with it, and nobody asked for this any more.
     const subscription = await this.repository.subscription(delivery.subscription);
-    if (!subscription) throw ApplicationFailure.nonRetryable('the notification subscription was removed', 'notifications:removed');
+    if (!subscription) throw ApplicationFailure.nonRetryable('the notification subscription was removed', Errors.notificationsRemoved.code);
     await this.repository.countAttempt(id);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -63,17 +63,17 @@ export class NotificationActivities implements NotificationActivitiesApi {
     let status: number;
     try {
       const lookup = await this.guard.check(delivery.url, 'notification url');
-      ({ status } = await httpCall({ method: 'POST', url: delivery.url, headers, body: Readable.from([Buffer.from(delivery.body)]), maxResponseBytes: ANSWER_BYTES, timeoutMs: DELIVERY_TIMEOUT_MS, lookup }));
+      ({ status } = await httpCall({ method: 'POST', url: delivery.url, headers, body: delivery.body, maxResponseBytes: ANSWER_BYTES, timeoutMs: DELIVERY_TIMEOUT_MS, lookup }));
     } catch (error) {
       const message = error instanceof TargetError ? error.message : (error as Error).message;
       await this.repository.attemptFailed(id, undefined, message);
-      if (error instanceof TargetError && !error.retryable) throw ApplicationFailure.nonRetryable(message, 'notifications:refused');
-      throw ApplicationFailure.retryable(message, 'notifications:unreachable');
+      if (error instanceof TargetError && !error.retryable) throw ApplicationFailure.nonRetryable(message, Errors.notificationsRefused.code);
+      throw ApplicationFailure.retryable(message, Errors.notificationsUnreachable.code);
     }
     if (status >= 200 && status < 300) return this.repository.delivered(id, status);
     const message = `the subscriber answered ${status}`;
     await this.repository.attemptFailed(id, status, message);
-    throw ApplicationFailure.retryable(message, 'notifications:rejected');
+    throw ApplicationFailure.retryable(message, Errors.notificationsRejected.code);
   }
 
   async deliveryGaveUp({ deliveryId: id, reason }: { deliveryId: string; reason: string }): Promise<void> {

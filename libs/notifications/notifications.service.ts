@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AppsService } from '../apps/apps.service';
 import { APP_TARGET_RULES, AppTargetRules } from '../apps/target-rules';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
-import { ApiError } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { SecretBox } from '../secrets';
 import { OutboundGuard, TargetError } from '../targets';
 import { NotificationDto } from './notification.dto';
@@ -71,7 +71,7 @@ export class NotificationsService {
 
   async remove(user: string, app: string, id: string): Promise<void> {
     if (!(await this.guarded(() => this.repository.removeSubscription(user, app, id)))) {
-      throw new ApiError('notifications:not_found', 404, `${user}/${app} has no notification subscription ${id}.`);
+      throw ApiError.of(Errors.notificationsNotFound, `${user}/${app} has no notification subscription ${id}.`);
     }
   }
 
@@ -83,9 +83,9 @@ export class NotificationsService {
   /** Sends the delivery again: same id, same body, its own workflow run. */
   async redeliver(user: string, app: string, id: string): Promise<DeliveryView> {
     const number = await this.guarded(() => this.repository.redeliver(user, app, id));
-    if (number === null) throw new ApiError('notifications:delivery_not_found', 404, `${user}/${app} has no delivery ${id}.`);
+    if (number === null) throw ApiError.of(Errors.notificationsDeliveryNotFound, `${user}/${app} has no delivery ${id}.`);
     await this.workflows.startNotification(`notification/${id}/redeliver-${number}`, id).catch((error: Error) => {
-      throw new ApiError('deploy:temporal:unavailable', 503, `The redelivery could not be started: Temporal is not reachable (${error.message}). Try again shortly.`);
+      throw ApiError.of(Errors.deployTemporalUnavailable, `The redelivery could not be started: Temporal is not reachable (${error.message}). Try again shortly.`);
     });
     return deliveryView((await this.guarded(() => this.repository.delivery(id)))!);
   }
@@ -96,17 +96,12 @@ export class NotificationsService {
       await this.guard.check(url, 'url');
     } catch (error) {
       if (!(error instanceof TargetError) || error.kind !== 'config') return; // unresolvable now: checked at each attempt
-      throw new ApiError('notifications:bad_url', 400, `The notification url is refused: ${error.message.replace(/^the target's url /, '')}.`);
+      throw ApiError.of(Errors.notificationsBadUrl, `The notification url is refused: ${error.message.replace(/^the target's url /, '')}.`);
     }
   }
 
-  private async guarded<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      this.logger.error(`notifications store failed: ${(error as Error).message}`);
-      throw new ApiError('notifications:db:failed', 503, 'The notification store is not reachable right now. Try again shortly.');
-    }
+  private guarded<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.notificationsDbFailed, operation, { logger: this.logger, log: 'notifications store failed' });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppSecrets, AppsRepository, AppsService, AppView } from '../apps';
 import type { Principal } from '../auth';
-import { ApiError } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { canonicalRepository } from '../github/names';
 import { deploymentId } from '../deployments/deployment-ids';
@@ -63,10 +63,10 @@ export class ReleasesService {
     const live = await this.db(() => this.releases.live(user, app));
     let release: ReleaseRecord | null;
     if (version !== undefined) release = await this.db(() => this.releases.find(user, app, version));
-    else if (!live) throw new ApiError('apps:release:not_found', 404, `${app} has no live release to roll back from; name the release: {"release": N}.`);
+    else if (!live) throw ApiError.of(Errors.appsReleaseNotFound, `${app} has no live release to roll back from; name the release: {"release": N}.`);
     else release = await this.db(() => this.releases.before(user, app, live.version));
     if (!release) {
-      throw new ApiError('apps:release:not_found', 404, version !== undefined ? `${app} has no release v${version}.` : `${app} has no release before the live v${live!.version}.`);
+      throw ApiError.of(Errors.appsReleaseNotFound, version !== undefined ? `${app} has no release v${version}.` : `${app} has no release before the live v${live!.version}.`);
     }
     await this.checkAvailable(user, release);
     return this.deploy(principal, config, release, 'rollback', uuid);
@@ -96,9 +96,9 @@ export class ReleasesService {
   async promote(principal: Principal, user: string, app: string, to: string, uuid: string): Promise<ReleaseDeployment> {
     const source = await this.app(user, app);
     const target = await this.app(user, to);
-    if (to === app) throw new ApiError('apps:promote:same_app', 400, `${app} cannot be promoted to itself; name another app of ${source.record.repository}.`);
+    if (to === app) throw ApiError.of(Errors.appsPromoteSameApp, `${app} cannot be promoted to itself; name another app of ${source.record.repository}.`);
     if (canonicalRepository(source.record.repository) !== canonicalRepository(target.record.repository)) {
-      throw new ApiError('apps:promote:other_repository', 409, `${to} deploys ${target.record.repository}, not ${source.record.repository}: promotion moves a release between apps of one repository.`);
+      throw ApiError.of(Errors.appsPromoteOtherRepository, `${to} deploys ${target.record.repository}, not ${source.record.repository}: promotion moves a release between apps of one repository.`);
     }
     const live = await this.liveRelease(user, app);
     await this.checkAvailable(user, live);
@@ -154,33 +154,27 @@ export class ReleasesService {
       packageJson = await this.github.fileAt(release.repository, 'package.json', release.commit, await this.tokens.tokenFor(user));
     } catch (error) {
       if (error instanceof GithubError && !error.retryable) packageJson = null;
-      else throw new ApiError('deploy:github:read_failed', 503, `GitHub could not be asked for ${release.repository}@${release.commit.slice(0, 7)} (${(error as Error).message}); try again shortly.`);
+      else throw ApiError.of(Errors.deployGithubReadFailed, `GitHub could not be asked for ${release.repository}@${release.commit.slice(0, 7)} (${(error as Error).message}); try again shortly.`);
     }
     if (packageJson === null) {
-      throw new ApiError('apps:release:unavailable', 409, `The code of release v${release.version} (${release.repository}@${release.commit.slice(0, 7)}) can no longer be had: its tarball is no longer kept and GitHub does not have the commit.`);
+      throw ApiError.of(Errors.appsReleaseUnavailable, `The code of release v${release.version} (${release.repository}@${release.commit.slice(0, 7)}) can no longer be had: its tarball is no longer kept and GitHub does not have the commit.`);
     }
   }
 
   private async liveRelease(user: string, app: string): Promise<ReleaseRecord> {
     const live = await this.db(() => this.releases.live(user, app));
-    if (!live) throw new ApiError('apps:release:not_found', 404, `${app} has no live release; a push (or a rollback to a release) deploys it first.`);
+    if (!live) throw ApiError.of(Errors.appsReleaseNotFound, `${app} has no live release; a push (or a rollback to a release) deploys it first.`);
     return live;
   }
 
   private async app(user: string, app: string): Promise<AppSecrets> {
-    const config = await this.apps.forName(user, app).catch(() => {
-      throw new ApiError('apps:db:failed', 503, 'The app store is not reachable right now. Try again shortly.');
-    });
-    if (!config) throw new ApiError('apps:not_found', 404, `${user} has no app named ${app}.`);
+    const config = await storeCall(Errors.appsDbFailed, () => this.apps.forName(user, app));
+    if (!config) throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${app}.`);
     return config;
   }
 
-  private async db<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch {
-      throw new ApiError('apps:db:failed', 503, 'The release store is not reachable right now. Try again shortly.');
-    }
+  private db<T>(operation: () => Promise<T>): Promise<T> {
+    return storeCall(Errors.appsDbFailed, operation, { message: 'The release store is not reachable right now. Try again shortly.' });
   }
 }
 

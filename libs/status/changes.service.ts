@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 import { parseSince } from './changes-cursor';
 import { FEED_OPTIONS, FeedHub, FeedOptions } from './feed-hub';
 import { ChangeLine, changeLine, FeedFraming, IncludeDocs } from './feed-lines';
@@ -27,7 +27,7 @@ export class ChangesService {
   /** Registers the client and reads its first catch-up page; failures here still get a status code. */
   async open(request: OpenFeed): Promise<FeedSession> {
     const since = request.since === undefined ? undefined : parseSince(request.since);
-    if (since === null) throw new ApiError('request:invalid', 400, 'since must be a seq value from this feed (or a time in milliseconds).');
+    if (since === null) throw ApiError.of(Errors.requestInvalid, 'since must be a seq value from this feed (or a time in milliseconds).');
     const session = new FeedSession(
       {
         user: request.user,
@@ -48,7 +48,7 @@ export class ChangesService {
     } catch (error) {
       this.hub.unsubscribe(session);
       this.logger.error(`feed catch-up query failed: ${(error as Error).message}`);
-      throw new ApiError('status:db:query_fail', 500, 'The database could not read your status log. Try again shortly.');
+      throw ApiError.of(Errors.statusDbQueryFail, 'The database could not read your status log. Try again shortly.');
     }
     return session;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 import { cursorAt } from './changes-cursor';
 import { StatusEntry } from './status-entry';
 import { StatusInsertStream, StatusRepository } from './status.repository';
@@ -70,12 +70,12 @@ export class FeedHub implements OnModuleDestroy {
   async subscribe(subscriber: FeedSubscriber): Promise<string> {
     this.start();
     if (!this.healthy && !(await this.waitHealthy(START_TIMEOUT_MS))) {
-      throw new ApiError('status:changes:fatal', 500, 'The changes feed cannot follow the status log right now. Reconnect shortly.');
+      throw ApiError.of(Errors.statusChangesFatal);
     }
     let users = this.subscribers.get(subscriber.user);
     // Counted and added with no await in between, so concurrent opens cannot both take the last place.
     if ((users?.size ?? 0) >= this.options.maxPerUser) {
-      throw new ApiError('status:changes:too_many', 429, `${subscriber.user} has ${this.options.maxPerUser} changes feeds open on this gateway already, the most it takes (FEED_MAX_PER_USER); close one or share one feed between your clients.`);
+      throw ApiError.of(Errors.statusChangesTooMany, `${subscriber.user} has ${this.options.maxPerUser} changes feeds open on this gateway already, the most it takes (FEED_MAX_PER_USER); close one or share one feed between your clients.`);
     }
     if (!users) this.subscribers.set(subscriber.user, (users = new Set()));
     users.add(subscriber);
@@ -102,7 +102,7 @@ export class FeedHub implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     clearInterval(this.flushTimer);
-    this.endAll(new ApiError('status:changes:timeout', 408, 'The gateway is restarting. Reconnect with since=<your last seq>.'));
+    this.endAll(ApiError.of(Errors.statusChangesTimeout, 'The gateway is restarting. Reconnect with since=<your last seq>.'));
     await this.stream?.close().catch(() => undefined);
     await this.running;
   }
@@ -136,7 +136,7 @@ export class FeedHub implements OnModuleDestroy {
       this.brokenSince ??= Date.now();
       await stream.close().catch(() => undefined);
       if (Date.now() - this.brokenSince > FATAL_AFTER_MS) {
-        this.endAll(new ApiError('status:changes:fatal', 500, 'The changes feed lost the status log. Reconnect with since=<your last seq>.'));
+        this.endAll(ApiError.of(Errors.statusChangesFatal, 'The changes feed lost the status log. Reconnect with since=<your last seq>.'));
       }
       await new Promise((resolve) => setTimeout(resolve, backoffMs));
       backoffMs = Math.min(backoffMs * 2, 5_000);

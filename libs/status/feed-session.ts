@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { ApiError } from '../errors';
+import { ApiError, Errors } from '../errors';
 import { FeedOptions, FeedSubscriber } from './feed-hub';
 import { MAX_LISTED, splitToken } from './changes-cursor';
 import { changeLine, FeedFraming, frameEnd, frameLine, heartbeat, IncludeDocs } from './feed-lines';
@@ -99,10 +99,10 @@ export class FeedSession implements FeedSubscriber {
     out.once('close', () => this.close());
     this.heartbeatTimer = setInterval(() => this.write(heartbeat(this.settings.framing)), this.settings.options.heartbeatMs);
     this.lifetimeTimer = setTimeout(
-      () => this.end(new ApiError('status:changes:timeout', 408, 'This feed reached its time limit. Reconnect with since=<seq> to continue.')),
+      () => this.end(ApiError.of(Errors.statusChangesTimeout, 'This feed reached its time limit. Reconnect with since=<seq> to continue.')),
       this.settings.lifetimeMs,
     );
-    void this.catchUp().catch(() => this.end(new ApiError('status:changes:fatal', 500, 'The status log could not be read. Reconnect with since=<seq> to continue.')));
+    void this.catchUp().catch(() => this.end(ApiError.of(Errors.statusChangesFatal, 'The status log could not be read. Reconnect with since=<seq> to continue.')));
   }
 
   deliver(entry: StatusEntry): void {
@@ -179,7 +179,7 @@ export class FeedSession implements FeedSubscriber {
   }
 
   private endLagging(): void {
-    this.end(new ApiError('status:changes:timeout', 408, 'You fell too far behind the feed. Reconnect with since=<seq> to continue.'));
+    this.end(ApiError.of(Errors.statusChangesTimeout, 'You fell too far behind the feed. Reconnect with since=<seq> to continue.'));
   }
 
   /** The client went away (or the feed ended): stop everything, tell the hub. */

@@ -1,5 +1,6 @@
-export type StatusState = 'ok' | 'error' | 'pending';
-export type Provider = 'github' | 'travis' | 'api';
+import type { Provider, StatusState } from '../../workflows/types';
+
+export type { Provider, StatusState };
 
 /** One line of a user's append-only status log (SPEC 2.2). */
 export interface StatusEntry {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, Errors, storeCall } from '../errors';
 import { StatusEntry, StatusEntryView, toView } from './status-entry';
 import { StatusRepository } from './status.repository';
 
@@ -10,13 +10,8 @@ export class StatusService {
   constructor(private readonly repository: StatusRepository) {}
 
   async list(user: string, app: string | undefined, limit: number, skip: number): Promise<StatusEntryView[]> {
-    try {
-      const entries = await this.repository.list({ user, app_name: app }, limit, skip);
-      return entries.map(toView);
-    } catch (error) {
-      this.logger.error(`status query failed: ${(error as Error).message}`);
-      throw new ApiError('status:db:query_fail', 500, 'The database could not complete the status query. Try again shortly.');
-    }
+    const entries = await storeCall(Errors.statusDbQueryFail, () => this.repository.list({ user, app_name: app }, limit, skip), { logger: this.logger, log: 'status query failed' });
+    return entries.map(toView);
   }
 
   async get(user: string, id: string): Promise<StatusEntryView> {
@@ -25,14 +20,8 @@ export class StatusService {
 
   /** One of the user's entries as stored (the feed needs its cursor). */
   async find(user: string, id: string): Promise<StatusEntry> {
-    let entry;
-    try {
-      entry = await this.repository.findById(user, id);
-    } catch (error) {
-      this.logger.error(`status lookup failed: ${(error as Error).message}`);
-      throw new ApiError('status:db:get_by_id', 500, 'The database could not look up that status entry. Try again shortly.');
-    }
-    if (!entry) throw new ApiError('status:db:not_found', 404, `No status entry ${id} for ${user}.`);
+    const entry = await storeCall(Errors.statusDbGetById, () => this.repository.findById(user, id), { logger: this.logger, log: 'status lookup failed' });
+    if (!entry) throw ApiError.of(Errors.statusDbNotFound, `No status entry ${id} for ${user}.`);
     return entry;
   }
 }

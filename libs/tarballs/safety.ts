@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import type { ErrorCode } from '../errors/catalogue';
 import { printable } from '../logging/printable';
 
 /**
@@ -17,7 +18,8 @@ export class TarballRejected extends Error {
   }
 
   /** The status-log code the workflow records, e.g. `deploy:tar:unsafe_link`. */
-  get code(): string {
+  get code(): ErrorCode {
+    // Compiles only while every reason has its `deploy:tar:<reason>` entry in the catalogue.
     return `deploy:tar:${this.reason}`;
   }
 }

@@ -59,7 +59,7 @@ export class TargetClient {
     const answer = await this.call(target, 'url', {
       method: 'POST',
       url,
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, // sent chunked: a stream has no length
       body: multipartStream(parts, boundary),
       ...options,
     });

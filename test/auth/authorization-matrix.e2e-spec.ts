@@ -1,5 +1,5 @@
 import { Harness, ADMIN } from '../support/harness';
-import { GithubServer } from '../../libs/stack/github-standin';
+import { GithubServer } from '../../tools/github-standin/github-standin';
 import { githubHeaders } from '../support/payloads';
 
 type Who = 'none' | 'wrongPassword' | 'revokedToken' | 'otherUser' | 'owner' | 'admin';

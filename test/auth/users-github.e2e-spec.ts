@@ -1,5 +1,5 @@
 import { GithubCredentials } from '../../libs/github';
-import { GithubServer } from '../../libs/stack/github-standin';
+import { GithubServer } from '../../tools/github-standin/github-standin';
 import { Harness } from '../support/harness';
 
 const CAROL = { username: 'carol', password: 'carol-password-1' };

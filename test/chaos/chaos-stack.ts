@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { createReceiverApp } from '../../apps/receiver';
 import {
   freePort, ManagedProcess, MongoWireServer, repoRoot, startApp, startMongoWireServer, startTemporalDevServer, TemporalDevServer, waitForPort,
-} from '../../libs/stack';
+} from '../../tools/stack';
 import { DeploymentOutcome } from '../../workflows/types';
 import { githubTarball } from '../support/archives';
-import { GithubServer } from '../../libs/stack/github-standin';
+import { GithubServer } from '../../tools/github-standin/github-standin';
 import { ADMIN, LOCAL_RECEIVERS } from '../support/harness';
 import { githubHeaders, githubPush } from '../support/payloads';
 import { FlakyProxy } from './flaky-proxy';

@@ -2,6 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Server } from 'node:http';
 import { AddressInfo, connect, Socket } from 'node:net';
 import { createGatewayApp } from '../../apps/gateway/create-gateway';
+import { appLogDestination } from '../support/app-logs';
 import { ADMIN, Harness } from '../support/harness';
 
 /**
@@ -26,7 +27,7 @@ describe('gateway bounds for hostile clients', () => {
   let port: number;
   beforeAll(async () => {
     harness = await Harness.start({ worker: false, gateway: false, env: { GATEWAY_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
-    gateway = await createGatewayApp(harness.config);
+    gateway = await createGatewayApp(harness.config, { logDestination: appLogDestination() });
     const server = gateway.getHttpServer();
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     server.requestTimeout = REQUEST_TIMEOUT_MS;

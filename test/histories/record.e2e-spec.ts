@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { temporalBinary } from '../../libs/stack';
+import { temporalBinary } from '../../tools/stack';
 import { travisBuild } from '../support/payloads';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';

@@ -1,7 +1,8 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporalAppLogger } from '../support/app-logs';
 
 /**
  * SPEC 6.7: a running deployment survives any upgrade. Every history recorded from a shipped
@@ -14,6 +15,9 @@ const histories = readdirSync(root, { withFileTypes: true })
   .flatMap((release) => readdirSync(join(root, release.name)).filter((file) => file.endsWith('.json')).map((file) => `${release.name}/${file}`));
 
 describe('recorded workflow histories replay against the current workflow code', () => {
+  // The replayer's bundling and worker lines go to this file's application log, not the console.
+  beforeAll(() => Runtime.install({ logger: temporalAppLogger() }));
+
   it('has recorded histories to replay', () => {
     expect(histories.length).toBeGreaterThan(0);
   });

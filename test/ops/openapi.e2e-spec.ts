@@ -1,6 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RouteOptions } from 'fastify';
 import { createGatewayApp } from '../../apps/gateway/create-gateway';
+import { ERROR_ENTRIES } from '../../libs/errors';
+import { appLogDestination } from '../support/app-logs';
 import { Harness } from '../support/harness';
 
 /** The document's operations as `METHOD /path/{param}`. */
@@ -22,7 +24,7 @@ describe('OpenAPI document', () => {
 
   beforeAll(async () => {
     harness = await Harness.start({ gateway: false, worker: false });
-    gateway = await createGatewayApp(harness.config);
+    gateway = await createGatewayApp(harness.config, { logDestination: appLogDestination() });
     // Every route the app registers, as Fastify sees it (Nest registers its routes on init).
     gateway.getHttpAdapter().getInstance().addHook('onRoute', (route: RouteOptions) => {
       for (const method of [route.method].flat()) {
@@ -100,5 +102,25 @@ describe('OpenAPI document', () => {
         expect(operation.responses['500']).toBeDefined();
       }
     }
+  });
+
+  it('lists only catalogue codes, each under its catalogue status', async () => {
+    const doc = await document();
+    const statusOf = new Map<string, number | undefined>(ERROR_ENTRIES.map((entry) => [entry.code, 'status' in entry ? entry.status : undefined]));
+    const listed: string[] = [];
+    const wrong: string[] = [];
+    for (const [path, operations] of Object.entries<Record<string, { responses: Record<string, { description?: string }> }>>(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) < 400) continue;
+          for (const [, code] of (response.description ?? '').matchAll(/`([^`]+)`/g)) {
+            listed.push(code);
+            if (statusOf.get(code) !== Number(status)) wrong.push(`${method} ${path} ${status}: ${code} (catalogue: ${statusOf.has(code) ? statusOf.get(code) : 'no such code'})`);
+          }
+        }
+      }
+    }
+    expect(listed.length).toBeGreaterThan(100);
+    expect(wrong).toEqual([]);
   });
 });

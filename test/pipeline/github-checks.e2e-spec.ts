@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ADMIN } from '../support/harness';
 import { githubHeaders, githubPush, travisBuild } from '../support/payloads';
-import { checkRunEvent, checkSuiteEvent, statusEvent } from '../../libs/stack/github-standin-ci';
+import { checkRunEvent, checkSuiteEvent, statusEvent } from '../../tools/github-standin/github-standin-ci';
 import { PipelineFixture } from './pipeline-fixture';
 
 const WORKFLOW = { '.github/workflows/ci.yml': 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n' };

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { ArchiveEntry, buildTarGz } from '../../libs/stack/github-standin';
+import { ArchiveEntry, buildTarGz } from '../../tools/github-standin/github-standin';
 import { PipelineFixture } from './pipeline-fixture';
 
 /**

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { createReceiverApp, ReceiverHooks } from '../../apps/receiver';
 import { DeploymentOutcome } from '../../workflows/types';
 import { githubTarball } from '../support/archives';
-import { GithubServer } from '../../libs/stack/github-standin';
+import { GithubServer } from '../../tools/github-standin/github-standin';
+import { AppLogFileLogger } from '../support/app-logs';
 import { Harness } from '../support/harness';
 import { githubHeaders, githubPush } from '../support/payloads';
 
@@ -33,7 +34,7 @@ export class PipelineFixture {
       deployDir: fixture.deployDir, stateDir: join(fixture.root, 'state'), maxArchiveBytes: 64 * 1024 * 1024, maxEntries: 10_000,
       bodyLimitBytes: 65 * 1024 * 1024,
       hooks: { execute: (pkg, record, dir) => hooks.execute?.(pkg, record, dir) ?? Promise.resolve() },
-    }, ['error']);
+    }, new AppLogFileLogger());
     await fixture.receiver.listen(0, '127.0.0.1');
     fixture.receiverUrl = (await fixture.receiver.getUrl()).replace('[::1]', '127.0.0.1');
     fixture.harness = await Harness.start({

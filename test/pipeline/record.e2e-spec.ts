@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { temporalBinary } from '../../libs/stack';
+import { temporalBinary } from '../../tools/stack';
 import { PipelineFixture } from './pipeline-fixture';
 
 /** SPEC 6.3: MongoDB is the record; nothing depends on Temporal keeping a closed workflow. */

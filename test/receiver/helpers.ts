@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createReceiverApp, ReceiverOptions } from '../../apps/receiver';
 import { DeploymentPackage, DeploymentTarget, PackageStatus, TargetClient } from '../../libs/targets';
+import { AppLogFileLogger } from '../support/app-logs';
 
 export interface RunningReceiver {
   app: NestFastifyApplication;
@@ -21,7 +22,7 @@ export async function tempDirs(): Promise<{ root: string; deployDir: string; sta
 
 export async function startReceiver(options: Partial<ReceiverOptions> & Pick<ReceiverOptions, 'deployDir' | 'stateDir'>): Promise<RunningReceiver> {
   const full: ReceiverOptions = { maxArchiveBytes: 1024 * 1024, maxEntries: 1000, bodyLimitBytes: 4 * 1024 * 1024, ...options };
-  const app = await createReceiverApp(full, ['error']);
+  const app = await createReceiverApp(full, new AppLogFileLogger());
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const target: DeploymentTarget = { url: `${url}/push`, statusUrl: `${url}/status/{{id}}`, username: options.username, password: options.password };

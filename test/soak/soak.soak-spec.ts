@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ChaosStack, checkStatusLog } from '../chaos/chaos-stack';
 import { seededRandom } from '../support/faulty-receiver';
 import { ADMIN } from '../support/harness';
+import { memoryProbeEnv } from '../../tools/stack';
 
 /**
  * Issue 16's soak (`npm run test:soak`, not in `npm test`): the whole product as real processes
@@ -45,7 +46,7 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
     () => stack.start({
       gateways: 2, workers: 2, faultRate: 0.1, processingDelayMs: 100,
       // Only the processes that live through the run are measured: a killed one starts afresh.
-      processEnv: (name, i) => (i === 1 ? { NODE_OPTIONS: '--expose-gc', MEMORY_PROBE_FILE: probe(name) } : {}),
+      processEnv: (name, i) => (i === 1 ? memoryProbeEnv(probe(name)) : {}),
     }),
     180_000,
   );
@@ -63,7 +64,7 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       }
       await sleep(100);
     }
-    throw new Error(`${name} 1 wrote no memory probe to ${file} (is it running with --expose-gc and MEMORY_PROBE_FILE?)`);
+    throw new Error(`${name} 1 wrote no memory probe to ${file} (is it running with memoryProbeEnv: --expose-gc, the probe preloaded, MEMORY_PROBE_FILE?)`);
   }
 
   const auth = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`;

@@ -3,8 +3,8 @@ import { createServer, request, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GithubServer, STANDIN_FILE } from '../../libs/stack/github-standin';
-import { standinPush } from '../../libs/stack/standin-push';
+import { GithubServer, STANDIN_FILE } from '../../tools/github-standin/github-standin';
+import { standinPush } from '../../tools/github-standin/standin-push';
 
 /** A request as sent, the path not normalised (fetch would resolve `..`). */
 function raw(base: string, method: string, path: string, body?: string): Promise<{ status: number; json: any }> {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, repoRoot } from '../../libs/stack';
+import { freePort, repoRoot } from '../../tools/stack';
 
 /**
  * The reference receiver as a process (issue 18, finding 2): anyone who reaches it could deploy,

@@ -2,11 +2,11 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, repoRoot } from '../../libs/stack';
+import { freePort, repoRoot } from '../../tools/stack';
 
 /** `npm start`'s launcher (built by `npm test`'s pretest): fails fast on bad settings, stops cleanly. */
 describe('npm start', () => {
-  const cli = join(repoRoot, 'dist', 'libs', 'stack', 'cli.js');
+  const cli = join(repoRoot, 'dist', 'tools', 'stack', 'cli.js');
   let stateDir: string;
   beforeAll(() => {
     stateDir = mkdtempSync(join(tmpdir(), 'stack-'));
@@ -57,7 +57,7 @@ describe('npm start', () => {
     expect((await call('POST', '/1/users', admin, { username: 'alice', password: 'correct-horse-battery' })).status).toBe(201);
     const token = (await call('POST', '/1/users/alice/tokens', 'alice:correct-horse-battery', { name: 'laptop' })).json.token as string;
     expect((await call('PUT', '/1/apps/alice/hello', `alice:${token}`, { repository: 'demo/hello', branch: 'main' })).status).toBe(200);
-    const pushed = execFileSync(process.execPath, [join(repoRoot, 'dist', 'libs', 'stack', 'standin-push.js'), `alice:${token}`, 'demo/hello'], {
+    const pushed = execFileSync(process.execPath, [join(repoRoot, 'dist', 'tools', 'github-standin', 'standin-push.js'), `alice:${token}`, 'demo/hello'], {
       env: { ...process.env, STACK_STATE_DIR: stateDir },
     }).toString();
     expect(pushed).toMatch(/answered 202/);

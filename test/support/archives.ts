@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { Readable } from 'node:stream';
 import archiver from 'archiver';
-import { ArchiveEntry, buildTarGz, githubTarball, githubTopDir } from '../../libs/stack/github-standin';
+import { ArchiveEntry, buildTarGz, githubTarball, githubTopDir } from '../../tools/github-standin/github-standin';
 
 /**
  * Real tar.gz archives for tests: GitHub's layout (one `owner-repo-sha/` directory holding the
  * repository) and hostile variants, one per rejection reason of libs/tarballs/safety.ts.
  */
 
-export type { ArchiveEntry, GithubTarballOptions } from '../../libs/stack/github-standin';
+export type { ArchiveEntry, GithubTarballOptions } from '../../tools/github-standin/github-standin';
 export { buildTarGz, githubTarball, githubTopDir };
 
 export type HostileKind =

@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, startMongoWireServer, startTemporalDevServer } from '../../libs/stack';
+import { repoRoot, startMongoWireServer, startTemporalDevServer } from '../../tools/stack';
 
 /**
  * Starts the real servers once per Jest run: the Temporal dev server and the MongoDB-wire
  * server (or uses TEMPORAL_ADDRESS / MONGO_URL when set). Test files isolate themselves with
- * their own database name and task queue. Logs go to .stack/test-logs/<run>/.
+ * their own database name and task queue. Logs go to .stack/test-logs/<run>/: the servers' here,
+ * each test file's application log under apps/ (app-logs.ts).
  */
 export default async function globalSetup(): Promise<void> {
   const logDir = join(repoRoot, '.stack', 'test-logs', new Date().toISOString().replace(/[:.]/g, '-'));
@@ -22,5 +23,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_TEMPORAL_UI_URL = process.env.TEMPORAL_UI_URL ?? temporal?.uiUrl ?? 'http://127.0.0.1:8233';
   process.env.TEST_MONGO_URL = process.env.MONGO_URL ?? mongo!.url;
   (globalThis as { __stackStops?: typeof stops }).__stackStops = stops;
-  process.stderr.write(`\n[stack] temporal ${process.env.TEST_TEMPORAL_ADDRESS}, mongo ${process.env.TEST_MONGO_URL}; server logs in ${logDir}\n`);
+  process.stderr.write(`\n[stack] temporal ${process.env.TEST_TEMPORAL_ADDRESS}, mongo ${process.env.TEST_MONGO_URL}; logs (servers; test files' application logs under apps/) in ${logDir}\n`);
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createGatewayApp } from '../../apps/gateway/create-gateway';
 import { createWorkerApp } from '../../apps/worker/create-worker';
 import { AppConfig, loadAppConfig } from '../../libs/config';
+import { appLogDestination } from './app-logs';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-for-tests' };
 
@@ -14,7 +15,8 @@ export const LOCAL_RECEIVERS = '127.0.0.0/8,::1';
 
 /**
  * One test file's slice of the real stack: the servers from the global setup, its own
- * database and task queue, and in-process gateway and worker on free ports.
+ * database and task queue, and in-process gateway and worker on free ports, logging to the test
+ * file's application log (app-logs.ts), not the console.
  */
 export class Harness {
   config!: AppConfig;
@@ -25,7 +27,11 @@ export class Harness {
   mongo!: MongoClient;
   private temporalConnection!: Connection;
 
-  static async start(options: { gateway?: boolean; worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+  /**
+   * `mongoUrl`: where the gateway and worker reach MongoDB (e.g. a MongoFaultProxy in front of
+   * the run's server); the harness's own client (`db`) always connects to the server directly.
+   */
+  static async start(options: { gateway?: boolean; worker?: boolean; env?: Record<string, string>; mongoUrl?: string } = {}): Promise<Harness> {
     const harness = new Harness();
     const id = randomBytes(4).toString('hex');
     harness.config = loadAppConfig({
@@ -48,11 +54,12 @@ export class Harness {
       ...options.env,
     });
     harness.mongo = await MongoClient.connect(harness.config.mongo.url);
+    if (options.mongoUrl) harness.config = { ...harness.config, mongo: { ...harness.config.mongo, url: options.mongoUrl } };
     harness.temporalConnection = Connection.lazy({ address: harness.config.temporal.address });
     harness.temporal = new Client({ connection: harness.temporalConnection, namespace: harness.config.temporal.namespace });
-    if (options.worker !== false) harness.worker = await createWorkerApp(harness.config);
+    if (options.worker !== false) harness.worker = await createWorkerApp(harness.config, {}, { logDestination: appLogDestination() });
     if (options.gateway !== false) {
-      harness.gateway = await createGatewayApp(harness.config);
+      harness.gateway = await createGatewayApp(harness.config, { logDestination: appLogDestination() });
       await harness.gateway.listen(0, '127.0.0.1');
       harness.baseUrl = await harness.gateway.getUrl();
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export { githubPush } from '../../libs/stack/github-standin';
+export { githubPush } from '../../tools/github-standin/github-standin';
 
 export function githubHeaders(event = 'push', delivery: string = randomBytes(16).toString('hex')): Record<string, string> {
   return { 'x-github-event': event, 'x-github-delivery': delivery, 'user-agent': 'GitHub-Hookshot/abc123' };

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
-import { repoRoot } from '../../libs/stack';
+import { repoRoot } from '../../tools/stack';
 import { PipelineFixture } from '../pipeline/pipeline-fixture';
 import { ADMIN } from '../support/harness';
 

@@ -3,13 +3,14 @@ import type { FastifyReply } from 'fastify';
 import { AuthGuard, BadCredentialsCode, CurrentPrincipal, Principal } from '../../../libs/auth';
 import { Headers, IntakeService } from '../../../libs/deployments';
 import { RawBody, RequestUuid } from '../http/request-context';
+import { Errors } from '../../../libs/errors';
 import { Doc } from '../openapi-endpoints';
 
 /** `POST /` and `POST /1/deploy`: GitHub and Travis webhooks (SPEC 2.1). */
 @Doc.Tag('deploy')
 @Controller()
 @UseGuards(AuthGuard)
-@BadCredentialsCode('deploy:auth:bad_creds')
+@BadCredentialsCode(Errors.deployAuthBadCreds)
 export class DeployController {
   constructor(private readonly intake: IntakeService) {}
 

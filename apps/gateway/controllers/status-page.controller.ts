@@ -1,12 +1,9 @@
-import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
+import type {} from '@fastify/static'; // reply.sendFile, decorated in create-gateway.ts
+import { Controller, Get, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { createHash } from 'node:crypto';
-import { ApiError } from '../../../libs/errors';
-import { APP_JS } from '../status-page/app-js';
-import { APPS_JS } from '../status-page/apps-js';
-import { FAVICON_SVG, INDEX_HTML } from '../status-page/index-html';
+import { ApiError, Errors } from '../../../libs/errors';
 import { Doc } from '../openapi-endpoints';
-import { STYLE_CSS } from '../status-page/style-css';
+import { STATUS_PAGE_DIR, STATUS_PAGE_FILES, STATUS_PAGE_INDEX, statusPageContentType } from '../status-page/status-page-files';
 
 /**
  * Only same-origin script, style and fetch; no inline code, no framing, no form posts (the
@@ -26,52 +23,41 @@ export const STATUS_PAGE_CSP = [
   "trusted-types 'none'",
 ].join('; ');
 
-interface Asset {
-  body: string;
-  type: string;
-  etag: string;
-}
-
-function asset(body: string, type: string): Asset {
-  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
-}
-
-/** Built once at start-up: the files are embedded strings, so dist/ and the Docker image carry them. */
-const PAGE = asset(INDEX_HTML, 'text/html; charset=utf-8');
-const FILES: Record<string, Asset> = {
-  'app.js': asset(APP_JS, 'text/javascript; charset=utf-8'),
-  'apps.js': asset(APPS_JS, 'text/javascript; charset=utf-8'),
-  'style.css': asset(STYLE_CSS, 'text/css; charset=utf-8'),
-  'favicon.svg': asset(FAVICON_SVG, 'image/svg+xml'),
-};
-
 /** `GET /status-page`: the live status page (sign in with an API token, follow deployments), and its files. */
 @Doc.Tag('status page')
 @Controller('status-page')
 export class StatusPageController {
   @Get()
   @Doc.StatusPage()
-  page(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply): void {
-    send(reply, PAGE, ifNoneMatch);
+  page(@Res() reply: FastifyReply): void {
+    send(reply, STATUS_PAGE_INDEX);
   }
 
   @Get(':file')
   @Doc.StatusPageFile()
-  file(@Param('file') name: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply): void {
-    const file = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
-    if (!file) throw new ApiError('request:not_found', 404, `No such file: /status-page/${name}.`);
-    send(reply, file, ifNoneMatch);
+  file(@Param('file') name: string, @Res() reply: FastifyReply): void {
+    if (!STATUS_PAGE_FILES.has(name)) throw ApiError.of(Errors.requestNotFound, `No such file: /status-page/${name}.`);
+    send(reply, name);
   }
 }
 
-function send(reply: FastifyReply, file: Asset, ifNoneMatch: string | undefined): void {
+/**
+ * The file from disk through @fastify/static, which answers If-None-Match / If-Modified-Since with
+ * 304. No file is fingerprinted (the URLs are fixed), so every one is `no-cache`: the browser keeps
+ * it but revalidates, and a new deploy of the gateway serves new files at once.
+ */
+function send(reply: FastifyReply, name: string): void {
+  // @fastify/send ignores the validators of a request carrying `Cache-Control: no-cache` (a reload
+  // meant for caches on the way). This server has no cache, and Node's fetch adds that header to
+  // every conditional request: a validator the client sends is what decides.
+  const request = reply.request.raw.headers;
+  if (request['if-none-match'] !== undefined || request['if-modified-since'] !== undefined) delete request['cache-control'];
   void reply
     .header('content-security-policy', STATUS_PAGE_CSP)
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .header('cross-origin-opener-policy', 'same-origin')
-    .header('cache-control', 'no-cache') // revalidate: a new deploy of the gateway serves new assets at once
-    .header('etag', file.etag);
-  if (ifNoneMatch === file.etag) return void reply.status(304).send();
-  void reply.status(200).type(file.type).send(file.body);
+    .header('cache-control', 'no-cache')
+    .type(statusPageContentType(name))
+    .sendFile(name, STATUS_PAGE_DIR, { cacheControl: false, contentType: false, acceptRanges: false });
 }

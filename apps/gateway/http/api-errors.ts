@@ -1,5 +1,5 @@
 import { HttpException, Logger } from '@nestjs/common';
-import { ApiError, ErrorBody } from '../../../libs/errors';
+import { ApiError, ErrorBody, Errors, HttpErrorEntry } from '../../../libs/errors';
 
 export const API_VERSION = '1.0.0';
 /** The router's bound on a path parameter (create-gateway.ts); longer ones get 414 request:too_long. */
@@ -15,38 +15,39 @@ const DEPLOY_ROUTE = /^\/(1\/deploy|1\/github\/webhook)?\/?(\?.*)?$/;
  */
 export function toErrorResponse(error: unknown, url: string, uuid: string): { status: number; body: ErrorBody } {
   const deploy = DEPLOY_ROUTE.test(url);
+  const answer = (entry: HttpErrorEntry, message: string, status: number = entry.status) => ({ status, body: { error: entry.code, message, uuid } });
   if (error instanceof ApiError) return { status: error.status, body: { error: error.code, message: error.message, uuid } };
   const fastifyCode = (error as { code?: string }).code;
   const httpStatus = error instanceof HttpException ? error.getStatus() : undefined;
   if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' || httpStatus === 413) {
-    return { status: 413, body: { error: deploy ? 'deploy:payload:too_large' : 'request:too_large', message: 'The request body is over the configured size limit.', uuid } };
+    return answer(deploy ? Errors.deployPayloadTooLarge : Errors.requestTooLarge, 'The request body is over the configured size limit.');
   }
   // Nest replaces Fastify's error handler and rewraps Fastify errors as HttpException(message, status), dropping `code`.
   if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || httpStatus === 415) {
     return deploy
-      ? { status: 400, body: { error: 'deploy:provider:not_supported', message: 'Send the webhook as application/json or application/x-www-form-urlencoded.', uuid } }
-      : { status: 415, body: { error: 'request:unsupported_media_type', message: 'Send application/json.', uuid } };
+      ? answer(Errors.deployProviderNotSupported, 'Send the webhook as application/json or application/x-www-form-urlencoded.')
+      : answer(Errors.requestUnsupportedMediaType, 'Send application/json.');
   }
   if (fastifyCode === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return { status: 414, body: { error: 'request:too_long', message: `A path segment is over ${MAX_PARAM_LENGTH} characters.`, uuid } };
+    return answer(Errors.requestTooLong, `A path segment is over ${MAX_PARAM_LENGTH} characters.`);
   }
   if (fastifyCode === 'FST_ERR_BAD_URL') {
-    return { status: 400, body: { error: 'request:invalid', message: 'The URL path has a malformed percent-encoding.', uuid } };
+    return answer(Errors.requestInvalid, 'The URL path has a malformed percent-encoding.');
   }
   if (fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    return { status: 400, body: { error: deploy ? 'deploy:no_payload' : 'request:invalid', message: 'The request body is empty.', uuid } };
+    return answer(deploy ? Errors.deployNoPayload : Errors.requestInvalid, 'The request body is empty.');
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse() as { message?: string | string[] };
     const detail = Array.isArray(response?.message) ? response.message.join('; ') : response?.message ?? error.message;
-    if (status === 404) return { status, body: { error: 'request:not_found', message: `No such endpoint: ${url.split('?')[0]}.`, uuid } };
-    return { status, body: { error: status === 400 ? 'request:invalid' : `request:http_${status}`, message: String(detail), uuid } };
+    if (status === 404) return answer(Errors.requestNotFound, `No such endpoint: ${url.split('?')[0]}.`);
+    return { status, body: { error: status === 400 ? Errors.requestInvalid.code : `request:http_${status}`, message: String(detail), uuid } };
   }
   const statusCode = (error as { statusCode?: number }).statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return { status: statusCode, body: { error: 'request:invalid', message: (error as Error).message, uuid } };
+    return answer(Errors.requestInvalid, (error as Error).message, statusCode);
   }
   logger.error(`unexpected error (${uuid}): ${(error as Error)?.stack ?? String(error)}`);
-  return { status: 500, body: { error: 'internal', message: `Something went wrong on our side; quote ${uuid} to support.`, uuid } };
+  return answer(Errors.internal, `Something went wrong on our side; quote ${uuid} to support.`);
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../../../libs/errors';
+import { ApiError, Errors } from '../../../libs/errors';
 
 /** `limit` (1-100, default 10) and `skip` query parameters, checked; a bad one is a 400. */
 export function paging(limit: string | undefined, skip: string | undefined): { limit: number; skip: number } {
@@ -8,7 +8,7 @@ export function paging(limit: string | undefined, skip: string | undefined): { l
 function bounded(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ApiError('request:invalid', 400, `${name} must be an integer from ${min} to ${max}.`);
+    throw ApiError.of(Errors.requestInvalid, `${name} must be an integer from ${min} to ${max}.`);
   }
   return Number(raw);
 }

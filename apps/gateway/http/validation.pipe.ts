@@ -1,5 +1,5 @@
 import { ArgumentMetadata, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
-import { ApiError } from '../../../libs/errors';
+import { ApiError, Errors } from '../../../libs/errors';
 
 /** No body the gateway validates needs more fields (object keys and array items, all levels). */
 export const MAX_BODY_FIELDS = 5_000;
@@ -22,7 +22,7 @@ export class GatewayValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
       (metadata.metatype as Prechecked | undefined)?.precheck?.(value);
-      if (fieldsExceed(value, MAX_BODY_FIELDS)) throw new ApiError('request:invalid', 400, `The request body has more than ${MAX_BODY_FIELDS} fields.`);
+      if (fieldsExceed(value, MAX_BODY_FIELDS)) throw ApiError.of(Errors.requestInvalid, `The request body has more than ${MAX_BODY_FIELDS} fields.`);
     }
     return super.transform(value, metadata);
   }

@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { isRepositoryName } from '../github/names';
+import { isRepositoryName } from '../../libs/github/names';
 import { checkRunJson, checkSuiteEvent, checkSuiteJson, covers, deploymentJson, deploymentStatusJson, installationJson, StandinCi } from './github-standin-ci';
 
 /**

@@ -2,9 +2,9 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isRepositoryName } from '../github/names';
+import { isRepositoryName } from '../../libs/github/names';
 import { STANDIN_FILE } from './github-standin';
-import { repoRoot } from './tools';
+import { repoRoot } from '../stack/tools';
 
 /**
  * `npm run standin:push -- <user>:<token> [owner/repo]`: with `GITHUB_STANDIN=1 npm start`

@@ -2,9 +2,9 @@ import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ConfigError, loadAppConfig, Settings } from '../config';
+import { ConfigError, loadAppConfig, Settings } from '../../libs/config';
 import { startApp } from './apps';
-import { GithubServer, STANDIN_FILE } from './github-standin';
+import { GithubServer, STANDIN_FILE } from '../github-standin/github-standin';
 import { freePort, ManagedProcess, waitForPort } from './processes';
 import { startMongoWireServer, startTemporalDevServer } from './servers';
 import { repoRoot } from './tools';
@@ -14,7 +14,7 @@ import { repoRoot } from './tools';
  * MongoDB-wire server, gateway, worker and receiver — each on its port, stopped on Ctrl-C.
  * TEMPORAL_ADDRESS / MONGO_URL point it at existing servers instead. State (Temporal's and
  * MongoDB's data, the encryption key, the admin password) lives in .stack/ across restarts.
- * GITHUB_STANDIN=1 adds a local GitHub stand-in (libs/stack/github-standin.ts) for the worker
+ * GITHUB_STANDIN=1 adds a local GitHub stand-in (tools/github-standin/github-standin.ts) for the worker
  * to fetch from, so a deployment can be tried without GitHub (`npm run standin:push`);
  * GITHUB_STANDIN_APP=1 also registers a GitHub App on it (key and webhook secret kept in .stack/).
  */

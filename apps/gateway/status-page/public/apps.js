@@ -1,13 +1,11 @@
-/**
- * The status page's app view (SPEC 6.4–6.6; embedded like app-js.ts, loaded after it, building on
- * the helpers it exposes as `window.statusPage`): an app's releases with the live one marked,
- * Rollback and Redeploy behind a confirmation, the deployment they start followed live on the
- * button that started it, and the lock a rollback sets with Unlock. Opened at `#app=<name>`
- * (each deployment's app name links there).
- *
- * Written without template literals or `${`, so it can live inside String.raw.
+/*
+ * The status page's app view (SPEC 6.4–6.6; loaded after app.js, building on the helpers it
+ * exposes as `window.statusPage`): an app's releases with the live one marked, Rollback and
+ * Redeploy behind a confirmation, the deployment they start followed live on the button that
+ * started it, and the lock a rollback sets with Unlock. Opened at `#app=<name>` (each
+ * deployment's app name links there).
  */
-export const APPS_JS = String.raw`(function () {
+(function () {
   'use strict';
 
   var sp = window.statusPage;
@@ -204,4 +202,3 @@ export const APPS_JS = String.raw`(function () {
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', startUp);
   else startUp();
 })();
-`;

@@ -1,15 +1,14 @@
-/**
- * The status page's script (embedded, see index-html.ts): plain browser JavaScript, no framework.
+/*
+ * The status page's script: plain browser JavaScript, no framework, no build step (served as is by
+ * status-page.controller.ts; the CSP allows same-origin script only, so nothing inline).
  *
  * Auth: HTTP Basic `user:apiToken` on every request, kept in sessionStorage (this tab only).
  * Live updates: EventSource cannot send an Authorization header, so the changes feed is read
  * with fetch() as NDJSON (`include_docs=true`); on reconnect it resumes with `since=<last seq>`.
  * Before the first line arrives the resume point is the server's Date header of the history
  * request minus a margin; entries are keyed by id, so an overlap never shows twice.
- *
- * Written without template literals or `${`, so it can live inside String.raw.
  */
-export const APP_JS = String.raw`(function () {
+(function () {
   'use strict';
 
   var STORAGE_KEY = 'deploy-webhooks.status-page.credentials';
@@ -547,4 +546,3 @@ export const APP_JS = String.raw`(function () {
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 })();
-`;

@@ -1,0 +1,176 @@
+/**
+ * Every error code of the product, once: its HTTP status (codes an HTTP API answers), a default
+ * sentence (throw sites that know more say more), and where it can occur:
+ * - `api`: the gateway's answers (SPEC 2), `{"error", "message", "uuid"}`;
+ * - `workflow`: a deployment's status log and record (a step's failure, the workflow's end);
+ * - `receiver`: the reference deployment receiver's answers;
+ * - `notification`: a notification delivery's attempts (its workflow history and `lastError`).
+ *
+ * Pure constants with no imports: the workflow bundle imports this file (Temporal's sandbox
+ * allows nothing else), and a code that is not here does not compile at a throw site.
+ * The README's error table, the OpenAPI error lists and test/error-codes.spec.ts are checked
+ * against it.
+ */
+export type ErrorSite = 'api' | 'workflow' | 'receiver' | 'notification';
+
+interface Entry {
+  readonly code: string;
+  /** The HTTP status answered with it; absent for codes no HTTP API answers. */
+  readonly status?: number;
+  readonly message: string;
+  readonly where: readonly ErrorSite[];
+}
+
+const api = ['api'] as const;
+const workflow = ['workflow'] as const;
+const receiver = ['receiver'] as const;
+const notification = ['notification'] as const;
+
+export const Errors = {
+  // The gateway's request handling (SPEC 2), before or beside any endpoint.
+  internal: { code: 'internal', status: 500, message: 'Something went wrong on our side; quote the uuid to support.', where: api },
+  requestInvalid: { code: 'request:invalid', status: 400, message: 'The request is malformed or fails its checks.', where: api },
+  requestNotFound: { code: 'request:not_found', status: 404, message: 'No such endpoint.', where: api },
+  requestTooLarge: { code: 'request:too_large', status: 413, message: 'The request body is over the configured size limit.', where: api },
+  requestTooLong: { code: 'request:too_long', status: 414, message: 'A path segment is too long.', where: api },
+  requestUnsupportedMediaType: { code: 'request:unsupported_media_type', status: 415, message: 'Send application/json.', where: api },
+
+  // Authentication (SPEC 2).
+  mwAuthUnauthorized: { code: 'mw:auth:unauthorized', status: 401, message: 'Send HTTP Basic authentication with user:password or user:apiToken.', where: api },
+  mwAuthNotYou: { code: 'mw:auth:not_you', status: 401, message: 'You cannot act for another user.', where: api },
+  mwAuthNoUsername: { code: 'mw:auth:no_username', status: 401, message: 'Your user record is in a bad state; contact your administrator.', where: api },
+  mwAuthThrottled: { code: 'mw:auth:throttled', status: 429, message: 'Too many failed sign-ins; try again later.', where: api },
+  mwAuthAuthServerDown: {
+    code: 'mw:auth:auth_server_down',
+    status: 500,
+    message: 'We could not verify your credentials: the user store is not reachable. Try again shortly.',
+    where: api,
+  },
+  mwAuthAdminOnly: { code: 'mw:auth:admin_only', status: 403, message: 'Only an administrator can create users.', where: api },
+
+  // Users and API tokens.
+  usersBadUsername: { code: 'users:bad_username', status: 400, message: 'Usernames are 1-64 letters, digits, dots, dashes or underscores.', where: api },
+  usersExists: { code: 'users:exists', status: 409, message: 'A user of that name exists already.', where: api },
+  usersNotFound: { code: 'users:not_found', status: 404, message: 'No such user.', where: api },
+  tokensNotFound: { code: 'tokens:not_found', status: 404, message: 'No such live API token.', where: api },
+
+  // Webhooks in (SPEC 2.1).
+  deployAuthBadCreds: { code: 'deploy:auth:bad_creds', status: 401, message: 'Send HTTP Basic authentication with user:password or user:apiToken.', where: api },
+  deployAuthBadSignature: { code: 'deploy:auth:bad_signature', status: 401, message: 'The webhook signature does not verify.', where: api },
+  deployNoPayload: { code: 'deploy:no_payload', status: 400, message: 'The request has no payload.', where: api },
+  deployProviderNotSupported: { code: 'deploy:provider:not_supported', status: 400, message: 'This is not a GitHub or Travis payload we handle.', where: api },
+  deployPayloadTooLarge: { code: 'deploy:payload:too_large', status: 413, message: 'The request body is over the configured size limit.', where: api },
+  deployDbFailedToStorePayload: {
+    code: 'deploy:db:failed_to_store_payload',
+    status: 503,
+    message: 'The payload could not be stored; nothing was started. Deliver the webhook again shortly.',
+    where: api,
+  },
+  deployTemporalUnavailable: { code: 'deploy:temporal:unavailable', status: 503, message: 'Temporal is not reachable. Try again shortly.', where: api },
+  deployGithubNoApp: { code: 'deploy:github:no_app', status: 404, message: 'This service has no GitHub App configured (GITHUB_APP_ID).', where: api },
+  // 503 from the release actions; the intake answers a tag release whose commit GitHub cannot give with 502.
+  deployGithubReadFailed: { code: 'deploy:github:read_failed', status: 503, message: 'GitHub could not be read. Try again shortly.', where: ['api', 'workflow'] },
+
+  // A deployment's steps and end (SPEC 3): the status log's codes.
+  deployGithubNoPkgJson: { code: 'deploy:github:no_pkg_json', message: 'No readable package.json at the commit.', where: workflow },
+  deployGithubDownloadTarball: { code: 'deploy:github:download_tarball', message: "The commit's tarball could not be downloaded from GitHub.", where: workflow },
+  deployGithubCommitStatus: { code: 'deploy:github:commit_status', message: 'A commit status could not be set (never fails a deployment).', where: workflow },
+  deployGithubDeploymentStatus: { code: 'deploy:github:deployment_status', message: 'A GitHub deployment status could not be set (never fails a deployment).', where: workflow },
+  deployTarUnsafePath: { code: 'deploy:tar:unsafe_path', message: 'The tarball has an entry outside the app.', where: workflow },
+  deployTarUnsafeLink: { code: 'deploy:tar:unsafe_link', message: 'The tarball has a link pointing outside the app.', where: workflow },
+  deployTarDeviceFile: { code: 'deploy:tar:device_file', message: 'The tarball has a device or other special file.', where: workflow },
+  deployTarTooManyEntries: { code: 'deploy:tar:too_many_entries', message: 'The tarball has too many entries.', where: workflow },
+  deployTarTooLarge: { code: 'deploy:tar:too_large', message: 'The tarball unpacks to more than the limit.', where: workflow },
+  deployTarCorrupt: { code: 'deploy:tar:corrupt', message: 'The tarball could not be read.', where: workflow },
+  deployTarTimeout: { code: 'deploy:tar:timeout', message: "The tarball's inspection did not finish in time.", where: workflow },
+  deployNodejitsuUploadTarball: { code: 'deploy:nodejitsu:upload_tarball', message: 'The receiver refused the upload or was unreachable after the retries.', where: workflow },
+  deployNodejitsuStartApp: { code: 'deploy:nodejitsu:start_app', message: 'The receiver reported ERROR, or did not finish processing in time.', where: workflow },
+  deployTravisFailed: { code: 'deploy:travis:failed', message: 'The Travis build did not pass; not deploying.', where: workflow },
+  deployTravisTimeout: { code: 'deploy:travis:timeout', message: 'Travis did not report in time.', where: workflow },
+  deployCiFailed: { code: 'deploy:ci:failed', message: 'A GitHub check or status context failed; not deploying.', where: workflow },
+  deployCiTimeout: { code: 'deploy:ci:timeout', message: 'GitHub checks did not complete in time.', where: workflow },
+  deployCanceled: { code: 'deploy:canceled', message: 'The deployment was canceled.', where: workflow },
+  deploySuperseded: { code: 'deploy:superseded', message: 'A newer deployment of the app went first.', where: workflow },
+  deployStale: { code: 'deploy:stale', message: "The push names a commit older than the app's newest known one.", where: workflow },
+  deployAppOtherRepository: { code: 'deploy:app:other_repository', message: 'package.json names an app configured for another repository.', where: workflow },
+  deployAppNameTaken: { code: 'deploy:app:name_taken', message: 'On the shared default target the app name belongs to another user.', where: workflow },
+  deployInternal: { code: 'deploy:internal', message: 'The deployment failed outside every step.', where: workflow },
+
+  // Deployments (SPEC 2.3).
+  deploymentsNotFound: { code: 'deployments:not_found', status: 404, message: 'No such deployment.', where: api },
+  deploymentsNotRetryable: { code: 'deployments:not_retryable', status: 409, message: 'Only failed or canceled deployments can be retried.', where: api },
+  deploymentsNotCancelable: { code: 'deployments:not_cancelable', status: 409, message: 'The deployment has ended; there is nothing to cancel.', where: api },
+  deploymentsDbFailed: { code: 'deployments:db:failed', status: 503, message: 'The deployment store is not reachable right now. Try again shortly.', where: api },
+
+  // Apps, releases (SPEC 2.4, 6).
+  appsBadName: { code: 'apps:bad_name', status: 400, message: 'App names are 1-100 letters, digits, dots, dashes or underscores.', where: api },
+  appsBadEnv: { code: 'apps:bad_env', status: 400, message: "The app's environment variables are refused.", where: api },
+  appsBadTarget: { code: 'apps:bad_target', status: 400, message: "The app's target is refused.", where: api },
+  appsBadTrigger: { code: 'apps:bad_trigger', status: 400, message: "The app's trigger is refused.", where: api },
+  appsConflict: { code: 'apps:conflict', status: 409, message: 'The app was being changed by other requests at the same time; read it again and retry.', where: api },
+  appsNotFound: { code: 'apps:not_found', status: 404, message: 'No such app.', where: api },
+  appsDbFailed: { code: 'apps:db:failed', status: 503, message: 'The app store is not reachable right now. Try again shortly.', where: api },
+  appsReleaseNotFound: { code: 'apps:release:not_found', status: 404, message: 'No such release.', where: api },
+  appsReleaseUnavailable: {
+    code: 'apps:release:unavailable',
+    status: 409,
+    message: "The release's code can no longer be had: its tarball is no longer kept and GitHub does not have the commit.",
+    where: api,
+  },
+  appsPromoteSameApp: { code: 'apps:promote:same_app', status: 400, message: 'An app cannot be promoted to itself.', where: api },
+  appsPromoteOtherRepository: { code: 'apps:promote:other_repository', status: 409, message: 'Promotion moves a release between apps of one repository.', where: api },
+
+  // Notifications (SPEC 8).
+  notificationsBadUrl: { code: 'notifications:bad_url', status: 400, message: 'The notification url is refused.', where: api },
+  notificationsNotFound: { code: 'notifications:not_found', status: 404, message: 'No such notification subscription.', where: api },
+  notificationsDeliveryNotFound: { code: 'notifications:delivery_not_found', status: 404, message: 'No such delivery.', where: api },
+  notificationsDbFailed: { code: 'notifications:db:failed', status: 503, message: 'The notification store is not reachable right now. Try again shortly.', where: api },
+  notificationsRejected: { code: 'notifications:rejected', message: 'The subscriber answered with an error status.', where: notification },
+  notificationsUnreachable: { code: 'notifications:unreachable', message: 'The subscriber could not be reached.', where: notification },
+  notificationsRefused: { code: 'notifications:refused', message: 'The outbound guard refused the subscriber URL.', where: notification },
+  notificationsRemoved: { code: 'notifications:removed', message: 'The notification subscription was removed.', where: notification },
+
+  // The status log and its feed (SPEC 2.2).
+  statusDbQueryFail: { code: 'status:db:query_fail', status: 500, message: 'The database could not complete the status query. Try again shortly.', where: api },
+  statusDbGetById: { code: 'status:db:get_by_id', status: 500, message: 'The database could not look up that status entry. Try again shortly.', where: api },
+  statusDbNotFound: { code: 'status:db:not_found', status: 404, message: 'No such status entry.', where: api },
+  statusChangesTimeout: { code: 'status:changes:timeout', status: 408, message: 'The feed ended; reconnect with since=<your last seq>.', where: api },
+  statusChangesTooMany: { code: 'status:changes:too_many', status: 429, message: 'Too many changes feeds are open for this user on this gateway.', where: api },
+  statusChangesFatal: { code: 'status:changes:fatal', status: 500, message: 'The changes feed cannot follow the status log right now. Reconnect shortly.', where: api },
+
+  // GitHub authorization (SPEC 2.5).
+  authGithubNoCredentials: { code: 'auth:github:no_credentials', status: 400, message: 'Send {"credentials": "githubUser:githubToken"} in the body.', where: api },
+  authGithubBadCredentials: { code: 'auth:github:bad_credentials', status: 400, message: 'credentials must be "githubUser:githubToken".', where: api },
+  authGithubGithubPairingFailed: { code: 'auth:github:github_pairing_failed', status: 401, message: 'GitHub did not accept that token for that user.', where: api },
+  authGithubGetUserFailed: { code: 'auth:github:get_user_failed', status: 500, message: 'GitHub could not be asked. Try again shortly.', where: api },
+  authGithubUpdateUserFailed: { code: 'auth:github:update_user_failed', status: 500, message: 'The GitHub authorization could not be saved. Try again shortly.', where: api },
+  authGithubNoApp: { code: 'auth:github:no_app', status: 400, message: 'This service has no GitHub App configured (GITHUB_APP_ID).', where: api },
+  authGithubBadInstallation: { code: 'auth:github:bad_installation', status: 400, message: 'Send {"installationId": <number>}.', where: api },
+  authGithubInstallationNotFound: { code: 'auth:github:installation_not_found', status: 404, message: 'The GitHub App has no such installation.', where: api },
+  authGithubNotInstallationOwner: { code: 'auth:github:not_installation_owner', status: 403, message: 'The installation is not your GitHub account or an organization you administer.', where: api },
+
+  // The reference deployment receiver (apps/receiver).
+  receiverUnauthorized: { code: 'receiver:unauthorized', status: 401, message: 'valid Basic credentials are required', where: receiver },
+  receiverBadMultipart: { code: 'receiver:bad_multipart', status: 400, message: 'expected a multipart/form-data body', where: receiver },
+  receiverNoPackage: { code: 'receiver:no_package', status: 400, message: 'the push has no "package" part', where: receiver },
+  receiverInvalidPackage: { code: 'receiver:invalid_package', status: 400, message: 'the package part is not a valid deployment package', where: receiver },
+  receiverNoArchive: { code: 'receiver:no_archive', status: 400, message: 'a DEPLOY push needs at least one archive-* part', where: receiver },
+  receiverTooLarge: { code: 'receiver:too_large', status: 413, message: 'the upload is over the size limit', where: receiver },
+  receiverNotFound: { code: 'receiver:not_found', status: 404, message: 'no such deployment package', where: receiver },
+  receiverInternal: { code: 'receiver:internal', status: 500, message: 'the receiver failed unexpectedly', where: receiver },
+} as const satisfies Record<string, Entry>;
+
+export type ErrorName = keyof typeof Errors;
+export type ErrorEntry = (typeof Errors)[ErrorName];
+export type ErrorCode = ErrorEntry['code'];
+/** The codes an HTTP API answers: they have a status. */
+export type HttpErrorEntry = Extract<ErrorEntry, { status: number }>;
+
+export const ERROR_ENTRIES: readonly ErrorEntry[] = Object.values(Errors);
+
+const BY_CODE = new Map<string, ErrorEntry>(ERROR_ENTRIES.map((entry) => [entry.code, entry]));
+
+/** The entry of a code built at run time (e.g. `deploy:tar:${reason}`, typed against ErrorCode). */
+export function errorByCode(code: ErrorCode): ErrorEntry {
+  return BY_CODE.get(code)!;
+}

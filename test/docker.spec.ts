@@ -1,0 +1,65 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/**
+ * docker-compose.yml and the Dockerfile stay on supported images and in step with the product's
+ * settings: Docker is not needed to run this (pure: reads and parses the files).
+ */
+const ROOT = join(__dirname, '..');
+interface Service { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string> }
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+/** The upper-case string literals of the product sources in `dirs`: the settings names they read. */
+function settingNames(dirs: string[]): Set<string> {
+  const files = dirs.flatMap((dir) => readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
+    .map((file) => join(ROOT, dir, file)));
+  return new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/['"`]([A-Z][A-Z0-9_]{2,})['"`]/g)].map((m) => m[1])));
+}
+
+describe('docker-compose.yml', () => {
+  const services = Object.entries(compose.services);
+  const apps = services.filter(([, service]) => service.build !== undefined);
+
+  it('uses no deprecated Temporal image (temporalio/auto-setup is no longer built) and pins every image', () => {
+    const images = services.flatMap(([name, service]) => (service.image ? [`${name}: ${service.image}`] : []));
+    expect(images.filter((image) => image.includes('temporalio/auto-setup'))).toEqual([]);
+    expect(images.filter((image) => !/:[\w.-]+$/.test(image) || image.endsWith(':latest'))).toEqual([]);
+    expect(images.some((image) => image.includes('temporalio/'))).toBe(true);
+  });
+
+  it('builds the gateway, worker and receiver from the Dockerfile, each running its own compiled main', () => {
+    expect(apps.map(([name]) => name).sort()).toEqual(['gateway', 'receiver', 'worker']);
+    for (const [name, service] of apps) {
+      expect({ name, command: service.command }).toEqual({ name, command: ['node', `dist/apps/${name}/main.js`] });
+      expect(existsSync(join(ROOT, 'apps', name, 'main.ts'))).toBe(true);
+    }
+  });
+
+  it("gives each app only settings its code reads (libs/config and the app's own folder)", () => {
+    const unknown = apps.flatMap(([name, service]) => {
+      const known = settingNames(['libs/config', `apps/${name}`]);
+      return Object.keys(service.environment ?? {}).filter((key) => !known.has(key)).map((key) => `${name}: ${key}`);
+    });
+    expect(unknown).toEqual([]);
+    expect(Object.keys(compose.services.gateway.environment ?? {})).toContain('MONGO_URL');
+  });
+});
+
+describe('Dockerfile', () => {
+  it('builds and runs on Node 24 (node:24-bookworm-slim) in every stage', () => {
+    const bases = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+    expect(bases.length).toBeGreaterThan(0);
+    expect(bases.filter((base) => base !== 'node:24-bookworm-slim')).toEqual([]);
+  });
+
+  it('copies and compiles the product only: no tools/, test/ or bench/, and the production build', () => {
+    const copied = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)$/gm)].flatMap((m) => m[1].trim().split(/\s+/).slice(0, -1));
+    expect(copied.filter((path) => /^(tools|test|bench)\b/.test(path))).toEqual([]);
+    expect(dockerfile).toMatch(/RUN npm run build\b/);
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['tools', 'test', 'bench']));
+  });
+});
