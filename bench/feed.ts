@@ -71,7 +71,7 @@ interface FeedPoint {
 async function feedAt(stack: BenchStack, CLIENTS: number): Promise<FeedPoint> {
   const probeFile = join(stack.workDir, `feed-probe-${CLIENTS}.json`);
   const env = stack.env(`feed${CLIENTS}`, { ...(SETTLE && { FEED_SETTLE: SETTLE }), BENCH_PROBE_FILE: probeFile });
-  const db = stack.mongo.db(env.MONGO_DATABASE!);
+  const db = stack.mongo.db(env.MONGO_DATABASE);
   const repository = new StatusRepository(db);
   const gateway = await stack.gateway(`gateway-feed-${CLIENTS}`, env);
   const sentAt = new Map<string, number>();

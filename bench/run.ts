@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../tools/stack';
 import { writeCharts } from './charts';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const resultsDir = join(repoRoot, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const out = join(resultsDir, `${stamp}.json`);
-  writeFileSync(out, JSON.stringify({ startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, node: process.version, cpus: require('node:os').cpus().length, table: rows, raw }, null, 2));
+  writeFileSync(out, JSON.stringify({ startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, node: process.version, cpus: cpus().length, table: rows, raw }, null, 2));
   const written = writeCharts(raw);
   if (written.length) console.log(`charts: ${written.join(', ')}`);
   console.log(`raw numbers: ${out}; took ${Math.round((Date.now() - started) / 1000)} s`);

@@ -61,7 +61,7 @@ function gatewayQuery(url: string) {
 /** Benchmark 4: p99 of a status page at 100k, 300k and 1M entries across 1,000 users; the query plan shown. */
 export async function status(stack: BenchStack): Promise<{ rows: Row[]; raw: unknown }> {
   const env = stack.env('status');
-  const db = stack.mongo.db(env.MONGO_DATABASE!);
+  const db = stack.mongo.db(env.MONGO_DATABASE);
   await new StatusRepository(db).ensureIndexes();
   const collection = db.collection<StatusEntry>(STATUS_COLLECTION);
   const query = (user: string) => collection.find({ user }).sort({ ts: -1, _id: -1 }).skip(20).limit(10);

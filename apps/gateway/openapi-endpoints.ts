@@ -1,13 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Errors } from '../../libs/errors';
-import { ApiBasic, ApiErrors, AUTH_ERRORS, DEPLOY_AUTH_ERRORS, REQUEST_ERRORS, SCHEMAS } from './openapi';
+import { ApiBasic, ApiErrors, ApiPublic, AUTH_ERRORS, DEPLOY_AUTH_ERRORS, ErrorTable, REQUEST_ERRORS, SCHEMAS } from './openapi';
 
 /**
  * The OpenAPI description of each gateway endpoint, one decorator per handler, so controllers
  * carry a single line each and the spec's error tables (SPEC 2.1-2.5) live in one place.
  */
 type Decorator = MethodDecorator & ClassDecorator;
+
+/**
+ * What any route answers a request that is not valid HTTP (Node's clientError, request-context.ts);
+ * listed where an endpoint has no 4xx of its own.
+ */
+const MALFORMED_REQUEST: ErrorTable = [Errors.requestInvalid];
 
 const limitSkip = [
   ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } }),
@@ -142,6 +148,7 @@ export const Doc = {
 
   GithubAppWebhook: (): Decorator =>
     applyDecorators(
+      ApiPublic(),
       ApiOperation({
         summary: 'The GitHub App\'s webhook',
         description:
@@ -363,6 +370,8 @@ export const Doc = {
       ApiOperation({ summary: 'Liveness and readiness', description: 'Checks MongoDB and Temporal. No authentication.' }),
       ApiResponse({ status: 200, description: 'Ready.', schema: SCHEMAS.health }),
       ApiResponse({ status: 503, description: 'Up, but MongoDB or Temporal is not reachable.', schema: SCHEMAS.health }),
+      ApiErrors(MALFORMED_REQUEST),
+      ApiPublic(),
     ),
 
   StatusPage: (): Decorator =>
@@ -372,6 +381,8 @@ export const Doc = {
       ApiHeader({ name: 'If-None-Match', required: false }),
       ApiResponse({ status: 200, description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } }),
       ApiResponse({ status: 304, description: 'Not modified.' }),
+      ApiErrors(MALFORMED_REQUEST),
+      ApiPublic(),
     ),
 
   StatusPageFile: (): Decorator =>
@@ -382,6 +393,7 @@ export const Doc = {
       ApiResponse({ status: 200, description: 'The file.' }),
       ApiResponse({ status: 304, description: 'Not modified.' }),
       ApiErrors([Errors.requestNotFound]),
+      ApiPublic(),
     ),
 
   Metrics: (): Decorator =>
@@ -389,5 +401,7 @@ export const Doc = {
       ApiOperation({ summary: 'Prometheus metrics', description: 'The Prometheus text exposition format. No authentication: expose it to the scraper only.' }),
       ApiProduces('text/plain'),
       ApiResponse({ status: 200, description: 'Metrics.', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } }),
+      ApiErrors(MALFORMED_REQUEST),
+      ApiPublic(),
     ),
 };

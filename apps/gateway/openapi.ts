@@ -1,6 +1,6 @@
 import { applyDecorators, INestApplication, NotFoundException } from '@nestjs/common';
-import { ApiBasicAuth, ApiProperty, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ApiBasicAuth, ApiExtension, ApiProperty, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { OperationObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { FastifyInstance } from 'fastify';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -62,6 +62,17 @@ export function ApiErrors(...tables: ErrorTable[]): MethodDecorator & ClassDecor
  */
 export function ApiBasic(auth: ErrorTable, ...endpoint: ErrorTable[]): MethodDecorator & ClassDecorator {
   return applyDecorators(ApiBasicAuth(BASIC_AUTH), ApiErrors(auth, ...endpoint));
+}
+
+/** What a route without Basic auth is marked with; the document declares it `security: []`. */
+const PUBLIC = 'x-public';
+
+/**
+ * An endpoint anyone may call (a signed webhook, health, metrics, the status page): declared
+ * with no security requirement, so an endpoint that forgets ApiBasic is caught by `npm run lint`.
+ */
+export function ApiPublic(): MethodDecorator & ClassDecorator {
+  return ApiExtension(PUBLIC, true) as MethodDecorator & ClassDecorator;
 }
 
 function errorDescription(codes: string[]): string {
@@ -248,6 +259,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'the codes each endpoint answers are listed with its responses. Authentication: HTTP Basic, `user:password` or `user:apiToken`.',
     )
     .setVersion(API_VERSION)
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    // Relative: the gateway serving this document (its address is deployment-specific).
+    .addServer('/', 'This gateway')
     .addBasicAuth({ type: 'http', scheme: 'basic', description: '`user:password` or `user:apiToken`' }, BASIC_AUTH)
     .build();
   const document = SwaggerModule.createDocument(app, config, {
@@ -257,6 +271,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = operations[method];
       if (!operation) continue;
+      const marked = operation as OperationObject & { [PUBLIC]?: true };
+      if (marked[PUBLIC]) {
+        delete marked[PUBLIC];
+        operation.security = [];
+      }
       const internal = operation.responses['500'] as { description?: string } | undefined;
       if (!internal) operation.responses['500'] = { description: errorDescription(['internal']), content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiErrorBody' } } } };
       else if (!internal.description?.includes('`internal`')) internal.description = (internal.description ?? '').replace(/\.$/, ', `internal`.');
@@ -276,7 +295,7 @@ export function setupOpenApi(app: INestApplication): void {
   let document: OpenAPIObject | undefined;
   // Swagger UI's files are served by serveSwaggerAssets rather than @fastify/static.
   const withOwnStaticAssets = new Proxy(app, {
-    get: (target, property, receiver) => (property === 'useStaticAssets' ? serveSwaggerAssets(target) : Reflect.get(target, property, receiver)),
+    get: (target, property, receiver) => (property === 'useStaticAssets' ? serveSwaggerAssets(target) : (Reflect.get(target, property, receiver) as unknown)),
   });
   SwaggerModule.setup(DOCS_PATH, withOwnStaticAssets, () => (document ??= buildOpenApiDocument(app)), {
     jsonDocumentUrl: DOCS_JSON_PATH,

@@ -109,7 +109,7 @@ async function extractZip(file: string, dir: string, guard: EntryGuard, limits: 
       if (type === 'symlink') header.linkname = (await readAll(await openEntry(zip, entry), 4096)).toString('utf8');
       const path = guard.check(header);
       if (path === null) {
-        if (safeRelativePath(name) === MANIFEST_NAME) manifest = JSON.parse((await readAll(await openEntry(zip, entry), 64 << 20)).toString('utf8'));
+        if (safeRelativePath(name) === MANIFEST_NAME) manifest = JSON.parse((await readAll(await openEntry(zip, entry), 64 << 20)).toString('utf8')) as ZipManifest;
         continue;
       }
       await onEntry(header);

@@ -24,6 +24,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`receiver failed to start: ${err instanceof ConfigError ? err.message : (err as Error)?.stack ?? err}\n`);
+  process.stderr.write(`receiver failed to start: ${err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err)}\n`);
   process.exit(1);
 });

@@ -53,8 +53,8 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       await connection.close().catch(() => undefined);
       throw error;
     }
-    this.running = this.worker.run().catch((error) => {
-      this.logger.error(`worker stopped: ${error.stack ?? error}`);
+    this.running = this.worker.run().catch((error: Error) => {
+      this.logger.error(`worker stopped: ${error.stack ?? String(error)}`);
       process.exitCode = 1;
     });
     this.logger.log(`polling task queue ${this.options.taskQueue} on ${this.options.address} (${this.options.namespace})`);

@@ -233,7 +233,7 @@ export class AppsService {
       record,
       target,
       webhookSecret: record.sealedWebhookSecret ? this.box.open(record.sealedWebhookSecret) : undefined,
-      env: record.sealedEnv ? JSON.parse(this.box.open(record.sealedEnv)) : {},
+      env: record.sealedEnv ? (JSON.parse(this.box.open(record.sealedEnv)) as Record<string, string>) : {},
     };
   }
 

@@ -94,7 +94,7 @@ export class Settings {
   constructor(private readonly env: Env = process.env) {}
 
   private read<T>(name: string, schema: z.ZodType<T, Raw>): T {
-    return parseSettings({ [name]: schema }, this.env)[name] as T;
+    return parseSettings({ [name]: schema }, this.env)[name];
   }
 
   optionalString(name: string): string | undefined {

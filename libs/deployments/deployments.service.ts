@@ -204,7 +204,7 @@ function summary(r: DeploymentRecord): Omit<DeploymentView, 'steps' | 'temporalU
 /** The record's state; a live workflow adds the target's records and the CI gate. Older records (no state) show the live one. */
 function stateView(record: DeploymentRecord, live?: DeploymentState): DeploymentStateView | undefined {
   const details = live && { records: live.records, ci: live.ci, remoteId: live.remoteId };
-  if (!record.state) return live && { ...live, timings: live.timings as DeploymentStateView['timings'], state: live.state, ...details };
+  if (!record.state) return live && { ...live, timings: live.timings, state: live.state, ...details };
   const timings: DeploymentStateView['timings'] = {};
   for (const [step, t] of Object.entries(record.timings ?? {})) timings[step] = { startedAt: t.startedAt.toISOString(), endedAt: t.endedAt?.toISOString() };
   return {

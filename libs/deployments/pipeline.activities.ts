@@ -57,7 +57,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
     let pkg: { name?: unknown; version?: unknown; engines?: unknown };
     try {
-      pkg = JSON.parse(text);
+      pkg = JSON.parse(text) as typeof pkg;
     } catch {
       throw failure(Errors.deployGithubNoPkgJson, `package.json in ${ref.repository}@${ref.commit.slice(0, 7)} is not valid JSON.`, false);
     }

@@ -59,7 +59,7 @@ export class GithubApp {
     try {
       const { data } = await this.required().octokit.rest.apps.getInstallation({ installation_id: id });
       const account = data.account as { login?: string; slug?: string; type?: string } | null;
-      return { id: data.id, account: { login: account?.login ?? account?.slug ?? '', type: account?.type ?? (data.target_type as string) } };
+      return { id: data.id, account: { login: account?.login ?? account?.slug ?? '', type: account?.type ?? data.target_type } };
     } catch (error) {
       if ((error as { status?: number }).status === 404) return null;
       throw error;

@@ -89,7 +89,7 @@ export class GithubClient {
         ref,
         request: { parseSuccessResponseBody: false, signal },
       });
-      return Readable.fromWeb(response.data as unknown as WebReadableStream);
+      return Readable.fromWeb(response.data as WebReadableStream);
     } catch (error) {
       throw classify(error, `downloading the tarball of ${repository}@${ref}`);
     }
@@ -195,7 +195,7 @@ export class GithubClient {
         owner, repo, ref: deployment.sha, environment: deployment.environment, description: deployment.description.slice(0, 140),
         auto_merge: false, required_contexts: [], production_environment: false,
       });
-      if (!('id' in data)) throw new GithubError(`GitHub did not create the deployment: ${(data as { message?: string }).message ?? 'no id'}`, 202, false);
+      if (!('id' in data)) throw new GithubError(`GitHub did not create the deployment: ${data.message ?? 'no id'}`, 202, false);
       return data.id;
     } catch (error) {
       throw error instanceof GithubError ? error : classify(error, `creating a deployment of ${repository}@${deployment.sha}`);

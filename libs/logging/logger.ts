@@ -59,8 +59,8 @@ function prettyStream(): DestinationStream {
   let build: (options: object) => DestinationStream;
   try {
     // A development dependency: production images log JSON.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    build = require('pino-pretty');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when asked for, so production needs no pino-pretty
+    build = require('pino-pretty') as (options: object) => DestinationStream;
   } catch {
     throw new Error('LOG_FORMAT=pretty needs the pino-pretty package (a development dependency); use LOG_FORMAT=json.');
   }

@@ -11,7 +11,6 @@ describe('printable', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.integer({ min: 1, max: 400 }), (text, max) => {
         const once = printable(text, max);
-        // eslint-disable-next-line no-control-regex
         expect(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(once)).toBe(false);
         expect(once.length).toBeLessThanOrEqual(max);
         expect(printable(once, max)).toBe(once);

@@ -5,7 +5,6 @@
  * escapes, so a name cannot forge a log line or recolour a terminal. Idempotent: its output
  * has nothing left to escape, so text escaped once can be passed through again.
  */
-// eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

@@ -33,7 +33,7 @@ export class MongoModule implements OnApplicationShutdown {
             });
             // Connecting lazily keeps a process up while MongoDB is down; the first
             // operation then fails with a clear code instead of start-up hanging.
-            client.connect().catch((error) => new Logger('MongoModule').warn(`MongoDB not reachable yet: ${error.message}`));
+            client.connect().catch((error: Error) => new Logger('MongoModule').warn(`MongoDB not reachable yet: ${error.message}`));
             return client;
           },
         },

@@ -73,7 +73,7 @@ describe('inspectTarball', () => {
     const seen: Record<string, string> = {};
     await walkTarball(Readable.from([archive]), TEST_LIMITS, async (path, _header, stream) => {
       const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      for await (const chunk of stream) chunks.push(chunk);
       seen[path] = Buffer.concat(chunks).toString();
     });
     expect(seen).toEqual({ 'a.txt': 'alpha' });

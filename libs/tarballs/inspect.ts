@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { EntryGuard, EntryHeader, TarballRejected, TarLimits } from './safety';
+import { EntryGuard, TarballRejected, TarLimits } from './safety';
 
 export interface TarballSummary {
   entries: number;
@@ -28,7 +28,7 @@ export async function walkTarball(source: Readable, limits: TarLimits, visit?: E
     stream.on('error', () => undefined);
     let path: string | null;
     try {
-      path = guard.check(header as EntryHeader);
+      path = guard.check(header);
     } catch (err) {
       stream.resume();
       return next(err as Error);
@@ -62,7 +62,7 @@ export async function walkTarball(source: Readable, limits: TarLimits, visit?: E
  */
 export async function inspectTarball(source: Readable, limits: TarLimits, signal?: AbortSignal): Promise<TarballSummary> {
   const walking = walkTarball(source, limits); // attaches its error listener to the source first
-  const abort = () => source.destroy(signal?.reason ?? new Error('inspection aborted'));
+  const abort = () => source.destroy((signal?.reason as Error | undefined) ?? new Error('inspection aborted'));
   if (signal?.aborted) abort();
   else signal?.addEventListener('abort', abort, { once: true });
   try {

@@ -26,7 +26,7 @@ function ipv6Groups(address: string): number[] | undefined {
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const zeros = tail === undefined ? [] : new Array(8 - left.length - right.length).fill('0');
+  const zeros = tail === undefined ? [] : new Array<string>(8 - left.length - right.length).fill('0');
   return [...left, ...zeros, ...right].map((group) => parseInt(group, 16));
 }
 

@@ -77,7 +77,7 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
     if (call.body instanceof Readable && !call.body.readableEnded) call.body.destroy();
     void agent.destroy().catch(() => undefined);
   }
-  return { status: answer!.status, text: Buffer.concat(answer!.chunks).toString('utf8') };
+  return { status: answer.status, text: Buffer.concat(answer.chunks).toString('utf8') };
 }
 
 /**

@@ -43,20 +43,20 @@ export function tarGzToZip(source: Readable, limits: TarLimits = REPACK_LIMITS):
       await appendEntry(zip, name, () => zip.append(Buffer.alloc(0), { name: `${name}/`, type: 'directory', date: header.mtime, mode: header.mode } as archiver.EntryData));
       manifest.entries.push({ ...base, type: 'directory' });
     } else if (header.type === 'symlink') {
-      await appendEntry(zip, name, () => zip.symlink(name, header.linkname!, header.mode));
-      manifest.entries.push({ ...base, type: 'symlink', target: header.linkname! });
+      await appendEntry(zip, name, () => zip.symlink(name, header.linkname, header.mode));
+      manifest.entries.push({ ...base, type: 'symlink', target: header.linkname });
     } else if (header.type === 'link') {
       stream.resume();
-      manifest.entries.push({ ...base, type: 'link', target: safeRelativePath(header.linkname!) });
+      manifest.entries.push({ ...base, type: 'link', target: safeRelativePath(header.linkname) });
     } else {
       const hash = createHash('sha256');
       let size = 0;
       const body = Readable.from(
         (async function* () {
-          for await (const chunk of stream) {
-            hash.update(chunk as Buffer);
-            size += (chunk as Buffer).length;
-            yield chunk as Buffer;
+          for await (const chunk of stream as AsyncIterable<Buffer>) {
+            hash.update(chunk);
+            size += chunk.length;
+            yield chunk;
           }
         })(),
         { objectMode: false },
@@ -69,7 +69,7 @@ export function tarGzToZip(source: Readable, limits: TarLimits = REPACK_LIMITS):
       zip.append(JSON.stringify(manifest, null, 2), { name: MANIFEST_NAME });
       void zip.finalize();
     },
-    (err) => zip.destroy(err),
+    (err: Error) => zip.destroy(err),
   );
   return zip;
 }

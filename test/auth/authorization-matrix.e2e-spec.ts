@@ -39,7 +39,7 @@ describe('authorization matrix: every endpoint × every kind of caller', () => {
       stream.write = ((chunk: unknown, ...rest: unknown[]) => {
         logs.push(String(chunk));
         return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-      }) as typeof stream.write;
+      });
       restore.push(() => (stream.write = write));
     }
     harness = await Harness.start({ worker: false, env: { GITHUB_API_URL: github.url, LOG_LEVEL: 'debug' } });

@@ -2,7 +2,7 @@ import { hashSecret } from '../../libs/auth';
 import { Harness } from '../support/harness';
 
 // The module object passwords.ts calls scrypt through: a spy on it counts the real hashes (it calls through).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS module object itself, which jest.spyOn can patch
 const nodeCrypto = require('node:crypto') as typeof import('node:crypto');
 
 const ALICE = { username: 'alice', password: 'alice-password-1' };

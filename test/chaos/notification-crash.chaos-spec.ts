@@ -19,14 +19,14 @@ describe('worker killed while a notification is being delivered', () => {
   let url: string;
   beforeAll(async () => {
     await stack.start();
-    server = createServer(async (req: IncomingMessage, res) => {
+    server = createServer((req: IncomingMessage, res) => void (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       received.push({ delivery: String(req.headers['x-deploy-delivery']), signature: req.headers['x-deploy-signature-256'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
       if (holdFirst) return; // never answered: the worker is killed while it waits
       res.statusCode = 200;
       res.end();
-    });
+    })());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   }, 120_000);

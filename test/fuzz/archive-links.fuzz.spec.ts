@@ -39,7 +39,7 @@ const chains = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom('link-first', 'link-last') as fc.Arbitrary<'link-first' | 'link-last'>, fc.array(entry, { maxLength: 4 }), fc.nat())
+      .tuple(fc.constantFrom<'link-first' | 'link-last'>('link-first', 'link-last'), fc.array(entry, { maxLength: 4 }), fc.nat())
       .map(([order, extra, at]) => {
         const chain = linkChainEscape(TOP, order);
         const cut = at % (extra.length + 1);
@@ -99,12 +99,22 @@ function leadsTo(dir: string, linkTarget: string, hops = { left: 40 }): string |
   return current;
 }
 
+/**
+ * Every path below `dir`, symlinks listed but never followed. Not readdirSync's `recursive`:
+ * Node 20 follows symlinked directories without withFileTypes, Node 24 with it too (and loops).
+ */
+function pathsBelow(dir: string): Array<{ full: string; link: boolean }> {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((item) => {
+    const full = join(dir, item.name);
+    return item.isDirectory() ? [{ full, link: false }, ...pathsBelow(full)] : [{ full, link: item.isSymbolicLink() }];
+  });
+}
+
 /** Every symlink below `app` whose kernel resolution is outside `app`, as "link -> where". */
 function escapingLinks(app: string): string[] {
   const out: string[] = [];
-  for (const item of readdirSync(app, { recursive: true, withFileTypes: true })) {
-    if (!item.isSymbolicLink()) continue;
-    const full = join(item.parentPath ?? (item as unknown as { path: string }).path, item.name);
+  for (const { full, link } of pathsBelow(app)) {
+    if (!link) continue;
     const where = leadsTo(dirname(full), readlinkSync(full));
     if (where !== undefined && where !== app && !where.startsWith(app + sep)) out.push(`${relative(app, full)} -> ${readlinkSync(full)} leads to ${where}`);
   }
@@ -114,9 +124,8 @@ function escapingLinks(app: string): string[] {
 /** What exists in the sandbox outside the app directory, besides the directories holding it. */
 function outsideApp(root: string, app: string): string[] {
   const holders = new Set(['p1', 'p1/p2', 'p1/p2/p3', 'p1/p2/p3/app'].map((p) => join(root, p)));
-  // withFileTypes: without it, Node 20's recursive readdir follows symlinked directories (and loops).
-  return readdirSync(root, { recursive: true, withFileTypes: true })
-    .map((item) => join(item.parentPath ?? (item as unknown as { path: string }).path, item.name))
+  return pathsBelow(root)
+    .map(({ full }) => full)
     .filter((full) => !holders.has(full) && !full.startsWith(app + sep))
     .map((full) => relative(root, full));
 }

@@ -83,12 +83,12 @@ describe('GitHub events, the App webhook and installation links under hostile in
       const suite = { id: 1, repository: repo.includes('/') ? repo : `${repo}/x`, head_sha: head, head_branch: 'main', status, conclusion, app: { id: 15368, slug: 'github-actions' }, created_at: '2026-11-01T00:00:00Z', updated_at: '2026-11-01T00:00:00Z', runs: [] } as unknown as StandinCheckSuite;
       const options = installation === null ? {} : { installation };
       const payload = event === 'check_suite' ? checkSuiteEvent(suite, options)
-        : event === 'check_run' ? checkRunEvent(suite, { id: 2, name: 'test', status, conclusion, html_url: 'https://github.com/x' } as never, options)
+        : event === 'check_run' ? checkRunEvent(suite, { id: 2, name: 'test', status, conclusion, html_url: 'https://github.com/x' }, options)
         : statusEvent(suite.repository, head, { state: conclusion ?? 'pending', context: 'ci/test' }, options);
-      return { event, payload: payload as Record<string, unknown> };
+      return { event, payload };
     });
   const pushEvent = fc.tuple(fc.constantFrom('plain', 'signed', 'unknown'), sha(), fc.option(fc.constantFrom<unknown>(INSTALLATION, 78, '77', null)))
-    .map(([repo, head, installation]) => ({ event: 'push', payload: { ...githubPush({ repo, sha: head }), ...(installation !== null ? { installation: { id: installation } } : {}) } as Record<string, unknown> }));
+    .map(([repo, head, installation]) => ({ event: 'push', payload: { ...githubPush({ repo, sha: head }), ...(installation !== null ? { installation: { id: installation } } : {}) } }));
   /** The event with up to three fields (at any depth GitHub uses) deleted or replaced by arbitrary JSON. */
   const mutated = (base: fc.Arbitrary<{ event: string; payload: Record<string, unknown> }>) =>
     fc.tuple(base, fc.array(fc.tuple(fc.constantFrom(

@@ -46,7 +46,7 @@ describe('webhook intake under hostile input (property-based, over HTTP)', () =>
 
   const delivery = fc.record({
     path: fc.constantFrom('/', '/1/deploy', '/?x=1'),
-    auth: fc.constantFrom('admin', 'admin', 'admin', 'admin', 'wrong', 'none') as fc.Arbitrary<'admin' | 'wrong' | 'none'>,
+    auth: fc.constantFrom<'admin' | 'wrong' | 'none'>('admin', 'admin', 'admin', 'admin', 'wrong', 'none'),
     contentType: oddContentType(),
     headers: hostileHeaders(),
     body: fc.oneof(

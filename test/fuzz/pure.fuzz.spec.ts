@@ -220,7 +220,7 @@ describe('tar safety rules', () => {
   it('parses real archives of arbitrary entries into acceptance or a known reason', async () => {
     const entry = fc.record({
       name: fc.oneof(name.filter((n) => n !== '' && !n.includes('\0')), fc.constantFrom('wrap/a', 'wrap/../x', 'wrap/l/x')),
-      type: fc.constantFrom('file', 'directory', 'symlink', 'link') as fc.Arbitrary<'file' | 'directory' | 'symlink' | 'link'>,
+      type: fc.constantFrom<'file' | 'directory' | 'symlink' | 'link'>('file', 'directory', 'symlink', 'link'),
       linkname: fc.constantFrom('a', '../x', '/etc/passwd', 'wrap/a', '.', 'l'),
       content: fc.string({ maxLength: 20 }),
     });

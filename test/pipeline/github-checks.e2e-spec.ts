@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ADMIN } from '../support/harness';
 import { githubHeaders, githubPush, travisBuild } from '../support/payloads';
-import { checkRunEvent, checkSuiteEvent, statusEvent, StandinCheckSuite } from '../../tools/github-standin/github-standin-ci';
+import { checkRunEvent, checkSuiteEvent, statusEvent } from '../../tools/github-standin/github-standin-ci';
 import { PipelineFixture } from './pipeline-fixture';
 
 const WORKFLOW = { '.github/workflows/ci.yml': 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n' };
@@ -254,7 +254,7 @@ describe('GitHub checks gate: the polling fallback', () => {
     const { repo, sha, suite } = await h.actionsCommit();
     const pushed = await f.push(repo, sha);
     await h.waitingForChecks(pushed.json.id);
-    f.github.ci.completeSuite(suite as StandinCheckSuite, 'success');
+    f.github.ci.completeSuite(suite, 'success');
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     // Read again on its timer: the first read saw the suite queued, a later one completed.
     expect(f.github.requests.filter((r) => r.url.startsWith(`/repos/octo-org/${repo}/commits/${sha}/check-suites`)).length).toBeGreaterThanOrEqual(2);

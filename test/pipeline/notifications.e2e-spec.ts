@@ -11,14 +11,14 @@ class Subscriber {
   url!: string;
 
   async start(): Promise<this> {
-    this.server = createServer(async (req: IncomingMessage, res) => {
+    this.server = createServer((req: IncomingMessage, res) => void (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const event = String(req.headers['x-deploy-event']);
       this.received.push({ event, delivery: String(req.headers['x-deploy-delivery']), signature: req.headers['x-deploy-signature-256'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
       res.statusCode = this.answers[event]?.shift() ?? 200;
       res.end();
-    });
+    })());
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
     return this;

@@ -22,15 +22,15 @@ describe('reference receiver process', () => {
       env: { ...process.env, RECEIVER_DEPLOY_DIR: join(dir, 'deploy'), RECEIVER_STATE_DIR: join(dir, 'state'), RECEIVER_USERNAME: '', RECEIVER_PASSWORD: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
     return { child, output: () => output, exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
   }
 
   it.each(['0.0.0.0', '::'])('refuses to listen on %s without credentials, naming the settings', async (host) => {
     const started = start({ RECEIVER_HOST: host, RECEIVER_PORT: String(await freePort()) });
     // A receiver that starts anyway is found by its log line, and stopped.
-    const outcome = await Promise.race([started.exited, new Promise<string>((resolve) => started.child.stdout!.on('data', () => /listening on/.test(started.output()) && resolve('listening')))]);
+    const outcome = await Promise.race([started.exited, new Promise<string>((resolve) => started.child.stdout.on('data', () => /listening on/.test(started.output()) && resolve('listening')))]);
     if (outcome === 'listening') started.child.kill('SIGTERM');
     expect([outcome, started.output()]).toEqual([1, expect.stringMatching(/Invalid setting RECEIVER_HOST: .*without credentials; set RECEIVER_USERNAME and RECEIVER_PASSWORD/)]);
   });

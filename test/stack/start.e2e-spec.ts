@@ -16,8 +16,8 @@ describe('npm start', () => {
   function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
     let output = '';
     const child = spawn(process.execPath, [cli], { env: { ...process.env, STACK_STATE_DIR: stateDir, MONGO_URL: '', TEMPORAL_ADDRESS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
     return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
   }
 

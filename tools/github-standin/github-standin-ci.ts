@@ -147,8 +147,8 @@ export class StandinCi {
     let header: { alg?: string };
     let claims: { iss?: unknown; iat?: unknown; exp?: unknown };
     try {
-      header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
-      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+      header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as typeof header;
+      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as typeof claims;
     } catch {
       return 'A JSON web token could not be decoded';
     }

@@ -215,7 +215,7 @@ export class GithubServer {
       }
       const body = parseJson(await readBody(req), {}) as { branch?: unknown; message?: unknown; actions?: unknown };
       if (!isStringOrAbsent(body.branch) || !isStringOrAbsent(body.message)) throw new StandinError(400, 'branch and message must be strings.');
-      return send(201, await this.commit(`${owner}/${name}`, { branch: body.branch as string | undefined, message: body.message as string | undefined, actions: body.actions === true }));
+      return send(201, await this.commit(`${owner}/${name}`, { branch: body.branch, message: body.message, actions: body.actions === true }));
     }
     if (await this.routeCi(req, path, url, token, send)) return;
     const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses|compare|commits)\/(.+)$/.exec(path);

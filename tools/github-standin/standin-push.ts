@@ -75,7 +75,7 @@ function deliverToApp(urls: { gateway: string; appWebhookSecret?: string }, even
 function standinUrls(): { github: string; gateway: string; appWebhookSecret?: string } {
   const stateDir = process.env.STACK_STATE_DIR ?? join(repoRoot, '.stack', 'dev');
   try {
-    return JSON.parse(readFileSync(join(stateDir, STANDIN_FILE), 'utf8'));
+    return JSON.parse(readFileSync(join(stateDir, STANDIN_FILE), 'utf8')) as ReturnType<typeof standinUrls>;
   } catch {
     throw new Error(`No GitHub stand-in is running (${join(stateDir, STANDIN_FILE)} is missing): start the stack with GITHUB_STANDIN=1 npm start.`);
   }

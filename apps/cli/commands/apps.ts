@@ -53,7 +53,7 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
       statusUrl: str(flags, 'status-url') ?? current?.target?.statusUrl,
       username: str(flags, 'target-user') ?? current?.target?.username,
       password: str(flags, 'target-password'),
-      archiveFormat: archiveFormat as 'tar.gz' | 'zip' | undefined,
+      archiveFormat: archiveFormat,
     };
   }
   return {

@@ -14,7 +14,7 @@ import { detail } from './deploys';
 /** The app named, else the one in the current directory (its package.json's name, without a scope). */
 export async function appOrHere(app: string | undefined, cwd = process.cwd()): Promise<string> {
   if (app) return app;
-  const name = await readFile(join(cwd, 'package.json'), 'utf8').then((text) => JSON.parse(text).name as unknown, () => undefined);
+  const name = await readFile(join(cwd, 'package.json'), 'utf8').then((text) => (JSON.parse(text) as { name?: unknown }).name, () => undefined);
   if (typeof name !== 'string' || name === '') throw new UsageError('Name the app, or run this where its package.json is.');
   return name.replace(/^@[^/]+\//, '');
 }

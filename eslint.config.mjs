@@ -1,0 +1,43 @@
+// ESLint 9 flat config: typescript-eslint's type-checked recommended rules over the TypeScript
+// sources; layout is Prettier's (npm run lint runs both). Each rule tuned here says why.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const TEST_FILES = ['test/**/*.ts', '**/*.spec.ts', '**/*.e2e-spec.ts', 'bench/**/*.ts'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.stack/**', 'bench/results/**', '**/*.js', '**/*.mjs'] },
+  {
+    files: ['{apps,libs,workflows,test,bench,tools,scripts}/**/*.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // `async` marks functions whose contract is a promise (activities, Nest factories, fakes of
+      // promise interfaces): a throw in them must reject, not throw synchronously.
+      '@typescript-eslint/require-await': 'off',
+      // The code matches control characters on purpose: log and header sanitising, ANSI colours.
+      'no-control-regex': 'off',
+      // A leading underscore names what a destructuring leaves out on purpose (`{ _id, ...rest }`).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    files: TEST_FILES,
+    rules: {
+      // Tests and benchmarks read JSON answers and raw documents as `any` and check their shape with
+      // expect(); typing each answer would copy the DTOs. (expect.any()/objectContaining are `any` too.)
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    files: ['bench/probes.ts', 'test/status/feed-disconnect.e2e-spec.ts'],
+    // These wrap prototype methods, calling the saved originals with .call/.apply(this).
+    rules: { '@typescript-eslint/unbound-method': 'off' },
+  },
+);
