@@ -43,9 +43,16 @@ export function svg(chart: Chart): string {
   ];
   for (let i = 0; i <= 4; i++) {
     const y = (yMax * i) / 4;
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`, `<text x="${M.left - 6}" y="${py(y) + 4}" text-anchor="end">${label(y)}</text>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`,
+      `<text x="${M.left - 6}" y="${py(y) + 4}" text-anchor="end">${label(y)}</text>`,
+    );
   }
-  for (const x of xs) parts.push(`<line x1="${px(x)}" x2="${px(x)}" y1="${H - M.bottom}" y2="${H - M.bottom + 4}" stroke="#333"/>`, `<text x="${px(x)}" y="${H - M.bottom + 16}" text-anchor="middle">${label(x)}</text>`);
+  for (const x of xs)
+    parts.push(
+      `<line x1="${px(x)}" x2="${px(x)}" y1="${H - M.bottom}" y2="${H - M.bottom + 4}" stroke="#333"/>`,
+      `<text x="${px(x)}" y="${H - M.bottom + 16}" text-anchor="middle">${label(x)}</text>`,
+    );
   parts.push(
     `<line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#333"/>`,
     `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#333"/>`,
@@ -55,10 +62,18 @@ export function svg(chart: Chart): string {
   chart.series.forEach((series, i) => {
     const colour = COLOURS[i % COLOURS.length];
     const points = series.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && x > 0);
-    parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
-    for (const [x, y] of points) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colour}"><title>${label(x)}: ${label(y)}</title></circle>`);
+    parts.push(
+      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`,
+    );
+    for (const [x, y] of points)
+      parts.push(
+        `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colour}"><title>${label(x)}: ${label(y)}</title></circle>`,
+      );
     const ly = M.top + 10 + i * 18;
-    parts.push(`<line x1="${W - M.right + 12}" x2="${W - M.right + 32}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`, `<text x="${W - M.right + 36}" y="${ly + 4}">${esc(series.name)}</text>`);
+    parts.push(
+      `<line x1="${W - M.right + 12}" x2="${W - M.right + 32}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`,
+      `<text x="${W - M.right + 36}" y="${ly + 4}">${esc(series.name)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
@@ -76,36 +91,67 @@ export function charts(raw: any): Chart[] {
   const curve = raw.intake?.curve as Array<{ concurrency: number; gateway: number; bare: number }> | undefined;
   if (curve) {
     out.push({
-      file: 'perf-intake.svg', title: 'Intake: accepted pushes/s', x: 'concurrent callers', y: 'pushes/s',
-      series: [{ name: 'gateway', points: curve.map((p) => [p.concurrency, p.gateway]) }, { name: 'bare signalWithStart', points: curve.map((p) => [p.concurrency, p.bare]) }],
+      file: 'perf-intake.svg',
+      title: 'Intake: accepted pushes/s',
+      x: 'concurrent callers',
+      y: 'pushes/s',
+      series: [
+        { name: 'gateway', points: curve.map((p) => [p.concurrency, p.gateway]) },
+        { name: 'bare signalWithStart', points: curve.map((p) => [p.concurrency, p.bare]) },
+      ],
     });
   }
   const deployments = raw.overhead?.curve as Array<Record<string, number>> | undefined;
   if (deployments) {
     out.push({
-      file: 'perf-deployments.svg', title: 'Deployments/s (1 MB each)', x: 'concurrent deployments', y: 'deployments/s',
-      series: [{ name: 'deployments', points: deployments.map((p) => [p.concurrent, p.perSecond]) }, { name: 'skeleton', points: deployments.map((p) => [p.concurrent, p.skeletonPerSecond]) }],
+      file: 'perf-deployments.svg',
+      title: 'Deployments/s (1 MB each)',
+      x: 'concurrent deployments',
+      y: 'deployments/s',
+      series: [
+        { name: 'deployments', points: deployments.map((p) => [p.concurrent, p.perSecond]) },
+        { name: 'skeleton', points: deployments.map((p) => [p.concurrent, p.skeletonPerSecond]) },
+      ],
     });
     out.push({
-      file: 'perf-worker-rss.svg', title: 'Worker RSS per running deployment', x: 'concurrent deployments', y: 'MB per deployment',
+      file: 'perf-worker-rss.svg',
+      title: 'Worker RSS per running deployment',
+      x: 'concurrent deployments',
+      y: 'MB per deployment',
       series: [{ name: 'worker', points: deployments.map((p) => [p.concurrent, p.workerRssPerDeploymentMb]) }],
     });
   }
   const status = raw.status?.points as Array<{ entries: number; direct: { p99: number }; gateway: { p99: number } }> | undefined;
   if (status) {
     out.push({
-      file: 'perf-status.svg', title: 'Status query p99 (limit=10&skip=20)', x: 'entries in the status log', y: 'p99 ms',
-      series: [{ name: 'gateway', points: status.map((p) => [p.entries, p.gateway.p99]) }, { name: 'driver query', points: status.map((p) => [p.entries, p.direct.p99]) }],
+      file: 'perf-status.svg',
+      title: 'Status query p99 (limit=10&skip=20)',
+      x: 'entries in the status log',
+      y: 'p99 ms',
+      series: [
+        { name: 'gateway', points: status.map((p) => [p.entries, p.gateway.p99]) },
+        { name: 'driver query', points: status.map((p) => [p.entries, p.direct.p99]) },
+      ],
     });
   }
-  const feed = raw.feed?.points as Array<{ clients: number; feed: { p99: number }; direct: { p99: number }; rssPerClientKb: number }> | undefined;
+  const feed = raw.feed?.points as
+    Array<{ clients: number; feed: { p99: number }; direct: { p99: number }; rssPerClientKb: number }> | undefined;
   if (feed) {
     out.push({
-      file: 'perf-feed.svg', title: 'Feed: insert → arrival p99', x: 'NDJSON clients on one gateway', y: 'p99 ms',
-      series: [{ name: 'feed', points: feed.map((p) => [p.clients, p.feed.p99]) }, { name: 'raw change stream', points: feed.map((p) => [p.clients, p.direct.p99]) }],
+      file: 'perf-feed.svg',
+      title: 'Feed: insert → arrival p99',
+      x: 'NDJSON clients on one gateway',
+      y: 'p99 ms',
+      series: [
+        { name: 'feed', points: feed.map((p) => [p.clients, p.feed.p99]) },
+        { name: 'raw change stream', points: feed.map((p) => [p.clients, p.direct.p99]) },
+      ],
     });
     out.push({
-      file: 'perf-gateway-rss.svg', title: 'Gateway RSS per feed client', x: 'NDJSON clients on one gateway', y: 'kB per client',
+      file: 'perf-gateway-rss.svg',
+      title: 'Gateway RSS per feed client',
+      x: 'NDJSON clients on one gateway',
+      y: 'kB per client',
       series: [{ name: 'gateway', points: feed.map((p) => [p.clients, p.rssPerClientKb]) }],
     });
   }
@@ -123,6 +169,14 @@ export function writeCharts(raw: unknown, dir = join(repoRoot, 'docs')): string[
 
 if (require.main === module) {
   const results = join(repoRoot, 'bench', 'results');
-  const file = process.argv[2] ?? join(results, readdirSync(results).filter((f) => f.endsWith('.json')).sort().at(-1)!);
+  const file =
+    process.argv[2] ??
+    join(
+      results,
+      readdirSync(results)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .at(-1)!,
+    );
   console.log(writeCharts(JSON.parse(readFileSync(file, 'utf8')).raw).join('\n'));
 }

@@ -10,16 +10,30 @@ export const OWNER = 'octo-org';
 const PUSHERS = 50;
 
 /** POSTs a GitHub push for owner/repo@sha to a gateway; resolves with the 202 body. */
-export async function push(gateway: string, repo: string, sha: string, authorization = basic()): Promise<{ id: string; workflowId: string }> {
+export async function push(
+  gateway: string,
+  repo: string,
+  sha: string,
+  authorization = basic(),
+): Promise<{ id: string; workflowId: string }> {
   const body = JSON.stringify(githubPush({ owner: OWNER, repo, sha }));
-  const answer = await http('POST', `${gateway}/1/deploy`, { ...githubHeaders('push'), authorization, 'content-type': 'application/json' }, body);
+  const answer = await http(
+    'POST',
+    `${gateway}/1/deploy`,
+    { ...githubHeaders('push'), authorization, 'content-type': 'application/json' },
+    body,
+  );
   if (answer.status !== 202) throw new Error(`push answered ${answer.status}: ${answer.text.slice(0, 200)}`);
   return JSON.parse(answer.text);
 }
 
 /** A ~1 MB (compressed) GitHub-layout tarball: package.json, index.js and 1 MB of base64 noise. */
 export function megabyteTarball(repo: string): Promise<Buffer> {
-  return githubTarball({ owner: OWNER, repo, files: { 'index.js': 'console.log("hi")\n', 'blob.txt': randomBytes(1_000_000).toString('base64') } });
+  return githubTarball({
+    owner: OWNER,
+    repo,
+    files: { 'index.js': 'console.log("hi")\n', 'blob.txt': randomBytes(1_000_000).toString('base64') },
+  });
 }
 
 /** Commits `count` repositories (one commit each, same tarball) on the GitHub-shaped server. */
@@ -56,42 +70,69 @@ export interface DeploymentTiming {
  * reads each deployment's step times from its status log. End to end runs from the 202 to the
  * `done` entry; overhead is that minus fetch, upload and the target's processing.
  */
-export async function deployAll(stack: BenchStack, database: string, gateways: string[], commits: Array<{ repo: string; sha: string }>): Promise<{ timings: DeploymentTiming[]; wallSeconds: number }> {
+export async function deployAll(
+  stack: BenchStack,
+  database: string,
+  gateways: string[],
+  commits: Array<{ repo: string; sha: string }>,
+): Promise<{ timings: DeploymentTiming[]; wallSeconds: number }> {
   const started = Date.now();
   // At most PUSHERS webhooks in flight, each redelivered after a 503 as GitHub would: 500 at once
   // measure the Temporal dev server's start deadline on 2 cores, not the deployments.
   const accepted: Array<{ id: string; workflowId: string; acceptedAt: number }> = new Array(commits.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(PUSHERS, commits.length) }, async () => {
-    for (let i = next++; i < commits.length; i = next++) {
-      const { repo, sha } = commits[i];
-      for (let attempt = 1; ; attempt++) {
-        try {
-          accepted[i] = { ...(await push(gateways[i % gateways.length], repo, sha)), acceptedAt: Date.now() };
-          break;
-        } catch (error) {
-          if (attempt >= 5 || !/answered 503/.test((error as Error).message)) throw error;
-          await sleep(1_000 * attempt);
+  await Promise.all(
+    Array.from({ length: Math.min(PUSHERS, commits.length) }, async () => {
+      for (let i = next++; i < commits.length; i = next++) {
+        const { repo, sha } = commits[i];
+        for (let attempt = 1; ; attempt++) {
+          try {
+            accepted[i] = { ...(await push(gateways[i % gateways.length], repo, sha)), acceptedAt: Date.now() };
+            break;
+          } catch (error) {
+            if (attempt >= 5 || !/answered 503/.test((error as Error).message)) throw error;
+            await sleep(1_000 * attempt);
+          }
         }
       }
-    }
-  }));
-  const outcomes = await Promise.all(accepted.map((a) => stack.temporal.workflow.getHandle(a.workflowId).result() as Promise<DeploymentOutcome>));
+    }),
+  );
+  const outcomes = await Promise.all(
+    accepted.map((a) => stack.temporal.workflow.getHandle(a.workflowId).result() as Promise<DeploymentOutcome>),
+  );
   const wallSeconds = (Date.now() - started) / 1000; // before the history reads below, which are the bench's own
   const transfers = await Promise.all(accepted.map((a) => activityTimes(stack, a.workflowId)));
-  const entries = await stack.mongo.db(database).collection('status_entries')
-    .find({ deployment: { $in: accepted.map((a) => a.id) } }).sort({ ts: 1, _id: 1 }).toArray();
+  const entries = await stack.mongo
+    .db(database)
+    .collection('status_entries')
+    .find({ deployment: { $in: accepted.map((a) => a.id) } })
+    .sort({ ts: 1, _id: 1 })
+    .toArray();
   const timings = accepted.map((a, i): DeploymentTiming => {
     const mine = entries.filter((e) => e.deployment === a.id);
     const at = (step: string, status?: string, last = false) => {
-      const found = last ? mine.filter((e) => e.step === step).at(-1) : mine.find((e) => e.step === step && (!status || e.status === status));
+      const found = last
+        ? mine.filter((e) => e.step === step).at(-1)
+        : mine.find((e) => e.step === step && (!status || e.status === status));
       return found ? (found.ts as Date).getTime() : NaN;
     };
     const { fetchTarball: fetchMs = NaN, uploadPackage: uploadMs = NaN, run: runMs = NaN } = transfers[i];
     const processingMs = mine.some((e) => e.step === 'processing') ? at('processing', undefined, true) - at('processing', 'pending') : 0;
     const endToEndMs = at('done') - a.acceptedAt;
     const queuedMs = at('upload', 'pending') - at('inspect', 'ok');
-    return { id: a.id, workflowId: a.workflowId, state: outcomes[i].state, endToEndMs, fetchMs, uploadMs, processingMs, overheadMs: endToEndMs - fetchMs - uploadMs - processingMs, queuedMs, runMs, runOverheadMs: runMs - fetchMs - uploadMs - processingMs };
+    return {
+      id: a.id,
+      workflowId: a.workflowId,
+      state: outcomes[i].state,
+      endToEndMs,
+      fetchMs,
+      uploadMs,
+      processingMs,
+      overheadMs: endToEndMs - fetchMs - uploadMs - processingMs,
+      queuedMs,
+      runMs,
+      runOverheadMs: runMs - fetchMs - uploadMs - processingMs,
+    };
   });
   return { timings, wallSeconds };
 }
@@ -136,7 +177,11 @@ export function timingSummary(timings: DeploymentTiming[]) {
 }
 
 /** GitHub-shaped server, reference receiver, gateway and worker for deployments of one group. */
-export async function deploymentStack(stack: BenchStack, group: string, options: { gateways?: number; workers?: number; githubUrl?: string } = {}) {
+export async function deploymentStack(
+  stack: BenchStack,
+  group: string,
+  options: { gateways?: number; workers?: number; githubUrl?: string } = {},
+) {
   const github = options.githubUrl ? undefined : await new GithubServer().start();
   const receiver = await stack.receiver(`receiver-${group}`);
   const env = stack.env(group, {
@@ -146,7 +191,11 @@ export async function deploymentStack(stack: BenchStack, group: string, options:
     TARGET_ALLOW: HOST, // the receiver runs on loopback, refused unless allowed
   });
   const gateways = await Promise.all(Array.from({ length: options.gateways ?? 1 }, (_, i) => stack.gateway(`gateway-${group}-${i}`, env)));
-  const workers = await Promise.all(Array.from({ length: options.workers ?? 1 }, (_, i) => stack.worker(`worker-${group}-${i}`, { ...env, ...(i === 0 ? profileEnv(stack, group) : {}) })));
+  const workers = await Promise.all(
+    Array.from({ length: options.workers ?? 1 }, (_, i) =>
+      stack.worker(`worker-${group}-${i}`, { ...env, ...(i === 0 ? profileEnv(stack, group) : {}) }),
+    ),
+  );
   return {
     github,
     database: env.MONGO_DATABASE!,

@@ -46,13 +46,36 @@ export async function feed(stack: BenchStack): Promise<{ rows: Row[]; raw: unkno
   const settle = SETTLE ?? 'default';
   const rows: Row[] = [
     {
-      figure: `feed insert-to-arrival p99, ${last.clients} NDJSON clients (FEED_SETTLE ${settle})`, value: `${last.feed.p99} ms`, baseline: `${last.direct.p99} ms (raw change stream)`,
-      ratio: round(last.feed.p99 / last.direct.p99, 2), target: '≤ raw + 50 ms', pass: last.feed.p99 <= last.direct.p99 + 50,
+      figure: `feed insert-to-arrival p99, ${last.clients} NDJSON clients (FEED_SETTLE ${settle})`,
+      value: `${last.feed.p99} ms`,
+      baseline: `${last.direct.p99} ms (raw change stream)`,
+      ratio: round(last.feed.p99 / last.direct.p99, 2),
+      target: '≤ raw + 50 ms',
+      pass: last.feed.p99 <= last.direct.p99 + 50,
     },
     info('  p50 feed / raw change stream', `${last.feed.p50} ms`, `${last.direct.p50} ms`),
-    ...points.map((p) => info(`  curve: ${p.clients} clients: p99 feed (raw); gateway RSS per client`, `${p.feed.p99} ms (${p.direct.p99} ms); ${p.rssPerClientKb} kB`)),
-    { figure: 'entries delivered', value: points.map((p) => `${p.delivered}/${p.expected}`).join(', '), baseline: '—', ratio: null, target: 'all', pass: points.every((p) => p.delivered === p.expected) },
-    { figure: 'open change streams in the gateway (feed clients held)', value: `${last.probe.changeStreamsOpen} (${last.probe.feedClients})`, baseline: '—', ratio: null, target: '= 1', pass: last.probe.changeStreamsOpen === 1 && last.probe.feedClients === last.clients },
+    ...points.map((p) =>
+      info(
+        `  curve: ${p.clients} clients: p99 feed (raw); gateway RSS per client`,
+        `${p.feed.p99} ms (${p.direct.p99} ms); ${p.rssPerClientKb} kB`,
+      ),
+    ),
+    {
+      figure: 'entries delivered',
+      value: points.map((p) => `${p.delivered}/${p.expected}`).join(', '),
+      baseline: '—',
+      ratio: null,
+      target: 'all',
+      pass: points.every((p) => p.delivered === p.expected),
+    },
+    {
+      figure: 'open change streams in the gateway (feed clients held)',
+      value: `${last.probe.changeStreamsOpen} (${last.probe.feedClients})`,
+      baseline: '—',
+      ratio: null,
+      target: '= 1',
+      pass: last.probe.changeStreamsOpen === 1 && last.probe.feedClients === last.clients,
+    },
   ];
   return { rows, raw: { users: USERS, inserts: INSERTS, settle, points } };
 }
@@ -86,8 +109,13 @@ async function feedAt(stack: BenchStack, CLIENTS: number): Promise<FeedPoint> {
     await sleep(500);
     const rssIdleMb = rssMb(gateway.process.child.pid!);
     for (let i = 1; i < CLIENTS; i += 25) {
-      clients.push(...(await Promise.all(Array.from({ length: Math.min(25, CLIENTS - i) }, (_, k) =>
-        openFeed(`${gateway.url}/1/status/u${(i + k) % USERS}/changes`, (id) => arrivals.push(Date.now() - (sentAt.get(id) ?? NaN)))))));
+      clients.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(25, CLIENTS - i) }, (_, k) =>
+            openFeed(`${gateway.url}/1/status/u${(i + k) % USERS}/changes`, (id) => arrivals.push(Date.now() - (sentAt.get(id) ?? NaN))),
+          ),
+        )),
+      );
     }
     raw.on('change', (change: any) => direct.push(Date.now() - (sentAt.get(change.documentKey._id) ?? NaN)));
     await raw.tryNext().catch(() => undefined); // opened on the server before the first insert
@@ -99,8 +127,17 @@ async function feedAt(stack: BenchStack, CLIENTS: number): Promise<FeedPoint> {
       const wait = started + (i * 1000) / INSERT_RATE - Date.now();
       if (wait > 0) await sleep(wait);
       const entry: NewStatusEntry = {
-        _id: `dep_feedbench:${String(i).padStart(4, '0')}`, uuid: `uuid-${i}`, user: `u${i % USERS}`, app_name: 'app', deployment: 'dep_feedbench',
-        status: 'ok', step: 'fetch', provider: 'github', commit: `octo-org/app/${'a'.repeat(40)}`, message: `entry ${i}`, ts: new Date(),
+        _id: `dep_feedbench:${String(i).padStart(4, '0')}`,
+        uuid: `uuid-${i}`,
+        user: `u${i % USERS}`,
+        app_name: 'app',
+        deployment: 'dep_feedbench',
+        status: 'ok',
+        step: 'fetch',
+        provider: 'github',
+        commit: `octo-org/app/${'a'.repeat(40)}`,
+        message: `entry ${i}`,
+        ts: new Date(),
       };
       sentAt.set(entry._id, Date.now());
       void repository.append(entry);
@@ -108,7 +145,16 @@ async function feedAt(stack: BenchStack, CLIENTS: number): Promise<FeedPoint> {
     const expected = (INSERTS * CLIENTS) / USERS;
     const deadline = Date.now() + 10_000;
     while ((arrivals.length < expected || direct.length < INSERTS) && Date.now() < deadline) await sleep(100);
-    return { clients: CLIENTS, feed: summary(arrivals), direct: summary(direct), delivered: arrivals.length, expected, rssPerClientKb, rssIdleMb: round(rssIdleMb), probe: during };
+    return {
+      clients: CLIENTS,
+      feed: summary(arrivals),
+      direct: summary(direct),
+      delivered: arrivals.length,
+      expected,
+      rssPerClientKb,
+      rssIdleMb: round(rssIdleMb),
+      probe: during,
+    };
   } finally {
     await raw.close().catch(() => undefined);
     for (const client of clients) client.destroy();

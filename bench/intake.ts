@@ -2,7 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { hashSecret, verifySecret } from '../libs/auth/passwords';
 import { SEARCH_ATTRIBUTES } from '../workflows/types';
 import { push } from './deploys';
-import { ADMIN, atLeast, basic, BenchStack, closedLoop, cpuPerOperation, httpJson, info, LoadResult, openLoop, profileEnv, round, Row, summary } from './lib';
+import {
+  ADMIN,
+  atLeast,
+  basic,
+  BenchStack,
+  closedLoop,
+  cpuPerOperation,
+  httpJson,
+  info,
+  LoadResult,
+  openLoop,
+  profileEnv,
+  round,
+  Row,
+  summary,
+} from './lib';
 
 const CONCURRENCY = 16;
 /** The intake cost curve: accepted pushes/s at these numbers of concurrent callers (item 3). */
@@ -16,13 +31,30 @@ const SLICE_MS = 3_000;
 function merge(results: LoadResult[]): LoadResult {
   const ok = results.reduce((s, r) => s + r.ok, 0);
   const seconds = results.reduce((s, r) => s + r.seconds, 0);
-  return { ok, failed: results.reduce((s, r) => s + r.failed, 0), seconds, perSecond: ok / seconds, latenciesMs: results.flatMap((r) => r.latenciesMs), firstError: results.find((r) => r.firstError)?.firstError };
+  return {
+    ok,
+    failed: results.reduce((s, r) => s + r.failed, 0),
+    seconds,
+    perSecond: ok / seconds,
+    latenciesMs: results.flatMap((r) => r.latenciesMs),
+    firstError: results.find((r) => r.firstError)?.firstError,
+  };
 }
 
 /** Accepted pushes per second through the given gateways, closed loop; every push a new repository. */
-export function gatewayLoad(gateways: string[], tag: string, authorization = basic(), durationMs = PHASE_MS, concurrency = CONCURRENCY): Promise<LoadResult> {
+export function gatewayLoad(
+  gateways: string[],
+  tag: string,
+  authorization = basic(),
+  durationMs = PHASE_MS,
+  concurrency = CONCURRENCY,
+): Promise<LoadResult> {
   const sha = () => randomBytes(20).toString('hex');
-  return closedLoop(concurrency, durationMs, async (i) => void (await push(gateways[i % gateways.length], `${tag}-${i}`, sha(), authorization)));
+  return closedLoop(
+    concurrency,
+    durationMs,
+    async (i) => void (await push(gateways[i % gateways.length], `${tag}-${i}`, sha(), authorization)),
+  );
 }
 
 /** What the gateway does per push at the Temporal end, without the gateway: signalWithStart on the same server. */
@@ -33,10 +65,24 @@ function bareStart(stack: BenchStack, taskQueue: string) {
     await stack.temporal.workflow.signalWithStart('deployment', {
       workflowId: `bare/${taskQueue}/${sha}`,
       taskQueue,
-      args: [{ deploymentId: `dep_${sha.slice(0, 20)}`, user: 'admin', repository, commit: sha, uuid: sha, provider: 'github', ciTimeoutMs: 3_600_000 }],
+      args: [
+        {
+          deploymentId: `dep_${sha.slice(0, 20)}`,
+          user: 'admin',
+          repository,
+          commit: sha,
+          uuid: sha,
+          provider: 'github',
+          ciTimeoutMs: 3_600_000,
+        },
+      ],
       signal: 'push',
       signalArgs: [{ payloadId: `github:${sha}`, branch: 'main' }],
-      searchAttributes: { [SEARCH_ATTRIBUTES.user]: ['admin'], [SEARCH_ATTRIBUTES.repository]: [repository], [SEARCH_ATTRIBUTES.commit]: [sha] },
+      searchAttributes: {
+        [SEARCH_ATTRIBUTES.user]: ['admin'],
+        [SEARCH_ATTRIBUTES.repository]: [repository],
+        [SEARCH_ATTRIBUTES.commit]: [sha],
+      },
     });
   };
 }
@@ -82,7 +128,13 @@ export async function intake(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
   for (const c of INTAKE_CURVE) {
     const b = await bare(c, CURVE_PHASE_MS);
     const g = await gatewayLoad([gateway.url], `curve${c}`, basic(), CURVE_PHASE_MS, c);
-    curve.push({ concurrency: c, gateway: round(g.perSecond), bare: round(b.perSecond), gatewayP99: summary(g.latenciesMs).p99, bareP99: summary(b.latenciesMs).p99 });
+    curve.push({
+      concurrency: c,
+      gateway: round(g.perSecond),
+      bare: round(b.perSecond),
+      gatewayP99: summary(g.latenciesMs).p99,
+      bareP99: summary(b.latenciesMs).p99,
+    });
   }
   await stack.stopChild(gateway.process);
 
@@ -92,21 +144,46 @@ export async function intake(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
     atLeast('accepted pushes/s, Basic user:password (c=16)', peak.perSecond, bareRate, '/s', 0.9),
     atLeast('accepted pushes/s, Basic user:apiToken (c=16)', withToken.perSecond, bareRate, '/s', 0.9),
     {
-      figure: `accept latency p99 at half peak (${round(half)}/s)`, value: `${latency.p99} ms`, baseline: `${bareLatency.p99} ms (bare client, same rate)`,
-      ratio: round(latency.p99 / bareLatency.p99, 2), target: 'ratio ≤ 1.5', pass: latency.p99 / bareLatency.p99 <= 1.5,
+      figure: `accept latency p99 at half peak (${round(half)}/s)`,
+      value: `${latency.p99} ms`,
+      baseline: `${bareLatency.p99} ms (bare client, same rate)`,
+      ratio: round(latency.p99 / bareLatency.p99, 2),
+      target: 'ratio ≤ 1.5',
+      pass: latency.p99 / bareLatency.p99 <= 1.5,
     },
     info(`accept latency p50 at half peak`, `${latency.p50} ms`, `${bareLatency.p50} ms`),
-    ...curve.map((p) => info(`  curve: pushes/s at c=${p.concurrency} (p99 gateway / bare)`, `${p.gateway} /s (${p.gatewayP99} ms)`, `${p.bare} /s (${p.bareP99} ms)`, round(p.gateway / p.bare, 2))),
-    info('bound: CPU ms per push, gateway / MongoDB / Temporal / load generator (c=16)', cpuLine(gatewayCpu), `${cpuLine(bareCpu)} (bare)`, round(sum(gatewayCpu) / sum(bareCpu), 2)),
+    ...curve.map((p) =>
+      info(
+        `  curve: pushes/s at c=${p.concurrency} (p99 gateway / bare)`,
+        `${p.gateway} /s (${p.gatewayP99} ms)`,
+        `${p.bare} /s (${p.bareP99} ms)`,
+        round(p.gateway / p.bare, 2),
+      ),
+    ),
+    info(
+      'bound: CPU ms per push, gateway / MongoDB / Temporal / load generator (c=16)',
+      cpuLine(gatewayCpu),
+      `${cpuLine(bareCpu)} (bare)`,
+      round(sum(gatewayCpu) / sum(bareCpu), 2),
+    ),
     info('bound: scrypt verifies/s (N=16384, r=8; 4 pool threads)', `${round(scrypt.perSecond)} /s`),
   ];
   const strip = ({ latenciesMs, ...rest }: LoadResult) => ({ ...rest, latency: summary(latenciesMs) });
   return {
     rows,
     raw: {
-      concurrency: CONCURRENCY, scrypt: strip(scrypt), bare: strip(bareAll), peak: strip(peak), withToken: strip(withToken),
+      concurrency: CONCURRENCY,
+      scrypt: strip(scrypt),
+      bare: strip(bareAll),
+      peak: strip(peak),
+      withToken: strip(withToken),
       slices: Object.fromEntries(Object.entries(slices).map(([k, v]) => [k, v.map((r) => round(r.perSecond))])),
-      gatewayCpu, bareCpu, paced: strip(paced), barePaced: strip(barePaced), barePacedAfter: strip(barePacedAfter), curve,
+      gatewayCpu,
+      bareCpu,
+      paced: strip(paced),
+      barePaced: strip(barePaced),
+      barePacedAfter: strip(barePacedAfter),
+      curve,
     },
   };
 }

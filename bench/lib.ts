@@ -6,7 +6,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { registerSearchAttributes } from '../libs/deployments/temporal';
-import { freePort, ManagedProcess, repoRoot, startMongoWireServer, startProcess, startTemporalDevServer, waitForPort } from '../tools/stack';
+import {
+  freePort,
+  ManagedProcess,
+  repoRoot,
+  startMongoWireServer,
+  startProcess,
+  startTemporalDevServer,
+  waitForPort,
+} from '../tools/stack';
 
 export const ADMIN = { username: 'admin', password: 'bench-admin-password' };
 export const HOST = '127.0.0.1';
@@ -44,7 +52,10 @@ export class BenchStack {
 
   async start(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
-    const [temporal, mongo] = await Promise.all([startTemporalDevServer({ logDir: this.logDir }), startMongoWireServer({ logDir: this.logDir })]);
+    const [temporal, mongo] = await Promise.all([
+      startTemporalDevServer({ logDir: this.logDir }),
+      startMongoWireServer({ logDir: this.logDir }),
+    ]);
     this.servers.push(temporal.process, mongo.process);
     this.serverPids = { temporal: temporal.process.child.pid!, mongo: mongo.process.child.pid! };
     this.temporalAddress = temporal.address;
@@ -99,7 +110,10 @@ export class BenchStack {
       const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton.workflow'), logger: quietLogger });
       writeFileSync(this.skeletonBundle, code);
     }
-    const child = startProcess(name, process.execPath, [join(DIST, 'bench', 'skeleton-worker.js')], { logFile: join(this.logDir, `${name}.log`), env: { ...env, SKELETON_BUNDLE: this.skeletonBundle } });
+    const child = startProcess(name, process.execPath, [join(DIST, 'bench', 'skeleton-worker.js')], {
+      logFile: join(this.logDir, `${name}.log`),
+      env: { ...env, SKELETON_BUNDLE: this.skeletonBundle },
+    });
     this.children.add(child);
     await this.polling(name, child);
     return child;
@@ -118,7 +132,11 @@ export class BenchStack {
     const port = await freePort(HOST);
     const dir = join(this.workDir, name);
     const child = this.spawn(name, 'receiver', {
-      RECEIVER_HOST: HOST, RECEIVER_PORT: String(port), RECEIVER_DEPLOY_DIR: join(dir, 'deploy'), RECEIVER_STATE_DIR: join(dir, 'state'), LOG_LEVEL: 'warn',
+      RECEIVER_HOST: HOST,
+      RECEIVER_PORT: String(port),
+      RECEIVER_DEPLOY_DIR: join(dir, 'deploy'),
+      RECEIVER_STATE_DIR: join(dir, 'state'),
+      LOG_LEVEL: 'warn',
     });
     await waitForPort(child, HOST, port);
     return { url: `http://${HOST}:${port}`, process: child };
@@ -143,7 +161,10 @@ export class BenchStack {
   private spawn(name: string, app: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ManagedProcess {
     // Benchmark probes (bench/probes.ts) are preloaded only when a BENCH_* setting asks for one.
     const probes = Object.keys(env).some((key) => key.startsWith('BENCH_') && env[key]) ? ['-r', join(DIST, 'bench', 'probes.js')] : [];
-    const child = startProcess(name, process.execPath, [...probes, ...nodeArgs, join(DIST, 'apps', app, 'main.js')], { logFile: join(this.logDir, `${name}.log`), env });
+    const child = startProcess(name, process.execPath, [...probes, ...nodeArgs, join(DIST, 'apps', app, 'main.js')], {
+      logFile: join(this.logDir, `${name}.log`),
+      env,
+    });
     this.children.add(child);
     return child;
   }
@@ -160,14 +181,23 @@ export function basic(auth: { username: string; password: string } = ADMIN): str
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 /** One HTTP exchange over a keep-alive agent (lighter than fetch in the load generator). */
-export function http(method: string, url: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<{ status: number; text: string }> {
+export function http(
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body?: string | Buffer,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -199,19 +229,21 @@ export async function closedLoop(concurrency: number, durationMs: number, call: 
   let firstError: string | undefined;
   const started = performance.now();
   const end = started + durationMs;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      try {
-        await call(next++);
-        ok += 1;
-        latencies.push(performance.now() - t0);
-      } catch (error) {
-        failed += 1;
-        firstError ??= (error as Error).message;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          await call(next++);
+          ok += 1;
+          latencies.push(performance.now() - t0);
+        } catch (error) {
+          failed += 1;
+          firstError ??= (error as Error).message;
+        }
       }
-    }
-  }));
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   return { ok, failed, seconds, perSecond: ok / seconds, latenciesMs: latencies, firstError };
 }
@@ -230,10 +262,12 @@ export async function openLoop(ratePerSecond: number, durationMs: number, call: 
     const scheduled = started + i * interval;
     const wait = scheduled - performance.now();
     if (wait > 1) await sleep(wait);
-    calls.push(call(i).then(
-      () => void (ok += 1, latencies.push(performance.now() - scheduled)),
-      (error) => void (failed += 1, (firstError ??= (error as Error).message)),
-    ));
+    calls.push(
+      call(i).then(
+        () => void ((ok += 1), latencies.push(performance.now() - scheduled)),
+        (error) => void ((failed += 1), (firstError ??= (error as Error).message)),
+      ),
+    );
   }
   await Promise.all(calls);
   const seconds = (performance.now() - started) / 1000;
@@ -263,7 +297,14 @@ export function rssMb(pid: number): number {
 /** Higher-is-better figure: ratio value/baseline against a minimum. */
 export function atLeast(figure: string, value: number, baseline: number, unit: string, minRatio: number): Row {
   const ratio = value / baseline;
-  return { figure, value: `${round(value)} ${unit}`, baseline: `${round(baseline)} ${unit}`, ratio: round(ratio, 2), target: `ratio ≥ ${minRatio}`, pass: ratio >= minRatio };
+  return {
+    figure,
+    value: `${round(value)} ${unit}`,
+    baseline: `${round(baseline)} ${unit}`,
+    ratio: round(ratio, 2),
+    target: `ratio ≥ ${minRatio}`,
+    pass: ratio >= minRatio,
+  };
 }
 
 /** Lower-is-better figure with an absolute bound; the baseline gives the ratio for context. */
@@ -284,14 +325,24 @@ export function info(figure: string, value: string, baseline = '—', ratio: num
 
 export function printTable(rows: Array<Row & { bench: string }>): string {
   const header = ['benchmark', 'figure', 'value', 'baseline (same run)', 'ratio', 'target', 'pass'];
-  const cells = rows.map((r) => [r.bench, r.figure, r.value, r.baseline, r.ratio === null ? '—' : String(r.ratio), r.target, r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL']);
+  const cells = rows.map((r) => [
+    r.bench,
+    r.figure,
+    r.value,
+    r.baseline,
+    r.ratio === null ? '—' : String(r.ratio),
+    r.target,
+    r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL',
+  ]);
   const line = (c: string[]) => `| ${c.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...cells.map(line)].join('\n');
 }
 
 /** BENCH_PROFILE=<bench>[,…]: that benchmark's first gateway (or worker) is CPU-profiled (bench/probes.ts) into the work dir. */
 export function profileEnv(stack: BenchStack, bench: string): NodeJS.ProcessEnv {
-  return (process.env.BENCH_PROFILE ?? '').split(',').includes(bench) ? { BENCH_CPU_PROFILE: join(stack.workDir, `${bench}.cpuprofile`) } : {};
+  return (process.env.BENCH_PROFILE ?? '').split(',').includes(bench)
+    ? { BENCH_CPU_PROFILE: join(stack.workDir, `${bench}.cpuprofile`) }
+    : {};
 }
 
 /** Samples a process's RSS every 100 ms until stopped; answers the peak, in MB. */
@@ -310,7 +361,9 @@ export function rssPeak(pid: number): { stop(): number } {
 /** CPU time (user + system) a process has used so far, in ms, from /proc (Linux; 100 ticks/s). */
 export function cpuMs(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15)
   } catch {
     return NaN;
@@ -321,13 +374,18 @@ export function cpuMs(pid: number): number {
  * CPU ms each process (and this load generator) spends per operation over a phase: on shared
  * cores what a figure costs is its CPU, whatever else runs.
  */
-export async function cpuPerOperation<T extends { ok: number }>(pids: Record<string, number>, phase: () => Promise<T>): Promise<{ result: T; cpuMsPerOp: Record<string, number> }> {
+export async function cpuPerOperation<T extends { ok: number }>(
+  pids: Record<string, number>,
+  phase: () => Promise<T>,
+): Promise<{ result: T; cpuMsPerOp: Record<string, number> }> {
   const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
   const self = process.cpuUsage();
   const result = await phase();
   const used = process.cpuUsage(self);
   const ops = Math.max(1, result.ok);
-  const cpuMsPerOp: Record<string, number> = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, round((cpuMs(pid) - before[name]) / ops, 2)]));
+  const cpuMsPerOp: Record<string, number> = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, round((cpuMs(pid) - before[name]) / ops, 2)]),
+  );
   cpuMsPerOp.loadGenerator = round((used.user + used.system) / 1000 / ops, 2);
   return { result, cpuMsPerOp };
 }

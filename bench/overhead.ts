@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { activityTimes, commitMany, deployAll, DeploymentTiming, deploymentStack, historyPlan, megabyteTarball, timingSummary } from './deploys';
+import {
+  activityTimes,
+  commitMany,
+  deployAll,
+  DeploymentTiming,
+  deploymentStack,
+  historyPlan,
+  megabyteTarball,
+  timingSummary,
+} from './deploys';
 import { atLeast, BenchStack, cpuPerOperation, info, median, round, Row, rssMb, rssPeak } from './lib';
 import type { SkeletonStep } from './skeleton.workflow';
 
@@ -16,19 +25,32 @@ interface SkeletonRun {
  * Starts `count` skeleton workflows at once on `taskQueue`; each one's run (start to close in
  * its history, as for the real ones), and that minus its timers.
  */
-async function skeletonBatch(stack: BenchStack, taskQueue: string, plan: SkeletonStep[], count: number): Promise<{ runs: SkeletonRun[]; wallSeconds: number }> {
+async function skeletonBatch(
+  stack: BenchStack,
+  taskQueue: string,
+  plan: SkeletonStep[],
+  count: number,
+): Promise<{ runs: SkeletonRun[]; wallSeconds: number }> {
   const timersMs = plan.reduce((sum, step) => sum + (step.kind === 'timer' ? step.ms : 0), 0);
   const started = Date.now();
-  const ids = await Promise.all(Array.from({ length: count }, async () => {
-    const handle = await stack.temporal.workflow.start('skeleton', { taskQueue, workflowId: `skeleton/${randomBytes(8).toString('hex')}`, args: [plan] });
-    await handle.result();
-    return handle.workflowId;
-  }));
+  const ids = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const handle = await stack.temporal.workflow.start('skeleton', {
+        taskQueue,
+        workflowId: `skeleton/${randomBytes(8).toString('hex')}`,
+        args: [plan],
+      });
+      await handle.result();
+      return handle.workflowId;
+    }),
+  );
   const wallSeconds = (Date.now() - started) / 1000;
-  const runs = await Promise.all(ids.map(async (id) => {
-    const { run } = await activityTimes(stack, id);
-    return { latencyMs: run, overheadMs: run - timersMs };
-  }));
+  const runs = await Promise.all(
+    ids.map(async (id) => {
+      const { run } = await activityTimes(stack, id);
+      return { latencyMs: run, overheadMs: run - timersMs };
+    }),
+  );
   return { runs, wallSeconds };
 }
 
@@ -59,7 +81,13 @@ export async function overhead(stack: BenchStack): Promise<{ rows: Row[]; raw: u
     const curve: Array<Record<string, number>> = [];
     const cpuAt: Record<number, { real: Record<string, number>; skeleton: Record<string, number> }> = {};
     const { temporal, mongo } = stack.serverPids;
-    const realPids = { worker: worker.child.pid!, gateway: deployments.gateways[0].child.pid!, receiver: deployments.receiver.child.pid!, temporal, mongo };
+    const realPids = {
+      worker: worker.child.pid!,
+      gateway: deployments.gateways[0].child.pid!,
+      receiver: deployments.receiver.child.pid!,
+      temporal,
+      mongo,
+    };
     const skeletonPids = { worker: skeletonWorker.child.pid!, temporal, mongo };
     const batches: Record<number, unknown> = {};
     for (const n of DEPLOYMENT_CURVE) {
@@ -71,13 +99,22 @@ export async function overhead(stack: BenchStack): Promise<{ rows: Row[]; raw: u
         return { ...done, ok: n };
       });
       const peakMb = sampler.stop();
-      const { result: skeleton, cpuMsPerOp: skeletonCpu } = await cpuPerOperation(skeletonPids, async () => ({ ...(await skeletonBatch(stack, skeletonQueue, plan, n)), ok: n }));
+      const { result: skeleton, cpuMsPerOp: skeletonCpu } = await cpuPerOperation(skeletonPids, async () => ({
+        ...(await skeletonBatch(stack, skeletonQueue, plan, n)),
+        ok: n,
+      }));
       const many = timingSummary(batch.timings);
       cpuAt[n] = { real: cpu, skeleton: skeletonCpu };
       curve.push({
-        concurrent: n, succeeded: many.succeeded, perSecond: round(n / batch.wallSeconds, 2), skeletonPerSecond: round(n / skeleton.wallSeconds, 2),
-        medianOverheadMs: many.medianRunOverheadMs, skeletonMedianOverheadMs: round(median(skeleton.runs.map((r) => r.overheadMs))),
-        wallSeconds: round(batch.wallSeconds), workerRssPerDeploymentMb: round((peakMb - idleMb) / n, 2), workerRssPeakMb: round(peakMb),
+        concurrent: n,
+        succeeded: many.succeeded,
+        perSecond: round(n / batch.wallSeconds, 2),
+        skeletonPerSecond: round(n / skeleton.wallSeconds, 2),
+        medianOverheadMs: many.medianRunOverheadMs,
+        skeletonMedianOverheadMs: round(median(skeleton.runs.map((r) => r.overheadMs))),
+        wallSeconds: round(batch.wallSeconds),
+        workerRssPerDeploymentMb: round((peakMb - idleMb) / n, 2),
+        workerRssPeakMb: round(peakMb),
       });
       batches[n] = { ...many, wallSeconds: batch.wallSeconds, skeletonWallSeconds: skeleton.wallSeconds };
     }
@@ -85,19 +122,54 @@ export async function overhead(stack: BenchStack): Promise<{ rows: Row[]; raw: u
     const rows: Row[] = [
       atLeast(`deployments/s, ${at.concurrent} concurrent 1 MB deployments vs the skeleton`, at.perSecond, at.skeletonPerSecond, '/s', 0.7),
       {
-        figure: 'orchestration overhead, one deployment at a time vs the skeleton', value: `${single.medianRunOverheadMs} ms`, baseline: `${round(skeletonSingle)} ms (skeleton)`,
-        ratio: round(single.medianRunOverheadMs / skeletonSingle, 2), target: 'ratio ≤ 1.5', pass: single.medianRunOverheadMs / skeletonSingle <= 1.5,
+        figure: 'orchestration overhead, one deployment at a time vs the skeleton',
+        value: `${single.medianRunOverheadMs} ms`,
+        baseline: `${round(skeletonSingle)} ms (skeleton)`,
+        ratio: round(single.medianRunOverheadMs / skeletonSingle, 2),
+        target: 'ratio ≤ 1.5',
+        pass: single.medianRunOverheadMs / skeletonSingle <= 1.5,
       },
-      ...Object.entries(cpuAt).map(([n, { real, skeleton }]) => info(`  bound: CPU ms per deployment at ${n}: worker / gateway / receiver / Temporal / MongoDB`,
-        `${real.worker} / ${real.gateway} / ${real.receiver} / ${real.temporal} / ${real.mongo} ms`, `${skeleton.worker} / — / — / ${skeleton.temporal} / ${skeleton.mongo} ms (skeleton)`,
-        round(sumCpu(real) / sumCpu(skeleton), 2))),
-      { figure: `deployments succeeded`, value: `${curve.reduce((s, c) => s + c.succeeded, 0)}/${DEPLOYMENT_CURVE.reduce((s, n) => s + n, 0)}`, baseline: '—', ratio: null, target: 'all', pass: curve.every((c) => c.succeeded === c.concurrent) },
+      ...Object.entries(cpuAt).map(([n, { real, skeleton }]) =>
+        info(
+          `  bound: CPU ms per deployment at ${n}: worker / gateway / receiver / Temporal / MongoDB`,
+          `${real.worker} / ${real.gateway} / ${real.receiver} / ${real.temporal} / ${real.mongo} ms`,
+          `${skeleton.worker} / — / — / ${skeleton.temporal} / ${skeleton.mongo} ms (skeleton)`,
+          round(sumCpu(real) / sumCpu(skeleton), 2),
+        ),
+      ),
+      {
+        figure: `deployments succeeded`,
+        value: `${curve.reduce((s, c) => s + c.succeeded, 0)}/${DEPLOYMENT_CURVE.reduce((s, n) => s + n, 0)}`,
+        baseline: '—',
+        ratio: null,
+        target: 'all',
+        pass: curve.every((c) => c.succeeded === c.concurrent),
+      },
       info(`  skeleton shape (from a real deployment's history)`, countKinds(plan)),
-      info('  one at a time: median end to end / fetch / upload / target processing', `${single.medianEndToEndMs} / ${single.medianFetchMs} / ${single.medianUploadMs} / ${single.medianProcessingMs} ms`),
-      ...curve.map((c) => info(`  curve: ${c.concurrent} concurrent: deployments/s; median overhead`, `${c.perSecond} /s; ${c.medianOverheadMs} ms`, `${c.skeletonPerSecond} /s; ${c.skeletonMedianOverheadMs} ms (skeleton)`, round(c.perSecond / c.skeletonPerSecond, 2))),
-      ...curve.map((c) => info(`  curve: worker RSS per running deployment (${c.concurrent} concurrent; peak)`, `${c.workerRssPerDeploymentMb} MB (${c.workerRssPeakMb} MB)`)),
+      info(
+        '  one at a time: median end to end / fetch / upload / target processing',
+        `${single.medianEndToEndMs} / ${single.medianFetchMs} / ${single.medianUploadMs} / ${single.medianProcessingMs} ms`,
+      ),
+      ...curve.map((c) =>
+        info(
+          `  curve: ${c.concurrent} concurrent: deployments/s; median overhead`,
+          `${c.perSecond} /s; ${c.medianOverheadMs} ms`,
+          `${c.skeletonPerSecond} /s; ${c.skeletonMedianOverheadMs} ms (skeleton)`,
+          round(c.perSecond / c.skeletonPerSecond, 2),
+        ),
+      ),
+      ...curve.map((c) =>
+        info(
+          `  curve: worker RSS per running deployment (${c.concurrent} concurrent; peak)`,
+          `${c.workerRssPerDeploymentMb} MB (${c.workerRssPeakMb} MB)`,
+        ),
+      ),
       // Every deployment here is its own app, so its line is empty: this is the admission's own cost.
-      info('  median queued wait, the app\'s line empty (inspected → upload), at 100 / alone', `${(batches[TARGET_AT] as { medianQueuedMs?: number } | undefined)?.medianQueuedMs ?? '—'} ms`, `${single.medianQueuedMs} ms`),
+      info(
+        "  median queued wait, the app's line empty (inspected → upload), at 100 / alone",
+        `${(batches[TARGET_AT] as { medianQueuedMs?: number } | undefined)?.medianQueuedMs ?? '—'} ms`,
+        `${single.medianQueuedMs} ms`,
+      ),
     ];
     return { rows, raw: { single, alone, skeletonAlone, plan, curve, batches, cpuAt } };
   } finally {
@@ -111,4 +183,7 @@ function countKinds(plan: SkeletonStep[]): string {
   return `${count('activity')} activities, ${count('local')} local activities, ${count('timer')} timers, ${count('upsert')} upserts`;
 }
 
-const sumCpu = (cpu: Record<string, number>) => Object.entries(cpu).filter(([k]) => k !== 'loadGenerator').reduce((a, [, b]) => a + b, 0);
+const sumCpu = (cpu: Record<string, number>) =>
+  Object.entries(cpu)
+    .filter(([k]) => k !== 'loadGenerator')
+    .reduce((a, [, b]) => a + b, 0);

@@ -16,7 +16,11 @@ export async function rollback(stack: BenchStack): Promise<{ rows: Row[]; raw: u
   try {
     const repo = 'rollback-app';
     const gateway = deployments.gatewayUrls[0];
-    const tarball = await githubTarball({ owner: OWNER, repo, files: { 'index.js': 'console.log("hi")\n', 'blob.txt': randomBytes(7_500_000).toString('base64') } });
+    const tarball = await githubTarball({
+      owner: OWNER,
+      repo,
+      files: { 'index.js': 'console.log("hi")\n', 'blob.txt': randomBytes(7_500_000).toString('base64') },
+    });
     const files: Record<string, Record<string, string>> = {};
     const tarballs: Record<string, Buffer> = {};
     deployments.github!.repositories.set(`${OWNER}/${repo}`, { files, tarballs });
@@ -46,14 +50,16 @@ export async function rollback(stack: BenchStack): Promise<{ rows: Row[]; raw: u
       await httpJson('POST', `${gateway}/1/apps/admin/${repo}/unlock`, {});
     }
     const ratio = median(rollbacks) / median(pushes);
-    const rows: Row[] = [{
-      figure: 'rollback from a kept ~10 MB tarball, end to end (median)',
-      value: `${round(median(rollbacks))} ms`,
-      baseline: `${round(median(pushes))} ms (a push deployment of the same tarball)`,
-      ratio: round(ratio, 2),
-      target: 'ratio ≤ 0.5',
-      pass: ratio <= 0.5,
-    }];
+    const rows: Row[] = [
+      {
+        figure: 'rollback from a kept ~10 MB tarball, end to end (median)',
+        value: `${round(median(rollbacks))} ms`,
+        baseline: `${round(median(pushes))} ms (a push deployment of the same tarball)`,
+        ratio: round(ratio, 2),
+        target: 'ratio ≤ 0.5',
+        pass: ratio <= 0.5,
+      },
+    ];
     return { rows, raw: { pushes, rollbacks, tarballBytes: tarball.length } };
   } finally {
     await deployments.stop();

@@ -54,7 +54,15 @@ async function main(): Promise<void> {
       } catch (error) {
         failed = true;
         console.error(`[bench] ${name} failed: ${(error as Error).stack}`);
-        rows.push({ bench: name, figure: 'benchmark failed', value: (error as Error).message.slice(0, 120), baseline: '—', ratio: null, target: '—', pass: false });
+        rows.push({
+          bench: name,
+          figure: 'benchmark failed',
+          value: (error as Error).message.slice(0, 120),
+          baseline: '—',
+          ratio: null,
+          target: '—',
+          pass: false,
+        });
         raw[name] = { error: (error as Error).message };
       } finally {
         await stack.stopChildren();
@@ -74,7 +82,21 @@ async function main(): Promise<void> {
   const resultsDir = join(repoRoot, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const out = join(resultsDir, `${stamp}.json`);
-  writeFileSync(out, JSON.stringify({ startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, node: process.version, cpus: cpus().length, table: rows, raw }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        startedAt: new Date(started).toISOString(),
+        seconds: (Date.now() - started) / 1000,
+        node: process.version,
+        cpus: cpus().length,
+        table: rows,
+        raw,
+      },
+      null,
+      2,
+    ),
+  );
   const written = writeCharts(raw);
   if (written.length) console.log(`charts: ${written.join(', ')}`);
   console.log(`raw numbers: ${out}; took ${Math.round((Date.now() - started) / 1000)} s`);

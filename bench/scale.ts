@@ -14,7 +14,10 @@ export async function scale(stack: BenchStack): Promise<{ rows: Row[]; raw: unkn
     // Intake: n gateways, no worker on their queue, so only starts are measured.
     const env = stack.env(`scale-intake-${n}`);
     const gateways = await Promise.all(Array.from({ length: n }, (_, i) => stack.gateway(`gateway-scale-intake-${n}-${i}`, env)));
-    const load = await gatewayLoad(gateways.map((g) => g.url), `scale${n}`);
+    const load = await gatewayLoad(
+      gateways.map((g) => g.url),
+      `scale${n}`,
+    );
     for (const g of gateways) await stack.stopChild(g.process);
     intakeRate.push(load.perSecond);
 
@@ -23,9 +26,17 @@ export async function scale(stack: BenchStack): Promise<{ rows: Row[]; raw: unkn
       // Names of their own per phase: an app's release line (line/<user>/<app>) outlives the
       // phase's worker, on its task queue, and would hold the next phase's app of that name.
       await deployAll(stack, deployments.database, deployments.gatewayUrls, commitMany(deployments.github!, `warm-x${n}`, n, tarball));
-      const batch = await deployAll(stack, deployments.database, deployments.gatewayUrls, commitMany(deployments.github!, `batch-x${n}`, DEPLOYMENTS, tarball));
+      const batch = await deployAll(
+        stack,
+        deployments.database,
+        deployments.gatewayUrls,
+        commitMany(deployments.github!, `batch-x${n}`, DEPLOYMENTS, tarball),
+      );
       deployRate.push(DEPLOYMENTS / batch.wallSeconds);
-      raw[`x${n}`] = { intake: { perSecond: load.perSecond, ok: load.ok, failed: load.failed }, deployments: { wallSeconds: batch.wallSeconds, ...timingSummary(batch.timings) } };
+      raw[`x${n}`] = {
+        intake: { perSecond: load.perSecond, ok: load.ok, failed: load.failed },
+        deployments: { wallSeconds: batch.wallSeconds, ...timingSummary(batch.timings) },
+      };
     } finally {
       await deployments.stop();
     }

@@ -14,8 +14,14 @@ export interface SkeletonActivities {
 }
 
 // The real deployment's options for both kinds (workflows/deployment.workflow.ts).
-const remote = proxyActivities<SkeletonActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5 } });
-const local = proxyLocalActivities<SkeletonActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5 } });
+const remote = proxyActivities<SkeletonActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+const local = proxyLocalActivities<SkeletonActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
 
 export async function skeleton(plan: SkeletonStep[]): Promise<{ state: 'succeeded' }> {
   for (const step of plan) {

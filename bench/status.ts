@@ -17,27 +17,39 @@ async function load(db: Db, from: number, to: number, deadline: number): Promise
   const entries = db.collection<StatusEntry>(STATUS_COLLECTION);
   const base = Date.now() - 30 * 24 * 3600 * 1000;
   let next = from;
-  const batch = (start: number) => Array.from({ length: Math.min(BATCH, to - start) }, (_, k): StatusEntry => {
-    const n = start + k;
-    const user = `u${n % USERS}`;
-    const deployment = `dep_${user}_${Math.floor(n / USERS / 8)}`;
-    const ts = base + n;
-    return {
-      _id: `${deployment}:${String(Math.floor(n / USERS) % 8).padStart(3, '0')}`, uuid: `uuid-${n}`, user, app_name: `app-${n % 7}`, deployment,
-      status: 'ok', step: 'fetch', provider: 'github', commit: `octo-org/app/${n.toString(16).padStart(40, '0')}`, message: 'bench entry', ts: new Date(ts),
-      cursor: `${cursorAt(ts)}_${n.toString(16).padStart(24, '0')}`,
-    };
-  });
+  const batch = (start: number) =>
+    Array.from({ length: Math.min(BATCH, to - start) }, (_, k): StatusEntry => {
+      const n = start + k;
+      const user = `u${n % USERS}`;
+      const deployment = `dep_${user}_${Math.floor(n / USERS / 8)}`;
+      const ts = base + n;
+      return {
+        _id: `${deployment}:${String(Math.floor(n / USERS) % 8).padStart(3, '0')}`,
+        uuid: `uuid-${n}`,
+        user,
+        app_name: `app-${n % 7}`,
+        deployment,
+        status: 'ok',
+        step: 'fetch',
+        provider: 'github',
+        commit: `octo-org/app/${n.toString(16).padStart(40, '0')}`,
+        message: 'bench entry',
+        ts: new Date(ts),
+        cursor: `${cursorAt(ts)}_${n.toString(16).padStart(24, '0')}`,
+      };
+    });
   let loaded = from;
-  await Promise.all(Array.from({ length: PARALLEL }, async () => {
-    while (next < to && Date.now() < deadline) {
-      const start = next;
-      next += BATCH;
-      const docs = batch(start);
-      await entries.insertMany(docs, { ordered: false });
-      loaded += docs.length;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (next < to && Date.now() < deadline) {
+        const start = next;
+        next += BATCH;
+        const docs = batch(start);
+        await entries.insertMany(docs, { ordered: false });
+        loaded += docs.length;
+      }
+    }),
+  );
   return loaded;
 }
 
@@ -54,7 +66,8 @@ async function sequential(count: number, call: (i: number) => Promise<void>): Pr
 function gatewayQuery(url: string) {
   return async (i: number) => {
     const answer = await http('GET', `${url}${PATH(`u${(i * 37) % USERS}`)}`, { authorization: basic() });
-    if (answer.status !== 200 || JSON.parse(answer.text).length !== 10) throw new Error(`status query answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+    if (answer.status !== 200 || JSON.parse(answer.text).length !== 10)
+      throw new Error(`status query answered ${answer.status}: ${answer.text.slice(0, 200)}`);
   };
 }
 
@@ -67,7 +80,13 @@ export async function status(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
   const query = (user: string) => collection.find({ user }).sort({ ts: -1, _id: -1 }).skip(20).limit(10);
   const gateway = await stack.gateway('gateway-status', env);
   const deadline = Date.now() + Number(process.env.BENCH_STATUS_LOAD_S ?? 300) * 1000;
-  const points: Array<{ target: number; entries: number; loadSeconds: number; direct: ReturnType<typeof summary>; gateway: ReturnType<typeof summary> }> = [];
+  const points: Array<{
+    target: number;
+    entries: number;
+    loadSeconds: number;
+    direct: ReturnType<typeof summary>;
+    gateway: ReturnType<typeof summary>;
+  }> = [];
   let plan: unknown;
   try {
     let entries = 0;
@@ -93,9 +112,25 @@ export async function status(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
   const last = points.at(-1)!;
   const n = (x: number) => x.toLocaleString('en-US');
   const rows: Row[] = [
-    info(`entries loaded (target ${n(STATUS_CURVE.at(-1)!)}, bulk inserts)`, `${n(last.entries)} in ${round(points.reduce((s, p) => s + p.loadSeconds, 0))} s`),
-    atMost(`GET status p99, ${n(last.entries)} entries / 1,000 users, limit=10&skip=20`, last.gateway.p99, last.direct.p99, 'ms', 20, '(driver query)'),
-    ...points.map((p) => info(`  curve: ${n(p.entries)} entries: p99 gateway / driver`, `${p.gateway.p99} / ${p.direct.p99} ms`, `p50 ${p.gateway.p50} / ${p.direct.p50} ms`)),
+    info(
+      `entries loaded (target ${n(STATUS_CURVE.at(-1)!)}, bulk inserts)`,
+      `${n(last.entries)} in ${round(points.reduce((s, p) => s + p.loadSeconds, 0))} s`,
+    ),
+    atMost(
+      `GET status p99, ${n(last.entries)} entries / 1,000 users, limit=10&skip=20`,
+      last.gateway.p99,
+      last.direct.p99,
+      'ms',
+      20,
+      '(driver query)',
+    ),
+    ...points.map((p) =>
+      info(
+        `  curve: ${n(p.entries)} entries: p99 gateway / driver`,
+        `${p.gateway.p99} / ${p.direct.p99} ms`,
+        `p50 ${p.gateway.p50} / ${p.direct.p50} ms`,
+      ),
+    ),
     info('  query plan (explain)', planSummary(plan)),
   ];
   return { rows, raw: { points, plan } };

@@ -36,7 +36,9 @@ function streamingGithub(tarballs: Record<string, string>): Promise<{ url: strin
     res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': String(statSync(file).size) });
     createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, HOST, () => resolve({ url: `http://${HOST}:${(server.address() as AddressInfo).port}`, server })));
+  return new Promise((resolve) =>
+    server.listen(0, HOST, () => resolve({ url: `http://${HOST}:${(server.address() as AddressInfo).port}`, server })),
+  );
 }
 
 /** A GitHub-layout tar.gz of `bytes` random bytes in one file, stored (gzip level 0) so building it is quick. */
@@ -76,7 +78,9 @@ async function rawPipe(source: string, workDir: string): Promise<{ seconds: numb
   const sink = createServer((req, res) => void pipeline(req, createWriteStream(join(workDir, 'raw-sink'))).then(() => res.end('{}')));
   await new Promise<void>((resolve) => sink.listen(0, HOST, resolve));
   const sinkUrl = `http://${HOST}:${(sink.address() as AddressInfo).port}/`;
-  const child = spawn(process.execPath, ['-e', RAW_PIPE, source, sinkUrl, join(workDir, 'raw-download')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', RAW_PIPE, source, sinkUrl, join(workDir, 'raw-download')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const [code] = await once(child, 'exit');
@@ -117,19 +121,48 @@ export async function tarball(stack: BenchStack): Promise<{ rows: Row[]; raw: un
         rssPeak = Math.max(rssPeak, rssMb(worker));
         receiverPeak = Math.max(receiverPeak, rssMb(receiver));
       }, 100);
-      const { timings } = await deployAll(stack, deployments.database, deployments.gatewayUrls, [{ repo: 'big2', sha: big }]).finally(() => clearInterval(sampler));
+      const { timings } = await deployAll(stack, deployments.database, deployments.gatewayUrls, [{ repo: 'big2', sha: big }]).finally(() =>
+        clearInterval(sampler),
+      );
       const t = timings[0];
       if (t.state !== 'succeeded') throw new Error(`the ${sizeMb} MB deployment ended ${t.state}; see ${stack.logDir}`);
       const productSeconds = (t.fetchMs + t.uploadMs) / 1000;
       const mbps = (s: number) => bytes / MB / s;
       const rows: Row[] = [
         atLeast(`${sizeMb} MB tarball fetch+upload throughput`, mbps(productSeconds), mbps(raw.seconds), 'MB/s', 0.5),
-        info('  fetch (GitHub → BlobStore) / upload (BlobStore → receiver)', `${round(mbps(t.fetchMs / 1000))} / ${round(mbps(t.uploadMs / 1000))} MB/s`,
-          `${round(mbps(raw.downloadSeconds))} / ${round(mbps(raw.uploadSeconds))} MB/s`),
-        atMost(`worker RSS growth during the ${sizeMb} MB deployment (RSS before: ${round(rssBefore)} MB)`, rssPeak - rssBefore, null, 'MB', 64),
-        atMost(`receiver RSS growth taking and extracting it (RSS before: ${round(receiverBefore)} MB)`, receiverPeak - receiverBefore, null, 'MB', 64),
+        info(
+          '  fetch (GitHub → BlobStore) / upload (BlobStore → receiver)',
+          `${round(mbps(t.fetchMs / 1000))} / ${round(mbps(t.uploadMs / 1000))} MB/s`,
+          `${round(mbps(raw.downloadSeconds))} / ${round(mbps(raw.uploadSeconds))} MB/s`,
+        ),
+        atMost(
+          `worker RSS growth during the ${sizeMb} MB deployment (RSS before: ${round(rssBefore)} MB)`,
+          rssPeak - rssBefore,
+          null,
+          'MB',
+          64,
+        ),
+        atMost(
+          `receiver RSS growth taking and extracting it (RSS before: ${round(receiverBefore)} MB)`,
+          receiverPeak - receiverBefore,
+          null,
+          'MB',
+          64,
+        ),
       ];
-      return { rows, raw: { bytes, rawPipe: raw, deployment: t, rssBeforeMb: rssBefore, rssPeakMb: rssPeak, receiverRssBeforeMb: receiverBefore, receiverRssPeakMb: receiverPeak, summary: timingSummary(timings) } };
+      return {
+        rows,
+        raw: {
+          bytes,
+          rawPipe: raw,
+          deployment: t,
+          rssBeforeMb: rssBefore,
+          rssPeakMb: rssPeak,
+          receiverRssBeforeMb: receiverBefore,
+          receiverRssPeakMb: receiverPeak,
+          summary: timingSummary(timings),
+        },
+      };
     } finally {
       await deployments.stop();
     }

@@ -7,15 +7,22 @@ import { parse } from 'yaml';
  * settings: Docker is not needed to run this (pure: reads and parses the files).
  */
 const ROOT = join(__dirname, '..');
-interface Service { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string> }
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+}
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
 /** The upper-case string literals of the product sources in `dirs`: the settings names they read. */
 function settingNames(dirs: string[]): Set<string> {
-  const files = dirs.flatMap((dir) => readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
-    .map((file) => join(ROOT, dir, file)));
+  const files = dirs.flatMap((dir) =>
+    readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
+      .map((file) => join(ROOT, dir, file)),
+  );
   return new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/['"`]([A-Z][A-Z0-9_]{2,})['"`]/g)].map((m) => m[1])));
 }
 
@@ -41,7 +48,9 @@ describe('docker-compose.yml', () => {
   it("gives each app only settings its code reads (libs/config and the app's own folder)", () => {
     const unknown = apps.flatMap(([name, service]) => {
       const known = settingNames(['libs/config', `apps/${name}`]);
-      return Object.keys(service.environment ?? {}).filter((key) => !known.has(key)).map((key) => `${name}: ${key}`);
+      return Object.keys(service.environment ?? {})
+        .filter((key) => !known.has(key))
+        .map((key) => `${name}: ${key}`);
     });
     expect(unknown).toEqual([]);
     expect(Object.keys(compose.services.gateway.environment ?? {})).toContain('MONGO_URL');
@@ -59,7 +68,9 @@ describe('Dockerfile', () => {
     const copied = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)$/gm)].flatMap((m) => m[1].trim().split(/\s+/).slice(0, -1));
     expect(copied.filter((path) => /^(tools|test|bench)\b/.test(path))).toEqual([]);
     expect(dockerfile).toMatch(/RUN npm run build\b/);
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
     expect(ignored).toEqual(expect.arrayContaining(['tools', 'test', 'bench']));
   });
 });

@@ -35,10 +35,10 @@ const NOT_PRODUCED: Record<string, string> = {
   'deploy:github:deployment_status': 'only in workflow history (GitHub deployments are a courtesy too)',
   // A notification delivery's attempts: their failures are the delivery's `lastError` and status,
   // asserted through GET …/deliveries; the types are seen only in the delivery workflow's history.
-  'notifications:rejected': 'only in a delivery workflow\'s history (the answer status is the delivery\'s statusCode)',
-  'notifications:unreachable': 'only in a delivery workflow\'s history (lastError)',
-  'notifications:refused': 'only in a delivery workflow\'s history (the outbound guard refused the URL at an attempt)',
-  'notifications:removed': 'only in a delivery workflow\'s history (its subscription was removed)',
+  'notifications:rejected': "only in a delivery workflow's history (the answer status is the delivery's statusCode)",
+  'notifications:unreachable': "only in a delivery workflow's history (lastError)",
+  'notifications:refused': "only in a delivery workflow's history (the outbound guard refused the URL at an attempt)",
+  'notifications:removed': "only in a delivery workflow's history (its subscription was removed)",
   // A 30 min start-to-close per attempt, five attempts: beyond a test run. The mapping is
   // checked by replaying histories only for the old code path.
   'deploy:tar:timeout': 'an inspection over 30 minutes per attempt',
@@ -81,7 +81,8 @@ describe('every error code is named by a test', () => {
 
   it('finds the codes (the catalogue is read)', () => {
     expect(codes.size).toBeGreaterThan(50);
-    for (const known of ['deploy:github:download_tarball', 'deploy:tar:unsafe_path', 'apps:not_found', 'mw:auth:unauthorized']) expect([...codes.keys()]).toContain(known);
+    for (const known of ['deploy:github:download_tarball', 'deploy:tar:unsafe_path', 'apps:not_found', 'mw:auth:unauthorized'])
+      expect([...codes.keys()]).toContain(known);
     for (const reason of TAR_REJECT_REASONS) expect([...codes.keys()]).toContain(`deploy:tar:${reason}`);
   });
 
@@ -107,7 +108,9 @@ const RETIRED = ['apps:repository_taken'];
 describe('the error catalogue', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   /** The README's error table: `| \`code\` | status | where | meaning |` rows. */
-  const table = new Map([...readme.matchAll(/^\| `([^`]+)` \| (\d{3}|–) \| ([a-z, ]+) \|/gm)].map((row) => [row[1], { status: row[2], where: row[3] }]));
+  const table = new Map(
+    [...readme.matchAll(/^\| `([^`]+)` \| (\d{3}|–) \| ([a-z, ]+) \|/gm)].map((row) => [row[1], { status: row[2], where: row[3] }]),
+  );
 
   it('has each code once, with a status exactly where an HTTP API answers it', () => {
     const codes = ERROR_ENTRIES.map((entry) => entry.code);
@@ -122,7 +125,9 @@ describe('the error catalogue', () => {
 
   it("is the README's error table: every code with its status and where it occurs", () => {
     const expected = ERROR_ENTRIES.map((entry) => `${entry.code} ${'status' in entry ? entry.status : '–'} ${entry.where.join(', ')}`);
-    const documented = ERROR_ENTRIES.map((entry) => `${entry.code} ${table.get(entry.code)?.status ?? 'missing'} ${table.get(entry.code)?.where ?? 'missing'}`);
+    const documented = ERROR_ENTRIES.map(
+      (entry) => `${entry.code} ${table.get(entry.code)?.status ?? 'missing'} ${table.get(entry.code)?.where ?? 'missing'}`,
+    );
     expect(documented).toEqual(expected);
     expect(table.size).toBe(ERROR_ENTRIES.length);
   });

@@ -34,15 +34,20 @@ export function toolingImports(file: string, text: string): string[] {
 describe('layout: the product imports no tooling', () => {
   it('finds the imports it looks for (the check itself)', () => {
     const file = join(ROOT, 'apps', 'gateway', 'main.ts');
-    expect(toolingImports(file, [
-      "import { a } from '../../tools/stack';",
-      "export { b } from '../../test/support/archives';",
-      "const c = require('../../bench/probes');",
-      "import '../../tools/stack/memory-probe';",
-      "const d = await import('../../tools/github-standin/github-standin');",
-      "import { e } from '../../libs/config';",
-      "import { f } from '@nestjs/common';",
-    ].join('\n'))).toHaveLength(5);
+    expect(
+      toolingImports(
+        file,
+        [
+          "import { a } from '../../tools/stack';",
+          "export { b } from '../../test/support/archives';",
+          "const c = require('../../bench/probes');",
+          "import '../../tools/stack/memory-probe';",
+          "const d = await import('../../tools/github-standin/github-standin');",
+          "import { e } from '../../libs/config';",
+          "import { f } from '@nestjs/common';",
+        ].join('\n'),
+      ),
+    ).toHaveLength(5);
   });
 
   it('no file under apps/, libs/ or workflows/ imports tools/, test/ or bench/', () => {

@@ -63,7 +63,9 @@ export interface GithubActivitiesApi {
   githubChecks(ref: DeploymentRef & { app?: string; requiredChecks?: string[]; waitingSince: number }): Promise<CiVerdict>;
   /** Creates the GitHub deployment of the commit with status `queued`; null when no token or App allows it. */
   githubDeployment(ref: DeploymentRef & { app: string }): Promise<{ id: number } | null>;
-  githubDeploymentStatus(ref: DeploymentRef & { app: string; githubDeployment: number; state: GithubDeploymentStatusState; description: string }): Promise<void>;
+  githubDeploymentStatus(
+    ref: DeploymentRef & { app: string; githubDeployment: number; state: GithubDeploymentStatusState; description: string },
+  ): Promise<void>;
 }
 
 export interface DeploymentActivitiesApi {
@@ -76,10 +78,23 @@ export interface DeploymentActivitiesApi {
   fetchTarball(ref: DeploymentRef): Promise<FetchedTarball>;
   inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }>;
   /** `nothingToDo`: an UNDEPLOY with nothing of this user's at the target (another user's name on the shared default target); nothing was sent. */
-  uploadPackage(ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string }): Promise<{ remoteId: string; nothingToDo?: string }>;
+  uploadPackage(
+    ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string },
+  ): Promise<{ remoteId: string; nothingToDo?: string }>;
   pollTarget(input: { user: string; app: string; remoteId: string }): Promise<TargetStatus>;
-  commitStatus(ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string }): Promise<void>;
-  finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean; appVersion?: { createdAt: number; revision: number } }): Promise<void>;
+  commitStatus(
+    ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string },
+  ): Promise<void>;
+  finishDeployment(
+    ref: DeploymentRef & {
+      app?: string;
+      state: string;
+      blobId?: string;
+      operation?: 'DEPLOY' | 'UNDEPLOY';
+      removeApp?: boolean;
+      appVersion?: { createdAt: number; revision: number };
+    },
+  ): Promise<void>;
 }
 
 /** The release line's activities (SPEC 6.1, 6.2). */

@@ -18,7 +18,14 @@ import {
 import { ErrorCode, Errors } from '../libs/errors/catalogue';
 import type { DeploymentActivitiesApi, LineActivitiesApi, NotificationActivitiesApi, TargetStatus } from './activities';
 import { lineDecisionSignal } from './line.workflow';
-import { ciGates, endStatus, GITHUB_CHECKS_PATCH, GITHUB_DEPLOYMENTS_PATCH, GithubDeploymentTracker, waitForGithubChecks } from './github-gate';
+import {
+  ciGates,
+  endStatus,
+  GITHUB_CHECKS_PATCH,
+  GITHUB_DEPLOYMENTS_PATCH,
+  GithubDeploymentTracker,
+  waitForGithubChecks,
+} from './github-gate';
 import {
   CiSignal,
   DeploymentEvent,
@@ -49,7 +56,11 @@ const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInter
 const quick = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
 // Reads the whole tarball (up to TAR_MAX_BYTES, 2 GiB): a regular activity, so a slow one never
 // holds a workflow task; it heartbeats, so a dead worker's inspection moves on within seconds.
-const check = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
+const check = proxyActivities<DeploymentActivitiesApi>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { ...retry, maximumAttempts: 5 },
+});
 // Status writes are small, idempotent and frequent: local activities too.
 const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
 /**
@@ -64,11 +75,22 @@ const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout:
 const STATUS_LOG_PATCH = 'status-log-exactly-once';
 const RECEIVED_FIRST_PATCH = 'received-before-any-end';
 const logEnd = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '10 seconds', retry });
-const transfer = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 5 } });
+const transfer = proxyActivities<DeploymentActivitiesApi>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { ...retry, maximumAttempts: 5 },
+});
 // Upload attempts are counted by the workflow itself, so each one shows in the status log.
-const upload = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
+const upload = proxyActivities<DeploymentActivitiesApi>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 1 },
+});
 
-const poll = proxyActivities<DeploymentActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumInterval: '10 seconds', maximumAttempts: 10 } });
+const poll = proxyActivities<DeploymentActivitiesApi>({
+  startToCloseTimeout: '30 seconds',
+  retry: { ...retry, maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
 // The app's release line is started or signalled from here (signal-with-start needs a client).
 const lines = proxyLocalActivities<LineActivitiesApi>({ startToCloseTimeout: '30 seconds', retry });
 
@@ -78,9 +100,15 @@ const lines = proxyLocalActivities<LineActivitiesApi>({ startToCloseTimeout: '30
  * fails the deployment.
  */
 const NOTIFICATIONS_PATCH = 'notifications';
-const notifier = proxyLocalActivities<NotificationActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 5 } });
+const notifier = proxyLocalActivities<NotificationActivitiesApi>({
+  startToCloseTimeout: '30 seconds',
+  retry: { ...retry, maximumAttempts: 5 },
+});
 const END_EVENTS: Record<DeploymentState['state'], DeploymentEvent | undefined> = {
-  running: undefined, succeeded: 'deployment.succeeded', failed: 'deployment.failed', canceled: 'deployment.canceled',
+  running: undefined,
+  succeeded: 'deployment.succeeded',
+  failed: 'deployment.failed',
+  canceled: 'deployment.canceled',
 };
 
 /**
@@ -95,7 +123,10 @@ export const UPLOAD_ATTEMPTS = 10;
 const PROCESSING_TIMEOUT_MS = 60 * 60 * 1000;
 
 class DeploymentError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -166,11 +197,22 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     state.timings[step] ??= { startedAt: now };
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.step]: [step], [SEARCH_ATTRIBUTES.state]: [state.state] });
     const exactlyOnce = patched(STATUS_LOG_PATCH);
-    const write = () => (exactlyOnce && step === 'done' ? logEnd : log).recordStatus({
-      seq: ++seq, attempt: state.attempt, deploymentId: input.deploymentId, user: input.user, uuid: input.uuid,
-      app_name: state.app ?? push?.app ?? input.repository.split('/')[1], provider: input.provider,
-      commit: `${input.repository}/${input.commit}`, step, status, message, error, timing,
-    });
+    const write = () =>
+      (exactlyOnce && step === 'done' ? logEnd : log).recordStatus({
+        seq: ++seq,
+        attempt: state.attempt,
+        deploymentId: input.deploymentId,
+        user: input.user,
+        uuid: input.uuid,
+        app_name: state.app ?? push?.app ?? input.repository.split('/')[1],
+        provider: input.provider,
+        commit: `${input.repository}/${input.commit}`,
+        step,
+        status,
+        message,
+        error,
+        timing,
+      });
     await (exactlyOnce ? CancellationScope.nonCancellable(write) : write());
   }
 
@@ -202,7 +244,11 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     const receivedFirst = push !== undefined && patched(RECEIVED_FIRST_PATCH);
     if (halt.stop && !receivedFirst) return finish(halt.stop.code, halt.stop.message, 'canceled');
 
-    await record('received', 'ok', `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}${input.release ? `, ${input.release.cause} of release v${input.release.version}` : ''}); deployment queued.`);
+    await record(
+      'received',
+      'ok',
+      `Payload stored (${input.provider}${input.retryOf ? `, retry of ${input.retryOf}` : ''}${input.release ? `, ${input.release.cause} of release v${input.release.version}` : ''}); deployment queued.`,
+    );
     if (halt.stop) return finish(halt.stop.code, halt.stop.message, 'canceled');
     try {
       await pipeline.run(run);
@@ -224,8 +270,15 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     if (!lined || turn.app) return;
     turn.app = app;
     const entry = {
-      deploymentId: input.deploymentId, workflowId: workflowInfo().workflowId, repository: input.repository, commit: input.commit,
-      before: push?.before, pushedAt: push?.pushedAt, receivedAt: push?.receivedAt, explicit: input.retryOf !== undefined || input.release !== undefined || kind === 'undeploy', kind,
+      deploymentId: input.deploymentId,
+      workflowId: workflowInfo().workflowId,
+      repository: input.repository,
+      commit: input.commit,
+      before: push?.before,
+      pushedAt: push?.pushedAt,
+      receivedAt: push?.receivedAt,
+      explicit: input.retryOf !== undefined || input.release !== undefined || kind === 'undeploy',
+      kind,
     };
     await lines.signalLine({ user: input.user, app, event: { type: 'arrive', entry } });
   }
@@ -239,7 +292,11 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
       await condition(() => turn.admitted || (turn.waitingFor !== undefined && turn.waitingFor.behind !== shown));
       if (turn.admitted || !turn.waitingFor) break;
       shown = turn.waitingFor.behind;
-      await record('queued', 'pending', `Waiting for deployment ${shown} (${turn.waitingFor.commit.slice(0, 7)}) to finish at the target: one deployment of ${turn.app} at a time.`);
+      await record(
+        'queued',
+        'pending',
+        `Waiting for deployment ${shown} (${turn.waitingFor.commit.slice(0, 7)}) to finish at the target: one deployment of ${turn.app} at a time.`,
+      );
     }
     if (shown) await record('queued', 'ok', `Its turn in the line of ${turn.app} came; going to the target.`);
   }
@@ -337,13 +394,21 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     // A Travis result that came first counts even where nothing asked for one: a failed build never deploys.
     const travisGate = !gates.travis.gated && travis ? { gated: true, reason: 'Travis reported a result for this commit' } : gates.travis;
     const timeoutMs = gates.timeoutMs ?? input.ciTimeoutMs;
-    const applied = [travisGate.gated && `Travis: ${travisGate.reason}`, gates.github.gated && `GitHub checks: ${gates.github.reason}`].filter((why): why is string => typeof why === 'string');
+    const applied = [
+      travisGate.gated && `Travis: ${travisGate.reason}`,
+      gates.github.gated && `GitHub checks: ${gates.github.reason}`,
+    ].filter((why): why is string => typeof why === 'string');
     state.ci = { gated: applied.length > 0, reason: applied.join('; ') || `${travisGate.reason}; ${gates.github.reason}` };
     if (travisGate.gated) await travisResult(travisGate.reason, timeoutMs);
     if (gates.github.gated) {
       await record('waiting_for_ci', 'pending', `GitHub checks gate this deployment: ${gates.github.reason}.`);
       const passed = await waitForGithubChecks({
-        ref, app: push!.app, gate: gates.github, timeoutMs, pollMs: gates.pollMs, wake: ciWake,
+        ref,
+        app: push!.app,
+        gate: gates.github,
+        timeoutMs,
+        pollMs: gates.pollMs,
+        wake: ciWake,
         report: (message) => record('waiting_for_ci', 'pending', message),
       });
       state.ci.result = [state.ci.result, passed].filter(Boolean).join('; ');
@@ -359,14 +424,22 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     halt.uploadStarted = true;
     const target = await quick.resolveApp({ ...ref, appHint: app, packageName: app, claimName: false });
     await record('upload', 'pending', `Asking the target to remove ${app}${input.undeploys ? ` (deployed by ${input.undeploys})` : ''}.`);
-    const { remoteId, nothingToDo } = await uploadWithRetries({ ...ref, app, version: '0.0.0', operation: 'UNDEPLOY', undeploys: input.undeploys });
+    const { remoteId, nothingToDo } = await uploadWithRetries({
+      ...ref,
+      app,
+      version: '0.0.0',
+      operation: 'UNDEPLOY',
+      undeploys: input.undeploys,
+    });
     if (nothingToDo) return record('upload', 'ok', nothingToDo);
     state.remoteId = remoteId;
     await record('upload', 'ok', `Target accepted the removal as ${remoteId}.`);
     if (target.polls) await followProcessing(app, remoteId);
   }
 
-  async function uploadWithRetries(args: Parameters<DeploymentActivitiesApi['uploadPackage']>[0]): ReturnType<DeploymentActivitiesApi['uploadPackage']> {
+  async function uploadWithRetries(
+    args: Parameters<DeploymentActivitiesApi['uploadPackage']>[0],
+  ): ReturnType<DeploymentActivitiesApi['uploadPackage']> {
     for (let attempt = 1; ; attempt++) {
       state.attempt = attempt;
       try {
@@ -375,7 +448,11 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
         const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
         if (isCancellation(error) || failure?.nonRetryable || attempt >= UPLOAD_ATTEMPTS) throw error;
         const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
-        await record('upload', 'pending', `Attempt ${attempt} failed (${failure?.message ?? (error as Error).message}); retrying in ${delay / 1000} s.`);
+        await record(
+          'upload',
+          'pending',
+          `Attempt ${attempt} failed (${failure?.message ?? (error as Error).message}); retrying in ${delay / 1000} s.`,
+        );
         await sleep(delay);
       }
     }
@@ -396,7 +473,11 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
         // Reading a status is safe to repeat: a flaky target only delays the answer, up to the deadline.
         const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
         if (isCancellation(error) || failure?.nonRetryable || ++failedPolls >= 6 || Date.now() >= deadline) throw error;
-        await record('processing', 'pending', `Reading the target's status failed (${failure?.message ?? (error as Error).message}); trying again.`);
+        await record(
+          'processing',
+          'pending',
+          `Reading the target's status failed (${failure?.message ?? (error as Error).message}); trying again.`,
+        );
         await sleep(Math.min(delay * 4, 15_000));
         continue;
       }
@@ -405,10 +486,14 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
       last = status;
       if (status.state === 'SUCCESS') return record('processing', 'ok', 'The target finished processing: SUCCESS.');
       if (status.state === 'ERROR') {
-        const messages = status.records.filter((r) => r.state === 'ERROR' && r.message).map((r) => r.message).join('; ');
+        const messages = status.records
+          .filter((r) => r.state === 'ERROR' && r.message)
+          .map((r) => r.message)
+          .join('; ');
         throw new DeploymentError(Errors.deployNodejitsuStartApp.code, `The target reported ERROR${messages ? `: ${messages}` : ''}.`);
       }
-      if (Date.now() >= deadline) throw new DeploymentError(Errors.deployNodejitsuStartApp.code, 'The target did not finish processing within an hour.');
+      if (Date.now() >= deadline)
+        throw new DeploymentError(Errors.deployNodejitsuStartApp.code, 'The target did not finish processing within an hour.');
       await sleep(delay);
       delay = Math.min(delay * 1.5, 15_000);
     }
@@ -429,20 +514,36 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentOutc
     state.state = outcome;
     state.error = code ? { code, message: message ?? code } : undefined;
     // The step that failed (or was stopped) ends with its own error entry, then the deployment's done entry.
-    if (state.error && lastEntry && lastEntry.step !== 'received' && lastEntry.status !== 'error') await record(lastEntry.step, 'error', state.error.message, state.error);
+    if (state.error && lastEntry && lastEntry.step !== 'received' && lastEntry.status !== 'error')
+      await record(lastEntry.step, 'error', state.error.message, state.error);
     // An UNDEPLOY deploys no commit: with the release line it marks none "Deployed" (nor failed).
     if (!(lined && input.operation === 'UNDEPLOY')) {
       await courtesy(() =>
-        quick.commitStatus({ ...ref, app: state.app, state: outcome === 'succeeded' ? 'success' : 'failure', description: code ? `Deployment failed: ${code}` : 'Deployed' }),
+        quick.commitStatus({
+          ...ref,
+          app: state.app,
+          state: outcome === 'succeeded' ? 'success' : 'failure',
+          description: code ? `Deployment failed: ${code}` : 'Deployed',
+        }),
       );
     }
     await githubDeployment.status(state.app, endStatus(outcome, code), code ? `${code}: ${message ?? ''}` : 'Deployed');
-    const bookkeeping = () => quick.finishDeployment({ ...ref, app: state.app, state: outcome, blobId, operation: input.operation, removeApp: input.removeApp, appVersion: input.appVersion });
+    const bookkeeping = () =>
+      quick.finishDeployment({
+        ...ref,
+        app: state.app,
+        state: outcome,
+        blobId,
+        operation: input.operation,
+        removeApp: input.removeApp,
+        appVersion: input.appVersion,
+      });
     if (!lined) await bookkeeping();
     else {
       await courtesy(bookkeeping);
       const app = turn.app;
-      if (app) await courtesy(() => lines.signalLine({ user: input.user, app, event: { type: 'leave', deploymentId: input.deploymentId } }));
+      if (app)
+        await courtesy(() => lines.signalLine({ user: input.user, app, event: { type: 'leave', deploymentId: input.deploymentId } }));
     }
     await notify(END_EVENTS[outcome], state.app);
     if (outcome === 'succeeded' && input.release?.cause === 'rollback') await notify('deployment.rolled_back', state.app);
@@ -466,7 +567,8 @@ function recordChanges(before: TargetStatus | undefined, after: TargetStatus): s
   if (before?.state !== after.state) changes.push(`Package ${after.state}.`);
   for (const recordNow of after.records) {
     const previous = before?.records.find((r) => r.ref === recordNow.ref);
-    if (previous?.state !== recordNow.state) changes.push(`Record ${recordNow.ref}: ${recordNow.state}${recordNow.message ? ` (${recordNow.message})` : ''}.`);
+    if (previous?.state !== recordNow.state)
+      changes.push(`Record ${recordNow.ref}: ${recordNow.state}${recordNow.message ? ` (${recordNow.message})` : ''}.`);
   }
   return changes;
 }
@@ -492,16 +594,26 @@ const STEP_CODES: Record<string, ErrorCode> = {
 function describe(error: unknown, step: Step): { code: string; message: string } {
   if (error instanceof DeploymentError) return { code: error.code, message: error.message };
   // A local activity's failure can reach the workflow as its ApplicationFailure itself.
-  const failure = error instanceof ApplicationFailure ? error : error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+  const failure =
+    error instanceof ApplicationFailure
+      ? error
+      : error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+        ? error.cause
+        : undefined;
   if (failure?.type?.startsWith('deploy:')) return { code: failure.type, message: failure.message };
   const activity = error instanceof ActivityFailure ? error.activityType : undefined;
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
   // A slow inspection is not a corrupt tarball (runs started before this change keep their code).
   if (activity === 'inspectTarball' && cause instanceof TimeoutFailure && patched(INSPECT_TIMEOUT_PATCH)) {
-    return { code: Errors.deployTarTimeout.code, message: `The tarball's inspection did not finish in time (${cause.timeoutType === 'HEARTBEAT' ? 'its worker stopped answering' : '30 minutes per attempt'}).` };
+    return {
+      code: Errors.deployTarTimeout.code,
+      message: `The tarball's inspection did not finish in time (${cause.timeoutType === 'HEARTBEAT' ? 'its worker stopped answering' : '30 minutes per attempt'}).`,
+    };
   }
   const code = (activity && STEP_CODES[activity]) ?? STEP_FALLBACK_CODES[step] ?? Errors.deployInternal.code;
-  const message = activity ? `${activity} did not complete: ${cause?.message ?? (error as Error).message}` : ((error as Error)?.message ?? String(error));
+  const message = activity
+    ? `${activity} did not complete: ${cause?.message ?? (error as Error).message}`
+    : ((error as Error)?.message ?? String(error));
   return { code, message };
 }
 

@@ -17,7 +17,10 @@ const github = proxyLocalActivities<GithubActivitiesApi>({
 });
 
 // GitHub deployments are a courtesy: one quick retry, never a long stall of the deployment.
-const courtesyCalls = proxyLocalActivities<GithubActivitiesApi>({ startToCloseTimeout: '15 seconds', retry: { initialInterval: '1 second', maximumAttempts: 2 } });
+const courtesyCalls = proxyLocalActivities<GithubActivitiesApi>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 2 },
+});
 
 export const ciGates = (ref: DeploymentRef & { app?: string }) => github.ciGates(ref);
 
@@ -61,7 +64,10 @@ export async function waitForGithubChecks(options: {
     }
     const left = deadline - Date.now();
     if (left <= 0) {
-      throw ApplicationFailure.nonRetryable(`GitHub checks did not complete within ${minutes(timeoutMs)}${shown ? ` (${shown.replace(/^Waiting for GitHub checks: /, 'still waiting for ').replace(/\.$/, '')})` : ''}.`, Errors.deployCiTimeout.code);
+      throw ApplicationFailure.nonRetryable(
+        `GitHub checks did not complete within ${minutes(timeoutMs)}${shown ? ` (${shown.replace(/^Waiting for GitHub checks: /, 'still waiting for ').replace(/\.$/, '')})` : ''}.`,
+        Errors.deployCiTimeout.code,
+      );
     }
     await condition(() => wake.count !== seen, Math.min(pollMs, left));
   }

@@ -94,12 +94,20 @@ export async function line(input: LineInput): Promise<void> {
     }
     const undeploying = state.entries.find((e) => e.kind === 'undeploy');
     if (undeploying && entry.kind === 'deploy') {
-      return tell(entry, { type: 'end', code: Errors.deployCanceled.code, message: `${input.app} is being removed from its target (${undeploying.deploymentId}); a deployment asked meanwhile does not put it back.` });
+      return tell(entry, {
+        type: 'end',
+        code: Errors.deployCanceled.code,
+        message: `${input.app} is being removed from its target (${undeploying.deploymentId}); a deployment asked meanwhile does not put it back.`,
+      });
     }
     if (entry.kind === 'undeploy') {
       // The app is being removed: nothing that waits for the target may put it back.
       for (const other of state.entries.filter((e) => e.stage !== 'running' && e.kind === 'deploy')) {
-        await end(other, Errors.deployCanceled.code, `${input.app} is being removed from its target (${entry.deploymentId}); this deployment ended before reaching it.`);
+        await end(
+          other,
+          Errors.deployCanceled.code,
+          `${input.app} is being removed from its target (${entry.deploymentId}); this deployment ended before reaching it.`,
+        );
       }
     } else if (!entry.explicit) {
       const order = await place(entry);
@@ -107,13 +115,23 @@ export async function line(input: LineInput): Promise<void> {
         const head = state.head!;
         // Received before the newer push (the two raced here): replaced by it, not a late delivery.
         if (entry.receivedAt && head.receivedAt && entry.receivedAt < head.receivedAt) {
-          return tell(entry, { type: 'end', code: Errors.deploySuperseded.code, message: `A newer push of ${input.app} (${head.commit.slice(0, 7)}, deployment ${head.deploymentId}) superseded this deployment before it was uploaded.` });
+          return tell(entry, {
+            type: 'end',
+            code: Errors.deploySuperseded.code,
+            message: `A newer push of ${input.app} (${head.commit.slice(0, 7)}, deployment ${head.deploymentId}) superseded this deployment before it was uploaded.`,
+          });
         }
         const message = `${entry.commit.slice(0, 7)} is older than ${head.commit.slice(0, 7)} (deployment ${head.deploymentId}), the newest known commit of ${input.app}; not deploying it.`;
         return tell(entry, { type: 'end', code: Errors.deployStale.code, message });
       }
       if (order === 'newer') {
-        state.head = { commit: entry.commit, repository: entry.repository, deploymentId: entry.deploymentId, pushedAt: entry.pushedAt, receivedAt: entry.receivedAt };
+        state.head = {
+          commit: entry.commit,
+          repository: entry.repository,
+          deploymentId: entry.deploymentId,
+          pushedAt: entry.pushedAt,
+          receivedAt: entry.receivedAt,
+        };
         await quick.writeLineHead({ user: input.user, app: input.app, head: state.head });
       }
     }
@@ -127,7 +145,13 @@ export async function line(input: LineInput): Promise<void> {
     if (head.commit === entry.commit) return 'same';
     if (reaches(entry.before, head.commit)) return 'newer';
     if (reaches(chain.get(head.commit), entry.commit)) return 'stale';
-    const compared = await quick.compareCommits({ user: input.user, app: input.app, repository: entry.repository, base: head.commit, head: entry.commit });
+    const compared = await quick.compareCommits({
+      user: input.user,
+      app: input.app,
+      repository: entry.repository,
+      base: head.commit,
+      head: entry.commit,
+    });
     if (compared === 'ahead') return 'newer';
     if (compared === 'behind') return 'stale';
     if (compared === 'identical') return 'same';
@@ -154,7 +178,11 @@ export async function line(input: LineInput): Promise<void> {
       // An explicit one (a retry) deploys what it names and replaces nothing: newer pushes still go after it.
       const replaced = next.explicit ? [] : state.entries.filter((e) => e.rank < next.rank && e.kind === 'deploy');
       for (const older of replaced) {
-        await end(older, Errors.deploySuperseded.code, `A newer deployment of ${input.app} (${next.deploymentId}, ${next.commit.slice(0, 7)}) went to the target first; this one ended before uploading.`);
+        await end(
+          older,
+          Errors.deploySuperseded.code,
+          `A newer deployment of ${input.app} (${next.deploymentId}, ${next.commit.slice(0, 7)}) went to the target first; this one ended before uploading.`,
+        );
       }
       next.stage = 'running';
       await tell(next, { type: 'admit' });

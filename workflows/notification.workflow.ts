@@ -7,7 +7,10 @@ const deliver = proxyActivities<NotificationActivitiesApi>({
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour' },
 });
-const bookkeeping = proxyActivities<NotificationActivitiesApi>({ startToCloseTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumAttempts: 10 } });
+const bookkeeping = proxyActivities<NotificationActivitiesApi>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
 
 /**
  * One delivery of one event to one subscriber (SPEC 8, Notifications), its own workflow so a

@@ -50,7 +50,14 @@ export interface ReleaseSource {
 }
 
 /** Events an app's notification subscriptions choose from (SPEC 8, Notifications). */
-export const DEPLOYMENT_EVENTS = ['deployment.queued', 'deployment.started', 'deployment.succeeded', 'deployment.failed', 'deployment.canceled', 'deployment.rolled_back'] as const;
+export const DEPLOYMENT_EVENTS = [
+  'deployment.queued',
+  'deployment.started',
+  'deployment.succeeded',
+  'deployment.failed',
+  'deployment.canceled',
+  'deployment.rolled_back',
+] as const;
 export type DeploymentEvent = (typeof DEPLOYMENT_EVENTS)[number];
 
 export interface PushSignal {
@@ -189,15 +196,11 @@ export interface LineState {
 
 /** Deployment → line. */
 export type LineEvent =
-  | { type: 'arrive'; entry: LineEntry }
-  | { type: 'ready'; deploymentId: string }
-  | { type: 'leave'; deploymentId: string };
+  { type: 'arrive'; entry: LineEntry } | { type: 'ready'; deploymentId: string } | { type: 'leave'; deploymentId: string };
 
 /** Line → deployment. */
 export type LineDecision =
-  | { type: 'admit' }
-  | { type: 'wait'; behind: string; commit: string }
-  | { type: 'end'; code: LineEndCode; message: string };
+  { type: 'admit' } | { type: 'wait'; behind: string; commit: string } | { type: 'end'; code: LineEndCode; message: string };
 
 /** How the line (or a cancel) ends a deployment before it reaches the target. */
 export type LineEndCode = (typeof Errors)['deployStale' | 'deploySuperseded' | 'deployCanceled']['code'];

@@ -21,7 +21,11 @@ export interface FeedLine {
 export class ApiClient {
   readonly baseUrl: string;
 
-  constructor(baseUrl: string, private readonly user: string, private readonly secret: string) {
+  constructor(
+    baseUrl: string,
+    private readonly user: string,
+    private readonly secret: string,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -81,11 +85,19 @@ export class ApiClient {
     };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal: options.signal });
+      return await fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+      });
     } catch (error) {
       if (options.signal?.aborted) throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new ApiFailure('cli:unreachable', `Could not reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}.`);
+      throw new ApiFailure(
+        'cli:unreachable',
+        `Could not reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}.`,
+      );
     }
   }
 }
@@ -101,10 +113,20 @@ function failure(response: Response, text: string): ApiFailure {
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown; uuid?: unknown };
     if (typeof body.error === 'string') {
-      return new ApiFailure(body.error, typeof body.message === 'string' ? body.message : '', typeof body.uuid === 'string' ? body.uuid : uuid, response.status);
+      return new ApiFailure(
+        body.error,
+        typeof body.message === 'string' ? body.message : '',
+        typeof body.uuid === 'string' ? body.uuid : uuid,
+        response.status,
+      );
     }
   } catch {
     // not JSON: fall through
   }
-  return new ApiFailure(`http:${response.status}`, `${response.statusText || 'HTTP error'}${text ? `: ${text.slice(0, 200)}` : ''}`, uuid, response.status);
+  return new ApiFailure(
+    `http:${response.status}`,
+    `${response.statusText || 'HTTP error'}${text ? `: ${text.slice(0, 200)}` : ''}`,
+    uuid,
+    response.status,
+  );
 }

@@ -10,14 +10,20 @@ import { main } from './main';
 import { colourEnabled, formatFailure, Output, table } from './output';
 
 const sample: CommandSpec = {
-  name: 'env set', args: '<app> KEY=VALUE...', summary: 's', positionals: [2, 3],
+  name: 'env set',
+  args: '<app> KEY=VALUE...',
+  summary: 's',
+  positionals: [2, 3],
   options: { replace: { type: 'boolean', help: 'r' }, tag: { type: 'string', multiple: true, help: 't' } },
   run: async () => undefined,
 };
 
 describe('command parsing', () => {
   it('resolves two-word commands before one-word ones, and names the group otherwise', () => {
-    expect(resolve(COMMANDS, ['apps', 'set', 'web', '--branch', 'b'])).toMatchObject({ command: { name: 'apps set' }, rest: ['web', '--branch', 'b'] });
+    expect(resolve(COMMANDS, ['apps', 'set', 'web', '--branch', 'b'])).toMatchObject({
+      command: { name: 'apps set' },
+      rest: ['web', '--branch', 'b'],
+    });
     expect(resolve(COMMANDS, ['watch', 'web'])).toMatchObject({ command: { name: 'watch' }, rest: ['web'] });
     expect(resolve(COMMANDS, ['apps', 'nope'])).toEqual({ group: 'apps', rest: ['nope'] });
     expect(resolve(COMMANDS, ['nope'])).toEqual({ group: undefined, rest: [] });
@@ -25,7 +31,8 @@ describe('command parsing', () => {
 
   it('parses flags strictly and checks the number of arguments', () => {
     expect(parse(sample, ['web', 'A=1', '--replace', '--tag', 'x', '--tag', 'y', '--json'])).toEqual({
-      args: ['web', 'A=1'], flags: { replace: true, tag: ['x', 'y'], json: true },
+      args: ['web', 'A=1'],
+      flags: { replace: true, tag: ['x', 'y'], json: true },
     });
     expect(() => parse(sample, ['web', 'A=1', '--bogus'])).toThrow(new UsageError("Unknown option '--bogus'."));
     expect(() => parse(sample, ['web'])).toThrow(/env set needs <app> KEY=VALUE/);
@@ -37,7 +44,8 @@ describe('command parsing', () => {
   it('reads bounded whole numbers', () => {
     expect(integer({ limit: '5' }, 'limit', 100, 1, 100)).toBe(5);
     expect(integer({}, 'limit', 100, 1, 100)).toBe(100);
-    for (const bad of ['0', '101', '1.5', '-1', 'x']) expect(() => integer({ limit: bad }, 'limit', 100, 1, 100)).toThrow(/--limit must be/);
+    for (const bad of ['0', '101', '1.5', '-1', 'x'])
+      expect(() => integer({ limit: bad }, 'limit', 100, 1, 100)).toThrow(/--limit must be/);
   });
 
   it('gives every command help that lists its options', async () => {
@@ -71,7 +79,12 @@ describe('output', () => {
 
   it('aligns columns ignoring colour codes', () => {
     const out = new Output({ write: () => true }, { write: () => true }, { FORCE_COLOR: '1' });
-    expect(table([['a', out.paint('green', 'ok'), 'x'], ['long', 'error', 'y']])).toEqual(['a     \x1b[32mok\x1b[0m     x', 'long  error  y']);
+    expect(
+      table([
+        ['a', out.paint('green', 'ok'), 'x'],
+        ['long', 'error', 'y'],
+      ]),
+    ).toEqual(['a     \x1b[32mok\x1b[0m     x', 'long  error  y']);
   });
 
   it('formats API errors as code: message (uuid)', () => {

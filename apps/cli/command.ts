@@ -60,7 +60,10 @@ export function resolve(commands: CommandSpec[], argv: string[]): { command?: Co
 export function parse(command: CommandSpec, argv: string[]): { args: string[]; flags: Flags } {
   const options = Object.fromEntries(
     // parseArgs rejects keys it knows set to undefined, so copy only what is there.
-    Object.entries({ ...command.options, ...COMMON }).map(([name, { type, short, multiple }]) => [name, { type, ...(short && { short }), ...(multiple && { multiple }) }]),
+    Object.entries({ ...command.options, ...COMMON }).map(([name, { type, short, multiple }]) => [
+      name,
+      { type, ...(short && { short }), ...(multiple && { multiple }) },
+    ]),
   );
   let parsed;
   try {
@@ -73,7 +76,8 @@ export function parse(command: CommandSpec, argv: string[]): { args: string[]; f
   if (!parsed.values.help) {
     const [min, max] = command.positionals;
     if (args.length < min) throw new UsageError(`${command.name} needs ${command.args ?? 'arguments'}.`);
-    if (args.length > max) throw new UsageError(`${command.name} takes ${max === 0 ? 'no arguments' : `at most ${max}`}, got: ${args.slice(max).join(' ')}`);
+    if (args.length > max)
+      throw new UsageError(`${command.name} takes ${max === 0 ? 'no arguments' : `at most ${max}`}, got: ${args.slice(max).join(' ')}`);
   }
   return { args, flags: parsed.values as Flags };
 }
@@ -83,7 +87,10 @@ export function commandHelp(command: CommandSpec): string {
   if (command.details) lines.push('', command.details);
   const rows = Object.entries({ ...command.options, ...COMMON })
     .filter(([, option]) => !option.hidden)
-    .map(([name, option]) => [`${option.short ? `-${option.short}, ` : '    '}--${name}${option.value ? ` ${option.value}` : ''}`, option.help + (option.multiple ? ' (repeatable)' : '')]);
+    .map(([name, option]) => [
+      `${option.short ? `-${option.short}, ` : '    '}--${name}${option.value ? ` ${option.value}` : ''}`,
+      option.help + (option.multiple ? ' (repeatable)' : ''),
+    ]);
   const width = Math.max(...rows.map(([left]) => left.length));
   lines.push('', 'Options:', ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`));
   return lines.join('\n');
@@ -116,7 +123,8 @@ export function list(flags: Flags, name: string): string[] {
 export function integer(flags: Flags, name: string, fallback: number, min: number, max: number): number {
   const raw = str(flags, name);
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}.`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}.`);
   return Number(raw);
 }
 

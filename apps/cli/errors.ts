@@ -7,7 +7,12 @@ export class UsageError extends Error {
 export class ApiFailure extends Error {
   readonly exitCode = 1;
 
-  constructor(readonly code: string, message: string, readonly uuid?: string, readonly status?: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly uuid?: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }

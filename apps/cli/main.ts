@@ -25,7 +25,12 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   const { command, group, rest } = resolve(COMMANDS, argv);
   if (!command) {
     const asked = group !== undefined && rest.length > 0 && HELP.has(rest[0]);
-    if (!asked) out.note(group && rest.length === 0 ? `deployctl: ${group} needs a command.` : `deployctl: unknown command "${argv.slice(0, group ? 2 : 1).join(' ')}".`);
+    if (!asked)
+      out.note(
+        group && rest.length === 0
+          ? `deployctl: ${group} needs a command.`
+          : `deployctl: unknown command "${argv.slice(0, group ? 2 : 1).join(' ')}".`,
+      );
     (asked ? out.line.bind(out) : out.note.bind(out))(overview(COMMANDS, group));
     return asked ? 0 : 2;
   }

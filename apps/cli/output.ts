@@ -28,7 +28,12 @@ export function formatFailure(error: ApiFailure): string {
 /** Aligned columns; the last column is never padded. */
 export function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => visible(row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell + ' '.repeat(widths[column] - visible(cell).length))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell + ' '.repeat(widths[column] - visible(cell).length)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function visible(text: string): string {
@@ -42,7 +47,11 @@ export function shortTime(iso: unknown): string {
 export class Output {
   readonly colour: boolean;
 
-  constructor(private readonly stdout: Stream, private readonly stderr: Stream, env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    private readonly stdout: Stream,
+    private readonly stderr: Stream,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     this.colour = colourEnabled(stdout, env);
   }
 

@@ -22,7 +22,10 @@ class GatewayFastifyAdapter extends FastifyAdapter {
 }
 
 /** Builds the gateway (not listening yet): used by main.ts, tests and benchmarks alike. */
-export async function createGatewayApp(config: AppConfig, options: { logDestination?: DestinationStream } = {}): Promise<NestFastifyApplication> {
+export async function createGatewayApp(
+  config: AppConfig,
+  options: { logDestination?: DestinationStream } = {},
+): Promise<NestFastifyApplication> {
   const logger = createLogger(config, options.logDestination);
   const adapter = new GatewayFastifyAdapter({
     bodyLimit: config.gateway.bodyLimitBytes,

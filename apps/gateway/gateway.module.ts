@@ -32,7 +32,10 @@ import { HealthService } from './health.service';
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig, logger: Logger = createLogger(config)): DynamicModule {
-    const deployments = DeploymentsModule.forRoot(config.temporal, { travisPublicKey: config.travis.publicKey, ciTimeoutMs: config.travis.waitTimeoutMs });
+    const deployments = DeploymentsModule.forRoot(config.temporal, {
+      travisPublicKey: config.travis.publicKey,
+      ciTimeoutMs: config.travis.waitTimeoutMs,
+    });
     return {
       module: GatewayModule,
       imports: [
@@ -48,7 +51,23 @@ export class GatewayModule {
         deployments,
         ReleasesModule.forRoot(deployments),
       ],
-      controllers: [DeployController, DeploymentsController, UserDeploymentsController, StatusController, ChangesController, AppsController, ReleasesController, NotificationsController, UsersController, TokensController, GithubAuthController, GithubAppController, HealthController, StatusPageController, MetricsController],
+      controllers: [
+        DeployController,
+        DeploymentsController,
+        UserDeploymentsController,
+        StatusController,
+        ChangesController,
+        AppsController,
+        ReleasesController,
+        NotificationsController,
+        UsersController,
+        TokensController,
+        GithubAuthController,
+        GithubAppController,
+        HealthController,
+        StatusPageController,
+        MetricsController,
+      ],
       providers: [HealthService, NotificationsRepository, NotificationsService],
     };
   }

@@ -11,12 +11,21 @@ export interface HealthReport {
 
 @Injectable()
 export class HealthService {
-  constructor(@InjectDb() private readonly db: Db, private readonly workflows: DeploymentWorkflowsClient) {}
+  constructor(
+    @InjectDb() private readonly db: Db,
+    private readonly workflows: DeploymentWorkflowsClient,
+  ) {}
 
   async check(): Promise<HealthReport> {
     const [mongo, temporal] = await Promise.all([
-      this.db.command({ ping: 1 }).then(() => 'ok', (error: Error) => `unreachable: ${error.message}`),
-      this.workflows.ping().then(() => 'ok', (error: Error) => `unreachable: ${error.message}`),
+      this.db.command({ ping: 1 }).then(
+        () => 'ok',
+        (error: Error) => `unreachable: ${error.message}`,
+      ),
+      this.workflows.ping().then(
+        () => 'ok',
+        (error: Error) => `unreachable: ${error.message}`,
+      ),
     ]);
     return { status: mongo === 'ok' && temporal === 'ok' ? 'ok' : 'degraded', checks: { mongo, temporal } };
   }

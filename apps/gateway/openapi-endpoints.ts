@@ -44,20 +44,48 @@ export const Doc = {
           'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. Each app of the repository has its trigger (SPEC 8: `deployOn` a branch or a tag glob, ' +
           'for which a published `release` event deploys too; `paths` globs): one push deploys every matching app, the answer lists them in `deployments` and the apps ' +
           'it did not deploy with the rule that excluded them in `ignored`. The same delivery twice never creates a second deployment: ' +
-          'the answer names the existing one. Answers within GitHub\'s 10 s; the deployment itself runs in its workflow, whose errors go to the status log.',
+          "the answer names the existing one. Answers within GitHub's 10 s; the deployment itself runs in its workflow, whose errors go to the status log.",
       }),
       ApiConsumes('application/json', 'application/x-www-form-urlencoded'),
       ApiBody({
-        description: 'The provider\'s payload: JSON, or form-encoded `payload=<json>` as GitHub and Travis send it.',
-        schema: { type: 'object', additionalProperties: true, properties: { payload: { type: 'string', description: 'form-encoded deliveries: the payload JSON' } } },
+        description: "The provider's payload: JSON, or form-encoded `payload=<json>` as GitHub and Travis send it.",
+        schema: {
+          type: 'object',
+          additionalProperties: true,
+          properties: { payload: { type: 'string', description: 'form-encoded deliveries: the payload JSON' } },
+        },
       }),
-      ApiHeader({ name: 'X-GitHub-Event', required: false, description: 'GitHub event name (`push`, `ping`, `check_suite`, `check_run`, `status`, …).' }),
-      ApiHeader({ name: 'X-GitHub-Delivery', required: false, description: 'GitHub delivery id; a redelivery answers the existing deployment.' }),
-      ApiHeader({ name: 'X-Hub-Signature-256', required: false, description: 'HMAC-SHA256 of the raw body with the app\'s webhook secret; checked when a secret is set.' }),
+      ApiHeader({
+        name: 'X-GitHub-Event',
+        required: false,
+        description: 'GitHub event name (`push`, `ping`, `check_suite`, `check_run`, `status`, …).',
+      }),
+      ApiHeader({
+        name: 'X-GitHub-Delivery',
+        required: false,
+        description: 'GitHub delivery id; a redelivery answers the existing deployment.',
+      }),
+      ApiHeader({
+        name: 'X-Hub-Signature-256',
+        required: false,
+        description: "HMAC-SHA256 of the raw body with the app's webhook secret; checked when a secret is set.",
+      }),
       ApiHeader({ name: 'Travis-Repo-Slug', required: false, description: 'Travis CI: `owner/repo`.' }),
-      ApiHeader({ name: 'Signature', required: false, description: 'Travis CI: base64 RSA-SHA1 of the raw `payload`; checked when a Travis public key is configured.' }),
-      ApiResponse({ status: 202, description: 'Deployment queued (or waiting for CI), or the existing one named (`existing: true`).', schema: SCHEMAS.deployQueued }),
-      ApiResponse({ status: 200, description: 'Nothing to deploy (`ignored`, with the reason) or a GitHub ping (`pong`).', schema: SCHEMAS.deployIgnored }),
+      ApiHeader({
+        name: 'Signature',
+        required: false,
+        description: 'Travis CI: base64 RSA-SHA1 of the raw `payload`; checked when a Travis public key is configured.',
+      }),
+      ApiResponse({
+        status: 202,
+        description: 'Deployment queued (or waiting for CI), or the existing one named (`existing: true`).',
+        schema: SCHEMAS.deployQueued,
+      }),
+      ApiResponse({
+        status: 200,
+        description: 'Nothing to deploy (`ignored`, with the reason) or a GitHub ping (`pong`).',
+        schema: SCHEMAS.deployIgnored,
+      }),
       ApiBasic(DEPLOY_AUTH_ERRORS, [
         Errors.deployNoPayload,
         Errors.deployProviderNotSupported,
@@ -71,7 +99,7 @@ export const Doc = {
   StatusList: (forApp: boolean): Decorator =>
     applyDecorators(
       ApiOperation({
-        summary: forApp ? 'One app\'s status log, newest first' : 'The user\'s status log, newest first',
+        summary: forApp ? "One app's status log, newest first" : "The user's status log, newest first",
         description: 'Every step of every deployment, as the workflow wrote it.',
       }),
       ...limitSkip,
@@ -82,7 +110,7 @@ export const Doc = {
   ChangesFeed: (): Decorator =>
     applyDecorators(
       ApiOperation({
-        summary: 'Live changes feed of the user\'s status log',
+        summary: "Live changes feed of the user's status log",
         description:
           'A long-lived response pushing each new status entry the moment it is written: newline-delimited JSON, or Server-Sent Events with ' +
           '`Accept: text/event-stream`. Every line carries a resume token (`seq`, the SSE `id`); reconnect with `since=<seq>` or `Last-Event-ID` to miss ' +
@@ -91,16 +119,28 @@ export const Doc = {
       ApiProduces('application/x-ndjson', 'text/event-stream'),
       ApiHeader({ name: 'Accept', required: false, description: '`text/event-stream` for Server-Sent Events; NDJSON otherwise.' }),
       ApiHeader({ name: 'Last-Event-ID', required: false, description: 'SSE resume token (same as `since`).' }),
-      ApiResponse({ status: 200, description: 'The feed: one entry per line (or SSE event).', content: {
-        'application/x-ndjson': { schema: SCHEMAS.feedLine },
-        'text/event-stream': { schema: { type: 'string', description: '`id: <seq>` and `data: <feed line JSON>` per event' } },
-      } }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.statusChangesTimeout, Errors.statusChangesTooMany, Errors.statusDbQueryFail, Errors.statusChangesFatal]),
+      ApiResponse({
+        status: 200,
+        description: 'The feed: one entry per line (or SSE event).',
+        content: {
+          'application/x-ndjson': { schema: SCHEMAS.feedLine },
+          'text/event-stream': { schema: { type: 'string', description: '`id: <seq>` and `data: <feed line JSON>` per event' } },
+        },
+      }),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+        Errors.statusChangesTimeout,
+        Errors.statusChangesTooMany,
+        Errors.statusDbQueryFail,
+        Errors.statusChangesFatal,
+      ]),
     ),
 
   ChangesOne: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'One status entry of the feed', description: 'Answers the entry (with its doc unless include_docs=false) and closes.' }),
+      ApiOperation({
+        summary: 'One status entry of the feed',
+        description: 'Answers the entry (with its doc unless include_docs=false) and closes.',
+      }),
       ApiResponse({ status: 200, description: 'The feed line of that entry.', schema: SCHEMAS.feedLine }),
       ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.statusDbNotFound, Errors.statusDbGetById, Errors.statusDbQueryFail]),
     ),
@@ -128,12 +168,23 @@ export const Doc = {
       ApiOperation({
         summary: 'Link a GitHub App installation to the caller',
         description:
-          'With the GitHub App configured (GITHUB_APP_ID): the App\'s webhook (`POST /1/github/webhook`) then routes events of the installation\'s ' +
-          'repositories to the caller\'s apps for them, and installation tokens replace personal tokens for those repositories. The caller proves the ' +
-          'installation is theirs with the GitHub token stored by `POST /1/auth/github`: the installation\'s account is that GitHub user, or an ' +
+          "With the GitHub App configured (GITHUB_APP_ID): the App's webhook (`POST /1/github/webhook`) then routes events of the installation's " +
+          "repositories to the caller's apps for them, and installation tokens replace personal tokens for those repositories. The caller proves the " +
+          "installation is theirs with the GitHub token stored by `POST /1/auth/github`: the installation's account is that GitHub user, or an " +
           'organization it administers.',
       }),
-      ApiResponse({ status: 200, description: 'Linked.', schema: { type: 'object', properties: { user: { type: 'string' }, installationId: { type: 'integer' }, account: { type: 'object', properties: { login: { type: 'string' }, type: { type: 'string' } } } } } }),
+      ApiResponse({
+        status: 200,
+        description: 'Linked.',
+        schema: {
+          type: 'object',
+          properties: {
+            user: { type: 'string' },
+            installationId: { type: 'integer' },
+            account: { type: 'object', properties: { login: { type: 'string' }, type: { type: 'string' } } },
+          },
+        },
+      }),
       ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
         Errors.authGithubNoApp,
         Errors.authGithubBadInstallation,
@@ -150,7 +201,7 @@ export const Doc = {
     applyDecorators(
       ApiPublic(),
       ApiOperation({
-        summary: 'The GitHub App\'s webhook',
+        summary: "The GitHub App's webhook",
         description:
           'One URL for every repository the App is installed on; no Basic auth: `X-Hub-Signature-256` must verify with GITHUB_APP_WEBHOOK_SECRET. ' +
           'Each event (`push`, `check_suite`, `check_run`, `status`) is handled as `POST /1/deploy` would for every user who linked the installation ' +
@@ -158,9 +209,17 @@ export const Doc = {
       }),
       ApiConsumes('application/json', 'application/x-www-form-urlencoded'),
       ApiHeader({ name: 'X-GitHub-Event', required: true, description: 'GitHub event name.' }),
-      ApiHeader({ name: 'X-Hub-Signature-256', required: true, description: 'HMAC-SHA256 of the raw body with the App\'s webhook secret.' }),
-      ApiResponse({ status: 202, description: 'Routed: a deployment queued, waiting for CI or woken, or several users\' answers.', schema: SCHEMAS.deployQueued }),
-      ApiResponse({ status: 200, description: 'Nothing to deploy (`ignored`, with the reason) or a ping (`pong`).', schema: SCHEMAS.deployIgnored }),
+      ApiHeader({ name: 'X-Hub-Signature-256', required: true, description: "HMAC-SHA256 of the raw body with the App's webhook secret." }),
+      ApiResponse({
+        status: 202,
+        description: "Routed: a deployment queued, waiting for CI or woken, or several users' answers.",
+        schema: SCHEMAS.deployQueued,
+      }),
+      ApiResponse({
+        status: 200,
+        description: 'Nothing to deploy (`ignored`, with the reason) or a ping (`pong`).',
+        schema: SCHEMAS.deployIgnored,
+      }),
       ApiErrors([
         Errors.deployNoPayload,
         Errors.deployProviderNotSupported,
@@ -181,28 +240,58 @@ export const Doc = {
 
   DeploymentRetry: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Retry a failed or canceled deployment', description: 'A new deployment from the stored payload, linked by `retryOf`; it does not wait for CI again.' }),
+      ApiOperation({
+        summary: 'Retry a failed or canceled deployment',
+        description: 'A new deployment from the stored payload, linked by `retryOf`; it does not wait for CI again.',
+      }),
       ApiResponse({ status: 202, description: 'The new deployment is queued.', schema: SCHEMAS.deploymentRetry }),
-      ApiBasic(AUTH_ERRORS, [Errors.deploymentsNotFound, Errors.deploymentsNotRetryable, Errors.deploymentsDbFailed, Errors.deployTemporalUnavailable]),
+      ApiBasic(AUTH_ERRORS, [
+        Errors.deploymentsNotFound,
+        Errors.deploymentsNotRetryable,
+        Errors.deploymentsDbFailed,
+        Errors.deployTemporalUnavailable,
+      ]),
     ),
 
   DeploymentCancel: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Cancel a running deployment', description: 'Asks the workflow to stop; the status log records `deploy:canceled`.' }),
+      ApiOperation({
+        summary: 'Cancel a running deployment',
+        description: 'Asks the workflow to stop; the status log records `deploy:canceled`.',
+      }),
       ApiResponse({ status: 202, description: 'Cancel requested.', schema: SCHEMAS.deploymentCancel }),
-      ApiBasic(AUTH_ERRORS, [Errors.deploymentsNotFound, Errors.deploymentsNotCancelable, Errors.deploymentsDbFailed, Errors.deployTemporalUnavailable]),
+      ApiBasic(AUTH_ERRORS, [
+        Errors.deploymentsNotFound,
+        Errors.deploymentsNotCancelable,
+        Errors.deploymentsDbFailed,
+        Errors.deployTemporalUnavailable,
+      ]),
     ),
 
   AppPut: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Create or replace an app', description: 'Repository, deploy branch, deployment target, webhook secret, environment variables.' }),
+      ApiOperation({
+        summary: 'Create or replace an app',
+        description: 'Repository, deploy branch, deployment target, webhook secret, environment variables.',
+      }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.appsBadName, Errors.appsBadEnv, Errors.appsBadTarget, Errors.appsBadTrigger, Errors.appsConflict, Errors.appsDbFailed]),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+        Errors.appsBadName,
+        Errors.appsBadEnv,
+        Errors.appsBadTarget,
+        Errors.appsBadTrigger,
+        Errors.appsConflict,
+        Errors.appsDbFailed,
+      ]),
     ),
 
   AppEnv: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Set and remove environment variables', description: 'As `jitsu set env`: persisted across deployments, delivered inside the package. With `"deploy": true`, the live release\'s code is then deployed with the new env (a release with `cause: env`, answered in `deployment`).' }),
+      ApiOperation({
+        summary: 'Set and remove environment variables',
+        description:
+          'As `jitsu set env`: persisted across deployments, delivered inside the package. With `"deploy": true`, the live release\'s code is then deployed with the new env (a release with `cause: env`, answered in `deployment`).',
+      }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
       ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
         Errors.appsBadName,
@@ -219,7 +308,10 @@ export const Doc = {
 
   ReleaseList: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'An app\'s releases, newest first', description: 'Each deployment that ended SUCCESS made the app\'s next release vN; exactly one is live (none after an UNDEPLOY).' }),
+      ApiOperation({
+        summary: "An app's releases, newest first",
+        description: "Each deployment that ended SUCCESS made the app's next release vN; exactly one is live (none after an UNDEPLOY).",
+      }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'Releases, newest first.', schema: { type: 'array', items: SCHEMAS.release } }),
       ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.appsNotFound, Errors.appsDbFailed]),
@@ -229,17 +321,21 @@ export const Doc = {
     applyDecorators(
       ApiOperation({
         summary: 'Roll back to a release',
-        description: 'Deploys release N\'s code (default: the release before the live one) with the app\'s current env, through the app\'s line, as a new release ' +
+        description:
+          "Deploys release N's code (default: the release before the live one) with the app's current env, through the app's line, as a new release " +
           '(`cause: rollback`, `rolledBackTo: N`): from its kept tarball (the last RELEASES_KEPT releases), else fetched from GitHub again. The app is then locked: ' +
           'pushes answer `ignored` until POST …/unlock.',
       }),
-      ApiResponse({ status: 202, description: 'The rollback\'s deployment is queued.', schema: SCHEMAS.releaseDeployment }),
+      ApiResponse({ status: 202, description: "The rollback's deployment is queued.", schema: SCHEMAS.releaseDeployment }),
       ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, RELEASE_ACTION_ERRORS),
     ),
 
   ReleaseRedeploy: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Redeploy the live release', description: 'The live release\'s code again with the app\'s current env, as a new release (`cause: redeploy`).' }),
+      ApiOperation({
+        summary: 'Redeploy the live release',
+        description: "The live release's code again with the app's current env, as a new release (`cause: redeploy`).",
+      }),
       ApiResponse({ status: 202, description: 'The redeployment is queued.', schema: SCHEMAS.releaseDeployment }),
       ApiBasic(AUTH_ERRORS, RELEASE_ACTION_ERRORS),
     ),
@@ -248,10 +344,11 @@ export const Doc = {
     applyDecorators(
       ApiOperation({
         summary: 'Promote the live release to another app of the repository',
-        description: 'Deploys this app\'s live release (its commit, from the kept tarball when there is one) to the app named `to`, which deploys the same repository, ' +
-          'with `to`\'s env and target, through `to`\'s line, as `to`\'s next release (`cause: promote`): e.g. staging → production.',
+        description:
+          "Deploys this app's live release (its commit, from the kept tarball when there is one) to the app named `to`, which deploys the same repository, " +
+          "with `to`'s env and target, through `to`'s line, as `to`'s next release (`cause: promote`): e.g. staging → production.",
       }),
-      ApiResponse({ status: 202, description: 'The promotion\'s deployment is queued.', schema: SCHEMAS.releaseDeployment }),
+      ApiResponse({ status: 202, description: "The promotion's deployment is queued.", schema: SCHEMAS.releaseDeployment }),
       ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
         Errors.appsPromoteSameApp,
         Errors.appsNotFound,
@@ -273,21 +370,28 @@ export const Doc = {
 
   AppUndeploy: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'UNDEPLOY an app at its target', description: 'The target removes the files of the app\'s last deployment (kept when `retain`); the configuration stays. Followed like a deployment in the status log.' }),
+      ApiOperation({
+        summary: 'UNDEPLOY an app at its target',
+        description:
+          "The target removes the files of the app's last deployment (kept when `retain`); the configuration stays. Followed like a deployment in the status log.",
+      }),
       ApiResponse({ status: 202, description: 'The undeployment is queued (or, done already, named).', schema: SCHEMAS.undeployment }),
       ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   AppDelete: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Remove an app', description: 'UNDEPLOY at the target, then the app\'s configuration is removed once that succeeded.' }),
+      ApiOperation({
+        summary: 'Remove an app',
+        description: "UNDEPLOY at the target, then the app's configuration is removed once that succeeded.",
+      }),
       ApiResponse({ status: 202, description: 'The removal is queued (or, done already, named).', schema: SCHEMAS.undeployment }),
       ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   DeploymentList: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'A user\'s deployments, newest first', description: 'Records only (no live state); `app` filters by app.' }),
+      ApiOperation({ summary: "A user's deployments, newest first", description: 'Records only (no live state); `app` filters by app.' }),
       ApiQuery({ name: 'app', required: false, schema: { type: 'string' } }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'The deployments.' }),
@@ -296,21 +400,30 @@ export const Doc = {
 
   AppGet: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'An app\'s configuration' }),
+      ApiOperation({ summary: "An app's configuration" }),
       ApiResponse({ status: 200, description: 'The app.', schema: SCHEMAS.app }),
       ApiBasic(AUTH_ERRORS, [Errors.appsBadName, Errors.appsNotFound, Errors.appsDbFailed]),
     ),
 
   NotificationAdd: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Subscribe a URL to the app\'s deployment events', description: 'Each event is one POST with `X-Deploy-Event`, `X-Deploy-Delivery` (the same id on every retry) and, with a secret, `X-Deploy-Signature-256` (`sha256=` HMAC of the body, GitHub\'s scheme); retried with back-off for up to 24 h. A link-local, metadata (and unless allowed, local or private) host is refused here.' }),
+      ApiOperation({
+        summary: "Subscribe a URL to the app's deployment events",
+        description:
+          "Each event is one POST with `X-Deploy-Event`, `X-Deploy-Delivery` (the same id on every retry) and, with a secret, `X-Deploy-Signature-256` (`sha256=` HMAC of the body, GitHub's scheme); retried with back-off for up to 24 h. A link-local, metadata (and unless allowed, local or private) host is refused here.",
+      }),
       ApiResponse({ status: 201, description: 'The subscription (its secret never shown).' }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.notificationsBadUrl, Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+        Errors.notificationsBadUrl,
+        Errors.appsNotFound,
+        Errors.appsDbFailed,
+        Errors.notificationsDbFailed,
+      ]),
     ),
 
   NotificationList: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'The app\'s notification subscriptions' }),
+      ApiOperation({ summary: "The app's notification subscriptions" }),
       ApiResponse({ status: 200, description: 'The subscriptions (secrets never shown).' }),
       ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
     ),
@@ -324,7 +437,10 @@ export const Doc = {
 
   DeliveryList: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'The app\'s notification deliveries, newest first', description: 'Status (`pending`, `delivered`, `failed`), attempts, the last status code and error, the body sent.' }),
+      ApiOperation({
+        summary: "The app's notification deliveries, newest first",
+        description: 'Status (`pending`, `delivered`, `failed`), attempts, the last status code and error, the body sent.',
+      }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'The deliveries.' }),
       ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
@@ -346,7 +462,10 @@ export const Doc = {
 
   TokenCreate: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Create an API token', description: 'The token is shown once, in this answer; it is stored only as a salted slow hash.' }),
+      ApiOperation({
+        summary: 'Create an API token',
+        description: 'The token is shown once, in this answer; it is stored only as a salted slow hash.',
+      }),
       ApiResponse({ status: 201, description: 'Created.', schema: SCHEMAS.tokenCreated }),
       ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.usersNotFound]),
     ),
@@ -376,7 +495,10 @@ export const Doc = {
 
   StatusPage: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'The live status page (HTML)', description: 'Sign in with an API token in the page; no authentication to load it.' }),
+      ApiOperation({
+        summary: 'The live status page (HTML)',
+        description: 'Sign in with an API token in the page; no authentication to load it.',
+      }),
       ApiProduces('text/html'),
       ApiHeader({ name: 'If-None-Match', required: false }),
       ApiResponse({ status: 200, description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } }),
@@ -398,7 +520,10 @@ export const Doc = {
 
   Metrics: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Prometheus metrics', description: 'The Prometheus text exposition format. No authentication: expose it to the scraper only.' }),
+      ApiOperation({
+        summary: 'Prometheus metrics',
+        description: 'The Prometheus text exposition format. No authentication: expose it to the scraper only.',
+      }),
       ApiProduces('text/plain'),
       ApiResponse({ status: 200, description: 'Metrics.', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } }),
       ApiErrors(MALFORMED_REQUEST),

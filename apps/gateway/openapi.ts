@@ -10,7 +10,10 @@ import { API_VERSION } from './http/api-errors';
 
 /** Every error the gateway answers (SPEC 2): the one shape, whatever the endpoint. */
 export class ApiErrorBody {
-  @ApiProperty({ description: 'The error code, e.g. `deploy:no_payload` (listed per response below).', example: Errors.mwAuthUnauthorized.code })
+  @ApiProperty({
+    description: 'The error code, e.g. `deploy:no_payload` (listed per response below).',
+    example: Errors.mwAuthUnauthorized.code,
+  })
   error: string;
 
   @ApiProperty({ description: 'A sentence for a human.', example: 'That username and password (or API token) do not match our records.' })
@@ -39,7 +42,12 @@ export const DEPLOY_AUTH_ERRORS: ErrorTable = [
   Errors.mwAuthAuthServerDown,
 ];
 /** Any endpoint taking a body or query: DTO checks, and the body limit. */
-export const REQUEST_ERRORS: ErrorTable = [Errors.requestInvalid, Errors.requestTooLarge, Errors.requestTooLong, Errors.requestUnsupportedMediaType];
+export const REQUEST_ERRORS: ErrorTable = [
+  Errors.requestInvalid,
+  Errors.requestTooLarge,
+  Errors.requestTooLong,
+  Errors.requestUnsupportedMediaType,
+];
 
 /**
  * Documents an endpoint's error responses: one response per status, the codes listed in its
@@ -49,9 +57,9 @@ export function ApiErrors(...tables: ErrorTable[]): MethodDecorator & ClassDecor
   const merged = new Map<number, Set<string>>();
   for (const { status, code } of tables.flat()) merged.set(status, (merged.get(status) ?? new Set<string>()).add(code));
   return applyDecorators(
-    ...[...merged.entries()].sort(([a], [b]) => a - b).map(([status, codes]) =>
-      ApiResponse({ status, type: ApiErrorBody, description: errorDescription([...codes]) }),
-    ),
+    ...[...merged.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, codes]) => ApiResponse({ status, type: ApiErrorBody, description: errorDescription([...codes]) })),
   );
 }
 
@@ -84,7 +92,11 @@ const BASIC_AUTH = 'basic';
 // Response bodies -------------------------------------------------------------------------------
 
 const commit = { type: 'string', example: 'octo-org/app/0123456789abcdef0123456789abcdef01234567', description: '`<owner>/<repo>/<sha>`' };
-const errorObject = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] };
+const errorObject = {
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' } },
+  required: ['code', 'message'],
+};
 
 export const SCHEMAS: Record<string, SchemaObject> = {
   deployQueued: {
@@ -92,7 +104,11 @@ export const SCHEMAS: Record<string, SchemaObject> = {
     required: ['id', 'status', 'workflowId', 'uuid'],
     properties: {
       id: { type: 'string', example: 'dep_0123456789abcdef0123' },
-      status: { type: 'string', enum: ['queued', 'waiting_for_ci', 'finished'], description: '`finished`: the deployment of this commit has ended already; the delivery ran nothing (see `reason`)' },
+      status: {
+        type: 'string',
+        enum: ['queued', 'waiting_for_ci', 'finished'],
+        description: '`finished`: the deployment of this commit has ended already; the delivery ran nothing (see `reason`)',
+      },
       workflowId: { type: 'string', example: 'deployment/alice/octo-org/app/0123…' },
       uuid: { type: 'string', format: 'uuid' },
       existing: { type: 'boolean', description: 'true when this delivery named an existing deployment (redelivery, same commit)' },
@@ -102,7 +118,11 @@ export const SCHEMAS: Record<string, SchemaObject> = {
   deployIgnored: {
     type: 'object',
     required: ['status', 'reason', 'uuid'],
-    properties: { status: { type: 'string', enum: ['ignored', 'pong'] }, reason: { type: 'string' }, uuid: { type: 'string', format: 'uuid' } },
+    properties: {
+      status: { type: 'string', enum: ['ignored', 'pong'] },
+      reason: { type: 'string' },
+      uuid: { type: 'string', format: 'uuid' },
+    },
   },
   statusEntry: {
     type: 'object',
@@ -114,7 +134,10 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       app_name: { type: 'string' },
       deployment: { type: 'string' },
       status: { type: 'string', enum: ['ok', 'error', 'pending'] },
-      step: { type: 'string', enum: ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'queued', 'upload', 'processing', 'done'] },
+      step: {
+        type: 'string',
+        enum: ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'queued', 'upload', 'processing', 'done'],
+      },
       provider: { type: 'string', enum: ['github', 'travis', 'api'] },
       commit,
       message: { type: 'string' },
@@ -138,20 +161,35 @@ export const SCHEMAS: Record<string, SchemaObject> = {
   },
   deploymentRetry: {
     type: 'object',
-    properties: { id: { type: 'string', description: 'the new run (or, `existing`, the run of this commit already queued or running)' }, workflowId: { type: 'string' }, retryOf: { type: 'string', description: 'the first run of the commit' }, status: { type: 'string', enum: ['queued'] }, uuid: { type: 'string', format: 'uuid' }, existing: { type: 'boolean' } },
+    properties: {
+      id: { type: 'string', description: 'the new run (or, `existing`, the run of this commit already queued or running)' },
+      workflowId: { type: 'string' },
+      retryOf: { type: 'string', description: 'the first run of the commit' },
+      status: { type: 'string', enum: ['queued'] },
+      uuid: { type: 'string', format: 'uuid' },
+      existing: { type: 'boolean' },
+    },
   },
   undeployment: {
     type: 'object',
     properties: {
       id: { type: 'string', description: 'the undeployment, followed like a deployment' },
       workflowId: { type: 'string' },
-      status: { type: 'string', enum: ['queued', 'finished'], description: '`finished`: this app state was removed already; asking again after a failed or canceled attempt starts a new one' },
+      status: {
+        type: 'string',
+        enum: ['queued', 'finished'],
+        description: '`finished`: this app state was removed already; asking again after a failed or canceled attempt starts a new one',
+      },
       uuid: { type: 'string', format: 'uuid' },
     },
   },
   deploymentCancel: {
     type: 'object',
-    properties: { id: { type: 'string' }, status: { type: 'string', enum: ['cancel_requested'] }, uuid: { type: 'string', format: 'uuid' } },
+    properties: {
+      id: { type: 'string' },
+      status: { type: 'string', enum: ['cancel_requested'] },
+      uuid: { type: 'string', format: 'uuid' },
+    },
   },
   app: {
     type: 'object',
@@ -166,9 +204,18 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       locked: {
         type: 'object',
         description: 'Present after a rollback: pushes answer `ignored` until POST …/unlock (SPEC 6.5).',
-        properties: { release: { type: 'integer' }, deployment: { type: 'string' }, by: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+        properties: {
+          release: { type: 'integer' },
+          deployment: { type: 'string' },
+          by: { type: 'string' },
+          at: { type: 'string', format: 'date-time' },
+        },
       },
-      deployment: { type: 'object', additionalProperties: true, description: 'PATCH …/env with `deploy: true`: the deployment of the new env (as POST …/redeploy answers).' },
+      deployment: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'PATCH …/env with `deploy: true`: the deployment of the new env (as POST …/redeploy answers).',
+      },
     },
   },
   release: {
@@ -178,7 +225,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       deployment: { type: 'string', description: 'the deployment that made it' },
       repository: { type: 'string' },
       commit: { type: 'string' },
-      appVersion: { type: 'string', description: 'package.json\'s version' },
+      appVersion: { type: 'string', description: "package.json's version" },
       envDigest: { type: 'string', description: 'sha256 of the env delivered with it' },
       cause: { type: 'string', enum: ['push', 'travis', 'github', 'retry', 'rollback', 'redeploy', 'env', 'promote'] },
       by: { type: 'string', description: 'a user, `token:<name>`, or `webhook:<github|travis>`' },
@@ -210,17 +257,30 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       createdAt: { type: 'string', format: 'date-time' },
     },
   },
-  tokenList: { type: 'array', items: { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, name: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' } } } },
+  tokenList: {
+    type: 'array',
+    items: {
+      type: 'object',
+      additionalProperties: true,
+      properties: { id: { type: 'string' }, name: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' } },
+    },
+  },
   githubAuth: {
     type: 'object',
-    description: 'The GitHub login now paired with the caller, and the app it is restricted to (`*`: all of the caller\'s apps).',
+    description: "The GitHub login now paired with the caller, and the app it is restricted to (`*`: all of the caller's apps).",
     properties: { user: { type: 'string' }, app: { type: 'string' }, github: { type: 'string' } },
   },
   health: {
     type: 'object',
     properties: {
       status: { type: 'string', enum: ['ok', 'degraded'] },
-      checks: { type: 'object', properties: { mongo: { type: 'string', description: '`ok` or the problem' }, temporal: { type: 'string', description: '`ok` or the problem' } } },
+      checks: {
+        type: 'object',
+        properties: {
+          mongo: { type: 'string', description: '`ok` or the problem' },
+          temporal: { type: 'string', description: '`ok` or the problem' },
+        },
+      },
     },
   },
   feedLine: {
@@ -243,8 +303,14 @@ export const SCHEMAS: Record<string, SchemaObject> = {
 // The document ----------------------------------------------------------------------------------
 
 const RESPONSE_HEADERS = {
-  'x-api-uuid': { description: 'A fresh UUID per request: logged, stored with whatever the request created, quoted in errors.', schema: { type: 'string', format: 'uuid' } },
-  'x-api-version': { description: 'The API\'s semantic version; its major is the first path segment.', schema: { type: 'string', example: API_VERSION } },
+  'x-api-uuid': {
+    description: 'A fresh UUID per request: logged, stored with whatever the request created, quoted in errors.',
+    schema: { type: 'string', format: 'uuid' },
+  },
+  'x-api-version': {
+    description: "The API's semantic version; its major is the first path segment.",
+    schema: { type: 'string', example: API_VERSION },
+  },
 };
 
 /**
@@ -277,8 +343,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         operation.security = [];
       }
       const internal = operation.responses['500'] as { description?: string } | undefined;
-      if (!internal) operation.responses['500'] = { description: errorDescription(['internal']), content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiErrorBody' } } } };
-      else if (!internal.description?.includes('`internal`')) internal.description = (internal.description ?? '').replace(/\.$/, ', `internal`.');
+      if (!internal)
+        operation.responses['500'] = {
+          description: errorDescription(['internal']),
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiErrorBody' } } },
+        };
+      else if (!internal.description?.includes('`internal`'))
+        internal.description = (internal.description ?? '').replace(/\.$/, ', `internal`.');
       for (const response of Object.values(operation.responses) as Array<{ headers?: Record<string, unknown> }>) {
         response.headers = { ...RESPONSE_HEADERS, ...response.headers };
       }
@@ -295,7 +366,8 @@ export function setupOpenApi(app: INestApplication): void {
   let document: OpenAPIObject | undefined;
   // Swagger UI's files are served by serveSwaggerAssets rather than @fastify/static.
   const withOwnStaticAssets = new Proxy(app, {
-    get: (target, property, receiver) => (property === 'useStaticAssets' ? serveSwaggerAssets(target) : (Reflect.get(target, property, receiver) as unknown)),
+    get: (target, property, receiver) =>
+      property === 'useStaticAssets' ? serveSwaggerAssets(target) : (Reflect.get(target, property, receiver) as unknown),
   });
   SwaggerModule.setup(DOCS_PATH, withOwnStaticAssets, () => (document ??= buildOpenApiDocument(app)), {
     jsonDocumentUrl: DOCS_JSON_PATH,

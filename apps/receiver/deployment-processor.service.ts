@@ -37,7 +37,10 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
   private readonly releases: Releases;
   private readonly budget: ExtractionBudget;
 
-  constructor(@Inject(RECEIVER_OPTIONS) private readonly options: ReceiverOptions, private readonly store: PackageStore) {
+  constructor(
+    @Inject(RECEIVER_OPTIONS) private readonly options: ReceiverOptions,
+    private readonly store: PackageStore,
+  ) {
     this.releases = new Releases(options.deployDir, options.stateDir);
     this.budget = new ExtractionBudget({
       deployDir: options.deployDir,
@@ -91,7 +94,15 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
       retain: pkg.retain,
       app: pkg.app,
       message: '',
-      records: records.map((r): StoredRecord => ({ _doc: r._doc, state: 'NONE', operation: r.operation, ref: r.ref, success: false, message: '', history: [{ state: 'NONE', at }] })),
+      records: records.map((r): StoredRecord => ({
+        _doc: r._doc,
+        state: 'NONE',
+        operation: r.operation,
+        ref: r.ref,
+        success: false,
+        message: '',
+        history: [{ state: 'NONE', at }],
+      })),
       history: [{ state: 'PENDING', at }],
       pkg: { ...pkg, records },
       archives: upload.archives,
@@ -111,7 +122,9 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
     const app = stored.app.name;
     const next = (this.chains.get(app) ?? Promise.resolve())
       .then(() => this.process(stored))
-      .catch((err) => this.log.error(`package ${stored._doc} could not be processed: ${printable(String((err as Error).stack ?? err), 8192)}`));
+      .catch((err) =>
+        this.log.error(`package ${stored._doc} could not be processed: ${printable(String((err as Error).stack ?? err), 8192)}`),
+      );
     this.chains.set(app, next);
     // An app's chain is dropped once it has run dry: the map holds apps with work, not every app ever seen.
     void next.then(() => {
@@ -191,7 +204,8 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
       await this.options.hooks?.execute?.(pkg, record, dir);
     }
     const removed = await this.releases.remove(pkg.app.name, pkg.retain);
-    for (const i of pkg.records.keys()) await this.store.setRecordState(stored, i, 'FINISHED', removed ? `removed ${pkg.app.name}` : 'retained: files kept');
+    for (const i of pkg.records.keys())
+      await this.store.setRecordState(stored, i, 'FINISHED', removed ? `removed ${pkg.app.name}` : 'retained: files kept');
   }
 
   /** ERROR for the package and every record not yet final; the record in progress carries the cause. */
@@ -210,7 +224,8 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
   private describe(err: unknown): string {
     const text = err instanceof TarballRejected ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
     let relative = text;
-    for (const dir of [this.options.deployDir, this.options.stateDir].map((d) => resolve(d))) relative = relative.split(dir).join('<receiver dir>');
+    for (const dir of [this.options.deployDir, this.options.stateDir].map((d) => resolve(d)))
+      relative = relative.split(dir).join('<receiver dir>');
     return printable(relative);
   }
 
@@ -233,7 +248,11 @@ function pairRecords({ pkg, archives }: Upload): DeploymentRecord[] {
   const byPart = new Map(archives.map((a, i) => [a.part, i]));
   const ordered = pkg.records.map((record, i) => {
     const index = record.archive === undefined ? i : byPart.get(record.archive);
-    if (index === undefined || index >= archives.length) throw ApiError.of(Errors.receiverNoArchive, `record ${record._doc} has no archive part${record.archive ? ` named ${record.archive}` : ''}`);
+    if (index === undefined || index >= archives.length)
+      throw ApiError.of(
+        Errors.receiverNoArchive,
+        `record ${record._doc} has no archive part${record.archive ? ` named ${record.archive}` : ''}`,
+      );
     return { ...record, archive: archives[index].part, index };
   });
   const used = new Set(ordered.map((r) => r.index));
@@ -243,4 +262,3 @@ function pairRecords({ pkg, archives }: Upload): DeploymentRecord[] {
   archives.splice(0, archives.length, ...spooled);
   return ordered.map(({ index: _index, ...record }) => record);
 }
-

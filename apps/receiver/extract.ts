@@ -7,7 +7,15 @@ import { pipeline } from 'node:stream/promises';
 import * as tarFs from 'tar-fs';
 import * as yauzl from 'yauzl';
 import { walkTarball } from '../../libs/tarballs/inspect';
-import { EntryGuard, EntryHeader, LinkTree, safeRelativePath, stripComponents, TarballRejected, TarLimits } from '../../libs/tarballs/safety';
+import {
+  EntryGuard,
+  EntryHeader,
+  LinkTree,
+  safeRelativePath,
+  stripComponents,
+  TarballRejected,
+  TarLimits,
+} from '../../libs/tarballs/safety';
 import { MANIFEST_NAME, ZipManifest } from '../../libs/targets';
 
 export type EntryHook = (header: EntryHeader) => Promise<void>;
@@ -55,9 +63,11 @@ function asExtractionError(err: unknown, dir: string): unknown {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return new Error('the deploy disk is full');
   const message = withoutRoot(String(e?.message ?? err), dir);
-  if (typeof e?.code === 'string' && typeof e.syscall === 'string') return new TarballRejected('corrupt', `the archive cannot be extracted: ${message}`);
+  if (typeof e?.code === 'string' && typeof e.syscall === 'string')
+    return new TarballRejected('corrupt', `the archive cannot be extracted: ${message}`);
   if (/ is not a valid (symlink|hardlink)$/.test(message)) return new TarballRejected('unsafe_link', message);
-  if (/ is not a valid path$/.test(message)) return new TarballRejected('corrupt', `${message}: a file is where the archive needs a directory`);
+  if (/ is not a valid path$/.test(message))
+    return new TarballRejected('corrupt', `${message}: a file is where the archive needs a directory`);
   return err;
 }
 
@@ -83,7 +93,12 @@ async function extractTarGz(file: string, dir: string, guard: EntryGuard, limits
 }
 
 const S_IFMT = 0o170000;
-const ZIP_TYPES: Record<number, EntryHeader['type']> = { 0o120000: 'symlink', 0o010000: 'fifo', 0o020000: 'character-device', 0o060000: 'block-device' };
+const ZIP_TYPES: Record<number, EntryHeader['type']> = {
+  0o120000: 'symlink',
+  0o010000: 'fifo',
+  0o020000: 'character-device',
+  0o060000: 'block-device',
+};
 
 /** zip: yauzl reads the central directory; the root manifest.json is checked against what was written. */
 async function extractZip(file: string, dir: string, guard: EntryGuard, limits: TarLimits, onEntry: EntryHook): Promise<void> {
@@ -104,12 +119,13 @@ async function extractZip(file: string, dir: string, guard: EntryGuard, limits: 
       const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
       refuseRepeats(name, entry, names, offsets);
       const mode = entry.externalFileAttributes >>> 16;
-      const type = name.endsWith('/') ? 'directory' : ZIP_TYPES[mode & S_IFMT] ?? 'file';
+      const type = name.endsWith('/') ? 'directory' : (ZIP_TYPES[mode & S_IFMT] ?? 'file');
       const header: EntryHeader = { name, type, size: entry.uncompressedSize };
       if (type === 'symlink') header.linkname = (await readAll(await openEntry(zip, entry), 4096)).toString('utf8');
       const path = guard.check(header);
       if (path === null) {
-        if (safeRelativePath(name) === MANIFEST_NAME) manifest = JSON.parse((await readAll(await openEntry(zip, entry), 64 << 20)).toString('utf8')) as ZipManifest;
+        if (safeRelativePath(name) === MANIFEST_NAME)
+          manifest = JSON.parse((await readAll(await openEntry(zip, entry), 64 << 20)).toString('utf8')) as ZipManifest;
         continue;
       }
       await onEntry(header);
@@ -140,7 +156,8 @@ async function extractZip(file: string, dir: string, guard: EntryGuard, limits: 
 function refuseRepeats(name: string, entry: yauzl.Entry, names: Set<string>, offsets: Set<number>): void {
   const path = safeRelativePath(name);
   if (names.has(path)) throw new TarballRejected('corrupt', `the zip lists ${name} more than once`);
-  if (offsets.has(entry.relativeOffsetOfLocalHeader)) throw new TarballRejected('corrupt', `the zip entry ${name} shares its data with an earlier entry`);
+  if (offsets.has(entry.relativeOffsetOfLocalHeader))
+    throw new TarballRejected('corrupt', `the zip entry ${name} shares its data with an earlier entry`);
   names.add(path);
   offsets.add(entry.relativeOffsetOfLocalHeader);
 }
@@ -148,7 +165,8 @@ function refuseRepeats(name: string, entry: yauzl.Entry, names: Set<string>, off
 function checkManifest(manifest: ZipManifest, written: Map<string, number>): void {
   for (const entry of manifest.entries ?? []) {
     if (entry.type !== 'file') continue;
-    if (written.get(entry.path) !== entry.size) throw new TarballRejected('corrupt', `manifest.json lists ${entry.path} (${entry.size} bytes) but the zip does not hold it`);
+    if (written.get(entry.path) !== entry.size)
+      throw new TarballRejected('corrupt', `manifest.json lists ${entry.path} (${entry.size} bytes) but the zip does not hold it`);
   }
 }
 
@@ -177,4 +195,3 @@ async function readAll(stream: Readable, max: number): Promise<Buffer> {
   }
   return Buffer.concat(chunks);
 }
-

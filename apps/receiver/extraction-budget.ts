@@ -57,7 +57,9 @@ export class ExtractionBudget {
     const free = disk.bavail * disk.bsize;
     const spare = free - minFreeDiskBytes - this.promised;
     if (spare <= 0) {
-      throw new Error(`not enough free disk space to extract: ${free} bytes free, of which the receiver keeps ${minFreeDiskBytes} in reserve and has promised ${this.promised} to packages in progress`);
+      throw new Error(
+        `not enough free disk space to extract: ${free} bytes free, of which the receiver keeps ${minFreeDiskBytes} in reserve and has promised ${this.promised} to packages in progress`,
+      );
     }
     const bounds: Array<[number, string]> = [
       [maxExtractedBytes, "the receiver's limit per package"],

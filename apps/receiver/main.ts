@@ -15,12 +15,18 @@ async function main(): Promise<void> {
   const { host, port, options } = loadReceiverSettings();
   // Anyone who reaches it could deploy, UNDEPLOY any app by name, or read statuses.
   if (!isLoopbackHost(host) && !(options.username && options.password)) {
-    throw new ConfigError('RECEIVER_HOST', `the receiver would listen on ${host}, beyond this machine, without credentials; set RECEIVER_USERNAME and RECEIVER_PASSWORD (and the same as the worker's DEFAULT_TARGET_USERNAME / DEFAULT_TARGET_PASSWORD), or listen on 127.0.0.1`);
+    throw new ConfigError(
+      'RECEIVER_HOST',
+      `the receiver would listen on ${host}, beyond this machine, without credentials; set RECEIVER_USERNAME and RECEIVER_PASSWORD (and the same as the worker's DEFAULT_TARGET_USERNAME / DEFAULT_TARGET_PASSWORD), or listen on 127.0.0.1`,
+    );
   }
   const app = await createReceiverApp(options);
   app.enableShutdownHooks();
   await app.listen(port, host);
-  Logger.log(`listening on ${await app.getUrl()}, deploying into ${options.deployDir}, state in ${options.stateDir}${options.username ? ', Basic auth required' : ''}`, 'Receiver');
+  Logger.log(
+    `listening on ${await app.getUrl()}, deploying into ${options.deployDir}, state in ${options.stateDir}${options.username ? ', Basic auth required' : ''}`,
+    'Receiver',
+  );
 }
 
 main().catch((err: unknown) => {

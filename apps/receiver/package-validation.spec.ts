@@ -1,6 +1,15 @@
 import { parsePackage } from './package-validation';
 
-const valid = { _doc: 'dep-1', operation: 'DEPLOY', retain: true, app: { name: 'shop', version: '2.0.0' }, commit: 'abc', repository: 'o/r', env: { A: '1' }, records: [{ _doc: 'r', ref: 'o/r@abc' }] };
+const valid = {
+  _doc: 'dep-1',
+  operation: 'DEPLOY',
+  retain: true,
+  app: { name: 'shop', version: '2.0.0' },
+  commit: 'abc',
+  repository: 'o/r',
+  env: { A: '1' },
+  records: [{ _doc: 'r', ref: 'o/r@abc' }],
+};
 
 describe('parsePackage', () => {
   it('accepts a package and fills record operations from the package', () => {

@@ -31,7 +31,10 @@ export function parsePackage(raw: unknown): DeploymentPackage {
       const archive = optional(record.archive, 'string', `package.records[${i}].archive`);
       return {
         _doc: optional(record._doc, 'string', `package.records[${i}]._doc`) ?? `${i}`,
-        operation: record.operation === undefined ? operation(pkg.operation, 'package.operation') : operation(record.operation, `package.records[${i}].operation`),
+        operation:
+          record.operation === undefined
+            ? operation(pkg.operation, 'package.operation')
+            : operation(record.operation, `package.records[${i}].operation`),
         ref: optional(record.ref, 'string', `package.records[${i}].ref`) ?? '',
         ...(archive === undefined ? {} : { archive }),
       };
@@ -49,7 +52,8 @@ function object(value: unknown, what: string): Record<string, unknown> {
 }
 
 function name(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !NAME.test(value)) throw bad(`${what} must be 1-128 letters, digits, '.', '_' or '-', not starting with '.'`);
+  if (typeof value !== 'string' || !NAME.test(value))
+    throw bad(`${what} must be 1-128 letters, digits, '.', '_' or '-', not starting with '.'`);
   return value;
 }
 
@@ -58,7 +62,11 @@ function operation(value: unknown, what: string): Operation {
   return value as Operation;
 }
 
-function optional<T extends 'string' | 'boolean'>(value: unknown, type: T, what: string): (T extends 'string' ? string : boolean) | undefined {
+function optional<T extends 'string' | 'boolean'>(
+  value: unknown,
+  type: T,
+  what: string,
+): (T extends 'string' ? string : boolean) | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== type) throw bad(`${what} must be a ${type}`);
   return value as T extends 'string' ? string : boolean;

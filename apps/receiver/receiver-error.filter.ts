@@ -22,12 +22,16 @@ export class ReceiverErrorFilter implements ExceptionFilter {
     const uuid = typeof id === 'string' && UUID.test(id) ? id : randomUUID();
     const { status, error, message } = this.describe(exception, uuid);
     if (status === 401) void reply.header('www-authenticate', 'Basic realm="deploy-webhooks receiver"');
-    void reply.header('x-api-uuid', uuid).status(status).send({ error, message: printable(message), uuid });
+    void reply
+      .header('x-api-uuid', uuid)
+      .status(status)
+      .send({ error, message: printable(message), uuid });
   }
 
   private describe(exception: unknown, uuid: string): { status: number; error: string; message: string } {
     if (exception instanceof ApiError) return { status: exception.status, error: exception.code, message: exception.message };
-    if (exception instanceof HttpException) return { status: exception.getStatus(), error: `receiver:http_${exception.getStatus()}`, message: exception.message };
+    if (exception instanceof HttpException)
+      return { status: exception.getStatus(), error: `receiver:http_${exception.getStatus()}`, message: exception.message };
     const fastify = exception as { statusCode?: number; message?: string };
     if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
       return { status: fastify.statusCode, error: `receiver:http_${fastify.statusCode}`, message: fastify.message ?? 'bad request' };

@@ -10,7 +10,11 @@ import { UploadService } from './upload.service';
 @Controller()
 @UseGuards(BasicAuthGuard)
 export class ReceiverController {
-  constructor(private readonly uploads: UploadService, private readonly processor: DeploymentProcessor, private readonly store: PackageStore) {}
+  constructor(
+    private readonly uploads: UploadService,
+    private readonly processor: DeploymentProcessor,
+    private readonly store: PackageStore,
+  ) {}
 
   /** Answers as soon as the upload is on disk; processing continues in the background. */
   @Post('push')

@@ -10,7 +10,10 @@ export const RELEASES_DIR = '.releases';
 export const STAGING_DIR = '.staging';
 
 export class Releases {
-  constructor(private readonly deployDir: string, private readonly stateDir: string) {}
+  constructor(
+    private readonly deployDir: string,
+    private readonly stateDir: string,
+  ) {}
 
   appDir(app: string): string {
     return join(this.deployDir, app);

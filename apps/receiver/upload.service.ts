@@ -119,4 +119,3 @@ function asApiError(err: unknown): unknown {
   }
   return err;
 }
-

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { GithubActivities, PipelineActivities, ReleaseLineActivities, StatusActivitiesService } from '../../libs/deployments';
 import { NotificationActivities } from '../../libs/notifications';
-import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, NotificationActivitiesApi } from '../../workflows/activities';
+import type {
+  DeploymentActivitiesApi,
+  GithubActivitiesApi,
+  LineActivitiesApi,
+  NotificationActivitiesApi,
+} from '../../workflows/activities';
 
 /**
  * Every activity the deployment workflow calls, gathered from the capability libraries and

@@ -25,7 +25,10 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
   private connection?: NativeConnection;
   private running?: Promise<void>;
 
-  constructor(@Inject(WORKER_OPTIONS) private readonly options: WorkerOptions, private readonly activities: DeploymentActivities) {}
+  constructor(
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
+    private readonly activities: DeploymentActivities,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const client = await Connection.connect({ address: this.options.address });
@@ -41,7 +44,9 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         connection,
         namespace: this.options.namespace,
         taskQueue: this.options.taskQueue,
-        ...(bundlePath && existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../../workflows') }),
+        ...(bundlePath && existsSync(bundlePath)
+          ? { workflowBundle: { codePath: bundlePath } }
+          : { workflowsPath: require.resolve('../../workflows') }),
         activities: this.activities.forWorker(),
         ...WORKER_TUNING,
         maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,

@@ -43,7 +43,13 @@ export class WorkerModule {
       maxConcurrentWorkflowTasks: WORKER_TUNING.maxConcurrentWorkflowTaskExecutions!,
       ...worker,
     };
-    const pipeline: PipelineSettings = { tar: config.tar, defaultTarget: config.defaultTarget, publicUrl: config.gateway.publicUrl, ci: config.ci, githubAppId: config.github.app?.id };
+    const pipeline: PipelineSettings = {
+      tar: config.tar,
+      defaultTarget: config.defaultTarget,
+      publicUrl: config.gateway.publicUrl,
+      ci: config.ci,
+      githubAppId: config.github.app?.id,
+    };
     return {
       module: WorkerModule,
       imports: [

@@ -1,6 +1,16 @@
 import { AppRecord, appsForRepository } from './apps.repository';
 
-const app = (fields: Partial<AppRecord>): AppRecord => ({ _id: `admin/${fields.name}`, user: 'admin', name: 'x', repository: 'Octo-Org/Hello', retain: false, ci: 'auto', createdAt: new Date(0), updatedAt: new Date(0), ...fields });
+const app = (fields: Partial<AppRecord>): AppRecord => ({
+  _id: `admin/${fields.name}`,
+  user: 'admin',
+  name: 'x',
+  repository: 'Octo-Org/Hello',
+  retain: false,
+  ci: 'auto',
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+  ...fields,
+});
 
 /** The intake's in-memory lookup answers what AppsRepository.allByRepository answers (GitHub's name comparison). */
 describe('appsForRepository', () => {

@@ -81,7 +81,9 @@ export class AppConfigCache implements OnModuleDestroy {
         }
       } catch (error) {
         if (this.closed) break;
-        this.logger.warn(`apps change stream broke, serving apps for at most ${APP_CACHE_TTL_MS} ms meanwhile: ${(error as Error).message}`);
+        this.logger.warn(
+          `apps change stream broke, serving apps for at most ${APP_CACHE_TTL_MS} ms meanwhile: ${(error as Error).message}`,
+        );
       }
       this.watching = false;
       // Entries trusted to the stream fall back to the TTL from their load time.

@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ApiError, Errors } from '../errors';
 
 export const APP_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/i;
@@ -17,116 +28,251 @@ const KIB = 1024;
 export function checkEnv(env: Record<string, unknown>): void {
   const names = Object.keys(env);
   if (names.length > ENV_LIMITS.variables) {
-    throw ApiError.of(Errors.appsBadEnv, `An app has at most ${ENV_LIMITS.variables} environment variables; this would make ${names.length}.`);
+    throw ApiError.of(
+      Errors.appsBadEnv,
+      `An app has at most ${ENV_LIMITS.variables} environment variables; this would make ${names.length}.`,
+    );
   }
   let total = 0;
   for (const name of names) {
     const value = env[name];
     if (!ENV_NAME.test(name) || typeof value !== 'string') {
-      throw ApiError.of(Errors.appsBadEnv, `Environment variable ${JSON.stringify(name).slice(0, 64)} needs a name like MY_VAR and a string value.`);
+      throw ApiError.of(
+        Errors.appsBadEnv,
+        `Environment variable ${JSON.stringify(name).slice(0, 64)} needs a name like MY_VAR and a string value.`,
+      );
     }
     const bytes = Buffer.byteLength(value);
     if (bytes > ENV_LIMITS.valueBytes) {
-      throw ApiError.of(Errors.appsBadEnv, `Environment variable ${name} is ${Math.ceil(bytes / KIB)} KiB; a value is at most ${ENV_LIMITS.valueBytes / KIB} KiB.`);
+      throw ApiError.of(
+        Errors.appsBadEnv,
+        `Environment variable ${name} is ${Math.ceil(bytes / KIB)} KiB; a value is at most ${ENV_LIMITS.valueBytes / KIB} KiB.`,
+      );
     }
     total += name.length + bytes;
   }
   if (total > ENV_LIMITS.totalBytes) {
-    throw ApiError.of(Errors.appsBadEnv, `An app's environment variables (names and values) total at most ${ENV_LIMITS.totalBytes / KIB} KiB; this would make ${Math.ceil(total / KIB)} KiB.`);
+    throw ApiError.of(
+      Errors.appsBadEnv,
+      `An app's environment variables (names and values) total at most ${ENV_LIMITS.totalBytes / KIB} KiB; this would make ${Math.ceil(total / KIB)} KiB.`,
+    );
   }
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export class TargetDto {
-  @ApiProperty({ description: 'Where packages are pushed (SPEC 4).', format: 'uri', maxLength: 2048, example: 'https://deploy.example.com/push' })
-  @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'url must be an http(s) URL' })
+  @ApiProperty({
+    description: 'Where packages are pushed (SPEC 4).',
+    format: 'uri',
+    maxLength: 2048,
+    example: 'https://deploy.example.com/push',
+  })
+  @IsString()
+  @MaxLength(2048)
+  @Matches(/^https?:\/\//, { message: 'url must be an http(s) URL' })
   url: string;
 
-  @ApiPropertyOptional({ description: 'Polled for the package\'s processing; `{{id}}` is replaced by the id the target answered.', format: 'uri', maxLength: 2048 })
-  @IsOptional() @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'statusUrl must be an http(s) URL' })
+  @ApiPropertyOptional({
+    description: "Polled for the package's processing; `{{id}}` is replaced by the id the target answered.",
+    format: 'uri',
+    maxLength: 2048,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @Matches(/^https?:\/\//, { message: 'statusUrl must be an http(s) URL' })
   statusUrl?: string;
 
   @ApiPropertyOptional({ description: 'HTTP Basic user for the target.', maxLength: 256 })
-  @IsOptional() @IsString() @MaxLength(256)
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
   username?: string;
 
-  @ApiPropertyOptional({ description: 'HTTP Basic password for the target; stored encrypted, never echoed.', maxLength: 1024, writeOnly: true })
-  @IsOptional() @IsString() @MaxLength(1024)
+  @ApiPropertyOptional({
+    description: 'HTTP Basic password for the target; stored encrypted, never echoed.',
+    maxLength: 1024,
+    writeOnly: true,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
   password?: string;
 
   @ApiPropertyOptional({ enum: ['tar.gz', 'zip'], default: 'tar.gz', description: 'Package format the target takes.' })
-  @IsOptional() @IsIn(['tar.gz', 'zip'])
+  @IsOptional()
+  @IsIn(['tar.gz', 'zip'])
   archiveFormat?: 'tar.gz' | 'zip';
 }
 
 /** What deploys an app (SPEC 8, Triggers): pushes to one branch, or tags matching a glob. */
 export class DeployOnDto {
   @ApiPropertyOptional({ description: 'Pushes to this branch deploy (as `branch`).', maxLength: 255, example: 'main' })
-  @IsOptional() @IsString() @MaxLength(255) @Matches(/^[^\s~^:?*[\\]+$/, { message: 'deployOn.branch must be a valid git branch name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(/^[^\s~^:?*[\\]+$/, { message: 'deployOn.branch must be a valid git branch name' })
   branch?: string;
 
-  @ApiPropertyOptional({ description: 'Pushes of tags matching this glob deploy the tagged commit, and so do published GitHub releases of such tags. `*` matches within a path segment, `**` across, `?` one character.', maxLength: 255, example: 'v*' })
-  @IsOptional() @IsString() @MaxLength(255) @Matches(/^[^\s~^:\\]+$/, { message: 'deployOn.tags must be a tag glob such as v*' })
+  @ApiPropertyOptional({
+    description:
+      'Pushes of tags matching this glob deploy the tagged commit, and so do published GitHub releases of such tags. `*` matches within a path segment, `**` across, `?` one character.',
+    maxLength: 255,
+    example: 'v*',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(/^[^\s~^:\\]+$/, { message: 'deployOn.tags must be a tag glob such as v*' })
   tags?: string;
 }
 
 /** Body of `PUT /1/apps/:user/:app`. */
 export class AppDto {
-  @ApiProperty({ description: 'GitHub repository, `owner/name`.', example: 'octo-org/my-app', pattern: '^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$' })
-  @IsString() @Matches(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, { message: 'repository must be owner/name' })
+  @ApiProperty({
+    description: 'GitHub repository, `owner/name`.',
+    example: 'octo-org/my-app',
+    pattern: '^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$',
+  })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, { message: 'repository must be owner/name' })
   repository: string;
 
-  @ApiPropertyOptional({ description: 'Deploy branch; default: the repository\'s default branch.', maxLength: 255, example: 'main' })
-  @IsOptional() @IsString() @MaxLength(255) @Matches(/^[^\s~^:?*[\\]+$/, { message: 'branch must be a valid git branch name' })
+  @ApiPropertyOptional({ description: "Deploy branch; default: the repository's default branch.", maxLength: 255, example: 'main' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(/^[^\s~^:?*[\\]+$/, { message: 'branch must be a valid git branch name' })
   branch?: string;
 
-  @ApiPropertyOptional({ type: () => DeployOnDto, description: 'What deploys the app: `{"branch": "main"}` (default: `branch`, else the repository\'s default branch) or `{"tags": "v*"}`; one of the two.' })
-  @IsOptional() @ValidateNested() @Type(() => DeployOnDto)
+  @ApiPropertyOptional({
+    type: () => DeployOnDto,
+    description:
+      'What deploys the app: `{"branch": "main"}` (default: `branch`, else the repository\'s default branch) or `{"tags": "v*"}`; one of the two.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeployOnDto)
   deployOn?: DeployOnDto;
 
-  @ApiPropertyOptional({ type: [String], maxItems: 100, description: 'Globs of repository paths: a push deploys only when one of its changed files matches one (the push\'s commits, or GitHub\'s compare API when the payload lists too few).', example: ['services/api/**', 'package.json'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(500, { each: true })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 100,
+    description:
+      "Globs of repository paths: a push deploys only when one of its changed files matches one (the push's commits, or GitHub's compare API when the payload lists too few).",
+    example: ['services/api/**', 'package.json'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(500, { each: true })
   paths?: string[];
 
-  @ApiPropertyOptional({ type: () => TargetDto, description: 'Deployment target; default: the service\'s default target.' })
-  @IsOptional() @ValidateNested() @Type(() => TargetDto)
+  @ApiPropertyOptional({ type: () => TargetDto, description: "Deployment target; default: the service's default target." })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TargetDto)
   target?: TargetDto;
 
-  @ApiPropertyOptional({ description: 'GitHub webhook secret: X-Hub-Signature-256 is then required and checked. Never echoed.', maxLength: 256, writeOnly: true })
-  @IsOptional() @IsString() @MaxLength(256)
+  @ApiPropertyOptional({
+    description: 'GitHub webhook secret: X-Hub-Signature-256 is then required and checked. Never echoed.',
+    maxLength: 256,
+    writeOnly: true,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
   webhookSecret?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 32_768 }, maxProperties: 1000, description: 'Environment variables delivered inside the package (as `jitsu set env`): at most 1000, each value at most 32 KiB, names and values 256 KiB in all.', example: { NODE_ENV: 'production' } })
-  @IsOptional() @IsObject()
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 32_768 },
+    maxProperties: 1000,
+    description:
+      'Environment variables delivered inside the package (as `jitsu set env`): at most 1000, each value at most 32 KiB, names and values 256 KiB in all.',
+    example: { NODE_ENV: 'production' },
+  })
+  @IsOptional()
+  @IsObject()
   env?: Record<string, string>;
 
-  @ApiPropertyOptional({ default: false, description: 'Sent to the target in every package (SPEC 4): `true` tells the receiver to keep the previous release\'s files (for rollback); `false` lets it replace them. On UNDEPLOY, `true` keeps the app\'s deployed files.' })
-  @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      "Sent to the target in every package (SPEC 4): `true` tells the receiver to keep the previous release's files (for rollback); `false` lets it replace them. On UNDEPLOY, `true` keeps the app's deployed files.",
+  })
+  @IsOptional()
+  @IsBoolean()
   retain?: boolean;
 
-  @ApiPropertyOptional({ enum: ['auto', 'travis', 'github', 'none'], default: 'auto', description: 'CI gate (SPEC 7): `auto` waits for Travis when .travis.yml has a webhook notification and for GitHub checks when the commit has GitHub Actions workflows (or `requiredChecks` is set); `travis` or `github` always waits for that one; `none` never waits.' })
-  @IsOptional() @IsIn(['auto', 'travis', 'github', 'none'])
+  @ApiPropertyOptional({
+    enum: ['auto', 'travis', 'github', 'none'],
+    default: 'auto',
+    description:
+      'CI gate (SPEC 7): `auto` waits for Travis when .travis.yml has a webhook notification and for GitHub checks when the commit has GitHub Actions workflows (or `requiredChecks` is set); `travis` or `github` always waits for that one; `none` never waits.',
+  })
+  @IsOptional()
+  @IsIn(['auto', 'travis', 'github', 'none'])
   ci?: 'auto' | 'travis' | 'github' | 'none';
 
-  @ApiPropertyOptional({ type: [String], maxItems: 100, description: 'GitHub check run names and commit status contexts that must pass; set, only these count (and the deployment waits for them to appear).', example: ['test', 'ci/circleci'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(200, { each: true })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 100,
+    description:
+      'GitHub check run names and commit status contexts that must pass; set, only these count (and the deployment waits for them to appear).',
+    example: ['test', 'ci/circleci'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
   requiredChecks?: string[];
 
-  @ApiPropertyOptional({ description: 'How long a deployment waits for CI (Travis or GitHub checks): a duration such as `45m` or `2h`; default TRAVIS_WAIT_TIMEOUT.', example: '30m', pattern: '^[1-9][0-9]{0,5}(s|m|h)$' })
-  @IsOptional() @IsString() @Matches(/^[1-9][0-9]{0,5}(s|m|h)$/, { message: 'ciTimeout must be a duration such as 30m or 2h' })
+  @ApiPropertyOptional({
+    description:
+      'How long a deployment waits for CI (Travis or GitHub checks): a duration such as `45m` or `2h`; default TRAVIS_WAIT_TIMEOUT.',
+    example: '30m',
+    pattern: '^[1-9][0-9]{0,5}(s|m|h)$',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9][0-9]{0,5}(s|m|h)$/, { message: 'ciTimeout must be a duration such as 30m or 2h' })
   ciTimeout?: string;
 
-  @ApiPropertyOptional({ description: 'GitHub deployment environment (SPEC 8); default: the app\'s name.', maxLength: 255, example: 'production' })
-  @IsOptional() @IsString() @MaxLength(255) @Matches(/^[^\x00-\x1f]+$/, { message: 'environment must be printable text' })
+  @ApiPropertyOptional({
+    description: "GitHub deployment environment (SPEC 8); default: the app's name.",
+    maxLength: 255,
+    example: 'production',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(/^[^\x00-\x1f]+$/, { message: 'environment must be printable text' })
   environment?: string;
 
-  @ApiPropertyOptional({ description: 'Where the deployed app is reached: the GitHub deployment\'s `environment_url`.', format: 'uri', maxLength: 2048, example: 'https://my-app.example.com' })
-  @IsOptional() @IsString() @MaxLength(2048) @Matches(/^https?:\/\//, { message: 'url must be an http(s) URL' })
+  @ApiPropertyOptional({
+    description: "Where the deployed app is reached: the GitHub deployment's `environment_url`.",
+    format: 'uri',
+    maxLength: 2048,
+    example: 'https://my-app.example.com',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @Matches(/^https?:\/\//, { message: 'url must be an http(s) URL' })
   url?: string;
 
-  @ApiPropertyOptional({ enum: ['auto', 'required'], default: 'auto', description: 'Travis `Signature` checks: `required` refuses Travis notifications that do not verify against TRAVIS_PUBLIC_KEY (all of them while it is unset); `auto` requires them when the app has a webhook secret or TRAVIS_PUBLIC_KEY is set.' })
-  @IsOptional() @IsIn(['auto', 'required'])
+  @ApiPropertyOptional({
+    enum: ['auto', 'required'],
+    default: 'auto',
+    description:
+      'Travis `Signature` checks: `required` refuses Travis notifications that do not verify against TRAVIS_PUBLIC_KEY (all of them while it is unset); `auto` requires them when the app has a webhook secret or TRAVIS_PUBLIC_KEY is set.',
+  })
+  @IsOptional()
+  @IsIn(['auto', 'required'])
   travisSignature?: 'auto' | 'required';
 
   /** Run by GatewayValidationPipe before validation walks the body: a huge env is refused first. */
@@ -137,16 +283,30 @@ export class AppDto {
 
 /** Body of `PATCH /1/apps/:user/:app/env`: variables to set and names to remove. */
 export class EnvPatchDto {
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 32_768 }, maxProperties: 1000, description: 'Variables to set; the app\'s variables afterwards are bounded as in PUT (1000, 32 KiB each, 256 KiB in all).', example: { API_URL: 'https://api.example.com' } })
-  @IsOptional() @IsObject()
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 32_768 },
+    maxProperties: 1000,
+    description: "Variables to set; the app's variables afterwards are bounded as in PUT (1000, 32 KiB each, 256 KiB in all).",
+    example: { API_URL: 'https://api.example.com' },
+  })
+  @IsOptional()
+  @IsObject()
   set?: Record<string, string>;
 
   @ApiPropertyOptional({ type: [String], maxItems: 1000, description: 'Names of variables to remove.' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
   unset?: string[];
 
-  @ApiPropertyOptional({ description: 'After the change, deploy the live release\'s code with the new env: a release with cause `env` (SPEC 6.6).', example: true })
-  @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({
+    description: "After the change, deploy the live release's code with the new env: a release with cause `env` (SPEC 6.6).",
+    example: true,
+  })
+  @IsOptional()
+  @IsBoolean()
   deploy?: boolean;
 
   /** Run by GatewayValidationPipe before validation walks the body: a huge `set` is refused first. */

@@ -161,7 +161,9 @@ export class AppsRepository {
 
   /** Unlocks the app; with `deployment`, only the lock that deployment set (a rollback that could not start takes its lock back). */
   async unlock(user: string, name: string, deployment?: string): Promise<void> {
-    await this.writing(user, () => this.apps.updateOne({ _id: `${user}/${name}`, ...(deployment ? { 'lock.deployment': deployment } : {}) }, { $unset: { lock: '' } }));
+    await this.writing(user, () =>
+      this.apps.updateOne({ _id: `${user}/${name}`, ...(deployment ? { 'lock.deployment': deployment } : {}) }, { $unset: { lock: '' } }),
+    );
   }
 
   /** Removes the app; with `version`, only that app (created then) still at that revision (0: stored before revisions). */
@@ -192,7 +194,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Fields as inserted: without the absent ones, nested objects (the target) without their absent keys. */
 function present(fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value != null).map(([key, value]) => [key, isPlainObject(value) ? withoutAbsent(value) : value]));
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, value]) => value != null)
+      .map(([key, value]) => [key, isPlainObject(value) ? withoutAbsent(value) : value]),
+  );
 }
 
 /** An object without its undefined or null keys. */
@@ -206,7 +212,11 @@ export function appsForRepository(records: AppRecord[], user: string, repository
   const keyed = new RegExp(`^${escapeRegExp(user)}/${spellings}$`);
   const legacy = new RegExp(`^${spellings}$`, 'i');
   return records
-    .filter((r) => (r.repositoryKey !== undefined && r.repositoryKey !== null ? keyed.test(r.repositoryKey) : r.user === user && legacy.test(r.repository)))
+    .filter((r) =>
+      r.repositoryKey !== undefined && r.repositoryKey !== null
+        ? keyed.test(r.repositoryKey)
+        : r.user === user && legacy.test(r.repository),
+    )
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
     .slice(0, 100);
 }

@@ -7,8 +7,16 @@ import { AppsService } from './apps.service';
 describe('AppsService compare-and-set writes', () => {
   const box = new SecretBox(randomBytes(32));
   const stored: AppRecord = {
-    _id: 'bob/app', user: 'bob', name: 'app', repository: 'octo/app', sealedEnv: box.seal('{}'), retain: false, ci: 'auto',
-    createdAt: new Date(), updatedAt: new Date(), revision: 4,
+    _id: 'bob/app',
+    user: 'bob',
+    name: 'app',
+    repository: 'octo/app',
+    sealedEnv: box.seal('{}'),
+    retain: false,
+    ci: 'auto',
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    revision: 4,
   };
 
   it('writes with the revision it read, and the next one', async () => {
@@ -24,7 +32,11 @@ describe('AppsService compare-and-set writes', () => {
     const service = new AppsService({ find, save } as unknown as AppsRepository, box);
     const error = await service.patchEnv('bob', 'app', { set: { A: '1' } }, 'uuid-2').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ code: 'apps:conflict', status: 409, message: expect.stringMatching(/bob\/app was being changed by other requests .* retry/) });
+    expect(error).toMatchObject({
+      code: 'apps:conflict',
+      status: 409,
+      message: expect.stringMatching(/bob\/app was being changed by other requests .* retry/),
+    });
     expect(find.mock.calls.length).toBe(save.mock.calls.length);
     expect(save.mock.calls.length).toBeGreaterThan(2);
   });

@@ -60,7 +60,10 @@ function checkTarget(target: AppDto['target']): void {
       throw ApiError.of(Errors.appsBadTarget, `target.${field} is not a valid URL.`);
     }
     if (url.username !== '' || url.password !== '') {
-      throw ApiError.of(Errors.appsBadTarget, `target.${field} must not contain a user or password; set target.username and target.password instead (the password is stored encrypted).`);
+      throw ApiError.of(
+        Errors.appsBadTarget,
+        `target.${field} must not contain a user or password; set target.username and target.password instead (the password is stored encrypted).`,
+      );
     }
   }
 }
@@ -69,22 +72,29 @@ function checkTarget(target: AppDto['target']): void {
 function checkTrigger(dto: AppDto): { branch?: string; tags?: string } {
   const on = dto.deployOn;
   const bad = (why: string) => ApiError.of(Errors.appsBadTrigger, why);
-  if (on && (on.branch === undefined) === (on.tags === undefined)) throw bad('deployOn takes either {"branch": "<name>"} or {"tags": "<glob>"}.');
-  if (on?.tags !== undefined && dto.branch !== undefined) throw bad('An app deploys either a branch or tags: leave branch out with deployOn.tags.');
-  if (on?.branch !== undefined && dto.branch !== undefined && on.branch !== dto.branch) throw bad(`branch (${dto.branch}) and deployOn.branch (${on.branch}) differ.`);
-  for (const glob of dto.paths ?? []) if (glob.trim() === '' || glob.startsWith('/')) throw bad(`paths: ${JSON.stringify(glob)} is not a repository path glob (no leading /).`);
+  if (on && (on.branch === undefined) === (on.tags === undefined))
+    throw bad('deployOn takes either {"branch": "<name>"} or {"tags": "<glob>"}.');
+  if (on?.tags !== undefined && dto.branch !== undefined)
+    throw bad('An app deploys either a branch or tags: leave branch out with deployOn.tags.');
+  if (on?.branch !== undefined && dto.branch !== undefined && on.branch !== dto.branch)
+    throw bad(`branch (${dto.branch}) and deployOn.branch (${on.branch}) differ.`);
+  for (const glob of dto.paths ?? [])
+    if (glob.trim() === '' || glob.startsWith('/'))
+      throw bad(`paths: ${JSON.stringify(glob)} is not a repository path glob (no leading /).`);
   return { branch: on?.branch ?? dto.branch, tags: on?.tags };
 }
 
 /** Where a target's password goes: the origins of its url and statusUrl. */
 function targetOrigins(target: { url: string; statusUrl?: string | null }): string[] {
-  return [target.url, target.statusUrl].filter((url): url is string => url != null).map((url) => {
-    try {
-      return new URL(withSampleId(url)).origin;
-    } catch {
-      return url;
-    }
-  });
+  return [target.url, target.statusUrl]
+    .filter((url): url is string => url != null)
+    .map((url) => {
+      try {
+        return new URL(withSampleId(url)).origin;
+      } catch {
+        return url;
+      }
+    });
 }
 
 /**
@@ -182,15 +192,22 @@ export class AppsService {
    * concurrent PUTs and PATCHes never lose each other's changes; on a conflict, again with a
    * fresh read, a few times.
    */
-  private async write(user: string, name: string, next: (existing: AppRecord | null) => AppRecord | Promise<AppRecord>): Promise<AppRecord> {
+  private async write(
+    user: string,
+    name: string,
+    next: (existing: AppRecord | null) => AppRecord | Promise<AppRecord>,
+  ): Promise<AppRecord> {
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt += 1) {
       const existing = await this.guard(() => this.apps.find(user, name));
-      const revision = existing ? existing.revision ?? 0 : null;
+      const revision = existing ? (existing.revision ?? 0) : null;
       const record = { ...(await next(existing)), revision: (revision ?? 0) + 1 };
       if (await this.guard(() => this.apps.save(record, revision))) return record;
       if (attempt < WRITE_ATTEMPTS) await sleep(Math.random() * RETRY_DELAY_MS * attempt);
     }
-    throw ApiError.of(Errors.appsConflict, `${user}/${name} was being changed by other requests at the same time; read it again and retry.`);
+    throw ApiError.of(
+      Errors.appsConflict,
+      `${user}/${name} was being changed by other requests at the same time; read it again and retry.`,
+    );
   }
 
   async get(user: string, name: string): Promise<AppView> {

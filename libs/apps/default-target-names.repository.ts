@@ -25,7 +25,11 @@ export class DefaultTargetNames {
   /** Claims `name` for `user` unless someone holds it; answers who holds it now. */
   async claim(name: string, user: string): Promise<string> {
     try {
-      const held = await this.names.findOneAndUpdate({ _id: name }, { $setOnInsert: { user, claimedAt: new Date() } }, { upsert: true, returnDocument: 'after' });
+      const held = await this.names.findOneAndUpdate(
+        { _id: name },
+        { $setOnInsert: { user, claimedAt: new Date() } },
+        { upsert: true, returnDocument: 'after' },
+      );
       return held!.user;
     } catch (error) {
       // Two first deployments at once: one upsert wins, the other reads the winner.

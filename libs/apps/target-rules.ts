@@ -42,7 +42,10 @@ export class TargetRulesCheck {
       if (value == null) continue;
       const url = withSampleId(value);
       if (shared && (await reachesTarget(url, shared))) {
-        throw ApiError.of(Errors.appsBadTarget, `target.${field} reaches the shared default target; to deploy there, leave target out (app names there belong to the first user who deploys them).`);
+        throw ApiError.of(
+          Errors.appsBadTarget,
+          `target.${field} reaches the shared default target; to deploy there, leave target out (app names there belong to the first user who deploys them).`,
+        );
       }
       try {
         await this.guard.check(url, field);

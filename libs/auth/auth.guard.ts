@@ -21,11 +21,17 @@ interface AuthenticatedRequest {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly auth: AuthService, private readonly reflector: Reflector) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly reflector: Reflector,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const code = this.reflector.getAllAndOverride<HttpErrorEntry | undefined>(BAD_CREDENTIALS_CODE, [context.getHandler(), context.getClass()]);
+    const code = this.reflector.getAllAndOverride<HttpErrorEntry | undefined>(BAD_CREDENTIALS_CODE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     const header = request.headers.authorization;
     request.principal = await this.auth.authenticate(Array.isArray(header) ? header[0] : header, code, request.ip);
     const user = request.params?.user;

@@ -9,7 +9,15 @@ export class AuthModule {
   static forRoot(admin: AdminBootstrap, limits: LoginLimits): DynamicModule {
     return {
       module: AuthModule,
-      providers: [UsersRepository, AuthService, AuthGuard, UsersService, AdminBootstrapService, { provide: ADMIN_BOOTSTRAP, useValue: admin }, { provide: LOGIN_LIMITS, useValue: limits }],
+      providers: [
+        UsersRepository,
+        AuthService,
+        AuthGuard,
+        UsersService,
+        AdminBootstrapService,
+        { provide: ADMIN_BOOTSTRAP, useValue: admin },
+        { provide: LOGIN_LIMITS, useValue: limits },
+      ],
       exports: [UsersRepository, AuthService, AuthGuard, UsersService],
     };
   }

@@ -39,7 +39,10 @@ export class AuthService {
   private readonly userFailures: FailedLogins;
   private readonly addressFailures: FailedLogins;
 
-  constructor(private readonly users: UsersRepository, @Inject(LOGIN_LIMITS) limits: LoginLimits) {
+  constructor(
+    private readonly users: UsersRepository,
+    @Inject(LOGIN_LIMITS) limits: LoginLimits,
+  ) {
     this.userFailures = new FailedLogins(limits.perUser);
     this.addressFailures = new FailedLogins(limits.perAddress);
   }
@@ -50,7 +53,11 @@ export class AuthService {
    * that user's webhook deliveries). A password attempt for a throttled user or address is
    * refused without checking, right or wrong, so a guesser never learns when a guess is right.
    */
-  async authenticate(authorization: string | undefined, badCredentials: HttpErrorEntry = Errors.mwAuthUnauthorized, address = 'unknown'): Promise<Principal> {
+  async authenticate(
+    authorization: string | undefined,
+    badCredentials: HttpErrorEntry = Errors.mwAuthUnauthorized,
+    address = 'unknown',
+  ): Promise<Principal> {
     const credentials = parseBasic(authorization);
     if (!credentials) throw ApiError.of(badCredentials, 'Send HTTP Basic authentication with user:password or user:apiToken.');
     const { username, secret } = credentials;
@@ -135,7 +142,13 @@ export class AuthService {
   /** `uuid`: the x-api-uuid of the creating request, stored with the user (SPEC 2). */
   async createUser(username: string, password: string, options: { admin?: boolean; uuid?: string } = {}): Promise<boolean> {
     if (!USERNAME.test(username)) throw ApiError.of(Errors.usersBadUsername);
-    const record: UserRecord = { _id: username, usernameKey: username.toLowerCase(), passwordHash: await hashSecret(password), admin: options.admin ?? false, createdAt: new Date() };
+    const record: UserRecord = {
+      _id: username,
+      usernameKey: username.toLowerCase(),
+      passwordHash: await hashSecret(password),
+      admin: options.admin ?? false,
+      createdAt: new Date(),
+    };
     if (options.uuid !== undefined) record.uuid = options.uuid;
     return this.users.createUser(record);
   }
@@ -164,7 +177,11 @@ export function parseBasic(header: string | undefined): { username: string; secr
 export class AdminBootstrapService implements OnModuleInit {
   private readonly logger = new Logger('AdminBootstrap');
 
-  constructor(private readonly auth: AuthService, private readonly users: UsersRepository, @Inject(ADMIN_BOOTSTRAP) private readonly bootstrap: AdminBootstrap) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersRepository,
+    @Inject(ADMIN_BOOTSTRAP) private readonly bootstrap: AdminBootstrap,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     try {

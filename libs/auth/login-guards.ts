@@ -15,7 +15,10 @@ export class VerifiedCredentials<T> {
   private readonly entries = new Map<string, { value: T; expires: number }>();
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly ttlMs = 10_000, private readonly maxEntries = 10_000) {}
+  constructor(
+    private readonly ttlMs = 10_000,
+    private readonly maxEntries = 10_000,
+  ) {}
 
   get(header: string): T | undefined {
     const id = this.id(header);
@@ -59,7 +62,10 @@ export class VerifiedCredentials<T> {
 export class FailedLogins {
   private readonly failures = new Map<string, number[]>();
 
-  constructor(private readonly limit = 10, private readonly windowMs = 60_000) {}
+  constructor(
+    private readonly limit = 10,
+    private readonly windowMs = 60_000,
+  ) {}
 
   /** Seconds to wait when `key` is over the limit, else 0. */
   blockedFor(key: string): number {

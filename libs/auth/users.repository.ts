@@ -49,7 +49,8 @@ export class UsersRepository {
    * such users differing in case both keep working, and no third spelling is added).
    */
   async createUser(user: UserRecord): Promise<boolean> {
-    if (await this.users.findOne({ _id: { $regex: `^${escapeRegExp(user._id)}$`, $options: 'i' } }, { projection: { _id: 1 } })) return false;
+    if (await this.users.findOne({ _id: { $regex: `^${escapeRegExp(user._id)}$`, $options: 'i' } }, { projection: { _id: 1 } }))
+      return false;
     try {
       await this.users.insertOne(user);
       return true;
@@ -68,7 +69,10 @@ export class UsersRepository {
   }
 
   listTokens(user: string): Promise<ApiTokenRecord[]> {
-    return this.tokens.find({ user }, { projection: { secretHash: 0 } }).sort({ createdAt: -1 }).toArray();
+    return this.tokens
+      .find({ user }, { projection: { secretHash: 0 } })
+      .sort({ createdAt: -1 })
+      .toArray();
   }
 
   async revokeToken(user: string, id: string): Promise<boolean> {

@@ -14,12 +14,18 @@ export interface TokenView {
 /** Users and API tokens (SPEC 2.5). Secrets are shown once, at creation, and stored hashed. */
 @Injectable()
 export class UsersService {
-  constructor(private readonly auth: AuthService, private readonly users: UsersRepository) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersRepository,
+  ) {}
 
   async create(caller: Principal, username: string, password: string, uuid: string): Promise<{ username: string; admin: boolean }> {
     if (!caller.admin) throw ApiError.of(Errors.mwAuthAdminOnly);
     if (!(await this.auth.createUser(username, password, { uuid }))) {
-      throw ApiError.of(Errors.usersExists, `A user named ${username} exists already (usernames that differ only in the case of their letters are the same name).`);
+      throw ApiError.of(
+        Errors.usersExists,
+        `A user named ${username} exists already (usernames that differ only in the case of their letters are the same name).`,
+      );
     }
     return { username, admin: false };
   }

@@ -117,12 +117,15 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     blobs: { store: s.BLOB_STORE, dir: s.BLOB_DIR },
     releases: { kept: s.RELEASES_KEPT },
     tar: { maxEntries: s.TAR_MAX_ENTRIES, maxBytes: s.TAR_MAX_BYTES },
-    defaultTarget: s.DEFAULT_TARGET_URL === undefined ? undefined : {
-      url: s.DEFAULT_TARGET_URL,
-      statusUrl: s.DEFAULT_TARGET_STATUS_URL,
-      username: s.DEFAULT_TARGET_USERNAME,
-      password: s.DEFAULT_TARGET_PASSWORD,
-    },
+    defaultTarget:
+      s.DEFAULT_TARGET_URL === undefined
+        ? undefined
+        : {
+            url: s.DEFAULT_TARGET_URL,
+            statusUrl: s.DEFAULT_TARGET_STATUS_URL,
+            username: s.DEFAULT_TARGET_USERNAME,
+            password: s.DEFAULT_TARGET_PASSWORD,
+          },
     retention: { payloadsMs: s.PAYLOAD_RETENTION, statusMs: s.STATUS_RETENTION, sweepEveryMs: s.RETENTION_SWEEP_INTERVAL },
     feed: {
       heartbeatMs: s.FEED_HEARTBEAT,
@@ -157,13 +160,14 @@ function githubApp(s: AppSettings): AppConfig['github']['app'] {
   const given = names.filter((name) => s[name] !== undefined);
   if (given.length === 0) return undefined;
   const missing = names.find((name) => !given.includes(name));
-  if (missing) throw new ConfigError(missing, `is required with ${given.join(' and ')} (a GitHub App needs its id, private key and webhook secret)`);
+  if (missing)
+    throw new ConfigError(missing, `is required with ${given.join(' and ')} (a GitHub App needs its id, private key and webhook secret)`);
   // A key pasted into one line of an env file carries its line breaks as `\n`.
   const privateKey = s.GITHUB_APP_PRIVATE_KEY!.replace(/\\n/g, '\n');
   try {
     createPrivateKey(privateKey);
   } catch {
-    throw new ConfigError('GITHUB_APP_PRIVATE_KEY', 'expected the App\'s private key as PEM (-----BEGIN RSA PRIVATE KEY----- …)');
+    throw new ConfigError('GITHUB_APP_PRIVATE_KEY', "expected the App's private key as PEM (-----BEGIN RSA PRIVATE KEY----- …)");
   }
   const id = parseSettings({ GITHUB_APP_ID: setting.int(0, { min: 1 }) }, { GITHUB_APP_ID: s.GITHUB_APP_ID }).GITHUB_APP_ID;
   return { id, privateKey, webhookSecret: s.GITHUB_APP_WEBHOOK_SECRET! };

@@ -23,15 +23,33 @@ describe('Settings', () => {
 
   it('reads the variables through one schema: unset and empty are alike, defaults derive, each bad one is named in our words', () => {
     const base = { MONGO_URL: 'mongodb://x', ENCRYPTION_KEY: 'a'.repeat(64) };
-    const config = loadAppConfig({ ...base, GATEWAY_PORT: '', GATEWAY_HOST: '0.0.0.0', WORKFLOW_BUNDLE: '/app/bundle.js', TARGET_ALLOW: '127.0.0.1, receiver.example.com' });
+    const config = loadAppConfig({
+      ...base,
+      GATEWAY_PORT: '',
+      GATEWAY_HOST: '0.0.0.0',
+      WORKFLOW_BUNDLE: '/app/bundle.js',
+      TARGET_ALLOW: '127.0.0.1, receiver.example.com',
+    });
     expect(config.gateway).toMatchObject({ port: 3000, publicUrl: 'http://0.0.0.0:3000' });
     expect(config.targets).toEqual({ allow: ['127.0.0.1', 'receiver.example.com'], deny: [] });
     expect(config.workflowBundlePath).toBe('/app/bundle.js');
-    expect(() => loadAppConfig({ ...base, MONGO_URL: 'http://x' })).toThrow(new ConfigError('MONGO_URL', 'expected a mongodb: or mongodb+srv: URL, got "http://x"'));
-    expect(() => loadAppConfig({ ...base, LOG_LEVEL: 'loud' })).toThrow(new ConfigError('LOG_LEVEL', 'expected one of error, warn, log, debug, got "loud"'));
-    expect(() => loadAppConfig({ ...base, FEED_MAX_PER_USER: '0' })).toThrow(new ConfigError('FEED_MAX_PER_USER', 'must be at least 1, got 0'));
-    expect(() => loadAppConfig({ ...base, TARGET_DENY: '10.0.0.0/99' })).toThrow(new ConfigError('TARGET_DENY', 'outbound deny rule "10.0.0.0/99": bad prefix length'));
-    expect(() => loadAppConfig({ ...base, GITHUB_APP_ID: '1' })).toThrow(/Invalid setting GITHUB_APP_PRIVATE_KEY: is required with GITHUB_APP_ID/);
-    expect(() => new Settings({ FLAG: 'maybe' }).bool('FLAG', false)).toThrow(new ConfigError('FLAG', 'expected true or false, got "maybe"'));
+    expect(() => loadAppConfig({ ...base, MONGO_URL: 'http://x' })).toThrow(
+      new ConfigError('MONGO_URL', 'expected a mongodb: or mongodb+srv: URL, got "http://x"'),
+    );
+    expect(() => loadAppConfig({ ...base, LOG_LEVEL: 'loud' })).toThrow(
+      new ConfigError('LOG_LEVEL', 'expected one of error, warn, log, debug, got "loud"'),
+    );
+    expect(() => loadAppConfig({ ...base, FEED_MAX_PER_USER: '0' })).toThrow(
+      new ConfigError('FEED_MAX_PER_USER', 'must be at least 1, got 0'),
+    );
+    expect(() => loadAppConfig({ ...base, TARGET_DENY: '10.0.0.0/99' })).toThrow(
+      new ConfigError('TARGET_DENY', 'outbound deny rule "10.0.0.0/99": bad prefix length'),
+    );
+    expect(() => loadAppConfig({ ...base, GITHUB_APP_ID: '1' })).toThrow(
+      /Invalid setting GITHUB_APP_PRIVATE_KEY: is required with GITHUB_APP_ID/,
+    );
+    expect(() => new Settings({ FLAG: 'maybe' }).bool('FLAG', false)).toThrow(
+      new ConfigError('FLAG', 'expected true or false, got "maybe"'),
+    );
   });
 });

@@ -6,7 +6,10 @@ import { z } from 'zod';
  * bad one throws a ConfigError naming the variable, so a process fails fast at start-up.
  */
 export class ConfigError extends Error {
-  constructor(readonly setting: string, problem: string) {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
     super(`Invalid setting ${setting}: ${problem}`);
     this.name = 'ConfigError';
   }
@@ -19,12 +22,15 @@ type Fail = (problem: string) => never;
 
 /** A setting read from one variable (unset and empty are the same: undefined), its problems said in our words. */
 function reader<T>(read: (raw: Raw, fail: Fail) => T) {
-  return z.string().optional().transform((raw, ctx) =>
-    read(raw, (problem) => {
-      ctx.addIssue({ code: 'custom', message: problem });
-      return z.NEVER;
-    }),
-  );
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) =>
+      read(raw, (problem) => {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }),
+    );
 }
 
 function int(raw: string, range: { min?: number; max?: number }, fail: Fail): number {
@@ -52,7 +58,8 @@ const WEB = ['http:', 'https:'];
 export const setting = {
   optionalString: () => reader((raw) => raw),
   string: (fallback?: string) => reader((raw, fail) => raw ?? fallback ?? fail('is required')),
-  int: (fallback: number, range: { min?: number; max?: number } = {}) => reader((raw, fail) => (raw === undefined ? fallback : int(raw, range, fail))),
+  int: (fallback: number, range: { min?: number; max?: number } = {}) =>
+    reader((raw, fail) => (raw === undefined ? fallback : int(raw, range, fail))),
   port: (fallback: number) => setting.int(fallback, PORT),
   /** Off unless set. */
   optionalPort: () => reader((raw, fail) => (raw === undefined ? undefined : int(raw, PORT, fail))),
@@ -75,7 +82,11 @@ export const setting = {
   /** Any other reading: `read` gets the raw value (undefined when unset) and says what is wrong through `fail`. */
   custom: <T>(read: (raw: Raw, fail: Fail) => T) => reader(read),
   oneOf: <T extends string>(choices: readonly T[], fallback: T) =>
-    reader((raw, fail) => (choices.includes((raw ?? fallback) as T) ? ((raw ?? fallback) as T) : fail(`expected one of ${choices.join(', ')}, got "${raw ?? fallback}"`))),
+    reader((raw, fail) =>
+      choices.includes((raw ?? fallback) as T)
+        ? ((raw ?? fallback) as T)
+        : fail(`expected one of ${choices.join(', ')}, got "${raw ?? fallback}"`),
+    ),
 };
 
 export type SettingsShape = Record<string, z.ZodType<unknown, Raw>>;

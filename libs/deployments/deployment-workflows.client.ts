@@ -21,7 +21,10 @@ export const TEMPORAL_OPTIONS = Symbol('TEMPORAL_OPTIONS');
 const START_DEADLINE_MS = 5_000;
 
 const unavailable = (error: unknown) =>
-  ApiError.of(Errors.deployTemporalUnavailable, `The deployment could not be started: Temporal is not reachable (${(error as Error).message}). Deliver the webhook again shortly.`);
+  ApiError.of(
+    Errors.deployTemporalUnavailable,
+    `The deployment could not be started: Temporal is not reachable (${(error as Error).message}). Deliver the webhook again shortly.`,
+  );
 
 /** The only code in the gateway that talks to Temporal. */
 @Injectable()
@@ -42,7 +45,11 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
    * meet on the workflow id whichever comes first, and a redelivery changes nothing. Answers
    * 'closed' when the deployment's workflow has ended already (nothing started or signalled).
    */
-  async signalWithStart(workflowId: string, input: DeploymentInput, signal: { push?: PushSignal; travis?: TravisSignal }): Promise<'running' | 'closed'> {
+  async signalWithStart(
+    workflowId: string,
+    input: DeploymentInput,
+    signal: { push?: PushSignal; travis?: TravisSignal },
+  ): Promise<'running' | 'closed'> {
     return this.start(deployment, workflowId, input, signal);
   }
 
@@ -51,7 +58,12 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
     return this.start(undeployment, workflowId, input, { push: input.push });
   }
 
-  private async start(type: typeof deployment, workflowId: string, input: DeploymentInput, signal: { push?: PushSignal; travis?: TravisSignal }): Promise<'running' | 'closed'> {
+  private async start(
+    type: typeof deployment,
+    workflowId: string,
+    input: DeploymentInput,
+    signal: { push?: PushSignal; travis?: TravisSignal },
+  ): Promise<'running' | 'closed'> {
     await this.ensureSearchAttributes();
     // Known at start when the push names a configured app; otherwise the workflow sets it at resolve.
     const app = signal.push?.app ?? input.push?.app;
@@ -68,9 +80,10 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
         [SEARCH_ATTRIBUTES.step]: ['received'],
         [SEARCH_ATTRIBUTES.state]: ['running'],
       },
-      staticSummary: input.operation === 'UNDEPLOY'
-        ? `Undeploy ${input.push?.app ?? input.repository} for ${input.user}`
-        : `Deploy ${input.repository}@${input.commit.slice(0, 7)} for ${input.user}${input.retryOf ? ` (retry of ${input.retryOf})` : ''}`,
+      staticSummary:
+        input.operation === 'UNDEPLOY'
+          ? `Undeploy ${input.push?.app ?? input.repository} for ${input.user}`
+          : `Deploy ${input.repository}@${input.commit.slice(0, 7)} for ${input.user}${input.retryOf ? ` (retry of ${input.retryOf})` : ''}`,
     };
     try {
       // Bounded well inside GitHub's 10 s delivery timeout; the gRPC client would retry longer.
@@ -96,7 +109,9 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
   private async ensureSearchAttributes(): Promise<void> {
     if (this.searchAttributesReady) return;
     try {
-      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => registerSearchAttributes(this.connection, this.options.namespace));
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        registerSearchAttributes(this.connection, this.options.namespace),
+      );
       this.searchAttributesReady = true;
     } catch (error) {
       throw unavailable(error);
@@ -159,7 +174,9 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
   /** Wakes a deployment waiting for GitHub checks; false when its workflow is not running (nothing waits). */
   async signalCi(workflowId: string, signal: CiSignal): Promise<boolean> {
     try {
-      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => this.client.workflow.getHandle(workflowId).signal(ciSignal, signal));
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(workflowId).signal(ciSignal, signal),
+      );
       return true;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;

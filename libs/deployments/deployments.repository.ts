@@ -185,12 +185,22 @@ export class DeploymentsRepository {
   }
 
   list(user: string, app: string | undefined, limit: number, skip: number): Promise<DeploymentRecord[]> {
-    return this.deployments.find(app === undefined ? { user } : { user, app }).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).toArray();
+    return this.deployments
+      .find(app === undefined ? { user } : { user, app })
+      .sort({ createdAt: -1, _id: -1 })
+      .skip(skip)
+      .limit(limit)
+      .toArray();
   }
 
   /** Whether a deployment other than `except` that has not ended deploys this kept release tarball. */
   async usesReleaseBlob(blobId: string, except: string): Promise<boolean> {
-    return (await this.deployments.countDocuments({ releaseBlob: blobId, _id: { $ne: except }, state: { $nin: [...ENDED_STATES] } }, { limit: 1 })) > 0;
+    return (
+      (await this.deployments.countDocuments(
+        { releaseBlob: blobId, _id: { $ne: except }, state: { $nin: [...ENDED_STATES] } },
+        { limit: 1 },
+      )) > 0
+    );
   }
 
   countRetries(id: string): Promise<number> {

@@ -73,13 +73,21 @@ export class DeploymentsService {
       this.db(() => this.status.forDeployment(record._id)),
     ]);
     return {
-      ...summary(record), workflowStatus: live?.status, state: stateView(record, live?.state),
-      temporalUi: this.workflows.uiLink(record.workflowId), steps: steps.map(toView),
+      ...summary(record),
+      workflowStatus: live?.status,
+      state: stateView(record, live?.state),
+      temporalUi: this.workflows.uiLink(record.workflowId),
+      steps: steps.map(toView),
     };
   }
 
   /** The user's deployments, newest first, from their records. */
-  async list(user: string, app: string | undefined, limit: number, skip: number): Promise<Array<Omit<DeploymentView, 'steps' | 'temporalUi'>>> {
+  async list(
+    user: string,
+    app: string | undefined,
+    limit: number,
+    skip: number,
+  ): Promise<Array<Omit<DeploymentView, 'steps' | 'temporalUi'>>> {
     const records = await this.db(() => this.deployments.list(user, app, limit, skip));
     return records.map((r) => ({ ...summary(r), state: stateView(r) }));
   }
@@ -90,19 +98,32 @@ export class DeploymentsService {
    * queued or running, asking again (twice at once, or retrying an older failed run) answers
    * that run with `existing: true` instead of starting another.
    */
-  async retry(principal: Principal, id: string, uuid: string): Promise<{ id: string; workflowId: string; retryOf: string; status: 'queued'; uuid: string; existing: boolean }> {
+  async retry(
+    principal: Principal,
+    id: string,
+    uuid: string,
+  ): Promise<{ id: string; workflowId: string; retryOf: string; status: 'queued'; uuid: string; existing: boolean }> {
     const asked = await this.owned(principal, id);
     if (asked.workflowId.startsWith('undeploy/')) {
-      throw ApiError.of(Errors.deploymentsNotRetryable, `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${asked.user}/${asked.app}/undeploy (or DELETE the app).`);
+      throw ApiError.of(
+        Errors.deploymentsNotRetryable,
+        `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${asked.user}/${asked.app}/undeploy (or DELETE the app).`,
+      );
     }
     if (asked.cause === 'rollback' || asked.cause === 'redeploy' || asked.cause === 'env') {
       // It deploys a release's code, not a stored push: the action itself is what to ask again.
       const again = asked.cause === 'rollback' ? `rollback {"release": ${asked.rolledBackTo}}` : 'redeploy';
-      throw ApiError.of(Errors.deploymentsNotRetryable, `Deployment ${id} is a ${asked.cause} of ${asked.app}; ask for it again with POST /1/apps/${asked.user}/${asked.app}/${again}.`);
+      throw ApiError.of(
+        Errors.deploymentsNotRetryable,
+        `Deployment ${id} is a ${asked.cause} of ${asked.app}; ask for it again with POST /1/apps/${asked.user}/${asked.app}/${again}.`,
+      );
     }
     const first = asked.retryOf ? ((await this.db(() => this.deployments.findById(asked.retryOf!))) ?? asked) : asked;
     const runs = await this.db(() => this.deployments.countRetries(first._id));
-    const newest = runs === 0 ? first : ((await this.db(() => this.deployments.findById(deploymentId(retryWorkflowId(first.workflowId, runs))))) ?? first);
+    const newest =
+      runs === 0
+        ? first
+        : ((await this.db(() => this.deployments.findById(deploymentId(retryWorkflowId(first.workflowId, runs))))) ?? first);
     const outcome = await this.outcomeOf(newest);
     if (newest._id !== first._id && !isEnded(outcome)) {
       // A run of this commit is live, or was recorded while Temporal was down and never started:
@@ -113,14 +134,33 @@ export class DeploymentsService {
     }
     if (outcome !== 'failed' && outcome !== 'canceled') {
       const which = newest._id === id ? `Deployment ${id}` : `The newest run of this commit, ${newest._id},`;
-      throw ApiError.of(Errors.deploymentsNotRetryable, `${which} is ${outcome ?? 'unknown'}; only failed or canceled deployments can be retried.`);
+      throw ApiError.of(
+        Errors.deploymentsNotRetryable,
+        `${which} is ${outcome ?? 'unknown'}; only failed or canceled deployments can be retried.`,
+      );
     }
-    if (!first.payloadId || !first.branch) throw ApiError.of(Errors.deploymentsNotRetryable, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
+    if (!first.payloadId || !first.branch)
+      throw ApiError.of(Errors.deploymentsNotRetryable, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
     const workflowId = retryWorkflowId(first.workflowId, runs + 1);
-    const { record, created } = await this.db(() => this.deployments.insertOrGet({
-      _id: deploymentId(workflowId), workflowId, user: first.user, repository: first.repository, commit: first.commit, branch: first.branch, app: first.app,
-      payloadId: first.payloadId, provider: 'api', uuid, retryOf: first._id, createdAt: new Date(), state: 'running', step: 'received', by: askedBy(principal),
-    }));
+    const { record, created } = await this.db(() =>
+      this.deployments.insertOrGet({
+        _id: deploymentId(workflowId),
+        workflowId,
+        user: first.user,
+        repository: first.repository,
+        commit: first.commit,
+        branch: first.branch,
+        app: first.app,
+        payloadId: first.payloadId,
+        provider: 'api',
+        uuid,
+        retryOf: first._id,
+        createdAt: new Date(),
+        state: 'running',
+        step: 'received',
+        by: askedBy(principal),
+      }),
+    );
     if (created) recordDeploymentCreated('retry');
     const input = this.intake.input(record);
     await this.workflows.signalWithStart(workflowId, input, { push: input.push });
@@ -134,7 +174,12 @@ export class DeploymentsService {
    * after one failed or was canceled, starts another attempt (`…/again-<n>`). Keyed by the app's
    * creation and revision: a re-created or changed app is asked afresh.
    */
-  async undeploy(user: string, app: string, uuid: string, removeApp: boolean): Promise<{ id: string; workflowId: string; status: 'queued' | 'finished'; uuid: string }> {
+  async undeploy(
+    user: string,
+    app: string,
+    uuid: string,
+    removeApp: boolean,
+  ): Promise<{ id: string; workflowId: string; status: 'queued' | 'finished'; uuid: string }> {
     const config = await storeCall(Errors.appsDbFailed, () => this.apps.forName(user, app));
     if (!config) throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${app}.`);
     const last = config.record.lastDeployment;
@@ -147,17 +192,38 @@ export class DeploymentsService {
     // release line, after the one at the target ends, and the line ends those waiting (SPEC 6.2).
     for (let attempt = 1; ; attempt++) {
       const workflowId = attempt === 1 ? first : `${first}/again-${attempt - 1}`;
-      const { record } = await this.db(() => this.deployments.insertOrGet({
-        _id: deploymentId(workflowId), workflowId, user, repository: config.record.repository, commit: lastRecord?.commit ?? 'none',
-        app, provider: 'api', uuid, createdAt: new Date(), state: 'running', step: 'received',
-      }));
-      const input = { ...this.intake.input(record), operation: 'UNDEPLOY' as const, undeploys: last, removeApp, appVersion: { createdAt, revision }, push };
+      const { record } = await this.db(() =>
+        this.deployments.insertOrGet({
+          _id: deploymentId(workflowId),
+          workflowId,
+          user,
+          repository: config.record.repository,
+          commit: lastRecord?.commit ?? 'none',
+          app,
+          provider: 'api',
+          uuid,
+          createdAt: new Date(),
+          state: 'running',
+          step: 'received',
+        }),
+      );
+      const input = {
+        ...this.intake.input(record),
+        operation: 'UNDEPLOY' as const,
+        undeploys: last,
+        removeApp,
+        appVersion: { createdAt, revision },
+        push,
+      };
       const run = await this.workflows.startUndeployment(workflowId, input);
       if (run === 'running') return { id: record._id, workflowId, status: 'queued', uuid };
       const outcome = await this.outcomeOf((await this.db(() => this.deployments.findById(record._id))) ?? record);
       if (outcome === 'succeeded') return { id: record._id, workflowId, status: 'finished', uuid };
       if (attempt >= MAX_UNDEPLOY_ATTEMPTS) {
-        throw ApiError.of(Errors.deploymentsNotRetryable, `${MAX_UNDEPLOY_ATTEMPTS} undeploy attempts of ${app} failed (the last: ${record._id}); fix the app's target, then change the app (PUT) to ask afresh.`);
+        throw ApiError.of(
+          Errors.deploymentsNotRetryable,
+          `${MAX_UNDEPLOY_ATTEMPTS} undeploy attempts of ${app} failed (the last: ${record._id}); fix the app's target, then change the app (PUT) to ask afresh.`,
+        );
       }
     }
   }
@@ -165,7 +231,8 @@ export class DeploymentsService {
   async cancel(principal: Principal, id: string, uuid: string): Promise<{ id: string; status: 'cancel_requested'; uuid: string }> {
     const record = await this.owned(principal, id);
     const outcome = await this.outcomeOf(record);
-    if (isEnded(outcome)) throw ApiError.of(Errors.deploymentsNotCancelable, `Deployment ${id} has ended (${outcome}); there is nothing to cancel.`);
+    if (isEnded(outcome))
+      throw ApiError.of(Errors.deploymentsNotCancelable, `Deployment ${id} has ended (${outcome}); there is nothing to cancel.`);
     await this.workflows.cancel(record.workflowId, `requested by ${principal.user} (${uuid})`);
     return { id, status: 'cancel_requested', uuid };
   }
@@ -186,7 +253,8 @@ export class DeploymentsService {
 
   private async owned(principal: Principal, id: string): Promise<DeploymentRecord> {
     const record = await this.db(() => this.deployments.findById(id));
-    if (!record || (record.user !== principal.user && !principal.admin)) throw ApiError.of(Errors.deploymentsNotFound, `No deployment ${id}.`);
+    if (!record || (record.user !== principal.user && !principal.admin))
+      throw ApiError.of(Errors.deploymentsNotFound, `No deployment ${id}.`);
     return record;
   }
 }
@@ -195,9 +263,22 @@ const isEnded = (state: string | undefined) => state !== undefined && hasEnded({
 
 function summary(r: DeploymentRecord): Omit<DeploymentView, 'steps' | 'temporalUi' | 'state'> {
   return {
-    id: r._id, workflowId: r.workflowId, user: r.user, repository: r.repository, commit: r.commit, branch: r.branch, app: r.app,
-    provider: r.provider, uuid: r.uuid, retryOf: r.retryOf, cause: r.cause, by: r.by, rolledBackTo: r.rolledBackTo, release: r.release,
-    createdAt: r.createdAt.toISOString(), endedAt: r.endedAt?.toISOString(),
+    id: r._id,
+    workflowId: r.workflowId,
+    user: r.user,
+    repository: r.repository,
+    commit: r.commit,
+    branch: r.branch,
+    app: r.app,
+    provider: r.provider,
+    uuid: r.uuid,
+    retryOf: r.retryOf,
+    cause: r.cause,
+    by: r.by,
+    rolledBackTo: r.rolledBackTo,
+    release: r.release,
+    createdAt: r.createdAt.toISOString(),
+    endedAt: r.endedAt?.toISOString(),
   };
 }
 
@@ -206,8 +287,15 @@ function stateView(record: DeploymentRecord, live?: DeploymentState): Deployment
   const details = live && { records: live.records, ci: live.ci, remoteId: live.remoteId };
   if (!record.state) return live && { ...live, timings: live.timings, state: live.state, ...details };
   const timings: DeploymentStateView['timings'] = {};
-  for (const [step, t] of Object.entries(record.timings ?? {})) timings[step] = { startedAt: t.startedAt.toISOString(), endedAt: t.endedAt?.toISOString() };
+  for (const [step, t] of Object.entries(record.timings ?? {}))
+    timings[step] = { startedAt: t.startedAt.toISOString(), endedAt: t.endedAt?.toISOString() };
   return {
-    state: record.state, step: record.step, attempt: record.attempt ?? 1, app: record.app ?? live?.app, error: record.error, timings, ...details,
+    state: record.state,
+    step: record.step,
+    attempt: record.attempt ?? 1,
+    app: record.app ?? live?.app,
+    error: record.error,
+    timings,
+    ...details,
   };
 }

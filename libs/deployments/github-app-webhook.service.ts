@@ -14,9 +14,7 @@ export interface RoutedDelivery {
   body: Accepted | { status: string; reason: string; uuid: string };
 }
 
-export type AppWebhookAnswer =
-  | IntakeAnswer
-  | { httpStatus: 202; body: { status: 'routed'; deliveries: RoutedDelivery[]; uuid: string } };
+export type AppWebhookAnswer = IntakeAnswer | { httpStatus: 202; body: { status: 'routed'; deliveries: RoutedDelivery[]; uuid: string } };
 
 /**
  * `POST /1/github/webhook` (SPEC 8): the GitHub App's one webhook for every repository it is
@@ -37,15 +35,23 @@ export class GithubAppWebhookService {
 
   async deliver(request: Omit<IntakeRequest, 'user' | 'viaApp'>): Promise<AppWebhookAnswer> {
     const secret = this.githubApp.webhookSecret;
-    if (!secret) throw ApiError.of(Errors.deployGithubNoApp, 'This service has no GitHub App configured (GITHUB_APP_ID); deliver webhooks to /1/deploy instead.');
+    if (!secret)
+      throw ApiError.of(
+        Errors.deployGithubNoApp,
+        'This service has no GitHub App configured (GITHUB_APP_ID); deliver webhooks to /1/deploy instead.',
+      );
     if (!(await verifyGithubSignature(secret, request.rawBody, header(request.headers, 'x-hub-signature-256')))) {
-      throw ApiError.of(Errors.deployAuthBadSignature, 'The X-Hub-Signature-256 header does not match the GitHub App\'s webhook secret.');
+      throw ApiError.of(Errors.deployAuthBadSignature, "The X-Hub-Signature-256 header does not match the GitHub App's webhook secret.");
     }
     if (request.rawBody.length === 0) throw ApiError.of(Errors.deployNoPayload);
     const event = header(request.headers, 'x-github-event') ?? 'unknown';
-    if (event === 'ping') return { httpStatus: 200, body: { status: 'pong', reason: 'GitHub App webhook ping received.', uuid: request.uuid } };
+    if (event === 'ping')
+      return { httpStatus: 200, body: { status: 'pong', reason: 'GitHub App webhook ping received.', uuid: request.uuid } };
     const { json } = readPayload(request.contentType, request.rawBody);
-    const body = (typeof json === 'object' && json !== null ? json : {}) as { installation?: { id?: unknown }; repository?: { full_name?: unknown } };
+    const body = (typeof json === 'object' && json !== null ? json : {}) as {
+      installation?: { id?: unknown };
+      repository?: { full_name?: unknown };
+    };
     const installation = body.installation?.id;
     const repository = body.repository?.full_name;
     if (typeof installation !== 'number' || typeof repository !== 'string') {
@@ -64,11 +70,19 @@ export class GithubAppWebhookService {
         if (!(error instanceof ApiError)) throw error;
         this.logger.warn(`App delivery of ${event} for ${repository} to ${user} failed: ${error.code} ${error.message}`);
         failures.push(error);
-        deliveries.push({ user, app: app.record.name, httpStatus: error.status, body: { status: 'error', reason: `${error.code}: ${error.message}`, uuid: request.uuid } });
+        deliveries.push({
+          user,
+          app: app.record.name,
+          httpStatus: error.status,
+          body: { status: 'error', reason: `${error.code}: ${error.message}`, uuid: request.uuid },
+        });
       }
     }
     if (deliveries.length === 0) {
-      return ignored(request.uuid, `No app is configured for ${repository} by a user who linked installation ${installation} (POST /1/auth/github/installations).`);
+      return ignored(
+        request.uuid,
+        `No app is configured for ${repository} by a user who linked installation ${installation} (POST /1/auth/github/installations).`,
+      );
     }
     // Nobody took it: GitHub sees the error (a 503 it may redeliver), as /1/deploy would answer it.
     if (failures.length === deliveries.length) throw failures[0];

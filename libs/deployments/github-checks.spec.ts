@@ -8,30 +8,55 @@ const ci = (partial: Partial<CommitCi>): CommitCi => ({ suites: [], runs: [], st
 
 describe('judgeChecks (SPEC 7)', () => {
   it('passes when every suite, run and status context completed green (success, neutral, skipped)', () => {
-    const verdict = judgeChecks(ci({
-      suites: [{ id: 1, status: 'completed', conclusion: 'success', appName: 'GitHub Actions', createdAt: ago(1) }],
-      runs: [{ name: 'test', status: 'completed', conclusion: 'success', suiteId: 1 }, { name: 'docs', status: 'completed', conclusion: 'skipped', suiteId: 1 }, { name: 'lint', status: 'completed', conclusion: 'neutral', suiteId: 1 }],
-      statuses: [{ context: 'ci/circleci', state: 'success' }],
-    }), rules);
+    const verdict = judgeChecks(
+      ci({
+        suites: [{ id: 1, status: 'completed', conclusion: 'success', appName: 'GitHub Actions', createdAt: ago(1) }],
+        runs: [
+          { name: 'test', status: 'completed', conclusion: 'success', suiteId: 1 },
+          { name: 'docs', status: 'completed', conclusion: 'skipped', suiteId: 1 },
+          { name: 'lint', status: 'completed', conclusion: 'neutral', suiteId: 1 },
+        ],
+        statuses: [{ context: 'ci/circleci', state: 'success' }],
+      }),
+      rules,
+    );
     expect(verdict).toEqual({ state: 'success', failing: [], waiting: [] });
   });
 
   it('fails naming each failing run and status context with its URL, even while others still run', () => {
-    const verdict = judgeChecks(ci({
-      suites: [{ id: 1, status: 'in_progress', conclusion: null, createdAt: ago(1) }],
-      runs: [{ name: 'test', status: 'completed', conclusion: 'failure', url: 'https://gh/run/1', suiteId: 1 }, { name: 'build', status: 'in_progress', conclusion: null, suiteId: 1 }],
-      statuses: [{ context: 'ci/jenkins', state: 'error', url: 'https://jenkins/1' }],
-    }), rules);
+    const verdict = judgeChecks(
+      ci({
+        suites: [{ id: 1, status: 'in_progress', conclusion: null, createdAt: ago(1) }],
+        runs: [
+          { name: 'test', status: 'completed', conclusion: 'failure', url: 'https://gh/run/1', suiteId: 1 },
+          { name: 'build', status: 'in_progress', conclusion: null, suiteId: 1 },
+        ],
+        statuses: [{ context: 'ci/jenkins', state: 'error', url: 'https://jenkins/1' }],
+      }),
+      rules,
+    );
     expect(verdict.state).toBe('failure');
-    expect(verdict.failing).toEqual([{ name: 'test', conclusion: 'failure', url: 'https://gh/run/1' }, { name: 'ci/jenkins', conclusion: 'error', url: 'https://jenkins/1' }]);
+    expect(verdict.failing).toEqual([
+      { name: 'test', conclusion: 'failure', url: 'https://gh/run/1' },
+      { name: 'ci/jenkins', conclusion: 'error', url: 'https://jenkins/1' },
+    ]);
   });
 
-  it('waits for runs and contexts not completed, and never for its own commit status or the App\'s own suite', () => {
-    const verdict = judgeChecks(ci({
-      suites: [{ id: 1, status: 'in_progress', conclusion: null, createdAt: ago(1) }, { id: 2, status: 'queued', conclusion: null, appId: 99, createdAt: ago(1) }],
-      runs: [{ name: 'test', status: 'in_progress', conclusion: null, suiteId: 1 }],
-      statuses: [{ context: 'deploy-webhooks', state: 'pending' }, { context: 'ci/circleci', state: 'pending' }],
-    }), { ...rules, ownAppId: 99 });
+  it("waits for runs and contexts not completed, and never for its own commit status or the App's own suite", () => {
+    const verdict = judgeChecks(
+      ci({
+        suites: [
+          { id: 1, status: 'in_progress', conclusion: null, createdAt: ago(1) },
+          { id: 2, status: 'queued', conclusion: null, appId: 99, createdAt: ago(1) },
+        ],
+        runs: [{ name: 'test', status: 'in_progress', conclusion: null, suiteId: 1 }],
+        statuses: [
+          { context: 'deploy-webhooks', state: 'pending' },
+          { context: 'ci/circleci', state: 'pending' },
+        ],
+      }),
+      { ...rules, ownAppId: 99 },
+    );
     expect(verdict).toEqual({ state: 'pending', failing: [], waiting: ['test', 'ci/circleci'] });
   });
 
@@ -48,9 +73,15 @@ describe('judgeChecks (SPEC 7)', () => {
   });
 
   it('with requiredChecks counts only those names and waits until each has appeared', () => {
-    const verdict = judgeChecks(ci({
-      runs: [{ name: 'test', status: 'completed', conclusion: 'success', suiteId: 1 }, { name: 'flaky', status: 'completed', conclusion: 'failure', suiteId: 1 }],
-    }), { ...rules, requiredChecks: ['test', 'ci/circleci'] });
+    const verdict = judgeChecks(
+      ci({
+        runs: [
+          { name: 'test', status: 'completed', conclusion: 'success', suiteId: 1 },
+          { name: 'flaky', status: 'completed', conclusion: 'failure', suiteId: 1 },
+        ],
+      }),
+      { ...rules, requiredChecks: ['test', 'ci/circleci'] },
+    );
     expect(verdict).toEqual({ state: 'pending', failing: [], waiting: ['ci/circleci'] });
   });
 });

@@ -60,7 +60,8 @@ export function judgeChecks(ci: CommitCi, rules: CheckRules): CiVerdict {
   if (failing.length > 0) return { state: 'failure', failing, waiting: [...waiting] };
   // Nothing reported yet (Actions has not queued its suite): wait the grace for it to appear.
   const nothingYet = suites.length === 0 && runs.length === 0 && statuses.length === 0;
-  if (nothingYet && !required && rules.now - rules.waitingSince < rules.queuedGraceMs) return { state: 'pending', failing, waiting: ['GitHub Actions to report'] };
+  if (nothingYet && !required && rules.now - rules.waitingSince < rules.queuedGraceMs)
+    return { state: 'pending', failing, waiting: ['GitHub Actions to report'] };
   return { state: waiting.size > 0 ? 'pending' : 'success', failing, waiting: [...waiting] };
 }
 

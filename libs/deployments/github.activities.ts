@@ -16,7 +16,11 @@ const failure = (retryable: boolean, message: string, { code }: ErrorEntry) =>
   retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
 
 const readFailed = (error: unknown, doing: string) =>
-  failure(!(error instanceof GithubError) || error.retryable, `Could not ${doing} from GitHub: ${(error as Error).message}`, Errors.deployGithubReadFailed);
+  failure(
+    !(error instanceof GithubError) || error.retryable,
+    `Could not ${doing} from GitHub: ${(error as Error).message}`,
+    Errors.deployGithubReadFailed,
+  );
 
 /**
  * The deployment's GitHub side beyond the code (SPEC 7, 8): which CI gates apply, the checks of
@@ -45,9 +49,10 @@ export class GithubActivities implements GithubActivitiesApi {
     else if (mode !== 'auto') travis = { gated: false, reason: `the app is configured with ci: ${mode}` };
     else {
       const travisYml = await this.read(() => this.github.fileAt(ref.repository, '.travis.yml', ref.commit, token), 'read .travis.yml');
-      travis = travisYml !== null && hasTravisWebhook(travisYml)
-        ? { gated: true, reason: '.travis.yml has a webhook notification' }
-        : { gated: false, reason: travisYml === null ? 'no .travis.yml' : '.travis.yml has no webhook notification' };
+      travis =
+        travisYml !== null && hasTravisWebhook(travisYml)
+          ? { gated: true, reason: '.travis.yml has a webhook notification' }
+          : { gated: false, reason: travisYml === null ? 'no .travis.yml' : '.travis.yml has no webhook notification' };
     }
 
     let github: CiGates['github'];
@@ -55,10 +60,13 @@ export class GithubActivities implements GithubActivitiesApi {
     else if (mode !== 'auto') github = { gated: false, reason: `the app is configured with ci: ${mode}` };
     else if (requiredChecks) github = { gated: true, reason: `the app requires ${requiredChecks.join(', ')}`, requiredChecks };
     else {
-      const workflows = (await this.read(() => this.github.filesIn(ref.repository, '.github/workflows', ref.commit, token), 'list .github/workflows')).filter((name) => WORKFLOW_FILE.test(name));
-      github = workflows.length > 0
-        ? { gated: true, reason: `the commit has GitHub Actions workflows (${workflows.slice(0, 5).join(', ')})` }
-        : { gated: false, reason: 'no GitHub Actions workflows' };
+      const workflows = (
+        await this.read(() => this.github.filesIn(ref.repository, '.github/workflows', ref.commit, token), 'list .github/workflows')
+      ).filter((name) => WORKFLOW_FILE.test(name));
+      github =
+        workflows.length > 0
+          ? { gated: true, reason: `the commit has GitHub Actions workflows (${workflows.slice(0, 5).join(', ')})` }
+          : { gated: false, reason: 'no GitHub Actions workflows' };
     }
     return { travis, github, timeoutMs, pollMs };
   }
@@ -67,7 +75,13 @@ export class GithubActivities implements GithubActivitiesApi {
     const token = await this.tokens.tokenFor(ref.user, ref.app, ref.repository);
     const ci = await this.read(() => this.github.ciState(ref.repository, ref.commit, token), 'read the checks');
     const { queuedGraceMs } = this.settings.ci ?? DEFAULT_CI;
-    return judgeChecks(ci, { requiredChecks: ref.requiredChecks, ownAppId: this.settings.githubAppId, queuedGraceMs, waitingSince: ref.waitingSince, now: Date.now() });
+    return judgeChecks(ci, {
+      requiredChecks: ref.requiredChecks,
+      ownAppId: this.settings.githubAppId,
+      queuedGraceMs,
+      waitingSince: ref.waitingSince,
+      now: Date.now(),
+    });
   }
 
   async githubDeployment(ref: DeploymentRef & { app: string }): Promise<{ id: number } | null> {
@@ -75,20 +89,36 @@ export class GithubActivities implements GithubActivitiesApi {
     if (!token) return null; // no token or App allows it: GitHub deployments are a courtesy, like commit statuses
     const app = await this.apps.forName(ref.user, ref.app);
     try {
-      const id = await this.github.createDeployment(ref.repository, { sha: ref.commit, environment: app?.record.environment ?? ref.app, description: `deploy-webhooks ${ref.deploymentId}` }, token);
-      await this.github.createDeploymentStatus(ref.repository, id, { state: 'queued', description: 'Deployment queued', ...this.links(ref, app) }, token);
+      const id = await this.github.createDeployment(
+        ref.repository,
+        { sha: ref.commit, environment: app?.record.environment ?? ref.app, description: `deploy-webhooks ${ref.deploymentId}` },
+        token,
+      );
+      await this.github.createDeploymentStatus(
+        ref.repository,
+        id,
+        { state: 'queued', description: 'Deployment queued', ...this.links(ref, app) },
+        token,
+      );
       return { id };
     } catch (error) {
       throw courtesyFailed(error);
     }
   }
 
-  async githubDeploymentStatus(ref: DeploymentRef & { app: string; githubDeployment: number; state: GithubDeploymentStatusState; description: string }): Promise<void> {
+  async githubDeploymentStatus(
+    ref: DeploymentRef & { app: string; githubDeployment: number; state: GithubDeploymentStatusState; description: string },
+  ): Promise<void> {
     const token = await this.tokens.tokenFor(ref.user, ref.app, ref.repository);
     if (!token) return;
     const app = await this.apps.forName(ref.user, ref.app);
     try {
-      await this.github.createDeploymentStatus(ref.repository, ref.githubDeployment, { state: ref.state, description: ref.description, ...this.links(ref, app) }, token);
+      await this.github.createDeploymentStatus(
+        ref.repository,
+        ref.githubDeployment,
+        { state: ref.state, description: ref.description, ...this.links(ref, app) },
+        token,
+      );
     } catch (error) {
       throw courtesyFailed(error);
     }

@@ -48,9 +48,20 @@ export interface Accepted {
 
 export type IntakeAnswer =
   | { httpStatus: 202; body: Accepted }
-  | { httpStatus: 200; body: { status: 'ignored' | 'pong'; reason: string; uuid: string; ignored?: Array<{ app: string; reason: string }> } };
+  | {
+      httpStatus: 200;
+      body: { status: 'ignored' | 'pong'; reason: string; uuid: string; ignored?: Array<{ app: string; reason: string }> };
+    };
 
-const KEPT_HEADERS = ['x-github-event', 'x-github-delivery', 'x-hub-signature-256', 'travis-repo-slug', 'signature', 'user-agent', 'content-type'];
+const KEPT_HEADERS = [
+  'x-github-event',
+  'x-github-delivery',
+  'x-hub-signature-256',
+  'travis-repo-slug',
+  'signature',
+  'user-agent',
+  'content-type',
+];
 
 /**
  * Webhook intake (SPEC 2.1): recognise, authenticate, store the payload, start or signal the
@@ -88,7 +99,10 @@ export class IntakeService {
     seen.provider = webhook.kind === 'travis' ? 'travis' : 'github';
     switch (webhook.kind) {
       case 'github_ping':
-        return { httpStatus: 200, body: { status: 'pong', reason: 'GitHub ping received; pushes to the deploy branch will deploy.', uuid: request.uuid } };
+        return {
+          httpStatus: 200,
+          body: { status: 'pong', reason: 'GitHub ping received; pushes to the deploy branch will deploy.', uuid: request.uuid },
+        };
       case 'github_other':
         return ignored(request, `GitHub ${webhook.event} events do not deploy; only pushes do.`);
       case 'github_push':
@@ -115,8 +129,11 @@ export class IntakeService {
     if (apps.length === 0) {
       if (!push.branch) return ignored(request, `${push.ref} is not a branch; tag pushes do not deploy.`);
       const deployBranch = push.repository.defaultBranch ?? 'master';
-      if (push.branch !== deployBranch) return ignored(request, `Pushes to ${push.branch} do not deploy; the deploy branch is ${deployBranch}.`);
-      return accepted(...(await this.startPush(request, push, null, deploymentWorkflowId(request.user, push.repository.fullName, push.commit))));
+      if (push.branch !== deployBranch)
+        return ignored(request, `Pushes to ${push.branch} do not deploy; the deploy branch is ${deployBranch}.`);
+      return accepted(
+        ...(await this.startPush(request, push, null, deploymentWorkflowId(request.user, push.repository.fullName, push.commit))),
+      );
     }
     const skipped: Array<{ app: string; reason: string }> = [];
     const byRef = apps.filter((app) => {
@@ -130,10 +147,19 @@ export class IntakeService {
       if (reason) skipped.push({ app: app.record.name, reason });
       return !reason;
     });
-    if (deploying.length === 0) return { httpStatus: 200, body: { status: 'ignored', reason: skipped.map((s) => s.reason).join(' '), ignored: skipped, uuid: request.uuid } };
+    if (deploying.length === 0)
+      return {
+        httpStatus: 200,
+        body: { status: 'ignored', reason: skipped.map((s) => s.reason).join(' '), ignored: skipped, uuid: request.uuid },
+      };
     const started: Array<{ app: string; workflow: 'running' | 'closed'; body: Accepted }> = [];
     for (const app of deploying) {
-      const [workflow, body] = await this.startPush(request, push, app, this.workflowIdFor(request.user, push.repository.fullName, push.commit, app, apps));
+      const [workflow, body] = await this.startPush(
+        request,
+        push,
+        app,
+        this.workflowIdFor(request.user, push.repository.fullName, push.commit, app, apps),
+      );
       started.push({ app: app.record.name, workflow, body });
     }
     const answers = started.map(({ app, workflow, body }) => ({ app, ...accepted(workflow, body).body }));
@@ -146,7 +172,11 @@ export class IntakeService {
   private lockRule(request: IntakeRequest, push: GithubPush, app: AppSecrets): string | undefined {
     const lock = app.record.lock;
     if (!lock) return undefined;
-    this.logger.log({ msg: `push of ${push.repository.fullName}@${push.commit.slice(0, 7)} ignored: ${app.record.name} is locked after a rollback to v${lock.release} (${request.uuid})`, app: app.record.name, commit: push.commit });
+    this.logger.log({
+      msg: `push of ${push.repository.fullName}@${push.commit.slice(0, 7)} ignored: ${app.record.name} is locked after a rollback to v${lock.release} (${request.uuid})`,
+      app: app.record.name,
+      commit: push.commit,
+    });
     return `locked after a rollback: ${app.record.name} was rolled back to v${lock.release} (deployment ${lock.deployment}); pushes do not deploy until POST /1/apps/${request.user}/${app.record.name}/unlock.`;
   }
 
@@ -162,17 +192,40 @@ export class IntakeService {
   }
 
   /** Stores the payload and the deployment of one app (null: none configured) and starts or signals its workflow. */
-  private async startPush(request: IntakeRequest, push: GithubPush, app: AppSecrets | null, workflowId: string): Promise<['running' | 'closed', Accepted]> {
+  private async startPush(
+    request: IntakeRequest,
+    push: GithubPush,
+    app: AppSecrets | null,
+    workflowId: string,
+  ): Promise<['running' | 'closed', Accepted]> {
     const id = deploymentId(workflowId);
     const branch = push.branch ?? push.ref;
     // Keyed by deployment and delivery: a redelivery is stored once, and a delivery id reused
     // for another push (or by another user) can never point a deployment at someone else's payload.
     const payloadId = push.delivery ? `github:${id}:${push.delivery}` : `github:${id}:${randomUUID()}`;
     const receivedAt = new Date();
-    const signal = { payloadId, branch, app: app?.record.name, before: push.before, pushedAt: push.pushedAt, receivedAt: receivedAt.toISOString() };
+    const signal = {
+      payloadId,
+      branch,
+      app: app?.record.name,
+      before: push.before,
+      pushedAt: push.pushedAt,
+      receivedAt: receivedAt.toISOString(),
+    };
     const fresh: DeploymentRecord = {
-      _id: id, workflowId, user: request.user, repository: push.repository.fullName, commit: push.commit, branch,
-      app: app?.record.name, provider: 'github', uuid: request.uuid, payloadId, createdAt: receivedAt, state: 'running', step: 'received',
+      _id: id,
+      workflowId,
+      user: request.user,
+      repository: push.repository.fullName,
+      commit: push.commit,
+      branch,
+      app: app?.record.name,
+      provider: 'github',
+      uuid: request.uuid,
+      payloadId,
+      createdAt: receivedAt,
+      state: 'running',
+      step: 'received',
     };
     // Payload and record first, together: a record that says the deployment ended answers the
     // redelivery before anything starts (SPEC 6.3; its workflow may be gone from Temporal, and a
@@ -180,9 +233,14 @@ export class IntakeService {
     const [, { record, created }] = await Promise.all([this.store(request, 'github', id, payloadId), this.record(fresh)]);
     if (created) recordDeploymentCreated('push');
     if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
-    if (!created && !record.payloadId) await this.deployments.attachPush(id, { payloadId, branch, app: app?.record.name }).catch(() => undefined);
+    if (!created && !record.payloadId)
+      await this.deployments.attachPush(id, { payloadId, branch, app: app?.record.name }).catch(() => undefined);
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
-    this.logger.log({ msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.commit.slice(0, 7)}${app ? ` (${app.record.name})` : ''} (${request.uuid})`, deploymentId: id, workflowId });
+    this.logger.log({
+      msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.commit.slice(0, 7)}${app ? ` (${app.record.name})` : ''} (${request.uuid})`,
+      deploymentId: id,
+      workflowId,
+    });
     const status = app?.record.ci === 'travis' || app?.record.ci === 'github' ? 'waiting_for_ci' : 'queued';
     return [workflow, { id, status, workflowId, uuid: request.uuid, existing: !created }];
   }
@@ -192,9 +250,16 @@ export class IntakeService {
     if (push.files) return push.files;
     if (!push.before || /^0+$/.test(push.before)) return undefined; // a new branch or tag: nothing to compare with
     try {
-      return await this.github.changedFiles(push.repository.fullName, push.before, push.commit, await this.tokens.tokenFor(user, undefined, push.repository.fullName));
+      return await this.github.changedFiles(
+        push.repository.fullName,
+        push.before,
+        push.commit,
+        await this.tokens.tokenFor(user, undefined, push.repository.fullName),
+      );
     } catch (error) {
-      this.logger.warn(`changed files of ${push.repository.fullName} ${push.before.slice(0, 7)}...${push.commit.slice(0, 7)}: ${(error as Error).message}; deploying without the paths filter`);
+      this.logger.warn(
+        `changed files of ${push.repository.fullName} ${push.before.slice(0, 7)}...${push.commit.slice(0, 7)}: ${(error as Error).message}; deploying without the paths filter`,
+      );
       return undefined;
     }
   }
@@ -203,25 +268,49 @@ export class IntakeService {
   private async release(request: IntakeRequest, release: GithubRelease): Promise<IntakeAnswer> {
     const apps = await this.appsFor(request.user, release.repository.fullName);
     await this.checkGithubSignature(request, apps);
-    if (release.action !== 'published') return ignored(request, `GitHub release events deploy when a release is published, not ${release.action || 'without an action'}.`);
+    if (release.action !== 'published')
+      return ignored(request, `GitHub release events deploy when a release is published, not ${release.action || 'without an action'}.`);
     const matching = apps.filter((app) => app.record.deployTags !== undefined && !refRule(trigger(app), { tag: release.tag }));
-    if (matching.length === 0) return ignored(request, `No app of ${release.repository.fullName} deploys tag ${release.tag} (deployOn.tags).`);
+    if (matching.length === 0)
+      return ignored(request, `No app of ${release.repository.fullName} deploys tag ${release.tag} (deployOn.tags).`);
     let commit: string;
     try {
-      commit = await this.github.commitOf(release.repository.fullName, `tags/${release.tag}`, await this.tokens.tokenFor(request.user, undefined, release.repository.fullName));
+      commit = await this.github.commitOf(
+        release.repository.fullName,
+        `tags/${release.tag}`,
+        await this.tokens.tokenFor(request.user, undefined, release.repository.fullName),
+      );
     } catch (error) {
-      throw ApiError.of(Errors.deployGithubReadFailed, `The commit of tag ${release.tag} could not be read from GitHub (${(error as Error).message}). Deliver the webhook again shortly.`, { status: 502 });
+      throw ApiError.of(
+        Errors.deployGithubReadFailed,
+        `The commit of tag ${release.tag} could not be read from GitHub (${(error as Error).message}). Deliver the webhook again shortly.`,
+        { status: 502 },
+      );
     }
     // As the tag's push: same commit, same deployments (a release after its tag push deploys nothing twice).
     const push: GithubPush = {
-      kind: 'github_push', delivery: release.delivery, repository: { ...release.repository, private: false }, ref: `refs/tags/${release.tag}`, tag: release.tag,
-      deleted: false, sha: commit, commit, files: undefined,
+      kind: 'github_push',
+      delivery: release.delivery,
+      repository: { ...release.repository, private: false },
+      ref: `refs/tags/${release.tag}`,
+      tag: release.tag,
+      deleted: false,
+      sha: commit,
+      commit,
+      files: undefined,
     };
     const started: Array<['running' | 'closed', Accepted]> = [];
-    for (const app of matching) started.push(await this.startPush(request, push, app, this.workflowIdFor(request.user, push.repository.fullName, commit, app, apps)));
+    for (const app of matching)
+      started.push(await this.startPush(request, push, app, this.workflowIdFor(request.user, push.repository.fullName, commit, app, apps)));
     const first = accepted(...started[0]);
     if (started.length === 1) return first;
-    return { httpStatus: 202, body: { ...first.body, deployments: started.map(([workflow, body], i) => ({ app: matching[i].record.name, ...accepted(workflow, body).body })) } as Accepted };
+    return {
+      httpStatus: 202,
+      body: {
+        ...first.body,
+        deployments: started.map(([workflow, body], i) => ({ app: matching[i].record.name, ...accepted(workflow, body).body })),
+      } as Accepted,
+    };
   }
 
   /**
@@ -243,12 +332,19 @@ export class IntakeService {
       if (!record || !waits) continue;
       running = true;
       if (!(await this.workflows.signalCi(workflowId, { event: event.event, summary: event.summary }))) continue;
-      this.logger.log({ msg: `${event.summary} for ${event.repository.fullName}@${event.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
+      this.logger.log({
+        msg: `${event.summary} for ${event.repository.fullName}@${event.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`,
+        deploymentId: id,
+        workflowId,
+      });
       woken ??= { id, workflowId };
     }
     if (woken) return { httpStatus: 202, body: { ...woken, status: 'waiting_for_ci', uuid: request.uuid, existing: true } };
     if (running) return ignored(request, `The deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} is no longer running.`);
-    return ignored(request, `No deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} waits for CI; ${event.event} events only wake one that does.`);
+    return ignored(
+      request,
+      `No deployment of ${event.repository.fullName}@${event.sha.slice(0, 7)} waits for CI; ${event.event} events only wake one that does.`,
+    );
   }
 
   /**
@@ -261,7 +357,10 @@ export class IntakeService {
     for (const app of apps) {
       if (!app.webhookSecret) continue;
       if (await verifyGithubSignature(app.webhookSecret, request.rawBody, header(request.headers, 'x-hub-signature-256'))) continue;
-      throw ApiError.of(Errors.deployAuthBadSignature, `The X-Hub-Signature-256 header does not match the webhook secret of ${apps.length > 1 ? `the app ${app.record.name}` : 'this app'}.`);
+      throw ApiError.of(
+        Errors.deployAuthBadSignature,
+        `The X-Hub-Signature-256 header does not match the webhook secret of ${apps.length > 1 ? `the app ${app.record.name}` : 'this app'}.`,
+      );
     }
   }
 
@@ -272,14 +371,29 @@ export class IntakeService {
     if (!build.finished) return ignored(request, `Travis build is ${build.statusMessage}; waiting for a final result.`);
     if (build.pullRequest) return ignored(request, 'Pull request builds do not deploy; the push to the deploy branch does.');
     // Only a build of an app's deploy branch (or of a tag it deploys) gates its deployment; when no app names the branch, the push decides.
-    const gated = apps.filter((app) => !build.branch || (app.record.deployTags !== undefined ? matchesGlob(app.record.deployTags, build.branch) : !app.record.branch || build.branch === app.record.branch));
+    const gated = apps.filter(
+      (app) =>
+        !build.branch ||
+        (app.record.deployTags !== undefined
+          ? matchesGlob(app.record.deployTags, build.branch)
+          : !app.record.branch || build.branch === app.record.branch),
+    );
     if (apps.length > 0 && gated.length === 0) {
-      return ignored(request, `Travis built ${build.branch}; only builds of the deploy branch ${apps.map((app) => app.record.branch ?? app.record.deployTags).join(', ')} gate a deployment.`);
+      return ignored(
+        request,
+        `Travis built ${build.branch}; only builds of the deploy branch ${apps.map((app) => app.record.branch ?? app.record.deployTags).join(', ')} gate a deployment.`,
+      );
     }
     const base = deploymentWorkflowId(request.user, build.repository.fullName, build.sha);
     const started: Array<['running' | 'closed', Accepted]> = [];
     for (const app of gated.length > 0 ? gated : [null]) {
-      started.push(await this.signalTravis(request, build, app ? this.workflowIdFor(request.user, build.repository.fullName, build.sha, app, apps) : base));
+      started.push(
+        await this.signalTravis(
+          request,
+          build,
+          app ? this.workflowIdFor(request.user, build.repository.fullName, build.sha, app, apps) : base,
+        ),
+      );
     }
     return accepted(...started[0]);
   }
@@ -290,14 +404,27 @@ export class IntakeService {
     const payloadId = `travis:${randomUUID()}`;
     await this.store(request, 'travis', id, payloadId);
     const { record, created } = await this.record({
-      _id: id, workflowId, user: request.user, repository: build.repository.fullName, commit: build.sha, branch: build.branch,
-      provider: 'travis', uuid: request.uuid, createdAt: new Date(), state: 'waiting_for_ci', step: 'waiting_for_ci',
+      _id: id,
+      workflowId,
+      user: request.user,
+      repository: build.repository.fullName,
+      commit: build.sha,
+      branch: build.branch,
+      provider: 'travis',
+      uuid: request.uuid,
+      createdAt: new Date(),
+      state: 'waiting_for_ci',
+      step: 'waiting_for_ci',
     });
     if (created) recordDeploymentCreated('travis');
     if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
     const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
-    this.logger.log({ msg: `travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`, deploymentId: id, workflowId });
+    this.logger.log({
+      msg: `travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`,
+      deploymentId: id,
+      workflowId,
+    });
     return [workflow, { id, status: record.payloadId ? 'queued' : 'waiting_for_ci', workflowId, uuid: request.uuid, existing: !created }];
   }
 
@@ -310,11 +437,17 @@ export class IntakeService {
     const signature = header(request.headers, 'signature');
     if (this.settings.travisPublicKey) {
       if (verifyTravisSignature(this.settings.travisPublicKey, build.signedPayload, signature)) return;
-      throw ApiError.of(Errors.deployAuthBadSignature, 'The Travis Signature header does not verify against the configured Travis public key.');
+      throw ApiError.of(
+        Errors.deployAuthBadSignature,
+        'The Travis Signature header does not verify against the configured Travis public key.',
+      );
     }
     if (app && (app.webhookSecret || app.record.travisSignature === 'required')) {
       const why = app.webhookSecret ? 'has a webhook secret' : 'sets travisSignature: required';
-      throw ApiError.of(Errors.deployAuthBadSignature, `${signature ? 'This Travis notification\'s Signature cannot be verified' : 'This Travis notification is unsigned'}: the app ${app.record.name} ${why}, so it takes only Travis notifications verified with Travis' public key, and TRAVIS_PUBLIC_KEY is not set on this service.`);
+      throw ApiError.of(
+        Errors.deployAuthBadSignature,
+        `${signature ? "This Travis notification's Signature cannot be verified" : 'This Travis notification is unsigned'}: the app ${app.record.name} ${why}, so it takes only Travis notifications verified with Travis' public key, and TRAVIS_PUBLIC_KEY is not set on this service.`,
+      );
     }
   }
 
@@ -328,7 +461,8 @@ export class IntakeService {
       provider: record.provider,
       retryOf: record.retryOf,
       ciTimeoutMs: this.settings.ciTimeoutMs,
-      push: push ?? (record.payloadId && record.branch ? { payloadId: record.payloadId, branch: record.branch, app: record.app } : undefined),
+      push:
+        push ?? (record.payloadId && record.branch ? { payloadId: record.payloadId, branch: record.branch, app: record.app } : undefined),
     };
   }
 
@@ -336,7 +470,6 @@ export class IntakeService {
   private async appsFor(user: string, repository: string): Promise<AppSecrets[]> {
     return this.payloadStore(() => this.apps.allForPush(user, repository));
   }
-
 
   private async store(request: IntakeRequest, provider: Provider, deployment: string, payloadId: string): Promise<void> {
     const headers: Record<string, string> = {};
@@ -346,8 +479,15 @@ export class IntakeService {
     }
     await this.payloadStore(() =>
       this.deployments.storePayload({
-        _id: payloadId, user: request.user, provider, deployment, uuid: request.uuid, contentType: request.contentType,
-        headers, body: request.rawBody.toString('utf8'), receivedAt: new Date(),
+        _id: payloadId,
+        user: request.user,
+        provider,
+        deployment,
+        uuid: request.uuid,
+        contentType: request.contentType,
+        headers,
+        body: request.rawBody.toString('utf8'),
+        receivedAt: new Date(),
       }),
     );
   }

@@ -36,15 +36,20 @@ describe('PipelineActivities.inspectTarball', () => {
     let heartbeats = 0;
     env.on('heartbeat', () => (heartbeats += 1));
 
-    const inspecting = env.run(() => activities.inspectTarball({ blobId: 'dep_slow' })).then(
-      () => 'finished',
-      (error: Error) => error,
-    );
+    const inspecting = env
+      .run(() => activities.inspectTarball({ blobId: 'dep_slow' }))
+      .then(
+        () => 'finished',
+        (error: Error) => error,
+      );
     for (let tick = 0; tick < 100 && heartbeats === 0; tick += 1) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(`${heartbeats > 0 ? 'some' : 'no'} heartbeat during a 10 s inspection`).toBe('some heartbeat during a 10 s inspection');
 
     env.cancel();
-    const outcome = await Promise.race([inspecting, new Promise((resolve) => setTimeout(() => resolve('still reading 5 s after the cancel'), 5_000))]);
+    const outcome = await Promise.race([
+      inspecting,
+      new Promise((resolve) => setTimeout(() => resolve('still reading 5 s after the cancel'), 5_000)),
+    ]);
     expect(outcome).toBeInstanceOf(Error); // the cancellation, not a tar code
     expect((outcome as Error).name).toBe('CancelledFailure');
     expect(blobs.source?.destroyed).toBe(true);

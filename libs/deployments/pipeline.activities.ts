@@ -6,7 +6,14 @@ import { GithubClient, GithubError, GithubTokens } from '../github';
 import { envDigest, ReleaseKeeping } from '../releases/release-keeping';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
 import { DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
-import type { DeploymentActivitiesApi, DeploymentRef, FetchedTarball, ResolvedApp, ResolvedPackage, TargetStatus } from '../../workflows/activities';
+import type {
+  DeploymentActivitiesApi,
+  DeploymentRef,
+  FetchedTarball,
+  ResolvedApp,
+  ResolvedPackage,
+  TargetStatus,
+} from '../../workflows/activities';
 import type { ReleaseCause } from '../../workflows/types';
 import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
@@ -53,7 +60,11 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   async resolvePackage(ref: DeploymentRef): Promise<ResolvedPackage> {
     const text = await this.readFile(ref, 'package.json', Errors.deployGithubNoPkgJson);
     if (text === null) {
-      throw failure(Errors.deployGithubNoPkgJson, `No package.json in ${ref.repository}@${ref.commit.slice(0, 7)}; for a private repository, authorize GitHub access (POST /1/auth/github without ?app).`, false);
+      throw failure(
+        Errors.deployGithubNoPkgJson,
+        `No package.json in ${ref.repository}@${ref.commit.slice(0, 7)}; for a private repository, authorize GitHub access (POST /1/auth/github without ?app).`,
+        false,
+      );
     }
     let pkg: { name?: unknown; version?: unknown; engines?: unknown };
     try {
@@ -100,7 +111,11 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       return { blobId: stored.id, bytes: stored.bytes, sha256: stored.sha256 };
     } catch (error) {
       const retryable = !(error instanceof GithubError) || error.retryable;
-      throw failure(Errors.deployGithubDownloadTarball, `Could not download the tarball of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`, retryable);
+      throw failure(
+        Errors.deployGithubDownloadTarball,
+        `Could not download the tarball of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`,
+        retryable,
+      );
     } finally {
       clearInterval(heartbeat);
     }
@@ -122,7 +137,9 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
-  async uploadPackage(ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string }): Promise<{ remoteId: string; nothingToDo?: string }> {
+  async uploadPackage(
+    ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string },
+  ): Promise<{ remoteId: string; nothingToDo?: string }> {
     const context = Context.current();
     const app = await this.apps.forName(ref.user, ref.app);
     const target = this.targetOf(app);
@@ -134,7 +151,10 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       const unclaimedButDeployed = owner === undefined && app?.record.lastDeployment !== undefined;
       if (ref.operation === 'DEPLOY' || unclaimedButDeployed) await this.claim(ref.app, ref.user);
       else if (owner !== ref.user) {
-        return { remoteId: '', nothingToDo: `Nothing of ${ref.user}'s named ${ref.app} is on the shared default target; nothing to remove there.` };
+        return {
+          remoteId: '',
+          nothingToDo: `Nothing of ${ref.user}'s named ${ref.app} is on the shared default target; nothing to remove there.`,
+        };
       }
     }
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
@@ -143,7 +163,8 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       const archives = ref.operation === 'DEPLOY' && blobId ? [{ id: ref.deploymentId, open: () => this.blobs.open(blobId) }] : [];
       const undeploys = ref.undeploys ?? ref.deploymentId;
       const env = app?.env ?? {};
-      if (ref.operation === 'DEPLOY') await this.deployments.setDelivered(ref.deploymentId, { packageVersion: ref.version, envDigest: envDigest(env) });
+      if (ref.operation === 'DEPLOY')
+        await this.deployments.setDelivered(ref.deploymentId, { packageVersion: ref.version, envDigest: envDigest(env) });
       const pkg = {
         _doc: ref.deploymentId,
         operation: ref.operation,
@@ -152,9 +173,17 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
         commit: ref.commit,
         repository: ref.repository,
         env,
-        records: ref.operation === 'UNDEPLOY'
-          ? [{ _doc: undeploys, operation: ref.operation, ref: undeploys }]
-          : [{ _doc: ref.deploymentId, operation: ref.operation, ref: `${ref.repository}@${ref.commit}`, archive: `archive-${ref.deploymentId}` }],
+        records:
+          ref.operation === 'UNDEPLOY'
+            ? [{ _doc: undeploys, operation: ref.operation, ref: undeploys }]
+            : [
+                {
+                  _doc: ref.deploymentId,
+                  operation: ref.operation,
+                  ref: `${ref.repository}@${ref.commit}`,
+                  archive: `archive-${ref.deploymentId}`,
+                },
+              ],
       };
       return await this.targets.push(target, pkg, archives, { signal: context.cancellationSignal });
     } catch (error) {
@@ -170,30 +199,52 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     try {
       const status = await this.targets.status(target, input.remoteId, { signal: Context.current().cancellationSignal });
       // Every poll's answer lands in workflow history: keep it small whatever the receiver sends.
-      const records = status.records.slice(0, MAX_RECORDS).map((r) => ({ ref: r.ref.slice(0, 200), state: r.state, message: r.message?.slice(0, 500), success: r.success }));
+      const records = status.records
+        .slice(0, MAX_RECORDS)
+        .map((r) => ({ ref: r.ref.slice(0, 200), state: r.state, message: r.message?.slice(0, 500), success: r.success }));
       return { state: status.state, records };
     } catch (error) {
       const retryable = error instanceof TargetError ? error.retryable : true;
-      throw failure(Errors.deployNodejitsuStartApp, `Reading the deployment's status from the target failed: ${(error as Error).message}`, retryable);
+      throw failure(
+        Errors.deployNodejitsuStartApp,
+        `Reading the deployment's status from the target failed: ${(error as Error).message}`,
+        retryable,
+      );
     }
   }
 
-  async commitStatus(ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string }): Promise<void> {
+  async commitStatus(
+    ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string },
+  ): Promise<void> {
     const token = await this.tokens.tokenFor(ref.user, ref.app, ref.repository);
     if (!token) return; // no token that allows it: commit statuses are a courtesy
     try {
-      await this.github.setCommitStatus(ref.repository, ref.commit, {
-        state: ref.state,
-        description: ref.description,
-        targetUrl: `${this.settings.publicUrl}/1/deployments/${ref.deploymentId}`,
-      }, token);
+      await this.github.setCommitStatus(
+        ref.repository,
+        ref.commit,
+        {
+          state: ref.state,
+          description: ref.description,
+          targetUrl: `${this.settings.publicUrl}/1/deployments/${ref.deploymentId}`,
+        },
+        token,
+      );
     } catch (error) {
       const retryable = error instanceof GithubError && error.retryable;
       throw failure(Errors.deployGithubCommitStatus, (error as Error).message, retryable);
     }
   }
 
-  async finishDeployment(ref: DeploymentRef & { app?: string; state: string; blobId?: string; operation?: 'DEPLOY' | 'UNDEPLOY'; removeApp?: boolean; appVersion?: { createdAt: number; revision: number } }): Promise<void> {
+  async finishDeployment(
+    ref: DeploymentRef & {
+      app?: string;
+      state: string;
+      blobId?: string;
+      operation?: 'DEPLOY' | 'UNDEPLOY';
+      removeApp?: boolean;
+      appVersion?: { createdAt: number; revision: number };
+    },
+  ): Promise<void> {
     if (ref.app && ref.state === 'succeeded') {
       if (ref.operation !== 'UNDEPLOY') {
         await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
@@ -205,7 +256,8 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
         // Only the app as it was when its removal was asked (a PUT since then, or an app
         // re-created under the name, stays): also what makes a replay of this step harmless.
         await this.appsRepository.remove(ref.user, ref.app, ref.appVersion);
-        if (await this.appsRepository.find(ref.user, ref.app)) this.logger.warn(`${ref.user}/${ref.app} changed after its removal was asked (${ref.deploymentId}); its configuration stays.`);
+        if (await this.appsRepository.find(ref.user, ref.app))
+          this.logger.warn(`${ref.user}/${ref.app} changed after its removal was asked (${ref.deploymentId}); its configuration stays.`);
         else await this.defaultTargetNames.release(ref.app, ref.user);
       }
     }
@@ -218,16 +270,28 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     const record = await this.deployments.findById(ref.deploymentId);
     if (!record) return;
     const release = await this.releases.succeeded({
-      deployment: record._id, user: record.user, app: ref.app, repository: record.repository, commit: record.commit,
-      appVersion: record.packageVersion ?? '0.0.0', envDigest: record.envDigest ?? envDigest({}), cause: causeOf(record),
-      by: record.by ?? `webhook:${record.provider === 'travis' ? 'travis' : 'github'}`, rolledBackTo: record.rolledBackTo, blobId: ref.blobId,
+      deployment: record._id,
+      user: record.user,
+      app: ref.app,
+      repository: record.repository,
+      commit: record.commit,
+      appVersion: record.packageVersion ?? '0.0.0',
+      envDigest: record.envDigest ?? envDigest({}),
+      cause: causeOf(record),
+      by: record.by ?? `webhook:${record.provider === 'travis' ? 'travis' : 'github'}`,
+      rolledBackTo: record.rolledBackTo,
+      blobId: ref.blobId,
     });
     if (record.release !== release.version) await this.deployments.setRelease(record._id, release.version);
   }
 
   private async claim(name: string, user: string): Promise<void> {
     if ((await this.defaultTargetNames.claim(name, user)) === user) return;
-    throw failure(Errors.deployAppNameTaken, `The app name ${name} on the shared default target belongs to another user; rename the package (or the app), or give the app a target of its own.`, false);
+    throw failure(
+      Errors.deployAppNameTaken,
+      `The app name ${name} on the shared default target belongs to another user; rename the package (or the app), or give the app a target of its own.`,
+      false,
+    );
   }
 
   /**
@@ -245,14 +309,19 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     // By what the hosts resolve and connect to, not by spelling (libs/targets/addresses.ts).
     if (await reachesTarget(app.target.url, shared)) return true;
     if (app.target.statusUrl && (await reachesTarget(app.target.statusUrl, shared))) {
-      throw failure(Errors.deployNodejitsuUploadTarball, 'The app\'s target.statusUrl reaches the shared default target while its url does not; give it the statusUrl of its own receiver (PUT /1/apps/:user/:app).', false);
+      throw failure(
+        Errors.deployNodejitsuUploadTarball,
+        "The app's target.statusUrl reaches the shared default target while its url does not; give it the statusUrl of its own receiver (PUT /1/apps/:user/:app).",
+        false,
+      );
     }
     return false;
   }
 
   private targetOf(app: AppSecrets | null): DeploymentTarget {
     const target = app?.target ?? this.settings.defaultTarget;
-    if (!target) throw failure(Errors.deployNodejitsuUploadTarball, 'The app has no deployment target; set one with PUT /1/apps/:user/:app.', false);
+    if (!target)
+      throw failure(Errors.deployNodejitsuUploadTarball, 'The app has no deployment target; set one with PUT /1/apps/:user/:app.', false);
     return target;
   }
 
@@ -268,7 +337,11 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     if (byRepository || !packageName) return byRepository;
     const byName = await this.apps.forName(user, packageName);
     if (byName && byName.record.repository.toLowerCase() !== repository.toLowerCase()) {
-      throw failure(Errors.deployAppOtherRepository, `package.json names the app ${packageName}, which is configured for ${byName.record.repository}, not ${repository}; rename the package or point the app at this repository.`, false);
+      throw failure(
+        Errors.deployAppOtherRepository,
+        `package.json names the app ${packageName}, which is configured for ${byName.record.repository}, not ${repository}; rename the package or point the app at this repository.`,
+        false,
+      );
     }
     return byName;
   }
@@ -278,7 +351,11 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       return await this.github.fileAt(ref.repository, path, ref.commit, await this.tokens.tokenFor(ref.user, undefined, ref.repository));
     } catch (error) {
       this.logger.warn(`${path} of ${ref.repository}@${ref.commit.slice(0, 7)}: ${(error as Error).message}`);
-      throw failure(failed, `Could not read ${path} from GitHub: ${(error as Error).message}`, !(error instanceof GithubError) || error.retryable);
+      throw failure(
+        failed,
+        `Could not read ${path} from GitHub: ${(error as Error).message}`,
+        !(error instanceof GithubError) || error.retryable,
+      );
     }
   }
 }

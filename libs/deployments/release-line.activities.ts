@@ -27,7 +27,12 @@ export class ReleaseLineActivities implements LineActivitiesApi {
    */
   async compareCommits(input: { user: string; app: string; repository: string; base: string; head: string }): Promise<CommitComparison> {
     try {
-      return await this.github.compare(input.repository, input.base, input.head, await this.tokens.tokenFor(input.user, undefined, input.repository));
+      return await this.github.compare(
+        input.repository,
+        input.base,
+        input.head,
+        await this.tokens.tokenFor(input.user, undefined, input.repository),
+      );
     } catch (error) {
       this.logger.warn(`${input.user}/${input.app}: ${(error as Error).message}; ordering by push time`);
       return 'unknown';

@@ -59,7 +59,8 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     if (this.running) return; // the previous sweep is still at it
     this.running = this.sweep()
       .then(({ payloads, statusEntries, blobs }) => {
-        if (payloads || statusEntries || blobs) this.logger.log(`removed ${payloads} expired payload(s), ${statusEntries} status entr(ies), ${blobs} leftover blob(s)`);
+        if (payloads || statusEntries || blobs)
+          this.logger.log(`removed ${payloads} expired payload(s), ${statusEntries} status entr(ies), ${blobs} leftover blob(s)`);
       })
       .catch((error: Error) => this.logger.warn(`retention sweep failed (next one in ${this.settings.sweepEveryMs} ms): ${error.message}`))
       .finally(() => (this.running = undefined));

@@ -4,7 +4,16 @@ import { StatusActivitiesService } from './status.activities';
 import type { StatusWrite } from '../../workflows/types';
 
 const write: StatusWrite = {
-  seq: 1, attempt: 1, deploymentId: 'dep_1', user: 'admin', uuid: 'u', app_name: 'app', provider: 'github', commit: 'o/r/c', step: 'received', status: 'ok',
+  seq: 1,
+  attempt: 1,
+  deploymentId: 'dep_1',
+  user: 'admin',
+  uuid: 'u',
+  app_name: 'app',
+  provider: 'github',
+  commit: 'o/r/c',
+  step: 'received',
+  status: 'ok',
 };
 
 /** Issue 15: the intake writes the record while Temporal starts the workflow, so the first status write may come first. */

@@ -14,28 +14,32 @@ const RECORD_WAIT_MS = 2_000;
  */
 @Injectable()
 export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'recordStatus'> {
-  constructor(private readonly status: StatusRepository, private readonly deployments: DeploymentsRepository) {}
+  constructor(
+    private readonly status: StatusRepository,
+    private readonly deployments: DeploymentsRepository,
+  ) {}
 
   async recordStatus(write: StatusWrite): Promise<void> {
     const at = new Date();
     // The entry and the record's progress are written at once (one round trip, not two): the
     // entry's _id and the record's seq guard make each write safe to repeat, in either order.
     // The end is the exception: a record that shows `done` promises a complete log, so its entry goes first.
-    const entry = () => this.status.append({
-      // Zero-padded so ids of one deployment sort in write order (a tie-breaker of the status query).
-      _id: `${write.deploymentId}:${String(write.seq).padStart(6, '0')}`,
-      uuid: write.uuid,
-      user: write.user,
-      app_name: write.app_name,
-      deployment: write.deploymentId,
-      status: write.status,
-      step: write.step,
-      provider: write.provider,
-      commit: write.commit,
-      ...(write.message !== undefined && { message: write.message }),
-      ...(write.error && { error: write.error }),
-      ts: at,
-    });
+    const entry = () =>
+      this.status.append({
+        // Zero-padded so ids of one deployment sort in write order (a tie-breaker of the status query).
+        _id: `${write.deploymentId}:${String(write.seq).padStart(6, '0')}`,
+        uuid: write.uuid,
+        user: write.user,
+        app_name: write.app_name,
+        deployment: write.deploymentId,
+        status: write.status,
+        step: write.step,
+        provider: write.provider,
+        commit: write.commit,
+        ...(write.message !== undefined && { message: write.message }),
+        ...(write.error && { error: write.error }),
+        ts: at,
+      });
     const [{ inserted }, progressed] =
       write.step === 'done'
         ? [await entry(), await this.deployments.recordProgress(write, at)]

@@ -29,7 +29,9 @@ describe('app triggers', () => {
   it('deploys when a changed file matches the paths, or when the files are unknown', () => {
     const app = { name: 'api', paths: ['services/api/**'] };
     expect(pathsRule(app, ['services/api/index.js', 'docs/x.md'])).toBeUndefined();
-    expect(pathsRule(app, ['docs/guide.md'])).toBe("No changed file matches api's paths (services/api/**); the push changed docs/guide.md.");
+    expect(pathsRule(app, ['docs/guide.md'])).toBe(
+      "No changed file matches api's paths (services/api/**); the push changed docs/guide.md.",
+    );
     expect(pathsRule(app, undefined)).toBeUndefined();
     expect(pathsRule({ name: 'all' }, ['docs/guide.md'])).toBeUndefined();
   });

@@ -45,11 +45,16 @@ export function matchesGlob(glob: string, value: string): boolean {
 export function refRule(app: AppTrigger, push: { branch?: string; tag?: string; defaultBranch?: string }): string | undefined {
   if (app.deployTags !== undefined) {
     if (push.tag === undefined) return `${app.name} deploys tags matching ${app.deployTags}, not pushes to ${push.branch}.`;
-    return matchesGlob(app.deployTags, push.tag) ? undefined : `Tag ${push.tag} does not match ${app.name}'s deployOn.tags ${app.deployTags}.`;
+    return matchesGlob(app.deployTags, push.tag)
+      ? undefined
+      : `Tag ${push.tag} does not match ${app.name}'s deployOn.tags ${app.deployTags}.`;
   }
   const deployBranch = app.branch ?? push.defaultBranch ?? 'master';
-  if (push.tag !== undefined) return `${app.name} deploys pushes to ${deployBranch}; tag pushes do not deploy it (set deployOn.tags for that).`;
-  return push.branch === deployBranch ? undefined : `Pushes to ${push.branch} do not deploy ${app.name}; its deploy branch is ${deployBranch}.`;
+  if (push.tag !== undefined)
+    return `${app.name} deploys pushes to ${deployBranch}; tag pushes do not deploy it (set deployOn.tags for that).`;
+  return push.branch === deployBranch
+    ? undefined
+    : `Pushes to ${push.branch} do not deploy ${app.name}; its deploy branch is ${deployBranch}.`;
 }
 
 /**

@@ -112,7 +112,8 @@ export function header(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-const notSupported = (why: string) => ApiError.of(Errors.deployProviderNotSupported, `This is not a GitHub or Travis payload we handle: ${why}.`);
+const notSupported = (why: string) =>
+  ApiError.of(Errors.deployProviderNotSupported, `This is not a GitHub or Travis payload we handle: ${why}.`);
 
 /** Extracts the JSON document: a JSON body, or a form body's `payload` field (as GitHub and Travis send). */
 export function readPayload(contentType: string | undefined, raw: Buffer): { json: unknown; text: string } {
@@ -180,8 +181,10 @@ function parseGithubPush(body: Record<string, unknown>, delivery?: string): Gith
   const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
   const tag = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined;
   if (!isRefName(ref) || (branch !== undefined && !isBranchName(branch))) throw notSupported('ref is not a valid git branch or tag name');
-  const defaultBranch = typeof repo.default_branch === 'string' ? repo.default_branch : typeof repo.master_branch === 'string' ? repo.master_branch : undefined;
-  if (defaultBranch !== undefined && !isBranchName(defaultBranch)) throw notSupported('repository.default_branch is not a valid git branch name');
+  const defaultBranch =
+    typeof repo.default_branch === 'string' ? repo.default_branch : typeof repo.master_branch === 'string' ? repo.master_branch : undefined;
+  if (defaultBranch !== undefined && !isBranchName(defaultBranch))
+    throw notSupported('repository.default_branch is not a valid git branch name');
   const pusher = body.pusher as Record<string, unknown> | undefined;
   const headCommit = body.head_commit as Record<string, unknown> | undefined;
   return {
@@ -238,7 +241,13 @@ function parseRelease(body: Record<string, unknown>, delivery?: string): GithubR
   const tag = str(release.tag_name, 'release.tag_name');
   if (!isRefName(`refs/tags/${tag}`)) throw notSupported('release.tag_name is not a valid git tag name');
   const defaultBranch = typeof repo.default_branch === 'string' && isBranchName(repo.default_branch) ? repo.default_branch : undefined;
-  return { kind: 'github_release', delivery, action: typeof body.action === 'string' ? body.action : '', repository: { owner, name, fullName: `${owner}/${name}`, defaultBranch }, tag };
+  return {
+    kind: 'github_release',
+    delivery,
+    action: typeof body.action === 'string' ? body.action : '',
+    repository: { owner, name, fullName: `${owner}/${name}`, defaultBranch },
+    tag,
+  };
 }
 
 /** `check_suite`, `check_run` and `status` payloads: the repository and the commit they are about. */
@@ -248,10 +257,15 @@ function parseCiEvent(event: GithubCiEvent['event'], body: Record<string, unknow
   const sha = str(event === 'status' ? subject.sha : subject.head_sha, event === 'status' ? 'sha' : `${event}.head_sha`);
   if (!SHA.test(sha)) throw notSupported(`${event === 'status' ? 'sha' : `${event}.head_sha`} is not a commit sha`);
   const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : undefined);
-  const what = event === 'status' ? `status ${text(subject.context) ?? ''} ${text(subject.state) ?? ''}` : `${event} ${event === 'check_run' ? `${text(subject.name) ?? ''} ` : ''}${text(body.action) ?? ''}`;
+  const what =
+    event === 'status'
+      ? `status ${text(subject.context) ?? ''} ${text(subject.state) ?? ''}`
+      : `${event} ${event === 'check_run' ? `${text(subject.name) ?? ''} ` : ''}${text(body.action) ?? ''}`;
   const conclusion = event === 'status' ? undefined : text(subject.conclusion);
   return {
-    kind: 'github_ci', event, delivery,
+    kind: 'github_ci',
+    event,
+    delivery,
     repository: { owner, name, fullName: `${owner}/${name}` },
     sha: sha.toLowerCase(),
     summary: `${what.replace(/\s+/g, ' ').trim()}${conclusion ? ` (${conclusion})` : ''}`,
@@ -295,7 +309,8 @@ function parseTravis(body: Record<string, unknown>, text: string): TravisBuild {
  */
 function repositoryName(owner: string, name: string): string {
   const resolved = withoutGitSuffix(name);
-  if (!isRepositoryName(owner) || !isRepositoryName(name) || !isRepositoryName(resolved)) throw notSupported('repository owner or name has unexpected characters');
+  if (!isRepositoryName(owner) || !isRepositoryName(name) || !isRepositoryName(resolved))
+    throw notSupported('repository owner or name has unexpected characters');
   return resolved;
 }
 

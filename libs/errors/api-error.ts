@@ -6,13 +6,22 @@ import type { HttpErrorEntry } from './catalogue';
  * the status log when raised inside a deployment.
  */
 export class ApiError extends Error {
-  constructor(readonly code: string, readonly status: number, message: string, readonly details?: Record<string, unknown>) {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
 
   /** The catalogue's error: its code and status, its default sentence unless the throw site knows more. */
-  static of(entry: HttpErrorEntry, message: string = entry.message, options: { status?: number; details?: Record<string, unknown> } = {}): ApiError {
+  static of(
+    entry: HttpErrorEntry,
+    message: string = entry.message,
+    options: { status?: number; details?: Record<string, unknown> } = {},
+  ): ApiError {
     return new ApiError(entry.code, options.status ?? entry.status, message, options.details);
   }
 }

@@ -9,7 +9,12 @@ import { GithubInstallationsRepository } from './installations.repository';
  * MongoModule and SecretsModule, and GithubModule (global) for the GitHub App. Also provides the `GithubTokens` the pipeline asks for.
  */
 @Module({
-  providers: [GithubCredentialsRepository, GithubInstallationsRepository, GithubCredentials, { provide: GithubTokens, useExisting: GithubCredentials }],
+  providers: [
+    GithubCredentialsRepository,
+    GithubInstallationsRepository,
+    GithubCredentials,
+    { provide: GithubTokens, useExisting: GithubCredentials },
+  ],
   exports: [GithubCredentialsRepository, GithubInstallationsRepository, GithubCredentials, GithubTokens],
 })
 export class GithubCredentialsModule {}

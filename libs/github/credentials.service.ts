@@ -45,7 +45,8 @@ export class GithubCredentials extends GithubTokens {
   }
 
   private async personalToken(user: string, app?: string): Promise<string | undefined> {
-    const record = (app !== undefined && app !== ANY_APP ? await this.repository.find(user, app) : null) ?? (await this.repository.find(user, ANY_APP));
+    const record =
+      (app !== undefined && app !== ANY_APP ? await this.repository.find(user, app) : null) ?? (await this.repository.find(user, ANY_APP));
     if (!record) return undefined;
     try {
       return this.box.open(record.sealedToken);

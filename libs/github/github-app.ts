@@ -39,7 +39,12 @@ export class GithubApp {
       throttle: { enabled: false },
       request: { timeout: 30_000 },
     });
-    this.app = new App({ appId: settings.id, privateKey: settings.privateKey, Octokit: GithubOctokit, log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
+    this.app = new App({
+      appId: settings.id,
+      privateKey: settings.privateKey,
+      Octokit: GithubOctokit,
+      log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
   }
 
   get configured(): boolean {

@@ -3,7 +3,12 @@ import { Allow, IsOptional, Matches } from 'class-validator';
 
 /** Body of `POST /1/auth/github`; `credentials` is checked by the service, which has the spec's codes for it. */
 export class GithubAuthBodyDto {
-  @ApiProperty({ type: String, example: 'octocat:ghp_xxxxxxxxxxxxxxxxxxxx', description: '`githubUser:githubToken` (a personal access token).', writeOnly: true })
+  @ApiProperty({
+    type: String,
+    example: 'octocat:ghp_xxxxxxxxxxxxxxxxxxxx',
+    description: '`githubUser:githubToken` (a personal access token).',
+    writeOnly: true,
+  })
   @Allow()
   credentials?: unknown;
 }
@@ -17,7 +22,11 @@ export class GithubAuthQueryDto {
 
 /** Body of `POST /1/auth/github/installations`; checked by the service, which has the codes for it. */
 export class GithubInstallationBodyDto {
-  @ApiProperty({ type: Number, example: 12345678, description: 'The GitHub App installation id (in the installation\'s settings URL, `…/settings/installations/<id>`).' })
+  @ApiProperty({
+    type: Number,
+    example: 12345678,
+    description: "The GitHub App installation id (in the installation's settings URL, `…/settings/installations/<id>`).",
+  })
   @Allow()
   installationId?: unknown;
 }

@@ -12,14 +12,27 @@ const CREDENTIALS = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})):(\S{1,255})$/;
 export class GithubAuthService {
   private readonly logger = new Logger(GithubAuthService.name);
 
-  constructor(private readonly github: GithubClient, private readonly repository: GithubCredentialsRepository, private readonly box: SecretBox) {}
+  constructor(
+    private readonly github: GithubClient,
+    private readonly repository: GithubCredentialsRepository,
+    private readonly box: SecretBox,
+  ) {}
 
-  async authorize(user: string, credentials: unknown, app: string | undefined, uuid: string): Promise<{ user: string; app: string; github: string }> {
+  async authorize(
+    user: string,
+    credentials: unknown,
+    app: string | undefined,
+    uuid: string,
+  ): Promise<{ user: string; app: string; github: string }> {
     if (credentials === undefined || credentials === null || credentials === '') {
       throw ApiError.of(Errors.authGithubNoCredentials);
     }
     const match = typeof credentials === 'string' ? CREDENTIALS.exec(credentials) : null;
-    if (!match) throw ApiError.of(Errors.authGithubBadCredentials, 'credentials must be "githubUser:githubToken" (a GitHub login, a colon, a personal access token).');
+    if (!match)
+      throw ApiError.of(
+        Errors.authGithubBadCredentials,
+        'credentials must be "githubUser:githubToken" (a GitHub login, a colon, a personal access token).',
+      );
     const [, login, token] = match;
 
     const identity = await this.github.identify(token);
@@ -35,10 +48,15 @@ export class GithubAuthService {
     }
 
     const scope = app ?? ANY_APP;
-    await storeCall(Errors.authGithubUpdateUserFailed, () => this.repository.save({ user, app: scope, login: identity.login, sealedToken: this.box.seal(token), updatedAt: new Date(), uuid }), {
-      logger: this.logger,
-      log: `storing the GitHub token failed (${uuid})`,
-    });
+    await storeCall(
+      Errors.authGithubUpdateUserFailed,
+      () =>
+        this.repository.save({ user, app: scope, login: identity.login, sealedToken: this.box.seal(token), updatedAt: new Date(), uuid }),
+      {
+        logger: this.logger,
+        log: `storing the GitHub token failed (${uuid})`,
+      },
+    );
     return { user, app: scope, github: identity.login };
   }
 }

@@ -23,29 +23,56 @@ export class GithubInstallationsService {
     private readonly installations: GithubInstallationsRepository,
   ) {}
 
-  async link(user: string, installationId: unknown, uuid: string): Promise<{ user: string; installationId: number; account: { login: string; type: string } }> {
-    if (!this.githubApp.configured) throw ApiError.of(Errors.authGithubNoApp, 'This service has no GitHub App configured (GITHUB_APP_ID); authorize a personal token with POST /1/auth/github instead.');
+  async link(
+    user: string,
+    installationId: unknown,
+    uuid: string,
+  ): Promise<{ user: string; installationId: number; account: { login: string; type: string } }> {
+    if (!this.githubApp.configured)
+      throw ApiError.of(
+        Errors.authGithubNoApp,
+        'This service has no GitHub App configured (GITHUB_APP_ID); authorize a personal token with POST /1/auth/github instead.',
+      );
     if (typeof installationId !== 'number' || !Number.isSafeInteger(installationId) || installationId < 1) {
-      throw ApiError.of(Errors.authGithubBadInstallation, 'Send {"installationId": <number>}: the id GitHub shows in the installation\'s settings URL (…/settings/installations/<id>).');
+      throw ApiError.of(
+        Errors.authGithubBadInstallation,
+        'Send {"installationId": <number>}: the id GitHub shows in the installation\'s settings URL (…/settings/installations/<id>).',
+      );
     }
     const token = await this.credentials.tokenFor(user);
-    if (!token) throw ApiError.of(Errors.authGithubNoCredentials, 'Authorize your GitHub account first (POST /1/auth/github with an unrestricted token): it proves the installation is yours.');
+    if (!token)
+      throw ApiError.of(
+        Errors.authGithubNoCredentials,
+        'Authorize your GitHub account first (POST /1/auth/github with an unrestricted token): it proves the installation is yours.',
+      );
     const installation = await this.ask(() => this.githubApp.installation(installationId), uuid);
     if (!installation) throw ApiError.of(Errors.authGithubInstallationNotFound, `The GitHub App has no installation ${installationId}.`);
     const identity = await this.github.identify(token);
-    if (!identity.ok) throw ApiError.of(Errors.authGithubGithubPairingFailed, 'GitHub no longer accepts your stored token; authorize again with POST /1/auth/github.');
+    if (!identity.ok)
+      throw ApiError.of(
+        Errors.authGithubGithubPairingFailed,
+        'GitHub no longer accepts your stored token; authorize again with POST /1/auth/github.',
+      );
     const { login, type } = installation.account;
-    const yours = type === 'Organization'
-      ? (await this.ask(() => this.github.orgRole(login, token), uuid)) === 'admin'
-      : login.toLowerCase() === identity.login.toLowerCase();
+    const yours =
+      type === 'Organization'
+        ? (await this.ask(() => this.github.orgRole(login, token), uuid)) === 'admin'
+        : login.toLowerCase() === identity.login.toLowerCase();
     if (!yours) {
-      throw ApiError.of(Errors.authGithubNotInstallationOwner, `Installation ${installationId} belongs to ${login}; your GitHub account ${identity.login} ${type === 'Organization' ? 'is not an admin of that organization' : 'is not that account'}.`);
+      throw ApiError.of(
+        Errors.authGithubNotInstallationOwner,
+        `Installation ${installationId} belongs to ${login}; your GitHub account ${identity.login} ${type === 'Organization' ? 'is not an admin of that organization' : 'is not that account'}.`,
+      );
     }
-    await storeCall(Errors.authGithubUpdateUserFailed, () => this.installations.link({ user, installationId, account: { login, type }, linkedAt: new Date(), uuid }), {
-      logger: this.logger,
-      log: `storing installation link failed (${uuid})`,
-      message: 'The installation could not be linked. Try again shortly.',
-    });
+    await storeCall(
+      Errors.authGithubUpdateUserFailed,
+      () => this.installations.link({ user, installationId, account: { login, type }, linkedAt: new Date(), uuid }),
+      {
+        logger: this.logger,
+        log: `storing installation link failed (${uuid})`,
+        message: 'The installation could not be linked. Try again shortly.',
+      },
+    );
     return { user, installationId, account: { login, type } };
   }
 

@@ -16,7 +16,11 @@ export const GITHUB_OPTIONS = Symbol('GITHUB_OPTIONS');
 
 /** A GitHub answer that is not a success, classified for the workflow's retry decisions. */
 export class GithubError extends Error {
-  constructor(message: string, readonly status: number | undefined, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+  ) {
     super(message);
     this.name = 'GithubError';
   }
@@ -59,7 +63,7 @@ export class GithubClient {
   async orgRole(org: string, token: string): Promise<'admin' | 'member' | null> {
     try {
       const { data } = await this.octokit(token).rest.orgs.getMembershipForAuthenticatedUser({ org });
-      return data.state === 'active' ? data.role as 'admin' | 'member' : null;
+      return data.state === 'active' ? (data.role as 'admin' | 'member') : null;
     } catch (error) {
       if ([403, 404].includes((error as { status?: number }).status ?? 0)) return null;
       throw classify(error, `reading the membership in ${org}`);
@@ -102,7 +106,12 @@ export class GithubClient {
   async compare(repository: string, base: string, head: string, token?: string): Promise<'ahead' | 'behind' | 'identical' | 'diverged'> {
     const [owner, repo] = repository.split('/');
     try {
-      const { data } = await this.octokit(token).rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${base}...${head}`, per_page: 1 });
+      const { data } = await this.octokit(token).rest.repos.compareCommitsWithBasehead({
+        owner,
+        repo,
+        basehead: `${base}...${head}`,
+        per_page: 1,
+      });
       return data.status;
     } catch (error) {
       throw classify(error, `comparing ${base.slice(0, 7)}...${head.slice(0, 7)} of ${repository}`);
@@ -118,7 +127,9 @@ export class GithubClient {
     try {
       const { data } = await this.octokit(token).rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${base}...${head}` });
       const files = data.files ?? [];
-      return files.length >= 300 ? undefined : files.flatMap((file) => [file.filename, ...(file.previous_filename ? [file.previous_filename] : [])]);
+      return files.length >= 300
+        ? undefined
+        : files.flatMap((file) => [file.filename, ...(file.previous_filename ? [file.previous_filename] : [])]);
     } catch (error) {
       throw classify(error, `comparing ${base.slice(0, 7)}...${head.slice(0, 7)} of ${repository}`);
     }
@@ -135,7 +146,12 @@ export class GithubClient {
     }
   }
 
-  async setCommitStatus(repository: string, sha: string, status: { state: 'pending' | 'success' | 'failure' | 'error'; description: string; targetUrl?: string }, token: string): Promise<void> {
+  async setCommitStatus(
+    repository: string,
+    sha: string,
+    status: { state: 'pending' | 'success' | 'failure' | 'error'; description: string; targetUrl?: string },
+    token: string,
+  ): Promise<void> {
     const [owner, repo] = repository.split('/');
     try {
       await this.octokit(token).rest.repos.createCommitStatus({
@@ -166,8 +182,22 @@ export class GithubClient {
         octokit.rest.repos.getCombinedStatusForRef({ owner, repo, ref: sha, per_page: 100 }),
       ]);
       return {
-        suites: suites.map((s) => ({ id: s.id, status: s.status ?? 'queued', conclusion: s.conclusion ?? null, appId: s.app?.id, appName: s.app?.name ?? s.app?.slug, createdAt: s.created_at ?? undefined, runs: s.latest_check_runs_count })),
-        runs: runs.map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion ?? null, url: r.html_url ?? r.details_url ?? undefined, suiteId: r.check_suite?.id })),
+        suites: suites.map((s) => ({
+          id: s.id,
+          status: s.status ?? 'queued',
+          conclusion: s.conclusion ?? null,
+          appId: s.app?.id,
+          appName: s.app?.name ?? s.app?.slug,
+          createdAt: s.created_at ?? undefined,
+          runs: s.latest_check_runs_count,
+        })),
+        runs: runs.map((r) => ({
+          name: r.name,
+          status: r.status,
+          conclusion: r.conclusion ?? null,
+          url: r.html_url ?? r.details_url ?? undefined,
+          suiteId: r.check_suite?.id,
+        })),
         statuses: combined.data.statuses.map((c) => ({ context: c.context, state: c.state, url: c.target_url ?? undefined })),
       };
     } catch (error) {
@@ -188,12 +218,22 @@ export class GithubClient {
   }
 
   /** A GitHub deployment of `sha` to `environment` (SPEC 8); answers its id. CI was gated already: no required contexts. */
-  async createDeployment(repository: string, deployment: { sha: string; environment: string; description: string }, token: string): Promise<number> {
+  async createDeployment(
+    repository: string,
+    deployment: { sha: string; environment: string; description: string },
+    token: string,
+  ): Promise<number> {
     const [owner, repo] = repository.split('/');
     try {
       const { data } = await this.octokit(token).rest.repos.createDeployment({
-        owner, repo, ref: deployment.sha, environment: deployment.environment, description: deployment.description.slice(0, 140),
-        auto_merge: false, required_contexts: [], production_environment: false,
+        owner,
+        repo,
+        ref: deployment.sha,
+        environment: deployment.environment,
+        description: deployment.description.slice(0, 140),
+        auto_merge: false,
+        required_contexts: [],
+        production_environment: false,
       });
       if (!('id' in data)) throw new GithubError(`GitHub did not create the deployment: ${data.message ?? 'no id'}`, 202, false);
       return data.id;
@@ -202,12 +242,23 @@ export class GithubClient {
     }
   }
 
-  async createDeploymentStatus(repository: string, deploymentId: number, status: { state: GithubDeploymentState; description: string; logUrl?: string; environmentUrl?: string }, token: string): Promise<void> {
+  async createDeploymentStatus(
+    repository: string,
+    deploymentId: number,
+    status: { state: GithubDeploymentState; description: string; logUrl?: string; environmentUrl?: string },
+    token: string,
+  ): Promise<void> {
     const [owner, repo] = repository.split('/');
     try {
       await this.octokit(token).rest.repos.createDeploymentStatus({
-        owner, repo, deployment_id: deploymentId, state: status.state, description: status.description.slice(0, 140),
-        log_url: status.logUrl, environment_url: status.environmentUrl, auto_inactive: status.state === 'success',
+        owner,
+        repo,
+        deployment_id: deploymentId,
+        state: status.state,
+        description: status.description.slice(0, 140),
+        log_url: status.logUrl,
+        environment_url: status.environmentUrl,
+        auto_inactive: status.state === 'success',
       });
     } catch (error) {
       throw classify(error, `setting deployment ${deploymentId}'s status on ${repository}`);
@@ -219,7 +270,15 @@ export type GithubDeploymentState = 'queued' | 'in_progress' | 'success' | 'fail
 
 /** A commit's check suites, check runs and commit statuses, as the CI gate reads them. */
 export interface CommitCi {
-  suites: Array<{ id: number; status: string; conclusion: string | null; appId?: number; appName?: string; createdAt?: string; runs?: number }>;
+  suites: Array<{
+    id: number;
+    status: string;
+    conclusion: string | null;
+    appId?: number;
+    appName?: string;
+    createdAt?: string;
+    runs?: number;
+  }>;
   runs: Array<{ name: string; status: string; conclusion: string | null; url?: string; suiteId?: number }>;
   statuses: Array<{ context: string; state: string; url?: string }>;
 }
@@ -227,5 +286,9 @@ export interface CommitCi {
 function classify(error: unknown, doing: string): GithubError {
   const status = (error as { status?: number }).status;
   const retryable = status === undefined || status >= 500 || status === 429 || status === 403;
-  return new GithubError(`GitHub failed ${doing}: ${status ?? ''} ${(error as Error).message}`.replace(/\s+/g, ' ').trim(), status, retryable);
+  return new GithubError(
+    `GitHub failed ${doing}: ${status ?? ''} ${(error as Error).message}`.replace(/\s+/g, ' ').trim(),
+    status,
+    retryable,
+  );
 }

@@ -6,6 +6,11 @@ import { GITHUB_OPTIONS, GithubClient, GithubOptions } from './github.client';
 @Module({})
 export class GithubModule {
   static forRoot(options: GithubOptions): DynamicModule {
-    return { module: GithubModule, global: true, providers: [GithubClient, GithubApp, { provide: GITHUB_OPTIONS, useValue: options }], exports: [GithubClient, GithubApp] };
+    return {
+      module: GithubModule,
+      global: true,
+      providers: [GithubClient, GithubApp, { provide: GITHUB_OPTIONS, useValue: options }],
+      exports: [GithubClient, GithubApp],
+    };
   }
 }

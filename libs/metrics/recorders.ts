@@ -52,15 +52,24 @@ export function observeStatusWrite(write: StatusWrite, inserted: boolean, now = 
   const seconds = (since: string) => Math.max(0, (now.getTime() - new Date(since).getTime()) / 1000);
 
   if (write.step !== 'done') {
-    return timing.stepStartedAt ? [{ kind: 'step', step: write.step, outcome: write.status === 'ok' ? 'ok' : 'error', seconds: seconds(timing.stepStartedAt) }] : [];
+    return timing.stepStartedAt
+      ? [{ kind: 'step', step: write.step, outcome: write.status === 'ok' ? 'ok' : 'error', seconds: seconds(timing.stepStartedAt) }]
+      : [];
   }
 
   const code = write.error?.code ?? '';
   const state = write.status === 'ok' ? 'succeeded' : CANCEL_CODES.has(code) ? 'canceled' : 'failed';
-  const observations: Observation[] = [{ kind: 'finished', state, code, seconds: timing.deploymentStartedAt ? seconds(timing.deploymentStartedAt) : undefined }];
+  const observations: Observation[] = [
+    { kind: 'finished', state, code, seconds: timing.deploymentStartedAt ? seconds(timing.deploymentStartedAt) : undefined },
+  ];
   const last = timing.previous;
   if (last && last.status === 'pending' && last.step !== 'done') {
-    observations.push({ kind: 'step', step: last.step, outcome: state === 'succeeded' ? 'ok' : state === 'failed' ? 'error' : 'canceled', seconds: seconds(last.stepStartedAt) });
+    observations.push({
+      kind: 'step',
+      step: last.step,
+      outcome: state === 'succeeded' ? 'ok' : state === 'failed' ? 'error' : 'canceled',
+      seconds: seconds(last.stepStartedAt),
+    });
   }
   return observations;
 }
@@ -70,7 +79,8 @@ export function recordStatusWrite(write: StatusWrite, inserted: boolean): void {
   try {
     for (const observation of observeStatusWrite(write, inserted)) {
       if (observation.kind === 'upload_retry') uploadRetriesTotal.inc();
-      else if (observation.kind === 'step') stepDuration.observe({ step: observation.step, outcome: observation.outcome }, observation.seconds);
+      else if (observation.kind === 'step')
+        stepDuration.observe({ step: observation.step, outcome: observation.outcome }, observation.seconds);
       else {
         deploymentsFinishedTotal.inc({ state: observation.state, code: observation.code });
         if (observation.seconds !== undefined) deploymentDuration.observe({ state: observation.state }, observation.seconds);

@@ -70,7 +70,7 @@ export const deploymentsFinishedTotal = new Counter({
 
 export const deploymentDuration = new Histogram({
   name: `${PREFIX}deployment_duration_seconds`,
-  help: 'Time from a deployment\'s first status entry to its final one, by final state.',
+  help: "Time from a deployment's first status entry to its final one, by final state.",
   labelNames: ['state'] as const,
   buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200],
   registers: [metricsRegistry],

@@ -32,13 +32,22 @@ export function deliveryBody(notice: DeploymentNotice, id: string, format: 'json
   if (format === 'slack') {
     const why = notice.error ? `: ${notice.error.code} (${notice.error.message})` : '';
     const link = statusPage ? ` <${statusPage}|details>` : '';
-    return JSON.stringify({ text: `Deployment ${notice.deploymentId} of *${notice.app}* (${notice.repository}@${notice.commit.slice(0, 7)}) ${VERBS[notice.event]}${why}.${link}` });
+    return JSON.stringify({
+      text: `Deployment ${notice.deploymentId} of *${notice.app}* (${notice.repository}@${notice.commit.slice(0, 7)}) ${VERBS[notice.event]}${why}.${link}`,
+    });
   }
   return JSON.stringify({
     event: notice.event,
     delivery: id,
     createdAt: at.toISOString(),
-    deployment: { id: notice.deploymentId, user: notice.user, app: notice.app, repository: notice.repository, commit: notice.commit, ...(notice.error && { error: notice.error }) },
+    deployment: {
+      id: notice.deploymentId,
+      user: notice.user,
+      app: notice.app,
+      repository: notice.repository,
+      commit: notice.commit,
+      ...(notice.error && { error: notice.error }),
+    },
   });
 }
 

@@ -31,15 +31,34 @@ export class NotificationActivities implements NotificationActivitiesApi {
     this.guard = new OutboundGuard(outbound);
   }
 
-  async notify(input: { deploymentId: string; user: string; repository: string; commit: string; app: string; event: DeploymentEvent; error?: { code: string; message: string } }): Promise<void> {
+  async notify(input: {
+    deploymentId: string;
+    user: string;
+    repository: string;
+    commit: string;
+    app: string;
+    event: DeploymentEvent;
+    error?: { code: string; message: string };
+  }): Promise<void> {
     const subscriptions = (await this.repository.subscriptionsOf(input.user, input.app)).filter((s) => s.events.includes(input.event));
     for (const subscription of subscriptions) {
       const id = deliveryId(input.deploymentId, input.event, subscription._id);
       const now = new Date();
       await this.repository.createDelivery({
-        _id: id, user: input.user, app: input.app, subscription: subscription._id, deployment: input.deploymentId, event: input.event,
-        url: subscription.url, format: subscription.format, body: deliveryBody(input, id, subscription.format, now),
-        status: 'pending', attempts: 0, redeliveries: 0, createdAt: now, updatedAt: now,
+        _id: id,
+        user: input.user,
+        app: input.app,
+        subscription: subscription._id,
+        deployment: input.deploymentId,
+        event: input.event,
+        url: subscription.url,
+        format: subscription.format,
+        body: deliveryBody(input, id, subscription.format, now),
+        status: 'pending',
+        attempts: 0,
+        redeliveries: 0,
+        createdAt: now,
+        updatedAt: now,
       });
       await this.workflows.startNotification(`notification/${id}`, id);
     }
@@ -63,11 +82,20 @@ export class NotificationActivities implements NotificationActivitiesApi {
     let status: number;
     try {
       const lookup = await this.guard.check(delivery.url, 'notification url');
-      ({ status } = await httpCall({ method: 'POST', url: delivery.url, headers, body: delivery.body, maxResponseBytes: ANSWER_BYTES, timeoutMs: DELIVERY_TIMEOUT_MS, lookup }));
+      ({ status } = await httpCall({
+        method: 'POST',
+        url: delivery.url,
+        headers,
+        body: delivery.body,
+        maxResponseBytes: ANSWER_BYTES,
+        timeoutMs: DELIVERY_TIMEOUT_MS,
+        lookup,
+      }));
     } catch (error) {
       const message = error instanceof TargetError ? error.message : (error as Error).message;
       await this.repository.attemptFailed(id, undefined, message);
-      if (error instanceof TargetError && !error.retryable) throw ApplicationFailure.nonRetryable(message, Errors.notificationsRefused.code);
+      if (error instanceof TargetError && !error.retryable)
+        throw ApplicationFailure.nonRetryable(message, Errors.notificationsRefused.code);
       throw ApplicationFailure.retryable(message, Errors.notificationsUnreachable.code);
     }
     if (status >= 200 && status < 300) return this.repository.delivered(id, status);

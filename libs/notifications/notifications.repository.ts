@@ -99,7 +99,10 @@ export class NotificationsRepository implements OnModuleInit {
 
   async delivered(id: string, statusCode: number): Promise<void> {
     const now = new Date();
-    await this.deliveries.updateOne({ _id: id }, { $set: { status: 'delivered', statusCode, updatedAt: now, deliveredAt: now }, $unset: { lastError: '' } });
+    await this.deliveries.updateOne(
+      { _id: id },
+      { $set: { status: 'delivered', statusCode, updatedAt: now, deliveredAt: now }, $unset: { lastError: '' } },
+    );
   }
 
   async gaveUp(id: string): Promise<void> {

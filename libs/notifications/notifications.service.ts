@@ -57,8 +57,14 @@ export class NotificationsService {
     await this.apps.get(user, app); // apps:not_found
     await this.checkUrl(dto.url);
     const record: SubscriptionRecord = {
-      _id: randomUUID(), user, app, url: dto.url, events: [...new Set(dto.events)], format: dto.format ?? 'json',
-      ...(dto.secret !== undefined && { sealedSecret: this.box.seal(dto.secret) }), createdAt: new Date(),
+      _id: randomUUID(),
+      user,
+      app,
+      url: dto.url,
+      events: [...new Set(dto.events)],
+      format: dto.format ?? 'json',
+      ...(dto.secret !== undefined && { sealedSecret: this.box.seal(dto.secret) }),
+      createdAt: new Date(),
     };
     await this.guarded(() => this.repository.addSubscription(record));
     return view(record);
@@ -85,7 +91,10 @@ export class NotificationsService {
     const number = await this.guarded(() => this.repository.redeliver(user, app, id));
     if (number === null) throw ApiError.of(Errors.notificationsDeliveryNotFound, `${user}/${app} has no delivery ${id}.`);
     await this.workflows.startNotification(`notification/${id}/redeliver-${number}`, id).catch((error: Error) => {
-      throw ApiError.of(Errors.deployTemporalUnavailable, `The redelivery could not be started: Temporal is not reachable (${error.message}). Try again shortly.`);
+      throw ApiError.of(
+        Errors.deployTemporalUnavailable,
+        `The redelivery could not be started: Temporal is not reachable (${error.message}). Try again shortly.`,
+      );
     });
     return deliveryView((await this.guarded(() => this.repository.delivery(id)))!);
   }
@@ -106,13 +115,31 @@ export class NotificationsService {
 }
 
 function view(record: SubscriptionRecord): SubscriptionView {
-  return { id: record._id, url: record.url, events: record.events, format: record.format, hasSecret: record.sealedSecret !== undefined, createdAt: record.createdAt.toISOString() };
+  return {
+    id: record._id,
+    url: record.url,
+    events: record.events,
+    format: record.format,
+    hasSecret: record.sealedSecret !== undefined,
+    createdAt: record.createdAt.toISOString(),
+  };
 }
 
 function deliveryView(record: DeliveryRecord): DeliveryView {
   return {
-    id: record._id, event: record.event, deployment: record.deployment, subscription: record.subscription, url: record.url, status: record.status,
-    attempts: record.attempts, redeliveries: record.redeliveries, statusCode: record.statusCode, lastError: record.lastError, body: record.body,
-    createdAt: record.createdAt.toISOString(), updatedAt: record.updatedAt.toISOString(), deliveredAt: record.deliveredAt?.toISOString(),
+    id: record._id,
+    event: record.event,
+    deployment: record.deployment,
+    subscription: record.subscription,
+    url: record.url,
+    status: record.status,
+    attempts: record.attempts,
+    redeliveries: record.redeliveries,
+    statusCode: record.statusCode,
+    lastError: record.lastError,
+    body: record.body,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+    deliveredAt: record.deliveredAt?.toISOString(),
   };
 }

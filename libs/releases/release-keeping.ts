@@ -15,7 +15,9 @@ export type SucceededDeployment = Omit<ReleaseRecord, '_id' | 'version' | 'creat
 
 /** The digest of an env as delivered: independent of key order. */
 export function envDigest(env: Record<string, string>): string {
-  const sorted = Object.keys(env).sort().map((key) => [key, env[key]]);
+  const sorted = Object.keys(env)
+    .sort()
+    .map((key) => [key, env[key]]);
   return `sha256:${createHash('sha256').update(JSON.stringify(sorted)).digest('hex')}`;
 }
 
@@ -66,9 +68,19 @@ export class ReleaseKeeping implements OnModuleInit {
   private async numbered(done: SucceededDeployment): Promise<ReleaseRecord> {
     const version = await this.releases.nextVersion(done.user, done.app);
     return {
-      _id: `${done.user}/${done.app}/${version}`, user: done.user, app: done.app, version, deployment: done.deployment,
-      repository: done.repository, commit: done.commit, appVersion: done.appVersion, envDigest: done.envDigest,
-      cause: done.cause, by: done.by, createdAt: new Date(), live: true,
+      _id: `${done.user}/${done.app}/${version}`,
+      user: done.user,
+      app: done.app,
+      version,
+      deployment: done.deployment,
+      repository: done.repository,
+      commit: done.commit,
+      appVersion: done.appVersion,
+      envDigest: done.envDigest,
+      cause: done.cause,
+      by: done.by,
+      createdAt: new Date(),
+      live: true,
       ...(done.rolledBackTo !== undefined ? { rolledBackTo: done.rolledBackTo } : {}),
       ...(done.blobId ? { blobId: done.blobId } : {}),
     };
@@ -79,7 +91,9 @@ export class ReleaseKeeping implements OnModuleInit {
     for (const old of await this.releases.withBlobBeyond(user, app, this.settings.kept)) {
       await this.releases.dropBlob(old._id);
       if (old.blobId && !(await this.inUse(old.blobId, deployment))) {
-        await this.blobs.remove(old.blobId).catch((error: Error) => this.logger.warn(`tarball ${old.blobId} of ${old._id} not removed: ${error.message}`));
+        await this.blobs
+          .remove(old.blobId)
+          .catch((error: Error) => this.logger.warn(`tarball ${old.blobId} of ${old._id} not removed: ${error.message}`));
       }
     }
   }

@@ -23,6 +23,8 @@ export class ReleasesModule implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.repository.ensureIndexes().catch((error: Error) => new Logger(ReleasesModule.name).warn(`releases indexes not created: ${error.message}`));
+    await this.repository
+      .ensureIndexes()
+      .catch((error: Error) => new Logger(ReleasesModule.name).warn(`releases indexes not created: ${error.message}`));
   }
 }

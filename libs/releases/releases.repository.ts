@@ -50,7 +50,11 @@ export class ReleasesRepository {
 
   /** The app's next release number: an atomic per-app counter. */
   async nextVersion(user: string, app: string): Promise<number> {
-    const counter = await this.counters.findOneAndUpdate({ _id: `${user}/${app}` }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+    const counter = await this.counters.findOneAndUpdate(
+      { _id: `${user}/${app}` },
+      { $inc: { seq: 1 } },
+      { upsert: true, returnDocument: 'after' },
+    );
     return counter!.seq;
   }
 
@@ -74,7 +78,10 @@ export class ReleasesRepository {
   /** `version` live, every other release of the app not (none live when `version` is undefined: after an UNDEPLOY). */
   async setLive(user: string, app: string, version?: number): Promise<void> {
     if (version !== undefined) await this.releases.updateOne({ user, app, version }, { $set: { live: true } });
-    await this.releases.updateMany({ user, app, live: true, ...(version !== undefined ? { version: { $ne: version } } : {}) }, { $set: { live: false } });
+    await this.releases.updateMany(
+      { user, app, live: true, ...(version !== undefined ? { version: { $ne: version } } : {}) },
+      { $set: { live: false } },
+    );
   }
 
   find(user: string, app: string, version: number): Promise<ReleaseRecord | null> {
@@ -96,7 +103,11 @@ export class ReleasesRepository {
 
   /** Releases past the newest `kept` that still hold a tarball. */
   withBlobBeyond(user: string, app: string, kept: number): Promise<ReleaseRecord[]> {
-    return this.releases.find({ user, app, blobId: { $exists: true } }).sort({ version: -1 }).skip(kept).toArray();
+    return this.releases
+      .find({ user, app, blobId: { $exists: true } })
+      .sort({ version: -1 })
+      .skip(kept)
+      .toArray();
   }
 
   async dropBlob(id: string): Promise<void> {

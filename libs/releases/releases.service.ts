@@ -63,17 +63,27 @@ export class ReleasesService {
     const live = await this.db(() => this.releases.live(user, app));
     let release: ReleaseRecord | null;
     if (version !== undefined) release = await this.db(() => this.releases.find(user, app, version));
-    else if (!live) throw ApiError.of(Errors.appsReleaseNotFound, `${app} has no live release to roll back from; name the release: {"release": N}.`);
+    else if (!live)
+      throw ApiError.of(Errors.appsReleaseNotFound, `${app} has no live release to roll back from; name the release: {"release": N}.`);
     else release = await this.db(() => this.releases.before(user, app, live.version));
     if (!release) {
-      throw ApiError.of(Errors.appsReleaseNotFound, version !== undefined ? `${app} has no release v${version}.` : `${app} has no release before the live v${live!.version}.`);
+      throw ApiError.of(
+        Errors.appsReleaseNotFound,
+        version !== undefined ? `${app} has no release v${version}.` : `${app} has no release before the live v${live!.version}.`,
+      );
     }
     await this.checkAvailable(user, release);
     return this.deploy(principal, config, release, 'rollback', uuid);
   }
 
   /** SPEC 6.6: the live release's code again with the current env. */
-  async redeploy(principal: Principal, user: string, app: string, uuid: string, cause: 'redeploy' | 'env' = 'redeploy'): Promise<ReleaseDeployment> {
+  async redeploy(
+    principal: Principal,
+    user: string,
+    app: string,
+    uuid: string,
+    cause: 'redeploy' | 'env' = 'redeploy',
+  ): Promise<ReleaseDeployment> {
     const config = await this.app(user, app);
     const live = await this.liveRelease(user, app);
     await this.checkAvailable(user, live);
@@ -81,7 +91,13 @@ export class ReleasesService {
   }
 
   /** PATCH …/env, and with `deploy: true` a release of the live code with the new env (cause `env`). */
-  async changeEnv(principal: Principal, user: string, app: string, change: { set?: Record<string, string>; unset?: string[]; deploy?: boolean }, uuid: string): Promise<AppView & { deployment?: ReleaseDeployment }> {
+  async changeEnv(
+    principal: Principal,
+    user: string,
+    app: string,
+    change: { set?: Record<string, string>; unset?: string[]; deploy?: boolean },
+    uuid: string,
+  ): Promise<AppView & { deployment?: ReleaseDeployment }> {
     // Checked first, so an env change that cannot deploy changes nothing.
     if (change.deploy) await this.checkAvailable(user, await this.liveRelease(user, app));
     const changed = await this.apps.patchEnv(user, app, { set: change.set, unset: change.unset }, uuid);
@@ -96,9 +112,13 @@ export class ReleasesService {
   async promote(principal: Principal, user: string, app: string, to: string, uuid: string): Promise<ReleaseDeployment> {
     const source = await this.app(user, app);
     const target = await this.app(user, to);
-    if (to === app) throw ApiError.of(Errors.appsPromoteSameApp, `${app} cannot be promoted to itself; name another app of ${source.record.repository}.`);
+    if (to === app)
+      throw ApiError.of(Errors.appsPromoteSameApp, `${app} cannot be promoted to itself; name another app of ${source.record.repository}.`);
     if (canonicalRepository(source.record.repository) !== canonicalRepository(target.record.repository)) {
-      throw ApiError.of(Errors.appsPromoteOtherRepository, `${to} deploys ${target.record.repository}, not ${source.record.repository}: promotion moves a release between apps of one repository.`);
+      throw ApiError.of(
+        Errors.appsPromoteOtherRepository,
+        `${to} deploys ${target.record.repository}, not ${source.record.repository}: promotion moves a release between apps of one repository.`,
+      );
     }
     const live = await this.liveRelease(user, app);
     await this.checkAvailable(user, live);
@@ -112,29 +132,58 @@ export class ReleasesService {
     return this.apps.get(user, app);
   }
 
-  private async deploy(principal: Principal, config: AppSecrets, release: ReleaseRecord, cause: ReleaseSource['cause'], uuid: string): Promise<ReleaseDeployment> {
+  private async deploy(
+    principal: Principal,
+    config: AppSecrets,
+    release: ReleaseRecord,
+    cause: ReleaseSource['cause'],
+    uuid: string,
+  ): Promise<ReleaseDeployment> {
     const { user, name: app } = config.record;
     // Keyed by the request's uuid: the same request sent again answers the same deployment.
     const workflowId = `release/${user}/${app}/${cause}/${uuid}`;
     const rolledBackTo = cause === 'rollback' ? release.version : undefined;
     const by = askedBy(principal);
-    const { record, created } = await this.db(() => this.deployments.insertOrGet({
-      _id: deploymentId(workflowId), workflowId, user, repository: release.repository, commit: release.commit, branch: config.record.branch, app,
-      provider: 'api', uuid, createdAt: new Date(), state: 'running', step: 'received', cause, by, ...(rolledBackTo !== undefined ? { rolledBackTo } : {}),
-      ...(release.blobId ? { releaseBlob: release.blobId } : {}),
-    }));
+    const { record, created } = await this.db(() =>
+      this.deployments.insertOrGet({
+        _id: deploymentId(workflowId),
+        workflowId,
+        user,
+        repository: release.repository,
+        commit: release.commit,
+        branch: config.record.branch,
+        app,
+        provider: 'api',
+        uuid,
+        createdAt: new Date(),
+        state: 'running',
+        step: 'received',
+        cause,
+        by,
+        ...(rolledBackTo !== undefined ? { rolledBackTo } : {}),
+        ...(release.blobId ? { releaseBlob: release.blobId } : {}),
+      }),
+    );
     if (created) recordDeploymentCreated(cause);
     // Locked before it starts, so no push slips in behind the rollback.
-    if (rolledBackTo !== undefined) await this.db(() => this.appsRepository.lock(user, app, { release: rolledBackTo, deployment: record._id, by, at: new Date() }));
+    if (rolledBackTo !== undefined)
+      await this.db(() => this.appsRepository.lock(user, app, { release: rolledBackTo, deployment: record._id, by, at: new Date() }));
     // The record names the kept tarball before this read: a prune that did not see it has dropped
     // the release's blobId by now (then the code is fetched from GitHub again); one that did see it keeps the tarball.
     // `release.app`: a promotion deploys another app's release.
-    const stillKept = release.blobId !== undefined && (await this.db(() => this.releases.find(user, release.app, release.version)))?.blobId === release.blobId;
+    const stillKept =
+      release.blobId !== undefined &&
+      (await this.db(() => this.releases.find(user, release.app, release.version)))?.blobId === release.blobId;
     if (release.blobId && !stillKept) await this.checkAvailable(user, { ...release, blobId: undefined });
     const input: DeploymentInput = {
       ...this.intake.input(record),
       push: { payloadId: cause, branch: config.record.branch ?? '', app },
-      release: { cause, version: release.version, package: { name: app, version: release.appVersion }, ...(stillKept ? { blobId: release.blobId } : {}) },
+      release: {
+        cause,
+        version: release.version,
+        package: { name: app, version: release.appVersion },
+        ...(stillKept ? { blobId: release.blobId } : {}),
+      },
     };
     try {
       await this.workflows.signalWithStart(workflowId, input, { push: input.push });
@@ -142,8 +191,20 @@ export class ReleasesService {
       if (created && rolledBackTo !== undefined) await this.appsRepository.unlock(user, app, record._id).catch(() => undefined);
       throw error;
     }
-    this.logger.log({ msg: `${cause} of ${user}/${app} to the code of v${release.version} (${release.commit.slice(0, 7)}) as ${record._id} (${uuid})`, deploymentId: record._id, workflowId });
-    return { id: record._id, workflowId, status: 'queued', cause, release: release.version, ...(rolledBackTo !== undefined ? { rolledBackTo } : {}), uuid };
+    this.logger.log({
+      msg: `${cause} of ${user}/${app} to the code of v${release.version} (${release.commit.slice(0, 7)}) as ${record._id} (${uuid})`,
+      deploymentId: record._id,
+      workflowId,
+    });
+    return {
+      id: record._id,
+      workflowId,
+      status: 'queued',
+      cause,
+      release: release.version,
+      ...(rolledBackTo !== undefined ? { rolledBackTo } : {}),
+      uuid,
+    };
   }
 
   /** A release whose tarball was pruned is fetched from GitHub again: refused up front when GitHub no longer has its commit. */
@@ -154,16 +215,24 @@ export class ReleasesService {
       packageJson = await this.github.fileAt(release.repository, 'package.json', release.commit, await this.tokens.tokenFor(user));
     } catch (error) {
       if (error instanceof GithubError && !error.retryable) packageJson = null;
-      else throw ApiError.of(Errors.deployGithubReadFailed, `GitHub could not be asked for ${release.repository}@${release.commit.slice(0, 7)} (${(error as Error).message}); try again shortly.`);
+      else
+        throw ApiError.of(
+          Errors.deployGithubReadFailed,
+          `GitHub could not be asked for ${release.repository}@${release.commit.slice(0, 7)} (${(error as Error).message}); try again shortly.`,
+        );
     }
     if (packageJson === null) {
-      throw ApiError.of(Errors.appsReleaseUnavailable, `The code of release v${release.version} (${release.repository}@${release.commit.slice(0, 7)}) can no longer be had: its tarball is no longer kept and GitHub does not have the commit.`);
+      throw ApiError.of(
+        Errors.appsReleaseUnavailable,
+        `The code of release v${release.version} (${release.repository}@${release.commit.slice(0, 7)}) can no longer be had: its tarball is no longer kept and GitHub does not have the commit.`,
+      );
     }
   }
 
   private async liveRelease(user: string, app: string): Promise<ReleaseRecord> {
     const live = await this.db(() => this.releases.live(user, app));
-    if (!live) throw ApiError.of(Errors.appsReleaseNotFound, `${app} has no live release; a push (or a rollback to a release) deploys it first.`);
+    if (!live)
+      throw ApiError.of(Errors.appsReleaseNotFound, `${app} has no live release; a push (or a rollback to a release) deploys it first.`);
     return live;
   }
 
@@ -180,8 +249,17 @@ export class ReleasesService {
 
 function view(r: ReleaseRecord): ReleaseView {
   return {
-    version: r.version, deployment: r.deployment, repository: r.repository, commit: r.commit, appVersion: r.appVersion, envDigest: r.envDigest,
-    cause: r.cause, by: r.by, createdAt: r.createdAt.toISOString(), live: r.live, ...(r.rolledBackTo !== undefined ? { rolledBackTo: r.rolledBackTo } : {}),
+    version: r.version,
+    deployment: r.deployment,
+    repository: r.repository,
+    commit: r.commit,
+    appVersion: r.appVersion,
+    envDigest: r.envDigest,
+    cause: r.cause,
+    by: r.by,
+    createdAt: r.createdAt.toISOString(),
+    live: r.live,
+    ...(r.rolledBackTo !== undefined ? { rolledBackTo: r.rolledBackTo } : {}),
     tarballKept: r.blobId !== undefined,
   };
 }

@@ -18,7 +18,10 @@ export class ChangesQueryDto {
   since?: string;
 
   /** Close the feed (408 status:changes:timeout, with a resume token) after this many milliseconds. */
-  @ApiPropertyOptional({ pattern: '^[1-9][0-9]{0,9}$', description: 'Close the feed (408 status:changes:timeout, with a resume token) after this many milliseconds.' })
+  @ApiPropertyOptional({
+    pattern: '^[1-9][0-9]{0,9}$',
+    description: 'Close the feed (408 status:changes:timeout, with a resume token) after this many milliseconds.',
+  })
   @IsOptional()
   @Matches(/^[1-9]\d{0,9}$/, { message: 'timeout must be a positive number of milliseconds' })
   timeout?: string;

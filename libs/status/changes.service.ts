@@ -22,7 +22,12 @@ export interface OpenFeed {
 export class ChangesService {
   private readonly logger = new Logger(ChangesService.name);
 
-  constructor(private readonly hub: FeedHub, private readonly repository: StatusRepository, private readonly status: StatusService, @Inject(FEED_OPTIONS) private readonly options: FeedOptions) {}
+  constructor(
+    private readonly hub: FeedHub,
+    private readonly repository: StatusRepository,
+    private readonly status: StatusService,
+    @Inject(FEED_OPTIONS) private readonly options: FeedOptions,
+  ) {}
 
   /** Registers the client and reads its first catch-up page; failures here still get a status code. */
   async open(request: OpenFeed): Promise<FeedSession> {

@@ -60,7 +60,10 @@ export class FeedHub implements OnModuleDestroy {
   private flushTimer?: NodeJS.Timeout;
   private healthWaiters: Array<() => void> = [];
 
-  constructor(private readonly repository: StatusRepository, @Inject(FEED_OPTIONS) private readonly options: FeedOptions) {}
+  constructor(
+    private readonly repository: StatusRepository,
+    @Inject(FEED_OPTIONS) private readonly options: FeedOptions,
+  ) {}
 
   /**
    * Registers a client and answers the watermark at that instant. From then on the client
@@ -75,7 +78,10 @@ export class FeedHub implements OnModuleDestroy {
     let users = this.subscribers.get(subscriber.user);
     // Counted and added with no await in between, so concurrent opens cannot both take the last place.
     if ((users?.size ?? 0) >= this.options.maxPerUser) {
-      throw ApiError.of(Errors.statusChangesTooMany, `${subscriber.user} has ${this.options.maxPerUser} changes feeds open on this gateway already, the most it takes (FEED_MAX_PER_USER); close one or share one feed between your clients.`);
+      throw ApiError.of(
+        Errors.statusChangesTooMany,
+        `${subscriber.user} has ${this.options.maxPerUser} changes feeds open on this gateway already, the most it takes (FEED_MAX_PER_USER); close one or share one feed between your clients.`,
+      );
     }
     if (!users) this.subscribers.set(subscriber.user, (users = new Set()));
     users.add(subscriber);

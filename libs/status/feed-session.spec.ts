@@ -4,10 +4,30 @@ import { FeedOptions } from './feed-hub';
 import { CATCH_UP_PAGE, FeedSession } from './feed-session';
 import { StatusEntry } from './status-entry';
 
-const options: FeedOptions = { heartbeatMs: 60_000, settleMs: 0, clientBufferBytes: 2_048, maxDurationMs: 60_000, maxPerUser: 50, publicUrl: 'http://gw' };
+const options: FeedOptions = {
+  heartbeatMs: 60_000,
+  settleMs: 0,
+  clientBufferBytes: 2_048,
+  maxDurationMs: 60_000,
+  maxPerUser: 50,
+  publicUrl: 'http://gw',
+};
 
 function entryAt(ms: number, n: number): StatusEntry {
-  return { _id: `dep:${n}`, uuid: 'u', user: 'alice', app_name: 'a', deployment: 'dep', status: 'ok', step: 's', provider: 'api', commit: 'o/r/c', ts: new Date(ms), cursor: newCursor(ms), message: String(n) };
+  return {
+    _id: `dep:${n}`,
+    uuid: 'u',
+    user: 'alice',
+    app_name: 'a',
+    deployment: 'dep',
+    status: 'ok',
+    step: 's',
+    provider: 'api',
+    commit: 'o/r/c',
+    ts: new Date(ms),
+    cursor: newCursor(ms),
+    message: String(n),
+  };
 }
 
 /** A client that never reads: everything written stays buffered. */
@@ -22,13 +42,24 @@ function stalledClient(): { out: Writable; text: () => string } {
 function collectingClient(): { out: Writable; lines: () => any[] } {
   let text = '';
   const out = new Writable({ write: (chunk, _encoding, callback) => ((text += String(chunk)), callback()) });
-  return { out, lines: () => text.split('\n').filter(Boolean).map((line) => JSON.parse(line)) };
+  return {
+    out,
+    lines: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
+  };
 }
 
 describe('FeedSession', () => {
   it('closes a client whose unread bytes pass the bound, with a final line carrying its resume token', async () => {
     const closed: FeedSession[] = [];
-    const session = new FeedSession({ user: 'alice', uuid: 'req', framing: 'ndjson', include: 'true', lifetimeMs: 60_000, options }, async () => [], (s) => closed.push(s));
+    const session = new FeedSession(
+      { user: 'alice', uuid: 'req', framing: 'ndjson', include: 'true', lifetimeMs: 60_000, options },
+      async () => [],
+      (s) => closed.push(s),
+    );
     await session.prepare(newCursor(0));
     const client = stalledClient();
     session.start(client.out);
@@ -68,7 +99,12 @@ describe('FeedSession', () => {
   it('sends live entries in stream order at once; a token taken between two out-of-order entries resumes without a miss or a repeat', async () => {
     const [a, b, c] = [entryAt(10_000, 1), entryAt(10_001, 2), entryAt(10_002, 3)]; // cursor order a < b < c
     const horizon = newCursor(5_000).slice(0, 15); // all three still above the hub's horizon
-    const session = new FeedSession({ user: 'alice', uuid: 'req', framing: 'ndjson', include: 'false', lifetimeMs: 60_000, options }, async () => [], () => undefined, () => horizon);
+    const session = new FeedSession(
+      { user: 'alice', uuid: 'req', framing: 'ndjson', include: 'false', lifetimeMs: 60_000, options },
+      async () => [],
+      () => undefined,
+      () => horizon,
+    );
     await session.prepare(horizon);
     const client = collectingClient();
     session.start(client.out);

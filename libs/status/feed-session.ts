@@ -102,7 +102,9 @@ export class FeedSession implements FeedSubscriber {
       () => this.end(ApiError.of(Errors.statusChangesTimeout, 'This feed reached its time limit. Reconnect with since=<seq> to continue.')),
       this.settings.lifetimeMs,
     );
-    void this.catchUp().catch(() => this.end(ApiError.of(Errors.statusChangesFatal, 'The status log could not be read. Reconnect with since=<seq> to continue.')));
+    void this.catchUp().catch(() =>
+      this.end(ApiError.of(Errors.statusChangesFatal, 'The status log could not be read. Reconnect with since=<seq> to continue.')),
+    );
   }
 
   deliver(entry: StatusEntry): void {
@@ -118,7 +120,9 @@ export class FeedSession implements FeedSubscriber {
     const out = this.out;
     this.close();
     if (!out) return;
-    out.write(frameEnd(this.settings.framing, { error: error.code, message: error.message, uuid: this.settings.uuid, seq: this.seq || undefined }));
+    out.write(
+      frameEnd(this.settings.framing, { error: error.code, message: error.message, uuid: this.settings.uuid, seq: this.seq || undefined }),
+    );
     out.end();
     setTimeout(() => out.destroy(), END_GRACE_MS).unref();
   }

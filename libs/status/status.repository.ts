@@ -52,12 +52,20 @@ export class StatusRepository {
 
   /** A user's entries with `after < cursor < before`, oldest first: a feed client catching up. */
   entriesBetween(user: string, after: string, before: string, limit: number): Promise<StatusEntry[]> {
-    return this.entries.find({ user, cursor: { $gt: after, $lt: before } }).sort({ cursor: 1 }).limit(limit).toArray();
+    return this.entries
+      .find({ user, cursor: { $gt: after, $lt: before } })
+      .sort({ cursor: 1 })
+      .limit(limit)
+      .toArray();
   }
 
   /** Every user's entries from `from` on, oldest first: the feed refilling after its change stream broke. */
   entriesFrom(from: string, limit: number): Promise<StatusEntry[]> {
-    return this.entries.find({ cursor: { $gte: from } }).sort({ cursor: 1 }).limit(limit).toArray();
+    return this.entries
+      .find({ cursor: { $gte: from } })
+      .sort({ cursor: 1 })
+      .limit(limit)
+      .toArray();
   }
 
   /** The one change stream a gateway process keeps: inserts into the status log. */

@@ -10,7 +10,10 @@ export class StatusService {
   constructor(private readonly repository: StatusRepository) {}
 
   async list(user: string, app: string | undefined, limit: number, skip: number): Promise<StatusEntryView[]> {
-    const entries = await storeCall(Errors.statusDbQueryFail, () => this.repository.list({ user, app_name: app }, limit, skip), { logger: this.logger, log: 'status query failed' });
+    const entries = await storeCall(Errors.statusDbQueryFail, () => this.repository.list({ user, app_name: app }, limit, skip), {
+      logger: this.logger,
+      log: 'status query failed',
+    });
     return entries.map(toView);
   }
 
@@ -20,7 +23,10 @@ export class StatusService {
 
   /** One of the user's entries as stored (the feed needs its cursor). */
   async find(user: string, id: string): Promise<StatusEntry> {
-    const entry = await storeCall(Errors.statusDbGetById, () => this.repository.findById(user, id), { logger: this.logger, log: 'status lookup failed' });
+    const entry = await storeCall(Errors.statusDbGetById, () => this.repository.findById(user, id), {
+      logger: this.logger,
+      log: 'status lookup failed',
+    });
     if (!entry) throw ApiError.of(Errors.statusDbNotFound, `No status entry ${id} for ${user}.`);
     return entry;
   }

@@ -83,7 +83,8 @@ export class DirectoryBlobStore extends BlobStore {
       const file = join(this.dir, name);
       const written = (await stat(file).catch(() => undefined))?.mtimeMs;
       if (written === undefined || written >= before.getTime()) continue;
-      if (name.startsWith('.') && name.endsWith('.part')) await rm(file, { force: true }); // a write that never finished
+      if (name.startsWith('.') && name.endsWith('.part'))
+        await rm(file, { force: true }); // a write that never finished
       else if (name.endsWith('.tar.gz') && !(await keep(name.slice(0, -'.tar.gz'.length)))) {
         await rm(file, { force: true });
         removed += 1;

@@ -1,5 +1,13 @@
 import { Readable } from 'node:stream';
-import { buildTarGz, githubTarball, githubTopDir, HOSTILE_REASONS, HostileKind, hostileTarball, TEST_LIMITS } from '../../test/support/archives';
+import {
+  buildTarGz,
+  githubTarball,
+  githubTopDir,
+  HOSTILE_REASONS,
+  HostileKind,
+  hostileTarball,
+  TEST_LIMITS,
+} from '../../test/support/archives';
 import { inspectTarball, walkTarball } from './inspect';
 import { TarballRejected } from './safety';
 
@@ -60,7 +68,11 @@ describe('inspectTarball', () => {
   });
 
   it('keeps the source error when the source itself fails', async () => {
-    const failing = new Readable({ read() { this.destroy(new Error('disk on fire')); } });
+    const failing = new Readable({
+      read() {
+        this.destroy(new Error('disk on fire'));
+      },
+    });
     await expect(inspectTarball(failing, TEST_LIMITS)).rejects.toThrow('disk on fire');
   });
 

@@ -18,7 +18,12 @@ export type EntryVisitor = (path: string, header: tar.Header, stream: EntryStrea
  * each accepted entry's data is handed over instead of skipped. Memory stays bounded by one
  * tar block. A guard may be passed in to span several archives. Bad gzip or tar framing becomes `corrupt`; a failing source keeps its own error.
  */
-export async function walkTarball(source: Readable, limits: TarLimits, visit?: EntryVisitor, guard = new EntryGuard(limits)): Promise<TarballSummary> {
+export async function walkTarball(
+  source: Readable,
+  limits: TarLimits,
+  visit?: EntryVisitor,
+  guard = new EntryGuard(limits),
+): Promise<TarballSummary> {
   const extract = tar.extract();
   let sourceError: unknown;
   source.once('error', (err) => (sourceError = err));

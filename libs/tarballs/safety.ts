@@ -11,7 +11,10 @@ export const TAR_REJECT_REASONS = ['unsafe_path', 'unsafe_link', 'device_file', 
 export type TarRejectReason = (typeof TAR_REJECT_REASONS)[number];
 
 export class TarballRejected extends Error {
-  constructor(readonly reason: TarRejectReason, message: string) {
+  constructor(
+    readonly reason: TarRejectReason,
+    message: string,
+  ) {
     // Messages quote entry names, which are outside input: escaped once here for every log and status log.
     super(printable(message));
     this.name = 'TarballRejected';
@@ -98,7 +101,8 @@ export class EntryGuard {
     }
     // A size that is not a number (a bad pax header) would turn the running total into NaN and
     // silently disable the byte limit.
-    if (header.size !== undefined && !Number.isFinite(header.size)) throw new TarballRejected('corrupt', `entry ${header.name} has no valid size`);
+    if (header.size !== undefined && !Number.isFinite(header.size))
+      throw new TarballRejected('corrupt', `entry ${header.name} has no valid size`);
     this.total += Math.max(0, header.size ?? 0);
     if (this.total > this.limits.maxBytes) {
       const why = this.limits.maxBytesReason ? ` (${this.limits.maxBytesReason})` : '';
@@ -156,8 +160,10 @@ const MAX_LINK_TARGET = 4096;
  */
 function checkLinkTarget(name: string, target: string): void {
   if (/^([/\\]|[A-Za-z]:)/.test(target)) throw new TarballRejected('unsafe_link', `symlink ${name} points to the absolute path ${target}`);
-  if (/[\\\0]/.test(target)) throw new TarballRejected('unsafe_link', `symlink ${name} -> ${target} has a backslash or NUL byte in its target`);
-  if (Buffer.byteLength(target) > MAX_LINK_TARGET) throw new TarballRejected('unsafe_link', `symlink ${name} has a target longer than ${MAX_LINK_TARGET} bytes`);
+  if (/[\\\0]/.test(target))
+    throw new TarballRejected('unsafe_link', `symlink ${name} -> ${target} has a backslash or NUL byte in its target`);
+  if (Buffer.byteLength(target) > MAX_LINK_TARGET)
+    throw new TarballRejected('unsafe_link', `symlink ${name} has a target longer than ${MAX_LINK_TARGET} bytes`);
 }
 
 /** Most symlinks one resolution follows, as the kernel's ELOOP limit. */
@@ -202,7 +208,8 @@ export class LinkTree {
     // Read as text too: a target that only stays inside because a link it passes through is deep
     // (`s/../..` with `s -> a/b`) is refused like the extractors (tar-fs) refuse it.
     const textual = posix.normalize(posix.join(posix.dirname(path), target));
-    if (textual === '..' || textual.startsWith('../')) throw new TarballRejected('unsafe_link', `symlink ${name} -> ${target} leaves the root`);
+    if (textual === '..' || textual.startsWith('../'))
+      throw new TarballRejected('unsafe_link', `symlink ${name} -> ${target} leaves the root`);
     const resolved = this.resolve(path, target);
     this.links.set(path, target);
     this.names.set(path, name);
@@ -212,7 +219,10 @@ export class LinkTree {
       } catch (err) {
         if (!(err instanceof TarballRejected)) throw err;
         const earlier = this.names.get(other) ?? other;
-        throw new TarballRejected('unsafe_link', `symlink ${name} -> ${target} redirects ${earlier === name ? 'itself' : `the symlink ${earlier}`}: ${err.message}`);
+        throw new TarballRejected(
+          'unsafe_link',
+          `symlink ${name} -> ${target} redirects ${earlier === name ? 'itself' : `the symlink ${earlier}`}: ${err.message}`,
+        );
       }
     }
     return resolved;
@@ -227,14 +237,16 @@ export class LinkTree {
     while (pending.length > 0) {
       const part = pending.pop()!;
       this.steps += 1;
-      if (this.steps > this.maxSteps) throw new TarballRejected('unsafe_link', `the symlinks' targets exceed ${this.maxSteps} path components in total`);
+      if (this.steps > this.maxSteps)
+        throw new TarballRejected('unsafe_link', `the symlinks' targets exceed ${this.maxSteps} path components in total`);
       if (part === '..') {
         if (current.length === 0) throw new TarballRejected('unsafe_link', `symlink ${name} -> ${target} leaves the root`);
         current.pop();
         continue;
       }
       current.push(part);
-      if (current.length > MAX_DEPTH) throw new TarballRejected('unsafe_link', `symlink ${name} -> ${target} goes deeper than ${MAX_DEPTH} directories`);
+      if (current.length > MAX_DEPTH)
+        throw new TarballRejected('unsafe_link', `symlink ${name} -> ${target} goes deeper than ${MAX_DEPTH} directories`);
       // The last component is not followed here: if it is (or becomes) a symlink, that link is checked on its own.
       if (pending.length === 0) break;
       const here = current.join('/');

@@ -82,7 +82,10 @@ export function isThisMachine(address: string, interfaces: Set<string> = interfa
 
 /** The URL's host as DNS and BlockList want it: lower case, no IPv6 brackets, no trailing dot. */
 export function hostOf(url: string): string {
-  return new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return new URL(url).hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }
 
 export type Resolver = (host: string) => Promise<ResolvedAddress[]>;
@@ -119,6 +122,7 @@ export async function sameEndpoint(a: string, b: string, resolve: Resolver = sys
 
 /** Whether `url` reaches the listener of the target's url or of its statusUrl. */
 export async function reachesTarget(url: string, target: { url: string; statusUrl?: string }, resolve?: Resolver): Promise<boolean> {
-  for (const endpoint of [target.url, target.statusUrl]) if (endpoint !== undefined && (await sameEndpoint(url, endpoint, resolve))) return true;
+  for (const endpoint of [target.url, target.statusUrl])
+    if (endpoint !== undefined && (await sameEndpoint(url, endpoint, resolve))) return true;
   return false;
 }

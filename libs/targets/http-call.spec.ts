@@ -46,16 +46,33 @@ describe('httpCall (undici)', () => {
     expect(await httpCall({ method: 'GET', url, headers: {}, maxResponseBytes: 100 })).toEqual({ status: 200, text: 'x'.repeat(100) });
   });
 
-  it('fails a call whose archive is rejected as final, and one whose archive cannot be read as retryable, never as the receiver\'s fault', async () => {
+  it("fails a call whose archive is rejected as final, and one whose archive cannot be read as retryable, never as the receiver's fault", async () => {
     const url = await serve((req, res) => req.resume().on('end', () => res.end('{}')));
-    const archive = (err: Error) => Readable.from((async function* () {
-      yield Buffer.from('start');
-      throw err;
-    })());
-    const rejected = await failure(httpCall({ method: 'POST', url, headers: {}, body: archive(new TarballRejected('unsafe_link', 'a link out')), maxResponseBytes: 1024 }));
+    const archive = (err: Error) =>
+      Readable.from(
+        (async function* () {
+          yield Buffer.from('start');
+          throw err;
+        })(),
+      );
+    const rejected = await failure(
+      httpCall({
+        method: 'POST',
+        url,
+        headers: {},
+        body: archive(new TarballRejected('unsafe_link', 'a link out')),
+        maxResponseBytes: 1024,
+      }),
+    );
     expect(rejected).toMatchObject({ kind: 'archive', retryable: false, message: expect.stringContaining('archive rejected: a link out') });
-    const unreadable = await failure(httpCall({ method: 'POST', url, headers: {}, body: archive(new Error('disk gone')), maxResponseBytes: 1024 }));
-    expect(unreadable).toMatchObject({ kind: 'archive', retryable: true, message: expect.stringContaining('archive unreadable: disk gone') });
+    const unreadable = await failure(
+      httpCall({ method: 'POST', url, headers: {}, body: archive(new Error('disk gone')), maxResponseBytes: 1024 }),
+    );
+    expect(unreadable).toMatchObject({
+      kind: 'archive',
+      retryable: true,
+      message: expect.stringContaining('archive unreadable: disk gone'),
+    });
   });
 
   it('ends a call at its deadline as a retryable timeout, and a cancelled one as final', async () => {
@@ -75,6 +92,10 @@ describe('httpCall (undici)', () => {
     const url = await serve(() => undefined);
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     server = undefined;
-    expect(await failure(httpCall({ method: 'GET', url, headers: {}, maxResponseBytes: 1024 }))).toMatchObject({ kind: 'network', retryable: true, message: expect.stringMatching(/failed: ECONNREFUSED$/) });
+    expect(await failure(httpCall({ method: 'GET', url, headers: {}, maxResponseBytes: 1024 }))).toMatchObject({
+      kind: 'network',
+      retryable: true,
+      message: expect.stringMatching(/failed: ECONNREFUSED$/),
+    });
   });
 });

@@ -52,7 +52,13 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   const body = call.body instanceof Readable ? relay(call.body, progress, (err) => (archiveFault = err)) : call.body;
   let answer: { status: number; chunks: Buffer[]; size: number } | undefined;
   try {
-    const res = await request(call.url, { dispatcher: agent, method: call.method, headers: call.headers, body, signal: AbortSignal.any(signals) });
+    const res = await request(call.url, {
+      dispatcher: agent,
+      method: call.method,
+      headers: call.headers,
+      body,
+      signal: AbortSignal.any(signals),
+    });
     progress();
     answer = { status: res.statusCode, chunks: [], size: 0 };
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -64,12 +70,18 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   } catch (err) {
     if (archiveFault !== undefined) throw archiveError(where, archiveFault);
     if (call.signal?.aborted) throw new TargetError(`${where} was cancelled`, { kind: 'aborted', retryable: false });
-    if (deadline?.aborted) throw new TargetError(`${where} exceeded its ${call.deadlineMs} ms deadline`, { kind: 'timeout', retryable: true });
-    if (idle.signal.aborted) throw new TargetError(`${where} timed out after ${timeoutMs} ms without progress`, { kind: 'timeout', retryable: true, cause: err });
+    if (deadline?.aborted)
+      throw new TargetError(`${where} exceeded its ${call.deadlineMs} ms deadline`, { kind: 'timeout', retryable: true });
+    if (idle.signal.aborted)
+      throw new TargetError(`${where} timed out after ${timeoutMs} ms without progress`, { kind: 'timeout', retryable: true, cause: err });
     // The connection ended before the answer did. A success's body is what we act on, so a cut
     // one is a transient fault (retried), not a malformed answer; an error status stands as it is.
     if (answer && answer.status >= 200 && answer.status < 300) {
-      throw new TargetError(`${where} answered HTTP ${answer.status}, but the answer was cut off after ${answer.size} bytes`, { kind: 'network', retryable: true, cause: err });
+      throw new TargetError(`${where} answered HTTP ${answer.status}, but the answer was cut off after ${answer.size} bytes`, {
+        kind: 'network',
+        retryable: true,
+        cause: err,
+      });
     }
     if (!answer) throw new TargetError(`${where} failed: ${failureName(err)}`, { kind: 'network', retryable: true, cause: err });
   } finally {

@@ -21,7 +21,9 @@ export function multipartStream(parts: MultipartPart[], boundary: string): Reada
   async function* generate(): AsyncGenerator<Buffer> {
     for (const part of parts) {
       const filename = part.filename === undefined ? '' : `; filename="${quote(part.filename)}"`;
-      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(part.name)}"${filename}\r\nContent-Type: ${part.contentType}\r\n\r\n`);
+      yield Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${quote(part.name)}"${filename}\r\nContent-Type: ${part.contentType}\r\n\r\n`,
+      );
       if (typeof part.body === 'string') yield Buffer.from(part.body, 'utf8');
       else for await (const chunk of part.body()) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       yield Buffer.from('\r\n');

@@ -6,11 +6,13 @@ import { TargetClient } from './target-client';
 import { TargetError } from './target-error';
 
 /** A resolver from a fixed table, so no test depends on real DNS. */
-const table = (entries: Record<string, string[]>) => async (host: string): Promise<ResolvedAddress[]> => {
-  const addresses = entries[host];
-  if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+const table =
+  (entries: Record<string, string[]>) =>
+  async (host: string): Promise<ResolvedAddress[]> => {
+    const addresses = entries[host];
+    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 const dns = table({
   'receiver.example.com': ['203.0.113.7'],
@@ -79,14 +81,21 @@ describe('OutboundGuard', () => {
   ])('refuses loopback, unspecified and private %s unless allowed (issue 18, finding 5)', async (url, why) => {
     expect(await refusal(guard, url)).toMatchObject({ kind: 'config', retryable: false, message: expect.stringMatching(why) });
     expect((await refusal(guard, url))?.message).toMatch(/TARGET_ALLOW/);
-    const allowed = new OutboundGuard({ resolve: dns, allow: ['127.0.0.0/8', '::1', '0.0.0.0', '::', '10.0.0.0/8', '192.168.0.0/16', '172.16.0.0/12', '100.64.0.0/10', 'fd00::/8'] });
+    const allowed = new OutboundGuard({
+      resolve: dns,
+      allow: ['127.0.0.0/8', '::1', '0.0.0.0', '::', '10.0.0.0/8', '192.168.0.0/16', '172.16.0.0/12', '100.64.0.0/10', 'fd00::/8'],
+    });
     expect(await refusal(allowed, url)).toBeUndefined();
   });
 
-  it('refuses an address of one of this machine\'s interfaces, whatever its range', async () => {
-    const local = Object.values(networkInterfaces()).flatMap((list) => list ?? []).map((i) => i.address);
+  it("refuses an address of one of this machine's interfaces, whatever its range", async () => {
+    const local = Object.values(networkInterfaces())
+      .flatMap((list) => list ?? [])
+      .map((i) => i.address);
     for (const address of local) {
-      expect(await refusal(guard, `http://${address.includes(':') ? `[${address.replace(/%.*/, '')}]` : address}:8080/`)).toMatchObject({ kind: 'config' });
+      expect(await refusal(guard, `http://${address.includes(':') ? `[${address.replace(/%.*/, '')}]` : address}:8080/`)).toMatchObject({
+        kind: 'config',
+      });
     }
   });
 
@@ -96,9 +105,18 @@ describe('OutboundGuard', () => {
   });
 
   it('applies deny lists of CIDRs and host names, and allow lists over both', async () => {
-    const strict = new OutboundGuard({ resolve: dns, deny: ['10.0.0.0/8', '*.other.example.com', 'other.example.com', '::1/128'], allow: ['10.1.2.3', 'receiver.example.com'] });
-    expect(await refusal(strict, 'http://10.9.9.9/')).toMatchObject({ kind: 'config', message: expect.stringMatching(/10\.9\.9\.9 is on the outbound deny list/) });
-    expect(await refusal(strict, 'http://a.other.example.com/')).toMatchObject({ message: expect.stringMatching(/name is on the outbound deny list/) });
+    const strict = new OutboundGuard({
+      resolve: dns,
+      deny: ['10.0.0.0/8', '*.other.example.com', 'other.example.com', '::1/128'],
+      allow: ['10.1.2.3', 'receiver.example.com'],
+    });
+    expect(await refusal(strict, 'http://10.9.9.9/')).toMatchObject({
+      kind: 'config',
+      message: expect.stringMatching(/10\.9\.9\.9 is on the outbound deny list/),
+    });
+    expect(await refusal(strict, 'http://a.other.example.com/')).toMatchObject({
+      message: expect.stringMatching(/name is on the outbound deny list/),
+    });
     expect(await refusal(strict, 'http://[::1]/')).toMatchObject({ kind: 'config' });
     expect(await refusal(strict, 'http://internal.example.com/')).toBeUndefined(); // its address 10.1.2.3 is allowed
     expect(await refusal(strict, 'http://receiver.example.com/')).toBeUndefined();
@@ -114,7 +132,11 @@ describe('OutboundGuard', () => {
   });
 
   it('makes a failed resolution a retryable network error', async () => {
-    expect(await refusal(guard, 'http://nowhere.example.com/')).toMatchObject({ kind: 'network', retryable: true, message: expect.stringMatching(/ENOTFOUND/) });
+    expect(await refusal(guard, 'http://nowhere.example.com/')).toMatchObject({
+      kind: 'network',
+      retryable: true,
+      message: expect.stringMatching(/ENOTFOUND/),
+    });
     const empty = new OutboundGuard({ resolve: async () => [] });
     expect(await refusal(empty, 'http://x.example.com/')).toMatchObject({ kind: 'network', retryable: true });
   });
@@ -128,13 +150,23 @@ describe('OutboundGuard', () => {
   });
 
   it('hands http.request a lookup that answers only the checked addresses', async () => {
-    const lookup = (await new OutboundGuard({ resolve: dns, allow: ['localhost'] }).check('http://localhost/')) as unknown as (h: string, o: object, cb: (...a: unknown[]) => void) => void;
+    const lookup = (await new OutboundGuard({ resolve: dns, allow: ['localhost'] }).check('http://localhost/')) as unknown as (
+      h: string,
+      o: object,
+      cb: (...a: unknown[]) => void,
+    ) => void;
     const one = await new Promise<unknown[]>((resolve) => lookup('evil.example', {}, (...args) => resolve(args)));
     expect(one).toEqual([null, '127.0.0.1', 4]);
     const v6 = await new Promise<unknown[]>((resolve) => lookup('evil.example', { family: 6 }, (...args) => resolve(args)));
     expect(v6).toEqual([null, '::1', 6]);
     const all = await new Promise<unknown[]>((resolve) => lookup('evil.example', { all: true }, (...args) => resolve(args)));
-    expect(all).toEqual([null, [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]]);
+    expect(all).toEqual([
+      null,
+      [
+        { address: '127.0.0.1', family: 4 },
+        { address: '::1', family: 6 },
+      ],
+    ]);
   });
 });
 
@@ -146,9 +178,14 @@ describe('TargetClient outbound safety (against a local server)', () => {
     server = http.createServer((req, res) => {
       hits.push(`${req.method} ${req.url} host=${req.headers.host}`);
       if (req.url?.startsWith('/moved')) return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
-      if (req.url?.startsWith('/hostile')) return void res.writeHead(200).end(JSON.stringify({ _doc: 'r1', state: `${'A'.repeat(5000)}\n\u001b[31m2026-01-01 ERROR forged log line`, records: [] }));
+      if (req.url?.startsWith('/hostile'))
+        return void res
+          .writeHead(200)
+          .end(JSON.stringify({ _doc: 'r1', state: `${'A'.repeat(5000)}\n\u001b[31m2026-01-01 ERROR forged log line`, records: [] }));
       req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ _doc: 'r1', state: 'SUCCESS', records: [] })));
+      req.on('end', () =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ _doc: 'r1', state: 'SUCCESS', records: [] })),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -157,14 +194,28 @@ describe('TargetClient outbound safety (against a local server)', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   const LOOPBACK = { allow: ['127.0.0.1'] }; // this server; loopback is refused unless allowed
-  const pkg = { _doc: 'd1', operation: 'DEPLOY' as const, retain: false, app: { name: 'a', version: '1' }, commit: 'c', repository: 'o/r', env: {}, records: [] };
+  const pkg = {
+    _doc: 'd1',
+    operation: 'DEPLOY' as const,
+    retain: false,
+    app: { name: 'a', version: '1' },
+    commit: 'c',
+    repository: 'o/r',
+    env: {},
+    records: [],
+  };
 
   it('calls a loopback receiver when allowed, and refuses it when denied, before connecting', async () => {
     const client = new TargetClient({ timeoutMs: 5_000, outbound: LOOPBACK });
     await expect(client.push({ url: `http://127.0.0.1:${port}/push` }, pkg, [])).resolves.toEqual({ remoteId: 'r1' });
     const denied = new TargetClient({ timeoutMs: 5_000, outbound: { deny: ['127.0.0.0/8'] } });
-    await expect(denied.push({ url: `http://127.0.0.1:${port}/push` }, pkg, [])).rejects.toMatchObject({ kind: 'config', retryable: false });
-    await expect(denied.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/status/{{id}}` }, 'r1')).rejects.toMatchObject({ kind: 'config' });
+    await expect(denied.push({ url: `http://127.0.0.1:${port}/push` }, pkg, [])).rejects.toMatchObject({
+      kind: 'config',
+      retryable: false,
+    });
+    await expect(denied.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/status/{{id}}` }, 'r1')).rejects.toMatchObject({
+      kind: 'config',
+    });
     expect(hits).toEqual([`POST /push host=127.0.0.1:${port}`]);
   });
 
@@ -182,14 +233,18 @@ describe('TargetClient outbound safety (against a local server)', () => {
     // First answer passes the check; any later lookup would point at the metadata service.
     const resolve = async () => [{ address: answers++ === 0 ? '127.0.0.1' : '169.254.169.254', family: 4 }];
     const client = new TargetClient({ timeoutMs: 5_000, outbound: { resolve, allow: ['127.0.0.1'] } });
-    await expect(client.status({ url: 'x', statusUrl: `http://receiver.invalid:${port}/status/{{id}}` }, 'r1')).resolves.toMatchObject({ _doc: 'r1' });
+    await expect(client.status({ url: 'x', statusUrl: `http://receiver.invalid:${port}/status/{{id}}` }, 'r1')).resolves.toMatchObject({
+      _doc: 'r1',
+    });
     expect(answers).toBe(1);
     expect(hits).toEqual([`GET /status/r1 host=receiver.invalid:${port}`]); // Host header keeps the name
   });
 
   it('quotes no more of an answer in its message than a short, printable excerpt (issue 18, finding 5)', async () => {
     const client = new TargetClient({ timeoutMs: 5_000, outbound: LOOPBACK });
-    const err = (await client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/hostile/{{id}}` }, 'r1').catch((e: unknown) => e)) as TargetError;
+    const err = (await client
+      .status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/hostile/{{id}}` }, 'r1')
+      .catch((e: unknown) => e)) as TargetError;
     expect(err).toMatchObject({ kind: 'malformed', message: expect.stringMatching(/state must be one of .*, got "A{39}…$/) });
     expect(err.message).not.toMatch(/[\n\u001b]|forged/);
     expect(err.message.length).toBeLessThan(250);
@@ -197,14 +252,23 @@ describe('TargetClient outbound safety (against a local server)', () => {
 
   it('does not follow redirects: a 3xx is a non-retryable status error', async () => {
     const client = new TargetClient({ timeoutMs: 5_000, outbound: LOOPBACK });
-    await expect(client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/moved/{{id}}` }, 'r1')).rejects.toMatchObject({ kind: 'status', status: 302, retryable: false });
+    await expect(client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/moved/{{id}}` }, 'r1')).rejects.toMatchObject({
+      kind: 'status',
+      status: 302,
+      retryable: false,
+    });
     expect(hits).toEqual(['GET /moved/r1 host=127.0.0.1:' + port]);
   });
 
   it('refuses a receiver id that would move the status URL to another host or up the path', async () => {
     const client = new TargetClient({ timeoutMs: 5_000, outbound: LOOPBACK });
-    await expect(client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}{{id}}` }, '.evil.example')).rejects.toMatchObject({ kind: 'config', retryable: false });
-    await expect(client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/status/{{id}}/x` }, '..')).rejects.toMatchObject({ kind: 'config' });
+    await expect(client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}{{id}}` }, '.evil.example')).rejects.toMatchObject({
+      kind: 'config',
+      retryable: false,
+    });
+    await expect(client.status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/status/{{id}}/x` }, '..')).rejects.toMatchObject({
+      kind: 'config',
+    });
     expect(hits).toEqual([]);
   });
 });

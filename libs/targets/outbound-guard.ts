@@ -28,7 +28,15 @@ export interface OutboundPolicy {
   resolve?: (host: string) => Promise<ResolvedAddress[]>;
 }
 
-export const BUILT_IN_DENY = ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254', 'metadata.google.internal', '*.metadata.google.internal', 'metadata.goog', 'metadata'];
+export const BUILT_IN_DENY = [
+  '169.254.0.0/16',
+  'fe80::/10',
+  'fd00:ec2::254',
+  'metadata.google.internal',
+  '*.metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+];
 
 /** Refused unless allowed, like BUILT_IN_DENY, but named as what they are in the refusal. */
 export const BUILT_IN_PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fec0::/10'];
@@ -68,7 +76,8 @@ export class OutboundGuard {
    */
   async check(url: string, setting = 'url'): Promise<LookupFunction> {
     const host = hostOf(url);
-    const refuse = (why: string) => new TargetError(`the target's ${setting} host ${host} is refused: ${why}`, { kind: 'config', retryable: false });
+    const refuse = (why: string) =>
+      new TargetError(`the target's ${setting} host ${host} is refused: ${why}`, { kind: 'config', retryable: false });
     const nameRule = this.nameVerdict(host);
     if (nameRule === 'deny') throw refuse('its name is on the outbound deny list');
     if (nameRule === 'built-in') throw refuse('it names a cloud metadata service');
@@ -77,20 +86,25 @@ export class OutboundGuard {
     try {
       addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await this.resolver(host);
     } catch (err) {
-      throw new TargetError(`the target's ${setting} host ${host} could not be resolved: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-        kind: 'network',
-        retryable: true,
-        cause: err,
-      });
+      throw new TargetError(
+        `the target's ${setting} host ${host} could not be resolved: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        {
+          kind: 'network',
+          retryable: true,
+          cause: err,
+        },
+      );
     }
-    if (addresses.length === 0) throw new TargetError(`the target's ${setting} host ${host} has no address`, { kind: 'network', retryable: true });
+    if (addresses.length === 0)
+      throw new TargetError(`the target's ${setting} host ${host} has no address`, { kind: 'network', retryable: true });
     if (nameRule !== 'allow') {
       const interfaces = interfaceAddresses();
       for (const { address } of addresses) {
         const verdict = this.addressVerdict(address, interfaces);
         if (verdict === 'deny') throw refuse(`${address} is on the outbound deny list`);
         if (verdict === 'built-in') throw refuse(`${address} is link-local or a cloud metadata address`);
-        if (verdict === 'local') throw refuse(`${address} is this machine (loopback, unspecified or one of its addresses); allow it with TARGET_ALLOW`);
+        if (verdict === 'local')
+          throw refuse(`${address} is this machine (loopback, unspecified or one of its addresses); allow it with TARGET_ALLOW`);
         if (verdict === 'private') throw refuse(`${address} is in a private network range; allow it with TARGET_ALLOW`);
       }
     }

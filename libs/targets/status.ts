@@ -58,7 +58,8 @@ function requiredString(value: unknown, what: string): string {
 }
 
 function oneOf<T extends string>(value: unknown, choices: readonly T[], what: string): T {
-  if (!choices.includes(value as T)) throw new StatusShapeError(`${what} must be one of ${choices.join(', ')}, got ${shortExcerpt(JSON.stringify(value) ?? String(value))}`);
+  if (!choices.includes(value as T))
+    throw new StatusShapeError(`${what} must be one of ${choices.join(', ')}, got ${shortExcerpt(JSON.stringify(value) ?? String(value))}`);
   return value as T;
 }
 
@@ -66,7 +67,11 @@ function optionalOneOf<T extends string>(value: unknown, choices: readonly T[], 
   return value === undefined || value === null ? undefined : oneOf(value, choices, what);
 }
 
-function optional<T extends 'string' | 'boolean'>(value: unknown, type: T, what: string): (T extends 'string' ? string : boolean) | undefined {
+function optional<T extends 'string' | 'boolean'>(
+  value: unknown,
+  type: T,
+  what: string,
+): (T extends 'string' ? string : boolean) | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== type) throw new StatusShapeError(`${what} must be a ${type}`);
   return value as T extends 'string' ? string : boolean;

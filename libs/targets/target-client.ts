@@ -81,11 +81,21 @@ export class TargetClient {
     }
   }
 
-  private async call(target: DeploymentTarget, setting: string, call: Omit<Parameters<typeof httpCall>[0], 'maxResponseBytes'>): Promise<HttpAnswer> {
+  private async call(
+    target: DeploymentTarget,
+    setting: string,
+    call: Omit<Parameters<typeof httpCall>[0], 'maxResponseBytes'>,
+  ): Promise<HttpAnswer> {
     const lookup = await this.guard.check(call.url, setting);
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent, ...call.headers };
     if (target.username !== undefined) headers.authorization = `Basic ${basicToken(target)}`;
-    const answer = await httpCall({ timeoutMs: this.options.timeoutMs, ...call, headers, lookup, maxResponseBytes: this.options.maxResponseBytes });
+    const answer = await httpCall({
+      timeoutMs: this.options.timeoutMs,
+      ...call,
+      headers,
+      lookup,
+      maxResponseBytes: this.options.maxResponseBytes,
+    });
     if (answer.status < 200 || answer.status > 299) {
       throw new TargetError(`${call.method} ${redactUrl(call.url)} answered HTTP ${answer.status}`, {
         kind: 'status',
@@ -134,9 +144,14 @@ export class TargetClient {
  */
 export function checkedStatusUrl(statusUrl: string, remoteId: string): string {
   const placeholder = /\{\{\s*id\s*\}\}/g;
-  const refuse = (why: string) => new TargetError(`the status URL for the receiver's id ${JSON.stringify(remoteId.slice(0, 100))} is refused: ${why}`, { kind: 'config', retryable: false });
+  const refuse = (why: string) =>
+    new TargetError(`the status URL for the receiver's id ${JSON.stringify(remoteId.slice(0, 100))} is refused: ${why}`, {
+      kind: 'config',
+      retryable: false,
+    });
   const host = originOf(statusUrl.replace(placeholder, 'a'));
-  if (host === undefined || host !== originOf(statusUrl.replace(placeholder, 'b'))) throw refuse(`the statusUrl ${redactUrl(statusUrl)} is not a URL with a fixed host`);
+  if (host === undefined || host !== originOf(statusUrl.replace(placeholder, 'b')))
+    throw refuse(`the statusUrl ${redactUrl(statusUrl)} is not a URL with a fixed host`);
   if (remoteId === '.' || remoteId === '..') throw refuse('the id is a relative path segment');
   let url: string;
   try {

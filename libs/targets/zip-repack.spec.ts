@@ -15,13 +15,18 @@ async function zipContents(zip: Buffer): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (;;) {
     const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
-      file.once('entry', resolve).once('end', () => resolve(undefined)).once('error', reject);
+      file
+        .once('entry', resolve)
+        .once('end', () => resolve(undefined))
+        .once('error', reject);
       file.readEntry();
     });
     file.removeAllListeners();
     if (!entry) return out;
     if (entry.fileName.endsWith('/')) continue;
-    const stream = await new Promise<Readable>((resolve, reject) => file.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))));
+    const stream = await new Promise<Readable>((resolve, reject) =>
+      file.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))),
+    );
     out[entry.fileName] = (await collect(stream)).toString('utf8');
   }
 }
@@ -34,11 +39,18 @@ describe('tarGzToZip', () => {
     expect(contents[`${top}/lib/a.js`]).toBe('alpha');
     const manifest = JSON.parse(contents['manifest.json']) as ZipManifest;
     expect(manifest.root).toBe(top);
-    expect(manifest.entries).toContainEqual({ path: 'lib/a.js', type: 'file', size: 5, sha256: '8ed3f6ad685b959ead7022518e1af76cd816f8e8ec7ccdda1ed4018e8f2223f8' });
+    expect(manifest.entries).toContainEqual({
+      path: 'lib/a.js',
+      type: 'file',
+      size: 5,
+      sha256: '8ed3f6ad685b959ead7022518e1af76cd816f8e8ec7ccdda1ed4018e8f2223f8',
+    });
     expect(manifest.entries).toContainEqual({ path: 'lib', type: 'directory', size: 0 });
   });
 
   it('fails the zip stream with the rejection when the tarball is hostile', async () => {
-    await expect(collect(tarGzToZip(Readable.from([await hostileTarball('symlink_escape')])))).rejects.toMatchObject({ reason: 'unsafe_link' });
+    await expect(collect(tarGzToZip(Readable.from([await hostileTarball('symlink_escape')])))).rejects.toMatchObject({
+      reason: 'unsafe_link',
+    });
   });
 });

@@ -40,7 +40,9 @@ export function tarGzToZip(source: Readable, limits: TarLimits = REPACK_LIMITS):
     manifest.root ||= name === path ? '' : name.slice(0, name.length - path.length - 1);
     const base = { path, size: 0 };
     if (header.type === 'directory') {
-      await appendEntry(zip, name, () => zip.append(Buffer.alloc(0), { name: `${name}/`, type: 'directory', date: header.mtime, mode: header.mode } as archiver.EntryData));
+      await appendEntry(zip, name, () =>
+        zip.append(Buffer.alloc(0), { name: `${name}/`, type: 'directory', date: header.mtime, mode: header.mode } as archiver.EntryData),
+      );
       manifest.entries.push({ ...base, type: 'directory' });
     } else if (header.type === 'symlink') {
       await appendEntry(zip, name, () => zip.symlink(name, header.linkname, header.mode));

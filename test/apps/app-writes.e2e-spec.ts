@@ -4,7 +4,8 @@ const BOB = { username: 'bob', password: 'bob-password-1' };
 const KIB = 1024;
 
 /** `count` variables VAR_0… with values of `size` characters. */
-const envOf = (count: number, size = 1, prefix = 'VAR') => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}_${i}`, 'v'.repeat(size)]));
+const envOf = (count: number, size = 1, prefix = 'VAR') =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}_${i}`, 'v'.repeat(size)]));
 
 /** What an app write may hold and how concurrent writes meet: env bounds, compare-and-set, target URLs. */
 describe('app writes: env bounds, concurrent changes, target URLs', () => {
@@ -29,19 +30,30 @@ describe('app writes: env bounds, concurrent changes, target URLs', () => {
       ];
       for (const [env, message] of cases) {
         const answer = await put('over', { repository: 'octo/over', env });
-        expect([answer.status, answer.json]).toEqual([400, { error: 'apps:bad_env', message: expect.stringMatching(message), uuid: answer.headers.get('x-api-uuid') }]);
+        expect([answer.status, answer.json]).toEqual([
+          400,
+          { error: 'apps:bad_env', message: expect.stringMatching(message), uuid: answer.headers.get('x-api-uuid') },
+        ]);
       }
       expect((await harness.request('GET', '/1/apps/bob/over', { auth: BOB })).status).toBe(404);
     });
 
     it('checks the variables a PATCH leaves, merged with the stored ones', async () => {
       const more = await patch('full', { set: { ONE_MORE: 'x' } });
-      expect([more.status, more.json.error, more.json.message]).toEqual([400, 'apps:bad_env', expect.stringMatching(/at most 1000 .* would make 1001/)]);
+      expect([more.status, more.json.error, more.json.message]).toEqual([
+        400,
+        'apps:bad_env',
+        expect.stringMatching(/at most 1000 .* would make 1001/),
+      ]);
       expect((await patch('full', { set: { ONE_MORE: 'x' }, unset: ['VAR_0'] })).status).toBe(200);
 
       expect((await put('big', { repository: 'octo/big', env: envOf(7, 32 * KIB, 'A') })).status).toBe(200);
       const total = await patch('big', { set: envOf(1, 32 * KIB, 'B') });
-      expect([total.status, total.json.error, total.json.message]).toEqual([400, 'apps:bad_env', expect.stringMatching(/total at most 256 KiB/)]);
+      expect([total.status, total.json.error, total.json.message]).toEqual([
+        400,
+        'apps:bad_env',
+        expect.stringMatching(/total at most 256 KiB/),
+      ]);
       expect((await harness.request('GET', '/1/apps/bob/big', { auth: BOB })).json.envKeys).toHaveLength(7);
     });
 
@@ -86,7 +98,14 @@ describe('app writes: env bounds, concurrent changes, target URLs', () => {
         ...Array.from({ length: 5 }, (_, i) => patch('mixed', { set: { [`K${i}`]: 'x' } })),
       ]);
       expect(writes.map((answer) => answer.status)).toEqual(Array(10).fill(200));
-      expect([...(await harness.request('GET', '/1/apps/bob/mixed', { auth: BOB })).json.envKeys].sort()).toEqual(['FIRST', 'K0', 'K1', 'K2', 'K3', 'K4']);
+      expect([...(await harness.request('GET', '/1/apps/bob/mixed', { auth: BOB })).json.envKeys].sort()).toEqual([
+        'FIRST',
+        'K0',
+        'K1',
+        'K2',
+        'K3',
+        'K4',
+      ]);
 
       await harness.db.collection('apps').updateOne({ _id: 'bob/mixed' as never }, { $unset: { revision: '' } });
       expect((await patch('mixed', { set: { LATER: 'y' } })).status).toBe(200);
@@ -103,15 +122,34 @@ describe('app writes: env bounds, concurrent changes, target URLs', () => {
       ]) {
         const answer = await put('creds', { repository: 'octo/creds', target });
         expect([answer.status, answer.json.error]).toEqual([400, 'apps:bad_target']);
-        expect(answer.json.message).toMatch(/^target\.(url|statusUrl) must not contain a user or password; set target\.username and target\.password instead/);
+        expect(answer.json.message).toMatch(
+          /^target\.(url|statusUrl) must not contain a user or password; set target\.username and target\.password instead/,
+        );
       }
       expect((await harness.request('GET', '/1/apps/bob/creds', { auth: BOB })).status).toBe(404);
-      const ok = await put('creds', { repository: 'octo/creds', target: { url: 'https://deploy.example.com/push', statusUrl: 'https://deploy.example.com/status/{{id}}', username: 'user', password: 'pass' } });
-      expect(ok.json.target).toEqual({ url: 'https://deploy.example.com/push', statusUrl: 'https://deploy.example.com/status/{{id}}', username: 'user', hasPassword: true, archiveFormat: 'tar.gz' });
+      const ok = await put('creds', {
+        repository: 'octo/creds',
+        target: {
+          url: 'https://deploy.example.com/push',
+          statusUrl: 'https://deploy.example.com/status/{{id}}',
+          username: 'user',
+          password: 'pass',
+        },
+      });
+      expect(ok.json.target).toEqual({
+        url: 'https://deploy.example.com/push',
+        statusUrl: 'https://deploy.example.com/status/{{id}}',
+        username: 'user',
+        hasPassword: true,
+        archiveFormat: 'tar.gz',
+      });
     });
 
     it('names the field once in validation messages', async () => {
-      const answer = await put('ftp', { repository: 'octo/ftp', target: { url: 'ftp://deploy.example.com/push', statusUrl: 'file:///etc' } });
+      const answer = await put('ftp', {
+        repository: 'octo/ftp',
+        target: { url: 'ftp://deploy.example.com/push', statusUrl: 'file:///etc' },
+      });
       expect([answer.status, answer.json.error]).toEqual([400, 'request:invalid']);
       expect(answer.json.message).toContain('target.url must be an http(s) URL');
       expect(answer.json.message).toContain('target.statusUrl must be an http(s) URL');
@@ -119,7 +157,9 @@ describe('app writes: env bounds, concurrent changes, target URLs', () => {
     });
 
     it('does not show credentials an app stored before the check holds in its URL', async () => {
-      await harness.db.collection('apps').updateOne({ _id: 'bob/creds' as never }, { $set: { 'target.url': 'https://user:secret@deploy.example.com/push' } });
+      await harness.db
+        .collection('apps')
+        .updateOne({ _id: 'bob/creds' as never }, { $set: { 'target.url': 'https://user:secret@deploy.example.com/push' } });
       const view = await harness.request('GET', '/1/apps/bob/creds', { auth: BOB });
       expect(view.json.target.url).toBe('https://deploy.example.com/push');
       expect(view.text).not.toContain('secret');

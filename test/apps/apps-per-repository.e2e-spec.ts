@@ -12,7 +12,8 @@ const BOB = { username: 'bob', password: 'bob-password-1' };
 describe('several apps per repository and user', () => {
   let harness: Harness;
   const put = (app: string, body: object, auth = ALICE) => harness.request('PUT', `/1/apps/${auth.username}/${app}`, { auth, body });
-  const names = async (user: string, repository: string) => (await harness.gateway!.get(AppsService).allForRepository(user, repository)).map((app) => app.record.name);
+  const names = async (user: string, repository: string) =>
+    (await harness.gateway!.get(AppsService).allForRepository(user, repository)).map((app) => app.record.name);
 
   beforeAll(async () => {
     harness = await Harness.start({ worker: false });
@@ -34,7 +35,9 @@ describe('several apps per repository and user', () => {
   it('takes a second and third app of a repository in any spelling, and finds them all, the first configured first', async () => {
     expect((await put('hello', { repository: 'alice/hello' })).status).toBe(200);
     expect((await put('hello-staging', { repository: 'Alice/HELLO', branch: 'main' })).status).toBe(200);
-    expect((await put('hello-prod', { repository: 'alice/hello.git', deployOn: { tags: 'v*' } })).json).toMatchObject({ deployOn: { tags: 'v*' } });
+    expect((await put('hello-prod', { repository: 'alice/hello.git', deployOn: { tags: 'v*' } })).json).toMatchObject({
+      deployOn: { tags: 'v*' },
+    });
     expect((await put('hello', { repository: 'alice/hello' }, BOB)).status).toBe(200);
     expect(await names('alice', 'ALICE/Hello')).toEqual(['hello', 'hello-staging', 'hello-prod']);
     expect(await names('bob', 'alice/hello')).toEqual(['hello']);
@@ -43,16 +46,29 @@ describe('several apps per repository and user', () => {
 
   it('finds apps stored before the repositoryKey too', async () => {
     const now = new Date();
-    await harness.db.collection('apps').insertOne({ _id: 'alice/old', user: 'alice', name: 'old', repository: 'Octo/Old', retain: false, ci: 'auto', createdAt: now, updatedAt: now } as never);
+    await harness.db.collection('apps').insertOne({
+      _id: 'alice/old',
+      user: 'alice',
+      name: 'old',
+      repository: 'Octo/Old',
+      retain: false,
+      ci: 'auto',
+      createdAt: now,
+      updatedAt: now,
+    } as never);
     expect((await put('new', { repository: 'octo/old' })).status).toBe(200);
     expect(await names('alice', 'octo/OLD')).toEqual(['old', 'new']);
   });
 
   it('refuses a trigger that says two things', async () => {
-    for (const body of [{ deployOn: { branch: 'main', tags: 'v*' } }, { deployOn: {} }, { branch: 'main', deployOn: { tags: 'v*' } }, { paths: ['/abs/**'] }]) {
+    for (const body of [
+      { deployOn: { branch: 'main', tags: 'v*' } },
+      { deployOn: {} },
+      { branch: 'main', deployOn: { tags: 'v*' } },
+      { paths: ['/abs/**'] },
+    ]) {
       const answer = await put('bad-trigger', { repository: 'alice/x', ...body });
       expect([JSON.stringify(body), answer.status, answer.json.error]).toEqual([JSON.stringify(body), 400, 'apps:bad_trigger']);
     }
   });
-
 });

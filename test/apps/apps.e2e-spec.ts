@@ -62,7 +62,21 @@ describe('apps (SPEC 2.5) and what a request stores with its x-api-uuid (SPEC 2)
       updatedAt: expect.any(String),
     });
     const record = await stored('apps', 'alice/plain');
-    expect(Object.keys(record!).sort()).toEqual(['_id', 'ci', 'createdAt', 'name', 'repository', 'repositoryKey', 'retain', 'revision', 'sealedEnv', 'target', 'updatedAt', 'user', 'uuid']);
+    expect(Object.keys(record!).sort()).toEqual([
+      '_id',
+      'ci',
+      'createdAt',
+      'name',
+      'repository',
+      'repositoryKey',
+      'retain',
+      'revision',
+      'sealedEnv',
+      'target',
+      'updatedAt',
+      'user',
+      'uuid',
+    ]);
     expect(Object.keys(record!.target).sort()).toEqual(['archiveFormat', 'url']);
   });
 
@@ -71,12 +85,23 @@ describe('apps (SPEC 2.5) and what a request stores with its x-api-uuid (SPEC 2)
       repository: 'octo-org/full',
       branch: 'main',
       webhookSecret: 'hook-secret',
-      target: { url: 'https://deploy.example.com/push', statusUrl: 'https://deploy.example.com/status/{{id}}', username: 'deployer', password: 'pw' },
+      target: {
+        url: 'https://deploy.example.com/push',
+        statusUrl: 'https://deploy.example.com/status/{{id}}',
+        username: 'deployer',
+        password: 'pw',
+      },
     };
-    expect((await put('full', full)).json).toMatchObject({ branch: 'main', target: { statusUrl: full.target.statusUrl, username: 'deployer', hasPassword: true }, hasWebhookSecret: true });
+    expect((await put('full', full)).json).toMatchObject({
+      branch: 'main',
+      target: { statusUrl: full.target.statusUrl, username: 'deployer', hasPassword: true },
+      hasWebhookSecret: true,
+    });
     await harness.gateway!.get(AppsRepository).setLastDeployment('alice', 'full', 'dep_full_1');
 
-    expect((await put('full', { repository: 'octo-org/full', branch: null, target: { url: full.target.url, statusUrl: null } })).status).toBe(200);
+    expect(
+      (await put('full', { repository: 'octo-org/full', branch: null, target: { url: full.target.url, statusUrl: null } })).status,
+    ).toBe(200);
     const view = (await harness.request('GET', '/1/apps/alice/full', { auth: ALICE })).json;
     expect(view).not.toHaveProperty('branch');
     expect(view.target).toEqual({ url: full.target.url, hasPassword: true, archiveFormat: 'tar.gz' }); // the password is kept, like the webhook secret

@@ -10,7 +10,8 @@ const SHARED = 'http://127.0.0.1:3100';
  */
 describe('app targets: refused hosts, the shared default target, passwords across a re-target', () => {
   let harness: Harness;
-  const put = (app: string, target: object) => harness.request('PUT', `/1/apps/bob/${app}`, { auth: BOB, body: { repository: `octo-org/${app}`, target } });
+  const put = (app: string, target: object) =>
+    harness.request('PUT', `/1/apps/bob/${app}`, { auth: BOB, body: { repository: `octo-org/${app}`, target } });
 
   beforeAll(async () => {
     harness = await Harness.start({
@@ -23,13 +24,30 @@ describe('app targets: refused hosts, the shared default target, passwords acros
 
   const refused = async (target: object, message: RegExp) => {
     const answer = await put('refused', target);
-    expect([JSON.stringify(target), answer.status, answer.json]).toEqual([JSON.stringify(target), 400, { error: 'apps:bad_target', message: expect.stringMatching(message), uuid: answer.headers.get('x-api-uuid') }]);
+    expect([JSON.stringify(target), answer.status, answer.json]).toEqual([
+      JSON.stringify(target),
+      400,
+      { error: 'apps:bad_target', message: expect.stringMatching(message), uuid: answer.headers.get('x-api-uuid') },
+    ]);
   };
 
   it('refuses a link-local or metadata url or statusUrl when the app is configured, not only at deploy time (issue 16, window 6)', async () => {
-    for (const host of ['169.254.169.254', '[::ffff:169.254.169.254]', '[::169.254.169.254]', '[64:ff9b::a9fe:a9fe]', '[fe80::1]', 'metadata.google.internal']) {
-      await refused({ url: `http://${host}/latest/meta-data/` }, /^target\.url: host .* is refused: .*(link-local or a cloud metadata address|names a cloud metadata service)/);
-      await refused({ url: 'https://receiver.example.com/push', statusUrl: `http://${host}/status/{{id}}` }, /^target\.statusUrl: host .* is refused/);
+    for (const host of [
+      '169.254.169.254',
+      '[::ffff:169.254.169.254]',
+      '[::169.254.169.254]',
+      '[64:ff9b::a9fe:a9fe]',
+      '[fe80::1]',
+      'metadata.google.internal',
+    ]) {
+      await refused(
+        { url: `http://${host}/latest/meta-data/` },
+        /^target\.url: host .* is refused: .*(link-local or a cloud metadata address|names a cloud metadata service)/,
+      );
+      await refused(
+        { url: 'https://receiver.example.com/push', statusUrl: `http://${host}/status/{{id}}` },
+        /^target\.statusUrl: host .* is refused/,
+      );
     }
     expect((await harness.request('GET', '/1/apps/bob/refused', { auth: BOB })).status).toBe(404);
   });
@@ -46,19 +64,37 @@ describe('app targets: refused hosts, the shared default target, passwords acros
 
   it('refuses the shared default target under another spelling, as url or statusUrl (issue 18, findings 1 and 6)', async () => {
     for (const host of ['0.0.0.0', '[::ffff:127.0.0.1]', '[::]', '127.0.0.2', 'localhost', '2130706433', '[64:ff9b::7f00:1]']) {
-      await refused({ url: `http://${host}:3100/push` }, /^target\.url reaches the shared default target; to deploy there, leave target out/);
-      await refused({ url: 'https://receiver.example.com/push', statusUrl: `http://${host}:3100/status/{{id}}` }, /^target\.statusUrl reaches the shared default target/);
+      await refused(
+        { url: `http://${host}:3100/push` },
+        /^target\.url reaches the shared default target; to deploy there, leave target out/,
+      );
+      await refused(
+        { url: 'https://receiver.example.com/push', statusUrl: `http://${host}:3100/status/{{id}}` },
+        /^target\.statusUrl reaches the shared default target/,
+      );
     }
   });
 
   it('drops the stored password when a PUT sends the target to another origin without it (issue 18, finding 7)', async () => {
     const view = async () => (await harness.request('GET', '/1/apps/bob/moving', { auth: BOB })).json.target;
-    expect((await put('moving', { url: 'https://a.example.com/push', statusUrl: 'https://a.example.com/status/{{id}}', username: 'u', password: 'secret' })).status).toBe(200);
+    expect(
+      (
+        await put('moving', {
+          url: 'https://a.example.com/push',
+          statusUrl: 'https://a.example.com/status/{{id}}',
+          username: 'u',
+          password: 'secret',
+        })
+      ).status,
+    ).toBe(200);
     // Same origins, another path: the password still goes where it was given for.
     expect((await put('moving', { url: 'https://a.example.com/v2/push', username: 'u' })).status).toBe(200);
     expect(await view()).toMatchObject({ url: 'https://a.example.com/v2/push', hasPassword: true });
     // The statusUrl moves to another host: the password would be sent there.
-    expect((await put('moving', { url: 'https://a.example.com/v2/push', statusUrl: 'https://b.example.com/status/{{id}}', username: 'u' })).status).toBe(200);
+    expect(
+      (await put('moving', { url: 'https://a.example.com/v2/push', statusUrl: 'https://b.example.com/status/{{id}}', username: 'u' }))
+        .status,
+    ).toBe(200);
     expect(await view()).toMatchObject({ hasPassword: false });
     expect((await put('moving', { url: 'https://a.example.com/push', username: 'u', password: 'secret' })).status).toBe(200);
     for (const url of ['https://evil.example.com/push', 'http://a.example.com/push', 'https://a.example.com:8443/push']) {

@@ -36,10 +36,10 @@ describe('authorization matrix: every endpoint × every kind of caller', () => {
     github.tokens.set(GITHUB_TOKEN, 'alice-gh');
     for (const stream of [process.stdout, process.stderr]) {
       const write = stream.write.bind(stream);
-      stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      stream.write = (chunk: unknown, ...rest: unknown[]) => {
         logs.push(String(chunk));
         return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-      });
+      };
       restore.push(() => (stream.write = write));
     }
     harness = await Harness.start({ worker: false, env: { GITHUB_API_URL: github.url, LOG_LEVEL: 'debug' } });
@@ -50,8 +50,17 @@ describe('authorization matrix: every endpoint × every kind of caller', () => {
     expect((await harness.request('DELETE', `/1/users/alice/tokens/${old.json.id}`, { auth: ALICE })).status).toBe(204);
     entryId = 'dep_matrix:001';
     await harness.db.collection('status_entries').insertOne({
-      _id: entryId as never, uuid: 'u', user: 'alice', app_name: 'app', deployment: 'dep_matrix', status: 'ok', step: 'done',
-      provider: 'api', commit: 'o/r/sha', ts: new Date(), cursor: '001000000000000_000000000000000000000000',
+      _id: entryId as never,
+      uuid: 'u',
+      user: 'alice',
+      app_name: 'app',
+      deployment: 'dep_matrix',
+      status: 'ok',
+      step: 'done',
+      provider: 'api',
+      commit: 'o/r/sha',
+      ts: new Date(),
+      cursor: '001000000000000_000000000000000000000000',
     });
   });
   afterAll(async () => {
@@ -71,7 +80,16 @@ describe('authorization matrix: every endpoint × every kind of caller', () => {
 
   const endpoints: Endpoint[] = [
     // A GitHub ping: authentication is the same as for a push, and no worker is needed to answer it.
-    { name: 'deploy', method: 'POST', path: '/1/deploy', body: () => ({ zen: 'Keep it logically awesome.', hook_id: 1 }), headers: () => githubHeaders('ping'), ok: 200, unauthorized: 'deploy:auth:bad_creds', other: 'ok' },
+    {
+      name: 'deploy',
+      method: 'POST',
+      path: '/1/deploy',
+      body: () => ({ zen: 'Keep it logically awesome.', hook_id: 1 }),
+      headers: () => githubHeaders('ping'),
+      ok: 200,
+      unauthorized: 'deploy:auth:bad_creds',
+      other: 'ok',
+    },
     { name: 'status webhooks', method: 'GET', path: '/1/status/alice/webhooks', ok: 200 },
     { name: 'status webhooks/:app', method: 'GET', path: '/1/status/alice/webhooks/app', ok: 200 },
     { name: 'changes', method: 'GET', path: '/1/status/alice/changes', ok: 200, stream: true },
@@ -82,11 +100,26 @@ describe('authorization matrix: every endpoint × every kind of caller', () => {
     { name: 'unlock POST', method: 'POST', path: '/1/apps/alice/app/unlock', ok: 200 },
     { name: 'notifications GET', method: 'GET', path: '/1/apps/alice/app/notifications', ok: 200 },
     { name: 'deliveries GET', method: 'GET', path: '/1/apps/alice/app/deliveries', ok: 200 },
-    { name: 'users POST', method: 'POST', path: '/1/users', body: () => ({ username: `u${Math.random().toString(36).slice(2, 10)}`, password: 'password-123' }), ok: 201, other: [403, 'mw:auth:admin_only'], owner: [403, 'mw:auth:admin_only'] },
+    {
+      name: 'users POST',
+      method: 'POST',
+      path: '/1/users',
+      body: () => ({ username: `u${Math.random().toString(36).slice(2, 10)}`, password: 'password-123' }),
+      ok: 201,
+      other: [403, 'mw:auth:admin_only'],
+      owner: [403, 'mw:auth:admin_only'],
+    },
     { name: 'tokens POST', method: 'POST', path: '/1/users/alice/tokens', body: () => ({ name: 'matrix' }), ok: 201 },
     { name: 'tokens GET', method: 'GET', path: '/1/users/alice/tokens', ok: 200 },
     { name: 'tokens DELETE', method: 'DELETE', path: '/1/users/alice/tokens/nope', ok: 404 },
-    { name: 'auth/github', method: 'POST', path: '/1/auth/github', body: () => ({ credentials: `alice-gh:${GITHUB_TOKEN}` }), ok: 200, other: 'ok' },
+    {
+      name: 'auth/github',
+      method: 'POST',
+      path: '/1/auth/github',
+      body: () => ({ credentials: `alice-gh:${GITHUB_TOKEN}` }),
+      ok: 200,
+      other: 'ok',
+    },
   ];
 
   const probe = async (endpoint: Endpoint, who: Who) => {

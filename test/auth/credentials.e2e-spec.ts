@@ -22,7 +22,8 @@ describe('credentials: API token form and cost, usernames whatever their case', 
   });
   afterAll(() => harness.stop());
 
-  const signIn = (username: string, password: string) => harness.request('GET', `/1/users/${username}/tokens`, { auth: { username, password } });
+  const signIn = (username: string, password: string) =>
+    harness.request('GET', `/1/users/${username}/tokens`, { auth: { username, password } });
 
   it('takes dwt_<id>.<secret> exactly: anything after the secret makes it invalid', async () => {
     expect((await signIn('alice', aliceToken.token)).status).toBe(200);
@@ -32,7 +33,7 @@ describe('credentials: API token form and cost, usernames whatever their case', 
     }
   });
 
-  it('spends the same number of scrypt hashes on a token whatever its id: known, unknown, another user\'s, or an unknown user', async () => {
+  it("spends the same number of scrypt hashes on a token whatever its id: known, unknown, another user's, or an unknown user", async () => {
     const scrypt = jest.spyOn(nodeCrypto, 'scrypt');
     try {
       const wrongSecret = 'W'.repeat(32);
@@ -63,7 +64,11 @@ describe('credentials: API token form and cost, usernames whatever their case', 
     expect((await harness.request('POST', '/1/users', { body: { username: 'Carol', password: 'carol-password-1' } })).status).toBe(201);
     for (const username of ['carol', 'CAROL', 'cArOl', 'ALICE']) {
       const answer = await harness.request('POST', '/1/users', { body: { username, password: 'another-password' } });
-      expect([username, answer.status, answer.json]).toEqual([username, 409, { error: 'users:exists', message: expect.stringMatching(/case/), uuid: answer.headers.get('x-api-uuid') }]);
+      expect([username, answer.status, answer.json]).toEqual([
+        username,
+        409,
+        { error: 'users:exists', message: expect.stringMatching(/case/), uuid: answer.headers.get('x-api-uuid') },
+      ]);
     }
     expect(await harness.db.collection('users').countDocuments({ _id: { $regex: '^carol$', $options: 'i' } as never })).toBe(1);
     expect((await signIn('Carol', 'carol-password-1')).status).toBe(200);
@@ -82,7 +87,11 @@ describe('credentials: API token form and cost, usernames whatever their case', 
   });
 
   it('creates one user when two spellings of a new name are created at once', async () => {
-    const answers = await Promise.all(['Erin', 'erin', 'ERIN', 'eRin'].map((username) => harness.request('POST', '/1/users', { body: { username, password: 'erin-password-1' } })));
+    const answers = await Promise.all(
+      ['Erin', 'erin', 'ERIN', 'eRin'].map((username) =>
+        harness.request('POST', '/1/users', { body: { username, password: 'erin-password-1' } }),
+      ),
+    );
     expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409]);
     expect(await harness.db.collection('users').countDocuments({ _id: { $regex: '^erin$', $options: 'i' } as never })).toBe(1);
   });

@@ -21,7 +21,10 @@ describe('failed sign-in throttling per user', () => {
   afterAll(() => harness.stop());
 
   it('answers 429 mw:auth:throttled after the limit, for that user only', async () => {
-    for (let i = 0; i < 3; i++) expect((await harness.request('GET', '/1/status/admin/webhooks', { auth: wrong(ADMIN.username) })).json.error).toBe('mw:auth:unauthorized');
+    for (let i = 0; i < 3; i++)
+      expect((await harness.request('GET', '/1/status/admin/webhooks', { auth: wrong(ADMIN.username) })).json.error).toBe(
+        'mw:auth:unauthorized',
+      );
     const throttled = await harness.request('GET', '/1/status/admin/webhooks', { auth: ADMIN });
     expect(throttled.status).toBe(429);
     expect(throttled.json).toMatchObject({ error: 'mw:auth:throttled', message: expect.stringMatching(/try again in \d+ s/) });
@@ -62,7 +65,8 @@ describe('failed sign-in throttling per address', () => {
   afterAll(() => harness.stop());
 
   it('refuses passwords from an address that failed too often, whatever the user, but not API tokens', async () => {
-    for (const username of ['eve1', 'eve2', 'eve3']) expect((await harness.request('GET', `/1/status/${username}/webhooks`, { auth: wrong(username) })).status).toBe(401);
+    for (const username of ['eve1', 'eve2', 'eve3'])
+      expect((await harness.request('GET', `/1/status/${username}/webhooks`, { auth: wrong(username) })).status).toBe(401);
     const password = await harness.request('GET', '/1/status/admin/webhooks', { auth: ADMIN });
     expect([password.status, password.json.error]).toEqual([429, 'mw:auth:throttled']);
     const viaToken = await harness.request('GET', '/1/status/admin/webhooks', { auth: { username: ADMIN.username, password: token } });

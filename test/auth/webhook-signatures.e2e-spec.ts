@@ -17,7 +17,10 @@ describe('webhook signatures: unsigned Travis notifications and repository spell
     harness = await Harness.start({ worker: false });
     const put = (name: string, body: object) => harness.request('PUT', `/1/apps/admin/${name}`, { body });
     expect((await put('guarded', { repository: 'octo-org/guarded', webhookSecret: SECRET, ci: 'travis' })).status).toBe(200);
-    expect((await put('strict', { repository: 'octo-org/strict', travisSignature: 'required' })).json).toMatchObject({ travisSignature: 'required', hasWebhookSecret: false });
+    expect((await put('strict', { repository: 'octo-org/strict', travisSignature: 'required' })).json).toMatchObject({
+      travisSignature: 'required',
+      hasWebhookSecret: false,
+    });
     expect((await put('open', { repository: 'octo-org/open' })).status).toBe(200);
   });
   afterAll(() => harness.stop());
@@ -25,28 +28,48 @@ describe('webhook signatures: unsigned Travis notifications and repository spell
   const travis = (options: { owner?: string; repo: string; sha: string; signature?: string }) => {
     const payload = JSON.stringify(travisBuild({ owner: options.owner, repo: options.repo, sha: options.sha, statusMessage: 'Passed' }));
     return harness.request('POST', '/1/deploy', {
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'travis-repo-slug': `${options.owner ?? 'octo-org'}/${options.repo}`, ...(options.signature ? { signature: options.signature } : {}) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'travis-repo-slug': `${options.owner ?? 'octo-org'}/${options.repo}`,
+        ...(options.signature ? { signature: options.signature } : {}),
+      },
       body: new URLSearchParams({ payload }).toString(),
     });
   };
   const push = (owner: string, repo: string, sha: string, secret?: string) => {
     const body = JSON.stringify(githubPush({ owner, repo, sha }));
     const signature = secret && `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-    return harness.request('POST', '/1/deploy', { headers: { ...githubHeaders(), 'content-type': 'application/json', ...(signature ? { 'x-hub-signature-256': signature } : {}) }, body });
+    return harness.request('POST', '/1/deploy', {
+      headers: { ...githubHeaders(), 'content-type': 'application/json', ...(signature ? { 'x-hub-signature-256': signature } : {}) },
+      body,
+    });
   };
   const refused = (answer: Awaited<ReturnType<Harness['request']>>, message: RegExp) =>
-    expect([answer.status, answer.json]).toEqual([401, { error: 'deploy:auth:bad_signature', message: expect.stringMatching(message), uuid: answer.headers.get('x-api-uuid') }]);
+    expect([answer.status, answer.json]).toEqual([
+      401,
+      { error: 'deploy:auth:bad_signature', message: expect.stringMatching(message), uuid: answer.headers.get('x-api-uuid') },
+    ]);
   const travisPayloads = () => harness.db.collection('payloads').countDocuments({ provider: 'travis' });
 
   it('refuses a forged unsigned "Passed" for a gated commit of an app with a webhook secret, in every spelling of its repository', async () => {
     const sha = 'a1'.repeat(20);
     const gated = await push('octo-org', 'guarded', sha, SECRET);
     expect([gated.status, gated.json.status]).toEqual([202, 'waiting_for_ci']);
-    for (const [owner, repo] of [['octo-org', 'guarded'], ['Octo-Org', 'Guarded'], ['octo-org', 'guarded.git'], ['OCTO-ORG', 'Guarded.GIT'], ['octo-org', 'guarded.'], ['octo-org', 'guarded.git.']]) {
+    for (const [owner, repo] of [
+      ['octo-org', 'guarded'],
+      ['Octo-Org', 'Guarded'],
+      ['octo-org', 'guarded.git'],
+      ['OCTO-ORG', 'Guarded.GIT'],
+      ['octo-org', 'guarded.'],
+      ['octo-org', 'guarded.git.'],
+    ]) {
       refused(await travis({ owner, repo, sha }), /unsigned.*guarded has a webhook secret.*TRAVIS_PUBLIC_KEY is not set/);
     }
     // A Signature header changes nothing: without Travis' public key it cannot be verified.
-    refused(await travis({ repo: 'guarded', sha, signature: Buffer.from('forged').toString('base64') }), /cannot be verified.*TRAVIS_PUBLIC_KEY is not set/);
+    refused(
+      await travis({ repo: 'guarded', sha, signature: Buffer.from('forged').toString('base64') }),
+      /cannot be verified.*TRAVIS_PUBLIC_KEY is not set/,
+    );
     expect(await travisPayloads()).toBe(0);
   });
 
@@ -58,7 +81,11 @@ describe('webhook signatures: unsigned Travis notifications and repository spell
   });
 
   it('asks for the webhook secret of a push whatever the spelling of the repository', async () => {
-    for (const [owner, repo] of [['Octo-Org', 'GUARDED'], ['octo-org', 'guarded.git'], ['octo-org', 'Guarded.']]) {
+    for (const [owner, repo] of [
+      ['Octo-Org', 'GUARDED'],
+      ['octo-org', 'guarded.git'],
+      ['octo-org', 'Guarded.'],
+    ]) {
       refused(await push(owner, repo, 'd4'.repeat(20)), /X-Hub-Signature-256/);
     }
     const signed = await push('Octo-Org', 'Guarded.git', 'd4'.repeat(20), SECRET);
@@ -68,8 +95,17 @@ describe('webhook signatures: unsigned Travis notifications and repository spell
   it('finds apps stored before canonical names by every spelling; another app of a guarded repository does not open it', async () => {
     const now = new Date();
     await harness.db.collection('apps').insertOne({
-      _id: 'admin/legacy', user: 'admin', name: 'legacy', repository: 'Octo-Org/Legacy.git', repositoryKey: 'admin/octo-org/legacy.git',
-      travisSignature: 'required', retain: false, ci: 'auto', createdAt: now, updatedAt: now, revision: 1,
+      _id: 'admin/legacy',
+      user: 'admin',
+      name: 'legacy',
+      repository: 'Octo-Org/Legacy.git',
+      repositoryKey: 'admin/octo-org/legacy.git',
+      travisSignature: 'required',
+      retain: false,
+      ci: 'auto',
+      createdAt: now,
+      updatedAt: now,
+      revision: 1,
     } as never);
     // Written behind the API's back: drop the intake's in-memory copy now, as its change stream would shortly (issue 15).
     harness.gateway!.get(AppConfigCache).forget('admin');

@@ -6,7 +6,15 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createReceiverApp } from '../../apps/receiver';
 import {
-  freePort, ManagedProcess, MongoWireServer, repoRoot, startApp, startMongoWireServer, startTemporalDevServer, TemporalDevServer, waitForPort,
+  freePort,
+  ManagedProcess,
+  MongoWireServer,
+  repoRoot,
+  startApp,
+  startMongoWireServer,
+  startTemporalDevServer,
+  TemporalDevServer,
+  waitForPort,
 } from '../../tools/stack';
 import { DeploymentOutcome } from '../../workflows/types';
 import { githubTarball } from '../support/archives';
@@ -46,7 +54,15 @@ export class ChaosStack {
   private processEnv: (name: 'gateway' | 'worker', i: number) => NodeJS.ProcessEnv = () => ({});
   private ports = { temporal: 0, temporalUi: 0, mongo: 0 };
 
-  async start(options: { gateways?: number; workers?: number; faultRate?: number; processingDelayMs?: number; processEnv?: (name: 'gateway' | 'worker', i: number) => NodeJS.ProcessEnv } = {}): Promise<this> {
+  async start(
+    options: {
+      gateways?: number;
+      workers?: number;
+      faultRate?: number;
+      processingDelayMs?: number;
+      processEnv?: (name: 'gateway' | 'worker', i: number) => NodeJS.ProcessEnv;
+    } = {},
+  ): Promise<this> {
     mkdirSync(this.logDir, { recursive: true });
     if (options.processEnv) this.processEnv = options.processEnv;
     this.ports = { temporal: await freePort(), temporalUi: await freePort(), mongo: await freePort() };
@@ -54,21 +70,27 @@ export class ChaosStack {
     this.github = await new GithubServer().start();
     const { processed, inFlight, mostInFlight, startedInOrder } = this;
     const delay = options.processingDelayMs ?? 0;
-    this.receiver = await createReceiverApp({
-      deployDir: join(this.dir, 'deployed'), stateDir: join(this.dir, 'receiver-state'), maxArchiveBytes: 64 * 1024 * 1024, maxEntries: 10_000,
-      bodyLimitBytes: 65 * 1024 * 1024,
-      hooks: {
-        before: async (pkg) => {
-          processed.set(pkg._doc, (processed.get(pkg._doc) ?? 0) + 1);
-          const now = (inFlight.get(pkg.app.name) ?? 0) + 1;
-          inFlight.set(pkg.app.name, now);
-          mostInFlight.set(pkg.app.name, Math.max(now, mostInFlight.get(pkg.app.name) ?? 0));
-          startedInOrder.set(pkg.app.name, [...(startedInOrder.get(pkg.app.name) ?? []), pkg._doc]);
-          if (delay) await new Promise((r) => setTimeout(r, delay));
+    this.receiver = await createReceiverApp(
+      {
+        deployDir: join(this.dir, 'deployed'),
+        stateDir: join(this.dir, 'receiver-state'),
+        maxArchiveBytes: 64 * 1024 * 1024,
+        maxEntries: 10_000,
+        bodyLimitBytes: 65 * 1024 * 1024,
+        hooks: {
+          before: async (pkg) => {
+            processed.set(pkg._doc, (processed.get(pkg._doc) ?? 0) + 1);
+            const now = (inFlight.get(pkg.app.name) ?? 0) + 1;
+            inFlight.set(pkg.app.name, now);
+            mostInFlight.set(pkg.app.name, Math.max(now, mostInFlight.get(pkg.app.name) ?? 0));
+            startedInOrder.set(pkg.app.name, [...(startedInOrder.get(pkg.app.name) ?? []), pkg._doc]);
+            if (delay) await new Promise((r) => setTimeout(r, delay));
+          },
+          after: async (pkg) => void inFlight.set(pkg.app.name, (inFlight.get(pkg.app.name) ?? 1) - 1),
         },
-        after: async (pkg) => void inFlight.set(pkg.app.name, (inFlight.get(pkg.app.name) ?? 1) - 1),
       },
-    }, ['error']);
+      ['error'],
+    );
     await this.receiver.listen(0, '127.0.0.1');
     this.receiverUrl = (await this.receiver.getUrl()).replace('[::1]', '127.0.0.1');
     let targetUrl = this.receiverUrl;
@@ -90,7 +112,8 @@ export class ChaosStack {
       BLOB_DIR: join(this.dir, 'blobs'),
       LOG_LEVEL: 'warn',
     };
-    for (let i = 0; i < (options.workers ?? 1); i++) this.workers.push(startApp('worker', { ...this.env, ...this.processEnv('worker', i) }, this.logDir, `-${i}`));
+    for (let i = 0; i < (options.workers ?? 1); i++)
+      this.workers.push(startApp('worker', { ...this.env, ...this.processEnv('worker', i) }, this.logDir, `-${i}`));
     for (let i = 0; i < (options.gateways ?? 1); i++) {
       this.gatewayPorts.push(await freePort());
       await this.startGateway(i);
@@ -101,7 +124,12 @@ export class ChaosStack {
   }
 
   async startGateway(i: number): Promise<void> {
-    const gateway = startApp('gateway', { ...this.env, ...this.processEnv('gateway', i), GATEWAY_PORT: String(this.gatewayPorts[i]) }, this.logDir, `-${i}`);
+    const gateway = startApp(
+      'gateway',
+      { ...this.env, ...this.processEnv('gateway', i), GATEWAY_PORT: String(this.gatewayPorts[i]) },
+      this.logDir,
+      `-${i}`,
+    );
     this.gateways[i] = gateway;
     await waitForPort(gateway, '127.0.0.1', this.gatewayPorts[i]);
   }
@@ -119,7 +147,12 @@ export class ChaosStack {
   }
 
   async startTemporal(): Promise<void> {
-    this.temporal = await startTemporalDevServer({ logDir: this.logDir, port: this.ports.temporal, uiPort: this.ports.temporalUi, dbFile: join(this.dir, 'temporal.db') });
+    this.temporal = await startTemporalDevServer({
+      logDir: this.logDir,
+      port: this.ports.temporal,
+      uiPort: this.ports.temporalUi,
+      dbFile: join(this.dir, 'temporal.db'),
+    });
   }
 
   async startMongo(): Promise<void> {
@@ -146,7 +179,11 @@ export class ChaosStack {
   async push(repo: string, sha: string, delivery: string, gateway = 0, before?: string): Promise<{ status: number; json: any }> {
     const response = await fetch(`${this.gatewayUrl(gateway)}/1/deploy`, {
       method: 'POST',
-      headers: { ...githubHeaders('push', delivery), 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` },
+      headers: {
+        ...githubHeaders('push', delivery),
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`,
+      },
       body: JSON.stringify(githubPush({ repo, sha, before })),
     });
     return { status: response.status, json: await response.json().catch(() => undefined) };
@@ -157,7 +194,12 @@ export class ChaosStack {
   }
 
   async statusEntries(deployment: string): Promise<Array<{ _id: string; step: string; status: string }>> {
-    return this.db.db('chaos').collection<{ _id: string; step: string; status: string }>('status_entries').find({ deployment }).sort({ _id: 1 }).toArray();
+    return this.db
+      .db('chaos')
+      .collection<{ _id: string; step: string; status: string }>('status_entries')
+      .find({ deployment })
+      .sort({ _id: 1 })
+      .toArray();
   }
 
   async stop(): Promise<void> {
@@ -182,7 +224,8 @@ export function checkStatusLog(entries: Array<{ _id: string; step: string; statu
   for (let i = 0; i < entries.length; i++) {
     const seq = Number(entries[i]._id.split(':').pop());
     if (seq !== i + 1) return `entry ${i + 1} has sequence ${seq}`;
-    if (i > 0 && STEP_ORDER.indexOf(entries[i].step) < STEP_ORDER.indexOf(entries[i - 1].step)) return `step ${entries[i].step} after ${entries[i - 1].step}`;
+    if (i > 0 && STEP_ORDER.indexOf(entries[i].step) < STEP_ORDER.indexOf(entries[i - 1].step))
+      return `step ${entries[i].step} after ${entries[i - 1].step}`;
   }
   const last = entries[entries.length - 1];
   if (last.step !== 'done') return `last step is ${last.step}`;

@@ -15,7 +15,11 @@ export class FlakyProxy {
   forwarded = 0;
   down = false;
 
-  constructor(private readonly upstream: string, private readonly faultRate: number, seed = 7) {
+  constructor(
+    private readonly upstream: string,
+    private readonly faultRate: number,
+    seed = 7,
+  ) {
     this.random = seededRandom(seed);
   }
   private readonly random: () => number;

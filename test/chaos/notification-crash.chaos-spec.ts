@@ -19,14 +19,21 @@ describe('worker killed while a notification is being delivered', () => {
   let url: string;
   beforeAll(async () => {
     await stack.start();
-    server = createServer((req: IncomingMessage, res) => void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      received.push({ delivery: String(req.headers['x-deploy-delivery']), signature: req.headers['x-deploy-signature-256'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
-      if (holdFirst) return; // never answered: the worker is killed while it waits
-      res.statusCode = 200;
-      res.end();
-    })());
+    server = createServer(
+      (req: IncomingMessage, res) =>
+        void (async () => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of req) chunks.push(chunk as Buffer);
+          received.push({
+            delivery: String(req.headers['x-deploy-delivery']),
+            signature: req.headers['x-deploy-signature-256'] as string | undefined,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+          if (holdFirst) return; // never answered: the worker is killed while it waits
+          res.statusCode = 200;
+          res.end();
+        })(),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   }, 120_000);
@@ -39,7 +46,10 @@ describe('worker killed while a notification is being delivered', () => {
   const api = async (method: string, path: string, body?: object) => {
     const response = await fetch(`${stack.gatewayUrl()}${path}`, {
       method,
-      headers: { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: response.status, json: await response.json().catch(() => undefined) };
@@ -67,7 +77,8 @@ describe('worker killed while a notification is being delivered', () => {
     stack.restartWorker();
 
     const deliveries = await until(async () => {
-      const list = (await api('GET', `/1/apps/admin/${repo}/deliveries`)).json as Array<{ id: string; event: string; status: string; attempts: number }> | undefined;
+      const list = (await api('GET', `/1/apps/admin/${repo}/deliveries`)).json as
+        Array<{ id: string; event: string; status: string; attempts: number }> | undefined;
       return list?.some((d) => d.status === 'delivered') ? list : undefined;
     });
     console.log(`notification: ${received.length} POSTs across the worker kill, delivery ${deliveries[0].id}`);

@@ -29,7 +29,9 @@ describe('receiver flapping (50 % of requests fail, half of them after the recei
     const answer = await stack.push('gone', await stack.commit('gone'), 'g-1');
     const outcome = await stack.outcome(answer.json.workflowId);
     expect(outcome).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:upload_tarball' } });
-    const attempts = (await stack.statusEntries(answer.json.id)).filter((e) => e.step === 'upload' && /Attempt \d+ failed/.test((e as { message?: string }).message ?? ''));
+    const attempts = (await stack.statusEntries(answer.json.id)).filter(
+      (e) => e.step === 'upload' && /Attempt \d+ failed/.test((e as { message?: string }).message ?? ''),
+    );
     expect(attempts.length).toBe(9); // UPLOAD_ATTEMPTS - 1 retries logged
 
     stack.proxy!.down = false;

@@ -19,7 +19,11 @@ describe('deployctl: login, apps, env, tokens, errors (built CLI against the gat
   });
 
   const login = (target: Cli, secret: string[]) => target.run(['login', '--url', harness.baseUrl, '--user', ALICE.username, ...secret]);
-  const env = (app: string) => harness.gateway!.get(AppsService).forName(ALICE.username, app).then((found) => found?.env);
+  const env = (app: string) =>
+    harness
+      .gateway!.get(AppsService)
+      .forName(ALICE.username, app)
+      .then((found) => found?.env);
 
   it('refuses a bad password with the API error and its uuid, exit 1, and writes nothing', async () => {
     const result = await login(cli, ['--password', 'wrong-password']);
@@ -42,22 +46,47 @@ describe('deployctl: login, apps, env, tokens, errors (built CLI against the gat
   });
 
   it('logs in with a password read from stdin, keeping only a fresh API token in a 0600 file', async () => {
-    const result = await cli.run(['login', '--url', harness.baseUrl, '--user', ALICE.username, '--password-stdin'], { input: `${ALICE.password}\n` });
+    const result = await cli.run(['login', '--url', harness.baseUrl, '--user', ALICE.username, '--password-stdin'], {
+      input: `${ALICE.password}\n`,
+    });
     expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining(cli.configPath) });
     expect((await stat(cli.configPath)).mode & 0o777).toBe(0o600);
     const text = await readFile(cli.configPath, 'utf8');
     expect(text).not.toContain(ALICE.password);
-    expect(JSON.parse(text)).toMatchObject({ url: harness.baseUrl, user: ALICE.username, token: expect.stringMatching(/^dwt_/), tokenId: expect.any(String) });
+    expect(JSON.parse(text)).toMatchObject({
+      url: harness.baseUrl,
+      user: ALICE.username,
+      token: expect.stringMatching(/^dwt_/),
+      tokenId: expect.any(String),
+    });
   });
 
   it('creates an app, then changes one setting and keeps the rest (secrets included)', async () => {
     expect(await cli.run(['apps', 'set', 'web'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--repository/) });
-    const created = await cli.run(['apps', 'set', 'web', '--repository', 'octo-org/web', '--target-url', 'http://receiver.test/push', '--target-user', 'deployer', '--target-password', 'pw', '--webhook-secret', 's3cret', '--retain']);
+    const created = await cli.run([
+      'apps',
+      'set',
+      'web',
+      '--repository',
+      'octo-org/web',
+      '--target-url',
+      'http://receiver.test/push',
+      '--target-user',
+      'deployer',
+      '--target-password',
+      'pw',
+      '--webhook-secret',
+      's3cret',
+      '--retain',
+    ]);
     expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(/Repository\s+octo-org\/web \(default branch\)/) });
     await cli.run(['apps', 'set', 'web', '--branch', 'release', '--archive-format', 'zip']);
     const app = await cli.json(['apps', 'get', 'web']);
     expect(app).toMatchObject({
-      repository: 'octo-org/web', branch: 'release', retain: true, hasWebhookSecret: true,
+      repository: 'octo-org/web',
+      branch: 'release',
+      retain: true,
+      hasWebhookSecret: true,
       target: { url: 'http://receiver.test/push', username: 'deployer', hasPassword: true, archiveFormat: 'zip' },
     });
     const opened = await harness.gateway!.get(AppsService).forName(ALICE.username, 'web');
@@ -83,7 +112,10 @@ describe('deployctl: login, apps, env, tokens, errors (built CLI against the gat
     expect(await env('web')).toEqual({});
     expect((await cli.run(['env', 'rm', 'web', 'GONE'])).stdout).toBe('web has no environment variables.\n');
     expect(await cli.run(['env', 'set', 'web', 'not-a-key=1'])).toMatchObject({ code: 2 });
-    expect(await cli.run(['env', 'set', 'nope', 'A=1'])).toMatchObject({ code: 1, stderr: expect.stringMatching(ERROR_LINE('apps:not_found')) });
+    expect(await cli.run(['env', 'set', 'nope', 'A=1'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(ERROR_LINE('apps:not_found')),
+    });
     // An app created without secrets says so, also once its env has changed (a stored undefined reads back as null).
     await cli.run(['apps', 'set', 'plain', '--repository', 'octo-org/plain', '--target-url', 'http://receiver.test/push']);
     expect((await cli.run(['env', 'set', 'plain', 'A=1'])).code).toBe(0);
@@ -106,8 +138,14 @@ describe('deployctl: login, apps, env, tokens, errors (built CLI against the gat
 
     const again = await login(second, ['--token', token]);
     expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(ERROR_LINE('mw:auth:unauthorized')) });
-    expect(await second.run(['tokens', 'list'])).toMatchObject({ code: 1, stderr: expect.stringMatching(ERROR_LINE('mw:auth:unauthorized')) });
-    expect(await cli.run(['tokens', 'revoke', ciBot.id])).toMatchObject({ code: 1, stderr: expect.stringMatching(ERROR_LINE('tokens:not_found')) });
+    expect(await second.run(['tokens', 'list'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(ERROR_LINE('mw:auth:unauthorized')),
+    });
+    expect(await cli.run(['tokens', 'revoke', ciBot.id])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(ERROR_LINE('tokens:not_found')),
+    });
   });
 
   it('logs out: revokes the token login created and deletes the config', async () => {

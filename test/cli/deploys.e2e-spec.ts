@@ -10,7 +10,9 @@ describe('deployctl: deployments and the live feed (built CLI against the pipeli
   let deployment: { id: string; workflowId: string; repo: string; sha: string };
   beforeAll(async () => {
     [f, cli] = await Promise.all([PipelineFixture.start(), Cli.create()]);
-    const login = await cli.run(['login', '--url', f.harness.baseUrl, '--user', ADMIN.username, '--password-stdin'], { input: ADMIN.password });
+    const login = await cli.run(['login', '--url', f.harness.baseUrl, '--user', ADMIN.username, '--password-stdin'], {
+      input: ADMIN.password,
+    });
     expect(login.code).toBe(0);
   });
   afterAll(async () => {
@@ -27,7 +29,10 @@ describe('deployctl: deployments and the live feed (built CLI against the pipeli
 
     const result = await watching.done;
     expect(result.code).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.doc.step)).toEqual(FIRST_STEPS);
     expect(new Set(lines.map((line) => line.id)).size).toBe(FIRST_STEPS.length);
     expect(lines.every((line) => line.doc.deployment === deployment.id && line.app_name === repo)).toBe(true);
@@ -62,8 +67,13 @@ describe('deployctl: deployments and the live feed (built CLI against the pipeli
       cli.run(['deploys', 'show', 'dep_nope']),
       cli.run(['deploys', 'retry', deployment.id]),
     ]);
-    expect(list.stdout).toMatch(new RegExp(`^${deployment.id}\\s+${deployment.repo}\\s+${deployment.repo}@${deployment.sha.slice(0, 7)}\\s+done\\s+ok`, 'm'));
-    expect(entries.filter((entry: { deployment: string }) => entry.deployment === deployment.id).at(0)).toMatchObject({ step: 'done', status: 'ok' });
+    expect(list.stdout).toMatch(
+      new RegExp(`^${deployment.id}\\s+${deployment.repo}\\s+${deployment.repo}@${deployment.sha.slice(0, 7)}\\s+done\\s+ok`, 'm'),
+    );
+    expect(entries.filter((entry: { deployment: string }) => entry.deployment === deployment.id).at(0)).toMatchObject({
+      step: 'done',
+      status: 'ok',
+    });
     expect(show.stdout).toMatch(/State\s+succeeded at step done/);
     expect(show.stdout).toMatch(/\s+done\s+ok/);
     expect(shown).toMatchObject({ id: deployment.id, state: { step: 'done', state: 'succeeded' } });
@@ -75,7 +85,10 @@ describe('deployctl: deployments and the live feed (built CLI against the pipeli
     const { repo, sha } = await f.commit({ travis: true });
     const pushed = await f.push(repo, sha);
     await waitFor(async () => (await f.steps(pushed.json.id)).some((step) => step.step === 'waiting_for_ci'));
-    expect(await cli.run(['deploys', 'cancel', pushed.json.id])).toMatchObject({ code: 0, stdout: `Cancel requested for deployment ${pushed.json.id}.\n` });
+    expect(await cli.run(['deploys', 'cancel', pushed.json.id])).toMatchObject({
+      code: 0,
+      stdout: `Cancel requested for deployment ${pushed.json.id}.\n`,
+    });
     expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'canceled' });
 
     const retry = await cli.json(['deploys', 'retry', pushed.json.id]);

@@ -10,7 +10,9 @@ describe('deployctl: releases, rollback, redeploy, unlock', () => {
   const shas: string[] = [];
   beforeAll(async () => {
     [f, cli] = await Promise.all([PipelineFixture.start(), Cli.create()]);
-    const login = await cli.run(['login', '--url', f.harness.baseUrl, '--user', ADMIN.username, '--password-stdin'], { input: ADMIN.password });
+    const login = await cli.run(['login', '--url', f.harness.baseUrl, '--user', ADMIN.username, '--password-stdin'], {
+      input: ADMIN.password,
+    });
     expect(login.code).toBe(0);
     await f.configure(app);
     for (const label of ['one', 'two']) {

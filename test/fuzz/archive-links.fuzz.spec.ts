@@ -31,7 +31,10 @@ const targetPart = fc.oneof(
 const target = fc.array(targetPart, { minLength: 1, maxLength: 10 }).map((parts) => parts.join('/'));
 const entry: fc.Arbitrary<ArchiveEntry> = fc.oneof(
   { weight: 1, arbitrary: dirPath.map((dir): ArchiveEntry => ({ name: `${TOP}/${dir}/`, type: 'directory' })) },
-  { weight: 4, arbitrary: fc.tuple(linkPath, target).map(([path, linkname]): ArchiveEntry => ({ name: `${TOP}/${path}`, type: 'symlink', linkname })) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(linkPath, target).map(([path, linkname]): ArchiveEntry => ({ name: `${TOP}/${path}`, type: 'symlink', linkname })),
+  },
 );
 /** Random chains, and the finding's own chain in both orders with random entries around it. */
 const chains = fc.oneof(
@@ -116,7 +119,8 @@ function escapingLinks(app: string): string[] {
   for (const { full, link } of pathsBelow(app)) {
     if (!link) continue;
     const where = leadsTo(dirname(full), readlinkSync(full));
-    if (where !== undefined && where !== app && !where.startsWith(app + sep)) out.push(`${relative(app, full)} -> ${readlinkSync(full)} leads to ${where}`);
+    if (where !== undefined && where !== app && !where.startsWith(app + sep))
+      out.push(`${relative(app, full)} -> ${readlinkSync(full)} leads to ${where}`);
   }
   return out;
 }
@@ -180,27 +184,30 @@ describe('archive link chains (property, issue 18 finding 3)', () => {
     expect({ accepted: accepted > 10, rejected: rejected > 10 }).toEqual({ accepted: true, rejected: true });
   });
 
-  it.each(['tar.gz', 'zip'] as const)(`the receiver's extraction of a %s leaves no link leading outside, accepted or not (${RUNS} cases)`, async (format) => {
-    const verdicts = new Set<string>();
-    await fc.assert(
-      fc.asyncProperty(chains, async (entries) => {
-        const archive = format === 'zip' ? await buildZip(entries) : await buildTarGz(entries);
-        const { root, app } = await sandbox();
-        const file = join(root, `archive.${format}`);
-        await writeFile(file, archive);
-        const guard = new EntryGuard(LIMITS);
-        const verdict = await outcome(() => extractArchive(file, app, guard, LIMITS, async () => undefined));
-        verdicts.add(verdict);
-        expect(['accepted', ...TAR_REJECT_REASONS]).toContain(verdict);
-        expect(escapingLinks(app)).toEqual([]);
-        expect(outsideApp(root, app).filter((p) => p !== `archive.${format}`)).toEqual([]);
-        // The receiver's second opinion on disk agrees with what the rules let through.
-        if (verdict === 'accepted') await expect(checkExtractedLinks(app)).resolves.toBeUndefined();
-        await rm(root, { recursive: true, force: true });
-      }),
-      { numRuns: RUNS, timeout: 10_000 },
-    );
-    expect(verdicts).toContain('accepted');
-    expect(verdicts).toContain('unsafe_link');
-  });
+  it.each(['tar.gz', 'zip'] as const)(
+    `the receiver's extraction of a %s leaves no link leading outside, accepted or not (${RUNS} cases)`,
+    async (format) => {
+      const verdicts = new Set<string>();
+      await fc.assert(
+        fc.asyncProperty(chains, async (entries) => {
+          const archive = format === 'zip' ? await buildZip(entries) : await buildTarGz(entries);
+          const { root, app } = await sandbox();
+          const file = join(root, `archive.${format}`);
+          await writeFile(file, archive);
+          const guard = new EntryGuard(LIMITS);
+          const verdict = await outcome(() => extractArchive(file, app, guard, LIMITS, async () => undefined));
+          verdicts.add(verdict);
+          expect(['accepted', ...TAR_REJECT_REASONS]).toContain(verdict);
+          expect(escapingLinks(app)).toEqual([]);
+          expect(outsideApp(root, app).filter((p) => p !== `archive.${format}`)).toEqual([]);
+          // The receiver's second opinion on disk agrees with what the rules let through.
+          if (verdict === 'accepted') await expect(checkExtractedLinks(app)).resolves.toBeUndefined();
+          await rm(root, { recursive: true, force: true });
+        }),
+        { numRuns: RUNS, timeout: 10_000 },
+      );
+      expect(verdicts).toContain('accepted');
+      expect(verdicts).toContain('unsafe_link');
+    },
+  );
 });

@@ -35,7 +35,11 @@ export function hostileHeaders(): fc.Arbitrary<Record<string, string>> {
       'x-github-event': fc.oneof(fc.constantFrom('push', 'ping', 'issues', 'PUSH', 'create', ''), headerText(30)),
       // Distinct per case: a delivery id reused with another body is its own (known-bug) test.
       'x-github-delivery': fc.oneof(fc.uuid(), fc.constant(''), headerText(600, 24)),
-      'x-hub-signature-256': fc.oneof(fc.stringMatching(/^sha256=[0-9a-f]{64}$/), fc.constantFrom('sha256=', 'sha1=abc', ''), headerText(200)),
+      'x-hub-signature-256': fc.oneof(
+        fc.stringMatching(/^sha256=[0-9a-f]{64}$/),
+        fc.constantFrom('sha256=', 'sha1=abc', ''),
+        headerText(200),
+      ),
       'travis-repo-slug': fc.oneof(fc.constant('octo-org/hello-world'), headerText(100)),
       signature: fc.oneof(fc.base64String({ maxLength: 400 }), headerText(100)),
       'user-agent': headerText(100),
@@ -46,19 +50,46 @@ export function hostileHeaders(): fc.Arbitrary<Record<string, string>> {
 
 /** A GitHub push or Travis build with some fields deleted or replaced by arbitrary JSON. */
 export function mutatedPayload(): fc.Arbitrary<Record<string, unknown>> {
-  const base = fc.tuple(sha(), fc.boolean()).map(([commit, travis]) => (travis ? travisBuild({ sha: commit }) : githubPush({ sha: commit })) as Record<string, unknown>);
+  const base = fc
+    .tuple(sha(), fc.boolean())
+    .map(([commit, travis]) => (travis ? travisBuild({ sha: commit }) : githubPush({ sha: commit })) as Record<string, unknown>);
   const path = fc.constantFrom(
-    ['after'], ['ref'], ['repository'], ['repository', 'name'], ['repository', 'owner'], ['repository', 'owner', 'login'], ['repository', 'owner', 'name'],
-    ['repository', 'owner_name'], ['repository', 'default_branch'], ['repository', 'private'], ['deleted'], ['head_commit'], ['head_commit', 'message'],
-    ['pusher'], ['commit'], ['status_message'], ['result_message'], ['branch'], ['id'], ['build_url'], ['zen'], ['hook_id'],
+    ['after'],
+    ['ref'],
+    ['repository'],
+    ['repository', 'name'],
+    ['repository', 'owner'],
+    ['repository', 'owner', 'login'],
+    ['repository', 'owner', 'name'],
+    ['repository', 'owner_name'],
+    ['repository', 'default_branch'],
+    ['repository', 'private'],
+    ['deleted'],
+    ['head_commit'],
+    ['head_commit', 'message'],
+    ['pusher'],
+    ['commit'],
+    ['status_message'],
+    ['result_message'],
+    ['branch'],
+    ['id'],
+    ['build_url'],
+    ['zen'],
+    ['hook_id'],
   );
-  const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('../..', 'a/b', '', 'refs/heads/main', 'refs/tags/v1', '0'.repeat(40), 'A'.repeat(40), 'x'.repeat(10_000)));
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constantFrom('../..', 'a/b', '', 'refs/heads/main', 'refs/tags/v1', '0'.repeat(40), 'A'.repeat(40), 'x'.repeat(10_000)),
+  );
   const mutation = fc.tuple(path, fc.option(value, { nil: undefined }));
   return fc.tuple(base, fc.array(mutation, { maxLength: 4 })).map(([payload, mutations]) => mutate(payload, mutations));
 }
 
 /** A copy of `payload` with each field at a key path deleted (undefined) or replaced, objects made on the way. */
-export function mutate(payload: Record<string, unknown>, mutations: ReadonlyArray<readonly [readonly string[], unknown]>): Record<string, unknown> {
+export function mutate(
+  payload: Record<string, unknown>,
+  mutations: ReadonlyArray<readonly [readonly string[], unknown]>,
+): Record<string, unknown> {
   const copy = structuredClone(payload);
   for (const [keys, replacement] of mutations) {
     let at: Record<string, unknown> = copy;
@@ -81,6 +112,8 @@ export function rawBody(): fc.Arbitrary<Buffer> {
     fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
     mutatedPayload().map((payload) => Buffer.from(JSON.stringify(payload))),
     mutatedPayload().map((payload) => Buffer.from(new URLSearchParams({ payload: JSON.stringify(payload) }).toString())),
-    fc.constantFrom('', ' ', 'payload=', 'payload=%7B', 'payload', '{}', '[]', 'null', '"x"', '1e999', '{"__proto__":{"x":1}}', '\ufeff{}').map((text) => Buffer.from(text)),
+    fc
+      .constantFrom('', ' ', 'payload=', 'payload=%7B', 'payload', '{}', '[]', 'null', '"x"', '1e999', '{"__proto__":{"x":1}}', '\ufeff{}')
+      .map((text) => Buffer.from(text)),
   );
 }

@@ -31,11 +31,18 @@ describe('webhook intake under hostile input (property-based, over HTTP)', () =>
     harness = await Harness.start({ worker: false, env: { GATEWAY_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
     // A worker registers these at start; without one every start fails (see the report).
     await registerSearchAttributes(harness.temporal.connection as Connection, harness.config.temporal.namespace);
-    expect((await harness.request('PUT', '/1/apps/admin/signed', { body: { repository: 'octo-org/signed', webhookSecret: SECRET } })).status).toBe(200);
+    expect(
+      (await harness.request('PUT', '/1/apps/admin/signed', { body: { repository: 'octo-org/signed', webhookSecret: SECRET } })).status,
+    ).toBe(200);
   });
   afterAll(() => harness.stop());
 
-  const deliver = async (path: string, headers: Record<string, string>, body: Buffer, auth: 'admin' | 'wrong' | 'none'): Promise<Answer> => {
+  const deliver = async (
+    path: string,
+    headers: Record<string, string>,
+    body: Buffer,
+    auth: 'admin' | 'wrong' | 'none',
+  ): Promise<Answer> => {
     const credentials = auth === 'admin' ? ADMIN : auth === 'wrong' ? { username: 'admin', password: 'nope' } : null;
     if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     const response = await fetch(`${harness.baseUrl}${path}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
@@ -65,7 +72,10 @@ describe('webhook intake under hostile input (property-based, over HTTP)', () =>
       path: '/1/deploy',
       auth: 'admin',
       contentType: 'application/json',
-      headers: { 'x-github-event': 'push', 'x-github-delivery': `example-${overrides.auth ?? 'admin'}-${overrides.headers?.['x-github-event'] ?? 'push'}-${overrides.body?.length ?? 0}` },
+      headers: {
+        'x-github-event': 'push',
+        'x-github-delivery': `example-${overrides.auth ?? 'admin'}-${overrides.headers?.['x-github-event'] ?? 'push'}-${overrides.body?.length ?? 0}`,
+      },
       body: Buffer.from(JSON.stringify(githubPush())),
       signed: 'no',
       ...overrides,
@@ -107,7 +117,12 @@ describe('webhook intake under hostile input (property-based, over HTTP)', () =>
     const before = await harness.db.collection('deployments').countDocuments();
     const again = await harness.db.collection('payloads').find({ provider: 'github' }).limit(20).toArray();
     for (const stored of again) {
-      const answer = await deliver('/1/deploy', { ...(stored.headers as Record<string, string>) }, Buffer.from(stored.body as string), 'admin');
+      const answer = await deliver(
+        '/1/deploy',
+        { ...(stored.headers as Record<string, string>) },
+        Buffer.from(stored.body as string),
+        'admin',
+      );
       expectSpecAnswer(answer, [200, 202, 401], INTAKE_CODES);
       if (answer.status === 202) expect(JSON.parse(answer.text)).toMatchObject({ id: stored.deployment, existing: true });
     }
@@ -135,7 +150,9 @@ describe('webhook intake under hostile input (property-based, over HTTP)', () =>
     const deployments = await harness.db.collection('deployments').find().toArray();
     expect(deployments.length).toBeGreaterThan(0); // the fuzzing did start deployments
     for (const deployment of deployments) {
-      const payload = await harness.db.collection('payloads').findOne({ $or: [{ _id: deployment.payloadId }, { deployment: deployment._id }] });
+      const payload = await harness.db
+        .collection('payloads')
+        .findOne({ $or: [{ _id: deployment.payloadId }, { deployment: deployment._id }] });
       expect(payload).not.toBeNull();
       expect({ id: deployment._id, payloadFor: payload!.deployment }).toEqual({ id: deployment._id, payloadFor: deployment._id });
       if (unavailable.has(deployment.uuid)) continue;

@@ -77,14 +77,18 @@ describe('gateway bounds for hostile clients', () => {
 
   it('answers an oversized body 413 from its declared length, without reading it', async () => {
     const answer = await raw((socket) => {
-      socket.write(`POST /1/deploy HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n{"a":`);
+      socket.write(
+        `POST /1/deploy HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n{"a":`,
+      );
     });
     expectSpecError(answer, 413, 'deploy:payload:too_large');
   });
 
   it('cuts off a chunked body at the limit with 413', async () => {
     const answer = await raw(async (socket) => {
-      socket.write(`POST /1/deploy HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      socket.write(
+        `POST /1/deploy HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      );
       const chunk = 'x'.repeat(16 * 1024);
       for (let sent = 0; sent <= 4 * BODY_LIMIT && !socket.destroyed; sent += chunk.length) {
         socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
@@ -117,7 +121,9 @@ describe('gateway bounds for hostile clients', () => {
 
   it('closes a slow body (headers sent, body trickled) within the request timeout', async () => {
     const answer = await raw(async (socket) => {
-      socket.write(`POST /1/deploy HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
+      socket.write(
+        `POST /1/deploy HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+      );
       for (let i = 0; i < 1000 && !socket.destroyed; i += 1) {
         socket.write('x');
         await sleep(50);
@@ -136,7 +142,7 @@ describe('gateway bounds for hostile clients', () => {
     expect(await healthy()).toBe(200);
   });
 
-  it('answers an over-long path parameter 414 and a malformed percent-encoding 400 in the spec\'s error JSON', async () => {
+  it("answers an over-long path parameter 414 and a malformed percent-encoding 400 in the spec's error JSON", async () => {
     for (const [path, status, code] of [
       [`/1/apps/bob/${'a'.repeat(3000)}`, 414, 'request:too_long'],
       [`/1/status/${'b'.repeat(301)}/webhooks`, 414, 'request:too_long'],
@@ -145,7 +151,12 @@ describe('gateway bounds for hostile clients', () => {
     ] as const) {
       const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: auth } });
       const uuid = response.headers.get('x-api-uuid');
-      expect([path.slice(0, 40), response.status, response.headers.get('x-api-version'), response.headers.get('content-type')]).toEqual([path.slice(0, 40), status, '1.0.0', expect.stringMatching(/^application\/json/)]);
+      expect([path.slice(0, 40), response.status, response.headers.get('x-api-version'), response.headers.get('content-type')]).toEqual([
+        path.slice(0, 40),
+        status,
+        '1.0.0',
+        expect.stringMatching(/^application\/json/),
+      ]);
       expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
       const body = (await response.json()) as { message: string };
       expect(body).toEqual({ error: code, message: expect.any(String), uuid });
@@ -156,8 +167,12 @@ describe('gateway bounds for hostile clients', () => {
     expect(await healthy()).toBe(200);
   });
 
-  it('answers malformed request lines and framing 400 in the spec\'s error JSON', async () => {
-    for (const garbage of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n']) {
+  it("answers malformed request lines and framing 400 in the spec's error JSON", async () => {
+    for (const garbage of [
+      'GARBAGE\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    ]) {
       expectSpecError(await raw((socket) => void socket.write(garbage)), 400, 'request:invalid');
     }
     expect(await healthy()).toBe(200);

@@ -85,10 +85,28 @@ describe('webhook recognition (readPayload + recogniseWebhook)', () => {
 describe('status URL templating', () => {
   const ids = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 40 }),
-    fc.constantFrom('.', '..', '@evil.example', '.evil.example', ':1', '/\\evil.example', '%2e%2e', '../../admin', '#x', '?x=1', '\ud800', 'a b', '{{id}}'),
+    fc.constantFrom(
+      '.',
+      '..',
+      '@evil.example',
+      '.evil.example',
+      ':1',
+      '/\\evil.example',
+      '%2e%2e',
+      '../../admin',
+      '#x',
+      '?x=1',
+      '\ud800',
+      'a b',
+      '{{id}}',
+    ),
   );
   const templates = fc
-    .tuple(fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.nat(), fc.constantFrom('{{id}}', '{{ id }}', '{{id}}{{id}}', ''))
+    .tuple(
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc.nat(),
+      fc.constantFrom('{{id}}', '{{ id }}', '{{id}}{{id}}', ''),
+    )
     .map(([url, at, placeholder]) => {
       const cut = at % (url.length + 1);
       return url.slice(0, cut) + placeholder + url.slice(cut);
@@ -102,7 +120,7 @@ describe('status URL templating', () => {
     }
   };
 
-  it('never leaves the template\'s host, and encodes the id (checkedStatusUrl, used by TargetClient.status)', () => {
+  it("never leaves the template's host, and encodes the id (checkedStatusUrl, used by TargetClient.status)", () => {
     fc.assert(
       fc.property(templates, ids, (template, id) => {
         let url: string;
@@ -122,10 +140,15 @@ describe('status URL templating', () => {
 
   it('keeps the host for templates whose placeholder is after the host (statusUrlFor itself)', () => {
     fc.assert(
-      fc.property(fc.webUrl(), fc.constantFrom('', '/', '/status/{{id}}', '/s?id={{ id }}', '#{{id}}'), ids.filter(wellFormed), (base, rest, id) => {
-        const template = base.replace(/[?#].*$/, '') + rest;
-        expect(origin(statusUrlFor(template, id))).toBe(origin(template.replace(/\{\{\s*id\s*\}\}/g, 'x')));
-      }),
+      fc.property(
+        fc.webUrl(),
+        fc.constantFrom('', '/', '/status/{{id}}', '/s?id={{ id }}', '#{{id}}'),
+        ids.filter(wellFormed),
+        (base, rest, id) => {
+          const template = base.replace(/[?#].*$/, '') + rest;
+          expect(origin(statusUrlFor(template, id))).toBe(origin(template.replace(/\{\{\s*id\s*\}\}/g, 'x')));
+        },
+      ),
       RUNS,
     );
   });
@@ -143,14 +166,31 @@ describe('tar safety rules', () => {
     fc.array(segment, { minLength: 1, maxLength: 5 }).map((parts) => `/${parts.join('/')}`),
   );
   const types = fc.oneof(
-    fc.constantFrom('file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo', 'contiguous-file', 'pax-header', 'unknown'),
+    fc.constantFrom(
+      'file',
+      'directory',
+      'symlink',
+      'link',
+      'character-device',
+      'block-device',
+      'fifo',
+      'contiguous-file',
+      'pax-header',
+      'unknown',
+    ),
     fc.constant(null),
     fc.string({ maxLength: 8 }),
   );
-  const size = fc.oneof(fc.nat({ max: 5_000 }), fc.integer({ min: -10, max: 0 }), fc.constant(Number.MAX_SAFE_INTEGER), fc.constant(Infinity), fc.constant(undefined));
+  const size = fc.oneof(
+    fc.nat({ max: 5_000 }),
+    fc.integer({ min: -10, max: 0 }),
+    fc.constant(Number.MAX_SAFE_INTEGER),
+    fc.constant(Infinity),
+    fc.constant(undefined),
+  );
   const header = fc.record({ name, type: types, size, linkname: fc.option(name, { nil: undefined }) }) as fc.Arbitrary<EntryHeader>;
 
-  it('accepts an entry only with its path (and a symlink\'s target) inside the root, else TarballRejected with a known reason', () => {
+  it("accepts an entry only with its path (and a symlink's target) inside the root, else TarballRejected with a known reason", () => {
     fc.assert(
       fc.property(fc.array(header, { maxLength: 30 }), fc.constantFrom(0, 1), (entries, strip) => {
         const guard = new EntryGuard({ maxEntries: 20, maxBytes: 20_000, stripComponents: strip });
@@ -165,7 +205,9 @@ describe('tar safety rules', () => {
           }
           if (path === null) continue;
           const normal = posix.normalize(path || '.');
-          expect(path.startsWith('/') || normal === '..' || normal.startsWith('../') || path.includes('\\') || path.includes('\0')).toBe(false);
+          expect(path.startsWith('/') || normal === '..' || normal.startsWith('../') || path.includes('\\') || path.includes('\0')).toBe(
+            false,
+          );
           if (entry.type === 'symlink') {
             const resolved = posix.normalize(posix.join(posix.dirname(path), entry.linkname!.replace(/\\/g, '/')));
             expect(resolved === '..' || resolved.startsWith('../') || resolved.startsWith('/')).toBe(false);
@@ -219,7 +261,10 @@ describe('tar safety rules', () => {
 
   it('parses real archives of arbitrary entries into acceptance or a known reason', async () => {
     const entry = fc.record({
-      name: fc.oneof(name.filter((n) => n !== '' && !n.includes('\0')), fc.constantFrom('wrap/a', 'wrap/../x', 'wrap/l/x')),
+      name: fc.oneof(
+        name.filter((n) => n !== '' && !n.includes('\0')),
+        fc.constantFrom('wrap/a', 'wrap/../x', 'wrap/l/x'),
+      ),
       type: fc.constantFrom<'file' | 'directory' | 'symlink' | 'link'>('file', 'directory', 'symlink', 'link'),
       linkname: fc.constantFrom('a', '../x', '/etc/passwd', 'wrap/a', '.', 'l'),
       content: fc.string({ maxLength: 20 }),

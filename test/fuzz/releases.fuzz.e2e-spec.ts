@@ -42,8 +42,15 @@ describe('release surfaces under hostile input (property-based, over HTTP)', () 
   });
   afterAll(() => f?.stop());
 
-  const send = async (method: string, path: string, auth: 'admin' | 'bob' | 'wrong' | 'none', body: string | undefined, contentType: string): Promise<Answer> => {
-    const credentials = auth === 'admin' ? ADMIN : auth === 'bob' ? BOB : auth === 'wrong' ? { username: 'admin', password: 'wrong-password' } : null;
+  const send = async (
+    method: string,
+    path: string,
+    auth: 'admin' | 'bob' | 'wrong' | 'none',
+    body: string | undefined,
+    contentType: string,
+  ): Promise<Answer> => {
+    const credentials =
+      auth === 'admin' ? ADMIN : auth === 'bob' ? BOB : auth === 'wrong' ? { username: 'admin', password: 'wrong-password' } : null;
     const headers: Record<string, string> = { 'content-type': contentType };
     if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     const response = await fetch(`${f.harness.baseUrl}${path}`, { method, headers, body, signal: AbortSignal.timeout(15_000) });
@@ -54,19 +61,39 @@ describe('release surfaces under hostile input (property-based, over HTTP)', () 
     fc.jsonValue({ maxDepth: 2 }),
     fc.constantFrom(0, 1, 2, 3, -1, 1.5, 2 ** 53, 1e308, '1', 'v1', '', null, true, [], {}, '__proto__', 'x'.repeat(40_000)),
   );
-  const envName = fc.oneof(fc.constantFrom('API_URL', 'A', '_X', 'a-b', '', '1A', '__proto__', 'constructor', 'X'.repeat(300)), fc.string({ maxLength: 10 }));
+  const envName = fc.oneof(
+    fc.constantFrom('API_URL', 'A', '_X', 'a-b', '', '1A', '__proto__', 'constructor', 'X'.repeat(300)),
+    fc.string({ maxLength: 10 }),
+  );
   const envSet = fc.oneof(
     fc.dictionary(envName, fc.oneof(fc.string({ maxLength: 20 }), anyValue), { maxKeys: 5 }),
     fc.constant(Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`V${i}`, 'x']))),
     anyValue,
   );
-  const envBody = fc.record({ set: envSet, unset: fc.oneof(fc.array(fc.oneof(envName, anyValue), { maxLength: 4 }), anyValue), deploy: fc.oneof(fc.boolean(), anyValue) }, { requiredKeys: [] });
+  const envBody = fc.record(
+    {
+      set: envSet,
+      unset: fc.oneof(fc.array(fc.oneof(envName, anyValue), { maxLength: 4 }), anyValue),
+      deploy: fc.oneof(fc.boolean(), anyValue),
+    },
+    { requiredKeys: [] },
+  );
   const json = (arbitrary: fc.Arbitrary<unknown>) => arbitrary.map((value) => JSON.stringify(value));
-  const rawBody = fc.oneof(fc.constant(undefined), fc.constantFrom('', '{', 'null', '[]', '"x"', '{"release":', '{"__proto__":{"release":1}}'), fc.string({ maxLength: 30 }));
-  const queryValue = fc.oneof(fc.constantFrom('', '0', '1', '10', '100', '101', '-1', '1.5', '1e2', '0x10', ' 1', '9'.repeat(30), 'a', '%00', '1&limit=2'), fc.string({ maxLength: 6 }).map(encodeURIComponent));
+  const rawBody = fc.oneof(
+    fc.constant(undefined),
+    fc.constantFrom('', '{', 'null', '[]', '"x"', '{"release":', '{"__proto__":{"release":1}}'),
+    fc.string({ maxLength: 30 }),
+  );
+  const queryValue = fc.oneof(
+    fc.constantFrom('', '0', '1', '10', '100', '101', '-1', '1.5', '1e2', '0x10', ' 1', '9'.repeat(30), 'a', '%00', '1&limit=2'),
+    fc.string({ maxLength: 6 }).map(encodeURIComponent),
+  );
   // Mostly refused at the edge (other users, no credentials, other apps), as hostile traffic is; enough reaches the services.
   const who = fc.constantFrom<'admin' | 'bob' | 'wrong' | 'none'>('admin', 'admin', 'admin', 'bob', 'wrong', 'none');
-  const appName = fc.oneof({ weight: 3, arbitrary: fc.constant('<app>') }, { weight: 1, arbitrary: fc.constantFrom('no-releases', 'missing', '..', '%2e%2e', 'a%2Fb', '%00', 'x'.repeat(120)) });
+  const appName = fc.oneof(
+    { weight: 3, arbitrary: fc.constant('<app>') },
+    { weight: 1, arbitrary: fc.constantFrom('no-releases', 'missing', '..', '%2e%2e', 'a%2Fb', '%00', 'x'.repeat(120)) },
+  );
   const owner = fc.constantFrom('admin', 'admin', 'admin', 'bob', 'nobody');
 
   type Action = { method: string; kind: string; query?: string; body?: string; contentType: string };
@@ -76,11 +103,27 @@ describe('release surfaces under hostile input (property-based, over HTTP)', () 
       const query = [limit !== null ? `limit=${limit}` : '', skip !== null ? `skip=${skip}` : ''].filter(Boolean).join('&');
       return { method: 'GET', kind: 'releases', query, contentType: 'application/json' };
     }),
-    rollback: fc.record({ body: fc.oneof(json(fc.record({ release: anyValue }, { requiredKeys: [] })), json(fc.record({ release: fc.integer({ min: 0, max: 4 }) })), rawBody), contentType: fc.constantFrom('application/json', 'application/json', 'text/plain') })
+    rollback: fc
+      .record({
+        body: fc.oneof(
+          json(fc.record({ release: anyValue }, { requiredKeys: [] })),
+          json(fc.record({ release: fc.integer({ min: 0, max: 4 }) })),
+          rawBody,
+        ),
+        contentType: fc.constantFrom('application/json', 'application/json', 'text/plain'),
+      })
       .map(({ body, contentType }) => ({ method: 'POST', kind: 'rollback', body, contentType })),
-    redeploy: fc.record({ body: fc.oneof(json(anyValue), rawBody), contentType: fc.constantFrom('application/json', 'text/plain') }).map(({ body, contentType }) => ({ method: 'POST', kind: 'redeploy', body, contentType })),
-    unlock: fc.record({ body: fc.oneof(json(anyValue), rawBody), contentType: fc.constantFrom('application/json', 'text/plain') }).map(({ body, contentType }) => ({ method: 'POST', kind: 'unlock', body, contentType })),
-    env: fc.record({ body: fc.oneof({ weight: 4, arbitrary: json(envBody) }, { weight: 1, arbitrary: rawBody }), contentType: fc.constantFrom('application/json', 'application/json', 'application/x-www-form-urlencoded') })
+    redeploy: fc
+      .record({ body: fc.oneof(json(anyValue), rawBody), contentType: fc.constantFrom('application/json', 'text/plain') })
+      .map(({ body, contentType }) => ({ method: 'POST', kind: 'redeploy', body, contentType })),
+    unlock: fc
+      .record({ body: fc.oneof(json(anyValue), rawBody), contentType: fc.constantFrom('application/json', 'text/plain') })
+      .map(({ body, contentType }) => ({ method: 'POST', kind: 'unlock', body, contentType })),
+    env: fc
+      .record({
+        body: fc.oneof({ weight: 4, arbitrary: json(envBody) }, { weight: 1, arbitrary: rawBody }),
+        contentType: fc.constantFrom('application/json', 'application/json', 'application/x-www-form-urlencoded'),
+      })
       .map(({ body, contentType }) => ({ method: 'PATCH', kind: 'env', body, contentType })),
   };
 
@@ -89,9 +132,26 @@ describe('release surfaces under hostile input (property-based, over HTTP)', () 
   const examples: Record<string, Case[]> = {
     releases: [[{ method: 'GET', kind: 'releases', query: 'limit=1', contentType: 'application/json' }, 'admin', 'admin', '<app>']],
     redeploy: [[{ method: 'POST', kind: 'redeploy', contentType: 'application/json' }, 'admin', 'admin', '<app>']],
-    env: [[{ method: 'PATCH', kind: 'env', body: JSON.stringify({ set: { API_URL: 'https://x' }, deploy: true }), contentType: 'application/json' }, 'admin', 'admin', '<app>']],
+    env: [
+      [
+        {
+          method: 'PATCH',
+          kind: 'env',
+          body: JSON.stringify({ set: { API_URL: 'https://x' }, deploy: true }),
+          contentType: 'application/json',
+        },
+        'admin',
+        'admin',
+        '<app>',
+      ],
+    ],
     rollback: [
-      [{ method: 'POST', kind: 'rollback', body: JSON.stringify({ release: 1 }), contentType: 'application/json' }, 'admin', 'admin', '<app>'],
+      [
+        { method: 'POST', kind: 'rollback', body: JSON.stringify({ release: 1 }), contentType: 'application/json' },
+        'admin',
+        'admin',
+        '<app>',
+      ],
       [{ method: 'POST', kind: 'rollback', body: JSON.stringify({}), contentType: 'application/json' }, 'admin', 'admin', 'no-releases'],
     ],
     unlock: [[{ method: 'POST', kind: 'unlock', contentType: 'application/json' }, 'admin', 'admin', '<app>']],
@@ -107,9 +167,12 @@ describe('release surfaces under hostile input (property-based, over HTTP)', () 
           const before = act.kind === 'env' && user === 'admin' ? await env(decodeURIComponent(target)) : undefined;
           const answer = await send(act.method, path, auth, act.body, act.contentType);
           seen.add(answer.status);
-          expectSpecAnswer(answer, [200, 202, 400, 401, 403, 404, 409, 413, 414, 415], { includes: (code: string) => CODES.test(code) } as unknown as string[]);
+          expectSpecAnswer(answer, [200, 202, 400, 401, 403, 404, 409, 413, 414, 415], {
+            includes: (code: string) => CODES.test(code),
+          } as unknown as string[]);
           if (auth === 'wrong' || auth === 'none' || auth === 'bob') expect([path, auth, answer.status < 300]).toEqual([path, auth, false]);
-          if (act.kind === 'env' && answer.status >= 300 && user === 'admin') expect([path, act.body, await env(decodeURIComponent(target))]).toEqual([path, act.body, before]);
+          if (act.kind === 'env' && answer.status >= 300 && user === 'admin')
+            expect([path, act.body, await env(decodeURIComponent(target))]).toEqual([path, act.body, before]);
         }),
         { numRuns: 200, endOnFailure: true, examples: examples[kind] },
       );
@@ -122,11 +185,18 @@ describe('release surfaces under hostile input (property-based, over HTTP)', () 
     const started = await f.harness.db.collection('deployments').find({ provider: 'api' }).toArray();
     expect(started.length).toBeGreaterThan(0);
     for (const deployment of started) {
-      expect([deployment._id, deployment.app, deployment.cause]).toEqual([deployment._id, app, expect.stringMatching(/^(rollback|redeploy|env)$/)]);
+      expect([deployment._id, deployment.app, deployment.cause]).toEqual([
+        deployment._id,
+        app,
+        expect.stringMatching(/^(rollback|redeploy|env)$/),
+      ]);
       const description = await f.harness.temporal.workflow.getHandle(deployment.workflowId).describe();
       expect(description.workflowId).toBe(deployment.workflowId);
     }
-    for (const stored of await f.harness.db.collection('apps').find({ lock: { $exists: true } }).toArray()) {
+    for (const stored of await f.harness.db
+      .collection('apps')
+      .find({ lock: { $exists: true } })
+      .toArray()) {
       const rollback = await f.harness.db.collection('deployments').findOne({ _id: stored.lock.deployment });
       expect([stored.name, rollback?.cause, rollback?.rolledBackTo]).toEqual([stored.name, 'rollback', stored.lock.release]);
     }

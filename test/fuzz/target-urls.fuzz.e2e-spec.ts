@@ -32,41 +32,78 @@ function ipv4Spellings(a: number, b: number, c: number, d: number): fc.Arbitrary
 function ipv6Carrying(a: number, b: number, c: number, d: number): fc.Arbitrary<string> {
   const high = hex((a << 8) | b);
   const low = hex((c << 8) | d);
-  return fc.constantFrom(
-    `::ffff:${a}.${b}.${c}.${d}`,
-    `::ffff:${high}:${low}`,
-    `0:0:0:0:0:ffff:${high}:${low}`,
-    `::${a}.${b}.${c}.${d}`,
-    `::${high}:${low}`,
-    `::ffff:0:${a}.${b}.${c}.${d}`,
-    `64:ff9b::${a}.${b}.${c}.${d}`,
-    `64:ff9b::${high}:${low}`,
-    `0064:ff9b:0000:0000:0000:0000:${hex((a << 8) | b, 4)}:${hex((c << 8) | d, 4)}`,
-    `64:ff9b:1:${high}:${hex(c)}:${hex(d << 8)}::`,
-    `2002:${high}:${low}::1`,
-  ).chain(caseOf);
+  return fc
+    .constantFrom(
+      `::ffff:${a}.${b}.${c}.${d}`,
+      `::ffff:${high}:${low}`,
+      `0:0:0:0:0:ffff:${high}:${low}`,
+      `::${a}.${b}.${c}.${d}`,
+      `::${high}:${low}`,
+      `::ffff:0:${a}.${b}.${c}.${d}`,
+      `64:ff9b::${a}.${b}.${c}.${d}`,
+      `64:ff9b::${high}:${low}`,
+      `0064:ff9b:0000:0000:0000:0000:${hex((a << 8) | b, 4)}:${hex((c << 8) | d, 4)}`,
+      `64:ff9b:1:${high}:${hex(c)}:${hex(d << 8)}::`,
+      `2002:${high}:${low}::1`,
+    )
+    .chain(caseOf);
 }
 
 /** Hosts (URL spelling) that reach this machine. */
-const localInterfaces = Object.values(networkInterfaces()).flatMap((list) => list ?? []).map((i) => i.address.replace(/%.*/, ''));
+const localInterfaces = Object.values(networkInterfaces())
+  .flatMap((list) => list ?? [])
+  .map((i) => i.address.replace(/%.*/, ''));
 const thisMachine: fc.Arbitrary<string> = fc.oneof(
-  fc.tuple(byte, byte, byte).chain(([b, c, d]) => fc.oneof(ipv4Spellings(127, b, c, d), ipv6Carrying(127, b, c, d).map((h) => `[${h}]`))),
-  fc.oneof(ipv4Spellings(0, 0, 0, 0), ipv6Carrying(0, 0, 0, 0).map((h) => `[${h}]`)),
-  fc.constantFrom('[::1]', '[0:0:0:0:0:0:0:1]', '[0000::0001]', '[::]', '[0::0]', '[0:0:0:0:0:0:0:0]', '0', '127.1', 'localhost', 'LOCALHOST', 'localhost.', 'LocalHost.'),
+  fc.tuple(byte, byte, byte).chain(([b, c, d]) =>
+    fc.oneof(
+      ipv4Spellings(127, b, c, d),
+      ipv6Carrying(127, b, c, d).map((h) => `[${h}]`),
+    ),
+  ),
+  fc.oneof(
+    ipv4Spellings(0, 0, 0, 0),
+    ipv6Carrying(0, 0, 0, 0).map((h) => `[${h}]`),
+  ),
+  fc.constantFrom(
+    '[::1]',
+    '[0:0:0:0:0:0:0:1]',
+    '[0000::0001]',
+    '[::]',
+    '[0::0]',
+    '[0:0:0:0:0:0:0:0]',
+    '0',
+    '127.1',
+    'localhost',
+    'LOCALHOST',
+    'localhost.',
+    'LocalHost.',
+  ),
   fc.constantFrom(...localInterfaces).map((address) => (address.includes(':') ? `[${address}]` : address)),
 );
 
 /** Hosts that reach the metadata service (169.254.169.254) or another link-local address. */
 const metadata: fc.Arbitrary<string> = fc.oneof(
   ipv4Spellings(169, 254, 169, 254),
-  fc.tuple(byte, byte).chain(([c, d]) => fc.oneof(ipv4Spellings(169, 254, c, d), ipv6Carrying(169, 254, c, d).map((h) => `[${h}]`))),
+  fc.tuple(byte, byte).chain(([c, d]) =>
+    fc.oneof(
+      ipv4Spellings(169, 254, c, d),
+      ipv6Carrying(169, 254, c, d).map((h) => `[${h}]`),
+    ),
+  ),
 );
 
-const pathAndQuery = fc.tuple(fc.constantFrom('/push', '/', '/status/{{id}}', '/a/../push', '/push?x=1', '/%70ush', ''), fc.constantFrom('', '#frag', '?q={{id}}'))
+const pathAndQuery = fc
+  .tuple(
+    fc.constantFrom('/push', '/', '/status/{{id}}', '/a/../push', '/push?x=1', '/%70ush', ''),
+    fc.constantFrom('', '#frag', '?q={{id}}'),
+  )
   .map(([path, tail]) => `${path}${tail}`);
 
 async function refusal(guard: OutboundGuard, url: string): Promise<TargetError | undefined> {
-  return guard.check(url).then(() => undefined, (error: unknown) => error as TargetError);
+  return guard.check(url).then(
+    () => undefined,
+    (error: unknown) => error as TargetError,
+  );
 }
 
 describe('target URLs under every spelling of this machine and the metadata address (property-based)', () => {
@@ -76,7 +113,11 @@ describe('target URLs under every spelling of this machine and the metadata addr
       fc.asyncProperty(thisMachine, fc.integer({ min: 1, max: 65535 }), pathAndQuery, async (host, port, path) => {
         const url = `http://${host}:${port}${path}`;
         const err = await refusal(guard, url);
-        expect([url, err?.kind, err?.message]).toEqual([url, 'config', expect.stringMatching(/this machine|is link-local/ /* an interface's fe80:: address is both */)]);
+        expect([url, err?.kind, err?.message]).toEqual([
+          url,
+          'config',
+          expect.stringMatching(/this machine|is link-local/ /* an interface's fe80:: address is both */),
+        ]);
       }),
       { numRuns: 300 },
     );
@@ -105,17 +146,23 @@ describe('target URLs under every spelling of this machine and the metadata addr
     });
     afterAll(() => harness.stop());
 
-    it('refuses each as an app\'s own target url or statusUrl at the shared port (apps:bad_target), and stores nothing', async () => {
+    it("refuses each as an app's own target url or statusUrl at the shared port (apps:bad_target), and stores nothing", async () => {
       let n = 0;
       await fc.assert(
-        fc.asyncProperty(thisMachine, pathAndQuery, fc.constantFrom('url', 'statusUrl'), fc.constantFrom('http', 'https'), async (host, path, field, scheme) => {
-          const url = `${scheme}://${host}:${SHARED_PORT}${path}`;
-          const target = field === 'url' ? { url } : { url: 'https://receiver.example.com/push', statusUrl: url };
-          const app = `spelling-${n++}`;
-          const answer = await harness.request('PUT', `/1/apps/admin/${app}`, { body: { repository: `octo-org/${app}`, target } });
-          expect([url, field, answer.status, answer.json.error]).toEqual([url, field, 400, 'apps:bad_target']);
-          expect(answer.json.message).toMatch(/reaches the shared default target/);
-        }),
+        fc.asyncProperty(
+          thisMachine,
+          pathAndQuery,
+          fc.constantFrom('url', 'statusUrl'),
+          fc.constantFrom('http', 'https'),
+          async (host, path, field, scheme) => {
+            const url = `${scheme}://${host}:${SHARED_PORT}${path}`;
+            const target = field === 'url' ? { url } : { url: 'https://receiver.example.com/push', statusUrl: url };
+            const app = `spelling-${n++}`;
+            const answer = await harness.request('PUT', `/1/apps/admin/${app}`, { body: { repository: `octo-org/${app}`, target } });
+            expect([url, field, answer.status, answer.json.error]).toEqual([url, field, 400, 'apps:bad_target']);
+            expect(answer.json.message).toMatch(/reaches the shared default target/);
+          },
+        ),
         { numRuns: 250 },
       );
       expect(await harness.db.collection('apps').countDocuments()).toBe(0);

@@ -20,7 +20,14 @@ describe('webhook repository names and refs over HTTP', () => {
       { ...base, ref: 'refs/heads/main..lock' },
     ]) {
       const answer = await deliver(payload);
-      expect([answer.status, answer.json]).toEqual([400, { error: 'deploy:provider:not_supported', message: expect.stringMatching(/^This is not a GitHub or Travis payload we handle: /), uuid: answer.headers.get('x-api-uuid') }]);
+      expect([answer.status, answer.json]).toEqual([
+        400,
+        {
+          error: 'deploy:provider:not_supported',
+          message: expect.stringMatching(/^This is not a GitHub or Travis payload we handle: /),
+          uuid: answer.headers.get('x-api-uuid'),
+        },
+      ]);
     }
     expect(await harness.db.collection('payloads').countDocuments()).toBe(0);
     expect(await harness.db.collection('deployments').countDocuments()).toBe(0);

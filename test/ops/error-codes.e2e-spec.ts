@@ -9,7 +9,9 @@ describe('error codes on the real gateway', () => {
   afterAll(() => harness?.stop());
 
   it('apps:bad_name for an app name with characters an app name cannot have', async () => {
-    const answer = await harness.request('PUT', `/1/apps/${ADMIN.username}/bad%20name!`, { body: { repository: 'octo-org/hello', branch: 'main' } });
+    const answer = await harness.request('PUT', `/1/apps/${ADMIN.username}/bad%20name!`, {
+      body: { repository: 'octo-org/hello', branch: 'main' },
+    });
     expect([answer.status, answer.json?.error]).toEqual([400, 'apps:bad_name']);
   });
 
@@ -19,7 +21,11 @@ describe('error codes on the real gateway', () => {
   });
 
   it('deploy:github:no_app and auth:github:no_app when no GitHub App is configured', async () => {
-    const webhook = await harness.request('POST', '/1/github/webhook', { auth: null, headers: { 'x-github-event': 'push', 'x-github-delivery': 'd-1' }, body: { zen: 'hi' } });
+    const webhook = await harness.request('POST', '/1/github/webhook', {
+      auth: null,
+      headers: { 'x-github-event': 'push', 'x-github-delivery': 'd-1' },
+      body: { zen: 'hi' },
+    });
     expect([webhook.status, webhook.json?.error]).toEqual([404, 'deploy:github:no_app']);
     const link = await harness.request('POST', '/1/auth/github/installations', { body: { installationId: 42 } });
     expect([link.status, link.json?.error]).toEqual([400, 'auth:github:no_app']);
@@ -27,7 +33,9 @@ describe('error codes on the real gateway', () => {
 
   it('mw:auth:no_username for a user whose stored record is in a bad state', async () => {
     await harness.db.collection('users').insertOne({ _id: 'broken' as never, username: 'broken', usernameKey: 'broken' });
-    const answer = await harness.request('GET', '/1/status/broken/webhooks', { auth: { username: 'broken', password: 'whatever-password' } });
+    const answer = await harness.request('GET', '/1/status/broken/webhooks', {
+      auth: { username: 'broken', password: 'whatever-password' },
+    });
     expect([answer.status, answer.json?.error]).toEqual([401, 'mw:auth:no_username']);
   });
 });

@@ -87,17 +87,32 @@ describe('structured logs', () => {
     const password = 'a-password-nobody-may-log-7f3a';
     const created = await harness.request('POST', '/1/users', { body: { username: 'log-alice', password } });
     expect(created.status).toBe(201);
-    const token = await harness.request('POST', '/1/users/log-alice/tokens', { auth: { username: 'log-alice', password }, body: { name: 'ci' } });
+    const token = await harness.request('POST', '/1/users/log-alice/tokens', {
+      auth: { username: 'log-alice', password },
+      body: { name: 'ci' },
+    });
     expect(token.status).toBe(201);
     await harness.request('GET', '/1/status/log-alice/webhooks', { auth: { username: 'log-alice', password: token.json.token } });
-    await harness.request('POST', '/1/deploy', { headers: { ...githubHeaders('push'), signature: 'travis-signature-never-logged' }, body: { payload: 'x' } });
+    await harness.request('POST', '/1/deploy', {
+      headers: { ...githubHeaders('push'), signature: 'travis-signature-never-logged' },
+      body: { payload: 'x' },
+    });
 
     const all = capture.raw.join('\n');
     const basic = (user: string, secret: string) => Buffer.from(`${user}:${secret}`).toString('base64');
-    for (const secret of [password, token.json.token, ADMIN.password, basic(ADMIN.username, ADMIN.password), basic('log-alice', password), 'travis-signature-never-logged']) {
+    for (const secret of [
+      password,
+      token.json.token,
+      ADMIN.password,
+      basic(ADMIN.username, ADMIN.password),
+      basic('log-alice', password),
+      'travis-signature-never-logged',
+    ]) {
       expect(all).not.toContain(secret);
     }
-    expect(capture.lines.filter((l) => l.req?.headers?.authorization).every((l) => l.req.headers.authorization === '[redacted]')).toBe(true);
+    expect(capture.lines.filter((l) => l.req?.headers?.authorization).every((l) => l.req.headers.authorization === '[redacted]')).toBe(
+      true,
+    );
     expect(capture.lines.some((l) => l.req?.headers?.authorization === '[redacted]')).toBe(true);
   });
 });

@@ -53,7 +53,7 @@ describe('Prometheus metrics on the real stack', () => {
     expect(metric(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
 
-  it('exports deployments by final state and step durations from the worker\'s own listener', async () => {
+  it("exports deployments by final state and step durations from the worker's own listener", async () => {
     const before = await scrape(workerMetrics);
     const { repo, sha } = await f.commit();
     const response = await f.push(repo, sha);
@@ -77,7 +77,7 @@ describe('Prometheus metrics on the real stack', () => {
     expect(after.some((sample) => sample.name === `${P}upload_retries_total`)).toBe(true);
   });
 
-  it('exports the Temporal worker\'s own metrics on TEMPORAL_METRICS_PORT', async () => {
+  it("exports the Temporal worker's own metrics on TEMPORAL_METRICS_PORT", async () => {
     const samples = await scrape(`http://127.0.0.1:${temporalPort}/metrics`);
     expect(samples.some((sample) => sample.name.startsWith('temporal_'))).toBe(true);
   });
@@ -91,7 +91,8 @@ describe('Prometheus metrics on the real stack', () => {
       feed.close();
     }
     const deadline = Date.now() + 5_000;
-    while (metric(await gateway(), `${P}feed_clients`) !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (metric(await gateway(), `${P}feed_clients`) !== 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(metric(await gateway(), `${P}feed_clients`)).toBe(0);
   });
 });

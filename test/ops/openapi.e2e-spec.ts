@@ -8,11 +8,13 @@ import { Harness } from '../support/harness';
 /** The document's operations as `METHOD /path/{param}`. */
 function documented(document: { paths: Record<string, Record<string, unknown>> }): string[] {
   return Object.entries(document.paths).flatMap(([path, operations]) =>
-    Object.keys(operations).filter((key) => ['get', 'put', 'post', 'delete', 'patch'].includes(key)).map((method) => `${method.toUpperCase()} ${path}`),
+    Object.keys(operations)
+      .filter((key) => ['get', 'put', 'post', 'delete', 'patch'].includes(key))
+      .map((method) => `${method.toUpperCase()} ${path}`),
   );
 }
 
-const asOpenApiPath = (url: string) => (url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/(.)\/$/, '$1') || '/');
+const asOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/(.)\/$/, '$1') || '/';
 /** The OpenAPI UI and document themselves, and Fastify's automatic HEAD routes, are not API routes. */
 const isDocsRoute = (url: string) => /^\/docs(\/|-|$)/.test(url);
 
@@ -26,11 +28,14 @@ describe('OpenAPI document', () => {
     harness = await Harness.start({ gateway: false, worker: false });
     gateway = await createGatewayApp(harness.config, { logDestination: appLogDestination() });
     // Every route the app registers, as Fastify sees it (Nest registers its routes on init).
-    gateway.getHttpAdapter().getInstance().addHook('onRoute', (route: RouteOptions) => {
-      for (const method of [route.method].flat()) {
-        if (method !== 'HEAD' && !isDocsRoute(route.url)) routes.push(`${method} ${asOpenApiPath(route.url)}`);
-      }
-    });
+    gateway
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRoute', (route: RouteOptions) => {
+        for (const method of [route.method].flat()) {
+          if (method !== 'HEAD' && !isDocsRoute(route.url)) routes.push(`${method} ${asOpenApiPath(route.url)}`);
+        }
+      });
     await gateway.listen(0, '127.0.0.1');
     baseUrl = await gateway.getUrl();
   });
@@ -78,8 +83,12 @@ describe('OpenAPI document', () => {
     expect(codes(503)).toContain('`deploy:temporal:unavailable`');
     expect(deploy.responses[401].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiErrorBody' });
     const headers = deploy.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name);
-    expect(headers).toEqual(expect.arrayContaining(['X-GitHub-Event', 'X-GitHub-Delivery', 'X-Hub-Signature-256', 'Travis-Repo-Slug', 'Signature']));
-    expect(Object.keys(deploy.requestBody.content)).toEqual(expect.arrayContaining(['application/json', 'application/x-www-form-urlencoded']));
+    expect(headers).toEqual(
+      expect.arrayContaining(['X-GitHub-Event', 'X-GitHub-Delivery', 'X-Hub-Signature-256', 'Travis-Repo-Slug', 'Signature']),
+    );
+    expect(Object.keys(deploy.requestBody.content)).toEqual(
+      expect.arrayContaining(['application/json', 'application/x-www-form-urlencoded']),
+    );
 
     const status = doc.paths['/1/status/{user}/webhooks'].get.responses;
     expect(status[401].description).toContain('`mw:auth:not_you`');
@@ -97,7 +106,10 @@ describe('OpenAPI document', () => {
     for (const [path, operations] of Object.entries<Record<string, { responses: Record<string, { headers?: object }> }>>(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         for (const [code, response] of Object.entries(operation.responses)) {
-          expect([`${method} ${path} ${code}`, Object.keys(response.headers ?? {})]).toEqual([`${method} ${path} ${code}`, expect.arrayContaining(['x-api-uuid', 'x-api-version'])]);
+          expect([`${method} ${path} ${code}`, Object.keys(response.headers ?? {})]).toEqual([
+            `${method} ${path} ${code}`,
+            expect.arrayContaining(['x-api-uuid', 'x-api-version']),
+          ]);
         }
         expect(operation.responses['500']).toBeDefined();
       }
@@ -106,7 +118,9 @@ describe('OpenAPI document', () => {
 
   it('lists only catalogue codes, each under its catalogue status', async () => {
     const doc = await document();
-    const statusOf = new Map<string, number | undefined>(ERROR_ENTRIES.map((entry) => [entry.code, 'status' in entry ? entry.status : undefined]));
+    const statusOf = new Map<string, number | undefined>(
+      ERROR_ENTRIES.map((entry) => [entry.code, 'status' in entry ? entry.status : undefined]),
+    );
     const listed: string[] = [];
     const wrong: string[] = [];
     for (const [path, operations] of Object.entries<Record<string, { responses: Record<string, { description?: string }> }>>(doc.paths)) {
@@ -115,7 +129,8 @@ describe('OpenAPI document', () => {
           if (Number(status) < 400) continue;
           for (const [, code] of (response.description ?? '').matchAll(/`([^`]+)`/g)) {
             listed.push(code);
-            if (statusOf.get(code) !== Number(status)) wrong.push(`${method} ${path} ${status}: ${code} (catalogue: ${statusOf.has(code) ? statusOf.get(code) : 'no such code'})`);
+            if (statusOf.get(code) !== Number(status))
+              wrong.push(`${method} ${path} ${status}: ${code} (catalogue: ${statusOf.has(code) ? statusOf.get(code) : 'no such code'})`);
           }
         }
       }

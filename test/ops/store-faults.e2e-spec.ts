@@ -58,7 +58,14 @@ describe('MongoDB failing after authentication', () => {
     // Every BSON type the stack stores round-trips unchanged through a client on the proxy.
     const client = await MongoClient.connect(proxy.url);
     try {
-      const document = { _id: 'round-trip', text: 'ünïcødé', when: new Date(1_700_000_000_000), bytes: Buffer.from([0, 1, 254, 255]), nested: { list: [1, 2.5, null, true] }, big: 'x'.repeat(100_000) };
+      const document = {
+        _id: 'round-trip',
+        text: 'ünïcødé',
+        when: new Date(1_700_000_000_000),
+        bytes: Buffer.from([0, 1, 254, 255]),
+        nested: { list: [1, 2.5, null, true] },
+        big: 'x'.repeat(100_000),
+      };
       const collection = client.db(harness.config.mongo.database).collection<any>('proxy_round_trip');
       await collection.insertOne(document);
       const read = await collection.findOne({ _id: 'round-trip' });
@@ -75,17 +82,29 @@ describe('MongoDB failing after authentication', () => {
     const sequence = Buffer.concat([Buffer.from([1]), int32(4 + identifier.length + documents.length), identifier, documents]);
     const sections = Buffer.concat([int32(1), Buffer.from([0]), body, sequence, int32(0)]); // flagBits: checksumPresent; then a (unchecked) checksum
     const compressed = deflateSync(sections);
-    const message = Buffer.concat([int32(16 + 9 + compressed.length), int32(4242), int32(0), int32(2012), int32(OP_MSG), int32(sections.length), Buffer.from([2]), compressed]);
+    const message = Buffer.concat([
+      int32(16 + 9 + compressed.length),
+      int32(4242),
+      int32(0),
+      int32(2012),
+      int32(OP_MSG),
+      int32(sections.length),
+      Buffer.from([2]),
+      compressed,
+    ]);
 
     const fault = proxy.fail({ database: 'wire_probe', collection: 'apps', commands: ['insert'] });
     const socket = createConnection({ host: '127.0.0.1', port: Number(new URL(proxy.url).port) });
     try {
       const answer = await new Promise<Buffer>((resolve, reject) => {
         let received = Buffer.alloc(0);
-        socket.on('error', reject).on('close', () => reject(new Error('the connection closed without an answer'))).on('data', (chunk) => {
-          received = Buffer.concat([received, chunk]);
-          if (received.length >= 4 && received.length >= received.readInt32LE(0)) resolve(received);
-        });
+        socket
+          .on('error', reject)
+          .on('close', () => reject(new Error('the connection closed without an answer')))
+          .on('data', (chunk) => {
+            received = Buffer.concat([received, chunk]);
+            if (received.length >= 4 && received.length >= received.readInt32LE(0)) resolve(received);
+          });
         socket.write(message);
       });
       expect([answer.readInt32LE(8), answer.readInt32LE(12), answer.readUInt8(20)]).toEqual([4242, OP_MSG, 0]); // responseTo, opCode, section kind
@@ -101,13 +120,15 @@ describe('MongoDB failing after authentication', () => {
     await harness.request('PUT', `/1/apps/${ADMIN.username}/blog`, { body: APP });
     const before = await harness.db.collection('apps').findOne({ _id: `${ADMIN.username}/blog` as never });
     const { result: changed, hits } = await proxy.failing({ collection: 'apps', commands: ['update', 'insert', 'findAndModify'] }, () =>
-      harness.request('PUT', `/1/apps/${ADMIN.username}/blog`, { body: { ...APP, branch: 'release' } }));
+      harness.request('PUT', `/1/apps/${ADMIN.username}/blog`, { body: { ...APP, branch: 'release' } }),
+    );
     expectError(changed, 503, 'apps:db:failed');
     expect(hits).toBeGreaterThan(0);
     expect(await harness.db.collection('apps').findOne({ _id: `${ADMIN.username}/blog` as never })).toEqual(before);
 
     const { result: created } = await proxy.failing({ collection: 'apps', commands: ['update', 'insert', 'findAndModify'] }, () =>
-      harness.request('PUT', `/1/apps/${ADMIN.username}/never-stored`, { body: APP }));
+      harness.request('PUT', `/1/apps/${ADMIN.username}/never-stored`, { body: APP }),
+    );
     expectError(created, 503, 'apps:db:failed');
     expect(await harness.db.collection('apps').countDocuments({ _id: `${ADMIN.username}/never-stored` as never })).toBe(0);
     // Lifted: the same request succeeds.
@@ -117,17 +138,31 @@ describe('MongoDB failing after authentication', () => {
 
   it('deployments:db:failed (503) when the deployment store fails a retry, and no run is recorded', async () => {
     const failed = {
-      _id: 'dep_faulted_first', workflowId: 'push/faulted', user: ADMIN.username, repository: 'octo-org/hello', commit: 'octo-org/hello/abc123',
-      branch: 'main', app: 'blog', payloadId: 'payload-1', provider: 'github', uuid: 'u-1', createdAt: new Date(), state: 'failed', step: 'deploy',
+      _id: 'dep_faulted_first',
+      workflowId: 'push/faulted',
+      user: ADMIN.username,
+      repository: 'octo-org/hello',
+      commit: 'octo-org/hello/abc123',
+      branch: 'main',
+      app: 'blog',
+      payloadId: 'payload-1',
+      provider: 'github',
+      uuid: 'u-1',
+      createdAt: new Date(),
+      state: 'failed',
+      step: 'deploy',
     };
     await harness.db.collection('deployments').insertOne(failed as never);
     const { result: retry, hits } = await proxy.failing({ collection: 'deployments', commands: ['insert'] }, () =>
-      harness.request('POST', '/1/deployments/dep_faulted_first/retry'));
+      harness.request('POST', '/1/deployments/dep_faulted_first/retry'),
+    );
     expectError(retry, 503, 'deployments:db:failed');
     expect(hits).toBe(1);
     expect(await harness.db.collection('deployments').find().toArray()).toEqual([failed]);
 
-    const { result: read } = await proxy.failing({ collection: 'deployments', commands: ['find'] }, () => harness.request('GET', '/1/deployments/dep_faulted_first'));
+    const { result: read } = await proxy.failing({ collection: 'deployments', commands: ['find'] }, () =>
+      harness.request('GET', '/1/deployments/dep_faulted_first'),
+    );
     expectError(read, 503, 'deployments:db:failed');
   });
 
@@ -135,7 +170,8 @@ describe('MongoDB failing after authentication', () => {
     await harness.request('PUT', `/1/apps/${ADMIN.username}/site`, { body: APP });
     const subscription = { url: 'http://127.0.0.1:9/hook', events: ['deployment.succeeded'] };
     const { result: added, hits } = await proxy.failing({ collection: 'notifications', commands: ['insert'] }, () =>
-      harness.request('POST', `/1/apps/${ADMIN.username}/site/notifications`, { body: subscription }));
+      harness.request('POST', `/1/apps/${ADMIN.username}/site/notifications`, { body: subscription }),
+    );
     expectError(added, 503, 'notifications:db:failed');
     expect(hits).toBe(1);
     expect(await harness.db.collection('notifications').countDocuments()).toBe(0);
@@ -145,12 +181,22 @@ describe('MongoDB failing after authentication', () => {
 
   it('status:db:get_by_id (500) when the status log fails a lookup by id, and the entry is still there after', async () => {
     const entry = {
-      _id: 'dep_status:1', uuid: 'u-2', user: ADMIN.username, app_name: 'blog', deployment: 'dep_status', status: 'running', step: 'received',
-      provider: 'github', commit: 'octo-org/hello/abc123', ts: new Date(), cursor: '0000000001',
+      _id: 'dep_status:1',
+      uuid: 'u-2',
+      user: ADMIN.username,
+      app_name: 'blog',
+      deployment: 'dep_status',
+      status: 'running',
+      step: 'received',
+      provider: 'github',
+      commit: 'octo-org/hello/abc123',
+      ts: new Date(),
+      cursor: '0000000001',
     };
     await harness.db.collection('status_entries').insertOne(entry as never);
     const { result: lookup, hits } = await proxy.failing({ collection: 'status_entries', commands: ['find'] }, () =>
-      harness.request('GET', `/1/status/${ADMIN.username}/changes/dep_status:1`));
+      harness.request('GET', `/1/status/${ADMIN.username}/changes/dep_status:1`),
+    );
     expectError(lookup, 500, 'status:db:get_by_id');
     expect(hits).toBe(1);
     const lifted = await harness.request('GET', `/1/status/${ADMIN.username}/changes/dep_status:1`);
@@ -162,8 +208,10 @@ describe('MongoDB failing after authentication', () => {
     const first = await harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_first' } });
     expect([first.status, first.json?.github]).toEqual([200, 'admin-gh']);
     const before = await harness.db.collection('github_tokens').find().toArray();
-    const { result: second, hits } = await proxy.failing({ collection: 'github_tokens', commands: ['update', 'insert', 'findAndModify'] }, () =>
-      harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_second' } }));
+    const { result: second, hits } = await proxy.failing(
+      { collection: 'github_tokens', commands: ['update', 'insert', 'findAndModify'] },
+      () => harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_second' } }),
+    );
     expectError(second, 500, 'auth:github:update_user_failed');
     expect(hits).toBe(1);
     expect(await harness.db.collection('github_tokens').find().toArray()).toEqual(before);

@@ -15,8 +15,13 @@ describe('app configuration served from memory to the intake', () => {
 
   const push = (repo: string, options: { ref?: string; signedWith?: string } = {}) => {
     const body = JSON.stringify(githubPush({ repo, ref: options.ref, sha: randomBytes(20).toString('hex') }));
-    const signature = options.signedWith && { 'x-hub-signature-256': 'sha256=' + createHmac('sha256', options.signedWith).update(body).digest('hex') };
-    return harness.request('POST', '/1/deploy', { headers: { ...githubHeaders(), 'content-type': 'application/json', ...signature }, body });
+    const signature = options.signedWith && {
+      'x-hub-signature-256': 'sha256=' + createHmac('sha256', options.signedWith).update(body).digest('hex'),
+    };
+    return harness.request('POST', '/1/deploy', {
+      headers: { ...githubHeaders(), 'content-type': 'application/json', ...signature },
+      body,
+    });
   };
 
   it('uses a PUT at once: the new deploy branch, then a new webhook secret', async () => {

@@ -16,9 +16,13 @@ describe('deployment pipeline: Travis timeouts, commit statuses, step ends', () 
   afterAll(() => f.stop());
 
   const travis = (repo: string, sha: string, extra: Record<string, unknown> = {}) =>
-    f.harness.request('POST', '/1/deploy', { headers: { 'travis-repo-slug': `octo-org/${repo}` }, body: { ...travisBuild({ repo, sha, statusMessage: 'Passed' }), ...extra } });
+    f.harness.request('POST', '/1/deploy', {
+      headers: { 'travis-repo-slug': `octo-org/${repo}` },
+      body: { ...travisBuild({ repo, sha, statusMessage: 'Passed' }), ...extra },
+    });
   const timeline = async (id: string) => (await f.steps(id)).map((s) => `${s.step}:${s.status}`);
-  const statusesOf = (sha: string) => f.github.statuses.filter((s) => s.sha === sha).map((s) => ({ state: s.state, target_url: s.target_url, token: s.token }));
+  const statusesOf = (sha: string) =>
+    f.github.statuses.filter((s) => s.sha === sha).map((s) => ({ state: s.state, target_url: s.target_url, token: s.token }));
 
   it('marks the commit pending at start and success at the end, linking the deployment; every step ends ok', async () => {
     const { repo, sha } = await f.commit();
@@ -46,7 +50,10 @@ describe('deployment pipeline: Travis timeouts, commit statuses, step ends', () 
   it('ends with deploy:travis:timeout when .travis.yml asks for Travis and Travis never reports', async () => {
     const { repo, sha } = await f.commit({ travis: true });
     const pushed = await f.push(repo, sha);
-    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:travis:timeout', message: expect.stringContaining('3 s') } });
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'deploy:travis:timeout', message: expect.stringContaining('3 s') },
+    });
     expect(await timeline(pushed.json.id)).toEqual(['received:ok', 'waiting_for_ci:pending', 'waiting_for_ci:error', 'done:error']);
     expect(statusesOf(sha).map((s) => s.state)).toEqual(['pending', 'failure']); // pending while waiting for CI
   });
@@ -58,12 +65,16 @@ describe('deployment pipeline: Travis timeouts, commit statuses, step ends', () 
     expect(await f.outcome(reported.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:travis:timeout' } });
     const steps = await f.steps(reported.json.id);
     expect(steps.map((s) => `${s.step}:${s.status}`)).toEqual(['waiting_for_ci:error', 'done:error']);
-    expect(steps[0]).toMatchObject({ error: { code: 'deploy:travis:timeout', message: expect.stringMatching(/Travis reported \(Passed\), but no push/) } });
+    expect(steps[0]).toMatchObject({
+      error: { code: 'deploy:travis:timeout', message: expect.stringMatching(/Travis reported \(Passed\), but no push/) },
+    });
   });
 
-  it('delivers the app\'s environment variables inside the deployment package (SPEC 2.5)', async () => {
+  it("delivers the app's environment variables inside the deployment package (SPEC 2.5)", async () => {
     const { repo, sha } = await f.commit();
-    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, env: { API_KEY: 's3cret', DATABASE_URL: 'pg://u:p@h/db' } } });
+    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, {
+      body: { repository: `octo-org/${repo}`, env: { API_KEY: 's3cret', DATABASE_URL: 'pg://u:p@h/db' } },
+    });
     expect(put.status).toBe(200);
     let delivered: Record<string, string> | undefined;
     f.hooks.execute = async (pkg) => void (delivered = pkg.env);
@@ -73,7 +84,7 @@ describe('deployment pipeline: Travis timeouts, commit statuses, step ends', () 
     expect(delivered).toEqual({ API_KEY: 's3cret', DATABASE_URL: 'pg://u:p@h/db' });
   });
 
-  it('never deploys a commit Travis reported failed first, gated or not; a restarted build\'s later Passed counts', async () => {
+  it("never deploys a commit Travis reported failed first, gated or not; a restarted build's later Passed counts", async () => {
     const failed = { status_message: 'Failed', result_message: 'Failed' };
     const ungated = await f.commit(); // no .travis.yml: nothing asked for CI
     await travis(ungated.repo, ungated.sha, failed);
@@ -89,11 +100,16 @@ describe('deployment pipeline: Travis timeouts, commit statuses, step ends', () 
 
   it('ignores Travis pull-request builds and builds of branches that do not deploy: no deployment starts', async () => {
     const { repo, sha } = await f.commit({ travis: true });
-    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, branch: 'main' } })).status).toBe(200);
+    expect(
+      (await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, branch: 'main' } })).status,
+    ).toBe(200);
     const pullRequest = await travis(repo, sha, { pull_request: true, type: 'pull_request', branch: 'main' });
     expect(pullRequest).toMatchObject({ status: 200, json: { status: 'ignored', reason: expect.stringMatching(/Pull request builds/) } });
     const otherBranch = await travis(repo, sha, { branch: 'feature-x' });
-    expect(otherBranch).toMatchObject({ status: 200, json: { status: 'ignored', reason: expect.stringMatching(/feature-x.*deploy branch main/) } });
+    expect(otherBranch).toMatchObject({
+      status: 200,
+      json: { status: 'ignored', reason: expect.stringMatching(/feature-x.*deploy branch main/) },
+    });
     expect(await f.harness.db.collection('deployments').countDocuments({ commit: sha })).toBe(0);
   });
 });

@@ -48,7 +48,12 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
     await f.outcome(first.json.workflowId);
     const afterwards = await f.push(repo, sha, { delivery: 'delivery-3' });
     // Ended already: the answer says so instead of "queued", and how to deploy it again.
-    expect(afterwards.json).toMatchObject({ id: first.json.id, existing: true, status: 'finished', reason: expect.stringContaining(`/1/deployments/${first.json.id}/retry`) });
+    expect(afterwards.json).toMatchObject({
+      id: first.json.id,
+      existing: true,
+      status: 'finished',
+      reason: expect.stringContaining(`/1/deployments/${first.json.id}/retry`),
+    });
     expect(await f.harness.db.collection('deployments').countDocuments({ commit: sha })).toBe(1);
     const listed = await f.harness.request('GET', `/1/users/admin/deployments?app=${repo}&limit=5`);
     expect(listed.status).toBe(200);
@@ -65,9 +70,15 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
     expect(tag.json).toMatchObject({ status: 'ignored', reason: expect.stringMatching(/tag/) });
     const other = await f.push(repo, sha, { ref: 'refs/heads/feature' });
     expect(other.json).toMatchObject({ status: 'ignored', reason: expect.stringMatching(/feature/) });
-    const deleted = await f.harness.request('POST', '/1/deploy', { headers: { 'x-github-event': 'push' }, body: githubPush({ repo, sha: '0'.repeat(40), deleted: true }) });
+    const deleted = await f.harness.request('POST', '/1/deploy', {
+      headers: { 'x-github-event': 'push' },
+      body: githubPush({ repo, sha: '0'.repeat(40), deleted: true }),
+    });
     expect(deleted.json.status).toBe('ignored');
-    const ping = await f.harness.request('POST', '/1/deploy', { headers: { 'x-github-event': 'ping' }, body: { zen: 'Keep it logically awesome.', hook_id: 1 } });
+    const ping = await f.harness.request('POST', '/1/deploy', {
+      headers: { 'x-github-event': 'ping' },
+      body: { zen: 'Keep it logically awesome.', hook_id: 1 },
+    });
     expect(ping.status).toBe(200);
     const issues = await f.harness.request('POST', '/1/deploy', { headers: { 'x-github-event': 'issues' }, body: { action: 'opened' } });
     expect(issues.json.status).toBe('ignored');
@@ -98,13 +109,19 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
   it('does not deploy when Travis fails', async () => {
     const { repo, sha } = await f.commit({ travis: true });
     const pushed = await f.push(repo, sha);
-    await f.harness.request('POST', '/1/deploy', { headers: { 'travis-repo-slug': `octo-org/${repo}` }, body: travisBuild({ repo, sha, statusMessage: 'Broken' }) });
+    await f.harness.request('POST', '/1/deploy', {
+      headers: { 'travis-repo-slug': `octo-org/${repo}` },
+      body: travisBuild({ repo, sha, statusMessage: 'Broken' }),
+    });
     expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:travis:failed' } });
   });
 
   it('keeps a Travis result that arrives before the push (signal-with-start)', async () => {
     const { repo, sha } = await f.commit({ travis: true });
-    const travis = await f.harness.request('POST', '/1/deploy', { headers: { 'travis-repo-slug': `octo-org/${repo}` }, body: travisBuild({ repo, sha, statusMessage: 'Fixed' }) });
+    const travis = await f.harness.request('POST', '/1/deploy', {
+      headers: { 'travis-repo-slug': `octo-org/${repo}` },
+      body: travisBuild({ repo, sha, statusMessage: 'Fixed' }),
+    });
     expect(travis.json).toMatchObject({ status: 'waiting_for_ci' });
     const pushed = await f.push(repo, sha);
     expect(pushed.json).toMatchObject({ id: travis.json.id, existing: true });
@@ -128,7 +145,7 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
     expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:github:no_pkg_json' } });
   });
 
-  it('reports the receiver\'s ERROR as deploy:nodejitsu:start_app with its message, then retries on request', async () => {
+  it("reports the receiver's ERROR as deploy:nodejitsu:start_app with its message, then retries on request", async () => {
     const { repo, sha } = await f.commit();
     f.hooks.execute = async () => {
       throw new Error('npm install failed');
@@ -136,7 +153,10 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
     const pushed = await f.push(repo, sha);
     const outcome = await f.outcome(pushed.json.workflowId);
     f.hooks.execute = undefined;
-    expect(outcome).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:start_app', message: expect.stringContaining('npm install failed') } });
+    expect(outcome).toMatchObject({
+      state: 'failed',
+      error: { code: 'deploy:nodejitsu:start_app', message: expect.stringContaining('npm install failed') },
+    });
 
     const retry = await f.harness.request('POST', `/1/deployments/${pushed.json.id}/retry`);
     expect(retry.status).toBe(202);
@@ -185,7 +205,7 @@ describe('UNDEPLOY', () => {
   });
   afterAll(() => f.stop());
 
-  it('removes the app\'s deployed files at the target, and DELETE removes the app too', async () => {
+  it("removes the app's deployed files at the target, and DELETE removes the app too", async () => {
     const { repo, sha } = await f.commit({ repo: 'removable' });
     const put = await f.harness.request('PUT', '/1/apps/admin/removable', {
       body: { repository: `octo-org/${repo}`, target: { url: `${f.receiverUrl}/push`, statusUrl: `${f.receiverUrl}/status/{{id}}` } },
@@ -194,7 +214,11 @@ describe('UNDEPLOY', () => {
     const pushed = await f.push(repo, sha);
     // An operator can filter on the app from the start (the push named a configured app), not only after resolve.
     const handle = f.harness.temporal.workflow.getHandle(pushed.json.workflowId);
-    expect((await handle.describe()).searchAttributes).toMatchObject({ DeployApp: ['removable'], DeployUser: ['admin'], DeployCommit: [sha] });
+    expect((await handle.describe()).searchAttributes).toMatchObject({
+      DeployApp: ['removable'],
+      DeployUser: ['admin'],
+      DeployCommit: [sha],
+    });
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     expect((await handle.describe()).searchAttributes).toMatchObject({ DeployStep: ['done'], DeployState: ['succeeded'] });
     expect((await f.harness.request('GET', '/1/apps/admin/removable')).json.lastDeployment).toBe(pushed.json.id);
@@ -216,14 +240,18 @@ describe('UNDEPLOY', () => {
   it('undeploys again after a failed undeployment, and names a finished one instead of repeating it', async () => {
     const { repo, sha } = await f.commit({ repo: 'flaky-target' });
     const target = (path: string) => ({ url: `${f.receiverUrl}${path}`, statusUrl: `${f.receiverUrl}/status/{{id}}` });
-    const configure = (path: string) => f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, target: target(path) } });
+    const configure = (path: string) =>
+      f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, target: target(path) } });
     expect((await configure('/push')).status).toBe(200);
     expect(await f.outcome((await f.push(repo, sha)).json.workflowId)).toEqual({ state: 'succeeded' });
 
     expect((await configure('/no-such-endpoint')).status).toBe(200); // the target answers 404: not retryable
     const failed = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
     expect(await f.outcome(failed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:upload_tarball' } });
-    expect((await f.harness.request('POST', `/1/deployments/${failed.json.id}/retry`)).json).toMatchObject({ error: 'deployments:not_retryable', message: expect.stringContaining('/undeploy') });
+    expect((await f.harness.request('POST', `/1/deployments/${failed.json.id}/retry`)).json).toMatchObject({
+      error: 'deployments:not_retryable',
+      message: expect.stringContaining('/undeploy'),
+    });
 
     // Asked again, unchanged: another attempt of the same request.
     const retried = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);

@@ -13,13 +13,25 @@ const INSTALLATION = 77;
  */
 describe('GitHub App: installation tokens, the App webhook, installation links', () => {
   let f: PipelineFixture;
-  const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+  const keys = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
 
   beforeAll(async () => {
     // The key as an env file often holds it: one line, `\n` for its line breaks.
-    f = await PipelineFixture.start({ GITHUB_APP_ID: String(APP_ID), GITHUB_APP_PRIVATE_KEY: keys.privateKey.replace(/\n/g, '\\n'), GITHUB_APP_WEBHOOK_SECRET: SECRET });
+    f = await PipelineFixture.start({
+      GITHUB_APP_ID: String(APP_ID),
+      GITHUB_APP_PRIVATE_KEY: keys.privateKey.replace(/\n/g, '\\n'),
+      GITHUB_APP_WEBHOOK_SECRET: SECRET,
+    });
     f.github.ci.app = { id: APP_ID, slug: 'deploy-webhooks', publicKey: keys.publicKey };
-    f.github.ci.installations.set(INSTALLATION, { id: INSTALLATION, account: { login: 'octo-org', type: 'Organization' }, repositories: [] });
+    f.github.ci.installations.set(INSTALLATION, {
+      id: INSTALLATION,
+      account: { login: 'octo-org', type: 'Organization' },
+      repositories: [],
+    });
     f.github.ci.orgAdmins.set('octo-org', new Set(['admin-gh']));
     f.github.tokens.set('ghp_admin', 'admin-gh');
   });
@@ -29,12 +41,20 @@ describe('GitHub App: installation tokens, the App webhook, installation links',
     const body = JSON.stringify(payload);
     return f.harness.request('POST', '/1/github/webhook', {
       auth: null,
-      headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomBytes(8).toString('hex'), 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': event,
+        'x-github-delivery': randomBytes(8).toString('hex'),
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      },
       body,
     });
   };
   /** A push as the App's webhook delivers it: with the installation it came through. */
-  const appPush = (repo: string, sha: string, installation = INSTALLATION) => ({ ...githubPush({ repo, sha }), installation: { id: installation } });
+  const appPush = (repo: string, sha: string, installation = INSTALLATION) => ({
+    ...githubPush({ repo, sha }),
+    installation: { id: installation },
+  });
   /** A private repository the App is installed on, configured as an app of admin's. */
   const installedRepository = async () => {
     const { repo, sha } = await f.commit({ private: true });
@@ -43,14 +63,18 @@ describe('GitHub App: installation tokens, the App webhook, installation links',
     return { repo, sha };
   };
 
-  it('the GitHub server takes App JWTs signed with the App\'s key only (RS256, iss = App id, unexpired)', async () => {
+  it("the GitHub server takes App JWTs signed with the App's key only (RS256, iss = App id, unexpired)", async () => {
     const jwt = (key: string, claims: Record<string, unknown>) => {
       const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
       const unsigned = `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}`;
       return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(key, 'base64url')}`;
     };
     const now = Math.floor(Date.now() / 1000);
-    const tokenWith = (bearer: string) => fetch(`${f.github.url}/app/installations/${INSTALLATION}/access_tokens`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` } });
+    const tokenWith = (bearer: string) =>
+      fetch(`${f.github.url}/app/installations/${INSTALLATION}/access_tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}` },
+      });
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
     expect((await tokenWith(jwt(other, { iss: APP_ID, iat: now - 60, exp: now + 540 }))).status).toBe(401);
     expect((await tokenWith(jwt(keys.privateKey, { iss: APP_ID, iat: now - 700, exp: now - 60 }))).status).toBe(401);
@@ -65,8 +89,14 @@ describe('GitHub App: installation tokens, the App webhook, installation links',
     expect(before).toMatchObject({ status: 400, json: { error: 'auth:github:no_credentials' } });
     expect((await f.harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_admin' } })).status).toBe(200);
 
-    expect(await f.harness.request('POST', '/1/auth/github/installations', { body: { installationId: 999 } })).toMatchObject({ status: 404, json: { error: 'auth:github:installation_not_found' } });
-    expect(await f.harness.request('POST', '/1/auth/github/installations', { body: { installationId: '77' } })).toMatchObject({ status: 400, json: { error: 'auth:github:bad_installation' } });
+    expect(await f.harness.request('POST', '/1/auth/github/installations', { body: { installationId: 999 } })).toMatchObject({
+      status: 404,
+      json: { error: 'auth:github:installation_not_found' },
+    });
+    expect(await f.harness.request('POST', '/1/auth/github/installations', { body: { installationId: '77' } })).toMatchObject({
+      status: 400,
+      json: { error: 'auth:github:bad_installation' },
+    });
 
     // bob's GitHub account is a member of octo-org, not an admin.
     const bob = { username: 'bob', password: 'bob-password-123' };
@@ -74,10 +104,16 @@ describe('GitHub App: installation tokens, the App webhook, installation links',
     f.github.tokens.set('ghp_bob', 'bob-gh');
     expect((await f.harness.request('POST', '/1/auth/github', { auth: bob, body: { credentials: 'bob-gh:ghp_bob' } })).status).toBe(200);
     const refused = await f.harness.request('POST', '/1/auth/github/installations', { auth: bob, body: { installationId: INSTALLATION } });
-    expect(refused).toMatchObject({ status: 403, json: { error: 'auth:github:not_installation_owner', message: expect.stringContaining('not an admin') } });
+    expect(refused).toMatchObject({
+      status: 403,
+      json: { error: 'auth:github:not_installation_owner', message: expect.stringContaining('not an admin') },
+    });
 
     const linked = await f.harness.request('POST', '/1/auth/github/installations', { body: { installationId: INSTALLATION } });
-    expect(linked).toMatchObject({ status: 200, json: { user: 'admin', installationId: INSTALLATION, account: { login: 'octo-org', type: 'Organization' } } });
+    expect(linked).toMatchObject({
+      status: 200,
+      json: { user: 'admin', installationId: INSTALLATION, account: { login: 'octo-org', type: 'Organization' } },
+    });
   });
 
   it('deploys a push delivered to the App webhook; an installation token, not the personal one, read the tarball and wrote the statuses', async () => {
@@ -96,7 +132,8 @@ describe('GitHub App: installation tokens, the App webhook, installation links',
   });
 
   it('fetches an installation token once and reuses it until shortly before it expires', async () => {
-    const issued = () => f.github.requests.filter((r) => r.method === 'POST' && r.url === `/app/installations/${INSTALLATION}/access_tokens`).length;
+    const issued = () =>
+      f.github.requests.filter((r) => r.method === 'POST' && r.url === `/app/installations/${INSTALLATION}/access_tokens`).length;
     const first = await installedRepository();
     await f.outcome((await appWebhook('push', appPush(first.repo, first.sha))).json.workflowId);
     const before = issued();

@@ -8,7 +8,9 @@ import { githubHeaders, githubPush, travisBuild } from '../support/payloads';
 import { checkRunEvent, checkSuiteEvent, statusEvent } from '../../tools/github-standin/github-standin-ci';
 import { PipelineFixture } from './pipeline-fixture';
 
-const WORKFLOW = { '.github/workflows/ci.yml': 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n' };
+const WORKFLOW = {
+  '.github/workflows/ci.yml': 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n',
+};
 type Step = { step: string; status: string; message?: string; error?: { code: string; message: string } };
 
 /** Shared by both fixtures: commits with Actions workflows, CI events delivered as GitHub would. */
@@ -29,8 +31,12 @@ function ciHelpers(get: () => PipelineFixture) {
     async waitingForChecks(id: string): Promise<Step[]> {
       for (;;) {
         const steps = (await f().steps(id)) as Step[] | undefined;
-        if (steps?.some((s) => s.step === 'waiting_for_ci' && s.status === 'pending' && /^Waiting for GitHub checks: /.test(s.message ?? ''))) return steps;
-        if (steps?.some((s) => s.step === 'done')) throw new Error(`deployment ${id} ended instead of waiting for GitHub checks: ${JSON.stringify(steps.slice(-2))}`);
+        if (
+          steps?.some((s) => s.step === 'waiting_for_ci' && s.status === 'pending' && /^Waiting for GitHub checks: /.test(s.message ?? ''))
+        )
+          return steps;
+        if (steps?.some((s) => s.step === 'done'))
+          throw new Error(`deployment ${id} ended instead of waiting for GitHub checks: ${JSON.stringify(steps.slice(-2))}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
@@ -52,12 +58,21 @@ describe('GitHub checks gate: woken by check_suite, check_run and status events'
   });
   afterAll(() => f.stop());
 
-  it('the seed\'s curl -d @file command deploys (curl itself, form-typed JSON)', async () => {
+  it("the seed's curl -d @file command deploys (curl itself, form-typed JSON)", async () => {
     const { repo, sha } = await f.commit();
     const dir = await mkdtemp(join(tmpdir(), 'curl-'));
     try {
       await writeFile(join(dir, 'push.json'), JSON.stringify(githubPush({ repo, sha })));
-      const { stdout } = await promisify(execFile)('curl', ['-sS', '-X', 'POST', '-u', `${ADMIN.username}:${ADMIN.password}`, '-d', `@${join(dir, 'push.json')}`, `${f.harness.baseUrl}/1/deploy`]);
+      const { stdout } = await promisify(execFile)('curl', [
+        '-sS',
+        '-X',
+        'POST',
+        '-u',
+        `${ADMIN.username}:${ADMIN.password}`,
+        '-d',
+        `@${join(dir, 'push.json')}`,
+        `${f.harness.baseUrl}/1/deploy`,
+      ]);
       const answer = JSON.parse(stdout);
       expect(answer).toMatchObject({ status: 'queued', existing: false });
       expect(await f.outcome(answer.workflowId)).toEqual({ state: 'succeeded' });
@@ -71,9 +86,13 @@ describe('GitHub checks gate: woken by check_suite, check_run and status events'
     const pushed = await f.push(repo, sha);
     expect(pushed.status).toBe(202);
     const waiting = await h.waitingForChecks(pushed.json.id);
-    expect(waiting.find((s) => s.step === 'waiting_for_ci')?.message).toBe('GitHub checks gate this deployment: the commit has GitHub Actions workflows (ci.yml).');
+    expect(waiting.find((s) => s.step === 'waiting_for_ci')?.message).toBe(
+      'GitHub checks gate this deployment: the commit has GitHub Actions workflows (ci.yml).',
+    );
     expect(waiting.at(-1)?.message).toBe('Waiting for GitHub checks: test.');
-    expect((await f.harness.request('GET', `/1/deployments/${pushed.json.id}`)).json).toMatchObject({ state: { state: 'waiting_for_ci', ci: { gated: true, reason: expect.stringContaining('GitHub Actions') } } });
+    expect((await f.harness.request('GET', `/1/deployments/${pushed.json.id}`)).json).toMatchObject({
+      state: { state: 'waiting_for_ci', ci: { gated: true, reason: expect.stringContaining('GitHub Actions') } },
+    });
 
     f.github.ci.completeSuite(suite, 'success');
     const woken = await h.event('check_suite', checkSuiteEvent(suite));
@@ -111,7 +130,10 @@ describe('GitHub checks gate: woken by check_suite, check_run and status events'
     const { repo, sha, suite } = await h.actionsCommit();
     f.github.ci.completeSuite(suite, 'success');
     // An installed app's suite GitHub created and nothing ever ran (here: created 6 min ago, the grace is 5).
-    f.github.ci.addSuite(`octo-org/${repo}`, sha, { app: { id: 9, slug: 'idle-app', name: 'Idle App' }, createdAt: new Date(Date.now() - 6 * 60_000).toISOString() });
+    f.github.ci.addSuite(`octo-org/${repo}`, sha, {
+      app: { id: 9, slug: 'idle-app', name: 'Idle App' },
+      createdAt: new Date(Date.now() - 6 * 60_000).toISOString(),
+    });
     const pushed = await f.push(repo, sha);
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
   });
@@ -119,10 +141,15 @@ describe('GitHub checks gate: woken by check_suite, check_run and status events'
   it('needs both Travis and GitHub checks when a commit has both: Travis Passed alone does not deploy', async () => {
     const { repo, sha, suite } = await h.actionsCommit({ travis: true });
     const pushed = await f.push(repo, sha);
-    const travis = await f.harness.request('POST', '/1/deploy', { headers: { 'travis-repo-slug': `octo-org/${repo}` }, body: travisBuild({ repo, sha, statusMessage: 'Passed' }) });
+    const travis = await f.harness.request('POST', '/1/deploy', {
+      headers: { 'travis-repo-slug': `octo-org/${repo}` },
+      body: travisBuild({ repo, sha, statusMessage: 'Passed' }),
+    });
     expect(travis.status).toBe(202);
     const steps = await h.waitingForChecks(pushed.json.id); // Travis passed, and it still waits
-    expect(steps.map((s) => `${s.step}:${s.status}:${s.message}`)).toContainEqual(expect.stringMatching(/^waiting_for_ci:ok:Travis build Passed/));
+    expect(steps.map((s) => `${s.step}:${s.status}:${s.message}`)).toContainEqual(
+      expect.stringMatching(/^waiting_for_ci:ok:Travis build Passed/),
+    );
     f.github.ci.completeSuite(suite, 'success');
     await h.event('check_suite', checkSuiteEvent(suite));
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
@@ -138,9 +165,12 @@ describe('GitHub checks gate: woken by check_suite, check_run and status events'
     expect(await f.harness.db.collection('deployments').countDocuments({ commit: sha })).toBe(0);
   });
 
-  it('ends deploy:ci:timeout after the app\'s ciTimeout', async () => {
+  it("ends deploy:ci:timeout after the app's ciTimeout", async () => {
     const { repo, sha } = await h.actionsCommit();
-    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ci: 'github', ciTimeout: '2s' } })).status).toBe(200);
+    expect(
+      (await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ci: 'github', ciTimeout: '2s' } }))
+        .status,
+    ).toBe(200);
     const pushed = await f.push(repo, sha);
     expect(pushed.json.status).toBe('waiting_for_ci');
     const outcome = await f.outcome(pushed.json.workflowId);
@@ -163,9 +193,11 @@ describe('GitHub Deployments', () => {
 
   const deploymentsOf = (repo: string) => f.github.ci.deployments.filter((d) => d.repository === `octo-org/${repo}`);
 
-  it('records queued, in_progress, success in order, in the app\'s environment, linking the status page and the app\'s url', async () => {
+  it("records queued, in_progress, success in order, in the app's environment, linking the status page and the app's url", async () => {
     const { repo, sha } = await f.commit();
-    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, environment: 'staging', url: 'https://staging.example.com' } });
+    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, {
+      body: { repository: `octo-org/${repo}`, environment: 'staging', url: 'https://staging.example.com' },
+    });
     expect(put.status).toBe(200);
     const pushed = await f.push(repo, sha);
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
@@ -174,11 +206,15 @@ describe('GitHub Deployments', () => {
     expect(deployment).toMatchObject({ sha, ref: sha, environment: 'staging', token: 'ghp_deployments' });
     expect(deployment.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'success']);
     for (const status of deployment.statuses) {
-      expect(status).toMatchObject({ log_url: expect.stringMatching(new RegExp(`/status-page#deployment-${pushed.json.id}$`)), environment_url: 'https://staging.example.com', token: 'ghp_deployments' });
+      expect(status).toMatchObject({
+        log_url: expect.stringMatching(new RegExp(`/status-page#deployment-${pushed.json.id}$`)),
+        environment_url: 'https://staging.example.com',
+        token: 'ghp_deployments',
+      });
     }
   });
 
-  it('names the environment after the app when it sets none; the target\'s failure is the deployment status failure', async () => {
+  it("names the environment after the app when it sets none; the target's failure is the deployment status failure", async () => {
     const { repo, sha } = await f.commit();
     f.hooks.execute = async () => {
       throw new Error('the app would not start');
@@ -194,7 +230,7 @@ describe('GitHub Deployments', () => {
     expect(deployment.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'failure']);
   });
 
-  it('marks a deployment superseded in the app\'s line inactive, after queued; the newest one goes queued, in_progress, success', async () => {
+  it("marks a deployment superseded in the app's line inactive, after queued; the newest one goes queued, in_progress, success", async () => {
     const { repo, sha: first } = await f.commit();
     expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}` } })).status).toBe(200);
     const { sha: second } = await f.commit({ repo, parent: first });
@@ -225,7 +261,10 @@ describe('GitHub Deployments', () => {
       f.hooks.execute = undefined;
       release();
     }
-    const statesOf = (sha: string) => deploymentsOf(repo).find((d) => d.sha === sha)?.statuses.map((s) => s.state);
+    const statesOf = (sha: string) =>
+      deploymentsOf(repo)
+        .find((d) => d.sha === sha)
+        ?.statuses.map((s) => s.state);
     expect(statesOf(first)).toEqual(['queued', 'in_progress', 'success']);
     expect(statesOf(second)).toEqual(['queued', 'inactive']);
     expect(statesOf(third)).toEqual(['queued', 'in_progress', 'success']);
@@ -257,6 +296,8 @@ describe('GitHub checks gate: the polling fallback', () => {
     f.github.ci.completeSuite(suite, 'success');
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     // Read again on its timer: the first read saw the suite queued, a later one completed.
-    expect(f.github.requests.filter((r) => r.url.startsWith(`/repos/octo-org/${repo}/commits/${sha}/check-suites`)).length).toBeGreaterThanOrEqual(2);
+    expect(
+      f.github.requests.filter((r) => r.url.startsWith(`/repos/octo-org/${repo}/commits/${sha}/check-suites`)).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 });

@@ -21,7 +21,8 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
 
   const downloadsOf = (repo: string) => f.github.downloads.filter((d) => d.repository === `octo-org/${repo}`);
   /** Blobs a deployment left (a succeeded one's tarball stays, kept for its release's rollback). */
-  const blobsLeft = async (deployment: string) => (await readdir(f.harness.config.blobs.dir).catch(() => [] as string[])).filter((name) => name.startsWith(deployment)).sort();
+  const blobsLeft = async (deployment: string) =>
+    (await readdir(f.harness.config.blobs.dir).catch(() => [] as string[])).filter((name) => name.startsWith(deployment)).sort();
 
   it('waits for a first byte slower than the heartbeat timeout without retrying the download', async () => {
     const { repo, sha } = await f.commit();
@@ -43,7 +44,10 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
     expect((await f.harness.request('POST', `/1/deployments/${pushed.json.id}/cancel`)).status).toBe(202);
     expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:canceled' } });
     // main: nothing heartbeated while waiting, so the cancellation never reached the activity.
-    await waitUntil(() => downloadsOf(repo)[0].finished !== undefined, 'the worker kept the GitHub download open after the deployment was canceled');
+    await waitUntil(
+      () => downloadsOf(repo)[0].finished !== undefined,
+      'the worker kept the GitHub download open after the deployment was canceled',
+    );
     expect(downloadsOf(repo)[0].finished).toBe(false);
     release();
     expect(await blobsLeft(pushed.json.id)).toEqual([]);
@@ -53,7 +57,10 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
     const { repo, sha } = await f.commit();
     delete f.github.repositories.get(`octo-org/${repo}`)!.tarballs[sha]; // package.json is readable, the tarball is not
     const pushed = await f.push(repo, sha);
-    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:github:download_tarball', message: expect.stringContaining('404') } });
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'deploy:github:download_tarball', message: expect.stringContaining('404') },
+    });
     const steps = await f.steps(pushed.json.id);
     expect(steps.filter((s) => s.status === 'error').map((s) => [s.step, s.error?.code])).toEqual([
       ['fetch', 'deploy:github:download_tarball'],
@@ -66,7 +73,10 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
     const { repo, sha } = await f.commit();
     f.github.failContents = 100;
     const pushed = await f.push(repo, sha);
-    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:github:read_failed', message: expect.stringContaining('.travis.yml') } });
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'deploy:github:read_failed', message: expect.stringContaining('.travis.yml') },
+    });
     expect(downloadsOf(repo)).toEqual([]); // never got as far as the tarball
   }, 60_000);
 

@@ -30,11 +30,17 @@ export class PipelineFixture {
     fixture.deployDir = join(fixture.root, 'deploy');
     fixture.github = await new GithubServer().start();
     const hooks = fixture.hooks;
-    fixture.receiver = await createReceiverApp({
-      deployDir: fixture.deployDir, stateDir: join(fixture.root, 'state'), maxArchiveBytes: 64 * 1024 * 1024, maxEntries: 10_000,
-      bodyLimitBytes: 65 * 1024 * 1024,
-      hooks: { execute: (pkg, record, dir) => hooks.execute?.(pkg, record, dir) ?? Promise.resolve() },
-    }, new AppLogFileLogger());
+    fixture.receiver = await createReceiverApp(
+      {
+        deployDir: fixture.deployDir,
+        stateDir: join(fixture.root, 'state'),
+        maxArchiveBytes: 64 * 1024 * 1024,
+        maxEntries: 10_000,
+        bodyLimitBytes: 65 * 1024 * 1024,
+        hooks: { execute: (pkg, record, dir) => hooks.execute?.(pkg, record, dir) ?? Promise.resolve() },
+      },
+      new AppLogFileLogger(),
+    );
     await fixture.receiver.listen(0, '127.0.0.1');
     fixture.receiverUrl = (await fixture.receiver.getUrl()).replace('[::1]', '127.0.0.1');
     fixture.harness = await Harness.start({
@@ -50,11 +56,18 @@ export class PipelineFixture {
   }
 
   /** A commit on the GitHub-shaped server (a child of `parent` when given, for the compare API); answers its sha. */
-  async commit(options: { repo?: string; files?: Record<string, string>; tarball?: Buffer; private?: boolean; travis?: boolean; parent?: string } = {}): Promise<{ repo: string; sha: string }> {
+  async commit(
+    options: { repo?: string; files?: Record<string, string>; tarball?: Buffer; private?: boolean; travis?: boolean; parent?: string } = {},
+  ): Promise<{ repo: string; sha: string }> {
     const repo = options.repo ?? `app-${randomBytes(3).toString('hex')}`;
     const sha = randomBytes(20).toString('hex');
-    const files: Record<string, string> = { 'package.json': JSON.stringify({ name: repo, version: '1.2.3' }), 'index.js': 'console.log("hi")\n', ...options.files };
-    if (options.travis) files['.travis.yml'] = 'language: node_js\nnotifications:\n  webhooks:\n    urls:\n      - http://localhost/1/deploy\n';
+    const files: Record<string, string> = {
+      'package.json': JSON.stringify({ name: repo, version: '1.2.3' }),
+      'index.js': 'console.log("hi")\n',
+      ...options.files,
+    };
+    if (options.travis)
+      files['.travis.yml'] = 'language: node_js\nnotifications:\n  webhooks:\n    urls:\n      - http://localhost/1/deploy\n';
     const existing = this.github.repositories.get(`octo-org/${repo}`) ?? { private: options.private, files: {}, tarballs: {} };
     existing.files[sha] = files;
     existing.tarballs[sha] = options.tarball ?? (await githubTarball({ owner: 'octo-org', repo, sha, files }));
@@ -80,7 +93,19 @@ export class PipelineFixture {
   }
 
   /** `before` and `pushedAt` (Unix seconds) as GitHub sends them: what orders the app's release line. */
-  push(repo: string, sha: string, options: { delivery?: string; ref?: string; headers?: Record<string, string>; body?: string; before?: string; pushedAt?: number; forced?: boolean } = {}) {
+  push(
+    repo: string,
+    sha: string,
+    options: {
+      delivery?: string;
+      ref?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      before?: string;
+      pushedAt?: number;
+      forced?: boolean;
+    } = {},
+  ) {
     const payload = githubPush({ repo, sha, ref: options.ref, before: options.before, pushedAt: options.pushedAt, forced: options.forced });
     return this.harness.request('POST', '/1/deploy', {
       headers: { ...githubHeaders('push', options.delivery), ...options.headers },

@@ -17,11 +17,15 @@ describe('deployment records in MongoDB', () => {
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     const record = await f.harness.db.collection('deployments').findOne({ _id: pushed.json.id } as object);
     expect(record).toMatchObject({ state: 'succeeded', step: 'done', attempt: 1, app: repo, endedAt: expect.any(Date) });
-    expect(Object.keys(record!.timings)).toEqual(expect.arrayContaining(['received', 'resolve', 'fetch', 'inspect', 'upload', 'processing', 'done']));
+    expect(Object.keys(record!.timings)).toEqual(
+      expect.arrayContaining(['received', 'resolve', 'fetch', 'inspect', 'upload', 'processing', 'done']),
+    );
     expect(record!.timings.upload.endedAt.getTime()).toBeGreaterThanOrEqual(record!.timings.upload.startedAt.getTime());
 
     const listed = await f.harness.request('GET', `/1/users/admin/deployments?app=${repo}`);
-    expect(listed.json).toEqual([expect.objectContaining({ id: pushed.json.id, state: expect.objectContaining({ state: 'succeeded', step: 'done' }) })]);
+    expect(listed.json).toEqual([
+      expect.objectContaining({ id: pushed.json.id, state: expect.objectContaining({ state: 'succeeded', step: 'done' }) }),
+    ]);
   });
 
   it('answers a redelivery from the record after the workflow is deleted from Temporal, and starts nothing', async () => {
@@ -29,10 +33,22 @@ describe('deployment records in MongoDB', () => {
     const pushed = await f.push(repo, sha, { delivery: 'first-delivery' });
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     const { address, namespace } = f.harness.config.temporal;
-    execFileSync(temporalBinary(), ['workflow', 'delete', '--address', address, '--namespace', namespace, '--workflow-id', pushed.json.workflowId]);
+    execFileSync(temporalBinary(), [
+      'workflow',
+      'delete',
+      '--address',
+      address,
+      '--namespace',
+      namespace,
+      '--workflow-id',
+      pushed.json.workflowId,
+    ]);
     const handle = f.harness.temporal.workflow.getHandle(pushed.json.workflowId);
-    for (let gone = false; !gone; ) {
-      gone = await handle.describe().then(() => false, (error) => error instanceof WorkflowNotFoundError);
+    for (let gone = false; !gone;) {
+      gone = await handle.describe().then(
+        () => false,
+        (error) => error instanceof WorkflowNotFoundError,
+      );
       if (!gone) await new Promise((resolve) => setTimeout(resolve, 200));
     }
 

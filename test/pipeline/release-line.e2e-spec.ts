@@ -48,14 +48,17 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     const older = await f.push(app, a.sha);
 
     expect(await f.outcome(newer.json.workflowId)).toEqual({ state: 'succeeded' });
-    expect(await f.outcome(older.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:stale', message: expect.stringContaining(b.sha.slice(0, 7)) } });
+    expect(await f.outcome(older.json.workflowId)).toMatchObject({
+      state: 'canceled',
+      error: { code: 'deploy:stale', message: expect.stringContaining(b.sha.slice(0, 7)) },
+    });
     expect(await live(app)).toBe('// B\n');
     const olderSteps = await steps(older.json.id);
     expect(olderSteps.map((s) => s.step)).not.toContain('upload');
     expect(olderSteps.at(-1)).toMatchObject({ step: 'done', status: 'error', error: { code: 'deploy:stale' } });
   });
 
-  it('keeps the newer commit live when the older push arrives 5 s later, ordered by GitHub\'s compare API when the pushes do not tell', async () => {
+  it("keeps the newer commit live when the older push arrives 5 s later, ordered by GitHub's compare API when the pushes do not tell", async () => {
     const app = 'order-slow'; // not configured: the app is known after resolve
     const a = await commit(app, 'A');
     const b = await commit(app, 'B', a.sha);
@@ -65,7 +68,10 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     await sleep(Math.max(0, 5_000 - (Date.now() - pushedAt)));
     const older = await f.push(app, a.sha);
 
-    expect(await f.outcome(older.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:stale', message: expect.stringContaining(b.sha.slice(0, 7)) } });
+    expect(await f.outcome(older.json.workflowId)).toMatchObject({
+      state: 'canceled',
+      error: { code: 'deploy:stale', message: expect.stringContaining(b.sha.slice(0, 7)) },
+    });
     expect(await live(app)).toBe('// B\n');
     expect((await steps(older.json.id)).map((s) => s.step)).not.toContain('upload');
     expect(f.github.requests.some((r) => r.url.startsWith(`/repos/octo-org/${app}/compare/${b.sha}...${a.sha}`))).toBe(true);
@@ -110,7 +116,11 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     const skipped = pushes.filter((_, i) => outcomes[i].state !== 'succeeded');
     expect(skipped.length).toBeGreaterThan(0);
     for (const [i, outcome] of outcomes.entries()) {
-      if (outcome.state !== 'succeeded') expect([i, outcome]).toEqual([i, expect.objectContaining({ state: 'canceled', error: expect.objectContaining({ code: 'deploy:superseded' }) })]);
+      if (outcome.state !== 'succeeded')
+        expect([i, outcome]).toEqual([
+          i,
+          expect.objectContaining({ state: 'canceled', error: expect.objectContaining({ code: 'deploy:superseded' }) }),
+        ]);
     }
     // What reached the target went in commit order, and no skipped one reached it.
     const order = processed.map((id) => pushes.findIndex((p) => p.id === id));
@@ -119,7 +129,14 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     // The queued step names the deployment it waited for; the last commit, when it waited, went next.
     for (const p of others) {
       const queued = (await steps(p.id)).filter((s) => s.step === 'queued');
-      if (queued.length) expect([p.id, queued[0]]).toEqual([p.id, expect.objectContaining({ status: 'pending', message: expect.stringMatching(new RegExp(`Waiting for deployment ${processed[0]}`)) })]);
+      if (queued.length)
+        expect([p.id, queued[0]]).toEqual([
+          p.id,
+          expect.objectContaining({
+            status: 'pending',
+            message: expect.stringMatching(new RegExp(`Waiting for deployment ${processed[0]}`)),
+          }),
+        ]);
     }
     if (processed[0] !== last.id) expect((await steps(last.id)).filter((s) => s.step === 'queued').at(-1)).toMatchObject({ status: 'ok' });
   });
@@ -163,7 +180,10 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     await waitFor(async () => (await steps(undeploy.json.id)).some((s) => s.step === 'queued'));
     const second = await commit(app, 'second', first.sha);
     const meanwhile = await f.push(app, second.sha, { before: first.sha });
-    expect(await f.outcome(meanwhile.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:canceled', message: expect.stringContaining('being removed') } });
+    expect(await f.outcome(meanwhile.json.workflowId)).toMatchObject({
+      state: 'canceled',
+      error: { code: 'deploy:canceled', message: expect.stringContaining('being removed') },
+    });
     release();
 
     expect(await f.outcome(deploying.json.workflowId)).toEqual({ state: 'succeeded' });
@@ -207,12 +227,16 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     expect(await f.outcome(after.json.workflowId)).toEqual({ state: 'succeeded' });
   });
 
-  it('keeps ordering across the line\'s continue-as-new', async () => {
+  it("keeps ordering across the line's continue-as-new", async () => {
     const app = 'long-line';
     await configure(app);
     const lineId = `line/admin/${app}`;
     // Started ahead of the app's first deployment, continuing as new every 4 events (1000 in production).
-    const first = await f.harness.temporal.workflow.start('line', { workflowId: lineId, taskQueue: f.harness.config.temporal.taskQueue, args: [{ user: 'admin', app, eventsPerRun: 4 }] });
+    const first = await f.harness.temporal.workflow.start('line', {
+      workflowId: lineId,
+      taskQueue: f.harness.config.temporal.taskQueue,
+      args: [{ user: 'admin', app, eventsPerRun: 4 }],
+    });
     const commits: Array<{ sha: string }> = [];
     for (let i = 1; i <= 3; i++) {
       commits.push(await commit(app, `L${i}`, commits.at(-1)?.sha));
@@ -224,7 +248,10 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     // After the continue-as-new the line still knows L3 is the newest: a push of older history is stale.
     const again = await commit(app, 'L2-again', commits[0].sha); // diverged from L3, pushed earlier
     const late = await f.push(app, again.sha, { before: commits[0].sha, pushedAt: Math.floor(Date.now() / 1000) - 3600 });
-    expect(await f.outcome(late.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:stale', message: expect.stringContaining(commits[2].sha.slice(0, 7)) } });
+    expect(await f.outcome(late.json.workflowId)).toMatchObject({
+      state: 'canceled',
+      error: { code: 'deploy:stale', message: expect.stringContaining(commits[2].sha.slice(0, 7)) },
+    });
     expect(await live(app)).toBe('// L3\n');
   });
 });

@@ -3,7 +3,18 @@ import { PipelineActivities } from '../../libs/deployments';
 import { metric, scrape } from '../ops/prometheus';
 import { PipelineFixture, waitFor } from './pipeline-fixture';
 
-type Release = { version: number; deployment: string; commit: string; cause: string; by: string; live: boolean; rolledBackTo?: number; tarballKept: boolean; envDigest: string; appVersion: string };
+type Release = {
+  version: number;
+  deployment: string;
+  commit: string;
+  cause: string;
+  by: string;
+  live: boolean;
+  rolledBackTo?: number;
+  tarballKept: boolean;
+  envDigest: string;
+  appVersion: string;
+};
 
 /**
  * SPEC 6.4–6.6 and issue 12: numbered releases, rollback (kept tarball or fetched again) that
@@ -28,7 +39,8 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
     expect(response.status).toBe(200);
     return response.json;
   };
-  const tarballRequests = (app: string, sha: string) => f.github.requests.filter((r) => r.url.startsWith(`/repos/octo-org/${app}/tarball/${sha}`)).length;
+  const tarballRequests = (app: string, sha: string) =>
+    f.github.requests.filter((r) => r.url.startsWith(`/repos/octo-org/${app}/tarball/${sha}`)).length;
   const blobs = async () => readdir(f.harness.config.blobs.dir).catch(() => [] as string[]);
 
   /** Pushes commits C1..Cn one after another, each deployed before the next. */
@@ -44,7 +56,7 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
     return pushed;
   }
 
-  describe('one app\'s history', () => {
+  describe("one app's history", () => {
     const app = 'history';
     let commits: Array<{ sha: string; id: string }>;
 
@@ -57,14 +69,27 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
         [2, commits[1].sha, 'push', 'webhook:github', false],
         [1, commits[0].sha, 'push', 'webhook:github', false],
       ]);
-      expect(list[0]).toMatchObject({ deployment: commits[2].id, appVersion: '1.2.3', envDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+      expect(list[0]).toMatchObject({
+        deployment: commits[2].id,
+        appVersion: '1.2.3',
+        envDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      });
       // RELEASES_KEPT=2: v1's tarball is gone from blob storage, v2's and v3's stay.
       expect(list.map((r) => r.tarballKept)).toEqual([true, true, false]);
       expect((await blobs()).filter((name) => commits.some((c) => name.includes(c.id)))).toHaveLength(2);
       expect((await f.harness.request('GET', `/1/deployments/${commits[1].id}`)).json).toMatchObject({ release: 2 });
       // The finish activity run again (a replay, or a retry after a lost answer) makes no second release.
       const pipeline = f.harness.worker!.get(PipelineActivities);
-      const v3 = { deploymentId: commits[2].id, user: 'admin', repository: `octo-org/${app}`, commit: commits[2].sha, app, state: 'succeeded', blobId: commits[2].id, operation: 'DEPLOY' as const };
+      const v3 = {
+        deploymentId: commits[2].id,
+        user: 'admin',
+        repository: `octo-org/${app}`,
+        commit: commits[2].sha,
+        app,
+        state: 'succeeded',
+        blobId: commits[2].id,
+        operation: 'DEPLOY' as const,
+      };
       await Promise.all([pipeline.finishDeployment(v3), pipeline.finishDeployment(v3)]);
       expect(await releases(app)).toEqual(list);
       expect((await blobs()).filter((name) => name.startsWith(commits[2].id))).toHaveLength(1);
@@ -74,7 +99,7 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
       expect((await f.harness.request('GET', `/1/apps/admin/${app}/releases?limit=0`)).json).toMatchObject({ error: 'request:invalid' });
     });
 
-    it('rollback (default) makes v4 rolledBackTo 2 from the kept tarball: v2\'s files at the receiver, no GitHub download', async () => {
+    it("rollback (default) makes v4 rolledBackTo 2 from the kept tarball: v2's files at the receiver, no GitHub download", async () => {
       const downloadsBefore = tarballRequests(app, commits[1].sha);
       const rollback = await f.harness.request('POST', `/1/apps/admin/${app}/rollback`, { body: {} });
       expect(rollback.status).toBe(202);
@@ -83,11 +108,22 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
       expect(await live(app)).toBe('// C2\n');
       expect(tarballRequests(app, commits[1].sha)).toBe(downloadsBefore);
       const [v4] = await releases(app);
-      expect(v4).toMatchObject({ version: 4, commit: commits[1].sha, cause: 'rollback', rolledBackTo: 2, by: 'admin', live: true, deployment: rollback.json.id });
+      expect(v4).toMatchObject({
+        version: 4,
+        commit: commits[1].sha,
+        cause: 'rollback',
+        rolledBackTo: 2,
+        by: 'admin',
+        live: true,
+        deployment: rollback.json.id,
+      });
       expect((await releases(app)).filter((r) => r.live).map((r) => r.version)).toEqual([4]);
       const steps = (await f.steps(rollback.json.id)).map((s) => s.step);
       expect(steps).not.toContain('inspect');
-      expect((await f.harness.request('GET', `/1/apps/admin/${app}`)).json.locked).toMatchObject({ release: 2, deployment: rollback.json.id });
+      expect((await f.harness.request('GET', `/1/apps/admin/${app}`)).json.locked).toMatchObject({
+        release: 2,
+        deployment: rollback.json.id,
+      });
     });
 
     it('while locked a push is answered ignored (locked after a rollback) and nothing deploys', async () => {
@@ -131,11 +167,19 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
       const repository = f.github.repositories.get(`octo-org/${app}`)!;
       delete repository.files[v3.commit];
       delete repository.tarballs[v3.commit];
-      const before = { releases: await releases(app), app: (await f.harness.request('GET', `/1/apps/admin/${app}`)).json, deployments: (await f.harness.request('GET', `/1/users/admin/deployments?app=${app}&limit=100`)).json };
+      const before = {
+        releases: await releases(app),
+        app: (await f.harness.request('GET', `/1/apps/admin/${app}`)).json,
+        deployments: (await f.harness.request('GET', `/1/users/admin/deployments?app=${app}&limit=100`)).json,
+      };
 
       const rollback = await f.harness.request('POST', `/1/apps/admin/${app}/rollback`, { body: { release: 3 } });
       expect(rollback.status).toBe(409);
-      expect(rollback.json).toMatchObject({ error: 'apps:release:unavailable', message: expect.stringContaining('v3'), uuid: expect.any(String) });
+      expect(rollback.json).toMatchObject({
+        error: 'apps:release:unavailable',
+        message: expect.stringContaining('v3'),
+        uuid: expect.any(String),
+      });
       expect(await releases(app)).toEqual(before.releases);
       expect((await f.harness.request('GET', `/1/apps/admin/${app}`)).json).toEqual(before.app);
       expect((await f.harness.request('GET', `/1/users/admin/deployments?app=${app}&limit=100`)).json).toEqual(before.deployments);
@@ -166,7 +210,9 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
     expect(await f.outcome(changed.json.deployment.workflowId)).toEqual({ state: 'succeeded' });
     expect(envAt[changed.json.deployment.id]).toEqual({ GREETING: 'hello' });
 
-    expect((await f.harness.request('PATCH', `/1/apps/admin/${app}/env`, { body: { set: { GREETING: 'bonjour' } } })).json.deployment).toBeUndefined();
+    expect(
+      (await f.harness.request('PATCH', `/1/apps/admin/${app}/env`, { body: { set: { GREETING: 'bonjour' } } })).json.deployment,
+    ).toBeUndefined();
     const redeploy = await f.harness.request('POST', `/1/apps/admin/${app}/redeploy`);
     expect(redeploy.status).toBe(202);
     expect(await f.outcome(redeploy.json.workflowId)).toEqual({ state: 'succeeded' });
@@ -181,7 +227,9 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
     expect(new Set(list.map((r) => r.envDigest)).size).toBe(3);
     expect(await live(app)).toBe('// E1\n');
     const metricsAfter = await scrape(`${f.harness.baseUrl}/metrics`);
-    const created = (cause: string) => metric(metricsAfter, 'deploy_webhooks_deployments_total', { cause }) - metric(metricsBefore, 'deploy_webhooks_deployments_total', { cause });
+    const created = (cause: string) =>
+      metric(metricsAfter, 'deploy_webhooks_deployments_total', { cause }) -
+      metric(metricsBefore, 'deploy_webhooks_deployments_total', { cause });
     expect(['push', 'env', 'redeploy'].map(created)).toEqual([1, 1, 1]);
     // Redeploy and env never lock the app.
     expect((await f.harness.request('GET', `/1/apps/admin/${app}`)).json.locked).toBeUndefined();
@@ -204,7 +252,10 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
     expect(await f.outcome(rollback.json.workflowId)).toEqual({ state: 'succeeded' });
     const retry = await f.harness.request('POST', `/1/deployments/${rollback.json.id}/retry`);
     expect(retry.status).toBe(409);
-    expect(retry.json).toMatchObject({ error: 'deployments:not_retryable', message: expect.stringContaining(`/1/apps/admin/${app}/rollback`) });
+    expect(retry.json).toMatchObject({
+      error: 'deployments:not_retryable',
+      message: expect.stringContaining(`/1/apps/admin/${app}/rollback`),
+    });
 
     const undeploy = await f.harness.request('POST', `/1/apps/admin/${app}/undeploy`);
     expect(await f.outcome(undeploy.json.workflowId)).toEqual({ state: 'succeeded' });

@@ -20,11 +20,18 @@ describe('triggers and environments: several apps of one repository', () => {
     return answer.json;
   };
   const live = (app: string) => readFile(join(f.deployDir, app, 'index.js'), 'utf8').catch(() => undefined);
-  const labelled = (repo: string, label: string, files: Record<string, string> = {}, parent?: string) => f.commit({ repo, parent, files: { 'index.js': `// ${label}\n`, ...files } });
+  const labelled = (repo: string, label: string, files: Record<string, string> = {}, parent?: string) =>
+    f.commit({ repo, parent, files: { 'index.js': `// ${label}\n`, ...files } });
   /** A push payload whose commits list what they changed, as GitHub sends them. */
   const pushTouching = (repo: string, sha: string, changed: string[], options: { before?: string; commits?: number } = {}) => {
     const payload = githubPush({ repo, sha, before: options.before });
-    const listed = Array.from({ length: options.commits ?? 1 }, (_, i) => ({ ...payload.commits[0], id: i === 0 ? sha : `${'0'.repeat(39)}${i}`, added: [], removed: [], modified: i === 0 ? changed : [] }));
+    const listed = Array.from({ length: options.commits ?? 1 }, (_, i) => ({
+      ...payload.commits[0],
+      id: i === 0 ? sha : `${'0'.repeat(39)}${i}`,
+      added: [],
+      removed: [],
+      modified: i === 0 ? changed : [],
+    }));
     return f.harness.request('POST', '/1/deploy', { headers: githubHeaders('push'), body: { ...payload, commits: listed } });
   };
 
@@ -44,7 +51,10 @@ describe('triggers and environments: several apps of one repository', () => {
 
     const nightly = await f.push(repo, release.sha, { ref: 'refs/tags/nightly' });
     expect(nightly.status).toBe(200);
-    expect(nightly.json).toMatchObject({ status: 'ignored', reason: expect.stringContaining("Tag nightly does not match api's deployOn.tags v*") });
+    expect(nightly.json).toMatchObject({
+      status: 'ignored',
+      reason: expect.stringContaining("Tag nightly does not match api's deployOn.tags v*"),
+    });
 
     const main = await labelled(repo, 'main', {}, release.sha);
     const pushed = await f.push(repo, main.sha);
@@ -54,12 +64,16 @@ describe('triggers and environments: several apps of one repository', () => {
     expect(await live('api')).toBe('// release 1.2.0\n');
   });
 
-  it('a published GitHub release deploys its tag\'s commit to the app on tags, once with its tag push', async () => {
+  it("a published GitHub release deploys its tag's commit to the app on tags, once with its tag push", async () => {
     const repo = 'released';
     await configure('rel-api', { repository: `octo-org/${repo}`, deployOn: { tags: 'v*' } });
     const commit = await labelled(repo, 'v2');
     f.github.repositories.get(`octo-org/${repo}`)!.tags = { 'v2.0.0': commit.sha };
-    const event = { action: 'published', release: { tag_name: 'v2.0.0', target_commitish: 'main' }, repository: githubPush({ repo }).repository };
+    const event = {
+      action: 'published',
+      release: { tag_name: 'v2.0.0', target_commitish: 'main' },
+      repository: githubPush({ repo }).repository,
+    };
     const published = await f.harness.request('POST', '/1/deploy', { headers: githubHeaders('release'), body: event });
     expect(published.status).toBe(202);
     expect(await f.outcome(published.json.workflowId)).toEqual({ state: 'succeeded' });
@@ -67,7 +81,10 @@ describe('triggers and environments: several apps of one repository', () => {
     // The tag's push of the same commit is the same deployment.
     const tagPush = await f.push(repo, commit.sha, { ref: 'refs/tags/v2.0.0' });
     expect(tagPush.json).toMatchObject({ id: published.json.id, existing: true });
-    const drafted = await f.harness.request('POST', '/1/deploy', { headers: githubHeaders('release'), body: { ...event, action: 'created' } });
+    const drafted = await f.harness.request('POST', '/1/deploy', {
+      headers: githubHeaders('release'),
+      body: { ...event, action: 'created' },
+    });
     expect(drafted.json).toMatchObject({ status: 'ignored' });
   });
 
@@ -78,7 +95,10 @@ describe('triggers and environments: several apps of one repository', () => {
     const docs = await labelled(repo, 'docs', { 'docs/guide.md': '# guide\n' }, base.sha);
     const ignored = await pushTouching(repo, docs.sha, ['docs/guide.md'], { before: base.sha });
     expect(ignored.status).toBe(200);
-    expect(ignored.json).toMatchObject({ status: 'ignored', reason: "No changed file matches mono-api's paths (services/api/**); the push changed docs/guide.md." });
+    expect(ignored.json).toMatchObject({
+      status: 'ignored',
+      reason: "No changed file matches mono-api's paths (services/api/**); the push changed docs/guide.md.",
+    });
     expect(await f.harness.db.collection('deployments').countDocuments({ commit: docs.sha })).toBe(0);
 
     const service = await labelled(repo, 'service', { 'services/api/index.js': 'x\n' }, docs.sha);
@@ -88,7 +108,7 @@ describe('triggers and environments: several apps of one repository', () => {
     expect(await live('mono-api')).toBe('// service\n');
   });
 
-  it('reads the changed files from GitHub\'s compare API when the payload lists 20 commits (GitHub cuts the list there)', async () => {
+  it("reads the changed files from GitHub's compare API when the payload lists 20 commits (GitHub cuts the list there)", async () => {
     const repo = 'long-push';
     await configure('long-api', { repository: `octo-org/${repo}`, paths: ['services/api/**'] });
     const base = await labelled(repo, 'base');
@@ -120,16 +140,22 @@ describe('triggers and environments: several apps of one repository', () => {
     expect(records.map((r) => r.app).sort()).toEqual(['fan-a', 'fan-b']);
     // Each app's own release line.
     for (const app of ['fan-a', 'fan-b']) {
-      expect(await f.harness.db.collection('release_lines').findOne({ _id: `admin/${app}` as never })).toMatchObject({ app, head: { commit: commit.sha } });
+      expect(await f.harness.db.collection('release_lines').findOne({ _id: `admin/${app}` as never })).toMatchObject({
+        app,
+        head: { commit: commit.sha },
+      });
       await expect(f.harness.temporal.workflow.getHandle(`line/admin/${app}`).describe()).resolves.toBeDefined();
     }
 
     const again = await f.push(repo, commit.sha, { delivery: 'fanout-1' });
-    expect(again.json.deployments.map((d: { id: string; existing: boolean }) => [d.id, d.existing])).toEqual([[a.id, true], [b.id, true]]);
+    expect(again.json.deployments.map((d: { id: string; existing: boolean }) => [d.id, d.existing])).toEqual([
+      [a.id, true],
+      [b.id, true],
+    ]);
     expect(await f.harness.db.collection('deployments').countDocuments({ commit: commit.sha })).toBe(2);
   });
 
-  it('promote staging → production puts staging\'s live commit at production\'s receiver, as production\'s release (cause promote) from the kept tarball', async () => {
+  it("promote staging → production puts staging's live commit at production's receiver, as production's release (cause promote) from the kept tarball", async () => {
     const repo = 'promoted';
     await configure('web-staging', { repository: `octo-org/${repo}`, branch: 'main', env: { STAGE: 'staging' } });
     await configure('web', { repository: `octo-org/${repo}`, deployOn: { tags: 'v*' }, env: { STAGE: 'production' } });
@@ -149,8 +175,14 @@ describe('triggers and environments: several apps of one repository', () => {
     const releases = (await f.harness.request('GET', '/1/apps/admin/web/releases')).json;
     expect(releases).toEqual([expect.objectContaining({ version: 1, cause: 'promote', commit: staged.sha, live: true })]);
 
-    expect((await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'elsewhere' } })).json.error).toBe('apps:promote:other_repository');
-    expect((await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'web-staging' } })).json.error).toBe('apps:promote:same_app');
-    expect((await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'nope' } })).json.error).toBe('apps:not_found');
+    expect((await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'elsewhere' } })).json.error).toBe(
+      'apps:promote:other_repository',
+    );
+    expect((await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'web-staging' } })).json.error).toBe(
+      'apps:promote:same_app',
+    );
+    expect((await f.harness.request('POST', '/1/apps/admin/web-staging/promote', { body: { to: 'nope' } })).json.error).toBe(
+      'apps:not_found',
+    );
   });
 });

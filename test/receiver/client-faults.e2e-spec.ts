@@ -27,7 +27,10 @@ async function pushError(target: DeploymentTarget, options = {}): Promise<Target
 describe('TargetClient against a faulty receiver', () => {
   it('sends multipart with the package and archive parts and Basic auth', async () => {
     const target = await start({});
-    const { remoteId } = await client.push(target, deploymentPackage(), [archiveOf(await githubTarball(), 'g1'), archiveOf(await githubTarball(), 'g2')]);
+    const { remoteId } = await client.push(target, deploymentPackage(), [
+      archiveOf(await githubTarball(), 'g1'),
+      archiveOf(await githubTarball(), 'g2'),
+    ]);
     expect(remoteId).toBe('remote-1');
     expect(faulty!.requests[0].authorization).toBe(`Basic ${Buffer.from('inigo:montoya').toString('base64')}`);
     expect(faulty!.requests[0].contentType).toMatch(/^multipart\/form-data; boundary=/);
@@ -104,7 +107,10 @@ describe('TargetClient against a faulty receiver', () => {
     expect(status).toMatchObject({ _doc: 'a b/c', state: 'PROCESSING', records: [{ state: 'PROCESSING', success: false }] });
     expect(faulty!.requests[0].url).toBe('/status/a%20b%2Fc');
     await faulty!.close();
-    expect(await client.status(await start({ malformedStatus: 'not-json' }), 'x').catch((e) => e)).toMatchObject({ kind: 'malformed', retryable: false });
+    expect(await client.status(await start({ malformedStatus: 'not-json' }), 'x').catch((e) => e)).toMatchObject({
+      kind: 'malformed',
+      retryable: false,
+    });
     await faulty!.close();
     const shape = await client.status(await start({ malformedStatus: 'bad-shape' }), 'x').catch((e) => e);
     expect(shape).toMatchObject({ kind: 'malformed' });

@@ -17,15 +17,27 @@ export interface RunningReceiver {
 
 export async function tempDirs(): Promise<{ root: string; deployDir: string; stateDir: string; cleanup(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'receiver-'));
-  return { root, deployDir: join(root, 'deploy'), stateDir: join(root, 'state'), cleanup: () => rm(root, { recursive: true, force: true }) };
+  return {
+    root,
+    deployDir: join(root, 'deploy'),
+    stateDir: join(root, 'state'),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
 }
 
-export async function startReceiver(options: Partial<ReceiverOptions> & Pick<ReceiverOptions, 'deployDir' | 'stateDir'>): Promise<RunningReceiver> {
+export async function startReceiver(
+  options: Partial<ReceiverOptions> & Pick<ReceiverOptions, 'deployDir' | 'stateDir'>,
+): Promise<RunningReceiver> {
   const full: ReceiverOptions = { maxArchiveBytes: 1024 * 1024, maxEntries: 1000, bodyLimitBytes: 4 * 1024 * 1024, ...options };
   const app = await createReceiverApp(full, new AppLogFileLogger());
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  const target: DeploymentTarget = { url: `${url}/push`, statusUrl: `${url}/status/{{id}}`, username: options.username, password: options.password };
+  const target: DeploymentTarget = {
+    url: `${url}/push`,
+    statusUrl: `${url}/status/{{id}}`,
+    username: options.username,
+    password: options.password,
+  };
   return { app, url, target, options: full, close: () => app.close() };
 }
 
@@ -50,11 +62,17 @@ export function archiveOf(buffer: Buffer, id?: string) {
 }
 
 /** Polls the status URL until the package is final. */
-export async function waitForFinal(client: TargetClient, target: DeploymentTarget, id: string, timeoutMs = 10_000): Promise<PackageStatus & Record<string, unknown>> {
+export async function waitForFinal(
+  client: TargetClient,
+  target: DeploymentTarget,
+  id: string,
+  timeoutMs = 10_000,
+): Promise<PackageStatus & Record<string, unknown>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const status = await client.status(target, id);
-    if (status.state === 'SUCCESS' || status.state === 'ERROR') return (await rawStatus(target, id)) as PackageStatus & Record<string, unknown>;
+    if (status.state === 'SUCCESS' || status.state === 'ERROR')
+      return (await rawStatus(target, id)) as PackageStatus & Record<string, unknown>;
     if (Date.now() > until) throw new Error(`package ${id} still ${status.state}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -62,7 +80,9 @@ export async function waitForFinal(client: TargetClient, target: DeploymentTarge
 
 /** The receiver's full status document, histories included. */
 export async function rawStatus(target: DeploymentTarget, id: string): Promise<any> {
-  const headers: Record<string, string> = target.username ? { authorization: `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}` } : {};
+  const headers: Record<string, string> = target.username
+    ? { authorization: `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}` }
+    : {};
   const res = await fetch(target.statusUrl!.replace('{{id}}', encodeURIComponent(id)), { headers });
   return res.json();
 }

@@ -8,7 +8,13 @@ let receiver: RunningReceiver;
 
 beforeAll(async () => {
   dirs = await tempDirs();
-  receiver = await startReceiver({ deployDir: dirs.deployDir, stateDir: dirs.stateDir, username: 'inigo', password: 'montoya', maxArchiveBytes: 64 * 1024 });
+  receiver = await startReceiver({
+    deployDir: dirs.deployDir,
+    stateDir: dirs.stateDir,
+    username: 'inigo',
+    password: 'montoya',
+    maxArchiveBytes: 64 * 1024,
+  });
 });
 afterAll(async () => {
   await receiver.close();
@@ -33,7 +39,9 @@ function form(parts: Record<string, string | Blob>): FormData {
 
 describe('POST /push at the edge', () => {
   it('answers 401 with a challenge without valid Basic credentials, and never echoes the password', async () => {
-    const err = (await client.push({ ...receiver.target, password: 'wrong-secret' }, deploymentPackage(), [archiveOf(await githubTarball())]).catch((e) => e)) as TargetError;
+    const err = (await client
+      .push({ ...receiver.target, password: 'wrong-secret' }, deploymentPackage(), [archiveOf(await githubTarball())])
+      .catch((e) => e)) as TargetError;
     expect(err).toBeInstanceOf(TargetError);
     expect(err).toMatchObject({ status: 401, retryable: false, kind: 'status' });
     expect(JSON.parse(err.bodyExcerpt!)).toMatchObject({ error: 'receiver:unauthorized' });
@@ -49,7 +57,9 @@ describe('POST /push at the edge', () => {
     expect(missing).toMatchObject({ status: 400, body: { error: 'receiver:no_package' } });
     const notJson = await post(form({ package: '{nope', 'archive-1': archive }));
     expect(notJson).toMatchObject({ status: 400, body: { error: 'receiver:invalid_package' } });
-    const badName = await post(form({ package: JSON.stringify(deploymentPackage({ app: { name: '../etc', version: '1' } })), 'archive-1': archive }));
+    const badName = await post(
+      form({ package: JSON.stringify(deploymentPackage({ app: { name: '../etc', version: '1' } })), 'archive-1': archive }),
+    );
     expect(badName.status).toBe(400);
     expect(badName.body.message).toContain('package.app.name');
   });
@@ -57,7 +67,11 @@ describe('POST /push at the edge', () => {
   it('answers 400 for a DEPLOY without archive parts and for a body that is not multipart', async () => {
     const none = await post(form({ package: JSON.stringify(deploymentPackage()) }));
     expect(none).toMatchObject({ status: 400, body: { error: 'receiver:no_archive' } });
-    const res = await fetch(`${receiver.url}/push`, { method: 'POST', body: '{}', headers: { ...auth, 'content-type': 'application/json' } });
+    const res = await fetch(`${receiver.url}/push`, {
+      method: 'POST',
+      body: '{}',
+      headers: { ...auth, 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe('receiver:bad_multipart');
   });

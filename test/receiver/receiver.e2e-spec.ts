@@ -10,7 +10,12 @@ let receiver: RunningReceiver;
 
 beforeEach(async () => {
   dirs = await tempDirs();
-  receiver = await startReceiver({ deployDir: dirs.deployDir, stateDir: dirs.stateDir, maxEntries: TEST_LIMITS.maxEntries, maxExtractedBytes: TEST_LIMITS.maxBytes });
+  receiver = await startReceiver({
+    deployDir: dirs.deployDir,
+    stateDir: dirs.stateDir,
+    maxEntries: TEST_LIMITS.maxEntries,
+    maxExtractedBytes: TEST_LIMITS.maxBytes,
+  });
 });
 afterEach(async () => {
   await receiver.close();
@@ -22,7 +27,9 @@ const states = (history: Array<{ state: string }>) => history.map((h) => h.state
 describe.each(['tar.gz', 'zip'] as const)('deploying a %s archive', (archiveFormat) => {
   it('extracts the repository without its wrapper and records every transition', async () => {
     const target: DeploymentTarget = { ...receiver.target, archiveFormat };
-    const tarball = await githubTarball({ files: { 'index.js': 'console.log(1)', 'lib/util.js': 'module.exports = 2', 'manifest.json': '{"app":true}' } });
+    const tarball = await githubTarball({
+      files: { 'index.js': 'console.log(1)', 'lib/util.js': 'module.exports = 2', 'manifest.json': '{"app":true}' },
+    });
     const pkg = deploymentPackage();
     const { remoteId } = await client.push(target, pkg, [archiveOf(tarball)]);
     expect(remoteId).toBe(pkg._doc);
@@ -45,31 +52,39 @@ describe.each(['tar.gz', 'zip'] as const)('deploying a %s archive', (archiveForm
     expect(statSync(join(dirs.stateDir, 'packages')).mode & 0o777).toBe(0o700);
   });
 
-  it.each(['symlink_escape', 'dot_dot', 'char_device', 'too_many_entries'] as HostileKind[])('turns the hostile archive %s into an ERROR record naming the reason', async (kind) => {
-    const pkg = deploymentPackage();
-    if (archiveFormat === 'zip' && kind !== 'too_many_entries') {
-      // The client refuses to repack a hostile tarball: the same rules run on both sides.
-      const refused = await client.push({ ...receiver.target, archiveFormat }, pkg, [archiveOf(await hostileTarball(kind))]).catch((err) => err);
-      expect(refused).toMatchObject({ name: 'TargetError', kind: 'archive', retryable: false });
-      return;
-    }
-    const target: DeploymentTarget = { ...receiver.target, archiveFormat };
-    await client.push(target, pkg, [archiveOf(await hostileTarball(kind))]);
-    const status = await waitForFinal(client, target, pkg._doc);
-    expect(status.state).toBe('ERROR');
-    expect(status.records[0].state).toBe('ERROR');
-    expect(status.records[0].success).toBe(false);
-    expect(status.records[0].message).toContain(`deploy:tar:${HOSTILE_REASONS[kind]}`);
-    expect(existsSync(join(dirs.deployDir, 'shop'))).toBe(false);
-    expect(existsSync(join(dirs.root, 'outside'))).toBe(false);
-    expect(existsSync(join(dirs.root, 'evil.txt'))).toBe(false);
-  });
+  it.each(['symlink_escape', 'dot_dot', 'char_device', 'too_many_entries'] as HostileKind[])(
+    'turns the hostile archive %s into an ERROR record naming the reason',
+    async (kind) => {
+      const pkg = deploymentPackage();
+      if (archiveFormat === 'zip' && kind !== 'too_many_entries') {
+        // The client refuses to repack a hostile tarball: the same rules run on both sides.
+        const refused = await client
+          .push({ ...receiver.target, archiveFormat }, pkg, [archiveOf(await hostileTarball(kind))])
+          .catch((err) => err);
+        expect(refused).toMatchObject({ name: 'TargetError', kind: 'archive', retryable: false });
+        return;
+      }
+      const target: DeploymentTarget = { ...receiver.target, archiveFormat };
+      await client.push(target, pkg, [archiveOf(await hostileTarball(kind))]);
+      const status = await waitForFinal(client, target, pkg._doc);
+      expect(status.state).toBe('ERROR');
+      expect(status.records[0].state).toBe('ERROR');
+      expect(status.records[0].success).toBe(false);
+      expect(status.records[0].message).toContain(`deploy:tar:${HOSTILE_REASONS[kind]}`);
+      expect(existsSync(join(dirs.deployDir, 'shop'))).toBe(false);
+      expect(existsSync(join(dirs.root, 'outside'))).toBe(false);
+      expect(existsSync(join(dirs.root, 'evil.txt'))).toBe(false);
+    },
+  );
 });
 
 describe('the reference receiver', () => {
   it('applies the rules to zips too: a symlink leaving the app is an ERROR record', async () => {
     const top = githubTopDir();
-    const zip = await buildZip([{ name: `${top}/index.js`, content: 'ok' }, { name: `${top}/escape`, type: 'symlink', linkname: '../../../etc' }]);
+    const zip = await buildZip([
+      { name: `${top}/index.js`, content: 'ok' },
+      { name: `${top}/escape`, type: 'symlink', linkname: '../../../etc' },
+    ]);
     const pkg = deploymentPackage();
     await client.push(receiver.target, pkg, [archiveOf(zip)]);
     const status = await waitForFinal(client, receiver.target, pkg._doc);
@@ -80,7 +95,10 @@ describe('the reference receiver', () => {
   it('rejects a zip whose manifest lists files it does not hold', async () => {
     const top = githubTopDir();
     const manifest = { format: 1, root: top, entries: [{ path: 'missing.js', type: 'file', size: 3 }] };
-    const zip = await buildZip([{ name: `${top}/index.js`, content: 'ok' }, { name: 'manifest.json', content: JSON.stringify(manifest) }]);
+    const zip = await buildZip([
+      { name: `${top}/index.js`, content: 'ok' },
+      { name: 'manifest.json', content: JSON.stringify(manifest) },
+    ]);
     const pkg = deploymentPackage();
     await client.push(receiver.target, pkg, [archiveOf(zip)]);
     const status = await waitForFinal(client, receiver.target, pkg._doc);
@@ -90,7 +108,11 @@ describe('the reference receiver', () => {
   it('processes the same _doc once however often it is pushed', async () => {
     let executed = 0;
     await receiver.close();
-    receiver = await startReceiver({ deployDir: dirs.deployDir, stateDir: dirs.stateDir, hooks: { execute: async () => void (executed += 1) } });
+    receiver = await startReceiver({
+      deployDir: dirs.deployDir,
+      stateDir: dirs.stateDir,
+      hooks: { execute: async () => void (executed += 1) },
+    });
     const pkg = deploymentPackage();
     const tarball = await githubTarball();
     const first = await client.push(receiver.target, pkg, [archiveOf(tarball)]);
@@ -179,7 +201,12 @@ describe('the reference receiver', () => {
     // A receiver whose processing hangs, abandoned without shutting down: a crash.
     let reached!: () => void;
     const hanging = new Promise<void>((resolve) => (reached = resolve));
-    const crashed = await startReceiver({ deployDir: dirs.deployDir, stateDir: dirs.stateDir, shutdownGraceMs: 0, hooks: { execute: () => (reached(), new Promise<void>(() => undefined)) } });
+    const crashed = await startReceiver({
+      deployDir: dirs.deployDir,
+      stateDir: dirs.stateDir,
+      shutdownGraceMs: 0,
+      hooks: { execute: () => (reached(), new Promise<void>(() => undefined)) },
+    });
     const stuck = deploymentPackage({ app: { name: 'stuck', version: '1' } });
     await client.push(crashed.target, stuck, [archiveOf(await githubTarball())]);
     await hanging;

@@ -32,7 +32,10 @@ describe('the receiver bounds what it remembers', () => {
 
     // Age two of them: ended eight days ago (one as ERROR).
     const file = (id: string) => join(dirs.stateDir, 'packages', `${id}.json`);
-    for (const [pkg, state] of [[pkgs[0], 'SUCCESS'], [pkgs[1], 'ERROR']] as const) {
+    for (const [pkg, state] of [
+      [pkgs[0], 'SUCCESS'],
+      [pkgs[1], 'ERROR'],
+    ] as const) {
       const stored = JSON.parse(await readFile(file(pkg._doc), 'utf8'));
       stored.state = state;
       stored.history.at(-1).at = new Date(Date.now() - 8 * DAY).toISOString();

@@ -90,11 +90,29 @@ describe('finding 4: what one push can take from the receiver', () => {
   it('refuses a zip that lists one entry twice, or two names over one body', async () => {
     const top = githubTopDir();
     const body = { name: `${top}/big.bin`, content: Buffer.alloc(4096, 1) };
-    const twice = storedZip([body], [{ name: body.name, file: 0 }, { name: body.name, file: 0 }]);
-    const shared = storedZip([body], [{ name: body.name, file: 0 }, { name: `${top}/other.bin`, file: 0 }]);
-    for (const [zip, says] of [[twice, 'more than once'], [shared, 'shares its data']] as const) {
+    const twice = storedZip(
+      [body],
+      [
+        { name: body.name, file: 0 },
+        { name: body.name, file: 0 },
+      ],
+    );
+    const shared = storedZip(
+      [body],
+      [
+        { name: body.name, file: 0 },
+        { name: `${top}/other.bin`, file: 0 },
+      ],
+    );
+    for (const [zip, says] of [
+      [twice, 'more than once'],
+      [shared, 'shares its data'],
+    ] as const) {
       const status = await deploy(zip);
-      expect({ state: status.state, message: status.records[0].message }).toEqual({ state: 'ERROR', message: expect.stringContaining(says) });
+      expect({ state: status.state, message: status.records[0].message }).toEqual({
+        state: 'ERROR',
+        message: expect.stringContaining(says),
+      });
       expect(status.records[0].message).toContain('deploy:tar:corrupt');
     }
   });
@@ -129,7 +147,7 @@ describe('finding 4: what one push can take from the receiver', () => {
     await firstEntered;
     await client.push(receiver.target, second, [archiveOf(tarball)]);
     // Either the second package says it waits (bounded), or it starts beside the first (unbounded).
-    for (const until = Date.now() + 10_000; ; ) {
+    for (const until = Date.now() + 10_000; ;) {
       if (entered.has('second')) break;
       const status = await rawStatus(receiver.target, second._doc);
       if (status.message === 'waiting for an extraction slot') {
@@ -161,7 +179,13 @@ describe('finding 10: outside text cannot forge log lines or escape sequences', 
     const capture = (message: unknown) => void lines.push(String(message));
     const logger: LoggerService = { log: capture, warn: capture, error: capture };
     await receiver.close();
-    const options: ReceiverOptions = { deployDir: dirs.deployDir, stateDir: dirs.stateDir, maxArchiveBytes: 1024 * 1024, maxEntries: 1000, bodyLimitBytes: 4 * 1024 * 1024 };
+    const options: ReceiverOptions = {
+      deployDir: dirs.deployDir,
+      stateDir: dirs.stateDir,
+      maxArchiveBytes: 1024 * 1024,
+      maxEntries: 1000,
+      bodyLimitBytes: 4 * 1024 * 1024,
+    };
     const app = await createReceiverApp(options, logger);
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -192,20 +216,29 @@ describe('finding 11: receiver errors carry a uuid, no server path; zip ../ is u
     expect(bad.body.uuid).not.toBe(body.uuid);
   });
 
-  it.each(['tar.gz', 'zip'] as const)('reports a %s that cannot be extracted (a file where a directory goes) without the receiver\'s paths', async (format) => {
-    const top = githubTopDir();
-    const entries = [{ name: `${top}/a`, content: 'file' }, { name: `${top}/a/b`, content: 'under a file' }];
-    const status = await deploy(format === 'zip' ? await buildZip(entries) : await buildTarGz(entries));
-    const message = status.records[0].message;
-    expect(status.state).toBe('ERROR');
-    expect(message).toContain('deploy:tar:corrupt');
-    expect(message).not.toContain(dirs.root);
-    expect(status.message).not.toContain(dirs.root);
-  });
+  it.each(['tar.gz', 'zip'] as const)(
+    "reports a %s that cannot be extracted (a file where a directory goes) without the receiver's paths",
+    async (format) => {
+      const top = githubTopDir();
+      const entries = [
+        { name: `${top}/a`, content: 'file' },
+        { name: `${top}/a/b`, content: 'under a file' },
+      ];
+      const status = await deploy(format === 'zip' ? await buildZip(entries) : await buildTarGz(entries));
+      const message = status.records[0].message;
+      expect(status.state).toBe('ERROR');
+      expect(message).toContain('deploy:tar:corrupt');
+      expect(message).not.toContain(dirs.root);
+      expect(status.message).not.toContain(dirs.root);
+    },
+  );
 
   it('reports a zip entry named ../ as deploy:tar:unsafe_path', async () => {
     const top = githubTopDir();
-    const zip = storedZip([{ name: `${top}/index.js`, content: 'ok' }, { name: `${top}/../../evil.txt`, content: 'x' }]);
+    const zip = storedZip([
+      { name: `${top}/index.js`, content: 'ok' },
+      { name: `${top}/../../evil.txt`, content: 'x' },
+    ]);
     const status = await deploy(zip);
     expect(status.records[0]).toMatchObject({ state: 'ERROR', message: expect.stringContaining('deploy:tar:unsafe_path') });
     expect(existsSync(join(dirs.root, 'evil.txt'))).toBe(false);

@@ -32,9 +32,29 @@ const LEAK_TOLERANCE = 0.2;
 const SETTLE_MS = 5 * 60_000;
 const TERMINAL = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
 
-interface Push { app: string; sha: string; index: number; delivery: string; before?: string; id?: string; ignored?: boolean; cancelAsked?: boolean }
-interface App { name: string; last?: string; commits: number; mode: 'pushing' | 'draining' | 'locked'; expectedLive?: { sha: string; index: number }; rollbacks: string[] }
-interface Memory { rss: number; heapUsed: number; at: number }
+interface Push {
+  app: string;
+  sha: string;
+  index: number;
+  delivery: string;
+  before?: string;
+  id?: string;
+  ignored?: boolean;
+  cancelAsked?: boolean;
+}
+interface App {
+  name: string;
+  last?: string;
+  commits: number;
+  mode: 'pushing' | 'draining' | 'locked';
+  expectedLive?: { sha: string; index: number };
+  rollbacks: string[];
+}
+interface Memory {
+  rss: number;
+  heapUsed: number;
+  at: number;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MiB = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -43,11 +63,15 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
   const stack = new ChaosStack();
   const probe = (name: 'gateway' | 'worker') => join(stack.dir, `${name}-1.memory.json`);
   beforeAll(
-    () => stack.start({
-      gateways: 2, workers: 2, faultRate: 0.1, processingDelayMs: 100,
-      // Only the processes that live through the run are measured: a killed one starts afresh.
-      processEnv: (name, i) => (i === 1 ? memoryProbeEnv(probe(name)) : {}),
-    }),
+    () =>
+      stack.start({
+        gateways: 2,
+        workers: 2,
+        faultRate: 0.1,
+        processingDelayMs: 100,
+        // Only the processes that live through the run are measured: a killed one starts afresh.
+        processEnv: (name, i) => (i === 1 ? memoryProbeEnv(probe(name)) : {}),
+      }),
     180_000,
   );
   afterAll(() => stack.stop());
@@ -64,13 +88,18 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       }
       await sleep(100);
     }
-    throw new Error(`${name} 1 wrote no memory probe to ${file} (is it running with memoryProbeEnv: --expose-gc, the probe preloaded, MEMORY_PROBE_FILE?)`);
+    throw new Error(
+      `${name} 1 wrote no memory probe to ${file} (is it running with memoryProbeEnv: --expose-gc, the probe preloaded, MEMORY_PROBE_FILE?)`,
+    );
   }
 
   const auth = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`;
   async function call(gateway: number, method: string, path: string, body?: object): Promise<{ status: number; json: any }> {
     const response = await fetch(`${stack.gatewayUrl(gateway)}${path}`, {
-      method, headers: { authorization: auth, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(30_000),
+      method,
+      headers: { authorization: auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(30_000),
     });
     return { status: response.status, json: await response.json().catch(() => undefined) };
   }
@@ -78,9 +107,21 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
   it('accounts for every push once, keeps the newest commit live, logs without gaps, and does not leak', async () => {
     const random = seededRandom(16);
     const apps: App[] = Array.from({ length: APPS }, (_, i) => ({ name: `soak-${i}`, commits: 0, mode: 'pushing', rollbacks: [] }));
-    for (const app of apps) expect((await call(1, 'PUT', `/1/apps/admin/${app.name}`, { repository: `octo-org/${app.name}` })).status).toBe(200);
+    for (const app of apps)
+      expect((await call(1, 'PUT', `/1/apps/admin/${app.name}`, { repository: `octo-org/${app.name}` })).status).toBe(200);
     const pushes: Push[] = [];
-    const counts = { redeliveries: 0, outOfOrder: 0, bursts: 0, cancels: 0, rollbacks: 0, unlocks: 0, workerKills: 0, gatewayKills: 0, receiverDown: 0, retriedDeliveries: 0 };
+    const counts = {
+      redeliveries: 0,
+      outOfOrder: 0,
+      bursts: 0,
+      cancels: 0,
+      rollbacks: 0,
+      unlocks: 0,
+      workerKills: 0,
+      gatewayKills: 0,
+      receiverDown: 0,
+      retriedDeliveries: 0,
+    };
     const problems: string[] = [];
     let running = true;
     let gatewayTurn = 0;
@@ -95,16 +136,20 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
     const deliver = async (push: Push, redelivery = false): Promise<void> => {
       for (;;) {
         const gateway = gatewayTurn++ % 2;
-        const answer = await stack.push(push.app, push.sha, push.delivery, gateway, push.before).catch(() => ({ status: 0, json: undefined }));
+        const answer = await stack
+          .push(push.app, push.sha, push.delivery, gateway, push.before)
+          .catch(() => ({ status: 0, json: undefined }));
         if (answer.status === 202 || (answer.status === 200 && answer.json?.status === 'ignored')) {
-          const id = answer.status === 202 ? answer.json.id as string : undefined;
+          const id = answer.status === 202 ? (answer.json.id as string) : undefined;
           if (!redelivery) {
             push.id = id;
             push.ignored = id === undefined;
-          } else if (id !== undefined && push.id !== undefined && id !== push.id) problems.push(`redelivery of ${push.delivery} answered ${id}, first ${push.id}`);
+          } else if (id !== undefined && push.id !== undefined && id !== push.id)
+            problems.push(`redelivery of ${push.delivery} answered ${id}, first ${push.id}`);
           return;
         }
-        if (answer.status >= 400 && answer.status < 500) throw new Error(`push ${push.delivery} answered ${answer.status}: ${JSON.stringify(answer.json)}`);
+        if (answer.status >= 400 && answer.status < 500)
+          throw new Error(`push ${push.delivery} answered ${answer.status}: ${JSON.stringify(answer.json)}`);
         counts.retriedDeliveries++;
         await sleep(200);
       }
@@ -125,7 +170,9 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       const deployments = stack.db.db('chaos').collection<{ _id: string; state: string }>('deployments');
       const deadline = Date.now() + budgetMs;
       for (;;) {
-        const open = (await deployments.find({ _id: { $in: ids }, state: { $nin: TERMINAL } }, { projection: { _id: 1 } }).toArray()).map((r) => r._id);
+        const open = (await deployments.find({ _id: { $in: ids }, state: { $nin: TERMINAL } }, { projection: { _id: 1 } }).toArray()).map(
+          (r) => r._id,
+        );
         if (open.length === 0 || Date.now() > deadline) return open;
         await sleep(1_000);
       }
@@ -138,7 +185,11 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
         app.mode = 'pushing'; // a record that never ends is reported below; no rollback on top of it
         return;
       }
-      const releases = (await call(1, 'GET', `/1/apps/admin/${app.name}/releases?limit=100`)).json as Array<{ version: number; commit: string; live: boolean }>;
+      const releases = (await call(1, 'GET', `/1/apps/admin/${app.name}/releases?limit=100`)).json as Array<{
+        version: number;
+        commit: string;
+        live: boolean;
+      }>;
       const live = releases.find((r) => r.live);
       const target = live && releases.find((r) => r.version < live.version && r.commit !== live.commit);
       if (!target) {
@@ -258,14 +309,26 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
     const ids = [...new Set([...pushes.filter((p) => p.id).map((p) => p.id!), ...apps.flatMap((a) => a.rollbacks)])];
     for (const id of await waitEnded(ids)) {
       // Named with what Temporal says, so a record left behind by its workflow is told from one still running.
-      const workflowId = (await stack.db.db('chaos').collection<{ _id: string; workflowId: string }>('deployments').findOne({ _id: id }))?.workflowId;
-      const description = workflowId ? await stack.client.workflow.getHandle(workflowId).describe().catch((error: Error) => ({ status: { name: error.message } })) : undefined;
-      problems.push(`${id}: record not ended after ${SETTLE_MS / 60_000} min of settling (workflow ${workflowId}: ${description?.status.name})`);
+      const workflowId = (await stack.db.db('chaos').collection<{ _id: string; workflowId: string }>('deployments').findOne({ _id: id }))
+        ?.workflowId;
+      const description = workflowId
+        ? await stack.client.workflow
+            .getHandle(workflowId)
+            .describe()
+            .catch((error: Error) => ({ status: { name: error.message } }))
+        : undefined;
+      problems.push(
+        `${id}: record not ended after ${SETTLE_MS / 60_000} min of settling (workflow ${workflowId}: ${description?.status.name})`,
+      );
     }
     const settledSeconds = Math.round((Date.now() - started) / 1000);
     const final = { gateway: await measure('gateway'), worker: await measure('worker') };
 
-    const records = new Map((await stack.db.db('chaos').collection<{ _id: string; state: string; error?: { code: string } }>('deployments').find().toArray()).map((r) => [r._id, r]));
+    const records = new Map(
+      (await stack.db.db('chaos').collection<{ _id: string; state: string; error?: { code: string } }>('deployments').find().toArray()).map(
+        (r) => [r._id, r],
+      ),
+    );
     const outcome = { deployed: 0, stale: 0, superseded: 0, canceled: 0, ignored: 0, failed: 0 };
     const seen = new Set<string>();
     for (const push of pushes) {
@@ -282,14 +345,16 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       seen.add(push.id!);
       const processed = stack.processed.get(push.id!) ?? 0;
       if (record.state === 'succeeded') outcome.deployed++;
-      else if (!TERMINAL.includes(record.state)) outcome.failed++; // named above as not ended
+      else if (!TERMINAL.includes(record.state))
+        outcome.failed++; // named above as not ended
       else if (record.state === 'stale' || record.state === 'superseded' || record.state === 'canceled') outcome[record.state]++;
       else {
         outcome.failed++;
         problems.push(`${push.delivery}: ${push.id} ended ${record.state} ${record.error?.code ?? ''}`);
       }
       if (record.state === 'succeeded' && processed !== 1) problems.push(`${push.id} succeeded, processed ${processed} times`);
-      if ((record.state === 'stale' || record.state === 'superseded') && processed !== 0) problems.push(`${push.id} ${record.state}, yet processed ${processed} times`);
+      if ((record.state === 'stale' || record.state === 'superseded') && processed !== 0)
+        problems.push(`${push.id} ${record.state}, yet processed ${processed} times`);
       if (record.state === 'canceled' && processed > 1) problems.push(`${push.id} canceled, processed ${processed} times`);
       if (record.state === 'canceled' && !push.cancelAsked) problems.push(`${push.id} canceled, nobody asked`);
     }
@@ -309,8 +374,10 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
     for (const app of apps) {
       const file = join(stack.dir, 'deployed', app.name, 'index.js');
       const live = existsSync(file) ? readFileSync(file, 'utf8') : '(nothing)';
-      if (app.expectedLive && live !== `// ${app.expectedLive.sha}\n`) problems.push(`${app.name} (${app.mode}): live ${live.trim()}, expected ${app.expectedLive.sha}`);
-      if ((stack.mostInFlight.get(app.name) ?? 0) > 1) problems.push(`${app.name}: ${stack.mostInFlight.get(app.name)} packages at the receiver at once`);
+      if (app.expectedLive && live !== `// ${app.expectedLive.sha}\n`)
+        problems.push(`${app.name} (${app.mode}): live ${live.trim()}, expected ${app.expectedLive.sha}`);
+      if ((stack.mostInFlight.get(app.name) ?? 0) > 1)
+        problems.push(`${app.name}: ${stack.mostInFlight.get(app.name)} packages at the receiver at once`);
     }
     const growth = (name: 'gateway' | 'worker') => final[name].rss / warm![name].rss - 1;
 
@@ -319,12 +386,31 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       ['pushes (distinct deliveries)', `${pushes.length} to ${APPS} apps, one every ${PUSH_EVERY_MS} ms`],
       ['redeliveries / out-of-order pairs / bursts of three', `${counts.redeliveries} / ${counts.outOfOrder} / ${counts.bursts}`],
       ['cancels / rollbacks / unlocks', `${counts.cancels} / ${counts.rollbacks} / ${counts.unlocks}`],
-      ['worker 0 SIGKILLs / gateway 0 SIGKILLs', `${counts.workerKills} / ${counts.gatewayKills} (${counts.retriedDeliveries} delivery attempts retried)`],
-      ['receiver faults', `${stack.proxy!.faults} injected over ${stack.proxy!.forwarded} forwarded requests, down ${counts.receiverDown}× ${RECEIVER_DOWN_MS / 1000} s`],
-      ['pushes: deployed / stale / superseded / canceled / ignored / failed or not ended', `${outcome.deployed} / ${outcome.stale} / ${outcome.superseded} / ${outcome.canceled} / ${outcome.ignored} / ${outcome.failed}`],
+      [
+        'worker 0 SIGKILLs / gateway 0 SIGKILLs',
+        `${counts.workerKills} / ${counts.gatewayKills} (${counts.retriedDeliveries} delivery attempts retried)`,
+      ],
+      [
+        'receiver faults',
+        `${stack.proxy!.faults} injected over ${stack.proxy!.forwarded} forwarded requests, down ${counts.receiverDown}× ${RECEIVER_DOWN_MS / 1000} s`,
+      ],
+      [
+        'pushes: deployed / stale / superseded / canceled / ignored / failed or not ended',
+        `${outcome.deployed} / ${outcome.stale} / ${outcome.superseded} / ${outcome.canceled} / ${outcome.ignored} / ${outcome.failed}`,
+      ],
       ['status logs checked', `${statusLogs}, receiver packages ${stack.processed.size}`],
-      ['gateway 1 RSS after GC: warm-up → end', warm ? `${MiB(warm.gateway.rss)} → ${MiB(final.gateway.rss)} MiB (${(growth('gateway') * 100).toFixed(1)} %), heap ${MiB(warm.gateway.heapUsed)} → ${MiB(final.gateway.heapUsed)} MiB` : 'no warm-up measure'],
-      ['worker 1 RSS after GC: warm-up → end', warm ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB` : 'no warm-up measure'],
+      [
+        'gateway 1 RSS after GC: warm-up → end',
+        warm
+          ? `${MiB(warm.gateway.rss)} → ${MiB(final.gateway.rss)} MiB (${(growth('gateway') * 100).toFixed(1)} %), heap ${MiB(warm.gateway.heapUsed)} → ${MiB(final.gateway.heapUsed)} MiB`
+          : 'no warm-up measure',
+      ],
+      [
+        'worker 1 RSS after GC: warm-up → end',
+        warm
+          ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB`
+          : 'no warm-up measure',
+      ],
       ['problems', problems.length ? problems.slice(0, 20).join('; ') : 'none'],
     ];
     console.log(`soak summary\n| measure | value |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`);
@@ -333,6 +419,9 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
     expect(counts.workerKills).toBeGreaterThan(0);
     expect(outcome.deployed).toBeGreaterThan(0);
     expect(warm).toBeDefined();
-    expect({ gateway: growth('gateway') <= LEAK_TOLERANCE, worker: growth('worker') <= LEAK_TOLERANCE }).toEqual({ gateway: true, worker: true });
+    expect({ gateway: growth('gateway') <= LEAK_TOLERANCE, worker: growth('worker') <= LEAK_TOLERANCE }).toEqual({
+      gateway: true,
+      worker: true,
+    });
   });
 });

@@ -43,7 +43,9 @@ describe('GitHub stand-in: bad requests are answered, never crash the process', 
       const answer = await raw(github.url, 'POST', '/_standin/repos/alice/x/commits', body);
       expect([answer.status, answer.json.message]).toEqual([400, expect.stringMatching(/^Problems parsing JSON/)]);
     }
-    expect((await raw(github.url, 'POST', '/_standin/repos/alice/x/commits', '{"branch":5}')).json).toMatchObject({ message: 'branch and message must be strings.' });
+    expect((await raw(github.url, 'POST', '/_standin/repos/alice/x/commits', '{"branch":5}')).json).toMatchObject({
+      message: 'branch and message must be strings.',
+    });
     await stillServing();
 
     const sha = (await github.commit('alice/x')).after;
@@ -62,9 +64,19 @@ describe('GitHub stand-in: bad requests are answered, never crash the process', 
   });
 
   it('refuses owner and repository names GitHub refuses with 422, making no commit', async () => {
-    for (const [owner, name, field] of [['alice', '..', 'name'], ['alice', '.', 'name'], ['..', 'x', 'owner'], ['alice', 'a%20b', 'name'], ['alice', 'x$', 'name'], ['alice', 'r'.repeat(101), 'name']]) {
+    for (const [owner, name, field] of [
+      ['alice', '..', 'name'],
+      ['alice', '.', 'name'],
+      ['..', 'x', 'owner'],
+      ['alice', 'a%20b', 'name'],
+      ['alice', 'x$', 'name'],
+      ['alice', 'r'.repeat(101), 'name'],
+    ]) {
       const answer = await raw(github.url, 'POST', `/_standin/repos/${owner}/${name}/commits`, '{}');
-      expect([answer.status, answer.json]).toEqual([422, expect.objectContaining({ message: 'Repository creation failed.', errors: [expect.objectContaining({ field })] })]);
+      expect([answer.status, answer.json]).toEqual([
+        422,
+        expect.objectContaining({ message: 'Repository creation failed.', errors: [expect.objectContaining({ field })] }),
+      ]);
     }
     expect([...github.repositories.keys()].filter((name) => name !== 'alice/x')).toEqual([]);
     expect((await raw(github.url, 'POST', '/_standin/repos/Octo-Org/my_app.js/commits', '{}')).status).toBe(201);
@@ -76,7 +88,9 @@ describe('GitHub stand-in: bad requests are answered, never crash the process', 
     try {
       const answer = await raw(github.url, 'POST', '/_standin/repos/alice/x/commits', '{}');
       expect([answer.status, answer.json.message]).toEqual([500, 'Server Error']);
-      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toMatch(/\[github-standin\] POST \/_standin\/repos\/alice\/x\/commits failed: Error: disk full/);
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toMatch(
+        /\[github-standin\] POST \/_standin\/repos\/alice\/x\/commits failed: Error: disk full/,
+      );
     } finally {
       commit.mockRestore();
       stderr.mockRestore();
@@ -109,7 +123,9 @@ describe('GitHub stand-in: bad requests are answered, never crash the process', 
     it('refuses owner/repo GitHub would refuse with the usage, asking the stand-in nothing', async () => {
       const before = github.requests.length;
       for (const repository of ['../etc', 'alice/..', './x', 'alice/x/y', 'alice', 'alice/x y']) {
-        await expect(standinPush(['alice:TOKEN', repository])).rejects.toThrow(/is not a GitHub repository: owner\/repo.*\nusage: npm run standin:push/s);
+        await expect(standinPush(['alice:TOKEN', repository])).rejects.toThrow(
+          /is not a GitHub repository: owner\/repo.*\nusage: npm run standin:push/s,
+        );
       }
       await expect(standinPush(['alice'])).rejects.toThrow(/^usage: /);
       expect(github.requests.length).toBe(before);
@@ -119,7 +135,9 @@ describe('GitHub stand-in: bad requests are answered, never crash the process', 
       const commit = jest.spyOn(github, 'commit').mockRejectedValueOnce(new Error('disk full'));
       const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
       try {
-        await expect(standinPush(['alice:TOKEN', 'alice/x'])).rejects.toThrow(`The GitHub stand-in at ${github.url} answered 500: Server Error`);
+        await expect(standinPush(['alice:TOKEN', 'alice/x'])).rejects.toThrow(
+          `The GitHub stand-in at ${github.url} answered 500: Server Error`,
+        );
       } finally {
         commit.mockRestore();
         stderr.mockRestore();
@@ -134,9 +152,13 @@ describe('GitHub stand-in: bad requests are answered, never crash the process', 
       await new Promise((resolve) => closed.close(resolve));
       const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
       point({ github: url, gateway: gatewayUrl });
-      await expect(standinPush(['alice:TOKEN', 'alice/x'])).rejects.toThrow(`The GitHub stand-in at ${url} did not answer; is GITHUB_STANDIN=1 npm start still running?`);
+      await expect(standinPush(['alice:TOKEN', 'alice/x'])).rejects.toThrow(
+        `The GitHub stand-in at ${url} did not answer; is GITHUB_STANDIN=1 npm start still running?`,
+      );
       point({ github: github.url, gateway: url });
-      await expect(standinPush(['alice:TOKEN', 'alice/x'])).rejects.toThrow(`The gateway at ${url} did not answer; is GITHUB_STANDIN=1 npm start still running?`);
+      await expect(standinPush(['alice:TOKEN', 'alice/x'])).rejects.toThrow(
+        `The gateway at ${url} did not answer; is GITHUB_STANDIN=1 npm start still running?`,
+      );
 
       point({ github: github.url, gateway: gatewayUrl });
       const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);

@@ -15,7 +15,10 @@ describe('npm start', () => {
 
   function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
     let output = '';
-    const child = spawn(process.execPath, [cli], { env: { ...process.env, STACK_STATE_DIR: stateDir, MONGO_URL: '', TEMPORAL_ADDRESS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli], {
+      env: { ...process.env, STACK_STATE_DIR: stateDir, MONGO_URL: '', TEMPORAL_ADDRESS: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
@@ -28,8 +31,18 @@ describe('npm start', () => {
   });
 
   it('brings up every process, deploys a push from the GitHub stand-in as the README shows, and leaves no process behind when stopped', async () => {
-    const ports = { GATEWAY_PORT: await freePort(), RECEIVER_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), GITHUB_STANDIN_PORT: await freePort() };
-    const started = run({ ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), GITHUB_STANDIN: '1', GITHUB_API_URL: '' });
+    const ports = {
+      GATEWAY_PORT: await freePort(),
+      RECEIVER_PORT: await freePort(),
+      TEMPORAL_PORT: await freePort(),
+      TEMPORAL_UI_PORT: await freePort(),
+      GITHUB_STANDIN_PORT: await freePort(),
+    };
+    const started = run({
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      GITHUB_STANDIN: '1',
+      GITHUB_API_URL: '',
+    });
     const deadline = Date.now() + 90_000;
     while (!started.output().includes('deploy-webhooks is up')) {
       if (Date.now() > deadline || started.child.exitCode !== null) throw new Error(`start failed:\n${started.output()}`);
@@ -48,7 +61,10 @@ describe('npm start', () => {
     const call = async (method: string, path: string, credentials: string, body?: unknown) => {
       const response = await fetch(`${gateway}${path}`, {
         method,
-        headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
       return { status: response.status, json: (await response.json()) as Record<string, any> };
@@ -57,13 +73,17 @@ describe('npm start', () => {
     expect((await call('POST', '/1/users', admin, { username: 'alice', password: 'correct-horse-battery' })).status).toBe(201);
     const token = (await call('POST', '/1/users/alice/tokens', 'alice:correct-horse-battery', { name: 'laptop' })).json.token as string;
     expect((await call('PUT', '/1/apps/alice/hello', `alice:${token}`, { repository: 'demo/hello', branch: 'main' })).status).toBe(200);
-    const pushed = execFileSync(process.execPath, [join(repoRoot, 'dist', 'tools', 'github-standin', 'standin-push.js'), `alice:${token}`, 'demo/hello'], {
-      env: { ...process.env, STACK_STATE_DIR: stateDir },
-    }).toString();
+    const pushed = execFileSync(
+      process.execPath,
+      [join(repoRoot, 'dist', 'tools', 'github-standin', 'standin-push.js'), `alice:${token}`, 'demo/hello'],
+      {
+        env: { ...process.env, STACK_STATE_DIR: stateDir },
+      },
+    ).toString();
     expect(pushed).toMatch(/answered 202/);
     const { id } = JSON.parse(pushed.split('\n')[1]) as { id: string };
     let deployment: { state?: { state: string; step: string } } = {};
-    for (const until = Date.now() + 60_000; deployment.state?.state !== 'succeeded' && Date.now() < until; ) {
+    for (const until = Date.now() + 60_000; deployment.state?.state !== 'succeeded' && Date.now() < until;) {
       await new Promise((r) => setTimeout(r, 500));
       deployment = (await call('GET', `/1/deployments/${id}`, `alice:${token}`)).json;
       if (deployment.state?.state === 'failed') break;
@@ -73,11 +93,18 @@ describe('npm start', () => {
     // The worker deployed with the receiver credentials npm start generated; nobody else may (issue 18, finding 2).
     expect(readFileSync(join(stateDir, 'receiver-password'), 'utf8').trim()).toMatch(/^[\w-]{24}$/);
     expect((await fetch(`http://127.0.0.1:${ports.RECEIVER_PORT}/status/${id}`)).status).toBe(401);
-    const undeploy = await fetch(`http://127.0.0.1:${ports.RECEIVER_PORT}/push`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x--\r\n' });
+    const undeploy = await fetch(`http://127.0.0.1:${ports.RECEIVER_PORT}/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: '--x--\r\n',
+    });
     expect(undeploy.status).toBe(401);
     expect(started.output()).toContain(`password in ${join(stateDir, 'receiver-password')}`);
 
-    const children = execFileSync('pgrep', ['-P', String(started.child.pid)]).toString().trim().split('\n');
+    const children = execFileSync('pgrep', ['-P', String(started.child.pid)])
+      .toString()
+      .trim()
+      .split('\n');
     expect(children.length).toBeGreaterThanOrEqual(5); // temporal, mongo-wire, worker, receiver, gateway
     started.child.kill('SIGINT');
     expect(await started.exited).toBe(0);

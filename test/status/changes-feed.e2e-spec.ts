@@ -61,7 +61,9 @@ describe('changes feed (SPEC 2.3) against the MongoDB-wire change stream', () =>
   it('include_docs: true adds the full doc, auto expands errors and summarises ok entries', async () => {
     const [all, auto] = await Promise.all([open(ALICE, '?include_docs=true'), open(ALICE, '?include_docs=auto')]);
     const ok = await status.append(entry('alice', { step: 'upload', message: 'uploaded 3 files' }));
-    const failed = await status.append(entry('alice', { status: 'error', step: 'inspect', error: { code: 'deploy:tar:unsafe_path', message: 'an entry leaves the root' } }));
+    const failed = await status.append(
+      entry('alice', { status: 'error', step: 'inspect', error: { code: 'deploy:tar:unsafe_path', message: 'an entry leaves the root' } }),
+    );
     await all.waitFor((f) => f.lines.length === 2);
     await auto.waitFor((f) => f.lines.length === 2);
     expect(all.lines[0].doc).toMatchObject({ id: ok._id, step: 'upload', ts: ok.ts.toISOString() });
@@ -84,7 +86,8 @@ describe('changes feed (SPEC 2.3) against the MongoDB-wire change stream', () =>
       }
       writing = false;
     })();
-    const numbers = (feed: NdjsonFeed, upTo = '\uffff') => feed.lines.filter((l) => l.app_name === app && l.seq <= upTo).map((l) => Number(l.doc.message));
+    const numbers = (feed: NdjsonFeed, upTo = '\uffff') =>
+      feed.lines.filter((l) => l.app_name === app && l.seq <= upTo).map((l) => Number(l.doc.message));
     const first = await open(ALICE, '?include_docs=true');
     await first.waitFor((f) => numbers(f).length >= 5);
     first.close();
@@ -155,10 +158,16 @@ describe('changes feed (SPEC 2.3) against the MongoDB-wire change stream', () =>
   });
 
   it('answers one entry by id and closes; 404 status:db:not_found for an unknown one', async () => {
-    const written = await status.append(entry('alice', { status: 'error', error: { code: 'deploy:nodejitsu:start_app', message: 'receiver said ERROR' } }));
+    const written = await status.append(
+      entry('alice', { status: 'error', error: { code: 'deploy:nodejitsu:start_app', message: 'receiver said ERROR' } }),
+    );
     const one = await harness.request('GET', `/1/status/alice/changes/${written._id}`, { auth: ALICE });
     expect(one.status).toBe(200);
-    expect(one.json).toMatchObject({ seq: written.cursor, status: 'error', doc: { id: written._id, error: { code: 'deploy:nodejitsu:start_app' } } });
+    expect(one.json).toMatchObject({
+      seq: written.cursor,
+      status: 'error',
+      doc: { id: written._id, error: { code: 'deploy:nodejitsu:start_app' } },
+    });
     const missing = await harness.request('GET', '/1/status/alice/changes/dep_nope:001', { auth: ALICE });
     expect([missing.status, missing.json.error]).toEqual([404, 'status:db:not_found']);
     const notHers = await harness.request('GET', `/1/status/bob/changes/${written._id}`, { auth: BOB });

@@ -32,7 +32,8 @@ export class NdjsonFeed {
   async waitFor(predicate: (feed: NdjsonFeed) => boolean, timeoutMs = 10_000): Promise<void> {
     const started = Date.now();
     while (!predicate(this)) {
-      if (Date.now() - started > timeoutMs) throw new Error(`feed wait timed out with ${this.lines.length} lines: ${JSON.stringify(this.lines.slice(-3))}`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`feed wait timed out with ${this.lines.length} lines: ${JSON.stringify(this.lines.slice(-3))}`);
       await sleep(10);
     }
   }

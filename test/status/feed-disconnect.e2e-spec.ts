@@ -39,7 +39,10 @@ describe('a feed client that leaves while its feed opens', () => {
     });
 
     const abort = new AbortController();
-    const answer = fetch(`${harness.baseUrl}/1/status/alice/changes?since=0`, { headers: { authorization: basic(ALICE) }, signal: abort.signal }).catch((error: Error) => error);
+    const answer = fetch(`${harness.baseUrl}/1/status/alice/changes?since=0`, {
+      headers: { authorization: basic(ALICE) },
+      signal: abort.signal,
+    }).catch((error: Error) => error);
     await waitUntil(() => reads === 1, 'the feed never reached its catch-up read');
     expect(hub.clientCount).toBe(1);
     abort.abort();
@@ -47,11 +50,17 @@ describe('a feed client that leaves while its feed opens', () => {
     await waitUntil(() => serverSide?.socket.destroyed === true, 'the gateway never saw the client disconnect');
     release();
 
-    await waitUntil(() => hub.clientCount === 0, `the departed client is still subscribed (hub holds ${hub.clientCount} feed(s)): it would stay until FEED_MAX_DURATION`);
+    await waitUntil(
+      () => hub.clientCount === 0,
+      `the departed client is still subscribed (hub holds ${hub.clientCount} feed(s)): it would stay until FEED_MAX_DURATION`,
+    );
     const next = await harness.request('GET', '/1/status/alice/changes/dep_none:00001', { auth: ALICE });
     expect(next.status).toBe(404); // the gateway still answers alice normally
     const again = new AbortController();
-    const reopened = await fetch(`${harness.baseUrl}/1/status/alice/changes`, { headers: { authorization: basic(ALICE) }, signal: again.signal });
+    const reopened = await fetch(`${harness.baseUrl}/1/status/alice/changes`, {
+      headers: { authorization: basic(ALICE) },
+      signal: again.signal,
+    });
     again.abort();
     expect(reopened.status).toBe(200); // FEED_MAX_PER_USER is 1: the departed feed no longer counts
   });

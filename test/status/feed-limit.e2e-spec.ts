@@ -26,12 +26,23 @@ describe('changes feeds per user', () => {
   /** One more feed request: its status and error body; a feed that opened anyway is closed at once (no hang on a live stream). */
   const oneMore = async (auth: { username: string; password: string }, user = auth.username) => {
     const abort = new AbortController();
-    const response = await fetch(`${harness.baseUrl}/1/status/${user}/changes`, { headers: { authorization: basic(auth) }, signal: abort.signal });
+    const response = await fetch(`${harness.baseUrl}/1/status/${user}/changes`, {
+      headers: { authorization: basic(auth) },
+      signal: abort.signal,
+    });
     if (response.status === 200) {
       abort.abort();
-      return { status: 200, json: undefined as { error: string; message: string; uuid: string } | undefined, uuid: response.headers.get('x-api-uuid') };
+      return {
+        status: 200,
+        json: undefined as { error: string; message: string; uuid: string } | undefined,
+        uuid: response.headers.get('x-api-uuid'),
+      };
     }
-    return { status: response.status, json: (await response.json()) as { error: string; message: string; uuid: string }, uuid: response.headers.get('x-api-uuid') };
+    return {
+      status: response.status,
+      json: (await response.json()) as { error: string; message: string; uuid: string },
+      uuid: response.headers.get('x-api-uuid'),
+    };
   };
 
   it('refuses a feed over the cap with 429 status:changes:too_many, counting per user, and takes one again once a feed closes', async () => {
@@ -40,7 +51,10 @@ describe('changes feeds per user', () => {
     expect([first.status, second.status]).toEqual([200, 200]);
 
     const third = await oneMore(ALICE);
-    expect([third.status, third.json]).toEqual([429, { error: 'status:changes:too_many', message: expect.stringMatching(/FEED_MAX_PER_USER/), uuid: third.uuid }]);
+    expect([third.status, third.json]).toEqual([
+      429,
+      { error: 'status:changes:too_many', message: expect.stringMatching(/FEED_MAX_PER_USER/), uuid: third.uuid },
+    ]);
     const byAdmin = await oneMore(ADMIN, 'alice');
     expect([byAdmin.status, byAdmin.json?.error]).toEqual([429, 'status:changes:too_many']); // the cap is the feed's user's, whoever asks
 

@@ -33,7 +33,8 @@ function log(user: string, apps: Record<string, number>): NewStatusEntry[] {
 }
 
 /** Newest first; equal ts by id, descending (the product's tie-break). */
-const newestFirst = (a: NewStatusEntry, b: NewStatusEntry) => b.ts.getTime() - a.ts.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
+const newestFirst = (a: NewStatusEntry, b: NewStatusEntry) =>
+  b.ts.getTime() - a.ts.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
 
 /** A fixed shuffle, so the answer's order cannot come from the order of the writes. */
 function shuffled<T>(items: T[]): T[] {
@@ -79,7 +80,11 @@ describe('status log query (SPEC 2.2): GET /1/status/:user/webhooks[/:applicatio
     expect((await get('/1/status/alice/webhooks?limit=1')).json.map((entry: { id: string }) => entry.id)).toEqual(ids(alice).slice(0, 1));
     const over = await get('/1/status/alice/webhooks?limit=101');
     expect(over.status).toBe(400);
-    expect(over.json).toEqual({ error: 'request:invalid', message: 'limit must be an integer from 1 to 100.', uuid: over.headers.get('x-api-uuid') });
+    expect(over.json).toEqual({
+      error: 'request:invalid',
+      message: 'limit must be an integer from 1 to 100.',
+      uuid: over.headers.get('x-api-uuid'),
+    });
   });
 
   it('pages with skip: consecutive pages are disjoint and together are the whole log, in order', async () => {
@@ -105,35 +110,85 @@ describe('status log query (SPEC 2.2): GET /1/status/:user/webhooks[/:applicatio
     const page = await get('/1/status/alice/webhooks/shop?limit=5&skip=5');
     expect(page.json.map((entry: { id: string }) => entry.id)).toEqual(shop.slice(5, 10));
     expect((await get('/1/status/alice/webhooks/tools')).json).toEqual([]); // bob's app, not alice's
-    expect((await get('/1/status/bob/webhooks/shop', BOB)).json.map((entry: { id: string }) => entry.id)).toEqual(ids(bob.filter((entry) => entry.app_name === 'shop')));
+    expect((await get('/1/status/bob/webhooks/shop', BOB)).json.map((entry: { id: string }) => entry.id)).toEqual(
+      ids(bob.filter((entry) => entry.app_name === 'shop')),
+    );
   });
 
   it('shows each entry with exactly the spec’s fields: error only when there is one, no _id or cursor', async () => {
     const status = harness.gateway!.get(StatusRepository);
-    const base = { user: 'carol', app_name: 'fields', deployment: 'dep_carol_fields', provider: 'travis', commit: `octo-org/fields/${'f'.repeat(40)}` } as const;
-    const ok = { ...base, _id: 'dep_carol_fields:001', uuid: '11111111-1111-4111-8111-111111111111', status: 'ok', step: 'resolve', ts: new Date(T0 - 2000) } as const;
+    const base = {
+      user: 'carol',
+      app_name: 'fields',
+      deployment: 'dep_carol_fields',
+      provider: 'travis',
+      commit: `octo-org/fields/${'f'.repeat(40)}`,
+    } as const;
+    const ok = {
+      ...base,
+      _id: 'dep_carol_fields:001',
+      uuid: '11111111-1111-4111-8111-111111111111',
+      status: 'ok',
+      step: 'resolve',
+      ts: new Date(T0 - 2000),
+    } as const;
     const failed = {
-      ...base, _id: 'dep_carol_fields:002', uuid: '22222222-2222-4222-8222-222222222222', status: 'error', step: 'done', ts: new Date(T0 - 1000),
+      ...base,
+      _id: 'dep_carol_fields:002',
+      uuid: '22222222-2222-4222-8222-222222222222',
+      status: 'error',
+      step: 'done',
+      ts: new Date(T0 - 1000),
       error: { code: 'deploy:tar:unsafe_path', message: 'an entry leaves the root' },
     } as const;
     await status.append(ok);
     await status.append(failed);
     const answer = await get('/1/status/carol/webhooks', CAROL);
     expect(answer.json).toEqual([
-      { id: failed._id, uuid: failed.uuid, user: 'carol', app_name: 'fields', deployment: base.deployment, status: 'error', step: 'done', provider: 'travis', commit: base.commit, error: failed.error, ts: failed.ts.toISOString() },
-      { id: ok._id, uuid: ok.uuid, user: 'carol', app_name: 'fields', deployment: base.deployment, status: 'ok', step: 'resolve', provider: 'travis', commit: base.commit, ts: ok.ts.toISOString() },
+      {
+        id: failed._id,
+        uuid: failed.uuid,
+        user: 'carol',
+        app_name: 'fields',
+        deployment: base.deployment,
+        status: 'error',
+        step: 'done',
+        provider: 'travis',
+        commit: base.commit,
+        error: failed.error,
+        ts: failed.ts.toISOString(),
+      },
+      {
+        id: ok._id,
+        uuid: ok.uuid,
+        user: 'carol',
+        app_name: 'fields',
+        deployment: base.deployment,
+        status: 'ok',
+        step: 'resolve',
+        provider: 'travis',
+        commit: base.commit,
+        ts: ok.ts.toISOString(),
+      },
     ]);
     expect(Object.keys(answer.json[1]).sort()).toEqual([...SPEC_FIELDS].sort());
     // Beyond SPEC 2.2: the product also answers a step's `message` when the workflow wrote one.
     await status.append({ ...ok, _id: 'dep_carol_fields:003', ts: new Date(T0 - 500), message: 'read package.json' });
-    expect((await get('/1/status/carol/webhooks/fields?limit=1', CAROL)).json[0]).toMatchObject({ id: 'dep_carol_fields:003', message: 'read package.json' });
+    expect((await get('/1/status/carol/webhooks/fields?limit=1', CAROL)).json[0]).toMatchObject({
+      id: 'dep_carol_fields:003',
+      message: 'read package.json',
+    });
   });
 
   it('refuses another user’s log with mw:auth:not_you; an admin may read it', async () => {
     for (const path of ['/1/status/bob/webhooks', '/1/status/bob/webhooks/shop']) {
       const refused = await get(path, ALICE);
       expect(refused.status).toBe(401);
-      expect(refused.json).toEqual({ error: 'mw:auth:not_you', message: expect.stringContaining('alice'), uuid: refused.headers.get('x-api-uuid') });
+      expect(refused.json).toEqual({
+        error: 'mw:auth:not_you',
+        message: expect.stringContaining('alice'),
+        uuid: refused.headers.get('x-api-uuid'),
+      });
     }
     const admin = await get('/1/status/bob/webhooks?limit=100', ADMIN);
     expect(admin.status).toBe(200);
@@ -149,13 +204,26 @@ describe('status log query (SPEC 2.2): GET /1/status/:user/webhooks[/:applicatio
   });
 
   it.each([
-    ['limit', '-1'], ['limit', 'abc'], ['limit', '1e9'], ['limit', '0'], ['limit', '1.5'], ['limit', '1&limit=2'],
-    ['skip', '-1'], ['skip', 'abc'], ['skip', '1e9'], ['skip', '1000001'], ['skip', '0x10'],
+    ['limit', '-1'],
+    ['limit', 'abc'],
+    ['limit', '1e9'],
+    ['limit', '0'],
+    ['limit', '1.5'],
+    ['limit', '1&limit=2'],
+    ['skip', '-1'],
+    ['skip', 'abc'],
+    ['skip', '1e9'],
+    ['skip', '1000001'],
+    ['skip', '0x10'],
   ])('answers %s=%s with 400 request:invalid, never a 500', async (name, value) => {
     for (const path of ['/1/status/alice/webhooks', '/1/status/alice/webhooks/shop']) {
       const bad = await get(`${path}?${name}=${value}`);
       expect(bad.status).toBe(400);
-      expect(bad.json).toEqual({ error: 'request:invalid', message: expect.stringMatching(new RegExp(`^${name} must be an integer`)), uuid: bad.headers.get('x-api-uuid') });
+      expect(bad.json).toEqual({
+        error: 'request:invalid',
+        message: expect.stringMatching(new RegExp(`^${name} must be an integer`)),
+        uuid: bad.headers.get('x-api-uuid'),
+      });
     }
   });
 });

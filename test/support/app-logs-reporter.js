@@ -16,7 +16,9 @@ class AppLogsReporter {
     const dir = process.env.TEST_LOG_DIR;
     if (!dir) return;
     const file = join(dir, 'apps', `${relative(this.rootDir, result.testFilePath)}.log`);
-    process.stderr.write(`  logs: ${existsSync(file) ? `application log ${file}` : 'no application log written'}; servers and processes in ${dir}\n\n`);
+    process.stderr.write(
+      `  logs: ${existsSync(file) ? `application log ${file}` : 'no application log written'}; servers and processes in ${dir}\n\n`,
+    );
   }
 }
 

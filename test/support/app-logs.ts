@@ -52,7 +52,9 @@ export class AppLogFileLogger extends ConsoleLogger {
 
   protected override printMessages(messages: unknown[], context = '', logLevel: LogLevel = 'log'): void {
     for (const message of messages) {
-      append(`${new Date().toISOString()} ${logLevel.toUpperCase()} [${context}] ${typeof message === 'string' ? message : inspect(message)}`);
+      append(
+        `${new Date().toISOString()} ${logLevel.toUpperCase()} [${context}] ${typeof message === 'string' ? message : inspect(message)}`,
+      );
     }
   }
 
@@ -64,5 +66,6 @@ export class AppLogFileLogger extends ConsoleLogger {
 /** A Temporal SDK logger writing to this file's application log (for a Runtime a test installs itself). */
 export function temporalAppLogger(level: 'DEBUG' | 'INFO' | 'WARN' = 'INFO'): DefaultLogger {
   return new DefaultLogger(level, ({ level: entryLevel, message, meta }: LogEntry) =>
-    append(`${new Date().toISOString()} ${entryLevel} [Temporal] ${message}${meta ? ` ${inspect(meta, { breakLength: Infinity })}` : ''}`));
+    append(`${new Date().toISOString()} ${entryLevel} [Temporal] ${message}${meta ? ` ${inspect(meta, { breakLength: Infinity })}` : ''}`),
+  );
 }

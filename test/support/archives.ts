@@ -94,7 +94,10 @@ export function linkChainEscape(top: string, order: 'link-first' | 'link-last' =
  * each row naming one of `files` by index, so a test can list one body many times or under
  * several names, or use names other writers refuse (`../`).
  */
-export function storedZip(files: Array<{ name: string; content: string | Buffer }>, listing = files.map((f, i) => ({ name: f.name, file: i }))): Buffer {
+export function storedZip(
+  files: Array<{ name: string; content: string | Buffer }>,
+  listing = files.map((f, i) => ({ name: f.name, file: i })),
+): Buffer {
   const locals: Buffer[] = [];
   const offsets: number[] = [];
   const crcs: number[] = [];

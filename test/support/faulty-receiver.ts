@@ -60,7 +60,14 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions = {}): 
   let cuts = options.cutAnswers ?? 0;
 
   const server: Server = createServer((req, res) => {
-    const seen: SeenRequest = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, contentType: req.headers['content-type'], bytes: 0, outcome: 'ok' };
+    const seen: SeenRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      authorization: req.headers.authorization,
+      contentType: req.headers['content-type'],
+      bytes: 0,
+      outcome: 'ok',
+    };
     requests.push(seen);
     const draw = random();
     const drop = options.dropRate ?? 0;
@@ -96,7 +103,14 @@ export async function startFaultyReceiver(options: FaultyReceiverOptions = {}): 
     }
     if (options.malformedStatus === 'bad-shape') return answer(res, seen, 'ok', 200, { _doc: id, state: 'HALF_DONE', records: 'none' });
     const state = options.neverFinish ? 'PROCESSING' : 'SUCCESS';
-    const record = { _doc: 'r1', state: options.neverFinish ? 'PROCESSING' : 'FINISHED', operation: 'DEPLOY', ref: 'ref', success: !options.neverFinish, message: '' };
+    const record = {
+      _doc: 'r1',
+      state: options.neverFinish ? 'PROCESSING' : 'FINISHED',
+      operation: 'DEPLOY',
+      ref: 'ref',
+      success: !options.neverFinish,
+      message: '',
+    };
     answer(res, seen, 'ok', 200, { _doc: id, state, operation: 'DEPLOY', retain: false, records: [record] });
   }
 

@@ -23,5 +23,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_TEMPORAL_UI_URL = process.env.TEMPORAL_UI_URL ?? temporal?.uiUrl ?? 'http://127.0.0.1:8233';
   process.env.TEST_MONGO_URL = process.env.MONGO_URL ?? mongo!.url;
   (globalThis as { __stackStops?: typeof stops }).__stackStops = stops;
-  process.stderr.write(`\n[stack] temporal ${process.env.TEST_TEMPORAL_ADDRESS}, mongo ${process.env.TEST_MONGO_URL}; logs (servers; test files' application logs under apps/) in ${logDir}\n`);
+  process.stderr.write(
+    `\n[stack] temporal ${process.env.TEST_TEMPORAL_ADDRESS}, mongo ${process.env.TEST_MONGO_URL}; logs (servers; test files' application logs under apps/) in ${logDir}\n`,
+  );
 }

@@ -31,7 +31,9 @@ export class Harness {
    * `mongoUrl`: where the gateway and worker reach MongoDB (e.g. a MongoFaultProxy in front of
    * the run's server); the harness's own client (`db`) always connects to the server directly.
    */
-  static async start(options: { gateway?: boolean; worker?: boolean; env?: Record<string, string>; mongoUrl?: string } = {}): Promise<Harness> {
+  static async start(
+    options: { gateway?: boolean; worker?: boolean; env?: Record<string, string>; mongoUrl?: string } = {},
+  ): Promise<Harness> {
     const harness = new Harness();
     const id = randomBytes(4).toString('hex');
     harness.config = loadAppConfig({
@@ -70,7 +72,11 @@ export class Harness {
     return this.mongo.db(this.config.mongo.database);
   }
 
-  async request(method: string, path: string, options: { auth?: { username: string; password: string } | null; headers?: Record<string, string>; body?: string | object } = {}) {
+  async request(
+    method: string,
+    path: string,
+    options: { auth?: { username: string; password: string } | null; headers?: Record<string, string>; body?: string | object } = {},
+  ) {
     const headers: Record<string, string> = { ...options.headers };
     const auth = options.auth === undefined ? ADMIN : options.auth;
     if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
@@ -94,7 +100,10 @@ export class Harness {
     await this.gateway?.close();
     await this.worker?.close();
     await this.temporalConnection?.close();
-    await this.mongo?.db(this.config.mongo.database).dropDatabase().catch(() => undefined);
+    await this.mongo
+      ?.db(this.config.mongo.database)
+      .dropDatabase()
+      .catch(() => undefined);
     await this.mongo?.close();
   }
 }

@@ -193,7 +193,7 @@ function parseOpMsg(payload: Buffer): { body: Document; flags: number } {
   const flags = payload.readUInt32LE(0);
   const end = flags & CHECKSUM_PRESENT ? payload.length - 4 : payload.length;
   let body: Document | undefined;
-  for (let offset = 4; offset < end; ) {
+  for (let offset = 4; offset < end;) {
     const kind = payload.readUInt8(offset);
     const size = payload.readInt32LE(offset + 1); // a BSON document's or a sequence's size, both counting themselves
     if (kind === 0) body = BSON.deserialize(payload.subarray(offset + 1, offset + 1 + size), { promoteLongs: false, promoteBuffers: true });

@@ -16,7 +16,8 @@ export const TEMPORAL_TEST_SERVER_VERSION = process.env.TEMPORAL_TEST_SERVER_VER
  */
 export function testServerExecutable(): string {
   const path = join(toolsDir(), `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}`, 'bin', 'temporal-test-server');
-  if (!existsSync(path)) execFileSync('bash', [join(repoRoot, 'scripts', 'provision-tools.sh'), 'test-server'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (!existsSync(path))
+    execFileSync('bash', [join(repoRoot, 'scripts', 'provision-tools.sh'), 'test-server'], { stdio: ['ignore', 'inherit', 'inherit'] });
   return path;
 }
 
@@ -29,7 +30,10 @@ export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnviro
   try {
     // Only errors: the activity failures these tests provoke on purpose would each print a warning.
     // Core's own logs too (it warns that the test server lacks a newer server's heartbeat capability).
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+    });
   } catch {
     // Installed already in this Jest worker process.
   }

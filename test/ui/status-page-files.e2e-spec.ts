@@ -30,9 +30,15 @@ describe('status page files (static, cached by revalidation)', () => {
   it('serves every file in the folder, and the OpenAPI document lists them', async () => {
     expect(SERVED.map((s) => s.file).sort()).toEqual(readdirSync(STATUS_PAGE_DIR).sort());
     type Parameter = { name: string; schema: { enum: string[] } };
-    const document = (await (await fetch(`${harness.baseUrl}/docs/json`)).json()) as { paths: Record<string, { get: { parameters: Parameter[] } }> };
+    const document = (await (await fetch(`${harness.baseUrl}/docs/json`)).json()) as {
+      paths: Record<string, { get: { parameters: Parameter[] } }>;
+    };
     const parameter = document.paths['/status-page/{file}'].get.parameters.find((p) => p.name === 'file')!;
-    expect([...parameter.schema.enum].sort()).toEqual(SERVED.filter((s) => s.file !== 'index.html').map((s) => s.file).sort());
+    expect([...parameter.schema.enum].sort()).toEqual(
+      SERVED.filter((s) => s.file !== 'index.html')
+        .map((s) => s.file)
+        .sort(),
+    );
   });
 
   it.each(SERVED)('$url answers with its file, no-cache, an ETag and Last-Modified', async ({ url, file, type }) => {

@@ -8,11 +8,21 @@ import { PipelineFixture } from '../pipeline/pipeline-fixture';
 import { ADMIN } from '../support/harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 // docs/status-page.png is refreshed only on request (UPDATE_SCREENSHOT=1), so a test run leaves the clone clean.
-const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1'
-  ? join(repoRoot, 'docs', 'status-page.png')
-  : join(process.env.TEST_LOG_DIR ?? join(repoRoot, '.stack'), 'status-page.png');
+const SCREENSHOT =
+  process.env.UPDATE_SCREENSHOT === '1'
+    ? join(repoRoot, 'docs', 'status-page.png')
+    : join(process.env.TEST_LOG_DIR ?? join(repoRoot, '.stack'), 'status-page.png');
 // A resume token: a cursor, or a horizon followed by the cursors sent above it (FeedSession).
 const CURSOR = /since=(\d{15}~)?\d{15}_[0-9a-f]{24}(~\d{15}_[0-9a-f]{24})*(&|$)/;
 
@@ -36,7 +46,11 @@ describe('status page (headless Chromium)', () => {
     f = await PipelineFixture.start({ FEED_MAX_DURATION: '3s', FEED_HEARTBEAT: '1s' });
     profile = await mkdtemp(join(tmpdir(), 'status-page-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1180, height: 900 }, reducedMotion: 'reduce',
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1180, height: 900 },
+      reducedMotion: 'reduce',
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => void (message.type() === 'error' && problems.push(`console: ${message.text()}`)));
@@ -119,13 +133,21 @@ describe('status page (headless Chromium)', () => {
     expect(running.length).toBeGreaterThan(1); // it grew step by step while running, not in one final render
     expect(seen.indexOf(running[0])).toBeLessThan(seen.findIndex((s) => s.includes(' succeeded ')));
 
-    expect(await stepsOf(row, ['received:ok', 'resolve:ok', 'fetch:ok', 'inspect:ok', 'upload:ok', 'processing:ok', 'done:ok'])).toEqual(
-      ['received:ok', 'resolve:ok', 'fetch:ok', 'inspect:ok', 'upload:ok', 'processing:ok', 'done:ok'],
-    );
+    expect(await stepsOf(row, ['received:ok', 'resolve:ok', 'fetch:ok', 'inspect:ok', 'upload:ok', 'processing:ok', 'done:ok'])).toEqual([
+      'received:ok',
+      'resolve:ok',
+      'fetch:ok',
+      'inspect:ok',
+      'upload:ok',
+      'processing:ok',
+      'done:ok',
+    ]);
     expect(await row.locator('.step[data-step="processing"]').textContent()).toMatch(/SUCCESS/); // the receiver's record states
     expect(await row.locator('.badge').textContent()).toBe('Succeeded');
     const link = row.getByRole('link', { name: 'Workflow in Temporal UI' });
-    expect(await link.getAttribute('href')).toBe(`${process.env.TEST_TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(pushed.json.workflowId)}`);
+    expect(await link.getAttribute('href')).toBe(
+      `${process.env.TEST_TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(pushed.json.workflowId)}`,
+    );
     expect(await row.getByRole('button', { name: 'Retry' }).isVisible()).toBe(false);
   });
 
@@ -165,13 +187,19 @@ describe('status page (headless Chromium)', () => {
     const retry = failed.getByRole('button', { name: 'Retry' });
     await retry.focus();
     await page.keyboard.press('Enter');
-    await failed.getByRole('status').filter({ hasText: /Retry started as dep_/ }).waitFor();
+    await failed
+      .getByRole('status')
+      .filter({ hasText: /Retry started as dep_/ })
+      .waitFor();
     const retriedId = (await failed.getByRole('status').textContent())!.match(/dep_[0-9a-f]+/)![0];
     expect(retriedId).not.toBe(pushed.json.id);
     const retried = page.locator(`li[data-deployment-id="${retriedId}"]`);
     await page.locator(`li[data-deployment-id="${retriedId}"][data-state="succeeded"]`).waitFor({ timeout: 30_000 });
     expect(await retried.getByRole('link', { name: pushed.json.id }).getAttribute('href')).toBe(`#deployment-${pushed.json.id}`);
-    expect((await f.harness.request('GET', `/1/deployments/${retriedId}`)).json).toMatchObject({ retryOf: pushed.json.id, state: { state: 'succeeded' } });
+    expect((await f.harness.request('GET', `/1/deployments/${retriedId}`)).json).toMatchObject({
+      retryOf: pushed.json.id,
+      state: { state: 'succeeded' },
+    });
     // Newest first: the retry sits above the deployment it retried.
     const order = await page.locator('#deployments > li').evaluateAll((items) => items.map((item) => (item as any).dataset.deploymentId));
     expect(order.indexOf(retriedId)).toBeLessThan(order.indexOf(pushed.json.id));
@@ -254,7 +282,9 @@ describe('status page (headless Chromium)', () => {
 async function stepsOf(row: Locator, expected: string[]): Promise<string[]> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const steps = await row.locator('.step').evaluateAll((items) => items.map((item) => `${(item as any).dataset.step}:${(item as any).dataset.status}`));
+    const steps = await row
+      .locator('.step')
+      .evaluateAll((items) => items.map((item) => `${(item as any).dataset.step}:${(item as any).dataset.status}`));
     if (steps.join() === expected.join() || Date.now() > deadline) return steps;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -2,7 +2,15 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
-import type { CiGates, CiVerdict, DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, NotificationActivitiesApi, TargetStatus } from '../../workflows/activities';
+import type {
+  CiGates,
+  CiVerdict,
+  DeploymentActivitiesApi,
+  GithubActivitiesApi,
+  LineActivitiesApi,
+  NotificationActivitiesApi,
+  TargetStatus,
+} from '../../workflows/activities';
 import { ciSignal, deployment, UPLOAD_ATTEMPTS } from '../../workflows/deployment.workflow';
 import { line, lineDecisionSignal, lineEventSignal } from '../../workflows/line.workflow';
 import type { DeploymentInput, DeploymentOutcome, StatusWrite } from '../../workflows/types';
@@ -48,7 +56,9 @@ function defaultFakes(): Activities {
     // The app's line, faked: a deployment that is ready is admitted at once.
     signalLine: async ({ event }) => {
       if (event.type !== 'ready') return;
-      await env.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId).signal(lineDecisionSignal, { type: 'admit' });
+      await env.client.workflow
+        .getHandle(Context.current().info.workflowExecution!.workflowId)
+        .signal(lineDecisionSignal, { type: 'admit' });
     },
     compareCommits: async () => 'ahead',
     readLineHead: async () => null,
@@ -66,8 +76,14 @@ function useFakes(overrides: Partial<Activities>): void {
 function input(overrides: Partial<DeploymentInput> = {}): DeploymentInput {
   const id = randomBytes(6).toString('hex');
   return {
-    deploymentId: `dep-${id}`, user: 'alice', repository: 'alice/hello', commit: id.padEnd(40, '0'), uuid: `uuid-${id}`,
-    provider: 'github', ciTimeoutMs: 30 * MINUTE, push: { payloadId: `payload-${id}`, branch: 'main', app: 'hello' },
+    deploymentId: `dep-${id}`,
+    user: 'alice',
+    repository: 'alice/hello',
+    commit: id.padEnd(40, '0'),
+    uuid: `uuid-${id}`,
+    provider: 'github',
+    ciTimeoutMs: 30 * MINUTE,
+    push: { payloadId: `payload-${id}`, branch: 'main', app: 'hello' },
     ...overrides,
   };
 }
@@ -87,12 +103,20 @@ beforeAll(async () => {
   env = await startTimeSkippingEnvironment();
   // Each activity looks its fake up per call, so a test replaces the fakes without a new worker.
   const activities = Object.fromEntries(
-    Object.keys(defaultFakes()).map((name) => [name, (...args: unknown[]) => {
-      calls[name] = (calls[name] ?? 0) + 1;
-      return (fakes[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)(...args);
-    }]),
+    Object.keys(defaultFakes()).map((name) => [
+      name,
+      (...args: unknown[]) => {
+        calls[name] = (calls[name] ?? 0) + 1;
+        return (fakes[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)(...args);
+      },
+    ]),
   );
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities,
+  });
   running = worker.run();
 }, 120_000);
 
@@ -113,11 +137,19 @@ beforeEach(() => {
 describe('deployment: the CI wait', () => {
   it('ends deploy:ci:timeout when GitHub checks never complete, reading them once per poll interval and last at the deadline', async () => {
     useFakes({
-      ciGates: async () => ({ travis: NOT_GATED, github: { gated: true, reason: 'the app requires GitHub checks' }, timeoutMs: 45 * MINUTE, pollMs: 10 * MINUTE }),
+      ciGates: async () => ({
+        travis: NOT_GATED,
+        github: { gated: true, reason: 'the app requires GitHub checks' },
+        timeoutMs: 45 * MINUTE,
+        pollMs: 10 * MINUTE,
+      }),
       githubChecks: async () => ({ state: 'pending', failing: [], waiting: ['test'] }),
     });
     const run = await deploy(input());
-    expect(run.outcome).toEqual({ state: 'failed', error: { code: 'deploy:ci:timeout', message: 'GitHub checks did not complete within 45 min (still waiting for test).' } });
+    expect(run.outcome).toEqual({
+      state: 'failed',
+      error: { code: 'deploy:ci:timeout', message: 'GitHub checks did not complete within 45 min (still waiting for test).' },
+    });
     // Four full poll intervals, then the wait cut to what is left of the 45 minutes.
     expect(run.timers.slice(0, 4)).toEqual([10 * MINUTE, 10 * MINUTE, 10 * MINUTE, 10 * MINUTE]);
     expect(run.timers).toHaveLength(5);
@@ -156,9 +188,18 @@ describe('deployment: the CI wait', () => {
   });
 
   it('ends deploy:travis:timeout when a Travis-gated commit hears nothing within the CI timeout', async () => {
-    useFakes({ ciGates: async () => ({ travis: { gated: true, reason: '.travis.yml notifies this service' }, github: NOT_GATED, pollMs: 10 * MINUTE }) });
+    useFakes({
+      ciGates: async () => ({
+        travis: { gated: true, reason: '.travis.yml notifies this service' },
+        github: NOT_GATED,
+        pollMs: 10 * MINUTE,
+      }),
+    });
     const run = await deploy(input({ ciTimeoutMs: 30 * MINUTE }));
-    expect(run.outcome).toEqual({ state: 'failed', error: { code: 'deploy:travis:timeout', message: 'Travis did not report within 30 min.' } });
+    expect(run.outcome).toEqual({
+      state: 'failed',
+      error: { code: 'deploy:travis:timeout', message: 'Travis did not report within 30 min.' },
+    });
     expect(run.timers).toEqual([30 * MINUTE]);
     expect(run.tookMs).toBeGreaterThanOrEqual(30 * MINUTE);
     expect(calls.resolvePackage).toBeUndefined();
@@ -199,7 +240,11 @@ describe('deployment: the upload back-off', () => {
   });
 
   it(`gives up deploy:nodejitsu:upload_tarball after ${UPLOAD_ATTEMPTS} attempts, the waits doubling up to 30 s`, async () => {
-    useFakes({ uploadPackage: async () => { throw refused(); } });
+    useFakes({
+      uploadPackage: async () => {
+        throw refused();
+      },
+    });
     const run = await deploy(input());
     expect(run.outcome.state).toBe('failed');
     expect(run.outcome.error?.code).toBe('deploy:nodejitsu:upload_tarball');
@@ -208,7 +253,11 @@ describe('deployment: the upload back-off', () => {
   });
 
   it('does not retry an upload the receiver refused for good', async () => {
-    useFakes({ uploadPackage: async () => { throw ApplicationFailure.nonRetryable('the receiver refused the package', 'deploy:nodejitsu:upload_tarball'); } });
+    useFakes({
+      uploadPackage: async () => {
+        throw ApplicationFailure.nonRetryable('the receiver refused the package', 'deploy:nodejitsu:upload_tarball');
+      },
+    });
     const run = await deploy(input());
     expect(run.outcome.error?.code).toBe('deploy:nodejitsu:upload_tarball');
     expect(calls.uploadPackage).toBe(1);
@@ -233,7 +282,10 @@ describe("deployment: following the receiver's processing", () => {
   it('ends deploy:nodejitsu:start_app when the receiver is still processing after an hour, polling at most every 15 s', async () => {
     useFakes({ ...polling, pollTarget: async () => ({ state: 'PROCESSING', records: [] }) });
     const run = await deploy(input());
-    expect(run.outcome).toEqual({ state: 'failed', error: { code: 'deploy:nodejitsu:start_app', message: 'The target did not finish processing within an hour.' } });
+    expect(run.outcome).toEqual({
+      state: 'failed',
+      error: { code: 'deploy:nodejitsu:start_app', message: 'The target did not finish processing within an hour.' },
+    });
     expect(run.timers.slice(0, 12)).toEqual(backOff(12));
     expect(Math.max(...run.timers)).toBe(15_000);
     expect(run.timers.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(60 * MINUTE - 15_000);
@@ -241,7 +293,12 @@ describe("deployment: following the receiver's processing", () => {
   }, 120_000);
 
   it('waits 800 ms after each failed status read and ends deploy:nodejitsu:start_app after six in a row', async () => {
-    useFakes({ ...polling, pollTarget: async () => { throw retryable('the receiver answered 502', 'deploy:nodejitsu:start_app'); } });
+    useFakes({
+      ...polling,
+      pollTarget: async () => {
+        throw retryable('the receiver answered 502', 'deploy:nodejitsu:start_app');
+      },
+    });
     const run = await deploy(input());
     expect(run.outcome.state).toBe('failed');
     expect(run.outcome.error?.code).toBe('deploy:nodejitsu:start_app');
@@ -254,7 +311,11 @@ describe("deployment: following the receiver's processing", () => {
 
 describe('line: its timers', () => {
   it('ends after an hour with nothing in it (the next deployment starts it again)', async () => {
-    const handle = await env.client.workflow.start(line, { taskQueue, workflowId: `line/alice/idle-${randomBytes(4).toString('hex')}`, args: [{ user: 'alice', app: 'idle' }] });
+    const handle = await env.client.workflow.start(line, {
+      taskQueue,
+      workflowId: `line/alice/idle-${randomBytes(4).toString('hex')}`,
+      args: [{ user: 'alice', app: 'idle' }],
+    });
     await handle.result();
     const history = await handle.fetchHistory();
     expect(timersOf(history)).toEqual([60 * MINUTE]);
@@ -266,10 +327,20 @@ describe('line: its timers', () => {
     // The deployment at the target: a Travis-first start, parked waiting for its push.
     const parked = input({ push: undefined, provider: 'travis', ciTimeoutMs: 24 * 60 * MINUTE });
     const deploymentHandle = await env.client.workflow.start(deployment, { taskQueue, workflowId: parked.deploymentId, args: [parked] });
-    const entry = { deploymentId: parked.deploymentId, workflowId: parked.deploymentId, repository: parked.repository, commit: parked.commit, explicit: false, kind: 'deploy' as const };
+    const entry = {
+      deploymentId: parked.deploymentId,
+      workflowId: parked.deploymentId,
+      repository: parked.repository,
+      commit: parked.commit,
+      explicit: false,
+      kind: 'deploy' as const,
+    };
     const handle = await env.client.workflow.signalWithStart(line, {
-      taskQueue, workflowId: `line/alice/probe-${randomBytes(4).toString('hex')}`, args: [{ user: 'alice', app: 'probe' }],
-      signal: lineEventSignal, signalArgs: [{ type: 'arrive', entry }],
+      taskQueue,
+      workflowId: `line/alice/probe-${randomBytes(4).toString('hex')}`,
+      args: [{ user: 'alice', app: 'probe' }],
+      signal: lineEventSignal,
+      signalArgs: [{ type: 'arrive', entry }],
     });
     await handle.signal(lineEventSignal, { type: 'ready', deploymentId: parked.deploymentId });
     // Time stands still until a result is awaited: wait (in real time) until the deployment has
@@ -277,7 +348,10 @@ describe('line: its timers', () => {
     // server's time-skipping lock for good, and the line's timers would never fire.)
     const admitted = async () => {
       const events = (await deploymentHandle.fetchHistory()).events ?? [];
-      return events.some((event) => event.workflowExecutionSignaledEventAttributes != null) && events[events.length - 1]?.workflowTaskCompletedEventAttributes != null;
+      return (
+        events.some((event) => event.workflowExecutionSignaledEventAttributes != null) &&
+        events[events.length - 1]?.workflowTaskCompletedEventAttributes != null
+      );
     };
     while (!(await admitted())) await new Promise((resolve) => setTimeout(resolve, 50));
     await deploymentHandle.terminate('an operator terminated it');

@@ -61,7 +61,9 @@ export interface StandinInstallation {
 /** Whether the installation reaches `repository` (GitHub compares names without case). */
 export function covers(installation: StandinInstallation, repository: string): boolean {
   const name = repository.toLowerCase();
-  return installation.repositories.some((r) => r.toLowerCase() === name || (r.endsWith('/*') && name.startsWith(r.slice(0, -1).toLowerCase())));
+  return installation.repositories.some(
+    (r) => r.toLowerCase() === name || (r.endsWith('/*') && name.startsWith(r.slice(0, -1).toLowerCase())),
+  );
 }
 
 export const ACTIONS_APP = { id: 15368, slug: 'github-actions', name: 'GitHub Actions' };
@@ -84,15 +86,38 @@ export class StandinCi {
   }
 
   /** A check suite on a commit; `runs` by name (each with its own status and conclusion). */
-  addSuite(repository: string, sha: string, options: { app?: StandinCheckSuite['app']; status?: StandinCheckSuite['status']; conclusion?: string | null; runs?: Array<Partial<StandinCheckRun> & { name: string }>; createdAt?: string } = {}): StandinCheckSuite {
+  addSuite(
+    repository: string,
+    sha: string,
+    options: {
+      app?: StandinCheckSuite['app'];
+      status?: StandinCheckSuite['status'];
+      conclusion?: string | null;
+      runs?: Array<Partial<StandinCheckRun> & { name: string }>;
+      createdAt?: string;
+    } = {},
+  ): StandinCheckSuite {
     const now = options.createdAt ?? new Date().toISOString();
     const id = this.nextId();
     const suite: StandinCheckSuite = {
-      id, repository, head_sha: sha, head_branch: 'main', status: options.status ?? 'queued', conclusion: options.conclusion ?? null,
-      app: options.app ?? ACTIONS_APP, created_at: now, updated_at: now,
+      id,
+      repository,
+      head_sha: sha,
+      head_branch: 'main',
+      status: options.status ?? 'queued',
+      conclusion: options.conclusion ?? null,
+      app: options.app ?? ACTIONS_APP,
+      created_at: now,
+      updated_at: now,
       runs: (options.runs ?? []).map((run) => {
         const runId = this.nextId();
-        return { status: 'queued', conclusion: null, html_url: `https://github.com/${repository}/actions/runs/${id}/job/${runId}`, ...run, id: runId };
+        return {
+          status: 'queued',
+          conclusion: null,
+          html_url: `https://github.com/${repository}/actions/runs/${id}/job/${runId}`,
+          ...run,
+          id: runId,
+        };
       }),
     };
     this.suites.push(suite);
@@ -153,7 +178,12 @@ export class StandinCi {
       return 'A JSON web token could not be decoded';
     }
     if (header.alg !== 'RS256') return "'alg' must be RS256";
-    const signed = verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), createPublicKey(this.app.publicKey), Buffer.from(parts[2], 'base64url'));
+    const signed = verify(
+      'RSA-SHA256',
+      Buffer.from(`${parts[0]}.${parts[1]}`),
+      createPublicKey(this.app.publicKey),
+      Buffer.from(parts[2], 'base64url'),
+    );
     if (!signed) return 'A JSON web token could not be decoded';
     if (String(claims.iss) !== String(this.app.id)) return "'Issuer' claim ('iss') must be an Integer";
     const now = Math.floor(Date.now() / 1000);
@@ -165,14 +195,28 @@ export class StandinCi {
   }
 
   /** Combined status of a commit (`GET …/commits/{ref}/status`) from the statuses posted to it, latest per context. */
-  combinedStatus(repository: string, sha: string, posted: Array<{ repository: string; sha: string; state: string; context?: string; target_url?: string; description?: string }>) {
+  combinedStatus(
+    repository: string,
+    sha: string,
+    posted: Array<{ repository: string; sha: string; state: string; context?: string; target_url?: string; description?: string }>,
+  ) {
     const latest = new Map<string, (typeof posted)[number]>();
-    for (const status of posted) if (status.repository.toLowerCase() === repository.toLowerCase() && status.sha === sha) latest.set(status.context ?? 'default', status);
+    for (const status of posted)
+      if (status.repository.toLowerCase() === repository.toLowerCase() && status.sha === sha)
+        latest.set(status.context ?? 'default', status);
     const statuses = [...latest.values()].reverse().map((s, i) => ({
-      id: i + 1, state: s.state, context: s.context ?? 'default', description: s.description ?? null, target_url: s.target_url ?? null,
+      id: i + 1,
+      state: s.state,
+      context: s.context ?? 'default',
+      description: s.description ?? null,
+      target_url: s.target_url ?? null,
     }));
     const states = statuses.map((s) => s.state);
-    const state = states.some((s) => s === 'failure' || s === 'error') ? 'failure' : states.length === 0 || states.some((s) => s === 'pending') ? 'pending' : 'success';
+    const state = states.some((s) => s === 'failure' || s === 'error')
+      ? 'failure'
+      : states.length === 0 || states.some((s) => s === 'pending')
+        ? 'pending'
+        : 'success';
     return { state, statuses, sha, total_count: statuses.length, repository: { full_name: repository } };
   }
 }
@@ -180,10 +224,20 @@ export class StandinCi {
 /** GitHub's REST shape of a check suite (`GET …/check-suites`). */
 export function checkSuiteJson(suite: StandinCheckSuite, url: string) {
   return {
-    id: suite.id, node_id: `CS_${suite.id}`, head_branch: suite.head_branch, head_sha: suite.head_sha, status: suite.status, conclusion: suite.conclusion,
-    url: `${url}/repos/${suite.repository}/check-suites/${suite.id}`, before: null, after: suite.head_sha,
-    pull_requests: [], app: { ...suite.app, owner: { login: 'github', type: 'Organization' } },
-    created_at: suite.created_at, updated_at: suite.updated_at, latest_check_runs_count: suite.runs.length,
+    id: suite.id,
+    node_id: `CS_${suite.id}`,
+    head_branch: suite.head_branch,
+    head_sha: suite.head_sha,
+    status: suite.status,
+    conclusion: suite.conclusion,
+    url: `${url}/repos/${suite.repository}/check-suites/${suite.id}`,
+    before: null,
+    after: suite.head_sha,
+    pull_requests: [],
+    app: { ...suite.app, owner: { login: 'github', type: 'Organization' } },
+    created_at: suite.created_at,
+    updated_at: suite.updated_at,
+    latest_check_runs_count: suite.runs.length,
     check_runs_url: `${url}/repos/${suite.repository}/check-suites/${suite.id}/check-runs`,
   };
 }
@@ -191,42 +245,79 @@ export function checkSuiteJson(suite: StandinCheckSuite, url: string) {
 /** GitHub's REST shape of a check run (`GET …/check-runs`). */
 export function checkRunJson(suite: StandinCheckSuite, run: StandinCheckRun, url: string) {
   return {
-    id: run.id, node_id: `CR_${run.id}`, head_sha: suite.head_sha, external_id: '', url: `${url}/repos/${suite.repository}/check-runs/${run.id}`,
-    html_url: run.html_url, details_url: run.html_url, status: run.status, conclusion: run.conclusion,
-    started_at: suite.created_at, completed_at: run.status === 'completed' ? suite.updated_at : null,
-    output: { title: null, summary: null, text: null, annotations_count: 0 }, name: run.name,
-    check_suite: { id: suite.id }, app: { ...suite.app, owner: { login: 'github', type: 'Organization' } }, pull_requests: [],
+    id: run.id,
+    node_id: `CR_${run.id}`,
+    head_sha: suite.head_sha,
+    external_id: '',
+    url: `${url}/repos/${suite.repository}/check-runs/${run.id}`,
+    html_url: run.html_url,
+    details_url: run.html_url,
+    status: run.status,
+    conclusion: run.conclusion,
+    started_at: suite.created_at,
+    completed_at: run.status === 'completed' ? suite.updated_at : null,
+    output: { title: null, summary: null, text: null, annotations_count: 0 },
+    name: run.name,
+    check_suite: { id: suite.id },
+    app: { ...suite.app, owner: { login: 'github', type: 'Organization' } },
+    pull_requests: [],
   };
 }
 
 export function deploymentJson(deployment: StandinDeployment, url: string) {
   return {
-    url: `${url}/repos/${deployment.repository}/deployments/${deployment.id}`, id: deployment.id, node_id: `DE_${deployment.id}`,
-    sha: deployment.sha, ref: deployment.ref, task: 'deploy', payload: {}, original_environment: deployment.environment,
-    environment: deployment.environment, description: deployment.description ?? null, creator: { login: 'deploy-webhooks', type: 'Bot' },
-    created_at: deployment.created_at, updated_at: deployment.created_at,
+    url: `${url}/repos/${deployment.repository}/deployments/${deployment.id}`,
+    id: deployment.id,
+    node_id: `DE_${deployment.id}`,
+    sha: deployment.sha,
+    ref: deployment.ref,
+    task: 'deploy',
+    payload: {},
+    original_environment: deployment.environment,
+    environment: deployment.environment,
+    description: deployment.description ?? null,
+    creator: { login: 'deploy-webhooks', type: 'Bot' },
+    created_at: deployment.created_at,
+    updated_at: deployment.created_at,
     statuses_url: `${url}/repos/${deployment.repository}/deployments/${deployment.id}/statuses`,
-    repository_url: `${url}/repos/${deployment.repository}`, transient_environment: false, production_environment: false,
+    repository_url: `${url}/repos/${deployment.repository}`,
+    transient_environment: false,
+    production_environment: false,
   };
 }
 
 export function deploymentStatusJson(deployment: StandinDeployment, status: StandinDeploymentStatus, url: string) {
   return {
-    url: `${url}/repos/${deployment.repository}/deployments/${deployment.id}/statuses/${status.id}`, id: status.id, node_id: `DES_${status.id}`,
-    state: status.state, creator: { login: 'deploy-webhooks', type: 'Bot' }, description: status.description ?? '', environment: deployment.environment,
-    target_url: status.log_url ?? '', log_url: status.log_url ?? '', environment_url: status.environment_url ?? '',
-    created_at: status.created_at, updated_at: status.created_at,
-    deployment_url: `${url}/repos/${deployment.repository}/deployments/${deployment.id}`, repository_url: `${url}/repos/${deployment.repository}`,
+    url: `${url}/repos/${deployment.repository}/deployments/${deployment.id}/statuses/${status.id}`,
+    id: status.id,
+    node_id: `DES_${status.id}`,
+    state: status.state,
+    creator: { login: 'deploy-webhooks', type: 'Bot' },
+    description: status.description ?? '',
+    environment: deployment.environment,
+    target_url: status.log_url ?? '',
+    log_url: status.log_url ?? '',
+    environment_url: status.environment_url ?? '',
+    created_at: status.created_at,
+    updated_at: status.created_at,
+    deployment_url: `${url}/repos/${deployment.repository}/deployments/${deployment.id}`,
+    repository_url: `${url}/repos/${deployment.repository}`,
   };
 }
 
 export function installationJson(installation: StandinInstallation, appId: number, url: string) {
   return {
-    id: installation.id, app_id: appId, target_type: installation.account.type,
+    id: installation.id,
+    app_id: appId,
+    target_type: installation.account.type,
     account: { login: installation.account.login, id: installation.id + 7, type: installation.account.type },
-    repository_selection: 'selected', access_tokens_url: `${url}/app/installations/${installation.id}/access_tokens`,
-    repositories_url: `${url}/installation/repositories`, permissions: { checks: 'read', contents: 'read', deployments: 'write', statuses: 'write', metadata: 'read' },
-    events: ['push', 'check_suite', 'check_run', 'status'], created_at: '2026-11-01T00:00:00Z', updated_at: '2026-11-01T00:00:00Z',
+    repository_selection: 'selected',
+    access_tokens_url: `${url}/app/installations/${installation.id}/access_tokens`,
+    repositories_url: `${url}/installation/repositories`,
+    permissions: { checks: 'read', contents: 'read', deployments: 'write', statuses: 'write', metadata: 'read' },
+    events: ['push', 'check_suite', 'check_run', 'status'],
+    created_at: '2026-11-01T00:00:00Z',
+    updated_at: '2026-11-01T00:00:00Z',
   };
 }
 
@@ -236,8 +327,16 @@ export function checkSuiteEvent(suite: StandinCheckSuite, options: { action?: st
   return {
     action: options.action ?? (suite.status === 'completed' ? 'completed' : 'requested'),
     check_suite: {
-      id: suite.id, head_branch: suite.head_branch, head_sha: suite.head_sha, status: suite.status, conclusion: suite.conclusion,
-      app: suite.app, created_at: suite.created_at, updated_at: suite.updated_at, latest_check_runs_count: suite.runs.length, pull_requests: [],
+      id: suite.id,
+      head_branch: suite.head_branch,
+      head_sha: suite.head_sha,
+      status: suite.status,
+      conclusion: suite.conclusion,
+      app: suite.app,
+      created_at: suite.created_at,
+      updated_at: suite.updated_at,
+      latest_check_runs_count: suite.runs.length,
+      pull_requests: [],
     },
     ...eventContext(owner, name, options.installation),
   };
@@ -248,20 +347,46 @@ export function checkRunEvent(suite: StandinCheckSuite, run: StandinCheckRun, op
   return {
     action: run.status === 'completed' ? 'completed' : 'created',
     check_run: {
-      id: run.id, name: run.name, head_sha: suite.head_sha, status: run.status, conclusion: run.conclusion, html_url: run.html_url, details_url: run.html_url,
-      check_suite: { id: suite.id, head_branch: suite.head_branch, head_sha: suite.head_sha, status: suite.status, conclusion: suite.conclusion, app: suite.app },
+      id: run.id,
+      name: run.name,
+      head_sha: suite.head_sha,
+      status: run.status,
+      conclusion: run.conclusion,
+      html_url: run.html_url,
+      details_url: run.html_url,
+      check_suite: {
+        id: suite.id,
+        head_branch: suite.head_branch,
+        head_sha: suite.head_sha,
+        status: suite.status,
+        conclusion: suite.conclusion,
+        app: suite.app,
+      },
       app: suite.app,
     },
     ...eventContext(owner, name, options.installation),
   };
 }
 
-export function statusEvent(repository: string, sha: string, status: { state: string; context: string; target_url?: string; description?: string }, options: { installation?: number } = {}) {
+export function statusEvent(
+  repository: string,
+  sha: string,
+  status: { state: string; context: string; target_url?: string; description?: string },
+  options: { installation?: number } = {},
+) {
   const [owner, name] = repository.split('/');
   return {
-    id: Math.floor(Math.random() * 1e9), sha, name: repository, target_url: status.target_url ?? null, context: status.context,
-    description: status.description ?? null, state: status.state, commit: { sha }, branches: [{ name: 'main', commit: { sha } }],
-    created_at: new Date().toISOString(), updated_at: new Date().toISOString(),
+    id: Math.floor(Math.random() * 1e9),
+    sha,
+    name: repository,
+    target_url: status.target_url ?? null,
+    context: status.context,
+    description: status.description ?? null,
+    state: status.state,
+    commit: { sha },
+    branches: [{ name: 'main', commit: { sha } }],
+    created_at: new Date().toISOString(),
+    updated_at: new Date().toISOString(),
     ...eventContext(owner, name, options.installation),
   };
 }
@@ -269,10 +394,17 @@ export function statusEvent(repository: string, sha: string, status: { state: st
 function eventContext(owner: string, name: string, installation?: number) {
   return {
     repository: {
-      id: 186853002, name, full_name: `${owner}/${name}`, private: false, default_branch: 'main',
-      owner: { login: owner, id: 21031067, type: 'Organization' }, html_url: `https://github.com/${owner}/${name}`,
+      id: 186853002,
+      name,
+      full_name: `${owner}/${name}`,
+      private: false,
+      default_branch: 'main',
+      owner: { login: owner, id: 21031067, type: 'Organization' },
+      html_url: `https://github.com/${owner}/${name}`,
     },
     sender: { login: 'octocat', id: 1, type: 'User' },
-    ...(installation !== undefined && { installation: { id: installation, node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${installation}` } }),
+    ...(installation !== undefined && {
+      installation: { id: installation, node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${installation}` },
+    }),
   };
 }

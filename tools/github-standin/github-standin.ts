@@ -4,7 +4,16 @@ import { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { isRepositoryName } from '../../libs/github/names';
-import { checkRunJson, checkSuiteEvent, checkSuiteJson, covers, deploymentJson, deploymentStatusJson, installationJson, StandinCi } from './github-standin-ci';
+import {
+  checkRunJson,
+  checkSuiteEvent,
+  checkSuiteJson,
+  covers,
+  deploymentJson,
+  deploymentStatusJson,
+  installationJson,
+  StandinCi,
+} from './github-standin-ci';
 
 /**
  * A local stand-in for GitHub: the few REST endpoints the product calls (GET /user, contents,
@@ -20,7 +29,11 @@ export const STANDIN_FILE = 'github-standin.json';
 
 /** A request the stand-in answers with `status` and `{message}`, as GitHub answers bad requests. */
 class StandinError extends Error {
-  constructor(readonly status: number, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -83,18 +96,29 @@ export class GithubServer {
    * A new commit on `owner/repo`: a small Node app whose package.json is named after the
    * repository, served by the contents and tarball endpoints. Answers the push GitHub would deliver.
    */
-  async commit(fullName: string, options: { branch?: string; message?: string; actions?: boolean } = {}): Promise<GithubPushPayload & { installation?: { id: number } }> {
+  async commit(
+    fullName: string,
+    options: { branch?: string; message?: string; actions?: boolean } = {},
+  ): Promise<GithubPushPayload & { installation?: { id: number } }> {
     const [owner, repo] = fullName.split('/');
     const branch = options.branch ?? 'main';
     const repository = this.repositories.get(fullName) ?? { files: {}, tarballs: {} };
     this.repositories.set(fullName, repository);
     const number = Object.keys(repository.tarballs).length + 1;
     const message = options.message ?? `Change ${number}`;
-    const sha = createHash('sha1').update(`${fullName}\n${number}\n${randomBytes(8).toString('hex')}`).digest('hex');
+    const sha = createHash('sha1')
+      .update(`${fullName}\n${number}\n${randomBytes(8).toString('hex')}`)
+      .digest('hex');
     const files = {
-      'package.json': JSON.stringify({ name: repo, version: `1.0.${number}`, main: 'index.js', scripts: { start: 'node index.js' } }, null, 2),
+      'package.json': JSON.stringify(
+        { name: repo, version: `1.0.${number}`, main: 'index.js', scripts: { start: 'node index.js' } },
+        null,
+        2,
+      ),
       'index.js': `console.log(${JSON.stringify(`${fullName} at ${sha.slice(0, 7)}: ${message}`)});\n`,
-      ...(options.actions && { '.github/workflows/ci.yml': 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n' }),
+      ...(options.actions && {
+        '.github/workflows/ci.yml': 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n',
+      }),
     };
     repository.files[sha] = files;
     // GitHub Actions queues a suite for the push at once; `_standin/…/check-suites/:id` completes it.
@@ -122,7 +146,7 @@ export class GithubServer {
     if (!known(base) || !known(head)) return undefined;
     const ancestors = (sha: string) => {
       const seen = new Set<string>();
-      for (const stack = [sha]; stack.length > 0; ) {
+      for (const stack = [sha]; stack.length > 0;) {
         const next = stack.pop()!;
         if (seen.has(next)) continue;
         seen.add(next);
@@ -133,8 +157,13 @@ export class GithubServer {
     const [fromBase, fromHead] = [ancestors(base), ancestors(head)];
     const ahead = [...fromHead].filter((sha) => !fromBase.has(sha));
     const behind = [...fromBase].filter((sha) => !fromHead.has(sha));
-    const status = ahead.length === 0 && behind.length === 0 ? 'identical' : behind.length === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged';
-    const commit = (sha: string) => ({ sha, url: `${this.url}/repos/${fullName}/commits/${sha}`, parents: (repository.parents?.[sha] ?? []).map((p) => ({ sha: p })) });
+    const status =
+      ahead.length === 0 && behind.length === 0 ? 'identical' : behind.length === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged';
+    const commit = (sha: string) => ({
+      sha,
+      url: `${this.url}/repos/${fullName}/commits/${sha}`,
+      parents: (repository.parents?.[sha] ?? []).map((p) => ({ sha: p })),
+    });
     const mergeBase = [...fromHead].find((sha) => fromBase.has(sha));
     return {
       url: `${this.url}/repos/${fullName}/compare/${base}...${head}`,
@@ -168,7 +197,9 @@ export class GithubServer {
       if (!known) process.stderr.write(`[github-standin] ${req.method} ${req.url} failed: ${(error as Error)?.stack ?? String(error)}\n`);
       if (res.headersSent) return void res.destroy();
       res.writeHead(known?.status ?? 500, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ message: known?.message ?? 'Server Error', ...known?.extra, documentation_url: 'https://docs.github.com/rest' }));
+      res.end(
+        JSON.stringify({ message: known?.message ?? 'Server Error', ...known?.extra, documentation_url: 'https://docs.github.com/rest' }),
+      );
     }
   }
 
@@ -186,7 +217,9 @@ export class GithubServer {
 
     if (req.method === 'GET' && path === '/user') {
       const login = token && this.tokens.get(token);
-      return login ? send(200, { login, id: 1, type: 'User' }) : send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+      return login
+        ? send(200, { login, id: 1, type: 'User' })
+        : send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
     const codeload = /^\/_codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && codeload) {
@@ -206,16 +239,30 @@ export class GithubServer {
     const standinCommit = /^\/_standin\/repos\/([^/]+)\/([^/]+)\/commits$/.exec(path);
     if (req.method === 'POST' && standinCommit) {
       const [, owner, name] = standinCommit;
-      for (const [field, value] of [['owner', owner], ['name', name]]) {
+      for (const [field, value] of [
+        ['owner', owner],
+        ['name', name],
+      ]) {
         if (!isRepositoryName(value)) {
           throw new StandinError(422, 'Repository creation failed.', {
-            errors: [{ resource: 'Repository', code: 'custom', field, message: `${field} may only contain letters, digits, '-', '_' and '.', and is not '.' or '..'.` }],
+            errors: [
+              {
+                resource: 'Repository',
+                code: 'custom',
+                field,
+                message: `${field} may only contain letters, digits, '-', '_' and '.', and is not '.' or '..'.`,
+              },
+            ],
           });
         }
       }
       const body = parseJson(await readBody(req), {}) as { branch?: unknown; message?: unknown; actions?: unknown };
-      if (!isStringOrAbsent(body.branch) || !isStringOrAbsent(body.message)) throw new StandinError(400, 'branch and message must be strings.');
-      return send(201, await this.commit(`${owner}/${name}`, { branch: body.branch, message: body.message, actions: body.actions === true }));
+      if (!isStringOrAbsent(body.branch) || !isStringOrAbsent(body.message))
+        throw new StandinError(400, 'branch and message must be strings.');
+      return send(
+        201,
+        await this.commit(`${owner}/${name}`, { branch: body.branch, message: body.message, actions: body.actions === true }),
+      );
     }
     if (await this.routeCi(req, path, url, token, send)) return;
     const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses|compare|commits)\/(.+)$/.exec(path);
@@ -237,8 +284,13 @@ export class GithubServer {
       if (content === undefined && listing.length > 0) return send(200, listing);
       if (content === undefined) return notFound();
       return send(200, {
-        type: 'file', encoding: 'base64', size: Buffer.byteLength(content), name: file.split('/').pop(), path: file,
-        content: Buffer.from(content).toString('base64'), sha: 'blobsha',
+        type: 'file',
+        encoding: 'base64',
+        size: Buffer.byteLength(content),
+        name: file.split('/').pop(),
+        path: file,
+        content: Buffer.from(content).toString('base64'),
+        sha: 'blobsha',
         url: `${this.url}/repos/${fullName}/contents/${file}?ref=${ref}`,
       });
     }
@@ -260,12 +312,15 @@ export class GithubServer {
     if (req.method === 'GET' && kind === 'commits') {
       const ref = decodePath(rest).replace(/^(refs\/)?tags\//, '');
       const sha = repository.tags?.[ref] ?? repository.heads?.[ref] ?? (repository.tarballs[ref] ? ref : undefined);
-      return sha ? send(200, { sha, url: `${this.url}/repos/${fullName}/commits/${sha}`, files: [] }) : send(422, { message: `No commit found for SHA: ${ref}` });
+      return sha
+        ? send(200, { sha, url: `${this.url}/repos/${fullName}/commits/${sha}`, files: [] })
+        : send(422, { message: `No commit found for SHA: ${ref}` });
     }
     if (req.method === 'POST' && kind === 'statuses') {
       if (!this.mayWrite(token, fullName)) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
       const body = parseJson(await readBody(req)) as Omit<RecordedStatus, 'repository' | 'sha' | 'token'>;
-      if (typeof body.state !== 'string') throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'Status', field: 'state', code: 'missing_field' }] });
+      if (typeof body.state !== 'string')
+        throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'Status', field: 'state', code: 'missing_field' }] });
       this.statuses.push({ repository: fullName, sha: rest, token, ...body });
       return send(201, { id: this.statuses.length, state: body.state, context: body.context ?? 'default', target_url: body.target_url });
     }
@@ -288,7 +343,13 @@ export class GithubServer {
    * Check suites and runs, combined status, deployments and their statuses, the GitHub App's
    * endpoints (JWT-authenticated) and `GET /user/memberships/orgs/{org}`; true when it answered.
    */
-  private async routeCi(req: IncomingMessage, path: string, url: URL, token: string | undefined, send: (status: number, body: unknown) => void): Promise<boolean> {
+  private async routeCi(
+    req: IncomingMessage,
+    path: string,
+    url: URL,
+    token: string | undefined,
+    send: (status: number, body: unknown) => void,
+  ): Promise<boolean> {
     const method = req.method ?? 'GET';
     const notFound = () => (send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }), true);
     const ci = this.ci;
@@ -298,46 +359,67 @@ export class GithubServer {
     const repoInstallation = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path);
     if (appRoute || repoInstallation) {
       const problem = ci.verifyAppJwt(token);
-      if (problem) return send(401, { message: problem, documentation_url: 'https://docs.github.com/rest' }), true;
-      const installation = appRoute ? ci.installations.get(Number(appRoute[1])) : ci.installationFor(`${repoInstallation![1]}/${repoInstallation![2]}`);
+      if (problem) return (send(401, { message: problem, documentation_url: 'https://docs.github.com/rest' }), true);
+      const installation = appRoute
+        ? ci.installations.get(Number(appRoute[1]))
+        : ci.installationFor(`${repoInstallation![1]}/${repoInstallation![2]}`);
       if (!installation) return notFound();
       if (appRoute?.[2] && method === 'POST') {
         const issued = ci.issueToken(installation);
-        return send(201, { ...issued, permissions: installationJson(installation, ci.app!.id, this.url).permissions, repository_selection: 'selected' }), true;
+        return (
+          send(201, {
+            ...issued,
+            permissions: installationJson(installation, ci.app!.id, this.url).permissions,
+            repository_selection: 'selected',
+          }),
+          true
+        );
       }
       if (method !== 'GET') return notFound();
-      return send(200, installationJson(installation, ci.app!.id, this.url)), true;
+      return (send(200, installationJson(installation, ci.app!.id, this.url)), true);
     }
     const membership = /^\/user\/memberships\/orgs\/([^/]+)$/.exec(path);
     if (membership && method === 'GET') {
       const login = token && this.tokens.get(token);
-      if (!login) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' }), true;
+      if (!login) return (send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' }), true);
       const admins = ci.orgAdmins.get(membership[1]);
       if (!admins) return notFound();
-      return send(200, { state: 'active', role: admins.has(login) ? 'admin' : 'member', organization: { login: membership[1] }, user: { login } }), true;
+      return (
+        send(200, {
+          state: 'active',
+          role: admins.has(login) ? 'admin' : 'member',
+          organization: { login: membership[1] },
+          user: { login },
+        }),
+        true
+      );
     }
     // `_standin`: install the App on an account (all its repositories), with a personal token of that GitHub user to prove it.
     if (method === 'POST' && path === '/_standin/installations') {
       const body = parseJson(await readBody(req), {}) as { account?: unknown };
-      if (typeof body.account !== 'string' || !isRepositoryName(body.account)) throw new StandinError(422, 'account must be a GitHub login.');
+      if (typeof body.account !== 'string' || !isRepositoryName(body.account))
+        throw new StandinError(422, 'account must be a GitHub login.');
       const id = ci.nextId();
       ci.installations.set(id, { id, account: { login: body.account, type: 'User' }, repositories: [`${body.account}/*`] });
       const token = `ghp_${randomBytes(18).toString('hex')}`;
       this.tokens.set(token, body.account);
-      return send(201, { installationId: id, login: body.account, token }), true;
+      return (send(201, { installationId: id, login: body.account, token }), true);
     }
     // `_standin`: complete a check suite; answers the check_suite webhook GitHub would deliver.
     const complete = /^\/_standin\/repos\/([^/]+)\/([^/]+)\/check-suites\/(\d+|latest)$/.exec(path);
     if (complete && method === 'POST') {
       // `latest`: the repository's newest suite not completed yet.
-      const suite = complete[3] === 'latest'
-        ? [...ci.suites].reverse().find((s) => s.status !== 'completed' && s.repository.toLowerCase() === `${complete[1]}/${complete[2]}`.toLowerCase())
-        : ci.findSuite(Number(complete[3]));
+      const suite =
+        complete[3] === 'latest'
+          ? [...ci.suites]
+              .reverse()
+              .find((s) => s.status !== 'completed' && s.repository.toLowerCase() === `${complete[1]}/${complete[2]}`.toLowerCase())
+          : ci.findSuite(Number(complete[3]));
       if (!suite || suite.repository.toLowerCase() !== `${complete[1]}/${complete[2]}`.toLowerCase()) return notFound();
       const body = parseJson(await readBody(req), {}) as { conclusion?: unknown };
       const conclusion = body.conclusion ?? 'success';
       if (typeof conclusion !== 'string') throw new StandinError(400, 'conclusion must be a string.');
-      return send(200, checkSuiteEvent(ci.completeSuite(suite, conclusion))), true;
+      return (send(200, checkSuiteEvent(ci.completeSuite(suite, conclusion))), true);
     }
 
     const commitRoute = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/(check-suites|check-runs|status)$/.exec(path);
@@ -351,45 +433,78 @@ export class GithubServer {
     if (commitRoute && method === 'GET') {
       const [, , , ref, kind] = commitRoute;
       const suites = ci.suitesOf(fullName, ref);
-      if (kind === 'check-suites') return send(200, { total_count: suites.length, check_suites: suites.map((s) => checkSuiteJson(s, this.url)) }), true;
+      if (kind === 'check-suites')
+        return (send(200, { total_count: suites.length, check_suites: suites.map((s) => checkSuiteJson(s, this.url)) }), true);
       if (kind === 'check-runs') {
         const runs = suites.flatMap((s) => s.runs.map((r) => checkRunJson(s, r, this.url)));
-        return send(200, { total_count: runs.length, check_runs: runs }), true;
+        return (send(200, { total_count: runs.length, check_runs: runs }), true);
       }
-      return send(200, ci.combinedStatus(fullName, ref, this.statuses)), true;
+      return (send(200, ci.combinedStatus(fullName, ref, this.statuses)), true);
     }
     if (deploymentRoute && !deploymentRoute[3]) {
       if (method === 'GET') {
         const sha = url.searchParams.get('sha');
         const environment = url.searchParams.get('environment');
-        const found = ci.deployments.filter((d) => d.repository === fullName && (!sha || d.sha === sha) && (!environment || d.environment === environment));
-        return send(200, found.reverse().map((d) => deploymentJson(d, this.url))), true;
+        const found = ci.deployments.filter(
+          (d) => d.repository === fullName && (!sha || d.sha === sha) && (!environment || d.environment === environment),
+        );
+        return (
+          send(
+            200,
+            found.reverse().map((d) => deploymentJson(d, this.url)),
+          ),
+          true
+        );
       }
       if (method !== 'POST') return notFound();
       if (!this.mayWrite(token, fullName)) return notFound();
       if (this.failDeployments) throw new StandinError(500, 'Server Error');
       const body = parseJson(await readBody(req)) as { ref?: unknown; environment?: unknown; description?: unknown };
-      if (typeof body.ref !== 'string') throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'Deployment', field: 'ref', code: 'missing_field' }] });
+      if (typeof body.ref !== 'string')
+        throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'Deployment', field: 'ref', code: 'missing_field' }] });
       const sha = repository.files[body.ref] ? body.ref : undefined;
       if (!sha) throw new StandinError(422, `No ref found for: ${body.ref}`);
       const deployment = {
-        id: ci.nextId(), repository: fullName, sha, ref: body.ref, environment: typeof body.environment === 'string' ? body.environment : 'production',
-        description: typeof body.description === 'string' ? body.description : undefined, token, created_at: new Date().toISOString(), statuses: [],
+        id: ci.nextId(),
+        repository: fullName,
+        sha,
+        ref: body.ref,
+        environment: typeof body.environment === 'string' ? body.environment : 'production',
+        description: typeof body.description === 'string' ? body.description : undefined,
+        token,
+        created_at: new Date().toISOString(),
+        statuses: [],
       };
       ci.deployments.push(deployment);
-      return send(201, deploymentJson(deployment, this.url)), true;
+      return (send(201, deploymentJson(deployment, this.url)), true);
     }
     const deployment = ci.deployments.find((d) => d.repository === fullName && d.id === Number(deploymentRoute![3]));
     if (!deployment) return notFound();
-    if (method === 'GET') return send(200, [...deployment.statuses].reverse().map((s) => deploymentStatusJson(deployment, s, this.url))), true;
+    if (method === 'GET')
+      return (
+        send(
+          200,
+          [...deployment.statuses].reverse().map((s) => deploymentStatusJson(deployment, s, this.url)),
+        ),
+        true
+      );
     if (method !== 'POST' || !this.mayWrite(token, fullName)) return notFound();
     const body = parseJson(await readBody(req)) as { state?: unknown; description?: unknown; log_url?: unknown; environment_url?: unknown };
     const states = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'];
-    if (typeof body.state !== 'string' || !states.includes(body.state)) throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'DeploymentStatus', field: 'state', code: 'invalid' }] });
+    if (typeof body.state !== 'string' || !states.includes(body.state))
+      throw new StandinError(422, 'Validation Failed', { errors: [{ resource: 'DeploymentStatus', field: 'state', code: 'invalid' }] });
     const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-    const status = { id: ci.nextId(), state: body.state, description: text(body.description), log_url: text(body.log_url), environment_url: text(body.environment_url), token, created_at: new Date().toISOString() };
+    const status = {
+      id: ci.nextId(),
+      state: body.state,
+      description: text(body.description),
+      log_url: text(body.log_url),
+      environment_url: text(body.environment_url),
+      token,
+      created_at: new Date().toISOString(),
+    };
     deployment.statuses.push(status);
-    return send(201, deploymentStatusJson(deployment, status, this.url)), true;
+    return (send(201, deploymentStatusJson(deployment, status, this.url)), true);
   }
 }
 
@@ -402,7 +517,8 @@ function parseJson(text: string, empty?: object): Record<string, unknown> {
   } catch {
     throw new StandinError(400, 'Problems parsing JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StandinError(400, 'Problems parsing JSON: the body must be an object.');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new StandinError(400, 'Problems parsing JSON: the body must be an object.');
   return value as Record<string, unknown>;
 }
 
@@ -415,7 +531,14 @@ function directoryListing(files: Record<string, string>, dir: string, base: stri
     const [first, ...more] = path.slice(prefix.length).split('/');
     names.set(first, more.length > 0 ? 'dir' : 'file');
   }
-  return [...names].map(([name, type]) => ({ type, name, path: `${prefix}${name}`, sha: 'blobsha', size: type === 'file' ? Buffer.byteLength(files[`${prefix}${name}`]) : 0, url: `${base}/${prefix}${name}?ref=${ref}` }));
+  return [...names].map(([name, type]) => ({
+    type,
+    name,
+    path: `${prefix}${name}`,
+    sha: 'blobsha',
+    size: type === 'file' ? Buffer.byteLength(files[`${prefix}${name}`]) : 0,
+    url: `${base}/${prefix}${name}?ref=${ref}`,
+  }));
 }
 
 function decodePath(path: string): string {
@@ -462,7 +585,9 @@ export async function buildTarGz(entries: ArchiveEntry[]): Promise<Buffer> {
     const type = entry.type ?? 'file';
     const body = type === 'file' ? Buffer.from(entry.content ?? '') : undefined;
     await new Promise<void>((resolve, reject) =>
-      pack.entry({ name: entry.name, type, linkname: entry.linkname, mode: entry.mode, size: body?.length ?? 0 }, body ?? '', (err) => (err ? reject(err) : resolve())),
+      pack.entry({ name: entry.name, type, linkname: entry.linkname, mode: entry.mode, size: body?.length ?? 0 }, body ?? '', (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
   }
   pack.finalize();
@@ -512,7 +637,21 @@ function changedFiles(base: Record<string, string>, head: Record<string, string>
     .map((name) => ({ filename: name, status: base[name] === undefined ? 'added' : head[name] === undefined ? 'removed' : 'modified' }));
 }
 
-export function githubPush(options: { owner?: string; repo?: string; sha?: string; ref?: string; defaultBranch?: string; deleted?: boolean; private?: boolean; message?: string; before?: string; forced?: boolean; pushedAt?: number } = {}) {
+export function githubPush(
+  options: {
+    owner?: string;
+    repo?: string;
+    sha?: string;
+    ref?: string;
+    defaultBranch?: string;
+    deleted?: boolean;
+    private?: boolean;
+    message?: string;
+    before?: string;
+    forced?: boolean;
+    pushedAt?: number;
+  } = {},
+) {
   const owner = options.owner ?? 'octo-org';
   const repo = options.repo ?? 'hello-world';
   const sha = options.sha ?? randomBytes(20).toString('hex');
@@ -524,7 +663,14 @@ export function githubPush(options: { owner?: string; repo?: string; sha?: strin
     deleted: options.deleted ?? false,
     forced: options.forced ?? false,
     compare: `https://github.com/${owner}/${repo}/compare/abc...def`,
-    commits: [{ id: sha, message: options.message ?? 'Update README.md', timestamp: '2026-11-22T06:00:00Z', author: { name: 'Octo Cat', email: 'octocat@github.com' } }],
+    commits: [
+      {
+        id: sha,
+        message: options.message ?? 'Update README.md',
+        timestamp: '2026-11-22T06:00:00Z',
+        author: { name: 'Octo Cat', email: 'octocat@github.com' },
+      },
+    ],
     head_commit: { id: sha, message: options.message ?? 'Update README.md', timestamp: '2026-11-22T06:00:00Z' },
     repository: {
       id: 186853002,

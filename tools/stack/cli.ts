@@ -31,14 +31,19 @@ async function main(): Promise<void> {
   const standin = settings.bool('GITHUB_STANDIN', false);
   const standinPort = settings.port('GITHUB_STANDIN_PORT', 3200);
   const standinApp = standin && settings.bool('GITHUB_STANDIN_APP', false) && !process.env.GITHUB_APP_ID;
-  for (const [name, port] of [['GATEWAY_PORT', gatewayPort], ['RECEIVER_PORT', receiverPort]] as const) {
+  for (const [name, port] of [
+    ['GATEWAY_PORT', gatewayPort],
+    ['RECEIVER_PORT', receiverPort],
+  ] as const) {
     if (!(await isPortFree(port, host))) throw new ConfigError(name, `port ${port} on ${host} is in use; set ${name} to a free port`);
   }
-  const adminPassword = process.env.ADMIN_PASSWORD ?? persisted(join(stateDir, 'admin-password'), () => randomBytes(12).toString('base64url'));
+  const adminPassword =
+    process.env.ADMIN_PASSWORD ?? persisted(join(stateDir, 'admin-password'), () => randomBytes(12).toString('base64url'));
   const encryptionKey = process.env.ENCRYPTION_KEY ?? persisted(join(stateDir, 'encryption-key'), () => randomBytes(32).toString('hex'));
   // The receiver takes pushes (deploy, UNDEPLOY) and answers statuses: only the worker may, with these.
   const receiverUsername = process.env.RECEIVER_USERNAME ?? 'deployer';
-  const receiverPassword = process.env.RECEIVER_PASSWORD ?? persisted(join(stateDir, 'receiver-password'), () => randomBytes(18).toString('base64url'));
+  const receiverPassword =
+    process.env.RECEIVER_PASSWORD ?? persisted(join(stateDir, 'receiver-password'), () => randomBytes(18).toString('base64url'));
 
   const processes: ManagedProcess[] = [];
   let github: GithubServer | undefined;
@@ -49,10 +54,11 @@ async function main(): Promise<void> {
     await github?.stop();
     rmSync(join(stateDir, STANDIN_FILE), { force: true });
   };
-  const stopAndExit = () => void stop().then(() => {
-    console.log('deploy-webhooks stopped.');
-    process.exit(0);
-  });
+  const stopAndExit = () =>
+    void stop().then(() => {
+      console.log('deploy-webhooks stopped.');
+      process.exit(0);
+    });
   process.once('SIGINT', stopAndExit);
   process.once('SIGTERM', stopAndExit);
 
@@ -60,7 +66,13 @@ async function main(): Promise<void> {
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     let temporalUi = process.env.TEMPORAL_UI_URL;
     if (!temporalAddress) {
-      const temporal = await startTemporalDevServer({ logDir, host, port: await portOrFree(temporalPort, host), uiPort: await portOrFree(temporalUiPort, host), dbFile: join(stateDir, 'temporal.db') });
+      const temporal = await startTemporalDevServer({
+        logDir,
+        host,
+        port: await portOrFree(temporalPort, host),
+        uiPort: await portOrFree(temporalUiPort, host),
+        dbFile: join(stateDir, 'temporal.db'),
+      });
       processes.push(temporal.process);
       temporalAddress = temporal.address;
       temporalUi = temporal.uiUrl;
@@ -76,8 +88,16 @@ async function main(): Promise<void> {
       github = await new GithubServer().start(await portOrFree(standinPort, host), host);
       githubApiUrl = github.url;
       const app = standinApp ? standinGithubApp(stateDir) : undefined;
-      if (app) github.ci.app = { id: app.id, slug: 'deploy-webhooks', publicKey: createPublicKey(app.privateKey).export({ type: 'spki', format: 'pem' }) as string };
-      writeFileSync(join(stateDir, STANDIN_FILE), JSON.stringify({ github: github.url, gateway: `http://${host}:${gatewayPort}`, appWebhookSecret: app?.webhookSecret }));
+      if (app)
+        github.ci.app = {
+          id: app.id,
+          slug: 'deploy-webhooks',
+          publicKey: createPublicKey(app.privateKey).export({ type: 'spki', format: 'pem' }) as string,
+        };
+      writeFileSync(
+        join(stateDir, STANDIN_FILE),
+        JSON.stringify({ github: github.url, gateway: `http://${host}:${gatewayPort}`, appWebhookSecret: app?.webhookSecret }),
+      );
     }
     const env: NodeJS.ProcessEnv = {
       TEMPORAL_ADDRESS: temporalAddress,
@@ -90,7 +110,13 @@ async function main(): Promise<void> {
       BLOB_DIR: process.env.BLOB_DIR ?? join(stateDir, 'blobs'),
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
       ...(githubApiUrl ? { GITHUB_API_URL: githubApiUrl } : {}),
-      ...(standinApp ? (({ id, privateKey, webhookSecret }) => ({ GITHUB_APP_ID: String(id), GITHUB_APP_PRIVATE_KEY: privateKey, GITHUB_APP_WEBHOOK_SECRET: webhookSecret }))(standinGithubApp(stateDir)) : {}),
+      ...(standinApp
+        ? (({ id, privateKey, webhookSecret }) => ({
+            GITHUB_APP_ID: String(id),
+            GITHUB_APP_PRIVATE_KEY: privateKey,
+            GITHUB_APP_WEBHOOK_SECRET: webhookSecret,
+          }))(standinGithubApp(stateDir))
+        : {}),
       // Apps without a target of their own deploy to the reference receiver started here.
       DEFAULT_TARGET_URL: process.env.DEFAULT_TARGET_URL ?? `http://${host}:${receiverPort}/push`,
       DEFAULT_TARGET_STATUS_URL: process.env.DEFAULT_TARGET_STATUS_URL ?? `http://${host}:${receiverPort}/status/{{id}}`,
@@ -111,7 +137,8 @@ async function main(): Promise<void> {
     await Promise.all([waitForPort(gateway, host, gatewayPort), waitForPort(receiver, host, receiverPort)]);
     // Ctrl-C in a terminal signals the whole process group, so a child may exit just before our
     // own SIGINT handler runs: report an exit only if no stop has begun a moment later.
-    const report = (p: ManagedProcess, code: number) => setTimeout(() => !stopping && console.error(`${p.name} exited with ${code}; see ${p.logFile}`), 250);
+    const report = (p: ManagedProcess, code: number) =>
+      setTimeout(() => !stopping && console.error(`${p.name} exited with ${code}; see ${p.logFile}`), 250);
     for (const p of processes) p.child.once('exit', (code) => code !== 0 && code !== null && report(p, code));
 
     console.log(`
@@ -119,8 +146,12 @@ deploy-webhooks is up.
   gateway      http://${host}:${gatewayPort}        (admin user: admin, password: ${process.env.ADMIN_PASSWORD ? '$ADMIN_PASSWORD' : adminPassword})
   receiver     http://${host}:${receiverPort}/push   (reference HTTP deployment receiver; user ${receiverUsername}, password in ${process.env.RECEIVER_PASSWORD ? '$RECEIVER_PASSWORD' : join(stateDir, 'receiver-password')})
   temporal     ${temporalAddress}     Web UI: ${temporalUi ?? '(external)'}
-  mongodb      ${mongoUrl}${github ? `
-  github       ${github.url}   (GitHub stand-in: npm run standin:push -- <user>:<token> [owner/repo] pushes a new commit${standinApp ? '; GitHub App 1 registered' : ''})` : ''}
+  mongodb      ${mongoUrl}${
+    github
+      ? `
+  github       ${github.url}   (GitHub stand-in: npm run standin:push -- <user>:<token> [owner/repo] pushes a new commit${standinApp ? '; GitHub App 1 registered' : ''})`
+      : ''
+  }
   logs         ${logDir}
 Try:  curl -u admin:${process.env.ADMIN_PASSWORD ? '$ADMIN_PASSWORD' : adminPassword} http://${host}:${gatewayPort}/health
 Ctrl-C stops everything.`);
@@ -158,8 +189,10 @@ main().catch((error) => {
 
 /** The stand-in's GitHub App: id 1, its private key and webhook secret kept in the state dir across restarts. */
 function standinGithubApp(stateDir: string): { id: number; privateKey: string; webhookSecret: string } {
-  const privateKey = persisted(join(stateDir, 'github-app.pem'), () =>
-    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string);
+  const privateKey = persisted(
+    join(stateDir, 'github-app.pem'),
+    () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
+  );
   const webhookSecret = persisted(join(stateDir, 'github-app-webhook-secret'), () => randomBytes(18).toString('base64url'));
   return { id: 1, privateKey, webhookSecret };
 }

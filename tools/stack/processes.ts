@@ -78,10 +78,13 @@ export async function waitForPort(managed: ManagedProcess, host: string, port: n
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (managed.child.exitCode !== null || managed.child.signalCode !== null) {
-      throw new Error(`${managed.name} exited (${managed.child.exitCode ?? managed.child.signalCode}) before listening on ${host}:${port}; see ${managed.logFile}`);
+      throw new Error(
+        `${managed.name} exited (${managed.child.exitCode ?? managed.child.signalCode}) before listening on ${host}:${port}; see ${managed.logFile}`,
+      );
     }
     if (await canConnect(host, port)) return;
-    if (Date.now() > deadline) throw new Error(`${managed.name} did not listen on ${host}:${port} within ${timeoutMs} ms; see ${managed.logFile}`);
+    if (Date.now() > deadline)
+      throw new Error(`${managed.name} did not listen on ${host}:${port} within ${timeoutMs} ms; see ${managed.logFile}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -90,9 +93,18 @@ function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.setTimeout(1_000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
-    socket.once('error', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.connect(port, host);
   });
 }

@@ -13,11 +13,30 @@ export interface TemporalDevServer {
  * The official Temporal CLI dev server with its Web UI. With `dbFile` its state survives a
  * restart (the fault-injection suite stops and restarts it); without, it lives in memory.
  */
-export async function startTemporalDevServer(options: { logDir: string; dbFile?: string; host?: string; port?: number; uiPort?: number }): Promise<TemporalDevServer> {
+export async function startTemporalDevServer(options: {
+  logDir: string;
+  dbFile?: string;
+  host?: string;
+  port?: number;
+  uiPort?: number;
+}): Promise<TemporalDevServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
   const uiPort = options.uiPort ?? (await freePort(host));
-  const args = ['server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', 'default'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    host,
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--log-level',
+    'warn',
+    '--namespace',
+    'default',
+  ];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   const process = startProcess('temporal', temporalBinary(), args, { logFile: join(options.logDir, 'temporal.log') });
   await waitForPort(process, host, port);
@@ -34,7 +53,12 @@ export interface MongoWireServer {
  * mongo-java-server with its oplog enabled (change streams), launched by
  * scripts/MongoWireServer.java. With `h2File` the data survives a restart.
  */
-export async function startMongoWireServer(options: { logDir: string; h2File?: string; host?: string; port?: number }): Promise<MongoWireServer> {
+export async function startMongoWireServer(options: {
+  logDir: string;
+  h2File?: string;
+  host?: string;
+  port?: number;
+}): Promise<MongoWireServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
   const args = ['-Xss4m', '-cp', mongoWireClasspath(), join(repoRoot, 'scripts', 'MongoWireServer.java'), host, String(port)];

@@ -19,8 +19,7 @@ export const repoRoot = (() => {
 })();
 
 export function toolsDir(): string {
-  return process.env.DEPLOY_WEBHOOKS_TOOLS_DIR
-    ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'deploy-webhooks', 'tools');
+  return process.env.DEPLOY_WEBHOOKS_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'deploy-webhooks', 'tools');
 }
 
 function provision(what: 'temporal' | 'mongo'): void {

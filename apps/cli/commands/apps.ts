@@ -31,19 +31,32 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
   const repository = str(flags, 'repository') ?? current?.repository;
   if (!repository) throw new UsageError('A new app needs --repository owner/name.');
   const archiveFormat = str(flags, 'archive-format') ?? current?.target?.archiveFormat;
-  if (archiveFormat !== undefined && archiveFormat !== 'tar.gz' && archiveFormat !== 'zip') throw new UsageError('--archive-format must be tar.gz or zip.');
+  if (archiveFormat !== undefined && archiveFormat !== 'tar.gz' && archiveFormat !== 'zip')
+    throw new UsageError('--archive-format must be tar.gz or zip.');
   const ci = str(flags, 'ci') ?? current?.ci;
-  if (ci !== undefined && !['auto', 'travis', 'github', 'none'].includes(ci)) throw new UsageError('--ci must be auto, travis, github or none.');
-  if (list(flags, 'required-check').length > 0 && flags['no-required-checks']) throw new UsageError('Give --required-check or --no-required-checks, not both.');
-  const requiredChecks = flags['no-required-checks'] ? undefined : list(flags, 'required-check').length > 0 ? list(flags, 'required-check') : current?.requiredChecks;
+  if (ci !== undefined && !['auto', 'travis', 'github', 'none'].includes(ci))
+    throw new UsageError('--ci must be auto, travis, github or none.');
+  if (list(flags, 'required-check').length > 0 && flags['no-required-checks'])
+    throw new UsageError('Give --required-check or --no-required-checks, not both.');
+  const requiredChecks = flags['no-required-checks']
+    ? undefined
+    : list(flags, 'required-check').length > 0
+      ? list(flags, 'required-check')
+      : current?.requiredChecks;
   if (flags.retain && flags['no-retain']) throw new UsageError('Give --retain or --no-retain, not both.');
-  if (str(flags, 'tags') !== undefined && str(flags, 'branch') !== undefined) throw new UsageError('An app deploys a branch or tags: give --branch or --tags, not both.');
+  if (str(flags, 'tags') !== undefined && str(flags, 'branch') !== undefined)
+    throw new UsageError('An app deploys a branch or tags: give --branch or --tags, not both.');
   if (list(flags, 'path').length > 0 && flags['no-paths']) throw new UsageError('Give --path or --no-paths, not both.');
   // --branch moves a tag-deployed app back to a branch; --tags moves it to tags.
-  const tags = str(flags, 'branch') !== undefined ? undefined : str(flags, 'tags') ?? (current?.deployOn && 'tags' in current.deployOn ? current.deployOn.tags : undefined);
+  const tags =
+    str(flags, 'branch') !== undefined
+      ? undefined
+      : (str(flags, 'tags') ?? (current?.deployOn && 'tags' in current.deployOn ? current.deployOn.tags : undefined));
   const paths = flags['no-paths'] ? undefined : list(flags, 'path').length > 0 ? list(flags, 'path') : current?.paths;
 
-  const targetFlags = ['target-url', 'status-url', 'target-user', 'target-password', 'archive-format'].filter((name) => str(flags, name) !== undefined);
+  const targetFlags = ['target-url', 'status-url', 'target-user', 'target-password', 'archive-format'].filter(
+    (name) => str(flags, name) !== undefined,
+  );
   let target: AppBody['target'];
   if (current?.target || targetFlags.length > 0) {
     const url = str(flags, 'target-url') ?? current?.target?.url;
@@ -58,7 +71,7 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
   }
   return {
     repository,
-    branch: tags !== undefined ? undefined : str(flags, 'branch') ?? current?.branch,
+    branch: tags !== undefined ? undefined : (str(flags, 'branch') ?? current?.branch),
     ...(tags !== undefined && { deployOn: { tags } }),
     ...(paths !== undefined && { paths }),
     target,
@@ -78,7 +91,10 @@ export function describeApp(app: AppView): string[] {
   const target = app.target;
   return table([
     ['App', app.name],
-    ['Repository', `${app.repository}${app.deployOn && 'tags' in app.deployOn ? ` (tags ${app.deployOn.tags})` : app.branch ? ` (branch ${app.branch})` : ' (default branch)'}`],
+    [
+      'Repository',
+      `${app.repository}${app.deployOn && 'tags' in app.deployOn ? ` (tags ${app.deployOn.tags})` : app.branch ? ` (branch ${app.branch})` : ' (default branch)'}`,
+    ],
     ...(app.paths?.length ? [['Paths', app.paths.join(', ')]] : []),
     ['Target', target ? `${target.url} [${target.archiveFormat}]` : '(service default)'],
     ...(target?.statusUrl ? [['Status URL', target.statusUrl]] : []),
@@ -86,7 +102,10 @@ export function describeApp(app: AppView): string[] {
     ['Webhook secret', app.hasWebhookSecret ? 'set' : 'not set'],
     ['Env', app.envKeys.length ? app.envKeys.join(', ') : '(none)'],
     ['Retain', String(app.retain)],
-    ['CI', `${app.ci}${app.requiredChecks?.length ? ` (required: ${app.requiredChecks.join(', ')})` : ''}${app.ciTimeout ? `, timeout ${app.ciTimeout}` : ''}`],
+    [
+      'CI',
+      `${app.ci}${app.requiredChecks?.length ? ` (required: ${app.requiredChecks.join(', ')})` : ''}${app.ciTimeout ? `, timeout ${app.ciTimeout}` : ''}`,
+    ],
     ...(app.environment || app.url ? [['GitHub environment', `${app.environment ?? app.name}${app.url ? ` (${app.url})` : ''}`]] : []),
     ['Last deployment', app.lastDeployment ?? '(none)'],
     ['Updated', app.updatedAt],
@@ -105,7 +124,12 @@ export const appsSet: CommandSpec = {
     repository: { type: 'string', value: '<owner/name>', help: 'GitHub repository' },
     branch: { type: 'string', value: '<branch>', help: 'deploy branch (default: the repository default branch)' },
     tags: { type: 'string', value: '<glob>', help: 'deploy tags matching the glob (e.g. v*) instead of a branch' },
-    path: { type: 'string', multiple: true, value: '<glob>', help: 'deploy only pushes changing a file matching the glob (e.g. services/api/**)' },
+    path: {
+      type: 'string',
+      multiple: true,
+      value: '<glob>',
+      help: 'deploy only pushes changing a file matching the glob (e.g. services/api/**)',
+    },
     'no-paths': { type: 'boolean', help: 'deploy every push again, whatever it changed' },
     'target-url': { type: 'string', value: '<url>', help: 'deployment receiver upload URL' },
     'status-url': { type: 'string', value: '<url>', help: 'receiver status URL ({{id}} is filled in)' },
@@ -115,12 +139,21 @@ export const appsSet: CommandSpec = {
     'webhook-secret': { type: 'string', value: '<secret>', help: 'GitHub webhook secret (kept when omitted)' },
     retain: { type: 'boolean', help: 'ask the receiver to keep the previous release' },
     'no-retain': { type: 'boolean', help: 'let the receiver replace the previous release' },
-    ci: { type: 'string', value: '<auto|travis|github|none>', help: 'CI to wait for: auto (Travis when .travis.yml asks, GitHub checks when Actions workflows exist), travis, github, none' },
-    'required-check': { type: 'string', multiple: true, value: '<name>', help: 'a GitHub check run or status context that must pass (only these count)' },
+    ci: {
+      type: 'string',
+      value: '<auto|travis|github|none>',
+      help: 'CI to wait for: auto (Travis when .travis.yml asks, GitHub checks when Actions workflows exist), travis, github, none',
+    },
+    'required-check': {
+      type: 'string',
+      multiple: true,
+      value: '<name>',
+      help: 'a GitHub check run or status context that must pass (only these count)',
+    },
     'no-required-checks': { type: 'boolean', help: 'wait for every GitHub check again' },
-    'ci-timeout': { type: 'string', value: '<duration>', help: 'how long to wait for CI, e.g. 45m (default: the service\'s)' },
+    'ci-timeout': { type: 'string', value: '<duration>', help: "how long to wait for CI, e.g. 45m (default: the service's)" },
     environment: { type: 'string', value: '<name>', help: 'GitHub deployment environment (default: the app name)' },
-    url: { type: 'string', value: '<url>', help: 'where the deployed app is reached (the GitHub deployment\'s environment_url)' },
+    url: { type: 'string', value: '<url>', help: "where the deployed app is reached (the GitHub deployment's environment_url)" },
     env: { type: 'string', multiple: true, value: '<KEY=VALUE>', help: 'set an environment variable, keeping the others' },
     'drop-env': { type: 'boolean', help: 'remove the environment variables not given with --env' },
   },

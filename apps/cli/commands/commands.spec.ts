@@ -11,7 +11,17 @@ import { appOrHere, releaseNumber, rollbackArgs } from './releases';
 import { backoffMs, formatChange, retryable } from './watch';
 
 const APP: AppView = {
-  user: 'alice', name: 'web', repository: 'o/web', createdAt: 't', branch: 'main', deployOn: { branch: 'main' }, hasWebhookSecret: true, envKeys: ['A'], retain: true, ci: 'none', updatedAt: 't',
+  user: 'alice',
+  name: 'web',
+  repository: 'o/web',
+  createdAt: 't',
+  branch: 'main',
+  deployOn: { branch: 'main' },
+  hasWebhookSecret: true,
+  envKeys: ['A'],
+  retain: true,
+  ci: 'none',
+  updatedAt: 't',
   target: { url: 'http://r/push', statusUrl: 'http://r/s/{{id}}', username: 'u', hasPassword: true, archiveFormat: 'zip' },
 };
 
@@ -31,17 +41,42 @@ describe('env changes', () => {
 describe('apps set merge', () => {
   it('keeps every setting the flags leave alone and sends secrets only when given', () => {
     expect(mergeApp(APP, { branch: 'dev', env: ['A=1'] })).toEqual({
-      repository: 'o/web', branch: 'dev', retain: true, ci: 'none', env: undefined, webhookSecret: undefined,
+      repository: 'o/web',
+      branch: 'dev',
+      retain: true,
+      ci: 'none',
+      env: undefined,
+      webhookSecret: undefined,
       target: { url: 'http://r/push', statusUrl: 'http://r/s/{{id}}', username: 'u', password: undefined, archiveFormat: 'zip' },
     });
-    expect(mergeApp(APP, { 'no-retain': true, 'target-password': 'p', 'drop-env': true })).toMatchObject({ retain: false, env: {}, target: { password: 'p' } });
+    expect(mergeApp(APP, { 'no-retain': true, 'target-password': 'p', 'drop-env': true })).toMatchObject({
+      retain: false,
+      env: {},
+      target: { password: 'p' },
+    });
     expect(mergeApp(APP, { 'drop-env': true, env: ['B=2'] }).env).toEqual({ B: '2' });
   });
 
   it('sends the GitHub settings again as shown (a PUT without them would drop them), or as the flags say', () => {
-    const github: AppView = { ...APP, ci: 'github', requiredChecks: ['test'], ciTimeout: '45m', environment: 'prod', url: 'https://web.example' };
-    expect(mergeApp(github, { branch: 'dev' })).toMatchObject({ ci: 'github', requiredChecks: ['test'], ciTimeout: '45m', environment: 'prod', url: 'https://web.example' });
-    expect(mergeApp(github, { 'required-check': ['lint', 'ci/circleci'], environment: 'staging' })).toMatchObject({ requiredChecks: ['lint', 'ci/circleci'], environment: 'staging' });
+    const github: AppView = {
+      ...APP,
+      ci: 'github',
+      requiredChecks: ['test'],
+      ciTimeout: '45m',
+      environment: 'prod',
+      url: 'https://web.example',
+    };
+    expect(mergeApp(github, { branch: 'dev' })).toMatchObject({
+      ci: 'github',
+      requiredChecks: ['test'],
+      ciTimeout: '45m',
+      environment: 'prod',
+      url: 'https://web.example',
+    });
+    expect(mergeApp(github, { 'required-check': ['lint', 'ci/circleci'], environment: 'staging' })).toMatchObject({
+      requiredChecks: ['lint', 'ci/circleci'],
+      environment: 'staging',
+    });
     expect(mergeApp(github, { 'no-required-checks': true }).requiredChecks).toBeUndefined();
     expect(() => mergeApp(github, { 'no-required-checks': true, 'required-check': ['x'] })).toThrow(/not both/);
   });
@@ -61,17 +96,39 @@ describe('apps set merge', () => {
     expect(() => mergeApp(null, { repository: 'o/r', 'status-url': 'http://s' })).toThrow(/--status-url needs .*--target-url/);
     expect(() => mergeApp(null, { repository: 'o/r', ci: 'jenkins' })).toThrow(/--ci/);
     expect(() => mergeApp(null, { repository: 'o/r', 'archive-format': 'rar', 'target-url': 'http://t' })).toThrow(/--archive-format/);
-    expect(mergeApp(null, { repository: 'o/r' })).toEqual({ repository: 'o/r', branch: undefined, target: undefined, webhookSecret: undefined, env: undefined, retain: undefined, ci: undefined });
+    expect(mergeApp(null, { repository: 'o/r' })).toEqual({
+      repository: 'o/r',
+      branch: undefined,
+      target: undefined,
+      webhookSecret: undefined,
+      env: undefined,
+      retain: undefined,
+      ci: undefined,
+    });
   });
 });
 
 describe('deployments', () => {
   const entry = (deployment: string, step: string, status: StatusEntry['status'], ts: string): StatusEntry => ({
-    id: `${deployment}:${ts}`, uuid: 'u', user: 'alice', app_name: 'web', deployment, step, status, provider: 'github', commit: 'o/web/0123456789abcdef', ts,
+    id: `${deployment}:${ts}`,
+    uuid: 'u',
+    user: 'alice',
+    app_name: 'web',
+    deployment,
+    step,
+    status,
+    provider: 'github',
+    commit: 'o/web/0123456789abcdef',
+    ts,
   });
 
   it('groups the newest-first log by deployment, most recently active first', () => {
-    const groups = groupDeployments([entry('d2', 'fetch', 'pending', '4'), entry('d1', 'done', 'ok', '3'), entry('d2', 'received', 'ok', '2'), entry('d1', 'received', 'ok', '1')]);
+    const groups = groupDeployments([
+      entry('d2', 'fetch', 'pending', '4'),
+      entry('d1', 'done', 'ok', '3'),
+      entry('d2', 'received', 'ok', '2'),
+      entry('d1', 'received', 'ok', '1'),
+    ]);
     expect(groups.map(({ deployment, step, status, started, updated }) => ({ deployment, step, status, started, updated }))).toEqual([
       { deployment: 'd2', step: 'fetch', status: 'pending', started: '2', updated: '4' },
       { deployment: 'd1', step: 'done', status: 'ok', started: '1', updated: '3' },
@@ -94,8 +151,16 @@ describe('watch', () => {
   it('prints an entry with its step, status colour and error', () => {
     const out = new Output({ write: () => true }, { write: () => true }, { FORCE_COLOR: '1' });
     const line = formatChange(out, {
-      app_name: 'web', status: 'error', seq: '1',
-      doc: { ts: '2024-01-01T00:00:00.000Z', deployment: 'd1', step: 'done', status: 'error', error: { code: 'deploy:tar:corrupt', message: 'Bad tar.' } },
+      app_name: 'web',
+      status: 'error',
+      seq: '1',
+      doc: {
+        ts: '2024-01-01T00:00:00.000Z',
+        deployment: 'd1',
+        step: 'done',
+        status: 'error',
+        error: { code: 'deploy:tar:corrupt', message: 'Bad tar.' },
+      },
     });
     expect(line).toBe('2024-01-01 00:00:00Z  web  d1  \x1b[31mdone           error  \x1b[0m  deploy:tar:corrupt: Bad tar.');
   });

@@ -24,11 +24,19 @@ export function groupDeployments(entries: StatusEntry[]): DeploymentSummary[] {
   const groups = new Map<string, DeploymentSummary>();
   for (const entry of entries) {
     const known = groups.get(entry.deployment);
-    if (known) known.started = entry.ts; // older entries come later
+    if (known)
+      known.started = entry.ts; // older entries come later
     else {
       groups.set(entry.deployment, {
-        deployment: entry.deployment, app: entry.app_name, commit: entry.commit, provider: entry.provider,
-        step: entry.step, status: entry.status, detail: detail(entry), started: entry.ts, updated: entry.ts,
+        deployment: entry.deployment,
+        app: entry.app_name,
+        commit: entry.commit,
+        provider: entry.provider,
+        step: entry.step,
+        status: entry.status,
+        detail: detail(entry),
+        started: entry.ts,
+        updated: entry.ts,
       });
     }
   }
@@ -42,11 +50,16 @@ export function shortCommit(commit: string): string {
 }
 
 export function detail(entry: Pick<StatusEntry, 'message' | 'error'>): string {
-  return entry.error ? `${entry.error.code}: ${entry.error.message}` : entry.message ?? '';
+  return entry.error ? `${entry.error.code}: ${entry.error.message}` : (entry.message ?? '');
 }
 
 const OUTCOME_STATUS: Record<string, StatusEntry['status']> = {
-  succeeded: 'ok', failed: 'error', canceled: 'error', running: 'pending', queued: 'pending', waiting_for_ci: 'pending',
+  succeeded: 'ok',
+  failed: 'error',
+  canceled: 'error',
+  running: 'pending',
+  queued: 'pending',
+  waiting_for_ci: 'pending',
 };
 
 /** The deployment record, its live state and every step it logged. */
@@ -57,7 +70,12 @@ export function describeDeployment(out: Output, view: DeploymentView): string[] 
       ['Deployment', view.id],
       ['App', view.app ?? '(not resolved yet)'],
       ['Commit', `${view.repository}@${view.commit}${view.branch ? ` (${view.branch})` : ''} via ${view.provider}`],
-      ['State', state ? `${out.paint(statusColour(OUTCOME_STATUS[state.state]), state.state)} at step ${state.step}` : view.workflowStatus ?? 'unknown'],
+      [
+        'State',
+        state
+          ? `${out.paint(statusColour(OUTCOME_STATUS[state.state]), state.state)} at step ${state.step}`
+          : (view.workflowStatus ?? 'unknown'),
+      ],
       ...(state?.error ? [['Error', detail(state)]] : []),
       ...(view.retryOf ? [['Retry of', view.retryOf]] : []),
       ['Created', shortTime(view.createdAt)],
@@ -76,7 +94,14 @@ function listDeployments(out: Output, entries: StatusEntry[]): string[] {
   if (deployments.length === 0) return ['No deployments yet.'];
   return table([
     ['DEPLOYMENT', 'APP', 'COMMIT', 'STEP', 'STATUS', 'UPDATED'],
-    ...deployments.map((d) => [d.deployment, d.app, shortCommit(d.commit), d.step, out.paint(statusColour(d.status), d.status), shortTime(d.updated)]),
+    ...deployments.map((d) => [
+      d.deployment,
+      d.app,
+      shortCommit(d.commit),
+      d.step,
+      out.paint(statusColour(d.status), d.status),
+      shortTime(d.updated),
+    ]),
   ]);
 }
 
@@ -106,7 +131,11 @@ export const deploysShow: CommandSpec = {
 };
 
 /** `POST /1/deployments/:id/<action>`: retry and cancel differ only in what they say. */
-function deploymentAction(action: 'retry' | 'cancel', summary: string, said: (result: { id: string; status: string; retryOf?: string }) => string): CommandSpec {
+function deploymentAction(
+  action: 'retry' | 'cancel',
+  summary: string,
+  said: (result: { id: string; status: string; retryOf?: string }) => string,
+): CommandSpec {
   return {
     name: `deploys ${action}`,
     args: '<id>',
@@ -119,5 +148,13 @@ function deploymentAction(action: 'retry' | 'cancel', summary: string, said: (re
   };
 }
 
-export const deploysRetry = deploymentAction('retry', 'Run a failed or canceled deployment again from its stored payload.', (retry) => `Deployment ${retry.id} ${retry.status} (retry of ${retry.retryOf}).`);
-export const deploysCancel = deploymentAction('cancel', 'Cancel a deployment that has not finished.', (result) => `Cancel requested for deployment ${result.id}.`);
+export const deploysRetry = deploymentAction(
+  'retry',
+  'Run a failed or canceled deployment again from its stored payload.',
+  (retry) => `Deployment ${retry.id} ${retry.status} (retry of ${retry.retryOf}).`,
+);
+export const deploysCancel = deploymentAction(
+  'cancel',
+  'Cancel a deployment that has not finished.',
+  (result) => `Cancel requested for deployment ${result.id}.`,
+);

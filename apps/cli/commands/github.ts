@@ -16,7 +16,11 @@ export const githubAuth: CommandSpec = {
     const credentials = str(flags, 'credentials');
     if (!credentials) throw new UsageError('github auth needs --credentials githubUser:token.');
     const { api } = await ctx.connect();
-    const result = await api.post<{ user: string; app: string; github: string }>('/1/auth/github', { credentials }, { app: str(flags, 'app') });
+    const result = await api.post<{ user: string; app: string; github: string }>(
+      '/1/auth/github',
+      { credentials },
+      { app: str(flags, 'app') },
+    );
     reply(ctx, flags, result, () => `GitHub user ${result.github} authorized for ${str(flags, 'app') ? `app ${result.app}` : 'all apps'}.`);
   },
 };

@@ -31,7 +31,8 @@ export const login: CommandSpec = {
     if (!user) throw new UsageError('login needs --user.');
     const token = str(flags, 'token');
     const password = flags['password-stdin'] ? (await ctx.readStdin()).replace(/\r?\n$/, '') : str(flags, 'password');
-    if ((token === undefined) === (password === undefined)) throw new UsageError('login needs one of --password, --password-stdin or --token.');
+    if ((token === undefined) === (password === undefined))
+      throw new UsageError('login needs one of --password, --password-stdin or --token.');
 
     let session: Session;
     if (token !== undefined) {

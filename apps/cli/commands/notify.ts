@@ -15,7 +15,8 @@ export function notificationEvents(given: string[]): string[] {
   if (given.length === 0) return [...EVENTS];
   return given.map((event) => {
     const full = event.startsWith('deployment.') ? event : `deployment.${event}`;
-    if (!EVENTS.includes(full)) throw new UsageError(`--event ${event} is not one of ${EVENTS.map((e) => e.slice('deployment.'.length)).join(', ')}.`);
+    if (!EVENTS.includes(full))
+      throw new UsageError(`--event ${event} is not one of ${EVENTS.map((e) => e.slice('deployment.'.length)).join(', ')}.`);
     return full;
   });
 }
@@ -23,34 +24,57 @@ export function notificationEvents(given: string[]): string[] {
 export const notifyAdd: CommandSpec = {
   name: 'notify add',
   args: '<app> <url>',
-  summary: 'POST the app\'s deployment events to a URL (signed when --secret is given).',
+  summary: "POST the app's deployment events to a URL (signed when --secret is given).",
   options: {
-    event: { type: 'string', multiple: true, value: '<event>', help: 'queued, started, succeeded, failed, canceled or rolled_back (default: all)' },
+    event: {
+      type: 'string',
+      multiple: true,
+      value: '<event>',
+      help: 'queued, started, succeeded, failed, canceled or rolled_back (default: all)',
+    },
     secret: { type: 'string', value: '<secret>', help: 'sign each body: X-Deploy-Signature-256, as GitHub signs webhooks' },
     slack: { type: 'boolean', help: 'post Slack incoming-webhook messages' },
   },
   positionals: [2, 2],
   async run(ctx, [app, url], flags) {
-    const body = { url, events: notificationEvents(list(flags, 'event')), secret: str(flags, 'secret'), format: flags.slack ? 'slack' : 'json' };
+    const body = {
+      url,
+      events: notificationEvents(list(flags, 'event')),
+      secret: str(flags, 'secret'),
+      format: flags.slack ? 'slack' : 'json',
+    };
     const { api, session } = await ctx.connect();
     const added = await api.post<SubscriptionView>(`${appPath(session.user, app)}/notifications`, body);
-    reply(ctx, flags, added, () => `Subscription ${added.id}: ${added.events.join(', ')} to ${added.url}${added.hasSecret ? ' (signed)' : ''}.`);
+    reply(
+      ctx,
+      flags,
+      added,
+      () => `Subscription ${added.id}: ${added.events.join(', ')} to ${added.url}${added.hasSecret ? ' (signed)' : ''}.`,
+    );
   },
 };
 
 export const notifyList: CommandSpec = {
   name: 'notify ls',
   args: '<app>',
-  summary: 'List the app\'s notification subscriptions.',
+  summary: "List the app's notification subscriptions.",
   positionals: [1, 1],
   async run(ctx, [app], flags) {
     const { api, session } = await ctx.connect();
     const subscriptions = await api.get<SubscriptionView[]>(`${appPath(session.user, app)}/notifications`);
     reply(ctx, flags, subscriptions, () =>
-      subscriptions.length === 0 ? 'No notification subscriptions.' : table([
-        ['ID', 'URL', 'EVENTS', 'FORMAT', 'SIGNED'],
-        ...subscriptions.map((s) => [s.id, s.url, s.events.map((e) => e.replace('deployment.', '')).join(','), s.format, s.hasSecret ? 'yes' : 'no']),
-      ]),
+      subscriptions.length === 0
+        ? 'No notification subscriptions.'
+        : table([
+            ['ID', 'URL', 'EVENTS', 'FORMAT', 'SIGNED'],
+            ...subscriptions.map((s) => [
+              s.id,
+              s.url,
+              s.events.map((e) => e.replace('deployment.', '')).join(','),
+              s.format,
+              s.hasSecret ? 'yes' : 'no',
+            ]),
+          ]),
     );
   },
 };
@@ -70,7 +94,7 @@ export const notifyRemove: CommandSpec = {
 export const deliveries: CommandSpec = {
   name: 'deliveries',
   args: '<app>',
-  summary: 'The app\'s notification deliveries, newest first; --redeliver <id> sends one again.',
+  summary: "The app's notification deliveries, newest first; --redeliver <id> sends one again.",
   options: {
     limit: { type: 'string', value: '<n>', help: 'how many (1-100, default 10)' },
     redeliver: { type: 'string', value: '<id>', help: 'send this delivery again: same body, same id' },
@@ -85,10 +109,21 @@ export const deliveries: CommandSpec = {
     }
     const found = await api.get<DeliveryView[]>(`${appPath(session.user, app)}/deliveries`, { limit: integer(flags, 'limit', 10, 1, 100) });
     reply(ctx, flags, found, () =>
-      found.length === 0 ? 'No deliveries.' : table([
-        ['ID', 'EVENT', 'DEPLOYMENT', 'STATUS', 'ATTEMPTS', 'CODE', 'WHEN', 'LAST ERROR'],
-        ...found.map((d) => [d.id, d.event.replace('deployment.', ''), d.deployment, d.status, String(d.attempts), d.statusCode ? String(d.statusCode) : '-', shortTime(d.createdAt), d.lastError ?? '']),
-      ]),
+      found.length === 0
+        ? 'No deliveries.'
+        : table([
+            ['ID', 'EVENT', 'DEPLOYMENT', 'STATUS', 'ATTEMPTS', 'CODE', 'WHEN', 'LAST ERROR'],
+            ...found.map((d) => [
+              d.id,
+              d.event.replace('deployment.', ''),
+              d.deployment,
+              d.status,
+              String(d.attempts),
+              d.statusCode ? String(d.statusCode) : '-',
+              shortTime(d.createdAt),
+              d.lastError ?? '',
+            ]),
+          ]),
     );
   },
 };

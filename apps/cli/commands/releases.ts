@@ -14,7 +14,10 @@ import { detail } from './deploys';
 /** The app named, else the one in the current directory (its package.json's name, without a scope). */
 export async function appOrHere(app: string | undefined, cwd = process.cwd()): Promise<string> {
   if (app) return app;
-  const name = await readFile(join(cwd, 'package.json'), 'utf8').then((text) => (JSON.parse(text) as { name?: unknown }).name, () => undefined);
+  const name = await readFile(join(cwd, 'package.json'), 'utf8').then(
+    (text) => (JSON.parse(text) as { name?: unknown }).name,
+    () => undefined,
+  );
   if (typeof name !== 'string' || name === '') throw new UsageError('Name the app, or run this where its package.json is.');
   return name.replace(/^@[^/]+\//, '');
 }
@@ -59,12 +62,16 @@ export async function follow(ctx: Context, api: ApiClient, id: string, flags: Fl
     const view = await api.get<DeploymentView>(`/1/deployments/${seg(id)}`);
     for (const entry of view.steps.slice(shown)) {
       if (flags.json) ctx.out.json(entry, true);
-      else ctx.out.line(`${shortTime(entry.ts)}  ${ctx.out.paint(statusColour(entry.status), `${entry.step.padEnd(14)} ${entry.status.padEnd(7)}`)}  ${detail(entry)}`.trimEnd());
+      else
+        ctx.out.line(
+          `${shortTime(entry.ts)}  ${ctx.out.paint(statusColour(entry.status), `${entry.step.padEnd(14)} ${entry.status.padEnd(7)}`)}  ${detail(entry)}`.trimEnd(),
+        );
     }
     shown = view.steps.length;
     const done = view.steps.find((entry) => entry.step === 'done');
     if (done) {
-      if (done.status !== 'ok') throw new ApiFailure(done.error?.code ?? 'deploy:internal', `Deployment ${id} did not succeed: ${detail(done)}`, done.uuid);
+      if (done.status !== 'ok')
+        throw new ApiFailure(done.error?.code ?? 'deploy:internal', `Deployment ${id} did not succeed: ${detail(done)}`, done.uuid);
       return view;
     }
     if (ctx.signal.aborted) return view;
@@ -73,7 +80,13 @@ export async function follow(ctx: Context, api: ApiClient, id: string, flags: Fl
 }
 
 /** Starts a release action, says what it started, and follows it unless --no-follow. */
-async function startAndFollow(ctx: Context, flags: Flags, path: string, body: object | undefined, said: (started: ReleaseDeployment) => string): Promise<void> {
+async function startAndFollow(
+  ctx: Context,
+  flags: Flags,
+  path: string,
+  body: object | undefined,
+  said: (started: ReleaseDeployment) => string,
+): Promise<void> {
   const { api } = await ctx.connect();
   const started = await api.post<ReleaseDeployment>(path, body);
   if (flags.json && flags['no-follow']) return ctx.out.json(started);
@@ -94,7 +107,9 @@ export const releasesList: CommandSpec = {
   async run(ctx, [app], flags) {
     const name = await appOrHere(app);
     const { api, session } = await ctx.connect();
-    const releases = await api.get<ReleaseView[]>(`${appPath(session.user, name)}/releases`, { limit: integer(flags, 'limit', 20, 1, 100) });
+    const releases = await api.get<ReleaseView[]>(`${appPath(session.user, name)}/releases`, {
+      limit: integer(flags, 'limit', 20, 1, 100),
+    });
     reply(ctx, flags, releases, (raw) => listReleases(ctx.out, raw));
   },
 };
@@ -102,16 +117,23 @@ export const releasesList: CommandSpec = {
 export const rollback: CommandSpec = {
   name: 'rollback',
   args: '[app] [vN]',
-  summary: 'Deploy an earlier release again (default: the one before the live one) and follow it; the app then ignores pushes until unlock.',
-  details: 'Exits 1 when the rollback\'s deployment does not succeed.',
+  summary:
+    'Deploy an earlier release again (default: the one before the live one) and follow it; the app then ignores pushes until unlock.',
+  details: "Exits 1 when the rollback's deployment does not succeed.",
   positionals: [0, 2],
   options: noFollow,
   async run(ctx, args, flags) {
     const asked = rollbackArgs(args);
     const name = await appOrHere(asked.app);
     const { session } = await ctx.connect();
-    await startAndFollow(ctx, flags, `${appPath(session.user, name)}/rollback`, asked.release !== undefined ? { release: asked.release } : {}, (started) =>
-      `Rolling ${name} back to v${started.release} as deployment ${started.id}; pushes are ignored until "deployctl unlock ${name}".`);
+    await startAndFollow(
+      ctx,
+      flags,
+      `${appPath(session.user, name)}/rollback`,
+      asked.release !== undefined ? { release: asked.release } : {},
+      (started) =>
+        `Rolling ${name} back to v${started.release} as deployment ${started.id}; pushes are ignored until "deployctl unlock ${name}".`,
+    );
   },
 };
 
@@ -125,7 +147,13 @@ export const redeploy: CommandSpec = {
   async run(ctx, [app], flags) {
     const name = await appOrHere(app);
     const { session } = await ctx.connect();
-    await startAndFollow(ctx, flags, `${appPath(session.user, name)}/redeploy`, undefined, (started) => `Redeploying v${started.release} of ${name} as deployment ${started.id}.`);
+    await startAndFollow(
+      ctx,
+      flags,
+      `${appPath(session.user, name)}/redeploy`,
+      undefined,
+      (started) => `Redeploying v${started.release} of ${name} as deployment ${started.id}.`,
+    );
   },
 };
 
@@ -133,12 +161,18 @@ export const promote: CommandSpec = {
   name: 'promote',
   args: '<app> <to>',
   summary: "Deploy an app's live release to another app of its repository (e.g. staging to production), and follow it.",
-  details: 'The release goes through the other app\'s line with that app\'s env and target. Exits 1 when the deployment does not succeed.',
+  details: "The release goes through the other app's line with that app's env and target. Exits 1 when the deployment does not succeed.",
   positionals: [2, 2],
   options: noFollow,
   async run(ctx, [app, to], flags) {
     const { session } = await ctx.connect();
-    await startAndFollow(ctx, flags, `${appPath(session.user, app)}/promote`, { to }, (started) => `Promoting v${started.release} of ${app} to ${to} as deployment ${started.id}.`);
+    await startAndFollow(
+      ctx,
+      flags,
+      `${appPath(session.user, app)}/promote`,
+      { to },
+      (started) => `Promoting v${started.release} of ${app} to ${to} as deployment ${started.id}.`,
+    );
   },
 };
 
@@ -150,6 +184,11 @@ export const unlock: CommandSpec = {
   async run(ctx, [app], flags) {
     const name = await appOrHere(app);
     const { api, session } = await ctx.connect();
-    reply(ctx, flags, await api.post<AppView>(`${appPath(session.user, name)}/unlock`), (view) => `${view.name} is unlocked: pushes deploy again.`);
+    reply(
+      ctx,
+      flags,
+      await api.post<AppView>(`${appPath(session.user, name)}/unlock`),
+      (view) => `${view.name} is unlocked: pushes deploy again.`,
+    );
   },
 };

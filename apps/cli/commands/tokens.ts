@@ -34,16 +34,18 @@ export const tokensList: CommandSpec = {
     const { api, session } = await ctx.connect();
     const tokens = await api.get<TokenView[]>(tokensPath(session.user));
     reply(ctx, flags, tokens, () =>
-      tokens.length === 0 ? 'No API tokens.' : table([
-        ['ID', 'NAME', 'CREATED', 'LAST USED', 'STATE'],
-        ...tokens.map((token) => [
-          token.id,
-          token.name,
-          shortTime(token.createdAt),
-          shortTime(token.lastUsedAt) || '-',
-          token.revokedAt ? ctx.out.paint('red', `revoked ${shortTime(token.revokedAt)}`) : ctx.out.paint('green', 'active'),
-        ]),
-      ]),
+      tokens.length === 0
+        ? 'No API tokens.'
+        : table([
+            ['ID', 'NAME', 'CREATED', 'LAST USED', 'STATE'],
+            ...tokens.map((token) => [
+              token.id,
+              token.name,
+              shortTime(token.createdAt),
+              shortTime(token.lastUsedAt) || '-',
+              token.revokedAt ? ctx.out.paint('red', `revoked ${shortTime(token.revokedAt)}`) : ctx.out.paint('green', 'active'),
+            ]),
+          ]),
     );
   },
 };

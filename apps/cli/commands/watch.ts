@@ -21,7 +21,9 @@ export function formatChange(out: Output, line: FeedLine): string {
   const doc = (line.doc ?? {}) as Partial<StatusEntry>;
   const status = typeof line.status === 'string' ? line.status : (doc.status ?? '');
   const progress = out.paint(statusColour(status), `${(doc.step ?? '?').padEnd(14)} ${status.padEnd(7)}`);
-  return [shortTime(doc.ts), typeof line.app_name === 'string' ? line.app_name : '', doc.deployment ?? '', progress, detail(doc)].join('  ').trimEnd();
+  return [shortTime(doc.ts), typeof line.app_name === 'string' ? line.app_name : '', doc.deployment ?? '', progress, detail(doc)]
+    .join('  ')
+    .trimEnd();
 }
 
 export const watch: CommandSpec = {

@@ -11,7 +11,11 @@ import { Doc } from '../openapi-endpoints';
 @Controller('1/apps/:user/:app')
 @UseGuards(AuthGuard)
 export class AppsController {
-  constructor(private readonly apps: AppsService, private readonly deployments: DeploymentsService, private readonly releases: ReleasesService) {}
+  constructor(
+    private readonly apps: AppsService,
+    private readonly deployments: DeploymentsService,
+    private readonly releases: ReleasesService,
+  ) {}
 
   @Put()
   @Doc.AppPut()
@@ -21,7 +25,13 @@ export class AppsController {
 
   @Patch('env')
   @Doc.AppEnv()
-  patchEnv(@CurrentPrincipal() principal: Principal, @Param('user') user: string, @Param('app') app: string, @Body() body: EnvPatchDto, @RequestUuid() uuid: string) {
+  patchEnv(
+    @CurrentPrincipal() principal: Principal,
+    @Param('user') user: string,
+    @Param('app') app: string,
+    @Body() body: EnvPatchDto,
+    @RequestUuid() uuid: string,
+  ) {
     return this.releases.changeEnv(principal, user, app, body, uuid);
   }
 

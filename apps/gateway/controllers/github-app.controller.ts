@@ -13,7 +13,12 @@ export class GithubAppController {
   @Post()
   @HttpCode(202)
   @Doc.GithubAppWebhook()
-  async webhook(@RequestUuid() uuid: string, @RequestHeaders() headers: Headers, @RawBody() rawBody: Buffer, @Res({ passthrough: true }) reply: FastifyReply) {
+  async webhook(
+    @RequestUuid() uuid: string,
+    @RequestHeaders() headers: Headers,
+    @RawBody() rawBody: Buffer,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const contentType = Array.isArray(headers['content-type']) ? headers['content-type'][0] : headers['content-type'];
     const answer = await this.appWebhook.deliver({ uuid, headers, contentType, rawBody });
     void reply.status(answer.httpStatus);

@@ -1,6 +1,12 @@
 import { Body, Controller, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { AuthGuard, CurrentPrincipal, Principal } from '../../../libs/auth';
-import { GithubAuthBodyDto, GithubAuthQueryDto, GithubAuthService, GithubInstallationBodyDto, GithubInstallationsService } from '../../../libs/github';
+import {
+  GithubAuthBodyDto,
+  GithubAuthQueryDto,
+  GithubAuthService,
+  GithubInstallationBodyDto,
+  GithubInstallationsService,
+} from '../../../libs/github';
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
@@ -9,12 +15,20 @@ import { Doc } from '../openapi-endpoints';
 @Controller('1/auth/github')
 @UseGuards(AuthGuard)
 export class GithubAuthController {
-  constructor(private readonly githubAuth: GithubAuthService, private readonly installations: GithubInstallationsService) {}
+  constructor(
+    private readonly githubAuth: GithubAuthService,
+    private readonly installations: GithubInstallationsService,
+  ) {}
 
   @Post()
   @HttpCode(200)
   @Doc.GithubAuth()
-  authorize(@CurrentPrincipal() caller: Principal, @Body() body: GithubAuthBodyDto, @Query() query: GithubAuthQueryDto, @RequestUuid() uuid: string) {
+  authorize(
+    @CurrentPrincipal() caller: Principal,
+    @Body() body: GithubAuthBodyDto,
+    @Query() query: GithubAuthQueryDto,
+    @RequestUuid() uuid: string,
+  ) {
     return this.githubAuth.authorize(caller.user, body?.credentials, query.app, uuid);
   }
 

@@ -22,7 +22,13 @@ export class ReleasesController {
   @Post('rollback')
   @HttpCode(202)
   @Doc.ReleaseRollback()
-  rollback(@CurrentPrincipal() principal: Principal, @Param('user') user: string, @Param('app') app: string, @Body() body: RollbackDto, @RequestUuid() uuid: string) {
+  rollback(
+    @CurrentPrincipal() principal: Principal,
+    @Param('user') user: string,
+    @Param('app') app: string,
+    @Body() body: RollbackDto,
+    @RequestUuid() uuid: string,
+  ) {
     return this.releases.rollback(principal, user, app, body?.release, uuid);
   }
 
@@ -36,7 +42,13 @@ export class ReleasesController {
   @Post('promote')
   @HttpCode(202)
   @Doc.ReleasePromote()
-  promote(@CurrentPrincipal() principal: Principal, @Param('user') user: string, @Param('app') app: string, @Body() body: PromoteDto, @RequestUuid() uuid: string) {
+  promote(
+    @CurrentPrincipal() principal: Principal,
+    @Param('user') user: string,
+    @Param('app') app: string,
+    @Body() body: PromoteDto,
+    @RequestUuid() uuid: string,
+  ) {
     return this.releases.promote(principal, user, app, body.to, uuid);
   }
 

@@ -25,4 +25,3 @@ export class StatusController {
     return this.status.list(user, app, page.limit, page.skip);
   }
 }
-

@@ -15,7 +15,10 @@ const DEPLOY_ROUTE = /^\/(1\/deploy|1\/github\/webhook)?\/?(\?.*)?$/;
  */
 export function toErrorResponse(error: unknown, url: string, uuid: string): { status: number; body: ErrorBody } {
   const deploy = DEPLOY_ROUTE.test(url);
-  const answer = (entry: HttpErrorEntry, message: string, status: number = entry.status) => ({ status, body: { error: entry.code, message, uuid } });
+  const answer = (entry: HttpErrorEntry, message: string, status: number = entry.status) => ({
+    status,
+    body: { error: entry.code, message, uuid },
+  });
   if (error instanceof ApiError) return { status: error.status, body: { error: error.code, message: error.message, uuid } };
   const fastifyCode = (error as { code?: string }).code;
   const httpStatus = error instanceof HttpException ? error.getStatus() : undefined;
@@ -40,9 +43,12 @@ export function toErrorResponse(error: unknown, url: string, uuid: string): { st
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse() as { message?: string | string[] };
-    const detail = Array.isArray(response?.message) ? response.message.join('; ') : response?.message ?? error.message;
+    const detail = Array.isArray(response?.message) ? response.message.join('; ') : (response?.message ?? error.message);
     if (status === 404) return answer(Errors.requestNotFound, `No such endpoint: ${url.split('?')[0]}.`);
-    return { status, body: { error: status === 400 ? Errors.requestInvalid.code : `request:http_${status}`, message: String(detail), uuid } };
+    return {
+      status,
+      body: { error: status === 400 ? Errors.requestInvalid.code : `request:http_${status}`, message: String(detail), uuid },
+    };
   }
   const statusCode = (error as { statusCode?: number }).statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {

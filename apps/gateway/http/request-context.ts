@@ -16,8 +16,12 @@ export function requestUuid(request: FastifyRequest): string {
   return request.uuid ?? 'unknown';
 }
 
-export const RequestUuid = createParamDecorator((_: unknown, context: ExecutionContext) => requestUuid(context.switchToHttp().getRequest()));
-export const RawBody = createParamDecorator((_: unknown, context: ExecutionContext): Buffer => context.switchToHttp().getRequest<FastifyRequest>().rawBody ?? Buffer.alloc(0));
+export const RequestUuid = createParamDecorator((_: unknown, context: ExecutionContext) =>
+  requestUuid(context.switchToHttp().getRequest()),
+);
+export const RawBody = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Buffer => context.switchToHttp().getRequest<FastifyRequest>().rawBody ?? Buffer.alloc(0),
+);
 
 /**
  * Every response carries x-api-uuid (fresh per request) and x-api-version. Bodies are parsed
@@ -89,7 +93,8 @@ export function nestingExceeds(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {

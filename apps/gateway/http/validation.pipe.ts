@@ -22,7 +22,8 @@ export class GatewayValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
       (metadata.metatype as Prechecked | undefined)?.precheck?.(value);
-      if (fieldsExceed(value, MAX_BODY_FIELDS)) throw ApiError.of(Errors.requestInvalid, `The request body has more than ${MAX_BODY_FIELDS} fields.`);
+      if (fieldsExceed(value, MAX_BODY_FIELDS))
+        throw ApiError.of(Errors.requestInvalid, `The request body has more than ${MAX_BODY_FIELDS} fields.`);
     }
     return super.transform(value, metadata);
   }

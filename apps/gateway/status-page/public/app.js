@@ -20,8 +20,15 @@
   var STATE_LABELS = { running: 'Running', succeeded: 'Succeeded', failed: 'Failed', canceled: 'Canceled' };
   var STATUS_LABELS = { ok: 'ok', error: 'failed', pending: 'in progress', canceled: 'canceled' };
   var STEP_LABELS = {
-    received: 'Received', waiting_for_ci: 'Waiting for CI', resolve: 'Resolve', fetch: 'Fetch',
-    inspect: 'Inspect', queued: 'Queued', upload: 'Upload', processing: 'Processing', done: 'Done'
+    received: 'Received',
+    waiting_for_ci: 'Waiting for CI',
+    resolve: 'Resolve',
+    fetch: 'Fetch',
+    inspect: 'Inspect',
+    queued: 'Queued',
+    upload: 'Upload',
+    processing: 'Processing',
+    done: 'Done',
   };
 
   var credentials = null;
@@ -34,31 +41,42 @@
   var announceQueue = [];
   var announceTimer = null;
 
-  function byId(id) { return document.getElementById(id); }
+  function byId(id) {
+    return document.getElementById(id);
+  }
 
   /** Builds an element; text only ever goes in through textContent. */
   function h(tag, attrs, children) {
     var node = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (key) {
-      var value = attrs[key];
-      if (value === undefined || value === null || value === false) return;
-      if (key === 'text') node.textContent = String(value);
-      else if (key === 'className') node.className = value;
-      else node.setAttribute(key, value === true ? '' : String(value));
-    });
+    if (attrs)
+      Object.keys(attrs).forEach(function (key) {
+        var value = attrs[key];
+        if (value === undefined || value === null || value === false) return;
+        if (key === 'text') node.textContent = String(value);
+        else if (key === 'className') node.className = value;
+        else node.setAttribute(key, value === true ? '' : String(value));
+      });
     (children || []).forEach(function (child) {
       if (child !== null && child !== undefined) node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
     });
     return node;
   }
 
-  function enc(value) { return encodeURIComponent(value); }
-  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+  function enc(value) {
+    return encodeURIComponent(value);
+  }
+  function sleep(ms) {
+    return new Promise(function (resolve) {
+      setTimeout(resolve, ms);
+    });
+  }
 
   function basicHeader() {
     var bytes = new TextEncoder().encode(credentials.user + ':' + credentials.token);
     var binary = '';
-    bytes.forEach(function (b) { binary += String.fromCharCode(b); });
+    bytes.forEach(function (b) {
+      binary += String.fromCharCode(b);
+    });
     return 'Basic ' + btoa(binary);
   }
 
@@ -71,16 +89,28 @@
       headers: headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
-      credentials: 'omit'
-    }).then(function (response) {
-      return response.text().then(function (text) {
-        var body = null;
-        try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
-        return { ok: response.ok, status: response.status, body: body, date: response.headers.get('date') };
-      });
-    }, function (error) {
-      return { ok: false, status: 0, body: { error: 'network', message: 'The gateway could not be reached (' + error.message + ').' }, date: null };
-    });
+      credentials: 'omit',
+    }).then(
+      function (response) {
+        return response.text().then(function (text) {
+          var body = null;
+          try {
+            body = text ? JSON.parse(text) : null;
+          } catch (e) {
+            body = null;
+          }
+          return { ok: response.ok, status: response.status, body: body, date: response.headers.get('date') };
+        });
+      },
+      function (error) {
+        return {
+          ok: false,
+          status: 0,
+          body: { error: 'network', message: 'The gateway could not be reached (' + error.message + ').' },
+          date: null,
+        };
+      },
+    );
   }
 
   function describeError(body, status) {
@@ -129,7 +159,9 @@
     if (feedAbort) feedAbort.abort();
     feedAbort = null;
     since = null;
-    deployments.forEach(function (dep) { clearTimeout(dep.detailTimer); });
+    deployments.forEach(function (dep) {
+      clearTimeout(dep.detailTimer);
+    });
     deployments.clear();
     detailQueue = [];
     byId('deployments').textContent = '';
@@ -162,7 +194,12 @@
       byId('dashboard-title').focus();
       var serverNow = res.date ? Date.parse(res.date) : NaN;
       since = String(Math.max(0, (isNaN(serverNow) ? Date.now() : serverNow) - RESUME_MARGIN_MS));
-      (Array.isArray(res.body) ? res.body : []).slice().reverse().forEach(function (entry) { applyEntry(entry, false); });
+      (Array.isArray(res.body) ? res.body : [])
+        .slice()
+        .reverse()
+        .forEach(function (entry) {
+          applyEntry(entry, false);
+        });
       follow(mine);
     });
   }
@@ -179,22 +216,30 @@
         var reason = 'the feed closed';
         var lastHeard = Date.now();
         // Heartbeats come every 15 s by default: a minute of silence means a dead connection.
-        var watchdog = setInterval(function () { if (Date.now() - lastHeard > SILENCE_LIMIT_MS) controller.abort(); }, 5000);
+        var watchdog = setInterval(function () {
+          if (Date.now() - lastHeard > SILENCE_LIMIT_MS) controller.abort();
+        }, 5000);
         if (!quiet) setConnection('connecting', 'Connecting…');
         quiet = false;
         try {
           var url = '/1/status/' + enc(credentials.user) + '/changes?include_docs=true' + (since ? '&since=' + enc(since) : '');
           var response = await fetch(url, {
             headers: { authorization: basicHeader(), accept: 'application/x-ndjson' },
-            cache: 'no-store', credentials: 'omit', signal: controller.signal
+            cache: 'no-store',
+            credentials: 'omit',
+            signal: controller.signal,
           });
           if (response.status === 401) {
-            var denied = await response.json().catch(function () { return null; });
+            var denied = await response.json().catch(function () {
+              return null;
+            });
             if (mine === generation) signOut(describeError(denied, 401));
             return;
           }
           if (!response.ok || !response.body) {
-            var failed = await response.json().catch(function () { return null; });
+            var failed = await response.json().catch(function () {
+              return null;
+            });
             throw new Error(describeError(failed, response.status));
           }
           setConnection('live', 'Live');
@@ -212,7 +257,11 @@
               buffer = buffer.slice(newline + 1);
               if (!text) continue; // heartbeat
               var line;
-              try { line = JSON.parse(text); } catch (e) { continue; }
+              try {
+                line = JSON.parse(text);
+              } catch (e) {
+                continue;
+              }
               if (line.seq) since = line.seq;
               if (line.error) {
                 // The feed's last word (time limit, shutdown): reconnect from its token.
@@ -294,7 +343,9 @@
           if (res.ok && res.body) {
             dep.detail = res.body;
             // The stored steps fill any gap the feed left (an entry committed very late is not resumable).
-            (res.body.steps || []).forEach(function (entry) { if (entry && entry.id && !dep.entries.has(entry.id)) dep.entries.set(entry.id, entry); });
+            (res.body.steps || []).forEach(function (entry) {
+              if (entry && entry.id && !dep.entries.has(entry.id)) dep.entries.set(entry.id, entry);
+            });
             render(dep, true);
           }
           pumpDetails();
@@ -304,7 +355,9 @@
   }
 
   function sortedEntries(dep) {
-    return Array.from(dep.entries.values()).sort(function (a, b) { return entrySeq(a) - entrySeq(b); });
+    return Array.from(dep.entries.values()).sort(function (a, b) {
+      return entrySeq(a) - entrySeq(b);
+    });
   }
 
   function parseCommit(commit) {
@@ -316,7 +369,11 @@
     var entries = sortedEntries(dep);
     var last = entries[entries.length - 1];
     var detail = dep.detail || {};
-    var app = (last && last.app_name) || (detail.state && detail.state.app) || detail.app || (detail.repository ? detail.repository.split('/')[1] : dep.id);
+    var app =
+      (last && last.app_name) ||
+      (detail.state && detail.state.app) ||
+      detail.app ||
+      (detail.repository ? detail.repository.split('/')[1] : dep.id);
     var sha = last ? parseCommit(last.commit).sha : detail.commit || '';
     return app + (sha ? ' ' + sha.slice(0, 7) : '');
   }
@@ -346,21 +403,37 @@
     dom.meta = h('dl', { className: 'meta' });
     dom.errorCode = h('code', { className: 'error-code' });
     dom.errorMessage = h('p', { className: 'error-message' });
-    dom.error = h('div', { className: 'error-box', hidden: true }, [h('p', null, [h('strong', { text: 'Error ' }), dom.errorCode]), dom.errorMessage]);
+    dom.error = h('div', { className: 'error-box', hidden: true }, [
+      h('p', null, [h('strong', { text: 'Error ' }), dom.errorCode]),
+      dom.errorMessage,
+    ]);
     dom.timeline = h('ol', { className: 'timeline', 'aria-label': 'Steps' });
     dom.retry = h('button', { type: 'button', className: 'retry', 'aria-describedby': titleId, hidden: true, text: 'Retry' });
     dom.cancel = h('button', { type: 'button', className: 'cancel secondary', 'aria-describedby': titleId, hidden: true, text: 'Cancel' });
-    dom.temporal = h('a', { className: 'temporal', target: '_blank', rel: 'noopener noreferrer', 'aria-describedby': titleId, hidden: true, text: 'Workflow in Temporal UI' });
+    dom.temporal = h('a', {
+      className: 'temporal',
+      target: '_blank',
+      rel: 'noopener noreferrer',
+      'aria-describedby': titleId,
+      hidden: true,
+      text: 'Workflow in Temporal UI',
+    });
     dom.result = h('p', { className: 'action-result', role: 'status' });
-    dom.item.appendChild(h('article', { 'aria-labelledby': titleId }, [
-      h('div', { className: 'deployment-head' }, [h('h2', { id: titleId }, [dom.app, dom.commit]), dom.badge]),
-      dom.meta,
-      dom.error,
-      dom.timeline,
-      h('div', { className: 'actions' }, [dom.retry, dom.cancel, dom.temporal, dom.result])
-    ]));
-    dom.retry.addEventListener('click', function () { act(id, 'retry'); });
-    dom.cancel.addEventListener('click', function () { act(id, 'cancel'); });
+    dom.item.appendChild(
+      h('article', { 'aria-labelledby': titleId }, [
+        h('div', { className: 'deployment-head' }, [h('h2', { id: titleId }, [dom.app, dom.commit]), dom.badge]),
+        dom.meta,
+        dom.error,
+        dom.timeline,
+        h('div', { className: 'actions' }, [dom.retry, dom.cancel, dom.temporal, dom.result]),
+      ]),
+    );
+    dom.retry.addEventListener('click', function () {
+      act(id, 'retry');
+    });
+    dom.cancel.addEventListener('click', function () {
+      act(id, 'cancel');
+    });
     return dom;
   }
 
@@ -370,9 +443,16 @@
     var before = null;
     for (var node = list.firstElementChild; node; node = node.nextElementSibling) {
       var other = deployments.get(node.dataset.deploymentId);
-      if (node !== dep.dom.item && other && other.key < key) { before = node; break; }
+      if (node !== dep.dom.item && other && other.key < key) {
+        before = node;
+        break;
+      }
     }
-    if (dep.dom.item.parentNode === list && (dep.dom.item.nextElementSibling === before || (before === null && dep.dom.item === list.lastElementChild))) return;
+    if (
+      dep.dom.item.parentNode === list &&
+      (dep.dom.item.nextElementSibling === before || (before === null && dep.dom.item === list.lastElementChild))
+    )
+      return;
     if (dep.dom.item.parentNode === list && dep.dom.item.contains(document.activeElement)) return; // do not yank focus away
     list.insertBefore(dep.dom.item, before);
     while (list.children.length > MAX_DEPLOYMENTS) {
@@ -397,7 +477,7 @@
     var byStep = {};
     entries.forEach(function (entry) {
       var group = byStep[entry.step];
-      if (!group) groups.push(group = byStep[entry.step] = { step: entry.step, entries: [] });
+      if (!group) groups.push((group = byStep[entry.step] = { step: entry.step, entries: [] }));
       group.entries.push(entry);
     });
     return groups;
@@ -426,7 +506,8 @@
     dom.meta.appendChild(metaItem('Via', (first && first.provider) || (detail && detail.provider) || ''));
     var started = (detail && detail.createdAt) || (first && first.ts);
     if (started) dom.meta.appendChild(metaItem('Started', timeOf(started)));
-    if (detail && detail.retryOf) dom.meta.appendChild(metaItem('Retry of', h('a', { href: '#deployment-' + detail.retryOf, text: detail.retryOf })));
+    if (detail && detail.retryOf)
+      dom.meta.appendChild(metaItem('Retry of', h('a', { href: '#deployment-' + detail.retryOf, text: detail.retryOf })));
     dom.meta.appendChild(metaItem('Id', h('code', { text: dep.id })));
 
     var error = (last && last.step === 'done' && last.error) || (detail && detail.state && detail.state.error) || null;
@@ -442,23 +523,32 @@
       var status = latest.status;
       // A step still marked pending is over once a later step began, or once the deployment ended.
       if (status === 'pending' && index < lastWork) status = 'ok';
-      else if (status === 'pending' && index === lastWork && state !== 'running') status = state === 'succeeded' ? 'ok' : state === 'failed' ? 'error' : 'canceled';
+      else if (status === 'pending' && index === lastWork && state !== 'running')
+        status = state === 'succeeded' ? 'ok' : state === 'failed' ? 'error' : 'canceled';
       else if (group.step === 'done' && state === 'canceled') status = 'canceled';
       // Steps with more to say than "started, finished" (processing's record states, upload retries) list every message.
-      var messages = group.entries.filter(function (entry) { return entry.message; });
+      var messages = group.entries.filter(function (entry) {
+        return entry.message;
+      });
       var history = group.step === 'processing' || group.entries.length > 2 ? messages : [];
       var item = h('li', { className: 'step', 'data-step': group.step, 'data-status': status }, [
         h('div', { className: 'step-line' }, [
           h('span', { className: 'step-name', text: STEP_LABELS[group.step] || group.step }),
           h('span', { className: 'step-status', text: STATUS_LABELS[status] || status }),
           h('span', { className: 'step-message', text: history.length ? '' : latest.message || '' }),
-          timeOf(latest.ts)
-        ])
+          timeOf(latest.ts),
+        ]),
       ]);
       if (history.length) {
-        item.appendChild(h('ol', { className: 'step-history' }, history.map(function (entry) {
-          return h('li', null, [entry.message]);
-        })));
+        item.appendChild(
+          h(
+            'ol',
+            { className: 'step-history' },
+            history.map(function (entry) {
+              return h('li', null, [entry.message]);
+            }),
+          ),
+        );
       }
       if (group.step === 'processing' && detail && detail.state && detail.state.records && detail.state.records.length) {
         item.appendChild(recordsTable(detail.state.records));
@@ -487,10 +577,24 @@
   function recordsTable(records) {
     return h('table', { className: 'records' }, [
       h('caption', { text: 'Record states' }),
-      h('thead', null, [h('tr', null, [h('th', { scope: 'col', text: 'Record' }), h('th', { scope: 'col', text: 'State' }), h('th', { scope: 'col', text: 'Message' })])]),
-      h('tbody', null, records.map(function (record) {
-        return h('tr', null, [h('td', null, [h('code', { text: record.ref })]), h('td', { text: record.state }), h('td', { text: record.message || '' })]);
-      }))
+      h('thead', null, [
+        h('tr', null, [
+          h('th', { scope: 'col', text: 'Record' }),
+          h('th', { scope: 'col', text: 'State' }),
+          h('th', { scope: 'col', text: 'Message' }),
+        ]),
+      ]),
+      h(
+        'tbody',
+        null,
+        records.map(function (record) {
+          return h('tr', null, [
+            h('td', null, [h('code', { text: record.ref })]),
+            h('td', { text: record.state }),
+            h('td', { text: record.message || '' }),
+          ]);
+        }),
+      ),
     ]);
   }
 
@@ -521,7 +625,17 @@
   }
 
   // The app view (apps.js) builds on these; it loads after this file.
-  window.statusPage = { h: h, api: api, enc: enc, sleep: sleep, describeError: describeError, announce: announce, timeOf: timeOf, stepLabels: STEP_LABELS, signOut: signOut };
+  window.statusPage = {
+    h: h,
+    api: api,
+    enc: enc,
+    sleep: sleep,
+    describeError: describeError,
+    announce: announce,
+    timeOf: timeOf,
+    stepLabels: STEP_LABELS,
+    signOut: signOut,
+  };
 
   // ---- start-up --------------------------------------------------------------------------------
 
@@ -536,9 +650,16 @@
       }
       signIn(user, token, byId('sign-in-submit'));
     });
-    byId('sign-out').addEventListener('click', function () { credentials = null; signOut('Signed out.'); });
+    byId('sign-out').addEventListener('click', function () {
+      credentials = null;
+      signOut('Signed out.');
+    });
     var stored = null;
-    try { stored = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || 'null'); } catch (e) { stored = null; }
+    try {
+      stored = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || 'null');
+    } catch (e) {
+      stored = null;
+    }
     if (stored && stored.user && stored.token) signIn(stored.user, stored.token, null);
     else showSignIn('');
   }

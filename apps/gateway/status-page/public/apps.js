@@ -15,15 +15,27 @@
   var busy = false;
   var pendingConfirm = null;
 
-  function byId(id) { return document.getElementById(id); }
-  function signedIn() { return !byId('session').hidden; }
-  function user() { return byId('signed-in-as').textContent; }
-  function appPath() { return '/1/apps/' + sp.enc(user()) + '/' + sp.enc(current); }
+  function byId(id) {
+    return document.getElementById(id);
+  }
+  function signedIn() {
+    return !byId('session').hidden;
+  }
+  function user() {
+    return byId('signed-in-as').textContent;
+  }
+  function appPath() {
+    return '/1/apps/' + sp.enc(user()) + '/' + sp.enc(current);
+  }
 
   function appFromHash() {
     var match = /^#app=(.+)$/.exec(location.hash);
     if (!match) return null;
-    try { return decodeURIComponent(match[1]); } catch (e) { return null; }
+    try {
+      return decodeURIComponent(match[1]);
+    } catch (e) {
+      return null;
+    }
   }
 
   /** Shows the app view for #app=<name>, the deployments otherwise. */
@@ -31,7 +43,10 @@
     var app = signedIn() ? appFromHash() : null;
     byId('app-view').hidden = !app;
     if (signedIn()) byId('dashboard').hidden = !!app;
-    if (!app) { current = null; return; }
+    if (!app) {
+      current = null;
+      return;
+    }
     if (app !== current) {
       current = app;
       byId('app-title').textContent = app;
@@ -74,8 +89,11 @@
   /** What deploys the app (SPEC 8, Triggers): a branch or a tag glob, and its path globs. */
   function renderTrigger(app) {
     var on = app.deployOn || {};
-    var what = on.tags ? 'tags matching ' + on.tags + ' (and their published releases)' : 'pushes to ' + (on.branch || app.branch || 'the default branch');
-    byId('app-trigger').textContent = 'Deploys ' + what + (app.paths && app.paths.length ? ' that change ' + app.paths.join(', ') : '') + '.';
+    var what = on.tags
+      ? 'tags matching ' + on.tags + ' (and their published releases)'
+      : 'pushes to ' + (on.branch || app.branch || 'the default branch');
+    byId('app-trigger').textContent =
+      'Deploys ' + what + (app.paths && app.paths.length ? ' that change ' + app.paths.join(', ') : '') + '.';
   }
 
   function renderReleases(releases) {
@@ -83,28 +101,47 @@
     body.textContent = '';
     byId('releases-empty').hidden = releases.length > 0;
     byId('releases').hidden = releases.length === 0;
-    var live = releases.filter(function (release) { return release.live; })[0];
+    var live = releases.filter(function (release) {
+      return release.live;
+    })[0];
     byId('redeploy').hidden = !live;
     if (!busy) byId('redeploy').textContent = 'Redeploy';
     byId('redeploy').dataset.release = live ? String(live.version) : '';
     releases.forEach(function (release) {
       var rollback = null;
       if (!release.live) {
-        rollback = sp.h('button', { type: 'button', className: 'secondary rollback', text: 'Roll back to v' + release.version, disabled: busy });
+        rollback = sp.h('button', {
+          type: 'button',
+          className: 'secondary rollback',
+          text: 'Roll back to v' + release.version,
+          disabled: busy,
+        });
         rollback.addEventListener('click', function () {
-          confirmThen('Roll back ' + current + ' to v' + release.version + '?',
-            'Its code (' + release.commit.slice(0, 7) + ') is deployed again with the current env, as a new release. Pushes are then ignored until you unlock the app.',
-            'Roll back', function () { start('rollback', { release: release.version }, rollback, 'Rolling back to v' + release.version); });
+          confirmThen(
+            'Roll back ' + current + ' to v' + release.version + '?',
+            'Its code (' +
+              release.commit.slice(0, 7) +
+              ') is deployed again with the current env, as a new release. Pushes are then ignored until you unlock the app.',
+            'Roll back',
+            function () {
+              start('rollback', { release: release.version }, rollback, 'Rolling back to v' + release.version);
+            },
+          );
         });
       }
-      body.appendChild(sp.h('tr', { 'data-version': release.version, 'data-live': release.live ? 'true' : 'false' }, [
-        sp.h('th', { scope: 'row' }, ['v' + release.version, release.live ? sp.h('span', { className: 'badge', 'data-state': 'succeeded', text: 'Live' }) : null]),
-        sp.h('td', { text: release.rolledBackTo ? 'rollback to v' + release.rolledBackTo : release.cause }),
-        sp.h('td', null, [sp.h('code', { title: release.commit, text: release.commit.slice(0, 7) })]),
-        sp.h('td', { text: release.by }),
-        sp.h('td', null, [sp.timeOf(release.createdAt)]),
-        sp.h('td', null, [rollback])
-      ]));
+      body.appendChild(
+        sp.h('tr', { 'data-version': release.version, 'data-live': release.live ? 'true' : 'false' }, [
+          sp.h('th', { scope: 'row' }, [
+            'v' + release.version,
+            release.live ? sp.h('span', { className: 'badge', 'data-state': 'succeeded', text: 'Live' }) : null,
+          ]),
+          sp.h('td', { text: release.rolledBackTo ? 'rollback to v' + release.rolledBackTo : release.cause }),
+          sp.h('td', null, [sp.h('code', { title: release.commit, text: release.commit.slice(0, 7) })]),
+          sp.h('td', { text: release.by }),
+          sp.h('td', null, [sp.timeOf(release.createdAt)]),
+          sp.h('td', null, [rollback]),
+        ]),
+      );
     });
   }
 
@@ -119,7 +156,9 @@
 
   function setBusy(value) {
     busy = value;
-    Array.prototype.forEach.call(byId('app-view').querySelectorAll('button.rollback, #redeploy'), function (button) { button.disabled = value; });
+    Array.prototype.forEach.call(byId('app-view').querySelectorAll('button.rollback, #redeploy'), function (button) {
+      button.disabled = value;
+    });
   }
 
   /** Starts a rollback or redeploy and follows its deployment on the button until it ends. */
@@ -146,7 +185,10 @@
     progress.dataset.deploymentId = id;
     for (;;) {
       var res = await sp.api('GET', '/1/deployments/' + sp.enc(id));
-      if (app !== current) { setBusy(false); return; }
+      if (app !== current) {
+        setBusy(false);
+        return;
+      }
       if (res.ok && res.body) {
         var steps = res.body.steps || [];
         var last = steps[steps.length - 1];
@@ -154,7 +196,12 @@
         if (last && last.step === 'done') {
           var ok = last.status === 'ok';
           progress.dataset.state = ok ? 'succeeded' : 'failed';
-          progress.textContent = 'Deployment ' + id + (ok ? ' succeeded: its release is live.' : ' failed: ' + (last.error ? last.error.code + ': ' + last.error.message : last.message || ''));
+          progress.textContent =
+            'Deployment ' +
+            id +
+            (ok
+              ? ' succeeded: its release is live.'
+              : ' failed: ' + (last.error ? last.error.code + ': ' + last.error.message : last.message || ''));
           sp.announce(progress.textContent);
           setBusy(false);
           load();
@@ -171,24 +218,39 @@
   function startUp() {
     window.addEventListener('hashchange', route);
     document.addEventListener('status-page:signed-in', route);
-    document.addEventListener('status-page:signed-out', function () { current = null; byId('app-view').hidden = true; });
+    document.addEventListener('status-page:signed-out', function () {
+      current = null;
+      byId('app-view').hidden = true;
+    });
     byId('confirm').addEventListener('close', function () {
       var then = pendingConfirm;
       pendingConfirm = null;
       if (byId('confirm').returnValue === 'yes' && then) then();
     });
-    byId('confirm-yes').addEventListener('click', function () { byId('confirm').close('yes'); });
-    byId('confirm-no').addEventListener('click', function () { byId('confirm').close('no'); });
+    byId('confirm-yes').addEventListener('click', function () {
+      byId('confirm').close('yes');
+    });
+    byId('confirm-no').addEventListener('click', function () {
+      byId('confirm').close('no');
+    });
     byId('redeploy').addEventListener('click', function () {
       var button = byId('redeploy');
       var version = button.dataset.release;
-      confirmThen('Redeploy ' + current + '?', 'The live release v' + version + ' is deployed again with the current env, as a new release.', 'Redeploy',
-        function () { start('redeploy', undefined, button, 'Redeploying v' + version); });
+      confirmThen(
+        'Redeploy ' + current + '?',
+        'The live release v' + version + ' is deployed again with the current env, as a new release.',
+        'Redeploy',
+        function () {
+          start('redeploy', undefined, button, 'Redeploying v' + version);
+        },
+      );
     });
     byId('unlock').addEventListener('click', function () {
       sp.api('POST', appPath() + '/unlock').then(function (res) {
-        if (res.ok) { renderLock(res.body); sp.announce(current + ' unlocked: pushes deploy again.'); }
-        else byId('app-error').textContent = sp.describeError(res.body, res.status);
+        if (res.ok) {
+          renderLock(res.body);
+          sp.announce(current + ' unlocked: pushes deploy again.');
+        } else byId('app-error').textContent = sp.describeError(res.body, res.status);
       });
     });
     byId('back-to-deployments').addEventListener('click', function (event) {
