@@ -23,7 +23,9 @@ function settingNames(dirs: string[]): Set<string> {
       .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
       .map((file) => join(ROOT, dir, file)),
   );
-  return new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/['"`]([A-Z][A-Z0-9_]{2,})['"`]/g)].map((m) => m[1])));
+  // A setting's name is a quoted string ('MONGO_URL') or a schema key (`MONGO_URL: setting.url(…)`).
+  const name = /['"`]([A-Z][A-Z0-9_]{2,})['"`]|^\s*([A-Z][A-Z0-9_]{2,})\s*:/gm;
+  return new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(name)].map((m) => m[1] ?? m[2])));
 }
 
 describe('docker-compose.yml', () => {

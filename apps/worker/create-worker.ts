@@ -24,7 +24,7 @@ export async function createWorkerApp(
 }
 
 /**
- * The Temporal SDK logs through the product's logger at its level, and exports its own metrics
+ * The Temporal SDK (its native core included) logs through the product's logger at its level, and exports its own metrics
  * for Prometheus on TEMPORAL_METRICS_PORT when set; its runtime is installed once per process.
  */
 function installTemporalRuntime(config: AppConfig, logger: Pino): void {
@@ -33,7 +33,11 @@ function installTemporalRuntime(config: AppConfig, logger: Pino): void {
   try {
     Runtime.install({
       logger: new DefaultLogger(sdkLevel, temporalLogFunction(logger)),
-      ...(temporalPort !== undefined && { telemetryOptions: { metrics: { prometheus: { bindAddress: `${host}:${temporalPort}` } } } }),
+      telemetryOptions: {
+        // The SDK core's own lines (e.g. a slow workflow task) go through the same logger, not to stderr.
+        logging: { filter: { core: sdkLevel, other: sdkLevel }, forward: {} },
+        ...(temporalPort !== undefined && { metrics: { prometheus: { bindAddress: `${host}:${temporalPort}` } } }),
+      },
     });
   } catch {
     // Installed already by an earlier worker in this process (tests start several).
