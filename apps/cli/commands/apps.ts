@@ -6,6 +6,7 @@ import { CommandSpec, Flags, list, reply, str } from '../command';
 import { isNotFound, UsageError } from '../errors';
 import { table } from '../output';
 import { parseAssignments, patchEnv } from './env-change';
+import { Errors } from '../../../libs/errors/catalogue';
 
 export type { AppView };
 
@@ -13,7 +14,7 @@ export async function findApp(api: ApiClient, user: string, app: string): Promis
   try {
     return await api.get<AppView>(appPath(user, app));
   } catch (error) {
-    if (isNotFound(error, 'apps:not_found')) return null;
+    if (isNotFound(error, Errors.appsNotFound.code)) return null;
     throw error;
   }
 }

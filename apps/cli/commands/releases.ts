@@ -10,6 +10,7 @@ import { ApiFailure, UsageError } from '../errors';
 import { shortTime, statusColour, table } from '../output';
 import { appPath, AppView } from './apps';
 import { detail } from './deploys';
+import { Errors } from '../../../libs/errors/catalogue';
 
 /** The app named, else the one in the current directory (its package.json's name, without a scope). */
 export async function appOrHere(app: string | undefined, cwd = process.cwd()): Promise<string> {
@@ -71,7 +72,11 @@ export async function follow(ctx: Context, api: ApiClient, id: string, flags: Fl
     const done = view.steps.find((entry) => entry.step === 'done');
     if (done) {
       if (done.status !== 'ok')
-        throw new ApiFailure(done.error?.code ?? 'deploy:internal', `Deployment ${id} did not succeed: ${detail(done)}`, done.uuid);
+        throw new ApiFailure(
+          done.error?.code ?? Errors.deployInternal.code,
+          `Deployment ${id} did not succeed: ${detail(done)}`,
+          done.uuid,
+        );
       return view;
     }
     if (ctx.signal.aborted) return view;

@@ -4,6 +4,7 @@ import { CommandSpec, integer, str } from '../command';
 import { ApiFailure } from '../errors';
 import { Output, shortTime, statusColour } from '../output';
 import { detail, StatusEntry } from './deploys';
+import { Errors } from '../../../libs/errors/catalogue';
 
 /** Reconnect delays after failures: 0.5 s doubling to 30 s, so a restarting gateway is not hammered. */
 export function backoffMs(failures: number): number {
@@ -71,7 +72,7 @@ export const watch: CommandSpec = {
           ended = { error: error instanceof ApiFailure ? error.code : 'cli:disconnected', message: (error as Error).message };
         }
         // A time-limited feed closing is routine (reconnect at once); anything else is worth a pause.
-        if (ended?.error === 'status:changes:timeout') {
+        if (ended?.error === Errors.statusChangesTimeout.code) {
           ctx.out.note(`feed reached its time limit; resuming after ${since ?? 'the start'}`);
           continue;
         }
