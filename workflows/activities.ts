@@ -12,6 +12,16 @@ export interface DeploymentRef {
   commit: string;
 }
 
+/** A deployment's end, as the workflow hands it to its bookkeeping. */
+export type DeploymentEnd = DeploymentRef & {
+  app?: string;
+  state: string;
+  blobId?: string;
+  operation?: 'DEPLOY' | 'UNDEPLOY';
+  removeApp?: boolean;
+  appVersion?: { createdAt: number; revision: number };
+};
+
 export interface ResolvedPackage {
   name: string;
   version: string;
@@ -85,16 +95,7 @@ export interface DeploymentActivitiesApi {
   commitStatus(
     ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string },
   ): Promise<void>;
-  finishDeployment(
-    ref: DeploymentRef & {
-      app?: string;
-      state: string;
-      blobId?: string;
-      operation?: 'DEPLOY' | 'UNDEPLOY';
-      removeApp?: boolean;
-      appVersion?: { createdAt: number; revision: number };
-    },
-  ): Promise<void>;
+  finishDeployment(ref: DeploymentEnd): Promise<void>;
 }
 
 /** The release line's activities (SPEC 6.1, 6.2). */

@@ -8,6 +8,7 @@ import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
 import { DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
 import type {
   DeploymentActivitiesApi,
+  DeploymentEnd,
   DeploymentRef,
   FetchedTarball,
   ResolvedApp,
@@ -235,16 +236,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
-  async finishDeployment(
-    ref: DeploymentRef & {
-      app?: string;
-      state: string;
-      blobId?: string;
-      operation?: 'DEPLOY' | 'UNDEPLOY';
-      removeApp?: boolean;
-      appVersion?: { createdAt: number; revision: number };
-    },
-  ): Promise<void> {
+  async finishDeployment(ref: DeploymentEnd): Promise<void> {
     if (ref.app && ref.state === 'succeeded') {
       if (ref.operation !== 'UNDEPLOY') {
         await this.appsRepository.setLastDeployment(ref.user, ref.app, ref.deploymentId);
