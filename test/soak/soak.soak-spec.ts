@@ -53,11 +53,14 @@ interface App {
 interface Memory {
   rss: number;
   heapUsed: number;
+  /** Used heap of each worker thread (the SDK's workflow threads), where Node reports it. */
+  threadHeaps?: number[];
   at: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MiB = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+const threadHeaps = (memory: Memory) => (memory.threadHeaps ?? []).map(MiB).join(' + ') || '—';
 
 describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faults`, () => {
   const stack = new ChaosStack();
@@ -408,7 +411,7 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       [
         'worker 1 RSS after GC: warm-up → end',
         warm
-          ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB`
+          ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB, workflow threads' heaps ${threadHeaps(warm.worker)} → ${threadHeaps(final.worker)} MiB`
           : 'no warm-up measure',
       ],
       ['problems', problems.length ? problems.slice(0, 20).join('; ') : 'none'],
