@@ -53,6 +53,9 @@ interface App {
 interface Memory {
   rss: number;
   heapUsed: number;
+  /** Memory of C++ objects bound to JS (Buffers among them), and of ArrayBuffers alone. */
+  external?: number;
+  arrayBuffers?: number;
   /** Used heap of each worker thread (the SDK's workflow threads), where Node reports it. */
   threadHeaps?: number[];
   at: number;
@@ -411,7 +414,7 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       [
         'worker 1 RSS after GC: warm-up → end',
         warm
-          ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB, workflow threads' heaps ${threadHeaps(warm.worker)} → ${threadHeaps(final.worker)} MiB`
+          ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB, workflow threads' heaps ${threadHeaps(warm.worker)} → ${threadHeaps(final.worker)} MiB, external ${MiB(warm.worker.external ?? 0)} → ${MiB(final.worker.external ?? 0)} MiB (array buffers ${MiB(warm.worker.arrayBuffers ?? 0)} → ${MiB(final.worker.arrayBuffers ?? 0)})`
           : 'no warm-up measure',
       ],
       ['problems', problems.length ? problems.slice(0, 20).join('; ') : 'none'],

@@ -6,7 +6,7 @@ import threads = require('node:worker_threads');
  * Leak probe for the soak suite (`npm run test:soak`), preloaded into a gateway or worker with
  * `node -r` (memoryProbeEnv in apps.ts), so the product carries no trace of it: with `--expose-gc` and
  * MEMORY_PROBE_FILE set, SIGWINCH forces a full GC and writes the process's memory to that file
- * (`{rss, heapUsed, threadHeaps, at}`, replaced atomically). Otherwise it installs nothing. SIGUSR2
+ * (`{rss, heapUsed, external, arrayBuffers, threadHeaps, at}`, replaced atomically). Otherwise it installs nothing. SIGUSR2
  * is not used: it is one of Temporal's shutdown signals.
  *
  * `threadHeaps` is the used heap of each worker thread (the Temporal SDK runs workflows in its own
@@ -38,7 +38,7 @@ export function installMemoryProbe(): void {
   process.on('SIGWINCH', () => {
     gc();
     gc(); // a second pass collects what the first one's finalizers released
-    const { rss, heapUsed } = process.memoryUsage();
+    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
     void Promise.all(
       started.map((thread) =>
         thread.getHeapStatistics ? thread.getHeapStatistics().then((stats) => stats.used_heap_size) : Promise.resolve(-1),
@@ -46,7 +46,7 @@ export function installMemoryProbe(): void {
     )
       .catch(() => [])
       .then((threadHeaps) => {
-        writeFileSync(`${file}.tmp`, JSON.stringify({ rss, heapUsed, threadHeaps, at: Date.now() }));
+        writeFileSync(`${file}.tmp`, JSON.stringify({ rss, heapUsed, external, arrayBuffers, threadHeaps, at: Date.now() }));
         renameSync(`${file}.tmp`, file);
       });
   });
