@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes a clone ready to start or test, then compiles it:
 #   prepare.sh start — dependencies installed (npm ci when missing or stale), the running
-#                      system's tools provisioned (Temporal CLI, mongo-java-server), production
-#                      build (`npm run build`) and the tooling build (tools/, bench/, test/support);
+#                      system's tools provisioned (Temporal CLI, mongo-java-server), and one
+#                      compile of the product with tools/, bench/ and test/support (`npm run build:dev`);
 #   prepare.sh test  — the same plus Chromium, which only the status page's browser test needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,5 +17,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 bash scripts/provision-tools.sh "$tools"
 echo "[prepare] compiling" >&2
-npm run -s build
-npm run -s build:tools
+npm run -s build:dev
