@@ -70,7 +70,10 @@ const log = proxyLocalActivities<DeploymentActivitiesApi>({ startToCloseTimeout:
  * - the `done` entry is a regular activity: a local activity runs inside its workflow task, and
  *   when the task that would complete the workflow is rejected (an event arrived meanwhile:
  *   Temporal's UnhandledCommand), the retried task could take another path and write a second
- *   `done` under a new number. A scheduled activity exists only once its task is accepted.
+ *   `done` under a new number. A scheduled activity exists only once its task is accepted;
+ * - a task whose worker died may have logged steps its retry does not take (the retry saw a
+ *   signal the dead task had not, the line's end say) under numbers the retry gives other steps:
+ *   the activity then writes the retry's entry after the log's end (recordStatus, found by the soak).
  */
 const STATUS_LOG_PATCH = 'status-log-exactly-once';
 const RECEIVED_FIRST_PATCH = 'received-before-any-end';

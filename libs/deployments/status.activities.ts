@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { recordStatusWrite } from '../metrics';
-import { StatusRepository } from '../status';
+import { NewStatusEntry, seqOfEntryId, StatusRepository, statusEntryId } from '../status';
 import { DeploymentsRepository } from './deployments.repository';
 import type { DeploymentActivitiesApi } from '../../workflows/activities';
 import type { StatusWrite } from '../../workflows/types';
@@ -21,29 +21,40 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
 
   async recordStatus(write: StatusWrite): Promise<void> {
     const at = new Date();
+    const entry: NewStatusEntry = {
+      _id: statusEntryId(write.deploymentId, write.seq),
+      uuid: write.uuid,
+      user: write.user,
+      app_name: write.app_name,
+      deployment: write.deploymentId,
+      status: write.status,
+      step: write.step,
+      provider: write.provider,
+      commit: write.commit,
+      ...(write.message !== undefined && { message: write.message }),
+      ...(write.error && { error: write.error }),
+      ts: at,
+    };
     // The entry and the record's progress are written at once (one round trip, not two): the
     // entry's _id and the record's seq guard make each write safe to repeat, in either order.
     // The end is the exception: a record that shows `done` promises a complete log, so its entry goes first.
-    const entry = () =>
-      this.status.append({
-        // Zero-padded so ids of one deployment sort in write order (a tie-breaker of the status query).
-        _id: `${write.deploymentId}:${String(write.seq).padStart(6, '0')}`,
-        uuid: write.uuid,
-        user: write.user,
-        app_name: write.app_name,
-        deployment: write.deploymentId,
-        status: write.status,
-        step: write.step,
-        provider: write.provider,
-        commit: write.commit,
-        ...(write.message !== undefined && { message: write.message }),
-        ...(write.error && { error: write.error }),
-        ts: at,
-      });
-    const [{ inserted }, progressed] =
+    let [{ inserted }, progressed] =
       write.step === 'done'
-        ? [await entry(), await this.deployments.recordProgress(write, at)]
-        : await Promise.all([entry(), this.deployments.recordProgress(write, at)]);
+        ? [await this.status.append(entry), await this.deployments.recordProgress(write, at)]
+        : await Promise.all([this.status.append(entry), this.deployments.recordProgress(write, at)]);
+    if (!inserted) {
+      // A retried write, or the number is another step's: a workflow task whose worker died ran
+      // its local activities (this log's writes among them) and was never recorded; its retry saw
+      // a signal the dead one had not (the line's end, say) and took another path. Its entries
+      // stay (they happened); this one goes after them, and the record follows it.
+      const taken = await this.status.findById(entry.user, entry._id);
+      if (taken && !sameWrite(taken, entry)) {
+        const { _id, ...rest } = entry;
+        const renumbered = await this.status.appendRenumbered({ ...rest, workflow_seq: write.seq });
+        inserted = renumbered.inserted;
+        progressed = await this.deployments.recordProgress({ ...write, seq: seqOfEntryId(renumbered.entry._id) }, at);
+      }
+    }
     // Every caller writes the record before starting the workflow, so the first write normally
     // finds it; the brief wait only guards a record that lands late (an intake that overlapped
     // its writes with the start did, in issue 15, before that was reverted). A record never
@@ -55,4 +66,9 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
     }
     recordStatusWrite(write, inserted);
   }
+}
+
+/** The same step, state and words: a repeat of the write, not another step under its number. */
+function sameWrite(a: NewStatusEntry, b: NewStatusEntry): boolean {
+  return a.step === b.step && a.status === b.status && a.message === b.message;
 }

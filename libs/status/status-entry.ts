@@ -18,6 +18,17 @@ export interface StatusEntry {
   ts: Date;
   /** The feed's order and resume token, set by StatusRepository.append (see changes-cursor.ts). */
   cursor: string;
+  /** Only on an entry written after the log's end because its number was taken (StatusRepository.appendRenumbered): the number the workflow gave it. */
+  workflow_seq?: number;
+}
+
+/** Zero-padded, so the ids of one deployment sort in write order (a tie-breaker of the status query). */
+export function statusEntryId(deployment: string, seq: number): string {
+  return `${deployment}:${String(seq).padStart(6, '0')}`;
+}
+
+export function seqOfEntryId(id: string): number {
+  return Number(id.slice(id.lastIndexOf(':') + 1));
 }
 
 /** What writers hand to StatusRepository.append; the repository assigns the cursor. */
@@ -30,6 +41,6 @@ export interface StatusEntryView extends Omit<StatusEntry, '_id' | 'ts' | 'curso
 }
 
 export function toView(entry: StatusEntry): StatusEntryView {
-  const { _id, ts, cursor: _cursor, ...rest } = entry;
+  const { _id, ts, cursor: _cursor, workflow_seq: _workflowSeq, ...rest } = entry;
   return { id: _id, ...rest, ts: ts.toISOString() };
 }

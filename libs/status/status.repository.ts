@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ChangeStream, ChangeStreamInsertDocument, Collection, Db } from 'mongodb';
 import { InjectDb, isDuplicateKey } from '../persistence';
 import { newCursor } from './changes-cursor';
-import { NewStatusEntry, StatusEntry } from './status-entry';
+import { NewStatusEntry, seqOfEntryId, StatusEntry, statusEntryId } from './status-entry';
 
 export type StatusInsertStream = ChangeStream<StatusEntry, ChangeStreamInsertDocument<StatusEntry>>;
 
@@ -47,6 +47,25 @@ export class StatusRepository {
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       return { entry: stored, inserted: false };
+    }
+  }
+
+  /**
+   * Appends a deployment's entry after the last one of its log, when the number its workflow
+   * gave it (`workflow_seq`) already holds another step: the local activities of a workflow task
+   * that never completed (its worker killed) wrote it, and the retried task took another path. A
+   * retried write of the same entry finds it by that number and step and is a no-op.
+   */
+  async appendRenumbered(
+    entry: Omit<NewStatusEntry, '_id'> & { workflow_seq: number },
+  ): Promise<{ entry: StatusEntry; inserted: boolean }> {
+    const written = await this.entries.findOne({ deployment: entry.deployment, workflow_seq: entry.workflow_seq, step: entry.step });
+    if (written) return { entry: written, inserted: false };
+    for (let attempt = 0; ; attempt++) {
+      const [last] = await this.entries.find({ deployment: entry.deployment }).sort({ _id: -1 }).limit(1).toArray();
+      const next = statusEntryId(entry.deployment, (last ? seqOfEntryId(last._id) : 0) + 1);
+      const appended = await this.append({ ...entry, _id: next });
+      if (appended.inserted || attempt === 10) return appended; // 10 writers racing for the end: give up, as a duplicate
     }
   }
 
