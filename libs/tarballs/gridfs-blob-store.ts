@@ -1,4 +1,4 @@
-import { Db, GridFSBucket } from 'mongodb';
+import { Collection, Db, GridFSBucket, ObjectId } from 'mongodb';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BLOB_ID, BlobStore, meter, StoredBlob } from './blob-store';
@@ -10,10 +10,14 @@ import { BLOB_ID, BlobStore, meter, StoredBlob } from './blob-store';
  */
 export class GridFsBlobStore extends BlobStore {
   private readonly bucket: GridFSBucket;
+  private readonly files: Collection<{ _id: ObjectId }>;
+  private readonly chunks: Collection<{ _id: ObjectId; files_id: ObjectId }>;
 
   constructor(db: Db, bucketName = 'tarballs') {
     super();
     this.bucket = new GridFSBucket(db, { bucketName, chunkSizeBytes: 1024 * 1024 });
+    this.files = db.collection(`${bucketName}.files`);
+    this.chunks = db.collection(`${bucketName}.chunks`);
   }
 
   async put(id: string, source: Readable, onProgress?: (bytes: number) => void): Promise<StoredBlob> {
@@ -36,7 +40,12 @@ export class GridFsBlobStore extends BlobStore {
     return this.bucket.openDownloadStreamByName(id);
   }
 
-  /** Complete files only: chunks of an upload cut by a crash have no file document to find them by. */
+  /**
+   * Complete files by their upload date, and the chunks of uploads a crash cut short: those have
+   * no file document (GridFS writes it last), so they are found by their chunks, none of which
+   * was written since `before` (a chunk's ObjectId carries the time it was written). Like the
+   * directory store's partial writes, such leftovers are not counted as blobs.
+   */
   async sweep(before: Date, keep: (id: string) => Promise<boolean>): Promise<number> {
     let removed = 0;
     for (const file of await this.bucket.find({ uploadDate: { $lt: before } }).toArray()) {
@@ -44,7 +53,18 @@ export class GridFsBlobStore extends BlobStore {
       await this.bucket.delete(file._id).catch(() => undefined);
       removed += 1;
     }
+    await this.sweepCutUploads(ObjectId.createFromTime(Math.floor(before.getTime() / 1000)));
     return removed;
+  }
+
+  private async sweepCutUploads(writtenBefore: ObjectId): Promise<void> {
+    const old = await this.chunks.distinct('files_id', { _id: { $lt: writtenBefore } });
+    if (!old.length) return;
+    const complete = await this.files.find({ _id: { $in: old } }, { projection: { _id: 1 } }).toArray();
+    const stillWriting = await this.chunks.distinct('files_id', { files_id: { $in: old }, _id: { $gte: writtenBefore } });
+    const skip = new Set([...complete.map((file) => file._id), ...stillWriting].map((id) => id.toHexString()));
+    const cut = old.filter((id) => !skip.has(id.toHexString()));
+    if (cut.length) await this.chunks.deleteMany({ files_id: { $in: cut } });
   }
 
   async remove(id: string): Promise<void> {
