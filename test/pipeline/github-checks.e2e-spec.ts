@@ -7,6 +7,7 @@ import { ADMIN } from '../support/harness';
 import { githubHeaders, githubPush, travisBuild } from '../support/payloads';
 import { checkRunEvent, checkSuiteEvent, statusEvent } from '../../tools/github-standin/github-standin-ci';
 import { PipelineFixture } from './pipeline-fixture';
+import { gate } from '../support/gate';
 
 const WORKFLOW = {
   '.github/workflows/ci.yml': 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n',
@@ -236,8 +237,7 @@ describe('GitHub Deployments', () => {
     const { sha: second } = await f.commit({ repo, parent: first });
     const { sha: third } = await f.commit({ repo, parent: second });
     // The first stays at the target while the second waits behind it and the third arrives.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { held, open: release } = gate();
     let atTarget = false;
     f.hooks.execute = async (pkg) => {
       if (pkg.commit !== first) return;

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { ArchiveEntry, buildTarGz } from '../../tools/github-standin/github-standin';
 import { PipelineFixture } from './pipeline-fixture';
+import { gate } from '../support/gate';
 
 /**
  * The fetch step against a GitHub that misbehaves (issue 16, window 1, and the download code):
@@ -37,8 +38,8 @@ describe('fetching the tarball from a misbehaving GitHub', () => {
 
   it('drops a download still waiting for its first byte when the deployment is canceled, and leaves no blob', async () => {
     const { repo, sha } = await f.commit();
-    let release!: () => void;
-    f.github.tarballGate = new Promise((resolve) => (release = resolve));
+    const { held, open: release } = gate();
+    f.github.tarballGate = held;
     const pushed = await f.push(repo, sha);
     await waitUntil(() => downloadsOf(repo).length === 1, 'the download never reached GitHub');
     expect((await f.harness.request('POST', `/1/deployments/${pushed.json.id}/cancel`)).status).toBe(202);

@@ -1,6 +1,7 @@
 import { lineQuery } from '../../workflows/line.workflow';
 import { readdir } from 'node:fs/promises';
 import { PipelineFixture, sleep, waitFor } from './pipeline-fixture';
+import { gate } from '../support/gate';
 
 type Step = { step: string; status: string; message?: string; ts?: string; error?: { code: string; message: string } };
 
@@ -87,8 +88,7 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     let inFlight = 0;
     let most = 0;
     const processed: string[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { held, open: release } = gate();
     f.hooks.execute = async (pkg) => {
       if (pkg.app.name !== app) return;
       most = Math.max(most, ++inFlight);
@@ -165,8 +165,7 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     const app = 'undeploy-line';
     await configure(app); // on the shared default target: the reference receiver
     const first = await commit(app, 'first');
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { held, open: release } = gate();
     const atTarget: string[] = [];
     f.hooks.execute = async (pkg) => {
       if (pkg.app.name !== app) return;
@@ -201,8 +200,7 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     const app = 'temporal-cancel';
     await configure(app);
     const c = await commit(app, 'C');
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { held, open: release } = gate();
     f.hooks.execute = async (pkg) => {
       if (pkg.app.name === app) await held;
     };

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { PipelineActivities } from '../../libs/deployments';
 import { metric, scrape } from '../ops/prometheus';
 import { PipelineFixture, waitFor } from './pipeline-fixture';
+import { gate } from '../support/gate';
 
 type Release = {
   version: number;
@@ -272,8 +273,7 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
     let inFlight = 0;
     let most = 0;
     const atTarget: string[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { held, open: release } = gate();
     f.hooks.execute = async (pkg) => {
       if (pkg.app.name !== app) return;
       most = Math.max(most, ++inFlight);

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { FeedHub, StatusRepository } from '../../libs/status';
 import { Harness } from '../support/harness';
 import { basic, sleep } from './feed-client';
+import { gate } from '../support/gate';
 
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 
@@ -29,8 +30,7 @@ describe('a feed client that leaves while its feed opens', () => {
     });
     // Holds the catch-up read (the real query, run once released) until the client has left:
     // the order of events is forced, no timing involved.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
+    const { held: released, open: release } = gate();
     let reads = 0;
     const original = StatusRepository.prototype.entriesBetween;
     jest.spyOn(StatusRepository.prototype, 'entriesBetween').mockImplementation(async function (this: StatusRepository, ...args) {

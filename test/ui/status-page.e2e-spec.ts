@@ -6,6 +6,7 @@ import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { repoRoot } from '../../tools/stack';
 import { PipelineFixture } from '../pipeline/pipeline-fixture';
 import { ADMIN } from '../support/harness';
+import { gate } from '../support/gate';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -240,8 +241,7 @@ describe('status page (headless Chromium)', () => {
     expect(await page.locator('#app-trigger').textContent()).toMatch(/^Deploys pushes to /);
 
     // Held at the receiver, so the button shows the deployment while it runs.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { held, open: release } = gate();
     f.hooks.execute = async (pkg) => {
       if (pkg.app.name === app) await held;
     };
