@@ -67,6 +67,14 @@ describe('structured logs', () => {
     expect(response.status).toBe(202);
     const { id, workflowId, uuid } = response.json;
     await harness.temporal.workflow.getHandle(workflowId).result();
+    // The SDK holds its log lines at least 100 ms to put them in time order with its core's
+    // (NativeLogCollector, since the core's lines are forwarded): wait for the end's own line.
+    for (
+      let waited = 0;
+      waited < 5_000 && !capture.lines.some((l) => l.workflowId === workflowId && l.activityType === 'finishDeployment');
+      waited += 50
+    )
+      await new Promise((resolve) => setTimeout(resolve, 50));
 
     const intake = capture.lines.find((l) => l.deploymentId === id && /deployment .* started/.test(l.msg));
     expect(intake).toMatchObject({ uuid, workflowId, context: 'IntakeService', level: 'info' });
