@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { NODE_FLAGS } from '../tools/stack/apps';
 
 /**
  * docker-compose.yml and the Dockerfile stay on supported images and in step with the product's
@@ -60,6 +61,12 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
+  it('runs the apps with the Node flags the dev stack uses (tools/stack NODE_FLAGS), in its final stage', () => {
+    const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const options = /^ENV\s.*\bNODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(final);
+    expect(options && (options[1] ?? options[2]).split(/\s+/)).toEqual(NODE_FLAGS);
+  });
+
   it('builds and runs on Node 24 (node:24-bookworm-slim) in every stage', () => {
     const bases = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
     expect(bases.length).toBeGreaterThan(0);

@@ -58,6 +58,8 @@ interface Memory {
   arrayBuffers?: number;
   /** Used heap of each worker thread (the SDK's workflow threads), where Node reports it. */
   threadHeaps?: number[];
+  /** What all the process's V8 heaps hold, used or not. */
+  heapsCommitted?: number;
   at: number;
 }
 
@@ -414,7 +416,7 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       [
         'worker 1 RSS after GC: warm-up → end',
         warm
-          ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB, workflow threads' heaps ${threadHeaps(warm.worker)} → ${threadHeaps(final.worker)} MiB, external ${MiB(warm.worker.external ?? 0)} → ${MiB(final.worker.external ?? 0)} MiB (array buffers ${MiB(warm.worker.arrayBuffers ?? 0)} → ${MiB(final.worker.arrayBuffers ?? 0)})`
+          ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB, workflow threads' heaps ${threadHeaps(warm.worker)} → ${threadHeaps(final.worker)} MiB, external ${MiB(warm.worker.external ?? 0)} → ${MiB(final.worker.external ?? 0)} MiB (array buffers ${MiB(warm.worker.arrayBuffers ?? 0)} → ${MiB(final.worker.arrayBuffers ?? 0)}), V8 heaps committed ${MiB(warm.worker.heapsCommitted ?? 0)} → ${MiB(final.worker.heapsCommitted ?? 0)} MiB`
           : 'no warm-up measure',
       ],
       ['problems', problems.length ? problems.slice(0, 20).join('; ') : 'none'],
