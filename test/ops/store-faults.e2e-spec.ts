@@ -1,4 +1,5 @@
 import { BSON, MongoClient } from 'mongodb';
+import { generateKeyPairSync } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { deflateSync } from 'node:zlib';
 import { GithubServer } from '../../tools/github-standin/github-standin';
@@ -11,6 +12,9 @@ import { ADMIN, Harness } from '../support/harness';
  * commands while authentication's reads pass. Each answer carries the spec's code and a sentence,
  * and nothing is half-written: the records read directly (not through the proxy) are unchanged.
  */
+const APP_ID = 4242;
+const INSTALLATION = 77;
+
 describe('MongoDB failing after authentication', () => {
   let proxy: MongoFaultProxy;
   let github: GithubServer;
@@ -21,7 +25,25 @@ describe('MongoDB failing after authentication', () => {
     github = await new GithubServer().start();
     github.tokens.set('ghp_first', 'admin-gh');
     github.tokens.set('ghp_second', 'admin-gh');
-    harness = await Harness.start({ worker: false, mongoUrl: proxy.url, env: { GITHUB_API_URL: github.url } });
+    // The service as a GitHub App, for installation links: admin-gh administers octo-org, which installed it.
+    const keys = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    });
+    github.ci.app = { id: APP_ID, slug: 'deploy-webhooks', publicKey: keys.publicKey };
+    github.ci.installations.set(INSTALLATION, { id: INSTALLATION, account: { login: 'octo-org', type: 'Organization' }, repositories: [] });
+    github.ci.orgAdmins.set('octo-org', new Set(['admin-gh']));
+    harness = await Harness.start({
+      worker: false,
+      mongoUrl: proxy.url,
+      env: {
+        GITHUB_API_URL: github.url,
+        GITHUB_APP_ID: String(APP_ID),
+        GITHUB_APP_PRIVATE_KEY: keys.privateKey,
+        GITHUB_APP_WEBHOOK_SECRET: 'app-webhook-secret',
+      },
+    });
   });
   afterAll(async () => {
     await harness?.stop();
@@ -215,6 +237,22 @@ describe('MongoDB failing after authentication', () => {
     expectError(second, 500, 'auth:github:update_user_failed');
     expect(hits).toBe(1);
     expect(await harness.db.collection('github_tokens').find().toArray()).toEqual(before);
+  });
+
+  it('auth:github:update_user_failed (500) when the installation is verified as yours but storing its link fails, and nothing is linked', async () => {
+    const stored = await harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_first' } });
+    expect(stored.status).toBe(200);
+    const { result: failed, hits } = await proxy.failing({ collection: 'github_installations', commands: ['update', 'insert'] }, () =>
+      harness.request('POST', '/1/auth/github/installations', { body: { installationId: INSTALLATION } }),
+    );
+    expectError(failed, 500, 'auth:github:update_user_failed');
+    expect(failed.json.message).toContain('installation could not be linked');
+    expect(hits).toBe(1);
+    expect(await harness.db.collection('github_installations').countDocuments()).toBe(0);
+
+    const linked = await harness.request('POST', '/1/auth/github/installations', { body: { installationId: INSTALLATION } });
+    expect([linked.status, linked.json?.installationId]).toEqual([200, INSTALLATION]);
+    expect(await harness.db.collection('github_installations').countDocuments()).toBe(1);
   });
 });
 
