@@ -1,12 +1,25 @@
 // ESLint 9 flat config: typescript-eslint's type-checked recommended rules over the TypeScript
 // sources; layout is Prettier's (npm run lint runs both). Each rule tuned here says why.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const TEST_FILES = ['test/**/*.ts', '**/*.spec.ts', '**/*.e2e-spec.ts', 'bench/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.stack/**', 'bench/results/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.stack/**', 'bench/results/**'] },
+  {
+    // The JavaScript that has no build step: Jest configs and reporter, scripts, this file (Node),
+    // and the status page's scripts, which the browser runs as they are.
+    files: ['**/*.js', '**/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node, sourceType: 'commonjs' },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    // As for the TypeScript below: an unused caught error or `_`-named binding is deliberate.
+    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }] },
+  },
+  { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
+  { files: ['apps/gateway/status-page/public/*.js'], languageOptions: { globals: globals.browser, sourceType: 'script' } },
   {
     files: ['{apps,libs,workflows,test,bench,tools,scripts}/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
