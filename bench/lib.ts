@@ -9,6 +9,7 @@ import { registerSearchAttributes } from '../libs/deployments/temporal';
 import {
   freePort,
   ManagedProcess,
+  NODE_FLAGS,
   repoRoot,
   startMongoWireServer,
   startProcess,
@@ -110,7 +111,7 @@ export class BenchStack {
       const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton.workflow'), logger: quietLogger });
       writeFileSync(this.skeletonBundle, code);
     }
-    const child = startProcess(name, process.execPath, [join(DIST, 'bench', 'skeleton-worker.js')], {
+    const child = startProcess(name, process.execPath, [...NODE_FLAGS, join(DIST, 'bench', 'skeleton-worker.js')], {
       logFile: join(this.logDir, `${name}.log`),
       env: { ...env, SKELETON_BUNDLE: this.skeletonBundle },
     });
@@ -161,7 +162,8 @@ export class BenchStack {
   private spawn(name: string, app: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ManagedProcess {
     // Benchmark probes (bench/probes.ts) are preloaded only when a BENCH_* setting asks for one.
     const probes = Object.keys(env).some((key) => key.startsWith('BENCH_') && env[key]) ? ['-r', join(DIST, 'bench', 'probes.js')] : [];
-    const child = startProcess(name, process.execPath, [...probes, ...nodeArgs, join(DIST, 'apps', app, 'main.js')], {
+    // The apps' flags as everywhere (tools/stack NODE_FLAGS), the baseline's too: like against like.
+    const child = startProcess(name, process.execPath, [...NODE_FLAGS, ...probes, ...nodeArgs, join(DIST, 'apps', app, 'main.js')], {
       logFile: join(this.logDir, `${name}.log`),
       env,
     });
