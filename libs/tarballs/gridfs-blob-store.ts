@@ -11,7 +11,7 @@ import { BLOB_ID, BlobStore, meter, StoredBlob } from './blob-store';
 export class GridFsBlobStore extends BlobStore {
   private readonly bucket: GridFSBucket;
   private readonly files: Collection<{ _id: ObjectId }>;
-  private readonly chunks: Collection<{ _id: ObjectId; files_id: ObjectId }>;
+  private readonly chunks: Collection<{ _id: ObjectId; files_id: ObjectId; n: number }>;
 
   constructor(db: Db, bucketName = 'tarballs') {
     super();
@@ -58,7 +58,8 @@ export class GridFsBlobStore extends BlobStore {
   }
 
   private async sweepCutUploads(writtenBefore: ObjectId): Promise<void> {
-    const old = await this.chunks.distinct('files_id', { _id: { $lt: writtenBefore } });
+    // Each upload's first chunk (n 0) stands for it: one document per file, not one per MiB.
+    const old = await this.chunks.distinct('files_id', { n: 0, _id: { $lt: writtenBefore } });
     if (!old.length) return;
     const complete = await this.files.find({ _id: { $in: old } }, { projection: { _id: 1 } }).toArray();
     const stillWriting = await this.chunks.distinct('files_id', { files_id: { $in: old }, _id: { $gte: writtenBefore } });
