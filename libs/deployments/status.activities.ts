@@ -38,22 +38,16 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
     // The entry and the record's progress are written at once (one round trip, not two): the
     // entry's _id and the record's seq guard make each write safe to repeat, in either order.
     // The end is the exception: a record that shows `done` promises a complete log, so its entry goes first.
-    let [{ inserted }, progressed] =
-      write.step === 'done'
-        ? [await this.status.append(entry), await this.deployments.recordProgress(write, at)]
-        : await Promise.all([this.status.append(entry), this.deployments.recordProgress(write, at)]);
-    if (!inserted) {
-      // A retried write, or the number is another step's: a workflow task whose worker died ran
-      // its local activities (this log's writes among them) and was never recorded; its retry saw
-      // a signal the dead one had not (the line's end, say) and took another path. Its entries
-      // stay (they happened); this one goes after them, and the record follows it.
-      const taken = await this.status.findById(entry.user, entry._id);
-      if (taken && !sameWrite(taken, entry)) {
-        const { _id, ...rest } = entry;
-        const renumbered = await this.status.appendRenumbered({ ...rest, workflow_seq: write.seq });
-        inserted = renumbered.inserted;
-        progressed = await this.deployments.recordProgress({ ...write, seq: seqOfEntryId(renumbered.entry._id) }, at);
-      }
+    let inserted: boolean;
+    let progressed: boolean;
+    if (write.step === 'done') {
+      const stored = await this.appendEntry(entry, write.seq);
+      inserted = stored.inserted;
+      progressed = await this.deployments.recordProgress({ ...write, seq: stored.seq }, at);
+    } else {
+      const [stored, moved] = await Promise.all([this.appendEntry(entry, write.seq), this.deployments.recordProgress(write, at)]);
+      inserted = stored.inserted;
+      progressed = stored.seq === write.seq ? moved : await this.deployments.recordProgress({ ...write, seq: stored.seq }, at);
     }
     // Every caller writes the record before starting the workflow, so the first write normally
     // finds it; the brief wait only guards a record that lands late (an intake that overlapped
@@ -65,6 +59,22 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
       done = await this.deployments.recordProgress(write, at);
     }
     recordStatusWrite(write, inserted);
+  }
+
+  /**
+   * Appends the entry under its workflow's number, unless that number holds another step: a
+   * workflow task whose worker died ran its local activities (this log's writes among them) and
+   * was never recorded, and its retry saw a signal the dead one had not (the line's end, say) and
+   * took another path. The dead task's entries stay (they happened); this one goes after them.
+   * Answers whether it was written now (not a repeat) and under which number.
+   */
+  private async appendEntry(entry: NewStatusEntry, seq: number): Promise<{ inserted: boolean; seq: number }> {
+    if ((await this.status.append(entry)).inserted) return { inserted: true, seq };
+    const taken = await this.status.findById(entry.user, entry._id);
+    if (!taken || sameWrite(taken, entry)) return { inserted: false, seq };
+    const { _id, ...rest } = entry;
+    const renumbered = await this.status.appendRenumbered({ ...rest, workflow_seq: seq });
+    return { inserted: renumbered.inserted, seq: seqOfEntryId(renumbered.entry._id) };
   }
 }
 
