@@ -65,6 +65,7 @@ describe('TargetClient against a faulty receiver', () => {
     // main: the half body was parsed as a complete 200 and failed as malformed, final.
     expect([cutPush.kind, cutPush.retryable, cutPush.message]).toEqual(['network', true, expect.stringContaining('cut off')]);
     expect(faulty!.requests.map((r) => r.outcome)).toEqual(['cut']);
+    await faulty!.close(); // (left open, it kept Jest's worker from exiting)
     const target = { ...(await start({ cutAnswers: 1 })) };
     const cutStatus = await client.status(target, 'remote-1').catch((e) => e);
     expect([cutStatus.kind, cutStatus.retryable]).toEqual(['network', true]);
