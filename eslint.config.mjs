@@ -4,6 +4,9 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// A leading underscore names what a destructuring leaves out on purpose (`{ _id, ...rest }`); an
+// unused caught error is deliberate. The same for JavaScript and TypeScript.
+const UNUSED_VARS = ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }];
 const TEST_FILES = ['test/**/*.ts', '**/*.spec.ts', '**/*.e2e-spec.ts', 'bench/**/*.ts'];
 
 export default tseslint.config(
@@ -15,8 +18,7 @@ export default tseslint.config(
     extends: [js.configs.recommended],
     languageOptions: { globals: globals.node, sourceType: 'commonjs' },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
-    // As for the TypeScript below: an unused caught error or `_`-named binding is deliberate.
-    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }] },
+    rules: { 'no-unused-vars': UNUSED_VARS },
   },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
   { files: ['apps/gateway/status-page/public/*.js'], languageOptions: { globals: globals.browser, sourceType: 'script' } },
@@ -31,8 +33,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // The code matches control characters on purpose: log and header sanitising, ANSI colours.
       'no-control-regex': 'off',
-      // A leading underscore names what a destructuring leaves out on purpose (`{ _id, ...rest }`).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': UNUSED_VARS,
     },
   },
   {

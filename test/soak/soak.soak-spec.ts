@@ -4,6 +4,7 @@ import { ChaosStack, checkStatusLog } from '../chaos/chaos-stack';
 import { seededRandom } from '../support/faulty-receiver';
 import { ADMIN } from '../support/harness';
 import { memoryProbeEnv } from '../../tools/stack';
+import type { MemoryReading } from '../../tools/stack/memory-probe';
 
 /**
  * Issue 16's soak (`npm run test:soak`, not in `npm test`): the whole product as real processes
@@ -50,22 +51,10 @@ interface App {
   expectedLive?: { sha: string; index: number };
   rollbacks: string[];
 }
-interface Memory {
-  rss: number;
-  heapUsed: number;
-  /** Memory of C++ objects bound to JS (Buffers among them), and of ArrayBuffers alone. */
-  external?: number;
-  arrayBuffers?: number;
-  /** Used heap of each worker thread (the SDK's workflow threads), where Node reports it. */
-  threadHeaps?: number[];
-  /** What all the process's V8 heaps hold, used or not. */
-  heapsCommitted?: number;
-  at: number;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MiB = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-const threadHeaps = (memory: Memory) => (memory.threadHeaps ?? []).map(MiB).join(' + ') || '—';
+const threadHeaps = (memory: MemoryReading) => memory.threadHeaps.map(MiB).join(' + ') || '—';
 
 describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faults`, () => {
   const stack = new ChaosStack();
@@ -85,13 +74,13 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
   afterAll(() => stack.stop());
 
   /** Forces a GC in the measured process and reads its memory afterwards. */
-  async function measure(name: 'gateway' | 'worker'): Promise<Memory> {
+  async function measure(name: 'gateway' | 'worker'): Promise<MemoryReading> {
     const file = probe(name);
     const sent = Date.now();
     (name === 'gateway' ? stack.gateways[1] : stack.workers[1]).child.kill('SIGWINCH');
     for (let i = 0; i < 600; i++) {
       if (existsSync(file)) {
-        const memory = JSON.parse(readFileSync(file, 'utf8')) as Memory;
+        const memory = JSON.parse(readFileSync(file, 'utf8')) as MemoryReading;
         if (memory.at >= sent) return memory;
       }
       await sleep(100);
@@ -254,7 +243,7 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
     const rollbacks: Promise<void>[] = [];
     const started = Date.now();
     const warmUpAt = started + Math.max(45_000, MINUTES * 60_000 * 0.25);
-    let warm: { gateway: Memory; worker: Memory } | undefined;
+    let warm: { gateway: MemoryReading; worker: MemoryReading } | undefined;
     let nextRollback = started + ROLLBACK_EVERY_MS / 2;
     let turn = 0;
     while (Date.now() - started < MINUTES * 60_000) {
@@ -416,7 +405,7 @@ describe(`soak: ${MINUTES} min of pushes under worker, gateway and receiver faul
       [
         'worker 1 RSS after GC: warm-up → end',
         warm
-          ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB, workflow threads' heaps ${threadHeaps(warm.worker)} → ${threadHeaps(final.worker)} MiB, external ${MiB(warm.worker.external ?? 0)} → ${MiB(final.worker.external ?? 0)} MiB (array buffers ${MiB(warm.worker.arrayBuffers ?? 0)} → ${MiB(final.worker.arrayBuffers ?? 0)}), V8 heaps committed ${MiB(warm.worker.heapsCommitted ?? 0)} → ${MiB(final.worker.heapsCommitted ?? 0)} MiB`
+          ? `${MiB(warm.worker.rss)} → ${MiB(final.worker.rss)} MiB (${(growth('worker') * 100).toFixed(1)} %), heap ${MiB(warm.worker.heapUsed)} → ${MiB(final.worker.heapUsed)} MiB, workflow threads' heaps ${threadHeaps(warm.worker)} → ${threadHeaps(final.worker)} MiB, external ${MiB(warm.worker.external)} → ${MiB(final.worker.external)} MiB (array buffers ${MiB(warm.worker.arrayBuffers)} → ${MiB(final.worker.arrayBuffers)}), V8 heaps committed ${MiB(warm.worker.heapsCommitted)} → ${MiB(final.worker.heapsCommitted)} MiB`
           : 'no warm-up measure',
       ],
       ['problems', problems.length ? problems.slice(0, 20).join('; ') : 'none'],

@@ -15,6 +15,19 @@ import threads = require('node:worker_threads');
  * thread collects on a timer instead. `heapsCommitted` is the memory all those V8 heaps hold, used
  * or not (a young generation grown under load stays committed after a GC).
  */
+export interface MemoryReading {
+  rss: number;
+  heapUsed: number;
+  /** Memory of C++ objects bound to JS (Buffers among them), and of ArrayBuffers alone. */
+  external: number;
+  arrayBuffers: number;
+  /** Used heap of each worker thread (the SDK's workflow threads); -1 where Node reports none. */
+  threadHeaps: number[];
+  /** What all the process's V8 heaps hold, used or not. */
+  heapsCommitted: number;
+  at: number;
+}
+
 export function installMemoryProbe(): void {
   const file = process.env.MEMORY_PROBE_FILE;
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -44,16 +57,20 @@ export function installMemoryProbe(): void {
     const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
     void Promise.all(started.map((thread) => thread.getHeapStatistics?.() ?? Promise.resolve(undefined)))
       .catch(() => [])
-      .then((threads) => {
-        const threadHeaps = threads.map((stats) => stats?.used_heap_size ?? -1);
-        const heapsCommitted = threads.reduce(
-          (sum, stats) => sum + (stats?.total_physical_size ?? 0),
-          getHeapStatistics().total_physical_size,
-        );
-        writeFileSync(
-          `${file}.tmp`,
-          JSON.stringify({ rss, heapUsed, external, arrayBuffers, threadHeaps, heapsCommitted, at: Date.now() }),
-        );
+      .then((perThread) => {
+        const reading: MemoryReading = {
+          rss,
+          heapUsed,
+          external,
+          arrayBuffers,
+          threadHeaps: perThread.map((stats) => stats?.used_heap_size ?? -1),
+          heapsCommitted: perThread.reduce(
+            (sum, stats) => sum + (stats?.total_physical_size ?? 0),
+            getHeapStatistics().total_physical_size,
+          ),
+          at: Date.now(),
+        };
+        writeFileSync(`${file}.tmp`, JSON.stringify(reading));
         renameSync(`${file}.tmp`, file);
       });
   });
