@@ -61,12 +61,13 @@ export class StatusRepository {
   ): Promise<{ entry: StatusEntry; inserted: boolean }> {
     const written = await this.entries.findOne({ deployment: entry.deployment, workflow_seq: entry.workflow_seq, step: entry.step });
     if (written) return { entry: written, inserted: false };
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; attempt < 10; attempt++) {
       const [last] = await this.entries.find({ deployment: entry.deployment }).sort({ _id: -1 }).limit(1).toArray();
-      const next = statusEntryId(entry.deployment, (last ? seqOfEntryId(last._id) : 0) + 1);
-      const appended = await this.append({ ...entry, _id: next });
-      if (appended.inserted || attempt === 10) return appended; // 10 writers racing for the end: give up, as a duplicate
+      const appended = await this.append({ ...entry, _id: statusEntryId(entry.deployment, (last ? seqOfEntryId(last._id) : 0) + 1) });
+      if (appended.inserted) return appended;
     }
+    // Ten writers racing for the log's end: fail, and the activity's retry writes it (never dropped).
+    throw new Error(`status entry ${entry.step} of ${entry.deployment} lost the race for the log's end 10 times`);
   }
 
   /** A user's entries with `after < cursor < before`, oldest first: a feed client catching up. */
