@@ -7,7 +7,7 @@ import { AppConfig } from '../../libs/config';
 import { DeploymentsModule } from '../../libs/deployments';
 import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
-import { NotificationsRepository, NotificationsService } from '../../libs/notifications';
+import { NOTIFICATION_LIMITS, NotificationsRepository, NotificationsService } from '../../libs/notifications';
 import { MongoModule } from '../../libs/persistence';
 import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
@@ -68,7 +68,12 @@ export class GatewayModule {
         StatusPageController,
         MetricsController,
       ],
-      providers: [HealthService, NotificationsRepository, NotificationsService],
+      providers: [
+        HealthService,
+        { provide: NOTIFICATION_LIMITS, useValue: config.notifications },
+        NotificationsRepository,
+        NotificationsService,
+      ],
     };
   }
 }

@@ -15,10 +15,11 @@ type Decorator = MethodDecorator & ClassDecorator;
  */
 const MALFORMED_REQUEST: ErrorTable = [Errors.requestInvalid];
 
-const limitSkip = [
-  ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } }),
+const limitSkipOf = (defaultLimit: number) => [
+  ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: defaultLimit } }),
   ApiQuery({ name: 'skip', required: false, schema: { type: 'integer', minimum: 0, default: 0 } }),
 ];
+const limitSkip = limitSkipOf(10);
 
 /** What deploying a release's code again can answer (rollback, redeploy). */
 const RELEASE_ACTION_ERRORS = [
@@ -410,11 +411,12 @@ export const Doc = {
       ApiOperation({
         summary: "Subscribe a URL to the app's deployment events",
         description:
-          "Each event is one POST with `X-Deploy-Event`, `X-Deploy-Delivery` (the same id on every retry) and, with a secret, `X-Deploy-Signature-256` (`sha256=` HMAC of the body, GitHub's scheme); retried with back-off for up to 24 h. A link-local, metadata (and unless allowed, local or private) host is refused here.",
+          "Each event is one POST with `X-Deploy-Event`, `X-Deploy-Delivery` (the same id on every retry) and, with a secret, `X-Deploy-Signature-256` (`sha256=` HMAC of the body, GitHub's scheme); retried with back-off for up to 24 h, each attempt given 5 s to answer. A link-local, metadata (and unless allowed, local or private) host is refused here. An app has at most `NOTIFICATIONS_MAX_PER_APP` subscriptions (20 by default), a user `NOTIFICATIONS_MAX_PER_USER` (100). A subscriber that keeps failing (`NOTIFICATIONS_DISABLE_AFTER_FAILURES` attempts in a row over `NOTIFICATIONS_DISABLE_AFTER`) is disabled; the subscription shows `disabled` until it is enabled again.",
       }),
       ApiResponse({ status: 201, description: 'The subscription (its secret never shown).' }),
       ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
         Errors.notificationsBadUrl,
+        Errors.notificationsLimitReached,
         Errors.appsNotFound,
         Errors.appsDbFailed,
         Errors.notificationsDbFailed,
@@ -423,9 +425,20 @@ export const Doc = {
 
   NotificationList: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: "The app's notification subscriptions" }),
+      ApiOperation({ summary: "The app's notification subscriptions, oldest first" }),
+      ...limitSkipOf(20),
       ApiResponse({ status: 200, description: 'The subscriptions (secrets never shown).' }),
-      ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
+    ),
+
+  NotificationEnable: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Enable a disabled notification subscription',
+        description: 'Its failures are forgotten and new events are sent again; redeliver the deliveries it missed.',
+      }),
+      ApiResponse({ status: 200, description: 'The subscription, enabled.' }),
+      ApiBasic(AUTH_ERRORS, [Errors.notificationsNotFound, Errors.notificationsDbFailed]),
     ),
 
   NotificationRemove: (): Decorator =>
@@ -448,9 +461,20 @@ export const Doc = {
 
   DeliveryRedeliver: (): Decorator =>
     applyDecorators(
-      ApiOperation({ summary: 'Send a delivery again', description: 'The same body under the same `X-Deploy-Delivery` id.' }),
+      ApiOperation({
+        summary: 'Send a delivery again',
+        description:
+          'The same body under the same `X-Deploy-Delivery` id; not while it is being delivered, at most `NOTIFICATIONS_REDELIVERIES_PER_MINUTE` (10) per app in any minute.',
+      }),
       ApiResponse({ status: 202, description: 'The delivery, pending again.' }),
-      ApiBasic(AUTH_ERRORS, [Errors.notificationsDeliveryNotFound, Errors.notificationsDbFailed, Errors.deployTemporalUnavailable]),
+      ApiBasic(AUTH_ERRORS, [
+        Errors.notificationsDeliveryNotFound,
+        Errors.notificationsDeliveryPending,
+        Errors.notificationsRedeliverThrottled,
+        Errors.notificationsDisabled,
+        Errors.notificationsDbFailed,
+        Errors.deployTemporalUnavailable,
+      ]),
     ),
 
   UserCreate: (): Decorator =>

@@ -47,8 +47,13 @@ export class DeploymentActivities {
       readLineHead: l.readLineHead.bind(l),
       writeLineHead: l.writeLineHead.bind(l),
       notify: n.notify.bind(n),
-      deliverNotification: n.deliverNotification.bind(n),
-      deliveryGaveUp: n.deliveryGaveUp.bind(n),
+      ...this.forNotifications(),
     };
+  }
+
+  /** What the notification workflow calls: the notifications worker registers these alone. */
+  forNotifications(): Pick<NotificationActivitiesApi, 'deliverNotification' | 'deliveryGaveUp'> {
+    const n = this.notifications;
+    return { deliverNotification: n.deliverNotification.bind(n), deliveryGaveUp: n.deliveryGaveUp.bind(n) };
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, WorkflowBundleOption } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { registerSearchAttributes } from '../../libs/deployments';
 import { DeploymentActivities } from './deployment-activities';
@@ -10,20 +10,26 @@ export interface WorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
-  /** A pre-built workflow bundle (scripts/bundle-workflows); without it the worker bundles at start-up. */
+  /** Notification deliveries: their own queue and slots, so slow subscribers never hold a deployment. */
+  notificationsTaskQueue: string;
+  maxConcurrentNotifications: number;
+  /** A pre-built workflow bundle (the Docker image's); without it the worker bundles at start-up. */
   workflowBundlePath?: string;
   maxConcurrentActivities: number;
   maxConcurrentWorkflowTasks: number;
 }
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
 
-/** Runs the Temporal worker inside the Nest application, with the activities as Nest providers. */
+/**
+ * Runs the Temporal workers inside the Nest application, with the activities as Nest providers:
+ * one on the deployments' task queue, one on the notifications' (docs/reliability.md, Tenant isolation).
+ */
 @Injectable()
 export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Worker');
-  private worker?: Worker;
+  private workers: Worker[] = [];
   private connection?: NativeConnection;
-  private running?: Promise<void>;
+  private running?: Promise<unknown>;
 
   constructor(
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
@@ -38,35 +44,54 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       await client.close();
     }
     const connection = (this.connection = await NativeConnection.connect({ address: this.options.address }));
-    const bundlePath = this.options.workflowBundlePath;
+    const { namespace, taskQueue, notificationsTaskQueue } = this.options;
     try {
-      this.worker = await Worker.create({
-        connection,
-        namespace: this.options.namespace,
-        taskQueue: this.options.taskQueue,
-        ...(bundlePath && existsSync(bundlePath)
-          ? { workflowBundle: { codePath: bundlePath } }
-          : { workflowsPath: require.resolve('../../workflows') }),
-        activities: this.activities.forWorker(),
-        ...WORKER_TUNING,
-        maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
-        maxConcurrentWorkflowTaskExecutions: this.options.maxConcurrentWorkflowTasks,
-        shutdownGraceTime: '10 seconds',
-      });
+      const workflowBundle = await this.workflowBundle();
+      const common = { connection, namespace, workflowBundle, shutdownGraceTime: '10 seconds' } as const;
+      this.workers = [
+        await Worker.create({
+          ...common,
+          taskQueue,
+          // Also the deliveries: those started on this queue before notifications had their own end here.
+          activities: this.activities.forWorker(),
+          ...WORKER_TUNING,
+          maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
+          maxConcurrentWorkflowTaskExecutions: this.options.maxConcurrentWorkflowTasks,
+        }),
+        await Worker.create({
+          ...common,
+          taskQueue: notificationsTaskQueue,
+          activities: this.activities.forNotifications(),
+          maxConcurrentActivityTaskExecutions: this.options.maxConcurrentNotifications,
+          maxConcurrentWorkflowTaskExecutions: Math.min(this.options.maxConcurrentNotifications, this.options.maxConcurrentWorkflowTasks),
+        }),
+      ];
     } catch (error) {
+      this.workers = [];
       this.connection = undefined;
       await connection.close().catch(() => undefined);
       throw error;
     }
-    this.running = this.worker.run().catch((error: Error) => {
-      this.logger.error(`worker stopped: ${error.stack ?? String(error)}`);
-      process.exitCode = 1;
-    });
-    this.logger.log(`polling task queue ${this.options.taskQueue} on ${this.options.address} (${this.options.namespace})`);
+    this.running = Promise.all(
+      this.workers.map((worker) =>
+        worker.run().catch((error: Error) => {
+          this.logger.error(`worker stopped: ${error.stack ?? String(error)}`);
+          process.exitCode = 1;
+        }),
+      ),
+    );
+    this.logger.log(`polling task queues ${taskQueue} and ${notificationsTaskQueue} on ${this.options.address} (${namespace})`);
+  }
+
+  /** The workflows, bundled once for both workers (or the image's prebuilt bundle). */
+  private async workflowBundle(): Promise<WorkflowBundleOption> {
+    const bundlePath = this.options.workflowBundlePath;
+    if (bundlePath && existsSync(bundlePath)) return { codePath: bundlePath };
+    return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: Runtime.instance().logger });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await this.running;
     // The worker does not own its connection: left open, it keeps its sockets (and a process
     // that embeds workers, like the tests, its native resources) until the process exits.

@@ -20,7 +20,7 @@ import {
 import { GithubCredentialsModule, GithubModule } from '../../libs/github';
 import { createLogger } from '../../libs/logging';
 import { MetricsModule } from '../../libs/metrics';
-import { NOTIFICATION_OUTBOUND, NotificationActivities, NotificationsRepository } from '../../libs/notifications';
+import { NOTIFICATION_LIMITS, NOTIFICATION_OUTBOUND, NotificationActivities, NotificationsRepository } from '../../libs/notifications';
 import { Db, MONGO_DB, MongoModule } from '../../libs/persistence';
 import { SecretsModule } from '../../libs/secrets';
 import { ReleaseKeeping, ReleasesRepository, RELEASE_SETTINGS } from '../../libs/releases';
@@ -38,6 +38,8 @@ export class WorkerModule {
       address: config.temporal.address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      notificationsTaskQueue: config.temporal.notificationsTaskQueue,
+      maxConcurrentNotifications: config.notifications.concurrency,
       workflowBundlePath: config.workflowBundlePath,
       maxConcurrentActivities: WORKER_TUNING.maxConcurrentActivityTaskExecutions!,
       maxConcurrentWorkflowTasks: WORKER_TUNING.maxConcurrentWorkflowTaskExecutions!,
@@ -86,6 +88,7 @@ export class WorkerModule {
         ReleaseLineActivities,
         GithubActivities,
         { provide: NOTIFICATION_OUTBOUND, useValue: config.targets },
+        { provide: NOTIFICATION_LIMITS, useValue: config.notifications },
         NotificationsRepository,
         NotificationActivities,
         DeploymentActivities,

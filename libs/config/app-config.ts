@@ -5,7 +5,8 @@ import { ConfigError, Env, parseSettings, setting } from './settings';
 /** Settings of the gateway and the worker; the same variables in `npm start`, docker-compose and production. */
 export interface AppConfig {
   mongo: { url: string; database: string };
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  /** `notificationsTaskQueue`: deliveries run there, on their own worker slots (docs/reliability.md, Tenant isolation). */
+  temporal: { address: string; namespace: string; taskQueue: string; notificationsTaskQueue: string; uiUrl: string };
   gateway: { host: string; port: number; publicUrl: string; bodyLimitBytes: number; requestTimeoutMs: number };
   /** Which receiver hosts the worker may call (link-local and cloud metadata refused by default). */
   targets: OutboundPolicy;
@@ -28,6 +29,8 @@ export interface AppConfig {
   defaultTarget?: { url: string; statusUrl?: string; username?: string; password?: string };
   /** How long raw webhook payloads and status entries are kept (0: for ever), and how often the worker sweeps. */
   retention: { payloadsMs: number; statusMs: number; sweepEveryMs: number };
+  /** Notification subscriptions: caps, delivery slots, redelivery rate, when a failing subscriber is disabled. */
+  notifications: NotificationLimits;
   /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection, open feeds per user. */
   feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number; maxPerUser: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -39,6 +42,18 @@ export interface AppConfig {
   workflowBundlePath?: string;
 }
 
+export interface NotificationLimits {
+  maxPerApp: number;
+  maxPerUser: number;
+  /** Deliveries attempted at once by one worker (its own slots, apart from the deployments'). */
+  concurrency: number;
+  /** Redeliveries asked per app in any minute. */
+  redeliveriesPerMinute: number;
+  /** A subscriber is disabled after this many failed attempts in a row, failing for at least `disableAfterMs`. */
+  disableAfterFailures: number;
+  disableAfterMs: number;
+}
+
 /** Every variable of the gateway and the worker, in the order their problems are reported. */
 const APP_SETTINGS = {
   GATEWAY_HOST: setting.string('127.0.0.1'),
@@ -48,6 +63,7 @@ const APP_SETTINGS = {
   TEMPORAL_ADDRESS: setting.string('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: setting.string('default'),
   TEMPORAL_TASK_QUEUE: setting.string('deployments'),
+  TEMPORAL_NOTIFICATIONS_TASK_QUEUE: setting.optionalString(), // default: TEMPORAL_TASK_QUEUE + "-notifications"
   TEMPORAL_UI_URL: setting.url('http://127.0.0.1:8233'),
   GATEWAY_PUBLIC_URL: setting.optionalUrl(), // default: http://GATEWAY_HOST:GATEWAY_PORT
   GATEWAY_BODY_LIMIT_BYTES: setting.int(5 * 1024 * 1024, { min: 1024 }),
@@ -79,6 +95,12 @@ const APP_SETTINGS = {
   PAYLOAD_RETENTION: setting.durationMs('30d'),
   STATUS_RETENTION: setting.durationMs('180d'),
   RETENTION_SWEEP_INTERVAL: setting.durationMs('1h'),
+  NOTIFICATIONS_MAX_PER_APP: setting.int(20, { min: 1 }),
+  NOTIFICATIONS_MAX_PER_USER: setting.int(100, { min: 1 }),
+  NOTIFICATIONS_CONCURRENCY: setting.int(20, { min: 1 }),
+  NOTIFICATIONS_REDELIVERIES_PER_MINUTE: setting.int(10, { min: 1 }),
+  NOTIFICATIONS_DISABLE_AFTER_FAILURES: setting.int(20, { min: 1 }),
+  NOTIFICATIONS_DISABLE_AFTER: setting.durationMs('6h'),
   FEED_HEARTBEAT: setting.durationMs('15s'),
   FEED_SETTLE: setting.durationMs('500ms'),
   FEED_CLIENT_BUFFER_BYTES: setting.int(1024 * 1024, { min: 1024 }),
@@ -99,7 +121,13 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   const s = parseSettings(APP_SETTINGS, env);
   return {
     mongo: { url: s.MONGO_URL, database: s.MONGO_DATABASE },
-    temporal: { address: s.TEMPORAL_ADDRESS, namespace: s.TEMPORAL_NAMESPACE, taskQueue: s.TEMPORAL_TASK_QUEUE, uiUrl: s.TEMPORAL_UI_URL },
+    temporal: {
+      address: s.TEMPORAL_ADDRESS,
+      namespace: s.TEMPORAL_NAMESPACE,
+      taskQueue: s.TEMPORAL_TASK_QUEUE,
+      notificationsTaskQueue: s.TEMPORAL_NOTIFICATIONS_TASK_QUEUE ?? `${s.TEMPORAL_TASK_QUEUE}-notifications`,
+      uiUrl: s.TEMPORAL_UI_URL,
+    },
     gateway: {
       host: s.GATEWAY_HOST,
       port: s.GATEWAY_PORT,
@@ -127,6 +155,14 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
             password: s.DEFAULT_TARGET_PASSWORD,
           },
     retention: { payloadsMs: s.PAYLOAD_RETENTION, statusMs: s.STATUS_RETENTION, sweepEveryMs: s.RETENTION_SWEEP_INTERVAL },
+    notifications: {
+      maxPerApp: s.NOTIFICATIONS_MAX_PER_APP,
+      maxPerUser: s.NOTIFICATIONS_MAX_PER_USER,
+      concurrency: s.NOTIFICATIONS_CONCURRENCY,
+      redeliveriesPerMinute: s.NOTIFICATIONS_REDELIVERIES_PER_MINUTE,
+      disableAfterFailures: s.NOTIFICATIONS_DISABLE_AFTER_FAILURES,
+      disableAfterMs: s.NOTIFICATIONS_DISABLE_AFTER,
+    },
     feed: {
       heartbeatMs: s.FEED_HEARTBEAT,
       settleMs: s.FEED_SETTLE,

@@ -25,3 +25,8 @@ export function deploymentId(workflowId: string): string {
 export function lineWorkflowId(user: string, app: string): string {
   return `line/${user}/${app}`;
 }
+
+/** One delivery of a notification (docs/reliability.md, Tenant isolation): the first send, or the n-th redelivery asked through the API. */
+export function notificationWorkflowId(deliveryId: string, redelivery?: number): string {
+  return redelivery === undefined ? `notification/${deliveryId}` : `notification/${deliveryId}/redeliver-${redelivery}`;
+}

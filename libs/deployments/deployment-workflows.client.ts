@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { Priority, WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApiError, Errors } from '../errors';
-import { lineWorkflowId } from './deployment-ids';
+import { lineWorkflowId, notificationWorkflowId } from './deployment-ids';
 import { registerSearchAttributes } from './temporal';
 import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
 import { line, lineEventSignal } from '../../workflows/line.workflow';
@@ -14,11 +14,19 @@ export interface TemporalOptions {
   address: string;
   namespace: string;
   taskQueue: string;
+  notificationsTaskQueue: string;
   uiUrl: string;
 }
 export const TEMPORAL_OPTIONS = Symbol('TEMPORAL_OPTIONS');
 
 const START_DEADLINE_MS = 5_000;
+
+/**
+ * Every workflow carries its user as Temporal's fairness key (its activities inherit it): where the
+ * server balances a backlogged task queue by key, one user's burst waits behind nobody else's
+ * deployment for more than a share of the slots (docs/reliability.md, Tenant isolation).
+ */
+const fairFor = (user: string): Priority => ({ fairnessKey: user.slice(0, 64) });
 
 const unavailable = (error: unknown) =>
   ApiError.of(
@@ -72,6 +80,7 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       taskQueue: this.options.taskQueue,
       args: [input] as [DeploymentInput],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      priority: fairFor(input.user),
       searchAttributes: {
         [SEARCH_ATTRIBUTES.user]: [input.user],
         [SEARCH_ATTRIBUTES.repository]: [input.repository],
@@ -147,23 +156,26 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       args: [{ user, app }],
       signal: lineEventSignal,
       signalArgs: [event],
+      priority: fairFor(user),
       searchAttributes: { [SEARCH_ATTRIBUTES.user]: [user], [SEARCH_ATTRIBUTES.app]: [app] },
       staticSummary: `Release line of ${app} for ${user}`,
     });
   }
 
   /**
-   * Starts the delivery of a notification (SPEC 8) under `workflowId`; a second start of the same
-   * id (the notifying activity ran again) changes nothing.
+   * Starts one delivery of a notification on the notifications' own task queue, so that slow
+   * subscribers hold only the notification worker's slots, never a deployment's; a second start of
+   * the same delivery (the notifying activity ran again) changes nothing.
    */
-  async startNotification(workflowId: string, deliveryId: string): Promise<void> {
+  async startNotification(delivery: { id: string; user: string; redelivery?: number }): Promise<void> {
     try {
       await this.client.workflow.start(notification, {
-        workflowId,
-        taskQueue: this.options.taskQueue,
-        args: [{ deliveryId }],
+        workflowId: notificationWorkflowId(delivery.id, delivery.redelivery),
+        taskQueue: this.options.notificationsTaskQueue,
+        args: [{ deliveryId: delivery.id }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        staticSummary: `Notification delivery ${deliveryId}`,
+        priority: fairFor(delivery.user),
+        staticSummary: `Notification delivery ${delivery.id}`,
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;

@@ -1,54 +1,6 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { signature } from '../../libs/notifications';
 import { PipelineFixture } from './pipeline-fixture';
-
-/** A subscriber's endpoint: records every POST, answers each event's scripted statuses in turn (then 200). */
-class Subscriber {
-  received: Array<{ event: string; delivery: string; signature?: string; body: string }> = [];
-  answers: Record<string, number[]> = {};
-  private server!: Server;
-  url!: string;
-
-  async start(): Promise<this> {
-    this.server = createServer(
-      (req: IncomingMessage, res) =>
-        void (async () => {
-          const chunks: Buffer[] = [];
-          for await (const chunk of req) chunks.push(chunk as Buffer);
-          const event = String(req.headers['x-deploy-event']);
-          this.received.push({
-            event,
-            delivery: String(req.headers['x-deploy-delivery']),
-            signature: req.headers['x-deploy-signature-256'] as string | undefined,
-            body: Buffer.concat(chunks).toString('utf8'),
-          });
-          res.statusCode = this.answers[event]?.shift() ?? 200;
-          res.end();
-        })(),
-    );
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-    return this;
-  }
-
-  of(event: string) {
-    return this.received.filter((r) => r.event === event);
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-/** Polls until `check` answers something (the deliveries run in their own workflows, after the deployment). */
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { Subscriber, until } from './subscriber';
 
 /** SPEC 8, Notifications: signed, retried, listed and redelivered, on the real stack. */
 describe('notifications: deployment events to subscribers', () => {

@@ -4,7 +4,10 @@ import { NotificationDto, NotificationsService } from '../../../libs/notificatio
 import { paging } from '../http/paging';
 import { Doc } from '../openapi-endpoints';
 
-/** An app's notification subscriptions and their deliveries (SPEC 8, Notifications). */
+/** A page of subscriptions holds an app's whole default cap (20), as the list did before it had pages. */
+const NOTIFICATIONS_PAGE = 20;
+
+/** An app's notification subscriptions and their deliveries. */
 @Doc.Tag('notifications')
 @Controller('1/apps/:user/:app')
 @UseGuards(AuthGuard)
@@ -20,8 +23,15 @@ export class NotificationsController {
 
   @Get('notifications')
   @Doc.NotificationList()
-  list(@Param('user') user: string, @Param('app') app: string) {
-    return this.notifications.list(user, app);
+  list(@Param('user') user: string, @Param('app') app: string, @Query('limit') limit?: string, @Query('skip') skip?: string) {
+    return this.notifications.list(user, app, paging(limit, skip, NOTIFICATIONS_PAGE));
+  }
+
+  @Post('notifications/:id/enable')
+  @HttpCode(200)
+  @Doc.NotificationEnable()
+  enable(@Param('user') user: string, @Param('app') app: string, @Param('id') id: string) {
+    return this.notifications.enable(user, app, id);
   }
 
   @Delete('notifications/:id')

@@ -1,8 +1,8 @@
 import { ApiError, Errors } from '../../../libs/errors';
 
-/** `limit` (1-100, default 10) and `skip` query parameters, checked; a bad one is a 400. */
-export function paging(limit: string | undefined, skip: string | undefined): { limit: number; skip: number } {
-  return { limit: bounded('limit', limit, 10, 1, 100), skip: bounded('skip', skip, 0, 0, 1_000_000) };
+/** `limit` (1-100, default 10 unless said) and `skip` query parameters, checked; a bad one is a 400. */
+export function paging(limit: string | undefined, skip: string | undefined, defaultLimit = 10): { limit: number; skip: number } {
+  return { limit: bounded('limit', limit, defaultLimit, 1, 100), skip: bounded('skip', skip, 0, 0, 1_000_000) };
 }
 
 function bounded(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
