@@ -226,7 +226,11 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       repository: { type: 'string' },
       commit: { type: 'string' },
       appVersion: { type: 'string', description: "package.json's version" },
-      envDigest: { type: 'string', description: 'sha256 of the env delivered with it' },
+      envDigest: {
+        type: 'string',
+        description:
+          '`hmac-sha256:<hex>` of the env delivered with it, keyed by a key derived from ENCRYPTION_KEY (releases made before show `sha256:<hex>`)',
+      },
       cause: { type: 'string', enum: ['push', 'travis', 'github', 'retry', 'rollback', 'redeploy', 'env', 'promote'] },
       by: { type: 'string', description: 'a user, `token:<name>`, or `webhook:<github|travis>`' },
       createdAt: { type: 'string', format: 'date-time' },

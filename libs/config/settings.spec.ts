@@ -28,10 +28,13 @@ describe('Settings', () => {
       GATEWAY_PORT: '',
       GATEWAY_HOST: '0.0.0.0',
       WORKFLOW_BUNDLE: '/app/bundle.js',
-      TARGET_ALLOW: '127.0.0.1, receiver.example.com',
+      TARGET_ALLOW: '127.0.0.1, receiver.example.com, 127.0.0.1:3100, [::1]:3100, receiver:3100',
     });
     expect(config.gateway).toMatchObject({ port: 3000, publicUrl: 'http://0.0.0.0:3000' });
-    expect(config.targets).toEqual({ allow: ['127.0.0.1', 'receiver.example.com'], deny: [] });
+    expect(config.targets).toEqual({
+      allow: ['127.0.0.1', 'receiver.example.com', '127.0.0.1:3100', '[::1]:3100', 'receiver:3100'],
+      deny: [],
+    });
     expect(config.workflowBundlePath).toBe('/app/bundle.js');
     expect(() => loadAppConfig({ ...base, MONGO_URL: 'http://x' })).toThrow(
       new ConfigError('MONGO_URL', 'expected a mongodb: or mongodb+srv: URL, got "http://x"'),
@@ -44,6 +47,9 @@ describe('Settings', () => {
     );
     expect(() => loadAppConfig({ ...base, TARGET_DENY: '10.0.0.0/99' })).toThrow(
       new ConfigError('TARGET_DENY', 'outbound deny rule "10.0.0.0/99": bad prefix length'),
+    );
+    expect(() => loadAppConfig({ ...base, TARGET_ALLOW: 'receiver:99999' })).toThrow(
+      new ConfigError('TARGET_ALLOW', 'outbound allow rule "receiver:99999": bad port (1 to 65535)'),
     );
     expect(() => loadAppConfig({ ...base, GITHUB_APP_ID: '1' })).toThrow(
       /Invalid setting GITHUB_APP_PRIVATE_KEY: is required with GITHUB_APP_ID/,

@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
 import { ErrorEntry, errorByCode, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
-import { envDigest, ReleaseKeeping } from '../releases/release-keeping';
+import { ReleaseKeeping } from '../releases/release-keeping';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
 import { DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
 import type {
@@ -165,7 +165,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       const undeploys = ref.undeploys ?? ref.deploymentId;
       const env = app?.env ?? {};
       if (ref.operation === 'DEPLOY')
-        await this.deployments.setDelivered(ref.deploymentId, { packageVersion: ref.version, envDigest: envDigest(env) });
+        await this.deployments.setDelivered(ref.deploymentId, { packageVersion: ref.version, envDigest: this.releases.envDigest(env) });
       const pkg = {
         _doc: ref.deploymentId,
         operation: ref.operation,
@@ -268,7 +268,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       repository: record.repository,
       commit: record.commit,
       appVersion: record.packageVersion ?? '0.0.0',
-      envDigest: record.envDigest ?? envDigest({}),
+      envDigest: record.envDigest ?? this.releases.envDigest({}),
       cause: causeOf(record),
       by: record.by ?? `webhook:${record.provider === 'travis' ? 'travis' : 'github'}`,
       rolledBackTo: record.rolledBackTo,

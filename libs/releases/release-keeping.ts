@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
+import { KeyedDigests } from '../secrets';
 import { BlobStore } from '../tarballs';
 import { ReleaseRecord, ReleasesRepository } from './releases.repository';
 
@@ -13,12 +13,17 @@ export const RELEASE_SETTINGS = Symbol('RELEASE_SETTINGS');
 /** What a succeeded deployment says about the release it makes (numbered and made live here). */
 export type SucceededDeployment = Omit<ReleaseRecord, '_id' | 'version' | 'createdAt' | 'live'>;
 
-/** The digest of an env as delivered: independent of key order. */
-export function envDigest(env: Record<string, string>): string {
+/**
+ * The digest of an env as delivered, independent of key order: an HMAC under a key derived from
+ * ENCRYPTION_KEY, so whoever reads releases cannot test guesses of its values offline. Releases
+ * made before carry a plain `sha256:` digest; nothing compares digests, they only tell envs
+ * apart (docs/reliability.md, Tenant isolation review).
+ */
+export function envDigest(env: Record<string, string>, digests: KeyedDigests): string {
   const sorted = Object.keys(env)
     .sort()
     .map((key) => [key, env[key]]);
-  return `sha256:${createHash('sha256').update(JSON.stringify(sorted)).digest('hex')}`;
+  return `hmac-sha256:${digests.hex('env digest', JSON.stringify(sorted))}`;
 }
 
 /**
@@ -34,8 +39,14 @@ export class ReleaseKeeping implements OnModuleInit {
     private readonly releases: ReleasesRepository,
     private readonly deployments: DeploymentsRepository,
     private readonly blobs: BlobStore,
+    private readonly digests: KeyedDigests,
     @Inject(RELEASE_SETTINGS) private readonly settings: ReleaseSettings,
   ) {}
+
+  /** The env's digest as its release will show it (envDigest). */
+  envDigest(env: Record<string, string>): string {
+    return envDigest(env, this.digests);
+  }
 
   async onModuleInit(): Promise<void> {
     // The unique index on `deployment` is what keeps a replayed finish from making two releases.

@@ -1,2 +1,3 @@
+export * from './keyed-digests';
 export * from './secret-box';
 export * from './secrets.module';

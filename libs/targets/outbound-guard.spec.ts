@@ -131,6 +131,71 @@ describe('OutboundGuard', () => {
     expect(await refusal(metadataAllowed, 'http://169.254.169.253/')).toMatchObject({ kind: 'config' });
   });
 
+  it('holds a rule naming a port for that port only, so allowing one loopback receiver opens no other port (docs/reliability.md, Tenant isolation review)', async () => {
+    const scoped = new OutboundGuard({
+      resolve: dns,
+      allow: ['127.0.0.1:3100', '[::1]:3100', 'receiver.example.com:443', 'internal.example.com:8080', '[fd00::/8]:9000', '10.0.0.0/8:80'],
+    });
+    for (const url of [
+      'http://127.0.0.1:3100/push',
+      'http://[::1]:3100/status/1',
+      'http://internal.example.com:8080/',
+      'http://[fd12::1]:9000/',
+      'http://10.9.9.9/',
+    ])
+      expect([url, await refusal(scoped, url)]).toEqual([url, undefined]);
+    for (const url of [
+      'http://127.0.0.1:3101/',
+      'http://127.0.0.1:22/',
+      'http://127.0.0.1/', // port 80, the scheme's default
+      'http://[::1]:27017/',
+      'http://internal.example.com:8081/',
+      'http://[fd12::1]:9001/',
+      'https://10.9.9.9/',
+    ])
+      expect([url, await refusal(scoped, url)]).toMatchObject([
+        url,
+        { kind: 'config', message: expect.stringMatching(/; allow it with TARGET_ALLOW \(\S+:\d+ for this port only\)$/) },
+      ]);
+    // A host name allowed on a port skips the address checks on that port only.
+    expect(await refusal(new OutboundGuard({ resolve: dns, allow: ['localhost:3100'] }), 'http://localhost:3100/')).toBeUndefined();
+    expect(await refusal(new OutboundGuard({ resolve: dns, allow: ['localhost:3100'] }), 'http://localhost:3101/')).toMatchObject({
+      kind: 'config',
+    });
+    expect(
+      await refusal(
+        new OutboundGuard({ resolve: dns, allow: ['receiver.example.com:443'], deny: ['receiver.example.com'] }),
+        'https://receiver.example.com/',
+      ),
+    ).toBeUndefined();
+    expect(
+      await refusal(
+        new OutboundGuard({ resolve: dns, allow: ['receiver.example.com:443'], deny: ['receiver.example.com'] }),
+        'http://receiver.example.com/',
+      ),
+    ).toMatchObject({
+      message: expect.stringMatching(/name is on the outbound deny list/),
+    });
+    // Deny rules take a port too; a rule without one keeps meaning every port.
+    const noSsh = new OutboundGuard({ resolve: dns, deny: ['0.0.0.0/0:22', '[::/0]:22'] });
+    expect(await refusal(noSsh, 'http://203.0.113.9:22/')).toMatchObject({ message: expect.stringMatching(/deny list/) });
+    expect(await refusal(noSsh, 'http://[2001:db8::5]:22/')).toMatchObject({ message: expect.stringMatching(/deny list/) });
+    expect(await refusal(noSsh, 'http://203.0.113.9:2222/')).toBeUndefined();
+    const everyPort = new OutboundGuard({ resolve: dns, allow: ['127.0.0.1', '::1'] });
+    expect(await refusal(everyPort, 'http://127.0.0.1:3101/')).toBeUndefined();
+    expect(await refusal(everyPort, 'http://[::1]:22/')).toBeUndefined();
+  });
+
+  it('rejects a rule with a bad port at construction, and reads an unbracketed IPv6 address as no port', async () => {
+    expect(() => new OutboundGuard({ allow: ['127.0.0.1:0'] })).toThrow(/allow rule "127.0.0.1:0": bad port/);
+    expect(() => new OutboundGuard({ allow: ['receiver:65536'] })).toThrow(/bad port/);
+    expect(() => new OutboundGuard({ deny: ['receiver:'] })).toThrow(/deny rule "receiver:": bad port/);
+    expect(() => new OutboundGuard({ allow: ['[::1]:x'] })).toThrow(/allow rule/);
+    expect(() => new OutboundGuard({ allow: ['127.0.0.1:3100:1'] })).toThrow(/allow rule/);
+    const v6 = new OutboundGuard({ resolve: dns, allow: ['::1', '2001:db8::3100'] });
+    expect(await refusal(v6, 'http://[::1]:4000/')).toBeUndefined();
+  });
+
   it('makes a failed resolution a retryable network error', async () => {
     expect(await refusal(guard, 'http://nowhere.example.com/')).toMatchObject({
       kind: 'network',

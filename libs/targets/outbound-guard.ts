@@ -18,7 +18,11 @@ export type { ResolvedAddress };
  * IPv4 one (`::ffff:a.b.c.d`, `::a.b.c.d`, `64:ff9b::/96`, …) is judged as both.
  *
  * Rules are CIDRs (`10.0.0.0/8`, `fd00::/8`), single addresses, or host names (`receiver.example.com`,
- * `*.example.com` for its subdomains). Precedence: `allow` > `deny` > built-in refusals > allowed.
+ * `*.example.com` for its subdomains), each optionally with a port (`127.0.0.1:3100`,
+ * `[::1]:3100`, `receiver:3100`, `[fd00::/8]:443`): a rule with a port holds only for URLs on that
+ * port (the scheme's default when the URL names none), so allowing a loopback receiver does not
+ * open every other port of the machine (docs/reliability.md, Tenant isolation review); a rule
+ * without one holds for every port. Precedence: `allow` > `deny` > built-in refusals > allowed.
  * So `deny: ['0.0.0.0/0', '::/0'], allow: ['receiver.example.com']` permits that receiver only.
  */
 export interface OutboundPolicy {
@@ -43,9 +47,15 @@ export const BUILT_IN_PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'
 
 type Verdict = 'allow' | 'deny' | 'built-in' | 'local' | 'private' | undefined;
 
-interface Rules {
+interface RuleSet {
   addresses: BlockList;
   names: string[];
+}
+
+/** Rules for every port, and rules that name a port, by port. */
+interface Rules {
+  anyPort: RuleSet;
+  byPort: Map<number, RuleSet>;
 }
 
 /** Splits a `TARGET_ALLOW` / `TARGET_DENY` style setting: comma or whitespace separated. */
@@ -76,9 +86,10 @@ export class OutboundGuard {
    */
   async check(url: string, setting = 'url'): Promise<LookupFunction> {
     const host = hostOf(url);
+    const port = portOf(url);
     const refuse = (why: string) =>
       new TargetError(`the target's ${setting} host ${host} is refused: ${why}`, { kind: 'config', retryable: false });
-    const nameRule = this.nameVerdict(host);
+    const nameRule = this.nameVerdict(host, port);
     if (nameRule === 'deny') throw refuse('its name is on the outbound deny list');
     if (nameRule === 'built-in') throw refuse('it names a cloud metadata service');
 
@@ -100,30 +111,37 @@ export class OutboundGuard {
     if (nameRule !== 'allow') {
       const interfaces = interfaceAddresses();
       for (const { address } of addresses) {
-        const verdict = this.addressVerdict(address, interfaces);
+        const verdict = this.addressVerdict(address, port, interfaces);
         if (verdict === 'deny') throw refuse(`${address} is on the outbound deny list`);
         if (verdict === 'built-in') throw refuse(`${address} is link-local or a cloud metadata address`);
+        // The rule to allow it names the port: allowing the host would open its every port.
+        const rule = `${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
         if (verdict === 'local')
-          throw refuse(`${address} is this machine (loopback, unspecified or one of its addresses); allow it with TARGET_ALLOW`);
-        if (verdict === 'private') throw refuse(`${address} is in a private network range; allow it with TARGET_ALLOW`);
+          throw refuse(
+            `${address} is this machine (loopback, unspecified or one of its addresses); allow it with TARGET_ALLOW (${rule} for this port only)`,
+          );
+        if (verdict === 'private')
+          throw refuse(`${address} is in a private network range; allow it with TARGET_ALLOW (${rule} for this port only)`);
       }
     }
     return pinnedLookup(addresses);
   }
 
-  private nameVerdict(host: string): 'allow' | 'deny' | 'built-in' | undefined {
+  private nameVerdict(host: string, port: number): 'allow' | 'deny' | 'built-in' | undefined {
     if (isIP(host)) return undefined;
-    if (matchesName(this.allow.names, host)) return 'allow';
-    if (matchesName(this.deny.names, host)) return 'deny';
-    if (matchesName(this.builtIn.names, host)) return 'built-in';
+    const matches = (rules: Rules) => onPort(rules, port).some((set) => matchesName(set.names, host));
+    if (matches(this.allow)) return 'allow';
+    if (matches(this.deny)) return 'deny';
+    if (matches(this.builtIn)) return 'built-in';
     return undefined;
   }
 
   /** An IPv6 address carrying an IPv4 one is judged as both: any form allowed wins, then the strictest. */
-  private addressVerdict(address: string, interfaces: Set<string>): Verdict {
+  private addressVerdict(address: string, port: number, interfaces: Set<string>): Verdict {
     const plain = address.replace(/%.*$/, '');
     const forms = [plain, embeddedIPv4(plain)].filter((form): form is string => form !== undefined);
-    const matches = (rules: Rules) => forms.some((form) => rules.addresses.check(form, isIP(form) === 6 ? 'ipv6' : 'ipv4'));
+    const matches = (rules: Rules) =>
+      onPort(rules, port).some((set) => forms.some((form) => set.addresses.check(form, isIP(form) === 6 ? 'ipv6' : 'ipv4')));
     if (matches(this.allow)) return 'allow';
     if (matches(this.deny)) return 'deny';
     if (matches(this.builtIn)) return 'built-in';
@@ -144,24 +162,53 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
 }
 
 function compile(rules: string[], list: string): Rules {
-  const addresses = new BlockList();
-  const names: string[] = [];
+  const compiled: Rules = { anyPort: { addresses: new BlockList(), names: [] }, byPort: new Map() };
   for (const raw of rules) {
-    const rule = raw.trim().toLowerCase();
+    const { rule, port } = splitPort(raw.trim().toLowerCase(), raw, list);
+    let set = compiled.anyPort;
+    if (port !== undefined) {
+      set = compiled.byPort.get(port) ?? { addresses: new BlockList(), names: [] };
+      compiled.byPort.set(port, set);
+    }
     const [base, bits, extra] = rule.replace(/^\[(.*)\]/, '$1').split('/');
     const family = isIP(base);
     if (family !== 0 && extra === undefined) {
       const max = family === 4 ? 32 : 128;
       const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
       if (!(prefix >= 0 && prefix <= max)) throw new Error(`outbound ${list} rule ${JSON.stringify(raw)}: bad prefix length`);
-      addresses.addSubnet(base, prefix, family === 4 ? 'ipv4' : 'ipv6');
+      set.addresses.addSubnet(base, prefix, family === 4 ? 'ipv4' : 'ipv6');
     } else if (/^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(rule)) {
-      names.push(rule.replace(/\.$/, ''));
+      set.names.push(rule.replace(/\.$/, ''));
     } else {
-      throw new Error(`outbound ${list} rule ${JSON.stringify(raw)} is neither an address, a CIDR nor a host name`);
+      throw new Error(`outbound ${list} rule ${JSON.stringify(raw)} is neither an address, a CIDR nor a host name, with an optional :port`);
     }
   }
-  return { addresses, names };
+  return compiled;
+}
+
+/**
+ * A rule's port, when it names one: `[v6 or v6 CIDR]:port`, or `host:port` / `v4:port` /
+ * `v4/len:port` (one colon). An IPv6 address names a port only in brackets: `::1` is an address.
+ */
+function splitPort(rule: string, raw: string, list: string): { rule: string; port?: number } {
+  const match = /^(\[[^\]]*\]|[^:]*):(\d*)$/.exec(rule);
+  if (!match) return { rule };
+  const port = /^\d{1,5}$/.test(match[2]) ? Number(match[2]) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw new Error(`outbound ${list} rule ${JSON.stringify(raw)}: bad port (1 to 65535)`);
+  return { rule: match[1], port };
+}
+
+/** The rule sets that hold for a URL on `port`. */
+function onPort(rules: Rules, port: number): RuleSet[] {
+  const scoped = rules.byPort.get(port);
+  return scoped ? [rules.anyPort, scoped] : [rules.anyPort];
+}
+
+/** The port a URL connects to: its own, or its scheme's default. */
+function portOf(url: string): number {
+  const parsed = new URL(url);
+  if (parsed.port !== '') return Number(parsed.port);
+  return parsed.protocol === 'https:' ? 443 : 80;
 }
 
 function matchesName(rules: string[], host: string): boolean {

@@ -16,7 +16,11 @@ describe('app targets: refused hosts, the shared default target, passwords acros
   beforeAll(async () => {
     harness = await Harness.start({
       worker: false,
-      env: { TARGET_ALLOW: '10.1.2.3', DEFAULT_TARGET_URL: `${SHARED}/push`, DEFAULT_TARGET_STATUS_URL: `${SHARED}/status/{{id}}` },
+      env: {
+        TARGET_ALLOW: '10.1.2.3, 10.1.2.9:8080, [::1]:4000',
+        DEFAULT_TARGET_URL: `${SHARED}/push`,
+        DEFAULT_TARGET_STATUS_URL: `${SHARED}/status/{{id}}`,
+      },
     });
     expect((await harness.request('POST', '/1/users', { body: BOB })).status).toBe(201);
   });
@@ -60,6 +64,21 @@ describe('app targets: refused hosts, the shared default target, passwords acros
     expect((await put('allowed', { url: 'http://10.1.2.3:8080/push' })).status).toBe(200);
     // A name that does not resolve now is checked again by the worker before each call.
     expect((await put('unresolved', { url: 'https://receiver.example.com/push' })).status).toBe(200);
+  });
+
+  it('holds a TARGET_ALLOW rule naming a port for that port only (docs/reliability.md, Tenant isolation review)', async () => {
+    expect((await put('on-port', { url: 'http://10.1.2.9:8080/push' })).status).toBe(200);
+    expect((await put('on-port-v6', { url: 'http://[::1]:4000/push', statusUrl: 'http://[::1]:4000/status/{{id}}' })).status).toBe(200);
+    await refused(
+      { url: 'http://10.1.2.9:8081/push' },
+      /private network range; allow it with TARGET_ALLOW \(10\.1\.2\.9:8081 for this port only\)/,
+    );
+    await refused({ url: 'http://10.1.2.9/push' }, /10\.1\.2\.9:80 for this port only/);
+    await refused(
+      { url: 'http://[::1]:4000/push', statusUrl: 'http://[::1]:22/status/{{id}}' },
+      /^target\.statusUrl: .*this machine .*\[::1\]:22 for this port only/,
+    );
+    await refused({ url: 'http://127.0.0.1:4000/push' }, /this machine .*127\.0\.0\.1:4000 for this port only/); // the rule names ::1 only
   });
 
   it('refuses the shared default target under another spelling, as url or statusUrl (issue 18, findings 1 and 6)', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { PipelineActivities } from '../../libs/deployments';
 import { metric, scrape } from '../ops/prometheus';
@@ -73,8 +74,10 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
       expect(list[0]).toMatchObject({
         deployment: commits[2].id,
         appVersion: '1.2.3',
-        envDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        envDigest: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/),
       });
+      // Keyed: not the plain sha256 of the env delivered (`{}`), which anyone could recompute (docs/reliability.md, Tenant isolation review).
+      expect(list[0].envDigest).not.toContain(createHash('sha256').update('[]').digest('hex'));
       // RELEASES_KEPT=2: v1's tarball is gone from blob storage, v2's and v3's stay.
       expect(list.map((r) => r.tarballKept)).toEqual([true, true, false]);
       expect((await blobs()).filter((name) => commits.some((c) => name.includes(c.id)))).toHaveLength(2);

@@ -1,5 +1,16 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, repoRoot } from '../../tools/stack';
@@ -30,7 +41,20 @@ describe('npm start', () => {
     expect(started.output()).toContain('Invalid setting GATEWAY_PORT');
   });
 
+  /** Entries under `dir` (symbolic links aside) that a group or other user may read, write or enter, with their modes. */
+  function openToOthers(dir: string): string[] {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .map((entry) => ({ entry, stat: lstatSync(join(dir, entry)) }))
+      .filter(({ stat }) => !stat.isSymbolicLink() && (stat.mode & 0o077) !== 0)
+      .map(({ entry, stat }) => `${entry} ${(stat.mode & 0o777).toString(8)}`);
+  }
+
   it('brings up every process, deploys a push from the GitHub stand-in as the README shows, and leaves no process behind when stopped', async () => {
+    // As an earlier run left it (docs/reliability.md, Tenant isolation review): the directory and a log open to everyone.
+    chmodSync(stateDir, 0o755);
+    mkdirSync(join(stateDir, 'logs'), { recursive: true, mode: 0o755 });
+    writeFileSync(join(stateDir, 'logs', 'gateway.log'), 'an earlier run\n', { mode: 0o644 });
+    chmodSync(join(stateDir, 'logs', 'gateway.log'), 0o644);
     const ports = {
       GATEWAY_PORT: await freePort(),
       RECEIVER_PORT: await freePort(),
@@ -100,6 +124,50 @@ describe('npm start', () => {
     });
     expect(undeploy.status).toBe(401);
     expect(started.output()).toContain(`password in ${join(stateDir, 'receiver-password')}`);
+
+    // Only the receiver's port is allowed on loopback: no user's target or notification reaches
+    // the machine's other ports (docs/reliability.md, Tenant isolation review).
+    const alice = `alice:${token}`;
+    for (const port of [ports.GATEWAY_PORT, ports.TEMPORAL_UI_PORT, ports.GITHUB_STANDIN_PORT]) {
+      const probe = await call('PUT', '/1/apps/alice/probe', alice, {
+        repository: 'demo/hello',
+        target: { url: `http://127.0.0.1:${port}/` },
+      });
+      expect([port, probe.status, probe.json]).toMatchObject([
+        port,
+        400,
+        { error: 'apps:bad_target', message: expect.stringContaining(`127.0.0.1:${port} for this port only`) },
+      ]);
+      const notify = await call('POST', '/1/apps/alice/hello/notifications', alice, {
+        url: `http://127.0.0.1:${port}/`,
+        events: ['deployment.succeeded'],
+      });
+      expect([port, notify.status, notify.json]).toMatchObject([port, 400, { error: 'notifications:bad_url' }]);
+    }
+    const atReceiver = await call('POST', '/1/apps/alice/hello/notifications', alice, {
+      url: `http://127.0.0.1:${ports.RECEIVER_PORT}/hook`,
+      events: ['deployment.succeeded'],
+    });
+    expect(atReceiver.status).toBe(201);
+
+    // The state directory is its owner's only, and so is everything the stack and its processes wrote there.
+    for (const file of [
+      'admin-password',
+      'encryption-key',
+      'github-standin.json',
+      'mongo.h2',
+      'temporal.db',
+      'logs/gateway.log',
+      'logs/worker.log',
+    ])
+      expect([file, existsSync(join(stateDir, file))]).toEqual([file, true]);
+    expect(
+      readdirSync(join(stateDir, 'blobs')).length + readdirSync(join(stateDir, 'receiver', 'state'), { recursive: true }).length,
+    ).toBeGreaterThan(0);
+    expect({ stateDir: (statSync(stateDir).mode & 0o777).toString(8), openToOthers: openToOthers(stateDir) }).toEqual({
+      stateDir: '700',
+      openToOthers: [],
+    });
 
     const children = execFileSync('pgrep', ['-P', String(started.child.pid)])
       .toString()

@@ -1,12 +1,13 @@
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, isIP } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, loadAppConfig, Settings } from '../../libs/config';
 import { startApp } from './apps';
 import { GithubServer, STANDIN_FILE } from '../github-standin/github-standin';
 import { freePort, ManagedProcess, waitForPort } from './processes';
 import { startMongoWireServer, startTemporalDevServer } from './servers';
+import { makePrivateStateDir, PRIVATE_UMASK } from './state-dir';
 import { repoRoot } from './tools';
 
 /**
@@ -17,11 +18,15 @@ import { repoRoot } from './tools';
  * GITHUB_STANDIN=1 adds a local GitHub stand-in (tools/github-standin/github-standin.ts) for the worker
  * to fetch from, so a deployment can be tried without GitHub (`npm run standin:push`);
  * GITHUB_STANDIN_APP=1 also registers a GitHub App on it (key and webhook secret kept in .stack/).
+ * The state directory and what is in it are the user's only (state-dir.ts).
  */
 async function main(): Promise<void> {
   const stateDir = process.env.STACK_STATE_DIR ?? join(repoRoot, '.stack', 'dev');
   const logDir = join(stateDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
+  // Before anything is written: this process's files and its children's (they inherit the umask).
+  process.umask(PRIVATE_UMASK);
+  makePrivateStateDir(stateDir);
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const settings = new Settings(process.env);
   const host = settings.string('STACK_HOST', '127.0.0.1');
   const gatewayPort = settings.port('GATEWAY_PORT', 3000);
@@ -97,6 +102,7 @@ async function main(): Promise<void> {
       writeFileSync(
         join(stateDir, STANDIN_FILE),
         JSON.stringify({ github: github.url, gateway: `http://${host}:${gatewayPort}`, appWebhookSecret: app?.webhookSecret }),
+        { mode: 0o600 },
       );
     }
     const env: NodeJS.ProcessEnv = {
@@ -122,8 +128,10 @@ async function main(): Promise<void> {
       DEFAULT_TARGET_STATUS_URL: process.env.DEFAULT_TARGET_STATUS_URL ?? `http://${host}:${receiverPort}/status/{{id}}`,
       // The receiver's credentials go to it only: another DEFAULT_TARGET_URL keeps its own settings.
       ...(process.env.DEFAULT_TARGET_URL ? {} : { DEFAULT_TARGET_USERNAME: receiverUsername, DEFAULT_TARGET_PASSWORD: receiverPassword }),
-      // Loopback and private hosts are refused as targets unless allowed: allow this stack's receiver.
-      TARGET_ALLOW: [process.env.TARGET_ALLOW, host].filter(Boolean).join(','),
+      // Loopback and private hosts are refused as targets unless allowed: allow this stack's
+      // receiver, on its port only, so no user's target or notification can probe the machine's
+      // other ports (docs/reliability.md, Tenant isolation review).
+      TARGET_ALLOW: [process.env.TARGET_ALLOW, hostPort(host, receiverPort)].filter(Boolean).join(','),
       RECEIVER_HOST: host,
       RECEIVER_PORT: String(receiverPort),
       RECEIVER_DEPLOY_DIR: process.env.RECEIVER_DEPLOY_DIR ?? join(stateDir, 'receiver', 'deployed'),
@@ -167,6 +175,11 @@ function persisted(file: string, create: () => string): string {
   const value = create();
   writeFileSync(file, value, { mode: 0o600 });
   return value;
+}
+
+/** An outbound rule for one listener: `host:port`, an IPv6 address in brackets. */
+function hostPort(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
 function isPortFree(port: number, host: string): Promise<boolean> {
