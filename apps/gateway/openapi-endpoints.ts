@@ -190,7 +190,6 @@ export const Doc = {
         Errors.authGithubBadInstallation,
         Errors.authGithubNoCredentials,
         Errors.authGithubGithubPairingFailed,
-        Errors.authGithubNotInstallationOwner,
         Errors.authGithubInstallationNotFound,
         Errors.authGithubGetUserFailed,
         Errors.authGithubUpdateUserFailed,

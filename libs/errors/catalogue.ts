@@ -322,13 +322,7 @@ export const Errors = {
   authGithubInstallationNotFound: {
     code: 'auth:github:installation_not_found',
     status: 404,
-    message: 'The GitHub App has no such installation.',
-    where: api,
-  },
-  authGithubNotInstallationOwner: {
-    code: 'auth:github:not_installation_owner',
-    status: 403,
-    message: 'The installation is not your GitHub account or an organization you administer.',
+    message: 'Your GitHub account has no such installation of the GitHub App (on itself or an organization it administers).',
     where: api,
   },
 
