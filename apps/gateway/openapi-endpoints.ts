@@ -28,6 +28,7 @@ const RELEASE_ACTION_ERRORS = [
   Errors.appsDbFailed,
   Errors.deployGithubReadFailed,
   Errors.deployTemporalUnavailable,
+  Errors.appsTooManyDeploys,
 ];
 
 export const Doc = {
@@ -281,6 +282,7 @@ export const Doc = {
         Errors.appsBadTrigger,
         Errors.appsConflict,
         Errors.appsDbFailed,
+        Errors.appsTooMany,
       ]),
     ),
 
@@ -302,6 +304,7 @@ export const Doc = {
         Errors.appsDbFailed,
         Errors.deployGithubReadFailed,
         Errors.deployTemporalUnavailable,
+        Errors.appsTooManyDeploys,
       ]),
     ),
 
@@ -357,6 +360,7 @@ export const Doc = {
         Errors.appsDbFailed,
         Errors.deployGithubReadFailed,
         Errors.deployTemporalUnavailable,
+        Errors.appsTooManyDeploys,
       ]),
     ),
 
@@ -466,7 +470,7 @@ export const Doc = {
         description: 'The token is shown once, in this answer; it is stored only as a salted slow hash.',
       }),
       ApiResponse({ status: 201, description: 'Created.', schema: SCHEMAS.tokenCreated }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.usersNotFound]),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.usersNotFound, Errors.tokensTooMany]),
     ),
 
   TokenList: (): Decorator =>
