@@ -48,8 +48,8 @@ export function checkQuota(kind: 'apps' | 'tokens', user: string, count: number,
 }
 
 /** Explicit deployments of one app started in the last minute, against DEPLOYS_PER_APP_PER_MINUTE. */
-export function checkDeployRate(user: string, app: string, lastMinute: number, limits?: QuotaLimits): void {
-  if (!limits || lastMinute < limits.deploysPerAppPerMinute) return;
+export function checkDeployRate(user: string, app: string, lastMinute: number, limits: QuotaLimits): void {
+  if (lastMinute < limits.deploysPerAppPerMinute) return;
   throw ApiError.of(
     Errors.appsTooManyDeploys,
     `${user}/${app} was deployed explicitly ${lastMinute} times in the last minute, the most it may be (DEPLOYS_PER_APP_PER_MINUTE is ${limits.deploysPerAppPerMinute}); try again in a minute.`,

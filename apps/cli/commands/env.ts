@@ -20,9 +20,10 @@ export const envSet: CommandSpec = {
   options: { replace: { type: 'boolean', help: 'remove the variables not given here' } },
   async run(ctx, [app, key], flags) {
     if (key?.includes('=')) {
+      const name = key.slice(0, key.indexOf('='));
       throw new UsageError(
-        `${JSON.stringify(key.slice(0, key.indexOf('=') + 1) + '…')}: a value on the command line can be read by other users of this machine (ps); ` +
-          `pipe it instead: printf %s "$VALUE" | deployctl env set ${app} ${key.slice(0, key.indexOf('='))}`,
+        `${name}=…: a value on the command line can be read by other users of this machine (ps); ` +
+          `pipe it instead: printf %s "$VALUE" | deployctl env set ${app} ${name}`,
       );
     }
     const input = await ctx.readStdin();
