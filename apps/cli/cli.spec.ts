@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CommandSpec, integer, parse, resolve } from './command';
 import { COMMANDS } from './commands';
+import { parseEnvLines } from './commands/env-change';
 import { ConfigStore, configPath } from './config-store';
 import { ApiFailure, UsageError } from './errors';
 import { main } from './main';
@@ -53,7 +54,9 @@ describe('command parsing', () => {
       const { code, stdout } = await captureMain([...command.name.split(' '), '--help']);
       expect(code).toBe(0);
       expect(stdout).toContain(`Usage: deployctl ${command.name}`);
-      for (const [name, option] of Object.entries(command.options ?? {})) expect(stdout.includes(`--${name}`)).toBe(!option.hidden);
+      const options = stdout.slice(stdout.indexOf('Options:'));
+      for (const [name, option] of Object.entries(command.options ?? {}))
+        expect({ name, shown: new RegExp(`--${name}(?![\\w-])`).test(options) }).toEqual({ name, shown: !option.hidden });
     }
   });
 });
@@ -65,6 +68,50 @@ describe('main', () => {
     expect(await captureMain(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
     expect(await captureMain(['tokens', '--help'])).toMatchObject({ code: 0, stdout: expect.stringContaining('tokens revoke <id>') });
     expect(await captureMain(['tokens'])).toMatchObject({ code: 2, stderr: expect.stringContaining('tokens needs a command') });
+  });
+});
+
+describe('secrets', () => {
+  const SECRET = 'S3cret-value-1';
+
+  it('refuses every secret given on the command line, naming the stdin (or environment) way, and never echoes it', async () => {
+    const login = ['login', '--url', 'http://127.0.0.1:9', '--user', 'alice'];
+    const cases: Array<[string[], RegExp]> = [
+      [[...login, '--token', SECRET], /--token takes no value on the command line.*--token-stdin or set \$DEPLOYCTL_TOKEN/],
+      [[...login, '--password', SECRET], /--password takes no value on the command line.*--password-stdin/],
+      [['github', 'auth', '--credentials', `octocat:${SECRET}`], /--credentials-stdin or set \$DEPLOYCTL_GITHUB_CREDENTIALS/],
+      [['apps', 'set', 'web', '--target-password', SECRET], /--target-password-stdin/],
+      [['apps', 'set', 'web', '--webhook-secret', SECRET], /--webhook-secret-stdin/],
+      [['apps', 'set', 'web', '--env', `API_KEY=${SECRET}`], /deployctl env set web, which reads them from stdin/],
+      [['notify', 'add', 'web', 'https://hooks.example/x', '--secret', SECRET], /--secret-stdin/],
+      [['env', 'set', 'web', `API_KEY=${SECRET}`], /printf %s "\$VALUE" \| deployctl env set web API_KEY/],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await captureMain(argv);
+      expect({ argv, code: result.code, refused: message.test(result.stderr) }).toEqual({ argv, code: 2, refused: true });
+      expect(result.stderr).not.toContain(SECRET);
+    }
+  });
+
+  it('reads one secret from stdin per command, and refuses an empty one', async () => {
+    expect(await captureMain(['apps', 'set', 'web', '--target-password-stdin', '--webhook-secret-stdin'], 'x\n')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Only one secret can come from stdin, not --target-password-stdin and --webhook-secret-stdin'),
+    });
+    expect(await captureMain(['github', 'auth', '--credentials-stdin'], '\n')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--credentials-stdin read nothing from stdin'),
+    });
+    expect(await captureMain(['login', '--url', 'http://127.0.0.1:9', '--user', 'a'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('login needs one of --password-stdin, --token-stdin or $DEPLOYCTL_TOKEN'),
+    });
+  });
+
+  it('reads KEY=VALUE lines for env set, skipping comments and blank lines', () => {
+    expect(parseEnvLines('# a comment\nA=1\r\n\nB=x=y\nC=\n')).toEqual({ A: '1', B: 'x=y', C: '' });
+    expect(() => parseEnvLines('\n# only\n')).toThrow(/no KEY=VALUE line/);
+    expect(() => parseEnvLines('A=1\nnot a line\n')).toThrow(/"not a line" is not KEY=VALUE/);
   });
 });
 
@@ -118,11 +165,11 @@ describe('config store', () => {
   });
 });
 
-async function captureMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function captureMain(argv: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const stdin = new PassThrough();
-  stdin.end();
+  stdin.end(input);
   const code = await main(argv, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },

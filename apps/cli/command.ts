@@ -114,6 +114,41 @@ export function str(flags: Flags, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * The options of a secret: `--<name>-stdin` reads it from stdin (one trailing newline dropped).
+ * `--<name> <value>` stays known only to be refused: a command line is readable by every user of
+ * the machine (`ps`, /proc/<pid>/cmdline) and lands in shell history, so the CLI never takes a
+ * secret there (docs/reliability.md, Tenant isolation review).
+ */
+export function secretOptions(name: string, help: string, env?: string): Record<string, OptionSpec> {
+  return {
+    [name]: { type: 'string', help: `refused: use --${name}-stdin`, hidden: true },
+    [`${name}-stdin`]: { type: 'boolean', help: `${help}, read from stdin${env ? ` (or from $${env})` : ''}` },
+  };
+}
+
+/**
+ * A secret declared with secretOptions: from stdin with `--<name>-stdin`, else from the
+ * environment variable `env` (unset or empty: none); undefined when not given.
+ */
+export async function readSecret(ctx: Context, flags: Flags, name: string, env?: string): Promise<string | undefined> {
+  if (str(flags, name) !== undefined) {
+    throw new UsageError(
+      `--${name} takes no value on the command line, where other users of this machine can read it (ps) and your shell ` +
+        `history keeps it: pipe it to --${name}-stdin${env ? ` or set $${env}` : ''} instead.`,
+    );
+  }
+  if (!flags[`${name}-stdin`]) return env && ctx.env[env] ? ctx.env[env] : undefined;
+  const fromStdin = Object.keys(flags).filter((flag) => flag.endsWith('-stdin') && flags[flag] === true);
+  if (fromStdin.length > 1)
+    throw new UsageError(
+      `Only one secret can come from stdin, not ${fromStdin.map((flag) => `--${flag}`).join(' and ')}: give one per command.`,
+    );
+  const value = (await ctx.readStdin()).replace(/\r?\n$/, '');
+  if (value === '') throw new UsageError(`--${name}-stdin read nothing from stdin.`);
+  return value;
+}
+
 export function list(flags: Flags, name: string): string[] {
   const value = flags[name];
   return Array.isArray(value) ? value : [];

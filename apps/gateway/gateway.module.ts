@@ -9,6 +9,7 @@ import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
 import { NOTIFICATION_LIMITS, NotificationsRepository, NotificationsService } from '../../libs/notifications';
 import { MongoModule } from '../../libs/persistence';
+import { QuotasModule } from '../../libs/quotas';
 import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
 import { ChangesModule, StatusModule } from '../../libs/status';
@@ -42,6 +43,7 @@ export class GatewayModule {
         LoggerModule.forRoot({ pinoHttp: httpLoggerOptions(logger) }),
         MongoModule.forRoot(config.mongo),
         SecretsModule.forRoot(config.encryptionKey),
+        QuotasModule.forRoot(config.quotas),
         AuthModule.forRoot(config.admin, config.loginLimits),
         StatusModule,
         ChangesModule.forRoot({ ...config.feed, publicUrl: config.gateway.publicUrl }),

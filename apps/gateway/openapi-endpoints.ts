@@ -29,6 +29,7 @@ const RELEASE_ACTION_ERRORS = [
   Errors.appsDbFailed,
   Errors.deployGithubReadFailed,
   Errors.deployTemporalUnavailable,
+  Errors.appsTooManyDeploys,
 ];
 
 export const Doc = {
@@ -191,7 +192,6 @@ export const Doc = {
         Errors.authGithubBadInstallation,
         Errors.authGithubNoCredentials,
         Errors.authGithubGithubPairingFailed,
-        Errors.authGithubNotInstallationOwner,
         Errors.authGithubInstallationNotFound,
         Errors.authGithubGetUserFailed,
         Errors.authGithubUpdateUserFailed,
@@ -283,6 +283,7 @@ export const Doc = {
         Errors.appsBadTrigger,
         Errors.appsConflict,
         Errors.appsDbFailed,
+        Errors.appsTooMany,
       ]),
     ),
 
@@ -304,6 +305,7 @@ export const Doc = {
         Errors.appsDbFailed,
         Errors.deployGithubReadFailed,
         Errors.deployTemporalUnavailable,
+        Errors.appsTooManyDeploys,
       ]),
     ),
 
@@ -359,6 +361,7 @@ export const Doc = {
         Errors.appsDbFailed,
         Errors.deployGithubReadFailed,
         Errors.deployTemporalUnavailable,
+        Errors.appsTooManyDeploys,
       ]),
     ),
 
@@ -491,7 +494,7 @@ export const Doc = {
         description: 'The token is shown once, in this answer; it is stored only as a salted slow hash.',
       }),
       ApiResponse({ status: 201, description: 'Created.', schema: SCHEMAS.tokenCreated }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.usersNotFound]),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.usersNotFound, Errors.tokensTooMany]),
     ),
 
   TokenList: (): Decorator =>

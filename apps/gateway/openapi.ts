@@ -365,9 +365,39 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs/json';
 
+/**
+ * The policy of `/docs` and everything under it: Swagger UI's page loads only its own scripts and
+ * styles and asks only this gateway (Try it out), and no other site may frame it (clickjacking:
+ * a framed page could be made to send a signed-in user's requests). Swagger UI's page carries
+ * inline `<style>` blocks and style attributes, hence `'unsafe-inline'` for styles only; its
+ * icons are `data:` images. docs/reliability.md, Tenant isolation review.
+ */
+export const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const UNDER_DOCS = new RegExp(`^/${DOCS_PATH}(?:[/?#]|$)`);
+
 /** Serves the UI at `/docs` and the document at `/docs/json` (and `/docs/yaml`), without authentication. */
 export function setupOpenApi(app: INestApplication): void {
   let document: OpenAPIObject | undefined;
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (UNDER_DOCS.test(request.url))
+      void reply
+        .header('content-security-policy', DOCS_CSP)
+        .header('x-frame-options', 'DENY')
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer');
+    return payload;
+  });
   // Swagger UI's files are served by serveSwaggerAssets rather than @fastify/static.
   const withOwnStaticAssets = new Proxy(app, {
     get: (target, property, receiver) =>

@@ -102,6 +102,11 @@ export class AppsRepository {
     return { $or: [{ repositoryKey: { $regex: `^${escapeRegExp(user)}/${spellings}$` } }, legacy] };
   }
 
+  /** How many apps the user has (APPS_MAX_PER_USER); the `{user, repository}` index serves it. */
+  countForUser(user: string): Promise<number> {
+    return this.apps.countDocuments({ user });
+  }
+
   /** Every app of the user (the intake's in-memory configuration, AppConfigCache). */
   listForUser(user: string): Promise<AppRecord[]> {
     return this.apps.find({ user }).toArray();

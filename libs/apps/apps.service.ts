@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ApiError, Errors, storeCall } from '../errors';
 import { withSampleId } from '../targets';
+import { checkQuota, QUOTAS, QuotaLimits } from '../quotas';
 import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
 import { AppConfigCache } from './app-config-cache';
@@ -122,6 +123,7 @@ export class AppsService {
     private readonly box: SecretBox,
     @Optional() @Inject(APP_TARGET_RULES) rules?: AppTargetRules,
     @Optional() private readonly cache?: AppConfigCache,
+    @Optional() @Inject(QUOTAS) private readonly quotas?: QuotaLimits,
   ) {
     this.targetRules = new TargetRulesCheck(rules);
   }
@@ -136,6 +138,9 @@ export class AppsService {
     const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
     // Several apps may deploy one repository (SPEC 8, Environments), each with its own trigger.
     const record = await this.write(user, name, async (existing) => {
+      // A new app counts against APPS_MAX_PER_USER; changing one never does. Concurrent creations
+      // may pass the cap by the few that read the same count (docs/reliability.md).
+      if (!existing && this.quotas) checkQuota('apps', user, await this.guard(() => this.apps.countForUser(user)), this.quotas);
       const now = new Date();
       return {
         _id: `${user}/${name}`,

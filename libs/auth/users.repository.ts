@@ -75,6 +75,11 @@ export class UsersRepository {
       .toArray();
   }
 
+  /** Live (unrevoked) tokens of the user (TOKENS_MAX_PER_USER); the `{user, createdAt}` index serves it. */
+  countLiveTokens(user: string): Promise<number> {
+    return this.tokens.countDocuments({ user, revokedAt: { $exists: false } });
+  }
+
   async revokeToken(user: string, id: string): Promise<boolean> {
     const result = await this.tokens.updateOne({ _id: id, user, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
     return result.matchedCount === 1;

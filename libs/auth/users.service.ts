@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ApiError, Errors } from '../errors';
+import { checkQuota, QUOTAS, QuotaLimits } from '../quotas';
 import { AuthService, Principal } from './auth.service';
 import { UsersRepository } from './users.repository';
 
@@ -17,6 +18,7 @@ export class UsersService {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersRepository,
+    @Optional() @Inject(QUOTAS) private readonly quotas?: QuotaLimits,
   ) {}
 
   async create(caller: Principal, username: string, password: string, uuid: string): Promise<{ username: string; admin: boolean }> {
@@ -32,6 +34,7 @@ export class UsersService {
 
   async createToken(user: string, name: string, uuid: string): Promise<{ id: string; token: string; name: string; createdAt: Date }> {
     await this.mustExist(user);
+    if (this.quotas) checkQuota('tokens', user, await this.users.countLiveTokens(user), this.quotas);
     return this.auth.createToken(user, name, uuid);
   }
 

@@ -33,6 +33,8 @@ export interface AppConfig {
   notifications: NotificationLimits;
   /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection, open feeds per user. */
   feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number; maxPerUser: number };
+  /** Per-user caps on apps and API tokens, and explicit deployments per app and minute (docs/reliability.md, Tenant isolation review). */
+  quotas: { appsPerUser: number; tokensPerUser: number; deploysPerAppPerMinute: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** `json` (one JSON object a line, the default) or `pretty` (pino-pretty, for development). */
   logFormat: 'json' | 'pretty';
@@ -106,6 +108,9 @@ const APP_SETTINGS = {
   FEED_CLIENT_BUFFER_BYTES: setting.int(1024 * 1024, { min: 1024 }),
   FEED_MAX_DURATION: setting.durationMs('1h'),
   FEED_MAX_PER_USER: setting.int(50, { min: 1 }),
+  APPS_MAX_PER_USER: setting.int(100, { min: 1 }),
+  TOKENS_MAX_PER_USER: setting.int(50, { min: 1 }),
+  DEPLOYS_PER_APP_PER_MINUTE: setting.int(6, { min: 1 }),
   LOG_LEVEL: setting.oneOf(['error', 'warn', 'log', 'debug'] as const, 'log'),
   LOG_FORMAT: setting.oneOf(['json', 'pretty'] as const, 'json'),
   METRICS_HOST: setting.string('127.0.0.1'),
@@ -169,6 +174,11 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       clientBufferBytes: s.FEED_CLIENT_BUFFER_BYTES,
       maxDurationMs: s.FEED_MAX_DURATION,
       maxPerUser: s.FEED_MAX_PER_USER,
+    },
+    quotas: {
+      appsPerUser: s.APPS_MAX_PER_USER,
+      tokensPerUser: s.TOKENS_MAX_PER_USER,
+      deploysPerAppPerMinute: s.DEPLOYS_PER_APP_PER_MINUTE,
     },
     logLevel: s.LOG_LEVEL,
     logFormat: s.LOG_FORMAT,

@@ -206,6 +206,11 @@ export class DeploymentsRepository {
   countRetries(id: string): Promise<number> {
     return this.deployments.countDocuments({ retryOf: id });
   }
+
+  /** Deployments of the app with one of `causes` created since `since` (DEPLOYS_PER_APP_PER_MINUTE); the `{user, app, createdAt}` index serves it. */
+  countCausedSince(user: string, app: string, causes: Array<NonNullable<DeploymentRecord['cause']>>, since: Date): Promise<number> {
+    return this.deployments.countDocuments({ user, app, cause: { $in: causes }, createdAt: { $gte: since } });
+  }
 }
 
 /** The record says the deployment has ended (records of older releases carry no state: not known). */

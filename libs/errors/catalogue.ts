@@ -68,6 +68,8 @@ export const Errors = {
   usersExists: { code: 'users:exists', status: 409, message: 'A user of that name exists already.', where: api },
   usersNotFound: { code: 'users:not_found', status: 404, message: 'No such user.', where: api },
   tokensNotFound: { code: 'tokens:not_found', status: 404, message: 'No such live API token.', where: api },
+  // Per-user caps (docs/reliability.md, Tenant isolation review): 403, waiting does not help, removing one does.
+  tokensTooMany: { code: 'tokens:too_many', status: 403, message: 'You have as many live API tokens as one user may.', where: api },
 
   // Webhooks in (SPEC 2.1).
   deployAuthBadCreds: {
@@ -207,6 +209,14 @@ export const Errors = {
     where: api,
   },
   appsNotFound: { code: 'apps:not_found', status: 404, message: 'No such app.', where: api },
+  appsTooMany: { code: 'apps:too_many', status: 403, message: 'You have as many apps as one user may.', where: api },
+  // A rate, not a count: 429, the same request succeeds a minute later.
+  appsTooManyDeploys: {
+    code: 'apps:too_many_deploys',
+    status: 429,
+    message: 'The app was deployed explicitly as often in the last minute as it may be; try again in a minute.',
+    where: api,
+  },
   appsDbFailed: {
     code: 'apps:db:failed',
     status: 503,
@@ -346,13 +356,7 @@ export const Errors = {
   authGithubInstallationNotFound: {
     code: 'auth:github:installation_not_found',
     status: 404,
-    message: 'The GitHub App has no such installation.',
-    where: api,
-  },
-  authGithubNotInstallationOwner: {
-    code: 'auth:github:not_installation_owner',
-    status: 403,
-    message: 'The installation is not your GitHub account or an organization you administer.',
+    message: 'Your GitHub account has no such installation of the GitHub App (on itself or an organization it administers).',
     where: api,
   },
 

@@ -45,25 +45,29 @@ export class GithubInstallationsService {
         Errors.authGithubNoCredentials,
         'Authorize your GitHub account first (POST /1/auth/github with an unrestricted token): it proves the installation is yours.',
       );
-    const installation = await this.ask(() => this.githubApp.installation(installationId), uuid);
-    if (!installation) throw ApiError.of(Errors.authGithubInstallationNotFound, `The GitHub App has no installation ${installationId}.`);
+    // The stored token is checked before GitHub is asked about the id, and a missing installation
+    // and someone else's get one answer: no reply tells whether an id exists or whose it is
+    // (docs/reliability.md, Tenant isolation review).
     const identity = await this.github.identify(token);
     if (!identity.ok)
       throw ApiError.of(
         Errors.authGithubGithubPairingFailed,
         'GitHub no longer accepts your stored token; authorize again with POST /1/auth/github.',
       );
-    const { login, type } = installation.account;
+    const installation = await this.ask(() => this.githubApp.installation(installationId), uuid);
+    const account = installation?.account;
     const yours =
-      type === 'Organization'
-        ? (await this.ask(() => this.github.orgRole(login, token), uuid)) === 'admin'
-        : login.toLowerCase() === identity.login.toLowerCase();
+      account !== undefined &&
+      (account.type === 'Organization'
+        ? (await this.ask(() => this.github.orgRole(account.login, token), uuid)) === 'admin'
+        : account.login.toLowerCase() === identity.login.toLowerCase());
     if (!yours) {
       throw ApiError.of(
-        Errors.authGithubNotInstallationOwner,
-        `Installation ${installationId} belongs to ${login}; your GitHub account ${identity.login} ${type === 'Organization' ? 'is not an admin of that organization' : 'is not that account'}.`,
+        Errors.authGithubInstallationNotFound,
+        `Your GitHub account ${identity.login} has no installation ${installationId} of this service's GitHub App: the App must be installed on that account or on an organization it administers.`,
       );
     }
+    const { login, type } = account;
     await storeCall(
       Errors.authGithubUpdateUserFailed,
       () => this.installations.link({ user, installationId, account: { login, type }, linkedAt: new Date(), uuid }),

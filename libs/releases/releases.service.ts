@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AppSecrets, AppsRepository, AppsService, AppView } from '../apps';
 import type { Principal } from '../auth';
 import { ApiError, Errors, storeCall } from '../errors';
@@ -9,6 +9,7 @@ import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.c
 import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { IntakeService } from '../deployments/intake.service';
 import { recordDeploymentCreated } from '../metrics';
+import { checkDeployRate, DEPLOY_WINDOW_MS, QUOTAS, QuotaLimits } from '../quotas';
 import type { DeploymentInput, ReleaseSource } from '../../workflows/types';
 import { askedBy } from './asked-by';
 import { ReleaseRecord, ReleasesRepository } from './releases.repository';
@@ -32,6 +33,9 @@ export interface ReleaseDeployment {
   uuid: string;
 }
 
+/** The causes of explicit deployments, counted against DEPLOYS_PER_APP_PER_MINUTE. */
+const EXPLICIT_CAUSES: Array<ReleaseSource['cause']> = ['redeploy', 'env', 'rollback', 'promote'];
+
 /**
  * Releases (SPEC 6.4–6.6): the app's numbered history, and the explicit actions that deploy a
  * release's code again with the app's current env, through the app's line: rollback (which
@@ -50,6 +54,7 @@ export class ReleasesService {
     private readonly intake: IntakeService,
     private readonly github: GithubClient,
     private readonly tokens: GithubTokens,
+    @Optional() @Inject(QUOTAS) private readonly quotas?: QuotaLimits,
   ) {}
 
   async list(user: string, app: string, limit: number, skip: number): Promise<ReleaseView[]> {
@@ -99,7 +104,10 @@ export class ReleasesService {
     uuid: string,
   ): Promise<AppView & { deployment?: ReleaseDeployment }> {
     // Checked first, so an env change that cannot deploy changes nothing.
-    if (change.deploy) await this.checkAvailable(user, await this.liveRelease(user, app));
+    if (change.deploy) {
+      await this.checkAvailable(user, await this.liveRelease(user, app));
+      await this.checkRate(user, app);
+    }
     const changed = await this.apps.patchEnv(user, app, { set: change.set, unset: change.unset }, uuid);
     if (!change.deploy) return changed;
     return { ...changed, deployment: await this.redeploy(principal, user, app, uuid, 'env') };
@@ -140,6 +148,7 @@ export class ReleasesService {
     uuid: string,
   ): Promise<ReleaseDeployment> {
     const { user, name: app } = config.record;
+    await this.checkRate(user, app);
     // Keyed by the request's uuid: the same request sent again answers the same deployment.
     const workflowId = `release/${user}/${app}/${cause}/${uuid}`;
     const rolledBackTo = cause === 'rollback' ? release.version : undefined;
@@ -205,6 +214,17 @@ export class ReleasesService {
       ...(rolledBackTo !== undefined ? { rolledBackTo } : {}),
       uuid,
     };
+  }
+
+  /**
+   * Every explicit deployment (any cause) starts a whole pipeline at the app's target: at most
+   * DEPLOYS_PER_APP_PER_MINUTE per app, counted from the records, so every gateway sees the same
+   * count (docs/reliability.md, Tenant isolation review). Pushes are not counted: they come from GitHub.
+   */
+  private async checkRate(user: string, app: string): Promise<void> {
+    if (!this.quotas) return;
+    const since = new Date(Date.now() - DEPLOY_WINDOW_MS);
+    checkDeployRate(user, app, await this.db(() => this.deployments.countCausedSince(user, app, EXPLICIT_CAUSES, since)), this.quotas);
   }
 
   /** A release whose tarball was pruned is fetched from GitHub again: refused up front when GitHub no longer has its commit. */

@@ -99,9 +99,12 @@ describe('deployctl: deployments and the live feed (built CLI against the pipeli
 
   it('github auth stores a verified token and reports GitHub refusing one', async () => {
     f.github.tokens.set('ghp_cli_token', 'octocat');
-    const ok = await cli.run(['github', 'auth', '--credentials', 'octocat:ghp_cli_token', '--app', 'web']);
+    const onArgv = await cli.run(['github', 'auth', '--credentials', 'octocat:ghp_cli_token', '--app', 'web']);
+    expect(onArgv).toMatchObject({ code: 2, stderr: expect.stringMatching(/--credentials-stdin or set \$DEPLOYCTL_GITHUB_CREDENTIALS/) });
+    expect(f.github.requests.filter((r) => r.token === 'ghp_cli_token')).toEqual([]); // refused before GitHub was asked
+    const ok = await cli.run(['github', 'auth', '--credentials-stdin', '--app', 'web'], { input: 'octocat:ghp_cli_token\n' });
     expect(ok).toMatchObject({ code: 0, stdout: 'GitHub user octocat authorized for app web.\n' });
-    const refused = await cli.run(['github', 'auth', '--credentials', 'octocat:ghp_wrong']);
+    const refused = await cli.run(['github', 'auth'], { env: { DEPLOYCTL_GITHUB_CREDENTIALS: 'octocat:ghp_wrong' } });
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(ERROR_LINE('auth:github:github_pairing_failed')) });
   });
 });

@@ -60,6 +60,24 @@ describe('OpenAPI document', () => {
     expect(await ui.text()).toMatch(/swagger/i);
   });
 
+  it('serves /docs, its assets and its documents with a CSP forbidding framing, and X-Frame-Options DENY', async () => {
+    const paths = ['/docs', '/docs/', '/docs/index.html', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css', '/docs/swagger-ui-init.js'];
+    for (const path of [...paths, '/docs/json', '/docs/yaml', '/docs/no-such-file.js']) {
+      const response = await fetch(`${baseUrl}${path}`);
+      expect({ path, ok: paths.includes(path) ? response.status === 200 : true }).toEqual({ path, ok: true });
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect({ path, csp }).toEqual({ path, csp: expect.stringContaining("frame-ancestors 'none'") });
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline|\*/);
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      await response.arrayBuffer();
+    }
+    // Only the docs: the API's own answers are not given the page's policy.
+    expect((await fetch(`${baseUrl}/1/status/admin/webhooks`)).headers.get('x-frame-options')).toBeNull();
+  });
+
   it('lists every route the app registers, and nothing else', async () => {
     const doc = await document();
     expect(routes.length).toBeGreaterThan(15);

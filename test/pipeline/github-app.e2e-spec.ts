@@ -89,25 +89,37 @@ describe('GitHub App: installation tokens, the App webhook, installation links',
     expect(before).toMatchObject({ status: 400, json: { error: 'auth:github:no_credentials' } });
     expect((await f.harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_admin' } })).status).toBe(200);
 
-    expect(await f.harness.request('POST', '/1/auth/github/installations', { body: { installationId: 999 } })).toMatchObject({
-      status: 404,
-      json: { error: 'auth:github:installation_not_found' },
-    });
     expect(await f.harness.request('POST', '/1/auth/github/installations', { body: { installationId: '77' } })).toMatchObject({
       status: 400,
       json: { error: 'auth:github:bad_installation' },
     });
 
-    // bob's GitHub account is a member of octo-org, not an admin.
+    // bob's GitHub account is a member of octo-org, not an admin; 4343 is carol-gh's own account.
     const bob = { username: 'bob', password: 'bob-password-123' };
     expect((await f.harness.request('POST', '/1/users', { body: bob })).status).toBe(201);
     f.github.tokens.set('ghp_bob', 'bob-gh');
+    f.github.ci.installations.set(4343, { id: 4343, account: { login: 'carol-gh', type: 'User' }, repositories: [] });
     expect((await f.harness.request('POST', '/1/auth/github', { auth: bob, body: { credentials: 'bob-gh:ghp_bob' } })).status).toBe(200);
-    const refused = await f.harness.request('POST', '/1/auth/github/installations', { auth: bob, body: { installationId: INSTALLATION } });
-    expect(refused).toMatchObject({
-      status: 403,
-      json: { error: 'auth:github:not_installation_owner', message: expect.stringContaining('not an admin') },
-    });
+    // Someone else's installation (an organization's, a user's) and one that does not exist get one
+    // answer: the same status, code and sentence but for the id, naming no other account.
+    const link = (installationId: number, auth?: typeof bob) =>
+      f.harness.request('POST', '/1/auth/github/installations', { auth, body: { installationId } });
+    const answers = await Promise.all([link(INSTALLATION, bob), link(4343, bob), link(99999, bob)]);
+    const sentence = (answer: { status: number; json: { error: string; message: string } }, id: number) =>
+      `${answer.status} ${answer.json.error} ${answer.json.message.replace(String(id), '<id>')}`;
+    expect(sentence(answers[0], INSTALLATION)).toBe(sentence(answers[2], 99999));
+    expect(sentence(answers[1], 4343)).toBe(sentence(answers[2], 99999));
+    expect(answers[2]).toMatchObject({ status: 404, json: { error: 'auth:github:installation_not_found' } });
+    for (const answer of answers) expect(answer.text).not.toMatch(/octo-org|carol-gh|Organization/);
+    // A stored token GitHub no longer takes is refused before any installation is looked up.
+    f.github.tokens.delete('ghp_bob');
+    const stale = await Promise.all([link(INSTALLATION, bob), link(99999, bob)]);
+    expect(stale.map((answer) => `${answer.status} ${answer.json.error}`)).toEqual([
+      '401 auth:github:github_pairing_failed',
+      '401 auth:github:github_pairing_failed',
+    ]);
+    // The admin's own answer for a missing id is that sentence too (only the caller's GitHub login differs).
+    expect(await link(999)).toMatchObject({ status: 404, json: { error: 'auth:github:installation_not_found' } });
 
     const linked = await f.harness.request('POST', '/1/auth/github/installations', { body: { installationId: INSTALLATION } });
     expect(linked).toMatchObject({

@@ -51,6 +51,10 @@ export class Harness {
       // Tests sign in wrongly on purpose, all from 127.0.0.1; test/auth/throttle checks the limits.
       LOGIN_FAILURES_PER_USER: '100000',
       LOGIN_FAILURES_PER_ADDRESS: '100000',
+      // Tests create apps and tokens and redeploy in bulk; test/apps/quotas checks the caps.
+      APPS_MAX_PER_USER: '100000',
+      TOKENS_MAX_PER_USER: '100000',
+      DEPLOYS_PER_APP_PER_MINUTE: '100000',
       // Loopback and private targets are refused unless allowed: the tests' receivers run on loopback.
       TARGET_ALLOW: LOCAL_RECEIVERS,
       ...options.env,

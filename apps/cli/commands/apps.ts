@@ -2,10 +2,9 @@
 import type { AppDto as AppBody } from '../../../libs/apps/app.dto';
 import type { AppView } from '../../../libs/apps/apps.service';
 import { ApiClient, seg } from '../api-client';
-import { CommandSpec, Flags, list, reply, str } from '../command';
+import { CommandSpec, Flags, list, readSecret, reply, secretOptions, str } from '../command';
 import { isNotFound, UsageError } from '../errors';
 import { table } from '../output';
-import { parseAssignments, patchEnv } from './env-change';
 import { Errors } from '../../../libs/errors/catalogue';
 
 export type { AppView };
@@ -23,12 +22,18 @@ export function appPath(user: string, app: string): string {
   return `/1/apps/${seg(user)}/${seg(app)}`;
 }
 
+/** The secrets of `apps set`, read from stdin (never from argv: readSecret). */
+export interface AppSecretsIn {
+  targetPassword?: string;
+  webhookSecret?: string;
+}
+
 /**
- * The PUT body from the current app and the flags. Every field the flags leave alone is sent
- * again as the API showed it; secrets and env are omitted (the API keeps them) unless given.
- * `env` only with --drop-env: then exactly the --env variables.
+ * The PUT body from the current app, the flags and the secrets. Every field the flags leave alone
+ * is sent again as the API showed it; secrets and env are omitted (the API keeps them) unless
+ * given. `env` only with --drop-env: then none.
  */
-export function mergeApp(current: AppView | null, flags: Flags): AppBody {
+export function mergeApp(current: AppView | null, flags: Flags, secrets: AppSecretsIn = {}): AppBody {
   const repository = str(flags, 'repository') ?? current?.repository;
   if (!repository) throw new UsageError('A new app needs --repository owner/name.');
   const archiveFormat = str(flags, 'archive-format') ?? current?.target?.archiveFormat;
@@ -55,9 +60,9 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
       : (str(flags, 'tags') ?? (current?.deployOn && 'tags' in current.deployOn ? current.deployOn.tags : undefined));
   const paths = flags['no-paths'] ? undefined : list(flags, 'path').length > 0 ? list(flags, 'path') : current?.paths;
 
-  const targetFlags = ['target-url', 'status-url', 'target-user', 'target-password', 'archive-format'].filter(
-    (name) => str(flags, name) !== undefined,
-  );
+  const targetFlags = ['target-url', 'status-url', 'target-user', 'archive-format']
+    .filter((name) => str(flags, name) !== undefined)
+    .concat(secrets.targetPassword !== undefined ? ['target-password-stdin'] : []);
   let target: AppBody['target'];
   if (current?.target || targetFlags.length > 0) {
     const url = str(flags, 'target-url') ?? current?.target?.url;
@@ -66,7 +71,7 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
       url,
       statusUrl: str(flags, 'status-url') ?? current?.target?.statusUrl,
       username: str(flags, 'target-user') ?? current?.target?.username,
-      password: str(flags, 'target-password'),
+      password: secrets.targetPassword,
       archiveFormat: archiveFormat,
     };
   }
@@ -76,8 +81,8 @@ export function mergeApp(current: AppView | null, flags: Flags): AppBody {
     ...(tags !== undefined && { deployOn: { tags } }),
     ...(paths !== undefined && { paths }),
     target,
-    webhookSecret: str(flags, 'webhook-secret'),
-    env: flags['drop-env'] ? parseAssignments(list(flags, 'env')) : undefined,
+    webhookSecret: secrets.webhookSecret,
+    env: flags['drop-env'] ? {} : undefined,
     retain: flags.retain ? true : flags['no-retain'] ? false : current?.retain,
     ci: ci as AppBody['ci'],
     // Sent again as shown, like every other setting: a PUT without them would drop them.
@@ -118,8 +123,10 @@ export const appsSet: CommandSpec = {
   args: '<app>',
   summary: 'Create an app or change its settings; settings you leave out stay as they are.',
   details:
-    'Environment variables are kept: --env KEY=VALUE sets one (others stay), --drop-env removes all\n' +
-    'but those given with --env. `deployctl env` changes them one by one.',
+    'Environment variables are kept; --drop-env removes them all, and `deployctl env set` sets them\n' +
+    '(values from stdin). Secrets come from stdin, one per command (kept when omitted), never from the\n' +
+    'command line, where other users can read them with ps:\n' +
+    '  printf %s "$RECEIVER_PASSWORD" | deployctl apps set web --target-password-stdin',
   positionals: [1, 1],
   options: {
     repository: { type: 'string', value: '<owner/name>', help: 'GitHub repository' },
@@ -135,9 +142,9 @@ export const appsSet: CommandSpec = {
     'target-url': { type: 'string', value: '<url>', help: 'deployment receiver upload URL' },
     'status-url': { type: 'string', value: '<url>', help: 'receiver status URL ({{id}} is filled in)' },
     'target-user': { type: 'string', value: '<user>', help: 'Basic auth user for the receiver' },
-    'target-password': { type: 'string', value: '<password>', help: 'Basic auth password for the receiver (kept when omitted)' },
+    ...secretOptions('target-password', 'Basic auth password for the receiver (kept when omitted)'),
     'archive-format': { type: 'string', value: '<tar.gz|zip>', help: 'archive format sent to the receiver' },
-    'webhook-secret': { type: 'string', value: '<secret>', help: 'GitHub webhook secret (kept when omitted)' },
+    ...secretOptions('webhook-secret', 'GitHub webhook secret (kept when omitted)'),
     retain: { type: 'boolean', help: 'ask the receiver to keep the previous release' },
     'no-retain': { type: 'boolean', help: 'let the receiver replace the previous release' },
     ci: {
@@ -155,16 +162,21 @@ export const appsSet: CommandSpec = {
     'ci-timeout': { type: 'string', value: '<duration>', help: "how long to wait for CI, e.g. 45m (default: the service's)" },
     environment: { type: 'string', value: '<name>', help: 'GitHub deployment environment (default: the app name)' },
     url: { type: 'string', value: '<url>', help: "where the deployed app is reached (the GitHub deployment's environment_url)" },
-    env: { type: 'string', multiple: true, value: '<KEY=VALUE>', help: 'set an environment variable, keeping the others' },
-    'drop-env': { type: 'boolean', help: 'remove the environment variables not given with --env' },
+    env: { type: 'string', multiple: true, help: 'refused: use deployctl env set', hidden: true },
+    'drop-env': { type: 'boolean', help: 'remove all environment variables' },
   },
   async run(ctx, [app], flags) {
-    const set = parseAssignments(list(flags, 'env'));
+    if (list(flags, 'env').length > 0)
+      throw new UsageError(
+        `--env puts values on the command line, where other users of this machine can read them (ps): set them with deployctl env set ${app}, which reads them from stdin.`,
+      );
+    const secrets = {
+      targetPassword: await readSecret(ctx, flags, 'target-password'),
+      webhookSecret: await readSecret(ctx, flags, 'webhook-secret'),
+    };
     const { api, session } = await ctx.connect();
     const path = appPath(session.user, app);
-    let saved = await api.put<AppView>(path, mergeApp(await findApp(api, session.user, app), flags));
-    // Without --drop-env the PUT kept the env: add the --env variables to it.
-    if (!flags['drop-env'] && Object.keys(set).length > 0) saved = await patchEnv(api, path, { set });
+    const saved = await api.put<AppView>(path, mergeApp(await findApp(api, session.user, app), flags, secrets));
     reply(ctx, flags, saved, describeApp);
   },
 };

@@ -40,7 +40,7 @@ describe('env changes', () => {
 
 describe('apps set merge', () => {
   it('keeps every setting the flags leave alone and sends secrets only when given', () => {
-    expect(mergeApp(APP, { branch: 'dev', env: ['A=1'] })).toEqual({
+    expect(mergeApp(APP, { branch: 'dev' })).toEqual({
       repository: 'o/web',
       branch: 'dev',
       retain: true,
@@ -49,12 +49,13 @@ describe('apps set merge', () => {
       webhookSecret: undefined,
       target: { url: 'http://r/push', statusUrl: 'http://r/s/{{id}}', username: 'u', password: undefined, archiveFormat: 'zip' },
     });
-    expect(mergeApp(APP, { 'no-retain': true, 'target-password': 'p', 'drop-env': true })).toMatchObject({
+    expect(mergeApp(APP, { 'no-retain': true, 'drop-env': true }, { targetPassword: 'p', webhookSecret: 's' })).toMatchObject({
       retain: false,
       env: {},
       target: { password: 'p' },
+      webhookSecret: 's',
     });
-    expect(mergeApp(APP, { 'drop-env': true, env: ['B=2'] }).env).toEqual({ B: '2' });
+    expect(() => mergeApp(null, { repository: 'o/r' }, { targetPassword: 'p' })).toThrow(/--target-password-stdin needs .*--target-url/);
   });
 
   it('sends the GitHub settings again as shown (a PUT without them would drop them), or as the flags say', () => {

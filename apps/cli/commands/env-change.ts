@@ -22,6 +22,16 @@ export function parseAssignments(assignments: string[]): Record<string, string> 
   return env;
 }
 
+/**
+ * `KEY=VALUE` lines (as in a .env file, read from stdin): blank lines and `#` comments skipped;
+ * a value is the rest of its line (it may be empty or contain `=`; no quotes are removed).
+ */
+export function parseEnvLines(text: string): Record<string, string> {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+  if (lines.length === 0) throw new UsageError('stdin held no KEY=VALUE line.');
+  return parseAssignments(lines);
+}
+
 export function parseKeys(keys: string[]): string[] {
   const bad = keys.find((key) => !KEY.test(key));
   if (bad !== undefined) throw new UsageError(`${JSON.stringify(bad)} is not a variable name like MY_VAR.`);

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { ApiClient, seg } from '../api-client';
-import { CommandSpec, Context, str } from '../command';
+import { CommandSpec, Context, readSecret, secretOptions, str } from '../command';
 import { Session } from '../config-store';
 import { ApiFailure, UsageError } from '../errors';
 import { formatFailure } from '../output';
@@ -10,29 +10,34 @@ interface CreatedToken {
   token: string;
 }
 
+const TOKEN_ENV = 'DEPLOYCTL_TOKEN';
+
 export const login: CommandSpec = {
   name: 'login',
   summary: 'Sign in to a gateway and keep an API token in your config directory.',
   details:
-    'With --password, login creates an API token named "deployctl <host>" and stores only that token\n' +
-    '(mode 0600; logout revokes it). With --token, the token is checked and stored as given.\n' +
+    'With a password, login creates an API token named "deployctl <host>" and stores only that token\n' +
+    '(mode 0600; logout revokes it). With a token, the token is checked and stored as given.\n' +
+    'Secrets never go on the command line (other users can read it with ps): pipe them in, e.g.\n' +
+    '  printf %s "$TOKEN" | deployctl login --url <gateway> --user <user> --token-stdin\n' +
+    'or set $DEPLOYCTL_TOKEN. --password and --token with a value are refused.\n' +
     'Config: $DEPLOYCTL_CONFIG, else $XDG_CONFIG_HOME/deployctl/config.json, else ~/.config/deployctl/config.json.',
   positionals: [0, 0],
   options: {
     url: { type: 'string', value: '<gateway>', help: 'gateway base URL, e.g. https://deploy.example.com' },
     user: { type: 'string', value: '<user>', help: 'your user name' },
-    password: { type: 'string', value: '<password>', help: 'your password (exchanged for an API token)' },
-    'password-stdin': { type: 'boolean', help: 'read the password from stdin instead of the command line' },
-    token: { type: 'string', value: '<token>', help: 'an existing API token' },
+    ...secretOptions('password', 'your password (exchanged for an API token)'),
+    ...secretOptions('token', 'an existing API token', TOKEN_ENV),
   },
   async run(ctx, _args, flags) {
     const url = gatewayUrl(str(flags, 'url'));
     const user = str(flags, 'user');
     if (!user) throw new UsageError('login needs --user.');
-    const token = str(flags, 'token');
-    const password = flags['password-stdin'] ? (await ctx.readStdin()).replace(/\r?\n$/, '') : str(flags, 'password');
+    const password = await readSecret(ctx, flags, 'password');
+    // $DEPLOYCTL_TOKEN only when no password is given: an explicit --password-stdin wins over the environment.
+    const token = await readSecret(ctx, flags, 'token', password === undefined ? TOKEN_ENV : undefined);
     if ((token === undefined) === (password === undefined))
-      throw new UsageError('login needs one of --password, --password-stdin or --token.');
+      throw new UsageError(`login needs one of --password-stdin, --token-stdin or $${TOKEN_ENV}.`);
 
     let session: Session;
     if (token !== undefined) {

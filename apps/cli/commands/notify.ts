@@ -3,7 +3,7 @@
 import type { DeliveryView, SubscriptionView } from '../../../libs/notifications/notifications.service';
 import { DEPLOYMENT_EVENTS } from '../../../workflows/types';
 import { seg } from '../api-client';
-import { CommandSpec, integer, list, reply, str } from '../command';
+import { CommandSpec, integer, list, readSecret, reply, secretOptions, str } from '../command';
 import { UsageError } from '../errors';
 import { shortTime, table } from '../output';
 import { appPath } from './apps';
@@ -24,7 +24,7 @@ export function notificationEvents(given: string[]): string[] {
 export const notifyAdd: CommandSpec = {
   name: 'notify add',
   args: '<app> <url>',
-  summary: "POST the app's deployment events to a URL (signed when --secret is given).",
+  summary: "POST the app's deployment events to a URL (signed when --secret-stdin is given).",
   options: {
     event: {
       type: 'string',
@@ -32,7 +32,7 @@ export const notifyAdd: CommandSpec = {
       value: '<event>',
       help: 'queued, started, succeeded, failed, canceled or rolled_back (default: all)',
     },
-    secret: { type: 'string', value: '<secret>', help: 'sign each body: X-Deploy-Signature-256, as GitHub signs webhooks' },
+    ...secretOptions('secret', 'sign each body with this secret: X-Deploy-Signature-256, as GitHub signs webhooks'),
     slack: { type: 'boolean', help: 'post Slack incoming-webhook messages' },
   },
   positionals: [2, 2],
@@ -40,7 +40,7 @@ export const notifyAdd: CommandSpec = {
     const body = {
       url,
       events: notificationEvents(list(flags, 'event')),
-      secret: str(flags, 'secret'),
+      secret: await readSecret(ctx, flags, 'secret'),
       format: flags.slack ? 'slack' : 'json',
     };
     const { api, session } = await ctx.connect();
