@@ -28,6 +28,8 @@ export interface AppConfig {
   defaultTarget?: { url: string; statusUrl?: string; username?: string; password?: string };
   /** How long raw webhook payloads and status entries are kept (0: for ever), and how often the worker sweeps. */
   retention: { payloadsMs: number; statusMs: number; sweepEveryMs: number };
+  /** How often the worker closes records whose workflow ended in Temporal without its end, and how long a record must be unmoved first. */
+  workflowSweep: { everyMs: number; graceMs: number };
   /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection, open feeds per user. */
   feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number; maxPerUser: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -79,6 +81,8 @@ const APP_SETTINGS = {
   PAYLOAD_RETENTION: setting.durationMs('30d'),
   STATUS_RETENTION: setting.durationMs('180d'),
   RETENTION_SWEEP_INTERVAL: setting.durationMs('1h'),
+  WORKFLOW_SWEEP_INTERVAL: setting.durationMs('1m'),
+  WORKFLOW_SWEEP_GRACE: setting.durationMs('3m'),
   FEED_HEARTBEAT: setting.durationMs('15s'),
   FEED_SETTLE: setting.durationMs('500ms'),
   FEED_CLIENT_BUFFER_BYTES: setting.int(1024 * 1024, { min: 1024 }),
@@ -127,6 +131,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
             password: s.DEFAULT_TARGET_PASSWORD,
           },
     retention: { payloadsMs: s.PAYLOAD_RETENTION, statusMs: s.STATUS_RETENTION, sweepEveryMs: s.RETENTION_SWEEP_INTERVAL },
+    workflowSweep: { everyMs: s.WORKFLOW_SWEEP_INTERVAL, graceMs: s.WORKFLOW_SWEEP_GRACE },
     feed: {
       heartbeatMs: s.FEED_HEARTBEAT,
       settleMs: s.FEED_SETTLE,
