@@ -183,13 +183,19 @@ export class DeploymentsRepository {
 
   /**
    * Deployments (and undeployments) whose record says they wait or run, and has not moved since
-   * `before`: those whose workflow may have ended without its end (docs/reliability.md, Tenant
-   * isolation review). Records without a state never had a workflow write: they are not listed.
+   * `before` (or, never moved by their workflow, was created before it): those whose workflow may
+   * have ended without its end (docs/reliability.md, Tenant isolation review). Records of older
+   * releases (no state) are not listed.
    */
-  unmovedSince(before: Date): Promise<Array<Pick<DeploymentRecord, '_id' | 'workflowId'>>> {
+  unmovedSince(before: Date): Promise<Array<Pick<DeploymentRecord, '_id' | 'workflowId' | 'updatedAt'>>> {
     return this.deployments
-      .find({ state: { $in: LIVE_STATES }, updatedAt: { $lt: before } }, { projection: { _id: 1, workflowId: 1 } })
-      .sort({ updatedAt: 1 })
+      .find(
+        {
+          state: { $in: LIVE_STATES },
+          $or: [{ updatedAt: { $lt: before } }, { updatedAt: { $exists: false }, createdAt: { $lt: before } }],
+        },
+        { projection: { _id: 1, workflowId: 1, updatedAt: 1 } },
+      )
       .toArray();
   }
 

@@ -42,8 +42,8 @@ function ending(status: string | null): string {
 export class WorkflowEndSweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WorkflowEndSweep');
   private readonly periodic = new Periodic(() => this.sweepLogged());
-  /** Records whose workflow was running when last asked, and when: asked again after the grace. */
-  private readonly seenRunning = new Map<string, number>();
+  /** Records left open when last asked (their workflow was running), and when: asked again after the grace. */
+  private readonly leftOpen = new Map<string, number>();
 
   constructor(
     private readonly deployments: DeploymentsRepository,
@@ -64,13 +64,15 @@ export class WorkflowEndSweep implements OnApplicationBootstrap, OnApplicationSh
   async sweep(now = new Date()): Promise<string[]> {
     const unmoved = await this.deployments.unmovedSince(new Date(now.getTime() - this.settings.graceMs));
     const listed = new Set(unmoved.map((record) => record._id));
-    for (const id of this.seenRunning.keys()) if (!listed.has(id)) this.seenRunning.delete(id);
+    for (const id of this.leftOpen.keys()) if (!listed.has(id)) this.leftOpen.delete(id);
     const closed: string[] = [];
-    for (const { _id: id, workflowId } of unmoved) {
-      if (now.getTime() - (this.seenRunning.get(id) ?? -Infinity) < this.settings.graceMs) continue;
+    for (const { _id: id, workflowId, updatedAt } of unmoved) {
+      if (now.getTime() - (this.leftOpen.get(id) ?? -Infinity) < this.settings.graceMs) continue;
       const status = await this.workflows.workflowStatus(workflowId); // Temporal unreachable: the sweep fails, and retries next time
-      if (status !== null && STILL_RUNNING.includes(status)) {
-        this.seenRunning.set(id, now.getTime());
+      // Never moved by a workflow and none in Temporal: its start failed (the sender was answered
+      // 503 deploy:temporal:unavailable); a redelivery or retry starts it, so it stays open.
+      if ((status !== null && STILL_RUNNING.includes(status)) || (status === null && !updatedAt)) {
+        this.leftOpen.set(id, now.getTime());
         continue;
       }
       const record = await this.deployments.findById(id);
