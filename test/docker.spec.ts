@@ -13,6 +13,7 @@ interface Service {
   build?: unknown;
   command?: string[];
   environment?: Record<string, string>;
+  ports?: string[];
 }
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -57,6 +58,12 @@ describe('docker-compose.yml', () => {
     });
     expect(unknown).toEqual([]);
     expect(Object.keys(compose.services.gateway.environment ?? {})).toContain('MONGO_URL');
+  });
+
+  it("publishes only the gateway beyond the host's loopback: Temporal's gRPC and Web UI have no authentication", () => {
+    const published = services.flatMap(([name, service]) => (service.ports ?? []).map((port) => `${name} ${port}`));
+    expect(published).toEqual(expect.arrayContaining(['temporal 127.0.0.1:7233:7233', 'temporal 127.0.0.1:8233:8233']));
+    expect(published.filter((entry) => !entry.startsWith('gateway ') && !/^\S+ 127\.0\.0\.1:/.test(entry))).toEqual([]);
   });
 });
 

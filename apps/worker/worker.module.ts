@@ -16,6 +16,8 @@ import {
   RetentionService,
   StatusActivitiesService,
   TEMPORAL_OPTIONS,
+  WORKFLOW_SWEEP_SETTINGS,
+  WorkflowEndSweep,
 } from '../../libs/deployments';
 import { GithubCredentialsModule, GithubModule } from '../../libs/github';
 import { createLogger } from '../../libs/logging';
@@ -73,6 +75,8 @@ export class WorkerModule {
         // The release line is started by signal-with-start from an activity: the worker needs a client too.
         { provide: TEMPORAL_OPTIONS, useValue: config.temporal },
         DeploymentWorkflowsClient,
+        { provide: WORKFLOW_SWEEP_SETTINGS, useValue: config.workflowSweep },
+        WorkflowEndSweep,
         {
           provide: BlobStore,
           useFactory: (db: Db) => (config.blobs.store === 'gridfs' ? new GridFsBlobStore(db) : new DirectoryBlobStore(config.blobs.dir)),

@@ -31,6 +31,8 @@ export interface AppConfig {
   retention: { payloadsMs: number; statusMs: number; sweepEveryMs: number };
   /** Notification subscriptions: caps, delivery slots, redelivery rate, when a failing subscriber is disabled. */
   notifications: NotificationLimits;
+  /** How often the worker closes records whose workflow ended in Temporal without its end, and how long a record must be unmoved first. */
+  workflowSweep: { everyMs: number; graceMs: number };
   /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection, open feeds per user. */
   feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number; maxPerUser: number };
   /** Per-user caps on apps and API tokens, and explicit deployments per app and minute (docs/reliability.md, Tenant isolation review). */
@@ -103,6 +105,8 @@ const APP_SETTINGS = {
   NOTIFICATIONS_REDELIVERIES_PER_MINUTE: setting.int(10, { min: 1 }),
   NOTIFICATIONS_DISABLE_AFTER_FAILURES: setting.int(20, { min: 1 }),
   NOTIFICATIONS_DISABLE_AFTER: setting.durationMs('6h'),
+  WORKFLOW_SWEEP_INTERVAL: setting.durationMs('1m'),
+  WORKFLOW_SWEEP_GRACE: setting.durationMs('3m'),
   FEED_HEARTBEAT: setting.durationMs('15s'),
   FEED_SETTLE: setting.durationMs('500ms'),
   FEED_CLIENT_BUFFER_BYTES: setting.int(1024 * 1024, { min: 1024 }),
@@ -168,6 +172,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       disableAfterFailures: s.NOTIFICATIONS_DISABLE_AFTER_FAILURES,
       disableAfterMs: s.NOTIFICATIONS_DISABLE_AFTER,
     },
+    workflowSweep: { everyMs: s.WORKFLOW_SWEEP_INTERVAL, graceMs: s.WORKFLOW_SWEEP_GRACE },
     feed: {
       heartbeatMs: s.FEED_HEARTBEAT,
       settleMs: s.FEED_SETTLE,

@@ -139,6 +139,35 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Where the workflow stands in Temporal (RUNNING, COMPLETED, TERMINATED, TIMED_OUT, …); null
+   * when Temporal has no such workflow (deleted, or past the namespace's retention). Throws when
+   * Temporal is not reachable: the caller must not take that for "gone".
+   */
+  async workflowStatus(workflowId: string): Promise<string | null> {
+    try {
+      const description = await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(workflowId).describe(),
+      );
+      return description.status.name;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Tells the app's release line that a deployment has left it (its workflow ended without
+   * saying so), when the line is running; a line that is not running holds nobody.
+   */
+  async leaveLine(user: string, app: string, deploymentId: string): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(lineWorkflowId(user, app)).signal(lineEventSignal, { type: 'leave', deploymentId });
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
   async cancel(workflowId: string, reason: string): Promise<void> {
     try {
       await this.client.workflow.getHandle(workflowId).signal(cancelSignal, { reason });

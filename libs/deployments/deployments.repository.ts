@@ -77,6 +77,7 @@ export class DeploymentsRepository {
     await this.deployments.createIndex({ user: 1, repository: 1, branch: 1, createdAt: -1 });
     await this.deployments.createIndex({ retryOf: 1 }, { sparse: true }); // countRetries
     await this.deployments.createIndex({ releaseBlob: 1 }, { sparse: true }); // usesReleaseBlob
+    await this.deployments.createIndex({ state: 1, updatedAt: 1 }); // unmovedSince (the workflow-end sweep)
     await this.payloads.createIndex({ deployment: 1 });
     await this.payloads.createIndex({ receivedAt: 1 }); // the retention sweep
   }
@@ -141,9 +142,10 @@ export class DeploymentsRepository {
   /**
    * Moves the record to where a status entry says the deployment is. Guarded by the entry's
    * sequence number, so a retried or replayed write of an earlier step changes nothing (false:
-   * nothing moved, an older write or no record).
+   * nothing moved, an older write or no record). `live`: only a record that has not ended moves
+   * (the workflow-end sweep never overrides an end).
    */
-  async recordProgress(write: StatusWrite, at: Date): Promise<boolean> {
+  async recordProgress(write: StatusWrite, at: Date, only: { live?: boolean } = {}): Promise<boolean> {
     const state = recordStateOf(write);
     const set: Record<string, unknown> = { state, step: write.step, seq: write.seq, updatedAt: at, attempt: write.attempt ?? 1 };
     if (write.error) set.error = write.error;
@@ -151,7 +153,11 @@ export class DeploymentsRepository {
     const min: Record<string, Date> = { [`timings.${write.step}.startedAt`]: at };
     const max: Record<string, Date> = write.status === 'pending' ? {} : { [`timings.${write.step}.endedAt`]: at };
     const { matchedCount } = await this.deployments.updateOne(
-      { _id: write.deploymentId, $or: [{ seq: { $exists: false } }, { seq: { $lt: write.seq } }] },
+      {
+        _id: write.deploymentId,
+        $or: [{ seq: { $exists: false } }, { seq: { $lt: write.seq } }],
+        ...(only.live ? { state: { $in: LIVE_STATES } } : {}),
+      },
       { $set: set, $min: min, ...(Object.keys(max).length ? { $max: max } : {}) },
     );
     return matchedCount === 1;
@@ -173,6 +179,24 @@ export class DeploymentsRepository {
 
   async setRelease(id: string, release: number): Promise<void> {
     await this.deployments.updateOne({ _id: id }, { $set: { release } });
+  }
+
+  /**
+   * Deployments (and undeployments) whose record says they wait or run, and has not moved since
+   * `before` (or, never moved by their workflow, was created before it): those whose workflow may
+   * have ended without its end (docs/reliability.md, Tenant isolation review). Records of older
+   * releases (no state) are not listed.
+   */
+  unmovedSince(before: Date): Promise<Array<Pick<DeploymentRecord, '_id' | 'workflowId' | 'updatedAt'>>> {
+    return this.deployments
+      .find(
+        {
+          state: { $in: LIVE_STATES },
+          $or: [{ updatedAt: { $lt: before } }, { updatedAt: { $exists: false }, createdAt: { $lt: before } }],
+        },
+        { projection: { _id: 1, workflowId: 1, updatedAt: 1 } },
+      )
+      .toArray();
   }
 
   /** The deployment is still waiting or running (its blob and payload are needed). */

@@ -17,3 +17,4 @@ export * from './github-checks';
 export * from './release-lines.repository';
 export * from './release-line.activities';
 export * from './retention.service';
+export * from './workflow-end-sweep.service';

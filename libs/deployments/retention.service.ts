@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { StatusRepository } from '../status';
 import { BlobStore } from '../tarballs';
 import { DeploymentsRepository } from './deployments.repository';
+import { Periodic } from './periodic';
 
 export interface RetentionSettings {
   /** Raw webhook payloads older than this go (0: kept for ever). */
@@ -23,8 +24,7 @@ const BLOB_GRACE_MS = 60 * 60 * 1000;
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Retention');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly periodic = new Periodic(() => this.sweepLogged());
 
   constructor(
     private readonly deployments: DeploymentsRepository,
@@ -36,14 +36,11 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     // The sweep's indexes, where no gateway made them (a worker may start first, or alone).
     await this.deployments.ensureIndexes().catch((error: Error) => this.logger.warn(`payload indexes not created: ${error.message}`));
-    if (this.settings.sweepEveryMs <= 0) return; // RETENTION_SWEEP_INTERVAL=0: no sweeping on this worker
-    this.timer = setInterval(() => void this.sweepLogged(), this.settings.sweepEveryMs);
-    this.timer.unref();
+    this.periodic.start(this.settings.sweepEveryMs); // RETENTION_SWEEP_INTERVAL=0: no sweeping on this worker
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One sweep as of `now`: what it removed. Blobs go once their deployment has ended, whatever the settings. */
@@ -55,14 +52,12 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     return { payloads, statusEntries, blobs };
   }
 
-  private async sweepLogged(): Promise<void> {
-    if (this.running) return; // the previous sweep is still at it
-    this.running = this.sweep()
+  private sweepLogged(): Promise<void> {
+    return this.sweep()
       .then(({ payloads, statusEntries, blobs }) => {
         if (payloads || statusEntries || blobs)
           this.logger.log(`removed ${payloads} expired payload(s), ${statusEntries} status entr(ies), ${blobs} leftover blob(s)`);
       })
-      .catch((error: Error) => this.logger.warn(`retention sweep failed (next one in ${this.settings.sweepEveryMs} ms): ${error.message}`))
-      .finally(() => (this.running = undefined));
+      .catch((error: Error) => this.logger.warn(`retention sweep failed (next one in ${this.settings.sweepEveryMs} ms): ${error.message}`));
   }
 }

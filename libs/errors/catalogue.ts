@@ -159,6 +159,11 @@ export const Errors = {
   deployCanceled: { code: 'deploy:canceled', message: 'The deployment was canceled.', where: workflow },
   deploySuperseded: { code: 'deploy:superseded', message: 'A newer deployment of the app went first.', where: workflow },
   deployStale: { code: 'deploy:stale', message: "The push names a commit older than the app's newest known one.", where: workflow },
+  deployTerminated: {
+    code: 'deploy:terminated',
+    message: "The deployment's workflow ended in Temporal (terminated, timed out or deleted) without recording its end.",
+    where: workflow,
+  },
   deployAppOtherRepository: {
     code: 'deploy:app:other_repository',
     message: 'package.json names an app configured for another repository.',

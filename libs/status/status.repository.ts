@@ -61,12 +61,37 @@ export class StatusRepository {
   ): Promise<{ entry: StatusEntry; inserted: boolean }> {
     const written = await this.entries.findOne({ deployment: entry.deployment, workflow_seq: entry.workflow_seq, step: entry.step });
     if (written) return { entry: written, inserted: false };
+    return this.appendAfterLast(entry, () => false);
+  }
+
+  /**
+   * Appends an entry no workflow numbered (the sweep closing a deployment whose workflow ended
+   * without its end: docs/reliability.md, Tenant isolation review) after the last one of its
+   * deployment's log. When the log already ends with the same step and state (another sweeper
+   * wrote it), or has ended (`done`), nothing is written and that last entry is answered: two
+   * sweepers write the end once.
+   */
+  appendAtEnd(entry: Omit<NewStatusEntry, '_id'>): Promise<{ entry: StatusEntry; inserted: boolean }> {
+    return this.appendAfterLast(entry, (last) => last.step === 'done' || (last.step === entry.step && last.status === entry.status));
+  }
+
+  /** The last entry of a deployment's log (by its number), if any. */
+  async lastOf(deployment: string): Promise<StatusEntry | null> {
+    const [last] = await this.entries.find({ deployment }).sort({ _id: -1 }).limit(1).toArray();
+    return last ?? null;
+  }
+
+  private async appendAfterLast(
+    entry: Omit<NewStatusEntry, '_id'>,
+    written: (last: StatusEntry) => boolean,
+  ): Promise<{ entry: StatusEntry; inserted: boolean }> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const [last] = await this.entries.find({ deployment: entry.deployment }).sort({ _id: -1 }).limit(1).toArray();
+      const last = await this.lastOf(entry.deployment);
+      if (last && written(last)) return { entry: last, inserted: false };
       const appended = await this.append({ ...entry, _id: statusEntryId(entry.deployment, (last ? seqOfEntryId(last._id) : 0) + 1) });
       if (appended.inserted) return appended;
     }
-    // Ten writers racing for the log's end: fail, and the activity's retry writes it (never dropped).
+    // Ten writers racing for the log's end: fail, and the caller's retry writes it (never dropped).
     throw new Error(`status entry ${entry.step} of ${entry.deployment} lost the race for the log's end 10 times`);
   }
 

@@ -1,9 +1,12 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createReceiverApp, ReceiverHooks } from '../../apps/receiver';
+import { temporalBinary } from '../../tools/stack';
 import { DeploymentOutcome } from '../../workflows/types';
 import { githubTarball } from '../support/archives';
 import { GithubServer } from '../../tools/github-standin/github-standin';
@@ -111,6 +114,20 @@ export class PipelineFixture {
       headers: { ...githubHeaders('push', options.delivery), ...options.headers },
       body: options.body ?? payload,
     });
+  }
+
+  /** Deletes the workflow from Temporal as an operator would (`temporal workflow delete`), once describe no longer finds it. */
+  async deleteWorkflow(workflowId: string): Promise<void> {
+    const { address, namespace } = this.harness.config.temporal;
+    execFileSync(temporalBinary(), ['workflow', 'delete', '--address', address, '--namespace', namespace, '--workflow-id', workflowId]);
+    const handle = this.harness.temporal.workflow.getHandle(workflowId);
+    for (let gone = false; !gone;) {
+      gone = await handle.describe().then(
+        () => false,
+        (error) => error instanceof WorkflowNotFoundError,
+      );
+      if (!gone) await sleep(200);
+    }
   }
 
   outcome(workflowId: string): Promise<DeploymentOutcome> {

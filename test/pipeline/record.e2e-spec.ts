@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { temporalBinary } from '../../tools/stack';
 import { PipelineFixture } from './pipeline-fixture';
 
 /** SPEC 6.3: MongoDB is the record; nothing depends on Temporal keeping a closed workflow. */
@@ -32,25 +30,8 @@ describe('deployment records in MongoDB', () => {
     const { repo, sha } = await f.commit();
     const pushed = await f.push(repo, sha, { delivery: 'first-delivery' });
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
-    const { address, namespace } = f.harness.config.temporal;
-    execFileSync(temporalBinary(), [
-      'workflow',
-      'delete',
-      '--address',
-      address,
-      '--namespace',
-      namespace,
-      '--workflow-id',
-      pushed.json.workflowId,
-    ]);
+    await f.deleteWorkflow(pushed.json.workflowId);
     const handle = f.harness.temporal.workflow.getHandle(pushed.json.workflowId);
-    for (let gone = false; !gone;) {
-      gone = await handle.describe().then(
-        () => false,
-        (error) => error instanceof WorkflowNotFoundError,
-      );
-      if (!gone) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
 
     const redelivered = await f.push(repo, sha, { delivery: 'redelivered-later' });
     expect(redelivered.status).toBe(202);
