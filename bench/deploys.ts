@@ -180,7 +180,7 @@ export function timingSummary(timings: DeploymentTiming[]) {
 export async function deploymentStack(
   stack: BenchStack,
   group: string,
-  options: { gateways?: number; workers?: number; githubUrl?: string } = {},
+  options: { gateways?: number; workers?: number; githubUrl?: string; env?: NodeJS.ProcessEnv } = {},
 ) {
   const github = options.githubUrl ? undefined : await new GithubServer().start();
   const receiver = await stack.receiver(`receiver-${group}`);
@@ -189,6 +189,7 @@ export async function deploymentStack(
     DEFAULT_TARGET_URL: `${receiver.url}/push`,
     DEFAULT_TARGET_STATUS_URL: `${receiver.url}/status/{{id}}`,
     TARGET_ALLOW: HOST, // the receiver runs on loopback, refused unless allowed
+    ...options.env,
   });
   const gateways = await Promise.all(Array.from({ length: options.gateways ?? 1 }, (_, i) => stack.gateway(`gateway-${group}-${i}`, env)));
   const workers = await Promise.all(

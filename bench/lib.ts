@@ -54,7 +54,7 @@ export class BenchStack {
   async start(): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
     const [temporal, mongo] = await Promise.all([
-      startTemporalDevServer({ logDir: this.logDir }),
+      startTemporalDevServer({ logDir: this.logDir, fairness: process.env.BENCH_FAIRNESS !== 'off' }),
       startMongoWireServer({ logDir: this.logDir }),
     ]);
     this.servers.push(temporal.process, mongo.process);
@@ -84,6 +84,8 @@ export class BenchStack {
       BLOB_DIR: join(this.workDir, `blobs-${group}`),
       WORKFLOW_BUNDLE: this.workflowBundle,
       LOG_LEVEL: 'warn',
+      // One tenant's throughput is what these benches measure: no per-user rate (bench/neighbours.ts sets it).
+      TENANT_ACTIVITIES_PER_SECOND: '0',
       ...(process.env.BENCH_WORKER_TUNING && { BENCH_WORKER_TUNING: process.env.BENCH_WORKER_TUNING }),
       ...extra,
     };

@@ -6,6 +6,7 @@ import { repoRoot } from '../tools/stack';
 import { writeCharts } from './charts';
 import { feed } from './feed';
 import { intake } from './intake';
+import { neighbours } from './neighbours';
 import { BenchStack, printTable, Row } from './lib';
 import { overhead } from './overhead';
 import { topFunctions } from './profile';
@@ -25,7 +26,8 @@ const BENCHMARKS: Record<string, (stack: BenchStack) => Promise<{ rows: Row[]; r
   tarball,
   overhead,
   scale,
-  rollback, // issue 12: rollback from a kept tarball against a push of the same size
+  rollback, // rollback from a kept tarball against a push of the same size
+  neighbours, // one user's deployments while another's subscriptions hang or his pushes crowd the worker
   status, // last: its bulk load fills the oplog
 };
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, WorkflowBundleOption } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
-import { registerSearchAttributes } from '../../libs/deployments';
+import { limitActivitiesPerUser, registerSearchAttributes } from '../../libs/deployments';
 import { DeploymentActivities } from './deployment-activities';
 import { WORKER_TUNING } from './worker-tuning';
 
@@ -13,6 +13,8 @@ export interface WorkerOptions {
   /** Notification deliveries: their own queue and slots, so slow subscribers never hold a deployment. */
   notificationsTaskQueue: string;
   maxConcurrentNotifications: number;
+  /** Activity tasks of one user the server dispatches per second on `taskQueue` (0: no limit). */
+  activitiesPerUserPerSecond: number;
   /** A pre-built workflow bundle (the Docker image's); without it the worker bundles at start-up. */
   workflowBundlePath?: string;
   maxConcurrentActivities: number;
@@ -40,6 +42,10 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     const client = await Connection.connect({ address: this.options.address });
     try {
       await registerSearchAttributes(client, this.options.namespace);
+      const { namespace, taskQueue, activitiesPerUserPerSecond: perSecond } = this.options;
+      const refused = await limitActivitiesPerUser(client, { namespace, taskQueue }, perSecond);
+      if (refused)
+        this.logger.warn(`the server keeps no per-user activity rate on ${taskQueue} (${refused}); users' tasks are served in order`);
     } finally {
       await client.close();
     }

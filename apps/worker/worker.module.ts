@@ -42,6 +42,7 @@ export class WorkerModule {
       taskQueue: config.temporal.taskQueue,
       notificationsTaskQueue: config.temporal.notificationsTaskQueue,
       maxConcurrentNotifications: config.notifications.concurrency,
+      activitiesPerUserPerSecond: config.temporal.activitiesPerUserPerSecond,
       workflowBundlePath: config.workflowBundlePath,
       maxConcurrentActivities: WORKER_TUNING.maxConcurrentActivityTaskExecutions!,
       maxConcurrentWorkflowTasks: WORKER_TUNING.maxConcurrentWorkflowTaskExecutions!,

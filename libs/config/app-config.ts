@@ -6,7 +6,15 @@ import { ConfigError, Env, parseSettings, setting } from './settings';
 export interface AppConfig {
   mongo: { url: string; database: string };
   /** `notificationsTaskQueue`: deliveries run there, on their own worker slots (docs/reliability.md, Tenant isolation). */
-  temporal: { address: string; namespace: string; taskQueue: string; notificationsTaskQueue: string; uiUrl: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    notificationsTaskQueue: string;
+    uiUrl: string;
+    /** Activity tasks of one user the server dispatches per second on the deployments' queue (0: no limit). */
+    activitiesPerUserPerSecond: number;
+  };
   gateway: { host: string; port: number; publicUrl: string; bodyLimitBytes: number; requestTimeoutMs: number };
   /** Which receiver hosts the worker may call (link-local and cloud metadata refused by default). */
   targets: OutboundPolicy;
@@ -58,6 +66,9 @@ export interface NotificationLimits {
   disableAfterMs: number;
 }
 
+/** One user's activity tasks per second on the deployments' queue: about 1.5 deployments a second, sustained. */
+export const DEFAULT_ACTIVITIES_PER_USER_PER_SECOND = 10;
+
 /** Every variable of the gateway and the worker, in the order their problems are reported. */
 const APP_SETTINGS = {
   GATEWAY_HOST: setting.string('127.0.0.1'),
@@ -68,6 +79,7 @@ const APP_SETTINGS = {
   TEMPORAL_NAMESPACE: setting.string('default'),
   TEMPORAL_TASK_QUEUE: setting.string('deployments'),
   TEMPORAL_NOTIFICATIONS_TASK_QUEUE: setting.optionalString(), // default: TEMPORAL_TASK_QUEUE + "-notifications"
+  TENANT_ACTIVITIES_PER_SECOND: setting.int(DEFAULT_ACTIVITIES_PER_USER_PER_SECOND, { min: 0 }),
   TEMPORAL_UI_URL: setting.url('http://127.0.0.1:8233'),
   GATEWAY_PUBLIC_URL: setting.optionalUrl(), // default: http://GATEWAY_HOST:GATEWAY_PORT
   GATEWAY_BODY_LIMIT_BYTES: setting.int(5 * 1024 * 1024, { min: 1024 }),
@@ -136,6 +148,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       taskQueue: s.TEMPORAL_TASK_QUEUE,
       notificationsTaskQueue: s.TEMPORAL_NOTIFICATIONS_TASK_QUEUE ?? `${s.TEMPORAL_TASK_QUEUE}-notifications`,
       uiUrl: s.TEMPORAL_UI_URL,
+      activitiesPerUserPerSecond: s.TENANT_ACTIVITIES_PER_SECOND,
     },
     gateway: {
       host: s.GATEWAY_HOST,

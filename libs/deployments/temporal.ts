@@ -24,3 +24,30 @@ export async function registerSearchAttributes(connection: Connection, namespace
     if (!/already exists/i.test((error as Error).message)) throw error;
   }
 }
+
+/**
+ * Sets how many activity tasks of one user (the fairness key every workflow carries) the server
+ * dispatches per second on the deployments' task queue; 0 lifts the limit. One user's burst then
+ * waits on the server, in turn, instead of filling every worker (docs/reliability.md, Tenant
+ * isolation). Answers why it could not be set (a server before 1.29 or without fairness), or null.
+ */
+export async function limitActivitiesPerUser(
+  connection: Connection,
+  target: { namespace: string; taskQueue: string },
+  perSecond: number,
+): Promise<string | null> {
+  try {
+    await connection.workflowService.updateTaskQueueConfig({
+      ...target,
+      identity: 'deploy-webhooks worker',
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      updateFairnessKeyRateLimitDefault: {
+        rateLimit: perSecond > 0 ? { requestsPerSecond: perSecond } : null,
+        reason: perSecond > 0 ? `TENANT_ACTIVITIES_PER_SECOND=${perSecond}` : 'TENANT_ACTIVITIES_PER_SECOND=0 (no limit)',
+      },
+    });
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

@@ -40,11 +40,16 @@ export class Subscriber {
   }
 }
 
-/** Polls until `check` answers something (the deliveries run in their own workflows, after the deployment). */
-export async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+/**
+ * Polls until `check` answers something (the deliveries run in their own workflows, after the
+ * deployment); names what it waited for when it gives up, before Jest's own timeout would.
+ */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -19,6 +19,8 @@ export async function startTemporalDevServer(options: {
   host?: string;
   port?: number;
   uiPort?: number;
+  /** Fairness between users' tasks (on unless false; the bench turns it off to compare). */
+  fairness?: boolean;
 }): Promise<TemporalDevServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
@@ -36,6 +38,10 @@ export async function startTemporalDevServer(options: {
     'warn',
     '--namespace',
     'default',
+    // Tasks backlogged on a queue are dispatched in turn by fairness key (the user): one user's
+    // burst does not hold another's deployment (docs/reliability.md, Tenant isolation).
+    '--dynamic-config-value',
+    `matching.enableFairness=${options.fairness ?? true}`,
   ];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   const process = startProcess('temporal', temporalBinary(), args, { logFile: join(options.logDir, 'temporal.log') });
