@@ -86,7 +86,7 @@ export class AuthService {
 
   /**
    * Seconds a password attempt must wait, over the failures of the user and of the address on
-   * every gateway (docs/reliability.md, Security: sign-in throttling); 0 when it may go ahead.
+   * every gateway (docs/reliability.md, Limits across gateways); 0 when it may go ahead.
    */
   private async throttledFor([userKey, addressKey]: string[]): Promise<number> {
     const now = Date.now();
