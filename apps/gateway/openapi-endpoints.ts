@@ -116,7 +116,8 @@ export const Doc = {
         description:
           'A long-lived response pushing each new status entry the moment it is written: newline-delimited JSON, or Server-Sent Events with ' +
           '`Accept: text/event-stream`. Every line carries a resume token (`seq`, the SSE `id`); reconnect with `since=<seq>` or `Last-Event-ID` to miss ' +
-          'nothing and see nothing twice. Heartbeats keep idle connections open. Errors after the stream started arrive as a last line with the same codes.',
+          'nothing and see nothing twice. Heartbeats keep idle connections open. Errors after the stream started arrive as a last line with the same codes. ' +
+          'A user may hold `FEED_MAX_PER_USER` feeds open at once, over all gateways together; one more is refused (429).',
       }),
       ApiProduces('application/x-ndjson', 'text/event-stream'),
       ApiHeader({ name: 'Accept', required: false, description: '`text/event-stream` for Server-Sent Events; NDJSON otherwise.' }),

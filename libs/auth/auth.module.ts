@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthGuard } from './auth.guard';
 import { ADMIN_BOOTSTRAP, AdminBootstrap, AdminBootstrapService, AuthService, LOGIN_LIMITS, LoginLimits } from './auth.service';
+import { LoginAttemptsRepository } from './login-attempts.repository';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
@@ -11,6 +12,7 @@ export class AuthModule {
       module: AuthModule,
       providers: [
         UsersRepository,
+        LoginAttemptsRepository,
         AuthService,
         AuthGuard,
         UsersService,

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ApiError, Errors, HttpErrorEntry } from '../errors';
-import { FailedLogins, VerifiedCredentials } from './login-guards';
+import { LoginAttemptsRepository } from './login-attempts.repository';
+import { throttledFor, VerifiedCredentials } from './login-guards';
 import { DUMMY_HASH, hashSecret, verifySecret } from './passwords';
 import { UserRecord, UsersRepository } from './users.repository';
 
@@ -36,16 +37,12 @@ const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
   private readonly verified = new VerifiedCredentials<Principal>();
-  private readonly userFailures: FailedLogins;
-  private readonly addressFailures: FailedLogins;
 
   constructor(
     private readonly users: UsersRepository,
-    @Inject(LOGIN_LIMITS) limits: LoginLimits,
-  ) {
-    this.userFailures = new FailedLogins(limits.perUser);
-    this.addressFailures = new FailedLogins(limits.perAddress);
-  }
+    private readonly attempts: LoginAttemptsRepository,
+    @Inject(LOGIN_LIMITS) private readonly limits: LoginLimits,
+  ) {}
 
   /**
    * API tokens and passwords are guarded differently. A token is high-entropy: guessing one is
@@ -71,7 +68,8 @@ export class AuthService {
       }
       // Not a live token: checked (and counted) as a password below.
     }
-    const wait = Math.max(this.userFailures.blockedFor(username), this.addressFailures.blockedFor(address));
+    const keys = [`user:${username}`, `address:${address}`];
+    const wait = await this.throttledFor(keys);
     if (wait > 0) throw ApiError.of(Errors.mwAuthThrottled, `Too many failed sign-ins; try again in ${wait} s.`);
     const remembered = this.verified.get(authorization!);
     if (remembered) return remembered;
@@ -80,12 +78,23 @@ export class AuthService {
       this.verified.remember(authorization!, principal);
       return principal;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        this.userFailures.record(username);
-        this.addressFailures.record(address);
-      }
+      // A failure that could not be counted is not answered either: the guesser learns nothing.
+      if (error instanceof ApiError && error.status === 401) await this.store(() => this.attempts.record(keys, Date.now()));
       throw error;
     }
+  }
+
+  /**
+   * Seconds a password attempt must wait, over the failures of the user and of the address on
+   * every gateway (docs/reliability.md, Limits across gateways); 0 when it may go ahead.
+   */
+  private async throttledFor([userKey, addressKey]: string[]): Promise<number> {
+    const now = Date.now();
+    const recent = await this.store(() => this.attempts.recent([userKey, addressKey], now));
+    return Math.max(
+      throttledFor(recent.get(userKey) ?? [], this.limits.perUser, now),
+      throttledFor(recent.get(addressKey) ?? [], this.limits.perAddress, now),
+    );
   }
 
   /** A revoked token must stop working at once: drop every remembered verification. */
@@ -180,12 +189,14 @@ export class AdminBootstrapService implements OnModuleInit {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersRepository,
+    private readonly attempts: LoginAttemptsRepository,
     @Inject(ADMIN_BOOTSTRAP) private readonly bootstrap: AdminBootstrap,
   ) {}
 
   async onModuleInit(): Promise<void> {
     try {
       await this.users.ensureIndexes();
+      await this.attempts.ensureIndexes();
       if (!this.bootstrap.password) return;
       if (await this.auth.createUser(this.bootstrap.username, this.bootstrap.password, { admin: true })) {
         this.logger.log(`created admin user ${this.bootstrap.username}`);

@@ -6,3 +6,4 @@ export * from './users.repository';
 export * from './users.dto';
 export * from './users.service';
 export * from './login-guards';
+export * from './login-attempts.repository';

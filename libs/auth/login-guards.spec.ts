@@ -1,4 +1,4 @@
-import { FailedLogins, VerifiedCredentials } from './login-guards';
+import { LOGIN_BUCKET_MS, LOGIN_WINDOW_MS, throttledFor, VerifiedCredentials } from './login-guards';
 
 describe('login guards', () => {
   it('remembers verified headers until they expire or everything is forgotten', () => {
@@ -10,14 +10,20 @@ describe('login guards', () => {
     expect(cache.get('Basic abc')).toBeUndefined();
   });
 
-  it('blocks a key after the limit of failures within the window', () => {
-    const failures = new FailedLogins(3, 60_000);
-    failures.record('user:alice');
-    failures.record('user:alice');
-    expect(failures.blockedFor('user:alice')).toBe(0);
-    failures.record('user:alice');
-    expect(failures.blockedFor('user:alice')).toBeGreaterThan(0);
-    expect(failures.blockedFor('user:bob')).toBe(0);
+  it('throttles a key at the limit of failures, until enough of its oldest buckets expire', () => {
+    const now = 1_000_000;
+    const expiry = (start: number) => Math.ceil((start + LOGIN_BUCKET_MS + LOGIN_WINDOW_MS - now) / 1000);
+    expect(throttledFor([], 3, now)).toBe(0);
+    expect(throttledFor([{ start: now - 5_000, count: 2 }], 3, now)).toBe(0);
+    expect(throttledFor([{ start: now - 5_000, count: 3 }], 3, now)).toBe(expiry(now - 5_000));
+    const buckets = [
+      { start: now - 40_000, count: 1 },
+      { start: now - 20_000, count: 2 },
+      { start: now, count: 1 },
+    ];
+    expect(throttledFor(buckets, 3, now)).toBe(expiry(now - 20_000)); // one expiring leaves 3: both must go
+    expect(throttledFor(buckets, 4, now)).toBe(expiry(now - 40_000));
+    expect(throttledFor(buckets, 5, now)).toBe(0);
   });
 
   it('shares one verification among concurrent requests with the same header, and forgets it once settled', async () => {

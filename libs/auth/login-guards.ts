@@ -6,9 +6,10 @@ import { createHmac, randomBytes } from 'node:crypto';
  *   webhook burst or a polling client costs one scrypt per credential, not one per request.
  *   Keys are HMACs under a per-process key: no secret is kept in memory in the clear. Revoking
  *   a token forgets everything at once.
- * - FailedLogins throttles password guessing: after too many failures within a window, per user
- *   and per client address, further password attempts are refused without checking, right or
- *   wrong (AuthService; API tokens are not throttled).
+ * - throttledFor throttles password guessing: after too many failures within a minute, per user
+ *   and per client address, counted in MongoDB over every gateway (LoginAttemptsRepository),
+ *   further password attempts are refused without checking, right or wrong (AuthService; API
+ *   tokens are not throttled).
  */
 export class VerifiedCredentials<T> {
   private readonly key = randomBytes(32);
@@ -59,29 +60,26 @@ export class VerifiedCredentials<T> {
   }
 }
 
-export class FailedLogins {
-  private readonly failures = new Map<string, number[]>();
+/** Failed sign-ins count for a minute, in buckets of 10 s: each failure for between 60 and 70 s. */
+export const LOGIN_WINDOW_MS = 60_000;
+export const LOGIN_BUCKET_MS = 10_000;
 
-  constructor(
-    private readonly limit = 10,
-    private readonly windowMs = 60_000,
-  ) {}
+/** The failures of one key within one bucket (LoginAttemptsRepository). */
+export interface FailureBucket {
+  start: number;
+  count: number;
+}
 
-  /** Seconds to wait when `key` is over the limit, else 0. */
-  blockedFor(key: string): number {
-    const recent = this.recent(key);
-    return recent.length >= this.limit ? Math.ceil((recent[0] + this.windowMs - Date.now()) / 1000) : 0;
+/**
+ * Seconds until a key with these unexpired buckets (oldest first) is under `limit` failures
+ * again, else 0: the oldest buckets expire one by one until what is left is under the limit.
+ */
+export function throttledFor(buckets: FailureBucket[], limit: number, now: number): number {
+  let left = buckets.reduce((sum, bucket) => sum + bucket.count, 0);
+  for (const bucket of buckets) {
+    if (left < limit) break;
+    left -= bucket.count;
+    if (left < limit) return Math.max(1, Math.ceil((bucket.start + LOGIN_BUCKET_MS + LOGIN_WINDOW_MS - now) / 1000));
   }
-
-  record(key: string): void {
-    const recent = this.recent(key);
-    recent.push(Date.now());
-    this.failures.set(key, recent);
-    if (this.failures.size > 100_000) this.failures.clear(); // bounded memory under a flood
-  }
-
-  private recent(key: string): number[] {
-    const cutoff = Date.now() - this.windowMs;
-    return (this.failures.get(key) ?? []).filter((at) => at > cutoff);
-  }
+  return 0;
 }

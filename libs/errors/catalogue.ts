@@ -305,7 +305,7 @@ export const Errors = {
   statusChangesTooMany: {
     code: 'status:changes:too_many',
     status: 429,
-    message: 'Too many changes feeds are open for this user on this gateway.',
+    message: 'Too many changes feeds are open for this user.',
     where: api,
   },
   statusChangesFatal: {

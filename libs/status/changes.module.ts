@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ChangesService } from './changes.service';
 import { FEED_OPTIONS, FeedHub, FeedOptions } from './feed-hub';
+import { FeedLeases } from './feed-leases';
+import { FeedLeasesRepository } from './feed-leases.repository';
 import { StatusModule } from './status.module';
 
 /** The changes feed; gateway only (the worker writes the status log, it does not serve feeds). */
@@ -10,7 +12,7 @@ export class ChangesModule {
     return {
       module: ChangesModule,
       imports: [StatusModule],
-      providers: [FeedHub, ChangesService, { provide: FEED_OPTIONS, useValue: options }],
+      providers: [FeedHub, FeedLeasesRepository, FeedLeases, ChangesService, { provide: FEED_OPTIONS, useValue: options }],
       exports: [ChangesService, FeedHub],
     };
   }

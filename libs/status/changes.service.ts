@@ -3,6 +3,7 @@ import { ApiError, Errors } from '../errors';
 import { parseSince } from './changes-cursor';
 import { FEED_OPTIONS, FeedHub, FeedOptions } from './feed-hub';
 import { ChangeLine, changeLine, FeedFraming, IncludeDocs } from './feed-lines';
+import { FeedLeases } from './feed-leases';
 import { FeedSession } from './feed-session';
 import { StatusRepository } from './status.repository';
 import { StatusService } from './status.service';
@@ -26,13 +27,18 @@ export class ChangesService {
     private readonly hub: FeedHub,
     private readonly repository: StatusRepository,
     private readonly status: StatusService,
+    private readonly leases: FeedLeases,
     @Inject(FEED_OPTIONS) private readonly options: FeedOptions,
   ) {}
 
-  /** Registers the client and reads its first catch-up page; failures here still get a status code. */
+  /**
+   * Takes a lease for the feed (FEED_MAX_PER_USER over every gateway), registers the client and
+   * reads its first catch-up page; failures here still get a status code, and give the lease back.
+   */
   async open(request: OpenFeed): Promise<FeedSession> {
     const since = request.since === undefined ? undefined : parseSince(request.since);
     if (since === null) throw ApiError.of(Errors.requestInvalid, 'since must be a seq value from this feed (or a time in milliseconds).');
+    const lease = await this.leases.take(request.user);
     const session = new FeedSession(
       {
         user: request.user,
@@ -44,14 +50,21 @@ export class ChangesService {
         options: this.options,
       },
       (after, before, limit) => this.repository.entriesBetween(request.user, after, before, limit),
-      (closed) => this.hub.unsubscribe(closed),
+      (closed) => {
+        this.hub.unsubscribe(closed);
+        this.leases.release(lease);
+      },
       () => this.hub.horizon,
     );
-    const watermark = await this.hub.subscribe(session);
+    const watermark = await this.hub.subscribe(session).catch((error: Error) => {
+      this.leases.release(lease);
+      throw error;
+    });
     try {
       await session.prepare(watermark);
     } catch (error) {
       this.hub.unsubscribe(session);
+      this.leases.release(lease);
       this.logger.error(`feed catch-up query failed: ${(error as Error).message}`);
       throw ApiError.of(Errors.statusDbQueryFail, 'The database could not read your status log. Try again shortly.');
     }

@@ -14,7 +14,7 @@ export interface FeedOptions {
   settleMs: number;
   clientBufferBytes: number;
   maxDurationMs: number;
-  /** Live feeds one user may hold open on this gateway at once; more are refused (429). */
+  /** Live feeds one user may hold open at once, on every gateway together (FeedLeases); more are refused (429). */
   maxPerUser: number;
   /** The gateway's public URL, for the `id` links of feed lines. */
   publicUrl: string;
@@ -76,13 +76,6 @@ export class FeedHub implements OnModuleDestroy {
       throw ApiError.of(Errors.statusChangesFatal);
     }
     let users = this.subscribers.get(subscriber.user);
-    // Counted and added with no await in between, so concurrent opens cannot both take the last place.
-    if ((users?.size ?? 0) >= this.options.maxPerUser) {
-      throw ApiError.of(
-        Errors.statusChangesTooMany,
-        `${subscriber.user} has ${this.options.maxPerUser} changes feeds open on this gateway already, the most it takes (FEED_MAX_PER_USER); close one or share one feed between your clients.`,
-      );
-    }
     if (!users) this.subscribers.set(subscriber.user, (users = new Set()));
     users.add(subscriber);
     return this.watermark;

@@ -9,3 +9,5 @@ export * from './changes.service';
 export * from './feed-hub';
 export * from './feed-lines';
 export * from './feed-session';
+export * from './feed-leases';
+export * from './feed-leases.repository';
