@@ -59,7 +59,8 @@ export interface AppConfig {
  */
 export interface TemporalConnectionSettings {
   address: string;
-  tls?: { ca?: Pem; cert?: Pem; key?: Pem; serverName?: string };
+  /** `reloadIntervalMs`: how often PEM files are checked for a renewal. */
+  tls?: { ca?: Pem; cert?: Pem; key?: Pem; serverName?: string; reloadIntervalMs: number };
   apiKey?: string;
 }
 
@@ -91,6 +92,7 @@ const APP_SETTINGS = {
   TEMPORAL_TLS_KEY: setting.optionalPem('key'),
   TEMPORAL_TLS_SERVER_NAME: setting.optionalString(),
   TEMPORAL_API_KEY: setting.optionalString(),
+  TEMPORAL_TLS_RELOAD_INTERVAL: setting.durationMs('30s'),
   TEMPORAL_NAMESPACE: setting.string('default'),
   TEMPORAL_TASK_QUEUE: setting.string('deployments'),
   TEMPORAL_NOTIFICATIONS_TASK_QUEUE: setting.optionalString(), // default: TEMPORAL_TASK_QUEUE + "-notifications"
@@ -240,7 +242,11 @@ function temporalConnection(s: AppSettings): TemporalConnectionSettings {
   if (cert && key && !new X509Certificate(cert.text).checkPrivateKey(createPrivateKey(key.text)))
     throw new ConfigError('TEMPORAL_TLS_KEY', "is not the private key of TEMPORAL_TLS_CERT's certificate");
   const tls = s.TEMPORAL_TLS ?? needsTls.length > 0;
-  return { address: s.TEMPORAL_ADDRESS, tls: tls ? { ca, cert, key, serverName } : undefined, apiKey: s.TEMPORAL_API_KEY };
+  return {
+    address: s.TEMPORAL_ADDRESS,
+    tls: tls ? { ca, cert, key, serverName, reloadIntervalMs: s.TEMPORAL_TLS_RELOAD_INTERVAL } : undefined,
+    apiKey: s.TEMPORAL_API_KEY,
+  };
 }
 
 /** TARGET_ALLOW / TARGET_DENY: a rule list the outbound guard accepts. */

@@ -71,7 +71,7 @@ describe('Temporal connection settings (docs/operations.md, Connecting to a secu
 
   it('is a plain connection unless asked for TLS', () => {
     expect(loadAppConfig(base).temporal).toMatchObject({ address: '127.0.0.1:7233', tls: undefined, apiKey: undefined });
-    expect(loadAppConfig({ ...base, TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({});
+    expect(loadAppConfig({ ...base, TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({ reloadIntervalMs: 30_000 });
   });
 
   it('reads each PEM as text (line breaks as \\n allowed) or from a file, keeping the path to read it again', () => {
@@ -87,6 +87,7 @@ describe('Temporal connection settings (docs/operations.md, Connecting to a secu
       cert: { text: certs.pem.clientCert },
       key: { text: certs.pem.clientKey, path: certs.paths.clientKey },
       serverName: 'temporal.internal',
+      reloadIntervalMs: 30_000,
     });
   });
 
@@ -117,6 +118,7 @@ describe('Temporal connection settings (docs/operations.md, Connecting to a secu
 
   it('sends an API key only over TLS: the key turns TLS on, and is refused with TEMPORAL_TLS=false', () => {
     expect(loadAppConfig({ ...base, TEMPORAL_API_KEY: 'cloud-key' }).temporal).toMatchObject({ tls: {}, apiKey: 'cloud-key' });
+    expect(loadAppConfig({ ...base, TEMPORAL_API_KEY: 'cloud-key' }).temporal.tls).toEqual({ reloadIntervalMs: 30_000 });
     expect(() => loadAppConfig({ ...base, TEMPORAL_API_KEY: 'cloud-key', TEMPORAL_TLS: 'false' })).toThrow(
       new ConfigError('TEMPORAL_API_KEY', 'is only sent over TLS, but TEMPORAL_TLS is false (unset TEMPORAL_TLS, or the API key)'),
     );

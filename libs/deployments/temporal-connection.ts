@@ -47,8 +47,8 @@ export function temporalConnectionOptions(settings: TemporalConnectionSettings):
 export function watchTemporalCertificates(
   settings: TemporalConnectionSettings,
   renewed: (options: TemporalConnectionOptions) => void,
-  intervalMs = 30_000,
 ): () => void {
+  const intervalMs = settings.tls?.reloadIntervalMs ?? 30_000;
   const paths = [settings.tls?.ca, settings.tls?.cert, settings.tls?.key].flatMap((pem) => (pem?.path ? [pem.path] : []));
   const logger = new Logger('Temporal');
   let settle: NodeJS.Timeout | undefined;

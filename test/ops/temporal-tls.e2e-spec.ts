@@ -2,12 +2,13 @@ import * as grpc from '@grpc/grpc-js';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
-import { rmSync } from 'node:fs';
-import { AddressInfo, connect as connectTcp } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { AddressInfo, connect as connectTcp, Socket } from 'node:net';
+import { join } from 'node:path';
 import { createServer as createTlsServer, Server as TlsServer, TLSSocket } from 'node:tls';
 import { loadAppConfig } from '../../libs/config';
 import { temporalConnectionOptions } from '../../libs/deployments';
-import { makeTestCertificates, TestCertificates } from '../support/certificates';
+import { issueClientCertificate, makeTestCertificates, TestCertificates } from '../support/certificates';
 import { Harness } from '../support/harness';
 
 /**
@@ -21,6 +22,15 @@ describe('Temporal over TLS', () => {
   let proxyAddress: string;
   const clientsSeen: string[] = [];
   const refused: string[] = [];
+  /** Client certificates (by CN) the proxy no longer lets through, and the connections it holds per CN. */
+  const revoked = new Set<string>();
+  const open = new Map<string, Set<TLSSocket>>();
+  /** Every proxied connection, both ends, closed with the proxy. */
+  const piped = new Set<Socket>();
+  const revoke = (cn: string) => {
+    revoked.add(cn);
+    for (const socket of open.get(cn) ?? []) socket.destroy();
+  };
 
   beforeAll(async () => {
     certs = makeTestCertificates();
@@ -35,8 +45,13 @@ describe('Temporal over TLS', () => {
         ALPNProtocols: ['h2'],
       },
       (socket: TLSSocket) => {
-        clientsSeen.push(String(socket.getPeerCertificate().subject?.CN));
+        const cn = String(socket.getPeerCertificate().subject?.CN);
+        clientsSeen.push(cn);
+        if (revoked.has(cn)) return void socket.destroy();
+        open.set(cn, (open.get(cn) ?? new Set()).add(socket));
+        socket.on('close', () => open.get(cn)?.delete(socket));
         const upstream = connectTcp(Number(port), host);
+        piped.add(socket).add(upstream);
         socket.pipe(upstream).pipe(socket);
         socket.on('error', () => upstream.destroy());
         upstream.on('error', () => socket.destroy());
@@ -48,7 +63,9 @@ describe('Temporal over TLS', () => {
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => proxy.close(resolve));
+    const closed = new Promise((resolve) => proxy.close(resolve));
+    for (const socket of piped) socket.destroy();
+    await closed;
     rmSync(certs.dir, { recursive: true, force: true });
   });
 
@@ -82,6 +99,57 @@ describe('Temporal over TLS', () => {
       );
       expect(clientsSeen).toContain('deploy-webhooks worker');
     } finally {
+      await harness.stop();
+    }
+  });
+
+  it('moves the gateway and the workers to a renewed client certificate without a restart', async () => {
+    const dir = mkdtempSync(join(certs.dir, 'renewal-'));
+    const [certPath, keyPath] = [join(dir, 'client.pem'), join(dir, 'client.key')];
+    writeFileSync(certPath, certs.pem.clientCert);
+    writeFileSync(keyPath, certs.pem.clientKey);
+    const harness = await Harness.start({
+      env: {
+        TEMPORAL_ADDRESS: proxyAddress,
+        TEMPORAL_TLS_SERVER_NAME: 'localhost',
+        TEMPORAL_TLS_CA: certs.paths.ca,
+        TEMPORAL_TLS_CERT: certPath,
+        TEMPORAL_TLS_KEY: keyPath,
+        TEMPORAL_TLS_RELOAD_INTERVAL: '100ms',
+      },
+    });
+    let fresh: Connection | undefined;
+    try {
+      expect((await harness.request('GET', '/health', { auth: null })).status).toBe(200);
+      const renewal = issueClientCertificate(certs, 'renewed', 'deploy-webhooks worker, renewed');
+      writeFileSync(keyPath, renewal.key);
+      writeFileSync(certPath, renewal.cert);
+      // The old certificate is revoked: from now on only the renewed one reaches Temporal.
+      const revokedAt = Date.now();
+      revoke('deploy-webhooks worker');
+      const healthy = await until(async () => (await harness.request('GET', '/health', { auth: null })).status === 200);
+      expect(`the gateway ${healthy ? 'is' : 'is not'} healthy on the renewed certificate`).toBe(
+        'the gateway is healthy on the renewed certificate',
+      );
+      // A connection made now reads the renewed files too; through it, the workers are seen polling again.
+      fresh = await Connection.connect({ ...temporalConnectionOptions(harness.config.temporal), connectTimeout: '3 seconds' });
+      const { namespace, taskQueue } = harness.config.temporal;
+      const polling = await until(async () => {
+        const { pollers } = await fresh!.workflowService.describeTaskQueue({
+          namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        return (pollers ?? []).some(
+          (poller) => Number(poller.lastAccessTime?.seconds ?? 0) * 1000 + (poller.lastAccessTime?.nanos ?? 0) / 1e6 > revokedAt,
+        );
+      });
+      expect(`the workers ${polling ? 'poll' : 'do not poll'} on the renewed certificate`).toBe(
+        'the workers poll on the renewed certificate',
+      );
+      expect(clientsSeen).toContain('deploy-webhooks worker, renewed');
+    } finally {
+      await fresh?.close();
       await harness.stop();
     }
   });
@@ -157,3 +225,10 @@ describe('Temporal over TLS', () => {
     }
   });
 });
+
+/** Whether `check` came true within 10 seconds (asked every 200 ms). */
+async function until(check: () => Promise<boolean>): Promise<boolean> {
+  for (const started = Date.now(); Date.now() - started < 10_000; await new Promise((resolve) => setTimeout(resolve, 200)))
+    if (await check().catch(() => false)) return true;
+  return false;
+}

@@ -11,38 +11,32 @@ export interface TestCertificates {
 }
 
 const openssl = (dir: string, ...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+const newKey = (dir: string, name: string) =>
+  openssl(dir, 'genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', name);
+
+/** A certificate and key for `name` (files `<name>.pem`, `<name>.key` in `dir`), signed by the CA there. */
+function issue(dir: string, name: string, cn: string, extensions: string): { cert: string; key: string } {
+  newKey(dir, `${name}.key`);
+  openssl(dir, 'req', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`);
+  writeFileSync(join(dir, `${name}.ext`), extensions);
+  openssl(
+    dir,
+    ...`x509 -req -in ${name}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ${name}.ext -out ${name}.pem`.split(' '),
+  );
+  return { cert: readFileSync(join(dir, `${name}.pem`), 'utf8'), key: readFileSync(join(dir, `${name}.key`), 'utf8') };
+}
+
+/** Another client certificate of the same CA (a renewal), as PEM text. */
+export const issueClientCertificate = (certs: TestCertificates, name: string, cn: string) =>
+  issue(certs.dir, name, cn, 'extendedKeyUsage=clientAuth\n');
 
 /** Made with the machine's openssl (EC P-256 keys: fast), into a fresh temporary directory. */
 export function makeTestCertificates(): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), 'temporal-tls-'));
-  const key = (name: string) => openssl(dir, 'genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', name);
-  key('ca.key');
+  newKey(dir, 'ca.key');
   openssl(dir, 'req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=deploy-webhooks test CA', '-days', '2', '-out', 'ca.pem');
-  const issue = (name: string, cn: string, extensions: string) => {
-    key(`${name}.key`);
-    openssl(dir, 'req', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`);
-    writeFileSync(join(dir, `${name}.ext`), extensions);
-    openssl(
-      dir,
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.pem`,
-    );
-  };
-  issue('server', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  issue('client', 'deploy-webhooks worker', 'extendedKeyUsage=clientAuth\n');
+  issue(dir, 'server', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  issue(dir, 'client', 'deploy-webhooks worker', 'extendedKeyUsage=clientAuth\n');
   const paths = {
     ca: join(dir, 'ca.pem'),
     serverCert: join(dir, 'server.pem'),
