@@ -108,6 +108,10 @@ describe('Temporal connection settings (docs/operations.md, Connecting to a secu
     expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CA: missing })).toThrow(
       new ConfigError('TEMPORAL_TLS_CA', `expected PEM text or the path of a PEM file; cannot read "${missing}" (ENOENT)`),
     );
+    const keyWithoutHeader = certs.pem.clientKey.split('\n')[1];
+    expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CERT: certs.paths.clientCert, TEMPORAL_TLS_KEY: keyWithoutHeader })).toThrow(
+      new ConfigError('TEMPORAL_TLS_KEY', 'expected PEM text or the path of a PEM file; cannot read the file it names (ENOENT)'),
+    );
     expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CA: certs.paths.clientKey })).toThrow(
       new ConfigError('TEMPORAL_TLS_CA', `"${certs.paths.clientKey}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`),
     );

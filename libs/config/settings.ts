@@ -69,7 +69,8 @@ export function readPem(raw: string, kind: 'certificate' | 'key', fail: Fail): P
       text = readFileSync(raw, 'utf8');
     } catch (error) {
       return fail(
-        `expected PEM text or the path of a PEM file; cannot read "${raw}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        // A private key pasted without its BEGIN line would be taken for a path: never repeat a key's value.
+        `expected PEM text or the path of a PEM file; cannot read ${kind === 'key' ? 'the file it names' : `"${raw}"`} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
       );
     }
   }
