@@ -106,8 +106,13 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     const previous = this.connection;
     try {
       const connection = await NativeConnection.connect(options);
-      if (this.connection !== previous) return void (await connection.close());
-      for (const worker of this.workers) worker.connection = connection;
+      try {
+        if (this.connection !== previous) throw new Error('the workers stopped meanwhile');
+        for (const worker of this.workers) worker.connection = connection;
+      } catch (error) {
+        await connection.close().catch(() => undefined);
+        throw error;
+      }
       this.connection = connection;
       await previous?.close();
     } catch (error) {
