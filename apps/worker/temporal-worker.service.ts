@@ -2,12 +2,18 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, WorkflowBundleOption } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
-import { limitActivitiesPerUser, registerSearchAttributes } from '../../libs/deployments';
+import { TemporalConnectionSettings } from '../../libs/config';
+import {
+  limitActivitiesPerUser,
+  registerSearchAttributes,
+  TemporalConnectionOptions,
+  temporalConnectionOptions,
+  watchTemporalCertificates,
+} from '../../libs/deployments';
 import { DeploymentActivities } from './deployment-activities';
 import { WORKER_TUNING } from './worker-tuning';
 
-export interface WorkerOptions {
-  address: string;
+export interface WorkerOptions extends TemporalConnectionSettings {
   namespace: string;
   taskQueue: string;
   /** Notification deliveries: their own queue and slots, so slow subscribers never hold a deployment. */
@@ -32,6 +38,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
   private workers: Worker[] = [];
   private connection?: NativeConnection;
   private running?: Promise<unknown>;
+  private stopWatching = () => {};
 
   constructor(
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
@@ -39,7 +46,8 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const client = await Connection.connect({ address: this.options.address });
+    const connectionOptions = temporalConnectionOptions(this.options);
+    const client = await Connection.connect(connectionOptions);
     try {
       await registerSearchAttributes(client, this.options.namespace);
       const { namespace, taskQueue, activitiesPerUserPerSecond: perSecond } = this.options;
@@ -49,7 +57,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     } finally {
       await client.close();
     }
-    const connection = (this.connection = await NativeConnection.connect({ address: this.options.address }));
+    const connection = (this.connection = await NativeConnection.connect(connectionOptions));
     const { namespace, taskQueue, notificationsTaskQueue } = this.options;
     try {
       const workflowBundle = await this.workflowBundle();
@@ -86,7 +94,32 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         }),
       ),
     );
+    this.stopWatching = watchTemporalCertificates(this.options, (renewed) => void this.reconnect(renewed));
     this.logger.log(`polling task queues ${taskQueue} and ${notificationsTaskQueue} on ${this.options.address} (${namespace})`);
+  }
+
+  /**
+   * A renewed certificate: the workers move to a new connection without stopping (the SDK's
+   * `Worker.connection` setter); the old one closes once they have left it.
+   */
+  private async reconnect(options: TemporalConnectionOptions): Promise<void> {
+    const previous = this.connection;
+    try {
+      const connection = await NativeConnection.connect(options);
+      try {
+        if (this.connection !== previous) throw new Error('the workers stopped meanwhile');
+        for (const worker of this.workers) worker.connection = connection;
+      } catch (error) {
+        await connection.close().catch(() => undefined);
+        throw error;
+      }
+      this.connection = connection;
+      await previous?.close();
+    } catch (error) {
+      this.logger.warn(
+        `connecting with the renewed Temporal certificate failed, the workers keep the current connection: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** The workflows, bundled once for both workers (or the image's prebuilt bundle). */
@@ -97,6 +130,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopWatching();
     for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await this.running;
     // The worker does not own its connection: left open, it keeps its sockets (and a process

@@ -38,6 +38,8 @@ export class WorkerModule {
   static forRoot(config: AppConfig, worker: Partial<WorkerOptions> = {}, logger: Logger = createLogger(config)): DynamicModule {
     const options: WorkerOptions = {
       address: config.temporal.address,
+      tls: config.temporal.tls,
+      apiKey: config.temporal.apiKey,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       notificationsTaskQueue: config.temporal.notificationsTaskQueue,

@@ -1,13 +1,12 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { OutboundGuard, OutboundPolicy, parseRuleList } from '../targets/outbound-guard';
-import { ConfigError, Env, parseSettings, setting } from './settings';
+import { ConfigError, Env, parseSettings, Pem, setting } from './settings';
 
 /** Settings of the gateway and the worker; the same variables in `npm start`, docker-compose and production. */
 export interface AppConfig {
   mongo: { url: string; database: string };
   /** `notificationsTaskQueue`: deliveries run there, on their own worker slots (docs/reliability.md, Tenant isolation). */
-  temporal: {
-    address: string;
+  temporal: TemporalConnectionSettings & {
     namespace: string;
     taskQueue: string;
     notificationsTaskQueue: string;
@@ -54,6 +53,17 @@ export interface AppConfig {
   workflowBundlePath?: string;
 }
 
+/**
+ * Where and how the gateway and the worker reach Temporal (docs/operations.md, Connecting to a
+ * secured Temporal): `tls` unset is a plain connection; an API key is only ever sent over TLS.
+ */
+export interface TemporalConnectionSettings {
+  address: string;
+  /** `reloadIntervalMs`: how often PEM files are checked for a renewal. */
+  tls?: { ca?: Pem; cert?: Pem; key?: Pem; serverName?: string; reloadIntervalMs: number };
+  apiKey?: string;
+}
+
 export interface NotificationLimits {
   maxPerApp: number;
   maxPerUser: number;
@@ -76,6 +86,13 @@ const APP_SETTINGS = {
   MONGO_URL: setting.url(undefined, ['mongodb:', 'mongodb+srv:']),
   MONGO_DATABASE: setting.string('deploy_webhooks'),
   TEMPORAL_ADDRESS: setting.string('127.0.0.1:7233'),
+  TEMPORAL_TLS: setting.optionalBool(), // default: on when any TEMPORAL_TLS_* or TEMPORAL_API_KEY is set
+  TEMPORAL_TLS_CA: setting.optionalPem('certificate'),
+  TEMPORAL_TLS_CERT: setting.optionalPem('certificate'),
+  TEMPORAL_TLS_KEY: setting.optionalPem('key'),
+  TEMPORAL_TLS_SERVER_NAME: setting.optionalString(),
+  TEMPORAL_API_KEY: setting.optionalString(),
+  TEMPORAL_TLS_RELOAD_INTERVAL: setting.durationMs('30s'),
   TEMPORAL_NAMESPACE: setting.string('default'),
   TEMPORAL_TASK_QUEUE: setting.string('deployments'),
   TEMPORAL_NOTIFICATIONS_TASK_QUEUE: setting.optionalString(), // default: TEMPORAL_TASK_QUEUE + "-notifications"
@@ -143,7 +160,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   return {
     mongo: { url: s.MONGO_URL, database: s.MONGO_DATABASE },
     temporal: {
-      address: s.TEMPORAL_ADDRESS,
+      ...temporalConnection(s),
       namespace: s.TEMPORAL_NAMESPACE,
       taskQueue: s.TEMPORAL_TASK_QUEUE,
       notificationsTaskQueue: s.TEMPORAL_NOTIFICATIONS_TASK_QUEUE ?? `${s.TEMPORAL_TASK_QUEUE}-notifications`,
@@ -202,6 +219,33 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     logFormat: s.LOG_FORMAT,
     metrics: { host: s.METRICS_HOST, workerPort: s.WORKER_METRICS_PORT, temporalPort: s.TEMPORAL_METRICS_PORT },
     workflowBundlePath: s.WORKFLOW_BUNDLE,
+  };
+}
+
+/** TLS on when asked or when anything needs it; a client certificate with its key; nothing that needs TLS when it is turned off. */
+function temporalConnection(s: AppSettings): TemporalConnectionSettings {
+  const { TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_SERVER_NAME: serverName } = s;
+  const needsTls = (
+    ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY'] as const
+  ).filter((name) => s[name] !== undefined);
+  if (s.TEMPORAL_TLS === false && needsTls.length > 0)
+    throw new ConfigError(
+      needsTls[0],
+      needsTls[0] === 'TEMPORAL_API_KEY'
+        ? 'is only sent over TLS, but TEMPORAL_TLS is false (unset TEMPORAL_TLS, or the API key)'
+        : 'needs TLS, but TEMPORAL_TLS is false',
+    );
+  if (cert && !key)
+    throw new ConfigError('TEMPORAL_TLS_KEY', 'is required with TEMPORAL_TLS_CERT (a client certificate needs its private key)');
+  if (key && !cert)
+    throw new ConfigError('TEMPORAL_TLS_CERT', 'is required with TEMPORAL_TLS_KEY (a private key needs its client certificate)');
+  if (cert && key && !new X509Certificate(cert.text).checkPrivateKey(createPrivateKey(key.text)))
+    throw new ConfigError('TEMPORAL_TLS_KEY', "is not the private key of TEMPORAL_TLS_CERT's certificate");
+  const tls = s.TEMPORAL_TLS ?? needsTls.length > 0;
+  return {
+    address: s.TEMPORAL_ADDRESS,
+    tls: tls ? { ca, cert, key, serverName, reloadIntervalMs: s.TEMPORAL_TLS_RELOAD_INTERVAL } : undefined,
+    apiKey: s.TEMPORAL_API_KEY,
   };
 }
 

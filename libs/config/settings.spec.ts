@@ -1,3 +1,7 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTestCertificates } from '../../test/support/certificates';
+import { temporalConnectionOptions } from '../deployments/temporal-connection';
 import { ConfigError, Settings } from './settings';
 import { loadAppConfig } from './app-config';
 
@@ -57,5 +61,96 @@ describe('Settings', () => {
     expect(() => new Settings({ FLAG: 'maybe' }).bool('FLAG', false)).toThrow(
       new ConfigError('FLAG', 'expected true or false, got "maybe"'),
     );
+  });
+});
+
+describe('Temporal connection settings (docs/operations.md, Connecting to a secured Temporal)', () => {
+  const base = { MONGO_URL: 'mongodb://x', ENCRYPTION_KEY: 'a'.repeat(64) };
+  const certs = makeTestCertificates();
+  afterAll(() => rmSync(certs.dir, { recursive: true, force: true }));
+
+  it('is a plain connection unless asked for TLS', () => {
+    expect(loadAppConfig(base).temporal).toMatchObject({ address: '127.0.0.1:7233', tls: undefined, apiKey: undefined });
+    expect(loadAppConfig({ ...base, TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({ reloadIntervalMs: 30_000 });
+  });
+
+  it('reads each PEM as text (line breaks as \\n allowed) or from a file, keeping the path to read it again', () => {
+    const temporal = loadAppConfig({
+      ...base,
+      TEMPORAL_TLS_CA: certs.paths.ca,
+      TEMPORAL_TLS_CERT: certs.pem.clientCert.replace(/\n/g, '\\n'),
+      TEMPORAL_TLS_KEY: certs.paths.clientKey,
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    }).temporal;
+    expect(temporal.tls).toEqual({
+      ca: { text: certs.pem.ca, path: certs.paths.ca },
+      cert: { text: certs.pem.clientCert },
+      key: { text: certs.pem.clientKey, path: certs.paths.clientKey },
+      serverName: 'temporal.internal',
+      reloadIntervalMs: 30_000,
+    });
+  });
+
+  it('wants a client certificate with its own key', () => {
+    expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CERT: certs.paths.clientCert })).toThrow(
+      new ConfigError('TEMPORAL_TLS_KEY', 'is required with TEMPORAL_TLS_CERT (a client certificate needs its private key)'),
+    );
+    expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_KEY: certs.paths.clientKey })).toThrow(
+      new ConfigError('TEMPORAL_TLS_CERT', 'is required with TEMPORAL_TLS_KEY (a private key needs its client certificate)'),
+    );
+    expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CERT: certs.paths.clientCert, TEMPORAL_TLS_KEY: certs.paths.serverKey })).toThrow(
+      new ConfigError('TEMPORAL_TLS_KEY', "is not the private key of TEMPORAL_TLS_CERT's certificate"),
+    );
+  });
+
+  it('names the setting whose file is missing or holds no PEM of its kind', () => {
+    const missing = join(certs.dir, 'nowhere.pem');
+    expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CA: missing })).toThrow(
+      new ConfigError('TEMPORAL_TLS_CA', `expected PEM text or the path of a PEM file; cannot read "${missing}" (ENOENT)`),
+    );
+    const keyWithoutHeader = certs.pem.clientKey.split('\n')[1];
+    expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CERT: certs.paths.clientCert, TEMPORAL_TLS_KEY: keyWithoutHeader })).toThrow(
+      new ConfigError('TEMPORAL_TLS_KEY', 'expected PEM text or the path of a PEM file; cannot read the file it names (ENOENT)'),
+    );
+    expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CA: certs.paths.clientKey })).toThrow(
+      new ConfigError('TEMPORAL_TLS_CA', `"${certs.paths.clientKey}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`),
+    );
+    expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CERT: certs.paths.clientCert, TEMPORAL_TLS_KEY: certs.pem.clientCert })).toThrow(
+      new ConfigError('TEMPORAL_TLS_KEY', 'the value holds no PEM private key (-----BEGIN PRIVATE KEY-----)'),
+    );
+  });
+
+  it('sends an API key only over TLS: the key turns TLS on, and is refused with TEMPORAL_TLS=false', () => {
+    expect(loadAppConfig({ ...base, TEMPORAL_API_KEY: 'cloud-key' }).temporal).toMatchObject({ tls: {}, apiKey: 'cloud-key' });
+    expect(loadAppConfig({ ...base, TEMPORAL_API_KEY: 'cloud-key' }).temporal.tls).toEqual({ reloadIntervalMs: 30_000 });
+    expect(() => loadAppConfig({ ...base, TEMPORAL_API_KEY: 'cloud-key', TEMPORAL_TLS: 'false' })).toThrow(
+      new ConfigError('TEMPORAL_API_KEY', 'is only sent over TLS, but TEMPORAL_TLS is false (unset TEMPORAL_TLS, or the API key)'),
+    );
+    expect(() => loadAppConfig({ ...base, TEMPORAL_TLS_CA: certs.paths.ca, TEMPORAL_TLS: 'no' })).toThrow(
+      new ConfigError('TEMPORAL_TLS_CA', 'needs TLS, but TEMPORAL_TLS is false'),
+    );
+  });
+
+  it('turns into the SDK options both connections take, reading files again each time', () => {
+    const temporal = loadAppConfig({
+      ...base,
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_TLS_CA: certs.paths.ca,
+      TEMPORAL_TLS_CERT: certs.paths.clientCert,
+      TEMPORAL_TLS_KEY: certs.paths.clientKey,
+      TEMPORAL_API_KEY: 'cloud-key',
+    }).temporal;
+    expect(temporalConnectionOptions(temporal)).toEqual({
+      address: 'ns.acct.tmprl.cloud:7233',
+      tls: {
+        serverNameOverride: undefined,
+        serverRootCACertificate: Buffer.from(certs.pem.ca),
+        clientCertPair: { crt: Buffer.from(certs.pem.clientCert), key: Buffer.from(certs.pem.clientKey) },
+      },
+      apiKey: 'cloud-key',
+    });
+    writeFileSync(certs.paths.ca, certs.pem.serverCert);
+    expect(temporalConnectionOptions(temporal).tls?.serverRootCACertificate).toEqual(Buffer.from(certs.pem.serverCert));
+    writeFileSync(certs.paths.ca, certs.pem.ca);
   });
 });

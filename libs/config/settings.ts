@@ -1,3 +1,5 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -18,7 +20,7 @@ export class ConfigError extends Error {
 export type Env = Record<string, string | undefined>;
 
 type Raw = string | undefined;
-type Fail = (problem: string) => never;
+export type Fail = (problem: string) => never;
 
 /** A setting read from one variable (unset and empty are the same: undefined), its problems said in our words. */
 function reader<T>(read: (raw: Raw, fail: Fail) => T) {
@@ -51,6 +53,45 @@ function url(value: string, protocols: string[], fail: Fail): string {
   return protocols.includes(parsed.protocol) ? value : fail(`expected a ${protocols.join(' or ')} URL, got "${value}"`);
 }
 
+/** PEM given inline or read from a file; `path` is kept so the file can be read again when it changes. */
+export interface Pem {
+  text: string;
+  path?: string;
+}
+
+/** PEM text (a one-line env value may carry its line breaks as `\n`) or the path of a PEM file, checked to hold a certificate or a private key. */
+export function readPem(raw: string, kind: 'certificate' | 'key', fail: Fail): Pem {
+  const inline = raw.includes('-----BEGIN');
+  let text: string;
+  if (inline) text = raw.replace(/\\n/g, '\n');
+  else {
+    try {
+      text = readFileSync(raw, 'utf8');
+    } catch (error) {
+      return fail(
+        // A private key pasted without its BEGIN line would be taken for a path: never repeat a key's value.
+        `expected PEM text or the path of a PEM file; cannot read ${kind === 'key' ? 'the file it names' : `"${raw}"`} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+  }
+  const where = inline ? 'the value' : `"${raw}"`;
+  try {
+    if (kind === 'certificate') new X509Certificate(text);
+    else createPrivateKey(text);
+  } catch {
+    return fail(
+      `${where} holds no PEM ${kind === 'certificate' ? 'certificate (-----BEGIN CERTIFICATE-----)' : 'private key (-----BEGIN PRIVATE KEY-----)'}`,
+    );
+  }
+  return inline ? { text } : { text, path: raw };
+}
+
+function bool(raw: string, fail: Fail): boolean {
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  return fail(`expected true or false, got "${raw}"`);
+}
+
 const PORT = { min: 0, max: 65535 };
 const WEB = ['http:', 'https:'];
 
@@ -63,13 +104,11 @@ export const setting = {
   port: (fallback: number) => setting.int(fallback, PORT),
   /** Off unless set. */
   optionalPort: () => reader((raw, fail) => (raw === undefined ? undefined : int(raw, PORT, fail))),
-  bool: (fallback: boolean) =>
-    reader((raw, fail) => {
-      if (raw === undefined) return fallback;
-      if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
-      if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-      return fail(`expected true or false, got "${raw}"`);
-    }),
+  bool: (fallback: boolean) => reader((raw, fail) => (raw === undefined ? fallback : bool(raw, fail))),
+  /** Unset: undefined (the caller decides). */
+  optionalBool: () => reader((raw, fail) => (raw === undefined ? undefined : bool(raw, fail))),
+  /** A certificate or private key as PEM text or the path of a PEM file; off unless set. */
+  optionalPem: (kind: 'certificate' | 'key') => reader((raw, fail) => (raw === undefined ? undefined : readPem(raw, kind, fail))),
   url: (fallback?: string, protocols = WEB) => reader((raw, fail) => url(raw ?? fallback ?? fail('is required'), protocols, fail)),
   optionalUrl: (protocols = WEB) => reader((raw, fail) => (raw === undefined ? undefined : url(raw, protocols, fail))),
   /** Durations like "500ms", "30s", "5m", "1h" (or a bare number of milliseconds). */

@@ -1,17 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Priority, WorkflowIdReusePolicy } from '@temporalio/common';
+import { TemporalConnectionSettings } from '../config';
 import { ApiError, Errors } from '../errors';
 import { lineWorkflowId, notificationWorkflowId } from './deployment-ids';
 import { registerSearchAttributes } from './temporal';
+import { TemporalConnectionOptions, temporalConnectionOptions, watchTemporalCertificates } from './temporal-connection';
 import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
 import { line, lineEventSignal } from '../../workflows/line.workflow';
 import { notification } from '../../workflows/notification.workflow';
 import { undeployment } from '../../workflows/undeployment.workflow';
 import { CiSignal, DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
-export interface TemporalOptions {
-  address: string;
+export interface TemporalOptions extends TemporalConnectionSettings {
   namespace: string;
   taskQueue: string;
   notificationsTaskQueue: string;
@@ -20,6 +21,8 @@ export interface TemporalOptions {
 export const TEMPORAL_OPTIONS = Symbol('TEMPORAL_OPTIONS');
 
 const START_DEADLINE_MS = 5_000;
+/** A connection replaced by a renewed certificate is closed this much later, after the calls it carries. */
+const REPLACED_CONNECTION_GRACE_MS = 60_000;
 
 /**
  * Every workflow carries its user as Temporal's fairness key (its activities inherit it): where the
@@ -38,14 +41,30 @@ const unavailable = (error: unknown) =>
 @Injectable()
 export class DeploymentWorkflowsClient implements OnApplicationShutdown {
   private readonly logger = new Logger(DeploymentWorkflowsClient.name);
-  private readonly connection: Connection;
-  private readonly client: Client;
+  private connection!: Connection;
+  private client!: Client;
   private searchAttributesReady = false;
+  private readonly stopWatching: () => void;
+  /** Connections replaced by a renewal, each closed by its timer (or at shutdown). */
+  private readonly replaced = new Map<NodeJS.Timeout, Connection>();
 
   constructor(@Inject(TEMPORAL_OPTIONS) readonly options: TemporalOptions) {
-    // Lazy: the gateway starts and answers 503 while Temporal is down, and recovers without a restart.
-    this.connection = Connection.lazy({ address: options.address, connectTimeout: '3 seconds' });
-    this.client = new Client({ connection: this.connection, namespace: options.namespace });
+    this.connect(temporalConnectionOptions(options));
+    this.stopWatching = watchTemporalCertificates(options, (renewed) => {
+      const previous = this.connection;
+      this.connect(renewed);
+      const timer = setTimeout(() => {
+        this.replaced.delete(timer);
+        void previous.close().catch(() => undefined);
+      }, REPLACED_CONNECTION_GRACE_MS).unref();
+      this.replaced.set(timer, previous);
+    });
+  }
+
+  /** Lazy: the gateway starts and answers 503 while Temporal is down, and recovers without a restart. */
+  private connect(connection: TemporalConnectionOptions): void {
+    this.connection = Connection.lazy({ ...connection, connectTimeout: '3 seconds' });
+    this.client = new Client({ connection: this.connection, namespace: this.options.namespace });
   }
 
   /**
@@ -239,6 +258,11 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopWatching();
+    for (const [timer, previous] of this.replaced) {
+      clearTimeout(timer);
+      await previous.close().catch(() => undefined);
+    }
     await this.connection.close().catch(() => undefined);
   }
 }

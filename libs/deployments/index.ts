@@ -18,3 +18,4 @@ export * from './release-lines.repository';
 export * from './release-line.activities';
 export * from './retention.service';
 export * from './workflow-end-sweep.service';
+export * from './temporal-connection';

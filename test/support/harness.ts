@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createGatewayApp } from '../../apps/gateway/create-gateway';
 import { createWorkerApp } from '../../apps/worker/create-worker';
 import { AppConfig, loadAppConfig } from '../../libs/config';
+import { temporalConnectionOptions } from '../../libs/deployments';
 import { appLogDestination } from './app-logs';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-for-tests' };
@@ -61,7 +62,7 @@ export class Harness {
     });
     harness.mongo = await MongoClient.connect(harness.config.mongo.url);
     if (options.mongoUrl) harness.config = { ...harness.config, mongo: { ...harness.config.mongo, url: options.mongoUrl } };
-    harness.temporalConnection = Connection.lazy({ address: harness.config.temporal.address });
+    harness.temporalConnection = Connection.lazy(temporalConnectionOptions(harness.config.temporal));
     harness.temporal = new Client({ connection: harness.temporalConnection, namespace: harness.config.temporal.namespace });
     if (options.worker !== false) harness.worker = await createWorkerApp(harness.config, {}, { logDestination: appLogDestination() });
     if (options.gateway !== false) {

@@ -1,0 +1,79 @@
+import { Logger } from '@nestjs/common';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { Pem, TemporalConnectionSettings } from '../config';
+
+/** What both the client's `Connection` and the worker's `NativeConnection` take to reach Temporal. */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: {
+    serverNameOverride?: string;
+    serverRootCACertificate?: Buffer;
+    clientCertPair?: { crt: Buffer; key: Buffer };
+  };
+  apiKey?: string;
+}
+
+/** PEM files are read again each time, so a connection made after a renewal presents the new certificate. */
+const read = (pem: Pem | undefined) => (pem === undefined ? undefined : Buffer.from(pem.path ? readFileSync(pem.path, 'utf8') : pem.text));
+
+/**
+ * The one way the gateway and the worker turn their settings into connection options
+ * (docs/operations.md, Connecting to a secured Temporal). An API key goes with TLS: the settings
+ * never hold one without it.
+ */
+export function temporalConnectionOptions(settings: TemporalConnectionSettings): TemporalConnectionOptions {
+  const { tls } = settings;
+  if (!tls) return { address: settings.address };
+  const crt = read(tls.cert);
+  const key = read(tls.key);
+  return {
+    address: settings.address,
+    tls: {
+      serverNameOverride: tls.serverName,
+      serverRootCACertificate: read(tls.ca),
+      clientCertPair: crt && key ? { crt, key } : undefined,
+    },
+    apiKey: settings.apiKey,
+  };
+}
+
+/**
+ * Calls `renewed` with fresh connection options when a certificate, key or CA file changes on
+ * disk (polled: watches on mounted secrets miss the symlink swaps that renew them). Options that
+ * cannot be read (a file half-written, a new certificate beside the old key) are skipped until
+ * the next change. Answers how to stop.
+ */
+export function watchTemporalCertificates(
+  settings: TemporalConnectionSettings,
+  renewed: (options: TemporalConnectionOptions) => void,
+): () => void {
+  const intervalMs = settings.tls?.reloadIntervalMs ?? 30_000;
+  const paths = [settings.tls?.ca, settings.tls?.cert, settings.tls?.key].flatMap((pem) => (pem?.path ? [pem.path] : []));
+  const logger = new Logger('Temporal');
+  let settle: NodeJS.Timeout | undefined;
+  const reconnect = () => {
+    let options: TemporalConnectionOptions;
+    try {
+      options = temporalConnectionOptions(settings);
+      const pair = options.tls?.clientCertPair;
+      if (pair && !new X509Certificate(pair.crt).checkPrivateKey(createPrivateKey(pair.key)))
+        throw new Error('the client certificate and key do not match yet');
+    } catch (error) {
+      logger.warn(`a Temporal TLS file changed but cannot be read (${(error as Error).message}); the current connection stays`);
+      return;
+    }
+    logger.log('a Temporal TLS file changed: connecting again with it');
+    renewed(options);
+  };
+  // A renewal rewrites the certificate and its key one after the other: connect once, after both.
+  const changed = () => {
+    clearTimeout(settle);
+    settle = setTimeout(reconnect, Math.min(intervalMs, 1_000)).unref();
+  };
+  for (const path of new Set(paths)) watchFile(path, { interval: intervalMs }, changed);
+  return () => {
+    clearTimeout(settle);
+    for (const path of new Set(paths)) unwatchFile(path, changed);
+  };
+}
