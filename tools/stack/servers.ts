@@ -23,31 +23,43 @@ export async function startTemporalDevServer(options: {
   fairness?: boolean;
 }): Promise<TemporalDevServer> {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? (await freePort(host));
-  const uiPort = options.uiPort ?? (await freePort(host));
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    host,
-    '--port',
-    String(port),
-    '--ui-port',
-    String(uiPort),
-    '--log-level',
-    'warn',
-    '--namespace',
-    'default',
-    // Tasks backlogged on a queue are dispatched in turn by fairness key (the user): one user's
-    // burst does not hold another's deployment (docs/reliability.md, Tenant isolation).
-    '--dynamic-config-value',
-    `matching.enableFairness=${options.fairness ?? true}`,
-  ];
-  if (options.dbFile) args.push('--db-filename', options.dbFile);
-  const process = startProcess('temporal', temporalBinary(), args, { logFile: join(options.logDir, 'temporal.log') });
-  await waitForPort(process, host, port);
-  await waitForPort(process, host, uiPort);
-  return { address: `${host}:${port}`, uiUrl: `http://${host}:${uiPort}`, namespace: 'default', process };
+  // Ports it picked itself can be taken between the pick and the server's bind (the dev server
+  // takes more ports of its own as it starts): then it exits, and it is started again on others.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort(host));
+    let uiPort = options.uiPort ?? (await freePort(host));
+    while (uiPort === port) uiPort = await freePort(host);
+    const args = [
+      'server',
+      'start-dev',
+      '--ip',
+      host,
+      '--port',
+      String(port),
+      '--ui-port',
+      String(uiPort),
+      '--log-level',
+      'warn',
+      '--namespace',
+      'default',
+      // Tasks backlogged on a queue are dispatched in turn by fairness key (the user): one user's
+      // burst does not hold another's deployment (docs/reliability.md, Tenant isolation review).
+      '--dynamic-config-value',
+      `matching.enableFairness=${options.fairness ?? true}`,
+    ];
+    if (options.dbFile) args.push('--db-filename', options.dbFile);
+    const process = startProcess('temporal', temporalBinary(), args, { logFile: join(options.logDir, 'temporal.log') });
+    try {
+      await waitForPort(process, host, port);
+      await waitForPort(process, host, uiPort);
+      return { address: `${host}:${port}`, uiUrl: `http://${host}:${uiPort}`, namespace: 'default', process };
+    } catch (error) {
+      const exitedEarly = process.child.exitCode !== null || process.child.signalCode !== null;
+      await process.stop();
+      const chosen = options.port !== undefined || options.uiPort !== undefined;
+      if (chosen || attempt === 3 || !exitedEarly) throw error;
+    }
+  }
 }
 
 export interface MongoWireServer {
