@@ -11,6 +11,7 @@ import {
   watchTemporalCertificates,
 } from '../../libs/deployments';
 import { DeploymentActivities } from './deployment-activities';
+import { reportStoreFailures } from './store-failures';
 import { WORKER_TUNING } from './worker-tuning';
 
 export interface WorkerOptions extends TemporalConnectionSettings {
@@ -67,7 +68,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
           ...common,
           taskQueue,
           // Also the deliveries: those started on this queue before notifications had their own end here.
-          activities: this.activities.forWorker(),
+          activities: reportStoreFailures(this.activities.forWorker()),
           ...WORKER_TUNING,
           maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
           maxConcurrentWorkflowTaskExecutions: this.options.maxConcurrentWorkflowTasks,

@@ -175,6 +175,12 @@ export const Errors = {
     where: workflow,
   },
   deployInternal: { code: 'deploy:internal', message: 'The deployment failed outside every step.', where: workflow },
+  deployDbUnavailable: {
+    code: 'deploy:db:unavailable',
+    message:
+      'The deployment store (MongoDB) failed in this step through all its retries: nothing is wrong with the repository or the target. Retry the deployment once the store answers again.',
+    where: workflow,
+  },
 
   // Deployments (SPEC 2.3).
   deploymentsNotFound: { code: 'deployments:not_found', status: 404, message: 'No such deployment.', where: api },

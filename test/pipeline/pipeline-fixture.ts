@@ -27,7 +27,8 @@ export class PipelineFixture {
   hooks: ReceiverHooks = {};
   private root!: string;
 
-  static async start(env: Record<string, string> = {}): Promise<PipelineFixture> {
+  /** `workerMongoUrl`: where the worker alone reaches MongoDB (a fault proxy in front of the run's server). */
+  static async start(env: Record<string, string> = {}, options: { workerMongoUrl?: string } = {}): Promise<PipelineFixture> {
     const fixture = new PipelineFixture();
     fixture.root = await mkdtemp(join(tmpdir(), 'pipeline-'));
     fixture.deployDir = join(fixture.root, 'deploy');
@@ -47,6 +48,7 @@ export class PipelineFixture {
     await fixture.receiver.listen(0, '127.0.0.1');
     fixture.receiverUrl = (await fixture.receiver.getUrl()).replace('[::1]', '127.0.0.1');
     fixture.harness = await Harness.start({
+      workerMongoUrl: options.workerMongoUrl,
       env: {
         GITHUB_API_URL: fixture.github.url,
         DEFAULT_TARGET_URL: `${fixture.receiverUrl}/push`,

@@ -33,7 +33,7 @@ export class Harness {
    * the run's server); the harness's own client (`db`) always connects to the server directly.
    */
   static async start(
-    options: { gateway?: boolean; worker?: boolean; env?: Record<string, string>; mongoUrl?: string } = {},
+    options: { gateway?: boolean; worker?: boolean; env?: Record<string, string>; mongoUrl?: string; workerMongoUrl?: string } = {},
   ): Promise<Harness> {
     const harness = new Harness();
     const id = randomBytes(4).toString('hex');
@@ -64,7 +64,10 @@ export class Harness {
     if (options.mongoUrl) harness.config = { ...harness.config, mongo: { ...harness.config.mongo, url: options.mongoUrl } };
     harness.temporalConnection = Connection.lazy(temporalConnectionOptions(harness.config.temporal));
     harness.temporal = new Client({ connection: harness.temporalConnection, namespace: harness.config.temporal.namespace });
-    if (options.worker !== false) harness.worker = await createWorkerApp(harness.config, {}, { logDestination: appLogDestination() });
+    const workerConfig = options.workerMongoUrl
+      ? { ...harness.config, mongo: { ...harness.config.mongo, url: options.workerMongoUrl } }
+      : harness.config;
+    if (options.worker !== false) harness.worker = await createWorkerApp(workerConfig, {}, { logDestination: appLogDestination() });
     if (options.gateway !== false) {
       harness.gateway = await createGatewayApp(harness.config, { logDestination: appLogDestination() });
       await harness.gateway.listen(0, '127.0.0.1');
