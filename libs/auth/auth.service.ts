@@ -70,7 +70,8 @@ export class AuthService {
     }
     const keys = [`user:${username}`, `address:${address}`];
     const wait = await this.throttledFor(keys);
-    if (wait > 0) throw ApiError.of(Errors.mwAuthThrottled, `Too many failed sign-ins; try again in ${wait} s.`);
+    if (wait > 0)
+      throw ApiError.of(Errors.mwAuthThrottled, `Too many failed sign-ins; try again in ${wait} s.`, { retryAfterSeconds: wait });
     const remembered = this.verified.get(authorization!);
     if (remembered) return remembered;
     try {

@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** For a limit that lifts with time: answered as `Retry-After` (seconds). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -20,9 +22,9 @@ export class ApiError extends Error {
   static of(
     entry: HttpErrorEntry,
     message: string = entry.message,
-    options: { status?: number; details?: Record<string, unknown> } = {},
+    options: { status?: number; details?: Record<string, unknown>; retryAfterSeconds?: number } = {},
   ): ApiError {
-    return new ApiError(entry.code, options.status ?? entry.status, message, options.details);
+    return new ApiError(entry.code, options.status ?? entry.status, message, options.details, options.retryAfterSeconds);
   }
 }
 

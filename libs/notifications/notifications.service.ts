@@ -128,6 +128,7 @@ export class NotificationsService {
       throw ApiError.of(
         Errors.notificationsRedeliverThrottled,
         `${user}/${app} asked ${perMinute} redeliveries in the last minute, the most allowed; try again in a minute.`,
+        { retryAfterSeconds: 60 },
       );
     await this.workflows.startNotification({ id, user, redelivery: number }).catch((error: Error) => {
       throw ApiError.of(

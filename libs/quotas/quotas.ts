@@ -53,5 +53,6 @@ export function checkDeployRate(user: string, app: string, lastMinute: number, l
   throw ApiError.of(
     Errors.appsTooManyDeploys,
     `${user}/${app} was deployed explicitly ${lastMinute} times in the last minute, the most it may be (DEPLOYS_PER_APP_PER_MINUTE is ${limits.deploysPerAppPerMinute}); try again in a minute.`,
+    { retryAfterSeconds: DEPLOY_WINDOW_MS / 1000 },
   );
 }

@@ -69,6 +69,7 @@ describe('per-user quotas', () => {
       status: 429,
       json: { error: 'apps:too_many_deploys', message: expect.stringContaining('DEPLOYS_PER_APP_PER_MINUTE is 2') },
     });
+    expect(refused.headers.get('retry-after')).toBe('60');
     expect(await action(busy, 'rollback', { release: 1 })).toMatchObject({ status: 429, json: { error: 'apps:too_many_deploys' } });
     const before = await f.harness.db.collection('apps').findOne({ user: 'admin', name: busy });
     const env = await f.harness.request('PATCH', `/1/apps/admin/${busy}/env`, { body: { set: { A: '1' }, deploy: true } });

@@ -28,6 +28,8 @@ describe('failed sign-in throttling per user', () => {
     const throttled = await harness.request('GET', '/1/status/admin/webhooks', { auth: ADMIN });
     expect(throttled.status).toBe(429);
     expect(throttled.json).toMatchObject({ error: 'mw:auth:throttled', message: expect.stringMatching(/try again in \d+ s/) });
+    // The same wait, for clients that read it: Retry-After in seconds.
+    expect(throttled.headers.get('retry-after')).toBe(/try again in (\d+) s/.exec(throttled.json.message)![1]);
     const other = await harness.request('GET', '/1/status/nobody/webhooks', { auth: { username: 'nobody', password: 'x' } });
     expect(other.json.error).toBe('mw:auth:unauthorized');
   });

@@ -160,6 +160,7 @@ describe('notifications: limits that keep one tenant from holding the worker', (
     expect((await redeliver(done[1].id)).status).toBe(202);
     const third = await redeliver(done[2].id);
     expect({ status: third.status, error: third.json.error }).toEqual({ status: 429, error: 'notifications:redeliver_throttled' });
+    expect(third.headers.get('retry-after')).toBe('60');
   });
 
   it('keeps subscriber URLs sealed at rest, and seals those stored before', async () => {
