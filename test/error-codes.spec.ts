@@ -110,14 +110,18 @@ describe('every error code is named by a test', () => {
   });
 });
 
-/** Codes the README names as gone (its Upgrading section): never back in the catalogue. */
+/** Codes the documentation names as gone (docs/operations.md, Upgrading): never back in the catalogue. */
 const RETIRED = ['apps:repository_taken', 'auth:github:not_installation_owner'];
 
 describe('the error catalogue', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  /** The README's error table: `| \`code\` | status | where | meaning |` rows. */
+  /** The README and the user's documentation it links to (docs/reliability.md quotes other things shaped like codes). */
+  const readme = ['README.md', 'docs/api.md', 'docs/configuration.md', 'docs/errors.md', 'docs/guides.md', 'docs/operations.md']
+    .map((file) => readFileSync(join(ROOT, file), 'utf8'))
+    .join('\n');
+  /** The error table of docs/errors.md: `| \`code\` | status | where | meaning |` rows. */
+  const errors = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8');
   const table = new Map(
-    [...readme.matchAll(/^\| `([^`]+)` \| (\d{3}|–) \| ([a-z, ]+) \|/gm)].map((row) => [row[1], { status: row[2], where: row[3] }]),
+    [...errors.matchAll(/^\| `([^`]+)` \| (\d{3}|–) \| ([a-z, ]+) \|/gm)].map((row) => [row[1], { status: row[2], where: row[3] }]),
   );
 
   it('has each code once, with a status exactly where an HTTP API answers it', () => {
@@ -131,7 +135,7 @@ describe('the error catalogue', () => {
     expect(inconsistent.map((entry) => entry.code)).toEqual([]);
   });
 
-  it("is the README's error table: every code with its status and where it occurs", () => {
+  it('is the error table of docs/errors.md: every code with its status and where it occurs', () => {
     const expected = ERROR_ENTRIES.map((entry) => `${entry.code} ${'status' in entry ? entry.status : '–'} ${entry.where.join(', ')}`);
     const documented = ERROR_ENTRIES.map(
       (entry) => `${entry.code} ${table.get(entry.code)?.status ?? 'missing'} ${table.get(entry.code)?.where ?? 'missing'}`,
@@ -140,7 +144,7 @@ describe('the error catalogue', () => {
     expect(table.size).toBe(ERROR_ENTRIES.length);
   });
 
-  it('knows every code the README names (but those it names as retired)', () => {
+  it('knows every code the README and docs name (but those they name as retired)', () => {
     const known = new Set<string>(ERROR_ENTRIES.map((entry) => entry.code));
     const named = [...readme.matchAll(new RegExp(`\`((?:${AREAS.join('|')})(?::[a-z0-9_]+)+)\``, 'g'))].map((match) => match[1]);
     expect([...new Set(named.filter((code) => !known.has(code) && !RETIRED.includes(code)))]).toEqual([]);

@@ -8,7 +8,7 @@
  *
  * Pure constants with no imports: the workflow bundle imports this file (Temporal's sandbox
  * allows nothing else), and a code that is not here does not compile at a throw site.
- * The README's error table, the OpenAPI error lists and test/error-codes.spec.ts are checked
+ * The error table of docs/errors.md, the OpenAPI error lists and test/error-codes.spec.ts are checked
  * against it.
  */
 export type ErrorSite = 'api' | 'workflow' | 'receiver' | 'notification';
