@@ -115,7 +115,15 @@ const RETIRED = ['apps:repository_taken', 'auth:github:not_installation_owner'];
 
 describe('the error catalogue', () => {
   /** The README and the user's documentation it links to (docs/reliability.md quotes other things shaped like codes). */
-  const readme = ['README.md', 'docs/api.md', 'docs/configuration.md', 'docs/errors.md', 'docs/guides.md', 'docs/operations.md']
+  const readme = [
+    'README.md',
+    'docs/api.md',
+    'docs/configuration.md',
+    'docs/contract.md',
+    'docs/errors.md',
+    'docs/guides.md',
+    'docs/operations.md',
+  ]
     .map((file) => readFileSync(join(ROOT, file), 'utf8'))
     .join('\n');
   /** The error table of docs/errors.md: `| \`code\` | status | where | meaning |` rows. */
