@@ -1,7 +1,8 @@
 /**
- * Every patch id of the workflows, in the order they were added. A workflow started before a
- * change replays the code it started with: `patched(id)` is true for runs that recorded the id's
- * marker (every run started since), false for older ones (docs/operations.md, Upgrading).
+ * Every patch id of the workflows, in the order they were added (all of them the deployment's,
+ * which the undeployment type runs too). A workflow started before a change replays the code it
+ * started with: replaying, `patched(id)` is true where the run recorded the id's marker, false
+ * where it did not; running live it is true and records the marker (docs/operations.md, Upgrading).
  *
  * Retiring one is two releases of work (docs/architecture.md, The deployment workflow):
  * 1. `deprecatePatch(id)` and the new branch alone may replace `if (patched(id)) … else …` once

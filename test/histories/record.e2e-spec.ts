@@ -45,6 +45,16 @@ const release = process.env.RECORD_HISTORIES;
     f.harness.request('POST', '/1/deploy', { headers: { 'travis-repo-slug': `octo-org/${repo}` }, body: travisBuild({ repo, sha, statusMessage }) });
 
   beforeAll(() => mkdir(join(__dirname, release!), { recursive: true }));
+  /** A push of a commit gated by GitHub checks (ci: github) whose suite completes with `conclusion` while the gate polls. */
+  async function githubGated(conclusion: 'success' | 'failure') {
+    const { repo, sha } = await f.commit({ files: { '.github/workflows/ci.yml': 'on: push\n' } });
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ci: 'github' } })).status).toBe(200);
+    const suite = f.github.ci.addSuite(`octo-org/${repo}`, sha, { runs: [{ name: 'test' }] });
+    const pushed = await f.push(repo, sha);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    f.github.ci.completeSuite(suite, conclusion);
+    return pushed;
+  }
 
   it('deployment: push → succeeded, with the target polled', async () => {
     const { repo, sha } = await f.commit();
@@ -132,12 +142,7 @@ const release = process.env.RECORD_HISTORIES;
   });
 
   it('deployment: gated by GitHub checks (ci: github), the suite found green by the gate\'s poll', async () => {
-    const { repo, sha } = await f.commit({ files: { '.github/workflows/ci.yml': 'on: push\n' } });
-    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ci: 'github' } })).status).toBe(200);
-    const suite = f.github.ci.addSuite(`octo-org/${repo}`, sha, { runs: [{ name: 'test' }] });
-    const pushed = await f.push(repo, sha);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    f.github.ci.completeSuite(suite, 'success');
+    const pushed = await githubGated('success');
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     await save('deployment-github-checks', pushed.json.workflowId);
   });
@@ -215,12 +220,7 @@ const release = process.env.RECORD_HISTORIES;
   });
 
   it('deployment: GitHub checks fail → failed (deploy:ci:failed)', async () => {
-    const { repo, sha } = await f.commit({ files: { '.github/workflows/ci.yml': 'on: push\n' } });
-    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ci: 'github' } })).status).toBe(200);
-    const suite = f.github.ci.addSuite(`octo-org/${repo}`, sha, { runs: [{ name: 'test' }] });
-    const pushed = await f.push(repo, sha);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    f.github.ci.completeSuite(suite, 'failure');
+    const pushed = await githubGated('failure');
     expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:ci:failed' } });
     await save('deployment-github-checks-failed', pushed.json.workflowId);
   });
