@@ -1,28 +1,9 @@
-import { ApplicationFailure, condition, isCancellation, proxyLocalActivities } from '@temporalio/workflow';
+import { ApplicationFailure, condition, isCancellation } from '@temporalio/workflow';
 import { Errors } from '../libs/errors/catalogue';
-import type { CiGates, DeploymentRef, GithubActivitiesApi, GithubDeploymentStatusState } from './activities';
-
-/**
- * Patch ids (SPEC 6.7): deployments started before these changes replay the code they started with.
- * `github-checks`: the CI gate asks which gates apply (Travis, GitHub checks, both) and waits for GitHub checks (SPEC 7).
- * `github-deployments`: each deployment is a GitHub deployment with statuses (SPEC 8).
- */
-export const GITHUB_CHECKS_PATCH = 'github-checks';
-export const GITHUB_DEPLOYMENTS_PATCH = 'github-deployments';
-
-// Small GitHub reads and writes: local activities, as the other GitHub calls.
-const github = proxyLocalActivities<GithubActivitiesApi>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
-});
-
-// GitHub deployments are a courtesy: one quick retry, never a long stall of the deployment.
-const courtesyCalls = proxyLocalActivities<GithubActivitiesApi>({
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 2 },
-});
-
-export const ciGates = (ref: DeploymentRef & { app?: string }) => github.ciGates(ref);
+import type { CiGates, DeploymentRef, GithubDeploymentStatusState } from './activities';
+import { minutes } from './durations';
+import { bestEffort } from './failures';
+import { githubDeployments, quick } from './proxies';
 
 /**
  * Waits until the commit's GitHub checks pass (SPEC 7): reads them, then sleeps until a
@@ -47,7 +28,7 @@ export async function waitForGithubChecks(options: {
   for (;;) {
     const seen = wake.count;
     try {
-      const verdict = await github.githubChecks({ ...ref, app: options.app, requiredChecks: gate.requiredChecks, waitingSince });
+      const verdict = await quick.githubChecks({ ...ref, app: options.app, requiredChecks: gate.requiredChecks, waitingSince });
       readFailures = 0;
       if (verdict.state === 'success') return 'GitHub checks passed.';
       if (verdict.state === 'failure') {
@@ -74,8 +55,9 @@ export async function waitForGithubChecks(options: {
 }
 
 /**
- * The deployment's GitHub deployment (SPEC 8): created once the app is known, then a status per
- * stage. A courtesy like commit statuses: its failures never fail the deployment.
+ * The deployment's GitHub deployment: created once the app is known, then a status per stage. A
+ * courtesy like commit statuses: its failures never fail the deployment, but a cancel of the
+ * pipeline still stops it.
  */
 export class GithubDeploymentTracker {
   private id?: number;
@@ -86,15 +68,18 @@ export class GithubDeploymentTracker {
   async create(app: string): Promise<void> {
     if (this.created) return;
     this.created = true;
-    await courtesy(async () => {
-      this.id = (await courtesyCalls.githubDeployment({ ...this.ref, app }))?.id;
-    });
+    await bestEffort(async () => {
+      this.id = (await githubDeployments.githubDeployment({ ...this.ref, app }))?.id;
+    }, 'passed');
   }
 
   async status(app: string | undefined, state: GithubDeploymentStatusState, description: string): Promise<void> {
     const id = this.id;
     if (id === undefined || !app) return;
-    await courtesy(() => courtesyCalls.githubDeploymentStatus({ ...this.ref, app, githubDeployment: id, state, description }));
+    await bestEffort(
+      () => githubDeployments.githubDeploymentStatus({ ...this.ref, app, githubDeployment: id, state, description }),
+      'passed',
+    );
   }
 }
 
@@ -104,17 +89,4 @@ export function endStatus(outcome: string, code: string | undefined): GithubDepl
   if (code === Errors.deployCanceled.code || code === Errors.deploySuperseded.code || code === Errors.deployStale.code) return 'inactive';
   // `error`: the deployment could not be tried (GitHub unreadable, no package.json, a bug); `failure`: it was, and failed.
   return /^deploy:(github:|app:|internal)/.test(code ?? Errors.deployInternal.code) ? 'error' : 'failure';
-}
-
-async function courtesy(call: () => Promise<void>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (isCancellation(error)) throw error;
-    // recorded in the activity's failure in history; a GitHub deployment never fails a deployment
-  }
-}
-
-function minutes(ms: number): string {
-  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }

@@ -1,16 +1,5 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { NotificationActivitiesApi } from './activities';
-
-/** GitHub retries failed webhook deliveries for hours; so do we: 1 s, 2 s, 4 s … at most an hour apart, for 24 h. */
-const deliver = proxyActivities<NotificationActivitiesApi>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour' },
-});
-const bookkeeping = proxyActivities<NotificationActivitiesApi>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 10 },
-});
+import { applicationFailureOf } from './failures';
+import { deliveries, deliveryRecords } from './proxies';
 
 /**
  * One delivery of one event to one subscriber (SPEC 8, Notifications), its own workflow so a
@@ -20,11 +9,11 @@ const bookkeeping = proxyActivities<NotificationActivitiesApi>({
  */
 export async function notification(input: { deliveryId: string }): Promise<'delivered' | 'failed'> {
   try {
-    await deliver.deliverNotification(input);
+    await deliveries.deliverNotification(input);
     return 'delivered';
   } catch (error) {
-    const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
-    await bookkeeping.deliveryGaveUp({ ...input, reason: failure?.message ?? (error as Error).message });
+    const failure = applicationFailureOf(error);
+    await deliveryRecords.deliveryGaveUp({ ...input, reason: failure?.message ?? (error as Error).message });
     return 'failed';
   }
 }

@@ -3,9 +3,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { temporalBinary } from '../../tools/stack';
 import { travisBuild } from '../support/payloads';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { PipelineFixture } from '../pipeline/pipeline-fixture';
+import { PipelineFixture, waitFor } from '../pipeline/pipeline-fixture';
+import { buildTarGz } from '../../tools/github-standin/github-standin';
+import { gate } from '../support/gate';
+import { MongoFaultProxy } from '../support/mongo-fault-proxy';
 
 /**
  * Records the histories that test/histories/replay.spec.ts replays: one real run of each path
@@ -17,10 +20,20 @@ import { PipelineFixture } from '../pipeline/pipeline-fixture';
 const release = process.env.RECORD_HISTORIES;
 (release ? describe : describe.skip)(`record workflow histories of release ${release}`, () => {
   let f: PipelineFixture;
+  // The worker alone reaches MongoDB through a fault proxy (it passes everything until a case asks it to fail).
+  let store: MongoFaultProxy;
   beforeAll(async () => {
-    f = await PipelineFixture.start({ TRAVIS_WAIT_TIMEOUT: '1h', RELEASES_KEPT: '2', CI_POLL_INTERVAL: '1s' });
+    store = await MongoFaultProxy.start(process.env.TEST_MONGO_URL!);
+    f = await PipelineFixture.start({ TRAVIS_WAIT_TIMEOUT: '1h', RELEASES_KEPT: '2', CI_POLL_INTERVAL: '1s' }, { workerMongoUrl: store.url });
   });
-  afterAll(() => f?.stop());
+  afterAll(async () => {
+    await f?.stop();
+    await store?.stop();
+  });
+  afterEach(() => {
+    f.hooks.execute = undefined;
+    f.github.tarballGate = undefined;
+  });
 
   /** The history as the Temporal CLI and UI export it (the SDK's own historyToJSON trips over two protobufjs copies). */
   async function save(name: string, workflowId: string): Promise<void> {
@@ -32,6 +45,16 @@ const release = process.env.RECORD_HISTORIES;
     f.harness.request('POST', '/1/deploy', { headers: { 'travis-repo-slug': `octo-org/${repo}` }, body: travisBuild({ repo, sha, statusMessage }) });
 
   beforeAll(() => mkdir(join(__dirname, release!), { recursive: true }));
+  /** A push of a commit gated by GitHub checks (ci: github) whose suite completes with `conclusion` while the gate polls. */
+  async function githubGated(conclusion: 'success' | 'failure') {
+    const { repo, sha } = await f.commit({ files: { '.github/workflows/ci.yml': 'on: push\n' } });
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ci: 'github' } })).status).toBe(200);
+    const suite = f.github.ci.addSuite(`octo-org/${repo}`, sha, { runs: [{ name: 'test' }] });
+    const pushed = await f.push(repo, sha);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    f.github.ci.completeSuite(suite, conclusion);
+    return pushed;
+  }
 
   it('deployment: push → succeeded, with the target polled', async () => {
     const { repo, sha } = await f.commit();
@@ -81,6 +104,7 @@ const release = process.env.RECORD_HISTORIES;
     const older = await f.push(a.repo, a.sha);
     expect(await f.outcome(older.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:stale' } });
     await save('line', `line/admin/${a.repo}`); // still running (an app's line lives on): its history so far
+    await save('deployment-stale', older.json.workflowId);
   });
 
   it('undeployment: an app removed from its target', async () => {
@@ -118,14 +142,126 @@ const release = process.env.RECORD_HISTORIES;
   });
 
   it('deployment: gated by GitHub checks (ci: github), the suite found green by the gate\'s poll', async () => {
-    const { repo, sha } = await f.commit({ files: { '.github/workflows/ci.yml': 'on: push\n' } });
-    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ci: 'github' } })).status).toBe(200);
-    const suite = f.github.ci.addSuite(`octo-org/${repo}`, sha, { runs: [{ name: 'test' }] });
-    const pushed = await f.push(repo, sha);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    f.github.ci.completeSuite(suite, 'success');
+    const pushed = await githubGated('success');
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     await save('deployment-github-checks', pushed.json.workflowId);
+  });
+
+  it('deployment: waits its turn behind the one at the target (queued); the one skipped ends superseded', async () => {
+    const app = `queued-${Date.now()}`;
+    await f.configure(app);
+    const a = await f.labelledCommit(app, 'A');
+    const b = await f.labelledCommit(app, 'B', a.sha);
+    const c = await f.labelledCommit(app, 'C', b.sha);
+    const { held, open } = gate();
+    let atTarget = 0;
+    f.hooks.execute = async (pkg) => {
+      if (pkg.app.name !== app) return;
+      if (atTarget++ === 0) await held; // A stays at the target until B and C wait behind it
+    };
+    const first = await f.push(app, a.sha);
+    await waitFor(async () => atTarget === 1);
+    const skipped = await f.push(app, b.sha, { before: a.sha });
+    await waitFor(async () => (await f.steps(skipped.json.id)).some((s) => s.step === 'queued'));
+    const last = await f.push(app, c.sha, { before: b.sha });
+    await waitFor(async () => (await f.steps(last.json.id)).some((s) => s.step === 'queued'));
+    open();
+    expect(await f.outcome(first.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect(await f.outcome(last.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect(await f.outcome(skipped.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:superseded' } });
+    await save('deployment-queued', last.json.workflowId);
+    await save('deployment-superseded', skipped.json.workflowId);
+    await save('line-queued', `line/admin/${app}`); // a wait told, an older one ended superseded, the next admitted
+  });
+
+  it('deployment: the target reports ERROR while processing → failed', async () => {
+    const { repo, sha } = await f.commit();
+    f.hooks.execute = async (pkg) => {
+      if (pkg.app.name === repo) throw new Error('the start script exited 1');
+    };
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:start_app' } });
+    await save('deployment-processing-error', pushed.json.workflowId);
+  });
+
+  it('deployment: the first upload answered 503, the second accepted (the workflow counts the attempts)', async () => {
+    const repo = `upload-retried-${Date.now()}`;
+    let refused = 0;
+    // In front of the fixture's receiver: the first push is answered 503, everything else goes through.
+    const proxy = createServer((req, res) => {
+      if (req.method === 'POST' && refused++ === 0) {
+        req.resume();
+        return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"busy"}');
+      }
+      const target = new URL(req.url ?? '/', f.receiverUrl);
+      const upstream = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => req.socket.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, {
+        body: { repository: `octo-org/${repo}`, target: { url: `${via}/push`, statusUrl: `${via}/status/{{id}}` } },
+      });
+      expect(put.status).toBe(200);
+      const { sha } = await f.commit({ repo });
+      const pushed = await f.push(repo, sha);
+      expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+      expect(refused).toBeGreaterThan(1);
+      await save('deployment-upload-retried', pushed.json.workflowId);
+    } finally {
+      proxy.closeAllConnections();
+      proxy.close();
+    }
+  });
+
+  it('deployment: GitHub checks fail → failed (deploy:ci:failed)', async () => {
+    const pushed = await githubGated('failure');
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:ci:failed' } });
+    await save('deployment-github-checks-failed', pushed.json.workflowId);
+  });
+
+  it('deployment: a tarball the inspection refuses → failed, nothing uploaded', async () => {
+    const tarball = await buildTarGz([
+      { name: 'app/package.json', content: '{"name":"x","version":"1.0.0"}' },
+      { name: 'app/dev-null', type: 'character-device' },
+    ]);
+    const { repo, sha } = await f.commit({ tarball });
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:tar:device_file' } });
+    await save('deployment-tar-refused', pushed.json.workflowId);
+  });
+
+  it('deployment: canceled while the tarball downloads (the running activity is canceled)', async () => {
+    const { repo, sha } = await f.commit();
+    const { held, open } = gate();
+    f.github.tarballGate = held;
+    const pushed = await f.push(repo, sha);
+    try {
+      await waitFor(async () => f.github.downloads.some((d) => d.repository === `octo-org/${repo}`));
+      expect((await f.harness.request('POST', `/1/deployments/${pushed.json.id}/cancel`)).status).toBe(202);
+      expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:canceled' } });
+    } finally {
+      open();
+    }
+    await save('deployment-canceled-fetching', pushed.json.workflowId);
+  });
+
+  it('deployment: MongoDB fails the app reads of a step until it gives up → failed (deploy:db:unavailable)', async () => {
+    const { repo, sha } = await f.commit();
+    await f.configure(repo);
+    const fault = store.fail({ collection: 'apps', commands: ['find', 'aggregate'] });
+    try {
+      const pushed = await f.push(repo, sha);
+      expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:db:unavailable' } });
+      await save('deployment-store-failure', pushed.json.workflowId);
+    } finally {
+      fault.remove();
+    }
   });
 
   it('notification: one event delivered after a failed attempt', async () => {

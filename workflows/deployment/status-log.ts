@@ -1,0 +1,71 @@
+import { CancellationScope, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { STATUS_LOG_PATCH } from '../patches';
+import { statusEnd, statusWrites } from '../proxies';
+import { SEARCH_ATTRIBUTES, StatusState, Step } from '../types';
+import type { RunningDeployment } from './running-deployment';
+
+/**
+ * The deployment's status log: entries numbered by the workflow, each carrying the timings the
+ * worker's metrics need (so the worker never reads the log back). Every entry is written exactly
+ * once, numbered without gaps (found by the chaos suite):
+ * - a write, once numbered, completes even when a signal cancels the pipeline meanwhile (a
+ *   canceled local activity left its sequence number unused);
+ * - the `done` entry is a regular activity: a local activity runs inside its workflow task, and
+ *   when the task that would complete the workflow is rejected (an event arrived meanwhile:
+ *   Temporal's UnhandledCommand), the retried task could take another path and write a second
+ *   `done` under a new number. A scheduled activity exists only once its task is accepted;
+ * - a task whose worker died may have logged steps its retry does not take (the retry saw a
+ *   signal the dead task had not, the line's end say) under numbers the retry gives other steps:
+ *   the activity then writes the retry's entry after the log's end (recordStatus, found by the soak).
+ */
+export class StatusLog {
+  private seq = 0;
+  private firstEntryAt?: string;
+  private lastEntry?: { step: Step; status: StatusState };
+
+  constructor(private readonly deployment: RunningDeployment) {}
+
+  /** The entry written last: a failure ends its step with an error entry of its own. */
+  get last(): { step: Step; status: StatusState } | undefined {
+    return this.lastEntry;
+  }
+
+  /** Writes an entry; a new step moves the deployment's `step` (the `state` query, the search attributes). */
+  async record(step: Step, status: StatusState, message?: string, error?: { code: string; message: string }): Promise<void> {
+    const { input, state } = this.deployment;
+    const now = new Date().toISOString();
+    const timing = {
+      stepStartedAt: state.timings[step]?.startedAt,
+      deploymentStartedAt: this.firstEntryAt,
+      previous: this.lastEntry && { ...this.lastEntry, stepStartedAt: state.timings[this.lastEntry.step]!.startedAt },
+    };
+    this.firstEntryAt ??= now;
+    this.lastEntry = { step, status };
+    if (step !== state.step) {
+      const previous = state.timings[state.step];
+      if (previous && !previous.endedAt) previous.endedAt = now;
+      state.step = step;
+      state.attempt = 1;
+    }
+    state.timings[step] ??= { startedAt: now };
+    upsertSearchAttributes({ [SEARCH_ATTRIBUTES.step]: [step], [SEARCH_ATTRIBUTES.state]: [state.state] });
+    const exactlyOnce = patched(STATUS_LOG_PATCH);
+    const write = () =>
+      (exactlyOnce && step === 'done' ? statusEnd : statusWrites).recordStatus({
+        seq: ++this.seq,
+        attempt: state.attempt,
+        deploymentId: input.deploymentId,
+        user: input.user,
+        uuid: input.uuid,
+        app_name: state.app ?? this.deployment.push?.app ?? input.repository.split('/')[1],
+        provider: input.provider,
+        commit: `${input.repository}/${input.commit}`,
+        step,
+        status,
+        message,
+        error,
+        timing,
+      });
+    await (exactlyOnce ? CancellationScope.nonCancellable(write) : write());
+  }
+}

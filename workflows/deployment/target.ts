@@ -1,0 +1,117 @@
+import { isCancellation, sleep } from '@temporalio/workflow';
+import { Errors } from '../../libs/errors/catalogue';
+import type { DeploymentActivitiesApi, ResolvedApp, TargetStatus } from '../activities';
+import { applicationFailureOf } from '../failures';
+import { targetStatus, uploads } from '../proxies';
+import { DeploymentError } from './endings';
+import { notify } from './finish';
+import type { RunningDeployment } from './running-deployment';
+
+/** Attempts at the upload (or removal) before the deployment fails; each failed one is logged. */
+export const UPLOAD_ATTEMPTS = 10;
+const PROCESSING_TIMEOUT_MS = 60 * 60 * 1000;
+
+type UploadArgs = Parameters<DeploymentActivitiesApi['uploadPackage']>[0];
+
+/** Past this point the target may have the package: a stop asked for before it still ends the deployment, none after it does. */
+export function startUpload(deployment: RunningDeployment): void {
+  const stop = deployment.stopped();
+  if (stop) throw new DeploymentError(stop.code, stop.message);
+  deployment.uploadStarted = true;
+}
+
+/** The upload and processing stage of a DEPLOY: the package to the receiver, then its processing followed to the end. */
+export async function deliver(deployment: RunningDeployment, app: ResolvedApp, version: string): Promise<void> {
+  const { ref, state, statusLog } = deployment;
+  await deployment.githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target');
+  await notify(deployment, 'deployment.started', app.app);
+  await statusLog.record('upload', 'pending', 'Uploading to the deployment target.');
+  const { remoteId } = await uploadWithRetries(deployment, {
+    ...ref,
+    app: app.app,
+    version,
+    blobId: deployment.blobId,
+    operation: 'DEPLOY',
+  });
+  state.remoteId = remoteId;
+  await statusLog.record('upload', 'ok', `Target accepted the package as ${remoteId}.`);
+  if (app.polls) await followProcessing(deployment, app.app, remoteId);
+}
+
+/** One activity per attempt, counted here so each retry shows in the status log, with a growing pause between them. */
+export async function uploadWithRetries(
+  deployment: RunningDeployment,
+  args: UploadArgs,
+): ReturnType<DeploymentActivitiesApi['uploadPackage']> {
+  for (let attempt = 1; ; attempt++) {
+    deployment.state.attempt = attempt;
+    try {
+      return await uploads.uploadPackage(args);
+    } catch (error) {
+      const failure = applicationFailureOf(error);
+      if (isCancellation(error) || failure?.nonRetryable || attempt >= UPLOAD_ATTEMPTS) throw error;
+      const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+      await deployment.statusLog.record(
+        'upload',
+        'pending',
+        `Attempt ${attempt} failed (${failure?.message ?? (error as Error).message}); retrying in ${delay / 1000} s.`,
+      );
+      await sleep(delay);
+    }
+  }
+}
+
+/** The `processing` step: polls the target (200 ms growing to 15 s apart, for at most an hour), logging each change. */
+export async function followProcessing(deployment: RunningDeployment, app: string, remoteId: string): Promise<void> {
+  const { input, state, statusLog } = deployment;
+  await statusLog.record('processing', 'pending', 'The target is processing the package.');
+  const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
+  let delay = 200;
+  let last: TargetStatus | undefined;
+  let failedPolls = 0;
+  for (;;) {
+    let status: TargetStatus;
+    try {
+      status = await targetStatus.pollTarget({ user: input.user, app, remoteId });
+      failedPolls = 0;
+    } catch (error) {
+      // Reading a status is safe to repeat: a flaky target only delays the answer, up to the deadline.
+      const failure = applicationFailureOf(error);
+      if (isCancellation(error) || failure?.nonRetryable || ++failedPolls >= 6 || Date.now() >= deadline) throw error;
+      await statusLog.record(
+        'processing',
+        'pending',
+        `Reading the target's status failed (${failure?.message ?? (error as Error).message}); trying again.`,
+      );
+      await sleep(Math.min(delay * 4, 15_000));
+      continue;
+    }
+    state.records = status.records.map((r) => ({ ref: r.ref, state: r.state, message: r.message }));
+    for (const change of recordChanges(last, status)) await statusLog.record('processing', 'pending', change);
+    last = status;
+    if (status.state === 'SUCCESS') return statusLog.record('processing', 'ok', 'The target finished processing: SUCCESS.');
+    if (status.state === 'ERROR') {
+      const messages = status.records
+        .filter((r) => r.state === 'ERROR' && r.message)
+        .map((r) => r.message)
+        .join('; ');
+      throw new DeploymentError(Errors.deployNodejitsuStartApp.code, `The target reported ERROR${messages ? `: ${messages}` : ''}.`);
+    }
+    if (Date.now() >= deadline)
+      throw new DeploymentError(Errors.deployNodejitsuStartApp.code, 'The target did not finish processing within an hour.');
+    await sleep(delay);
+    delay = Math.min(delay * 1.5, 15_000);
+  }
+}
+
+/** What changed at the target since the last poll: the package's state, each record's. */
+function recordChanges(before: TargetStatus | undefined, after: TargetStatus): string[] {
+  const changes: string[] = [];
+  if (before?.state !== after.state) changes.push(`Package ${after.state}.`);
+  for (const recordNow of after.records) {
+    const previous = before?.records.find((r) => r.ref === recordNow.ref);
+    if (previous?.state !== recordNow.state)
+      changes.push(`Record ${recordNow.ref}: ${recordNow.state}${recordNow.message ? ` (${recordNow.message})` : ''}.`);
+  }
+  return changes;
+}

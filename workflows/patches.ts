@@ -1,0 +1,72 @@
+/**
+ * Every patch id of the workflows, in the order they were added (all of them the deployment's,
+ * which the undeployment type runs too). A workflow started before a change replays the code it
+ * started with: replaying, `patched(id)` is true where the run recorded the id's marker, false
+ * where it did not; running live it is true and records the marker (docs/operations.md, Upgrading).
+ *
+ * Retiring one is two releases of work (docs/architecture.md, The deployment workflow):
+ * 1. `deprecatePatch(id)` and the new branch alone may replace `if (patched(id)) … else …` once
+ *    no workflow started before the release that added it can be replayed: none still running
+ *    (`temporal workflow list --query "WorkflowType IN ('deployment','undeployment') AND
+ *    ExecutionStatus='Running' AND StartTime < '<when that release's workers took over>'"`
+ *    finds none) and none closed within the namespace's retention (a query or reset of a closed
+ *    run replays it). The recorded histories without its marker leave test/histories in the same
+ *    change (`lacking` below names them), since they would no longer replay.
+ * 2. The `deprecatePatch` call itself goes once no run started before step 1 can be replayed.
+ *
+ * `Since`: the release whose workers first wrote the marker; `lacking`: the recorded histories of
+ * runs started before it (where they reach the patch, they take the old branch).
+ */
+
+/**
+ * The app's release line orders and admits the deployment: it joins the line once its app is
+ * known, says when it is ready, waits its turn (the `queued` step) and leaves at its end; the end
+ * runs in a non-cancellable scope, so a cancel through Temporal still ends it cleanly
+ * (`deploy:canceled`), bookkeeping that fails after the outcome never changes it, and an UNDEPLOY
+ * sets no commit status. Since v0.2.0; lacking: v0.1.0/*.
+ */
+export const RELEASE_LINE_PATCH = 'release-line';
+
+/**
+ * The CI gate asks which gates apply (`ciGates`: Travis, GitHub checks, both) and waits for
+ * GitHub checks too; before it, `ciGate` asked about Travis alone. Since v0.2.0; lacking:
+ * v0.1.0/*, v0.2.0/{deployment-canceled,-no-pkg-json,-succeeded,-travis-failed,-travis-passed},
+ * v0.2.0/undeployment.
+ */
+export const GITHUB_CHECKS_PATCH = 'github-checks';
+
+/**
+ * Each deployment is a GitHub deployment (created at resolve, a status at upload and at the end).
+ * Since v0.2.0; lacking: as `github-checks`.
+ */
+export const GITHUB_DEPLOYMENTS_PATCH = 'github-deployments';
+
+/**
+ * The status log is written exactly once: a numbered write completes even when the pipeline is
+ * canceled meanwhile (non-cancellable), and the `done` entry is a regular activity, not a local
+ * one (workflows/deployment/status-log.ts says why). Since v0.2.0; lacking: as `github-checks`.
+ */
+export const STATUS_LOG_PATCH = 'status-log-exactly-once';
+
+/**
+ * A timed-out inspection fails with `deploy:tar:timeout` instead of `deploy:tar:corrupt`. Its
+ * marker is written only when an inspection times out, so no recorded history holds it (a timeout
+ * cannot be brought about on the real stack on demand). Since v0.2.0; lacking: as `github-checks`
+ * (none of them timed out, so none reaches it).
+ */
+export const INSPECT_TIMEOUT_PATCH = 'inspect-timeout';
+
+/**
+ * The app's subscribers are notified (queued, started, the end, rolled back), each event by its
+ * own delivery workflow started from a local activity. Since v0.2.0; lacking: as `github-checks`,
+ * and v0.2.0/deployment-rollback-{kept,refetched}. (An UNDEPLOY, or a deployment that ends before
+ * its app is known, notifies nobody and never writes the marker.)
+ */
+export const NOTIFICATIONS_PATCH = 'notifications';
+
+/**
+ * A push's deployment logs `received` before any end, even an end signalled before its first
+ * workflow task ran: a retried first task could otherwise number `done` 1, the number its dead
+ * first attempt had written `received` under. Since v0.3.0; lacking: v0.1.0/*, v0.2.0/*.
+ */
+export const RECEIVED_FIRST_PATCH = 'received-before-any-end';

@@ -1,0 +1,86 @@
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, NotificationActivitiesApi } from './activities';
+
+/**
+ * Every activity the workflows call, by how it runs: each proxy is typed with only the activities
+ * of its class (`Pick`), so calling one through the wrong proxy does not compile (a 2 GiB download
+ * as a local activity, say; test/workflows/activity-proxies.spec.ts holds the line). Why each
+ * class runs as it does: docs/architecture.md, The deployment workflow.
+ */
+
+const backoff = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
+
+// Local activities run inside the workflow task: no server round trip (about 100 ms each on the
+// dev server, most of a deployment's orchestration overhead). Only for short calls that are safe
+// to repeat: a worker that dies mid-task runs them again on the retried task.
+
+/** Short, idempotent reads and writes: a MongoDB document, a small GitHub read or commit status, starting the deliveries of an event. */
+export const quick = proxyLocalActivities<
+  Pick<DeploymentActivitiesApi, 'ciGate' | 'resolvePackage' | 'resolveApp' | 'commitStatus' | 'finishDeployment'> &
+    Pick<GithubActivitiesApi, 'ciGates' | 'githubChecks'> &
+    Pick<LineActivitiesApi, 'compareCommits' | 'readLineHead' | 'writeLineHead'> &
+    Pick<NotificationActivitiesApi, 'notify'>
+>({ startToCloseTimeout: '30 seconds', retry: { ...backoff, maximumAttempts: 5 } });
+
+/** Status entries: small, idempotent, frequent; retried until written. */
+export const statusWrites = proxyLocalActivities<Pick<DeploymentActivitiesApi, 'recordStatus'>>({
+  startToCloseTimeout: '10 seconds',
+  retry: backoff,
+});
+
+/** The app's release line, signalled with start (signal-with-start needs a client); retried until it gets through. */
+export const lineSignals = proxyLocalActivities<Pick<LineActivitiesApi, 'signalLine'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: backoff,
+});
+
+/** GitHub deployments are a courtesy: one quick retry, never a long stall of the deployment. */
+export const githubDeployments = proxyLocalActivities<Pick<GithubActivitiesApi, 'githubDeployment' | 'githubDeploymentStatus'>>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 2 },
+});
+
+// Regular activities: scheduled through the server, so a slow one never holds a workflow task,
+// and one exists only once the task that asks for it is accepted.
+
+/** The deployment's `done` entry (workflows/deployment/status-log.ts says why it is not local). */
+export const statusEnd = proxyActivities<Pick<DeploymentActivitiesApi, 'recordStatus'>>({
+  startToCloseTimeout: '10 seconds',
+  retry: backoff,
+});
+
+/**
+ * The tarball, downloaded and then read whole by the inspection (up to TAR_MAX_BYTES, 2 GiB): they
+ * heartbeat, so a dead worker's attempt moves on within seconds.
+ */
+export const tarballWork = proxyActivities<Pick<DeploymentActivitiesApi, 'fetchTarball' | 'inspectTarball'>>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { ...backoff, maximumAttempts: 5 },
+});
+
+/** The upload to the target, as long and heartbeating: one attempt per activity, the workflow counts attempts so each shows in the status log. */
+export const uploads = proxyActivities<Pick<DeploymentActivitiesApi, 'uploadPackage'>>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
+/** One read of the target's processing status: a call to another party, retried briefly; the workflow paces the polls. */
+export const targetStatus = proxyActivities<Pick<DeploymentActivitiesApi, 'pollTarget'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { ...backoff, maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
+
+/** One notification's delivery: GitHub retries failed webhook deliveries for hours; so do we: 1 s, 2 s, 4 s … at most an hour apart, for 24 h. */
+export const deliveries = proxyActivities<Pick<NotificationActivitiesApi, 'deliverNotification'>>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour' },
+});
+
+/** A delivery's record when it gave up: a MongoDB write. */
+export const deliveryRecords = proxyActivities<Pick<NotificationActivitiesApi, 'deliveryGaveUp'>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
