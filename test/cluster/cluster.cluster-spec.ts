@@ -1,8 +1,10 @@
-import { Connection } from '@temporalio/client';
+import { status } from '@grpc/grpc-js';
+import { Client, Connection, ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { issueCertificate, makeClusterCertificates } from '../../tools/stack/temporal-cluster';
+import { makeClusterCertificates, signJwt } from '../../tools/stack/temporal-cluster';
 import { checkStatusLog } from '../chaos/chaos-stack';
 import { seededRandom } from '../support/faulty-receiver';
 import { ClusterStack } from './cluster-stack';
@@ -101,7 +103,9 @@ describe('on a Temporal cluster with mutual TLS', () => {
       // Sent to its gateway; what fails goes again, to the other one, with the same delivery id.
       for (let attempt = 0; ; attempt++) {
         const gateway = (push.gateway + attempt) % 2;
-        const answer = await stack.push(push.repo, push.sha, push.delivery, gateway, push.before).catch(() => ({ status: 0, json: undefined }));
+        const answer = await stack
+          .push(push.repo, push.sha, push.delivery, gateway, push.before)
+          .catch(() => ({ status: 0, json: undefined }));
         if (answer.status === 202) {
           push.ids.add(answer.json.id);
           push.workflowId = answer.json.workflowId;
@@ -192,40 +196,108 @@ describe('on a Temporal cluster with mutual TLS', () => {
     );
   });
 
-  it('refuses a client without a certificate, with another CA’s certificate, or without TLS', async () => {
+  it('refuses a client without a certificate, with another CA’s certificate, or without TLS, even with a valid API key', async () => {
     const { certs } = stack.cluster;
     const address = stack.cluster.address(1);
-    const ca = readFileSync(certs.ca);
-    const attempts: Array<[string, Promise<unknown>]> = [];
-    const refusedClient = (name: string, options: Parameters<typeof Connection.connect>[0]) =>
-      attempts.push([`client ${name}`, Connection.connect({ ...options, connectTimeout: '5 seconds' }).then((c) => c.workflowService.getSystemInfo({}))]);
-    const refusedWorker = (name: string, options: Parameters<typeof NativeConnection.connect>[0]) =>
-      attempts.push([`worker ${name}`, NativeConnection.connect(options).then((c) => c.close())]);
-
-    const withoutCertificate = { address, tls: { serverNameOverride: 'localhost', serverRootCACertificate: ca } };
-    refusedClient('without a certificate', withoutCertificate);
-    refusedWorker('without a certificate', withoutCertificate);
+    const apiKey = stack.cluster.apiKey('deploy-webhooks', [`${stack.cluster.namespace}:admin`]);
+    const tls = { serverNameOverride: 'localhost', serverRootCACertificate: readFileSync(certs.ca) };
     // A certificate as good as the product's, but of a CA the cluster does not trust.
-    const strangerDir = join(stack.dir, 'stranger-ca');
-    mkdirSync(strangerDir, { recursive: true });
-    const stranger = makeClusterCertificates(strangerDir, 'a stranger CA');
+    const stranger = makeClusterCertificates(join(stack.dir, 'stranger-ca'), 'a stranger CA');
     const strangerPair = { crt: readFileSync(stranger.client.cert), key: readFileSync(stranger.client.key) };
-    refusedClient('with another CA’s certificate', { ...withoutCertificate, tls: { ...withoutCertificate.tls, clientCertPair: strangerPair } });
-    refusedClient('without TLS', { address });
-    // The product's own certificate gets through the same frontend (the check itself).
-    const admitted = await stack.cluster.connect(1);
-    await admitted.workflowService.getSystemInfo({});
+    // Each attempt's verdict is taken as it settles (one refused while another runs is no unhandled rejection).
+    const verdicts = await Promise.all([
+      verdict('client without a certificate', describeNamespace({ address, tls, apiKey })),
+      verdict(
+        'worker without a certificate',
+        NativeConnection.connect({ address, tls, apiKey }).then((c) => c.close()),
+      ),
+      verdict(
+        'client with another CA’s certificate',
+        describeNamespace({ address, tls: { ...tls, clientCertPair: strangerPair }, apiKey }),
+      ),
+      verdict(
+        'worker with another CA’s certificate',
+        NativeConnection.connect({ address, tls: { ...tls, clientCertPair: strangerPair }, apiKey }).then((c) => c.close()),
+      ),
+      verdict('client without TLS', describeNamespace({ address })),
+    ]);
+    expect(verdicts).toEqual([
+      'client without a certificate: refused',
+      'worker without a certificate: refused',
+      'client with another CA’s certificate: refused',
+      'worker with another CA’s certificate: refused',
+      'client without TLS: refused',
+    ]);
+    // The check itself: the product's certificate and key get through the same frontend.
+    const admitted = await stack.cluster.connect(1, apiKey);
+    await admitted.workflowService.describeNamespace({ namespace: stack.cluster.namespace });
     await admitted.close();
-
-    const outcomes = await Promise.all(attempts.map(([name, attempt]) => attempt.then(() => `${name}: admitted`, () => `${name}: refused`)));
-    expect(outcomes).toEqual(attempts.map(([name]) => `${name}: refused`));
-    // A certificate the cluster's CA signed for another client is admitted: refusal is about trust, not the name.
-    const other = issueCertificate(stack.cluster.certs.dir, 'other-client', 'another client', 'extendedKeyUsage=clientAuth\n');
-    const otherConnection = await Connection.connect({
-      ...withoutCertificate,
-      tls: { ...withoutCertificate.tls, clientCertPair: { crt: readFileSync(other.cert), key: readFileSync(other.key) } },
-    });
-    await otherConnection.workflowService.getSystemInfo({});
-    await otherConnection.close();
   });
+
+  it('authorizes by TEMPORAL_API_KEY: the product’s key reaches the server as a bearer token; no key, a forged one or another namespace’s is refused', async () => {
+    const { certs, namespace } = stack.cluster;
+    const address = stack.cluster.address(0);
+    const tls = {
+      serverNameOverride: 'localhost',
+      serverRootCACertificate: readFileSync(certs.ca),
+      clientCertPair: { crt: readFileSync(certs.client.cert), key: readFileSync(certs.client.key) },
+    };
+    const forger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const verdicts = await Promise.all([
+      verdict('no API key', describeNamespace({ address, tls })),
+      verdict(
+        'a forged API key',
+        describeNamespace({ address, tls, apiKey: signJwt(forger, 'forged', { sub: 'x', permissions: [`${namespace}:admin`] }) }),
+      ),
+      verdict(
+        'another namespace’s API key',
+        describeNamespace({ address, tls, apiKey: stack.cluster.apiKey('x', ['another-namespace:admin']) }),
+      ),
+      verdict(
+        'a reader’s API key, starting a workflow',
+        startWorkflow({ address, tls, apiKey: stack.cluster.apiKey('x', [`${namespace}:read`]) }),
+      ),
+      verdict('the product’s API key', describeNamespace({ address, tls, apiKey: stack.temporalSettings('gateway', 0).TEMPORAL_API_KEY })),
+    ]);
+    expect(verdicts).toEqual([
+      'no API key: refused (PermissionDenied)',
+      'a forged API key: refused (PermissionDenied)',
+      'another namespace’s API key: refused (PermissionDenied)',
+      'a reader’s API key, starting a workflow: refused (PermissionDenied)',
+      'the product’s API key: admitted',
+    ]);
+    // The gateways and workers ran the deployments above with such keys and nothing else: each of them sent its key on every call.
+  });
+
+  /** Connects and asks for the namespace (a namespace read: what an authorizer checks). */
+  async function describeNamespace(options: ConnectionOptions): Promise<void> {
+    const connection = await Connection.connect({ ...options, connectTimeout: '5 seconds' });
+    try {
+      await connection.workflowService.describeNamespace({ namespace: stack.cluster.namespace });
+    } finally {
+      await connection.close();
+    }
+  }
+
+  /** Connects and starts a workflow (a namespace write). */
+  async function startWorkflow(options: ConnectionOptions): Promise<void> {
+    const connection = await Connection.connect({ ...options, connectTimeout: '5 seconds' });
+    try {
+      const client = new Client({ connection, namespace: stack.cluster.namespace });
+      await client.workflow.start('deployment', { taskQueue: 'not-polled', workflowId: `unauthorized-${Date.now()}`, args: [] });
+    } finally {
+      await connection.close();
+    }
+  }
 });
+
+/** "<name>: admitted", or "<name>: refused" with the gRPC status name when the server answered one. */
+function verdict(name: string, attempt: Promise<unknown>): Promise<string> {
+  return attempt.then(
+    () => `${name}: admitted`,
+    (error: { code?: number; cause?: { code?: number } }) => {
+      const code = error.code ?? error.cause?.code;
+      return code === status.PERMISSION_DENIED ? `${name}: refused (PermissionDenied)` : `${name}: refused`;
+    },
+  );
+}

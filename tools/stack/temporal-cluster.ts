@@ -1,7 +1,10 @@
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, KeyObject, randomUUID, sign } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, Server } from 'node:http';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PostgresServer, startPostgres } from './postgresql';
@@ -22,6 +25,22 @@ export interface ClusterCertificates {
 }
 
 const openssl = (dir: string, ...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+
+/**
+ * A free port below 32768: Temporal keeps each node's membership port in a SMALLINT column
+ * (cluster_membership.rpc_port), and the system's ephemeral ports lie above it.
+ */
+async function freeLowPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 
 /** A key and a certificate signed by the CA in `dir` (`<name>.key`, `<name>.pem`). */
 export function issueCertificate(dir: string, name: string, cn: string, extensions: string): { cert: string; key: string } {
@@ -79,7 +98,7 @@ export function setUpTemporalSchema(pg: PostgresServer, sqlTool = temporalServer
   }
 }
 
-export type ServiceName = 'frontend' | 'history' | 'matching' | 'worker';
+export type ServiceName = 'frontend' | 'internal-frontend' | 'history' | 'matching' | 'worker';
 
 export interface ClusterNode {
   name: string;
@@ -98,6 +117,37 @@ export interface TemporalClusterOptions {
   namespace?: string;
   /** Extra dynamic config (key → value), beside the cluster's own. */
   dynamicConfig?: Record<string, unknown>;
+  /**
+   * Authorization on the frontends (Temporal's default authorizer and JWT claim mapper): every
+   * call needs `authorization: Bearer <JWT>` signed by the cluster's key (`apiKey()`), whose
+   * `permissions` claim grants `<namespace>:<role>`. The system worker then goes through an
+   * internal frontend, on the nodes' own TLS, as Temporal's docs advise.
+   */
+  authorization?: boolean;
+}
+
+/** The JWT signing key of a cluster with authorization, and the JWKS server the frontends read it from. */
+interface Signer {
+  kid: string;
+  privateKey: KeyObject;
+  jwks: Server;
+  url: string;
+}
+
+const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+/** A JWT (RS256) with `sub` and `permissions` claims, valid for `ttlSeconds`. */
+export function signJwt(
+  privateKey: KeyObject,
+  kid: string,
+  claims: { sub: string; permissions: string[] },
+  ttlSeconds = 24 * 3600,
+): string {
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid }))}.${base64url(
+    JSON.stringify({ ...claims, iat: now, exp: now + ttlSeconds }),
+  )}`;
+  return `${unsigned}.${base64url(sign('sha256', Buffer.from(unsigned), privateKey))}`;
 }
 
 /**
@@ -115,6 +165,7 @@ export class TemporalCluster {
   /** How long each phase of the start took, in ms. */
   readonly startup: Record<string, number> = {};
   private binaries!: { server: string; sqlTool: string };
+  private signer?: Signer;
   private readonly configDir: string;
 
   constructor(private readonly options: TemporalClusterOptions) {
@@ -131,7 +182,11 @@ export class TemporalCluster {
     return `127.0.0.1:${this.frontends[i].grpcPort}`;
   }
 
-  /** The product's settings for frontend `i`: mutual TLS with the client certificate. */
+  /**
+   * The product's settings for frontend `i`: mutual TLS with the client certificate and, with
+   * authorization, an API key that may administer the namespace (the worker registers search
+   * attributes).
+   */
   clientEnv(i = 0): NodeJS.ProcessEnv {
     return {
       TEMPORAL_ADDRESS: this.address(i),
@@ -140,11 +195,18 @@ export class TemporalCluster {
       TEMPORAL_TLS_CERT: this.certs.client.cert,
       TEMPORAL_TLS_KEY: this.certs.client.key,
       TEMPORAL_TLS_SERVER_NAME: 'localhost',
+      ...(this.signer ? { TEMPORAL_API_KEY: this.apiKey('deploy-webhooks', [`${this.namespace}:admin`]) } : {}),
     };
   }
 
-  /** A client connection to frontend `i` with the client certificate. */
-  connect(i = 0): Promise<Connection> {
+  /** An API key (a JWT the frontends accept) for `sub` with `permissions` (`<namespace>:<role>`, `temporal-system:<role>`). */
+  apiKey(sub: string, permissions: string[]): string {
+    if (!this.signer) throw new Error('this cluster runs without authorization');
+    return signJwt(this.signer.privateKey, this.signer.kid, { sub, permissions });
+  }
+
+  /** A client connection to frontend `i` with the client certificate (and, with authorization, a system administrator's key). */
+  connect(i = 0, apiKey = this.signer ? this.apiKey('deploy-webhooks stack', ['temporal-system:admin']) : undefined): Promise<Connection> {
     return Connection.connect({
       address: this.address(i),
       tls: {
@@ -152,6 +214,7 @@ export class TemporalCluster {
         serverRootCACertificate: readFileSync(this.certs.ca),
         clientCertPair: { crt: readFileSync(this.certs.client.cert), key: readFileSync(this.certs.client.key) },
       },
+      apiKey,
       connectTimeout: '10 seconds',
     });
   }
@@ -171,11 +234,13 @@ export class TemporalCluster {
       startPostgres({ dataDir: join(this.options.dir, 'postgres'), logDir: this.options.logDir }),
     );
     await time('schema', () => setUpTemporalSchema(this.postgres, this.binaries.sqlTool));
+    if (this.options.authorization) this.signer = await startJwks();
     mkdirSync(this.configDir, { recursive: true });
     const nodes: Array<[string, ServiceName]> = [
       ['history', 'history'],
       ['matching', 'matching'],
       ...Array.from({ length: this.options.frontends ?? 2 }, (_, i): [string, ServiceName] => [`frontend-${i}`, 'frontend']),
+      ...(this.options.authorization ? [['internal-frontend', 'internal-frontend'] as [string, ServiceName]] : []),
       ['system-worker', 'worker'],
     ];
     for (const [name, service] of nodes)
@@ -183,12 +248,16 @@ export class TemporalCluster {
         name,
         service,
         grpcPort: await freePort(),
-        membershipPort: await freePort(),
-        httpPort: service === 'frontend' ? await freePort() : undefined,
+        membershipPort: await freeLowPort(),
+        httpPort: service.endsWith('frontend') ? await freePort() : undefined,
       });
     writeFileSync(join(this.options.dir, 'dynamicconfig.yaml'), stringify(this.dynamicConfig()));
     await time('services', async () => {
-      for (const node of this.nodes) this.startNode(node);
+      // The first node to start writes the cluster's metadata to the database; nodes starting at the
+      // same moment race for it (SaveClusterMetadata: version mismatch) and exit. History first, alone.
+      const [first, ...rest] = this.nodes;
+      await waitForPort(this.startNode(first), '127.0.0.1', first.grpcPort, 120_000);
+      for (const node of rest) this.startNode(node);
       await Promise.all(this.frontends.map((node) => waitForPort(node.process!, '127.0.0.1', node.grpcPort, 120_000)));
     });
     await time('namespace', () => this.registerNamespace());
@@ -197,7 +266,7 @@ export class TemporalCluster {
 
   /** Starts (or starts again, after a kill) one node of the cluster on its ports. */
   startNode(node: ClusterNode): ManagedProcess {
-    writeFileSync(join(this.configDir, `${node.name}.yaml`), stringify(this.config(node)));
+    writeFileSync(join(this.configDir, `${node.name}.yaml`), stringify(this.config(node)), { mode: 0o600 });
     node.process = startProcess(
       `temporal-${node.name}`,
       this.binaries.server,
@@ -238,6 +307,8 @@ export class TemporalCluster {
   private async connectWhenServing(i: number): Promise<Connection> {
     const deadline = Date.now() + 120_000;
     for (;;) {
+      const exited = this.nodes.find((node) => node.process?.child.exitCode !== null || node.process?.child.signalCode !== null);
+      if (exited) throw new Error(`Temporal's ${exited.name} exited while the cluster started; see ${exited.process?.logFile}`);
       try {
         const connection = await this.connect(i);
         await connection.workflowService.getClusterInfo({});
@@ -285,13 +356,13 @@ export class TemporalCluster {
       },
     });
     const services = Object.fromEntries(
-      (['frontend', 'history', 'matching', 'worker'] as const).map((service) => [
-        service,
-        rpc(service === node.service ? node : this.nodes.find((n) => n.service === service)!),
-      ]),
+      this.nodes
+        .map((n) => n.service)
+        .filter((service, i, all) => all.indexOf(service) === i)
+        .map((service) => [service, rpc(service === node.service ? node : this.nodes.find((n) => n.service === service)!)]),
     );
     return {
-      log: { stdout: true, level: 'warn' },
+      log: { stdout: true, level: process.env.TEMPORAL_CLUSTER_LOG_LEVEL ?? 'warn' }, // debug, info, warn, error
       persistence: {
         defaultStore: 'default',
         visibilityStore: 'visibility',
@@ -305,6 +376,16 @@ export class TemporalCluster {
           frontend: { server: serverTls, client: clientTls },
           systemWorker: { certFile: certs.server.cert, keyFile: certs.server.key, client: clientTls },
         },
+        ...(this.signer
+          ? {
+              authorization: {
+                jwtKeyProvider: { keySourceURIs: [this.signer.url], refreshInterval: '1m' },
+                permissionsClaimName: 'permissions',
+                authorizer: 'default',
+                claimMapper: 'default',
+              },
+            }
+          : {}),
       },
       services,
       clusterMetadata: {
@@ -325,5 +406,19 @@ export class TemporalCluster {
     // Frontends and the system worker first, then matching and history, then their database.
     for (const node of [...this.nodes].reverse()) await node.process?.stop();
     await this.postgres?.process.stop();
+    this.signer?.jwks.closeAllConnections();
+    if (this.signer) await new Promise((resolve) => this.signer!.jwks.close(resolve));
   }
+}
+
+/** A signing key and the JWKS (its public half) served on loopback, for the frontends' JWT claim mapper. */
+async function startJwks(): Promise<Signer> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = randomUUID();
+  const body = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }] });
+  const jwks = createHttpServer((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(body));
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  const address = jwks.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { kid, privateKey, jwks, url: `http://127.0.0.1:${port}/jwks.json` };
 }
