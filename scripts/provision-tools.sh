@@ -142,7 +142,9 @@ provision_temporal_server() {
 provision_postgresql() {
   local dir="$TOOLS_DIR/postgresql-$POSTGRESQL_MAJOR" found=""
   if [ -x "$dir/bin/postgres" ] && [ -x "$dir/bin/initdb" ]; then log "postgresql $POSTGRESQL_MAJOR at $(readlink -f "$dir/bin")"; return; fi
+  # POSTGRESQL_FROM_DEB=1: Debian's package even where the machine has PostgreSQL (to try that path).
   for candidate in "/usr/lib/postgresql/$POSTGRESQL_MAJOR/bin" "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")"; do
+    [ "${POSTGRESQL_FROM_DEB:-}" = 1 ] && break
     if [ -x "$candidate/postgres" ] && [ -x "$candidate/initdb" ]; then found=$(readlink -f "$candidate"); break; fi
   done
   rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
