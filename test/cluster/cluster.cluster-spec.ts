@@ -26,6 +26,19 @@ interface Push {
   settledAt?: number;
 }
 
+/** A process's resident memory in MiB (Linux), or null. */
+const rssMiB = (pid: number | undefined) => {
+  const match = pid ? /VmRSS:\s+(\d+) kB/.exec(readFileSafe(`/proc/${pid}/status`)) : null;
+  return match ? Math.round(Number(match[1]) / 1024) : null;
+};
+const readFileSafe = (path: string) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
@@ -189,6 +202,12 @@ describe('on a Temporal cluster with mutual TLS', () => {
           gatewayRestartToListeningMs: gatewayRestartMs,
           pushAnsweredMs: { p50: percentile(answered, 50), p95: percentile(answered, 95), max: Math.max(...answered) },
           pushSettledMs: { p50: percentile(settledMs, 50), p95: percentile(settledMs, 95), max: Math.max(...settledMs) },
+          clusterRssMiB: Object.fromEntries(
+            [
+              ...stack.cluster.nodes.map((node) => [node.name, node.process?.child.pid] as const),
+              ['postgres', stack.cluster.postgres.process.child.pid] as const,
+            ].map(([name, pid]) => [name, rssMiB(pid)]),
+          ),
         },
         null,
         2,
