@@ -1,4 +1,5 @@
 import { Client } from '@temporalio/client';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../tools/stack';
 import { TemporalCluster } from '../../tools/stack/temporal-cluster';
@@ -64,5 +65,7 @@ export class ClusterStack extends ChaosStack {
   override async stop(): Promise<void> {
     await super.stop();
     await this.cluster?.stop();
+    // PostgreSQL's data (~80 MB a run) goes; logs, certificates and configuration stay. CHAOS_KEEP=1 keeps it.
+    if (process.env.CHAOS_KEEP !== '1') rmSync(join(this.dir, 'cluster', 'postgres'), { recursive: true, force: true });
   }
 }
