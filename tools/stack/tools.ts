@@ -22,18 +22,18 @@ export function toolsDir(): string {
   return process.env.DEPLOY_WEBHOOKS_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'deploy-webhooks', 'tools');
 }
 
-function provision(what: 'temporal' | 'mongo'): void {
+export function provisionTools(what: 'temporal' | 'mongo' | 'cluster'): void {
   execFileSync('bash', [join(repoRoot, 'scripts', 'provision-tools.sh'), what], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 export function temporalBinary(): string {
   const binary = join(toolsDir(), `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
-  if (!existsSync(binary)) provision('temporal');
+  if (!existsSync(binary)) provisionTools('temporal');
   return binary;
 }
 
 export function mongoWireClasspath(): string {
   const file = join(toolsDir(), `mongo-java-server-${MONGO_JAVA_SERVER_VERSION}`, 'classpath.txt');
-  if (!existsSync(file)) provision('mongo');
+  if (!existsSync(file)) provisionTools('mongo');
   return readFileSync(file, 'utf8').trim();
 }
