@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { GithubActivities, PipelineActivities, ReleaseLineActivities, StatusActivitiesService } from '../../libs/deployments';
-import { NotificationActivities } from '../../libs/notifications';
+import {
+  GithubActivities,
+  NotificationActivities,
+  PipelineActivities,
+  ReleaseLineActivities,
+  StatusActivitiesService,
+} from '../../libs/pipeline';
 import type {
   DeploymentActivitiesApi,
   GithubActivitiesApi,

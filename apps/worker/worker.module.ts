@@ -3,29 +3,31 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppsModule } from '../../libs/apps';
 import { AppConfig } from '../../libs/config';
+import { DeploymentsRepository, DeploymentWorkflowsClient, TEMPORAL_OPTIONS } from '../../libs/deployments';
+import { GithubCredentialsModule, GithubModule } from '../../libs/github';
+import { createLogger } from '../../libs/logging';
+import { MetricsModule } from '../../libs/metrics';
+import { NOTIFICATION_LIMITS, NotificationsRepository } from '../../libs/notifications';
+import { Db, MONGO_DB, MongoModule } from '../../libs/persistence';
+import { SecretsModule } from '../../libs/secrets';
 import {
-  DeploymentsRepository,
-  DeploymentWorkflowsClient,
   GithubActivities,
+  NOTIFICATION_OUTBOUND,
+  NotificationActivities,
   PIPELINE_SETTINGS,
   PipelineActivities,
   PipelineSettings,
+  RELEASE_SETTINGS,
+  ReleaseKeeping,
   ReleaseLineActivities,
   ReleaseLinesRepository,
   RETENTION_SETTINGS,
   RetentionService,
   StatusActivitiesService,
-  TEMPORAL_OPTIONS,
   WORKFLOW_SWEEP_SETTINGS,
   WorkflowEndSweep,
-} from '../../libs/deployments';
-import { GithubCredentialsModule, GithubModule } from '../../libs/github';
-import { createLogger } from '../../libs/logging';
-import { MetricsModule } from '../../libs/metrics';
-import { NOTIFICATION_LIMITS, NOTIFICATION_OUTBOUND, NotificationActivities, NotificationsRepository } from '../../libs/notifications';
-import { Db, MONGO_DB, MongoModule } from '../../libs/persistence';
-import { SecretsModule } from '../../libs/secrets';
-import { ReleaseKeeping, ReleasesRepository, RELEASE_SETTINGS } from '../../libs/releases';
+} from '../../libs/pipeline';
+import { ReleasesRepository } from '../../libs/releases';
 import { StatusModule } from '../../libs/status';
 import { BlobStore, DirectoryBlobStore, GridFsBlobStore } from '../../libs/tarballs';
 import { TargetsModule } from '../../libs/targets';

@@ -5,8 +5,8 @@ import { StatusModule } from '../status';
 import { DeploymentWorkflowsClient, TEMPORAL_OPTIONS, TemporalOptions } from './deployment-workflows.client';
 import { DeploymentsRepository } from './deployments.repository';
 import { DeploymentsService } from './deployments.service';
-import { GithubAppWebhookService } from './github-app-webhook.service';
-import { INTAKE_SETTINGS, IntakeService, IntakeSettings } from './intake.service';
+import { GithubAppWebhookService } from '../intake/github-app-webhook.service';
+import { INTAKE_SETTINGS, IntakeService, IntakeSettings } from '../intake/intake.service';
 
 /** The gateway's side of deployments: intake (with the GitHub App's webhook) and the Temporal client. Needs GithubAuthModule (stored credentials, App). */
 @Module({})

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { AppsService } from '../apps';
 import type { Principal } from '../auth';
-import { askedBy } from '../releases/asked-by';
+import { askedBy } from '../auth/asked-by';
 import { ApiError, Errors, storeCall } from '../errors';
 import { recordDeploymentCreated } from '../metrics';
 import { StatusEntryView, StatusRepository, toView } from '../status';
 import type { DeploymentState, Step } from '../../workflows/types';
-import { deploymentId, retryWorkflowId } from './deployment-ids';
+import { deploymentId, retryWorkflowId } from './workflow-ids';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
 import { DeploymentRecord, DeploymentRecordState, DeploymentsRepository, hasEnded } from './deployments.repository';
-import { IntakeService } from './intake.service';
+import { IntakeService } from '../intake/intake.service';
 
 /** Where a deployment stands, from its MongoDB record (SPEC 6.3), with the live details a running workflow adds. */
 export interface DeploymentStateView {

@@ -2,7 +2,7 @@ import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import type { Options as HttpLoggerOptions } from 'pino-http';
-import { deploymentId } from '../deployments/deployment-ids';
+import { deploymentId } from '../deployments/workflow-ids';
 
 export type LogLevelSetting = 'error' | 'warn' | 'log' | 'debug';
 export type LogFormat = 'json' | 'pretty';

@@ -1,6 +1,6 @@
 import type { LogEntry } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { deploymentId } from '../deployments/deployment-ids';
+import { deploymentId } from '../deployments/workflow-ids';
 
 const LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 

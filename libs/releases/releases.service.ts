@@ -4,14 +4,14 @@ import type { Principal } from '../auth';
 import { ApiError, Errors, storeCall } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { canonicalRepository } from '../github/names';
-import { deploymentId } from '../deployments/deployment-ids';
+import { deploymentId } from '../deployments/workflow-ids';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
-import { IntakeService } from '../deployments/intake.service';
+import { IntakeService } from '../intake/intake.service';
 import { recordDeploymentCreated } from '../metrics';
 import { checkDeployRate, DEPLOY_WINDOW_MS, QUOTAS, QuotaLimits } from '../quotas';
 import type { DeploymentInput, ReleaseSource } from '../../workflows/types';
-import { askedBy } from './asked-by';
+import { askedBy } from '../auth/asked-by';
 import { ReleaseRecord, ReleasesRepository } from './releases.repository';
 
 /** A release as the API shows it (SPEC 6.4): never where its tarball is stored. */

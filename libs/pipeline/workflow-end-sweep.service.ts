@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Errors } from '../errors';
 import { NewStatusEntry, seqOfEntryId, StatusRepository } from '../status';
-import { DeploymentWorkflowsClient } from './deployment-workflows.client';
-import { DeploymentRecord, DeploymentsRepository, hasEnded } from './deployments.repository';
+import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
+import { DeploymentRecord, DeploymentsRepository, hasEnded } from '../deployments/deployments.repository';
 import { Periodic } from './periodic';
 
 export interface WorkflowSweepSettings {

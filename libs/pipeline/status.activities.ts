@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { recordStatusWrite } from '../metrics';
 import { NewStatusEntry, seqOfEntryId, StatusRepository, statusEntryId } from '../status';
-import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentsRepository } from '../deployments/deployments.repository';
 import type { DeploymentActivitiesApi } from '../../workflows/activities';
 import type { StatusWrite } from '../../workflows/types';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { StatusRepository } from '../status';
 import { BlobStore } from '../tarballs';
-import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { Periodic } from './periodic';
 
 export interface RetentionSettings {

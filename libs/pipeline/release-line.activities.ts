@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { GithubClient, GithubTokens } from '../github';
 import type { LineActivitiesApi } from '../../workflows/activities';
 import type { CommitComparison, LineEvent, LineHead } from '../../workflows/types';
-import { DeploymentWorkflowsClient } from './deployment-workflows.client';
+import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { ReleaseLinesRepository } from './release-lines.repository';
 
 /** What the apps' release lines (and deployments talking to them) do outside the workflow. */

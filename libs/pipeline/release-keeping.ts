@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { KeyedDigests } from '../secrets';
 import { BlobStore } from '../tarballs';
-import { ReleaseRecord, ReleasesRepository } from './releases.repository';
+import { ReleaseRecord, ReleasesRepository } from '../releases/releases.repository';
 
 export interface ReleaseSettings {
   /** Tarballs of this many newest releases per app stay in blob storage (RELEASES_KEPT). */

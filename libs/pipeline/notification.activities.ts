@@ -8,9 +8,9 @@ import { OutboundGuard, OutboundPolicy, TargetError } from '../targets';
 import { httpCall } from '../targets/http-call';
 import type { NotificationActivitiesApi } from '../../workflows/activities';
 import type { DeploymentEvent } from '../../workflows/types';
-import { deliveryBody, deliveryId, signature } from './delivery-body';
-import { NotificationsRepository, SubscriptionRecord } from './notifications.repository';
-import { NOTIFICATION_LIMITS } from './notifications.service';
+import { deliveryBody, deliveryId, signature } from '../notifications/delivery-body';
+import { NotificationsRepository, SubscriptionRecord } from '../notifications/notifications.repository';
+import { NOTIFICATION_LIMITS } from '../notifications/notifications.service';
 
 /** The worker's outbound rules (TARGET_ALLOW / TARGET_DENY): subscribers' URLs are user input, as targets are. */
 export const NOTIFICATION_OUTBOUND = Symbol('NOTIFICATION_OUTBOUND');

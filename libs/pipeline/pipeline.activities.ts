@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
 import { ErrorEntry, errorByCode, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
-import { ReleaseKeeping } from '../releases/release-keeping';
+import { ReleaseKeeping } from './release-keeping';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
 import { DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
 import type {
@@ -16,7 +16,7 @@ import type {
   TargetStatus,
 } from '../../workflows/activities';
 import type { ReleaseCause } from '../../workflows/types';
-import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
+import { DeploymentRecord, DeploymentsRepository } from '../deployments/deployments.repository';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
 
