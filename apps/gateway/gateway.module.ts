@@ -33,10 +33,11 @@ import { HealthService } from './health.service';
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig, logger: Logger = createLogger(config)): DynamicModule {
-    const deployments = DeploymentsModule.forRoot(config.temporal, {
-      travisPublicKey: config.travis.publicKey,
-      ciTimeoutMs: config.travis.waitTimeoutMs,
-    });
+    const deployments = DeploymentsModule.forRoot(
+      config.temporal,
+      { travisPublicKey: config.travis.publicKey },
+      { ciTimeoutMs: config.travis.waitTimeoutMs },
+    );
     return {
       module: GatewayModule,
       imports: [

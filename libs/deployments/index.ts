@@ -5,3 +5,4 @@ export * from './deployments.repository';
 export * from './deployments.service';
 export * from './temporal';
 export * from './temporal-connection';
+export * from './deployment-starter';
