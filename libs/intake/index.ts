@@ -3,3 +3,4 @@ export * from './github-app-webhook.service';
 export * from './signatures';
 export * from './triggers';
 export * from './webhooks';
+export * from './intake.module';

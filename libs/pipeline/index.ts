@@ -10,3 +10,6 @@ export * from './notification.activities';
 export * from './retention.service';
 export * from './workflow-end-sweep.service';
 export * from './travis-config';
+export * from './activity';
+export * from './worker-activities';
+export * from './pipeline.module';
