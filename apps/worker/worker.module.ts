@@ -3,17 +3,17 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppConfig } from '../../libs/config';
 import { GithubModule } from '../../libs/github';
-import { createLogger } from '../../libs/logging';
 import { MetricsModule } from '../../libs/metrics';
 import { MongoModule } from '../../libs/persistence';
 import { PipelineModule } from '../../libs/pipeline';
 import { SecretsModule } from '../../libs/secrets';
 import { TemporalWorkerService, WORKER_OPTIONS, WorkerOptions } from './temporal-worker.service';
+import { createWorkerLogger } from './worker-logger';
 import { WORKER_TUNING } from './worker-tuning';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig, worker: Partial<WorkerOptions> = {}, logger: Logger = createLogger(config)): DynamicModule {
+  static forRoot(config: AppConfig, worker: Partial<WorkerOptions> = {}, logger: Logger = createWorkerLogger(config)): DynamicModule {
     const options: WorkerOptions = {
       address: config.temporal.address,
       tls: config.temporal.tls,
