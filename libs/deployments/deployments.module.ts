@@ -38,6 +38,6 @@ export class DeploymentsModule implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.repository.ensureIndexes().catch(() => undefined);
+    await this.repository.ensureIndexes();
   }
 }

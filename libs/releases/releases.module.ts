@@ -1,4 +1,4 @@
-import { DynamicModule, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { AppsModule } from '../apps';
 import { GithubCredentialsModule } from '../github';
 import { ReleasesRepository } from './releases.repository';
@@ -27,8 +27,7 @@ export class ReleasesModule implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.repository
-      .ensureIndexes()
-      .catch((error: Error) => new Logger(ReleasesModule.name).warn(`releases indexes not created: ${error.message}`));
+    // The unique index on `deployment` is what keeps a replayed finish from making two releases.
+    await this.repository.ensureIndexes();
   }
 }
