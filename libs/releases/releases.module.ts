@@ -5,9 +5,9 @@ import { ReleasesRepository } from './releases.repository';
 import { ReleasesService } from './releases.service';
 
 /**
- * Releases (SPEC 6.4–6.6): the store, for both processes (the worker's pipeline makes and prunes
- * releases, libs/pipeline ReleaseKeeping), and the gateway's explicit actions. The gateway's
- * needs the global DeploymentsModule (its starter) and GithubModule.
+ * Releases: the store, for both processes (the worker's pipeline makes and prunes releases,
+ * libs/pipeline ReleaseKeeping), and the gateway's explicit actions (rollback, redeploy, env
+ * change, promote). The gateway's needs the global DeploymentsModule (its starter) and GithubModule.
  */
 @Module({})
 export class ReleasesModule implements OnModuleInit {
