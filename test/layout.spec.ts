@@ -1,26 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { PRODUCT, ROOT, sources, SPECIFIER } from './layout/product-sources';
 
 /**
  * The product (apps/, libs/, workflows/) stands alone: it imports nothing from the development
  * tooling (tools/), the tests (test/) or the benchmarks (bench/), so the production build and
  * image hold only the product. Pure: reads the repository's files.
  */
-const ROOT = join(__dirname, '..');
-const PRODUCT = ['apps', 'libs', 'workflows'];
 const NOT_PRODUCT = ['tools', 'test', 'bench'];
-// Tests beside the code (*.spec.ts) are not product: they may use test/support.
-const isProductSource = (file: string) => file.endsWith('.ts') && !/\.(e2e-)?spec\.ts$/.test(file);
-// Static and dynamic imports, re-exports, side-effect imports and require().
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(['"])([^'"]+)\1/g;
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sources(path);
-    return isProductSource(path) ? [path] : [];
-  });
-}
 
 /** "apps/x.ts imports ../../tools/stack (tools/stack)" for each import of a non-product folder in `file`. */
 export function toolingImports(file: string, text: string): string[] {

@@ -5,9 +5,10 @@ import { AppsModule, AppTargetRulesModule } from '../../libs/apps';
 import { AuthModule } from '../../libs/auth';
 import { AppConfig } from '../../libs/config';
 import { DeploymentsModule } from '../../libs/deployments';
+import { IntakeModule } from '../../libs/intake';
 import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
-import { NOTIFICATION_LIMITS, NotificationsRepository, NotificationsService } from '../../libs/notifications';
+import { NotificationsModule } from '../../libs/notifications';
 import { MongoModule } from '../../libs/persistence';
 import { QuotasModule } from '../../libs/quotas';
 import { ReleasesModule } from '../../libs/releases';
@@ -33,10 +34,6 @@ import { HealthService } from './health.service';
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig, logger: Logger = createLogger(config)): DynamicModule {
-    const deployments = DeploymentsModule.forRoot(config.temporal, {
-      travisPublicKey: config.travis.publicKey,
-      ciTimeoutMs: config.travis.waitTimeoutMs,
-    });
     return {
       module: GatewayModule,
       imports: [
@@ -50,8 +47,10 @@ export class GatewayModule {
         GithubAuthModule.forRoot(config.github),
         AppsModule,
         AppTargetRulesModule.forRoot({ outbound: config.targets, defaultTarget: config.defaultTarget }),
-        deployments,
-        ReleasesModule.forRoot(deployments),
+        DeploymentsModule.forGateway(config.temporal, { ciTimeoutMs: config.travis.waitTimeoutMs }),
+        IntakeModule.forRoot({ travisPublicKey: config.travis.publicKey }),
+        ReleasesModule.forGateway(),
+        NotificationsModule.forGateway(config.notifications),
       ],
       controllers: [
         DeployController,
@@ -70,12 +69,7 @@ export class GatewayModule {
         StatusPageController,
         MetricsController,
       ],
-      providers: [
-        HealthService,
-        { provide: NOTIFICATION_LIMITS, useValue: config.notifications },
-        NotificationsRepository,
-        NotificationsService,
-      ],
+      providers: [HealthService],
     };
   }
 }

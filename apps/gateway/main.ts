@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadAppConfig } from '../../libs/config';
+import { IndexCreationError } from '../../libs/persistence';
 import { createGatewayApp } from './create-gateway';
 
 async function main(): Promise<void> {
@@ -11,6 +12,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof IndexCreationError ? error.message : error);
   process.exit(1);
 });

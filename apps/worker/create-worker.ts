@@ -4,8 +4,9 @@ import { DefaultLogger, LogLevel, Runtime } from '@temporalio/worker';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
 import { AppConfig } from '../../libs/config';
-import { createLogger, temporalLogFunction } from '../../libs/logging';
+import { temporalLogFunction } from '../../libs/logging';
 import { WorkerOptions } from './temporal-worker.service';
+import { createWorkerLogger, sdkLineDeployment } from './worker-logger';
 import { WorkerModule } from './worker.module';
 
 /** The worker as a Nest application context (no HTTP): started by main.ts and by tests. */
@@ -14,7 +15,7 @@ export async function createWorkerApp(
   worker: Partial<WorkerOptions> = {},
   options: { logDestination?: DestinationStream } = {},
 ): Promise<INestApplicationContext> {
-  const logger = createLogger(config, options.logDestination);
+  const logger = createWorkerLogger(config, options.logDestination);
   installTemporalRuntime(config, logger);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, worker, logger), { bufferLogs: true });
   app.useLogger(app.get(Logger));
@@ -32,7 +33,7 @@ function installTemporalRuntime(config: AppConfig, logger: Pino): void {
   const { host, temporalPort } = config.metrics;
   try {
     Runtime.install({
-      logger: new DefaultLogger(sdkLevel, temporalLogFunction(logger)),
+      logger: new DefaultLogger(sdkLevel, temporalLogFunction(logger, sdkLineDeployment)),
       telemetryOptions: {
         // The SDK core's own lines (e.g. a slow workflow task) go through the same logger, not to stderr.
         logging: { filter: { core: sdkLevel, other: sdkLevel }, forward: {} },

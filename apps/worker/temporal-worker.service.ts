@@ -10,7 +10,7 @@ import {
   temporalConnectionOptions,
   watchTemporalCertificates,
 } from '../../libs/deployments';
-import { DeploymentActivities } from './deployment-activities';
+import { WorkerActivities } from '../../libs/pipeline';
 import { reportStoreFailures } from './store-failures';
 import { WORKER_TUNING } from './worker-tuning';
 
@@ -43,7 +43,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
 
   constructor(
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
-    private readonly activities: DeploymentActivities,
+    private readonly activities: WorkerActivities,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -67,8 +67,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         await Worker.create({
           ...common,
           taskQueue,
-          // Also the deliveries: those started on this queue before notifications had their own end here.
-          activities: reportStoreFailures(this.activities.forWorker()),
+          activities: reportStoreFailures(this.activities.forDeployments()),
           ...WORKER_TUNING,
           maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
           maxConcurrentWorkflowTaskExecutions: this.options.maxConcurrentWorkflowTasks,

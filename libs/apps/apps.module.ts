@@ -1,4 +1,4 @@
-import { Logger, Module, OnModuleInit } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { AppConfigCache } from './app-config-cache';
 import { AppsRepository } from './apps.repository';
 import { AppsService } from './apps.service';
@@ -12,8 +12,6 @@ export class AppsModule implements OnModuleInit {
   constructor(private readonly repository: AppsRepository) {}
 
   async onModuleInit(): Promise<void> {
-    await this.repository
-      .ensureIndexes()
-      .catch((error: Error) => new Logger(AppsModule.name).warn(`apps indexes not created: ${error.message}`));
+    await this.repository.ensureIndexes();
   }
 }

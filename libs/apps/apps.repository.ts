@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChangeStream, Collection, Db, Filter } from 'mongodb';
 import { canonicalRepository, escapeRegExp, repositorySpellingsPattern } from '../github/names';
-import { InjectDb, isDuplicateKey } from '../persistence';
+import { createIndexes, IndexCreationError, InjectDb, isDuplicateKey } from '../persistence';
 
 /** An app as stored: secrets (target password, webhook secret, env) sealed with SecretBox. */
 export interface AppRecord {
@@ -71,10 +71,13 @@ export class AppsRepository {
    * index, unique while a repository had one app, is replaced by a plain one.
    */
   async ensureIndexes(): Promise<void> {
-    await this.apps.createIndex({ user: 1, repository: 1 });
+    await createIndexes(this.apps, [[{ user: 1, repository: 1 }]]);
     const existing = await this.apps.indexes().catch(() => []);
-    if (existing.some((index) => index.name === 'repositoryKey_1' && index.unique)) await this.apps.dropIndex('repositoryKey_1');
-    await this.apps.createIndex({ repositoryKey: 1 }, { sparse: true });
+    if (existing.some((index) => index.name === 'repositoryKey_1' && index.unique))
+      await this.apps.dropIndex('repositoryKey_1').catch((error) => {
+        throw new IndexCreationError('apps', { repositoryKey: 1 }, error);
+      });
+    await createIndexes(this.apps, [[{ repositoryKey: 1 }, { sparse: true }]]);
   }
 
   find(user: string, name: string): Promise<AppRecord | null> {

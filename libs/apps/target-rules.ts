@@ -11,7 +11,7 @@ export interface AppTargetRules {
 
 export const APP_TARGET_RULES = Symbol('APP_TARGET_RULES');
 
-/** Gives AppsService the rules wherever AppsModule is imported (the gateway imports it twice, directly and through DeploymentsModule). */
+/** Gives AppsService the rules wherever AppsModule is imported (the gateway imports it directly and through several libraries' modules). */
 @Global()
 @Module({})
 export class AppTargetRulesModule {

@@ -195,10 +195,10 @@ export class AdminBootstrapService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    await this.users.ensureIndexes();
+    await this.attempts.ensureIndexes();
+    if (!this.bootstrap.password) return;
     try {
-      await this.users.ensureIndexes();
-      await this.attempts.ensureIndexes();
-      if (!this.bootstrap.password) return;
       if (await this.auth.createUser(this.bootstrap.username, this.bootstrap.password, { admin: true })) {
         this.logger.log(`created admin user ${this.bootstrap.username}`);
       }

@@ -7,3 +7,4 @@ export * from './users.dto';
 export * from './users.service';
 export * from './login-guards';
 export * from './login-attempts.repository';
+export * from './asked-by';

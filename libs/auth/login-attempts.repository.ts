@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
-import { InjectDb } from '../persistence';
+import { createIndexes, InjectDb } from '../persistence';
 import { FailureBucket, LOGIN_BUCKET_MS, LOGIN_WINDOW_MS } from './login-guards';
 
 /** Failed password sign-ins of one key (`user:<name>` or `address:<ip>`) within one bucket of LOGIN_BUCKET_MS. */
@@ -30,8 +30,7 @@ export class LoginAttemptsRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.failures.createIndex({ key: 1, bucket: 1 });
-    await this.failures.createIndex({ expiresAt: 1 });
+    await createIndexes(this.failures, [[{ key: 1, bucket: 1 }], [{ expiresAt: 1 }]]);
   }
 
   /** The buckets of each key that still count at `now`, oldest first. */

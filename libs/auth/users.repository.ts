@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
 import { escapeRegExp } from '../github/names';
-import { InjectDb, isDuplicateKey } from '../persistence';
+import { createIndexes, InjectDb, isDuplicateKey } from '../persistence';
 
 export interface UserRecord {
   _id: string; // the username
@@ -35,8 +35,8 @@ export class UsersRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.tokens.createIndex({ user: 1, createdAt: -1 });
-    await this.users.createIndex({ usernameKey: 1 }, { unique: true, sparse: true });
+    await createIndexes(this.tokens, [[{ user: 1, createdAt: -1 }]]);
+    await createIndexes(this.users, [[{ usernameKey: 1 }, { unique: true, sparse: true }]]);
   }
 
   findUser(username: string): Promise<UserRecord | null> {

@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { OutboundGuard, OutboundPolicy, parseRuleList } from '../targets/outbound-guard';
+import { OutboundRules, parseOutboundRule, parseRuleList } from './outbound-rules';
 import { ConfigError, Env, parseSettings, Pem, setting } from './settings';
 
 /** Settings of the gateway and the worker; the same variables in `npm start`, docker-compose and production. */
@@ -16,7 +16,7 @@ export interface AppConfig {
   };
   gateway: { host: string; port: number; publicUrl: string; bodyLimitBytes: number; requestTimeoutMs: number };
   /** Which receiver hosts the worker may call (link-local and cloud metadata refused by default). */
-  targets: OutboundPolicy;
+  targets: OutboundRules;
   admin: { username: string; password?: string };
   /** Failed sign-ins per minute before 429 mw:auth:throttled, per user and per client address. */
   loginLimits: { perUser: number; perAddress: number };
@@ -254,7 +254,7 @@ function outboundRules(list: 'allow' | 'deny') {
   return setting.custom((raw, fail) => {
     const rules = parseRuleList(raw);
     try {
-      new OutboundGuard({ [list]: rules });
+      for (const rule of rules) parseOutboundRule(rule, list);
     } catch (error) {
       return fail((error as Error).message);
     }

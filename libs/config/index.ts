@@ -1,2 +1,3 @@
 export * from './settings';
 export * from './app-config';
+export * from './outbound-rules';

@@ -3,7 +3,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { Priority, WorkflowIdReusePolicy } from '@temporalio/common';
 import { TemporalConnectionSettings } from '../config';
 import { ApiError, Errors } from '../errors';
-import { lineWorkflowId, notificationWorkflowId } from './deployment-ids';
+import { lineWorkflowId, notificationWorkflowId } from './workflow-ids';
 import { registerSearchAttributes } from './temporal';
 import { TemporalConnectionOptions, temporalConnectionOptions, watchTemporalCertificates } from './temporal-connection';
 import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';

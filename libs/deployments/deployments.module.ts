@@ -1,36 +1,43 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { AppsModule } from '../apps';
-import { GithubCredentialsModule } from '../github';
 import { StatusModule } from '../status';
+import { DeploymentStarter, STARTER_SETTINGS, StarterSettings } from './deployment-starter';
 import { DeploymentWorkflowsClient, TEMPORAL_OPTIONS, TemporalOptions } from './deployment-workflows.client';
 import { DeploymentsRepository } from './deployments.repository';
 import { DeploymentsService } from './deployments.service';
-import { GithubAppWebhookService } from './github-app-webhook.service';
-import { INTAKE_SETTINGS, IntakeService, IntakeSettings } from './intake.service';
 
-/** The gateway's side of deployments: intake (with the GitHub App's webhook) and the Temporal client. Needs GithubAuthModule (stored credentials, App). */
+/** What both processes have: the records and the Temporal client. */
+const shared = (temporal: TemporalOptions) => ({
+  providers: [DeploymentsRepository, DeploymentWorkflowsClient, { provide: TEMPORAL_OPTIONS, useValue: temporal }],
+  exports: [DeploymentsRepository, DeploymentWorkflowsClient],
+});
+
+/**
+ * Deployment records and the Temporal client, one of each per process: global, for every library
+ * that reads, starts or signals a deployment. The gateway's adds the one way to start a
+ * deployment and the deployments API (view, retry, undeploy, cancel).
+ */
 @Module({})
 export class DeploymentsModule implements OnModuleInit {
   constructor(private readonly repository: DeploymentsRepository) {}
 
-  static forRoot(temporal: TemporalOptions, intake: IntakeSettings): DynamicModule {
+  /** The worker's: its activities signal release lines and start deliveries, its sweep reads Temporal. */
+  static forWorker(temporal: TemporalOptions): DynamicModule {
+    return { module: DeploymentsModule, global: true, ...shared(temporal) };
+  }
+
+  static forGateway(temporal: TemporalOptions, starting: StarterSettings): DynamicModule {
+    const { providers, exports } = shared(temporal);
     return {
       module: DeploymentsModule,
-      imports: [AppsModule, StatusModule, GithubCredentialsModule],
-      providers: [
-        DeploymentsRepository,
-        DeploymentWorkflowsClient,
-        IntakeService,
-        GithubAppWebhookService,
-        DeploymentsService,
-        { provide: TEMPORAL_OPTIONS, useValue: temporal },
-        { provide: INTAKE_SETTINGS, useValue: intake },
-      ],
-      exports: [DeploymentsRepository, DeploymentWorkflowsClient, IntakeService, GithubAppWebhookService, DeploymentsService],
+      global: true,
+      imports: [AppsModule, StatusModule],
+      providers: [...providers, DeploymentStarter, DeploymentsService, { provide: STARTER_SETTINGS, useValue: starting }],
+      exports: [...exports, DeploymentStarter, DeploymentsService],
     };
   }
 
   async onModuleInit(): Promise<void> {
-    await this.repository.ensureIndexes().catch(() => undefined);
+    await this.repository.ensureIndexes();
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
 import { Errors } from '../errors';
-import { InjectDb, isDuplicateKey } from '../persistence';
+import { createIndexes, InjectDb, isDuplicateKey } from '../persistence';
 import type { Provider, ReleaseCause, Step, StatusWrite } from '../../workflows/types';
 
 /** SPEC 6.3: where a deployment stands, as the record says (never a workflow query). */
@@ -71,15 +71,16 @@ export class DeploymentsRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.deployments.createIndex({ workflowId: 1 }, { unique: true });
-    await this.deployments.createIndex({ user: 1, createdAt: -1 });
-    await this.deployments.createIndex({ user: 1, app: 1, createdAt: -1 });
-    await this.deployments.createIndex({ user: 1, repository: 1, branch: 1, createdAt: -1 });
-    await this.deployments.createIndex({ retryOf: 1 }, { sparse: true }); // countRetries
-    await this.deployments.createIndex({ releaseBlob: 1 }, { sparse: true }); // usesReleaseBlob
-    await this.deployments.createIndex({ state: 1, updatedAt: 1 }); // unmovedSince (the workflow-end sweep)
-    await this.payloads.createIndex({ deployment: 1 });
-    await this.payloads.createIndex({ receivedAt: 1 }); // the retention sweep
+    await createIndexes(this.deployments, [
+      [{ workflowId: 1 }, { unique: true }],
+      [{ user: 1, createdAt: -1 }],
+      [{ user: 1, app: 1, createdAt: -1 }],
+      [{ user: 1, repository: 1, branch: 1, createdAt: -1 }],
+      [{ retryOf: 1 }, { sparse: true }], // countRetries
+      [{ releaseBlob: 1 }, { sparse: true }], // usesReleaseBlob
+      [{ state: 1, updatedAt: 1 }], // unmovedSince (the workflow-end sweep)
+    ]);
+    await createIndexes(this.payloads, [[{ deployment: 1 }], [{ receivedAt: 1 }] /* the retention sweep */]);
   }
 
   /**

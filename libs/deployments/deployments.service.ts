@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { AppsService } from '../apps';
 import type { Principal } from '../auth';
-import { askedBy } from '../releases/asked-by';
+import { askedBy } from '../auth/asked-by';
 import { ApiError, Errors, storeCall } from '../errors';
-import { recordDeploymentCreated } from '../metrics';
 import { StatusEntryView, StatusRepository, toView } from '../status';
 import type { DeploymentState, Step } from '../../workflows/types';
-import { deploymentId, retryWorkflowId } from './deployment-ids';
+import { deploymentId, isUndeployment, retryWorkflowId, undeploymentWorkflowId } from './workflow-ids';
+import { DeploymentStarter } from './deployment-starter';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
 import { DeploymentRecord, DeploymentRecordState, DeploymentsRepository, hasEnded } from './deployments.repository';
-import { IntakeService } from './intake.service';
 
 /** Where a deployment stands, from its MongoDB record (SPEC 6.3), with the live details a running workflow adds. */
 export interface DeploymentStateView {
@@ -61,7 +60,7 @@ export class DeploymentsService {
     private readonly deployments: DeploymentsRepository,
     private readonly workflows: DeploymentWorkflowsClient,
     private readonly status: StatusRepository,
-    private readonly intake: IntakeService,
+    private readonly starter: DeploymentStarter,
     private readonly apps: AppsService,
   ) {}
 
@@ -104,7 +103,7 @@ export class DeploymentsService {
     uuid: string,
   ): Promise<{ id: string; workflowId: string; retryOf: string; status: 'queued'; uuid: string; existing: boolean }> {
     const asked = await this.owned(principal, id);
-    if (asked.workflowId.startsWith('undeploy/')) {
+    if (isUndeployment(asked.workflowId)) {
       throw ApiError.of(
         Errors.deploymentsNotRetryable,
         `Deployment ${id} is an undeployment; ask for it again with POST /1/apps/${asked.user}/${asked.app}/undeploy (or DELETE the app).`,
@@ -128,8 +127,7 @@ export class DeploymentsService {
     if (newest._id !== first._id && !isEnded(outcome)) {
       // A run of this commit is live, or was recorded while Temporal was down and never started:
       // (re)starting it is idempotent (a running workflow only takes the push signal again).
-      const input = this.intake.input(newest);
-      await this.workflows.signalWithStart(newest.workflowId, input, { push: input.push });
+      await this.starter.start(newest);
       return { id: newest._id, workflowId: newest.workflowId, retryOf: first._id, status: 'queued', uuid, existing: true };
     }
     if (outcome !== 'failed' && outcome !== 'canceled') {
@@ -143,8 +141,7 @@ export class DeploymentsService {
       throw ApiError.of(Errors.deploymentsNotRetryable, `Deployment ${id} never received its GitHub push; there is nothing to retry.`);
     const workflowId = retryWorkflowId(first.workflowId, runs + 1);
     const { record, created } = await this.db(() =>
-      this.deployments.insertOrGet({
-        _id: deploymentId(workflowId),
+      this.starter.record('retry', {
         workflowId,
         user: first.user,
         repository: first.repository,
@@ -155,15 +152,10 @@ export class DeploymentsService {
         provider: 'api',
         uuid,
         retryOf: first._id,
-        createdAt: new Date(),
-        state: 'running',
-        step: 'received',
         by: askedBy(principal),
       }),
     );
-    if (created) recordDeploymentCreated('retry');
-    const input = this.intake.input(record);
-    await this.workflows.signalWithStart(workflowId, input, { push: input.push });
+    await this.starter.start(record);
     return { id: record._id, workflowId, retryOf: first._id, status: 'queued', uuid, existing: !created };
   }
 
@@ -186,15 +178,13 @@ export class DeploymentsService {
     const lastRecord = last ? await this.db(() => this.deployments.findById(last)) : null;
     const revision = config.record.revision ?? 0;
     const createdAt = config.record.createdAt.getTime();
-    const first = `undeploy/${user}/${app}/${createdAt}.${revision}/${last ?? 'none'}${removeApp ? '/remove' : ''}`;
     const push = { payloadId: 'undeploy', branch: config.record.branch ?? '', app };
     // No deployment still in flight puts the app back: the UNDEPLOY takes its turn in the app's
     // release line, after the one at the target ends, and the line ends those waiting (SPEC 6.2).
     for (let attempt = 1; ; attempt++) {
-      const workflowId = attempt === 1 ? first : `${first}/again-${attempt - 1}`;
+      const workflowId = undeploymentWorkflowId({ user, name: app, createdAt, revision }, last, removeApp, attempt);
       const { record } = await this.db(() =>
-        this.deployments.insertOrGet({
-          _id: deploymentId(workflowId),
+        this.starter.record('undeploy', {
           workflowId,
           user,
           repository: config.record.repository,
@@ -202,20 +192,10 @@ export class DeploymentsService {
           app,
           provider: 'api',
           uuid,
-          createdAt: new Date(),
-          state: 'running',
-          step: 'received',
         }),
       );
-      const input = {
-        ...this.intake.input(record),
-        operation: 'UNDEPLOY' as const,
-        undeploys: last,
-        removeApp,
-        appVersion: { createdAt, revision },
-        push,
-      };
-      const run = await this.workflows.startUndeployment(workflowId, input);
+      const undeploy = { undeploys: last, removeApp, appVersion: { createdAt, revision } };
+      const run = await this.starter.start(record, { push, undeploy });
       if (run === 'running') return { id: record._id, workflowId, status: 'queued', uuid };
       const outcome = await this.outcomeOf((await this.db(() => this.deployments.findById(record._id))) ?? record);
       if (outcome === 'succeeded') return { id: record._id, workflowId, status: 'finished', uuid };

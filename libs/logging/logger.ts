@@ -2,7 +2,6 @@ import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import type { Options as HttpLoggerOptions } from 'pino-http';
-import { deploymentId } from '../deployments/deployment-ids';
 
 export type LogLevelSetting = 'error' | 'warn' | 'log' | 'debug';
 export type LogFormat = 'json' | 'pretty';
@@ -31,15 +30,22 @@ export const REDACT_PATHS = [
 
 const PINO_LEVELS: Record<LogLevelSetting, pino.Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug' };
 
+/** The deployment a workflow works for, if any: the process that knows how ids derive says (the worker does). */
+export type DeploymentOf = (workflowId: string) => string | undefined;
+
 /**
  * The process's structured logger: one JSON object a line (or pino-pretty in development),
  * secrets redacted, and inside a Temporal activity the workflow and deployment it works for.
  */
-export function createLogger(settings: { logLevel: LogLevelSetting; logFormat: LogFormat }, destination?: DestinationStream): Logger {
+export function createLogger(
+  settings: { logLevel: LogLevelSetting; logFormat: LogFormat },
+  destination?: DestinationStream,
+  deploymentOf?: DeploymentOf,
+): Logger {
   const options: LoggerOptions = {
     level: PINO_LEVELS[settings.logLevel],
     redact: { paths: REDACT_PATHS, censor: REDACTED },
-    mixin: activityBindings,
+    mixin: () => activityBindings(deploymentOf),
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
@@ -47,12 +53,15 @@ export function createLogger(settings: { logLevel: LogLevelSetting; logFormat: L
 }
 
 /** workflowId, deploymentId and activity of the Temporal activity this line is logged from. */
-export function activityBindings(): Record<string, string> {
+export function activityBindings(deploymentOf?: DeploymentOf): Record<string, string> {
   const info = activityContext.getStore()?.info;
   if (!info) return {};
   const workflowId = info.workflowExecution?.workflowId;
   if (!workflowId) return { activity: info.activityType };
-  return { workflowId, deploymentId: deploymentId(workflowId), activity: info.activityType };
+  const deploymentId = deploymentOf?.(workflowId);
+  return deploymentId === undefined
+    ? { workflowId, activity: info.activityType }
+    : { workflowId, deploymentId, activity: info.activityType };
 }
 
 function prettyStream(): DestinationStream {

@@ -4,7 +4,7 @@ import { deploymentDuration, deploymentsFinishedTotal, deploymentsTotal, intakeT
 
 export type IntakeProvider = 'github' | 'travis' | 'unknown';
 
-/** The parts of an intake answer the counter reads (IntakeAnswer in libs/deployments). */
+/** The parts of an intake answer the counter reads (IntakeAnswer in libs/intake). */
 export interface IntakeOutcome {
   httpStatus: number;
   body: { status: string; existing?: boolean };

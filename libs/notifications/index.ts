@@ -2,4 +2,4 @@ export * from './notification.dto';
 export * from './delivery-body';
 export * from './notifications.repository';
 export * from './notifications.service';
-export * from './notification.activities';
+export * from './notifications.module';

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
-import { InjectDb } from '../persistence';
+import { createIndexes, InjectDb } from '../persistence';
 import { SecretBox } from '../secrets';
 import type { DeploymentEvent } from '../../workflows/types';
 
@@ -69,14 +69,14 @@ export class NotificationsRepository implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.ensureIndexes().catch(() => undefined); // queries work without them, only slower
+    await this.ensureIndexes();
     // Reads take either form, so a store that is down now only leaves the sealing to the next start.
     await this.sealStoredUrls().catch(() => undefined);
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.subscriptions.createIndex({ user: 1, app: 1 });
-    await this.deliveries.createIndex({ user: 1, app: 1, createdAt: -1 });
+    await createIndexes(this.subscriptions, [[{ user: 1, app: 1 }]]);
+    await createIndexes(this.deliveries, [[{ user: 1, app: 1, createdAt: -1 }]]);
   }
 
   /** Seals the URLs of documents stored before URLs were sealed; each document once, whichever process gets there first. */

@@ -1,2 +1,3 @@
 export * from './mongo.module';
 export * from './errors';
+export * from './indexes';

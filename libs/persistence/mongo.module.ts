@@ -31,8 +31,9 @@ export class MongoModule implements OnApplicationShutdown {
               connectTimeoutMS: 5_000,
               maxPoolSize: 50,
             });
-            // Connecting lazily keeps a process up while MongoDB is down; the first
-            // operation then fails with a clear code instead of start-up hanging.
+            // Connecting lazily: start-up never hangs on MongoDB. The indexes made at start-up
+            // fail within the selection timeout when it is down (start-up stops, naming the
+            // collection); later, an outage turns into failed operations with a clear code.
             client.connect().catch((error: Error) => new Logger('MongoModule').warn(`MongoDB not reachable yet: ${error.message}`));
             return client;
           },

@@ -1,30 +1,33 @@
-import { DynamicModule, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { AppsModule } from '../apps';
 import { GithubCredentialsModule } from '../github';
 import { ReleasesRepository } from './releases.repository';
 import { ReleasesService } from './releases.service';
 
 /**
- * The gateway's side of releases (SPEC 6.4–6.6). `deployments` is the gateway's own
- * DeploymentsModule (the same dynamic module object, so one Temporal client and one intake);
- * GitHub's client comes from the gateway's (global) GithubModule.
+ * Releases: the store, for both processes (the worker's pipeline makes and prunes releases,
+ * libs/pipeline ReleaseKeeping), and the gateway's explicit actions (rollback, redeploy, env
+ * change, promote). The gateway's needs the global DeploymentsModule (its starter) and GithubModule.
  */
 @Module({})
 export class ReleasesModule implements OnModuleInit {
   constructor(private readonly repository: ReleasesRepository) {}
 
-  static forRoot(deployments: DynamicModule): DynamicModule {
+  static forWorker(): DynamicModule {
+    return { module: ReleasesModule, providers: [ReleasesRepository], exports: [ReleasesRepository] };
+  }
+
+  static forGateway(): DynamicModule {
     return {
       module: ReleasesModule,
-      imports: [AppsModule, GithubCredentialsModule, deployments],
+      imports: [AppsModule, GithubCredentialsModule],
       providers: [ReleasesRepository, ReleasesService],
       exports: [ReleasesRepository, ReleasesService],
     };
   }
 
   async onModuleInit(): Promise<void> {
-    await this.repository
-      .ensureIndexes()
-      .catch((error: Error) => new Logger(ReleasesModule.name).warn(`releases indexes not created: ${error.message}`));
+    // The unique index on `deployment` is what keeps a replayed finish from making two releases.
+    await this.repository.ensureIndexes();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
-import { InjectDb, isDuplicateKey } from '../persistence';
+import { createIndexes, InjectDb, isDuplicateKey } from '../persistence';
 import type { ReleaseCause } from '../../workflows/types';
 
 /** A release (SPEC 6.4): what went live at the app's target, numbered per app from 1. */
@@ -43,9 +43,11 @@ export class ReleasesRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.releases.createIndex({ deployment: 1 }, { unique: true }); // one release per deployment, whatever replays
-    await this.releases.createIndex({ user: 1, app: 1, version: -1 });
-    await this.releases.createIndex({ blobId: 1 }, { sparse: true });
+    await createIndexes(this.releases, [
+      [{ deployment: 1 }, { unique: true }], // one release per deployment, whatever replays
+      [{ user: 1, app: 1, version: -1 }],
+      [{ blobId: 1 }, { sparse: true }],
+    ]);
   }
 
   /** The app's next release number: an atomic per-app counter. */

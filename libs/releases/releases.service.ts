@@ -4,14 +4,12 @@ import type { Principal } from '../auth';
 import { ApiError, Errors, storeCall } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { canonicalRepository } from '../github/names';
-import { deploymentId } from '../deployments/deployment-ids';
-import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
+import { releaseWorkflowId } from '../deployments/workflow-ids';
+import { DeploymentStarter } from '../deployments/deployment-starter';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
-import { IntakeService } from '../deployments/intake.service';
-import { recordDeploymentCreated } from '../metrics';
 import { checkDeployRate, DEPLOY_WINDOW_MS, QUOTAS, QuotaLimits } from '../quotas';
-import type { DeploymentInput, ReleaseSource } from '../../workflows/types';
-import { askedBy } from './asked-by';
+import type { ReleaseSource } from '../../workflows/types';
+import { askedBy } from '../auth/asked-by';
 import { ReleaseRecord, ReleasesRepository } from './releases.repository';
 
 /** A release as the API shows it (SPEC 6.4): never where its tarball is stored. */
@@ -50,8 +48,7 @@ export class ReleasesService {
     private readonly apps: AppsService,
     private readonly appsRepository: AppsRepository,
     private readonly deployments: DeploymentsRepository,
-    private readonly workflows: DeploymentWorkflowsClient,
-    private readonly intake: IntakeService,
+    private readonly starter: DeploymentStarter,
     private readonly github: GithubClient,
     private readonly tokens: GithubTokens,
     @Optional() @Inject(QUOTAS) private readonly quotas?: QuotaLimits,
@@ -149,13 +146,11 @@ export class ReleasesService {
   ): Promise<ReleaseDeployment> {
     const { user, name: app } = config.record;
     await this.checkRate(user, app);
-    // Keyed by the request's uuid: the same request sent again answers the same deployment.
-    const workflowId = `release/${user}/${app}/${cause}/${uuid}`;
+    const workflowId = releaseWorkflowId(user, app, cause, uuid);
     const rolledBackTo = cause === 'rollback' ? release.version : undefined;
     const by = askedBy(principal);
     const { record, created } = await this.db(() =>
-      this.deployments.insertOrGet({
-        _id: deploymentId(workflowId),
+      this.starter.record(cause, {
         workflowId,
         user,
         repository: release.repository,
@@ -164,16 +159,12 @@ export class ReleasesService {
         app,
         provider: 'api',
         uuid,
-        createdAt: new Date(),
-        state: 'running',
-        step: 'received',
         cause,
         by,
         ...(rolledBackTo !== undefined ? { rolledBackTo } : {}),
         ...(release.blobId ? { releaseBlob: release.blobId } : {}),
       }),
     );
-    if (created) recordDeploymentCreated(cause);
     // Locked before it starts, so no push slips in behind the rollback.
     if (rolledBackTo !== undefined)
       await this.db(() => this.appsRepository.lock(user, app, { release: rolledBackTo, deployment: record._id, by, at: new Date() }));
@@ -184,18 +175,16 @@ export class ReleasesService {
       release.blobId !== undefined &&
       (await this.db(() => this.releases.find(user, release.app, release.version)))?.blobId === release.blobId;
     if (release.blobId && !stillKept) await this.checkAvailable(user, { ...release, blobId: undefined });
-    const input: DeploymentInput = {
-      ...this.intake.input(record),
-      push: { payloadId: cause, branch: config.record.branch ?? '', app },
-      release: {
-        cause,
-        version: release.version,
-        package: { name: app, version: release.appVersion },
-        ...(stillKept ? { blobId: release.blobId } : {}),
-      },
-    };
     try {
-      await this.workflows.signalWithStart(workflowId, input, { push: input.push });
+      await this.starter.start(record, {
+        push: { payloadId: cause, branch: config.record.branch ?? '', app },
+        release: {
+          cause,
+          version: release.version,
+          package: { name: app, version: release.appVersion },
+          ...(stillKept ? { blobId: release.blobId } : {}),
+        },
+      });
     } catch (error) {
       if (created && rolledBackTo !== undefined) await this.appsRepository.unlock(user, app, record._id).catch(() => undefined);
       throw error;

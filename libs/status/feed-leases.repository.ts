@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
-import { InjectDb } from '../persistence';
+import { createIndexes, InjectDb } from '../persistence';
 
 /** One open changes feed, held by the gateway that serves it; past `expiresAt` it no longer counts. */
 export interface FeedLeaseRecord {
@@ -26,8 +26,7 @@ export class FeedLeasesRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.leases.createIndex({ user: 1, expiresAt: 1 });
-    await this.leases.createIndex({ expiresAt: 1 });
+    await createIndexes(this.leases, [[{ user: 1, expiresAt: 1 }], [{ expiresAt: 1 }]]);
   }
 
   /**

@@ -33,7 +33,7 @@ export class FeedLeases implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.repository.ensureIndexes().catch(() => undefined); // counting works without them, only slower
+    await this.repository.ensureIndexes();
     this.timer = setInterval(() => void this.renew(), this.options.heartbeatMs);
     this.timer.unref();
   }

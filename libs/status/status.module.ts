@@ -10,6 +10,6 @@ export class StatusModule implements OnModuleInit {
   constructor(private readonly repository: StatusRepository) {}
 
   async onModuleInit(): Promise<void> {
-    await this.repository.ensureIndexes().catch(() => undefined);
+    await this.repository.ensureIndexes();
   }
 }

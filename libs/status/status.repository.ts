@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChangeStream, ChangeStreamInsertDocument, Collection, Db } from 'mongodb';
-import { InjectDb, isDuplicateKey } from '../persistence';
+import { createIndexes, InjectDb, isDuplicateKey } from '../persistence';
 import { newCursor } from './changes-cursor';
 import { NewStatusEntry, seqOfEntryId, StatusEntry, statusEntryId } from './status-entry';
 
@@ -19,12 +19,14 @@ export class StatusRepository {
 
   async ensureIndexes(): Promise<void> {
     // The two status queries sort by (ts, _id) within a user (and app); the feed reads by cursor.
-    await this.entries.createIndex({ user: 1, ts: -1, _id: -1 });
-    await this.entries.createIndex({ user: 1, app_name: 1, ts: -1, _id: -1 });
-    await this.entries.createIndex({ deployment: 1, ts: 1 });
-    await this.entries.createIndex({ user: 1, cursor: 1 });
-    await this.entries.createIndex({ cursor: 1 });
-    await this.entries.createIndex({ ts: 1 }); // the retention sweep
+    await createIndexes(this.entries, [
+      [{ user: 1, ts: -1, _id: -1 }],
+      [{ user: 1, app_name: 1, ts: -1, _id: -1 }],
+      [{ deployment: 1, ts: 1 }],
+      [{ user: 1, cursor: 1 }],
+      [{ cursor: 1 }],
+      [{ ts: 1 }], // the retention sweep
+    ]);
   }
 
   /**

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { OutboundGuard, parseRuleList, ResolvedAddress } from './outbound-guard';
+import { parseRuleList } from '../config/outbound-rules';
+import { OutboundGuard, ResolvedAddress } from './outbound-guard';
 import { TargetClient } from './target-client';
 import { TargetError } from './target-error';
 

@@ -1,5 +1,6 @@
 import { BlockList, isIP, LookupFunction } from 'node:net';
 import { embeddedIPv4, hostOf, interfaceAddresses, isThisMachine, ResolvedAddress, Resolver, systemResolver } from './addresses';
+import { OutboundRules, parseOutboundRule } from '../config/outbound-rules';
 import { TargetError } from './target-error';
 
 export { hostOf };
@@ -25,9 +26,7 @@ export type { ResolvedAddress };
  * without one holds for every port. Precedence: `allow` > `deny` > built-in refusals > allowed.
  * So `deny: ['0.0.0.0/0', '::/0'], allow: ['receiver.example.com']` permits that receiver only.
  */
-export interface OutboundPolicy {
-  allow?: string[];
-  deny?: string[];
+export interface OutboundPolicy extends OutboundRules {
   /** Resolver, for tests; default `dns.promises.lookup` with `all: true`. */
   resolve?: (host: string) => Promise<ResolvedAddress[]>;
 }
@@ -56,11 +55,6 @@ interface RuleSet {
 interface Rules {
   anyPort: RuleSet;
   byPort: Map<number, RuleSet>;
-}
-
-/** Splits a `TARGET_ALLOW` / `TARGET_DENY` style setting: comma or whitespace separated. */
-export function parseRuleList(value: string | undefined): string[] {
-  return (value ?? '').split(/[\s,]+/).filter((rule) => rule !== '');
 }
 
 export class OutboundGuard {
@@ -164,38 +158,16 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
 function compile(rules: string[], list: string): Rules {
   const compiled: Rules = { anyPort: { addresses: new BlockList(), names: [] }, byPort: new Map() };
   for (const raw of rules) {
-    const { rule, port } = splitPort(raw.trim().toLowerCase(), raw, list);
+    const rule = parseOutboundRule(raw, list);
     let set = compiled.anyPort;
-    if (port !== undefined) {
-      set = compiled.byPort.get(port) ?? { addresses: new BlockList(), names: [] };
-      compiled.byPort.set(port, set);
+    if (rule.port !== undefined) {
+      set = compiled.byPort.get(rule.port) ?? { addresses: new BlockList(), names: [] };
+      compiled.byPort.set(rule.port, set);
     }
-    const [base, bits, extra] = rule.replace(/^\[(.*)\]/, '$1').split('/');
-    const family = isIP(base);
-    if (family !== 0 && extra === undefined) {
-      const max = family === 4 ? 32 : 128;
-      const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-      if (!(prefix >= 0 && prefix <= max)) throw new Error(`outbound ${list} rule ${JSON.stringify(raw)}: bad prefix length`);
-      set.addresses.addSubnet(base, prefix, family === 4 ? 'ipv4' : 'ipv6');
-    } else if (/^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(rule)) {
-      set.names.push(rule.replace(/\.$/, ''));
-    } else {
-      throw new Error(`outbound ${list} rule ${JSON.stringify(raw)} is neither an address, a CIDR nor a host name, with an optional :port`);
-    }
+    if ('address' in rule) set.addresses.addSubnet(rule.address, rule.prefix, rule.family);
+    else set.names.push(rule.name);
   }
   return compiled;
-}
-
-/**
- * A rule's port, when it names one: `[v6 or v6 CIDR]:port`, or `host:port` / `v4:port` /
- * `v4/len:port` (one colon). An IPv6 address names a port only in brackets: `::1` is an address.
- */
-function splitPort(rule: string, raw: string, list: string): { rule: string; port?: number } {
-  const match = /^(\[[^\]]*\]|[^:]*):(\d*)$/.exec(rule);
-  if (!match) return { rule };
-  const port = /^\d{1,5}$/.test(match[2]) ? Number(match[2]) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new Error(`outbound ${list} rule ${JSON.stringify(raw)}: bad port (1 to 65535)`);
-  return { rule: match[1], port };
 }
 
 /** The rule sets that hold for a URL on `port`. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApiError } from '../../libs/errors';
-import { isBranchName, readPayload, recogniseWebhook } from '../../libs/deployments/webhooks';
+import { isBranchName, readPayload, recogniseWebhook } from '../../libs/intake/webhooks';
 import { EntryGuard, EntryHeader, inspectTarball, TAR_REJECT_REASONS, TarballRejected } from '../../libs/tarballs';
 import { checkedStatusUrl, statusUrlFor, TargetError } from '../../libs/targets';
 import { buildTarGz, githubTarball } from '../support/archives';

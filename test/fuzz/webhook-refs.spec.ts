@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { isBranchName, isRefName, isRepositoryName, readPayload, recogniseWebhook, Webhook } from '../../libs/deployments/webhooks';
+import { isBranchName, isRefName, isRepositoryName, readPayload, recogniseWebhook, Webhook } from '../../libs/intake/webhooks';
 import { ApiError } from '../../libs/errors';
 import { canonicalRepository, repositorySpellingsPattern } from '../../libs/github/names';
 import { githubHeaders, githubPush, travisBuild } from '../support/payloads';

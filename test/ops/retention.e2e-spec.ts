@@ -1,6 +1,6 @@
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RetentionService } from '../../libs/deployments';
+import { RetentionService } from '../../libs/pipeline';
 import { Harness } from '../support/harness';
 
 const DAY = 86_400_000;

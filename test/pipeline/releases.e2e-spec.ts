@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { PipelineActivities } from '../../libs/deployments';
+import { PipelineActivities } from '../../libs/pipeline';
 import { metric, scrape } from '../ops/prometheus';
 import { PipelineFixture, waitFor } from './pipeline-fixture';
 import { gate } from '../support/gate';

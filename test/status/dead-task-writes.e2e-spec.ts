@@ -1,4 +1,4 @@
-import { StatusActivitiesService } from '../../libs/deployments';
+import { StatusActivitiesService } from '../../libs/pipeline';
 import { StatusRepository, toView } from '../../libs/status';
 import type { StatusWrite } from '../../workflows/types';
 import { Harness } from '../support/harness';

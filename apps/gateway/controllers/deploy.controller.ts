@@ -1,7 +1,7 @@
 import { Controller, Headers as RequestHeaders, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AuthGuard, BadCredentialsCode, CurrentPrincipal, Principal } from '../../../libs/auth';
-import { Headers, IntakeService } from '../../../libs/deployments';
+import { Headers, IntakeService } from '../../../libs/intake';
 import { RawBody, RequestUuid } from '../http/request-context';
 import { Errors } from '../../../libs/errors';
 import { Doc } from '../openapi-endpoints';

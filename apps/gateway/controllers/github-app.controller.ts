@@ -1,6 +1,6 @@
 import { Controller, Headers as RequestHeaders, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { GithubAppWebhookService, Headers } from '../../../libs/deployments';
+import { GithubAppWebhookService, Headers } from '../../../libs/intake';
 import { RawBody, RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 

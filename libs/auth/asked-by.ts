@@ -1,4 +1,4 @@
-import type { Principal } from '../auth';
+import type { Principal } from './auth.service';
 
 /** Who asked for a deployment, as its release records it (SPEC 6.4): the user, or `token:<name>`. */
 export function askedBy(principal: Principal): string {

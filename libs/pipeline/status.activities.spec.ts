@@ -1,5 +1,5 @@
 import type { StatusRepository } from '../status';
-import type { DeploymentsRepository } from './deployments.repository';
+import type { DeploymentsRepository } from '../deployments/deployments.repository';
 import { StatusActivitiesService } from './status.activities';
 import type { StatusWrite } from '../../workflows/types';
 

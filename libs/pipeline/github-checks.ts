@@ -64,8 +64,3 @@ export function judgeChecks(ci: CommitCi, rules: CheckRules): CiVerdict {
     return { state: 'pending', failing, waiting: ['GitHub Actions to report'] };
   return { state: waiting.size > 0 ? 'pending' : 'success', failing, waiting: [...waiting] };
 }
-
-/** `failing` as one line: `test (failure, https://…), lint (cancelled)`. */
-export function describeFailing(failing: CiVerdict['failing']): string {
-  return failing.map((f) => `${f.name} (${f.conclusion}${f.url ? `, ${f.url}` : ''})`).join(', ');
-}

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Errors } from '../errors';
 import { NewStatusEntry, seqOfEntryId, StatusRepository } from '../status';
-import { DeploymentWorkflowsClient } from './deployment-workflows.client';
-import { DeploymentRecord, DeploymentsRepository, hasEnded } from './deployments.repository';
+import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
+import { DeploymentRecord, DeploymentsRepository, hasEnded } from '../deployments/deployments.repository';
+import { isUndeployment } from '../deployments/workflow-ids';
 import { Periodic } from './periodic';
 
 export interface WorkflowSweepSettings {
@@ -90,7 +91,7 @@ export class WorkflowEndSweep implements OnApplicationBootstrap, OnApplicationSh
   private async close(record: DeploymentRecord, status: string | null, now: Date): Promise<boolean> {
     let end = await this.status.lastOf(record._id);
     if (end?.step !== 'done') {
-      const again = record.workflowId.startsWith('undeploy/') ? 'Ask for the undeployment again' : 'Retry the deployment';
+      const again = isUndeployment(record.workflowId) ? 'Ask for the undeployment again' : 'Retry the deployment';
       const said = status === null ? '' : ` (Temporal status ${status})`;
       const message = `The deployment's workflow ${ending(status)}${said} before it recorded its end; deploy-webhooks closed the record. ${again} to run it again.`;
       const error = { code: Errors.deployTerminated.code, message };

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { StatusRepository } from '../status';
 import { BlobStore } from '../tarballs';
-import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { Periodic } from './periodic';
 
 export interface RetentionSettings {
@@ -33,9 +33,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(RETENTION_SETTINGS) private readonly settings: RetentionSettings,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    // The sweep's indexes, where no gateway made them (a worker may start first, or alone).
-    await this.deployments.ensureIndexes().catch((error: Error) => this.logger.warn(`payload indexes not created: ${error.message}`));
+  onApplicationBootstrap(): void {
     this.periodic.start(this.settings.sweepEveryMs); // RETENTION_SWEEP_INTERVAL=0: no sweeping on this worker
   }
 

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { recordStatusWrite } from '../metrics';
 import { NewStatusEntry, seqOfEntryId, StatusRepository, statusEntryId } from '../status';
-import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentsRepository } from '../deployments/deployments.repository';
 import type { DeploymentActivitiesApi } from '../../workflows/activities';
 import type { StatusWrite } from '../../workflows/types';
+import { Activity } from './activity';
 
 const RECORD_POLL_MS = 20;
 const RECORD_WAIT_MS = 2_000;
@@ -19,6 +20,7 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
     private readonly deployments: DeploymentsRepository,
   ) {}
 
+  @Activity()
   async recordStatus(write: StatusWrite): Promise<void> {
     const at = new Date();
     const entry: NewStatusEntry = {

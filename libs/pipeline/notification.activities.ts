@@ -8,9 +8,10 @@ import { OutboundGuard, OutboundPolicy, TargetError } from '../targets';
 import { httpCall } from '../targets/http-call';
 import type { NotificationActivitiesApi } from '../../workflows/activities';
 import type { DeploymentEvent } from '../../workflows/types';
-import { deliveryBody, deliveryId, signature } from './delivery-body';
-import { NotificationsRepository, SubscriptionRecord } from './notifications.repository';
-import { NOTIFICATION_LIMITS } from './notifications.service';
+import { deliveryBody, deliveryId, signature } from '../notifications/delivery-body';
+import { NotificationsRepository, SubscriptionRecord } from '../notifications/notifications.repository';
+import { NOTIFICATION_LIMITS } from '../notifications/notifications.service';
+import { Activity } from './activity';
 
 /** The worker's outbound rules (TARGET_ALLOW / TARGET_DENY): subscribers' URLs are user input, as targets are. */
 export const NOTIFICATION_OUTBOUND = Symbol('NOTIFICATION_OUTBOUND');
@@ -39,6 +40,7 @@ export class NotificationActivities implements NotificationActivitiesApi {
     this.guard = new OutboundGuard(outbound);
   }
 
+  @Activity()
   async notify(input: {
     deploymentId: string;
     user: string;
@@ -73,6 +75,7 @@ export class NotificationActivities implements NotificationActivitiesApi {
     }
   }
 
+  @Activity({ notificationsQueue: true })
   async deliverNotification({ deliveryId: id }: { deliveryId: string }): Promise<void> {
     const delivery = await this.repository.delivery(id);
     if (!delivery || delivery.status === 'delivered') return; // delivered by an earlier run that was cut short
@@ -136,6 +139,7 @@ export class NotificationActivities implements NotificationActivitiesApi {
     return ApplicationFailure.nonRetryable(`${message}; ${disabledSince(now)}`, Errors.notificationsDisabled.code);
   }
 
+  @Activity({ notificationsQueue: true })
   async deliveryGaveUp({ deliveryId: id, reason }: { deliveryId: string; reason: string }): Promise<void> {
     this.logger.warn(`delivery ${id} given up: ${reason}`);
     await this.repository.gaveUp(id);

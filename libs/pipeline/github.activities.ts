@@ -7,6 +7,7 @@ import type { CiGates, CiVerdict, DeploymentRef, GithubActivitiesApi, GithubDepl
 import { judgeChecks } from './github-checks';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
+import { Activity } from './activity';
 
 const DEFAULT_CI = { pollIntervalMs: 30_000, queuedGraceMs: 10 * 60_000 };
 const WORKFLOW_FILE = /\.ya?ml$/i;
@@ -36,6 +37,7 @@ export class GithubActivities implements GithubActivitiesApi {
     @Inject(PIPELINE_SETTINGS) private readonly settings: PipelineSettings,
   ) {}
 
+  @Activity()
   async ciGates(ref: DeploymentRef & { app?: string }): Promise<CiGates> {
     const app = await this.appOf(ref);
     const mode = app?.record.ci ?? 'auto';
@@ -71,6 +73,7 @@ export class GithubActivities implements GithubActivitiesApi {
     return { travis, github, timeoutMs, pollMs };
   }
 
+  @Activity()
   async githubChecks(ref: DeploymentRef & { app?: string; requiredChecks?: string[]; waitingSince: number }): Promise<CiVerdict> {
     const token = await this.tokens.tokenFor(ref.user, ref.app, ref.repository);
     const ci = await this.read(() => this.github.ciState(ref.repository, ref.commit, token), 'read the checks');
@@ -84,6 +87,7 @@ export class GithubActivities implements GithubActivitiesApi {
     });
   }
 
+  @Activity()
   async githubDeployment(ref: DeploymentRef & { app: string }): Promise<{ id: number } | null> {
     const token = await this.tokens.tokenFor(ref.user, ref.app, ref.repository);
     if (!token) return null; // no token or App allows it: GitHub deployments are a courtesy, like commit statuses
@@ -106,6 +110,7 @@ export class GithubActivities implements GithubActivitiesApi {
     }
   }
 
+  @Activity()
   async githubDeploymentStatus(
     ref: DeploymentRef & { app: string; githubDeployment: number; state: GithubDeploymentStatusState; description: string },
   ): Promise<void> {

@@ -3,18 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { AppSecrets, AppsService } from '../apps';
 import { GithubClient, GithubTokens } from '../github';
 import { ApiError, Errors, storeCall } from '../errors';
-import { IntakeProvider, recordDeploymentCreated, recordIntake, recordIntakeError } from '../metrics';
-import type { DeploymentInput, Provider } from '../../workflows/types';
-import { appDeploymentWorkflowId, deploymentId, deploymentWorkflowId } from './deployment-ids';
-import { DeploymentWorkflowsClient } from './deployment-workflows.client';
-import { DeploymentRecord, DeploymentsRepository, hasEnded } from './deployments.repository';
+import { IntakeProvider, recordIntake, recordIntakeError } from '../metrics';
+import type { Provider } from '../../workflows/types';
+import { appDeploymentWorkflowId, deploymentId, deploymentWorkflowId } from '../deployments/workflow-ids';
+import { DeploymentKind, DeploymentStarter, NewDeployment } from '../deployments/deployment-starter';
+import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
+import { DeploymentRecord, DeploymentsRepository, hasEnded } from '../deployments/deployments.repository';
 import { verifyGithubSignature, verifyTravisSignature } from './signatures';
 import { matchesGlob, pathsRule, refRule, trigger } from './triggers';
 import { GithubCiEvent, GithubPush, GithubRelease, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
 
 export interface IntakeSettings {
   travisPublicKey?: string;
-  ciTimeoutMs: number;
 }
 export const INTAKE_SETTINGS = Symbol('INTAKE_SETTINGS');
 
@@ -73,6 +73,7 @@ export class IntakeService {
 
   constructor(
     private readonly deployments: DeploymentsRepository,
+    private readonly starter: DeploymentStarter,
     private readonly workflows: DeploymentWorkflowsClient,
     private readonly apps: AppsService,
     private readonly github: GithubClient,
@@ -212,8 +213,7 @@ export class IntakeService {
       pushedAt: push.pushedAt,
       receivedAt: receivedAt.toISOString(),
     };
-    const fresh: DeploymentRecord = {
-      _id: id,
+    const fresh: NewDeployment = {
       workflowId,
       user: request.user,
       repository: push.repository.fullName,
@@ -224,18 +224,15 @@ export class IntakeService {
       uuid: request.uuid,
       payloadId,
       createdAt: receivedAt,
-      state: 'running',
-      step: 'received',
     };
     // Payload and record first, together: a record that says the deployment ended answers the
     // redelivery before anything starts (SPEC 6.3; its workflow may be gone from Temporal, and a
     // run started only to be ended would already have joined the app's line).
-    const [, { record, created }] = await Promise.all([this.store(request, 'github', id, payloadId), this.record(fresh)]);
-    if (created) recordDeploymentCreated('push');
+    const [, { record, created }] = await Promise.all([this.store(request, 'github', id, payloadId), this.record('push', fresh)]);
     if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
     if (!created && !record.payloadId)
       await this.deployments.attachPush(id, { payloadId, branch, app: app?.record.name }).catch(() => undefined);
-    const workflow = await this.workflows.signalWithStart(workflowId, this.input(record, signal), { push: signal });
+    const workflow = await this.starter.start(record, { push: signal });
     this.logger.log({
       msg: `deployment ${id} ${created ? 'started' : 'already exists'} for ${push.repository.fullName}@${push.commit.slice(0, 7)}${app ? ` (${app.record.name})` : ''} (${request.uuid})`,
       deploymentId: id,
@@ -403,8 +400,7 @@ export class IntakeService {
     const id = deploymentId(workflowId);
     const payloadId = `travis:${randomUUID()}`;
     await this.store(request, 'travis', id, payloadId);
-    const { record, created } = await this.record({
-      _id: id,
+    const { record, created } = await this.record('travis', {
       workflowId,
       user: request.user,
       repository: build.repository.fullName,
@@ -412,14 +408,12 @@ export class IntakeService {
       branch: build.branch,
       provider: 'travis',
       uuid: request.uuid,
-      createdAt: new Date(),
       state: 'waiting_for_ci',
       step: 'waiting_for_ci',
     });
-    if (created) recordDeploymentCreated('travis');
     if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
     const travis = { passed: build.passed, statusMessage: build.statusMessage, buildUrl: build.buildUrl, payloadId };
-    const workflow = await this.workflows.signalWithStart(workflowId, this.input(record), { travis });
+    const workflow = await this.starter.start(record, { travis });
     this.logger.log({
       msg: `travis ${build.statusMessage} for ${build.repository.fullName}@${build.sha.slice(0, 7)} signalled to ${id} (${request.uuid})`,
       deploymentId: id,
@@ -451,21 +445,6 @@ export class IntakeService {
     }
   }
 
-  input(record: DeploymentRecord, push?: DeploymentInput['push']): DeploymentInput {
-    return {
-      deploymentId: record._id,
-      user: record.user,
-      repository: record.repository,
-      commit: record.commit,
-      uuid: record.uuid,
-      provider: record.provider,
-      retryOf: record.retryOf,
-      ciTimeoutMs: this.settings.ciTimeoutMs,
-      push:
-        push ?? (record.payloadId && record.branch ? { payloadId: record.payloadId, branch: record.branch, app: record.app } : undefined),
-    };
-  }
-
   /** The user's apps of the repository, the first configured first (the one whose deployments keep the plain ids). */
   private async appsFor(user: string, repository: string): Promise<AppSecrets[]> {
     return this.payloadStore(() => this.apps.allForPush(user, repository));
@@ -492,8 +471,8 @@ export class IntakeService {
     );
   }
 
-  private record(record: DeploymentRecord): Promise<{ record: DeploymentRecord; created: boolean }> {
-    return this.payloadStore(() => this.deployments.insertOrGet(record));
+  private record(kind: DeploymentKind, deployment: NewDeployment): Promise<{ record: DeploymentRecord; created: boolean }> {
+    return this.payloadStore(() => this.starter.record(kind, deployment));
   }
 
   private payloadStore<T>(operation: () => Promise<T>): Promise<T> {

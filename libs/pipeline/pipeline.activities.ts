@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
 import { ErrorEntry, errorByCode, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
-import { ReleaseKeeping } from '../releases/release-keeping';
+import { ReleaseKeeping } from './release-keeping';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
 import { DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
 import type {
@@ -16,9 +16,10 @@ import type {
   TargetStatus,
 } from '../../workflows/activities';
 import type { ReleaseCause } from '../../workflows/types';
-import { DeploymentRecord, DeploymentsRepository } from './deployments.repository';
+import { DeploymentRecord, DeploymentsRepository } from '../deployments/deployments.repository';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
+import { Activity } from './activity';
 
 const MAX_RECORDS = 100;
 /** Well inside the workflow's 10 s heartbeat timeout for long activities. */
@@ -49,6 +50,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     @Inject(PIPELINE_SETTINGS) private readonly settings: PipelineSettings,
   ) {}
 
+  @Activity()
   async ciGate(ref: DeploymentRef & { app?: string }): Promise<{ gated: boolean; reason: string }> {
     const app = await this.appFor(ref.user, ref.repository, ref.app);
     if (app?.record.ci === 'travis') return { gated: true, reason: 'the app is configured to wait for Travis' };
@@ -58,6 +60,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     return { gated: false, reason: travisYml === null ? 'no .travis.yml' : '.travis.yml has no webhook notification' };
   }
 
+  @Activity()
   async resolvePackage(ref: DeploymentRef): Promise<ResolvedPackage> {
     const text = await this.readFile(ref, 'package.json', Errors.deployGithubNoPkgJson);
     if (text === null) {
@@ -81,6 +84,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     };
   }
 
+  @Activity()
   async resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string; claimName?: boolean }): Promise<ResolvedApp> {
     const app = await this.appFor(ref.user, ref.repository, ref.appHint, ref.packageName);
     const name = app?.record.name ?? ref.packageName;
@@ -91,6 +95,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     return { app: name, hasTarget: target !== undefined, polls: target?.statusUrl !== undefined, retain: app?.record.retain ?? false };
   }
 
+  @Activity()
   async fetchTarball(ref: DeploymentRef): Promise<FetchedTarball> {
     const context = Context.current();
     const canceled = context.cancellationSignal;
@@ -122,6 +127,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
+  @Activity()
   async inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }> {
     const context = Context.current();
     const canceled = context.cancellationSignal;
@@ -138,6 +144,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
+  @Activity()
   async uploadPackage(
     ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string },
   ): Promise<{ remoteId: string; nothingToDo?: string }> {
@@ -195,6 +202,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
+  @Activity()
   async pollTarget(input: { user: string; app: string; remoteId: string }): Promise<TargetStatus> {
     const target = this.targetOf(await this.apps.forName(input.user, input.app));
     try {
@@ -214,6 +222,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
+  @Activity()
   async commitStatus(
     ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string },
   ): Promise<void> {
@@ -236,6 +245,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     }
   }
 
+  @Activity()
   async finishDeployment(ref: DeploymentEnd): Promise<void> {
     if (ref.app && ref.state === 'succeeded') {
       if (ref.operation !== 'UNDEPLOY') {

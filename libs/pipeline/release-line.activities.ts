@@ -2,8 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { GithubClient, GithubTokens } from '../github';
 import type { LineActivitiesApi } from '../../workflows/activities';
 import type { CommitComparison, LineEvent, LineHead } from '../../workflows/types';
-import { DeploymentWorkflowsClient } from './deployment-workflows.client';
+import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { ReleaseLinesRepository } from './release-lines.repository';
+import { Activity } from './activity';
 
 /** What the apps' release lines (and deployments talking to them) do outside the workflow. */
 @Injectable()
@@ -17,6 +18,7 @@ export class ReleaseLineActivities implements LineActivitiesApi {
     private readonly tokens: GithubTokens,
   ) {}
 
+  @Activity()
   signalLine(input: { user: string; app: string; event: LineEvent }): Promise<void> {
     return this.workflows.signalLine(input.user, input.app, input.event);
   }
@@ -25,6 +27,7 @@ export class ReleaseLineActivities implements LineActivitiesApi {
    * GitHub's answer, or `unknown` when it gives none (down, or a commit it does not know): the
    * line then orders by push time rather than holding every deployment of the app.
    */
+  @Activity()
   async compareCommits(input: { user: string; app: string; repository: string; base: string; head: string }): Promise<CommitComparison> {
     try {
       return await this.github.compare(
@@ -39,10 +42,12 @@ export class ReleaseLineActivities implements LineActivitiesApi {
     }
   }
 
+  @Activity()
   readLineHead(input: { user: string; app: string }): Promise<LineHead | null> {
     return this.lines.head(input.user, input.app);
   }
 
+  @Activity()
   writeLineHead(input: { user: string; app: string; head: LineHead }): Promise<void> {
     return this.lines.setHead(input.user, input.app, input.head);
   }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { KeyedDigests } from '../secrets';
 import { BlobStore } from '../tarballs';
-import { ReleaseRecord, ReleasesRepository } from './releases.repository';
+import { ReleaseRecord, ReleasesRepository } from '../releases/releases.repository';
 
 export interface ReleaseSettings {
   /** Tarballs of this many newest releases per app stay in blob storage (RELEASES_KEPT). */
@@ -32,7 +32,7 @@ export function envDigest(env: Record<string, string>, digests: KeyedDigests): s
  * Every step is safe to repeat: the deployment's finish activity may run again on replay.
  */
 @Injectable()
-export class ReleaseKeeping implements OnModuleInit {
+export class ReleaseKeeping {
   private readonly logger = new Logger('Releases');
 
   constructor(
@@ -46,11 +46,6 @@ export class ReleaseKeeping implements OnModuleInit {
   /** The env's digest as its release will show it (envDigest). */
   envDigest(env: Record<string, string>): string {
     return envDigest(env, this.digests);
-  }
-
-  async onModuleInit(): Promise<void> {
-    // The unique index on `deployment` is what keeps a replayed finish from making two releases.
-    await this.releases.ensureIndexes().catch((error: Error) => this.logger.warn(`releases indexes not created: ${error.message}`));
   }
 
   async succeeded(done: SucceededDeployment): Promise<ReleaseRecord> {

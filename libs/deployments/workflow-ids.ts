@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every workflow id, built here and nowhere else (test/layout checks it): ids derive from
+ * business keys, so a redelivery, a retried request or a second gateway meets the workflow (and
+ * the deployment record) made the first time, and never starts another.
+ */
+
+/**
+ * One workflow per (user, repository, commit), so GitHub and Travis meet on it and a redelivery
+ * finds it. The deployment id is derived from the workflow id.
+ */
+export function deploymentWorkflowId(user: string, repository: string, commit: string): string {
+  return `deployment/${user}/${repository}/${commit}`;
+}
+
+/** The deployment of one app when several apps deploy the repository (SPEC 8, Environments); not the first one's. */
+export function appDeploymentWorkflowId(repositoryWorkflowId: string, app: string): string {
+  return `${repositoryWorkflowId}/app/${app}`;
+}
+
+export function retryWorkflowId(originalWorkflowId: string, retryNumber: number): string {
+  return `${originalWorkflowId}/retry-${retryNumber}`;
+}
+
+/** A commit's deployment (a push's or Travis', or a retry of one), as opposed to an explicit action's or an undeployment. */
+export function isCommitDeployment(workflowId: string): boolean {
+  return workflowId.startsWith('deployment/');
+}
+
+/**
+ * An explicit action on an app (rollback, redeploy, env change, promotion), keyed by the request's
+ * uuid: the same request sent again answers the same deployment.
+ */
+export function releaseWorkflowId(user: string, app: string, cause: string, uuid: string): string {
+  return `release/${user}/${app}/${cause}/${uuid}`;
+}
+
+/**
+ * The `attempt`-th undeployment of the app as it is (its creation and revision: a re-created or
+ * changed app is asked afresh) after its last deployment; `removeApp`: its configuration goes too.
+ */
+export function undeploymentWorkflowId(
+  app: { user: string; name: string; createdAt: number; revision: number },
+  lastDeployment: string | undefined,
+  removeApp: boolean,
+  attempt: number,
+): string {
+  const first = `undeploy/${app.user}/${app.name}/${app.createdAt}.${app.revision}/${lastDeployment ?? 'none'}${removeApp ? '/remove' : ''}`;
+  return attempt === 1 ? first : `${first}/again-${attempt - 1}`;
+}
+
+export function isUndeployment(workflowId: string): boolean {
+  return workflowId.startsWith('undeploy/');
+}
+
+export function deploymentId(workflowId: string): string {
+  return `dep_${createHash('sha256').update(workflowId).digest('hex').slice(0, 20)}`;
+}
+
+/** An app's release line (SPEC 6.1, 6.2): one workflow per (user, app). */
+export function lineWorkflowId(user: string, app: string): string {
+  return `line/${user}/${app}`;
+}
+
+/** One delivery of a notification (docs/reliability.md, Tenant isolation): the first send, or the n-th redelivery asked through the API. */
+export function notificationWorkflowId(deliveryId: string, redelivery?: number): string {
+  return redelivery === undefined ? `notification/${deliveryId}` : `notification/${deliveryId}/redeliver-${redelivery}`;
+}
