@@ -1,5 +1,5 @@
 /**
- * The cost curves as SVG line charts in docs/ (issue 15), written by hand (no chart library):
+ * The cost curves as SVG line charts in docs/, written by hand (no chart library):
  * `node dist/bench/charts.js [bench/results/<run>.json]` (the newest run without an argument);
  * `npm run bench` writes them at its end. The x axes are logarithmic: every curve spans decades.
  */

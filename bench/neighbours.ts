@@ -11,7 +11,7 @@ const BOB_APPS = 5;
 const PER_APP = 20;
 
 /**
- * Noisy neighbours (docs/reliability.md, Tenant isolation): alice's deployment, push to done, while
+ * Noisy neighbours (docs/reliability.md#tenant-isolation-review): alice's deployment, push to done, while
  * another user, bob, (1) has every subscription the limits allow pointed at a tarpit that accepts
  * connections and never answers, each of his apps deploying, and (2) has 300 pushes in flight,
  * against alice's time alone in the same run.

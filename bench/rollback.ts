@@ -7,7 +7,7 @@ import { BenchStack, httpJson, median, round, Row } from './lib';
 const ROUNDS = Number(process.env.BENCH_ROLLBACK_ROUNDS ?? 3);
 
 /**
- * Issue 12: a rollback from a kept tarball, end to end (request → workflow result), against a
+ * A rollback from a kept tarball, end to end (request → workflow result), against a
  * fresh push deployment of the same ~10 MB tarball in the same run. A rollback skips the GitHub
  * reads, the download and the inspection, so it should take at most half as long.
  */

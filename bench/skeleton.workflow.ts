@@ -1,5 +1,5 @@
 /**
- * The bench's skeleton deployment (issue 15): registered only in the bench's skeleton worker,
+ * The bench's skeleton deployment: registered only in the bench's skeleton worker,
  * never in workflows/. It replays the shape of a real deployment's history, step by step (its
  * activities, local activities, timers and search-attribute upserts, in order), with no-op
  * bodies, so what a real deployment costs beyond it is the product's own work.

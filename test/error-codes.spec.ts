@@ -5,9 +5,9 @@ import { ERROR_ENTRIES } from '../libs/errors/catalogue';
 import { TAR_REJECT_REASONS } from '../libs/tarballs/safety';
 
 /**
- * Issue 16, "every error code asserted": every error code of the catalogue (libs/errors/catalogue.ts:
+ * Every error code asserted (docs/reliability.md#every-error-code-asserted): every error code of the catalogue (libs/errors/catalogue.ts:
  * the API's codes, the activities' failure codes, the workflow's, the receiver's) is named by at
- * least one test. Issue 17: the catalogue is the only place a code is written, outside tests and
+ * least one test. The catalogue is the only place a code is written, outside tests and
  * the clients that read codes they receive. Pure: reads the repository's files, starts nothing.
  *
  * A code literal is a string literal shaped like one (`<area>:<word>[:<word>…]` with a known
@@ -20,7 +20,7 @@ const CODE = new RegExp(`(['"])((?:${AREAS.join('|')})(?::[a-z0-9_]+)+)\\1`, 'g'
 
 /**
  * Codes no test produces on purpose, each with why. Keep this list short: a code here is a
- * promise nobody checks. (Reported in docs/reliability.md, "Every error code asserted".)
+ * promise nobody checks. (Reported in docs/reliability.md#every-error-code-asserted.)
  */
 const NOT_PRODUCED: Record<string, string> = {
   // Defence in depth behind the DTOs and parsers: the API answers an earlier code first.
@@ -110,7 +110,7 @@ describe('every error code is named by a test', () => {
   });
 });
 
-/** Codes the documentation names as gone (docs/operations.md, Upgrading): never back in the catalogue. */
+/** Codes the documentation names as gone (docs/operations.md#upgrading): never back in the catalogue. */
 const RETIRED = ['apps:repository_taken', 'auth:github:not_installation_owner'];
 
 describe('the error catalogue', () => {

@@ -46,7 +46,7 @@ export interface TargetStatus {
   records: Array<{ ref: string; state: string; message?: string; success?: boolean }>;
 }
 
-/** Which CI gates apply to a deployment (SPEC 7): Travis, GitHub checks, or both. */
+/** Which CI gates apply to a deployment (docs/contract.md#ci-gates): Travis, GitHub checks, or both. */
 export interface CiGates {
   travis: { gated: boolean; reason: string };
   github: { gated: boolean; reason: string; requiredChecks?: string[] };
@@ -66,7 +66,7 @@ export interface CiVerdict {
 
 export type GithubDeploymentStatusState = 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
 
-/** GitHub checks and GitHub Deployments (SPEC 7, 8); implemented in libs/deployments/github.activities.ts. */
+/** GitHub checks and GitHub Deployments (docs/contract.md#ci-gates, docs/contract.md#github-integration); implemented in libs/deployments/github.activities.ts. */
 export interface GithubActivitiesApi {
   ciGates(ref: DeploymentRef & { app?: string }): Promise<CiGates>;
   /** `waitingSince`: epoch ms when the gate began waiting (a commit with nothing reported yet waits the queued grace). */
@@ -98,7 +98,7 @@ export interface DeploymentActivitiesApi {
   finishDeployment(ref: DeploymentEnd): Promise<void>;
 }
 
-/** The release line's activities (SPEC 6.1, 6.2). */
+/** The release line's activities (docs/contract.md#release-lines). */
 export interface LineActivitiesApi {
   /** Signal-with-start of the app's line: the deployment arrives, is ready, or leaves. */
   signalLine(input: { user: string; app: string; event: LineEvent }): Promise<void>;
@@ -109,7 +109,7 @@ export interface LineActivitiesApi {
   writeLineHead(input: { user: string; app: string; head: LineHead }): Promise<void>;
 }
 
-/** Notifications (SPEC 8); implemented in libs/notifications. */
+/** Notifications (docs/contract.md#notifications); implemented in libs/notifications. */
 export interface NotificationActivitiesApi {
   /** Creates a delivery per subscription of the app to `event` and starts its workflow; idempotent (ids derive from the deployment, event and subscription). */
   notify(input: DeploymentRef & { app: string; event: DeploymentEvent; error?: { code: string; message: string } }): Promise<void>;

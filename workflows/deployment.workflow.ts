@@ -27,7 +27,7 @@ export const stateQuery = defineQuery<DeploymentState>('state');
  * One deployment, from a stored webhook payload to the receiver's final state. The stages are in
  * workflows/deployment/, their state in one RunningDeployment, which the signals change; the
  * order of what the stages ask Temporal for is the order every released version asked for it
- * (docs/architecture.md, The deployment workflow).
+ * (docs/architecture.md#the-deployment-workflow).
  */
 export async function deployment(input: DeploymentInput): Promise<DeploymentOutcome> {
   const run = new RunningDeployment(input);

@@ -6,7 +6,7 @@ import { bestEffort } from './failures';
 import { githubDeployments, quick } from './proxies';
 
 /**
- * Waits until the commit's GitHub checks pass (SPEC 7): reads them, then sleeps until a
+ * Waits until the commit's GitHub checks pass (docs/contract.md#github-checks): reads them, then sleeps until a
  * check_suite/check_run/status event wakes it (`wake.count` moves) or the poll interval passes,
  * a durable timer that covers lost deliveries. Throws `deploy:ci:failed` naming the failing
  * checks with their URLs, `deploy:ci:timeout` after `timeoutMs`.

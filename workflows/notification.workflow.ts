@@ -2,7 +2,7 @@ import { applicationFailureOf } from './failures';
 import { deliveries, deliveryRecords } from './proxies';
 
 /**
- * One delivery of one event to one subscriber (SPEC 8, Notifications), its own workflow so a
+ * One delivery of one event to one subscriber (docs/contract.md#notifications), its own workflow so a
  * slow or failing endpoint never holds a deployment: started by the deployment through an
  * activity, and again by `POST …/deliveries/:id/redeliver`. The delivery's id and body are
  * stored before it starts; every attempt sends them unchanged.

@@ -2,9 +2,9 @@
  * Every patch id of the workflows, in the order they were added (all of them the deployment's,
  * which the undeployment type runs too). A workflow started before a change replays the code it
  * started with: replaying, `patched(id)` is true where the run recorded the id's marker, false
- * where it did not; running live it is true and records the marker (docs/operations.md, Upgrading).
+ * where it did not; running live it is true and records the marker (docs/operations.md#upgrading).
  *
- * Retiring one is two releases of work (docs/architecture.md, The deployment workflow):
+ * Retiring one is two releases of work (docs/architecture.md#the-deployment-workflow):
  * 1. `deprecatePatch(id)` and the new branch alone may replace `if (patched(id)) … else …` once
  *    no workflow started before the release that added it can be replayed: none still running
  *    (`temporal workflow list --query "WorkflowType IN ('deployment','undeployment') AND

@@ -5,7 +5,7 @@ import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, N
  * Every activity the workflows call, by how it runs: each proxy is typed with only the activities
  * of its class (`Pick`), so calling one through the wrong proxy does not compile (a 2 GiB download
  * as a local activity, say; test/workflows/activity-proxies.spec.ts holds the line). Why each
- * class runs as it does: docs/architecture.md, The deployment workflow.
+ * class runs as it does: docs/architecture.md#the-deployment-workflow.
  */
 
 const backoff = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;

@@ -31,11 +31,11 @@ export interface DeploymentInput {
   ciTimeoutMs: number;
   /** Set when the deployment starts from a GitHub push (or a retry); a Travis-first start gets it by signal. */
   push?: PushSignal;
-  /** Rollback, redeploy, env change (SPEC 6.5, 6.6): the code of a release deployed again, without CI; absent before releases existed. */
+  /** Rollback, redeploy, env change (docs/contract.md#releases): the code of a release deployed again, without CI; absent before releases existed. */
   release?: ReleaseSource;
 }
 
-/** Why a release was made (SPEC 6.4). */
+/** Why a release was made (docs/contract.md#releases). */
 export type ReleaseCause = 'push' | 'travis' | 'github' | 'retry' | 'rollback' | 'redeploy' | 'env' | 'promote';
 
 /** What an explicit release action deploys: a release's code, from its kept tarball when there is one. */
@@ -49,7 +49,7 @@ export interface ReleaseSource {
   blobId?: string;
 }
 
-/** Events an app's notification subscriptions choose from (SPEC 8, Notifications). */
+/** Events an app's notification subscriptions choose from (docs/contract.md#notifications). */
 export const DEPLOYMENT_EVENTS = [
   'deployment.queued',
   'deployment.started',
@@ -64,7 +64,7 @@ export interface PushSignal {
   payloadId: string;
   branch: string;
   app?: string;
-  /** The push's `before` (the branch's previous head) and `repository.pushed_at` (ISO): what orders the app's line (SPEC 6.1). */
+  /** The push's `before` (the branch's previous head) and `repository.pushed_at` (ISO): what orders the app's line (docs/contract.md#ordering-by-commit). */
   before?: string;
   pushedAt?: string;
   /** When the gateway received the push (ISO): an older commit received before a newer one was superseded, not stale. */
@@ -150,7 +150,7 @@ export const SEARCH_ATTRIBUTES = {
 } as const;
 
 /**
- * An app's release line (SPEC 6.1, 6.2): one `line` workflow per (user, app) orders the app's
+ * An app's release line (docs/contract.md#release-lines): one `line` workflow per (user, app) orders the app's
  * deployments by commit and admits them to the target one at a time.
  */
 export interface LineInput {
@@ -171,7 +171,7 @@ export interface LineEntry {
   before?: string;
   pushedAt?: string;
   receivedAt?: string;
-  /** Retries (and UNDEPLOY) deploy what they name: no ordering by commit (SPEC 6.1). */
+  /** Retries (and UNDEPLOY) deploy what they name: no ordering by commit (docs/contract.md#ordering-by-commit). */
   explicit: boolean;
   kind: 'deploy' | 'undeploy';
 }

@@ -118,7 +118,7 @@ export function str(flags: Flags, name: string): string | undefined {
  * The options of a secret: `--<name>-stdin` reads it from stdin (one trailing newline dropped).
  * `--<name> <value>` stays known only to be refused: a command line is readable by every user of
  * the machine (`ps`, /proc/<pid>/cmdline) and lands in shell history, so the CLI never takes a
- * secret there (docs/reliability.md, Tenant isolation review).
+ * secret there (docs/reliability.md#tenant-isolation-review).
  */
 export function secretOptions(name: string, help: string, env?: string): Record<string, OptionSpec> {
   return {

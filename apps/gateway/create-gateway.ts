@@ -14,7 +14,7 @@ import { genRequestId, installObservability } from './observability';
 import { setupOpenApi } from './openapi';
 import { STATUS_PAGE_DIR } from './status-page/status-page-files';
 
-/** Nest's Fastify adapter, answering errors raised outside routes with the spec's error JSON (one handler, set once). */
+/** Nest's Fastify adapter, answering errors raised outside routes with the API's error JSON (docs/contract.md#errors) (one handler, set once). */
 class GatewayFastifyAdapter extends FastifyAdapter {
   override setErrorHandler(): ReturnType<FastifyAdapter['setErrorHandler']> {
     return this.getInstance().setErrorHandler(answerFastifyError);

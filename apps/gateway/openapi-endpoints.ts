@@ -5,7 +5,7 @@ import { ApiBasic, ApiErrors, ApiPublic, AUTH_ERRORS, DEPLOY_AUTH_ERRORS, ErrorT
 
 /**
  * The OpenAPI description of each gateway endpoint, one decorator per handler, so controllers
- * carry a single line each and the spec's error tables (SPEC 2.1-2.5) live in one place.
+ * carry a single line each and the error tables (docs/errors.md) live in one place.
  */
 type Decorator = MethodDecorator & ClassDecorator;
 
@@ -43,7 +43,7 @@ export const Doc = {
           'A GitHub `push` to the deploy branch starts a deployment (or waits for Travis when `.travis.yml` has a webhook notification); ' +
           'a Travis notification signals the deployment of its commit (Passed/Fixed deploys, anything else ends it); `check_suite`, `check_run` and ' +
           '`status` events wake the deployment of their commit that waits for GitHub checks (202, else 200 `ignored`). Tag pushes, deletions, other ' +
-          'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. Each app of the repository has its trigger (SPEC 8: `deployOn` a branch or a tag glob, ' +
+          'branches and other events answer 200 `ignored`; `ping` answers 200 `pong`. Each app of the repository has its trigger (`deployOn` a branch or a tag glob, ' +
           'for which a published `release` event deploys too; `paths` globs): one push deploys every matching app, the answer lists them in `deployments` and the apps ' +
           'it did not deploy with the rule that excluded them in `ignored`. The same delivery twice never creates a second deployment: ' +
           "the answer names the existing one. Answers within GitHub's 10 s; the deployment itself runs in its workflow, whose errors go to the status log.",

@@ -8,7 +8,7 @@ import { extname, join } from 'node:path';
 import { Errors, HttpErrorEntry } from '../../libs/errors';
 import { API_VERSION } from './http/api-errors';
 
-/** Every error the gateway answers (SPEC 2): the one shape, whatever the endpoint. */
+/** Every error the gateway answers (docs/contract.md#errors): the one shape, whatever the endpoint. */
 export class ApiErrorBody {
   @ApiProperty({
     description: 'The error code, e.g. `deploy:no_payload` (listed per response below).',
@@ -26,7 +26,7 @@ export class ApiErrorBody {
 /** An endpoint's errors, from the catalogue: each is documented under its catalogue status. */
 export type ErrorTable = readonly HttpErrorEntry[];
 
-/** The authentication middleware's errors (SPEC 2), on every endpoint behind Basic auth. */
+/** The authentication middleware's errors (docs/contract.md#authentication), on every endpoint behind Basic auth. */
 export const AUTH_ERRORS: ErrorTable = [
   Errors.mwAuthUnauthorized,
   Errors.mwAuthNotYou,
@@ -34,7 +34,7 @@ export const AUTH_ERRORS: ErrorTable = [
   Errors.mwAuthThrottled,
   Errors.mwAuthAuthServerDown,
 ];
-/** The deploy route answers bad credentials with its own code (SPEC 2.1). */
+/** The deploy route answers bad credentials with its own code (docs/contract.md#webhook-intake). */
 export const DEPLOY_AUTH_ERRORS: ErrorTable = [
   Errors.deployAuthBadCreds,
   Errors.mwAuthNoUsername,
@@ -203,7 +203,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       env: { type: 'object', additionalProperties: { type: 'string' } },
       locked: {
         type: 'object',
-        description: 'Present after a rollback: pushes answer `ignored` until POST …/unlock (SPEC 6.5).',
+        description: 'Present after a rollback: pushes answer `ignored` until POST …/unlock.',
         properties: {
           release: { type: 'integer' },
           deployment: { type: 'string' },
@@ -370,7 +370,7 @@ export const DOCS_JSON_PATH = 'docs/json';
  * styles and asks only this gateway (Try it out), and no other site may frame it (clickjacking:
  * a framed page could be made to send a signed-in user's requests). Swagger UI's page carries
  * inline `<style>` blocks and style attributes, hence `'unsafe-inline'` for styles only; its
- * icons are `data:` images. docs/reliability.md, Tenant isolation review.
+ * icons are `data:` images. docs/reliability.md#tenant-isolation-review.
  */
 export const DOCS_CSP = [
   "default-src 'none'",

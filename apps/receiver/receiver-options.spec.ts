@@ -8,7 +8,7 @@ describe('loadReceiverSettings', () => {
     expect(settings.options.username).toBeUndefined();
   });
 
-  // Issue 18, finding 4: every exhaustion bound is on by default and named by a setting.
+  // Security review finding 4 (docs/reliability.md#security-findings-issue-18-receiver-and-archives): every exhaustion bound is on by default and named by a setting.
   it('bounds the package part, extraction, its ratio, its concurrency and the disk by default', () => {
     expect(loadReceiverSettings({}).options).toMatchObject({
       maxPackageBytes: 1024 * 1024,

@@ -6,7 +6,7 @@ import { isStoreFailure } from '../../libs/persistence';
  * The activities, a store failure in any of them thrown as `deploy:db:unavailable` (retryable as
  * before): when a step gives up because MongoDB did not answer, the deployment ends with the
  * store's code, not the step's (a stalled store once ended deployments as `deploy:github:no_pkg_json`,
- * sending their users to their repository). docs/reliability.md, Store failures inside a step.
+ * sending their users to their repository). docs/reliability.md#store-failures-inside-a-step.
  */
 export function reportStoreFailures<A extends object>(activities: A): A {
   return Object.fromEntries(

@@ -31,7 +31,7 @@ export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
 
 /**
  * Runs the Temporal workers inside the Nest application, with the activities as Nest providers:
- * one on the deployments' task queue, one on the notifications' (docs/reliability.md, Tenant isolation).
+ * one on the deployments' task queue, one on the notifications' (docs/reliability.md#tenant-isolation-review).
  */
 @Injectable()
 export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {

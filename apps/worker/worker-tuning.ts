@@ -1,8 +1,8 @@
 import type { WorkerOptions as SdkWorkerOptions } from '@temporalio/worker';
 
 /**
- * The worker's Temporal settings (issue 15), in one place so the bench's skeleton worker runs on
- * exactly these. Figures behind them: docs/performance.md, "Deployments against a skeleton".
+ * The worker's Temporal settings, in one place so the bench's skeleton worker runs on
+ * exactly these. Figures behind them: docs/performance.md#what-bounds-each-row.
  */
 export type WorkerTuning = Pick<
   SdkWorkerOptions,

@@ -10,7 +10,7 @@ const IDLE_POLL_MS = 100;
 const MAX_USERS = 10_000;
 
 /**
- * The intake's app configuration, from memory (issue 15): a push must not wait for a MongoDB
+ * The intake's app configuration, from memory: a push must not wait for a MongoDB
  * read. A user's apps are read once, whole (one read serves every repository, configured or
  * not), and dropped again by
  * - every write through AppsRepository in this process (a PUT, PATCH …/env, a rollback's lock,

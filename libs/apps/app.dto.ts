@@ -63,7 +63,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 export class TargetDto {
   @ApiProperty({
-    description: 'Where packages are pushed (SPEC 4).',
+    description: 'Where packages are pushed.',
     format: 'uri',
     maxLength: 2048,
     example: 'https://deploy.example.com/push',
@@ -106,7 +106,7 @@ export class TargetDto {
   archiveFormat?: 'tar.gz' | 'zip';
 }
 
-/** What deploys an app (SPEC 8, Triggers): pushes to one branch, or tags matching a glob. */
+/** What deploys an app (docs/contract.md#triggers): pushes to one branch, or tags matching a glob. */
 export class DeployOnDto {
   @ApiPropertyOptional({ description: 'Pushes to this branch deploy (as `branch`).', maxLength: 255, example: 'main' })
   @IsOptional()
@@ -201,7 +201,7 @@ export class AppDto {
   @ApiPropertyOptional({
     default: false,
     description:
-      "Sent to the target in every package (SPEC 4): `true` tells the receiver to keep the previous release's files (for rollback); `false` lets it replace them. On UNDEPLOY, `true` keeps the app's deployed files.",
+      "Sent to the target in every package: `true` tells the receiver to keep the previous release's files (for rollback); `false` lets it replace them. On UNDEPLOY, `true` keeps the app's deployed files.",
   })
   @IsOptional()
   @IsBoolean()
@@ -211,7 +211,7 @@ export class AppDto {
     enum: ['auto', 'travis', 'github', 'none'],
     default: 'auto',
     description:
-      'CI gate (SPEC 7): `auto` waits for Travis when .travis.yml has a webhook notification and for GitHub checks when the commit has GitHub Actions workflows (or `requiredChecks` is set); `travis` or `github` always waits for that one; `none` never waits.',
+      'CI gate: `auto` waits for Travis when .travis.yml has a webhook notification and for GitHub checks when the commit has GitHub Actions workflows (or `requiredChecks` is set); `travis` or `github` always waits for that one; `none` never waits.',
   })
   @IsOptional()
   @IsIn(['auto', 'travis', 'github', 'none'])
@@ -243,7 +243,7 @@ export class AppDto {
   ciTimeout?: string;
 
   @ApiPropertyOptional({
-    description: "GitHub deployment environment (SPEC 8); default: the app's name.",
+    description: "GitHub deployment environment; default: the app's name.",
     maxLength: 255,
     example: 'production',
   })
@@ -302,7 +302,7 @@ export class EnvPatchDto {
   unset?: string[];
 
   @ApiPropertyOptional({
-    description: "After the change, deploy the live release's code with the new env: a release with cause `env` (SPEC 6.6).",
+    description: "After the change, deploy the live release's code with the new env: a release with cause `env`.",
     example: true,
   })
   @IsOptional()

@@ -12,7 +12,7 @@ export interface AppRecord {
   /** repositoryKey(user, repository): finds the user's apps of a repository; absent on apps stored before it. */
   repositoryKey?: string;
   branch?: string;
-  /** Tags matching this glob deploy (SPEC 8, Triggers); absent: pushes to the deploy branch do. */
+  /** Tags matching this glob deploy (docs/contract.md#triggers); absent: pushes to the deploy branch do. */
   deployTags?: string;
   /** Globs of paths: a push deploys only when it changed a matching file; absent: every push. */
   paths?: string[];
@@ -32,7 +32,7 @@ export interface AppRecord {
   /** `required`: Travis notifications must carry a verified Signature; absent: `auto`. */
   travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
-  /** Set by a rollback (SPEC 6.5): pushes are ignored until POST …/unlock. */
+  /** Set by a rollback (docs/contract.md#rollback-and-the-lock): pushes are ignored until POST …/unlock. */
   lock?: AppLock;
   createdAt: Date;
   updatedAt: Date;
@@ -67,7 +67,7 @@ export class AppsRepository {
   }
 
   /**
-   * Several apps of a user may deploy one repository (SPEC 8, Environments): the repositoryKey
+   * Several apps of a user may deploy one repository (docs/contract.md#several-apps-per-repository): the repositoryKey
    * index, unique while a repository had one app, is replaced by a plain one.
    */
   async ensureIndexes(): Promise<void> {
@@ -94,7 +94,7 @@ export class AppsRepository {
     return this.apps.findOne(this.repositoryFilter(user, repository), { sort: { createdAt: 1, _id: 1 } });
   }
 
-  /** All the user's apps of `repository`, the first configured first (SPEC 8, Environments). */
+  /** All the user's apps of `repository`, the first configured first (docs/contract.md#several-apps-per-repository). */
   allByRepository(user: string, repository: string): Promise<AppRecord[]> {
     return this.apps.find(this.repositoryFilter(user, repository)).sort({ createdAt: 1, _id: 1 }).limit(100).toArray();
   }

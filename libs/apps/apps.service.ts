@@ -28,7 +28,7 @@ export interface AppView {
   url?: string;
   travisSignature?: 'auto' | 'required';
   lastDeployment?: string;
-  /** After a rollback: pushes are ignored until POST …/unlock (SPEC 6.5). */
+  /** After a rollback: pushes are ignored until POST …/unlock (docs/contract.md#rollback-and-the-lock). */
   locked?: { release: number; deployment: string; by: string; at: string };
   createdAt: string;
   updatedAt: string;
@@ -128,7 +128,7 @@ export class AppsService {
     this.targetRules = new TargetRulesCheck(rules);
   }
 
-  /** `uuid`: the x-api-uuid of the request, stored with the app (SPEC 2). */
+  /** `uuid`: the x-api-uuid of the request, stored with the app (docs/contract.md#request-ids-and-versions). */
   async put(user: string, name: string, dto: AppDto, uuid: string): Promise<AppView> {
     if (!APP_NAME.test(name)) throw ApiError.of(Errors.appsBadName);
     if (dto.env) checkEnv(dto.env);
@@ -136,7 +136,7 @@ export class AppsService {
     const trigger = checkTrigger(dto);
     await this.targetRules.check(dto.target);
     const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
-    // Several apps may deploy one repository (SPEC 8, Environments), each with its own trigger.
+    // Several apps may deploy one repository (docs/contract.md#several-apps-per-repository), each with its own trigger.
     const record = await this.write(user, name, async (existing) => {
       // A new app counts against APPS_MAX_PER_USER; changing one never does. Concurrent creations
       // may pass the cap by the few that read the same count (docs/reliability.md).
@@ -179,7 +179,7 @@ export class AppsService {
     return this.view(record);
   }
 
-  /** The seed's `jitsu set env`: sets and removes single variables, keeping the others. */
+  /** Nodejitsu's `jitsu set env`: sets and removes single variables, keeping the others. */
   async patchEnv(user: string, name: string, change: { set?: Record<string, string>; unset?: string[] }, uuid: string): Promise<AppView> {
     if (change.set) checkEnv(change.set);
     const record = await this.write(user, name, (existing) => {
@@ -221,7 +221,7 @@ export class AppsService {
     return this.view(record);
   }
 
-  /** The first app configured for `repository` (of several, SPEC 8), with its secrets opened. */
+  /** The first app configured for `repository` (of several, docs/contract.md#several-apps-per-repository), with its secrets opened. */
   async forRepository(user: string, repository: string): Promise<AppSecrets | null> {
     const record = await this.apps.findByRepository(user, repository);
     return record && this.open(record);

@@ -10,7 +10,7 @@ export interface Principal {
   user: string;
   admin: boolean;
   via: 'password' | 'token';
-  /** The API token's name when `via: 'token'` (who caused a release, SPEC 6.4). */
+  /** The API token's name when `via: 'token'` (who caused a release, docs/contract.md#releases). */
   tokenName?: string;
 }
 
@@ -87,7 +87,7 @@ export class AuthService {
 
   /**
    * Seconds a password attempt must wait, over the failures of the user and of the address on
-   * every gateway (docs/reliability.md, Limits across gateways); 0 when it may go ahead.
+   * every gateway (docs/reliability.md#limits-across-gateways); 0 when it may go ahead.
    */
   private async throttledFor([userKey, addressKey]: string[]): Promise<number> {
     const now = Date.now();
@@ -149,7 +149,7 @@ export class AuthService {
     }
   }
 
-  /** `uuid`: the x-api-uuid of the creating request, stored with the user (SPEC 2). */
+  /** `uuid`: the x-api-uuid of the creating request, stored with the user (docs/contract.md#request-ids-and-versions). */
   async createUser(username: string, password: string, options: { admin?: boolean; uuid?: string } = {}): Promise<boolean> {
     if (!USERNAME.test(username)) throw ApiError.of(Errors.usersBadUsername);
     const record: UserRecord = {

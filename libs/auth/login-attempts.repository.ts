@@ -15,7 +15,7 @@ interface LoginFailureRecord {
 
 /**
  * The only code touching `login_failures`: failed sign-ins counted in MongoDB, so every gateway
- * sees the same count (docs/reliability.md, Limits across gateways). Expired buckets are
+ * sees the same count (docs/reliability.md#limits-across-gateways). Expired buckets are
  * deleted in the write path, not by a TTL index: mongo-java-server, the test and `npm start`
  * database, has no TTL monitor.
  */

@@ -41,7 +41,7 @@ export class VerifiedCredentials<T> {
   }
 
   /**
-   * Requests with the same header while one verifies it share that verification (issue 15): at
+   * Requests with the same header while one verifies it share that verification: at
    * the TTL's expiry a webhook burst of 16 costs one scrypt, not 16 queued on the thread pool.
    * Each caller still handles the outcome (and counts a failure) itself.
    */

@@ -12,7 +12,7 @@ export interface TokenView {
   revokedAt?: Date;
 }
 
-/** Users and API tokens (SPEC 2.5). Secrets are shown once, at creation, and stored hashed. */
+/** Users and API tokens (docs/contract.md#users-and-api-tokens). Secrets are shown once, at creation, and stored hashed. */
 @Injectable()
 export class UsersService {
   constructor(

@@ -5,7 +5,7 @@ import { ConfigError, Env, parseSettings, Pem, setting } from './settings';
 /** Settings of the gateway and the worker; the same variables in `npm start`, docker-compose and production. */
 export interface AppConfig {
   mongo: { url: string; database: string };
-  /** `notificationsTaskQueue`: deliveries run there, on their own worker slots (docs/reliability.md, Tenant isolation). */
+  /** `notificationsTaskQueue`: deliveries run there, on their own worker slots (docs/reliability.md#tenant-isolation-review). */
   temporal: TemporalConnectionSettings & {
     namespace: string;
     taskQueue: string;
@@ -22,14 +22,14 @@ export interface AppConfig {
   loginLimits: { perUser: number; perAddress: number };
   /** `app`: the GitHub App (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_APP_WEBHOOK_SECRET), all three or none. */
   github: { apiUrl: string; app?: { id: number; privateKey: string; webhookSecret: string } };
-  /** The GitHub checks gate (SPEC 7): how often it polls, how long a queued suite may hold a deployment. */
+  /** The GitHub checks gate (docs/contract.md#github-checks): how often it polls, how long a queued suite may hold a deployment. */
   ci: { pollIntervalMs: number; queuedGraceMs: number };
   /** 32-byte key for third-party tokens and target passwords at rest (AES-256-GCM). */
   encryptionKey: Buffer;
   travis: { publicKey?: string; waitTimeoutMs: number };
   /** Where fetched tarballs wait for upload: a directory, or GridFS for workers on several hosts. */
   blobs: { store: 'dir' | 'gridfs'; dir: string };
-  /** Tarballs of this many newest releases per app stay in blob storage, for rollbacks without GitHub (SPEC 6.5). */
+  /** Tarballs of this many newest releases per app stay in blob storage, for rollbacks without GitHub (docs/contract.md#rollback-and-the-lock). */
   releases: { kept: number };
   tar: { maxEntries: number; maxBytes: number };
   /** For apps without a target of their own; `npm start` points it at the reference receiver. */
@@ -40,9 +40,9 @@ export interface AppConfig {
   notifications: NotificationLimits;
   /** How often the worker closes records whose workflow ended in Temporal without its end, and how long a record must be unmoved first. */
   workflowSweep: { everyMs: number; graceMs: number };
-  /** The changes feed (SPEC 2.3): heartbeat, ordering delay, per-client buffer, longest connection, open feeds per user. */
+  /** The changes feed (docs/contract.md#the-changes-feed): heartbeat, ordering delay, per-client buffer, longest connection, open feeds per user. */
   feed: { heartbeatMs: number; settleMs: number; clientBufferBytes: number; maxDurationMs: number; maxPerUser: number };
-  /** Per-user caps on apps and API tokens, and explicit deployments per app and minute (docs/reliability.md, Tenant isolation review). */
+  /** Per-user caps on apps and API tokens, and explicit deployments per app and minute (docs/reliability.md#tenant-isolation-review). */
   quotas: { appsPerUser: number; tokensPerUser: number; deploysPerAppPerMinute: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** `json` (one JSON object a line, the default) or `pretty` (pino-pretty, for development). */
@@ -54,8 +54,7 @@ export interface AppConfig {
 }
 
 /**
- * Where and how the gateway and the worker reach Temporal (docs/operations.md, Connecting to a
- * secured Temporal): `tls` unset is a plain connection; an API key is only ever sent over TLS.
+ * Where and how the gateway and the worker reach Temporal (docs/operations.md#connecting-to-a-secured-temporal-mtls-temporal-cloud): `tls` unset is a plain connection; an API key is only ever sent over TLS.
  */
 export interface TemporalConnectionSettings {
   address: string;

@@ -27,7 +27,7 @@ const REPLACED_CONNECTION_GRACE_MS = 60_000;
 /**
  * Every workflow carries its user as Temporal's fairness key (its activities inherit it): where the
  * server balances a backlogged task queue by key, one user's burst waits behind nobody else's
- * deployment for more than a share of the slots (docs/reliability.md, Tenant isolation).
+ * deployment for more than a share of the slots (docs/reliability.md#tenant-isolation-review).
  */
 const fairFor = (user: string): Priority => ({ fairnessKey: user.slice(0, 64) });
 

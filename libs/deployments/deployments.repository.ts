@@ -4,7 +4,7 @@ import { Errors } from '../errors';
 import { createIndexes, InjectDb, isDuplicateKey } from '../persistence';
 import type { Provider, ReleaseCause, Step, StatusWrite } from '../../workflows/types';
 
-/** SPEC 6.3: where a deployment stands, as the record says (never a workflow query). */
+/** The record in MongoDB (docs/contract.md#the-record-in-mongodb): where a deployment stands, as the record says (never a workflow query). */
 export type DeploymentRecordState = 'waiting_for_ci' | 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'superseded' | 'stale';
 const ENDED_STATES: readonly DeploymentRecordState[] = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
 /** Not ended yet (records of older releases carry no state: their deployments ended long ago). */
@@ -23,7 +23,7 @@ export interface DeploymentRecord {
   payloadId?: string; // the GitHub push payload, once known
   retryOf?: string;
   createdAt: Date;
-  /** Written by the workflow's status activity at every step (SPEC 6.3); absent on records of older releases. */
+  /** Written by the workflow's status activity at every step (docs/contract.md#the-record-in-mongodb); absent on records of older releases. */
   state?: DeploymentRecordState;
   step?: Step;
   attempt?: number;
@@ -41,7 +41,7 @@ export interface DeploymentRecord {
   /** What the upload delivered: package.json's version and the env's digest (the release's fields). */
   packageVersion?: string;
   envDigest?: string;
-  /** The release it made, once it succeeded (SPEC 6.4). */
+  /** The release it made, once it succeeded (docs/contract.md#releases). */
   release?: number;
   /** A kept release tarball it deploys (rollback, redeploy): not pruned while it runs. */
   releaseBlob?: string;
@@ -185,7 +185,7 @@ export class DeploymentsRepository {
   /**
    * Deployments (and undeployments) whose record says they wait or run, and has not moved since
    * `before` (or, never moved by their workflow, was created before it): those whose workflow may
-   * have ended without its end (docs/reliability.md, Tenant isolation review). Records of older
+   * have ended without its end (docs/reliability.md#tenant-isolation-review). Records of older
    * releases (no state) are not listed.
    */
   unmovedSince(before: Date): Promise<Array<Pick<DeploymentRecord, '_id' | 'workflowId' | 'updatedAt'>>> {

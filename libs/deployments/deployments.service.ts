@@ -10,7 +10,7 @@ import { DeploymentStarter } from './deployment-starter';
 import { DeploymentWorkflowsClient } from './deployment-workflows.client';
 import { DeploymentRecord, DeploymentRecordState, DeploymentsRepository, hasEnded } from './deployments.repository';
 
-/** Where a deployment stands, from its MongoDB record (SPEC 6.3), with the live details a running workflow adds. */
+/** Where a deployment stands, from its MongoDB record (docs/contract.md#the-record-in-mongodb), with the live details a running workflow adds. */
 export interface DeploymentStateView {
   state: DeploymentRecordState;
   step?: Step;
@@ -39,7 +39,7 @@ export interface DeploymentView {
   cause?: string;
   by?: string;
   rolledBackTo?: number;
-  /** The release it made, once it succeeded (SPEC 6.4). */
+  /** The release it made, once it succeeded (docs/contract.md#releases). */
   release?: number;
   createdAt: string;
   endedAt?: string;
@@ -160,7 +160,7 @@ export class DeploymentsService {
   }
 
   /**
-   * UNDEPLOY (SPEC 4): the target removes what the app's last deployment put there; with
+   * UNDEPLOY (docs/contract.md#undeploy): the target removes what the app's last deployment put there; with
    * `removeApp` (DELETE /1/apps/…) the app's configuration goes too once that succeeded.
    * Asking again while one runs answers that one; after one succeeded, answers it as finished;
    * after one failed or was canceled, starts another attempt (`…/again-<n>`). Keyed by the app's
@@ -180,7 +180,7 @@ export class DeploymentsService {
     const createdAt = config.record.createdAt.getTime();
     const push = { payloadId: 'undeploy', branch: config.record.branch ?? '', app };
     // No deployment still in flight puts the app back: the UNDEPLOY takes its turn in the app's
-    // release line, after the one at the target ends, and the line ends those waiting (SPEC 6.2).
+    // release line, after the one at the target ends, and the line ends those waiting (docs/contract.md#one-deployment-at-a-time).
     for (let attempt = 1; ; attempt++) {
       const workflowId = undeploymentWorkflowId({ user, name: app, createdAt, revision }, last, removeApp, attempt);
       const { record } = await this.db(() =>
@@ -218,7 +218,7 @@ export class DeploymentsService {
   }
 
   /**
-   * Where the deployment stands: its record (SPEC 6.3). Records written before records carried a
+   * Where the deployment stands: its record (docs/contract.md#the-record-in-mongodb). Records written before records carried a
    * state fall back to the workflow, while Temporal still has it.
    */
   private async outcomeOf(record: DeploymentRecord): Promise<DeploymentRecordState | 'running' | undefined> {

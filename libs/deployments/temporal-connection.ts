@@ -19,7 +19,7 @@ const read = (pem: Pem | undefined) => (pem === undefined ? undefined : Buffer.f
 
 /**
  * The one way the gateway and the worker turn their settings into connection options
- * (docs/operations.md, Connecting to a secured Temporal). An API key goes with TLS: the settings
+ * (docs/operations.md#connecting-to-a-secured-temporal-mtls-temporal-cloud). An API key goes with TLS: the settings
  * never hold one without it.
  */
 export function temporalConnectionOptions(settings: TemporalConnectionSettings): TemporalConnectionOptions {

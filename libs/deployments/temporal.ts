@@ -28,8 +28,7 @@ export async function registerSearchAttributes(connection: Connection, namespace
 /**
  * Sets how many activity tasks of one user (the fairness key every workflow carries) the server
  * dispatches per second on the deployments' task queue; 0 lifts the limit. One user's burst then
- * waits on the server, in turn, instead of filling every worker (docs/reliability.md, Tenant
- * isolation). Answers why it could not be set (a server before 1.29 or without fairness), or null.
+ * waits on the server, in turn, instead of filling every worker (docs/reliability.md#tenant-isolation-review). Answers why it could not be set (a server before 1.29 or without fairness), or null.
  */
 export async function limitActivitiesPerUser(
   connection: Connection,

@@ -14,7 +14,7 @@ export function deploymentWorkflowId(user: string, repository: string, commit: s
   return `deployment/${user}/${repository}/${commit}`;
 }
 
-/** The deployment of one app when several apps deploy the repository (SPEC 8, Environments); not the first one's. */
+/** The deployment of one app when several apps deploy the repository (docs/contract.md#several-apps-per-repository); not the first one's. */
 export function appDeploymentWorkflowId(repositoryWorkflowId: string, app: string): string {
   return `${repositoryWorkflowId}/app/${app}`;
 }
@@ -58,12 +58,12 @@ export function deploymentId(workflowId: string): string {
   return `dep_${createHash('sha256').update(workflowId).digest('hex').slice(0, 20)}`;
 }
 
-/** An app's release line (SPEC 6.1, 6.2): one workflow per (user, app). */
+/** An app's release line (docs/contract.md#release-lines): one workflow per (user, app). */
 export function lineWorkflowId(user: string, app: string): string {
   return `line/${user}/${app}`;
 }
 
-/** One delivery of a notification (docs/reliability.md, Tenant isolation): the first send, or the n-th redelivery asked through the API. */
+/** One delivery of a notification (docs/reliability.md#tenant-isolation-review): the first send, or the n-th redelivery asked through the API. */
 export function notificationWorkflowId(deliveryId: string, redelivery?: number): string {
   return redelivery === undefined ? `notification/${deliveryId}` : `notification/${deliveryId}/redeliver-${redelivery}`;
 }

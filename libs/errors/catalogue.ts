@@ -1,7 +1,7 @@
 /**
  * Every error code of the product, once: its HTTP status (codes an HTTP API answers), a default
  * sentence (throw sites that know more say more), and where it can occur:
- * - `api`: the gateway's answers (SPEC 2), `{"error", "message", "uuid"}`;
+ * - `api`: the gateway's answers (docs/contract.md#errors), `{"error", "message", "uuid"}`;
  * - `workflow`: a deployment's status log and record (a step's failure, the workflow's end);
  * - `receiver`: the reference deployment receiver's answers;
  * - `notification`: a notification delivery's attempts (its workflow history and `lastError`).
@@ -27,7 +27,7 @@ const receiver = ['receiver'] as const;
 const notification = ['notification'] as const;
 
 export const Errors = {
-  // The gateway's request handling (SPEC 2), before or beside any endpoint.
+  // The gateway's request handling (docs/contract.md#requests-and-answers), before or beside any endpoint.
   internal: { code: 'internal', status: 500, message: 'Something went wrong on our side; quote the uuid to support.', where: api },
   requestInvalid: { code: 'request:invalid', status: 400, message: 'The request is malformed or fails its checks.', where: api },
   requestNotFound: { code: 'request:not_found', status: 404, message: 'No such endpoint.', where: api },
@@ -35,7 +35,7 @@ export const Errors = {
   requestTooLong: { code: 'request:too_long', status: 414, message: 'A path segment is too long.', where: api },
   requestUnsupportedMediaType: { code: 'request:unsupported_media_type', status: 415, message: 'Send application/json.', where: api },
 
-  // Authentication (SPEC 2).
+  // Authentication (docs/contract.md#authentication).
   mwAuthUnauthorized: {
     code: 'mw:auth:unauthorized',
     status: 401,
@@ -68,10 +68,10 @@ export const Errors = {
   usersExists: { code: 'users:exists', status: 409, message: 'A user of that name exists already.', where: api },
   usersNotFound: { code: 'users:not_found', status: 404, message: 'No such user.', where: api },
   tokensNotFound: { code: 'tokens:not_found', status: 404, message: 'No such live API token.', where: api },
-  // Per-user caps (docs/reliability.md, Tenant isolation review): 403, waiting does not help, removing one does.
+  // Per-user caps (docs/reliability.md#tenant-isolation-review): 403, waiting does not help, removing one does.
   tokensTooMany: { code: 'tokens:too_many', status: 403, message: 'You have as many live API tokens as one user may.', where: api },
 
-  // Webhooks in (SPEC 2.1).
+  // Webhooks in (docs/contract.md#webhook-intake).
   deployAuthBadCreds: {
     code: 'deploy:auth:bad_creds',
     status: 401,
@@ -118,7 +118,7 @@ export const Errors = {
     where: ['api', 'workflow'],
   },
 
-  // A deployment's steps and end (SPEC 3): the status log's codes.
+  // A deployment's steps and end (docs/contract.md#the-deployment-workflow): the status log's codes.
   deployGithubNoPkgJson: { code: 'deploy:github:no_pkg_json', message: 'No readable package.json at the commit.', where: workflow },
   deployGithubDownloadTarball: {
     code: 'deploy:github:download_tarball',
@@ -182,7 +182,7 @@ export const Errors = {
     where: workflow,
   },
 
-  // Deployments (SPEC 2.3).
+  // Deployments (docs/contract.md#deployments).
   deploymentsNotFound: { code: 'deployments:not_found', status: 404, message: 'No such deployment.', where: api },
   deploymentsNotRetryable: {
     code: 'deployments:not_retryable',
@@ -203,7 +203,7 @@ export const Errors = {
     where: api,
   },
 
-  // Apps, releases (SPEC 2.4, 6).
+  // Apps, releases (docs/contract.md#apps, docs/contract.md#releases).
   appsBadName: {
     code: 'apps:bad_name',
     status: 400,
@@ -249,7 +249,7 @@ export const Errors = {
     where: api,
   },
 
-  // Notifications (SPEC 8).
+  // Notifications (docs/contract.md#notifications).
   notificationsBadUrl: { code: 'notifications:bad_url', status: 400, message: 'The notification url is refused.', where: api },
   notificationsNotFound: { code: 'notifications:not_found', status: 404, message: 'No such notification subscription.', where: api },
   notificationsDeliveryNotFound: { code: 'notifications:delivery_not_found', status: 404, message: 'No such delivery.', where: api },
@@ -288,7 +288,7 @@ export const Errors = {
   notificationsRefused: { code: 'notifications:refused', message: 'The outbound guard refused the subscriber URL.', where: notification },
   notificationsRemoved: { code: 'notifications:removed', message: 'The notification subscription was removed.', where: notification },
 
-  // The status log and its feed (SPEC 2.2).
+  // The status log and its feed (docs/contract.md#the-status-log).
   statusDbQueryFail: {
     code: 'status:db:query_fail',
     status: 500,
@@ -321,7 +321,7 @@ export const Errors = {
     where: api,
   },
 
-  // GitHub authorization (SPEC 2.5).
+  // GitHub authorization (docs/contract.md#github-authorization).
   authGithubNoCredentials: {
     code: 'auth:github:no_credentials',
     status: 400,

@@ -6,7 +6,7 @@ import { GithubTokens } from './github-tokens';
 import { GithubInstallationsRepository } from './installations.repository';
 
 /**
- * Which stored GitHub token the pipeline may use (seed, "auth" section):
+ * Which stored GitHub token the pipeline may use (docs/contract.md#github-authorization):
  * - repository reads (private repositories: package.json, tarball): `tokenFor(user)` — only the
  *   unrestricted (`*`) token, because the app name is not known yet at that point (it comes
  *   from package.json);

@@ -19,7 +19,7 @@ export interface GithubInstallation {
 const INSTALLATION_LOOKUP_TTL_MS = 5 * 60 * 1000;
 
 /**
- * The GitHub App (SPEC 8): App JWTs and installation tokens through octokit's `App`
+ * The GitHub App (docs/contract.md#the-github-app): App JWTs and installation tokens through octokit's `App`
  * (`@octokit/auth-app`), which caches each installation token for 59 of its 60 minutes, so a
  * token is fetched again shortly before it expires. Configured only when GITHUB_APP_ID is set;
  * `configured` says so, and every other method is then unused.

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsOptional, Matches } from 'class-validator';
 
-/** Body of `POST /1/auth/github`; `credentials` is checked by the service, which has the spec's codes for it. */
+/** Body of `POST /1/auth/github`; `credentials` is checked by the service, which has the catalogue's codes for it. */
 export class GithubAuthBodyDto {
   @ApiProperty({
     type: String,

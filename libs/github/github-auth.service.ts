@@ -7,7 +7,7 @@ import { GithubClient } from './github.client';
 // GitHub tokens are well under 255 characters; a longer one is refused here, not sent to GitHub.
 const CREDENTIALS = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})):(\S{1,255})$/;
 
-/** `POST /1/auth/github` (SPEC 2.4): verify a GitHub token with GitHub, then store it sealed. */
+/** `POST /1/auth/github` (docs/contract.md#github-authorization): verify a GitHub token with GitHub, then store it sealed. */
 @Injectable()
 export class GithubAuthService {
   private readonly logger = new Logger(GithubAuthService.name);

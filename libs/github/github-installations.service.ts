@@ -6,7 +6,7 @@ import { GithubClient } from './github.client';
 import { GithubInstallationsRepository } from './installations.repository';
 
 /**
- * `POST /1/auth/github/installations` (SPEC 8): links a GitHub App installation to the caller,
+ * `POST /1/auth/github/installations` (docs/contract.md#the-github-app): links a GitHub App installation to the caller,
  * so the App's webhook routes that installation's events to the caller's apps and its tokens
  * serve them. An installation id alone proves nothing (ids are small integers), so the caller
  * proves the installation is theirs with the GitHub token they stored (POST /1/auth/github):
@@ -47,7 +47,7 @@ export class GithubInstallationsService {
       );
     // The stored token is checked before GitHub is asked about the id, and a missing installation
     // and someone else's get one answer: no reply tells whether an id exists or whose it is
-    // (docs/reliability.md, Tenant isolation review).
+    // (docs/reliability.md#tenant-isolation-review).
     const identity = await this.github.identify(token);
     if (!identity.ok)
       throw ApiError.of(

@@ -169,7 +169,7 @@ export class GithubClient {
   }
 
   /**
-   * Everything CI says about a commit (SPEC 7): its check suites, its check runs and its
+   * Everything CI says about a commit (docs/contract.md#github-checks): its check suites, its check runs and its
    * combined commit status (`GET …/commits/{ref}/check-suites`, `/check-runs`, `/status`).
    */
   async ciState(repository: string, sha: string, token?: string): Promise<CommitCi> {
@@ -217,7 +217,7 @@ export class GithubClient {
     }
   }
 
-  /** A GitHub deployment of `sha` to `environment` (SPEC 8); answers its id. CI was gated already: no required contexts. */
+  /** A GitHub deployment of `sha` to `environment` (docs/contract.md#github-deployments); answers its id. CI was gated already: no required contexts. */
   async createDeployment(
     repository: string,
     deployment: { sha: string; environment: string; description: string },

@@ -17,7 +17,7 @@ export interface RoutedDelivery {
 export type AppWebhookAnswer = IntakeAnswer | { httpStatus: 202; body: { status: 'routed'; deliveries: RoutedDelivery[]; uuid: string } };
 
 /**
- * `POST /1/github/webhook` (SPEC 8): the GitHub App's one webhook for every repository it is
+ * `POST /1/github/webhook` (docs/contract.md#the-github-app): the GitHub App's one webhook for every repository it is
  * installed on. Verified with GITHUB_APP_WEBHOOK_SECRET (no Basic auth: GitHub sends none), then
  * each event goes to the apps configured for its repository by the users who linked its
  * installation, as if delivered to each user's `/1/deploy`.

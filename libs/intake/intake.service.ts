@@ -29,7 +29,7 @@ export interface IntakeRequest {
 }
 
 /**
- * SPEC 2.1's answer, plus `existing` (the delivery named a deployment that existed already) and,
+ * The intake's answer (docs/contract.md#the-intakes-answer), plus `existing` (the delivery named a deployment that existed already) and,
  * for a deployment whose workflow has ended, `status: "finished"` with a reason: a redelivery
  * never reruns a deployment, and saying "queued" for one that ended would be untrue.
  */
@@ -40,7 +40,7 @@ export interface Accepted {
   uuid: string;
   existing: boolean;
   reason?: string;
-  /** A push that deployed several apps of the repository (SPEC 8): each one's deployment. */
+  /** A push that deployed several apps of the repository (docs/contract.md#several-apps-per-repository): each one's deployment. */
   deployments?: Array<Omit<Accepted, 'deployments' | 'ignored'> & { app: string }>;
   /** The apps of the repository the push did not deploy, and why. */
   ignored?: Array<{ app: string; reason: string }>;
@@ -64,7 +64,7 @@ const KEPT_HEADERS = [
 ];
 
 /**
- * Webhook intake (SPEC 2.1): recognise, authenticate, store the payload, start or signal the
+ * Webhook intake (docs/contract.md#webhook-intake): recognise, authenticate, store the payload, start or signal the
  * deployment workflow, answer. Everything slow happens in the workflow.
  */
 @Injectable()
@@ -118,7 +118,7 @@ export class IntakeService {
   }
 
   /**
-   * A push (SPEC 2.1, 8): each app of the repository whose trigger matches (ref, then paths)
+   * A push (docs/contract.md#webhook-intake, docs/contract.md#several-apps-per-repository): each app of the repository whose trigger matches (ref, then paths)
    * gets its own deployment; with no app configured, pushes to the default branch deploy as the
    * package's app, as before apps existed. The answer lists the deployments (the first one's
    * fields on top, as for one app) and the apps the push did not deploy, with their reasons.
@@ -169,7 +169,7 @@ export class IntakeService {
     return { httpStatus: 202, body: { ...first.body, deployments: answers, ...(skipped.length > 0 && { ignored: skipped }) } as Accepted };
   }
 
-  /** SPEC 6.5: after a rollback the operator decides when pushes deploy the app again. */
+  /** Rollback and the lock (docs/contract.md#rollback-and-the-lock): after a rollback the operator decides when pushes deploy the app again. */
   private lockRule(request: IntakeRequest, push: GithubPush, app: AppSecrets): string | undefined {
     const lock = app.record.lock;
     if (!lock) return undefined;
@@ -226,7 +226,7 @@ export class IntakeService {
       createdAt: receivedAt,
     };
     // Payload and record first, together: a record that says the deployment ended answers the
-    // redelivery before anything starts (SPEC 6.3; its workflow may be gone from Temporal, and a
+    // redelivery before anything starts (docs/contract.md#the-record-in-mongodb; its workflow may be gone from Temporal, and a
     // run started only to be ended would already have joined the app's line).
     const [, { record, created }] = await Promise.all([this.store(request, 'github', id, payloadId), this.record('push', fresh)]);
     if (hasEnded(record)) return ['closed', { id, status: 'queued', workflowId, uuid: request.uuid, existing: true }];
@@ -261,7 +261,7 @@ export class IntakeService {
     }
   }
 
-  /** A published GitHub release (SPEC 8): deploys its tag's commit to the apps whose deployOn.tags matches it. */
+  /** A published GitHub release (docs/contract.md#triggers): deploys its tag's commit to the apps whose deployOn.tags matches it. */
   private async release(request: IntakeRequest, release: GithubRelease): Promise<IntakeAnswer> {
     const apps = await this.appsFor(request.user, release.repository.fullName);
     await this.checkGithubSignature(request, apps);
@@ -311,13 +311,13 @@ export class IntakeService {
   }
 
   /**
-   * `check_suite`, `check_run`, `status` (SPEC 7): wake the deployment of that commit if one waits
+   * `check_suite`, `check_run`, `status` (docs/contract.md#github-checks): wake the deployment of that commit if one waits
    * for CI; the workflow reads the checks itself, so the event's content is only a hint.
    */
   private async ciEvent(request: IntakeRequest, event: GithubCiEvent): Promise<IntakeAnswer> {
     const apps = await this.appsFor(request.user, event.repository.fullName);
     await this.checkGithubSignature(request, apps);
-    // Every app's deployment of the commit (one per app of the repository, SPEC 8 Environments).
+    // Every app's deployment of the commit (one per app of the repository, docs/contract.md#several-apps-per-repository).
     const base = deploymentWorkflowId(request.user, event.repository.fullName, event.sha);
     const workflowIds = [base, ...apps.slice(1).map((app) => appDeploymentWorkflowId(base, app.record.name))];
     let woken: { id: string; workflowId: string } | undefined;
@@ -395,7 +395,7 @@ export class IntakeService {
     return accepted(...started[0]);
   }
 
-  /** Signal-with-start: a Travis result that comes before the push must not be lost (SPEC 2.1). */
+  /** Signal-with-start: a Travis result that comes before the push must not be lost (docs/contract.md#webhook-intake). */
   private async signalTravis(request: IntakeRequest, build: TravisBuild, workflowId: string): Promise<['running' | 'closed', Accepted]> {
     const id = deploymentId(workflowId);
     const payloadId = `travis:${randomUUID()}`;

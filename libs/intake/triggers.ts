@@ -1,5 +1,5 @@
 /**
- * An app's trigger (SPEC 8, Triggers): which refs deploy it (a branch, or tags matching a glob)
+ * An app's trigger (docs/contract.md#triggers): which refs deploy it (a branch, or tags matching a glob)
  * and which changed paths do. Pure: the intake asks, with what the push says.
  */
 export interface AppTrigger {
@@ -58,7 +58,7 @@ export function refRule(app: AppTrigger, push: { branch?: string; tag?: string; 
 }
 
 /**
- * Whether the changed files deploy the app (SPEC 8: `paths`); undefined `files` (GitHub could not
+ * Whether the changed files deploy the app (docs/contract.md#triggers: `paths`); undefined `files` (GitHub could not
  * list them) deploys: a filter that cannot be evaluated must not drop a release.
  */
 export function pathsRule(app: AppTrigger, files: string[] | undefined): string | undefined {

@@ -4,7 +4,7 @@ import { canonicalRepository, isRepositoryName, withoutGitSuffix } from '../gith
 export { isRepositoryName };
 
 /**
- * Recognises a webhook delivery (SPEC 2.1): provider from headers first, then from the
+ * Recognises a webhook delivery (docs/contract.md#webhook-intake): provider from headers first, then from the
  * payload's shape. Pure: no I/O, so it is unit-tested and fuzzed directly.
  */
 export type Headers = Record<string, string | string[] | undefined>;
@@ -55,7 +55,7 @@ export interface TravisBuild {
   signedPayload: string;
 }
 
-/** A GitHub CI event (SPEC 7): it wakes a deployment of that commit that waits for GitHub checks. */
+/** A GitHub CI event (docs/contract.md#github-checks): it wakes a deployment of that commit that waits for GitHub checks. */
 export interface GithubCiEvent {
   kind: 'github_ci';
   event: 'check_suite' | 'check_run' | 'status';
@@ -120,7 +120,7 @@ export function readPayload(contentType: string | undefined, raw: Buffer): { jso
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   let text = raw.toString('utf8');
   if (type === 'application/x-www-form-urlencoded') {
-    // `curl -d @push.json` sends the file as it is, typed as a form (SPEC 2.1): a body that is
+    // `curl -d @push.json` sends the file as it is, typed as a form (docs/contract.md#webhook-intake): a body that is
     // itself JSON is the payload. A `payload=` form never starts with `{`.
     const json = asJsonObject(text);
     if (json !== undefined) return { json, text };

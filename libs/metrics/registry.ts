@@ -54,7 +54,7 @@ export const feedClients = new Gauge({
 
 export const deploymentsTotal = new Counter({
   name: `${PREFIX}deployments_total`,
-  help: 'Deployments created, by cause (push, travis, retry, rollback, redeploy, env): what each release would be caused by (SPEC 6.4).',
+  help: 'Deployments created, by cause (push, travis, retry, rollback, redeploy, env): what each release would be caused by.',
   labelNames: ['cause'] as const,
   registers: [metricsRegistry],
 });

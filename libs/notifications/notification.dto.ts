@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { DEPLOYMENT_EVENTS, DeploymentEvent } from '../../workflows/types';
 
-/** Body of `POST /1/apps/:user/:app/notifications` (SPEC 8, Notifications). */
+/** Body of `POST /1/apps/:user/:app/notifications` (docs/contract.md#notifications). */
 export class NotificationDto {
   @ApiProperty({
     description: 'Where each event is POSTed; checked against the outbound rules now and before every attempt.',

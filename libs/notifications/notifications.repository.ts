@@ -17,7 +17,7 @@ export interface SubscriptionRecord {
   /** Failed attempts in a row, over all its deliveries, since the last one it accepted. */
   failures?: number;
   failingSince?: Date;
-  /** Set when it kept failing (docs/reliability.md, Tenant isolation): nothing is sent until it is enabled again. */
+  /** Set when it kept failing (docs/reliability.md#tenant-isolation-review): nothing is sent until it is enabled again. */
   disabledAt?: Date;
   disabledReason?: string;
 }

@@ -43,7 +43,7 @@ export interface DeliveryView {
   deliveredAt?: string;
 }
 
-/** An app's notification subscriptions and deliveries (docs/reliability.md, Tenant isolation, for their limits): the gateway's side. */
+/** An app's notification subscriptions and deliveries (docs/reliability.md#tenant-isolation-review, for their limits): the gateway's side. */
 @Injectable()
 export class NotificationsService {
   private readonly logger = new Logger(NotificationsService.name);

@@ -12,7 +12,7 @@ export interface MongoOptions {
 
 /**
  * One MongoClient per process. The driver reconnects on its own, so a MongoDB outage turns
- * into failed operations (answered with the spec's 503/500 codes), never a crashed process.
+ * into failed operations (answered with the catalogued 503/500 codes), never a crashed process.
  */
 @Global()
 @Module({})

@@ -6,7 +6,7 @@ const rules = { queuedGraceMs: 10 * 60_000, waitingSince: NOW, now: NOW };
 const ago = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString();
 const ci = (partial: Partial<CommitCi>): CommitCi => ({ suites: [], runs: [], statuses: [], ...partial });
 
-describe('judgeChecks (SPEC 7)', () => {
+describe('judgeChecks', () => {
   it('passes when every suite, run and status context completed green (success, neutral, skipped)', () => {
     const verdict = judgeChecks(
       ci({

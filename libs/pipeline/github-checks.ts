@@ -1,7 +1,7 @@
 import type { CommitCi } from '../github';
 import type { CiVerdict } from '../../workflows/activities';
 
-/** Conclusions that let a deployment through (SPEC 7). */
+/** Conclusions that let a deployment through (docs/contract.md#github-checks). */
 const GREEN = ['success', 'neutral', 'skipped'];
 /** This service's own commit status context: the gate never waits for itself. */
 export const OWN_STATUS_CONTEXT = 'deploy-webhooks';
@@ -19,7 +19,7 @@ export interface CheckRules {
 }
 
 /**
- * The GitHub checks gate's verdict on a commit (SPEC 7): `failure` as soon as one counted check
+ * The GitHub checks gate's verdict on a commit (docs/contract.md#github-checks): `failure` as soon as one counted check
  * run, suite or status context ended other than success/neutral/skipped (naming each with its
  * URL), `pending` while one has not completed, else `success`. Pure, so it is unit-tested.
  */

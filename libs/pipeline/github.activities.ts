@@ -24,7 +24,7 @@ const readFailed = (error: unknown, doing: string) =>
   );
 
 /**
- * The deployment's GitHub side beyond the code (SPEC 7, 8): which CI gates apply, the checks of
+ * The deployment's GitHub side beyond the code (docs/contract.md#ci-gates, docs/contract.md#github-integration): which CI gates apply, the checks of
  * the commit, and the GitHub deployment with its statuses. Tokens: the GitHub App's installation
  * token where the user linked it, else the user's personal token (GithubTokens).
  */

@@ -8,7 +8,7 @@ export interface PipelineSettings {
   defaultTarget?: DeploymentTarget;
   /** Base of links to a deployment (commit status target URLs). */
   publicUrl: string;
-  /** The GitHub checks gate (SPEC 7); absent: 30 s polls, 10 min queued grace. */
+  /** The GitHub checks gate (docs/contract.md#github-checks); absent: 30 s polls, 10 min queued grace. */
   ci?: { pollIntervalMs: number; queuedGraceMs: number };
   /** The GitHub App's id: its own check suites are not waited for. */
   githubAppId?: number;

@@ -25,7 +25,7 @@ class StallingBlobs extends BlobStore {
   }
 }
 
-/** Issue 16, window 2: the inspect activity heartbeats while it reads and stops when canceled. */
+/** Failure window 2 (docs/reliability.md#failure-windows-issue-16): the inspect activity heartbeats while it reads and stops when canceled. */
 describe('PipelineActivities.inspectTarball', () => {
   it('heartbeats during a slow inspection and stops reading when the activity is canceled', async () => {
     const blobs = new StallingBlobs();

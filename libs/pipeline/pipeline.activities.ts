@@ -29,8 +29,8 @@ const failure = ({ code }: ErrorEntry, message: string, retryable: boolean) =>
   retryable ? ApplicationFailure.retryable(message, code) : ApplicationFailure.nonRetryable(message, code);
 
 /**
- * The deployment's steps that touch the world (SPEC 3): GitHub, blob storage, the target.
- * Each failure is an ApplicationFailure whose type is the spec's error code; `nonRetryable`
+ * The deployment's steps that touch the world (docs/contract.md#the-deployment-workflow): GitHub, blob storage, the target.
+ * Each failure is an ApplicationFailure whose type is the catalogue's error code (docs/errors.md); `nonRetryable`
  * says whether trying again could help.
  */
 @Injectable()
@@ -267,7 +267,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     if (ref.blobId) await this.releases.freeTarball(ref.blobId, ref.deploymentId);
   }
 
-  /** SPEC 6.4: the succeeded deployment becomes the app's next release, live; the record links it. */
+  /** Releases (docs/contract.md#releases): the succeeded deployment becomes the app's next release, live; the record links it. */
   private async makeRelease(ref: DeploymentRef & { app: string; blobId?: string }): Promise<void> {
     const record = await this.deployments.findById(ref.deploymentId);
     if (!record) return;

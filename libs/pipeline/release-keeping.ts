@@ -17,7 +17,7 @@ export type SucceededDeployment = Omit<ReleaseRecord, '_id' | 'version' | 'creat
  * The digest of an env as delivered, independent of key order: an HMAC under a key derived from
  * ENCRYPTION_KEY, so whoever reads releases cannot test guesses of its values offline. Releases
  * made before carry a plain `sha256:` digest; nothing compares digests, they only tell envs
- * apart (docs/reliability.md, Tenant isolation review).
+ * apart (docs/reliability.md#tenant-isolation-review).
  */
 export function envDigest(env: Record<string, string>, digests: KeyedDigests): string {
   const sorted = Object.keys(env)
@@ -27,7 +27,7 @@ export function envDigest(env: Record<string, string>, digests: KeyedDigests): s
 }
 
 /**
- * The worker's side of releases (SPEC 6.4, 6.5): a succeeded deployment makes the app's next
+ * The worker's side of releases (docs/contract.md#releases): a succeeded deployment makes the app's next
  * release and goes live; tarballs of the last RELEASES_KEPT releases stay, older ones go.
  * Every step is safe to repeat: the deployment's finish activity may run again on replay.
  */

@@ -12,7 +12,7 @@ interface ReleaseLineRecord {
 }
 
 /**
- * The newest known commit of each app's release line (SPEC 6.1). The line workflow holds it
+ * The newest known commit of each app's release line (docs/contract.md#ordering-by-commit). The line workflow holds it
  * while it runs; this copy lets a new run (after the line ended idle, or was deleted) keep
  * ordering pushes against it.
  */

@@ -16,7 +16,7 @@ const write: StatusWrite = {
   status: 'ok',
 };
 
-/** Issue 15: the intake writes the record while Temporal starts the workflow, so the first status write may come first. */
+/** The intake writes the record while Temporal starts the workflow, so the first status write may come first. */
 describe('StatusActivitiesService.recordStatus', () => {
   const status = { append: async () => ({ inserted: true }) } as unknown as StatusRepository;
 

@@ -11,7 +11,7 @@ const RECORD_WAIT_MS = 2_000;
 
 /**
  * Writes the workflow's steps to the status log and moves the deployment's record with them
- * (SPEC 6.3: MongoDB is the record); the entry id makes a retried write a no-op.
+ * (docs/contract.md#the-record-in-mongodb: MongoDB is the record); the entry id makes a retried write a no-op.
  */
 @Injectable()
 export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'recordStatus'> {
@@ -53,7 +53,7 @@ export class StatusActivitiesService implements Pick<DeploymentActivitiesApi, 'r
     }
     // Every caller writes the record before starting the workflow, so the first write normally
     // finds it; the brief wait only guards a record that lands late (an intake that overlapped
-    // its writes with the start did, in issue 15, before that was reverted). A record never
+    // its writes with the start did, before that was reverted). A record never
     // written, or an older write refused by the seq guard, changes nothing.
     for (let waited = 0, done = progressed; !done; waited += RECORD_POLL_MS) {
       if (waited >= RECORD_WAIT_MS || (await this.deployments.exists(write.deploymentId))) break;

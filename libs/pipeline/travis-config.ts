@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 
 /**
- * The seed's rule: a repository whose .travis.yml has at least one webhook notification is
+ * Nodejitsu's original rule: a repository whose .travis.yml has at least one webhook notification is
  * gated on Travis (the deployment waits for Travis to call us). Pure, so it is unit-tested.
  */
 export function hasTravisWebhook(travisYml: string): boolean {

@@ -36,7 +36,7 @@ function ending(status: string | null): string {
 /**
  * Closes the records of deployments whose workflow ended without recording its end: terminated
  * or timed out in Temporal, canceled without a chance to log it, deleted
- * (docs/reliability.md, Tenant isolation review). Such a record would stay waiting or running
+ * (docs/reliability.md#tenant-isolation-review). Such a record would stay waiting or running
  * for ever. Every worker may sweep: the close is idempotent and never overrides an end.
  */
 @Injectable()

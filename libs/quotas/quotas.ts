@@ -2,7 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ApiError, Errors } from '../errors';
 
 /**
- * Per-user caps (docs/reliability.md, Tenant isolation review): what one account may hold or
+ * Per-user caps (docs/reliability.md#tenant-isolation-review): what one account may hold or
  * start, so one user (or one leaked token) cannot fill the database or keep the workers busy.
  * The admin is held to them too: its credentials leak like anyone's, and an operator who needs
  * more raises the setting.

@@ -16,7 +16,7 @@ export class RollbackDto {
   release?: number;
 }
 
-/** `POST /1/apps/:user/:app/promote` (SPEC 8, Environments). */
+/** `POST /1/apps/:user/:app/promote` (docs/contract.md#promotion). */
 export class PromoteDto {
   @ApiProperty({ description: "The app (of the same user and repository) that gets this app's live release.", example: 'api' })
   @IsString()

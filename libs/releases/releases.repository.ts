@@ -3,7 +3,7 @@ import { Collection, Db } from 'mongodb';
 import { createIndexes, InjectDb, isDuplicateKey } from '../persistence';
 import type { ReleaseCause } from '../../workflows/types';
 
-/** A release (SPEC 6.4): what went live at the app's target, numbered per app from 1. */
+/** A release (docs/contract.md#releases): what went live at the app's target, numbered per app from 1. */
 export interface ReleaseRecord {
   _id: string; // `${user}/${app}/${version}`
   user: string;

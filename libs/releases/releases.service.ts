@@ -12,7 +12,7 @@ import type { ReleaseSource } from '../../workflows/types';
 import { askedBy } from '../auth/asked-by';
 import { ReleaseRecord, ReleasesRepository } from './releases.repository';
 
-/** A release as the API shows it (SPEC 6.4): never where its tarball is stored. */
+/** A release as the API shows it (docs/contract.md#releases): never where its tarball is stored. */
 export type ReleaseView = Omit<ReleaseRecord, '_id' | 'user' | 'app' | 'createdAt' | 'blobId'> & {
   createdAt: string;
   /** Its tarball is still in blob storage: a rollback to it needs no GitHub. */
@@ -35,7 +35,7 @@ export interface ReleaseDeployment {
 const EXPLICIT_CAUSES: Array<ReleaseSource['cause']> = ['redeploy', 'env', 'rollback', 'promote'];
 
 /**
- * Releases (SPEC 6.4–6.6): the app's numbered history, and the explicit actions that deploy a
+ * Releases (docs/contract.md#releases): the app's numbered history, and the explicit actions that deploy a
  * release's code again with the app's current env, through the app's line: rollback (which
  * locks the app against pushes), redeploy, and an env change that deploys.
  */
@@ -59,7 +59,7 @@ export class ReleasesService {
     return (await this.db(() => this.releases.list(user, app, limit, skip))).map(view);
   }
 
-  /** SPEC 6.5: release `version` (default: the one before the live one) again, as a new release; the app locks. */
+  /** Rollback and the lock (docs/contract.md#rollback-and-the-lock): release `version` (default: the one before the live one) again, as a new release; the app locks. */
   async rollback(principal: Principal, user: string, app: string, version: number | undefined, uuid: string): Promise<ReleaseDeployment> {
     const config = await this.app(user, app);
     const live = await this.db(() => this.releases.live(user, app));
@@ -78,7 +78,7 @@ export class ReleasesService {
     return this.deploy(principal, config, release, 'rollback', uuid);
   }
 
-  /** SPEC 6.6: the live release's code again with the current env. */
+  /** Redeploy and env changes (docs/contract.md#redeploy-and-env-changes): the live release's code again with the current env. */
   async redeploy(
     principal: Principal,
     user: string,
@@ -111,7 +111,7 @@ export class ReleasesService {
   }
 
   /**
-   * SPEC 8: the live release of `app` deployed to `to`, another app of the same repository, through
+   * Promotion (docs/contract.md#promotion): the live release of `app` deployed to `to`, another app of the same repository, through
    * `to`'s line as its next release (`cause: promote`), from the kept tarball when there is one.
    */
   async promote(principal: Principal, user: string, app: string, to: string, uuid: string): Promise<ReleaseDeployment> {
@@ -208,7 +208,7 @@ export class ReleasesService {
   /**
    * Every explicit deployment (any cause) starts a whole pipeline at the app's target: at most
    * DEPLOYS_PER_APP_PER_MINUTE per app, counted from the records, so every gateway sees the same
-   * count (docs/reliability.md, Tenant isolation review). Pushes are not counted: they come from GitHub.
+   * count (docs/reliability.md#tenant-isolation-review). Pushes are not counted: they come from GitHub.
    */
   private async checkRate(user: string, app: string): Promise<void> {
     if (!this.quotas) return;

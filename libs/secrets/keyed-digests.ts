@@ -5,7 +5,7 @@ import { createHmac, hkdfSync } from 'node:crypto';
  * app's env in its releases: a plain hash of a low-entropy value can be tested against guesses
  * offline, an HMAC cannot without the key. Each purpose gets its own key, derived from
  * ENCRYPTION_KEY by HKDF-SHA256 with the purpose as label, so the encryption key itself is never
- * used for anything but encryption (docs/reliability.md, Tenant isolation review).
+ * used for anything but encryption (docs/reliability.md#tenant-isolation-review).
  */
 export class KeyedDigests {
   private readonly keys = new Map<string, Buffer>();

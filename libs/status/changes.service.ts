@@ -18,7 +18,7 @@ export interface OpenFeed {
   timeoutMs?: number;
 }
 
-/** The changes feed (SPEC 2.3): opening a live feed for a user, and one entry by id. */
+/** The changes feed (docs/contract.md#the-changes-feed): opening a live feed for a user, and one entry by id. */
 @Injectable()
 export class ChangesService {
   private readonly logger = new Logger(ChangesService.name);

@@ -36,7 +36,7 @@ const REFILL_PAGE = 1_000;
 
 /**
  * The gateway's ONE change stream on the status log, fanned out in process to every connected
- * feed client of the entry's user the moment the stream shows an entry (issue 15: holding
+ * feed client of the entry's user the moment the stream shows an entry (holding
  * entries to release them in cursor order cost FEED_SETTLE of latency on every line).
  * `watermark` (the horizon) trails the clock by `settleMs`: every entry below it has been
  * dispatched, so a client's resume token may claim everything below it (FeedSession).

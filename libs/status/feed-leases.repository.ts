@@ -13,7 +13,7 @@ export interface FeedLeaseRecord {
 
 /**
  * The only code touching `feed_leases`: the open changes feeds of every gateway, counted against
- * FEED_MAX_PER_USER (docs/reliability.md, Limits across gateways). Expired leases are
+ * FEED_MAX_PER_USER (docs/reliability.md#limits-across-gateways). Expired leases are
  * deleted by the gateways, not by a TTL index: mongo-java-server, the test and `npm start`
  * database, has no TTL monitor.
  */

@@ -8,7 +8,7 @@ import { FeedLeasesRepository } from './feed-leases.repository';
 const LEASE_PERIODS = 3;
 
 /**
- * FEED_MAX_PER_USER over every gateway (docs/reliability.md, Limits across gateways): each
+ * FEED_MAX_PER_USER over every gateway (docs/reliability.md#limits-across-gateways): each
  * open feed holds a lease in MongoDB that this gateway renews every FEED_HEARTBEAT and removes
  * when the feed closes. A lease past its expiry does not count, so the feeds of a gateway that
  * crashed stop counting after at most LEASE_PERIODS heartbeats.

@@ -3,7 +3,7 @@ import { StatusEntry, StatusEntryView, toView } from './status-entry';
 export type IncludeDocs = 'true' | 'false' | 'auto';
 export type FeedFraming = 'ndjson' | 'sse';
 
-/** One line of the changes feed: the seed's fields, the resume token, and the doc or a summary. */
+/** One line of the changes feed: the original API's fields, the resume token, and the doc or a summary. */
 export interface ChangeLine {
   id: string;
   app_name: string;
@@ -28,7 +28,7 @@ export function changeUrl(publicUrl: string, user: string, entryId: string): str
   return `${publicUrl.replace(/\/$/, '')}/1/status/${encodeURIComponent(user)}/changes/${encodeURIComponent(entryId).replace(/%3A/g, ':')}`;
 }
 
-/** `auto`: errors carry the full doc, everything else a one-line summary (seed: "expanding errors and summarizing ok statuses"). */
+/** `auto`: errors carry the full doc, everything else a one-line summary (the original API: "expanding errors and summarizing ok statuses"). */
 export function changeLine(entry: StatusEntry, seq: string, include: IncludeDocs, publicUrl: string): ChangeLine {
   const line: ChangeLine = {
     id: changeUrl(publicUrl, entry.user, entry._id),

@@ -2,7 +2,7 @@ import type { Provider, StatusState } from '../../workflows/types';
 
 export type { Provider, StatusState };
 
-/** One line of a user's append-only status log (SPEC 2.2). */
+/** One line of a user's append-only status log (docs/contract.md#the-status-log). */
 export interface StatusEntry {
   _id: string; // `${deployment}:${seq}` — deterministic, so a retried write is stored once
   uuid: string; // x-api-uuid of the request that created the deployment

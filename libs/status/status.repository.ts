@@ -68,7 +68,7 @@ export class StatusRepository {
 
   /**
    * Appends an entry no workflow numbered (the sweep closing a deployment whose workflow ended
-   * without its end: docs/reliability.md, Tenant isolation review) after the last one of its
+   * without its end: docs/reliability.md#tenant-isolation-review) after the last one of its
    * deployment's log. When the log already ends with the same step and state (another sweeper
    * wrote it), or has ended (`done`), nothing is written and that last entry is answered: two
    * sweepers write the end once.

@@ -72,7 +72,7 @@ describe('EntryGuard', () => {
   });
 });
 
-describe('EntryGuard: symlinks resolved through the symlinks around them (issue 18, finding 3)', () => {
+describe('EntryGuard: symlinks resolved through the symlinks around them', () => {
   const guard = () => new EntryGuard({ ...limits, maxEntries: 100, stripComponents: 0 });
   const link = (g: EntryGuard, name: string, linkname: string) => reasonOf(() => g.check({ name, type: 'symlink', linkname }));
 

@@ -43,7 +43,7 @@ describe('OutboundGuard', () => {
     'http://0xa9.0xfe.0xa9.0xfe/',
     'http://169.254.169.254./',
     'http://[::ffff:169.254.169.254]/',
-    // IPv4-embedded IPv6 spellings of the metadata address (issue 18, finding 11).
+    // IPv4-embedded IPv6 spellings of the metadata address (security review finding 11: docs/reliability.md#security-findings-issue-18-targets-and-outbound-calls).
     'http://[::169.254.169.254]/',
     'http://[::a9fe:a9fe]/',
     'http://[64:ff9b::a9fe:a9fe]/',
@@ -79,7 +79,7 @@ describe('OutboundGuard', () => {
     ['http://[fd12::1]/', /private network/],
     ['http://[::ffff:10.0.0.5]/', /private network/],
     ['http://internal.example.com/', /private network/],
-  ])('refuses loopback, unspecified and private %s unless allowed (issue 18, finding 5)', async (url, why) => {
+  ])('refuses loopback, unspecified and private %s unless allowed', async (url, why) => {
     expect(await refusal(guard, url)).toMatchObject({ kind: 'config', retryable: false, message: expect.stringMatching(why) });
     expect((await refusal(guard, url))?.message).toMatch(/TARGET_ALLOW/);
     const allowed = new OutboundGuard({
@@ -306,7 +306,7 @@ describe('TargetClient outbound safety (against a local server)', () => {
     expect(hits).toEqual([`GET /status/r1 host=receiver.invalid:${port}`]); // Host header keeps the name
   });
 
-  it('quotes no more of an answer in its message than a short, printable excerpt (issue 18, finding 5)', async () => {
+  it('quotes no more of an answer in its message than a short, printable excerpt', async () => {
     const client = new TargetClient({ timeoutMs: 5_000, outbound: LOOPBACK });
     const err = (await client
       .status({ url: 'x', statusUrl: `http://127.0.0.1:${port}/hostile/{{id}}` }, 'r1')

@@ -22,7 +22,7 @@ export type { ResolvedAddress };
  * `*.example.com` for its subdomains), each optionally with a port (`127.0.0.1:3100`,
  * `[::1]:3100`, `receiver:3100`, `[fd00::/8]:443`): a rule with a port holds only for URLs on that
  * port (the scheme's default when the URL names none), so allowing a loopback receiver does not
- * open every other port of the machine (docs/reliability.md, Tenant isolation review); a rule
+ * open every other port of the machine (docs/reliability.md#tenant-isolation-review); a rule
  * without one holds for every port. Precedence: `allow` > `deny` > built-in refusals > allowed.
  * So `deny: ['0.0.0.0/0', '::/0'], allow: ['receiver.example.com']` permits that receiver only.
  */

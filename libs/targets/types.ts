@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-/** Section 4 of the spec: where and how a deployment is pushed. */
+/** The deployment receiver protocol (docs/contract.md#the-deployment-target-protocol): where and how a deployment is pushed. */
 export type ArchiveFormat = 'tar.gz' | 'zip';
 
 export interface DeploymentTarget {

@@ -5,7 +5,7 @@ const ALICE = { username: 'alice', password: 'alice-password-1' };
 const BOB = { username: 'bob', password: 'bob-password-1' };
 
 /**
- * Several apps of a user may deploy one repository (SPEC 8, Environments; it was one app per
+ * Several apps of a user may deploy one repository (docs/contract.md#several-apps-per-repository; it was one app per
  * repository, `apps:repository_taken`, before): each is found by every spelling of the
  * repository, the first configured first, and only the user's own.
  */

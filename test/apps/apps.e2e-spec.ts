@@ -3,7 +3,7 @@ import { ADMIN, Harness } from '../support/harness';
 
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 
-describe('apps (SPEC 2.5) and what a request stores with its x-api-uuid (SPEC 2)', () => {
+describe('apps and what a request stores with its x-api-uuid', () => {
   let harness: Harness;
   const put = (app: string, body: object) => harness.request('PUT', `/1/apps/alice/${app}`, { auth: ALICE, body });
   const stored = (collection: string, id: string) => harness.db.collection(collection).findOne({ _id: id as never });
@@ -111,7 +111,7 @@ describe('apps (SPEC 2.5) and what a request stores with its x-api-uuid (SPEC 2)
     expect(Object.keys(record!.target).sort()).toEqual(['archiveFormat', 'sealedPassword', 'url']);
   });
 
-  it('documents retain as the receiver keeping the previous release’s files (SPEC 4)', async () => {
+  it('documents retain as the receiver keeping the previous release’s files', async () => {
     const doc = (await harness.request('GET', '/docs/json', { auth: null })).json;
     const retain = doc.components.schemas.AppDto.properties.retain;
     expect(retain).toMatchObject({ type: 'boolean', default: false });

@@ -4,7 +4,7 @@ const ALICE = { username: 'alice', password: 'alice-password-quotas' };
 const BOB = { username: 'bob', password: 'bob-password-quotas' };
 
 /**
- * Per-user caps (docs/reliability.md, Tenant isolation review), set low: apps per user (403
+ * Per-user caps (docs/reliability.md#tenant-isolation-review), set low: apps per user (403
  * apps:too_many), live API tokens per user (403 tokens:too_many), explicit deployments per app
  * and minute (429 apps:too_many_deploys). The releases are made by the real pipeline; the worker
  * is then closed, so accepted actions queue their workflows instead of deploying each.

@@ -4,8 +4,8 @@ const BOB = { username: 'bob', password: 'bob-password-1' };
 const SHARED = 'http://127.0.0.1:3100';
 
 /**
- * What `PUT /1/apps` takes as an app's own target (issue 18 findings 1, 5, 6, 7; issue 16
- * failure window 6): the worker's outbound rules, at configuration time, and never the shared
+ * What `PUT /1/apps` takes as an app's own target (security review findings 1, 5, 6, 7: docs/reliability.md#security-findings-issue-18-targets-and-outbound-calls;
+ * failure window 6: docs/reliability.md#failure-windows-issue-16): the worker's outbound rules, at configuration time, and never the shared
  * default target; a password stays only with the origin it was given for.
  */
 describe('app targets: refused hosts, the shared default target, passwords across a re-target', () => {
@@ -35,7 +35,7 @@ describe('app targets: refused hosts, the shared default target, passwords acros
     ]);
   };
 
-  it('refuses a link-local or metadata url or statusUrl when the app is configured, not only at deploy time (issue 16, window 6)', async () => {
+  it('refuses a link-local or metadata url or statusUrl when the app is configured, not only at deploy time', async () => {
     for (const host of [
       '169.254.169.254',
       '[::ffff:169.254.169.254]',
@@ -56,7 +56,7 @@ describe('app targets: refused hosts, the shared default target, passwords acros
     expect((await harness.request('GET', '/1/apps/bob/refused', { auth: BOB })).status).toBe(404);
   });
 
-  it('refuses loopback and private targets unless TARGET_ALLOW allows them (issue 18, finding 5)', async () => {
+  it('refuses loopback and private targets unless TARGET_ALLOW allows them', async () => {
     await refused({ url: 'http://127.0.0.1:22/' }, /this machine .* allow it with TARGET_ALLOW/);
     await refused({ url: 'http://localhost:6379/' }, /this machine/);
     await refused({ url: 'http://10.1.2.4:8080/push' }, /private network range; allow it with TARGET_ALLOW/);
@@ -81,7 +81,7 @@ describe('app targets: refused hosts, the shared default target, passwords acros
     await refused({ url: 'http://127.0.0.1:4000/push' }, /this machine .*127\.0\.0\.1:4000 for this port only/); // the rule names ::1 only
   });
 
-  it('refuses the shared default target under another spelling, as url or statusUrl (issue 18, findings 1 and 6)', async () => {
+  it('refuses the shared default target under another spelling, as url or statusUrl', async () => {
     for (const host of ['0.0.0.0', '[::ffff:127.0.0.1]', '[::]', '127.0.0.2', 'localhost', '2130706433', '[64:ff9b::7f00:1]']) {
       await refused(
         { url: `http://${host}:3100/push` },
@@ -94,7 +94,7 @@ describe('app targets: refused hosts, the shared default target, passwords acros
     }
   });
 
-  it('drops the stored password when a PUT sends the target to another origin without it (issue 18, finding 7)', async () => {
+  it('drops the stored password when a PUT sends the target to another origin without it', async () => {
     const view = async () => (await harness.request('GET', '/1/apps/bob/moving', { auth: BOB })).json.target;
     expect(
       (

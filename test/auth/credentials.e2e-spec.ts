@@ -8,7 +8,7 @@ const nodeCrypto = require('node:crypto') as typeof import('node:crypto');
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 const BOB = { username: 'bob', password: 'bob-password-1' };
 
-/** Issue 18, findings 9 and 11 (usernames): API tokens and usernames against the real stack. */
+/** Security review findings 9 and 11 (usernames; docs/reliability.md#security-findings-issue-18-authentication-and-webhooks): API tokens and usernames against the real stack. */
 describe('credentials: API token form and cost, usernames whatever their case', () => {
   let harness: Harness;
   let aliceToken: { id: string; token: string };

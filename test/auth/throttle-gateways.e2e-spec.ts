@@ -6,7 +6,7 @@ const wrong = (username: string) => ({ username, password: 'guess' });
 
 /**
  * Failed sign-ins are counted in MongoDB, so the limits hold over every gateway on one database
- * (docs/reliability.md, Limits across gateways): a guesser gains nothing by spreading
+ * (docs/reliability.md#limits-across-gateways): a guesser gains nothing by spreading
  * attempts over the gateways behind a load balancer.
  */
 describe('failed sign-in throttling across gateways', () => {

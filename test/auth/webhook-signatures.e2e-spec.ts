@@ -6,7 +6,7 @@ import { githubHeaders, githubPush, travisBuild } from '../support/payloads';
 const SECRET = 'guarded-webhook-secret';
 
 /**
- * Issue 18, finding 8, against the real stack with TRAVIS_PUBLIC_KEY unset: an app that guards
+ * Security review finding 8 (docs/reliability.md#security-findings-issue-18-authentication-and-webhooks), against the real stack with TRAVIS_PUBLIC_KEY unset: an app that guards
  * its pushes with a webhook secret (or sets travisSignature: required) takes no unsigned Travis
  * notification, and no spelling of its repository (case, a trailing `.git` or `.`) slips past
  * the app or its secret.
@@ -107,10 +107,10 @@ describe('webhook signatures: unsigned Travis notifications and repository spell
       updatedAt: now,
       revision: 1,
     } as never);
-    // Written behind the API's back: drop the intake's in-memory copy now, as its change stream would shortly (issue 15).
+    // Written behind the API's back: drop the intake's in-memory copy now, as its change stream would shortly.
     harness.gateway!.get(AppConfigCache).forget('admin');
     refused(await travis({ repo: 'legacy', sha: 'e5'.repeat(20) }), /legacy sets travisSignature: required/);
-    // Several apps may deploy one repository (SPEC 8): a second one without a secret leaves the first one's secret in force.
+    // Several apps may deploy one repository (docs/contract.md#several-apps-per-repository): a second one without a secret leaves the first one's secret in force.
     expect((await harness.request('PUT', '/1/apps/admin/copy', { body: { repository: 'OCTO-ORG/guarded.git' } })).status).toBe(200);
     refused(await push('octo-org', 'guarded', 'f6'.repeat(20)), /X-Hub-Signature-256/);
   });

@@ -43,7 +43,7 @@ export class ChaosStack {
   gatewayPorts: number[] = [];
   /** deployment id → how many times the receiver started processing it */
   processed = new Map<string, number>();
-  /** app → its packages being processed at the receiver now, the most ever at once, and their ids in the order started (SPEC 6.2) */
+  /** app → its packages being processed at the receiver now, the most ever at once, and their ids in the order started (docs/contract.md#one-deployment-at-a-time) */
   inFlight = new Map<string, number>();
   mostInFlight = new Map<string, number>();
   startedInOrder = new Map<string, string[]>();

@@ -5,7 +5,7 @@ import { ADMIN } from '../support/harness';
 import { ChaosStack } from './chaos-stack';
 
 /**
- * Issue 14 / SPEC 8: the worker is killed with SIGKILL while a notification is being delivered
+ * Notifications (docs/contract.md#notifications): the worker is killed with SIGKILL while a notification is being delivered
  * (the subscriber holds the first POST open). The delivery is retried after the restart under the
  * same X-Deploy-Delivery id, every POST carries a valid signature, and the delivery ends
  * `delivered` as one record: subscribers dedupe on the id, so the event is delivered once.

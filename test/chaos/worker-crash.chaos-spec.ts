@@ -43,8 +43,7 @@ describe('worker killed mid-deployment', () => {
 const LINES = Number(process.env.CHAOS_LINES ?? 10);
 
 /**
- * The same worker kills with three pushes of successive commits per app in flight (SPEC 6.1,
- * 6.2): ordering holds under SIGKILL. Every app ends with its last commit live, never had two
+ * The same worker kills with three pushes of successive commits per app in flight (docs/contract.md#release-lines): ordering holds under SIGKILL. Every app ends with its last commit live, never had two
  * packages at the receiver at once, reached it in commit order, and every skipped deployment
  * ended superseded or stale without uploading.
  */

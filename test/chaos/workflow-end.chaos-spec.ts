@@ -18,7 +18,7 @@ interface DeploymentRecord {
 }
 
 /**
- * docs/reliability.md, Tenant isolation review: deployments terminated in Temporal (as an
+ * docs/reliability.md#tenant-isolation-review: deployments terminated in Temporal (as an
  * operator does with `temporal workflow terminate`) at random points of their pipeline, and
  * deployments waiting in or holding their app's release line, while others run on, with two
  * workers sweeping. Every terminated deployment's record closes (`deploy:terminated`, or the end

@@ -10,7 +10,7 @@ import { EntryGuard, TAR_REJECT_REASONS, TarballRejected } from '../../libs/tarb
 import { ArchiveEntry, buildTarGz, buildZip, githubTopDir, linkChainEscape } from '../support/archives';
 
 /**
- * Issue 18, finding 3, as a property: archives of symlink chains (links through links, links
+ * Security review finding 3 (docs/reliability.md#security-findings-issue-18-receiver-and-archives), as a property: archives of symlink chains (links through links, links
  * a later link redirects, `..` runs, in any order), as tar.gz and zip. Whatever the worker's
  * inspection accepts, and whatever the receiver's extraction writes (accepted or not), no
  * symlink may lead outside the app directory. "Leads" is decided by the kernel's own rule,
@@ -162,7 +162,7 @@ async function outcome(run: () => Promise<unknown>): Promise<string> {
   }
 }
 
-describe('archive link chains (property, issue 18 finding 3)', () => {
+describe('archive link chains (property)', () => {
   it(`the worker's inspection accepts no tar.gz whose links, written as they are, lead outside (${RUNS} cases)`, async () => {
     let accepted = 0;
     let rejected = 0;

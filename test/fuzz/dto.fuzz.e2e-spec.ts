@@ -124,7 +124,7 @@ describe('DTO validation under hostile bodies (property-based, over HTTP)', () =
           const answer = await send(method, path, text, type);
           seen.add(answer.status);
           const codes = { includes: (code: string) => SPECIFIC_CODE.test(code) } as unknown as string[];
-          // 500 only with GitHub authorization's own code for an unreachable GitHub (SPEC 2.4).
+          // 500 only with GitHub authorization's own code for an unreachable GitHub (docs/contract.md#github-authorization).
           expectSpecAnswer(answer, [200, 201, 400, 401, 403, 404, 409, 413, 415, 500], codes);
           if (answer.status === 500) expect(JSON.parse(answer.text).error).toBe('auth:github:get_user_failed');
         },

@@ -10,7 +10,7 @@ import { mutate, oddContentType, sha } from './generators';
 import { Answer, expectSpecAnswer } from './http-fuzz';
 
 /**
- * Issue 16, hostile input on the GitHub surfaces (SPEC 7, 8) over HTTP against the real gateway,
+ * Hostile input (docs/reliability.md#hostile-input--in-npm-test) on the GitHub surfaces (docs/contract.md#ci-gates, docs/contract.md#github-integration) over HTTP against the real gateway,
  * Temporal, MongoDB and the GitHub-shaped server: `check_suite` / `check_run` / `status` events
  * to `/1/deploy`, the App webhook `POST /1/github/webhook`, and `POST /1/auth/github/installations`.
  * Each answer is a success or a spec code (never `internal`); afterwards every deployment has its

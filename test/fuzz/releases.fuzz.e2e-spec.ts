@@ -4,7 +4,7 @@ import { ADMIN } from '../support/harness';
 import { Answer, expectSpecAnswer } from './http-fuzz';
 
 /**
- * Issue 16, hostile input on the release surfaces (SPEC 6.4–6.6) over HTTP: the releases list,
+ * Hostile input (docs/reliability.md#hostile-input--in-npm-test) on the release surfaces (docs/contract.md#releases) over HTTP: the releases list,
  * rollback, redeploy, unlock and `PATCH …/env` (with `deploy`), by their owner, another user, wrong
  * and no credentials. Each answer is a success or a spec code (never `internal`, never a 5xx); an
  * env change that is refused changes nothing; and afterwards every deployment an action started

@@ -4,7 +4,7 @@ import { OutboundGuard, TargetError } from '../../libs/targets';
 import { Harness, LOCAL_RECEIVERS } from '../support/harness';
 
 /**
- * Issue 18, findings 1, 6 and 11, property-based: every spelling of "this machine" and of the
+ * Security review findings 1, 6 and 11 (docs/reliability.md#security-findings-issue-18-targets-and-outbound-calls), property-based: every spelling of "this machine" and of the
  * metadata address is refused by the outbound guard, and every spelling of the shared default
  * target's host at its port is refused as an app's own target (url or statusUrl) by
  * `PUT /1/apps` — on a stack that allows loopback targets, as `npm start` does.

@@ -163,7 +163,7 @@ describe('webhook repository names and refs', () => {
     ]);
   });
 
-  it('reads a form-typed JSON body as the payload and a payload= form as before (SPEC 2.1)', () => {
+  it('reads a form-typed JSON body as the payload and a payload= form as before', () => {
     const push = JSON.stringify(githubPush({ sha: 'c'.repeat(40) }));
     const form = 'application/x-www-form-urlencoded';
     expect(readPayload(form, Buffer.from(push)).text).toBe(push);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { temporalAppLogger } from '../support/app-logs';
 
 /**
- * SPEC 6.7: a running deployment survives any upgrade. Every history recorded from a shipped
+ * Upgrades never break running deployments (docs/contract.md#upgrades-never-break-running-deployments): a running deployment survives any upgrade. Every history recorded from a shipped
  * release (test/histories/<release>/*.json, written by record.e2e-spec.ts) replays against the
  * current workflow code; a change that is not behind patched() fails here with the history's name.
  */

@@ -3,7 +3,7 @@ import { ADMIN, Harness } from '../support/harness';
 import { NdjsonFeed, sleep } from '../status/feed-client';
 
 /**
- * The limits counted in MongoDB (docs/reliability.md, Limits across gateways) fail like the
+ * The limits counted in MongoDB (docs/reliability.md#limits-across-gateways) fail like the
  * code around them when their collection does not answer: a catalogued error with a sentence,
  * never a crash, and API tokens (never throttled) are not affected.
  */

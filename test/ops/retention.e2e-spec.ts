@@ -6,7 +6,7 @@ import { Harness } from '../support/harness';
 const DAY = 86_400_000;
 
 /**
- * Issue 16, data that only grows: the worker's retention sweep removes raw payloads past
+ * Data that only grows (docs/reliability.md#retention): the worker's retention sweep removes raw payloads past
  * PAYLOAD_RETENTION (sparing running deployments'), status entries past STATUS_RETENTION and
  * blobs their ended deployments left behind,
  * with indexed queries. Ages are set by writing the documents with old dates; the sweep runs

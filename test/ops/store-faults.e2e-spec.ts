@@ -7,8 +7,7 @@ import { MongoFaultProxy, OP_MSG, OP_QUERY } from '../support/mongo-fault-proxy'
 import { ADMIN, Harness } from '../support/harness';
 
 /**
- * The store failures the API answers after authentication (issue 16, "every error code
- * asserted"): the gateway reaches MongoDB through a fault proxy that fails one collection's
+ * The store failures the API answers after authentication (docs/reliability.md#every-error-code-asserted): the gateway reaches MongoDB through a fault proxy that fails one collection's
  * commands while authentication's reads pass. Each answer carries the spec's code and a sentence,
  * and nothing is half-written: the records read directly (not through the proxy) are unchanged.
  */

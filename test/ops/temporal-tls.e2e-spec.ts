@@ -14,7 +14,7 @@ import { Harness } from '../support/harness';
 /**
  * The gateway and the worker against a Temporal that wants mutual TLS: the run's dev server (plain)
  * behind a TLS-terminating proxy that asks every client for a certificate of the test's CA
- * (docs/operations.md, Connecting to a secured Temporal).
+ * (docs/operations.md#connecting-to-a-secured-temporal-mtls-temporal-cloud).
  */
 describe('Temporal over TLS', () => {
   let certs: TestCertificates;

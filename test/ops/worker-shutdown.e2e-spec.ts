@@ -1,7 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { Harness } from '../support/harness';
 
-/** Issue 16, window 5: a worker shutting down closes its Temporal connection. */
+/** Failure window 5 (docs/reliability.md#failure-windows-issue-16): a worker shutting down closes its Temporal connection. */
 describe('worker shutdown', () => {
   afterAll(() => jest.restoreAllMocks());
 

@@ -3,7 +3,7 @@ import { Harness } from '../support/harness';
 import { githubHeaders, githubPush } from '../support/payloads';
 
 /**
- * Issue 15: the intake reads app configuration from memory (AppConfigCache), yet a push right
+ * The intake reads app configuration from memory (AppConfigCache), yet a push right
  * after a write through the API always uses the written configuration.
  */
 describe('app configuration served from memory to the intake', () => {

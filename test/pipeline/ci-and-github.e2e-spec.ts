@@ -70,7 +70,7 @@ describe('deployment pipeline: Travis timeouts, commit statuses, step ends', () 
     });
   });
 
-  it("delivers the app's environment variables inside the deployment package (SPEC 2.5)", async () => {
+  it("delivers the app's environment variables inside the deployment package", async () => {
     const { repo, sha } = await f.commit();
     const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, {
       body: { repository: `octo-org/${repo}`, env: { API_KEY: 's3cret', DATABASE_URL: 'pg://u:p@h/db' } },

@@ -7,7 +7,7 @@ const SECRET = 'app-webhook-secret';
 const INSTALLATION = 77;
 
 /**
- * The service as a GitHub App (SPEC 8): installation tokens (from App JWTs the GitHub server
+ * The service as a GitHub App (docs/contract.md#the-github-app): installation tokens (from App JWTs the GitHub server
  * verifies with the App's public key) read repositories and write statuses; the App's one
  * webhook is HMAC-verified and routed to the apps of users who linked the installation.
  */

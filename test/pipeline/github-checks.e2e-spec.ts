@@ -45,7 +45,7 @@ function ciHelpers(get: () => PipelineFixture) {
 }
 
 /**
- * SPEC 7 with events: a 10-minute poll interval, so what moves a deployment here is a
+ * CI gates (docs/contract.md#ci-gates) with events: a 10-minute poll interval, so what moves a deployment here is a
  * check_suite / check_run / status delivery (or the gate's first read), never a poll.
  */
 describe('GitHub checks gate: woken by check_suite, check_run and status events', () => {
@@ -179,7 +179,7 @@ describe('GitHub checks gate: woken by check_suite, check_run and status events'
   });
 });
 
-/** SPEC 8: each deployment is a GitHub deployment, its statuses posted as it goes. */
+/** GitHub deployments (docs/contract.md#github-deployments): each deployment is a GitHub deployment, its statuses posted as it goes. */
 describe('GitHub Deployments', () => {
   let f: PipelineFixture;
   beforeAll(async () => {
@@ -280,7 +280,7 @@ describe('GitHub Deployments', () => {
   });
 });
 
-/** SPEC 7 without events: lost deliveries are covered by polling on durable timers. */
+/** CI gates (docs/contract.md#ci-gates) without events: lost deliveries are covered by polling on durable timers. */
 describe('GitHub checks gate: the polling fallback', () => {
   let f: PipelineFixture;
   const h = ciHelpers(() => f);

@@ -4,7 +4,7 @@ import { PipelineFixture } from './pipeline-fixture';
 import { gate } from '../support/gate';
 
 /**
- * The fetch step against a GitHub that misbehaves (issue 16, window 1, and the download code):
+ * The fetch step against a GitHub that misbehaves (failure window 1, docs/reliability.md#failure-windows-issue-16, and the download code):
  * slow to send a tarball's first byte, canceled while waiting, a tarball that cannot be had
  * (404), a connection dropped mid-stream. The GitHub-shaped server does the misbehaving.
  */

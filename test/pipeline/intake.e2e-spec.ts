@@ -8,7 +8,7 @@ import { Harness } from '../support/harness';
 import { githubHeaders, githubPush, travisBuild } from '../support/payloads';
 import { PipelineFixture } from './pipeline-fixture';
 
-/** Webhook intake's answers for bad input (SPEC 2.1), against the real stack. */
+/** Webhook intake's answers for bad input (docs/contract.md#webhook-intake), against the real stack. */
 describe('webhook intake errors', () => {
   const travisKeys = generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -65,7 +65,7 @@ describe('webhook intake errors', () => {
     expect(await harness.db.collection('payloads').countDocuments()).toBe(0);
   });
 
-  it('reads a form-typed body that is itself JSON as JSON (SPEC 2.1), keeping payload= forms and their errors', async () => {
+  it('reads a form-typed body that is itself JSON as JSON, keeping payload= forms and their errors', async () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const raw = await harness.request('POST', '/1/deploy', {
       headers: form,
@@ -160,7 +160,7 @@ describe('webhook intake errors', () => {
   });
 });
 
-/** Issue 13, item 1: the seed's own example, `curl -X POST -u user:token -d @file …/1/deploy`, run with curl itself. */
+/** Nodejitsu's own documented example, `curl -X POST -u user:token -d @file …/1/deploy`, run with curl itself. */
 describe("the seed's curl -d @file command", () => {
   let f: PipelineFixture;
   let dir: string;

@@ -4,7 +4,7 @@ import { PipelineFixture, sleep } from './pipeline-fixture';
 import { Subscriber, Tarpit, until } from './subscriber';
 
 /**
- * Tenant isolation of notifications (docs/reliability.md, Tenant isolation): deliveries on their
+ * Tenant isolation of notifications (docs/reliability.md#tenant-isolation-review): deliveries on their
  * own task queue, short timeouts, caps per app and per user, a paginated list, redeliveries
  * limited, subscribers that keep failing disabled, URLs sealed at rest. On the real stack.
  */

@@ -2,7 +2,7 @@ import { signature } from '../../libs/notifications';
 import { PipelineFixture } from './pipeline-fixture';
 import { Subscriber, until } from './subscriber';
 
-/** SPEC 8, Notifications: signed, retried, listed and redelivered, on the real stack. */
+/** Notifications (docs/contract.md#notifications): signed, retried, listed and redelivered, on the real stack. */
 describe('notifications: deployment events to subscribers', () => {
   let f: PipelineFixture;
   let subscriber: Subscriber;

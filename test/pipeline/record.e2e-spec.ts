@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { PipelineFixture } from './pipeline-fixture';
 
-/** SPEC 6.3: MongoDB is the record; nothing depends on Temporal keeping a closed workflow. */
+/** The record in MongoDB (docs/contract.md#the-record-in-mongodb): MongoDB is the record; nothing depends on Temporal keeping a closed workflow. */
 describe('deployment records in MongoDB', () => {
   let f: PipelineFixture;
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import { gate } from '../support/gate';
 type Step = { step: string; status: string; message?: string; ts?: string; error?: { code: string; message: string } };
 
 /**
- * SPEC 6.1, 6.2 and issue 11: each app is one release line. The newest commit wins whatever
+ * Release lines (docs/contract.md#release-lines): each app is one release line. The newest commit wins whatever
  * order pushes arrive in, one deployment at a time is at the target, UNDEPLOY takes its turn,
  * and a cancel through Temporal still ends a deployment cleanly. All on the real stack.
  */

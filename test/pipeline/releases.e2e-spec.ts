@@ -19,7 +19,7 @@ type Release = {
 };
 
 /**
- * SPEC 6.4–6.6 and issue 12: numbered releases, rollback (kept tarball or fetched again) that
+ * Releases (docs/contract.md#releases): numbered releases, rollback (kept tarball or fetched again) that
  * locks the app, unlock, redeploy and env-change releases, all through the app's line on the
  * real stack. RELEASES_KEPT is 2 here so pruning shows within a few releases.
  */
@@ -76,7 +76,7 @@ describe('releases: numbered history, rollback with lock, redeploy, env', () => 
         appVersion: '1.2.3',
         envDigest: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/),
       });
-      // Keyed: not the plain sha256 of the env delivered (`{}`), which anyone could recompute (docs/reliability.md, Tenant isolation review).
+      // Keyed: not the plain sha256 of the env delivered (`{}`), which anyone could recompute (docs/reliability.md#tenant-isolation-review).
       expect(list[0].envDigest).not.toContain(createHash('sha256').update('[]').digest('hex'));
       // RELEASES_KEPT=2: v1's tarball is gone from blob storage, v2's and v3's stay.
       expect(list.map((r) => r.tarballKept)).toEqual([true, true, false]);

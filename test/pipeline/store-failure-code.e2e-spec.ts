@@ -3,7 +3,7 @@ import { PipelineFixture } from './pipeline-fixture';
 
 /**
  * A step whose MongoDB reads keep failing ends the deployment with the store's code, not the
- * step's (docs/reliability.md, Store failures inside a step): the worker alone reaches MongoDB
+ * step's (docs/reliability.md#store-failures-inside-a-step): the worker alone reaches MongoDB
  * through a fault proxy that fails every read of the apps while the gateway takes the push.
  */
 describe('a store failure inside a step', () => {

@@ -30,7 +30,7 @@ describe('deployment pipeline: tenants and retries', () => {
     const bobs = await pushAs(BOB, repo, theirs.sha);
     expect(await f.outcome(bobs.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:app:name_taken' } });
     // Nor through his own target that is the default receiver under another spelling: refused
-    // when configured (issue 18, finding 1: 0.0.0.0 and IPv4-mapped spellings passed)...
+    // when configured (security review finding 1, docs/reliability.md#security-findings-issue-18-targets-and-outbound-calls: 0.0.0.0 and IPv4-mapped spellings passed)...
     const port = new URL(f.receiverUrl).port;
     for (const host of ['localhost', '0.0.0.0', '[::ffff:127.0.0.1]', '[::]']) {
       const answer = await f.harness.request('PUT', `/1/apps/bob/${repo}`, {
@@ -65,7 +65,7 @@ describe('deployment pipeline: tenants and retries', () => {
     expect(await readFile(join(f.deployDir, repo, 'index.js'), 'utf8')).toBe(deployed);
   });
 
-  it("never polls the shared receiver's status with an id of another target's choosing (issue 18, finding 6)", async () => {
+  it("never polls the shared receiver's status with an id of another target's choosing", async () => {
     const port = new URL(f.receiverUrl).port;
     const app = (statusUrl: string) =>
       f.harness.request('PUT', '/1/apps/bob/peek', {
@@ -177,7 +177,7 @@ describe('deployment pipeline: tenants and retries', () => {
     await expect(readFile(join(f.deployDir, 'guarded', 'index.js'), 'utf8')).rejects.toThrow();
   });
 
-  it("never triggers another user's app of the same repository with my push (SPEC 8: several apps per repository)", async () => {
+  it("never triggers another user's app of the same repository with my push", async () => {
     const { repo, sha } = await f.commit({ repo: 'shared-repo' });
     // bob's apps of the very repository admin deploys: same branch, and a tag trigger.
     for (const [app, settings] of [

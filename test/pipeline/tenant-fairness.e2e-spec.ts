@@ -3,7 +3,7 @@ import { lineWorkflowId } from '../../libs/deployments';
 import { PipelineFixture } from './pipeline-fixture';
 
 /**
- * Fairness between users on the shared task queue (docs/reliability.md, Tenant isolation): every
+ * Fairness between users on the shared task queue (docs/reliability.md#tenant-isolation-review): every
  * deployment carries its user as the fairness key, and the worker sets the server's per-user
  * activity rate on the deployments' queue. Asserts the settings on the real Temporal server, not times.
  */

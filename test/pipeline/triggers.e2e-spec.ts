@@ -4,7 +4,7 @@ import { githubHeaders, githubPush } from '../support/payloads';
 import { PipelineFixture } from './pipeline-fixture';
 
 /**
- * SPEC 8, Triggers and Environments (issue 14): tag and branch triggers, path filters, and
+ * Triggers and several apps per repository (docs/contract.md#triggers, docs/contract.md#several-apps-per-repository): tag and branch triggers, path filters, and
  * several apps of one repository, each its own deployment and line; on the real stack.
  */
 describe('triggers and environments: several apps of one repository', () => {

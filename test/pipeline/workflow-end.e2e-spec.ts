@@ -6,7 +6,7 @@ import { PipelineFixture, sleep, waitFor } from './pipeline-fixture';
 type Step = { step: string; status: string; message?: string; error?: { code: string; message: string } };
 
 /**
- * docs/reliability.md, Tenant isolation review: a deployment whose workflow an operator ends in
+ * docs/reliability.md#tenant-isolation-review: a deployment whose workflow an operator ends in
  * Temporal (`temporal workflow terminate`, a delete) never writes its end. The worker's sweep
  * closes its record `deploy:terminated` and ends its status log within a few seconds here
  * (WORKFLOW_SWEEP_INTERVAL / WORKFLOW_SWEEP_GRACE set low), and frees the app's release line.

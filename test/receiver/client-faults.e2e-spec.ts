@@ -60,7 +60,7 @@ describe('TargetClient against a faulty receiver', () => {
     expect(aborted).toMatchObject({ kind: 'aborted', retryable: false });
   });
 
-  it('treats an answer cut off after its headers as a retryable network fault, for pushes and status reads (issue 16, window 3)', async () => {
+  it('treats an answer cut off after its headers as a retryable network fault, for pushes and status reads', async () => {
     const cutPush = await pushError(await start({ cutAnswers: 1 }));
     // main: the half body was parsed as a complete 200 and failed as malformed, final.
     expect([cutPush.kind, cutPush.retryable, cutPush.message]).toEqual(['network', true, expect.stringContaining('cut off')]);

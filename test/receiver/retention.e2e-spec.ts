@@ -9,7 +9,7 @@ import { archiveOf, deploymentPackage, rawStatus, RunningReceiver, startReceiver
 const client = new TargetClient({ timeoutMs: 10_000, outbound: { allow: ['127.0.0.1'] } }); // a loopback receiver
 const DAY = 86_400_000;
 
-/** Issue 16, data that only grows: the reference receiver forgets ended packages after RECEIVER_PACKAGE_RETENTION. */
+/** Data that only grows (docs/reliability.md#retention): the reference receiver forgets ended packages after RECEIVER_PACKAGE_RETENTION. */
 describe('the receiver bounds what it remembers', () => {
   let dirs: Awaited<ReturnType<typeof tempDirs>>;
   let receiver: RunningReceiver | undefined;

@@ -7,7 +7,7 @@ import { createReceiverApp, ReceiverOptions } from '../../apps/receiver';
 import { archiveOf, deploymentPackage, rawStatus, RunningReceiver, startReceiver, tempDirs, waitForFinal } from './helpers';
 
 /**
- * Issue 18 on the real reference receiver: symlink chains (finding 3), exhaustion (4), log
+ * The security review's receiver findings (docs/reliability.md#security-findings-issue-18-receiver-and-archives) on the real reference receiver: symlink chains (finding 3), exhaustion (4), log
  * injection (10), error answers with a uuid and without server paths, zip `../` (11).
  */
 const client = new TargetClient({ timeoutMs: 10_000, outbound: { allow: ['127.0.0.1'] } }); // a loopback receiver

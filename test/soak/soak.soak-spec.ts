@@ -7,7 +7,7 @@ import { memoryProbeEnv } from '../../tools/stack';
 import type { MemoryReading } from '../../tools/stack/memory-probe';
 
 /**
- * Issue 16's soak (`npm run test:soak`, not in `npm test`): the whole product as real processes
+ * The soak (docs/reliability.md#the-soak--npm-run-testsoak; `npm run test:soak`, not in `npm test`): the whole product as real processes
  * for SOAK_MINUTES (default 10) under faults — pushes to 20 apps at a steady rate with
  * redeliveries, out-of-order deliveries and bursts of three, cancels and rollbacks mixed in, worker 0 SIGKILLed
  * every ~30 s, gateway 0 every ~90 s, a receiver behind a flapping proxy — then:

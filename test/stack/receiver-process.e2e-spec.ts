@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { freePort, repoRoot } from '../../tools/stack';
 
 /**
- * The reference receiver as a process (issue 18, finding 2): anyone who reaches it could deploy,
+ * The reference receiver as a process (security review finding 2: docs/reliability.md#security-findings-issue-18-targets-and-outbound-calls): anyone who reaches it could deploy,
  * UNDEPLOY any app by name or read statuses, so beyond loopback it starts only with credentials.
  */
 describe('reference receiver process', () => {

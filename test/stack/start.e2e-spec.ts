@@ -50,7 +50,7 @@ describe('npm start', () => {
   }
 
   it('brings up every process, deploys a push from the GitHub stand-in as the README shows, and leaves no process behind when stopped', async () => {
-    // As an earlier run left it (docs/reliability.md, Tenant isolation review): the directory and a log open to everyone.
+    // As an earlier run left it (docs/reliability.md#tenant-isolation-review): the directory and a log open to everyone.
     chmodSync(stateDir, 0o755);
     mkdirSync(join(stateDir, 'logs'), { recursive: true, mode: 0o755 });
     writeFileSync(join(stateDir, 'logs', 'gateway.log'), 'an earlier run\n', { mode: 0o644 });
@@ -114,7 +114,7 @@ describe('npm start', () => {
     }
     expect(deployment.state).toMatchObject({ state: 'succeeded', step: 'done' });
     expect(existsSync(join(stateDir, 'receiver', 'deployed', 'hello', 'index.js'))).toBe(true);
-    // The worker deployed with the receiver credentials npm start generated; nobody else may (issue 18, finding 2).
+    // The worker deployed with the receiver credentials npm start generated; nobody else may (security review finding 2: docs/reliability.md#security-findings-issue-18-targets-and-outbound-calls).
     expect(readFileSync(join(stateDir, 'receiver-password'), 'utf8').trim()).toMatch(/^[\w-]{24}$/);
     expect((await fetch(`http://127.0.0.1:${ports.RECEIVER_PORT}/status/${id}`)).status).toBe(401);
     const undeploy = await fetch(`http://127.0.0.1:${ports.RECEIVER_PORT}/push`, {
@@ -126,7 +126,7 @@ describe('npm start', () => {
     expect(started.output()).toContain(`password in ${join(stateDir, 'receiver-password')}`);
 
     // Only the receiver's port is allowed on loopback: no user's target or notification reaches
-    // the machine's other ports (docs/reliability.md, Tenant isolation review).
+    // the machine's other ports (docs/reliability.md#tenant-isolation-review).
     const alice = `alice:${token}`;
     for (const port of [ports.GATEWAY_PORT, ports.TEMPORAL_UI_PORT, ports.GITHUB_STANDIN_PORT]) {
       const probe = await call('PUT', '/1/apps/alice/probe', alice, {

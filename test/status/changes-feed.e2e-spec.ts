@@ -7,7 +7,7 @@ import { basic, entry, NdjsonFeed, sleep } from './feed-client';
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 const BOB = { username: 'bob', password: 'bob-password-1' };
 
-describe('changes feed (SPEC 2.3) against the MongoDB-wire change stream', () => {
+describe('changes feed against the MongoDB-wire change stream', () => {
   let harness: Harness;
   let status: { append(entry: NewStatusEntry): Promise<StatusEntry> };
   const feeds: NdjsonFeed[] = [];

@@ -4,7 +4,7 @@ import type { StatusWrite } from '../../workflows/types';
 import { Harness } from '../support/harness';
 
 /**
- * Found by the soak (issue 16): a worker was killed during a push's first workflow task, after
+ * Found by the soak (docs/reliability.md#the-soak--npm-run-testsoak): a worker was killed during a push's first workflow task, after
  * that task's local activities had logged `received` (1) and `resolve` (2). Before the task was
  * retried, the app's line signalled `end` (superseded); the retried task saw it, logged
  * `received` again and numbered its `done` 2, the number the dead task had given `resolve`. That

@@ -7,7 +7,7 @@ import { gate } from '../support/gate';
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 
 /**
- * Issue 16, window 4: a changes-feed client that disconnects while its feed is opening (the
+ * Failure window 4 (docs/reliability.md#failure-windows-issue-16): a changes-feed client that disconnects while its feed is opening (the
  * catch-up read still running) is unsubscribed at once, not held until FEED_MAX_DURATION.
  */
 describe('a feed client that leaves while its feed opens', () => {

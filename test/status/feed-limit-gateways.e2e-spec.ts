@@ -7,8 +7,7 @@ const ALICE = { username: 'alice', password: 'alice-password-1' };
 const HEARTBEAT_MS = 500; // leases last 3 heartbeats: 1.5 s
 
 /**
- * FEED_MAX_PER_USER holds over every gateway on one database (docs/reliability.md, Limits across
- * gateways): each open feed holds a lease in MongoDB; one past its expiry (its gateway crashed)
+ * FEED_MAX_PER_USER holds over every gateway on one database (docs/reliability.md#limits-across-gateways): each open feed holds a lease in MongoDB; one past its expiry (its gateway crashed)
  * no longer counts.
  */
 describe('changes feeds per user across gateways', () => {

@@ -4,7 +4,7 @@ import { basic, NdjsonFeed } from './feed-client';
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 const BOB = { username: 'bob', password: 'bob-password-1' };
 
-/** Issue 18, finding 11: a user holds at most FEED_MAX_PER_USER live changes feeds on a gateway at once. */
+/** Security review finding 11 (docs/reliability.md#security-findings-issue-18-authentication-and-webhooks): a user holds at most FEED_MAX_PER_USER live changes feeds on a gateway at once. */
 describe('changes feeds per user', () => {
   let harness: Harness;
   const feeds: NdjsonFeed[] = [];

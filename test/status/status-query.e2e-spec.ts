@@ -6,7 +6,7 @@ const BOB = { username: 'bob', password: 'bob-password-1' };
 const CAROL = { username: 'carol', password: 'carol-password-1' };
 const T0 = Date.parse('2024-05-01T12:00:00.000Z');
 
-/** SPEC 2.2's entry fields; `error` only on entries that carry one. */
+/** The status log's entry fields (docs/contract.md#the-status-log); `error` only on entries that carry one. */
 const SPEC_FIELDS = ['id', 'uuid', 'user', 'app_name', 'deployment', 'status', 'step', 'provider', 'commit', 'ts'];
 
 /** A user's status log over several apps: every second entry shares its ts with the one before. */
@@ -48,7 +48,7 @@ function shuffled<T>(items: T[]): T[] {
   return copy;
 }
 
-describe('status log query (SPEC 2.2): GET /1/status/:user/webhooks[/:application]', () => {
+describe('status log query: GET /1/status/:user/webhooks[/:application]', () => {
   let harness: Harness;
   // Ties cross apps: shop's last entry and blog's first share a ts, and so on.
   const alice = log('alice', { shop: 56, blog: 40, api: 8 });
@@ -172,7 +172,7 @@ describe('status log query (SPEC 2.2): GET /1/status/:user/webhooks[/:applicatio
       },
     ]);
     expect(Object.keys(answer.json[1]).sort()).toEqual([...SPEC_FIELDS].sort());
-    // Beyond SPEC 2.2: the product also answers a step's `message` when the workflow wrote one.
+    // Beyond the entry fields of docs/contract.md#the-status-log: the product also answers a step's `message` when the workflow wrote one.
     await status.append({ ...ok, _id: 'dep_carol_fields:003', ts: new Date(T0 - 500), message: 'read package.json' });
     expect((await get('/1/status/carol/webhooks/fields?limit=1', CAROL)).json[0]).toMatchObject({
       id: 'dep_carol_fields:003',

@@ -75,7 +75,7 @@ export async function hostileTarball(kind: HostileKind): Promise<Buffer> {
 const CHAIN_DEPTH = 24;
 
 /**
- * Issue 18, finding 3: `d1/…/d24/s -> ../…/..` leads to the root (inside), and
+ * Security review finding 3 (docs/reliability.md#security-findings-issue-18-receiver-and-archives): `d1/…/d24/s -> ../…/..` leads to the root (inside), and
  * `t -> d1/…/d24/s/../…/../etc/passwd` reads as `d1/etc/passwd` (inside) as text, but the kernel
  * follows `s` first and lands on /etc/passwd. `order: 'link-last'` puts `t` before `s`, so `s`
  * only redirects `t` after `t` was checked.

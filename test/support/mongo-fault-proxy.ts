@@ -3,8 +3,7 @@ import { AddressInfo, createConnection, createServer, Server, Socket } from 'nod
 import { inflateSync } from 'node:zlib';
 
 /**
- * A TCP proxy in front of the run's MongoDB-wire server that fails chosen commands (issue 16,
- * "every error code asserted"): the store failures the API answers after authentication, which
+ * A TCP proxy in front of the run's MongoDB-wire server that fails chosen commands (docs/reliability.md#every-error-code-asserted): the store failures the API answers after authentication, which
  * a stopped server cannot produce (authentication reads MongoDB first).
  *
  * It reads the client's side of the wire protocol only to find each request's command and

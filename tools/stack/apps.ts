@@ -9,7 +9,7 @@ export type AppName = 'gateway' | 'worker' | 'receiver';
  * checked by test/docker.spec.ts). Node 24's V8 lets each isolate's young generation grow to
  * 128 MiB and keeps it after a full GC; the worker has two isolates (its main thread and the
  * SDK's workflow thread), so its RSS rose by ~150 MiB under load with no leak. 16 MiB
- * semi-spaces are Node 20's size, on which the benchmarks were measured (docs/reliability.md, the soak).
+ * semi-spaces are Node 20's size, on which the benchmarks were measured (docs/reliability.md#the-soak--npm-run-testsoak).
  */
 export const NODE_FLAGS = ['--max-semi-space-size=16'];
 

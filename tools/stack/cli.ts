@@ -130,7 +130,7 @@ async function main(): Promise<void> {
       ...(process.env.DEFAULT_TARGET_URL ? {} : { DEFAULT_TARGET_USERNAME: receiverUsername, DEFAULT_TARGET_PASSWORD: receiverPassword }),
       // Loopback and private hosts are refused as targets unless allowed: allow this stack's
       // receiver, on its port only, so no user's target or notification can probe the machine's
-      // other ports (docs/reliability.md, Tenant isolation review).
+      // other ports (docs/reliability.md#tenant-isolation-review).
       TARGET_ALLOW: [process.env.TARGET_ALLOW, hostPort(host, receiverPort)].filter(Boolean).join(','),
       RECEIVER_HOST: host,
       RECEIVER_PORT: String(receiverPort),

@@ -43,7 +43,7 @@ export async function startTemporalDevServer(options: {
       '--namespace',
       'default',
       // Tasks backlogged on a queue are dispatched in turn by fairness key (the user): one user's
-      // burst does not hold another's deployment (docs/reliability.md, Tenant isolation review).
+      // burst does not hold another's deployment (docs/reliability.md#tenant-isolation-review).
       '--dynamic-config-value',
       `matching.enableFairness=${options.fairness ?? true}`,
     ];

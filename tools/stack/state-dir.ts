@@ -4,7 +4,7 @@ import { join } from 'node:path';
 /**
  * `npm start`'s state directory holds the encryption key, the admin and receiver passwords, the
  * GitHub App's key and webhook secret, MongoDB's and Temporal's data, blobs and logs: only its
- * owner may read it (docs/reliability.md, Tenant isolation review). Made 0700 even when an
+ * owner may read it (docs/reliability.md#tenant-isolation-review). Made 0700 even when an
  * earlier run left it open, and what is in it loses every group and other permission (files
  * 0600, directories 0700; an owner's execute bit stays). Symbolic links are left alone: chmod
  * would follow them out of the directory.

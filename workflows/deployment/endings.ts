@@ -39,7 +39,7 @@ export function endingOf(deployment: RunningDeployment, error: unknown): Ending 
 }
 
 const STEP_CODES: Record<string, ErrorCode> = {
-  ciGate: Errors.deployGithubReadFailed.code, // .travis.yml unreadable (GitHub down): not the spec's no_pkg_json
+  ciGate: Errors.deployGithubReadFailed.code, // .travis.yml unreadable (GitHub down): not no_pkg_json
   resolvePackage: Errors.deployGithubNoPkgJson.code,
   resolveApp: Errors.deployGithubNoPkgJson.code,
   fetchTarball: Errors.deployGithubDownloadTarball.code,

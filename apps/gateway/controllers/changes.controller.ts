@@ -5,7 +5,7 @@ import { ChangesQueryDto, ChangesService } from '../../../libs/status';
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
-/** `GET /1/status/:user/changes[/:id]`: the live changes feed, NDJSON or SSE (SPEC 2.3). */
+/** `GET /1/status/:user/changes[/:id]`: the live changes feed, NDJSON or SSE (docs/contract.md#the-changes-feed). */
 @Doc.Tag('status')
 @Controller('1/status/:user/changes')
 @UseGuards(AuthGuard)

@@ -6,7 +6,7 @@ import { RawBody, RequestUuid } from '../http/request-context';
 import { Errors } from '../../../libs/errors';
 import { Doc } from '../openapi-endpoints';
 
-/** `POST /` and `POST /1/deploy`: GitHub and Travis webhooks (SPEC 2.1). */
+/** `POST /` and `POST /1/deploy`: GitHub and Travis webhooks (docs/contract.md#webhook-intake). */
 @Doc.Tag('deploy')
 @Controller()
 @UseGuards(AuthGuard)

@@ -4,7 +4,7 @@ import { DeploymentsService } from '../../../libs/deployments';
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
-/** `/1/deployments/:id`: the full record with its live step, retry and cancel (SPEC 2.5). */
+/** `/1/deployments/:id`: the full record with its live step, retry and cancel (docs/contract.md#deployments). */
 @Doc.Tag('deployments')
 @Controller('1/deployments/:id')
 @UseGuards(AuthGuard)

@@ -4,7 +4,7 @@ import { GithubAppWebhookService, Headers } from '../../../libs/intake';
 import { RawBody, RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
-/** `POST /1/github/webhook`: the GitHub App's webhook (SPEC 8); HMAC-verified, no Basic auth. */
+/** `POST /1/github/webhook`: the GitHub App's webhook (docs/contract.md#the-github-app); HMAC-verified, no Basic auth. */
 @Doc.Tag('github')
 @Controller('1/github/webhook')
 export class GithubAppController {

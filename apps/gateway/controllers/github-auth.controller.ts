@@ -10,7 +10,7 @@ import {
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
-/** `POST /1/auth/github[?app=<name>]`: store a verified GitHub token for the caller (SPEC 2.4); `…/installations`: link a GitHub App installation. */
+/** `POST /1/auth/github[?app=<name>]`: store a verified GitHub token for the caller (docs/contract.md#github-authorization); `…/installations`: link a GitHub App installation. */
 @Doc.Tag('github')
 @Controller('1/auth/github')
 @UseGuards(AuthGuard)
@@ -32,7 +32,7 @@ export class GithubAuthController {
     return this.githubAuth.authorize(caller.user, body?.credentials, query.app, uuid);
   }
 
-  /** Links a GitHub App installation to the caller (SPEC 8): its events reach the caller's apps, its tokens serve them. */
+  /** Links a GitHub App installation to the caller (docs/contract.md#the-github-app): its events reach the caller's apps, its tokens serve them. */
   @Post('installations')
   @HttpCode(200)
   @Doc.GithubInstallation()

@@ -5,7 +5,7 @@ import { paging } from '../http/paging';
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
-/** An app's releases (SPEC 6.4) and the actions that deploy one again: rollback, redeploy; unlock after a rollback. */
+/** An app's releases (docs/contract.md#releases) and the actions that deploy one again: rollback, redeploy; unlock after a rollback. */
 @Doc.Tag('releases')
 @Controller('1/apps/:user/:app')
 @UseGuards(AuthGuard)

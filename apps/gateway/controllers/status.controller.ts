@@ -4,7 +4,7 @@ import { StatusService } from '../../../libs/status';
 import { paging } from '../http/paging';
 import { Doc } from '../openapi-endpoints';
 
-/** `GET /1/status/:user/webhooks[/:application]`: the status log, newest first (SPEC 2.2). */
+/** `GET /1/status/:user/webhooks[/:application]`: the status log, newest first (docs/contract.md#the-status-log). */
 @Doc.Tag('status')
 @Controller('1/status/:user/webhooks')
 @UseGuards(AuthGuard)

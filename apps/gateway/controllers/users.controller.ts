@@ -3,7 +3,7 @@ import { AuthGuard, CreateUserDto, CurrentPrincipal, Principal, UsersService } f
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
 
-/** `POST /1/users`: an administrator creates a user (SPEC 2.5). */
+/** `POST /1/users`: an administrator creates a user (docs/contract.md#users-and-api-tokens). */
 @Doc.Tag('users')
 @Controller('1/users')
 @UseGuards(AuthGuard)

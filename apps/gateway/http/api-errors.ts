@@ -10,7 +10,7 @@ const logger = new Logger('ApiErrors');
 const DEPLOY_ROUTE = /^\/(1\/deploy|1\/github\/webhook)?\/?(\?.*)?$/;
 
 /**
- * The one mapping from anything thrown to the spec's error JSON. Used by the Nest exception
+ * The one mapping from anything thrown to the API's error JSON (docs/contract.md#errors). Used by the Nest exception
  * filter and by Fastify's error handler (body parsing happens before Nest sees a request).
  */
 export function toErrorResponse(error: unknown, url: string, uuid: string): { status: number; body: ErrorBody } {

@@ -57,7 +57,7 @@ export function installRequestContext(fastify: FastifyInstance, bodyLimit: numbe
   });
 
   // Errors Node raises before a request exists (malformed framing, header overflow, headers or
-  // request timeout): Fastify's default answer is not the spec's JSON and has no x-api-uuid.
+  // request timeout): Fastify's default answer is not the API's error JSON and has no x-api-uuid.
   fastify.server.removeAllListeners('clientError');
   fastify.server.on('clientError', answerClientError);
 }
@@ -74,7 +74,7 @@ export function answerFastifyError(error: Error, request: FastifyRequest, reply:
 
 /**
  * Fastify's `frameworkErrors`: errors found while routing, before any hook runs (a malformed
- * percent-encoding, a path parameter over `maxParamLength`), in the spec's error JSON with
+ * percent-encoding, a path parameter over `maxParamLength`), in the API's error JSON with
  * the headers every answer carries.
  */
 export function answerFrameworkError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
