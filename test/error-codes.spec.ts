@@ -111,7 +111,12 @@ describe('every error code is named by a test', () => {
 });
 
 /** Codes the documentation names as gone (docs/operations.md#upgrading): never back in the catalogue. */
-const RETIRED = ['apps:repository_taken', 'auth:github:not_installation_owner'];
+const RETIRED = [
+  'apps:repository_taken',
+  'auth:github:not_installation_owner',
+  'deploy:nodejitsu:upload_tarball',
+  'deploy:nodejitsu:start_app',
+];
 
 describe('the error catalogue', () => {
   /** The README and the user's documentation it links to (docs/reliability.md quotes other things shaped like codes). */

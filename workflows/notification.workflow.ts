@@ -1,5 +1,5 @@
 import { applicationFailureOf } from './failures';
-import { deliveries, deliveryRecords } from './proxies';
+import { deliveryAttempts, deliveryRecords } from './proxies';
 
 /**
  * One delivery of one event to one subscriber (docs/contract.md#notifications), its own workflow so a
@@ -9,7 +9,7 @@ import { deliveries, deliveryRecords } from './proxies';
  */
 export async function notification(input: { deliveryId: string }): Promise<'delivered' | 'failed'> {
   try {
-    await deliveries.deliverNotification(input);
+    await deliveryAttempts.deliverNotification(input);
     return 'delivered';
   } catch (error) {
     const failure = applicationFailureOf(error);

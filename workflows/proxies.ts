@@ -73,7 +73,7 @@ export const targetStatus = proxyActivities<Pick<DeploymentActivitiesApi, 'pollT
 });
 
 /** One notification's delivery: GitHub retries failed webhook deliveries for hours; so do we: 1 s, 2 s, 4 s … at most an hour apart, for 24 h. */
-export const deliveries = proxyActivities<Pick<NotificationActivitiesApi, 'deliverNotification'>>({
+export const deliveryAttempts = proxyActivities<Pick<NotificationActivitiesApi, 'deliverNotification'>>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour' },

@@ -123,12 +123,12 @@ export interface DeploymentState {
   ci?: { gated: boolean; reason: string; result?: string };
   remoteId?: string;
   app?: string;
-  records: RecordState[];
+  records: TargetRecordState[];
   timings: Partial<Record<Step, { startedAt: string; endedAt?: string }>>;
   error?: { code: string; message: string };
 }
 
-export interface RecordState {
+export interface TargetRecordState {
   ref: string;
   state: string;
   message?: string;

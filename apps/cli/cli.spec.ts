@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { CommandSpec, integer, parse, resolve } from './command';
+import { CommandSpec, integer, parse, findCommand } from './command';
 import { COMMANDS } from './commands';
 import { parseEnvLines } from './commands/env-change';
 import { ConfigStore, configPath } from './config-store';
@@ -21,13 +21,13 @@ const sample: CommandSpec = {
 
 describe('command parsing', () => {
   it('resolves two-word commands before one-word ones, and names the group otherwise', () => {
-    expect(resolve(COMMANDS, ['apps', 'set', 'web', '--branch', 'b'])).toMatchObject({
+    expect(findCommand(COMMANDS, ['apps', 'set', 'web', '--branch', 'b'])).toMatchObject({
       command: { name: 'apps set' },
       rest: ['web', '--branch', 'b'],
     });
-    expect(resolve(COMMANDS, ['watch', 'web'])).toMatchObject({ command: { name: 'watch' }, rest: ['web'] });
-    expect(resolve(COMMANDS, ['apps', 'nope'])).toEqual({ group: 'apps', rest: ['nope'] });
-    expect(resolve(COMMANDS, ['nope'])).toEqual({ group: undefined, rest: [] });
+    expect(findCommand(COMMANDS, ['watch', 'web'])).toMatchObject({ command: { name: 'watch' }, rest: ['web'] });
+    expect(findCommand(COMMANDS, ['apps', 'nope'])).toEqual({ group: 'apps', rest: ['nope'] });
+    expect(findCommand(COMMANDS, ['nope'])).toEqual({ group: undefined, rest: [] });
   });
 
   it('parses flags strictly and checks the number of arguments', () => {

@@ -47,7 +47,7 @@ const COMMON: Record<string, OptionSpec> = {
 };
 
 /** The command named by the first one or two words of argv, and the rest of argv. */
-export function resolve(commands: CommandSpec[], argv: string[]): { command?: CommandSpec; group?: string; rest: string[] } {
+export function findCommand(commands: CommandSpec[], argv: string[]): { command?: CommandSpec; group?: string; rest: string[] } {
   const two = commands.find((command) => command.name === `${argv[0]} ${argv[1]}`);
   if (two) return { command: two, rest: argv.slice(2) };
   const one = commands.find((command) => command.name === argv[0]);

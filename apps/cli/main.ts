@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { ApiClient } from './api-client';
-import { commandHelp, Context, overview, parse, resolve } from './command';
+import { commandHelp, Context, overview, parse, findCommand } from './command';
 import { COMMANDS } from './commands';
 import { ConfigStore, configPath } from './config-store';
 import { ApiFailure, UsageError } from './errors';
@@ -22,7 +22,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     (argv.length === 0 ? out.note.bind(out) : out.line.bind(out))(overview(COMMANDS));
     return argv.length === 0 ? 2 : 0;
   }
-  const { command, group, rest } = resolve(COMMANDS, argv);
+  const { command, group, rest } = findCommand(COMMANDS, argv);
   if (!command) {
     const asked = group !== undefined && rest.length > 0 && HELP.has(rest[0]);
     if (!asked)

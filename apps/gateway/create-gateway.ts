@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { AppConfig } from '../../libs/config';
+import { ServiceSettings } from '../../libs/config';
 import { createLogger } from '../../libs/logging';
 import { GatewayModule } from './gateway.module';
 import { MAX_PARAM_LENGTH } from './http/api-errors';
@@ -23,7 +23,7 @@ class GatewayFastifyAdapter extends FastifyAdapter {
 
 /** Builds the gateway (not listening yet): used by main.ts, tests and benchmarks alike. */
 export async function createGatewayApp(
-  config: AppConfig,
+  config: ServiceSettings,
   options: { logDestination?: DestinationStream } = {},
 ): Promise<NestFastifyApplication> {
   const logger = createLogger(config, options.logDestination);

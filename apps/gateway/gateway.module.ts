@@ -3,7 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppsModule, AppTargetRulesModule } from '../../libs/apps';
 import { AuthModule } from '../../libs/auth';
-import { AppConfig } from '../../libs/config';
+import { ServiceSettings } from '../../libs/config';
 import { DeploymentsModule } from '../../libs/deployments';
 import { IntakeModule } from '../../libs/intake';
 import { GithubAuthModule } from '../../libs/github';
@@ -33,7 +33,7 @@ import { HealthService } from './health.service';
 
 @Module({})
 export class GatewayModule {
-  static forRoot(config: AppConfig, logger: Logger = createLogger(config)): DynamicModule {
+  static forRoot(config: ServiceSettings, logger: Logger = createLogger(config)): DynamicModule {
     return {
       module: GatewayModule,
       imports: [

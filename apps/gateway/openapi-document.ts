@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { writeFileSync } from 'node:fs';
-import { loadAppConfig } from '../../libs/config';
+import { loadServiceSettings } from '../../libs/config';
 import { GatewayModule } from './gateway.module';
 import { buildOpenApiDocument } from './openapi';
 
@@ -14,7 +14,7 @@ import { buildOpenApiDocument } from './openapi';
  */
 async function main(): Promise<void> {
   // Placeholders for the settings the gateway requires; preview mode connects to nothing.
-  const config = loadAppConfig({ MONGO_URL: 'mongodb://127.0.0.1:27017', ENCRYPTION_KEY: '0'.repeat(64), ...process.env });
+  const config = loadServiceSettings({ MONGO_URL: 'mongodb://127.0.0.1:27017', ENCRYPTION_KEY: '0'.repeat(64), ...process.env });
   const app = await NestFactory.create(GatewayModule.forRoot(config), new FastifyAdapter(), {
     preview: true,
     logger: false,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { ApiError, Errors } from '../../libs/errors';
 import { printable } from '../../libs/logging/printable';
 import { EntryGuard, TarballRejected, TarLimits } from '../../libs/tarballs/safety';
-import { DeploymentRecord } from '../../libs/targets';
+import { PackageRecord } from '../../libs/targets';
 import { checkExtractedLinks, extractArchive } from './extract';
 import { ExtractionBudget } from './extraction-budget';
 import { PackageStore, StoredPackage, StoredRecord } from './package-store';
@@ -79,7 +79,7 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
       await rm(upload.uploadDir, { recursive: true, force: true });
       return { id: pkg._doc, duplicate: true };
     }
-    let records: DeploymentRecord[];
+    let records: PackageRecord[];
     try {
       records = pairRecords(upload);
     } catch (err) {
@@ -240,7 +240,7 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
  * Records pair with archive parts by their `archive` field, else in order; archives without a
  * record get one. DEPLOY needs an archive per record; UNDEPLOY ignores archives.
  */
-function pairRecords({ pkg, archives }: Upload): DeploymentRecord[] {
+function pairRecords({ pkg, archives }: Upload): PackageRecord[] {
   if (pkg.operation === 'UNDEPLOY') {
     return pkg.records.length ? pkg.records : [{ _doc: pkg._doc, operation: 'UNDEPLOY', ref: pkg.app.name }];
   }

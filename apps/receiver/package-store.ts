@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { printable } from '../../libs/logging/printable';
-import { DeploymentPackage, PackageState, PackageStatus, RecordState, RecordStatus } from '../../libs/targets';
+import { DeploymentPackage, PackageState, PackageStatus, PackageRecordState, RecordStatus } from '../../libs/targets';
 import { DEFAULT_PACKAGE_RETENTION_MS, RECEIVER_OPTIONS, ReceiverOptions } from './receiver-options';
 
 export interface Transition<S> {
@@ -12,7 +12,7 @@ export interface Transition<S> {
 }
 
 export interface StoredRecord extends RecordStatus {
-  history: Transition<RecordState>[];
+  history: Transition<PackageRecordState>[];
 }
 
 export interface SpooledArchive {
@@ -114,7 +114,7 @@ export class PackageStore {
     await this.save(stored);
   }
 
-  async setRecordState(stored: StoredPackage, index: number, state: RecordState, message = ''): Promise<void> {
+  async setRecordState(stored: StoredPackage, index: number, state: PackageRecordState, message = ''): Promise<void> {
     message = printable(message);
     const record = stored.records[index];
     record.state = state;

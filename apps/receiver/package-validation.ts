@@ -1,5 +1,5 @@
 import { ApiError, Errors } from '../../libs/errors';
-import { DeploymentPackage, DeploymentRecord, OPERATIONS, Operation } from '../../libs/targets';
+import { DeploymentPackage, PackageRecord, OPERATIONS, Operation } from '../../libs/targets';
 
 /** Ids and app names become file names: one safe alphabet, no leading dot (so `.releases`/`.staging` stay ours). */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -26,7 +26,7 @@ export function parsePackage(raw: unknown): DeploymentPackage {
     commit: optional(pkg.commit, 'string', 'package.commit') ?? '',
     repository: optional(pkg.repository, 'string', 'package.repository') ?? '',
     env: env(pkg.env),
-    records: records.map((item, i): DeploymentRecord => {
+    records: records.map((item, i): PackageRecord => {
       const record = object(item, `package.records[${i}]`);
       const archive = optional(record.archive, 'string', `package.records[${i}].archive`);
       return {

@@ -1,4 +1,4 @@
-import type { DeploymentPackage, DeploymentRecord } from '../../libs/targets';
+import type { DeploymentPackage, PackageRecord } from '../../libs/targets';
 import type { EntryHeader } from '../../libs/tarballs/safety';
 import { Env, Settings } from '../../libs/config/settings';
 
@@ -6,7 +6,7 @@ import { Env, Settings } from '../../libs/config/settings';
 export interface ReceiverHooks {
   before?(pkg: DeploymentPackage): Promise<void>;
   /** After a record's archive is extracted (dir: the staging directory) or, for UNDEPLOY, before removal (dir: the app directory). */
-  execute?(pkg: DeploymentPackage, record: DeploymentRecord, dir: string): Promise<void>;
+  execute?(pkg: DeploymentPackage, record: PackageRecord, dir: string): Promise<void>;
   /** Every archive entry that passed the safety rules, before it is written. */
   entry?(pkg: DeploymentPackage, header: EntryHeader): Promise<void>;
   /** After the release went live (or the app was removed). */

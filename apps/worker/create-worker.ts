@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { DefaultLogger, LogLevel, Runtime } from '@temporalio/worker';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
-import { AppConfig } from '../../libs/config';
+import { ServiceSettings } from '../../libs/config';
 import { temporalLogFunction } from '../../libs/logging';
 import { WorkerOptions } from './temporal-worker.service';
 import { createWorkerLogger, sdkLineDeployment } from './worker-logger';
@@ -11,7 +11,7 @@ import { WorkerModule } from './worker.module';
 
 /** The worker as a Nest application context (no HTTP): started by main.ts and by tests. */
 export async function createWorkerApp(
-  config: AppConfig,
+  config: ServiceSettings,
   worker: Partial<WorkerOptions> = {},
   options: { logDestination?: DestinationStream } = {},
 ): Promise<INestApplicationContext> {
@@ -28,7 +28,7 @@ export async function createWorkerApp(
  * The Temporal SDK (its native core included) logs through the product's logger at its level, and exports its own metrics
  * for Prometheus on TEMPORAL_METRICS_PORT when set; its runtime is installed once per process.
  */
-function installTemporalRuntime(config: AppConfig, logger: Pino): void {
+function installTemporalRuntime(config: ServiceSettings, logger: Pino): void {
   const sdkLevel: LogLevel = ({ error: 'ERROR', warn: 'WARN', log: 'INFO', debug: 'DEBUG' } as const)[config.logLevel];
   const { host, temporalPort } = config.metrics;
   try {

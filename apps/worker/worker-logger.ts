@@ -1,10 +1,10 @@
 import type { DestinationStream, Logger } from 'pino';
-import { AppConfig } from '../../libs/config';
+import { ServiceSettings } from '../../libs/config';
 import { deploymentId, isCommitDeployment } from '../../libs/deployments';
 import { createLogger } from '../../libs/logging';
 
 /** The worker's logger: a line logged inside an activity carries the deployment id its workflow's id derives. */
-export function createWorkerLogger(config: AppConfig, destination?: DestinationStream): Logger {
+export function createWorkerLogger(config: ServiceSettings, destination?: DestinationStream): Logger {
   return createLogger(config, destination, deploymentId);
 }
 

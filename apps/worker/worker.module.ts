@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { AppConfig } from '../../libs/config';
+import { ServiceSettings } from '../../libs/config';
 import { GithubModule } from '../../libs/github';
 import { MetricsModule } from '../../libs/metrics';
 import { MongoModule } from '../../libs/persistence';
@@ -13,7 +13,7 @@ import { WORKER_TUNING } from './worker-tuning';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig, worker: Partial<WorkerOptions> = {}, logger: Logger = createWorkerLogger(config)): DynamicModule {
+  static forRoot(config: ServiceSettings, worker: Partial<WorkerOptions> = {}, logger: Logger = createWorkerLogger(config)): DynamicModule {
     const options: WorkerOptions = {
       address: config.temporal.address,
       tls: config.temporal.tls,

@@ -1,3 +1,3 @@
 export * from './settings';
-export * from './app-config';
+export * from './service-settings';
 export * from './outbound-rules';

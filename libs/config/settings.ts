@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 /**
  * Reading settings from environment variables, through one zod schema per process (see
- * loadAppConfig, loadReceiverSettings). Every setting validates and, on a bad value, the first
+ * loadServiceSettings, loadReceiverSettings). Every setting validates and, on a bad value, the first
  * bad one throws a ConfigError naming the variable, so a process fails fast at start-up.
  */
 export class ConfigError extends Error {

@@ -142,13 +142,13 @@ export const Errors = {
   deployTarTooLarge: { code: 'deploy:tar:too_large', message: 'The tarball unpacks to more than the limit.', where: workflow },
   deployTarCorrupt: { code: 'deploy:tar:corrupt', message: 'The tarball could not be read.', where: workflow },
   deployTarTimeout: { code: 'deploy:tar:timeout', message: "The tarball's inspection did not finish in time.", where: workflow },
-  deployNodejitsuUploadTarball: {
-    code: 'deploy:nodejitsu:upload_tarball',
+  deployReceiverUploadTarball: {
+    code: 'deploy:receiver:upload_tarball',
     message: 'The receiver refused the upload or was unreachable after the retries.',
     where: workflow,
   },
-  deployNodejitsuStartApp: {
-    code: 'deploy:nodejitsu:start_app',
+  deployReceiverStartApp: {
+    code: 'deploy:receiver:start_app',
     message: 'The receiver reported ERROR, or did not finish processing in time.',
     where: workflow,
   },

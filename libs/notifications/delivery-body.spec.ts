@@ -23,10 +23,10 @@ describe('notification deliveries', () => {
       app: 'api',
       repository: 'o/r',
       commit: 'abcdef1234',
-      error: { code: 'deploy:nodejitsu:start_app', message: 'boom' },
+      error: { code: 'deploy:receiver:start_app', message: 'boom' },
     };
     expect(JSON.parse(deliveryBody(notice, 'id', 'slack', new Date(0)))).toEqual({
-      text: 'Deployment dep_1 of *api* (o/r@abcdef1) failed: deploy:nodejitsu:start_app (boom).',
+      text: 'Deployment dep_1 of *api* (o/r@abcdef1) failed: deploy:receiver:start_app (boom).',
     });
   });
 });

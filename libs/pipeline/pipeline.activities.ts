@@ -196,7 +196,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       return await this.targets.push(target, pkg, archives, { signal: context.cancellationSignal });
     } catch (error) {
       const retryable = error instanceof TargetError ? error.retryable : true;
-      throw failure(Errors.deployNodejitsuUploadTarball, `Upload to the deployment target failed: ${(error as Error).message}`, retryable);
+      throw failure(Errors.deployReceiverUploadTarball, `Upload to the deployment target failed: ${(error as Error).message}`, retryable);
     } finally {
       clearInterval(heartbeat);
     }
@@ -215,7 +215,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     } catch (error) {
       const retryable = error instanceof TargetError ? error.retryable : true;
       throw failure(
-        Errors.deployNodejitsuStartApp,
+        Errors.deployReceiverStartApp,
         `Reading the deployment's status from the target failed: ${(error as Error).message}`,
         retryable,
       );
@@ -312,7 +312,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     if (await reachesTarget(app.target.url, shared)) return true;
     if (app.target.statusUrl && (await reachesTarget(app.target.statusUrl, shared))) {
       throw failure(
-        Errors.deployNodejitsuUploadTarball,
+        Errors.deployReceiverUploadTarball,
         "The app's target.statusUrl reaches the shared default target while its url does not; give it the statusUrl of its own receiver (PUT /1/apps/:user/:app).",
         false,
       );
@@ -323,7 +323,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   private targetOf(app: AppSecrets | null): DeploymentTarget {
     const target = app?.target ?? this.settings.defaultTarget;
     if (!target)
-      throw failure(Errors.deployNodejitsuUploadTarball, 'The app has no deployment target; set one with PUT /1/apps/:user/:app.', false);
+      throw failure(Errors.deployReceiverUploadTarball, 'The app has no deployment target; set one with PUT /1/apps/:user/:app.', false);
     return target;
   }
 

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppsModule } from '../apps';
-import { AppConfig } from '../config';
+import { ServiceSettings } from '../config';
 import { DeploymentsModule } from '../deployments';
 import { GithubCredentialsModule } from '../github';
 import { NOTIFICATION_LIMITS, NotificationsModule } from '../notifications';
@@ -36,7 +36,7 @@ export const ACTIVITY_PROVIDERS = [
  */
 @Module({})
 export class PipelineModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: ServiceSettings): DynamicModule {
     const pipeline: PipelineSettings = {
       tar: config.tar,
       defaultTarget: config.defaultTarget,

@@ -18,10 +18,10 @@ export type Operation = (typeof OPERATIONS)[number];
 export const PACKAGE_STATES = ['PENDING', 'PROCESSING', 'SUCCESS', 'ERROR'] as const;
 export type PackageState = (typeof PACKAGE_STATES)[number];
 export const RECORD_STATES = ['NONE', 'DIRTY', 'PROCESSING', 'FINISHED', 'ERROR'] as const;
-export type RecordState = (typeof RECORD_STATES)[number];
+export type PackageRecordState = (typeof RECORD_STATES)[number];
 
 /** One record per archive (or per app for UNDEPLOY) inside the package this service sends. */
-export interface DeploymentRecord {
+export interface PackageRecord {
   _doc: string;
   operation: Operation;
   /** What the record deploys, e.g. `<repository>@<commit>`. */
@@ -40,12 +40,12 @@ export interface DeploymentPackage {
   repository: string;
   /** The app's environment variables. */
   env: Record<string, string>;
-  records: DeploymentRecord[];
+  records: PackageRecord[];
 }
 
 export interface RecordStatus {
   _doc: string;
-  state: RecordState;
+  state: PackageRecordState;
   operation: Operation;
   ref: string;
   success: boolean;

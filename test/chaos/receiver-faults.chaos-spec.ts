@@ -28,7 +28,7 @@ describe('receiver flapping (50 % of requests fail, half of them after the recei
     stack.proxy!.down = true;
     const answer = await stack.push('gone', await stack.commit('gone'), 'g-1');
     const outcome = await stack.outcome(answer.json.workflowId);
-    expect(outcome).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:upload_tarball' } });
+    expect(outcome).toMatchObject({ state: 'failed', error: { code: 'deploy:receiver:upload_tarball' } });
     const attempts = (await stack.statusEntries(answer.json.id)).filter(
       (e) => e.step === 'upload' && /Attempt \d+ failed/.test((e as { message?: string }).message ?? ''),
     );

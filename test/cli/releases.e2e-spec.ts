@@ -68,7 +68,7 @@ describe('deployctl: releases, rollback, redeploy, unlock', () => {
     f.hooks.execute = undefined;
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/done\s+error/);
-    expect(failed.stderr).toMatch(/^deploy:nodejitsu:start_app: Deployment dep_[0-9a-f]+ did not succeed/m);
+    expect(failed.stderr).toMatch(/^deploy:receiver:start_app: Deployment dep_[0-9a-f]+ did not succeed/m);
     expect((await cli.json(['releases', app]))[0]).toMatchObject({ version: 4, cause: 'redeploy', live: true });
   });
 

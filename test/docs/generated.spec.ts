@@ -95,7 +95,7 @@ describe('docs/configuration.md', () => {
 
   it('gives the defaults the schemas write as literals', () => {
     const defaults = new Map([
-      ...literalDefaults(read('libs/config/app-config.ts')),
+      ...literalDefaults(read('libs/config/service-settings.ts')),
       ...literalDefaults(read('apps/receiver/receiver-options.ts')),
     ]);
     expect(defaults.size).toBeGreaterThan(30);

@@ -180,7 +180,7 @@ const release = process.env.RECORD_HISTORIES;
       if (pkg.app.name === repo) throw new Error('the start script exited 1');
     };
     const pushed = await f.push(repo, sha);
-    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:start_app' } });
+    expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:receiver:start_app' } });
     await save('deployment-processing-error', pushed.json.workflowId);
   });
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo, connect as connectTcp, Socket } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer, Server as TlsServer, TLSSocket } from 'node:tls';
-import { loadAppConfig } from '../../libs/config';
+import { loadServiceSettings } from '../../libs/config';
 import { temporalConnectionOptions } from '../../libs/deployments';
 import { issueClientCertificate, makeTestCertificates, TestCertificates } from '../support/certificates';
 import { Harness } from '../support/harness';
@@ -156,7 +156,7 @@ describe('Temporal over TLS', () => {
 
   it('is refused by the server without a client certificate', async () => {
     const withoutCertificate = temporalConnectionOptions(
-      loadAppConfig({
+      loadServiceSettings({
         MONGO_URL: 'mongodb://unused',
         ENCRYPTION_KEY: 'a'.repeat(64),
         TEMPORAL_ADDRESS: proxyAddress,
@@ -205,7 +205,7 @@ describe('Temporal over TLS', () => {
     );
     try {
       const options = temporalConnectionOptions(
-        loadAppConfig({
+        loadServiceSettings({
           MONGO_URL: 'mongodb://unused',
           ENCRYPTION_KEY: 'a'.repeat(64),
           TEMPORAL_ADDRESS: `127.0.0.1:${port}`,

@@ -145,7 +145,7 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
     expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:github:no_pkg_json' } });
   });
 
-  it("reports the receiver's ERROR as deploy:nodejitsu:start_app with its message, then retries on request", async () => {
+  it("reports the receiver's ERROR as deploy:receiver:start_app with its message, then retries on request", async () => {
     const { repo, sha } = await f.commit();
     f.hooks.execute = async () => {
       throw new Error('npm install failed');
@@ -155,7 +155,7 @@ describe('deployment pipeline: GitHub push → workflow → reference receiver',
     f.hooks.execute = undefined;
     expect(outcome).toMatchObject({
       state: 'failed',
-      error: { code: 'deploy:nodejitsu:start_app', message: expect.stringContaining('npm install failed') },
+      error: { code: 'deploy:receiver:start_app', message: expect.stringContaining('npm install failed') },
     });
 
     const retry = await f.harness.request('POST', `/1/deployments/${pushed.json.id}/retry`);
@@ -247,7 +247,7 @@ describe('UNDEPLOY', () => {
 
     expect((await configure('/no-such-endpoint')).status).toBe(200); // the target answers 404: not retryable
     const failed = await f.harness.request('POST', `/1/apps/admin/${repo}/undeploy`);
-    expect(await f.outcome(failed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:upload_tarball' } });
+    expect(await f.outcome(failed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:receiver:upload_tarball' } });
     expect((await f.harness.request('POST', `/1/deployments/${failed.json.id}/retry`)).json).toMatchObject({
       error: 'deployments:not_retryable',
       message: expect.stringContaining('/undeploy'),

@@ -222,7 +222,7 @@ describe('GitHub Deployments', () => {
     };
     try {
       const pushed = await f.push(repo, sha);
-      expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:nodejitsu:start_app' } });
+      expect(await f.outcome(pushed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:receiver:start_app' } });
     } finally {
       f.hooks.execute = undefined;
     }

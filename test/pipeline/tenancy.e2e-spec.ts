@@ -86,7 +86,7 @@ describe('deployment pipeline: tenants and retries', () => {
     const pushed = await pushAs(BOB, 'peek', (await f.commit({ repo: 'peek' })).sha);
     expect(await f.outcome(pushed.json.workflowId)).toMatchObject({
       state: 'failed',
-      error: { code: 'deploy:nodejitsu:upload_tarball', message: expect.stringMatching(/statusUrl reaches the shared default target/) },
+      error: { code: 'deploy:receiver:upload_tarball', message: expect.stringMatching(/statusUrl reaches the shared default target/) },
     });
   });
 

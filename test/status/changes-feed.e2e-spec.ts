@@ -161,14 +161,14 @@ describe('changes feed against the MongoDB-wire change stream', () => {
 
   it('answers one entry by id and closes; 404 status:db:not_found for an unknown one', async () => {
     const written = await status.append(
-      entry('alice', { status: 'error', error: { code: 'deploy:nodejitsu:start_app', message: 'receiver said ERROR' } }),
+      entry('alice', { status: 'error', error: { code: 'deploy:receiver:start_app', message: 'receiver said ERROR' } }),
     );
     const one = await harness.request('GET', `/1/status/alice/changes/${written._id}`, { auth: ALICE });
     expect(one.status).toBe(200);
     expect(one.json).toMatchObject({
       seq: written.cursor,
       status: 'error',
-      doc: { id: written._id, error: { code: 'deploy:nodejitsu:start_app' } },
+      doc: { id: written._id, error: { code: 'deploy:receiver:start_app' } },
     });
     const missing = await harness.request('GET', '/1/status/alice/changes/dep_nope:001', { auth: ALICE });
     expect([missing.status, missing.json.error]).toEqual([404, 'status:db:not_found']);

@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { createGatewayApp } from '../../apps/gateway/create-gateway';
 import { createWorkerApp } from '../../apps/worker/create-worker';
-import { AppConfig, loadAppConfig } from '../../libs/config';
+import { ServiceSettings, loadServiceSettings } from '../../libs/config';
 import { temporalConnectionOptions } from '../../libs/deployments';
 import { appLogDestination } from './app-logs';
 
@@ -20,7 +20,7 @@ export const LOCAL_RECEIVERS = '127.0.0.0/8,::1';
  * file's application log (app-logs.ts), not the console.
  */
 export class Harness {
-  config!: AppConfig;
+  config!: ServiceSettings;
   gateway?: NestFastifyApplication;
   worker?: INestApplicationContext;
   baseUrl!: string;
@@ -37,7 +37,7 @@ export class Harness {
   ): Promise<Harness> {
     const harness = new Harness();
     const id = randomBytes(4).toString('hex');
-    harness.config = loadAppConfig({
+    harness.config = loadServiceSettings({
       MONGO_URL: process.env.TEST_MONGO_URL,
       MONGO_DATABASE: `test_${id}`,
       TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,

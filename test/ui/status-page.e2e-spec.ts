@@ -180,10 +180,10 @@ describe('status page (headless Chromium)', () => {
     const failed = page.locator(`li[data-deployment-id="${pushed.json.id}"][data-state="failed"]`);
     await failed.waitFor({ timeout: 30_000 });
     f.hooks.execute = undefined;
-    expect(await failed.locator('.error-code').textContent()).toBe('deploy:nodejitsu:start_app');
+    expect(await failed.locator('.error-code').textContent()).toBe('deploy:receiver:start_app');
     expect(await failed.locator('.error-message').textContent()).toContain('npm install failed');
     expect(await failed.locator('.step[data-step="done"]').getAttribute('data-status')).toBe('error');
-    await page.locator('#announcer').filter({ hasText: 'failed: deploy:nodejitsu:start_app' }).waitFor();
+    await page.locator('#announcer').filter({ hasText: 'failed: deploy:receiver:start_app' }).waitFor();
 
     const retry = failed.getByRole('button', { name: 'Retry' });
     await retry.focus();

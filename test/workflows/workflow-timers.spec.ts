@@ -216,7 +216,7 @@ describe('deployment: the CI wait', () => {
 });
 
 describe('deployment: the upload back-off', () => {
-  const refused = () => retryable('the receiver answered 503', 'deploy:nodejitsu:upload_tarball');
+  const refused = () => retryable('the receiver answered 503', 'deploy:receiver:upload_tarball');
 
   it('retries a failed upload after 1, 2 and 4 s, logging each attempt, and succeeds on the fourth', async () => {
     let attempts = 0;
@@ -239,7 +239,7 @@ describe('deployment: the upload back-off', () => {
     expect(statusLog.find((write) => write.step === 'upload' && write.status === 'ok')?.attempt).toBe(4);
   });
 
-  it(`gives up deploy:nodejitsu:upload_tarball after ${UPLOAD_ATTEMPTS} attempts, the waits doubling up to 30 s`, async () => {
+  it(`gives up deploy:receiver:upload_tarball after ${UPLOAD_ATTEMPTS} attempts, the waits doubling up to 30 s`, async () => {
     useFakes({
       uploadPackage: async () => {
         throw refused();
@@ -247,7 +247,7 @@ describe('deployment: the upload back-off', () => {
     });
     const run = await deploy(input());
     expect(run.outcome.state).toBe('failed');
-    expect(run.outcome.error?.code).toBe('deploy:nodejitsu:upload_tarball');
+    expect(run.outcome.error?.code).toBe('deploy:receiver:upload_tarball');
     expect(calls.uploadPackage).toBe(UPLOAD_ATTEMPTS);
     expect(run.timers).toEqual([1, 2, 4, 8, 16, 30, 30, 30, 30].map((s) => s * 1000));
   });
@@ -255,11 +255,11 @@ describe('deployment: the upload back-off', () => {
   it('does not retry an upload the receiver refused for good', async () => {
     useFakes({
       uploadPackage: async () => {
-        throw ApplicationFailure.nonRetryable('the receiver refused the package', 'deploy:nodejitsu:upload_tarball');
+        throw ApplicationFailure.nonRetryable('the receiver refused the package', 'deploy:receiver:upload_tarball');
       },
     });
     const run = await deploy(input());
-    expect(run.outcome.error?.code).toBe('deploy:nodejitsu:upload_tarball');
+    expect(run.outcome.error?.code).toBe('deploy:receiver:upload_tarball');
     expect(calls.uploadPackage).toBe(1);
     expect(run.timers).toEqual([]);
   });
@@ -279,12 +279,12 @@ describe("deployment: following the receiver's processing", () => {
     expect(run.timers).toEqual(backOff(6));
   });
 
-  it('ends deploy:nodejitsu:start_app when the receiver is still processing after an hour, polling at most every 15 s', async () => {
+  it('ends deploy:receiver:start_app when the receiver is still processing after an hour, polling at most every 15 s', async () => {
     useFakes({ ...polling, pollTarget: async () => ({ state: 'PROCESSING', records: [] }) });
     const run = await deploy(input());
     expect(run.outcome).toEqual({
       state: 'failed',
-      error: { code: 'deploy:nodejitsu:start_app', message: 'The target did not finish processing within an hour.' },
+      error: { code: 'deploy:receiver:start_app', message: 'The target did not finish processing within an hour.' },
     });
     expect(run.timers.slice(0, 12)).toEqual(backOff(12));
     expect(Math.max(...run.timers)).toBe(15_000);
@@ -292,16 +292,16 @@ describe("deployment: following the receiver's processing", () => {
     expect(run.tookMs).toBeGreaterThanOrEqual(60 * MINUTE);
   }, 120_000);
 
-  it('waits 800 ms after each failed status read and ends deploy:nodejitsu:start_app after six in a row', async () => {
+  it('waits 800 ms after each failed status read and ends deploy:receiver:start_app after six in a row', async () => {
     useFakes({
       ...polling,
       pollTarget: async () => {
-        throw retryable('the receiver answered 502', 'deploy:nodejitsu:start_app');
+        throw retryable('the receiver answered 502', 'deploy:receiver:start_app');
       },
     });
     const run = await deploy(input());
     expect(run.outcome.state).toBe('failed');
-    expect(run.outcome.error?.code).toBe('deploy:nodejitsu:start_app');
+    expect(run.outcome.error?.code).toBe('deploy:receiver:start_app');
     // Each read is one activity with its own retries (10 attempts, backing off up to 10 s), then the workflow's wait.
     expect(calls.pollTarget).toBe(6 * 10);
     expect(run.timers).toEqual([800, 800, 800, 800, 800]);

@@ -1,5 +1,5 @@
 import { loadReceiverSettings } from '../../apps/receiver/receiver-options';
-import { ConfigError, Env, loadAppConfig } from '../../libs/config';
+import { ConfigError, Env, loadServiceSettings } from '../../libs/config';
 import { headings } from './markdown';
 
 /**
@@ -30,8 +30,8 @@ export function variablesRead(load: (env: Env) => unknown): string[] {
   return [...names].sort();
 }
 
-/** The gateway's and the worker's variables: loadAppConfig's schema (libs/config/app-config.ts). */
-export const appVariables = () => variablesRead(loadAppConfig);
+/** The gateway's and the worker's variables: loadServiceSettings's schema (libs/config/service-settings.ts). */
+export const appVariables = () => variablesRead(loadServiceSettings);
 
 /** The reference receiver's: loadReceiverSettings (apps/receiver/receiver-options.ts). */
 export const receiverVariables = () => variablesRead(loadReceiverSettings);

@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, isIP } from 'node:net';
 import { join } from 'node:path';
-import { ConfigError, loadAppConfig, Settings } from '../../libs/config';
+import { ConfigError, loadServiceSettings, Settings } from '../../libs/config';
 import { startApp } from './apps';
 import { GithubServer, STANDIN_FILE } from '../github-standin/github-standin';
 import { freePort, ManagedProcess, waitForPort } from './processes';
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       RECEIVER_USERNAME: receiverUsername,
       RECEIVER_PASSWORD: receiverPassword,
     };
-    loadAppConfig({ ...process.env, ...env }); // a bad setting stops start-up here, naming it
+    loadServiceSettings({ ...process.env, ...env }); // a bad setting stops start-up here, naming it
     const [worker, receiver, gateway] = (['worker', 'receiver', 'gateway'] as const).map((name) => startApp(name, env, logDir));
     processes.push(worker, receiver, gateway);
     await Promise.all([waitForPort(gateway, host, gatewayPort), waitForPort(receiver, host, receiverPort)]);

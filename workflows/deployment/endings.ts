@@ -44,8 +44,8 @@ const STEP_CODES: Record<string, ErrorCode> = {
   resolveApp: Errors.deployGithubNoPkgJson.code,
   fetchTarball: Errors.deployGithubDownloadTarball.code,
   inspectTarball: Errors.deployTarCorrupt.code,
-  uploadPackage: Errors.deployNodejitsuUploadTarball.code,
-  pollTarget: Errors.deployNodejitsuStartApp.code,
+  uploadPackage: Errors.deployReceiverUploadTarball.code,
+  pollTarget: Errors.deployReceiverStartApp.code,
 };
 
 /** Per step, for failures that carry no code of their own. */
@@ -55,8 +55,8 @@ const STEP_FALLBACK_CODES: Partial<Record<Step, ErrorCode>> = {
   resolve: Errors.deployGithubNoPkgJson.code,
   fetch: Errors.deployGithubDownloadTarball.code,
   inspect: Errors.deployTarCorrupt.code,
-  upload: Errors.deployNodejitsuUploadTarball.code,
-  processing: Errors.deployNodejitsuStartApp.code,
+  upload: Errors.deployReceiverUploadTarball.code,
+  processing: Errors.deployReceiverStartApp.code,
 };
 
 /**

@@ -95,10 +95,10 @@ export async function followProcessing(deployment: RunningDeployment, app: strin
         .filter((r) => r.state === 'ERROR' && r.message)
         .map((r) => r.message)
         .join('; ');
-      throw new DeploymentError(Errors.deployNodejitsuStartApp.code, `The target reported ERROR${messages ? `: ${messages}` : ''}.`);
+      throw new DeploymentError(Errors.deployReceiverStartApp.code, `The target reported ERROR${messages ? `: ${messages}` : ''}.`);
     }
     if (Date.now() >= deadline)
-      throw new DeploymentError(Errors.deployNodejitsuStartApp.code, 'The target did not finish processing within an hour.');
+      throw new DeploymentError(Errors.deployReceiverStartApp.code, 'The target did not finish processing within an hour.');
     await sleep(delay);
     delay = Math.min(delay * 1.5, 15_000);
   }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { ApiFailure, UsageError } from '../errors';
 import { Output } from '../output';
 import { AppView, mergeApp } from './apps';
-import { groupDeployments, shortCommit, StatusEntry } from './deploys';
+import type { StatusEntryView } from '../../../libs/status/status-entry';
+import { groupDeployments, shortCommit } from './deploys';
 import { parseAssignments, parseKeys, replaceEnv } from './env-change';
 import { notificationEvents } from './notify';
 import { appOrHere, releaseNumber, rollbackArgs } from './releases';
@@ -110,7 +111,7 @@ describe('apps set merge', () => {
 });
 
 describe('deployments', () => {
-  const entry = (deployment: string, step: string, status: StatusEntry['status'], ts: string): StatusEntry => ({
+  const entry = (deployment: string, step: string, status: StatusEntryView['status'], ts: string): StatusEntryView => ({
     id: `${deployment}:${ts}`,
     uuid: 'u',
     user: 'alice',

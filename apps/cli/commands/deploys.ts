@@ -5,22 +5,20 @@ import { seg } from '../api-client';
 import { CommandSpec, integer, reply } from '../command';
 import { Output, shortTime, statusColour, table } from '../output';
 
-export type StatusEntry = StatusEntryView;
-
 export interface DeploymentSummary {
   deployment: string;
   app: string;
   commit: string;
   provider: string;
   step: string;
-  status: StatusEntry['status'];
+  status: StatusEntryView['status'];
   detail?: string;
   started: string;
   updated: string;
 }
 
 /** Newest-first log entries to one line per deployment, the most recently active first. */
-export function groupDeployments(entries: StatusEntry[]): DeploymentSummary[] {
+export function groupDeployments(entries: StatusEntryView[]): DeploymentSummary[] {
   const groups = new Map<string, DeploymentSummary>();
   for (const entry of entries) {
     const known = groups.get(entry.deployment);
@@ -49,11 +47,11 @@ export function shortCommit(commit: string): string {
   return repo && sha ? `${repo}@${sha.slice(0, 7)}` : commit;
 }
 
-export function detail(entry: Pick<StatusEntry, 'message' | 'error'>): string {
+export function detail(entry: Pick<StatusEntryView, 'message' | 'error'>): string {
   return entry.error ? `${entry.error.code}: ${entry.error.message}` : (entry.message ?? '');
 }
 
-const OUTCOME_STATUS: Record<string, StatusEntry['status']> = {
+const OUTCOME_STATUS: Record<string, StatusEntryView['status']> = {
   succeeded: 'ok',
   failed: 'error',
   canceled: 'error',
@@ -89,7 +87,7 @@ export function describeDeployment(out: Output, view: DeploymentView): string[] 
   ];
 }
 
-function listDeployments(out: Output, entries: StatusEntry[]): string[] {
+function listDeployments(out: Output, entries: StatusEntryView[]): string[] {
   const deployments = groupDeployments(entries);
   if (deployments.length === 0) return ['No deployments yet.'];
   return table([
@@ -114,7 +112,7 @@ export const deploysList: CommandSpec = {
   async run(ctx, [app], flags) {
     const { api, session } = await ctx.connect();
     const path = `/1/status/${seg(session.user)}/webhooks${app ? `/${seg(app)}` : ''}`;
-    const entries = await api.get<StatusEntry[]>(path, { limit: integer(flags, 'limit', 100, 1, 100) });
+    const entries = await api.get<StatusEntryView[]>(path, { limit: integer(flags, 'limit', 100, 1, 100) });
     reply(ctx, flags, entries, (raw) => listDeployments(ctx.out, raw));
   },
 };

@@ -3,7 +3,8 @@ import { FeedLine } from '../api-client';
 import { CommandSpec, integer, str } from '../command';
 import { ApiFailure } from '../errors';
 import { Output, shortTime, statusColour } from '../output';
-import { detail, StatusEntry } from './deploys';
+import type { StatusEntryView } from '../../../libs/status/status-entry';
+import { detail } from './deploys';
 import { Errors } from '../../../libs/errors/catalogue';
 
 /** Reconnect delays after failures: 0.5 s doubling to 30 s, so a restarting gateway is not hammered. */
@@ -19,7 +20,7 @@ export function retryable(error: unknown): boolean {
 
 /** One feed entry (with its doc) as a line: time, app, deployment, step and status, detail. */
 export function formatChange(out: Output, line: FeedLine): string {
-  const doc = (line.doc ?? {}) as Partial<StatusEntry>;
+  const doc = (line.doc ?? {}) as Partial<StatusEntryView>;
   const status = typeof line.status === 'string' ? line.status : (doc.status ?? '');
   const progress = out.paint(statusColour(status), `${(doc.step ?? '?').padEnd(14)} ${status.padEnd(7)}`);
   return [shortTime(doc.ts), typeof line.app_name === 'string' ? line.app_name : '', doc.deployment ?? '', progress, detail(doc)]

@@ -3,7 +3,7 @@ import { OutboundRules, parseOutboundRule, parseRuleList } from './outbound-rule
 import { ConfigError, Env, parseSettings, Pem, setting } from './settings';
 
 /** Settings of the gateway and the worker; the same variables in `npm start`, docker-compose and production. */
-export interface AppConfig {
+export interface ServiceSettings {
   mongo: { url: string; database: string };
   /** `notificationsTaskQueue`: deliveries run there, on their own worker slots (docs/reliability.md#tenant-isolation-review). */
   temporal: TemporalConnectionSettings & {
@@ -79,7 +79,7 @@ export interface NotificationLimits {
 export const DEFAULT_ACTIVITIES_PER_USER_PER_SECOND = 10;
 
 /** Every variable of the gateway and the worker, in the order their problems are reported. */
-const APP_SETTINGS = {
+const SERVICE_SETTINGS = {
   GATEWAY_HOST: setting.string('127.0.0.1'),
   GATEWAY_PORT: setting.port(3000),
   MONGO_URL: setting.url(undefined, ['mongodb:', 'mongodb+srv:']),
@@ -152,10 +152,10 @@ const APP_SETTINGS = {
   WORKFLOW_BUNDLE: setting.optionalString(),
 };
 
-type AppSettings = ReturnType<typeof parseSettings<typeof APP_SETTINGS>>;
+type ParsedServiceSettings = ReturnType<typeof parseSettings<typeof SERVICE_SETTINGS>>;
 
-export function loadAppConfig(env: Env = process.env): AppConfig {
-  const s = parseSettings(APP_SETTINGS, env);
+export function loadServiceSettings(env: Env = process.env): ServiceSettings {
+  const s = parseSettings(SERVICE_SETTINGS, env);
   return {
     mongo: { url: s.MONGO_URL, database: s.MONGO_DATABASE },
     temporal: {
@@ -222,7 +222,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
 }
 
 /** TLS on when asked or when anything needs it; a client certificate with its key; nothing that needs TLS when it is turned off. */
-function temporalConnection(s: AppSettings): TemporalConnectionSettings {
+function temporalConnection(s: ParsedServiceSettings): TemporalConnectionSettings {
   const { TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_SERVER_NAME: serverName } = s;
   const needsTls = (
     ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY'] as const
@@ -262,7 +262,7 @@ function outboundRules(list: 'allow' | 'deny') {
 }
 
 /** The GitHub App: all three settings or none; the key must be a private key GitHub would have issued (PEM). */
-function githubApp(s: AppSettings): AppConfig['github']['app'] {
+function githubApp(s: ParsedServiceSettings): ServiceSettings['github']['app'] {
   const names = ['GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_WEBHOOK_SECRET'] as const;
   const given = names.filter((name) => s[name] !== undefined);
   if (given.length === 0) return undefined;
