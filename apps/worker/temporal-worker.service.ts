@@ -22,7 +22,7 @@ export interface WorkerOptions extends TemporalConnectionSettings {
   maxConcurrentNotifications: number;
   /** Activity tasks of one user the server dispatches per second on `taskQueue` (0: no limit). */
   activitiesPerUserPerSecond: number;
-  /** A pre-built workflow bundle (the Docker image's); without it the worker bundles at start-up. */
+  /** A pre-built workflow bundle (`WORKFLOW_BUNDLE`: the bench's workers share one); without it the worker bundles at start-up. */
   workflowBundlePath?: string;
   maxConcurrentActivities: number;
   maxConcurrentWorkflowTasks: number;
@@ -122,7 +122,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     }
   }
 
-  /** The workflows, bundled once for both workers (or the image's prebuilt bundle). */
+  /** The workflows, bundled once for both workers (or a prebuilt bundle). */
   private async workflowBundle(): Promise<WorkflowBundleOption> {
     const bundlePath = this.options.workflowBundlePath;
     if (bundlePath && existsSync(bundlePath)) return { codePath: bundlePath };

@@ -7,7 +7,6 @@ import { ObjectId } from 'mongodb';
  * serve: it is not time-ordered. A reconnecting client sends the last cursor it saw and gets
  * every entry after it from the collection itself, so resuming never depends on oplog retention.
  */
-const CURSOR = /^\d{15}_[0-9a-f]{24}$/;
 /**
  * `since` may also be a bare time in ms (`since=0`: the whole log). A feed's resume token is
  * `<base>(~<cursor>)*`: the client has every entry up to base, and those listed above it
@@ -26,10 +25,6 @@ export function newCursor(now = Date.now()): string {
 /** The smallest cursor string at `ms`; every cursor assigned at or after `ms` sorts above it. */
 export function cursorAt(ms: number): string {
   return timePrefix(Math.max(0, ms));
-}
-
-export function isCursor(value: string): boolean {
-  return CURSOR.test(value);
 }
 
 /** A client's `since` / `Last-Event-ID`, normalised so it compares with stored cursors; null when malformed. */
