@@ -1,6 +1,7 @@
 import type { DeploymentPackage, PackageRecord } from '../../libs/targets';
 import type { EntryHeader } from '../../libs/tarballs/safety';
 import { Env, Settings } from '../../libs/config/settings';
+import { DEFAULT_RELEASES_KEPT } from './releases';
 
 /** Custom work around a deployment; any hook that throws turns the package to ERROR with its message. */
 export interface ReceiverHooks {
@@ -41,6 +42,8 @@ export interface ReceiverOptions {
   hooks?: ReceiverHooks;
   /** How long a package that ended (SUCCESS/ERROR) is remembered, in memory and on disk; default 7 days, 0: for ever. */
   packageRetentionMs?: number;
+  /** Releases kept per app deployed with `retain` (docs/contract.md#activate), the live one included; default 5. */
+  releasesKept?: number;
   /** How long closing the app waits for packages in progress before abandoning them (default 10 s). */
   shutdownGraceMs?: number;
 }
@@ -80,6 +83,7 @@ export function loadReceiverSettings(env: Env = process.env): ReceiverSettings {
       maxCompressionRatio: s.int('RECEIVER_MAX_COMPRESSION_RATIO', DEFAULT_MAX_COMPRESSION_RATIO, { min: 1 }),
       maxConcurrentExtractions: s.int('RECEIVER_MAX_CONCURRENT_EXTRACTIONS', DEFAULT_MAX_CONCURRENT_EXTRACTIONS, { min: 1 }),
       minFreeDiskBytes: s.int('RECEIVER_MIN_FREE_DISK_BYTES', DEFAULT_MIN_FREE_DISK_BYTES, { min: 0 }),
+      releasesKept: s.int('RECEIVER_RELEASES_KEPT', DEFAULT_RELEASES_KEPT, { min: 1 }),
       packageRetentionMs: s.durationMs('RECEIVER_PACKAGE_RETENTION', '7d'),
     },
   };
