@@ -201,10 +201,9 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
   private async activateKept(stored: StoredPackage): Promise<void> {
     const { pkg } = stored;
     const id = pkg.activates!;
-    for (const [i, record] of pkg.records.entries()) {
-      await this.store.setRecordState(stored, i, 'PROCESSING');
-      await this.options.hooks?.execute?.(pkg, record, this.releases.releaseDir(pkg.app.name, id));
-    }
+    for (const i of pkg.records.keys()) await this.store.setRecordState(stored, i, 'PROCESSING');
+    const dir = await this.releases.kept(pkg.app.name, id);
+    for (const record of pkg.records) await this.options.hooks?.execute?.(pkg, record, dir);
     await this.releases.activateKept(pkg.app.name, id);
     for (const i of pkg.records.keys()) await this.store.setRecordState(stored, i, 'FINISHED', `activated ${id}`);
   }

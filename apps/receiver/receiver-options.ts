@@ -6,11 +6,14 @@ import { DEFAULT_RELEASES_KEPT } from './releases';
 /** Custom work around a deployment; any hook that throws turns the package to ERROR with its message. */
 export interface ReceiverHooks {
   before?(pkg: DeploymentPackage): Promise<void>;
-  /** After a record's archive is extracted (dir: the staging directory) or, for UNDEPLOY, before removal (dir: the app directory). */
+  /**
+   * After a record's archive is extracted (dir: the staging directory); for UNDEPLOY, before removal (dir: the app
+   * directory); for ACTIVATE, before the switch (dir: the kept release's directory).
+   */
   execute?(pkg: DeploymentPackage, record: PackageRecord, dir: string): Promise<void>;
   /** Every archive entry that passed the safety rules, before it is written. */
   entry?(pkg: DeploymentPackage, header: EntryHeader): Promise<void>;
-  /** After the release went live (or the app was removed). */
+  /** After the release went live (DEPLOY, ACTIVATE) or the app was removed. */
   after?(pkg: DeploymentPackage): Promise<void>;
 }
 

@@ -26,7 +26,7 @@ export class ReleaseNotKept extends Error {
   constructor(app: string, id: string) {
     super(
       `${Errors.receiverReleaseNotKept.code}: release ${id} of app ${app} is not kept by this receiver ` +
-        '(never deployed with retain, removed beyond the releases kept, or another app’s)',
+        '(never deployed with retain, removed beyond the releases kept, or of another app)',
     );
   }
 }
@@ -87,11 +87,17 @@ export class Releases {
     return previous;
   }
 
-  /** ACTIVATE: makes the kept release `id` of `app` live; ReleaseNotKept when there is none. */
-  async activateKept(app: string, id: string): Promise<string> {
-    if (!(await this.isLinked(app)) || !(await isDirectory(this.releaseDir(app, id)))) throw new ReleaseNotKept(app, id);
+  /** The directory of the kept release `id` of `app`; ReleaseNotKept when this receiver has none. */
+  async kept(app: string, id: string): Promise<string> {
+    const dir = this.releaseDir(app, id);
+    if (!(await this.isLinked(app)) || !(await isDirectory(dir))) throw new ReleaseNotKept(app, id);
+    return dir;
+  }
+
+  /** ACTIVATE: makes the kept release `id` of `app` live, by the same atomic switch as a retained DEPLOY. */
+  async activateKept(app: string, id: string): Promise<void> {
+    await this.kept(app, id);
     await this.switchTo(app, id, this.releasesKept);
-    return this.releaseDir(app, id);
   }
 
   /** UNDEPLOY: removes the app's files (its link and every kept release), or keeps them all when `retain` says so. */

@@ -150,6 +150,31 @@ describe('ACTIVATE', () => {
     expect(seen.two).toBeGreaterThan(0);
   });
 
+  it("hands the hooks the ACTIVATE package, its env included, as for a DEPLOY, with the kept release's directory", async () => {
+    const v1 = await deploy('one');
+    await deploy('two');
+    await receiver.close();
+    const seen: Array<{ hook: string; operation: string; env: Record<string, string>; dir?: string; live?: string }> = [];
+    receiver = await startReceiver({
+      deployDir: dirs.deployDir,
+      stateDir: dirs.stateDir,
+      hooks: {
+        before: async (pkg) => void seen.push({ hook: 'before', operation: pkg.operation, env: pkg.env }),
+        execute: async (pkg, _record, dir) => void seen.push({ hook: 'execute', operation: pkg.operation, env: pkg.env, dir }),
+        after: async (pkg) => void seen.push({ hook: 'after', operation: pkg.operation, env: pkg.env, live: await live('a.txt') }),
+      },
+    });
+    const pkg = { ...activation(v1._doc), env: { NODE_ENV: 'production', FEATURE: 'on' } };
+    await client.push(receiver.target, pkg, []);
+    expect((await waitForFinal(client, receiver.target, pkg._doc)).state).toBe('SUCCESS');
+    const env = { NODE_ENV: 'production', FEATURE: 'on' };
+    expect(seen).toEqual([
+      { hook: 'before', operation: 'ACTIVATE', env },
+      { hook: 'execute', operation: 'ACTIVATE', env, dir: join(dirs.deployDir, '.releases', 'shop', v1._doc) },
+      { hook: 'after', operation: 'ACTIVATE', env, live: 'one' },
+    ]);
+  });
+
   it('keeps the releases usable across a restart of the receiver', async () => {
     const [v1] = [await deploy('one'), await deploy('two')];
     await receiver.close();
