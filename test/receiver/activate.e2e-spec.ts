@@ -60,7 +60,9 @@ describe('ACTIVATE', () => {
     const status = await activate(v1._doc);
     expect(status).toMatchObject({ state: 'SUCCESS', operation: 'ACTIVATE' });
     expect(states(status.history as never)).toEqual(['PENDING', 'PROCESSING', 'SUCCESS']);
-    expect(status.records).toEqual([expect.objectContaining({ state: 'FINISHED', operation: 'ACTIVATE', ref: v1._doc, message: `activated ${v1._doc}` })]);
+    expect(status.records).toEqual([
+      expect.objectContaining({ state: 'FINISHED', operation: 'ACTIVATE', ref: v1._doc, message: `activated ${v1._doc}` }),
+    ]);
     expect([await live('a.txt'), await live('b.txt')]).toEqual(['one', 'one']);
     // The release it replaced is kept: the way back is another ACTIVATE.
     expect((await activate(v3._doc)).state).toBe('SUCCESS');
@@ -138,7 +140,7 @@ describe('ACTIVATE', () => {
       process.stdout.write(JSON.stringify(seen));`;
     const reader = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    reader.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    reader.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const ended = new Promise<void>((resolve) => reader.on('close', () => resolve()));
 
     for (let i = 0; i < 30; i++) expect((await activate(i % 2 ? v2._doc : v1._doc)).state).toBe('SUCCESS');
