@@ -93,7 +93,7 @@ describe('ACTIVATE', () => {
       form.append('package', JSON.stringify(pkg));
       if (archive) form.append('archive-1', new Blob([archive]), 'a.tar.gz');
       const res = await fetch(`${receiver.url}/push`, { method: 'POST', body: form });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: (await res.json()) as { error: string; message: string } };
     };
     const v1 = await deploy('one');
     const missing = await post({ ...activation(v1._doc), activates: undefined });
