@@ -81,7 +81,8 @@ export class Releases {
     }
     const appDir = this.appDir(app);
     await mkdir(appDir, { recursive: true });
-    for (const name of await readdir(appDir)) await rm(join(appDir, name), { recursive: true, force: true });
+    // `.releases/` inside is what older receivers kept there: left for a later deployment with `retain` to take over.
+    for (const name of await readdir(appDir)) if (name !== RELEASES_DIR) await rm(join(appDir, name), { recursive: true, force: true });
     for (const name of await readdir(staging)) await rename(join(staging, name), join(appDir, name));
     await this.writeState(app, { current: id });
     return previous;
@@ -112,20 +113,19 @@ export class Releases {
   /** The atomic switch: a new link beside the old one, renamed over it; then the releases beyond `keep` go. */
   private async switchTo(app: string, id: string, keep: number): Promise<void> {
     const state = await this.state(app);
-    const kept = [id, ...(state.kept ?? []).filter((k) => k !== id)];
+    // Releases on disk the state does not list (a crash before their switch, a lost state file) count as the oldest.
+    const onDisk = await readdir(join(this.deployDir, RELEASES_DIR, app)).catch(() => [] as string[]);
+    const listed = (state.kept ?? []).filter((k) => onDisk.includes(k));
+    const kept = [id, ...listed, ...onDisk.filter((k) => !listed.includes(k))].filter((k, i, all) => all.indexOf(k) === i);
     // Recorded before the switch: a crash between the two leaves a kept release the state knows of.
     await this.writeState(app, { current: state.current, kept });
     const next = join(this.deployDir, `.${app}.next`);
     await rm(next, { force: true });
     await symlink(join(RELEASES_DIR, app, id), next, 'dir');
     await rename(next, this.appDir(app));
-    const gone = kept.slice(Math.max(keep, 1));
+    // Only after the switch, and never the live one (first in `kept`).
     await this.writeState(app, { current: id, kept: kept.slice(0, Math.max(keep, 1)) });
-    for (const old of gone) if (old !== id) await rm(this.releaseDir(app, old), { recursive: true, force: true });
-    // Releases on disk the state does not list (a crash before their switch) are not live: removed too.
-    const listed = new Set(kept.slice(0, Math.max(keep, 1)));
-    const onDisk = await readdir(join(this.deployDir, RELEASES_DIR, app)).catch(() => [] as string[]);
-    for (const name of onDisk) if (!listed.has(name)) await rm(this.releaseDir(app, name), { recursive: true, force: true });
+    for (const old of kept.slice(Math.max(keep, 1))) await rm(this.releaseDir(app, old), { recursive: true, force: true });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeploymentPackage, TargetClient } from '../../libs/targets';
 import { githubTarball } from '../support/archives';
@@ -184,16 +184,32 @@ describe('ACTIVATE', () => {
     expect((await activate(v1._doc)).state).toBe('SUCCESS');
     expect([await live('a.txt'), await live('b.txt')]).toEqual(['one', 'one']);
   });
+
+  it('does not drop kept releases when its record of them is lost: those on disk count as the oldest', async () => {
+    const [v1] = [await deploy('one'), await deploy('two')];
+    await receiver.close();
+    await rm(join(dirs.stateDir, 'releases'), { recursive: true, force: true });
+    await start();
+    await deploy('three');
+    expect((await activate(v1._doc)).state).toBe('SUCCESS');
+    expect(await live('a.txt')).toBe('one');
+  });
 });
 
 describe('retain', () => {
   it('turns an app directory from before into its first kept release, which ACTIVATE can bring back', async () => {
     const v0 = await deploy('zero', { retain: false });
     expect(lstatSync(join(dirs.deployDir, 'shop')).isDirectory()).toBe(true);
+    // What an older receiver kept inside the app directory on a deployment with retain.
+    await mkdir(join(dirs.deployDir, 'shop', '.releases', 'dep-older'), { recursive: true });
+    for (const file of ['a.txt', 'b.txt']) await writeFile(join(dirs.deployDir, 'shop', '.releases', 'dep-older', file), 'older');
     await deploy('one');
     expect(await live('a.txt')).toBe('one');
+    expect(existsSync(join(dirs.deployDir, 'shop', '.releases'))).toBe(false);
     expect((await activate(v0._doc)).state).toBe('SUCCESS');
     expect([await live('a.txt'), await live('b.txt')]).toEqual(['zero', 'zero']);
+    expect((await activate('dep-older')).state).toBe('SUCCESS');
+    expect([await live('a.txt'), await live('b.txt')]).toEqual(['older', 'older']);
   });
 
   it('UNDEPLOY without retain removes the link and every kept release', async () => {
