@@ -16,7 +16,7 @@ import {
   RECEIVER_OPTIONS,
   ReceiverOptions,
 } from './receiver-options';
-import { Releases } from './releases';
+import { DEFAULT_RELEASES_KEPT, Releases } from './releases';
 import { Upload } from './upload.service';
 
 export const INTERRUPTED = 'interrupted by a receiver restart';
@@ -41,7 +41,7 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
     @Inject(RECEIVER_OPTIONS) private readonly options: ReceiverOptions,
     private readonly store: PackageStore,
   ) {
-    this.releases = new Releases(options.deployDir, options.stateDir);
+    this.releases = new Releases(options.deployDir, options.stateDir, options.releasesKept ?? DEFAULT_RELEASES_KEPT);
     this.budget = new ExtractionBudget({
       deployDir: options.deployDir,
       maxConcurrent: options.maxConcurrentExtractions ?? DEFAULT_MAX_CONCURRENT_EXTRACTIONS,
@@ -153,6 +153,7 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
     try {
       await hooks.before?.(stored.pkg);
       if (stored.operation === 'DEPLOY') await this.deploy(stored);
+      else if (stored.operation === 'ACTIVATE') await this.activateKept(stored);
       else await this.undeploy(stored);
       await hooks.after?.(stored.pkg);
       // Logged before the state is stored: whoever reads the final state finds its log line.
@@ -194,6 +195,17 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
     } finally {
       allowance.release();
     }
+  }
+
+  /** ACTIVATE (docs/contract.md#activate): a kept release goes live by the same atomic switch as a retained DEPLOY. */
+  private async activateKept(stored: StoredPackage): Promise<void> {
+    const { pkg } = stored;
+    const id = pkg.activates!;
+    for (const i of pkg.records.keys()) await this.store.setRecordState(stored, i, 'PROCESSING');
+    const dir = await this.releases.kept(pkg.app.name, id);
+    for (const record of pkg.records) await this.options.hooks?.execute?.(pkg, record, dir);
+    await this.releases.activateKept(pkg.app.name, id);
+    for (const i of pkg.records.keys()) await this.store.setRecordState(stored, i, 'FINISHED', `activated ${id}`);
   }
 
   private async undeploy(stored: StoredPackage): Promise<void> {
@@ -238,11 +250,16 @@ export class DeploymentProcessor implements OnModuleInit, OnApplicationShutdown 
 
 /**
  * Records pair with archive parts by their `archive` field, else in order; archives without a
- * record get one. DEPLOY needs an archive per record; UNDEPLOY ignores archives.
+ * record get one. DEPLOY needs an archive per record; UNDEPLOY ignores archives; ACTIVATE refuses them.
  */
 function pairRecords({ pkg, archives }: Upload): PackageRecord[] {
   if (pkg.operation === 'UNDEPLOY') {
     return pkg.records.length ? pkg.records : [{ _doc: pkg._doc, operation: 'UNDEPLOY', ref: pkg.app.name }];
+  }
+  if (pkg.operation === 'ACTIVATE') {
+    if (archives.length > 0)
+      throw ApiError.of(Errors.receiverUnexpectedArchive, `an ACTIVATE push carries no archive-* part (got ${archives[0].part})`);
+    return pkg.records.length ? pkg.records : [{ _doc: pkg._doc, operation: 'ACTIVATE', ref: pkg.activates! }];
   }
   if (archives.length === 0) throw ApiError.of(Errors.receiverNoArchive);
   const byPart = new Map(archives.map((a, i) => [a.part, i]));

@@ -18,9 +18,17 @@ export function parsePackage(raw: unknown): DeploymentPackage {
   const app = object(pkg.app, 'package.app');
   const records = pkg.records ?? [];
   if (!Array.isArray(records)) throw bad('package.records must be an array');
+  const op = operation(pkg.operation, 'package.operation');
+  let activates: string | undefined;
+  if (op === 'ACTIVATE') {
+    if (pkg.activates === undefined || pkg.activates === null)
+      throw bad('package.activates is required for ACTIVATE: the _doc of the earlier DEPLOY whose release goes live');
+    activates = name(pkg.activates, 'package.activates');
+  }
   return {
     _doc: name(pkg._doc, 'package._doc'),
-    operation: operation(pkg.operation, 'package.operation'),
+    operation: op,
+    ...(activates === undefined ? {} : { activates }),
     retain: optional(pkg.retain, 'boolean', 'package.retain') ?? false,
     app: { name: name(app.name, 'package.app.name'), version: optional(app.version, 'string', 'package.app.version') ?? '' },
     commit: optional(pkg.commit, 'string', 'package.commit') ?? '',

@@ -20,6 +20,11 @@ describe('loadReceiverSettings', () => {
     expect(loadReceiverSettings({ RECEIVER_MAX_CONCURRENT_EXTRACTIONS: '5' }).options.maxConcurrentExtractions).toBe(5);
   });
 
+  it('keeps 5 releases of a retaining app unless RECEIVER_RELEASES_KEPT says otherwise', () => {
+    expect(loadReceiverSettings({}).options.releasesKept).toBe(5);
+    expect(loadReceiverSettings({ RECEIVER_RELEASES_KEPT: '2' }).options.releasesKept).toBe(2);
+  });
+
   it.each([
     ['RECEIVER_PORT', 'eighty'],
     ['RECEIVER_MAX_ENTRIES', '0'],
@@ -28,6 +33,7 @@ describe('loadReceiverSettings', () => {
     ['RECEIVER_MAX_COMPRESSION_RATIO', '0'],
     ['RECEIVER_MAX_CONCURRENT_EXTRACTIONS', '0'],
     ['RECEIVER_MIN_FREE_DISK_BYTES', '-1'],
+    ['RECEIVER_RELEASES_KEPT', '0'],
   ])('names the bad setting %s', (name, value) => {
     expect(() => loadReceiverSettings({ [name]: value })).toThrow(ConfigError);
     expect(() => loadReceiverSettings({ [name]: value })).toThrow(name);

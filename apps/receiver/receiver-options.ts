@@ -1,15 +1,19 @@
 import type { DeploymentPackage, PackageRecord } from '../../libs/targets';
 import type { EntryHeader } from '../../libs/tarballs/safety';
 import { Env, Settings } from '../../libs/config/settings';
+import { DEFAULT_RELEASES_KEPT } from './releases';
 
 /** Custom work around a deployment; any hook that throws turns the package to ERROR with its message. */
 export interface ReceiverHooks {
   before?(pkg: DeploymentPackage): Promise<void>;
-  /** After a record's archive is extracted (dir: the staging directory) or, for UNDEPLOY, before removal (dir: the app directory). */
+  /**
+   * After a record's archive is extracted (dir: the staging directory); for UNDEPLOY, before removal (dir: the app
+   * directory); for ACTIVATE, before the switch (dir: the kept release's directory).
+   */
   execute?(pkg: DeploymentPackage, record: PackageRecord, dir: string): Promise<void>;
   /** Every archive entry that passed the safety rules, before it is written. */
   entry?(pkg: DeploymentPackage, header: EntryHeader): Promise<void>;
-  /** After the release went live (or the app was removed). */
+  /** After the release went live (DEPLOY, ACTIVATE) or the app was removed. */
   after?(pkg: DeploymentPackage): Promise<void>;
 }
 
@@ -41,6 +45,8 @@ export interface ReceiverOptions {
   hooks?: ReceiverHooks;
   /** How long a package that ended (SUCCESS/ERROR) is remembered, in memory and on disk; default 7 days, 0: for ever. */
   packageRetentionMs?: number;
+  /** Releases kept per app deployed with `retain` (docs/contract.md#activate), the live one included; default 5. */
+  releasesKept?: number;
   /** How long closing the app waits for packages in progress before abandoning them (default 10 s). */
   shutdownGraceMs?: number;
 }
@@ -80,6 +86,7 @@ export function loadReceiverSettings(env: Env = process.env): ReceiverSettings {
       maxCompressionRatio: s.int('RECEIVER_MAX_COMPRESSION_RATIO', DEFAULT_MAX_COMPRESSION_RATIO, { min: 1 }),
       maxConcurrentExtractions: s.int('RECEIVER_MAX_CONCURRENT_EXTRACTIONS', DEFAULT_MAX_CONCURRENT_EXTRACTIONS, { min: 1 }),
       minFreeDiskBytes: s.int('RECEIVER_MIN_FREE_DISK_BYTES', DEFAULT_MIN_FREE_DISK_BYTES, { min: 0 }),
+      releasesKept: s.int('RECEIVER_RELEASES_KEPT', DEFAULT_RELEASES_KEPT, { min: 1 }),
       packageRetentionMs: s.durationMs('RECEIVER_PACKAGE_RETENTION', '7d'),
     },
   };

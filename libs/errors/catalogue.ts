@@ -387,6 +387,19 @@ export const Errors = {
     message: 'a DEPLOY push needs at least one archive-* part',
     where: receiver,
   },
+  receiverUnexpectedArchive: {
+    code: 'receiver:unexpected_archive',
+    status: 400,
+    message: 'an ACTIVATE push carries no archive-* part: the release is already on the receiver',
+    where: receiver,
+  },
+  // Not an HTTP answer: the start of the record message of an ACTIVATE the receiver ends ERROR, which the
+  // worker reads from the status (docs/contract.md#activate) and which reaches the deployment's status log.
+  receiverReleaseNotKept: {
+    code: 'receiver:release_not_kept',
+    message: 'The receiver does not keep the release an ACTIVATE names; upload its archive instead.',
+    where: workflow,
+  },
   receiverTooLarge: { code: 'receiver:too_large', status: 413, message: 'the upload is over the size limit', where: receiver },
   receiverNotFound: { code: 'receiver:not_found', status: 404, message: 'no such deployment package', where: receiver },
   receiverInternal: { code: 'receiver:internal', status: 500, message: 'the receiver failed unexpectedly', where: receiver },

@@ -13,7 +13,8 @@ export interface DeploymentTarget {
   archiveFormat?: ArchiveFormat;
 }
 
-export const OPERATIONS = ['DEPLOY', 'UNDEPLOY'] as const;
+/** `ACTIVATE` makes a release the receiver kept (`retain`) live again, without an archive (docs/contract.md#activate). */
+export const OPERATIONS = ['DEPLOY', 'UNDEPLOY', 'ACTIVATE'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export const PACKAGE_STATES = ['PENDING', 'PROCESSING', 'SUCCESS', 'ERROR'] as const;
 export type PackageState = (typeof PACKAGE_STATES)[number];
@@ -34,7 +35,10 @@ export interface DeploymentPackage {
   /** The deployment id; receivers use it as the idempotency key. */
   _doc: string;
   operation: Operation;
+  /** DEPLOY: keep the app's releases, so an ACTIVATE can make one live again. */
   retain: boolean;
+  /** ACTIVATE only: the `_doc` of the earlier DEPLOY of this app whose release goes live. */
+  activates?: string;
   app: { name: string; version: string };
   commit: string;
   repository: string;
