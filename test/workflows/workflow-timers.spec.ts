@@ -1,3 +1,4 @@
+import { reportStoreFailures } from '../../apps/worker/store-failures';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -115,7 +116,8 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
-    activities,
+    // As the worker registers them: its wrapper ends a step's own failures at its attempts (workflows/step-attempts.ts).
+    activities: reportStoreFailures(activities, { toleranceMs: 10 * MINUTE }),
   });
   running = worker.run();
 }, 120_000);
