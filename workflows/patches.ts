@@ -82,3 +82,12 @@ export const RECEIVED_FIRST_PATCH = 'received-before-any-end';
  * replayed.
  */
 export const STORE_OUTAGE_PATCH = 'store-outage-tolerance';
+
+/**
+ * An UNDEPLOY names what it removes at its turn, not when it was asked: the app's live deployment
+ * then (`liveDeployment`, which also sets the record's commit to that deployment's), in the package
+ * and in the status log; asked while the app's deployment was still finishing, it once named none
+ * and commit `none` (docs/contract.md#undeploy). Since v0.4.0; lacking: v0.1.0/*, v0.2.0/*,
+ * v0.3.0/*. deprecatePatch may replace it once no run started before v0.4.0 can be replayed.
+ */
+export const UNDEPLOY_AT_TURN_PATCH = 'undeploy-names-at-turn';

@@ -27,7 +27,10 @@ function byPatch<T extends object>(now: T, before: T): T {
 // to repeat: a worker that dies mid-task runs them again on the retried task.
 
 /** Short, idempotent reads and writes: a MongoDB document, a small GitHub read or commit status, starting the deliveries of an event. */
-type QuickApi = Pick<DeploymentActivitiesApi, 'ciGate' | 'resolvePackage' | 'resolveApp' | 'commitStatus' | 'finishDeployment'> &
+type QuickApi = Pick<
+  DeploymentActivitiesApi,
+  'ciGate' | 'resolvePackage' | 'resolveApp' | 'liveDeployment' | 'commitStatus' | 'finishDeployment'
+> &
   Pick<GithubActivitiesApi, 'ciGates' | 'githubChecks'> &
   Pick<LineActivitiesApi, 'compareCommits' | 'readLineHead' | 'writeLineHead'> &
   Pick<NotificationActivitiesApi, 'notify'>;

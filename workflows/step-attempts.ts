@@ -12,7 +12,7 @@ export const POLL_TARGET_ATTEMPTS = 10;
 export const GITHUB_DEPLOYMENT_ATTEMPTS = 2;
 
 type Counted =
-  | keyof Pick<DeploymentActivitiesApi, 'ciGate' | 'resolvePackage' | 'resolveApp' | 'commitStatus' | 'finishDeployment'>
+  | keyof Pick<DeploymentActivitiesApi, 'ciGate' | 'resolvePackage' | 'resolveApp' | 'liveDeployment' | 'commitStatus' | 'finishDeployment'>
   | keyof Pick<GithubActivitiesApi, 'ciGates' | 'githubChecks'>
   | keyof Pick<LineActivitiesApi, 'compareCommits' | 'readLineHead' | 'writeLineHead'>
   | keyof Pick<NotificationActivitiesApi, 'notify'>
@@ -27,6 +27,7 @@ export const WORKER_COUNTED_ATTEMPTS: Record<Counted, number> = {
   ciGate: SHORT_STEP_ATTEMPTS,
   resolvePackage: SHORT_STEP_ATTEMPTS,
   resolveApp: SHORT_STEP_ATTEMPTS,
+  liveDeployment: SHORT_STEP_ATTEMPTS,
   commitStatus: SHORT_STEP_ATTEMPTS,
   finishDeployment: SHORT_STEP_ATTEMPTS,
   ciGates: SHORT_STEP_ATTEMPTS,

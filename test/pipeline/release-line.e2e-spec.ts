@@ -2,6 +2,7 @@ import { lineQuery } from '../../workflows/line.workflow';
 import { readdir } from 'node:fs/promises';
 import { PipelineFixture, sleep, waitFor } from './pipeline-fixture';
 import { gate } from '../support/gate';
+import type { DeploymentPackage } from '../../libs/targets';
 
 type Step = { step: string; status: string; message?: string; ts?: string; error?: { code: string; message: string } };
 
@@ -194,6 +195,37 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     const queued = (await steps(undeploy.json.id)).filter((s) => s.step === 'queued');
     expect(queued[0]).toMatchObject({ status: 'pending', message: expect.stringContaining(deploying.json.id) });
     await expect(live(app)).rejects.toThrow();
+  });
+
+  it("UNDEPLOY names what it removes at its turn: asked while the app's deployment is processing at the target, that deployment and its commit", async () => {
+    const app = 'undeploy-names';
+    await configure(app);
+    const only = await commit(app, 'only');
+    const { held, open: release } = gate();
+    const received: DeploymentPackage[] = [];
+    f.hooks.execute = async (pkg) => {
+      if (pkg.app.name !== app) return;
+      received.push(pkg);
+      if (pkg.operation === 'DEPLOY') await held;
+    };
+    const deploying = await f.push(app, only.sha);
+    await waitFor(async () => received.length > 0); // its last step: processing at the receiver
+    const undeploy = await f.harness.request('POST', `/1/apps/admin/${app}/undeploy`);
+    expect(undeploy.status).toBe(202);
+    await waitFor(async () => (await steps(undeploy.json.id)).some((s) => s.step === 'queued'));
+    release();
+
+    expect(await f.outcome(deploying.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect(await f.outcome(undeploy.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect(received.find((pkg) => pkg.operation === 'UNDEPLOY')).toMatchObject({
+      _doc: undeploy.json.id,
+      commit: only.sha,
+      records: [{ _doc: deploying.json.id, operation: 'UNDEPLOY', ref: deploying.json.id }],
+    });
+    const asked = (await steps(undeploy.json.id)).find((s) => s.step === 'upload' && s.status === 'pending');
+    expect(asked?.message).toBe(`Asking the target to remove ${app} (deployed by ${deploying.json.id}, commit ${only.sha}).`);
+    const record = (await f.harness.request('GET', `/1/deployments/${undeploy.json.id}`)).json;
+    expect(record.commit).toBe(only.sha);
   });
 
   it('a cancel through Temporal (workflow cancel) still logs the step and done, sets the commit status and frees the blob', async () => {

@@ -48,6 +48,7 @@ function defaultFakes(): Activities {
     githubDeploymentStatus: async () => undefined,
     resolvePackage: async () => ({ name: 'hello', version: '1.0.0' }),
     resolveApp: async () => ({ app: 'hello', hasTarget: true, polls: false, retain: false }),
+    liveDeployment: async () => ({ commit: 'none' }),
     fetchTarball: async () => ({ blobId: 'blob-1', bytes: 100, sha256: 'ab'.repeat(32) }),
     inspectTarball: async () => ({ entries: 1, bytes: 100 }),
     uploadPackage: async () => ({ remoteId: 'remote-1' }),
