@@ -96,7 +96,7 @@ const SERVICE_SETTINGS = {
   TEMPORAL_API_KEY: setting.optionalString(),
   TEMPORAL_TLS_RELOAD_INTERVAL: setting.durationMs('30s'),
   TEMPORAL_NAMESPACE: setting.string('default'),
-  TEMPORAL_TASK_QUEUE: setting.string('deployments'),
+  TEMPORAL_TASK_QUEUE: setting.string('deployments'), // libs/deployments/workflow-ids.ts DEFAULT_TASK_QUEUE: its release lines keep their ids
   TEMPORAL_NOTIFICATIONS_TASK_QUEUE: setting.optionalString(), // default: TEMPORAL_TASK_QUEUE + "-notifications"
   TENANT_ACTIVITIES_PER_SECOND: setting.int(DEFAULT_ACTIVITIES_PER_USER_PER_SECOND, { min: 0 }),
   TEMPORAL_UI_URL: setting.url('http://127.0.0.1:8233'),

@@ -1,3 +1,4 @@
+import { lineWorkflowId } from '../../libs/deployments';
 import { lineQuery } from '../../workflows/line.workflow';
 import { readdir } from 'node:fs/promises';
 import { PipelineFixture, sleep, waitFor } from './pipeline-fixture';
@@ -29,7 +30,7 @@ describe('release lines: ordering, one at a time, clean ends', () => {
   const steps = (id: string) => f.steps(id) as Promise<Step[]>;
   /** Until the app's line holds (or has ordered past) the deployment. */
   const inLine = async (app: string, deployment: string) => {
-    const handle = f.harness.temporal.workflow.getHandle(`line/admin/${app}`);
+    const handle = f.harness.temporal.workflow.getHandle(lineWorkflowId('admin', app, f.harness.config.temporal.taskQueue));
     for (;;) {
       const state = await handle.query(lineQuery).catch(() => undefined);
       if (state?.entries.some((e) => e.deploymentId === deployment) || state?.head?.deploymentId === deployment) return;
@@ -260,7 +261,7 @@ describe('release lines: ordering, one at a time, clean ends', () => {
   it("keeps ordering across the line's continue-as-new", async () => {
     const app = 'long-line';
     await configure(app);
-    const lineId = `line/admin/${app}`;
+    const lineId = lineWorkflowId('admin', app, f.harness.config.temporal.taskQueue);
     // Started ahead of the app's first deployment, continuing as new every 4 events (1000 in production).
     const first = await f.harness.temporal.workflow.start('line', {
       workflowId: lineId,
