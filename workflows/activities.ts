@@ -85,6 +85,11 @@ export interface DeploymentActivitiesApi {
   resolvePackage(ref: DeploymentRef): Promise<ResolvedPackage>;
   /** `claimName: false` (UNDEPLOY): look the app up without claiming its name on the shared default target. */
   resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string; claimName?: boolean }): Promise<ResolvedApp>;
+  /**
+   * An UNDEPLOY at its turn: the app's live deployment now (its `lastDeployment`) and that
+   * deployment's commit, which becomes the UNDEPLOY record's commit; none when the app has none.
+   */
+  liveDeployment(ref: DeploymentRef & { app: string }): Promise<{ deployment?: string; commit: string }>;
   fetchTarball(ref: DeploymentRef): Promise<FetchedTarball>;
   inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }>;
   /** `nothingToDo`: an UNDEPLOY with nothing of this user's at the target (another user's name on the shared default target); nothing was sent. */

@@ -16,8 +16,9 @@ const IDLE_MS = 60 * 60 * 1000;
 const PROBE_MS = 10 * 60 * 1000;
 
 /**
- * An app's release line, one entity workflow per (user, app), id `line/<user>/<app>`. Deployments
- * arrive (signal-with-start from an activity) as soon as their app is known; the line orders them
+ * An app's release line, one entity workflow per (user, app), id `line/<user>/<app>`
+ * (`line/<queue>/<user>/<app>` on a task queue other than the default: libs/deployments/workflow-ids.ts).
+ * Deployments arrive (signal-with-start from an activity) as soon as their app is known; the line orders them
  * by commit (stale pushes end at once), and admits one at a time to the target once it is ready
  * (CI, fetch and inspect done). When the running one leaves, the newest waiting one goes and
  * every older one ends `deploy:superseded`.

@@ -70,3 +70,24 @@ export const NOTIFICATIONS_PATCH = 'notifications';
  * first attempt had written `received` under. Since v0.3.0; lacking: v0.1.0/*, v0.2.0/*.
  */
 export const RECEIVED_FIRST_PATCH = 'received-before-any-end';
+
+/**
+ * The short steps and the tarball's no longer cap their attempts in the
+ * workflow: the worker's activity wrapper ends a step's own failures at its attempts
+ * (workflows/step-attempts.ts, the numbers the cap had) and retries a store failure until the
+ * store outage tolerance has passed since the step was scheduled
+ * (docs/reliability.md#store-failures-inside-a-step). Only the retry policy of those calls
+ * changed; the marker is written at the first such call. Since v0.4.0; lacking: v0.1.0/*,
+ * v0.2.0/*, v0.3.0/*. deprecatePatch may replace it once no run started before v0.4.0 can be
+ * replayed.
+ */
+export const STORE_OUTAGE_PATCH = 'store-outage-tolerance';
+
+/**
+ * An UNDEPLOY names what it removes at its turn, not when it was asked: the app's live deployment
+ * then (`liveDeployment`, which also sets the record's commit to that deployment's), in the package
+ * and in the status log; asked while the app's deployment was still finishing, it once named none
+ * and commit `none` (docs/contract.md#undeploy). Since v0.4.0; lacking: v0.1.0/*, v0.2.0/*,
+ * v0.3.0/*. deprecatePatch may replace it once no run started before v0.4.0 can be replayed.
+ */
+export const UNDEPLOY_AT_TURN_PATCH = 'undeploy-names-at-turn';

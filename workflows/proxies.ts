@@ -1,5 +1,7 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, NotificationActivitiesApi } from './activities';
+import { STORE_OUTAGE_PATCH } from './patches';
+import { GITHUB_DEPLOYMENT_ATTEMPTS, POLL_TARGET_ATTEMPTS, SHORT_STEP_ATTEMPTS, TARBALL_ATTEMPTS } from './step-attempts';
 
 /**
  * Every activity the workflows call, by how it runs: each proxy is typed with only the activities
@@ -10,17 +12,32 @@ import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, N
 
 const backoff = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
 
+/**
+ * The proxy of a step whose attempts the worker counts (`now`, no cap on attempts: the worker's
+ * activity wrapper ends a step's own failures at its attempts of workflows/step-attempts.ts and
+ * rides store failures out for the store outage tolerance), or, in a run started before
+ * STORE_OUTAGE_PATCH, the same options with the cap (`before`). Only the retry policy differs.
+ */
+function byPatch<T extends object>(now: T, before: T): T {
+  return new Proxy({} as T, { get: (_, name) => (patched(STORE_OUTAGE_PATCH) ? now : before)[name as keyof T] });
+}
+
 // Local activities run inside the workflow task: no server round trip (about 100 ms each on the
 // dev server, most of a deployment's orchestration overhead). Only for short calls that are safe
 // to repeat: a worker that dies mid-task runs them again on the retried task.
 
 /** Short, idempotent reads and writes: a MongoDB document, a small GitHub read or commit status, starting the deliveries of an event. */
-export const quick = proxyLocalActivities<
-  Pick<DeploymentActivitiesApi, 'ciGate' | 'resolvePackage' | 'resolveApp' | 'commitStatus' | 'finishDeployment'> &
-    Pick<GithubActivitiesApi, 'ciGates' | 'githubChecks'> &
-    Pick<LineActivitiesApi, 'compareCommits' | 'readLineHead' | 'writeLineHead'> &
-    Pick<NotificationActivitiesApi, 'notify'>
->({ startToCloseTimeout: '30 seconds', retry: { ...backoff, maximumAttempts: 5 } });
+type QuickApi = Pick<
+  DeploymentActivitiesApi,
+  'ciGate' | 'resolvePackage' | 'resolveApp' | 'liveDeployment' | 'commitStatus' | 'finishDeployment'
+> &
+  Pick<GithubActivitiesApi, 'ciGates' | 'githubChecks'> &
+  Pick<LineActivitiesApi, 'compareCommits' | 'readLineHead' | 'writeLineHead'> &
+  Pick<NotificationActivitiesApi, 'notify'>;
+export const quick = byPatch(
+  proxyLocalActivities<QuickApi>({ startToCloseTimeout: '30 seconds', retry: backoff }),
+  proxyLocalActivities<QuickApi>({ startToCloseTimeout: '30 seconds', retry: { ...backoff, maximumAttempts: SHORT_STEP_ATTEMPTS } }),
+);
 
 /** Status entries: small, idempotent, frequent; retried until written. */
 export const statusWrites = proxyLocalActivities<Pick<DeploymentActivitiesApi, 'recordStatus'>>({
@@ -37,7 +54,7 @@ export const lineSignals = proxyLocalActivities<Pick<LineActivitiesApi, 'signalL
 /** GitHub deployments are a courtesy: one quick retry, never a long stall of the deployment. */
 export const githubDeployments = proxyLocalActivities<Pick<GithubActivitiesApi, 'githubDeployment' | 'githubDeploymentStatus'>>({
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 2 },
+  retry: { initialInterval: '1 second', maximumAttempts: GITHUB_DEPLOYMENT_ATTEMPTS },
 });
 
 // Regular activities: scheduled through the server, so a slow one never holds a workflow task,
@@ -53,11 +70,12 @@ export const statusEnd = proxyActivities<Pick<DeploymentActivitiesApi, 'recordSt
  * The tarball, downloaded and then read whole by the inspection (up to TAR_MAX_BYTES, 2 GiB): they
  * heartbeat, so a dead worker's attempt moves on within seconds.
  */
-export const tarballWork = proxyActivities<Pick<DeploymentActivitiesApi, 'fetchTarball' | 'inspectTarball'>>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { ...backoff, maximumAttempts: 5 },
-});
+type TarballApi = Pick<DeploymentActivitiesApi, 'fetchTarball' | 'inspectTarball'>;
+const tarballOptions = { startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds' } as const;
+export const tarballWork = byPatch(
+  proxyActivities<TarballApi>({ ...tarballOptions, retry: backoff }),
+  proxyActivities<TarballApi>({ ...tarballOptions, retry: { ...backoff, maximumAttempts: TARBALL_ATTEMPTS } }),
+);
 
 /** The upload to the target, as long and heartbeating: one attempt per activity, the workflow counts attempts so each shows in the status log. */
 export const uploads = proxyActivities<Pick<DeploymentActivitiesApi, 'uploadPackage'>>({
@@ -69,7 +87,7 @@ export const uploads = proxyActivities<Pick<DeploymentActivitiesApi, 'uploadPack
 /** One read of the target's processing status: a call to another party, retried briefly; the workflow paces the polls. */
 export const targetStatus = proxyActivities<Pick<DeploymentActivitiesApi, 'pollTarget'>>({
   startToCloseTimeout: '30 seconds',
-  retry: { ...backoff, maximumInterval: '10 seconds', maximumAttempts: 10 },
+  retry: { ...backoff, maximumInterval: '10 seconds', maximumAttempts: POLL_TARGET_ATTEMPTS },
 });
 
 /** One notification's delivery: GitHub retries failed webhook deliveries for hours; so do we: 1 s, 2 s, 4 s … at most an hour apart, for 24 h. */

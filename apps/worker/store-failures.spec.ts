@@ -27,3 +27,35 @@ describe('reportStoreFailures', () => {
     expect(await reportStoreFailures({ answer: async (n: number) => n + 1 }).answer(41)).toBe(42);
   });
 });
+
+describe('reportStoreFailures: attempts and the store outage tolerance', () => {
+  const scheduled = 1_000_000;
+  const run = (error: Error, attempt: number, elapsedMs: number, activity = 'resolveApp') => {
+    const wrapped: Record<string, () => Promise<never>> = reportStoreFailures(
+      { [activity]: async () => Promise.reject(error) },
+      { toleranceMs: 60_000, info: () => ({ attempt, scheduledTimestampMs: scheduled }), now: () => scheduled + elapsedMs },
+    );
+    return wrapped[activity]().catch((thrown: unknown) => thrown as ApplicationFailure);
+  };
+
+  it("retries a store failure past the step's attempts until the tolerance has passed since it was scheduled", async () => {
+    const store = new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:27017');
+    expect(await run(store, 40, 59_000)).toMatchObject({ type: 'deploy:db:unavailable', nonRetryable: false });
+    expect(await run(store, 40, 61_000)).toMatchObject({ type: 'deploy:db:unavailable', nonRetryable: true });
+  });
+
+  it("ends a step's own failure at its attempts (workflows/step-attempts.ts), keeping its type and message", async () => {
+    const own = () => ApplicationFailure.retryable('GitHub answered 502', 'deploy:github:read_failed');
+    expect(await run(own(), 4, 0)).toMatchObject({ type: 'deploy:github:read_failed', nonRetryable: false });
+    expect(await run(own(), 5, 0)).toMatchObject({ type: 'deploy:github:read_failed', message: 'GitHub answered 502', nonRetryable: true });
+    expect(await run(own(), 4, 0, 'fetchTarball')).toMatchObject({ nonRetryable: false });
+    expect(await run(own(), 5, 0, 'fetchTarball')).toMatchObject({ nonRetryable: true });
+    expect(await run(own(), 10, 0, 'pollTarget')).toMatchObject({ nonRetryable: false }); // its proxy caps it
+    expect(await run(own(), 1, 0, 'uploadPackage')).toMatchObject({ nonRetryable: false }); // the workflow counts uploads
+    expect(await run(new TypeError('a bug'), 5, 0)).toMatchObject({ type: 'TypeError', message: 'a bug', nonRetryable: true });
+  });
+
+  it('gives up at once on an attempt that starts past both its attempts and the tolerance', async () => {
+    expect(await run(new Error('never called'), 6, 61_000)).toMatchObject({ type: 'deploy:db:unavailable', nonRetryable: true });
+  });
+});

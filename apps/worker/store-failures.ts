@@ -1,27 +1,89 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, ensureApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { Errors } from '../../libs/errors';
 import { isStoreFailure } from '../../libs/persistence';
+import { workerCountedAttempts } from '../../workflows/step-attempts';
+
+/** The attempt being run and when its activity was first scheduled (the activity's Context outside tests). */
+export interface AttemptInfo {
+  attempt: number;
+  scheduledTimestampMs: number;
+}
+
+export interface StoreFailureOptions {
+  /** How long after a step was scheduled a store failure is still retried (STORE_OUTAGE_TOLERANCE). */
+  toleranceMs: number;
+  /** Defaults to the running activity's `Context.current().info`. */
+  info?: () => AttemptInfo;
+  now?: () => number;
+}
+
+const DEFAULT_TOLERANCE_MS = 10 * 60_000;
+
+function currentInfo(): AttemptInfo {
+  try {
+    return Context.current().info;
+  } catch {
+    return { attempt: 1, scheduledTimestampMs: Date.now() }; // called outside an activity (unit tests)
+  }
+}
 
 /**
- * The activities, a store failure in any of them thrown as `deploy:db:unavailable` (retryable as
- * before): when a step gives up because MongoDB did not answer, the deployment ends with the
- * store's code, not the step's (a stalled store once ended deployments as `deploy:github:no_pkg_json`,
- * sending their users to their repository). docs/reliability.md#store-failures-inside-a-step.
+ * The activities, each attempt's failure sorted (docs/reliability.md#store-failures-inside-a-step):
+ * - a store failure is thrown as `deploy:db:unavailable` naming the activity, so a step that gives
+ *   up because MongoDB did not answer ends the deployment with the store's code, not the step's (a
+ *   stalled store once ended deployments as `deploy:github:no_pkg_json`); it stays retryable until
+ *   `toleranceMs` has passed since the step was scheduled, whatever its attempt;
+ * - the own failure of a step the worker counts (workflows/step-attempts.ts) stays retryable
+ *   until its attempts are spent, then is thrown non-retryable; other activities' own failures
+ *   pass as they are (their proxies cap their attempts).
+ * The workflow proxies of a run started with STORE_OUTAGE_PATCH cap no attempts, so these two rules
+ * decide; an attempt that starts past both its attempts and the tolerance (the ones before it
+ * timed out, or failed in the store) gives up at once.
  */
-export function reportStoreFailures<A extends object>(activities: A): A {
+export function reportStoreFailures<A extends object>(
+  activities: A,
+  options: StoreFailureOptions = { toleranceMs: DEFAULT_TOLERANCE_MS },
+): A {
+  const info = options.info ?? currentInfo;
+  const now = options.now ?? Date.now;
   return Object.fromEntries(
     Object.entries(activities as Record<string, (...args: unknown[]) => Promise<unknown>>).map(([name, activity]) => [
       name,
       async (...args: unknown[]) => {
+        const budget = workerCountedAttempts(name);
+        const started = info();
+        const outlasted = () => now() - started.scheduledTimestampMs > options.toleranceMs;
+        if (budget !== undefined && started.attempt > budget && outlasted())
+          throw ApplicationFailure.create({
+            type: Errors.deployDbUnavailable.code,
+            message: `${name} gave up: attempt ${started.attempt} of ${budget}, the attempts before it failing for more than the store outage tolerance (${options.toleranceMs} ms)`,
+            nonRetryable: true,
+          });
         try {
           return await activity(...args);
         } catch (error) {
-          if (!isStoreFailure(error)) throw error;
-          throw ApplicationFailure.create({
-            type: Errors.deployDbUnavailable.code,
-            message: `The deployment store (MongoDB) failed during ${name}: ${(error as Error).message}`,
-            cause: error as Error,
+          if (isStoreFailure(error))
+            throw ApplicationFailure.create({
+              type: Errors.deployDbUnavailable.code,
+              message: `The deployment store (MongoDB) failed during ${name}: ${(error as Error).message}`,
+              cause: error as Error,
+              nonRetryable: outlasted(),
+            });
+          if (budget === undefined || started.attempt < budget || !(error instanceof Error)) throw error;
+          if (error instanceof TemporalFailure && !(error instanceof ApplicationFailure)) throw error; // a cancellation, say
+          const failure = ensureApplicationFailure(error);
+          if (failure.nonRetryable) throw error;
+          // Its attempts spent: the same failure, no longer retryable.
+          const last = ApplicationFailure.create({
+            type: failure.type ?? undefined,
+            message: failure.message,
+            details: failure.details ?? undefined,
+            cause: failure.cause,
+            nonRetryable: true,
           });
+          last.stack = error.stack;
+          throw last;
         }
       },
     ]),

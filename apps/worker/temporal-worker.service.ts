@@ -26,6 +26,8 @@ export interface WorkerOptions extends TemporalConnectionSettings {
   workflowBundlePath?: string;
   maxConcurrentActivities: number;
   maxConcurrentWorkflowTasks: number;
+  /** STORE_OUTAGE_TOLERANCE: how long a step's store failures are retried (docs/reliability.md#store-failures-inside-a-step). */
+  storeOutageToleranceMs: number;
 }
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
 
@@ -67,7 +69,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         await Worker.create({
           ...common,
           taskQueue,
-          activities: reportStoreFailures(this.activities.forDeployments()),
+          activities: reportStoreFailures(this.activities.forDeployments(), { toleranceMs: this.options.storeOutageToleranceMs }),
           ...WORKER_TUNING,
           maxConcurrentActivityTaskExecutions: this.options.maxConcurrentActivities,
           maxConcurrentWorkflowTaskExecutions: this.options.maxConcurrentWorkflowTasks,

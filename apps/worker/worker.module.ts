@@ -24,6 +24,7 @@ export class WorkerModule {
       maxConcurrentNotifications: config.notifications.concurrency,
       activitiesPerUserPerSecond: config.temporal.activitiesPerUserPerSecond,
       workflowBundlePath: config.workflowBundlePath,
+      storeOutageToleranceMs: config.storeOutageToleranceMs,
       maxConcurrentActivities: WORKER_TUNING.maxConcurrentActivityTaskExecutions!,
       maxConcurrentWorkflowTasks: WORKER_TUNING.maxConcurrentWorkflowTaskExecutions!,
       ...worker,

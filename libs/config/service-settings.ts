@@ -5,6 +5,8 @@ import { ConfigError, Env, parseSettings, Pem, setting } from './settings';
 /** Settings of the gateway and the worker; the same variables in `npm start`, docker-compose and production. */
 export interface ServiceSettings {
   mongo: { url: string; database: string };
+  /** How long after a step was scheduled the worker still retries its store failures (docs/reliability.md#store-failures-inside-a-step). */
+  storeOutageToleranceMs: number;
   /** `notificationsTaskQueue`: deliveries run there, on their own worker slots (docs/reliability.md#tenant-isolation-review). */
   temporal: TemporalConnectionSettings & {
     namespace: string;
@@ -84,6 +86,7 @@ const SERVICE_SETTINGS = {
   GATEWAY_PORT: setting.port(3000),
   MONGO_URL: setting.url(undefined, ['mongodb:', 'mongodb+srv:']),
   MONGO_DATABASE: setting.string('deploy_webhooks'),
+  STORE_OUTAGE_TOLERANCE: setting.durationMs('10m'),
   TEMPORAL_ADDRESS: setting.string('127.0.0.1:7233'),
   TEMPORAL_TLS: setting.optionalBool(), // default: on when any TEMPORAL_TLS_* or TEMPORAL_API_KEY is set
   TEMPORAL_TLS_CA: setting.optionalPem('certificate'),
@@ -93,7 +96,7 @@ const SERVICE_SETTINGS = {
   TEMPORAL_API_KEY: setting.optionalString(),
   TEMPORAL_TLS_RELOAD_INTERVAL: setting.durationMs('30s'),
   TEMPORAL_NAMESPACE: setting.string('default'),
-  TEMPORAL_TASK_QUEUE: setting.string('deployments'),
+  TEMPORAL_TASK_QUEUE: setting.string('deployments'), // libs/deployments/workflow-ids.ts DEFAULT_TASK_QUEUE: its release lines keep their ids
   TEMPORAL_NOTIFICATIONS_TASK_QUEUE: setting.optionalString(), // default: TEMPORAL_TASK_QUEUE + "-notifications"
   TENANT_ACTIVITIES_PER_SECOND: setting.int(DEFAULT_ACTIVITIES_PER_USER_PER_SECOND, { min: 0 }),
   TEMPORAL_UI_URL: setting.url('http://127.0.0.1:8233'),
@@ -201,6 +204,7 @@ export function loadServiceSettings(env: Env = process.env): ServiceSettings {
       disableAfterFailures: s.NOTIFICATIONS_DISABLE_AFTER_FAILURES,
       disableAfterMs: s.NOTIFICATIONS_DISABLE_AFTER,
     },
+    storeOutageToleranceMs: s.STORE_OUTAGE_TOLERANCE,
     workflowSweep: { everyMs: s.WORKFLOW_SWEEP_INTERVAL, graceMs: s.WORKFLOW_SWEEP_GRACE },
     feed: {
       heartbeatMs: s.FEED_HEARTBEAT,

@@ -181,7 +181,9 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
    */
   async leaveLine(user: string, app: string, deploymentId: string): Promise<void> {
     try {
-      await this.client.workflow.getHandle(lineWorkflowId(user, app)).signal(lineEventSignal, { type: 'leave', deploymentId });
+      await this.client.workflow
+        .getHandle(lineWorkflowId(user, app, this.options.taskQueue))
+        .signal(lineEventSignal, { type: 'leave', deploymentId });
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
@@ -199,7 +201,7 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
   /** Tells the app's release line about a deployment, starting the line when it is not running (the worker's activities call this). */
   async signalLine(user: string, app: string, event: LineEvent): Promise<void> {
     await this.client.workflow.signalWithStart(line, {
-      workflowId: lineWorkflowId(user, app),
+      workflowId: lineWorkflowId(user, app, this.options.taskQueue),
       taskQueue: this.options.taskQueue,
       args: [{ user, app }],
       signal: lineEventSignal,

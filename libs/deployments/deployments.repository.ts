@@ -178,6 +178,11 @@ export class DeploymentsRepository {
     await this.deployments.updateOne({ _id: id }, { $set: delivered });
   }
 
+  /** An UNDEPLOY's commit: the one of the deployment it removes, known at its turn. */
+  async setCommit(id: string, commit: string): Promise<void> {
+    await this.deployments.updateOne({ _id: id }, { $set: { commit } });
+  }
+
   async setRelease(id: string, release: number): Promise<void> {
     await this.deployments.updateOne({ _id: id }, { $set: { release } });
   }

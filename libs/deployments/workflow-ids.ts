@@ -58,9 +58,18 @@ export function deploymentId(workflowId: string): string {
   return `dep_${createHash('sha256').update(workflowId).digest('hex').slice(0, 20)}`;
 }
 
-/** An app's release line (docs/contract.md#release-lines): one workflow per (user, app). */
-export function lineWorkflowId(user: string, app: string): string {
-  return `line/${user}/${app}`;
+/** TEMPORAL_TASK_QUEUE's default (libs/config/service-settings.ts): its lines keep the ids they had before task queues were named in them. */
+export const DEFAULT_TASK_QUEUE = 'deployments';
+
+/**
+ * An app's release line (docs/contract.md#release-lines): one workflow per (user, app) and
+ * installation. Two installations may share a Temporal namespace with different task queues
+ * (TEMPORAL_TASK_QUEUE): a line on another queue than the default names it, so each orders only
+ * its own deployments (docs/operations.md#upgrading). User and app names hold no `/`, so
+ * `line/<user>/<app>` and `line/<queue>/<user>/<app>` never meet.
+ */
+export function lineWorkflowId(user: string, app: string, taskQueue: string): string {
+  return taskQueue === DEFAULT_TASK_QUEUE ? `line/${user}/${app}` : `line/${taskQueue}/${user}/${app}`;
 }
 
 /** One delivery of a notification (docs/reliability.md#tenant-isolation-review): the first send, or the n-th redelivery asked through the API. */

@@ -145,6 +145,15 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   }
 
   @Activity()
+  async liveDeployment(ref: DeploymentRef & { app: string }): Promise<{ deployment?: string; commit: string }> {
+    const app = await this.apps.forName(ref.user, ref.app);
+    const deployment = app?.record.lastDeployment;
+    const commit = (deployment && (await this.deployments.findById(deployment))?.commit) || 'none';
+    await this.deployments.setCommit(ref.deploymentId, commit);
+    return { deployment, commit };
+  }
+
+  @Activity()
   async uploadPackage(
     ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string },
   ): Promise<{ remoteId: string; nothingToDo?: string }> {

@@ -1,3 +1,4 @@
+import { lineWorkflowId } from '../../libs/deployments';
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -103,7 +104,7 @@ const release = process.env.RECORD_HISTORIES;
     expect(await f.outcome(newer.json.workflowId)).toEqual({ state: 'succeeded' });
     const older = await f.push(a.repo, a.sha);
     expect(await f.outcome(older.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:stale' } });
-    await save('line', `line/admin/${a.repo}`); // still running (an app's line lives on): its history so far
+    await save('line', lineWorkflowId('admin', a.repo, f.harness.config.temporal.taskQueue)); // still running (an app's line lives on): its history so far
     await save('deployment-stale', older.json.workflowId);
   });
 
@@ -171,7 +172,7 @@ const release = process.env.RECORD_HISTORIES;
     expect(await f.outcome(skipped.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:superseded' } });
     await save('deployment-queued', last.json.workflowId);
     await save('deployment-superseded', skipped.json.workflowId);
-    await save('line-queued', `line/admin/${app}`); // a wait told, an older one ended superseded, the next admitted
+    await save('line-queued', lineWorkflowId('admin', app, f.harness.config.temporal.taskQueue)); // a wait told, an older one ended superseded, the next admitted
   });
 
   it('deployment: the target reports ERROR while processing → failed', async () => {

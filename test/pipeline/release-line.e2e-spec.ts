@@ -1,7 +1,9 @@
+import { lineWorkflowId } from '../../libs/deployments';
 import { lineQuery } from '../../workflows/line.workflow';
 import { readdir } from 'node:fs/promises';
 import { PipelineFixture, sleep, waitFor } from './pipeline-fixture';
 import { gate } from '../support/gate';
+import type { DeploymentPackage } from '../../libs/targets';
 
 type Step = { step: string; status: string; message?: string; ts?: string; error?: { code: string; message: string } };
 
@@ -28,7 +30,7 @@ describe('release lines: ordering, one at a time, clean ends', () => {
   const steps = (id: string) => f.steps(id) as Promise<Step[]>;
   /** Until the app's line holds (or has ordered past) the deployment. */
   const inLine = async (app: string, deployment: string) => {
-    const handle = f.harness.temporal.workflow.getHandle(`line/admin/${app}`);
+    const handle = f.harness.temporal.workflow.getHandle(lineWorkflowId('admin', app, f.harness.config.temporal.taskQueue));
     for (;;) {
       const state = await handle.query(lineQuery).catch(() => undefined);
       if (state?.entries.some((e) => e.deploymentId === deployment) || state?.head?.deploymentId === deployment) return;
@@ -196,6 +198,37 @@ describe('release lines: ordering, one at a time, clean ends', () => {
     await expect(live(app)).rejects.toThrow();
   });
 
+  it("UNDEPLOY names what it removes at its turn: asked while the app's deployment is processing at the target, that deployment and its commit", async () => {
+    const app = 'undeploy-names';
+    await configure(app);
+    const only = await commit(app, 'only');
+    const { held, open: release } = gate();
+    const received: DeploymentPackage[] = [];
+    f.hooks.execute = async (pkg) => {
+      if (pkg.app.name !== app) return;
+      received.push(pkg);
+      if (pkg.operation === 'DEPLOY') await held;
+    };
+    const deploying = await f.push(app, only.sha);
+    await waitFor(async () => received.length > 0); // its last step: processing at the receiver
+    const undeploy = await f.harness.request('POST', `/1/apps/admin/${app}/undeploy`);
+    expect(undeploy.status).toBe(202);
+    await waitFor(async () => (await steps(undeploy.json.id)).some((s) => s.step === 'queued'));
+    release();
+
+    expect(await f.outcome(deploying.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect(await f.outcome(undeploy.json.workflowId)).toEqual({ state: 'succeeded' });
+    expect(received.find((pkg) => pkg.operation === 'UNDEPLOY')).toMatchObject({
+      _doc: undeploy.json.id,
+      commit: only.sha,
+      records: [{ _doc: deploying.json.id, operation: 'UNDEPLOY', ref: deploying.json.id }],
+    });
+    const asked = (await steps(undeploy.json.id)).find((s) => s.step === 'upload' && s.status === 'pending');
+    expect(asked?.message).toBe(`Asking the target to remove ${app} (deployed by ${deploying.json.id}, commit ${only.sha}).`);
+    const record = (await f.harness.request('GET', `/1/deployments/${undeploy.json.id}`)).json;
+    expect(record.commit).toBe(only.sha);
+  });
+
   it('a cancel through Temporal (workflow cancel) still logs the step and done, sets the commit status and frees the blob', async () => {
     const app = 'temporal-cancel';
     await configure(app);
@@ -228,7 +261,7 @@ describe('release lines: ordering, one at a time, clean ends', () => {
   it("keeps ordering across the line's continue-as-new", async () => {
     const app = 'long-line';
     await configure(app);
-    const lineId = `line/admin/${app}`;
+    const lineId = lineWorkflowId('admin', app, f.harness.config.temporal.taskQueue);
     // Started ahead of the app's first deployment, continuing as new every 4 events (1000 in production).
     const first = await f.harness.temporal.workflow.start('line', {
       workflowId: lineId,

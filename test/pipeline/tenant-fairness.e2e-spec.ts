@@ -20,7 +20,7 @@ describe('fairness between users on the deployments task queue', () => {
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     const handle = f.harness.temporal.workflow.getHandle(pushed.json.workflowId);
     expect((await handle.describe()).raw.workflowExecutionInfo?.priority?.fairnessKey).toBe('admin');
-    const line = f.harness.temporal.workflow.getHandle(lineWorkflowId('admin', repo));
+    const line = f.harness.temporal.workflow.getHandle(lineWorkflowId('admin', repo, f.harness.config.temporal.taskQueue));
     expect((await line.describe()).raw.workflowExecutionInfo?.priority?.fairnessKey).toBe('admin');
   });
 

@@ -1,3 +1,4 @@
+import { lineWorkflowId } from '../../libs/deployments';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { githubHeaders, githubPush } from '../support/payloads';
@@ -144,7 +145,9 @@ describe('triggers and environments: several apps of one repository', () => {
         app,
         head: { commit: commit.sha },
       });
-      await expect(f.harness.temporal.workflow.getHandle(`line/admin/${app}`).describe()).resolves.toBeDefined();
+      await expect(
+        f.harness.temporal.workflow.getHandle(lineWorkflowId('admin', app, f.harness.config.temporal.taskQueue)).describe(),
+      ).resolves.toBeDefined();
     }
 
     const again = await f.push(repo, commit.sha, { delivery: 'fanout-1' });

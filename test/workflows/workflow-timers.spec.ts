@@ -1,3 +1,4 @@
+import { reportStoreFailures } from '../../apps/worker/store-failures';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -47,6 +48,7 @@ function defaultFakes(): Activities {
     githubDeploymentStatus: async () => undefined,
     resolvePackage: async () => ({ name: 'hello', version: '1.0.0' }),
     resolveApp: async () => ({ app: 'hello', hasTarget: true, polls: false, retain: false }),
+    liveDeployment: async () => ({ commit: 'none' }),
     fetchTarball: async () => ({ blobId: 'blob-1', bytes: 100, sha256: 'ab'.repeat(32) }),
     inspectTarball: async () => ({ entries: 1, bytes: 100 }),
     uploadPackage: async () => ({ remoteId: 'remote-1' }),
@@ -115,7 +117,8 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
-    activities,
+    // As the worker registers them: its wrapper ends a step's own failures at its attempts (workflows/step-attempts.ts).
+    activities: reportStoreFailures(activities, { toleranceMs: 10 * MINUTE }),
   });
   running = worker.run();
 }, 120_000);
