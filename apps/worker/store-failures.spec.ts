@@ -55,6 +55,35 @@ describe('reportStoreFailures: attempts and the store outage tolerance', () => {
     expect(await run(new TypeError('a bug'), 5, 0)).toMatchObject({ type: 'TypeError', message: 'a bug', nonRetryable: true });
   });
 
+  it('ends a step whose own attempts timed out as the step, and keeps trying one the store failed', async () => {
+    let hang = true;
+    let attempt = 5;
+    const step = `run-${Math.random()}/7`;
+    const wrapped = reportStoreFailures(
+      {
+        resolveApp: async () => {
+          if (hang) await new Promise(() => undefined); // never ends: Temporal times the attempt out
+          throw new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:27017');
+        },
+      },
+      { toleranceMs: 60_000, info: () => ({ attempt, scheduledTimestampMs: scheduled, step }), now: () => scheduled + 30_000 },
+    );
+    void wrapped.resolveApp(); // attempt 5 of 5 hangs, and times out
+    attempt = 6; // 30 s into a 60 s tolerance
+    const timedOut = (await wrapped.resolveApp().catch((thrown: unknown) => thrown)) as ApplicationFailure;
+    expect(timedOut).toMatchObject({ nonRetryable: true, message: expect.stringMatching(/resolveApp did not complete in 5 attempts/) });
+    expect(timedOut.type).not.toBe('deploy:db:unavailable'); // the workflow names the step's code
+
+    hang = false;
+    attempt = 5; // the same step, its attempt 5 failed by the store …
+    await wrapped.resolveApp().catch(() => undefined);
+    attempt = 6; // … so attempt 6 runs and meets the store again, still within the tolerance
+    expect(await wrapped.resolveApp().catch((thrown: unknown) => thrown)).toMatchObject({
+      type: 'deploy:db:unavailable',
+      nonRetryable: false,
+    });
+  });
+
   it('gives up at once on an attempt that starts past both its attempts and the tolerance', async () => {
     expect(await run(new Error('never called'), 6, 61_000)).toMatchObject({ type: 'deploy:db:unavailable', nonRetryable: true });
   });

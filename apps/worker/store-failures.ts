@@ -8,6 +8,8 @@ import { workerCountedAttempts } from '../../workflows/step-attempts';
 export interface AttemptInfo {
   attempt: number;
   scheduledTimestampMs: number;
+  /** The activity's run and id: the same for every attempt of one step. */
+  step?: string;
 }
 
 export interface StoreFailureOptions {
@@ -20,9 +22,27 @@ export interface StoreFailureOptions {
 
 const DEFAULT_TOLERANCE_MS = 10 * 60_000;
 
+/**
+ * How each step's latest attempt in this worker ended: `store` (MongoDB failed it) or `running`
+ * (never ended here: it timed out, or the worker lost it). Told apart at an attempt past the
+ * step's own attempts: after a store failure it keeps trying within the tolerance; after a
+ * timeout it ends as the step, as before the tolerance existed. A step unknown here (its attempts
+ * ran on another worker) keeps trying within the tolerance. Bounded: the oldest go first.
+ */
+const lastEnding = new Map<string, 'store' | 'running'>();
+const REMEMBERED_STEPS = 10_000;
+function remember(step: string | undefined, ending: 'store' | 'running' | undefined): void {
+  if (!step) return;
+  lastEnding.delete(step);
+  if (!ending) return;
+  lastEnding.set(step, ending);
+  if (lastEnding.size > REMEMBERED_STEPS) lastEnding.delete(lastEnding.keys().next().value!);
+}
+
 function currentInfo(): AttemptInfo {
   try {
-    return Context.current().info;
+    const { attempt, scheduledTimestampMs, activityId, workflowExecution } = Context.current().info;
+    return { attempt, scheduledTimestampMs, step: `${workflowExecution?.runId}/${activityId}` };
   } catch {
     return { attempt: 1, scheduledTimestampMs: Date.now() }; // called outside an activity (unit tests)
   }
@@ -54,16 +74,28 @@ export function reportStoreFailures<A extends object>(
         const budget = workerCountedAttempts(name);
         const started = info();
         const outlasted = () => now() - started.scheduledTimestampMs > options.toleranceMs;
-        if (budget !== undefined && started.attempt > budget && outlasted())
-          throw ApplicationFailure.create({
-            type: Errors.deployDbUnavailable.code,
-            message: `${name} gave up: attempt ${started.attempt} of ${budget}, the attempts before it failing for more than the store outage tolerance (${options.toleranceMs} ms)`,
-            nonRetryable: true,
-          });
+        if (budget !== undefined && started.attempt > budget) {
+          // Its own attempts are spent, so the ones before it timed out or met the store failing.
+          if (outlasted())
+            throw ApplicationFailure.create({
+              type: Errors.deployDbUnavailable.code,
+              message: `${name} gave up: attempt ${started.attempt} of ${budget}, the attempts before it failing for more than the store outage tolerance (${options.toleranceMs} ms)`,
+              nonRetryable: true,
+            });
+          if (started.step && lastEnding.get(started.step) === 'running') {
+            remember(started.step, undefined);
+            throw ApplicationFailure.nonRetryable(`${name} did not complete in ${budget} attempts (the last timed out).`);
+          }
+        }
+        remember(started.step, 'running');
         try {
-          return await activity(...args);
+          const result = await activity(...args);
+          remember(started.step, undefined);
+          return result;
         } catch (error) {
-          if (isStoreFailure(error))
+          const store = isStoreFailure(error);
+          remember(started.step, store && !outlasted() ? 'store' : undefined);
+          if (store)
             throw ApplicationFailure.create({
               type: Errors.deployDbUnavailable.code,
               message: `The deployment store (MongoDB) failed during ${name}: ${(error as Error).message}`,
