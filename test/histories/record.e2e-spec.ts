@@ -25,7 +25,7 @@ const release = process.env.RECORD_HISTORIES;
   let store: MongoFaultProxy;
   beforeAll(async () => {
     store = await MongoFaultProxy.start(process.env.TEST_MONGO_URL!);
-    f = await PipelineFixture.start({ TRAVIS_WAIT_TIMEOUT: '1h', RELEASES_KEPT: '2', CI_POLL_INTERVAL: '1s' }, { workerMongoUrl: store.url });
+    f = await PipelineFixture.start({ TRAVIS_WAIT_TIMEOUT: '1h', RELEASES_KEPT: '2', CI_POLL_INTERVAL: '1s', STORE_OUTAGE_TOLERANCE: '15s' }, { workerMongoUrl: store.url });
   });
   afterAll(async () => {
     await f?.stop();
