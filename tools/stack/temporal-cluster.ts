@@ -107,6 +107,8 @@ export interface ClusterNode {
   membershipPort: number;
   httpPort?: number;
   process?: ManagedProcess;
+  /** Starts again on new ports after one was taken (restartOnTakenPort). */
+  portRetries?: number;
 }
 
 export interface TemporalClusterOptions {
@@ -303,12 +305,29 @@ export class TemporalCluster {
     }
   }
 
+  /**
+   * A node that exited at start because another process took one of its ports between `freePort()`
+   * and its bind (seen with a test run beside the cluster): started again on new ports, at most
+   * three times; false for any other exit.
+   */
+  private async restartOnTakenPort(node: ClusterNode): Promise<boolean> {
+    const log = node.process && existsSync(node.process.logFile) ? readFileSync(node.process.logFile, 'utf8') : '';
+    if (!/address already in use/.test(log) || (node.portRetries ?? 0) >= 3) return false;
+    node.portRetries = (node.portRetries ?? 0) + 1;
+    node.grpcPort = await freePort();
+    node.membershipPort = await freeLowPort();
+    if (node.httpPort !== undefined) node.httpPort = await freePort();
+    this.startNode(node);
+    return true;
+  }
+
   /** A connection to frontend `i` once it answers (its membership has formed: history and matching found). */
   private async connectWhenServing(i: number): Promise<Connection> {
     const deadline = Date.now() + 120_000;
     for (;;) {
       const exited = this.nodes.find((node) => node.process?.child.exitCode !== null || node.process?.child.signalCode !== null);
-      if (exited) throw new Error(`Temporal's ${exited.name} exited while the cluster started; see ${exited.process?.logFile}`);
+      if (exited && !(await this.restartOnTakenPort(exited)))
+        throw new Error(`Temporal's ${exited.name} exited while the cluster started; see ${exited.process?.logFile}`);
       try {
         const connection = await this.connect(i);
         await connection.workflowService.getClusterInfo({});
