@@ -27,7 +27,7 @@ function byPatch<T extends object>(now: T, before: T): T {
 // to repeat: a worker that dies mid-task runs them again on the retried task.
 
 /** Short, idempotent reads and writes: a MongoDB document, a small GitHub read or commit status, starting the deliveries of an event. */
-type QuickApi = Pick<
+export type QuickApi = Pick<
   DeploymentActivitiesApi,
   'ciGate' | 'resolvePackage' | 'resolveApp' | 'liveDeployment' | 'commitStatus' | 'finishDeployment'
 > &
@@ -70,7 +70,7 @@ export const statusEnd = proxyActivities<Pick<DeploymentActivitiesApi, 'recordSt
  * The tarball, downloaded and then read whole by the inspection (up to TAR_MAX_BYTES, 2 GiB): they
  * heartbeat, so a dead worker's attempt moves on within seconds.
  */
-type TarballApi = Pick<DeploymentActivitiesApi, 'fetchTarball' | 'inspectTarball'>;
+export type TarballApi = Pick<DeploymentActivitiesApi, 'fetchTarball' | 'inspectTarball'>;
 const tarballOptions = { startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds' } as const;
 export const tarballWork = byPatch(
   proxyActivities<TarballApi>({ ...tarballOptions, retry: backoff }),

@@ -1,4 +1,4 @@
-import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, NotificationActivitiesApi } from './activities';
+import type { QuickApi, TarballApi } from './proxies';
 
 /**
  * How many attempts a step gets for its own failures, in one place: the workflow proxies
@@ -11,12 +11,8 @@ export const TARBALL_ATTEMPTS = 5;
 export const POLL_TARGET_ATTEMPTS = 10;
 export const GITHUB_DEPLOYMENT_ATTEMPTS = 2;
 
-type Counted =
-  | keyof Pick<DeploymentActivitiesApi, 'ciGate' | 'resolvePackage' | 'resolveApp' | 'liveDeployment' | 'commitStatus' | 'finishDeployment'>
-  | keyof Pick<GithubActivitiesApi, 'ciGates' | 'githubChecks'>
-  | keyof Pick<LineActivitiesApi, 'compareCommits' | 'readLineHead' | 'writeLineHead'>
-  | keyof Pick<NotificationActivitiesApi, 'notify'>
-  | keyof Pick<DeploymentActivitiesApi, 'fetchTarball' | 'inspectTarball'>;
+/** Every activity of the proxies that cap no attempts since STORE_OUTAGE_PATCH: the table below must name each. */
+type Counted = keyof QuickApi | keyof TarballApi;
 
 /**
  * The steps whose proxies cap no attempts since STORE_OUTAGE_PATCH: the worker's wrapper ends

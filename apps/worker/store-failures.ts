@@ -72,7 +72,8 @@ export function reportStoreFailures<A extends object>(
       name,
       async (...args: unknown[]) => {
         const budget = workerCountedAttempts(name);
-        const started = info();
+        // Only the steps the worker counts need their endings remembered (not the status writes, say).
+        const started = budget === undefined ? { ...info(), step: undefined } : info();
         const outlasted = () => now() - started.scheduledTimestampMs > options.toleranceMs;
         if (budget !== undefined && started.attempt > budget) {
           // Its own attempts are spent, so the ones before it timed out or met the store failing.
