@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ChangeStream, Collection, Db, Filter } from 'mongodb';
 import { canonicalRepository, escapeRegExp, repositorySpellingsPattern } from '../github/names';
 import { createIndexes, IndexCreationError, InjectDb, isDuplicateKey } from '../persistence';
+import type { Collaborator } from './roles';
 
 /** An app as stored: secrets (target password, webhook secret, env) sealed with SecretBox. */
 export interface AppRecord {
@@ -34,6 +35,8 @@ export interface AppRecord {
   lastDeployment?: string;
   /** Set by a rollback (docs/contract.md#rollback-and-the-lock): pushes are ignored until POST …/unlock. */
   lock?: AppLock;
+  /** Other users and their roles on the app (libs/apps/roles.ts); the owner is admin without an entry. */
+  collaborators?: Collaborator[];
   createdAt: Date;
   updatedAt: Date;
   uuid?: string; // x-api-uuid of the last request that wrote it (PUT, PATCH …/env)
