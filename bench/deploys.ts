@@ -204,6 +204,7 @@ export async function deploymentStack(
     gateways: gateways.map((g) => g.process),
     workers,
     receiver: receiver.process,
+    receiverUrl: receiver.url,
     async stop() {
       for (const child of [...gateways.map((g) => g.process), ...workers, receiver.process]) await stack.stopChild(child);
       await github?.stop();

@@ -10,11 +10,17 @@ import {
   timingSummary,
 } from './deploys';
 import { atLeast, BenchStack, cpuPerOperation, info, median, round, Row, rssMb, rssPeak } from './lib';
+import type { GithubServer } from '../tools/github-standin/github-standin';
+import { RawWork, rawWorkSummary, RawWorkTiming } from './raw-work';
 import type { SkeletonStep } from './skeleton.workflow';
 
 /** Concurrent deployments of the cost curve (item 3); 100 carries the targets. */
 export const DEPLOYMENT_CURVE = (process.env.BENCH_DEPLOYMENT_CURVE ?? '10,100,500').split(',').map(Number);
 const TARGET_AT = 100;
+/** What the service may add to one deployment's raw work, push to done (docs/performance.md#the-raw-work-baseline). */
+const ADDED_MS_TARGET = 150;
+/** CPU per deployment, all processes, at TARGET_AT concurrent. */
+const CPU_MS_TARGET = 200;
 
 interface SkeletonRun {
   latencyMs: number;
@@ -73,6 +79,8 @@ export async function overhead(stack: BenchStack): Promise<{ rows: Row[]; raw: u
       alone.push(...(await deployAll(stack, deployments.database, deployments.gatewayUrls, [commit])).timings);
     }
     const single = timingSummary(alone.slice(1)); // the first one warms the worker up
+    const rawRuns = await rawWorkRuns(deployments.github!, deployments.receiverUrl, tarball);
+    const raw = rawWorkSummary(rawRuns.slice(1));
     const plan = await historyPlan(stack, alone.at(-1)!.workflowId);
     const skeletonAlone: SkeletonRun[] = [];
     for (let i = 0; i < 4; i++) skeletonAlone.push(...(await skeletonBatch(stack, skeletonQueue, plan, 1)).runs);
@@ -120,6 +128,19 @@ export async function overhead(stack: BenchStack): Promise<{ rows: Row[]; raw: u
     }
     const at = curve.find((c) => c.concurrent === TARGET_AT) ?? curve[0];
     const rows: Row[] = [
+      {
+        figure: 'push to done, one at a time (1 MB) vs the raw work',
+        value: `${single.medianEndToEndMs} ms`,
+        baseline: `${raw.totalMs} ms (raw work)`,
+        ratio: round(single.medianEndToEndMs / raw.totalMs, 2),
+        target: `≤ raw + ${ADDED_MS_TARGET} ms`,
+        pass: single.medianEndToEndMs <= raw.totalMs + ADDED_MS_TARGET,
+      },
+      info(
+        '  raw work, one at a time: total / fetch / inspect / upload / target processing',
+        `${raw.totalMs} / ${raw.fetchMs} / ${raw.inspectMs} / ${raw.uploadMs} / ${raw.processingMs} ms`,
+      ),
+      ...cpuRow(cpuAt[TARGET_AT]),
       atLeast(`deployments/s, ${at.concurrent} concurrent 1 MB deployments vs the skeleton`, at.perSecond, at.skeletonPerSecond, '/s', 0.7),
       {
         figure: 'orchestration overhead, one deployment at a time vs the skeleton',
@@ -171,10 +192,38 @@ export async function overhead(stack: BenchStack): Promise<{ rows: Row[]; raw: u
         `${single.medianQueuedMs} ms`,
       ),
     ];
-    return { rows, raw: { single, alone, skeletonAlone, plan, curve, batches, cpuAt } };
+    return { rows, raw: { single, alone, rawRuns, skeletonAlone, plan, curve, batches, cpuAt } };
   } finally {
     await stack.stopChild(skeletonWorker);
     await deployments.stop();
+  }
+}
+
+/** CPU per deployment, all processes, at TARGET_AT concurrent, against its target (none when the curve skips it). */
+function cpuRow(cpu: { real: Record<string, number>; skeleton: Record<string, number> } | undefined): Row[] {
+  if (!cpu) return [];
+  const value = sumCpu(cpu.real);
+  return [
+    {
+      figure: `CPU ms per deployment, all processes, ${TARGET_AT} concurrent`,
+      value: `${round(value)} ms`,
+      baseline: `${round(sumCpu(cpu.skeleton))} ms (skeleton)`,
+      ratio: round(value / sumCpu(cpu.skeleton), 2),
+      target: `≤ ${CPU_MS_TARGET} ms`,
+      pass: value <= CPU_MS_TARGET,
+    },
+  ];
+}
+
+/** Four raw-work runs on their own commits (the first warms up), one at a time. */
+async function rawWorkRuns(github: GithubServer, receiverUrl: string, tarball: Buffer): Promise<RawWorkTiming[]> {
+  const raw = await RawWork.create();
+  try {
+    const runs: RawWorkTiming[] = [];
+    for (const { repo, sha } of commitMany(github, 'raw', 4, tarball)) runs.push(await raw.deploy(github.url, receiverUrl, repo, sha));
+    return runs;
+  } finally {
+    await raw.close();
   }
 }
 
