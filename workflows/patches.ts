@@ -91,3 +91,12 @@ export const STORE_OUTAGE_PATCH = 'store-outage-tolerance';
  * v0.3.0/*. deprecatePatch may replace it once no run started before v0.4.0 can be replayed.
  */
 export const UNDEPLOY_AT_TURN_PATCH = 'undeploy-names-at-turn';
+
+/**
+ * The search attributes `DeployStep` and `DeployState` are upserted when an entry changes them,
+ * not at every status entry: a step's `ok` after its `pending`, and each `processing` change, no
+ * longer add an event to the history (docs/performance.md#the-raw-work-baseline). The marker is
+ * written at the first entry that changes neither. Since v0.5.0; lacking: v0.1.0/*, v0.2.0/*,
+ * v0.3.0/*, v0.4.0/*.
+ */
+export const SEARCH_ATTRIBUTES_PER_STEP_PATCH = 'search-attributes-per-step';

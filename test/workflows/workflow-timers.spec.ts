@@ -366,3 +366,26 @@ describe('line: its timers', () => {
     expect(workflowTimeOf(history)).toBeGreaterThanOrEqual(70 * MINUTE);
   });
 });
+
+describe('deployment: its history', () => {
+  it('upserts the search attributes only when an entry changes the step or the state', async () => {
+    useFakes({
+      pollTarget: (() => {
+        const answers: TargetStatus['state'][] = ['PENDING', 'PROCESSING', 'SUCCESS'];
+        return async (): Promise<TargetStatus> => ({ state: answers.shift() ?? 'SUCCESS', records: [] });
+      })(),
+      resolveApp: async () => ({ app: 'hello', hasTarget: true, polls: true, retain: false }),
+    });
+    const args = input();
+    const handle = await env.client.workflow.start(deployment, { taskQueue, workflowId: args.deploymentId, args: [args] });
+    expect(await handle.result()).toEqual({ state: 'succeeded', error: undefined });
+    const upserts = ((await handle.fetchHistory()).events ?? [])
+      .map((event) => event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields)
+      .filter((fields) => fields?.DeployStep)
+      .map((fields) => `${Buffer.from(fields!.DeployStep.data!).toString()} ${Buffer.from(fields!.DeployState.data!).toString()}`);
+    // One upsert per step, though `processing` logged several entries and every step a pending and an ok.
+    expect(statusLog.filter((write) => write.step === 'processing').length).toBeGreaterThan(2);
+    expect(upserts).toEqual([...new Set(upserts)]);
+    expect(upserts.length).toBeLessThan(statusLog.length);
+  });
+});

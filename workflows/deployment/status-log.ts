@@ -1,5 +1,5 @@
 import { CancellationScope, patched, upsertSearchAttributes } from '@temporalio/workflow';
-import { STATUS_LOG_PATCH } from '../patches';
+import { SEARCH_ATTRIBUTES_PER_STEP_PATCH, STATUS_LOG_PATCH } from '../patches';
 import { statusEnd, statusWrites } from '../proxies';
 import { SEARCH_ATTRIBUTES, StatusState, Step } from '../types';
 import type { RunningDeployment } from './running-deployment';
@@ -22,6 +22,8 @@ export class StatusLog {
   private seq = 0;
   private firstEntryAt?: string;
   private lastEntry?: { step: Step; status: StatusState };
+  /** The step and state the search attributes hold, once only changes are upserted. */
+  private searchable?: string;
 
   constructor(private readonly deployment: RunningDeployment) {}
 
@@ -48,7 +50,7 @@ export class StatusLog {
       state.attempt = 1;
     }
     state.timings[step] ??= { startedAt: now };
-    upsertSearchAttributes({ [SEARCH_ATTRIBUTES.step]: [step], [SEARCH_ATTRIBUTES.state]: [state.state] });
+    this.upsertStep(step, state.state);
     const exactlyOnce = patched(STATUS_LOG_PATCH);
     const write = () =>
       (exactlyOnce && step === 'done' ? statusEnd : statusWrites).recordStatus({
@@ -67,5 +69,13 @@ export class StatusLog {
         timing,
       });
     await (exactlyOnce ? CancellationScope.nonCancellable(write) : write());
+  }
+
+  /** The search attributes follow the step and state; a step's second entry changes neither, so it upserts nothing. */
+  private upsertStep(step: Step, state: string): void {
+    const searchable = `${step} ${state}`;
+    if (searchable === this.searchable && patched(SEARCH_ATTRIBUTES_PER_STEP_PATCH)) return;
+    this.searchable = searchable;
+    upsertSearchAttributes({ [SEARCH_ATTRIBUTES.step]: [step], [SEARCH_ATTRIBUTES.state]: [state] });
   }
 }
