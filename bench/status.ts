@@ -86,6 +86,7 @@ export async function status(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
     loadSeconds: number;
     direct: ReturnType<typeof summary>;
     gateway: ReturnType<typeof summary>;
+    byId: ReturnType<typeof summary>;
   }> = [];
   let plan: unknown;
   try {
@@ -95,9 +96,20 @@ export async function status(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
       entries = await load(db, entries, target, deadline);
       const loadSeconds = (performance.now() - t0) / 1000;
       const direct = await sequential(QUERIES, async (i) => void (await query(`u${(i * 37) % USERS}`).toArray()));
+      const byId = await sequential(
+        QUERIES,
+        async (i) => void (await collection.find({ _id: { $in: tenIds((i * 37) % USERS) } }).toArray()),
+      );
       await sequential(5, gatewayQuery(gateway.url));
       const viaGateway = await sequential(QUERIES, gatewayQuery(gateway.url));
-      points.push({ target, entries, loadSeconds: round(loadSeconds), direct: summary(direct), gateway: summary(viaGateway) });
+      points.push({
+        target,
+        entries,
+        loadSeconds: round(loadSeconds),
+        direct: summary(direct),
+        gateway: summary(viaGateway),
+        byId: summary(byId),
+      });
       if (entries < target) break; // out of load time
     }
     try {
@@ -131,9 +143,21 @@ export async function status(stack: BenchStack): Promise<{ rows: Row[]; raw: unk
         `p50 ${p.gateway.p50} / ${p.direct.p50} ms`,
       ),
     ),
+    ...points.map((p) =>
+      info(
+        `  curve: ${n(p.entries)} entries: p99 of ten entries by _id ($in), the shape a per-user numbering would allow`,
+        `${p.byId.p99} ms`,
+        `p50 ${p.byId.p50} ms`,
+      ),
+    ),
     info('  query plan (explain)', planSummary(plan)),
   ];
   return { rows, raw: { points, plan } };
+}
+
+/** Ten `_id`s of one user's entries as load() numbers them (docs/performance.md#status-at-a-million-entries). */
+function tenIds(user: number): string[] {
+  return Array.from({ length: 10 }, (_, k) => `dep_u${user}_${Math.floor(k / 8)}:${String(k % 8).padStart(3, '0')}`);
 }
 
 /** The winning plan's stages, e.g. `LIMIT ← SKIP ← FETCH ← IXSCAN {user:1,ts:-1,_id:-1}`. */
