@@ -1,7 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Errors } from '../../libs/errors';
-import { ApiBasic, ApiErrors, ApiPublic, AUTH_ERRORS, DEPLOY_AUTH_ERRORS, ErrorTable, REQUEST_ERRORS, ROLE_ERRORS, SCHEMAS } from './openapi';
+import {
+  ApiBasic,
+  ApiErrors,
+  ApiPublic,
+  AUTH_ERRORS,
+  DEPLOY_AUTH_ERRORS,
+  ErrorTable,
+  REQUEST_ERRORS,
+  ROLE_ERRORS,
+  SCHEMAS,
+} from './openapi';
 
 /**
  * The OpenAPI description of each gateway endpoint, one decorator per handler, so controllers
@@ -106,11 +116,12 @@ export const Doc = {
       }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'Status entries, newest first.', schema: { type: 'array', items: SCHEMAS.statusEntry } }),
-      ApiBasic(
-        AUTH_ERRORS,
-        forApp ? [...ROLE_ERRORS, Errors.appsNotFound, Errors.appsDbFailed] : [Errors.appsDbFailed],
-        [Errors.requestInvalid, Errors.statusDbNotFound, Errors.statusDbGetById, Errors.statusDbQueryFail],
-      ),
+      ApiBasic(AUTH_ERRORS, forApp ? [...ROLE_ERRORS, Errors.appsNotFound, Errors.appsDbFailed] : [Errors.appsDbFailed], [
+        Errors.requestInvalid,
+        Errors.statusDbNotFound,
+        Errors.statusDbGetById,
+        Errors.statusDbQueryFail,
+      ]),
     ),
 
   ChangesFeed: (): Decorator =>
@@ -475,7 +486,8 @@ export const Doc = {
           'The same body under the same `X-Deploy-Delivery` id; not while it is being delivered, at most `NOTIFICATIONS_REDELIVERIES_PER_MINUTE` (10) per app in any minute.',
       }),
       ApiResponse({ status: 202, description: 'The delivery, pending again.' }),
-      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, 
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [
+        Errors.appsNotFound,
         Errors.notificationsDeliveryNotFound,
         Errors.notificationsDeliveryPending,
         Errors.notificationsRedeliverThrottled,
@@ -566,7 +578,8 @@ export const Doc = {
     applyDecorators(
       ApiOperation({
         summary: 'The apps the caller may read',
-        description: 'Their own apps, then the apps other users shared with them (docs: Collaborators), each with the role the caller has on it.',
+        description:
+          'Their own apps, then the apps other users shared with them (docs: Collaborators), each with the role the caller has on it.',
       }),
       ApiResponse({ status: 200, description: 'The apps.', schema: SCHEMAS.readableApps }),
       ApiBasic(AUTH_ERRORS, [Errors.appsDbFailed]),
@@ -576,7 +589,8 @@ export const Doc = {
     applyDecorators(
       ApiOperation({
         summary: "An app's collaborators",
-        description: 'Each with their role, who gave it and when; `changes`: who added, changed or removed whom, and when (the newest 100).',
+        description:
+          'Each with their role, who gave it and when; `changes`: who added, changed or removed whom, and when (the newest 100).',
       }),
       ApiResponse({ status: 200, description: 'The collaborators.', schema: SCHEMAS.collaborators }),
       ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed]),
@@ -586,7 +600,8 @@ export const Doc = {
     applyDecorators(
       ApiOperation({
         summary: 'Give a user a role on the app',
-        description: 'Adds the user as a collaborator, or changes their role. The user must exist and not own the app; an app has at most 50 collaborators. Admins of the app only.',
+        description:
+          'Adds the user as a collaborator, or changes their role. The user must exist and not own the app; an app has at most 50 collaborators. Admins of the app only.',
       }),
       ApiParam({ name: 'name', description: 'The user given the role.' }),
       ApiResponse({ status: 200, description: 'The collaborator.', schema: SCHEMAS.collaborator }),

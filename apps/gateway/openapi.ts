@@ -283,7 +283,12 @@ export const SCHEMAS: Record<string, SchemaObject> = {
         type: 'array',
         items: {
           type: 'object',
-          properties: { user: { type: 'string' }, role: { type: 'string' }, by: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+          properties: {
+            user: { type: 'string' },
+            role: { type: 'string' },
+            by: { type: 'string' },
+            at: { type: 'string', format: 'date-time' },
+          },
         },
       },
       max: { type: 'integer', example: 50 },
@@ -310,7 +315,11 @@ export const SCHEMAS: Record<string, SchemaObject> = {
         type: 'array',
         items: {
           type: 'object',
-          properties: { user: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ['viewer', 'deployer', 'approver', 'admin'] } },
+          properties: {
+            user: { type: 'string' },
+            name: { type: 'string' },
+            role: { type: 'string', enum: ['viewer', 'deployer', 'approver', 'admin'] },
+          },
         },
       },
     },

@@ -36,7 +36,13 @@ export class AppAccess {
   ) {}
 
   /** `caller` may do what `needed` allows to `owner`'s app `name`; throws 404 (`notFound`) or 403 otherwise. */
-  async require(caller: Caller, owner: string, name: string, needed: AppRole, notFound: HttpErrorEntry = Errors.appsNotFound): Promise<void> {
+  async require(
+    caller: Caller,
+    owner: string,
+    name: string,
+    needed: AppRole,
+    notFound: HttpErrorEntry = Errors.appsNotFound,
+  ): Promise<void> {
     if (caller.admin || caller.user === owner) return;
     const record = await this.read(() => this.apps.find(owner, name));
     this.decide(caller, record, needed, notFound, `${owner} has no app named ${name}.`);

@@ -75,7 +75,10 @@ export class CollaboratorsService {
       if (adding && current.length >= COLLABORATORS_MAX)
         throw ApiError.of(Errors.appsCollaboratorsTooMany, `${owner}/${name} has ${current.length} collaborators, as many as one app may.`);
       const collaborators = adding ? [...current, entry] : current.map((c) => (c.user === user ? entry : c));
-      return { collaborators, change: { action: adding ? 'added' : 'changed', user, role: entry.role, by: caller.user, at: entry.at!, uuid } };
+      return {
+        collaborators,
+        change: { action: adding ? 'added' : 'changed', user, role: entry.role, by: caller.user, at: entry.at!, uuid },
+      };
     });
     return collaboratorView(written.collaborators!.find((c) => c.user === user)!);
   }
@@ -126,7 +129,10 @@ export class CollaboratorsService {
         return { ...existing, collaborators, collaboratorChanges: changes, collaboratorsRevision: expected + 1 };
       if (attempt < WRITE_ATTEMPTS) await sleep(Math.random() * RETRY_DELAY_MS * attempt);
     }
-    throw ApiError.of(Errors.appsConflict, `The collaborators of ${owner}/${name} were being changed by other requests at the same time; retry.`);
+    throw ApiError.of(
+      Errors.appsConflict,
+      `The collaborators of ${owner}/${name} were being changed by other requests at the same time; retry.`,
+    );
   }
 
   private read<T>(operation: () => Promise<T>): Promise<T> {

@@ -88,7 +88,8 @@ export class DeploymentsService {
     skip: number,
     apps?: string[],
   ): Promise<Array<Omit<DeploymentView, 'steps' | 'temporalUi'>>> {
-    if (app !== undefined && apps !== undefined && !apps.includes(app)) throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${app}.`);
+    if (app !== undefined && apps !== undefined && !apps.includes(app))
+      throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${app}.`);
     const records = await this.db(() => this.deployments.list(user, app, limit, skip, apps));
     return records.map((r) => ({ ...summary(r), state: stateView(r) }));
   }

@@ -163,11 +163,15 @@ describe('collaborators: roles × endpoints against the gateway (docs/contract.m
     const zed = as('zed');
     const safe = ENDPOINTS.filter((e) => !e.acts && !e.path.includes('/collaborators/zed'));
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.option(fc.constantFrom(...APP_ROLES), { nil: null }), { minLength: 1, maxLength: 4 }), fc.constantFrom(...safe), async (roles, endpoint) => {
-        for (const role of roles) await setRole('zed', role);
-        const last = roles[roles.length - 1] ?? 'none';
-        expect(refusedBy(endpoint, await probe(endpoint, zed))).toEqual(expected(endpoint, last));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.option(fc.constantFrom(...APP_ROLES), { nil: null }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(...safe),
+        async (roles, endpoint) => {
+          for (const role of roles) await setRole('zed', role);
+          const last = roles[roles.length - 1] ?? 'none';
+          expect(refusedBy(endpoint, await probe(endpoint, zed))).toEqual(expected(endpoint, last));
+        },
+      ),
       { numRuns: 40 },
     );
     await setRole('zed', null);
@@ -180,7 +184,10 @@ describe('collaborators: roles × endpoints against the gateway (docs/contract.m
       const path = endpoint.path.replace(/\/alice\/(webhooks\/)?app\b/, '/alice/$1no-such-app').replace(DEPLOYMENT, 'dep_nope');
       expect(path).not.toBe(endpoint.path);
       const absent = await probe({ ...endpoint, path }, mallory);
-      expect({ path: endpoint.path, answer: [status, error] }).toEqual({ path: endpoint.path, answer: [404, endpoint.absent ?? 'apps:not_found'] });
+      expect({ path: endpoint.path, answer: [status, error] }).toEqual({
+        path: endpoint.path,
+        answer: [404, endpoint.absent ?? 'apps:not_found'],
+      });
       expect(absent).toEqual([status, error]);
     }
     const apps = await call(mallory, 'GET', '/1/apps');
@@ -269,7 +276,9 @@ describe('collaborators: roles × endpoints against the gateway (docs/contract.m
       const list = await call(MEMBER.viewer, 'GET', `${APP}/collaborators`);
       expect(list.json.max).toBe(50);
       const byUser = new Map(list.json.collaborators.map((c: { user: string }) => [c.user, c]));
-      users.forEach((user, i) => expect(byUser.get(user)).toMatchObject({ user, role: APP_ROLES[i % 4], by: 'ada', at: expect.any(String) }));
+      users.forEach((user, i) =>
+        expect(byUser.get(user)).toMatchObject({ user, role: APP_ROLES[i % 4], by: 'ada', at: expect.any(String) }),
+      );
       for (const role of APP_ROLES) expect(byUser.get(MEMBER[role].username)).toMatchObject({ role });
       const added = list.json.changes.filter((c: { action: string; by: string }) => c.action === 'added' && c.by === 'ada');
       expect(added.map((c: { user: string }) => c.user).sort()).toEqual([...users].sort());
@@ -282,10 +291,16 @@ describe('collaborators: roles × endpoints against the gateway (docs/contract.m
 
     it('an app has at most 50 collaborators (apps:collaborators:too_many); changing a role is not adding one', async () => {
       await harness.db.collection('users').insertMany(
-        Array.from({ length: 50 }, (_, i) => ({ _id: `many${i}` as never, usernameKey: `many${i}`, passwordHash: 'x', createdAt: new Date() })),
+        Array.from({ length: 50 }, (_, i) => ({
+          _id: `many${i}` as never,
+          usernameKey: `many${i}`,
+          passwordHash: 'x',
+          createdAt: new Date(),
+        })),
       );
       expect((await call(ALICE, 'PUT', '/1/apps/alice/crowded', { repository: 'octo-org/crowded' })).status).toBe(200);
-      for (let i = 0; i < 50; i += 1) expect((await call(ALICE, 'PUT', `/1/apps/alice/crowded/collaborators/many${i}`, { role: 'viewer' })).status).toBe(200);
+      for (let i = 0; i < 50; i += 1)
+        expect((await call(ALICE, 'PUT', `/1/apps/alice/crowded/collaborators/many${i}`, { role: 'viewer' })).status).toBe(200);
       const over = await call(ALICE, 'PUT', '/1/apps/alice/crowded/collaborators/zed', { role: 'viewer' });
       expect([over.status, over.json.error]).toEqual([403, 'apps:collaborators:too_many']);
       const change = await call(ALICE, 'PUT', '/1/apps/alice/crowded/collaborators/many0', { role: 'deployer' });

@@ -18,7 +18,9 @@ describe('deployctl: collaborators', () => {
       [alice, ALICE],
       [carol, CAROL],
     ] as const) {
-      const login = await cli.run(['login', '--url', harness.baseUrl, '--user', user.username, '--password-stdin'], { input: user.password });
+      const login = await cli.run(['login', '--url', harness.baseUrl, '--user', user.username, '--password-stdin'], {
+        input: user.password,
+      });
       expect(login.code).toBe(0);
     }
   });
@@ -37,13 +39,19 @@ describe('deployctl: collaborators', () => {
     expect(lines[0]).toMatch(/^USER\s+ROLE\s+BY\s+SINCE/);
     expect(lines[1]).toMatch(/^alice\s+admin \(owner\)/);
     expect(lines[2]).toMatch(/^carol\s+viewer\s+alice\s+\d{4}-/);
-    expect(await alice.json(['collaborators', 'ls', 'web'])).toMatchObject({ owner: 'alice', collaborators: [{ user: 'carol', role: 'viewer' }] });
+    expect(await alice.json(['collaborators', 'ls', 'web'])).toMatchObject({
+      owner: 'alice',
+      collaborators: [{ user: 'carol', role: 'viewer' }],
+    });
 
     const refused = await carol.run(['collaborators', 'add', 'alice/web', 'carol', '--role', 'admin']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(ERROR_LINE('auth:forbidden'));
 
-    expect(await alice.run(['collaborators', 'rm', 'web', 'carol'])).toMatchObject({ code: 0, stdout: 'carol is no longer a collaborator of web.\n' });
+    expect(await alice.run(['collaborators', 'rm', 'web', 'carol'])).toMatchObject({
+      code: 0,
+      stdout: 'carol is no longer a collaborator of web.\n',
+    });
     const gone = await carol.run(['collaborators', 'ls', 'alice/web']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(ERROR_LINE('apps:not_found'));
@@ -54,7 +62,13 @@ describe('deployctl: collaborators', () => {
       code: 2,
       stderr: expect.stringMatching(/--role owner is not one of viewer, deployer, approver, admin/),
     });
-    expect(await alice.run(['collaborators', 'add', 'web', 'carol'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--role is required/) });
-    expect(await alice.run(['collaborators', 'ls', 'a/b/c'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/neither <app> nor <owner>\/<app>/) });
+    expect(await alice.run(['collaborators', 'add', 'web', 'carol'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--role is required/),
+    });
+    expect(await alice.run(['collaborators', 'ls', 'a/b/c'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/neither <app> nor <owner>\/<app>/),
+    });
   });
 });

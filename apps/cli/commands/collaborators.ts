@@ -27,7 +27,7 @@ export function collaboratorRole(given: string | undefined): string {
 export const collaboratorsAdd: CommandSpec = {
   name: 'collaborators add',
   args: '<app> <user>',
-  summary: "Give a user a role on the app (or change their role): viewer, deployer, approver or admin.",
+  summary: 'Give a user a role on the app (or change their role): viewer, deployer, approver or admin.',
   options: { role: { type: 'string', value: '<role>', help: 'viewer, deployer, approver or admin' } },
   positionals: [2, 2],
   async run(ctx, [app, user], flags) {

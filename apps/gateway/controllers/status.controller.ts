@@ -15,7 +15,12 @@ export class StatusController {
   @Get()
   @ListsApps()
   @Doc.StatusList(false)
-  list(@Param('user') user: string, @ReadableAppNames() readable: ReadableApps, @Query('limit') limit?: string, @Query('skip') skip?: string) {
+  list(
+    @Param('user') user: string,
+    @ReadableAppNames() readable: ReadableApps,
+    @Query('limit') limit?: string,
+    @Query('skip') skip?: string,
+  ) {
     const page = paging(limit, skip);
     return this.status.list(user, undefined, page.limit, page.skip, readable === 'all' ? undefined : readable);
   }
