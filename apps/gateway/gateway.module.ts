@@ -15,6 +15,7 @@ import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
 import { ChangesModule, StatusModule } from '../../libs/status';
 import { AppsController } from './controllers/apps.controller';
+import { CollaboratorsController } from './controllers/collaborators.controller';
 import { NotificationsController } from './controllers/notifications.controller';
 import { ChangesController } from './controllers/changes.controller';
 import { DeployController } from './controllers/deploy.controller';
@@ -68,6 +69,7 @@ export class GatewayModule {
         HealthController,
         StatusPageController,
         MetricsController,
+        CollaboratorsController,
       ],
       providers: [HealthService],
     };

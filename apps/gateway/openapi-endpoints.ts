@@ -1,7 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Errors } from '../../libs/errors';
-import { ApiBasic, ApiErrors, ApiPublic, AUTH_ERRORS, DEPLOY_AUTH_ERRORS, ErrorTable, REQUEST_ERRORS, SCHEMAS } from './openapi';
+import {
+  ApiBasic,
+  ApiErrors,
+  ApiPublic,
+  AUTH_ERRORS,
+  DEPLOY_AUTH_ERRORS,
+  ErrorTable,
+  REQUEST_ERRORS,
+  ROLE_ERRORS,
+  SCHEMAS,
+} from './openapi';
 
 /**
  * The OpenAPI description of each gateway endpoint, one decorator per handler, so controllers
@@ -106,7 +116,12 @@ export const Doc = {
       }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'Status entries, newest first.', schema: { type: 'array', items: SCHEMAS.statusEntry } }),
-      ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.statusDbNotFound, Errors.statusDbGetById, Errors.statusDbQueryFail]),
+      ApiBasic(AUTH_ERRORS, forApp ? [...ROLE_ERRORS, Errors.appsNotFound, Errors.appsDbFailed] : [Errors.appsDbFailed], [
+        Errors.requestInvalid,
+        Errors.statusDbNotFound,
+        Errors.statusDbGetById,
+        Errors.statusDbQueryFail,
+      ]),
     ),
 
   ChangesFeed: (): Decorator =>
@@ -237,7 +252,7 @@ export const Doc = {
     applyDecorators(
       ApiOperation({ summary: 'A deployment: record, live step, status entries, Temporal UI link' }),
       ApiResponse({ status: 200, description: 'The deployment.', schema: SCHEMAS.deployment }),
-      ApiBasic(AUTH_ERRORS, [Errors.deploymentsNotFound, Errors.deploymentsDbFailed, Errors.deployTemporalUnavailable]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.deploymentsNotFound, Errors.deploymentsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   DeploymentRetry: (): Decorator =>
@@ -247,7 +262,7 @@ export const Doc = {
         description: 'A new deployment from the stored payload, linked by `retryOf`; it does not wait for CI again.',
       }),
       ApiResponse({ status: 202, description: 'The new deployment is queued.', schema: SCHEMAS.deploymentRetry }),
-      ApiBasic(AUTH_ERRORS, [
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [
         Errors.deploymentsNotFound,
         Errors.deploymentsNotRetryable,
         Errors.deploymentsDbFailed,
@@ -262,7 +277,7 @@ export const Doc = {
         description: 'Asks the workflow to stop; the status log records `deploy:canceled`.',
       }),
       ApiResponse({ status: 202, description: 'Cancel requested.', schema: SCHEMAS.deploymentCancel }),
-      ApiBasic(AUTH_ERRORS, [
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [
         Errors.deploymentsNotFound,
         Errors.deploymentsNotCancelable,
         Errors.deploymentsDbFailed,
@@ -277,7 +292,7 @@ export const Doc = {
         description: 'Repository, deploy branch, deployment target, webhook secret, environment variables.',
       }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, [
         Errors.appsBadName,
         Errors.appsBadEnv,
         Errors.appsBadTarget,
@@ -296,7 +311,7 @@ export const Doc = {
           'As `jitsu set env`: persisted across deployments, delivered inside the package. With `"deploy": true`, the live release\'s code is then deployed with the new env (a release with `cause: env`, answered in `deployment`).',
       }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, [
         Errors.appsBadName,
         Errors.appsBadEnv,
         Errors.appsNotFound,
@@ -318,7 +333,7 @@ export const Doc = {
       }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'Releases, newest first.', schema: { type: 'array', items: SCHEMAS.release } }),
-      ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.appsNotFound, Errors.appsDbFailed]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.requestInvalid, Errors.appsNotFound, Errors.appsDbFailed]),
     ),
 
   ReleaseRollback: (): Decorator =>
@@ -331,7 +346,7 @@ export const Doc = {
           'pushes answer `ignored` until POST …/unlock.',
       }),
       ApiResponse({ status: 202, description: "The rollback's deployment is queued.", schema: SCHEMAS.releaseDeployment }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, RELEASE_ACTION_ERRORS),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, RELEASE_ACTION_ERRORS),
     ),
 
   ReleaseRedeploy: (): Decorator =>
@@ -341,7 +356,7 @@ export const Doc = {
         description: "The live release's code again with the app's current env, as a new release (`cause: redeploy`).",
       }),
       ApiResponse({ status: 202, description: 'The redeployment is queued.', schema: SCHEMAS.releaseDeployment }),
-      ApiBasic(AUTH_ERRORS, RELEASE_ACTION_ERRORS),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, RELEASE_ACTION_ERRORS),
     ),
 
   ReleasePromote: (): Decorator =>
@@ -353,7 +368,7 @@ export const Doc = {
           "with `to`'s env and target, through `to`'s line, as `to`'s next release (`cause: promote`): e.g. staging → production.",
       }),
       ApiResponse({ status: 202, description: "The promotion's deployment is queued.", schema: SCHEMAS.releaseDeployment }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, [
         Errors.appsPromoteSameApp,
         Errors.appsNotFound,
         Errors.appsReleaseNotFound,
@@ -370,7 +385,7 @@ export const Doc = {
     applyDecorators(
       ApiOperation({ summary: 'Unlock an app after a rollback', description: 'Pushes deploy again.' }),
       ApiResponse({ status: 200, description: 'The app as stored.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed]),
     ),
 
   AppUndeploy: (): Decorator =>
@@ -381,7 +396,7 @@ export const Doc = {
           "The target removes the files of the app's last deployment (kept when `retain`); the configuration stays. Followed like a deployment in the status log.",
       }),
       ApiResponse({ status: 202, description: 'The undeployment is queued (or, done already, named).', schema: SCHEMAS.undeployment }),
-      ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.deployTemporalUnavailable]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   AppDelete: (): Decorator =>
@@ -391,7 +406,7 @@ export const Doc = {
         description: "UNDEPLOY at the target, then the app's configuration is removed once that succeeded.",
       }),
       ApiResponse({ status: 202, description: 'The removal is queued (or, done already, named).', schema: SCHEMAS.undeployment }),
-      ApiBasic(AUTH_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.deployTemporalUnavailable]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.deployTemporalUnavailable]),
     ),
 
   DeploymentList: (): Decorator =>
@@ -400,14 +415,14 @@ export const Doc = {
       ApiQuery({ name: 'app', required: false, schema: { type: 'string' } }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'The deployments.' }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.deploymentsDbFailed]),
+      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.deploymentsDbFailed, Errors.appsNotFound, Errors.appsDbFailed]),
     ),
 
   AppGet: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: "An app's configuration" }),
       ApiResponse({ status: 200, description: 'The app.', schema: SCHEMAS.app }),
-      ApiBasic(AUTH_ERRORS, [Errors.appsBadName, Errors.appsNotFound, Errors.appsDbFailed]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsBadName, Errors.appsNotFound, Errors.appsDbFailed]),
     ),
 
   NotificationAdd: (): Decorator =>
@@ -418,7 +433,7 @@ export const Doc = {
           "Each event is one POST with `X-Deploy-Event`, `X-Deploy-Delivery` (the same id on every retry) and, with a secret, `X-Deploy-Signature-256` (`sha256=` HMAC of the body, GitHub's scheme); retried with back-off for up to 24 h, each attempt given 5 s to answer. A link-local, metadata (and unless allowed, local or private) host is refused here. An app has at most `NOTIFICATIONS_MAX_PER_APP` subscriptions (20 by default), a user `NOTIFICATIONS_MAX_PER_USER` (100). A subscriber that keeps failing (`NOTIFICATIONS_DISABLE_AFTER_FAILURES` attempts in a row over `NOTIFICATIONS_DISABLE_AFTER`) is disabled; the subscription shows `disabled` until it is enabled again.",
       }),
       ApiResponse({ status: 201, description: 'The subscription (its secret never shown).' }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, [
         Errors.notificationsBadUrl,
         Errors.notificationsLimitReached,
         Errors.appsNotFound,
@@ -432,7 +447,7 @@ export const Doc = {
       ApiOperation({ summary: "The app's notification subscriptions, oldest first" }),
       ...limitSkipOf(20),
       ApiResponse({ status: 200, description: 'The subscriptions (secrets never shown).' }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
     ),
 
   NotificationEnable: (): Decorator =>
@@ -442,14 +457,14 @@ export const Doc = {
         description: 'Its failures are forgotten and new events are sent again; redeliver the deliveries it missed.',
       }),
       ApiResponse({ status: 200, description: 'The subscription, enabled.' }),
-      ApiBasic(AUTH_ERRORS, [Errors.notificationsNotFound, Errors.notificationsDbFailed]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, Errors.notificationsNotFound, Errors.notificationsDbFailed]),
     ),
 
   NotificationRemove: (): Decorator =>
     applyDecorators(
       ApiOperation({ summary: 'Remove a notification subscription', description: 'Its pending deliveries stop at their next attempt.' }),
       ApiResponse({ status: 204, description: 'Removed.' }),
-      ApiBasic(AUTH_ERRORS, [Errors.notificationsNotFound, Errors.notificationsDbFailed]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, Errors.notificationsNotFound, Errors.notificationsDbFailed]),
     ),
 
   DeliveryList: (): Decorator =>
@@ -460,7 +475,7 @@ export const Doc = {
       }),
       ...limitSkip,
       ApiResponse({ status: 200, description: 'The deliveries.' }),
-      ApiBasic(AUTH_ERRORS, REQUEST_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed, Errors.notificationsDbFailed]),
     ),
 
   DeliveryRedeliver: (): Decorator =>
@@ -471,7 +486,8 @@ export const Doc = {
           'The same body under the same `X-Deploy-Delivery` id; not while it is being delivered, at most `NOTIFICATIONS_REDELIVERIES_PER_MINUTE` (10) per app in any minute.',
       }),
       ApiResponse({ status: 202, description: 'The delivery, pending again.' }),
-      ApiBasic(AUTH_ERRORS, [
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [
+        Errors.appsNotFound,
         Errors.notificationsDeliveryNotFound,
         Errors.notificationsDeliveryPending,
         Errors.notificationsRedeliverThrottled,
@@ -556,5 +572,55 @@ export const Doc = {
       ApiResponse({ status: 200, description: 'Metrics.', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } }),
       ApiErrors(MALFORMED_REQUEST),
       ApiPublic(),
+    ),
+
+  AppsReadable: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'The apps the caller may read',
+        description:
+          'Their own apps, then the apps other users shared with them (docs: Collaborators), each with the role the caller has on it.',
+      }),
+      ApiResponse({ status: 200, description: 'The apps.', schema: SCHEMAS.readableApps }),
+      ApiBasic(AUTH_ERRORS, [Errors.appsDbFailed]),
+    ),
+
+  CollaboratorList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: "An app's collaborators",
+        description:
+          'Each with their role, who gave it and when; `changes`: who added, changed or removed whom, and when (the newest 100).',
+      }),
+      ApiResponse({ status: 200, description: 'The collaborators.', schema: SCHEMAS.collaborators }),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, Errors.appsDbFailed]),
+    ),
+
+  CollaboratorPut: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Give a user a role on the app',
+        description:
+          'Adds the user as a collaborator, or changes their role. The user must exist and not own the app; an app has at most 50 collaborators. Admins of the app only.',
+      }),
+      ApiParam({ name: 'name', description: 'The user given the role.' }),
+      ApiResponse({ status: 200, description: 'The collaborator.', schema: SCHEMAS.collaborator }),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, [
+        Errors.appsNotFound,
+        Errors.appsCollaboratorsBadRole,
+        Errors.appsCollaboratorsOwner,
+        Errors.appsCollaboratorsUnknownUser,
+        Errors.appsCollaboratorsTooMany,
+        Errors.appsConflict,
+        Errors.appsDbFailed,
+      ]),
+    ),
+
+  CollaboratorRemove: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: "Take a user's role on the app away", description: 'Admins of the app only.' }),
+      ApiParam({ name: 'name', description: 'The collaborator removed.' }),
+      ApiResponse({ status: 204, description: 'Removed.' }),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, Errors.appsCollaboratorsNotFound, Errors.appsConflict, Errors.appsDbFailed]),
     ),
 };

@@ -41,6 +41,8 @@ export const DEPLOY_AUTH_ERRORS: ErrorTable = [
   Errors.mwAuthThrottled,
   Errors.mwAuthAuthServerDown,
 ];
+/** An endpoint needing a role on an app (docs/contract.md#collaborators): a collaborator whose role is too low. */
+export const ROLE_ERRORS: ErrorTable = [Errors.authForbidden];
 /** Any endpoint taking a body or query: DTO checks, and the body limit. */
 export const REQUEST_ERRORS: ErrorTable = [
   Errors.requestInvalid,
@@ -259,6 +261,67 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       name: { type: 'string' },
       token: { type: 'string', description: 'Shown once; stored only as a hash.' },
       createdAt: { type: 'string', format: 'date-time' },
+    },
+  },
+  collaborator: {
+    type: 'object',
+    required: ['user', 'role'],
+    properties: {
+      user: { type: 'string' },
+      role: { type: 'string', enum: ['viewer', 'deployer', 'approver', 'admin'] },
+      by: { type: 'string', description: 'Who gave the role.' },
+      at: { type: 'string', format: 'date-time' },
+    },
+  },
+  collaborators: {
+    type: 'object',
+    required: ['owner', 'app', 'collaborators', 'max', 'changes'],
+    properties: {
+      owner: { type: 'string' },
+      app: { type: 'string' },
+      collaborators: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            user: { type: 'string' },
+            role: { type: 'string' },
+            by: { type: 'string' },
+            at: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+      max: { type: 'integer', example: 50 },
+      changes: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            action: { type: 'string', enum: ['added', 'changed', 'removed'] },
+            user: { type: 'string' },
+            role: { type: 'string' },
+            by: { type: 'string' },
+            at: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+  },
+  readableApps: {
+    type: 'object',
+    required: ['apps'],
+    properties: {
+      apps: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            user: { type: 'string' },
+            name: { type: 'string' },
+            role: { type: 'string', enum: ['viewer', 'deployer', 'approver', 'admin'] },
+          },
+        },
+      },
     },
   },
   tokenList: {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ChangeStream, Collection, Db, Filter } from 'mongodb';
 import { canonicalRepository, escapeRegExp, repositorySpellingsPattern } from '../github/names';
 import { createIndexes, IndexCreationError, InjectDb, isDuplicateKey } from '../persistence';
-import type { Collaborator } from './roles';
+import type { AppRole, Collaborator } from './roles';
 
 /** An app as stored: secrets (target password, webhook secret, env) sealed with SecretBox. */
 export interface AppRecord {
@@ -36,12 +36,36 @@ export interface AppRecord {
   /** Set by a rollback (docs/contract.md#rollback-and-the-lock): pushes are ignored until POST …/unlock. */
   lock?: AppLock;
   /** Other users and their roles on the app (libs/apps/roles.ts); the owner is admin without an entry. */
-  collaborators?: Collaborator[];
+  collaborators?: CollaboratorEntry[];
+  /** setCollaborators's compare-and-set: +1 per change of the collaborators; absent before the first. */
+  collaboratorsRevision?: number;
+  /** Who added, changed or removed whom, and when: the newest COLLABORATOR_CHANGES_KEPT, oldest first. */
+  collaboratorChanges?: CollaboratorChange[];
   createdAt: Date;
   updatedAt: Date;
   uuid?: string; // x-api-uuid of the last request that wrote it (PUT, PATCH …/env)
   revision?: number; // 1 on creation, +1 per PUT or PATCH …/env; absent on apps stored before revisions
 }
+
+/** A collaborator as stored: who gave them their role, and when (docs/contract.md#collaborators). */
+export interface CollaboratorEntry extends Collaborator {
+  by?: string;
+  at?: Date;
+}
+
+/** One change of an app's collaborators, kept in its record. */
+export interface CollaboratorChange {
+  action: 'added' | 'changed' | 'removed';
+  user: string;
+  /** The role given; absent for a removal. */
+  role?: AppRole;
+  by: string;
+  at: Date;
+  uuid?: string;
+}
+
+/** Changes of its collaborators an app's record keeps, the newest. */
+export const COLLABORATOR_CHANGES_KEPT = 100;
 
 export interface AppLock {
   /** The release rolled back to, and the deployment that does it. */
@@ -81,6 +105,8 @@ export class AppsRepository {
         throw new IndexCreationError('apps', { repositoryKey: 1 }, error);
       });
     await createIndexes(this.apps, [[{ repositoryKey: 1 }, { sparse: true }]]);
+    // The apps shared with a user (docs/contract.md#collaborators).
+    await createIndexes(this.apps, [[{ 'collaborators.user': 1 }, { sparse: true }]]);
   }
 
   find(user: string, name: string): Promise<AppRecord | null> {
@@ -118,6 +144,30 @@ export class AppsRepository {
     return this.apps.find({ user }).toArray();
   }
 
+  /** Apps other users shared with `user` (of `owner` alone when given), at most `limit`, by id. */
+  sharedWith(user: string, limit: number, owner?: string): Promise<AppRecord[]> {
+    const filter: Filter<AppRecord> = { 'collaborators.user': user, ...(owner === undefined ? {} : { user: owner }) };
+    return this.apps.find(filter).sort({ _id: 1 }).limit(limit).toArray();
+  }
+
+  /**
+   * Writes the app's collaborators and its log of their changes if they are still at
+   * `expected` (compare-and-set on collaboratorsRevision, 0: never changed); false when another
+   * write came first or the app is gone. Neither a PUT of the app nor its revision is touched.
+   */
+  async setCollaborators(
+    user: string,
+    name: string,
+    expected: number,
+    collaborators: CollaboratorEntry[],
+    changes: CollaboratorChange[],
+  ): Promise<boolean> {
+    const _id = `${user}/${name}`;
+    const filter = expected === 0 ? { _id, collaboratorsRevision: { $exists: false } } : { _id, collaboratorsRevision: expected };
+    const update = { $set: { collaborators, collaboratorChanges: changes, collaboratorsRevision: expected + 1 } };
+    return (await this.writing(user, () => this.apps.updateOne(filter, update))).matchedCount === 1;
+  }
+
   /** Changes to any app (insert, update, replace, delete), for AppConfigCache; opened on the server at its first read. */
   watchChanges(): ChangeStream<AppRecord> {
     return this.apps.watch<AppRecord>([], { fullDocument: 'default' });
@@ -128,14 +178,24 @@ export class AppsRepository {
    * null when the app did not exist, 0 when it was stored before revisions); false when another
    * write came first. An absent optional field is removed, never stored as null (the driver
    * stores undefined as null). `lastDeployment` is setLastDeployment's alone, so a PUT racing a
-   * deployment cannot undo it; `lock` is lock's and unlock's alone, likewise.
+   * deployment cannot undo it; `lock` is lock's and unlock's alone, likewise; the collaborators
+   * are setCollaborators's alone.
    */
   async save(record: AppRecord, expected: number | null): Promise<boolean> {
     return this.writing(record.user, () => this.saveNow(record, expected));
   }
 
   private async saveNow(record: AppRecord, expected: number | null): Promise<boolean> {
-    const { _id, createdAt, lastDeployment: _lastDeployment, lock: _lock, ...fields } = record;
+    const {
+      _id,
+      createdAt,
+      lastDeployment: _lastDeployment,
+      lock: _lock,
+      collaborators: _collaborators,
+      collaboratorsRevision: _collaboratorsRevision,
+      collaboratorChanges: _collaboratorChanges,
+      ...fields
+    } = record;
     if (expected === null) {
       try {
         await this.apps.insertOne({ _id, createdAt, ...(present(fields) as Omit<AppRecord, '_id' | 'createdAt'>) });

@@ -1,5 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AppsModule } from '../apps/apps.module';
+import { AppAccess } from './app-access';
 import { AuthGuard } from './auth.guard';
+import { CollaboratorsService } from './collaborators.service';
 import { ADMIN_BOOTSTRAP, AdminBootstrap, AdminBootstrapService, AuthService, LOGIN_LIMITS, LoginLimits } from './auth.service';
 import { LoginAttemptsRepository } from './login-attempts.repository';
 import { UsersRepository } from './users.repository';
@@ -10,7 +13,10 @@ export class AuthModule {
   static forRoot(admin: AdminBootstrap, limits: LoginLimits): DynamicModule {
     return {
       module: AuthModule,
+      imports: [AppsModule],
       providers: [
+        AppAccess,
+        CollaboratorsService,
         UsersRepository,
         LoginAttemptsRepository,
         AuthService,
@@ -20,7 +26,7 @@ export class AuthModule {
         { provide: ADMIN_BOOTSTRAP, useValue: admin },
         { provide: LOGIN_LIMITS, useValue: limits },
       ],
-      exports: [UsersRepository, AuthService, AuthGuard, UsersService],
+      exports: [UsersRepository, AuthService, AuthGuard, UsersService, AppAccess, CollaboratorsService],
     };
   }
 }

@@ -8,3 +8,5 @@ export * from './users.service';
 export * from './login-guards';
 export * from './login-attempts.repository';
 export * from './asked-by';
+export * from './app-access';
+export * from './collaborators.service';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { Allow, IsString, Length, Matches } from 'class-validator';
 
 export class CreateUserDto {
   @ApiProperty({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$', example: 'alice' })
@@ -18,4 +18,11 @@ export class CreateTokenDto {
   @IsString()
   @Length(1, 100, { message: 'name must be 1 to 100 characters' })
   name: string;
+}
+
+/** Body of `PUT /1/apps/:user/:app/collaborators/:name`; the role is checked by CollaboratorsService (`apps:collaborators:bad_role`). */
+export class CollaboratorDto {
+  @ApiProperty({ enum: ['viewer', 'deployer', 'approver', 'admin'], description: 'The role given on the app.', example: 'deployer' })
+  @Allow()
+  role: string;
 }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { AppsModule } from '../apps';
+import { DEPLOYMENT_APPS } from '../auth/app-access';
 import { StatusModule } from '../status';
 import { DeploymentStarter, STARTER_SETTINGS, StarterSettings } from './deployment-starter';
 import { DeploymentWorkflowsClient, TEMPORAL_OPTIONS, TemporalOptions } from './deployment-workflows.client';
@@ -8,8 +9,14 @@ import { DeploymentsService } from './deployments.service';
 
 /** What both processes have: the records and the Temporal client. */
 const shared = (temporal: TemporalOptions) => ({
-  providers: [DeploymentsRepository, DeploymentWorkflowsClient, { provide: TEMPORAL_OPTIONS, useValue: temporal }],
-  exports: [DeploymentsRepository, DeploymentWorkflowsClient],
+  providers: [
+    DeploymentsRepository,
+    DeploymentWorkflowsClient,
+    { provide: TEMPORAL_OPTIONS, useValue: temporal },
+    // Who may read or act on a deployment by id is decided on its app (AppAccess, docs/contract.md#collaborators).
+    { provide: DEPLOYMENT_APPS, useExisting: DeploymentsRepository },
+  ],
+  exports: [DeploymentsRepository, DeploymentWorkflowsClient, DEPLOYMENT_APPS],
 });
 
 /**

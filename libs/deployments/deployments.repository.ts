@@ -214,9 +214,10 @@ export class DeploymentsRepository {
     return this.deployments.findOne({ _id: id });
   }
 
-  list(user: string, app: string | undefined, limit: number, skip: number): Promise<DeploymentRecord[]> {
+  /** `apps`: of these apps only (a collaborator's view, docs/contract.md#collaborators). */
+  list(user: string, app: string | undefined, limit: number, skip: number, apps?: string[]): Promise<DeploymentRecord[]> {
     return this.deployments
-      .find(app === undefined ? { user } : { user, app })
+      .find(app !== undefined ? { user, app } : apps !== undefined ? { user, app: { $in: apps } } : { user })
       .sort({ createdAt: -1, _id: -1 })
       .skip(skip)
       .limit(limit)

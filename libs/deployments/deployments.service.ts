@@ -80,14 +80,17 @@ export class DeploymentsService {
     };
   }
 
-  /** The user's deployments, newest first, from their records. */
+  /** The user's deployments, newest first, from their records; with `apps`, of those apps only (docs/contract.md#collaborators). */
   async list(
     user: string,
     app: string | undefined,
     limit: number,
     skip: number,
+    apps?: string[],
   ): Promise<Array<Omit<DeploymentView, 'steps' | 'temporalUi'>>> {
-    const records = await this.db(() => this.deployments.list(user, app, limit, skip));
+    if (app !== undefined && apps !== undefined && !apps.includes(app))
+      throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${app}.`);
+    const records = await this.db(() => this.deployments.list(user, app, limit, skip, apps));
     return records.map((r) => ({ ...summary(r), state: stateView(r) }));
   }
 
@@ -231,9 +234,14 @@ export class DeploymentsService {
     return storeCall(Errors.deploymentsDbFailed, operation);
   }
 
+  /**
+   * The deployment, for its owner, an admin, or a collaborator of its app whose role allows the
+   * route (checked before, by the route's RequiresRole: docs/contract.md#collaborators); a
+   * deployment of no app is its owner's alone.
+   */
   private async owned(principal: Principal, id: string): Promise<DeploymentRecord> {
     const record = await this.db(() => this.deployments.findById(id));
-    if (!record || (record.user !== principal.user && !principal.admin))
+    if (!record || (record.user !== principal.user && !principal.admin && !record.app))
       throw ApiError.of(Errors.deploymentsNotFound, `No deployment ${id}.`);
     return record;
   }

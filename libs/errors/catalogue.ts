@@ -403,6 +403,39 @@ export const Errors = {
   receiverTooLarge: { code: 'receiver:too_large', status: 413, message: 'the upload is over the size limit', where: receiver },
   receiverNotFound: { code: 'receiver:not_found', status: 404, message: 'no such deployment package', where: receiver },
   receiverInternal: { code: 'receiver:internal', status: 500, message: 'the receiver failed unexpectedly', where: receiver },
+
+  // Collaborators and their roles on an app (docs/contract.md#collaborators).
+  authForbidden: { code: 'auth:forbidden', status: 403, message: 'Your role on this app does not allow this.', where: api },
+  appsCollaboratorsUnknownUser: {
+    code: 'apps:collaborators:unknown_user',
+    status: 400,
+    message: 'No user by that name: a collaborator must be a user of this service.',
+    where: api,
+  },
+  appsCollaboratorsOwner: {
+    code: 'apps:collaborators:owner',
+    status: 400,
+    message: "The app's owner is its admin already and cannot be one of its collaborators.",
+    where: api,
+  },
+  appsCollaboratorsBadRole: {
+    code: 'apps:collaborators:bad_role',
+    status: 400,
+    message: 'A role is one of viewer, deployer, approver or admin.',
+    where: api,
+  },
+  appsCollaboratorsTooMany: {
+    code: 'apps:collaborators:too_many',
+    status: 403,
+    message: 'The app has as many collaborators as one app may.',
+    where: api,
+  },
+  appsCollaboratorsNotFound: {
+    code: 'apps:collaborators:not_found',
+    status: 404,
+    message: 'That user is not a collaborator of the app.',
+    where: api,
+  },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorName = keyof typeof Errors;

@@ -16,6 +16,10 @@ export interface OpenFeed {
   /** `since` query parameter or, failing that, the SSE `Last-Event-ID` header. */
   since?: string;
   timeoutMs?: number;
+  /** Only entries of these apps (a collaborator watching the owner's feed, docs/contract.md#collaborators). */
+  apps?: string[];
+  /** Whose feeds the lease counts (FEED_MAX_PER_USER); default `user`. */
+  caller?: string;
 }
 
 /** The changes feed (docs/contract.md#the-changes-feed): opening a live feed for a user, and one entry by id. */
@@ -38,7 +42,7 @@ export class ChangesService {
   async open(request: OpenFeed): Promise<FeedSession> {
     const since = request.since === undefined ? undefined : parseSince(request.since);
     if (since === null) throw ApiError.of(Errors.requestInvalid, 'since must be a seq value from this feed (or a time in milliseconds).');
-    const lease = await this.leases.take(request.user);
+    const lease = await this.leases.take(request.caller ?? request.user);
     const session = new FeedSession(
       {
         user: request.user,
@@ -46,6 +50,7 @@ export class ChangesService {
         framing: request.framing,
         include: request.include,
         since,
+        apps: request.apps && new Set(request.apps),
         lifetimeMs: Math.min(request.timeoutMs ?? this.options.maxDurationMs, this.options.maxDurationMs),
         options: this.options,
       },
@@ -71,8 +76,8 @@ export class ChangesService {
     return session;
   }
 
-  async one(user: string, id: string, include: IncludeDocs): Promise<ChangeLine> {
-    const entry = await this.status.find(user, id);
+  async one(user: string, id: string, include: IncludeDocs, apps?: string[]): Promise<ChangeLine> {
+    const entry = await this.status.find(user, id, apps);
     return changeLine(entry, entry.cursor, include, this.options.publicUrl);
   }
 }

@@ -19,6 +19,8 @@ export interface FeedSessionSettings {
   include: IncludeDocs;
   /** The client's resume token, normalised (see changes-cursor.ts). */
   since?: string;
+  /** Only entries of these apps are written (the others still move the resume token on). */
+  apps?: ReadonlySet<string>;
   lifetimeMs: number;
   options: FeedOptions;
 }
@@ -156,6 +158,7 @@ export class FeedSession implements FeedSubscriber {
     this.above.add(entry.cursor);
     if (entry.cursor > this.maxSent) this.maxSent = entry.cursor;
     this.seq = this.token();
+    if (this.settings.apps && !this.settings.apps.has(entry.app_name)) return;
     this.write(frameLine(this.settings.framing, changeLine(entry, this.seq, this.settings.include, this.settings.options.publicUrl)));
     if ((this.out?.writableLength ?? 0) > this.settings.options.clientBufferBytes) this.endLagging();
   }

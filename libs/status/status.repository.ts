@@ -120,8 +120,10 @@ export class StatusRepository {
     return this.entries.watch<StatusEntry, ChangeStreamInsertDocument<StatusEntry>>([{ $match: { operationType: 'insert' } }]);
   }
 
-  list(filter: { user: string; app_name?: string }, limit: number, skip: number): Promise<StatusEntry[]> {
-    const query: Record<string, string> = { user: filter.user };
+  /** `apps`: only entries of these apps (a collaborator's view, docs/contract.md#collaborators). */
+  list(filter: { user: string; app_name?: string; apps?: string[] }, limit: number, skip: number): Promise<StatusEntry[]> {
+    const query: Record<string, unknown> = { user: filter.user };
+    if (filter.apps !== undefined) query.app_name = { $in: filter.apps };
     if (filter.app_name !== undefined) query.app_name = filter.app_name;
     return this.entries.find(query).sort({ ts: -1, _id: -1 }).skip(skip).limit(limit).toArray();
   }

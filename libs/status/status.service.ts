@@ -9,8 +9,9 @@ export class StatusService {
 
   constructor(private readonly repository: StatusRepository) {}
 
-  async list(user: string, app: string | undefined, limit: number, skip: number): Promise<StatusEntryView[]> {
-    const entries = await storeCall(Errors.statusDbQueryFail, () => this.repository.list({ user, app_name: app }, limit, skip), {
+  /** `apps`: of these apps only (a collaborator's view of the owner's log, docs/contract.md#collaborators). */
+  async list(user: string, app: string | undefined, limit: number, skip: number, apps?: string[]): Promise<StatusEntryView[]> {
+    const entries = await storeCall(Errors.statusDbQueryFail, () => this.repository.list({ user, app_name: app, apps }, limit, skip), {
       logger: this.logger,
       log: 'status query failed',
     });
@@ -21,13 +22,14 @@ export class StatusService {
     return toView(await this.find(user, id));
   }
 
-  /** One of the user's entries as stored (the feed needs its cursor). */
-  async find(user: string, id: string): Promise<StatusEntry> {
+  /** One of the user's entries as stored (the feed needs its cursor); with `apps`, of one of these apps. */
+  async find(user: string, id: string, apps?: string[]): Promise<StatusEntry> {
     const entry = await storeCall(Errors.statusDbGetById, () => this.repository.findById(user, id), {
       logger: this.logger,
       log: 'status lookup failed',
     });
-    if (!entry) throw ApiError.of(Errors.statusDbNotFound, `No status entry ${id} for ${user}.`);
+    if (!entry || (apps !== undefined && !apps.includes(entry.app_name)))
+      throw ApiError.of(Errors.statusDbNotFound, `No status entry ${id} for ${user}.`);
     return entry;
   }
 }

@@ -18,6 +18,8 @@ interface Endpoint {
 }
 
 const ALICE = { username: 'alice', password: 'alice-password-1' };
+/** What a user with no role on alice's app gets on its routes: as if it did not exist (docs/contract.md#collaborators). */
+const NO_ROLE: [number, string] = [404, 'apps:not_found'];
 const BOB = { username: 'bob', password: 'bob-password-1' };
 const GITHUB_TOKEN = 'ghp_matrixToken0123456789';
 
@@ -91,15 +93,15 @@ describe('authorization matrix: every endpoint × every kind of caller', () => {
       other: 'ok',
     },
     { name: 'status webhooks', method: 'GET', path: '/1/status/alice/webhooks', ok: 200 },
-    { name: 'status webhooks/:app', method: 'GET', path: '/1/status/alice/webhooks/app', ok: 200 },
+    { name: 'status webhooks/:app', method: 'GET', path: '/1/status/alice/webhooks/app', ok: 200, other: NO_ROLE },
     { name: 'changes', method: 'GET', path: '/1/status/alice/changes', ok: 200, stream: true },
     { name: 'changes/:id', method: 'GET', path: '/1/status/alice/changes/dep_matrix:001', ok: 200 },
-    { name: 'apps PUT', method: 'PUT', path: '/1/apps/alice/app', body: () => ({ repository: 'octo-org/app' }), ok: 200 },
-    { name: 'apps GET', method: 'GET', path: '/1/apps/alice/app', ok: 200 },
-    { name: 'releases GET', method: 'GET', path: '/1/apps/alice/app/releases', ok: 200 },
-    { name: 'unlock POST', method: 'POST', path: '/1/apps/alice/app/unlock', ok: 200 },
-    { name: 'notifications GET', method: 'GET', path: '/1/apps/alice/app/notifications', ok: 200 },
-    { name: 'deliveries GET', method: 'GET', path: '/1/apps/alice/app/deliveries', ok: 200 },
+    { name: 'apps PUT', method: 'PUT', path: '/1/apps/alice/app', body: () => ({ repository: 'octo-org/app' }), ok: 200, other: NO_ROLE },
+    { name: 'apps GET', method: 'GET', path: '/1/apps/alice/app', ok: 200, other: NO_ROLE },
+    { name: 'releases GET', method: 'GET', path: '/1/apps/alice/app/releases', ok: 200, other: NO_ROLE },
+    { name: 'unlock POST', method: 'POST', path: '/1/apps/alice/app/unlock', ok: 200, other: NO_ROLE },
+    { name: 'notifications GET', method: 'GET', path: '/1/apps/alice/app/notifications', ok: 200, other: NO_ROLE },
+    { name: 'deliveries GET', method: 'GET', path: '/1/apps/alice/app/deliveries', ok: 200, other: NO_ROLE },
     {
       name: 'users POST',
       method: 'POST',

@@ -180,8 +180,8 @@ describe('status log query: GET /1/status/:user/webhooks[/:application]', () => 
     });
   });
 
-  it('refuses another user’s log with mw:auth:not_you; an admin may read it', async () => {
-    for (const path of ['/1/status/bob/webhooks', '/1/status/bob/webhooks/shop']) {
+  it('refuses another user’s log with mw:auth:not_you (one app of theirs: 404, docs/contract.md#collaborators); an admin may read it', async () => {
+    for (const path of ['/1/status/bob/webhooks']) {
       const refused = await get(path, ALICE);
       expect(refused.status).toBe(401);
       expect(refused.json).toEqual({
@@ -190,6 +190,8 @@ describe('status log query: GET /1/status/:user/webhooks[/:application]', () => 
         uuid: refused.headers.get('x-api-uuid'),
       });
     }
+    const oneApp = await get('/1/status/bob/webhooks/shop', ALICE);
+    expect([oneApp.status, oneApp.json.error]).toEqual([404, 'apps:not_found']);
     const admin = await get('/1/status/bob/webhooks?limit=100', ADMIN);
     expect(admin.status).toBe(200);
     expect(admin.json.map((entry: { id: string }) => entry.id)).toEqual(ids(bob));

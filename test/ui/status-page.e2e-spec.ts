@@ -276,6 +276,26 @@ describe('status page (headless Chromium)', () => {
     expect((await stat(SCREENSHOT)).size).toBeGreaterThan(20_000);
     expect(problems).toEqual([]);
   });
+
+  it("shows a collaborator the apps shared with them as <owner>/<app>, and nothing of the owner's other apps", async () => {
+    const carol = { username: 'carol', password: 'carol-password-1' };
+    expect((await f.harness.request('POST', '/1/users', { body: carol })).status).toBe(201);
+    const carolToken = (await f.harness.request('POST', '/1/users/carol/tokens', { auth: carol, body: { name: 'page' } })).json.token;
+    expect((await f.harness.request('PUT', '/1/apps/admin/checkout/collaborators/carol', { body: { role: 'viewer' } })).status).toBe(200);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Username').fill(carol.username);
+    await page.getByLabel('API token').fill(carolToken);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Deployments', level: 1 }).waitFor();
+    const shared = page.locator('#deployments > li').getByRole('link', { name: 'admin/checkout', exact: true });
+    await shared.first().waitFor();
+    const names = await page.locator('#deployments > li a[href^="#app="]').allTextContents();
+    expect(new Set(names)).toEqual(new Set(['admin/checkout']));
+    await shared.first().click();
+    await page.getByRole('heading', { name: 'admin/checkout', level: 1 }).waitFor();
+    await page.locator('#releases-body tr[data-live="true"]').waitFor();
+    expect(problems).toEqual([]);
+  });
 });
 
 /** The row's timeline as `step:status`, once it equals `expected` or after 10 s (the last seen, for the failure message). */

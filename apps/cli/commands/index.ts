@@ -8,6 +8,7 @@ import { deliveries, notifyAdd, notifyList, notifyRemove } from './notify';
 import { promote, redeploy, releasesList, rollback, unlock } from './releases';
 import { tokensCreate, tokensList, tokensRevoke } from './tokens';
 import { watch } from './watch';
+import { collaboratorsAdd, collaboratorsList, collaboratorsRemove } from './collaborators';
 
 /** Every command, in the order `deployctl --help` lists them. */
 export const COMMANDS: CommandSpec[] = [
@@ -36,4 +37,7 @@ export const COMMANDS: CommandSpec[] = [
   notifyRemove,
   deliveries,
   watch,
+  collaboratorsAdd,
+  collaboratorsList,
+  collaboratorsRemove,
 ];

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
 import { AppDto, AppsService, EnvPatchDto } from '../../../libs/apps';
-import { AuthGuard, CurrentPrincipal, Principal } from '../../../libs/auth';
+import { AuthGuard, CurrentPrincipal, Principal, RequiresRole } from '../../../libs/auth';
 import { DeploymentsService } from '../../../libs/deployments';
 import { ReleasesService } from '../../../libs/releases';
 import { RequestUuid } from '../http/request-context';
@@ -18,12 +18,14 @@ export class AppsController {
   ) {}
 
   @Put()
+  @RequiresRole('admin')
   @Doc.AppPut()
   put(@Param('user') user: string, @Param('app') app: string, @Body() body: AppDto, @RequestUuid() uuid: string) {
     return this.apps.put(user, app, body, uuid);
   }
 
   @Patch('env')
+  @RequiresRole('admin')
   @Doc.AppEnv()
   patchEnv(
     @CurrentPrincipal() principal: Principal,
@@ -38,6 +40,7 @@ export class AppsController {
   /** UNDEPLOY: the target removes the app's deployed files; the configuration stays. */
   @Post('undeploy')
   @HttpCode(202)
+  @RequiresRole('admin')
   @Doc.AppUndeploy()
   undeploy(@Param('user') user: string, @Param('app') app: string, @RequestUuid() uuid: string) {
     return this.deployments.undeploy(user, app, uuid, false);
@@ -46,12 +49,14 @@ export class AppsController {
   /** Removes the app: UNDEPLOY at the target, then the configuration once that succeeded. */
   @Delete()
   @HttpCode(202)
+  @RequiresRole('admin')
   @Doc.AppDelete()
   remove(@Param('user') user: string, @Param('app') app: string, @RequestUuid() uuid: string) {
     return this.deployments.undeploy(user, app, uuid, true);
   }
 
   @Get()
+  @RequiresRole('viewer')
   @Doc.AppGet()
   get(@Param('user') user: string, @Param('app') app: string) {
     return this.apps.get(user, app);

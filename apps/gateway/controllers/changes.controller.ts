@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Param, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AuthGuard } from '../../../libs/auth';
+import { AuthGuard, CurrentPrincipal, ListsApps, Principal, ReadableAppNames, ReadableApps } from '../../../libs/auth';
 import { ChangesQueryDto, ChangesService } from '../../../libs/status';
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
@@ -12,10 +12,14 @@ import { Doc } from '../openapi-endpoints';
 export class ChangesController {
   constructor(private readonly changes: ChangesService) {}
 
+  /** A collaborator watches the owner's feed with the entries of the apps they may read (docs/contract.md#collaborators). */
   @Get()
+  @ListsApps()
   @Doc.ChangesFeed()
   async feed(
+    @CurrentPrincipal() principal: Principal,
     @Param('user') user: string,
+    @ReadableAppNames() readable: ReadableApps,
     @Query() query: ChangesQueryDto,
     @Headers('accept') accept: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -30,6 +34,7 @@ export class ChangesController {
       include: query.include_docs ?? 'false',
       since: query.since ?? (lastEventId || undefined),
       timeoutMs: query.timeout === undefined ? undefined : Number(query.timeout),
+      ...(readable === 'all' ? {} : { apps: readable, caller: principal.user }),
     });
     // From here on the response is a stream Nest and Fastify no longer manage.
     reply.hijack();
@@ -47,8 +52,9 @@ export class ChangesController {
   }
 
   @Get(':id')
+  @ListsApps()
   @Doc.ChangesOne()
-  one(@Param('user') user: string, @Param('id') id: string, @Query() query: ChangesQueryDto) {
-    return this.changes.one(user, id, query.include_docs ?? 'true');
+  one(@Param('user') user: string, @Param('id') id: string, @ReadableAppNames() readable: ReadableApps, @Query() query: ChangesQueryDto) {
+    return this.changes.one(user, id, query.include_docs ?? 'true', readable === 'all' ? undefined : readable);
   }
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { AuthGuard, CurrentPrincipal, Principal } from '../../../libs/auth';
+import { AuthGuard, CurrentPrincipal, Principal, RequiresRole } from '../../../libs/auth';
 import { DeploymentsService } from '../../../libs/deployments';
 import { RequestUuid } from '../http/request-context';
 import { Doc } from '../openapi-endpoints';
@@ -12,6 +12,7 @@ export class DeploymentsController {
   constructor(private readonly deployments: DeploymentsService) {}
 
   @Get()
+  @RequiresRole('viewer', { deployment: 'id' })
   @Doc.DeploymentGet()
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     return this.deployments.get(principal, id);
@@ -19,6 +20,7 @@ export class DeploymentsController {
 
   @Post('retry')
   @HttpCode(202)
+  @RequiresRole('deployer', { deployment: 'id' })
   @Doc.DeploymentRetry()
   retry(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @RequestUuid() uuid: string) {
     return this.deployments.retry(principal, id, uuid);
@@ -26,6 +28,7 @@ export class DeploymentsController {
 
   @Post('cancel')
   @HttpCode(202)
+  @RequiresRole('deployer', { deployment: 'id' })
   @Doc.DeploymentCancel()
   cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @RequestUuid() uuid: string) {
     return this.deployments.cancel(principal, id, uuid);

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { AuthGuard } from '../../../libs/auth';
+import { AuthGuard, RequiresRole } from '../../../libs/auth';
 import { NotificationDto, NotificationsService } from '../../../libs/notifications';
 import { paging } from '../http/paging';
 import { Doc } from '../openapi-endpoints';
@@ -7,10 +7,11 @@ import { Doc } from '../openapi-endpoints';
 /** A page of subscriptions holds an app's whole default cap (20), as the list did before it had pages. */
 const NOTIFICATIONS_PAGE = 20;
 
-/** An app's notification subscriptions and their deliveries. */
+/** An app's notification subscriptions and their deliveries: its admins' (docs/contract.md#collaborators). */
 @Doc.Tag('notifications')
 @Controller('1/apps/:user/:app')
 @UseGuards(AuthGuard)
+@RequiresRole('admin')
 export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { AuthGuard } from '../../../libs/auth';
+import { AuthGuard, ListsApps, ReadableAppNames, ReadableApps } from '../../../libs/auth';
 import { DeploymentsService } from '../../../libs/deployments';
 import { paging } from '../http/paging';
 import { Doc } from '../openapi-endpoints';
@@ -11,10 +11,18 @@ import { Doc } from '../openapi-endpoints';
 export class UserDeploymentsController {
   constructor(private readonly deployments: DeploymentsService) {}
 
+  /** A collaborator lists the deployments of the owner's apps they may read (docs/contract.md#collaborators). */
   @Get()
+  @ListsApps()
   @Doc.DeploymentList()
-  list(@Param('user') user: string, @Query('app') app?: string, @Query('limit') limit?: string, @Query('skip') skip?: string) {
+  list(
+    @Param('user') user: string,
+    @ReadableAppNames() readable: ReadableApps,
+    @Query('app') app?: string,
+    @Query('limit') limit?: string,
+    @Query('skip') skip?: string,
+  ) {
     const page = paging(limit, skip);
-    return this.deployments.list(user, app || undefined, page.limit, page.skip);
+    return this.deployments.list(user, app || undefined, page.limit, page.skip, readable === 'all' ? undefined : readable);
   }
 }

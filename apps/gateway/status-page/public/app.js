@@ -33,8 +33,10 @@
 
   var credentials = null;
   var generation = 0;
-  var feedAbort = null;
-  var since = null;
+  /** The feeds followed: the user's own, and one per owner of apps shared with them (docs/contract.md#collaborators). */
+  var feedAborts = [];
+  /** Resume token per feed, by the owner whose feed it is. */
+  var sinceOf = new Map();
   var deployments = new Map();
   var detailQueue = [];
   var detailsRunning = 0;
@@ -156,9 +158,10 @@
 
   function stop() {
     generation += 1;
-    if (feedAbort) feedAbort.abort();
-    feedAbort = null;
-    since = null;
+    feedAborts.splice(0).forEach(function (controller) {
+      controller.abort();
+    });
+    sinceOf.clear();
     deployments.forEach(function (dep) {
       clearTimeout(dep.detailTimer);
     });
@@ -193,36 +196,67 @@
       showDashboard();
       byId('dashboard-title').focus();
       var serverNow = res.date ? Date.parse(res.date) : NaN;
-      since = String(Math.max(0, (isNaN(serverNow) ? Date.now() : serverNow) - RESUME_MARGIN_MS));
-      (Array.isArray(res.body) ? res.body : [])
-        .slice()
-        .reverse()
-        .forEach(function (entry) {
-          applyEntry(entry, false);
+      var start = String(Math.max(0, (isNaN(serverNow) ? Date.now() : serverNow) - RESUME_MARGIN_MS));
+      sinceOf.set(user, start);
+      applyHistory(res.body);
+      follow(mine, user);
+      followShared(mine, user, start);
+    });
+  }
+
+  function applyHistory(entries) {
+    (Array.isArray(entries) ? entries : [])
+      .slice()
+      .reverse()
+      .forEach(function (entry) {
+        applyEntry(entry, false);
+      });
+  }
+
+  /**
+   * The apps other users shared with the signed-in user: each owner's log and feed, which hold
+   * the entries of the shared apps only (docs/contract.md#collaborators).
+   */
+  function followShared(mine, user, start) {
+    return api('GET', '/1/apps').then(function (res) {
+      if (mine !== generation || !res.ok || !res.body || !Array.isArray(res.body.apps)) return;
+      var owners = [];
+      res.body.apps.forEach(function (app) {
+        if (app.user !== user && owners.indexOf(app.user) < 0) owners.push(app.user);
+      });
+      owners.forEach(function (owner) {
+        api('GET', '/1/status/' + enc(owner) + '/webhooks?limit=' + HISTORY_LIMIT).then(function (log) {
+          if (mine !== generation || !log.ok) return;
+          sinceOf.set(owner, start);
+          applyHistory(log.body);
+          follow(mine, owner);
         });
-      follow(mine);
+      });
     });
   }
 
   // ---- the live feed ---------------------------------------------------------------------------
 
-  function follow(mine) {
+  /** Follows `owner`'s feed: the user's own (its state is the page's connection), or a shared one. */
+  function follow(mine, owner) {
+    var own = owner === credentials.user;
     var backoff = 1000;
     var quiet = false; // the feed reached its time limit: reconnect without telling anyone
     (async function loop() {
       while (mine === generation) {
         var controller = new AbortController();
-        feedAbort = controller;
+        feedAborts.push(controller);
         var reason = 'the feed closed';
         var lastHeard = Date.now();
         // Heartbeats come every 15 s by default: a minute of silence means a dead connection.
         var watchdog = setInterval(function () {
           if (Date.now() - lastHeard > SILENCE_LIMIT_MS) controller.abort();
         }, 5000);
-        if (!quiet) setConnection('connecting', 'Connecting…');
+        if (!quiet && own) setConnection('connecting', 'Connecting…');
         quiet = false;
         try {
-          var url = '/1/status/' + enc(credentials.user) + '/changes?include_docs=true' + (since ? '&since=' + enc(since) : '');
+          var since = sinceOf.get(owner);
+          var url = '/1/status/' + enc(owner) + '/changes?include_docs=true' + (since ? '&since=' + enc(since) : '');
           var response = await fetch(url, {
             headers: { authorization: basicHeader(), accept: 'application/x-ndjson' },
             cache: 'no-store',
@@ -233,7 +267,8 @@
             var denied = await response.json().catch(function () {
               return null;
             });
-            if (mine === generation) signOut(describeError(denied, 401));
+            // A shared feed refused: the apps are no longer shared; the page stays signed in.
+            if (mine === generation && own) signOut(describeError(denied, 401));
             return;
           }
           if (!response.ok || !response.body) {
@@ -242,7 +277,7 @@
             });
             throw new Error(describeError(failed, response.status));
           }
-          setConnection('live', 'Live');
+          if (own) setConnection('live', 'Live');
           backoff = 1000;
           var reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
           var buffer = '';
@@ -262,7 +297,7 @@
               } catch (e) {
                 continue;
               }
-              if (line.seq) since = line.seq;
+              if (line.seq) sinceOf.set(owner, line.seq);
               if (line.error) {
                 // The feed's last word (time limit, shutdown): reconnect from its token.
                 reason = line.message || line.error;
@@ -277,13 +312,16 @@
           reason = error && error.message ? error.message : String(error);
         } finally {
           clearInterval(watchdog);
+          feedAborts = feedAborts.filter(function (other) {
+            return other !== controller;
+          });
         }
         if (mine !== generation) return;
         if (quiet) {
           await sleep(250);
           continue;
         }
-        setConnection('reconnecting', 'Reconnecting in ' + Math.round(backoff / 1000) + ' s (' + reason + ')');
+        if (own) setConnection('reconnecting', 'Reconnecting in ' + Math.round(backoff / 1000) + ' s (' + reason + ')');
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 30000);
       }
@@ -493,8 +531,11 @@
     var commit = parseCommit(first ? first.commit : detail ? detail.repository + '/' + detail.commit : '');
 
     var name = title(dep).split(' ')[0];
-    dom.app.textContent = name;
-    dom.app.href = '#app=' + enc(name);
+    // A shared app (another owner's) is named and opened as <owner>/<app>.
+    var owner = first ? first.user : detail ? detail.user : undefined;
+    var shared = owner && credentials && owner !== credentials.user ? owner + '/' : '';
+    dom.app.textContent = shared + name;
+    dom.app.href = '#app=' + enc(shared + name);
     dom.commit.textContent = commit.sha.slice(0, 7);
     dom.item.dataset.state = state;
     dom.badge.dataset.state = state;

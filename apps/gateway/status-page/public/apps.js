@@ -24,8 +24,11 @@
   function user() {
     return byId('signed-in-as').textContent;
   }
+  /** `#app=<name>` is one of the user's apps, `#app=<owner>/<name>` one shared with them (docs/contract.md#collaborators). */
   function appPath() {
-    return '/1/apps/' + sp.enc(user()) + '/' + sp.enc(current);
+    var slash = current.indexOf('/');
+    var owner = slash < 0 ? user() : current.slice(0, slash);
+    return '/1/apps/' + sp.enc(owner) + '/' + sp.enc(current.slice(slash + 1));
   }
 
   function appFromHash() {
