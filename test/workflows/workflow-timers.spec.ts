@@ -68,6 +68,7 @@ function defaultFakes(): Activities {
     notify: async () => undefined,
     deliverNotification: async () => undefined,
     deliveryGaveUp: async () => undefined,
+    activateRelease: async () => ({ remoteId: 'remote-activate' }),
   };
 }
 
