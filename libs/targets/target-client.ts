@@ -82,7 +82,8 @@ export class TargetClient {
    * `refused`, so the caller can upload the release instead; every other failure is thrown.
    */
   async activate(target: DeploymentTarget, pkg: DeploymentPackage, options: CallOptions = {}): Promise<ActivateResult> {
-    if (pkg.operation !== 'ACTIVATE' || !pkg.activates) throw new TargetError('not an ACTIVATE package', { kind: 'config', retryable: false });
+    if (pkg.operation !== 'ACTIVATE' || !pkg.activates)
+      throw new TargetError('not an ACTIVATE package', { kind: 'config', retryable: false });
     try {
       return await this.push(target, pkg, [], options);
     } catch (error) {
