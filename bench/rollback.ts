@@ -40,6 +40,7 @@ export async function rollback(stack: BenchStack): Promise<{ rows: Row[]; raw: u
       await result((await push(gateway, repo, commit())).workflowId); // v1, warms the worker up
       const pushes: number[] = [];
       const rollbacks: number[] = [];
+      let lastLog: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         let started = Date.now();
         await result((await push(gateway, repo, commit())).workflowId);
@@ -49,9 +50,16 @@ export async function rollback(stack: BenchStack): Promise<{ rows: Row[]; raw: u
         if (!rolledBack.workflowId) throw new Error(`rollback answered ${JSON.stringify(rolledBack).slice(0, 200)}`);
         await result(rolledBack.workflowId);
         rollbacks.push(Date.now() - started);
+        // The last rollback's status log, each entry's ms since the request: where its time went.
+        const entries = (await httpJson('GET', `${gateway}/1/deployments/${rolledBack.id}`)).steps as Array<{
+          step: string;
+          status: string;
+          ts: string;
+        }>;
+        lastLog = entries.map((e) => `${e.step}:${e.status} +${new Date(e.ts).getTime() - started}`);
         await httpJson('POST', `${gateway}/1/apps/admin/${repo}/unlock`, {});
       }
-      return { pushes, rollbacks };
+      return { pushes, rollbacks, lastLog };
     };
     const uploaded = await measure('rollback-app', false);
     // Rollback by ACTIVATE (docs/contract.md#activate): the receiver retains the app's releases.

@@ -17,6 +17,9 @@ export function activatesRelease(deployment: RunningDeployment, app?: ResolvedAp
   return patched(ACTIVATE_RELEASE_PATCH);
 }
 
+/** An ACTIVATE switches a link: its state is polled 50 ms after the first read, not 200 ms (then growing as for any package). */
+export const ACTIVATE_FIRST_POLL_MS = 50;
+
 /** The package `_doc` of the upload after a refused ACTIVATE: the ACTIVATE took the deployment id, which the receiver processes once. */
 export function uploadDocAfterActivate(deploymentId: string): string {
   return `${deploymentId}-upload`;

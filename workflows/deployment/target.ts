@@ -4,7 +4,7 @@ import type { DeploymentActivitiesApi, ResolvedApp, TargetStatus } from '../acti
 import { applicationFailureOf } from '../failures';
 import { targetStatus, uploads } from '../proxies';
 import { DeploymentError } from './endings';
-import { activatesRelease, fallBack, pushActivate, releaseNotKept, uploadDocAfterActivate } from './activate';
+import { ACTIVATE_FIRST_POLL_MS, activatesRelease, fallBack, pushActivate, releaseNotKept, uploadDocAfterActivate } from './activate';
 import { notify } from './finish';
 import { fetchForUpload } from './tarball';
 import type { RunningDeployment } from './running-deployment';
@@ -52,7 +52,10 @@ export async function deliver(deployment: RunningDeployment, app: ResolvedApp, v
 async function activated(deployment: RunningDeployment, app: ResolvedApp, version: string): Promise<boolean> {
   const pushed = await pushActivate(deployment, app, version);
   if ('fallback' in pushed) return false;
-  const notKept = await followProcessing(deployment, app.app, pushed.remoteId, releaseNotKept);
+  const notKept = await followProcessing(deployment, app.app, pushed.remoteId, {
+    recognised: releaseNotKept,
+    firstDelayMs: ACTIVATE_FIRST_POLL_MS,
+  });
   if (notKept === undefined) return true;
   await fallBack(deployment, notKept);
   return false;
@@ -84,17 +87,19 @@ export async function uploadWithRetries(
 /**
  * The `processing` step: polls the target (200 ms growing to 15 s apart, for at most an hour), logging each change.
  * `recognised`: an ERROR it names (answers a message for) ends the step without failing the deployment; the message is answered.
+ * `firstDelayMs`: the first pause between polls (an ACTIVATE, a link switched, is done sooner than an upload's extraction).
  */
 export async function followProcessing(
   deployment: RunningDeployment,
   app: string,
   remoteId: string,
-  recognised?: (status: TargetStatus) => string | undefined,
+  follow: { recognised?: (status: TargetStatus) => string | undefined; firstDelayMs?: number } = {},
 ): Promise<string | undefined> {
   const { input, state, statusLog } = deployment;
+  const { recognised, firstDelayMs = 200 } = follow;
   await statusLog.record('processing', 'pending', 'The target is processing the package.');
   const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
-  let delay = 200;
+  let delay = firstDelayMs;
   let last: TargetStatus | undefined;
   let failedPolls = 0;
   for (;;) {
