@@ -157,6 +157,15 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       steps: { type: 'array', items: { type: 'object', additionalProperties: true } },
       temporalUi: { type: 'string', format: 'uri' },
       retryOf: { type: 'string' },
+      delivered: {
+        type: 'object',
+        description: 'how its code reached the target (docs: contract, ACTIVATE)',
+        properties: {
+          how: { type: 'string', enum: ['upload', 'activate'] },
+          retained: { type: 'boolean', description: 'the package said `retain: true`' },
+          receiverRelease: { type: 'string', description: 'the `_doc` of the DEPLOY package that carried its files' },
+        },
+      },
     },
   },
   deploymentRetry: {

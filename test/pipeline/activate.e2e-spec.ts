@@ -199,6 +199,12 @@ describe('rollback by ACTIVATE', () => {
       delivered: 'activate',
     });
 
+    expect((await f.harness.request('GET', `/1/deployments/${v4}`)).json.delivered).toEqual({
+      how: 'activate',
+      retained: true,
+      receiverRelease: commits[0].id,
+    });
+
     // A release made by ACTIVATE points at the DEPLOY that carried its files: rolling back to it activates those.
     const v5 = await rollback(app, 2);
     expect(await f.liveLabel(app)).toBe('// C2\n');
@@ -240,6 +246,11 @@ describe('rollback by ACTIVATE', () => {
       retained: true,
       receiverRelease: `${v4}-upload`,
       delivered: 'upload',
+    });
+    expect((await f.harness.request('GET', `/1/deployments/${v4}`)).json.delivered).toEqual({
+      how: 'upload',
+      retained: true,
+      receiverRelease: `${v4}-upload`,
     });
   });
 

@@ -441,5 +441,8 @@ describe('deployment: rollback by ACTIVATE (docs/contract.md#activate)', () => {
     expect((await deploy(rollback())).outcome).toEqual({ state: 'succeeded' });
     expect(calls.activateRelease).toBeUndefined();
     expect(uploads).toEqual([expect.not.objectContaining({ packageDoc: expect.anything() })]);
+    expect(messages('activating')).toEqual([
+      'The target cannot activate release v2 (the target has no statusUrl to report whether it keeps the release); its tarball is uploaded instead.',
+    ]);
   });
 });

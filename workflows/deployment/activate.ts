@@ -7,13 +7,12 @@ import type { RunningDeployment } from './running-deployment';
 
 /**
  * Rollback by ACTIVATE (docs/contract.md#activate): a rollback of a release whose files the
- * receiver retains makes them live again there, without a download or an upload. Only where the
- * target reports its states (a `statusUrl`): without one a receiver lacking the release could
- * not say so.
+ * receiver retains makes them live again there, without a download or an upload (only where the
+ * target reports its states, a `statusUrl`: without one a receiver lacking the release could not
+ * say so). Runs started before the patch never carry `activates`.
  */
-export function activatesRelease(deployment: RunningDeployment, app?: ResolvedApp): boolean {
-  const activates = deployment.input.release?.activates;
-  if (!activates || (app && !app.polls)) return false;
+export function activatesRelease(deployment: RunningDeployment): boolean {
+  if (!deployment.input.release?.activates) return false;
   return patched(ACTIVATE_RELEASE_PATCH);
 }
 

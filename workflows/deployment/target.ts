@@ -31,9 +31,12 @@ export async function deliver(deployment: RunningDeployment, app: ResolvedApp, v
   const { ref, state, statusLog } = deployment;
   await deployment.githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target');
   await notify(deployment, 'deployment.started', app.app);
-  const activating = activatesRelease(deployment, app);
+  const planned = activatesRelease(deployment);
+  // Only a target that reports its states can say that it lacks the release.
+  const activating = planned && app.polls;
   if (activating && (await activated(deployment, app, version))) return;
-  if (deployment.input.release?.activates) await fetchForUpload(deployment);
+  if (planned && !activating) await fallBack(deployment, 'the target has no statusUrl to report whether it keeps the release');
+  if (planned) await fetchForUpload(deployment);
   await statusLog.record('upload', 'pending', 'Uploading to the deployment target.');
   const { remoteId } = await uploadWithRetries(deployment, {
     ...ref,
