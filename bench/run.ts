@@ -26,7 +26,7 @@ const BENCHMARKS: Record<string, (stack: BenchStack) => Promise<{ rows: Row[]; r
   tarball,
   overhead,
   scale,
-  rollback, // rollback from a kept tarball against a push of the same size
+  rollback, // rollback from a kept tarball, and by ACTIVATE, against a push of the same size
   neighbours, // one user's deployments while another's subscriptions hang or his pushes crowd the worker
   status, // last: its bulk load fills the oplog
 };

@@ -92,16 +92,35 @@ export interface DeploymentActivitiesApi {
   liveDeployment(ref: DeploymentRef & { app: string }): Promise<{ deployment?: string; commit: string }>;
   fetchTarball(ref: DeploymentRef): Promise<FetchedTarball>;
   inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }>;
-  /** `nothingToDo`: an UNDEPLOY with nothing of this user's at the target (another user's name on the shared default target); nothing was sent. */
+  /**
+   * `nothingToDo`: an UNDEPLOY with nothing of this user's at the target (another user's name on the shared default target); nothing was sent.
+   * `packageDoc`: the package's `_doc` when it is not the deployment id (the upload after a refused ACTIVATE).
+   */
   uploadPackage(
-    ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string },
+    ref: DeploymentRef & {
+      app: string;
+      version: string;
+      blobId?: string;
+      operation: 'DEPLOY' | 'UNDEPLOY';
+      undeploys?: string;
+      packageDoc?: string;
+    },
   ): Promise<{ remoteId: string; nothingToDo?: string }>;
   pollTarget(input: { user: string; app: string; remoteId: string }): Promise<TargetStatus>;
   commitStatus(
     ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string },
   ): Promise<void>;
   finishDeployment(ref: DeploymentEnd): Promise<void>;
+  /**
+   * A rollback by ACTIVATE (docs/contract.md#activate): the package naming the retained release
+   * (`activates`) pushed without an archive. `refused`: the receiver does not know the operation
+   * (a 4xx the contract lists); the workflow uploads the tarball instead.
+   */
+  activateRelease(ref: DeploymentRef & { app: string; version: string; activates: string }): Promise<ActivateAnswer>;
 }
+
+/** The receiver's answer to an ACTIVATE push: its id for the package, or why it refused the operation. */
+export type ActivateAnswer = { remoteId: string; refused?: undefined } | { refused: string; remoteId?: undefined };
 
 /** The release line's activities (docs/contract.md#release-lines). */
 export interface LineActivitiesApi {

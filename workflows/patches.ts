@@ -100,3 +100,13 @@ export const UNDEPLOY_AT_TURN_PATCH = 'undeploy-names-at-turn';
  * v0.3.0/*, v0.4.0/*.
  */
 export const SEARCH_ATTRIBUTES_PER_STEP_PATCH = 'search-attributes-per-step';
+
+/**
+ * A rollback of a release whose files the receiver retains (the input's `release.activates`)
+ * sends an ACTIVATE package (`activateRelease`, step `activating`) instead of fetching and
+ * uploading its tarball; a receiver that lacks the release (or refuses the operation) gets the
+ * tarball uploaded after all, under the package `_doc` `<deployment id>-upload`
+ * (docs/contract.md#activate). Runs started before have no `activates` and never reach the
+ * marker. Since v0.5.0; lacking: v0.1.0/*, v0.2.0/*, v0.3.0/*, v0.4.0/*.
+ */
+export const ACTIVATE_RELEASE_PATCH = 'activate-release';

@@ -102,3 +102,12 @@ export const deliveryRecords = proxyActivities<Pick<NotificationActivitiesApi, '
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
+
+/**
+ * An ACTIVATE push (docs/contract.md#activate): no archive, so short; a call to another party,
+ * retried briefly (the receiver processes a `_doc` once, however often it is pushed).
+ */
+export const activations = proxyActivities<Pick<DeploymentActivitiesApi, 'activateRelease'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { ...backoff, maximumAttempts: 5 },
+});

@@ -8,7 +8,18 @@ import type { Errors } from '../libs/errors/catalogue';
 export type Provider = 'github' | 'travis' | 'api';
 export type StatusState = 'ok' | 'error' | 'pending';
 
-export type Step = 'received' | 'waiting_for_ci' | 'resolve' | 'fetch' | 'inspect' | 'queued' | 'upload' | 'processing' | 'done';
+export type Step =
+  | 'received'
+  | 'waiting_for_ci'
+  | 'resolve'
+  | 'fetch'
+  | 'inspect'
+  | 'queued'
+  | 'upload'
+  | 'processing'
+  | 'done'
+  /** A rollback by ACTIVATE (docs/contract.md#activate): the release made live again at the target, nothing uploaded. */
+  | 'activating';
 
 export interface DeploymentInput {
   deploymentId: string;
@@ -47,6 +58,11 @@ export interface ReleaseSource {
   package: { name: string; version: string };
   /** Its tarball, still in blob storage (inspected when it was first deployed); absent: fetched from GitHub again. */
   blobId?: string;
+  /**
+   * A rollback of a release the receiver retains: the `_doc` of the DEPLOY package that carried
+   * its files, which an ACTIVATE makes live again (docs/contract.md#activate); absent: uploaded.
+   */
+  activates?: string;
 }
 
 /** Events an app's notification subscriptions choose from (docs/contract.md#notifications). */

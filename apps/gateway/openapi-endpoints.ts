@@ -343,7 +343,8 @@ export const Doc = {
         description:
           "Deploys release N's code (default: the release before the live one) with the app's current env, through the app's line, as a new release " +
           '(`cause: rollback`, `rolledBackTo: N`): from its kept tarball (the last RELEASES_KEPT releases), else fetched from GitHub again. The app is then locked: ' +
-          'pushes answer `ignored` until POST …/unlock.',
+          'pushes answer `ignored` until POST …/unlock. A release the receiver retains (`retained`) is made live by an ACTIVATE, nothing uploaded; ' +
+          'the tarball is uploaded only when the receiver lacks it.',
       }),
       ApiResponse({ status: 202, description: "The rollback's deployment is queued.", schema: SCHEMAS.releaseDeployment }),
       ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, RELEASE_ACTION_ERRORS),

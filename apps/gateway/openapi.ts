@@ -138,7 +138,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       status: { type: 'string', enum: ['ok', 'error', 'pending'] },
       step: {
         type: 'string',
-        enum: ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'queued', 'upload', 'processing', 'done'],
+        enum: ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'queued', 'upload', 'processing', 'done', 'activating'],
       },
       provider: { type: 'string', enum: ['github', 'travis', 'api'] },
       commit,
@@ -159,6 +159,15 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       steps: { type: 'array', items: { type: 'object', additionalProperties: true } },
       temporalUi: { type: 'string', format: 'uri' },
       retryOf: { type: 'string' },
+      delivered: {
+        type: 'object',
+        description: 'how its code reached the target (docs: contract, ACTIVATE)',
+        properties: {
+          how: { type: 'string', enum: ['upload', 'activate'] },
+          retained: { type: 'boolean', description: 'the package said `retain: true`' },
+          receiverRelease: { type: 'string', description: 'the `_doc` of the DEPLOY package that carried its files' },
+        },
+      },
     },
   },
   deploymentRetry: {
@@ -239,6 +248,15 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       live: { type: 'boolean', description: 'exactly one release is live (none after an UNDEPLOY)' },
       rolledBackTo: { type: 'integer', description: 'cause rollback: the release whose code it deployed' },
       tarballKept: { type: 'boolean', description: 'among the last RELEASES_KEPT: a rollback to it needs no GitHub' },
+      retained: {
+        type: 'boolean',
+        description: 'its package said `retain: true`: the receiver keeps its files, and a rollback to it sends an ACTIVATE',
+      },
+      receiverRelease: {
+        type: 'string',
+        description: "the `_doc` of the DEPLOY package that carried its files (a release made by ACTIVATE: the activated one's)",
+      },
+      delivered: { type: 'string', enum: ['upload', 'activate'], description: 'how its code reached the target' },
     },
   },
   releaseDeployment: {

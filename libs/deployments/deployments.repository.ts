@@ -45,6 +45,19 @@ export interface DeploymentRecord {
   release?: number;
   /** A kept release tarball it deploys (rollback, redeploy): not pruned while it runs. */
   releaseBlob?: string;
+  /** How its code reached the target (docs/contract.md#activate): uploaded, or a retained release activated. */
+  delivered?: Delivery;
+}
+
+/**
+ * How a deployment's code reached the target, for the release it makes (docs/contract.md#activate):
+ * `how`, whether the package said `retain: true`, and `receiverRelease`, the `_doc` of the DEPLOY
+ * package that carried the files (the deployment's own, or for an ACTIVATE the activated one's).
+ */
+export interface Delivery {
+  how: 'upload' | 'activate';
+  retained: boolean;
+  receiverRelease: string;
 }
 
 export interface PayloadRecord {
@@ -174,7 +187,7 @@ export class DeploymentsRepository {
   }
 
   /** What the upload delivered, for the release a success makes. */
-  async setDelivered(id: string, delivered: { packageVersion: string; envDigest: string }): Promise<void> {
+  async setDelivered(id: string, delivered: { packageVersion: string; envDigest: string; delivered?: Delivery }): Promise<void> {
     await this.deployments.updateOne({ _id: id }, { $set: delivered });
   }
 

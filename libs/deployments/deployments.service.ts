@@ -41,6 +41,8 @@ export interface DeploymentView {
   rolledBackTo?: number;
   /** The release it made, once it succeeded (docs/contract.md#releases). */
   release?: number;
+  /** How its code reached the target: uploaded, or a retained release activated (docs/contract.md#activate). */
+  delivered?: DeploymentRecord['delivered'];
   createdAt: string;
   endedAt?: string;
   /** Temporal's status of the workflow when it still has it; absent once retention removed it. */
@@ -265,6 +267,7 @@ function summary(r: DeploymentRecord): Omit<DeploymentView, 'steps' | 'temporalU
     by: r.by,
     rolledBackTo: r.rolledBackTo,
     release: r.release,
+    delivered: r.delivered,
     createdAt: r.createdAt.toISOString(),
     endedAt: r.endedAt?.toISOString(),
   };

@@ -5,8 +5,9 @@ import { ErrorEntry, errorByCode, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { ReleaseKeeping } from './release-keeping';
 import { BlobStore, inspectTarball, TarballRejected } from '../tarballs';
-import { DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
+import { DeploymentPackage, DeploymentTarget, reachesTarget, TargetClient, TargetError } from '../targets';
 import type {
+  ActivateAnswer,
   DeploymentActivitiesApi,
   DeploymentEnd,
   DeploymentRef,
@@ -154,9 +155,7 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
   }
 
   @Activity()
-  async uploadPackage(
-    ref: DeploymentRef & { app: string; version: string; blobId?: string; operation: 'DEPLOY' | 'UNDEPLOY'; undeploys?: string },
-  ): Promise<{ remoteId: string; nothingToDo?: string }> {
+  async uploadPackage(ref: Parameters<DeploymentActivitiesApi['uploadPackage']>[0]): Promise<{ remoteId: string; nothingToDo?: string }> {
     const context = Context.current();
     const app = await this.apps.forName(ref.user, ref.app);
     const target = this.targetOf(app);
@@ -177,15 +176,22 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
       const blobId = ref.blobId;
-      const archives = ref.operation === 'DEPLOY' && blobId ? [{ id: ref.deploymentId, open: () => this.blobs.open(blobId) }] : [];
+      // The package's `_doc`: the deployment id, or another after a refused ACTIVATE took it (docs/contract.md#activate).
+      const doc = ref.packageDoc ?? ref.deploymentId;
+      const archives = ref.operation === 'DEPLOY' && blobId ? [{ id: doc, open: () => this.blobs.open(blobId) }] : [];
       const undeploys = ref.undeploys ?? ref.deploymentId;
       const env = app?.env ?? {};
+      const retain = app?.record.retain ?? false;
       if (ref.operation === 'DEPLOY')
-        await this.deployments.setDelivered(ref.deploymentId, { packageVersion: ref.version, envDigest: this.releases.envDigest(env) });
+        await this.deployments.setDelivered(ref.deploymentId, {
+          packageVersion: ref.version,
+          envDigest: this.releases.envDigest(env),
+          delivered: { how: 'upload', retained: retain, receiverRelease: doc },
+        });
       const pkg = {
-        _doc: ref.deploymentId,
+        _doc: doc,
         operation: ref.operation,
-        retain: app?.record.retain ?? false,
+        retain,
         app: { name: ref.app, version: ref.version },
         commit: ref.commit,
         repository: ref.repository,
@@ -195,10 +201,10 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
             ? [{ _doc: undeploys, operation: ref.operation, ref: undeploys }]
             : [
                 {
-                  _doc: ref.deploymentId,
+                  _doc: doc,
                   operation: ref.operation,
                   ref: `${ref.repository}@${ref.commit}`,
-                  archive: `archive-${ref.deploymentId}`,
+                  archive: `archive-${doc}`,
                 },
               ],
       };
@@ -276,6 +282,46 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     if (ref.blobId) await this.releases.freeTarball(ref.blobId, ref.deploymentId);
   }
 
+  /**
+   * A rollback by ACTIVATE (docs/contract.md#activate): the package naming the retained release
+   * pushed without an archive; `refused` when the receiver does not know the operation.
+   */
+  @Activity()
+  async activateRelease(ref: DeploymentRef & { app: string; version: string; activates: string }): Promise<ActivateAnswer> {
+    const app = await this.apps.forName(ref.user, ref.app);
+    const target = this.targetOf(app);
+    // On the shared default target only the name's owner deploys it (as uploadPackage).
+    if (await this.onSharedTarget(app)) await this.claim(ref.app, ref.user);
+    const env = app?.env ?? {};
+    await this.deployments.setDelivered(ref.deploymentId, {
+      packageVersion: ref.version,
+      envDigest: this.releases.envDigest(env),
+      delivered: { how: 'activate', retained: true, receiverRelease: ref.activates },
+    });
+    const pkg: DeploymentPackage = {
+      _doc: ref.deploymentId,
+      operation: 'ACTIVATE',
+      retain: true,
+      activates: ref.activates,
+      app: { name: ref.app, version: ref.version },
+      commit: ref.commit,
+      repository: ref.repository,
+      env,
+      records: [{ _doc: ref.deploymentId, operation: 'ACTIVATE', ref: ref.activates }],
+    };
+    try {
+      const answer = await this.targets.activate(target, pkg, { signal: Context.current().cancellationSignal });
+      if ('refused' in answer) {
+        this.logger.warn(`${ref.user}/${ref.app}: ${answer.refused}; ${ref.deploymentId} uploads the release instead`);
+        return { refused: answer.refused };
+      }
+      return { remoteId: answer.remoteId };
+    } catch (error) {
+      const retryable = error instanceof TargetError ? error.retryable : true;
+      throw failure(Errors.deployReceiverUploadTarball, `ACTIVATE at the deployment target failed: ${(error as Error).message}`, retryable);
+    }
+  }
+
   /** Releases (docs/contract.md#releases): the succeeded deployment becomes the app's next release, live; the record links it. */
   private async makeRelease(ref: DeploymentRef & { app: string; blobId?: string }): Promise<void> {
     const record = await this.deployments.findById(ref.deploymentId);
@@ -292,6 +338,9 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       by: record.by ?? `webhook:${record.provider === 'travis' ? 'travis' : 'github'}`,
       rolledBackTo: record.rolledBackTo,
       blobId: ref.blobId,
+      ...(record.delivered
+        ? { retained: record.delivered.retained, receiverRelease: record.delivered.receiverRelease, delivered: record.delivered.how }
+        : {}),
     });
     if (record.release !== release.version) await this.deployments.setRelease(record._id, release.version);
   }

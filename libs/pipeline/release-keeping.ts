@@ -89,6 +89,9 @@ export class ReleaseKeeping {
       live: true,
       ...(done.rolledBackTo !== undefined ? { rolledBackTo: done.rolledBackTo } : {}),
       ...(done.blobId ? { blobId: done.blobId } : {}),
+      ...(done.retained !== undefined ? { retained: done.retained } : {}),
+      ...(done.receiverRelease ? { receiverRelease: done.receiverRelease } : {}),
+      ...(done.delivered ? { delivered: done.delivered } : {}),
     };
   }
 

@@ -24,6 +24,15 @@ export interface ReleaseRecord {
   rolledBackTo?: number;
   /** Its tarball in blob storage while it is among the last RELEASES_KEPT; removed (pruned) after. */
   blobId?: string;
+  /**
+   * Whether its package said `retain: true`: the receiver keeps its files, so a rollback to it
+   * activates them (docs/contract.md#activate). Absent on releases made before the service sent ACTIVATE.
+   */
+  retained?: boolean;
+  /** The `_doc` of the DEPLOY package that carried its files: its own deployment's, or for a release made by ACTIVATE the activated one's. */
+  receiverRelease?: string;
+  /** How its code reached the target: uploaded, or activated where the receiver kept it. */
+  delivered?: 'upload' | 'activate';
 }
 
 interface ReleaseCounter {

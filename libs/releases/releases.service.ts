@@ -13,7 +13,9 @@ import { askedBy } from '../auth/asked-by';
 import { ReleaseRecord, ReleasesRepository } from './releases.repository';
 
 /** A release as the API shows it (docs/contract.md#releases): never where its tarball is stored. */
-export type ReleaseView = Omit<ReleaseRecord, '_id' | 'user' | 'app' | 'createdAt' | 'blobId'> & {
+export type ReleaseView = Omit<ReleaseRecord, '_id' | 'user' | 'app' | 'createdAt' | 'blobId' | 'retained'> & {
+  /** Its package said `retain: true` (false for releases made before this was recorded): a rollback to it is an ACTIVATE. */
+  retained: boolean;
   createdAt: string;
   /** Its tarball is still in blob storage: a rollback to it needs no GitHub. */
   tarballKept: boolean;
@@ -175,6 +177,7 @@ export class ReleasesService {
       release.blobId !== undefined &&
       (await this.db(() => this.releases.find(user, release.app, release.version)))?.blobId === release.blobId;
     if (release.blobId && !stillKept) await this.checkAvailable(user, { ...release, blobId: undefined });
+    const activates = rolledBackTo !== undefined ? retainedFiles(release) : undefined;
     try {
       await this.starter.start(record, {
         push: { payloadId: cause, branch: config.record.branch ?? '', app },
@@ -183,6 +186,7 @@ export class ReleasesService {
           version: release.version,
           package: { name: app, version: release.appVersion },
           ...(stillKept ? { blobId: release.blobId } : {}),
+          ...(activates ? { activates } : {}),
         },
       });
     } catch (error) {
@@ -256,6 +260,15 @@ export class ReleasesService {
   }
 }
 
+/**
+ * A rollback (manual or automatic) of a release whose package said `retain: true` activates its
+ * files where the receiver kept them: the `_doc` of the DEPLOY that carried them
+ * (docs/contract.md#activate). Releases made before the service recorded it are uploaded.
+ */
+function retainedFiles(release: ReleaseRecord): string | undefined {
+  return release.retained ? (release.receiverRelease ?? release.deployment) : undefined;
+}
+
 function view(r: ReleaseRecord): ReleaseView {
   return {
     version: r.version,
@@ -270,5 +283,8 @@ function view(r: ReleaseRecord): ReleaseView {
     live: r.live,
     ...(r.rolledBackTo !== undefined ? { rolledBackTo: r.rolledBackTo } : {}),
     tarballKept: r.blobId !== undefined,
+    retained: r.retained ?? false,
+    ...(r.receiverRelease !== undefined ? { receiverRelease: r.receiverRelease } : {}),
+    ...(r.delivered !== undefined ? { delivered: r.delivered } : {}),
   };
 }

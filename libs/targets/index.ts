@@ -1,6 +1,6 @@
 export * from './types';
 export * from './target-error';
-export { TargetClient, TARGET_CLIENT_OPTIONS, checkedStatusUrl } from './target-client';
+export { TargetClient, TARGET_CLIENT_OPTIONS, checkedStatusUrl, ACTIVATE_REFUSED_STATUSES } from './target-client';
 export { OutboundGuard, BUILT_IN_DENY, BUILT_IN_PRIVATE } from './outbound-guard';
 export { sameEndpoint, reachesTarget, isThisMachine, embeddedIPv4, canonicalAddress, withSampleId } from './addresses';
 export type { OutboundPolicy, ResolvedAddress } from './outbound-guard';

@@ -4,8 +4,8 @@ import { OutboundGuard, OutboundPolicy } from './outbound-guard';
 import { multipartStream, MultipartPart, newBoundary } from './multipart';
 import { HttpAnswer, httpCall } from './http-call';
 import { parseStatus, StatusShapeError, statusUrlFor } from './status';
-import { excerpt, isRetryableStatus, redactUrl, TargetError } from './target-error';
-import { ArchiveSource, CallOptions, DeploymentPackage, DeploymentTarget, PackageStatus, PushResult } from './types';
+import { excerpt, isRetryableStatus, redactUrl, shortExcerpt, TargetError } from './target-error';
+import { ActivateResult, ArchiveSource, CallOptions, DeploymentPackage, DeploymentTarget, PackageStatus, PushResult } from './types';
 import { tarGzToZip } from './zip-repack';
 
 export interface TargetClientOptions {
@@ -22,6 +22,14 @@ export interface TargetClientOptions {
 }
 
 export const TARGET_CLIENT_OPTIONS = Symbol('TARGET_CLIENT_OPTIONS');
+
+/**
+ * The answers to an ACTIVATE push that say the receiver does not know the operation (an older
+ * receiver: 400 `receiver:invalid_package`, a route or method it lacks, 422, 501), after which
+ * the release is uploaded instead (docs/contract.md#activate). Authentication (401, 403), limits
+ * (413, 429) and server failures (5xx but 501) are failures like any upload's.
+ */
+export const ACTIVATE_REFUSED_STATUSES: readonly number[] = [400, 404, 405, 410, 422, 501];
 
 /**
  * The only code that talks to deployment receivers (spec section 4). Stateless: every call
@@ -66,6 +74,23 @@ export class TargetClient {
     const doc = this.json(target, url, answer) as { _doc?: unknown } | null;
     if (typeof doc?._doc !== 'string' || doc._doc === '') throw this.malformed(target, url, answer, 'answer has no "_doc"');
     return { remoteId: doc._doc };
+  }
+
+  /**
+   * Pushes an ACTIVATE package (no archive part; docs/contract.md#activate). A receiver that does
+   * not know the operation refuses it with one of ACTIVATE_REFUSED_STATUSES: answered as
+   * `refused`, so the caller can upload the release instead; every other failure is thrown.
+   */
+  async activate(target: DeploymentTarget, pkg: DeploymentPackage, options: CallOptions = {}): Promise<ActivateResult> {
+    if (pkg.operation !== 'ACTIVATE' || !pkg.activates)
+      throw new TargetError('not an ACTIVATE package', { kind: 'config', retryable: false });
+    try {
+      return await this.push(target, pkg, [], options);
+    } catch (error) {
+      if (!(error instanceof TargetError) || error.kind !== 'status' || !ACTIVATE_REFUSED_STATUSES.includes(error.status!)) throw error;
+      const said = error.bodyExcerpt ? `: ${shortExcerpt(error.bodyExcerpt, 200)}` : '';
+      return { refused: `the receiver refused the ACTIVATE with HTTP ${error.status}${said}` };
+    }
   }
 
   /** Reads the package status from `statusUrl`; malformed answers are TargetErrors, never passed on. */

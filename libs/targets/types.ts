@@ -83,3 +83,6 @@ export interface CallOptions {
 export interface PushResult {
   remoteId: string;
 }
+
+/** The answer to an ACTIVATE push: the receiver's id for it, or why the receiver refused the operation (docs/contract.md#activate). */
+export type ActivateResult = PushResult | { refused: string };

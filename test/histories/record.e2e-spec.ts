@@ -1,6 +1,6 @@
 import { lineWorkflowId } from '../../libs/deployments';
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { temporalBinary } from '../../tools/stack';
 import { travisBuild } from '../support/payloads';
@@ -293,5 +293,28 @@ const release = process.env.RECORD_HISTORIES;
     } finally {
       subscriber.close();
     }
+  });
+
+  it('deployment: rollback by ACTIVATE, and its fallback to an upload when the receiver no longer keeps the release (patch activate-release)', async () => {
+    const repo = `activated-${Date.now()}`;
+    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, retain: true } });
+    expect(put.status).toBe(200);
+    let parent: string | undefined;
+    const ids: string[] = [];
+    for (let i = 1; i <= 2; i++) {
+      const { sha } = await f.commit({ repo, parent, files: { 'index.js': `// ${i}\n` } });
+      const pushed = await f.push(repo, sha, { before: parent });
+      expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+      ids.push(pushed.json.id);
+      parent = sha;
+    }
+    const activated = await f.harness.request('POST', `/1/apps/admin/${repo}/rollback`, { body: { release: 1 } });
+    expect(await f.outcome(activated.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-rollback-activate', activated.json.workflowId);
+    // The receiver loses v2's kept files: its ACTIVATE ends ERROR receiver:release_not_kept, and v2's kept tarball is uploaded.
+    await rm(join(f.deployDir, '.releases', repo, ids[1]), { recursive: true, force: true });
+    const fallback = await f.harness.request('POST', `/1/apps/admin/${repo}/rollback`, { body: { release: 2 } });
+    expect(await f.outcome(fallback.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-rollback-activate-not-kept', fallback.json.workflowId);
   });
 });

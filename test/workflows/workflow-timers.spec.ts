@@ -68,6 +68,7 @@ function defaultFakes(): Activities {
     notify: async () => undefined,
     deliverNotification: async () => undefined,
     deliveryGaveUp: async () => undefined,
+    activateRelease: async () => ({ remoteId: 'remote-activate' }),
   };
 }
 
@@ -387,5 +388,84 @@ describe('deployment: its history', () => {
     expect(statusLog.filter((write) => write.step === 'processing').length).toBeGreaterThan(2);
     expect(upserts).toEqual([...new Set(upserts)]);
     expect(upserts.length).toBeLessThan(statusLog.length);
+  });
+});
+
+describe('deployment: rollback by ACTIVATE (docs/contract.md#activate)', () => {
+  const rollback = (overrides: Partial<NonNullable<DeploymentInput['release']>> = {}) =>
+    input({
+      release: { cause: 'rollback', version: 2, package: { name: 'hello', version: '1.0.0' }, activates: 'dep-v2', ...overrides },
+    });
+  const polling = { resolveApp: async () => ({ app: 'hello', hasTarget: true, polls: true, retain: true }) };
+  const notKept = async (): Promise<TargetStatus> => ({
+    state: 'ERROR',
+    records: [{ ref: 'dep-v2', state: 'ERROR', message: 'receiver:release_not_kept: shop has no kept release dep-v2' }],
+  });
+  const uploads: Array<Parameters<Activities['uploadPackage']>[0]> = [];
+  beforeEach(() => void uploads.splice(0));
+  const recordUploads = async (args: Parameters<Activities['uploadPackage']>[0]) => {
+    uploads.push(args);
+    return { remoteId: 'remote-upload' };
+  };
+
+  it('activates the retained release: no download, no upload', async () => {
+    useFakes({ ...polling, uploadPackage: recordUploads });
+    const { outcome } = await deploy(rollback());
+    expect(outcome).toEqual({ state: 'succeeded' });
+    expect([calls.activateRelease, calls.fetchTarball, calls.uploadPackage]).toEqual([1, undefined, undefined]);
+    expect(statusLog.map((w) => `${w.step}:${w.status}`)).toEqual(
+      expect.arrayContaining(['fetch:ok', 'activating:pending', 'activating:ok', 'processing:ok', 'done:ok']),
+    );
+  });
+
+  it('uploads the tarball, fetched again, under its own _doc when the receiver answers receiver:release_not_kept', async () => {
+    let polls = 0;
+    useFakes({
+      ...polling,
+      uploadPackage: recordUploads,
+      pollTarget: async () => (++polls === 1 ? notKept() : { state: 'SUCCESS', records: [] }),
+    });
+    const args = rollback();
+    expect((await deploy(args)).outcome).toEqual({ state: 'succeeded' });
+    expect([calls.fetchTarball, calls.inspectTarball]).toEqual([1, 1]);
+    expect(uploads).toEqual([
+      expect.objectContaining({ blobId: 'blob-1', packageDoc: `${args.deploymentId}-upload`, operation: 'DEPLOY' }),
+    ]);
+    expect(messages('activating').at(-1)).toMatch(
+      /^The target cannot activate release v2 \(receiver:release_not_kept: .*\); its tarball is uploaded instead\.$/,
+    );
+  });
+
+  it('uploads the kept tarball when the receiver refuses the operation', async () => {
+    useFakes({
+      ...polling,
+      uploadPackage: recordUploads,
+      activateRelease: async () => ({ refused: 'the receiver refused the ACTIVATE with HTTP 400' }),
+    });
+    expect((await deploy(rollback({ blobId: 'kept-blob' }))).outcome).toEqual({ state: 'succeeded' });
+    expect(calls.fetchTarball).toBeUndefined();
+    expect(uploads).toEqual([expect.objectContaining({ blobId: 'kept-blob' })]);
+    expect(messages('activating').at(-1)).toContain('refused the ACTIVATE with HTTP 400');
+  });
+
+  it('fails on any other ERROR, uploading nothing', async () => {
+    useFakes({
+      ...polling,
+      uploadPackage: recordUploads,
+      pollTarget: async () => ({ state: 'ERROR', records: [{ ref: 'dep-v2', state: 'ERROR', message: 'hook failed' }] }),
+    });
+    const { outcome } = await deploy(rollback());
+    expect(outcome).toMatchObject({ state: 'failed', error: { code: 'deploy:receiver:start_app' } });
+    expect(uploads).toEqual([]);
+  });
+
+  it('uploads without trying ACTIVATE where the target has no statusUrl to report a missing release', async () => {
+    useFakes({ uploadPackage: recordUploads });
+    expect((await deploy(rollback())).outcome).toEqual({ state: 'succeeded' });
+    expect(calls.activateRelease).toBeUndefined();
+    expect(uploads).toEqual([expect.not.objectContaining({ packageDoc: expect.anything() })]);
+    expect(messages('activating')).toEqual([
+      'The target cannot activate release v2 (the target has no statusUrl to report whether it keeps the release); its tarball is uploaded instead.',
+    ]);
   });
 });

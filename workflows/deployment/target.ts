@@ -4,7 +4,9 @@ import type { DeploymentActivitiesApi, ResolvedApp, TargetStatus } from '../acti
 import { applicationFailureOf } from '../failures';
 import { targetStatus, uploads } from '../proxies';
 import { DeploymentError } from './endings';
+import { ACTIVATE_FIRST_POLL_MS, activatesRelease, fallBack, pushActivate, releaseNotKept, uploadDocAfterActivate } from './activate';
 import { notify } from './finish';
+import { fetchForUpload } from './tarball';
 import type { RunningDeployment } from './running-deployment';
 
 /** Attempts at the upload (or removal) before the deployment fails; each failed one is logged. */
@@ -20,11 +22,21 @@ export function startUpload(deployment: RunningDeployment): void {
   deployment.uploadStarted = true;
 }
 
-/** The upload and processing stage of a DEPLOY: the package to the receiver, then its processing followed to the end. */
+/**
+ * The upload and processing stage of a DEPLOY: the package to the receiver, then its processing
+ * followed to the end. A rollback of a release the receiver retains activates it there instead,
+ * and uploads only when the receiver lacks it (docs/contract.md#activate).
+ */
 export async function deliver(deployment: RunningDeployment, app: ResolvedApp, version: string): Promise<void> {
   const { ref, state, statusLog } = deployment;
   await deployment.githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target');
   await notify(deployment, 'deployment.started', app.app);
+  const planned = activatesRelease(deployment);
+  // Only a target that reports its states can say that it lacks the release.
+  const activating = planned && app.polls;
+  if (activating && (await activated(deployment, app, version))) return;
+  if (planned && !activating) await fallBack(deployment, 'the target has no statusUrl to report whether it keeps the release');
+  if (planned) await fetchForUpload(deployment);
   await statusLog.record('upload', 'pending', 'Uploading to the deployment target.');
   const { remoteId } = await uploadWithRetries(deployment, {
     ...ref,
@@ -32,10 +44,24 @@ export async function deliver(deployment: RunningDeployment, app: ResolvedApp, v
     version,
     blobId: deployment.blobId,
     operation: 'DEPLOY',
+    ...(activating ? { packageDoc: uploadDocAfterActivate(ref.deploymentId) } : {}),
   });
   state.remoteId = remoteId;
   await statusLog.record('upload', 'ok', `Target accepted the package as ${remoteId}.`);
   if (app.polls) await followProcessing(deployment, app.app, remoteId);
+}
+
+/** The ACTIVATE and its processing; false when the receiver lacks the release (the fallback is logged). */
+async function activated(deployment: RunningDeployment, app: ResolvedApp, version: string): Promise<boolean> {
+  const pushed = await pushActivate(deployment, app, version);
+  if ('fallback' in pushed) return false;
+  const notKept = await followProcessing(deployment, app.app, pushed.remoteId, {
+    recognised: releaseNotKept,
+    firstDelayMs: ACTIVATE_FIRST_POLL_MS,
+  });
+  if (notKept === undefined) return true;
+  await fallBack(deployment, notKept);
+  return false;
 }
 
 /** One activity per attempt, counted here so each retry shows in the status log, with a growing pause between them. */
@@ -61,12 +87,22 @@ export async function uploadWithRetries(
   }
 }
 
-/** The `processing` step: polls the target (200 ms growing to 15 s apart, for at most an hour), logging each change. */
-export async function followProcessing(deployment: RunningDeployment, app: string, remoteId: string): Promise<void> {
+/**
+ * The `processing` step: polls the target (200 ms growing to 15 s apart, for at most an hour), logging each change.
+ * `recognised`: an ERROR it names (answers a message for) ends the step without failing the deployment; the message is answered.
+ * `firstDelayMs`: the first pause between polls (an ACTIVATE, a link switched, is done sooner than an upload's extraction).
+ */
+export async function followProcessing(
+  deployment: RunningDeployment,
+  app: string,
+  remoteId: string,
+  follow: { recognised?: (status: TargetStatus) => string | undefined; firstDelayMs?: number } = {},
+): Promise<string | undefined> {
   const { input, state, statusLog } = deployment;
+  const { recognised, firstDelayMs = 200 } = follow;
   await statusLog.record('processing', 'pending', 'The target is processing the package.');
   const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
-  let delay = 200;
+  let delay = firstDelayMs;
   let last: TargetStatus | undefined;
   let failedPolls = 0;
   for (;;) {
@@ -89,7 +125,9 @@ export async function followProcessing(deployment: RunningDeployment, app: strin
     state.records = status.records.map((r) => ({ ref: r.ref, state: r.state, message: r.message }));
     for (const change of recordChanges(last, status)) await statusLog.record('processing', 'pending', change);
     last = status;
-    if (status.state === 'SUCCESS') return statusLog.record('processing', 'ok', 'The target finished processing: SUCCESS.');
+    if (status.state === 'SUCCESS') return void (await statusLog.record('processing', 'ok', 'The target finished processing: SUCCESS.'));
+    const known = status.state === 'ERROR' ? recognised?.(status) : undefined;
+    if (known !== undefined) return known;
     if (status.state === 'ERROR') {
       const messages = status.records
         .filter((r) => r.state === 'ERROR' && r.message)

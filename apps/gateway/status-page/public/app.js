@@ -29,6 +29,7 @@
     upload: 'Upload',
     processing: 'Processing',
     done: 'Done',
+    activating: 'Activating',
   };
 
   var credentials = null;
