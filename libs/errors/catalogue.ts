@@ -403,6 +403,31 @@ export const Errors = {
   receiverTooLarge: { code: 'receiver:too_large', status: 413, message: 'the upload is over the size limit', where: receiver },
   receiverNotFound: { code: 'receiver:not_found', status: 404, message: 'no such deployment package', where: receiver },
   receiverInternal: { code: 'receiver:internal', status: 500, message: 'the receiver failed unexpectedly', where: receiver },
+  // Approvals and deploy windows (docs/contract.md#approvals, docs/contract.md#deploy-windows-and-freezes).
+  deployApprovalNotReviewer: {
+    code: 'deploy:approval:not_reviewer',
+    status: 403,
+    message: "You are not one of the reviewers of this app's deployments.",
+    where: api,
+  },
+  deployApprovalSelf: {
+    code: 'deploy:approval:self',
+    status: 403,
+    message: 'You asked for this deployment; another reviewer must decide on it.',
+    where: api,
+  },
+  deployApprovalClosed: {
+    code: 'deploy:approval:closed',
+    status: 409,
+    message: 'The deployment is not waiting for this decision (decided, expired, superseded, or ended).',
+    where: api,
+  },
+  deployApprovalExpired: {
+    code: 'deploy:approval:expired',
+    message: "No decision came within the app's approval timeout.",
+    where: workflow,
+  },
+  deployApprovalRejected: { code: 'deploy:approval:rejected', message: 'A reviewer rejected the deployment.', where: workflow },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorName = keyof typeof Errors;
