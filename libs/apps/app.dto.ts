@@ -438,4 +438,3 @@ export class EnvPatchDto {
     if (isRecord(body) && isRecord(body.set)) checkEnv(body.set);
   }
 }
-
