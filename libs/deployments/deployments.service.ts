@@ -41,6 +41,9 @@ export interface DeploymentView {
   rolledBackTo?: number;
   /** The release it made, once it succeeded (docs/contract.md#releases). */
   release?: number;
+  /** Its approval and deploy-window wait, when it was held (docs/contract.md#approvals). */
+  approval?: DeploymentRecord['approval'];
+  window?: DeploymentRecord['window'];
   createdAt: string;
   endedAt?: string;
   /** Temporal's status of the workflow when it still has it; absent once retention removed it. */
@@ -257,6 +260,8 @@ function summary(r: DeploymentRecord): Omit<DeploymentView, 'steps' | 'temporalU
     by: r.by,
     rolledBackTo: r.rolledBackTo,
     release: r.release,
+    ...(r.approval && { approval: r.approval }),
+    ...(r.window && { window: r.window }),
     createdAt: r.createdAt.toISOString(),
     endedAt: r.endedAt?.toISOString(),
   };
