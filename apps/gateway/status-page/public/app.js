@@ -317,6 +317,7 @@
     dep.entries.set(entry.id, entry);
     if (entry.step === 'done') requestDetail(dep, 0);
     else if (entry.step === 'processing') requestDetail(dep, 1000);
+    else if (entry.step === 'awaiting_approval' || entry.step === 'waiting_for_window') requestDetail(dep, 300); // who may decide
     render(dep, live);
     if (live && isNew) announce('New deployment of ' + title(dep) + '.');
   }
@@ -581,7 +582,7 @@
     dom.retry.hidden = !(state === 'failed' || state === 'canceled');
     dom.cancel.hidden = state !== 'running';
     if (cancelWasFocused && dom.cancel.hidden && !dom.retry.hidden) dom.retry.focus();
-    var held = detail && detail.state && detail.state.state;
+    var held = last && last.status === 'pending' ? last.step : null;
     var reviewer = !!(credentials && detail && detail.approval && detail.approval.reviewers.indexOf(credentials.user) >= 0);
     dom.approve.hidden = dom.reject.hidden = !(held === 'awaiting_approval' && reviewer);
     dom.deployNow.hidden = held !== 'waiting_for_window';
