@@ -122,6 +122,26 @@ describe('approvals', () => {
     expect((await record(id))?.window?.deployedNow).toMatchObject({ user: 'bob', reason: 'Hotfix' });
   });
 
+  it('a newer push supersedes one waiting for a window; only the newest goes', async () => {
+    const now = Date.now();
+    const freezes = [
+      { from: new Date(now - 60_000).toISOString(), to: new Date(now + 86_400_000).toISOString(), reason: 'Release freeze' },
+    ];
+    const repo = await appWith({ freezes });
+    const older = await push(repo);
+    await waitsIn(older.id, 'waiting_for_window');
+    const newer = await push(repo, older.sha);
+    expect(await f.outcome(older.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:superseded' } });
+    expect((await record(older.id))?.error?.message).toContain(newer.id);
+    await waitsIn(newer.id, 'waiting_for_window');
+    const late = await f.harness.request('POST', `/1/deployments/${older.id}/deploy-now`, { auth: BOB, body: { reason: 'too late' } });
+    expect([late.status, late.json.error]).toEqual([409, 'deploy:approval:closed']);
+    expect((await f.harness.request('POST', `/1/deployments/${newer.id}/deploy-now`, { auth: ALICE, body: { reason: 'Go' } })).status).toBe(
+      200,
+    );
+    expect(await f.outcome(newer.workflowId)).toEqual({ state: 'succeeded' });
+  });
+
   it('answers 404 to a user who may not read the deployment', async () => {
     const repo = await appWith({ approval: {} });
     const { id } = await push(repo);
