@@ -170,6 +170,26 @@ describe('deployment: awaiting approval', () => {
     expect(decisions.decisions).toEqual([{ user: 'bob', decision: 'approved', comment: 'Looks right.', at: expect.any(String) as string }]);
   });
 
+  it('waits for the second of two required approvals, logging the first', async () => {
+    fakes = fakesFor({ approval: { ...RULE, required: 2, reviewers: ['bob', 'dana'] } });
+    const handle = await start(input());
+    await heldAt('awaiting_approval');
+    expect(await handle.executeUpdate(approveUpdate, { args: [{ user: 'bob' }] })).toEqual({
+      decision: 'approved',
+      approvals: 1,
+      required: 2,
+      proceeds: false,
+    });
+    expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ user: 'bob' }] }))).toBe('deploy:approval:closed');
+    expect(await handle.executeUpdate(approveUpdate, { args: [{ user: 'dana' }] })).toMatchObject({ approvals: 2, proceeds: true });
+    expect((await handle.result()).state).toBe('succeeded');
+    expect(entries('awaiting_approval').map((w) => w.message)).toEqual([
+      expect.stringContaining('Awaiting 2 approvals'),
+      'Approved by bob.',
+      'Approved by dana.',
+    ]);
+  });
+
   it('ends deploy:approval:rejected on a rejection, uploading nothing', async () => {
     fakes = fakesFor({ approval: RULE });
     const handle = await start(input());

@@ -24,10 +24,10 @@ const refuse = (code: string, message: string) => ApplicationFailure.nonRetryabl
  * have not decided yet (docs/contract.md#approvals).
  */
 function validate(deployment: RunningDeployment, rule: ApprovalRule, approval: Approval, { user }: ApprovalRequest): void {
-  if (approval.outcome || deployment.stopped())
+  if (approval.outcome || deployment.stopped() || Date.now() >= Date.parse(approval.until))
     throw refuse(
       Errors.deployApprovalClosed.code,
-      `The approval of ${deployment.input.deploymentId} is closed (${approval.outcome ?? 'ended'}).`,
+      `The approval of ${deployment.input.deploymentId} is closed (${approval.outcome ?? (deployment.stopped() ? 'ended' : 'expired')}).`,
     );
   if (!rule.reviewers.includes(user))
     throw refuse(
@@ -87,7 +87,8 @@ export async function awaitApproval(deployment: RunningDeployment, app: Resolved
   for (;;) {
     const left = until - Date.now();
     const decided = approval.decisions.length > logged || (left > 0 && (await condition(() => approval.decisions.length > logged, left)));
-    if (!decided) {
+    // A decision the same workflow task brought with the timer's firing counts: it was answered as taken.
+    if (!decided && approval.decisions.length === logged) {
       approval.outcome = 'expired';
       throw new DeploymentError(Errors.deployApprovalExpired.code, `No decision on this deployment came by ${approval.until}; it expired.`);
     }
