@@ -1,4 +1,4 @@
-import type { CommitComparison, DeploymentEvent, LineEvent, LineHead, StatusWrite } from './types';
+import type { ApprovalRule, CommitComparison, DeploymentEvent, LineEvent, LineHead, StatusWrite, WindowCheck } from './types';
 
 /**
  * The activities the deployment workflow calls; implemented in libs/deployments and bound
@@ -33,6 +33,10 @@ export interface ResolvedApp {
   hasTarget: boolean;
   polls: boolean;
   retain: boolean;
+  /** The app's approval rule, when it applies to this deployment's cause (docs/contract.md#approvals). */
+  approval?: ApprovalRule;
+  /** The app has deploy windows or freezes that hold this deployment (not a rollback). */
+  windowed?: boolean;
 }
 
 export interface FetchedTarball {
@@ -140,4 +144,10 @@ export interface NotificationActivitiesApi {
   /** One attempt: POSTs the stored body; throws (retryable) unless the subscriber answers 2xx. */
   deliverNotification(input: { deliveryId: string }): Promise<void>;
   deliveryGaveUp(input: { deliveryId: string; reason: string }): Promise<void>;
+}
+
+/** Deploy windows and freezes (docs/contract.md#deploy-windows-and-freezes); implemented in libs/pipeline. */
+export interface WindowActivitiesApi {
+  /** Reads the app's windows and freezes now and answers whether they allow deploying at `at` (ISO, workflow time), else when they next do. */
+  deployWindow(input: { user: string; app: string; at: string }): Promise<WindowCheck>;
 }

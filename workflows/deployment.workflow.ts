@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { awaitApproval } from './deployment/approval';
 import { awaitPushAfterTravis, passCiGate } from './deployment/ci-gate';
 import { canceledBy, canceledThroughTemporal, endingOf } from './deployment/endings';
 import { finish, setCommitStatus } from './deployment/finish';
@@ -8,12 +9,15 @@ import { RunningDeployment } from './deployment/running-deployment';
 import { fetchAndInspect } from './deployment/tarball';
 import { deliver, startUpload } from './deployment/target';
 import { undeploy } from './deployment/undeploy';
+import { awaitWindow } from './deployment/window';
 import { lineDecisionSignal } from './line.workflow';
 import { RECEIVED_FIRST_PATCH } from './patches';
 import type { CiSignal, DeploymentInput, DeploymentOutcome, DeploymentState, PushSignal, SupersedeSignal, TravisSignal } from './types';
 
 export { INSPECT_TIMEOUT_PATCH, RELEASE_LINE_PATCH } from './patches';
 export { UPLOAD_ATTEMPTS } from './deployment/target';
+export { approveUpdate, rejectUpdate } from './deployment/approval';
+export { deployNowUpdate } from './deployment/window';
 
 export const pushSignal = defineSignal<[PushSignal]>('push');
 export const travisSignal = defineSignal<[TravisSignal]>('travis');
@@ -78,6 +82,8 @@ async function deployCommit(run: RunningDeployment): Promise<void> {
   await passCiGate(run);
   const { pkg, app } = await resolve(run);
   await fetchAndInspect(run);
+  await awaitApproval(run, app);
+  await awaitWindow(run, app);
   await takeTurn(run);
   startUpload(run);
   await deliver(run, app, pkg.version);

@@ -110,3 +110,20 @@ export const SEARCH_ATTRIBUTES_PER_STEP_PATCH = 'search-attributes-per-step';
  * marker. Since v0.5.0; lacking: v0.1.0/*, v0.2.0/*, v0.3.0/*, v0.4.0/*.
  */
 export const ACTIVATE_RELEASE_PATCH = 'activate-release';
+
+/**
+ * A deployment of an app with an approval rule waits after inspect, before its line, in step
+ * `awaiting_approval` until enough reviewers approve (the `approve` and `reject` Updates), one
+ * rejects, or the rule's timeout passes (docs/contract.md#approvals). Its marker is written only
+ * by deployments of such apps. Since v0.5.0; lacking: v0.1.0/*, v0.2.0/*, v0.3.0/*, v0.4.0/*.
+ */
+export const APPROVALS_PATCH = 'approvals';
+
+/**
+ * A deployment of an app with deploy windows or freezes waits after its approval, before its
+ * line, in step `waiting_for_window` until the next opening (a durable timer; the opening is
+ * computed by the `deployWindow` activity) or a `deploy-now` Update (docs/contract.md#deploy-windows-and-freezes).
+ * Its marker is written only by deployments of such apps. Since v0.5.0; lacking: v0.1.0/*,
+ * v0.2.0/*, v0.3.0/*, v0.4.0/*.
+ */
+export const DEPLOY_WINDOWS_PATCH = 'deploy-windows';

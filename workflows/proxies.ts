@@ -1,5 +1,11 @@
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, NotificationActivitiesApi } from './activities';
+import type {
+  DeploymentActivitiesApi,
+  GithubActivitiesApi,
+  LineActivitiesApi,
+  NotificationActivitiesApi,
+  WindowActivitiesApi,
+} from './activities';
 import { STORE_OUTAGE_PATCH } from './patches';
 import { GITHUB_DEPLOYMENT_ATTEMPTS, POLL_TARGET_ATTEMPTS, SHORT_STEP_ATTEMPTS, TARBALL_ATTEMPTS } from './step-attempts';
 
@@ -111,3 +117,5 @@ export const activations = proxyActivities<Pick<DeploymentActivitiesApi, 'activa
   startToCloseTimeout: '1 minute',
   retry: { ...backoff, maximumAttempts: 5 },
 });
+/** The app's deploy windows read: a MongoDB document and a computation, safe to repeat. */
+export const windowChecks = proxyLocalActivities<WindowActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: backoff });

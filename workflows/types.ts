@@ -19,7 +19,9 @@ export type Step =
   | 'processing'
   | 'done'
   /** A rollback by ACTIVATE (docs/contract.md#activate): the release made live again at the target, nothing uploaded. */
-  | 'activating';
+  | 'activating'
+  | 'awaiting_approval'
+  | 'waiting_for_window';
 
 export interface DeploymentInput {
   deploymentId: string;
@@ -73,6 +75,8 @@ export const DEPLOYMENT_EVENTS = [
   'deployment.failed',
   'deployment.canceled',
   'deployment.rolled_back',
+  'deployment.awaiting_approval',
+  'deployment.approved',
 ] as const;
 export type DeploymentEvent = (typeof DEPLOYMENT_EVENTS)[number];
 
@@ -129,6 +133,8 @@ export interface StatusWrite {
   message?: string;
   error?: { code: string; message: string };
   timing?: StatusTiming;
+  /** While the deployment is held (docs/contract.md#approvals): the approval or window as it stands, for the record. */
+  hold?: HoldRecord;
 }
 
 export interface DeploymentState {
@@ -206,13 +212,16 @@ export interface LineState {
   /** Recent pushes' `after` → `before`: ancestry that needs no GitHub call. */
   chain: Array<[string, string]>;
   /** In the order they became known (rank): `pending` before the queue, `waiting` in it, `running` at the target. */
-  entries: Array<LineEntry & { rank: number; stage: 'pending' | 'waiting' | 'running' }>;
+  entries: Array<LineEntry & { rank: number; stage: 'pending' | 'waiting' | 'running' | 'held' }>;
   ranks: number;
 }
 
 /** Deployment → line. */
 export type LineEvent =
-  { type: 'arrive'; entry: LineEntry } | { type: 'ready'; deploymentId: string } | { type: 'leave'; deploymentId: string };
+  | { type: 'arrive'; entry: LineEntry }
+  | { type: 'ready'; deploymentId: string }
+  | { type: 'leave'; deploymentId: string }
+  | { type: 'hold'; deploymentId: string };
 
 /** Line → deployment. */
 export type LineDecision =
@@ -223,3 +232,64 @@ export type LineEndCode = (typeof Errors)['deployStale' | 'deploySuperseded' | '
 
 /** Where ancestry between two commits stands (GitHub's compare API `status`, or `unknown`). */
 export type CommitComparison = 'ahead' | 'behind' | 'identical' | 'diverged' | 'unknown';
+
+/** One decision on a deployment awaiting approval (docs/contract.md#approvals). */
+export interface ApprovalDecision {
+  user: string;
+  decision: 'approved' | 'rejected';
+  comment?: string;
+  /** Workflow time, ISO. */
+  at: string;
+}
+
+/** The app's approval rule as it applies to one deployment, resolved when its app is read. */
+export interface ApprovalRule {
+  required: number;
+  /** Who may approve or reject. */
+  reviewers: string[];
+  /** Who asked for the deployment (the pusher's user, the token's owner, the action's author): not a reviewer of it unless `allowSelf`. */
+  self: string[];
+  allowSelf: boolean;
+  timeoutMs: number;
+}
+
+/** The approval and window state the record keeps while a deployment is held, and after. */
+export interface HoldRecord {
+  approval?: {
+    required: number;
+    reviewers: string[];
+    until: string;
+    decisions: ApprovalDecision[];
+    outcome?: 'approved' | 'rejected' | 'expired';
+  };
+  window?: { opensAt?: string; reason: string; deployedNow?: { user: string; reason: string; at: string } };
+}
+
+/** Asked of a deployment awaiting approval: the caller (the gateway checked they may read it). */
+export interface ApprovalRequest {
+  user: string;
+  comment?: string;
+}
+
+/** What an approve or reject Update answers. */
+export interface ApprovalAnswer {
+  decision: ApprovalDecision['decision'];
+  approvals: number;
+  required: number;
+  /** Approved by enough reviewers: the deployment goes on to its window and the line. */
+  proceeds: boolean;
+}
+
+/** Asked of a deployment waiting for its window: go now, the reason logged; `allowed` says the gateway found the caller an approver or admin. */
+export interface DeployNowRequest {
+  user: string;
+  reason: string;
+}
+
+/** Whether the app's windows and freezes allow deploying now, and else when they next do (docs/contract.md#deploy-windows-and-freezes). */
+export interface WindowCheck {
+  open: boolean;
+  /** ISO; absent when open, or when nothing ever opens (a freeze without end does not exist: `to` is required). */
+  opensAt?: string;
+  reason: string;
+}

@@ -30,6 +30,7 @@ import { StatusController } from './controllers/status.controller';
 import { StatusPageController } from './controllers/status-page.controller';
 import { TokensController } from './controllers/tokens.controller';
 import { UsersController } from './controllers/users.controller';
+import { ApprovalsController } from './controllers/approvals.controller';
 import { HealthService } from './health.service';
 
 @Module({})
@@ -68,6 +69,7 @@ export class GatewayModule {
         GithubAppController,
         HealthController,
         StatusPageController,
+        ApprovalsController,
         MetricsController,
         CollaboratorsController,
       ],

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { Errors } from '../../libs/errors';
 import {
   ApiBasic,
@@ -41,6 +42,43 @@ const RELEASE_ACTION_ERRORS = [
   Errors.deployTemporalUnavailable,
   Errors.appsTooManyDeploys,
 ];
+
+/** What approve and reject answer (docs/contract.md#approvals). */
+const APPROVAL_ERRORS = [
+  Errors.requestInvalid,
+  Errors.deploymentsNotFound,
+  Errors.deployApprovalNotReviewer,
+  Errors.deployApprovalSelf,
+  Errors.deployApprovalClosed,
+  Errors.deploymentsDbFailed,
+  Errors.deployTemporalUnavailable,
+];
+const APPROVAL_BODY: SchemaObject = { type: 'object', properties: { comment: { type: 'string', maxLength: 1000 } } };
+const APPROVAL_ANSWER: SchemaObject = {
+  type: 'object',
+  properties: {
+    decision: { type: 'string', enum: ['approved', 'rejected'] },
+    approvals: { type: 'integer' },
+    required: { type: 'integer' },
+    proceeds: { type: 'boolean' },
+  },
+};
+const APPROVAL_WAITING: SchemaObject = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    user: { type: 'string' },
+    app: { type: 'string' },
+    repository: { type: 'string' },
+    commit: { type: 'string' },
+    state: { type: 'string', enum: ['awaiting_approval', 'waiting_for_window'] },
+    cause: { type: 'string' },
+    by: { type: 'string' },
+    approval: { type: 'object', additionalProperties: true },
+    window: { type: 'object', additionalProperties: true },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+};
 
 export const Doc = {
   Tag: (name: string): ClassDecorator => ApiTags(name),
@@ -623,5 +661,61 @@ export const Doc = {
       ApiParam({ name: 'name', description: 'The collaborator removed.' }),
       ApiResponse({ status: 204, description: 'Removed.' }),
       ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.appsNotFound, Errors.appsCollaboratorsNotFound, Errors.appsConflict, Errors.appsDbFailed]),
+    ),
+  ApprovalsWaiting: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'What waits for my decision',
+        description:
+          "Deployments awaiting approval with the caller among their reviewers, and deployments of the caller's apps waiting for a deploy window; oldest first (docs/contract.md#approvals).",
+      }),
+      ApiResponse({ status: 200, description: 'The waiting deployments.', schema: { type: 'array', items: APPROVAL_WAITING } }),
+      ApiBasic(AUTH_ERRORS, [Errors.deploymentsDbFailed]),
+    ),
+
+  DeploymentApprove: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Approve a deployment awaiting approval',
+        description:
+          'A Temporal Update of the deployment: its validator refuses a caller who is not a reviewer or who asked for the deployment, and a decision on an approval that is closed. The answer says whether the deployment now proceeds.',
+      }),
+      ApiBody({ required: false, schema: APPROVAL_BODY }),
+      ApiResponse({ status: 200, description: 'The decision was recorded.', schema: APPROVAL_ANSWER }),
+      ApiBasic(AUTH_ERRORS, APPROVAL_ERRORS),
+    ),
+
+  DeploymentReject: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Reject a deployment awaiting approval',
+        description: 'As approve; the deployment ends `deploy:approval:rejected`.',
+      }),
+      ApiBody({ required: false, schema: APPROVAL_BODY }),
+      ApiResponse({ status: 200, description: 'The decision was recorded.', schema: APPROVAL_ANSWER }),
+      ApiBasic(AUTH_ERRORS, APPROVAL_ERRORS),
+    ),
+
+  DeploymentDeployNow: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Deploy a deployment waiting for its window now',
+        description:
+          'Approvers and admins of the app; the reason goes to the status log and the record (docs/contract.md#deploy-windows-and-freezes).',
+      }),
+      ApiBody({ schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 1000 } } } }),
+      ApiResponse({
+        status: 200,
+        description: 'The deployment goes on to its line.',
+        schema: { type: 'object', properties: { id: { type: 'string' }, proceeds: { type: 'boolean', enum: [true] } } },
+      }),
+      ApiBasic(AUTH_ERRORS, [
+        Errors.requestInvalid,
+        Errors.deploymentsNotFound,
+        Errors.deployApprovalNotReviewer,
+        Errors.deployApprovalClosed,
+        Errors.deploymentsDbFailed,
+        Errors.deployTemporalUnavailable,
+      ]),
     ),
 };

@@ -2,9 +2,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
+  IsISO8601,
+  Max,
+  Min,
   IsObject,
   IsOptional,
   IsString,
@@ -126,6 +131,96 @@ export class DeployOnDto {
   @MaxLength(255)
   @Matches(/^[^\s~^:\\]+$/, { message: 'deployOn.tags must be a tag glob such as v*' })
   tags?: string;
+}
+
+/** An app's approval rule (docs/contract.md#approvals). */
+export class ApprovalDto {
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 10, description: 'Approvals needed.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  required?: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 100,
+    description: "Who may approve or reject; default: the app's approvers and admins.",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  reviewers?: string[];
+
+  @ApiPropertyOptional({ default: false, description: 'Whether whoever asked for a deployment may approve it.' })
+  @IsOptional()
+  @IsBoolean()
+  allowSelf?: boolean;
+
+  @ApiPropertyOptional({
+    default: '72h',
+    pattern: '^[1-9][0-9]{0,5}(s|m|h|d)$',
+    description: 'How long a deployment waits for its decision.',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9][0-9]{0,5}(s|m|h|d)$/, { message: 'approval.timeout must be a duration such as 72h or 3d' })
+  timeout?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: ['push', 'travis', 'github', 'retry', 'rollback', 'auto-rollback', 'redeploy', 'env', 'promote'],
+    description: 'The causes that need approval; default: all but rollbacks.',
+  })
+  @IsOptional()
+  @IsArray()
+  @IsIn(['push', 'travis', 'github', 'retry', 'rollback', 'auto-rollback', 'redeploy', 'env', 'promote'], { each: true })
+  appliesTo?: string[];
+}
+
+/** An allow window (docs/contract.md#deploy-windows-and-freezes). */
+export class WindowDto {
+  @ApiProperty({ type: [String], enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], example: ['mon', 'tue', 'wed', 'thu', 'fri'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsIn(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { each: true })
+  days: Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
+
+  @ApiProperty({ example: '09:00', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time the window opens.' })
+  @Matches(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, { message: 'windows.start must be HH:MM' })
+  start: string;
+
+  @ApiProperty({
+    example: '17:00',
+    pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+    description: 'Local time it closes; before `start`: the next day.',
+  })
+  @Matches(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, { message: 'windows.end must be HH:MM' })
+  end: string;
+
+  @ApiProperty({ example: 'Europe/Berlin', maxLength: 64, description: 'IANA time zone of `start` and `end`.' })
+  @IsString()
+  @MaxLength(64)
+  tz: string;
+}
+
+/** A freeze (docs/contract.md#deploy-windows-and-freezes). */
+export class FreezeDto {
+  @ApiProperty({ format: 'date-time', example: '2026-12-20T00:00:00Z' })
+  @IsISO8601()
+  from: string;
+
+  @ApiProperty({ format: 'date-time', example: '2027-01-04T00:00:00Z' })
+  @IsISO8601()
+  to: string;
+
+  @ApiProperty({ maxLength: 200, example: 'Holidays' })
+  @IsString()
+  @MaxLength(200)
+  reason: string;
 }
 
 /** Body of `PUT /1/apps/:user/:app`. */
@@ -274,6 +369,35 @@ export class AppDto {
   @IsOptional()
   @IsIn(['auto', 'required'])
   travisSignature?: 'auto' | 'required';
+
+  @ApiPropertyOptional({
+    type: () => ApprovalDto,
+    description: 'Deployments wait in `awaiting_approval` for reviewers after CI, fetch and inspect (docs/contract.md#approvals).',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ApprovalDto)
+  approval?: ApprovalDto;
+
+  @ApiPropertyOptional({
+    type: () => [WindowDto],
+    maxItems: 50,
+    description: 'Deploy windows: deploying is allowed only inside one of them (none: always).',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => WindowDto)
+  windows?: WindowDto[];
+
+  @ApiPropertyOptional({ type: () => [FreezeDto], maxItems: 100, description: 'Freezes: no deploying from `from` to `to`.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => FreezeDto)
+  freezes?: FreezeDto[];
 
   /** Run by GatewayValidationPipe before validation walks the body: a huge env is refused first. */
   static precheck(body: unknown): void {

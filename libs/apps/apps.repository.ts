@@ -3,9 +3,10 @@ import { ChangeStream, Collection, Db, Filter } from 'mongodb';
 import { canonicalRepository, escapeRegExp, repositorySpellingsPattern } from '../github/names';
 import { createIndexes, IndexCreationError, InjectDb, isDuplicateKey } from '../persistence';
 import type { AppRole, Collaborator } from './roles';
+import type { AppHolds } from './approval-rule';
 
 /** An app as stored: secrets (target password, webhook secret, env) sealed with SecretBox. */
-export interface AppRecord {
+export interface AppRecord extends AppHolds {
   _id: string; // `${user}/${name}`
   user: string;
   name: string;

@@ -5,6 +5,7 @@ import { checkQuota, QUOTAS, QuotaLimits } from '../quotas';
 import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
 import { AppConfigCache } from './app-config-cache';
+import { isTimeZone } from './deploy-windows';
 import { AppRecord, AppsRepository, repositoryKey } from './apps.repository';
 import { APP_TARGET_RULES, AppTargetRules, TargetRulesCheck } from './target-rules';
 
@@ -27,6 +28,9 @@ export interface AppView {
   environment?: string;
   url?: string;
   travisSignature?: 'auto' | 'required';
+  approval?: AppRecord['approval'];
+  windows?: AppRecord['windows'];
+  freezes?: AppRecord['freezes'];
   lastDeployment?: string;
   /** After a rollback: pushes are ignored until POST …/unlock (docs/contract.md#rollback-and-the-lock). */
   locked?: { release: number; deployment: string; by: string; at: string };
@@ -134,6 +138,7 @@ export class AppsService {
     if (dto.env) checkEnv(dto.env);
     checkTarget(dto.target);
     const trigger = checkTrigger(dto);
+    checkHolds(dto);
     await this.targetRules.check(dto.target);
     const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
     // Several apps may deploy one repository (docs/contract.md#several-apps-per-repository), each with its own trigger.
@@ -169,6 +174,9 @@ export class AppsService {
         environment: dto.environment,
         url: dto.url,
         travisSignature: dto.travisSignature,
+        approval: dto.approval && { ...dto.approval },
+        windows: dto.windows?.map((w) => ({ days: w.days, start: w.start, end: w.end, tz: w.tz })),
+        freezes: dto.freezes?.map((f) => ({ from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString(), reason: f.reason })),
         lastDeployment: existing?.lastDeployment,
         lock: existing?.lock,
         createdAt: existing?.createdAt ?? now,
@@ -287,10 +295,26 @@ export class AppsService {
       environment: record.environment,
       url: record.url,
       travisSignature: record.travisSignature,
+      approval: record.approval,
+      windows: record.windows,
+      freezes: record.freezes,
       lastDeployment: record.lastDeployment,
       locked: record.lock && { ...record.lock, at: record.lock.at.toISOString() },
       createdAt: record.createdAt.toISOString(),
       updatedAt: record.updatedAt.toISOString(),
     };
+  }
+}
+
+/** Windows name IANA zones this runtime knows; a freeze ends after it starts (docs/contract.md#deploy-windows-and-freezes). */
+function checkHolds(dto: AppDto): void {
+  for (const window of dto.windows ?? []) {
+    if (!isTimeZone(window.tz))
+      throw ApiError.of(Errors.requestInvalid, `windows.tz ${JSON.stringify(window.tz)} is not an IANA time zone.`);
+    if (window.start === window.end) throw ApiError.of(Errors.requestInvalid, 'A deploy window opens and closes at different times.');
+  }
+  for (const freeze of dto.freezes ?? []) {
+    if (!(Date.parse(freeze.from) < Date.parse(freeze.to)))
+      throw ApiError.of(Errors.requestInvalid, `The freeze "${freeze.reason}" ends before it starts.`);
   }
 }

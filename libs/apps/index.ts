@@ -7,3 +7,5 @@ export * from './default-target-names.repository';
 export * from './roles';
 export { AppTargetRulesModule, APP_TARGET_RULES } from './target-rules';
 export type { AppTargetRules } from './target-rules';
+export * from './approval-rule';
+export * from './deploy-windows';

@@ -1,16 +1,44 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { Priority, WorkflowIdReusePolicy } from '@temporalio/common';
 import { TemporalConnectionSettings } from '../config';
 import { ApiError, Errors } from '../errors';
 import { lineWorkflowId, notificationWorkflowId } from './workflow-ids';
 import { registerSearchAttributes } from './temporal';
 import { TemporalConnectionOptions, temporalConnectionOptions, watchTemporalCertificates } from './temporal-connection';
-import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, travisSignal } from '../../workflows/deployment.workflow';
+import {
+  approveUpdate,
+  cancelSignal,
+  ciSignal,
+  deployment,
+  deployNowUpdate,
+  pushSignal,
+  rejectUpdate,
+  stateQuery,
+  travisSignal,
+} from '../../workflows/deployment.workflow';
 import { line, lineEventSignal } from '../../workflows/line.workflow';
 import { notification } from '../../workflows/notification.workflow';
 import { undeployment } from '../../workflows/undeployment.workflow';
-import { CiSignal, DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
+import {
+  ApprovalAnswer,
+  ApprovalRequest,
+  CiSignal,
+  DeployNowRequest,
+  DeploymentInput,
+  DeploymentState,
+  LineEvent,
+  PushSignal,
+  SEARCH_ATTRIBUTES,
+  TravisSignal,
+} from '../../workflows/types';
 
 export interface TemporalOptions extends TemporalConnectionSettings {
   namespace: string;
@@ -21,6 +49,14 @@ export interface TemporalOptions extends TemporalConnectionSettings {
 export const TEMPORAL_OPTIONS = Symbol('TEMPORAL_OPTIONS');
 
 const START_DEADLINE_MS = 5_000;
+/** An Update waits for a worker to run the validator and handler: longer than a start, still well inside an HTTP client's patience. */
+const UPDATE_DEADLINE_MS = 20_000;
+
+/** An Update the workflow refused: the catalogue code and its sentence (docs/contract.md#approvals). */
+export interface UpdateRefusal {
+  refused: string;
+  message: string;
+}
 /** A connection replaced by a renewed certificate is closed this much later, after the calls it carries. */
 const REPLACED_CONNECTION_GRACE_MS = 60_000;
 
@@ -242,6 +278,40 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       return true;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;
+      throw unavailable(error);
+    }
+  }
+
+  /**
+   * An approve or reject Update (docs/contract.md#approvals): the workflow's validator decides. A
+   * refusal answers `{refused}` with the catalogue code the validator gave (a workflow that has
+   * ended, or never reached its approval, is `deploy:approval:closed`); Temporal down throws.
+   */
+  async decide(workflowId: string, decision: 'approve' | 'reject', request: ApprovalRequest): Promise<ApprovalAnswer | UpdateRefusal> {
+    return this.update(workflowId, () =>
+      this.client.workflow.getHandle(workflowId).executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [request] }),
+    );
+  }
+
+  /** The deploy-now Update (docs/contract.md#deploy-windows-and-freezes), refused as `decide` is. */
+  async deployNow(workflowId: string, request: DeployNowRequest): Promise<{ proceeds: true } | UpdateRefusal> {
+    return this.update(workflowId, () => this.client.workflow.getHandle(workflowId).executeUpdate(deployNowUpdate, { args: [request] }));
+  }
+
+  private async update<T>(workflowId: string, call: () => Promise<T>): Promise<T | UpdateRefusal> {
+    try {
+      return await this.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, call);
+    } catch (error) {
+      const closed = { refused: Errors.deployApprovalClosed.code, message: `The deployment's workflow is not waiting for a decision.` };
+      if (error instanceof WorkflowNotFoundError) return closed;
+      if (error instanceof WorkflowUpdateFailedError) {
+        const cause = error.cause;
+        if (cause instanceof ApplicationFailure && cause.type?.startsWith('deploy:approval:'))
+          return { refused: cause.type, message: cause.message };
+        return closed; // no handler (it never reached the stage), or it ended meanwhile
+      }
+      if (/workflow execution already completed/i.test((error as Error).message)) return closed;
+      this.logger.error(`update of ${workflowId} failed: ${(error as Error).message}`);
       throw unavailable(error);
     }
   }

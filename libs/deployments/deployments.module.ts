@@ -6,6 +6,7 @@ import { DeploymentStarter, STARTER_SETTINGS, StarterSettings } from './deployme
 import { DeploymentWorkflowsClient, TEMPORAL_OPTIONS, TemporalOptions } from './deployment-workflows.client';
 import { DeploymentsRepository } from './deployments.repository';
 import { DeploymentsService } from './deployments.service';
+import { ApprovalsService } from './approvals.service';
 
 /** What both processes have: the records and the Temporal client. */
 const shared = (temporal: TemporalOptions) => ({
@@ -39,8 +40,8 @@ export class DeploymentsModule implements OnModuleInit {
       module: DeploymentsModule,
       global: true,
       imports: [AppsModule, StatusModule],
-      providers: [...providers, DeploymentStarter, DeploymentsService, { provide: STARTER_SETTINGS, useValue: starting }],
-      exports: [...exports, DeploymentStarter, DeploymentsService],
+      providers: [...providers, DeploymentStarter, DeploymentsService, ApprovalsService, { provide: STARTER_SETTINGS, useValue: starting }],
+      exports: [...exports, DeploymentStarter, DeploymentsService, ApprovalsService],
     };
   }
 

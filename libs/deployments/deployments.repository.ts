@@ -2,13 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { Collection, Db } from 'mongodb';
 import { Errors } from '../errors';
 import { createIndexes, InjectDb, isDuplicateKey } from '../persistence';
-import type { Provider, ReleaseCause, Step, StatusWrite } from '../../workflows/types';
+import type { HoldRecord, Provider, ReleaseCause, Step, StatusWrite } from '../../workflows/types';
 
 /** The record in MongoDB (docs/contract.md#the-record-in-mongodb): where a deployment stands, as the record says (never a workflow query). */
-export type DeploymentRecordState = 'waiting_for_ci' | 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'superseded' | 'stale';
+export type DeploymentRecordState =
+  | 'waiting_for_ci'
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'canceled'
+  | 'superseded'
+  | 'stale'
+  | 'awaiting_approval'
+  | 'waiting_for_window';
 const ENDED_STATES: readonly DeploymentRecordState[] = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
 /** Not ended yet (records of older releases carry no state: their deployments ended long ago). */
-const LIVE_STATES: DeploymentRecordState[] = ['waiting_for_ci', 'queued', 'running'];
+const LIVE_STATES: DeploymentRecordState[] = ['waiting_for_ci', 'queued', 'running', 'awaiting_approval', 'waiting_for_window'];
 
 export interface DeploymentRecord {
   _id: string; // deployment id
@@ -47,6 +57,10 @@ export interface DeploymentRecord {
   releaseBlob?: string;
   /** How its code reached the target (docs/contract.md#activate): uploaded, or a retained release activated. */
   delivered?: Delivery;
+  /** Its approval (docs/contract.md#approvals): who may decide, until when, the decisions; written with its status entries. */
+  approval?: HoldRecord['approval'];
+  /** Its deploy window wait (docs/contract.md#deploy-windows-and-freezes): the next opening, a deploy-now. */
+  window?: HoldRecord['window'];
 }
 
 /**
@@ -164,6 +178,8 @@ export class DeploymentsRepository {
     const set: Record<string, unknown> = { state, step: write.step, seq: write.seq, updatedAt: at, attempt: write.attempt ?? 1 };
     if (write.error) set.error = write.error;
     if (write.step === 'done') set.endedAt = at;
+    if (write.hold?.approval) set.approval = write.hold.approval;
+    if (write.hold?.window) set.window = write.hold.window;
     const min: Record<string, Date> = { [`timings.${write.step}.startedAt`]: at };
     const max: Record<string, Date> = write.status === 'pending' ? {} : { [`timings.${write.step}.endedAt`]: at };
     const { matchedCount } = await this.deployments.updateOne(
@@ -247,6 +263,24 @@ export class DeploymentsRepository {
     );
   }
 
+  /**
+   * What waits for `user`'s decision (docs/contract.md#approvals): deployments awaiting approval
+   * with them among the reviewers, and deployments of their apps (or that they review) waiting
+   * for a deploy window; oldest first.
+   */
+  waitingFor(user: string, limit: number): Promise<DeploymentRecord[]> {
+    return this.deployments
+      .find({
+        $or: [
+          { state: 'awaiting_approval', 'approval.reviewers': user },
+          { state: 'waiting_for_window', $or: [{ user }, { 'approval.reviewers': user }] },
+        ],
+      })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
+      .toArray();
+  }
+
   countRetries(id: string): Promise<number> {
     return this.deployments.countDocuments({ retryOf: id });
   }
@@ -278,6 +312,8 @@ export function recordStateOf(write: Pick<StatusWrite, 'step' | 'status' | 'erro
     }
   }
   if (write.step === 'waiting_for_ci' && write.status === 'pending') return 'waiting_for_ci';
+  if (write.step === 'awaiting_approval' && write.status === 'pending') return 'awaiting_approval';
+  if (write.step === 'waiting_for_window' && write.status === 'pending') return 'waiting_for_window';
   if ((write.step as string) === 'queued' && write.status === 'pending') return 'queued';
   return 'running';
 }

@@ -43,6 +43,9 @@ export interface DeploymentView {
   release?: number;
   /** How its code reached the target: uploaded, or a retained release activated (docs/contract.md#activate). */
   delivered?: DeploymentRecord['delivered'];
+  /** Its approval and deploy-window wait, when it was held (docs/contract.md#approvals). */
+  approval?: DeploymentRecord['approval'];
+  window?: DeploymentRecord['window'];
   createdAt: string;
   endedAt?: string;
   /** Temporal's status of the workflow when it still has it; absent once retention removed it. */
@@ -268,6 +271,8 @@ function summary(r: DeploymentRecord): Omit<DeploymentView, 'steps' | 'temporalU
     rolledBackTo: r.rolledBackTo,
     release: r.release,
     delivered: r.delivered,
+    ...(r.approval && { approval: r.approval }),
+    ...(r.window && { window: r.window }),
     createdAt: r.createdAt.toISOString(),
     endedAt: r.endedAt?.toISOString(),
   };

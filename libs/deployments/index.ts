@@ -6,3 +6,5 @@ export * from './deployments.service';
 export * from './temporal';
 export * from './temporal-connection';
 export * from './deployment-starter';
+export * from './approvals.service';
+export * from './approval.dto';

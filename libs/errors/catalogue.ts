@@ -436,6 +436,31 @@ export const Errors = {
     message: 'That user is not a collaborator of the app.',
     where: api,
   },
+  // Approvals and deploy windows (docs/contract.md#approvals, docs/contract.md#deploy-windows-and-freezes).
+  deployApprovalNotReviewer: {
+    code: 'deploy:approval:not_reviewer',
+    status: 403,
+    message: "You are not one of the reviewers of this app's deployments.",
+    where: api,
+  },
+  deployApprovalSelf: {
+    code: 'deploy:approval:self',
+    status: 403,
+    message: 'You asked for this deployment; another reviewer must decide on it.',
+    where: api,
+  },
+  deployApprovalClosed: {
+    code: 'deploy:approval:closed',
+    status: 409,
+    message: 'The deployment is not waiting for this decision (decided, expired, superseded, or ended).',
+    where: api,
+  },
+  deployApprovalExpired: {
+    code: 'deploy:approval:expired',
+    message: "No decision came within the app's approval timeout.",
+    where: workflow,
+  },
+  deployApprovalRejected: { code: 'deploy:approval:rejected', message: 'A reviewer rejected the deployment.', where: workflow },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorName = keyof typeof Errors;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
+import { AppSecrets, AppsRepository, AppsService, approvalRuleFor, DefaultTargetNames, heldByWindows, windowCheck } from '../apps';
 import { ErrorEntry, errorByCode, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { ReleaseKeeping } from './release-keeping';
@@ -15,8 +15,9 @@ import type {
   ResolvedApp,
   ResolvedPackage,
   TargetStatus,
+  WindowActivitiesApi,
 } from '../../workflows/activities';
-import type { ReleaseCause } from '../../workflows/types';
+import type { ReleaseCause, WindowCheck } from '../../workflows/types';
 import { DeploymentRecord, DeploymentsRepository } from '../deployments/deployments.repository';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { hasTravisWebhook } from './travis-config';
@@ -93,7 +94,39 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     // Early, so a taken name fails before the download; uploadPackage checks again before sending.
     if (ref.claimName !== false && (await this.onSharedTarget(app))) await this.claim(name, ref.user);
     await this.deployments.setApp(ref.deploymentId, name);
-    return { app: name, hasTarget: target !== undefined, polls: target?.statusUrl !== undefined, retain: app?.record.retain ?? false };
+    const resolved = {
+      app: name,
+      hasTarget: target !== undefined,
+      polls: target?.statusUrl !== undefined,
+      retain: app?.record.retain ?? false,
+    };
+    return { ...resolved, ...(await this.holdsOf(ref, app)) };
+  }
+
+  /**
+   * The approval rule and deploy windows that hold this deployment (docs/contract.md#approvals);
+   * none for an app without them (the workflow then asks Temporal for nothing new).
+   */
+  private async holdsOf(ref: DeploymentRef, app: AppSecrets | null): Promise<Pick<ResolvedApp, 'approval' | 'windowed'>> {
+    const holds = app?.record;
+    if (!holds || (!holds.approval && !holds.windows?.length && !holds.freezes?.length)) return {};
+    const record = await this.deployments.findById(ref.deploymentId);
+    const cause = {
+      user: ref.user,
+      provider: record?.provider ?? 'github',
+      cause: record?.cause,
+      retryOf: record?.retryOf,
+      by: record?.by,
+    };
+    const approval = approvalRuleFor(holds, cause);
+    return { ...(approval && { approval }), ...(heldByWindows(holds, cause) && { windowed: true }) };
+  }
+
+  /** Whether the app's deploy windows and freezes, read now, allow deploying at `at` (docs/contract.md#deploy-windows-and-freezes). */
+  @Activity()
+  async deployWindow(input: Parameters<WindowActivitiesApi['deployWindow']>[0]): Promise<WindowCheck> {
+    const app = await this.apps.forName(input.user, input.app);
+    return windowCheck(app?.record.windows ?? [], app?.record.freezes ?? [], new Date(input.at));
   }
 
   @Activity()

@@ -317,4 +317,46 @@ const release = process.env.RECORD_HISTORIES;
     expect(await f.outcome(fallback.json.workflowId)).toEqual({ state: 'succeeded' });
     await save('deployment-rollback-activate-not-kept', fallback.json.workflowId);
   });
+
+  /** An app of admin's with approval or window settings; admin may approve its own deployments here (allowSelf). */
+  async function heldApp(settings: Record<string, unknown>): Promise<string> {
+    const { repo } = await f.commit();
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, ...settings } })).status).toBe(200);
+    return repo;
+  }
+  const waitsIn = (id: string, state: string) =>
+    waitFor(async () => (await f.harness.db.collection('deployments').findOne({ _id: id as never }))?.state === state);
+
+  it('deployment: awaiting approval, approved (the approve Update) → succeeded', async () => {
+    const repo = await heldApp({ approval: { allowSelf: true } });
+    const pushed = await f.push(repo, (await f.commit({ repo })).sha);
+    await waitsIn(pushed.json.id, 'awaiting_approval');
+    expect((await f.harness.request('POST', `/1/deployments/${pushed.json.id}/approve`, { body: { comment: 'ok' } })).status).toBe(200);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-approved', pushed.json.workflowId);
+  });
+
+  it('deployment: awaiting approval, superseded by a newer push; the approval expires on its timer', async () => {
+    const repo = await heldApp({ approval: { allowSelf: true, timeout: '5s' } });
+    const older = await f.commit({ repo });
+    const first = await f.push(repo, older.sha);
+    await waitsIn(first.json.id, 'awaiting_approval');
+    const newer = await f.push(repo, (await f.commit({ repo, parent: older.sha })).sha, { before: older.sha });
+    expect(await f.outcome(first.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:superseded' } });
+    expect(await f.outcome(newer.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:approval:expired' } });
+    await save('deployment-approval-superseded', first.json.workflowId);
+    await save('deployment-approval-expired', newer.json.workflowId);
+  });
+
+  it('deployment: waiting for a window during a freeze, deploy-now → succeeded', async () => {
+    const now = Date.now();
+    const repo = await heldApp({
+      freezes: [{ from: new Date(now - 60_000).toISOString(), to: new Date(now + 86_400_000).toISOString(), reason: 'Recording' }],
+    });
+    const pushed = await f.push(repo, (await f.commit({ repo })).sha);
+    await waitsIn(pushed.json.id, 'waiting_for_window');
+    expect((await f.harness.request('POST', `/1/deployments/${pushed.json.id}/deploy-now`, { body: { reason: 'Recording' } })).status).toBe(200);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-deploy-now', pushed.json.workflowId);
+  });
 });

@@ -269,6 +269,24 @@ describe('status page (headless Chromium)', () => {
     await page.getByRole('heading', { name: 'Deployments', level: 1 }).waitFor();
   });
 
+  it('shows Approve and Reject on a deployment awaiting approval, and Approve (with a comment) lets it deploy', async () => {
+    const { repo, sha } = await f.commit({ repo: 'payments-api' });
+    const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, {
+      body: { repository: `octo-org/${repo}`, approval: { allowSelf: true } },
+    });
+    expect(put.status).toBe(200);
+    const pushed = await f.push(repo, sha);
+    const row = page.locator(`li[data-deployment-id="${pushed.json.id}"]`);
+    const approve = row.getByRole('button', { name: 'Approve' });
+    await approve.waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await row.getByRole('button', { name: 'Reject' }).isVisible()).toBe(true);
+    page.once('dialog', (dialog) => void dialog.accept('Looks right'));
+    await approve.click();
+    await row.getByRole('status').filter({ hasText: 'Approved (1/1).' }).waitFor();
+    await page.locator(`li[data-deployment-id="${pushed.json.id}"][data-state="succeeded"]`).waitFor({ timeout: 30_000 });
+    expect(await approve.isVisible()).toBe(false);
+  });
+
   it('ran without a console error or CSP violation, and leaves a screenshot', async () => {
     await mkdir(dirname(SCREENSHOT), { recursive: true });
     await page.evaluate(() => (globalThis as any).scrollTo(0, 0));

@@ -3,7 +3,7 @@ import { Errors } from '../../libs/errors/catalogue';
 import type { DeploymentRef } from '../activities';
 import { GithubDeploymentTracker } from '../github-gate';
 import { GITHUB_CHECKS_PATCH, GITHUB_DEPLOYMENTS_PATCH, RELEASE_LINE_PATCH } from '../patches';
-import type { DeploymentInput, DeploymentState, LineDecision, LineEndCode, PushSignal, TravisSignal } from '../types';
+import type { DeploymentInput, DeploymentState, HoldRecord, LineDecision, LineEndCode, PushSignal, TravisSignal } from '../types';
 import { StatusLog } from './status-log';
 
 /** Why a deployment was stopped before it reached the target: a cancel, the release line's end, a newer push. */
@@ -46,6 +46,8 @@ export class RunningDeployment {
   uploadStarted = false;
   /** The tarball in blob storage, freed (or kept for rollback) at the end. */
   blobId?: string;
+  /** Its approval and window, once it was held by either (docs/contract.md#approvals): every later status write carries them to the record. */
+  hold?: HoldRecord;
   /** The stages run in this scope; a stop cancels it. */
   readonly pipeline: CancellationScope;
   readonly statusLog: StatusLog;

@@ -67,6 +67,7 @@ export class StatusLog {
         message,
         error,
         timing,
+        ...(this.deployment.hold && { hold: this.deployment.hold }),
       });
     await (exactlyOnce ? CancellationScope.nonCancellable(write) : write());
   }

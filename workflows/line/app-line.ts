@@ -101,7 +101,8 @@ export class AppLine {
       this.state.entries = this.state.entries.filter((e) => e !== entry);
       return;
     }
-    if (entry.stage !== 'pending') return;
+    if (event.type === 'hold') return this.hold(entry);
+    if (entry.stage !== 'pending' && entry.stage !== 'held') return;
     entry.stage = 'waiting';
     const running = this.running();
     if (running) await this.tell(entry, { type: 'wait', behind: running.deploymentId, commit: running.commit });
@@ -129,7 +130,31 @@ export class AppLine {
         );
       }
     } else if (!entry.explicit && !(await this.ordered(entry))) return;
-    this.state.entries.push({ ...entry, rank: ++this.state.ranks, stage: 'pending' });
+    const ranked: Ranked = { ...entry, rank: ++this.state.ranks, stage: 'pending' };
+    this.state.entries.push(ranked);
+    if (entry.kind === 'deploy' && !entry.explicit) {
+      for (const held of this.state.entries.filter((e) => e.stage === 'held' && e.rank < ranked.rank))
+        await this.supersedeHeld(held, ranked);
+    }
+  }
+
+  /**
+   * A deployment held for approval or a deploy window (docs/contract.md#approvals): a newer push of
+   * the app, known already or arriving later, supersedes it, naming the newer one (which asks afresh).
+   */
+  private async hold(entry: Ranked): Promise<void> {
+    if (entry.stage !== 'pending') return;
+    entry.stage = 'held';
+    const newer = this.state.entries.find((e) => e.rank > entry.rank && e.kind === 'deploy' && !e.explicit);
+    if (newer) await this.supersedeHeld(entry, newer);
+  }
+
+  private async supersedeHeld(held: Ranked, newer: Ranked): Promise<void> {
+    await this.end(
+      held,
+      Errors.deploySuperseded.code,
+      `A newer push of ${this.input.app} (${newer.commit.slice(0, 7)}, deployment ${newer.deploymentId}) superseded this deployment while it was held (approval or deploy window); the newer one asks afresh.`,
+    );
   }
 
   /** Orders a push against the newest known commit: a newer one becomes the head, a stale one ends at once (false). */

@@ -90,6 +90,10 @@ export function mergeApp(current: AppView | null, flags: Flags, secrets: AppSecr
     ciTimeout: str(flags, 'ci-timeout') ?? current?.ciTimeout,
     environment: str(flags, 'environment') ?? current?.environment,
     url: str(flags, 'url') ?? current?.url,
+    // The approval rule, windows and freezes (docs/contract.md#approvals) are kept as they are.
+    approval: current?.approval,
+    windows: current?.windows,
+    freezes: current?.freezes,
   };
 }
 

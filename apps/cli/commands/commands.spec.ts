@@ -199,3 +199,20 @@ describe('release arguments', () => {
     }
   });
 });
+
+describe('approvals (docs/contract.md#approvals)', () => {
+  it('apps set keeps the approval rule, windows and freezes it does not change', () => {
+    const held = {
+      ...APP,
+      approval: { required: 2 },
+      windows: [{ days: ['mon' as const], start: '09:00', end: '17:00', tz: 'Europe/Berlin' }],
+      freezes: [{ from: '2026-12-20T00:00:00.000Z', to: '2027-01-04T00:00:00.000Z', reason: 'Holidays' }],
+    };
+    expect(mergeApp(held, { branch: 'dev' })).toMatchObject({ approval: held.approval, windows: held.windows, freezes: held.freezes });
+  });
+
+  it('the CLI subscribes to the approval events only when they are named', () => {
+    expect(notificationEvents([])).not.toContain('deployment.awaiting_approval');
+    expect(notificationEvents(['awaiting_approval', 'approved'])).toEqual(['deployment.awaiting_approval', 'deployment.approved']);
+  });
+});

@@ -58,6 +58,8 @@ const OUTCOME_STATUS: Record<string, StatusEntryView['status']> = {
   running: 'pending',
   queued: 'pending',
   waiting_for_ci: 'pending',
+  awaiting_approval: 'pending',
+  waiting_for_window: 'pending',
 };
 
 /** The deployment record, its live state and every step it logged. */

@@ -1,5 +1,6 @@
 import { CommandSpec } from '../command';
 import { appsGet, appsSet } from './apps';
+import { approvals, approve, deployNow, reject } from './approvals';
 import { deploysCancel, deploysList, deploysRetry, deploysShow } from './deploys';
 import { envGet, envRm, envSet } from './env';
 import { githubAuth } from './github';
@@ -40,4 +41,8 @@ export const COMMANDS: CommandSpec[] = [
   collaboratorsAdd,
   collaboratorsList,
   collaboratorsRemove,
+  approvals,
+  approve,
+  reject,
+  deployNow,
 ];

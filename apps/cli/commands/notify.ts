@@ -10,9 +10,12 @@ import { appPath } from './apps';
 
 const EVENTS: readonly string[] = DEPLOYMENT_EVENTS;
 
-/** `--event succeeded` or `--event deployment.succeeded`; none: every event. */
+/** The approval events are asked for by name: a subscription to "all" keeps the deployment lifecycle (docs/contract.md#approvals). */
+const NAMED_ONLY = ['deployment.awaiting_approval', 'deployment.approved'];
+
+/** `--event succeeded` or `--event deployment.succeeded`; none: every lifecycle event. */
 export function notificationEvents(given: string[]): string[] {
-  if (given.length === 0) return [...EVENTS];
+  if (given.length === 0) return EVENTS.filter((event) => !NAMED_ONLY.includes(event));
   return given.map((event) => {
     const full = event.startsWith('deployment.') ? event : `deployment.${event}`;
     if (!EVENTS.includes(full))
@@ -30,7 +33,7 @@ export const notifyAdd: CommandSpec = {
       type: 'string',
       multiple: true,
       value: '<event>',
-      help: 'queued, started, succeeded, failed, canceled or rolled_back (default: all)',
+      help: 'queued, started, succeeded, failed, canceled, rolled_back, awaiting_approval or approved (default: all but the last two)',
     },
     ...secretOptions('secret', 'sign each body with this secret: X-Deploy-Signature-256, as GitHub signs webhooks'),
     slack: { type: 'boolean', help: 'post Slack incoming-webhook messages' },

@@ -30,6 +30,8 @@
     processing: 'Processing',
     done: 'Done',
     activating: 'Activating',
+    awaiting_approval: 'Awaiting approval',
+    waiting_for_window: 'Waiting for a deploy window',
   };
 
   var credentials = null;
@@ -354,6 +356,7 @@
     dep.entries.set(entry.id, entry);
     if (entry.step === 'done') requestDetail(dep, 0);
     else if (entry.step === 'processing') requestDetail(dep, 1000);
+    else if (entry.step === 'awaiting_approval' || entry.step === 'waiting_for_window') requestDetail(dep, 300); // who may decide
     render(dep, live);
     if (live && isNew) announce('New deployment of ' + title(dep) + '.');
   }
@@ -457,6 +460,16 @@
       hidden: true,
       text: 'Workflow in Temporal UI',
     });
+    // Decisions on a deployment held for approval or a deploy window (docs/contract.md#approvals).
+    dom.approve = h('button', { type: 'button', className: 'approve', 'aria-describedby': titleId, hidden: true, text: 'Approve' });
+    dom.reject = h('button', { type: 'button', className: 'reject secondary', 'aria-describedby': titleId, hidden: true, text: 'Reject' });
+    dom.deployNow = h('button', {
+      type: 'button',
+      className: 'deploy-now secondary',
+      'aria-describedby': titleId,
+      hidden: true,
+      text: 'Deploy now',
+    });
     dom.result = h('p', { className: 'action-result', role: 'status' });
     dom.item.appendChild(
       h('article', { 'aria-labelledby': titleId }, [
@@ -464,7 +477,7 @@
         dom.meta,
         dom.error,
         dom.timeline,
-        h('div', { className: 'actions' }, [dom.retry, dom.cancel, dom.temporal, dom.result]),
+        h('div', { className: 'actions' }, [dom.retry, dom.cancel, dom.approve, dom.reject, dom.deployNow, dom.temporal, dom.result]),
       ]),
     );
     dom.retry.addEventListener('click', function () {
@@ -472,6 +485,15 @@
     });
     dom.cancel.addEventListener('click', function () {
       act(id, 'cancel');
+    });
+    dom.approve.addEventListener('click', function () {
+      decide(id, 'approve', dom.approve);
+    });
+    dom.reject.addEventListener('click', function () {
+      decide(id, 'reject', dom.reject);
+    });
+    dom.deployNow.addEventListener('click', function () {
+      decide(id, 'deploy-now', dom.deployNow);
     });
     return dom;
   }
@@ -602,6 +624,10 @@
     dom.retry.hidden = !(state === 'failed' || state === 'canceled');
     dom.cancel.hidden = state !== 'running';
     if (cancelWasFocused && dom.cancel.hidden && !dom.retry.hidden) dom.retry.focus();
+    var held = last && last.status === 'pending' ? last.step : null;
+    var reviewer = !!(credentials && detail && detail.approval && detail.approval.reviewers.indexOf(credentials.user) >= 0);
+    dom.approve.hidden = dom.reject.hidden = !(held === 'awaiting_approval' && reviewer);
+    dom.deployNow.hidden = held !== 'waiting_for_window';
     if (detail && detail.temporalUi) {
       dom.temporal.href = detail.temporalUi;
       dom.temporal.hidden = false;
@@ -663,6 +689,33 @@
         dep.dom.result.textContent = 'Cancellation requested.';
         requestDetail(dep, 500);
       }
+    });
+  }
+
+  /** Approve, reject (with an optional comment) or deploy now (with a reason): the answer is the decision's outcome. */
+  function decide(id, action, button) {
+    var dep = deployments.get(id);
+    if (!dep) return;
+    var text = window.prompt(action === 'deploy-now' ? 'Why deploy now, outside the window?' : 'Comment (optional)', '');
+    if (text === null || (action === 'deploy-now' && !text.trim())) return;
+    var body = action === 'deploy-now' ? { reason: text.trim() } : text.trim() ? { comment: text.trim() } : {};
+    var mine = generation;
+    button.disabled = true;
+    api('POST', '/1/deployments/' + enc(id) + '/' + action, body).then(function (res) {
+      button.disabled = false;
+      if (mine !== generation) return;
+      if (res.status === 401) return signOut(describeError(res.body, 401));
+      if (!res.ok) {
+        dep.dom.result.textContent = 'Could not ' + action.replace('-', ' ') + ': ' + describeError(res.body, res.status);
+        return;
+      }
+      dep.dom.result.textContent =
+        action === 'deploy-now'
+          ? 'Deploying now.'
+          : res.body.decision === 'rejected'
+            ? 'Rejected.'
+            : 'Approved (' + res.body.approvals + '/' + res.body.required + ').';
+      requestDetail(dep, 500);
     });
   }
 
