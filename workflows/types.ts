@@ -57,6 +57,8 @@ export const DEPLOYMENT_EVENTS = [
   'deployment.failed',
   'deployment.canceled',
   'deployment.rolled_back',
+  'preview.ready',
+  'preview.removed',
 ] as const;
 export type DeploymentEvent = (typeof DEPLOYMENT_EVENTS)[number];
 

@@ -10,6 +10,7 @@ import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
 import { NotificationsModule } from '../../libs/notifications';
 import { MongoModule } from '../../libs/persistence';
+import { PreviewsModule } from '../../libs/previews';
 import { QuotasModule } from '../../libs/quotas';
 import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
@@ -29,6 +30,7 @@ import { StatusController } from './controllers/status.controller';
 import { StatusPageController } from './controllers/status-page.controller';
 import { TokensController } from './controllers/tokens.controller';
 import { UsersController } from './controllers/users.controller';
+import { PreviewsController } from './controllers/previews.controller';
 import { HealthService } from './health.service';
 
 @Module({})
@@ -51,6 +53,7 @@ export class GatewayModule {
         IntakeModule.forRoot({ travisPublicKey: config.travis.publicKey }),
         ReleasesModule.forGateway(),
         NotificationsModule.forGateway(config.notifications),
+        PreviewsModule.forGateway(),
       ],
       controllers: [
         DeployController,
@@ -68,6 +71,7 @@ export class GatewayModule {
         HealthController,
         StatusPageController,
         MetricsController,
+        PreviewsController,
       ],
       providers: [HealthService],
     };

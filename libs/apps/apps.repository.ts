@@ -37,10 +37,24 @@ export interface AppRecord {
   lock?: AppLock;
   /** Other users and their roles on the app (libs/apps/roles.ts); the owner is admin without an entry. */
   collaborators?: Collaborator[];
+  /** Preview apps of pull requests (docs/contract.md#preview-apps); the target's password and the env sealed. */
+  previews?: PreviewsSetting;
+  /** Set on a preview app: its parent app and pull request (docs/contract.md#preview-apps). */
+  previewOf?: { app: string; pr: number };
   createdAt: Date;
   updatedAt: Date;
   uuid?: string; // x-api-uuid of the last request that wrote it (PUT, PATCH …/env)
   revision?: number; // 1 on creation, +1 per PUT or PATCH …/env; absent on apps stored before revisions
+}
+
+export interface PreviewsSetting {
+  enabled: boolean;
+  target?: { url: string; statusUrl?: string; username?: string; sealedPassword?: string; archiveFormat?: 'tar.gz' | 'zip' };
+  url?: string;
+  sealedEnv?: string;
+  ttl?: string;
+  max?: number;
+  forks?: 'approve' | 'never';
 }
 
 export interface AppLock {
@@ -110,7 +124,8 @@ export class AppsRepository {
 
   /** How many apps the user has (APPS_MAX_PER_USER); the `{user, repository}` index serves it. */
   countForUser(user: string): Promise<number> {
-    return this.apps.countDocuments({ user });
+    // Preview apps are bounded by their parent's previews.max instead (docs/contract.md#preview-apps).
+    return this.apps.countDocuments({ user, previewOf: { $exists: false } });
   }
 
   /** Every app of the user (the intake's in-memory configuration, AppConfigCache). */

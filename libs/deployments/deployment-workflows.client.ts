@@ -10,6 +10,8 @@ import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, travisSigna
 import { line, lineEventSignal } from '../../workflows/line.workflow';
 import { notification } from '../../workflows/notification.workflow';
 import { undeployment } from '../../workflows/undeployment.workflow';
+import { preview, previewEventSignal } from '../../workflows/preview.workflow';
+import type { PreviewEvent, PreviewInput } from '../../workflows/preview/types';
 import { CiSignal, DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
 export interface TemporalOptions extends TemporalConnectionSettings {
@@ -242,6 +244,33 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       return true;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;
+      throw unavailable(error);
+    }
+  }
+
+  /**
+   * A pull request's event to its preview workflow (docs/contract.md#preview-apps), started with it
+   * when it does not run; false when the preview's workflow has ended (torn down: nothing starts again).
+   */
+  async signalPreview(input: PreviewInput, workflowId: string, event: PreviewEvent): Promise<boolean> {
+    await this.ensureSearchAttributes();
+    try {
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.signalWithStart(preview, {
+          workflowId,
+          taskQueue: this.options.taskQueue,
+          args: [input],
+          signal: previewEventSignal,
+          signalArgs: [event],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          priority: fairFor(input.user),
+          searchAttributes: { [SEARCH_ATTRIBUTES.user]: [input.user], [SEARCH_ATTRIBUTES.app]: [input.app] },
+          staticSummary: `Preview of pull request #${input.pr} of ${input.app} for ${input.user}`,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
       throw unavailable(error);
     }
   }

@@ -403,6 +403,21 @@ export const Errors = {
   receiverTooLarge: { code: 'receiver:too_large', status: 413, message: 'the upload is over the size limit', where: receiver },
   receiverNotFound: { code: 'receiver:not_found', status: 404, message: 'no such deployment package', where: receiver },
   receiverInternal: { code: 'receiver:internal', status: 500, message: 'the receiver failed unexpectedly', where: receiver },
+
+  // Preview apps of pull requests (docs/contract.md#preview-apps).
+  appsPreviewsLimit: {
+    code: 'apps:previews:limit',
+    status: 409,
+    message: 'The app has as many preview apps as its previews.max allows.',
+    where: api,
+  },
+  appsPreviewsBad: { code: 'apps:previews:bad', status: 400, message: "The app's previews setting is refused.", where: api },
+  appsPreviewsDbFailed: {
+    code: 'apps:previews:db:failed',
+    status: 503,
+    message: 'The preview apps could not be read or written; try again shortly.',
+    where: api,
+  },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorName = keyof typeof Errors;

@@ -242,6 +242,33 @@ export class GithubClient {
     }
   }
 
+  /** One pull request: `GET /repos/{o}/{r}/pulls/{n}`. */
+  async pullRequest(repository: string, number: number, token?: string): Promise<PullRequestSummary> {
+    const [owner, repo] = repository.split('/');
+    try {
+      const { data } = await this.octokit(token).rest.pulls.get({ owner, repo, pull_number: number });
+      return { number: data.number, state: data.state === 'open' ? 'open' : 'closed', merged: data.merged === true, headSha: data.head.sha };
+    } catch (error) {
+      throw classify(error, `reading pull request #${number} of ${repository}`);
+    }
+  }
+
+  /** The repository's open pull requests (at most `max`): `GET /repos/{o}/{r}/pulls?state=open`. */
+  async openPullRequests(repository: string, token?: string, max = 300): Promise<PullRequestSummary[]> {
+    const [owner, repo] = repository.split('/');
+    const found: PullRequestSummary[] = [];
+    try {
+      for (let page = 1; found.length < max; page++) {
+        const { data } = await this.octokit(token).rest.pulls.list({ owner, repo, state: 'open', per_page: 100, page });
+        found.push(...data.map((pr) => ({ number: pr.number, state: 'open' as const, merged: false, headSha: pr.head.sha })));
+        if (data.length < 100) break;
+      }
+      return found.slice(0, max);
+    } catch (error) {
+      throw classify(error, `listing the open pull requests of ${repository}`);
+    }
+  }
+
   async createDeploymentStatus(
     repository: string,
     deploymentId: number,
@@ -264,6 +291,14 @@ export class GithubClient {
       throw classify(error, `setting deployment ${deploymentId}'s status on ${repository}`);
     }
   }
+}
+
+/** A pull request as the previews read it (docs/contract.md#preview-apps). */
+export interface PullRequestSummary {
+  number: number;
+  state: 'open' | 'closed';
+  merged: boolean;
+  headSha: string;
 }
 
 export type GithubDeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppsModule } from '../apps';
 import { GithubCredentialsModule } from '../github';
+import { PreviewsModule } from '../previews';
 import { GithubAppWebhookService } from './github-app-webhook.service';
 import { INTAKE_SETTINGS, IntakeService, IntakeSettings } from './intake.service';
 
@@ -13,7 +14,7 @@ export class IntakeModule {
   static forRoot(settings: IntakeSettings): DynamicModule {
     return {
       module: IntakeModule,
-      imports: [AppsModule, GithubCredentialsModule],
+      imports: [AppsModule, GithubCredentialsModule, PreviewsModule.forGateway()],
       providers: [IntakeService, GithubAppWebhookService, { provide: INTAKE_SETTINGS, useValue: settings }],
       exports: [IntakeService, GithubAppWebhookService],
     };

@@ -25,6 +25,8 @@ const VERBS: Record<DeploymentEvent, string> = {
   'deployment.failed': 'failed',
   'deployment.canceled': 'ended without deploying',
   'deployment.rolled_back': 'rolled back',
+  'preview.ready': 'made its preview app live',
+  'preview.removed': 'removed its preview app',
 };
 
 /** The body of a delivery, fixed when the delivery is created: every retry and redelivery sends these bytes. */

@@ -3,10 +3,15 @@ import type {
   GithubActivitiesApi,
   LineActivitiesApi,
   NotificationActivitiesApi,
+  PreviewActivitiesApi,
 } from '../../workflows/activities';
 
 /** Every activity the workflows call (workflows/activities.ts). */
-export type WorkerActivitiesApi = DeploymentActivitiesApi & LineActivitiesApi & GithubActivitiesApi & NotificationActivitiesApi;
+export type WorkerActivitiesApi = DeploymentActivitiesApi &
+  LineActivitiesApi &
+  GithubActivitiesApi &
+  NotificationActivitiesApi &
+  PreviewActivitiesApi;
 
 export interface ActivityOptions {
   /** Also registered on the notifications' task queue, whose worker has slots of its own. */

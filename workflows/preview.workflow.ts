@@ -1,0 +1,82 @@
+import { condition, continueAsNew, defineQuery, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
+import { pullRequests, previewSteps } from './preview/proxies';
+import { DEPLOYMENT_POLL_MS, RECONCILE_MS, RunningPreview } from './preview/running-preview';
+import { tearDown } from './preview/teardown';
+import type { PreviewEnd, PreviewEvent, PreviewHead, PreviewInput, PreviewWorkflowState } from './preview/types';
+
+export { DEFAULT_TTL_MS, RECONCILE_MS } from './preview/running-preview';
+
+/** A `pull_request` event of the preview's pull request (signal-with-start from the gateway's intake). */
+export const previewEventSignal = defineSignal<[PreviewEvent]>('previewEvent');
+export const previewStateQuery = defineQuery<PreviewWorkflowState>('previewState');
+
+/** Events handled per run before continue-as-new. */
+const EVENTS_PER_RUN = 500;
+
+/**
+ * The preview app of one pull request of an app (docs/contract.md#preview-apps), one workflow per
+ * (user, app, pull request) for the preview's whole life: each new head deploys in the preview
+ * app's own line (newest wins there, as for any app); `closed`, the TTL without a push, or a
+ * reconciliation that finds the pull request closed tears it down, once; then the workflow ends
+ * and the preview's record answers later events.
+ */
+export async function preview(input: PreviewInput): Promise<{ removed: PreviewEnd }> {
+  const run = new RunningPreview(input, Date.now());
+  setHandler(previewEventSignal, (event) => run.queue(event));
+  setHandler(previewStateQuery, () => run.view());
+  let reconcileAt = Date.now() + RECONCILE_MS;
+  while (!run.ending) {
+    const wake = Math.min(run.ttlEndsAt(), reconcileAt, run.deploying() ? Date.now() + DEPLOYMENT_POLL_MS : Infinity);
+    const woke = await condition(() => run.hasEvents(), Math.max(wake - Date.now(), 1));
+    if (woke) await handle(run, run.next()!);
+    else if (Date.now() >= run.ttlEndsAt()) run.end('ttl');
+    else if (Date.now() >= reconcileAt) {
+      if ((await pullRequests.pullRequestState(run.ref).catch(() => 'unknown')) === 'closed') run.end('reconciled');
+      reconcileAt = Date.now() + RECONCILE_MS;
+    } else if (run.deploying()) await lookAtDeployment(run);
+    if (!run.ending && !run.hasEvents() && (run.handled >= (input.eventsPerRun ?? EVENTS_PER_RUN) || workflowInfo().continueAsNewSuggested))
+      await continueAsNew<typeof preview>({ ...input, carried: run.carried });
+  }
+  await tearDown(run, run.ending);
+  return { removed: run.ending };
+}
+
+async function handle(run: RunningPreview, event: PreviewEvent): Promise<void> {
+  if (event.type === 'closed') return run.end('closed');
+  run.pushed(event.head, Date.now());
+  if (event.head.fork && run.input.forks === 'approve') return awaitApproval(run, event.head);
+  await deploy(run, event.head);
+}
+
+/** A new head goes to the preview app's line at once: the line supersedes an older one still waiting there. */
+async function deploy(run: RunningPreview, head: PreviewHead): Promise<void> {
+  if (run.carried.current?.sha === head.sha) return; // a redelivery, or `reopened` with the same head
+  const started = await previewSteps.deployPreviewHead({ ...run.ref, head });
+  if (!started) return run.end('closed'); // the record says the preview is over
+  run.carried.current = { sha: head.sha, deploymentId: started.deploymentId, ready: false };
+}
+
+/**
+ * A fork's pull request receives the app's env: each of its heads waits for an approval
+ * (docs/contract.md#preview-apps). The approval itself is the approvals' part; until it plugs in
+ * here (an Update that sets `awaiting` to null and deploys it), the head waits, visibly.
+ */
+async function awaitApproval(run: RunningPreview, head: PreviewHead): Promise<void> {
+  run.carried.awaiting = head;
+  await previewSteps.markPreview({
+    ...run.ref,
+    state: 'awaiting_approval',
+    sha: head.sha,
+    reason: `${head.sha.slice(0, 7)} from the fork ${head.headRepository} waits for an approval before it deploys (previews.forks is approve).`,
+  });
+}
+
+async function lookAtDeployment(run: RunningPreview): Promise<void> {
+  const current = run.carried.current!;
+  const seen = await previewSteps.previewDeployment({ deploymentId: current.deploymentId });
+  if (!seen.ended) return;
+  current.ready = true;
+  if (seen.state !== 'succeeded') return;
+  await previewSteps.markPreview({ ...run.ref, state: 'live', sha: current.sha, reason: `${current.sha.slice(0, 7)} is live.` });
+  await previewSteps.notifyPreviewReady({ ...run.ref, deploymentId: current.deploymentId, sha: current.sha });
+}
