@@ -24,7 +24,8 @@ export async function preview(input: PreviewInput): Promise<{ removed: PreviewEn
   const run = new RunningPreview(input, Date.now());
   setHandler(previewEventSignal, (event) => run.queue(event));
   setHandler(previewStateQuery, () => run.view());
-  let reconcileAt = Date.now() + RECONCILE_MS;
+  const reconcileMs = input.reconcileMs ?? RECONCILE_MS;
+  let reconcileAt = Date.now() + reconcileMs;
   while (!run.ending) {
     const wake = Math.min(run.ttlEndsAt(), reconcileAt, run.deploying() ? Date.now() + DEPLOYMENT_POLL_MS : Infinity);
     const woke = await condition(() => run.hasEvents(), Math.max(wake - Date.now(), 1));
@@ -32,7 +33,7 @@ export async function preview(input: PreviewInput): Promise<{ removed: PreviewEn
     else if (Date.now() >= run.ttlEndsAt()) run.end('ttl');
     else if (Date.now() >= reconcileAt) {
       if ((await pullRequests.pullRequestState(run.ref).catch(() => 'unknown')) === 'closed') run.end('reconciled');
-      reconcileAt = Date.now() + RECONCILE_MS;
+      reconcileAt = Date.now() + reconcileMs;
     } else if (run.deploying()) await lookAtDeployment(run);
     if (!run.ending && !run.hasEvents() && (run.handled >= (input.eventsPerRun ?? EVENTS_PER_RUN) || workflowInfo().continueAsNewSuggested))
       await continueAsNew<typeof preview>({ ...input, carried: run.carried });

@@ -53,7 +53,7 @@ export class GatewayModule {
         IntakeModule.forRoot({ travisPublicKey: config.travis.publicKey }),
         ReleasesModule.forGateway(),
         NotificationsModule.forGateway(config.notifications),
-        PreviewsModule.forGateway(),
+        PreviewsModule.forGateway(config.previews),
       ],
       controllers: [
         DeployController,

@@ -199,7 +199,8 @@ export class AppsService {
         travisSignature: dto.travisSignature,
         lastDeployment: existing?.lastDeployment,
         lock: existing?.lock,
-        previews: dto.previews && this.previewsSetting(dto.previews, existing?.previews),
+        // Kept when a PUT omits it (as env: its env and password are never shown); `{"enabled": false}` turns previews off.
+        previews: dto.previews ? this.previewsSetting(dto.previews, existing?.previews) : existing?.previews,
         previewOf: existing?.previewOf,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,

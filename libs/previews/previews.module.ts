@@ -6,7 +6,7 @@ import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { GithubCredentialsModule } from '../github';
 import { PreviewLifecycle } from './preview-lifecycle';
 import { PreviewsRepository } from './previews.repository';
-import { PreviewsService } from './previews.service';
+import { PREVIEW_SETTINGS, PreviewSettings, PreviewsService } from './previews.service';
 
 /**
  * Preview apps of pull requests (docs/contract.md#preview-apps). The gateway's: the intake's
@@ -17,11 +17,13 @@ import { PreviewsService } from './previews.service';
 export class PreviewsModule implements OnModuleInit {
   constructor(private readonly repository: PreviewsRepository) {}
 
-  static forGateway(): DynamicModule {
+  /** Global: the intake and the previews' controller share it. */
+  static forGateway(settings: PreviewSettings): DynamicModule {
     return {
       module: PreviewsModule,
+      global: true,
       imports: [AppsModule],
-      providers: [PreviewsRepository, PreviewsService],
+      providers: [PreviewsRepository, PreviewsService, { provide: PREVIEW_SETTINGS, useValue: settings }],
       exports: [PreviewsRepository, PreviewsService],
     };
   }

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppSecrets, AppsService, PREVIEW_DEFAULTS } from '../apps';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { previewWorkflowId } from '../deployments/workflow-ids';
@@ -11,6 +11,12 @@ import { previewAppName, PullRequestEvent, ttlMs } from './pull-request';
 export type PreviewAnswer =
   | { status: 'queued' | 'awaiting_approval' | 'tearing_down'; app: string; preview: string; pr: number; workflowId: string; reason: string }
   | { status: 'ignored'; app: string; preview: string; pr: number; reason: string };
+
+export interface PreviewSettings {
+  /** PREVIEWS_RECONCILE_INTERVAL: how often a preview asks GitHub whether its pull request is still open. */
+  reconcileIntervalMs: number;
+}
+export const PREVIEW_SETTINGS = Symbol('PREVIEW_SETTINGS');
 
 /** What the API shows of a preview (docs/api.md). */
 export interface PreviewView {
@@ -43,6 +49,7 @@ export class PreviewsService {
     private readonly previews: PreviewsRepository,
     private readonly workflows: DeploymentWorkflowsClient,
     private readonly apps: AppsService,
+    @Inject(PREVIEW_SETTINGS) private readonly settings: PreviewSettings,
   ) {}
 
   async receive(user: string, parent: AppSecrets, event: PullRequestEvent, uuid: string): Promise<PreviewAnswer> {
@@ -137,6 +144,7 @@ export class PreviewsService {
       repository: parent.record.repository,
       ttlMs: ttlMs(settings.ttl ?? PREVIEW_DEFAULTS.ttl),
       forks: settings.forks ?? PREVIEW_DEFAULTS.forks,
+      reconcileMs: this.settings.reconcileIntervalMs,
     };
   }
 

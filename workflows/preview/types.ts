@@ -41,6 +41,8 @@ export interface PreviewInput {
   ttlMs: number;
   /** `approve`: a fork's head waits for an approval before it deploys. */
   forks: 'approve' | 'never';
+  /** How often the pull request's state is read from GitHub (PREVIEWS_RECONCILE_INTERVAL; default 15 min). */
+  reconcileMs?: number;
   /** What a run hands to the next one at continue-as-new. */
   carried?: PreviewCarried;
   /** Events handled per run before continue-as-new (default 500; tests set a few). */
