@@ -31,10 +31,13 @@ export async function preview(input: PreviewInput): Promise<{ removed: PreviewEn
     const woke = await condition(() => run.hasEvents(), Math.max(wake - Date.now(), 1));
     if (woke) await handle(run, run.next()!);
     else if (Date.now() >= run.ttlEndsAt()) run.end('ttl');
-    else if (Date.now() >= reconcileAt) {
-      if ((await pullRequests.pullRequestState(run.ref).catch(() => 'unknown')) === 'closed') run.end('reconciled');
-      reconcileAt = Date.now() + reconcileMs;
-    } else if (run.deploying()) await lookAtDeployment(run);
+    else {
+      if (Date.now() >= reconcileAt) {
+        if ((await pullRequests.pullRequestState(run.ref).catch(() => 'unknown')) === 'closed') run.end('reconciled');
+        reconcileAt = Date.now() + reconcileMs;
+      }
+      if (!run.ending && run.deploying()) await lookAtDeployment(run);
+    }
     if (!run.ending && !run.hasEvents() && (run.handled >= (input.eventsPerRun ?? EVENTS_PER_RUN) || workflowInfo().continueAsNewSuggested))
       await continueAsNew<typeof preview>({ ...input, carried: run.carried });
   }
@@ -77,6 +80,13 @@ async function lookAtDeployment(run: RunningPreview): Promise<void> {
   const seen = await previewSteps.previewDeployment({ deploymentId: current.deploymentId });
   if (!seen.ended) return;
   current.ready = true;
+  if (seen.state === 'failed')
+    await previewSteps.markPreview({
+      ...run.ref,
+      state: 'failed',
+      sha: current.sha,
+      reason: `The deployment of ${current.sha.slice(0, 7)} (${current.deploymentId}) failed; the next push deploys again.`,
+    });
   if (seen.state !== 'succeeded') return;
   await previewSteps.markPreview({ ...run.ref, state: 'live', sha: current.sha, reason: `${current.sha.slice(0, 7)} is live.` });
   await previewSteps.notifyPreviewReady({ ...run.ref, deploymentId: current.deploymentId, sha: current.sha });

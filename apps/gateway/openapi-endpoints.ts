@@ -563,7 +563,7 @@ export const Doc = {
       ApiOperation({
         summary: "An app's preview apps, the newest pull request first",
         description:
-          'One per pull request that had a preview (docs/contract.md#preview-apps): its state (`deploying`, `live`, `awaiting_approval`, ' +
+          'One per pull request that had a preview (docs/contract.md#preview-apps): its state (`deploying`, `live`, `failed`, `awaiting_approval`, ' +
           '`tearing_down`, `removed`, `teardown_failed`) and why, its head and that deployment. Read from the record: removed previews stay listed.',
       }),
       ...limitSkip,

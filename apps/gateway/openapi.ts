@@ -228,7 +228,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       repository: { type: 'string' },
       fork: { type: 'boolean' },
       headRepository: { type: 'string' },
-      state: { type: 'string', enum: ['deploying', 'live', 'awaiting_approval', 'tearing_down', 'removed', 'teardown_failed'] },
+      state: { type: 'string', enum: ['deploying', 'live', 'failed', 'awaiting_approval', 'tearing_down', 'removed', 'teardown_failed'] },
       reason: { type: 'string', description: 'What the state means now: what it waits for, why it was removed.' },
       head: {
         type: 'object',

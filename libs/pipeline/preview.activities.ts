@@ -19,7 +19,9 @@ export class PreviewActivities implements PreviewActivitiesApi {
   }
 
   @Activity()
-  markPreview(input: PreviewRef & { state: 'awaiting_approval' | 'live' | 'tearing_down'; reason: string; sha?: string }): Promise<void> {
+  markPreview(
+    input: PreviewRef & { state: 'awaiting_approval' | 'live' | 'failed' | 'tearing_down'; reason: string; sha?: string },
+  ): Promise<void> {
     return this.lifecycle.mark(input, input.state, input.reason, input.sha);
   }
 

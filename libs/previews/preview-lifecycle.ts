@@ -38,7 +38,7 @@ export class PreviewLifecycle {
 
   async deployHead(ref: PreviewRef, head: PreviewHead): Promise<{ deploymentId: string } | null> {
     const record = await this.previews.find(ref.user, ref.app, ref.pr);
-    if (!record || !['deploying', 'live', 'awaiting_approval'].includes(record.state)) return null;
+    if (!record || !['deploying', 'live', 'failed', 'awaiting_approval'].includes(record.state)) return null;
     const parent = await this.apps.forName(ref.user, ref.app);
     if (!parent?.record.previews?.enabled) return null;
     const name = previewAppName(ref.app, ref.pr);
@@ -98,7 +98,7 @@ export class PreviewLifecycle {
     };
   }
 
-  async mark(ref: PreviewRef, state: 'awaiting_approval' | 'live' | 'tearing_down', reason: string, sha?: string): Promise<void> {
+  async mark(ref: PreviewRef, state: 'awaiting_approval' | 'live' | 'failed' | 'tearing_down', reason: string, sha?: string): Promise<void> {
     const record = await this.previews.find(ref.user, ref.app, ref.pr);
     if (!record) return;
     // A fork's head waiting for an approval is the newest head; nothing of it is deployed.

@@ -3,7 +3,7 @@ import { Collection, Db } from 'mongodb';
 import { createIndexes, InjectDb, isDuplicateKey } from '../persistence';
 
 /** Where a preview stands (docs/contract.md#preview-apps). */
-export type PreviewState = 'deploying' | 'live' | 'awaiting_approval' | 'tearing_down' | 'removed' | 'teardown_failed';
+export type PreviewState = 'deploying' | 'live' | 'failed' | 'awaiting_approval' | 'tearing_down' | 'removed' | 'teardown_failed';
 
 /** The preview of one pull request of an app: the record that answers lists and late events, whatever Temporal still has. */
 export interface PreviewRecord {
@@ -33,7 +33,7 @@ export interface PreviewRecord {
 }
 
 /** Preview states that hold a place under previews.max. */
-export const ACTIVE_STATES: readonly PreviewState[] = ['deploying', 'live', 'awaiting_approval', 'tearing_down'];
+export const ACTIVE_STATES: readonly PreviewState[] = ['deploying', 'live', 'failed', 'awaiting_approval', 'tearing_down'];
 
 export const previewRecordId = (user: string, app: string, pr: number) => `${user}/${app}/${pr}`;
 

@@ -60,6 +60,8 @@ export class PreviewsService {
     if (existing && (existing.state === 'removed' || existing.state === 'teardown_failed'))
       return { status: 'ignored', ...base, reason: `The preview ${name} was torn down: ${existing.reason} Events of pull request #${event.number} change nothing.` };
     const workflowId = previewWorkflowId(user, parent.record.name, event.number);
+    if (existing?.state === 'tearing_down')
+      return { status: 'ignored', ...base, reason: `The preview ${name} is being torn down: ${existing.reason} Events of pull request #${event.number} change nothing.` };
     if (event.action === 'closed') {
       if (!existing) return { status: 'ignored', ...base, reason: `Pull request #${event.number} has no preview; nothing to tear down.` };
       const sent = await this.workflows.signalPreview(this.input(user, parent, event), workflowId, {

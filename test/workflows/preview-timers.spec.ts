@@ -181,7 +181,7 @@ describe('preview: continue-as-new', () => {
     const before = await handle.query(previewStateQuery);
     expect(before.current?.ready).toBe(true);
     const description = await handle.describe();
-    expect(description.runId).not.toBe(handle.firstExecutionRunId);
+    expect(description.runId).not.toBe(handle.signaledRunId);
     await handle.signal(previewEventSignal, { type: 'closed', merged: true, receivedAt: new Date().toISOString() });
     expect(await handle.result()).toEqual({ removed: 'closed' });
     expect(called('deployPreviewHead')).toHaveLength(4);
