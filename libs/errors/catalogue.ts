@@ -411,7 +411,6 @@ export const Errors = {
     message: 'The app has as many preview apps as its previews.max allows.',
     where: api,
   },
-  appsPreviewsBad: { code: 'apps:previews:bad', status: 400, message: "The app's previews setting is refused.", where: api },
   appsPreviewsDbFailed: {
     code: 'apps:previews:db:failed',
     status: 503,

@@ -154,7 +154,7 @@ export class PreviewsService {
   async listOf(user: string, app: string, limit: number, skip: number): Promise<PreviewView[]> {
     await this.apps.get(user, app);
     const records = await this.db(() => this.previews.list(user, app, limit, skip));
-    return records.map(view);
+    return records.map(previewView);
   }
 
   private db<T>(operation: () => Promise<T>): Promise<T> {
@@ -162,7 +162,7 @@ export class PreviewsService {
   }
 }
 
-export function view(r: PreviewRecord): PreviewView {
+export function previewView(r: PreviewRecord): PreviewView {
   return {
     app: r.app,
     name: r.name,
