@@ -133,7 +133,9 @@ export interface PreviewActivitiesApi {
    */
   deployPreviewHead(input: PreviewRef & { head: PreviewHead }): Promise<{ deploymentId: string } | null>;
   /** The preview's record says where it stands (`awaiting_approval`, `live`…) and why. */
-  markPreview(input: PreviewRef & { state: 'awaiting_approval' | 'live' | 'failed' | 'tearing_down'; reason: string; sha?: string }): Promise<void>;
+  markPreview(
+    input: PreviewRef & { state: 'awaiting_approval' | 'live' | 'failed' | 'tearing_down'; reason: string; sha?: string },
+  ): Promise<void>;
   /** Where a deployment of the preview stands, from its record. */
   previewDeployment(input: { deploymentId: string }): Promise<PreviewDeploymentState>;
   /** GitHub's state of the pull request; `unknown` when GitHub does not answer (the preview stays). */

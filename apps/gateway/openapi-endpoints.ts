@@ -567,7 +567,11 @@ export const Doc = {
           '`tearing_down`, `removed`, `teardown_failed`) and why, its head and that deployment. Read from the record: removed previews stay listed.',
       }),
       ...limitSkip,
-      ApiResponse({ status: 200, description: 'Previews, the newest pull request first.', schema: { type: 'array', items: SCHEMAS.preview } }),
+      ApiResponse({
+        status: 200,
+        description: 'Previews, the newest pull request first.',
+        schema: { type: 'array', items: SCHEMAS.preview },
+      }),
       ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.appsNotFound, Errors.appsDbFailed, Errors.appsPreviewsDbFailed]),
     ),
 };

@@ -166,7 +166,8 @@ export class PreviewsDto {
   @ApiPropertyOptional({
     enum: ['approve', 'never'],
     default: 'approve',
-    description: "A fork's pull request gets the app's env: `approve` deploys each of its heads only after an approval, `never` ignores forks.",
+    description:
+      "A fork's pull request gets the app's env: `approve` deploys each of its heads only after an approval, `never` ignores forks.",
   })
   @IsOptional()
   @IsIn(['approve', 'never'])

@@ -247,7 +247,12 @@ export class GithubClient {
     const [owner, repo] = repository.split('/');
     try {
       const { data } = await this.octokit(token).rest.pulls.get({ owner, repo, pull_number: number });
-      return { number: data.number, state: data.state === 'open' ? 'open' : 'closed', merged: data.merged === true, headSha: data.head.sha };
+      return {
+        number: data.number,
+        state: data.state === 'open' ? 'open' : 'closed',
+        merged: data.merged === true,
+        headSha: data.head.sha,
+      };
     } catch (error) {
       throw classify(error, `reading pull request #${number} of ${repository}`);
     }

@@ -485,7 +485,10 @@ export class IntakeService {
     if (withPreviews.length === 0)
       return ignored(request, `No app of ${pr.repository.fullName} has previews enabled; pull requests deploy nothing.`);
     if (!PREVIEW_ACTIONS.includes(pr.action))
-      return ignored(request, `pull_request ${pr.action || 'without an action'} events change no preview; opened, reopened, synchronize and closed do.`);
+      return ignored(
+        request,
+        `pull_request ${pr.action || 'without an action'} events change no preview; opened, reopened, synchronize and closed do.`,
+      );
     const event = {
       delivery: pr.delivery,
       action: pr.action,
@@ -500,7 +503,9 @@ export class IntakeService {
     const answers: PreviewAnswer[] = [];
     for (const app of withPreviews) answers.push(await this.previews.receive(request.user, app, event, request.uuid));
     const first = answers.find((answer) => answer.status !== 'ignored') ?? answers[0];
-    this.logger.log({ msg: `pull request #${pr.number} of ${pr.repository.fullName} ${pr.action}: ${answers.map((a) => `${a.preview} ${a.status}`).join(', ')} (${request.uuid})` });
+    this.logger.log({
+      msg: `pull request #${pr.number} of ${pr.repository.fullName} ${pr.action}: ${answers.map((a) => `${a.preview} ${a.status}`).join(', ')} (${request.uuid})`,
+    });
     return {
       httpStatus: first.status === 'ignored' ? 200 : 202,
       body: { status: first.status, reason: first.reason, uuid: request.uuid, previews: answers },

@@ -98,7 +98,12 @@ export class PreviewLifecycle {
     };
   }
 
-  async mark(ref: PreviewRef, state: 'awaiting_approval' | 'live' | 'failed' | 'tearing_down', reason: string, sha?: string): Promise<void> {
+  async mark(
+    ref: PreviewRef,
+    state: 'awaiting_approval' | 'live' | 'failed' | 'tearing_down',
+    reason: string,
+    sha?: string,
+  ): Promise<void> {
     const record = await this.previews.find(ref.user, ref.app, ref.pr);
     if (!record) return;
     // A fork's head waiting for an approval is the newest head; nothing of it is deployed.
@@ -172,7 +177,8 @@ export class PreviewLifecycle {
   private async cancelInFlight(record: PreviewRecord | null, because: PreviewEnd): Promise<void> {
     const deploymentId = record?.head?.deploymentId;
     const deployment = deploymentId ? await this.deployments.findById(deploymentId) : null;
-    if (deployment && !hasEnded(deployment)) await this.workflows.cancel(deployment.workflowId, `the preview is torn down: ${WHY[because]}`);
+    if (deployment && !hasEnded(deployment))
+      await this.workflows.cancel(deployment.workflowId, `the preview is torn down: ${WHY[because]}`);
   }
 
   async removed(ref: PreviewRef, because: PreviewEnd, failed?: string): Promise<void> {

@@ -24,7 +24,13 @@ export interface PreviewRecord {
   head?: { sha: string; ref: string; deploymentId?: string };
   workflowId: string;
   /** The UNDEPLOY of the teardown, written before it starts: a second run of the step meets it (exactly one UNDEPLOY). */
-  teardown?: { attempt: number; workflowId: string; deploymentId: string; undeploys?: string; appVersion: { createdAt: number; revision: number } };
+  teardown?: {
+    attempt: number;
+    workflowId: string;
+    deploymentId: string;
+    undeploys?: string;
+    appVersion: { createdAt: number; revision: number };
+  };
   removedBecause?: 'closed' | 'ttl' | 'reconciled';
   createdAt: Date;
   updatedAt: Date;

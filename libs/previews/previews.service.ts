@@ -9,7 +9,14 @@ import { previewAppName, PullRequestEvent, ttlMs } from './pull-request';
 
 /** What the intake answers for one app's preview: accepted (202) or ignored (200), with why. */
 export type PreviewAnswer =
-  | { status: 'queued' | 'awaiting_approval' | 'tearing_down'; app: string; preview: string; pr: number; workflowId: string; reason: string }
+  | {
+      status: 'queued' | 'awaiting_approval' | 'tearing_down';
+      app: string;
+      preview: string;
+      pr: number;
+      workflowId: string;
+      reason: string;
+    }
   | { status: 'ignored'; app: string; preview: string; pr: number; reason: string };
 
 export interface PreviewSettings {
@@ -58,10 +65,18 @@ export class PreviewsService {
     const base = { app: parent.record.name, preview: name, pr: event.number };
     const existing = await this.db(() => this.previews.find(user, parent.record.name, event.number));
     if (existing && (existing.state === 'removed' || existing.state === 'teardown_failed'))
-      return { status: 'ignored', ...base, reason: `The preview ${name} was torn down: ${existing.reason} Events of pull request #${event.number} change nothing.` };
+      return {
+        status: 'ignored',
+        ...base,
+        reason: `The preview ${name} was torn down: ${existing.reason} Events of pull request #${event.number} change nothing.`,
+      };
     const workflowId = previewWorkflowId(user, parent.record.name, event.number);
     if (existing?.state === 'tearing_down')
-      return { status: 'ignored', ...base, reason: `The preview ${name} is being torn down: ${existing.reason} Events of pull request #${event.number} change nothing.` };
+      return {
+        status: 'ignored',
+        ...base,
+        reason: `The preview ${name} is being torn down: ${existing.reason} Events of pull request #${event.number} change nothing.`,
+      };
     if (event.action === 'closed') {
       if (!existing) return { status: 'ignored', ...base, reason: `Pull request #${event.number} has no preview; nothing to tear down.` };
       const sent = await this.workflows.signalPreview(this.input(user, parent, event), workflowId, {
@@ -95,7 +110,12 @@ export class PreviewsService {
         action: event.action,
       },
     });
-    if (!sent) return { status: 'ignored', ...base, reason: `The preview ${name} is being torn down; pull request #${event.number}'s events change nothing.` };
+    if (!sent)
+      return {
+        status: 'ignored',
+        ...base,
+        reason: `The preview ${name} is being torn down; pull request #${event.number}'s events change nothing.`,
+      };
     if (event.fork && forks === 'approve')
       return {
         status: 'awaiting_approval',

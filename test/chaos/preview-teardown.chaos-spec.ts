@@ -35,7 +35,7 @@ describe('worker killed during preview teardowns', () => {
   const deliver = (payload: object) => call('POST', '/1/deploy', payload, githubHeaders('pull_request'));
   const previews = () => stack.db.db('chaos').collection<PreviewRecord>('previews');
   const until = async (check: () => Promise<boolean>, timeoutMs = 120_000) => {
-    for (const deadline = Date.now() + timeoutMs; !(await check()); ) {
+    for (const deadline = Date.now() + timeoutMs; !(await check());) {
       if (Date.now() > deadline) throw new Error('condition not met in time');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -46,7 +46,9 @@ describe('worker killed during preview teardowns', () => {
     const repos: string[] = [];
     for (let i = 0; i < PREVIEWS; i++) {
       const repo = `preview-crash-${i}-${randomBytes(2).toString('hex')}`;
-      expect((await call('PUT', `/1/apps/admin/${repo}`, { repository: `octo-org/${repo}`, previews: { enabled: true } })).status).toBe(200);
+      expect((await call('PUT', `/1/apps/admin/${repo}`, { repository: `octo-org/${repo}`, previews: { enabled: true } })).status).toBe(
+        200,
+      );
       expect((await deliver(await stack.github.openPullRequest(`octo-org/${repo}`))).status).toBe(202);
       repos.push(repo);
     }

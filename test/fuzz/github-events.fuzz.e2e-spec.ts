@@ -338,7 +338,10 @@ describe('GitHub events, the App webhook and installation links under hostile in
           createdAt: '2026-11-01T00:00:00Z',
           updatedAt: '2026-11-01T00:00:00Z',
         };
-        return { event: 'pull_request', payload: pullRequestEvent(action, pull, { before: action === 'synchronize' ? 'd'.repeat(40) : undefined }) };
+        return {
+          event: 'pull_request',
+          payload: pullRequestEvent(action, pull, { before: action === 'synchronize' ? 'd'.repeat(40) : undefined }),
+        };
       });
     const mutations = fc.array(
       fc.tuple(

@@ -117,7 +117,11 @@ describe('preview apps', () => {
     expect(answer.status).toBe(202);
     expect(answer.json).toMatchObject({ status: 'awaiting_approval', reason: expect.stringMatching(/waits for an approval/) });
     await waitFor(async () => (await previewOf(repo, 1))?.state === 'awaiting_approval');
-    expect(await previewOf(repo, 1)).toMatchObject({ fork: true, headRepository: `mallory/${repo}`, reason: expect.stringMatching(/mallory/) });
+    expect(await previewOf(repo, 1)).toMatchObject({
+      fork: true,
+      headRepository: `mallory/${repo}`,
+      reason: expect.stringMatching(/mallory/),
+    });
     await sleep(2_000);
     expect(existsSync(join(f.deployDir, `${repo}-pr-1`))).toBe(false);
 

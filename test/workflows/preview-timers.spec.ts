@@ -75,7 +75,12 @@ beforeAll(async () => {
       },
     ]),
   );
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities,
+  });
   running = worker.run();
 }, 120_000);
 

@@ -42,7 +42,9 @@ export const previewsList: CommandSpec = {
   async run(ctx, [app], flags) {
     const name = await appOrHere(app);
     const { api, session } = await ctx.connect();
-    const previews = await api.get<PreviewView[]>(`${appPath(session.user, name)}/previews`, { limit: integer(flags, 'limit', 20, 1, 100) });
+    const previews = await api.get<PreviewView[]>(`${appPath(session.user, name)}/previews`, {
+      limit: integer(flags, 'limit', 20, 1, 100),
+    });
     reply(ctx, flags, previews, (raw) => listPreviews(ctx.out, raw));
   },
 };
