@@ -1,5 +1,5 @@
-import type { PreviewDeploymentState, PreviewEnd, PreviewHead } from './preview/types';
 import type { CommitComparison, DeploymentEvent, LineEvent, LineHead, StatusWrite } from './types';
+import type { PreviewDeploymentState, PreviewEnd, PreviewHead } from './types';
 
 /**
  * The activities the deployment workflow calls; implemented in libs/deployments and bound

@@ -2,7 +2,7 @@ import { condition, continueAsNew, defineQuery, defineSignal, setHandler, workfl
 import { pullRequests, previewSteps } from './preview/proxies';
 import { DEPLOYMENT_POLL_MS, RECONCILE_MS, RunningPreview } from './preview/running-preview';
 import { tearDown } from './preview/teardown';
-import type { PreviewEnd, PreviewEvent, PreviewHead, PreviewInput, PreviewWorkflowState } from './preview/types';
+import type { PreviewEnd, PreviewEvent, PreviewHead, PreviewInput, PreviewWorkflowState } from './types';
 
 export { DEFAULT_TTL_MS, RECONCILE_MS } from './preview/running-preview';
 

@@ -11,7 +11,7 @@ import { line, lineEventSignal } from '../../workflows/line.workflow';
 import { notification } from '../../workflows/notification.workflow';
 import { undeployment } from '../../workflows/undeployment.workflow';
 import { preview, previewEventSignal } from '../../workflows/preview.workflow';
-import type { PreviewEvent, PreviewInput } from '../../workflows/preview/types';
+import type { PreviewEvent, PreviewInput } from '../../workflows/types';
 import { CiSignal, DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
 export interface TemporalOptions extends TemporalConnectionSettings {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PreviewLifecycle } from '../previews';
 import type { PreviewActivitiesApi, PreviewRef } from '../../workflows/activities';
-import type { PreviewDeploymentState, PreviewEnd, PreviewHead } from '../../workflows/preview/types';
+import type { PreviewDeploymentState, PreviewEnd, PreviewHead } from '../../workflows/types';
 import { Activity } from './activity';
 import { NotificationActivities } from './notification.activities';
 

@@ -6,7 +6,7 @@ import { DeploymentsRepository, hasEnded } from '../deployments/deployments.repo
 import { deploymentId, previewDeploymentWorkflowId, undeploymentWorkflowId } from '../deployments/workflow-ids';
 import { GithubClient, GithubTokens } from '../github';
 import type { PreviewRef } from '../../workflows/activities';
-import type { PreviewDeploymentState, PreviewEnd, PreviewHead } from '../../workflows/preview/types';
+import type { PreviewDeploymentState, PreviewEnd, PreviewHead } from '../../workflows/types';
 import { PreviewRecord, previewRecordId, PreviewsRepository } from './previews.repository';
 import { previewAppName } from './pull-request';
 

@@ -3,7 +3,7 @@ import { AppSecrets, AppsService, PREVIEW_DEFAULTS } from '../apps';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { previewWorkflowId } from '../deployments/workflow-ids';
 import { ApiError, Errors, storeCall } from '../errors';
-import type { PreviewInput } from '../../workflows/preview/types';
+import type { PreviewInput } from '../../workflows/types';
 import { PreviewRecord, previewRecordId, PreviewsRepository } from './previews.repository';
 import { previewAppName, PullRequestEvent, ttlMs } from './pull-request';
 

@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import type { PreviewActivitiesApi } from '../../workflows/activities';
 import { preview, previewEventSignal, previewStateQuery } from '../../workflows/preview.workflow';
-import type { PreviewEvent, PreviewHead, PreviewInput } from '../../workflows/preview/types';
+import type { PreviewEvent, PreviewHead, PreviewInput } from '../../workflows/types';
 import { startTimeSkippingEnvironment, timersOf } from '../support/time-skipping';
 
 /**

@@ -1,4 +1,4 @@
-import type { PreviewCarried, PreviewEnd, PreviewEvent, PreviewHead, PreviewInput, PreviewWorkflowState } from './types';
+import type { PreviewCarried, PreviewEnd, PreviewEvent, PreviewHead, PreviewInput, PreviewWorkflowState } from '../types';
 
 /** How long a preview lives without a push when its app does not say (previews.ttl). */
 export const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { sleep } from '@temporalio/workflow';
 import { previewSteps, previewTeardown } from './proxies';
 import { DEPLOYMENT_POLL_MS, type RunningPreview } from './running-preview';
-import type { PreviewEnd } from './types';
+import type { PreviewEnd } from '../types';
 
 /** UNDEPLOY attempts of a preview before it is recorded removed with the failure (its target refused each). */
 const TEARDOWN_ATTEMPTS = 5;
