@@ -126,7 +126,6 @@ export class PreviewsDto {
 
   @ApiPropertyOptional({
     description: "A preview's URL (its GitHub deployment's `environment_url`); `{{pr}}` is the pull request's number.",
-    format: 'uri',
     maxLength: 2048,
     example: 'https://pr-{{pr}}.my-app.example.com',
   })
