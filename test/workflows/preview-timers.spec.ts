@@ -189,6 +189,7 @@ describe('preview: continue-as-new', () => {
     expect(description.runId).not.toBe(handle.signaledRunId);
     await handle.signal(previewEventSignal, { type: 'closed', merged: true, receivedAt: new Date().toISOString() });
     expect(await handle.result()).toEqual({ removed: 'closed' });
-    expect(called('deployPreviewHead')).toHaveLength(4);
+    // Each head once (a local activity may run again when a signal arrives as a run ends: the same deployment, by its id).
+    expect(new Set(called('deployPreviewHead').map((call) => (call.head as { sha: string }).sha)).size).toBe(4);
   });
 });
