@@ -1,4 +1,4 @@
-import { condition, continueAsNew, defineQuery, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
 import { pullRequests, previewSteps } from './preview/proxies';
 import { DEPLOYMENT_POLL_MS, RECONCILE_MS, RunningPreview } from './preview/running-preview';
 import { tearDown } from './preview/teardown';
@@ -9,6 +9,12 @@ export { DEFAULT_TTL_MS, RECONCILE_MS } from './preview/running-preview';
 /** A `pull_request` event of the preview's pull request (signal-with-start from the gateway's intake). */
 export const previewEventSignal = defineSignal<[PreviewEvent]>('previewEvent');
 export const previewStateQuery = defineQuery<PreviewWorkflowState>('previewState');
+/**
+ * The approval of a fork's head that waits (docs/contract.md#preview-apps): the hook the approvals
+ * plug into (who may approve is theirs to decide before they call it). Refused unless `sha` is the
+ * head waiting now; accepted, the head deploys.
+ */
+export const approvePreviewHeadUpdate = defineUpdate<{ deploys: string }, [{ sha: string; by: string }]>('approvePreviewHead');
 
 /** Events handled per run before continue-as-new. */
 const EVENTS_PER_RUN = 500;
@@ -24,6 +30,14 @@ export async function preview(input: PreviewInput): Promise<{ removed: PreviewEn
   const run = new RunningPreview(input, Date.now());
   setHandler(previewEventSignal, (event) => run.queue(event));
   setHandler(previewStateQuery, () => run.view());
+  setHandler(
+    approvePreviewHeadUpdate,
+    ({ sha, by }) => {
+      run.queue({ type: 'approved', sha, by });
+      return { deploys: sha };
+    },
+    { validator: (approval: { sha: string; by: string }) => run.checkApprovable(approval.sha) },
+  );
   const reconcileMs = input.reconcileMs ?? RECONCILE_MS;
   let reconcileAt = Date.now() + reconcileMs;
   while (!run.ending) {
@@ -47,6 +61,12 @@ export async function preview(input: PreviewInput): Promise<{ removed: PreviewEn
 
 async function handle(run: RunningPreview, event: PreviewEvent): Promise<void> {
   if (event.type === 'closed') return run.end('closed');
+  if (event.type === 'approved') {
+    const waiting = run.carried.awaiting;
+    if (waiting?.sha !== event.sha) return; // a newer head replaced it meanwhile
+    run.carried.awaiting = undefined;
+    return deploy(run, waiting);
+  }
   run.pushed(event.head, Date.now());
   if (event.head.fork && run.input.forks === 'approve') return awaitApproval(run, event.head);
   await deploy(run, event.head);
@@ -62,8 +82,7 @@ async function deploy(run: RunningPreview, head: PreviewHead): Promise<void> {
 
 /**
  * A fork's pull request receives the app's env: each of its heads waits for an approval
- * (docs/contract.md#preview-apps). The approval itself is the approvals' part; until it plugs in
- * here (an Update that sets `awaiting` to null and deploys it), the head waits, visibly.
+ * (docs/contract.md#preview-apps), given through approvePreviewHeadUpdate; until then it waits, visibly.
  */
 async function awaitApproval(run: RunningPreview, head: PreviewHead): Promise<void> {
   run.carried.awaiting = head;

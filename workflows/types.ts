@@ -239,7 +239,10 @@ export interface PreviewHead {
 export type PreviewEnd = 'closed' | 'ttl' | 'reconciled';
 
 /** Gateway → preview workflow. */
-export type PreviewEvent = { type: 'head'; head: PreviewHead } | { type: 'closed'; merged: boolean; receivedAt: string };
+export type PreviewEvent =
+  | { type: 'head'; head: PreviewHead }
+  | { type: 'closed'; merged: boolean; receivedAt: string }
+  | { type: 'approved'; sha: string; by: string };
 
 export interface PreviewInput {
   user: string;

@@ -10,7 +10,7 @@ import { cancelSignal, ciSignal, deployment, pushSignal, stateQuery, travisSigna
 import { line, lineEventSignal } from '../../workflows/line.workflow';
 import { notification } from '../../workflows/notification.workflow';
 import { undeployment } from '../../workflows/undeployment.workflow';
-import { preview, previewEventSignal } from '../../workflows/preview.workflow';
+import { approvePreviewHeadUpdate, preview, previewEventSignal } from '../../workflows/preview.workflow';
 import type { PreviewEvent, PreviewInput } from '../../workflows/types';
 import { CiSignal, DeploymentInput, DeploymentState, LineEvent, PushSignal, SEARCH_ATTRIBUTES, TravisSignal } from '../../workflows/types';
 
@@ -273,6 +273,14 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
       throw unavailable(error);
     }
+  }
+
+  /**
+   * Approves the fork's head that waits in a preview (docs/contract.md#preview-apps): a Temporal
+   * Update, refused by its validator unless `sha` is the head waiting. Who may approve is the caller's to check.
+   */
+  async approvePreviewHead(workflowId: string, approval: { sha: string; by: string }): Promise<{ deploys: string }> {
+    return this.client.workflow.getHandle(workflowId).executeUpdate(approvePreviewHeadUpdate, { args: [approval] });
   }
 
   async result(workflowId: string): Promise<unknown> {

@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import type { PreviewActivitiesApi } from '../../workflows/activities';
-import { preview, previewEventSignal, previewStateQuery } from '../../workflows/preview.workflow';
+import { approvePreviewHeadUpdate, preview, previewEventSignal, previewStateQuery } from '../../workflows/preview.workflow';
 import type { PreviewEvent, PreviewHead, PreviewInput } from '../../workflows/types';
 import { startTimeSkippingEnvironment, timersOf } from '../support/time-skipping';
 
@@ -173,6 +173,26 @@ describe('preview: forks', () => {
     expect(called('markPreview')).toEqual([
       expect.objectContaining({ state: 'awaiting_approval', sha: forked.sha, reason: expect.stringMatching(/waits for an approval/) }),
     ]);
+    await handle.signal(previewEventSignal, { type: 'closed', merged: false, receivedAt: new Date().toISOString() });
+    expect(await handle.result()).toEqual({ removed: 'closed' });
+  });
+
+  it('deploys the waiting head once it is approved; an approval of another head is refused by the validator', async () => {
+    const forked = head({ fork: true, headRepository: 'mallory/hello' });
+    const handle = await start(input(), { type: 'head', head: forked });
+    await env.sleep(MINUTE);
+    await expect(handle.executeUpdate(approvePreviewHeadUpdate, { args: [{ sha: 'f'.repeat(40), by: 'bob' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/does not wait for an approval/) },
+    });
+    expect(await handle.executeUpdate(approvePreviewHeadUpdate, { args: [{ sha: forked.sha, by: 'bob' }] })).toEqual({
+      deploys: forked.sha,
+    });
+    await env.sleep(MINUTE);
+    expect(called('deployPreviewHead')).toEqual([expect.objectContaining({ head: expect.objectContaining({ sha: forked.sha }) })]);
+    expect((await handle.query(previewStateQuery)).awaiting).toBeUndefined();
+    await expect(handle.executeUpdate(approvePreviewHeadUpdate, { args: [{ sha: forked.sha, by: 'bob' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/No head of this preview waits/) },
+    });
     await handle.signal(previewEventSignal, { type: 'closed', merged: false, receivedAt: new Date().toISOString() });
     expect(await handle.result()).toEqual({ removed: 'closed' });
   });

@@ -52,6 +52,14 @@ export class RunningPreview {
     if (this.carried.awaiting && this.carried.awaiting.sha !== head.sha) this.carried.awaiting = undefined;
   }
 
+  /** An approval's validator: only the fork's head waiting now, and not once the preview is ending. */
+  checkApprovable(sha: string): void {
+    if (this.ending) throw new Error(`The preview is being torn down (${this.ending}); nothing deploys.`);
+    const waiting = this.carried.awaiting;
+    if (!waiting) throw new Error('No head of this preview waits for an approval.');
+    if (waiting.sha !== sha) throw new Error(`${sha.slice(0, 7)} does not wait for an approval; ${waiting.sha.slice(0, 7)} does.`);
+  }
+
   deploying(): boolean {
     return this.carried.current !== undefined && !this.carried.current.ready;
   }
