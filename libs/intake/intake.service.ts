@@ -336,7 +336,8 @@ export class IntakeService {
    * for CI; the workflow reads the checks itself, so the event's content is only a hint.
    */
   private async ciEvent(request: IntakeRequest, event: GithubCiEvent): Promise<IntakeAnswer> {
-    const apps = await this.appsFor(request.user, event.repository.fullName);
+    // Preview apps' deployments of the commit wait for CI too (docs/contract.md#preview-apps).
+    const apps = await this.appsFor(request.user, event.repository.fullName, { withPreviews: true });
     await this.checkGithubSignature(request, apps);
     // Every app's deployment of the commit (one per app of the repository, docs/contract.md#several-apps-per-repository).
     const base = deploymentWorkflowId(request.user, event.repository.fullName, event.sha);
@@ -470,8 +471,9 @@ export class IntakeService {
    * The user's apps of the repository, the first configured first (the one whose deployments keep
    * the plain ids); preview apps are their pull requests' (docs/contract.md#preview-apps), not the repository's pushes'.
    */
-  private async appsFor(user: string, repository: string): Promise<AppSecrets[]> {
-    return (await this.payloadStore(() => this.apps.allForPush(user, repository))).filter((app) => !app.record.previewOf);
+  private async appsFor(user: string, repository: string, options: { withPreviews?: boolean } = {}): Promise<AppSecrets[]> {
+    const apps = await this.payloadStore(() => this.apps.allForPush(user, repository));
+    return options.withPreviews ? apps : apps.filter((app) => !app.record.previewOf);
   }
 
   /**

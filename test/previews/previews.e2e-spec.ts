@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PipelineFixture, sleep, waitFor } from '../pipeline/pipeline-fixture';
+import { checkSuiteEvent } from '../../tools/github-standin/github-standin-ci';
 import { githubHeaders } from '../support/payloads';
 
 /**
@@ -32,10 +33,10 @@ describe('preview apps', () => {
     f.harness.request('POST', '/1/deploy', { headers: githubHeaders('pull_request'), body: payload as Record<string, unknown> });
   const list = async (app: string) => (await f.harness.request('GET', `/1/apps/admin/${app}/previews`)).json as Array<Record<string, any>>;
   const previewOf = async (app: string, pr: number) => (await list(app)).find((p) => p.pr === pr);
-  const configure = async (previews: Record<string, unknown> = {}) => {
+  const configure = async (previews: Record<string, unknown> = {}, app: Record<string, unknown> = {}) => {
     const repo = `app-${randomBytes(3).toString('hex')}`;
     const put = await f.harness.request('PUT', `/1/apps/admin/${repo}`, {
-      body: { repository: `octo-org/${repo}`, previews: { enabled: true, ...previews } },
+      body: { repository: `octo-org/${repo}`, previews: { enabled: true, ...previews }, ...app },
     });
     expect(put.status).toBe(200);
     return repo;
@@ -76,6 +77,26 @@ describe('preview apps', () => {
     expect(late.json).toMatchObject({ status: 'ignored', reason: expect.stringMatching(/torn down/) });
     await sleep(1_000);
     expect((await f.harness.request('GET', `/1/apps/admin/${name}`)).status).toBe(404);
+  }, 240_000);
+
+  it("a check_suite event wakes the preview's deployment that waits for GitHub checks", async () => {
+    const repo = await configure({}, { ci: 'github' });
+    const opened = await f.github.openPullRequest(`octo-org/${repo}`);
+    const suite = f.github.ci.addSuite(`octo-org/${repo}`, opened.pull_request.head.sha, { runs: [{ name: 'test' }] });
+    expect((await deliver(opened)).status).toBe(202);
+    const deployment = async () => (await previewOf(repo, 1))?.head?.deployment as string | undefined;
+    await waitFor(async () => {
+      const id = await deployment();
+      return id !== undefined && (await f.harness.request('GET', `/1/deployments/${id}`)).json.state?.step === 'waiting_for_ci';
+    }, 60_000);
+    f.github.ci.completeSuite(suite, 'success');
+    const woken = await f.harness.request('POST', '/1/deploy', {
+      headers: githubHeaders('check_suite'),
+      body: checkSuiteEvent(suite) as unknown as Record<string, unknown>,
+    });
+    expect(woken.status).toBe(202);
+    expect(woken.json).toMatchObject({ id: await deployment(), status: 'waiting_for_ci' });
+    await waitFor(async () => (await previewOf(repo, 1))?.state === 'live', 90_000);
   }, 240_000);
 
   it('a closed event never delivered: the reconciliation with GitHub tears the preview down', async () => {
