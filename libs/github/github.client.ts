@@ -258,22 +258,6 @@ export class GithubClient {
     }
   }
 
-  /** The repository's open pull requests (at most `max`): `GET /repos/{o}/{r}/pulls?state=open`. */
-  async openPullRequests(repository: string, token?: string, max = 300): Promise<PullRequestSummary[]> {
-    const [owner, repo] = repository.split('/');
-    const found: PullRequestSummary[] = [];
-    try {
-      for (let page = 1; found.length < max; page++) {
-        const { data } = await this.octokit(token).rest.pulls.list({ owner, repo, state: 'open', per_page: 100, page });
-        found.push(...data.map((pr) => ({ number: pr.number, state: 'open' as const, merged: false, headSha: pr.head.sha })));
-        if (data.length < 100) break;
-      }
-      return found.slice(0, max);
-    } catch (error) {
-      throw classify(error, `listing the open pull requests of ${repository}`);
-    }
-  }
-
   async createDeploymentStatus(
     repository: string,
     deploymentId: number,

@@ -104,7 +104,13 @@ describe('preview apps', () => {
     const name = `${repo}-pr-1`;
     await deliver(await f.github.openPullRequest(`octo-org/${repo}`));
     await waitFor(async () => (await previewOf(repo, 1))?.state === 'live', 90_000);
+    const open = async () =>
+      ((await (await fetch(`${f.github.url}/repos/octo-org/${repo}/pulls?state=open`)).json()) as Array<{ number: number }>).map(
+        (p) => p.number,
+      );
+    expect(await open()).toEqual([1]);
     f.github.pulls.close(`octo-org/${repo}`, 1); // closed on GitHub; its event is lost
+    expect(await open()).toEqual([]);
     await waitFor(async () => (await previewOf(repo, 1))?.state === 'removed', 90_000);
     expect(await previewOf(repo, 1)).toMatchObject({ removedBecause: 'reconciled' });
     expect(undeploys[name]).toBe(1);
