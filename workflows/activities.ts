@@ -1,4 +1,5 @@
 import type { ApprovalRule, CommitComparison, DeploymentEvent, LineEvent, LineHead, StatusWrite, WindowCheck } from './types';
+import type { PreviewDeploymentState, PreviewEnd, PreviewHead } from './types';
 
 /**
  * The activities the deployment workflow calls; implemented in libs/deployments and bound
@@ -150,4 +151,39 @@ export interface NotificationActivitiesApi {
 export interface WindowActivitiesApi {
   /** Reads the app's windows and freezes now and answers whether they allow deploying at `at` (ISO, workflow time), else when they next do. */
   deployWindow(input: { user: string; app: string; at: string }): Promise<WindowCheck>;
+}
+
+/** The preview of a pull request (docs/contract.md#preview-apps); implemented in libs/pipeline/preview.activities.ts. */
+export interface PreviewActivitiesApi {
+  /**
+   * Creates the preview app when it does not exist yet and starts the deployment of `head` in its
+   * line (idempotent: the deployment's id derives from the commit and the preview app); null
+   * when the preview is no longer active (torn down, or its parent app's previews turned off).
+   */
+  deployPreviewHead(input: PreviewRef & { head: PreviewHead }): Promise<{ deploymentId: string } | null>;
+  /** The preview's record says where it stands (`awaiting_approval`, `live`…) and why. */
+  markPreview(
+    input: PreviewRef & { state: 'awaiting_approval' | 'live' | 'failed' | 'tearing_down'; reason: string; sha?: string },
+  ): Promise<void>;
+  /** Where a deployment of the preview stands, from its record. */
+  previewDeployment(input: { deploymentId: string }): Promise<PreviewDeploymentState>;
+  /** GitHub's state of the pull request; `unknown` when GitHub does not answer (the preview stays). */
+  pullRequestState(input: PreviewRef): Promise<'open' | 'closed' | 'unknown'>;
+  /**
+   * Cancels the preview's deployments in flight and starts its UNDEPLOY (with the removal of the
+   * preview app) once: the UNDEPLOY's id is written to the preview's record before it starts, so an
+   * activity run again meets the same one. `deploymentId` absent: nothing was ever deployed, the app was removed.
+   */
+  startPreviewTeardown(input: PreviewRef & { attempt: number; because: PreviewEnd }): Promise<{ deploymentId?: string }>;
+  /** The preview's record says removed (and why); the preview app goes if it is still there; `preview.removed` is notified. */
+  previewRemoved(input: PreviewRef & { because: PreviewEnd; deploymentId?: string; failed?: string }): Promise<void>;
+  /** `preview.ready` to the parent app's subscribers. */
+  notifyPreviewReady(input: PreviewRef & { deploymentId: string; sha: string }): Promise<void>;
+}
+
+export interface PreviewRef {
+  user: string;
+  app: string;
+  pr: number;
+  repository: string;
 }

@@ -3,3 +3,4 @@ export { deployment } from './deployment.workflow';
 export { line } from './line.workflow';
 export { undeployment } from './undeployment.workflow';
 export { notification } from './notification.workflow';
+export { preview } from './preview.workflow';

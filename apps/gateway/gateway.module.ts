@@ -10,6 +10,7 @@ import { GithubAuthModule } from '../../libs/github';
 import { createLogger, httpLoggerOptions } from '../../libs/logging';
 import { NotificationsModule } from '../../libs/notifications';
 import { MongoModule } from '../../libs/persistence';
+import { PreviewsModule } from '../../libs/previews';
 import { QuotasModule } from '../../libs/quotas';
 import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
@@ -31,6 +32,7 @@ import { StatusPageController } from './controllers/status-page.controller';
 import { TokensController } from './controllers/tokens.controller';
 import { UsersController } from './controllers/users.controller';
 import { ApprovalsController } from './controllers/approvals.controller';
+import { PreviewsController } from './controllers/previews.controller';
 import { HealthService } from './health.service';
 
 @Module({})
@@ -53,6 +55,7 @@ export class GatewayModule {
         IntakeModule.forRoot({ travisPublicKey: config.travis.publicKey }),
         ReleasesModule.forGateway(),
         NotificationsModule.forGateway(config.notifications),
+        PreviewsModule.forGateway(config.previews),
       ],
       controllers: [
         DeployController,
@@ -72,6 +75,7 @@ export class GatewayModule {
         ApprovalsController,
         MetricsController,
         CollaboratorsController,
+        PreviewsController,
       ],
       providers: [HealthService],
     };

@@ -718,4 +718,21 @@ export const Doc = {
         Errors.deployTemporalUnavailable,
       ]),
     ),
+
+  PreviewList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: "An app's preview apps, the newest pull request first",
+        description:
+          'One per pull request that had a preview (docs/contract.md#preview-apps): its state (`deploying`, `live`, `failed`, `awaiting_approval`, ' +
+          '`tearing_down`, `removed`, `teardown_failed`) and why, its head and that deployment. Read from the record: removed previews stay listed.',
+      }),
+      ...limitSkip,
+      ApiResponse({
+        status: 200,
+        description: 'Previews, the newest pull request first.',
+        schema: { type: 'array', items: SCHEMAS.preview },
+      }),
+      ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.appsNotFound, Errors.appsDbFailed, Errors.appsPreviewsDbFailed]),
+    ),
 };

@@ -229,6 +229,29 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       },
     },
   },
+  preview: {
+    type: 'object',
+    required: ['app', 'name', 'pr', 'repository', 'fork', 'state', 'reason', 'createdAt', 'updatedAt', 'lastPushAt'],
+    properties: {
+      app: { type: 'string', description: 'The parent app.' },
+      name: { type: 'string', description: 'The preview app, `<app>-pr-<n>`.', example: 'my-app-pr-12' },
+      pr: { type: 'integer', minimum: 1 },
+      repository: { type: 'string' },
+      fork: { type: 'boolean' },
+      headRepository: { type: 'string' },
+      state: { type: 'string', enum: ['deploying', 'live', 'failed', 'awaiting_approval', 'tearing_down', 'removed', 'teardown_failed'] },
+      reason: { type: 'string', description: 'What the state means now: what it waits for, why it was removed.' },
+      head: {
+        type: 'object',
+        properties: { sha: { type: 'string' }, ref: { type: 'string' }, deployment: { type: 'string' } },
+      },
+      removedBecause: { type: 'string', enum: ['closed', 'ttl', 'reconciled'] },
+      createdAt: { type: 'string', format: 'date-time' },
+      updatedAt: { type: 'string', format: 'date-time' },
+      lastPushAt: { type: 'string', format: 'date-time' },
+      removedAt: { type: 'string', format: 'date-time' },
+    },
+  },
   release: {
     type: 'object',
     properties: {

@@ -8,13 +8,13 @@ import {
   IsIn,
   IsInt,
   IsISO8601,
-  Max,
-  Min,
   IsObject,
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
 import { ApiError, Errors } from '../errors';
@@ -109,6 +109,70 @@ export class TargetDto {
   @IsOptional()
   @IsIn(['tar.gz', 'zip'])
   archiveFormat?: 'tar.gz' | 'zip';
+}
+
+/** An app's preview apps (docs/contract.md#preview-apps). */
+export class PreviewsDto {
+  @ApiProperty({ description: 'Pull requests of the repository get preview apps.', example: true })
+  @IsBoolean()
+  enabled: boolean;
+
+  @ApiPropertyOptional({
+    type: () => TargetDto,
+    description: "The previews' target; `{{pr}}` in url and statusUrl is the pull request's number. Default: the app's target.",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TargetDto)
+  target?: TargetDto;
+
+  @ApiPropertyOptional({
+    description: "A preview's URL (its GitHub deployment's `environment_url`); `{{pr}}` is the pull request's number.",
+    maxLength: 2048,
+    example: 'https://pr-{{pr}}.my-app.example.com',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @Matches(/^https?:\/\//, { message: 'previews.url must be an http(s) URL' })
+  url?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 32_768 },
+    description: "Environment variables of the previews over the app's own (the same bounds as env).",
+    example: { NODE_ENV: 'preview' },
+  })
+  @IsOptional()
+  @IsObject()
+  env?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    description: 'A preview without a push for this long is torn down: a duration such as `36h` or `7d`.',
+    default: '7d',
+    pattern: '^[1-9][0-9]{0,4}(m|h|d)$',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9][0-9]{0,4}(m|h|d)$/, { message: 'previews.ttl must be a duration such as 36h or 7d' })
+  ttl?: string;
+
+  @ApiPropertyOptional({ description: 'Preview apps the app may have at once; one more is refused (`apps:previews:limit`).', default: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  max?: number;
+
+  @ApiPropertyOptional({
+    enum: ['approve', 'never'],
+    default: 'approve',
+    description:
+      "A fork's pull request gets the app's env: `approve` deploys each of its heads only after an approval, `never` ignores forks.",
+  })
+  @IsOptional()
+  @IsIn(['approve', 'never'])
+  forks?: 'approve' | 'never';
 }
 
 /** What deploys an app (docs/contract.md#triggers): pushes to one branch, or tags matching a glob. */
@@ -399,9 +463,19 @@ export class AppDto {
   @Type(() => FreezeDto)
   freezes?: FreezeDto[];
 
+  @ApiPropertyOptional({
+    type: () => PreviewsDto,
+    description: 'Preview apps of pull requests (docs/contract.md#preview-apps): `<app>-pr-<n>` per open pull request.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PreviewsDto)
+  previews?: PreviewsDto;
+
   /** Run by GatewayValidationPipe before validation walks the body: a huge env is refused first. */
   static precheck(body: unknown): void {
     if (isRecord(body) && isRecord(body.env)) checkEnv(body.env);
+    if (isRecord(body) && isRecord(body.previews) && isRecord(body.previews.env)) checkEnv(body.previews.env);
   }
 }
 

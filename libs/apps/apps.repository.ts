@@ -42,6 +42,10 @@ export interface AppRecord extends AppHolds {
   collaboratorsRevision?: number;
   /** Who added, changed or removed whom, and when: the newest COLLABORATOR_CHANGES_KEPT, oldest first. */
   collaboratorChanges?: CollaboratorChange[];
+  /** Preview apps of pull requests (docs/contract.md#preview-apps); the target's password and the env sealed. */
+  previews?: PreviewsSetting;
+  /** Set on a preview app: its parent app and pull request (docs/contract.md#preview-apps). */
+  previewOf?: { app: string; pr: number };
   createdAt: Date;
   updatedAt: Date;
   uuid?: string; // x-api-uuid of the last request that wrote it (PUT, PATCH …/env)
@@ -67,6 +71,16 @@ export interface CollaboratorChange {
 
 /** Changes of its collaborators an app's record keeps, the newest. */
 export const COLLABORATOR_CHANGES_KEPT = 100;
+
+export interface PreviewsSetting {
+  enabled: boolean;
+  target?: { url: string; statusUrl?: string; username?: string; sealedPassword?: string; archiveFormat?: 'tar.gz' | 'zip' };
+  url?: string;
+  sealedEnv?: string;
+  ttl?: string;
+  max?: number;
+  forks?: 'approve' | 'never';
+}
 
 export interface AppLock {
   /** The release rolled back to, and the deployment that does it. */
@@ -137,7 +151,8 @@ export class AppsRepository {
 
   /** How many apps the user has (APPS_MAX_PER_USER); the `{user, repository}` index serves it. */
   countForUser(user: string): Promise<number> {
-    return this.apps.countDocuments({ user });
+    // Preview apps are bounded by their parent's previews.max instead (docs/contract.md#preview-apps).
+    return this.apps.countDocuments({ user, previewOf: { $exists: false } });
   }
 
   /** Every app of the user (the intake's in-memory configuration, AppConfigCache). */

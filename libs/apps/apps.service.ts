@@ -6,7 +6,7 @@ import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
 import { AppConfigCache } from './app-config-cache';
 import { isTimeZone } from './deploy-windows';
-import { AppRecord, AppsRepository, repositoryKey } from './apps.repository';
+import { AppRecord, AppsRepository, PreviewsSetting, repositoryKey } from './apps.repository';
 import { APP_TARGET_RULES, AppTargetRules, TargetRulesCheck } from './target-rules';
 
 /** What the API shows of an app: never a secret. */
@@ -34,6 +34,18 @@ export interface AppView {
   lastDeployment?: string;
   /** After a rollback: pushes are ignored until POST …/unlock (docs/contract.md#rollback-and-the-lock). */
   locked?: { release: number; deployment: string; by: string; at: string };
+  /** Preview apps of pull requests (docs/contract.md#preview-apps), without secrets. */
+  previews?: {
+    enabled: boolean;
+    target?: { url: string; statusUrl?: string; username?: string; hasPassword: boolean; archiveFormat: 'tar.gz' | 'zip' };
+    url?: string;
+    envKeys: string[];
+    ttl: string;
+    max: number;
+    forks: 'approve' | 'never';
+  };
+  /** A preview app's parent app and pull request. */
+  previewOf?: { app: string; pr: number };
   createdAt: string;
   updatedAt: string;
 }
@@ -115,6 +127,18 @@ function keptPassword(existing: AppRecord | null, target: NonNullable<AppDto['ta
 /** A stored URL as shown: apps stored before checkTarget may hold credentials in it. */
 const withoutCredentials = (url: string) => url.replace(/^(https?:\/\/)[^/?#]*@/i, '$1');
 
+/** The previews' defaults (docs/contract.md#preview-apps). */
+export const PREVIEW_DEFAULTS = { ttl: '7d', max: 10, forks: 'approve' } as const;
+
+/** A previews target as one pull request's: `{{pr}}` filled in (here with a sample number, for the checks). */
+export function withPr<T extends { url: string; statusUrl?: string }>(target: T, pr: number | string = 1): T {
+  return {
+    ...target,
+    url: target.url.replaceAll('{{pr}}', String(pr)),
+    ...(target.statusUrl !== undefined && { statusUrl: target.statusUrl.replaceAll('{{pr}}', String(pr)) }),
+  };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 @Injectable()
@@ -140,6 +164,10 @@ export class AppsService {
     const trigger = checkTrigger(dto);
     checkHolds(dto);
     await this.targetRules.check(dto.target);
+    const previewsTarget = dto.previews?.target && withPr(dto.previews.target);
+    if (dto.previews?.env) checkEnv(dto.previews.env);
+    checkTarget(previewsTarget);
+    await this.targetRules.check(previewsTarget);
     const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
     // Several apps may deploy one repository (docs/contract.md#several-apps-per-repository), each with its own trigger.
     const record = await this.write(user, name, async (existing) => {
@@ -179,6 +207,9 @@ export class AppsService {
         freezes: dto.freezes?.map((f) => ({ from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString(), reason: f.reason })),
         lastDeployment: existing?.lastDeployment,
         lock: existing?.lock,
+        // Kept when a PUT omits it (as env: its env and password are never shown); `{"enabled": false}` turns previews off.
+        previews: dto.previews ? this.previewsSetting(dto.previews, existing?.previews) : existing?.previews,
+        previewOf: existing?.previewOf,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
         uuid,
@@ -267,6 +298,62 @@ export class AppsService {
     };
   }
 
+  /** The previews setting as stored: the target's password and the env sealed, each kept when a PUT omits it, as the app's own. */
+  private previewsSetting(dto: NonNullable<AppDto['previews']>, existing?: PreviewsSetting): PreviewsSetting {
+    const target = dto.target && {
+      url: dto.target.url,
+      ...(dto.target.statusUrl !== undefined && { statusUrl: dto.target.statusUrl }),
+      ...(dto.target.username !== undefined && { username: dto.target.username }),
+      ...(dto.target.password !== undefined
+        ? { sealedPassword: this.box.seal(dto.target.password) }
+        : existing?.target?.sealedPassword && existing.target.url === dto.target.url
+          ? { sealedPassword: existing.target.sealedPassword }
+          : {}),
+      archiveFormat: dto.target.archiveFormat ?? 'tar.gz',
+    };
+    const sealedEnv = dto.env ? this.box.seal(JSON.stringify(dto.env)) : existing?.sealedEnv;
+    return {
+      enabled: dto.enabled,
+      ...(target && { target }),
+      ...(dto.url !== undefined && { url: dto.url }),
+      ...(sealedEnv !== undefined && { sealedEnv }),
+      ...(dto.ttl !== undefined && { ttl: dto.ttl }),
+      ...(dto.max !== undefined && { max: dto.max }),
+      ...(dto.forks !== undefined && { forks: dto.forks }),
+    };
+  }
+
+  private previewsView(previews: PreviewsSetting): NonNullable<AppView['previews']> {
+    return {
+      enabled: previews.enabled,
+      target: previews.target && {
+        url: previews.target.url,
+        statusUrl: previews.target.statusUrl,
+        username: previews.target.username,
+        hasPassword: previews.target.sealedPassword != null,
+        archiveFormat: previews.target.archiveFormat ?? 'tar.gz',
+      },
+      url: previews.url,
+      envKeys: Object.keys(this.openPreviewEnv(previews)),
+      ttl: previews.ttl ?? PREVIEW_DEFAULTS.ttl,
+      max: previews.max ?? PREVIEW_DEFAULTS.max,
+      forks: previews.forks ?? PREVIEW_DEFAULTS.forks,
+    };
+  }
+
+  /** The previews' env overrides and target password, opened (the previews' lifecycle builds preview apps from them). */
+  openPreviewEnv(previews: PreviewsSetting): Record<string, string> {
+    return previews.sealedEnv ? (JSON.parse(this.box.open(previews.sealedEnv)) as Record<string, string>) : {};
+  }
+
+  openSealed(sealed: string): string {
+    return this.box.open(sealed);
+  }
+
+  seal(value: string): string {
+    return this.box.seal(value);
+  }
+
   private guard<T>(operation: () => Promise<T>): Promise<T> {
     return storeCall(Errors.appsDbFailed, operation, { logger: this.logger, log: 'apps store failed' });
   }
@@ -300,6 +387,8 @@ export class AppsService {
       freezes: record.freezes,
       lastDeployment: record.lastDeployment,
       locked: record.lock && { ...record.lock, at: record.lock.at.toISOString() },
+      previews: record.previews && this.previewsView(record.previews),
+      previewOf: record.previewOf,
       createdAt: record.createdAt.toISOString(),
       updatedAt: record.updatedAt.toISOString(),
     };

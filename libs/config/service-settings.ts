@@ -26,6 +26,8 @@ export interface ServiceSettings {
   github: { apiUrl: string; app?: { id: number; privateKey: string; webhookSecret: string } };
   /** The GitHub checks gate (docs/contract.md#github-checks): how often it polls, how long a queued suite may hold a deployment. */
   ci: { pollIntervalMs: number; queuedGraceMs: number };
+  /** How often each preview asks GitHub whether its pull request is still open (docs/contract.md#preview-apps). */
+  previews: { reconcileIntervalMs: number };
   /** 32-byte key for third-party tokens and target passwords at rest (AES-256-GCM). */
   encryptionKey: Buffer;
   travis: { publicKey?: string; waitTimeoutMs: number };
@@ -115,6 +117,7 @@ const SERVICE_SETTINGS = {
   GITHUB_APP_WEBHOOK_SECRET: setting.optionalString(),
   CI_POLL_INTERVAL: setting.durationMs('30s'),
   CI_QUEUED_GRACE: setting.durationMs('10m'),
+  PREVIEWS_RECONCILE_INTERVAL: setting.durationMs('15m'),
   ENCRYPTION_KEY: setting.custom(encryptionKey),
   TRAVIS_PUBLIC_KEY: setting.optionalString(),
   TRAVIS_WAIT_TIMEOUT: setting.durationMs('1h'),
@@ -181,6 +184,7 @@ export function loadServiceSettings(env: Env = process.env): ServiceSettings {
     loginLimits: { perUser: s.LOGIN_FAILURES_PER_USER, perAddress: s.LOGIN_FAILURES_PER_ADDRESS },
     github: { apiUrl: s.GITHUB_API_URL, app: githubApp(s) },
     ci: { pollIntervalMs: s.CI_POLL_INTERVAL, queuedGraceMs: s.CI_QUEUED_GRACE },
+    previews: { reconcileIntervalMs: s.PREVIEWS_RECONCILE_INTERVAL },
     encryptionKey: s.ENCRYPTION_KEY,
     travis: { publicKey: s.TRAVIS_PUBLIC_KEY, waitTimeoutMs: s.TRAVIS_WAIT_TIMEOUT },
     blobs: { store: s.BLOB_STORE, dir: s.BLOB_DIR },

@@ -38,7 +38,10 @@ import {
   PushSignal,
   SEARCH_ATTRIBUTES,
   TravisSignal,
+  PreviewEvent,
+  PreviewInput,
 } from '../../workflows/types';
+import { approvePreviewHeadUpdate, preview, previewEventSignal } from '../../workflows/preview.workflow';
 
 export interface TemporalOptions extends TemporalConnectionSettings {
   namespace: string;
@@ -314,6 +317,41 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
       this.logger.error(`update of ${workflowId} failed: ${(error as Error).message}`);
       throw unavailable(error);
     }
+  }
+
+  /**
+   * A pull request's event to its preview workflow (docs/contract.md#preview-apps), started with it
+   * when it does not run; false when the preview's workflow has ended (torn down: nothing starts again).
+   */
+  async signalPreview(input: PreviewInput, workflowId: string, event: PreviewEvent): Promise<boolean> {
+    await this.ensureSearchAttributes();
+    try {
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.signalWithStart(preview, {
+          workflowId,
+          taskQueue: this.options.taskQueue,
+          args: [input],
+          signal: previewEventSignal,
+          signalArgs: [event],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          priority: fairFor(input.user),
+          searchAttributes: { [SEARCH_ATTRIBUTES.user]: [input.user], [SEARCH_ATTRIBUTES.app]: [input.app] },
+          staticSummary: `Preview of pull request #${input.pr} of ${input.app} for ${input.user}`,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw unavailable(error);
+    }
+  }
+
+  /**
+   * Approves the fork's head that waits in a preview (docs/contract.md#preview-apps): a Temporal
+   * Update, refused by its validator unless `sha` is the head waiting. Who may approve is the caller's to check.
+   */
+  async approvePreviewHead(workflowId: string, approval: { sha: string; by: string }): Promise<{ deploys: string }> {
+    return this.client.workflow.getHandle(workflowId).executeUpdate(approvePreviewHeadUpdate, { args: [approval] });
   }
 
   async result(workflowId: string): Promise<unknown> {

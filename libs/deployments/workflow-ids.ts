@@ -76,3 +76,16 @@ export function lineWorkflowId(user: string, app: string, taskQueue: string): st
 export function notificationWorkflowId(deliveryId: string, redelivery?: number): string {
   return redelivery === undefined ? `notification/${deliveryId}` : `notification/${deliveryId}/redeliver-${redelivery}`;
 }
+
+/** The preview of one pull request of an app (docs/contract.md#preview-apps): one workflow per (user, app, pull request number), for its whole life. */
+export function previewWorkflowId(user: string, app: string, pr: number): string {
+  return `preview/${user}/${app}/${pr}`;
+}
+
+/**
+ * A preview app's deployment of one head of its pull request: the commit's deployment for that app,
+ * as a push fanned out to several apps names it, so a redelivered event or a retried activity meets it.
+ */
+export function previewDeploymentWorkflowId(user: string, repository: string, commit: string, previewApp: string): string {
+  return appDeploymentWorkflowId(deploymentWorkflowId(user, repository, commit), previewApp);
+}

@@ -461,6 +461,19 @@ export const Errors = {
     where: workflow,
   },
   deployApprovalRejected: { code: 'deploy:approval:rejected', message: 'A reviewer rejected the deployment.', where: workflow },
+  // Preview apps of pull requests (docs/contract.md#preview-apps).
+  appsPreviewsLimit: {
+    code: 'apps:previews:limit',
+    status: 409,
+    message: 'The app has as many preview apps as its previews.max allows.',
+    where: api,
+  },
+  appsPreviewsDbFailed: {
+    code: 'apps:previews:db:failed',
+    status: 503,
+    message: 'The preview apps could not be read or written; try again shortly.',
+    where: api,
+  },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorName = keyof typeof Errors;

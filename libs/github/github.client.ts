@@ -242,6 +242,22 @@ export class GithubClient {
     }
   }
 
+  /** One pull request: `GET /repos/{o}/{r}/pulls/{n}`. */
+  async pullRequest(repository: string, number: number, token?: string): Promise<PullRequestSummary> {
+    const [owner, repo] = repository.split('/');
+    try {
+      const { data } = await this.octokit(token).rest.pulls.get({ owner, repo, pull_number: number });
+      return {
+        number: data.number,
+        state: data.state === 'open' ? 'open' : 'closed',
+        merged: data.merged === true,
+        headSha: data.head.sha,
+      };
+    } catch (error) {
+      throw classify(error, `reading pull request #${number} of ${repository}`);
+    }
+  }
+
   async createDeploymentStatus(
     repository: string,
     deploymentId: number,
@@ -264,6 +280,14 @@ export class GithubClient {
       throw classify(error, `setting deployment ${deploymentId}'s status on ${repository}`);
     }
   }
+}
+
+/** A pull request as the previews read it (docs/contract.md#preview-apps). */
+export interface PullRequestSummary {
+  number: number;
+  state: 'open' | 'closed';
+  merged: boolean;
+  headSha: string;
 }
 
 export type GithubDeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';

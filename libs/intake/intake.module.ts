@@ -6,7 +6,7 @@ import { INTAKE_SETTINGS, IntakeService, IntakeSettings } from './intake.service
 
 /**
  * Webhooks in, on the gateway: GitHub's and Travis' deliveries to /1/deploy and the GitHub App's
- * own webhook. Needs the global DeploymentsModule (records, the starter) and GithubModule.
+ * own webhook. Needs the global DeploymentsModule (records, the starter), GithubModule and PreviewsModule.
  */
 @Module({})
 export class IntakeModule {

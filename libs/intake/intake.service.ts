@@ -9,9 +9,20 @@ import { appDeploymentWorkflowId, deploymentId, deploymentWorkflowId } from '../
 import { DeploymentKind, DeploymentStarter, NewDeployment } from '../deployments/deployment-starter';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { DeploymentRecord, DeploymentsRepository, hasEnded } from '../deployments/deployments.repository';
+import { PreviewAnswer, PreviewsService, PREVIEW_ACTIONS } from '../previews';
 import { verifyGithubSignature, verifyTravisSignature } from './signatures';
 import { matchesGlob, pathsRule, refRule, trigger } from './triggers';
-import { GithubCiEvent, GithubPush, GithubRelease, header, Headers, readPayload, recogniseWebhook, TravisBuild } from './webhooks';
+import {
+  GithubCiEvent,
+  GithubPullRequest,
+  GithubPush,
+  GithubRelease,
+  header,
+  Headers,
+  readPayload,
+  recogniseWebhook,
+  TravisBuild,
+} from './webhooks';
 
 export interface IntakeSettings {
   travisPublicKey?: string;
@@ -51,7 +62,14 @@ export type IntakeAnswer =
   | {
       httpStatus: 200;
       body: { status: 'ignored' | 'pong'; reason: string; uuid: string; ignored?: Array<{ app: string; reason: string }> };
-    };
+    }
+  | PreviewsAnswer;
+
+/** A `pull_request` event's answer (docs/contract.md#preview-apps): each app's preview, what happens to it or why nothing does. */
+export type PreviewsAnswer = {
+  httpStatus: 200 | 202;
+  body: { status: PreviewAnswer['status']; reason: string; uuid: string; previews: PreviewAnswer[] };
+};
 
 const KEPT_HEADERS = [
   'x-github-event',
@@ -79,6 +97,7 @@ export class IntakeService {
     private readonly github: GithubClient,
     private readonly tokens: GithubTokens,
     @Inject(INTAKE_SETTINGS) private readonly settings: IntakeSettings,
+    private readonly previews: PreviewsService,
   ) {}
 
   async deliver(request: IntakeRequest): Promise<IntakeAnswer> {
@@ -114,6 +133,8 @@ export class IntakeService {
         return this.ciEvent(request, webhook);
       case 'travis':
         return this.travis(request, webhook);
+      case 'github_pull_request':
+        return this.pullRequest(request, webhook);
     }
   }
 
@@ -315,7 +336,8 @@ export class IntakeService {
    * for CI; the workflow reads the checks itself, so the event's content is only a hint.
    */
   private async ciEvent(request: IntakeRequest, event: GithubCiEvent): Promise<IntakeAnswer> {
-    const apps = await this.appsFor(request.user, event.repository.fullName);
+    // Preview apps' deployments of the commit wait for CI too (docs/contract.md#preview-apps).
+    const apps = await this.appsFor(request.user, event.repository.fullName, { withPreviews: true });
     await this.checkGithubSignature(request, apps);
     // Every app's deployment of the commit (one per app of the repository, docs/contract.md#several-apps-per-repository).
     const base = deploymentWorkflowId(request.user, event.repository.fullName, event.sha);
@@ -445,9 +467,51 @@ export class IntakeService {
     }
   }
 
-  /** The user's apps of the repository, the first configured first (the one whose deployments keep the plain ids). */
-  private async appsFor(user: string, repository: string): Promise<AppSecrets[]> {
-    return this.payloadStore(() => this.apps.allForPush(user, repository));
+  /**
+   * The user's apps of the repository, the first configured first (the one whose deployments keep
+   * the plain ids); preview apps are their pull requests' (docs/contract.md#preview-apps), not the repository's pushes'.
+   */
+  private async appsFor(user: string, repository: string, options: { withPreviews?: boolean } = {}): Promise<AppSecrets[]> {
+    const apps = await this.payloadStore(() => this.apps.allForPush(user, repository));
+    return options.withPreviews ? apps : apps.filter((app) => !app.record.previewOf);
+  }
+
+  /**
+   * A `pull_request` event (docs/contract.md#preview-apps): to the preview of each app of the base
+   * repository with previews enabled; the answer lists each one's, the first one's on top.
+   */
+  private async pullRequest(request: IntakeRequest, pr: GithubPullRequest): Promise<IntakeAnswer> {
+    const apps = await this.appsFor(request.user, pr.repository.fullName);
+    await this.checkGithubSignature(request, apps);
+    const withPreviews = apps.filter((app) => app.record.previews?.enabled);
+    if (withPreviews.length === 0)
+      return ignored(request, `No app of ${pr.repository.fullName} has previews enabled; pull requests deploy nothing.`);
+    if (!PREVIEW_ACTIONS.includes(pr.action))
+      return ignored(
+        request,
+        `pull_request ${pr.action || 'without an action'} events change no preview; opened, reopened, synchronize and closed do.`,
+      );
+    const event = {
+      delivery: pr.delivery,
+      action: pr.action,
+      number: pr.number,
+      repository: pr.repository.fullName,
+      head: pr.head,
+      fork: pr.fork,
+      merged: pr.merged,
+      before: pr.before,
+      updatedAt: pr.updatedAt,
+    };
+    const answers: PreviewAnswer[] = [];
+    for (const app of withPreviews) answers.push(await this.previews.receive(request.user, app, event, request.uuid));
+    const first = answers.find((answer) => answer.status !== 'ignored') ?? answers[0];
+    this.logger.log({
+      msg: `pull request #${pr.number} of ${pr.repository.fullName} ${pr.action}: ${answers.map((a) => `${a.preview} ${a.status}`).join(', ')} (${request.uuid})`,
+    });
+    return {
+      httpStatus: first.status === 'ignored' ? 200 : 202,
+      body: { status: first.status, reason: first.reason, uuid: request.uuid, previews: answers },
+    };
   }
 
   private async store(request: IntakeRequest, provider: Provider, deployment: string, payloadId: string): Promise<void> {

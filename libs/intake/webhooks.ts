@@ -77,6 +77,20 @@ export interface GithubRelease {
   tag: string;
 }
 
+/** A GitHub `pull_request` event (docs/contract.md#preview-apps): it drives the pull request's preview app. */
+export interface GithubPullRequest {
+  kind: 'github_pull_request';
+  delivery?: string;
+  action: string;
+  number: number;
+  repository: RepositoryRef;
+  head: { sha: string; ref: string; repository: string };
+  fork: boolean;
+  merged: boolean;
+  before?: string;
+  updatedAt?: string;
+}
+
 /** GitHub lists at most this many commits in a push payload; with as many, the list may be cut. */
 export const PUSH_COMMITS_LISTED = 20;
 
@@ -84,6 +98,7 @@ export type Webhook =
   | GithubPush
   | GithubRelease
   | GithubCiEvent
+  | GithubPullRequest
   | TravisBuild
   | { kind: 'github_ping'; delivery?: string }
   | { kind: 'github_other'; event: string; delivery?: string };
@@ -160,6 +175,7 @@ export function recogniseWebhook(headers: Headers, json: unknown, text: string):
     if (event === 'ping' || (event === undefined && 'zen' in body && 'hook_id' in body)) return { kind: 'github_ping', delivery };
     if (event !== undefined && CI_EVENTS.includes(event)) return parseCiEvent(event as GithubCiEvent['event'], body, delivery);
     if (event === 'release') return parseRelease(body, delivery);
+    if (event === 'pull_request') return parsePullRequest(body, delivery);
     if (event !== undefined && event !== 'push') return { kind: 'github_other', event, delivery };
     return parseGithubPush(body, delivery);
   }
@@ -247,6 +263,38 @@ function parseRelease(body: Record<string, unknown>, delivery?: string): GithubR
     action: typeof body.action === 'string' ? body.action : '',
     repository: { owner, name, fullName: `${owner}/${name}`, defaultBranch },
     tag,
+  };
+}
+
+/** A `pull_request` payload: the base repository, the pull request's number and head (a fork's repository when it is one). */
+function parsePullRequest(body: Record<string, unknown>, delivery?: string): GithubPullRequest {
+  const { owner, name } = repositoryOf(body);
+  const pr = object(body.pull_request, 'pull_request');
+  const number = typeof body.number === 'number' ? body.number : pr.number;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1) throw notSupported('number is not a pull request number');
+  const head = object(pr.head, 'pull_request.head');
+  const sha = str(head.sha, 'pull_request.head.sha');
+  if (!SHA.test(sha)) throw notSupported('pull_request.head.sha is not a commit sha');
+  const ref = str(head.ref, 'pull_request.head.ref');
+  if (!isBranchName(ref)) throw notSupported('pull_request.head.ref is not a valid git branch name');
+  // A head whose repository was deleted has `repo: null`: it can only be a fork's.
+  const headRepo = head.repo === null || head.repo === undefined ? undefined : object(head.repo, 'pull_request.head.repo');
+  const headName = typeof headRepo?.full_name === 'string' ? headRepo.full_name : undefined;
+  if (headName !== undefined && !/^[^/]+\/[^/]+$/.test(headName)) throw notSupported('pull_request.head.repo.full_name is not owner/name');
+  const fullName = `${owner}/${name}`;
+  const fork = headName === undefined || canonicalRepository(headName) !== canonicalRepository(fullName);
+  const before = typeof body.before === 'string' && SHA.test(body.before) ? body.before.toLowerCase() : undefined;
+  return {
+    kind: 'github_pull_request',
+    delivery,
+    action: typeof body.action === 'string' ? body.action.slice(0, 50) : '',
+    number,
+    repository: { owner, name, fullName },
+    head: { sha: sha.toLowerCase(), ref, repository: headName ?? 'a deleted fork' },
+    fork,
+    merged: pr.merged === true,
+    before,
+    updatedAt: pushTime(pr.updated_at),
   };
 }
 

@@ -27,6 +27,8 @@ const VERBS: Record<DeploymentEvent, string> = {
   'deployment.rolled_back': 'rolled back',
   'deployment.awaiting_approval': 'awaits approval',
   'deployment.approved': 'was approved',
+  'preview.ready': 'made its preview app live',
+  'preview.removed': 'removed its preview app',
 };
 
 /** The body of a delivery, fixed when the delivery is created: every retry and redelivery sends these bytes. */

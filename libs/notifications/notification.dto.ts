@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { DEPLOYMENT_EVENTS, DeploymentEvent } from '../../workflows/types';
+import { DeploymentEvent, NOTIFICATION_EVENTS } from '../../workflows/types';
 
 /** Body of `POST /1/apps/:user/:app/notifications` (docs/contract.md#notifications). */
 export class NotificationDto {
@@ -15,11 +15,11 @@ export class NotificationDto {
   @Matches(/^https?:\/\//, { message: 'url must be an http(s) URL' })
   url: string;
 
-  @ApiProperty({ type: [String], enum: DEPLOYMENT_EVENTS, minItems: 1, description: 'The events delivered.' })
+  @ApiProperty({ type: [String], enum: NOTIFICATION_EVENTS, minItems: 1, description: 'The events delivered.' })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(DEPLOYMENT_EVENTS.length)
-  @IsIn(DEPLOYMENT_EVENTS, { each: true })
+  @ArrayMaxSize(NOTIFICATION_EVENTS.length)
+  @IsIn(NOTIFICATION_EVENTS, { each: true })
   events: DeploymentEvent[];
 
   @ApiPropertyOptional({

@@ -4,6 +4,7 @@ import type {
   LineActivitiesApi,
   NotificationActivitiesApi,
   WindowActivitiesApi,
+  PreviewActivitiesApi,
 } from '../../workflows/activities';
 
 /** Every activity the workflows call (workflows/activities.ts). */
@@ -11,7 +12,8 @@ export type WorkerActivitiesApi = DeploymentActivitiesApi &
   LineActivitiesApi &
   GithubActivitiesApi &
   NotificationActivitiesApi &
-  WindowActivitiesApi;
+  WindowActivitiesApi &
+  PreviewActivitiesApi;
 
 export interface ActivityOptions {
   /** Also registered on the notifications' task queue, whose worker has slots of its own. */

@@ -11,6 +11,8 @@ import { TargetsModule } from '../targets';
 import { GithubActivities } from './github.activities';
 import { NOTIFICATION_OUTBOUND, NotificationActivities } from './notification.activities';
 import { PipelineActivities } from './pipeline.activities';
+import { PreviewActivities } from './preview.activities';
+import { PreviewsModule } from '../previews';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { RELEASE_SETTINGS, ReleaseKeeping } from './release-keeping';
 import { ReleaseLineActivities } from './release-line.activities';
@@ -27,6 +29,7 @@ export const ACTIVITY_PROVIDERS = [
   ReleaseLineActivities,
   GithubActivities,
   NotificationActivities,
+  PreviewActivities,
 ];
 
 /**
@@ -56,6 +59,7 @@ export class PipelineModule {
         TarballsModule.forRoot(config.blobs),
         ReleasesModule.forWorker(),
         NotificationsModule.forWorker(),
+        PreviewsModule.forWorker({ ciTimeoutMs: config.travis.waitTimeoutMs }),
       ],
       providers: [
         { provide: PIPELINE_SETTINGS, useValue: pipeline },

@@ -4,6 +4,7 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { registerSearchAttributes } from '../../libs/deployments';
 import { GithubServer } from '../../tools/github-standin/github-standin';
 import { checkRunEvent, checkSuiteEvent, statusEvent, StandinCheckSuite } from '../../tools/github-standin/github-standin-ci';
+import { pullRequestEvent } from '../../tools/github-standin/github-standin-pulls';
 import { ADMIN, Harness } from '../support/harness';
 import { githubPush } from '../support/payloads';
 import { mutate, oddContentType, sha } from './generators';
@@ -311,6 +312,75 @@ describe('GitHub events, the App webhook and installation links under hostile in
     expect([...seen]).toEqual(expect.arrayContaining([200, 400, 401, 404]));
     const links = await harness.db.collection('github_installations').find().toArray();
     expect(links.map((l) => [l.user, l.installationId])).toEqual([['admin', INSTALLATION]]);
+  });
+
+  it('answers every pull_request event to /1/deploy with a success or a spec code, and keeps each preview once', async () => {
+    const put = await harness.request('PUT', '/1/apps/admin/previewed', {
+      body: { repository: 'octo-org/previewed', previews: { enabled: true, max: 3 } },
+    });
+    expect(put.status).toBe(200);
+    const pullRequest = fc
+      .tuple(
+        fc.constantFrom('opened', 'reopened', 'synchronize', 'closed', 'edited', 'labeled', ''),
+        fc.integer({ min: 1, max: 6 }),
+        sha(),
+        fc.constantFrom('octo-org/previewed', 'mallory/previewed', 'octo-org/plain'),
+      )
+      .map(([action, number, head, from]) => {
+        const pull = {
+          number,
+          repository: 'octo-org/previewed',
+          state: action === 'closed' ? ('closed' as const) : ('open' as const),
+          merged: false,
+          head: { sha: head, ref: `feature-${number}`, repository: from },
+          base: { ref: 'main' },
+          title: 'A change',
+          createdAt: '2026-11-01T00:00:00Z',
+          updatedAt: '2026-11-01T00:00:00Z',
+        };
+        return {
+          event: 'pull_request',
+          payload: pullRequestEvent(action, pull, { before: action === 'synchronize' ? 'd'.repeat(40) : undefined }),
+        };
+      });
+    const mutations = fc.array(
+      fc.tuple(
+        fc.constantFrom(
+          ['action'],
+          ['number'],
+          ['before'],
+          ['repository'],
+          ['repository', 'name'],
+          ['repository', 'owner', 'login'],
+          ['pull_request'],
+          ['pull_request', 'head'],
+          ['pull_request', 'head', 'sha'],
+          ['pull_request', 'head', 'ref'],
+          ['pull_request', 'head', 'repo'],
+          ['pull_request', 'head', 'repo', 'full_name'],
+          ['pull_request', 'merged'],
+          ['pull_request', 'updated_at'],
+        ),
+        fc.option(anyValue, { nil: undefined }),
+      ),
+      { maxLength: 2 },
+    );
+    const seen = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(pullRequest, mutations, fc.constantFrom<Auth>('admin', 'admin', 'admin', 'none'), async (event, changes, auth) => {
+        const body = JSON.stringify(mutate(event.payload, changes));
+        const answer = await send('/1/deploy', auth, { 'x-github-event': 'pull_request', 'content-type': 'application/json' }, body);
+        seen.add(answer.status);
+        expectSpecAnswer(answer, [200, 202, 400, 401, 409, 413, 503], [...DEPLOY_CODES, 'apps:previews:limit', 'apps:previews:db:failed']);
+        if (auth === 'none') expect(answer.status).toBe(401);
+      }),
+      { numRuns: 150, endOnFailure: true },
+    );
+    expect([...seen]).toEqual(expect.arrayContaining([200, 202, 400]));
+    // One record per pull request that got a preview, never more than previews.max at once.
+    const previews = await harness.db.collection('previews').find({ app: 'previewed' }).toArray();
+    expect(new Set(previews.map((p) => p._id)).size).toBe(previews.length);
+    expect(previews.length).toBeLessThanOrEqual(6);
   });
 
   it('left no half-written deployment: each has its payload and its workflow', async () => {

@@ -359,4 +359,34 @@ const release = process.env.RECORD_HISTORIES;
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     await save('deployment-deploy-now', pushed.json.workflowId);
   });
+
+  it('preview: opened, synchronized, closed → torn down once', async () => {
+    const repo = `preview-${Date.now().toString(36)}`;
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, previews: { enabled: true } } })).status).toBe(200);
+    const deliver = (payload: object) =>
+      f.harness.request('POST', '/1/deploy', { headers: { 'x-github-event': 'pull_request', 'x-github-delivery': `${Date.now()}` }, body: payload as Record<string, unknown> });
+    const listed = async () => ((await f.harness.request('GET', `/1/apps/admin/${repo}/previews`)).json as Array<{ state: string; head?: { sha: string } }>)[0];
+    const opened = await deliver(await f.github.openPullRequest(`octo-org/${repo}`));
+    expect(opened.status).toBe(202);
+    await waitFor(async () => (await listed())?.state === 'live', 90_000);
+    const synchronized = await f.github.pushToPullRequest(`octo-org/${repo}`, 1);
+    await deliver(synchronized);
+    await waitFor(async () => (await listed())?.state === 'live' && (await listed())?.head?.sha === synchronized.pull_request.head.sha, 90_000);
+    await deliver(f.github.closePullRequest(`octo-org/${repo}`, 1, true));
+    await waitFor(async () => (await listed())?.state === 'removed', 90_000);
+    await save('preview-closed', opened.json.previews[0].workflowId);
+  });
+
+  it("preview: a fork's head waits for an approval, then closed", async () => {
+    const repo = `preview-fork-${Date.now().toString(36)}`;
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, previews: { enabled: true } } })).status).toBe(200);
+    const deliver = (payload: object) =>
+      f.harness.request('POST', '/1/deploy', { headers: { 'x-github-event': 'pull_request', 'x-github-delivery': `${Date.now()}` }, body: payload as Record<string, unknown> });
+    const listed = async () => ((await f.harness.request('GET', `/1/apps/admin/${repo}/previews`)).json as Array<{ state: string }>)[0];
+    const opened = await deliver(await f.github.openPullRequest(`octo-org/${repo}`, { fork: `mallory/${repo}` }));
+    await waitFor(async () => (await listed())?.state === 'awaiting_approval');
+    await deliver(f.github.closePullRequest(`octo-org/${repo}`, 1));
+    await waitFor(async () => (await listed())?.state === 'removed');
+    await save('preview-fork-closed', opened.json.previews[0].workflowId);
+  });
 });

@@ -6,7 +6,7 @@ import { productFiles, SourceFile } from './product-sources';
  * a second workflow for one deployment. Pure: reads the repository's files.
  */
 const IDS_MODULE = 'libs/deployments/workflow-ids.ts';
-const PREFIX = '(?:deployment|line|undeploy|release|notification)/';
+const PREFIX = '(?:deployment|line|undeploy|release|notification|preview)/';
 const SUFFIX = '/(?:app/|retry-|again-|redeliver-)';
 const BUILDS: Array<[RegExp, string]> = [
   [new RegExp('`' + PREFIX + '[^`]*\\$\\{'), 'a template literal builds a workflow id'],

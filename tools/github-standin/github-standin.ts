@@ -14,6 +14,7 @@ import {
   installationJson,
   StandinCi,
 } from './github-standin-ci';
+import { pullRequestEvent, StandinPulls } from './github-standin-pulls';
 
 /**
  * A local stand-in for GitHub: the few REST endpoints the product calls (GET /user, contents,
@@ -70,6 +71,8 @@ export class GithubServer {
   readonly requests: Array<{ method: string; url: string; token?: string }> = [];
   /** Check suites and runs, deployments, the GitHub App and its installations. */
   readonly ci = new StandinCi();
+  /** Pull requests (docs/contract.md#preview-apps). */
+  readonly pulls = new StandinPulls();
   /** Fail the next N tarball downloads with 502 (retry tests). */
   failTarballs = 0;
   /** Fail the next N contents reads (package.json, .travis.yml) with 502. */
@@ -131,6 +134,32 @@ export class GithubServer {
     // GitHub adds the installation to what it delivers to an App's webhook.
     const installation = this.ci.installationFor(fullName);
     return installation ? { ...push, installation: { id: installation.id } } : push;
+  }
+
+  /**
+   * Opens a pull request of `fullName` from a new commit on `branch` (of `fork`, another
+   * repository, when given; its commit is served by the base repository too, as GitHub does):
+   * answers the `opened` event GitHub would deliver.
+   */
+  async openPullRequest(fullName: string, options: { branch?: string; fork?: string; number?: number } = {}) {
+    const branch = options.branch ?? `feature-${randomBytes(3).toString('hex')}`;
+    const { after: sha } = await this.commit(fullName, { branch, message: `Open a pull request from ${branch}` });
+    const pull = this.pulls.open(fullName, { sha, ref: branch, repository: options.fork ?? fullName }, { number: options.number });
+    return pullRequestEvent('opened', pull, { installation: this.ci.installationFor(fullName)?.id });
+  }
+
+  /** A new commit on the pull request's head branch: the `synchronize` event. */
+  async pushToPullRequest(fullName: string, number: number) {
+    const pull = this.pulls.find(fullName, number);
+    if (!pull) throw new Error(`no pull request #${number} of ${fullName}`);
+    const { after: sha } = await this.commit(fullName, { branch: pull.head.ref, message: `Push to #${number}` });
+    const before = this.pulls.push(fullName, number, sha);
+    return pullRequestEvent('synchronize', pull, { before, installation: this.ci.installationFor(fullName)?.id });
+  }
+
+  /** Closes (or merges) the pull request: the `closed` event. */
+  closePullRequest(fullName: string, number: number, merged = false) {
+    return pullRequestEvent('closed', this.pulls.close(fullName, number, merged), { installation: this.ci.installationFor(fullName)?.id });
   }
 
   /** Records a commit's parents (its files and tarball are the caller's). */
@@ -265,6 +294,8 @@ export class GithubServer {
       );
     }
     if (await this.routeCi(req, path, url, token, send)) return;
+    const pulls = req.method === 'GET' ? this.pulls.route(path, url, this.url) : undefined;
+    if (pulls) return send(pulls.status, pulls.body);
     const repoMatch = /^\/repos\/([^/]+)\/([^/]+)\/(contents|tarball|statuses|compare|commits)\/(.+)$/.exec(path);
     if (!repoMatch) return notFound();
     const [, owner, name, kind, rest] = repoMatch;

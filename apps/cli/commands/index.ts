@@ -6,6 +6,7 @@ import { envGet, envRm, envSet } from './env';
 import { githubAuth } from './github';
 import { login, logout } from './login';
 import { deliveries, notifyAdd, notifyList, notifyRemove } from './notify';
+import { previewsList } from './previews';
 import { promote, redeploy, releasesList, rollback, unlock } from './releases';
 import { tokensCreate, tokensList, tokensRevoke } from './tokens';
 import { watch } from './watch';
@@ -45,4 +46,5 @@ export const COMMANDS: CommandSpec[] = [
   approve,
   reject,
   deployNow,
+  previewsList,
 ];

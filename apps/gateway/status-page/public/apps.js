@@ -76,6 +76,32 @@
       renderTrigger(app.body);
       renderLock(app.body);
       renderReleases(Array.isArray(releases.body) ? releases.body : []);
+      loadPreviews(app.body, ticket);
+    });
+  }
+
+  /** The app's preview apps of pull requests (docs/contract.md#preview-apps), when it has previews. */
+  function loadPreviews(app, ticket) {
+    byId('previews-section').hidden = !app.previews;
+    if (!app.previews) return;
+    return sp.api('GET', appPath() + '/previews?limit=100').then(function (answer) {
+      if (ticket !== loads || !answer.ok) return;
+      var previews = Array.isArray(answer.body) ? answer.body : [];
+      var body = byId('previews-body');
+      body.textContent = '';
+      byId('previews-empty').hidden = previews.length > 0;
+      byId('previews').hidden = previews.length === 0;
+      previews.forEach(function (preview) {
+        body.appendChild(
+          sp.h('tr', { 'data-state': preview.state }, [
+            sp.h('td', { text: '#' + preview.pr + (preview.fork ? ' (fork)' : '') }),
+            sp.h('td', { text: preview.name }),
+            sp.h('td', { text: preview.state.replace(/_/g, ' ') }),
+            sp.h('td', { text: preview.head ? preview.head.sha.slice(0, 7) : '' }),
+            sp.h('td', { text: preview.reason }),
+          ]),
+        );
+      });
     });
   }
 

@@ -1,0 +1,5 @@
+export * from './pull-request';
+export * from './previews.repository';
+export * from './previews.service';
+export * from './preview-lifecycle';
+export * from './previews.module';
