@@ -1,4 +1,13 @@
-import type { CommitComparison, DeploymentEvent, LineEvent, LineHead, StatusWrite } from './types';
+import type {
+  AutoRollbackResult,
+  CommitComparison,
+  DeploymentEvent,
+  HealthCheckPlan,
+  HealthProbeResult,
+  LineEvent,
+  LineHead,
+  StatusWrite,
+} from './types';
 
 /**
  * The activities the deployment workflow calls; implemented in libs/deployments and bound
@@ -33,6 +42,8 @@ export interface ResolvedApp {
   hasTarget: boolean;
   polls: boolean;
   retain: boolean;
+  /** The app's health check: the deployment bakes after the cut-over (docs/contract.md#verified-releases). */
+  healthCheck?: HealthCheckPlan;
 }
 
 export interface FetchedTarball {
@@ -121,4 +132,18 @@ export interface NotificationActivitiesApi {
   /** One attempt: POSTs the stored body; throws (retryable) unless the subscriber answers 2xx. */
   deliverNotification(input: { deliveryId: string }): Promise<void>;
   deliveryGaveUp(input: { deliveryId: string; reason: string }): Promise<void>;
+}
+
+/** The health-checked bake (docs/contract.md#verified-releases); implemented in libs/pipeline/health.activities.ts. */
+export interface HealthActivitiesApi {
+  /** One GET of the health URL through the outbound guard, one attempt; never throws for the app's answer, only for a refused URL. */
+  probeHealth(
+    input: DeploymentRef & { app: string; check: Pick<HealthCheckPlan, 'url' | 'expectStatus' | 'bodyIncludes' | 'timeoutMs'> },
+  ): Promise<HealthProbeResult>;
+  /**
+   * After a failed bake: the rollback to the release live before the deployment (cause
+   * `auto-rollback`), through the manual rollback's path, which locks the app. Idempotent: the
+   * failed deployment's id keys it, so a repeat answers the same rollback.
+   */
+  autoRollback(input: DeploymentRef & { app: string; reason: string }): Promise<AutoRollbackResult>;
 }

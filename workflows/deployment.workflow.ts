@@ -8,6 +8,7 @@ import { RunningDeployment } from './deployment/running-deployment';
 import { fetchAndInspect } from './deployment/tarball';
 import { deliver, startUpload } from './deployment/target';
 import { undeploy } from './deployment/undeploy';
+import { verify } from './deployment/verify';
 import { lineDecisionSignal } from './line.workflow';
 import { RECEIVED_FIRST_PATCH } from './patches';
 import type { CiSignal, DeploymentInput, DeploymentOutcome, DeploymentState, PushSignal, SupersedeSignal, TravisSignal } from './types';
@@ -70,7 +71,7 @@ async function deploy(run: RunningDeployment): Promise<DeploymentOutcome> {
   }
 }
 
-/** DEPLOY: the CI gate, the package, its tarball, the turn in the app's line, the target. */
+/** DEPLOY: the CI gate, the package, its tarball, the turn in the app's line, the target, the bake where the app has a health check. */
 async function deployCommit(run: RunningDeployment): Promise<void> {
   const pushedApp = run.push!.app;
   if (pushedApp) await enterLine(run, pushedApp);
@@ -81,6 +82,7 @@ async function deployCommit(run: RunningDeployment): Promise<void> {
   await takeTurn(run);
   startUpload(run);
   await deliver(run, app, pkg.version);
+  await verify(run, app);
 }
 
 function receivedMessage({ provider, retryOf, release }: DeploymentInput): string {

@@ -91,3 +91,12 @@ export const STORE_OUTAGE_PATCH = 'store-outage-tolerance';
  * v0.3.0/*. deprecatePatch may replace it once no run started before v0.4.0 can be replayed.
  */
 export const UNDEPLOY_AT_TURN_PATCH = 'undeploy-names-at-turn';
+
+/**
+ * A deployment of an app with a health check bakes after the target reports SUCCESS (step
+ * `verifying`: probes between durable timers) and, when the bake fails, ends
+ * `deploy:health:failed` after starting the automatic rollback (docs/contract.md#verified-releases).
+ * Asked only where the app has a health check, which no run started before it had. Since v0.5.0;
+ * lacking: v0.1.0/*, v0.2.0/*, v0.3.0/*, v0.4.0/*.
+ */
+export const HEALTH_BAKE_PATCH = 'health-bake';

@@ -1,5 +1,11 @@
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { DeploymentActivitiesApi, GithubActivitiesApi, LineActivitiesApi, NotificationActivitiesApi } from './activities';
+import type {
+  DeploymentActivitiesApi,
+  GithubActivitiesApi,
+  HealthActivitiesApi,
+  LineActivitiesApi,
+  NotificationActivitiesApi,
+} from './activities';
 import { STORE_OUTAGE_PATCH } from './patches';
 import { GITHUB_DEPLOYMENT_ATTEMPTS, POLL_TARGET_ATTEMPTS, SHORT_STEP_ATTEMPTS, TARBALL_ATTEMPTS } from './step-attempts';
 
@@ -101,4 +107,19 @@ export const deliveryAttempts = proxyActivities<Pick<NotificationActivitiesApi, 
 export const deliveryRecords = proxyActivities<Pick<NotificationActivitiesApi, 'deliveryGaveUp'>>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
+
+/**
+ * One probe of a health-checked bake: one attempt (the bake counts failures, not Temporal); the
+ * probe keeps to the check's own timeout (at most 60 s), this bounds a lost worker's.
+ */
+export const healthProbes = proxyActivities<Pick<HealthActivitiesApi, 'probeHealth'>>({
+  startToCloseTimeout: '70 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
+/** The automatic rollback after a failed bake: idempotent (keyed by the failed deployment), retried until it answers. */
+export const rollbacks = proxyActivities<Pick<HealthActivitiesApi, 'autoRollback'>>({
+  startToCloseTimeout: '1 minute',
+  retry: backoff,
 });

@@ -8,7 +8,8 @@ import type { Errors } from '../libs/errors/catalogue';
 export type Provider = 'github' | 'travis' | 'api';
 export type StatusState = 'ok' | 'error' | 'pending';
 
-export type Step = 'received' | 'waiting_for_ci' | 'resolve' | 'fetch' | 'inspect' | 'queued' | 'upload' | 'processing' | 'done';
+export type Step =
+  'received' | 'waiting_for_ci' | 'resolve' | 'fetch' | 'inspect' | 'queued' | 'upload' | 'processing' | 'verifying' | 'done';
 
 export interface DeploymentInput {
   deploymentId: string;
@@ -36,11 +37,11 @@ export interface DeploymentInput {
 }
 
 /** Why a release was made (docs/contract.md#releases). */
-export type ReleaseCause = 'push' | 'travis' | 'github' | 'retry' | 'rollback' | 'redeploy' | 'env' | 'promote';
+export type ReleaseCause = 'push' | 'travis' | 'github' | 'retry' | 'rollback' | 'redeploy' | 'env' | 'promote' | 'auto-rollback';
 
 /** What an explicit release action deploys: a release's code, from its kept tarball when there is one. */
 export interface ReleaseSource {
-  cause: 'rollback' | 'redeploy' | 'env' | 'promote';
+  cause: 'rollback' | 'redeploy' | 'env' | 'promote' | 'auto-rollback';
   /** The release whose code this deploys. */
   version: number;
   /** Its package.json as read when it was deployed: no GitHub read needed. */
@@ -174,6 +175,8 @@ export interface LineEntry {
   /** Retries (and UNDEPLOY) deploy what they name: no ordering by commit (docs/contract.md#ordering-by-commit). */
   explicit: boolean;
   kind: 'deploy' | 'undeploy';
+  /** An automatic rollback: it locks the app, so what waits in the line ends naming the lock (docs/contract.md#verified-releases). */
+  locks?: string;
 }
 
 export interface LineHead {
@@ -207,3 +210,30 @@ export type LineEndCode = (typeof Errors)['deployStale' | 'deploySuperseded' | '
 
 /** Where ancestry between two commits stands (GitHub's compare API `status`, or `unknown`). */
 export type CommitComparison = 'ahead' | 'behind' | 'identical' | 'diverged' | 'unknown';
+
+/**
+ * An app's health check as the deployment runs it (docs/contract.md#verified-releases): read with
+ * the app at resolve, durations in milliseconds. Small: it rides in the workflow's history.
+ */
+export interface HealthCheckPlan {
+  url: string;
+  /** Answers with a status in [min, max] pass (with `bodyIncludes` in the body, when set). */
+  expectStatus: [number, number];
+  bodyIncludes?: string;
+  intervalMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  bakeMs: number;
+  initialDelayMs: number;
+}
+
+/** One probe of the health URL: passed or not, and a short account of the answer for the status log. */
+export interface HealthProbeResult {
+  ok: boolean;
+  /** e.g. `200`, `500 (body lacks "ready")`, `timed out after 5 s`, `connection refused`. */
+  answer: string;
+}
+
+/** The automatic rollback a failed bake starts (docs/contract.md#verified-releases): the new deployment, or why there is none. */
+export type AutoRollbackResult =
+  { started: true; deploymentId: string; release: number; rolledBackTo: number } | { started: false; reason: string };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ChangeStream, Collection, Db, Filter } from 'mongodb';
 import { canonicalRepository, escapeRegExp, repositorySpellingsPattern } from '../github/names';
 import { createIndexes, IndexCreationError, InjectDb, isDuplicateKey } from '../persistence';
+import type { HealthCheck } from './health-check';
 import type { Collaborator } from './roles';
 
 /** An app as stored: secrets (target password, webhook secret, env) sealed with SecretBox. */
@@ -32,6 +33,8 @@ export interface AppRecord {
   url?: string;
   /** `required`: Travis notifications must carry a verified Signature; absent: `auto`. */
   travisSignature?: 'auto' | 'required';
+  /** Checked after each deployment's cut-over (docs/contract.md#verified-releases); absent: no bake. */
+  healthCheck?: HealthCheck;
   lastDeployment?: string;
   /** Set by a rollback (docs/contract.md#rollback-and-the-lock): pushes are ignored until POST …/unlock. */
   lock?: AppLock;

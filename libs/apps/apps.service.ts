@@ -6,6 +6,7 @@ import { SecretBox } from '../secrets';
 import { AppDto, APP_NAME, checkEnv } from './app.dto';
 import { AppConfigCache } from './app-config-cache';
 import { AppRecord, AppsRepository, repositoryKey } from './apps.repository';
+import { checkHealthCheck, HealthCheck } from './health-check';
 import { APP_TARGET_RULES, AppTargetRules, TargetRulesCheck } from './target-rules';
 
 /** What the API shows of an app: never a secret. */
@@ -27,6 +28,8 @@ export interface AppView {
   environment?: string;
   url?: string;
   travisSignature?: 'auto' | 'required';
+  /** Checked after each deployment's cut-over (docs/contract.md#verified-releases). */
+  healthCheck?: HealthCheck;
   lastDeployment?: string;
   /** After a rollback: pushes are ignored until POST …/unlock (docs/contract.md#rollback-and-the-lock). */
   locked?: { release: number; deployment: string; by: string; at: string };
@@ -135,6 +138,8 @@ export class AppsService {
     checkTarget(dto.target);
     const trigger = checkTrigger(dto);
     await this.targetRules.check(dto.target);
+    const healthCheck = checkHealthCheck(dto.healthCheck);
+    if (healthCheck) await this.targetRules.checkHealthUrl(healthCheck.url);
     const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
     // Several apps may deploy one repository (docs/contract.md#several-apps-per-repository), each with its own trigger.
     const record = await this.write(user, name, async (existing) => {
@@ -169,6 +174,7 @@ export class AppsService {
         environment: dto.environment,
         url: dto.url,
         travisSignature: dto.travisSignature,
+        healthCheck,
         lastDeployment: existing?.lastDeployment,
         lock: existing?.lock,
         createdAt: existing?.createdAt ?? now,
@@ -287,6 +293,7 @@ export class AppsService {
       environment: record.environment,
       url: record.url,
       travisSignature: record.travisSignature,
+      ...(record.healthCheck ? { healthCheck: record.healthCheck } : {}),
       lastDeployment: record.lastDeployment,
       locked: record.lock && { ...record.lock, at: record.lock.at.toISOString() },
       createdAt: record.createdAt.toISOString(),

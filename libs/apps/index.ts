@@ -7,3 +7,4 @@ export * from './default-target-names.repository';
 export * from './roles';
 export { AppTargetRulesModule, APP_TARGET_RULES } from './target-rules';
 export type { AppTargetRules } from './target-rules';
+export * from './health-check';

@@ -5,10 +5,11 @@ import { createIndexes, InjectDb, isDuplicateKey } from '../persistence';
 import type { Provider, ReleaseCause, Step, StatusWrite } from '../../workflows/types';
 
 /** The record in MongoDB (docs/contract.md#the-record-in-mongodb): where a deployment stands, as the record says (never a workflow query). */
-export type DeploymentRecordState = 'waiting_for_ci' | 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'superseded' | 'stale';
+export type DeploymentRecordState =
+  'waiting_for_ci' | 'queued' | 'running' | 'verifying' | 'succeeded' | 'failed' | 'canceled' | 'superseded' | 'stale';
 const ENDED_STATES: readonly DeploymentRecordState[] = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
 /** Not ended yet (records of older releases carry no state: their deployments ended long ago). */
-const LIVE_STATES: DeploymentRecordState[] = ['waiting_for_ci', 'queued', 'running'];
+const LIVE_STATES: DeploymentRecordState[] = ['waiting_for_ci', 'queued', 'running', 'verifying'];
 
 export interface DeploymentRecord {
   _id: string; // deployment id
@@ -265,5 +266,7 @@ export function recordStateOf(write: Pick<StatusWrite, 'step' | 'status' | 'erro
   }
   if (write.step === 'waiting_for_ci' && write.status === 'pending') return 'waiting_for_ci';
   if ((write.step as string) === 'queued' && write.status === 'pending') return 'queued';
+  // The target has the release; its health-checked bake runs (docs/contract.md#verified-releases).
+  if (write.step === 'verifying') return 'verifying';
   return 'running';
 }

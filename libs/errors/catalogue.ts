@@ -403,6 +403,12 @@ export const Errors = {
   receiverTooLarge: { code: 'receiver:too_large', status: 413, message: 'the upload is over the size limit', where: receiver },
   receiverNotFound: { code: 'receiver:not_found', status: 404, message: 'no such deployment package', where: receiver },
   receiverInternal: { code: 'receiver:internal', status: 500, message: 'the receiver failed unexpectedly', where: receiver },
+  deployHealthFailed: {
+    code: 'deploy:health:failed',
+    message: "The release failed its health-checked bake: the app's health URL failed failureThreshold times in a row.",
+    where: workflow,
+  },
+  appsBadHealthCheck: { code: 'apps:bad_health_check', status: 400, message: "The app's healthCheck is refused.", where: api },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorName = keyof typeof Errors;

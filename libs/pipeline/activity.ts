@@ -1,12 +1,17 @@
 import type {
   DeploymentActivitiesApi,
   GithubActivitiesApi,
+  HealthActivitiesApi,
   LineActivitiesApi,
   NotificationActivitiesApi,
 } from '../../workflows/activities';
 
 /** Every activity the workflows call (workflows/activities.ts). */
-export type WorkerActivitiesApi = DeploymentActivitiesApi & LineActivitiesApi & GithubActivitiesApi & NotificationActivitiesApi;
+export type WorkerActivitiesApi = DeploymentActivitiesApi &
+  LineActivitiesApi &
+  GithubActivitiesApi &
+  NotificationActivitiesApi &
+  HealthActivitiesApi;
 
 export interface ActivityOptions {
   /** Also registered on the notifications' task queue, whose worker has slots of its own. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames } from '../apps';
+import { AppSecrets, AppsRepository, AppsService, DefaultTargetNames, healthCheckPlan } from '../apps';
 import { ErrorEntry, errorByCode, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { ReleaseKeeping } from './release-keeping';
@@ -92,7 +92,14 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
     // Early, so a taken name fails before the download; uploadPackage checks again before sending.
     if (ref.claimName !== false && (await this.onSharedTarget(app))) await this.claim(name, ref.user);
     await this.deployments.setApp(ref.deploymentId, name);
-    return { app: name, hasTarget: target !== undefined, polls: target?.statusUrl !== undefined, retain: app?.record.retain ?? false };
+    return {
+      app: name,
+      hasTarget: target !== undefined,
+      polls: target?.statusUrl !== undefined,
+      retain: app?.record.retain ?? false,
+      // The bake's settings reach the workflow with the app they belong to (docs/contract.md#verified-releases).
+      ...(app?.record.healthCheck ? { healthCheck: healthCheckPlan(app.record.healthCheck) } : {}),
+    };
   }
 
   @Activity()
