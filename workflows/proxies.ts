@@ -111,10 +111,12 @@ export const deliveryRecords = proxyActivities<Pick<NotificationActivitiesApi, '
 
 /**
  * One probe of a health-checked bake: one attempt (the bake counts failures, not Temporal); the
- * probe keeps to the check's own timeout (at most 60 s), this bounds a lost worker's.
+ * probe keeps to the check's own timeout (at most 60 s) and heartbeats, so a lost worker's probe
+ * ends within seconds.
  */
 export const healthProbes = proxyActivities<Pick<HealthActivitiesApi, 'probeHealth'>>({
   startToCloseTimeout: '70 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: { maximumAttempts: 1 },
 });
 

@@ -11,6 +11,8 @@ import { Activity } from './activity';
 /** The worker's outbound rules (TARGET_ALLOW / TARGET_DENY): a health URL is user input, as a target is. */
 export const HEALTH_OUTBOUND = Symbol('HEALTH_OUTBOUND');
 
+const HEARTBEAT_MS = 1_000;
+
 /**
  * The health-checked bake's activities (docs/contract.md#verified-releases): one probe per
  * activity (the workflow sleeps between them on durable timers, so a baking deployment holds no
@@ -30,8 +32,15 @@ export class HealthActivities implements HealthActivitiesApi {
 
   @Activity()
   async probeHealth(input: Parameters<HealthActivitiesApi['probeHealth']>[0]): Promise<HealthProbeResult> {
-    const signal = Context.current().cancellationSignal;
-    const result = await this.client.probe(input.check, signal);
+    const context = Context.current();
+    // A worker lost mid-probe is noticed by its missing heartbeat, not at the probe's 70 s bound.
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+    let result: HealthProbeResult;
+    try {
+      result = await this.client.probe(input.check, context.cancellationSignal);
+    } finally {
+      clearInterval(heartbeat);
+    }
     recordHealthCheck(result.ok ? 'pass' : 'fail');
     return result;
   }

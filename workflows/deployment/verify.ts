@@ -27,7 +27,9 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
  */
 export async function verify(deployment: RunningDeployment, app: ResolvedApp): Promise<void> {
   const check = app.healthCheck;
-  if (!check || !patched(HEALTH_BAKE_PATCH)) return;
+  // The automatic rollback restores what was live before the failed bake: it is not baked again,
+  // for a failure there would have nowhere to roll back to but itself.
+  if (!check || deployment.input.release?.cause === 'auto-rollback' || !patched(HEALTH_BAKE_PATCH)) return;
   await deployment.statusLog.record(
     'verifying',
     'pending',
@@ -36,10 +38,13 @@ export async function verify(deployment: RunningDeployment, app: ResolvedApp): P
   if (check.initialDelayMs > 0) await sleep(check.initialDelayMs);
   const bake: Bake = { probes: 0, failuresInARow: 0, answers: [] };
   const started = Date.now();
-  for (;;) {
+  // A probe at the cut-over and one after each interval: the intervals alone span the bake, so
+  // it has elapsed at the last probe however long the probes took.
+  const intervals = Math.ceil(check.bakeMs / check.intervalMs);
+  for (let made = 0; ; made++) {
     const result = await probe(deployment, app.app, check);
     if (result) await count(deployment, app.app, check, bake, result);
-    if (Date.now() - started >= check.bakeMs) break;
+    if (made >= intervals) break;
     await sleep(check.intervalMs);
   }
   await deployment.statusLog.record(

@@ -28,6 +28,7 @@
     queued: 'Queued',
     upload: 'Upload',
     processing: 'Processing',
+    verifying: 'Verifying (health-checked bake)',
     done: 'Done',
   };
 
