@@ -53,7 +53,9 @@ describe('an app healthCheck (docs/contract.md#verified-releases)', () => {
     expect(refusal({ url, failureThreshold: 0 })).toMatch(/^healthCheck\.failureThreshold/);
     expect(refusal({ url, failureThreshold: 2.5 })).toMatch(/^healthCheck\.failureThreshold/);
     expect(refusal({ url, bake: '3h' })).toMatch(/^healthCheck\.bake must be between/);
-    expect(refusal({ url, interval: '1s', bake: '2h' })).toMatch(/^healthCheck\.bake \/ interval must be at most 1000 probes/);
+    expect(refusal({ url, interval: '1s', timeout: '1s', bake: '2h' })).toMatch(
+      /^healthCheck\.bake \/ interval must be at most 1000 probes/,
+    );
     expect(refusal({ url, expectStatus: '399-200' })).toMatch(/^healthCheck\.expectStatus/);
     expect(refusal({ url, bodyIncludes: '' })).toMatch(/^healthCheck\.bodyIncludes/);
     expect(refusal({ url, retries: 3 })).toBe('healthCheck.retries is not a setting of a health check.');

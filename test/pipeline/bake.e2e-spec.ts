@@ -159,4 +159,25 @@ describe('verified releases: health-checked bake and automatic rollback', () => 
     const steps = await f.steps(bad.json.id);
     expect(steps.filter((s) => s.step === 'verifying').map((s) => s.status)).toEqual(['pending', 'pending', 'error']);
   }, 120_000);
+
+  it('a first release failing its bake ends deploy:health:failed and the app stays as it is: nothing to roll back to, no lock', async () => {
+    const first = 'baked-first';
+    const healthCheck = { url: health.url, interval: '1s', timeout: '1s', bake: '5s', failureThreshold: 2 };
+    expect(
+      (await f.harness.request('PUT', `/1/apps/admin/${first}`, { body: { repository: `octo-org/${first}`, healthCheck } })).status,
+    ).toBe(200);
+    health.status = 503;
+    const c1 = await f.labelledCommit(first, 'F1');
+    const pushed = await f.push(first, c1.sha);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({
+      state: 'failed',
+      error: {
+        code: 'deploy:health:failed',
+        message: expect.stringContaining('Nothing rolled back: baked-first had no release live before this deployment'),
+      },
+    });
+    expect((await f.harness.request('GET', `/1/apps/admin/${first}`)).json.locked).toBeUndefined();
+    expect(await f.liveLabel(first)).toBe('// F1\n');
+    expect((await f.harness.request('GET', `/1/apps/admin/${first}/releases`)).json).toEqual([]);
+  }, 60_000);
 });

@@ -83,6 +83,25 @@ describe('apps set merge', () => {
     expect(() => mergeApp(github, { 'no-required-checks': true, 'required-check': ['x'] })).toThrow(/not both/);
   });
 
+  it('sets the health check from --health-* flags, keeps it as shown otherwise, drops it with --no-health-check', () => {
+    const url = 'https://web.example/healthz';
+    expect(mergeApp(APP, { 'health-url': url, 'health-bake': '5m', 'health-threshold': '2' }).healthCheck).toEqual({
+      url,
+      bake: '5m',
+      failureThreshold: 2,
+    });
+    const baked: AppView = {
+      ...APP,
+      healthCheck: { url, expectStatus: '200-399', interval: '10s', timeout: '5s', failureThreshold: 3, bake: '2m', initialDelay: '0s' },
+    };
+    expect(mergeApp(baked, { branch: 'dev' }).healthCheck).toEqual(baked.healthCheck);
+    expect(mergeApp(baked, { 'health-interval': '30s' }).healthCheck).toMatchObject({ url, interval: '30s', bake: '2m' });
+    expect(mergeApp(baked, { 'no-health-check': true }).healthCheck).toBeUndefined();
+    expect(() => mergeApp(APP, { 'health-bake': '5m' })).toThrow(/--health-url/);
+    expect(() => mergeApp(APP, { 'health-url': url, 'health-threshold': 'three' })).toThrow(/--health-threshold/);
+    expect(() => mergeApp(baked, { 'no-health-check': true, 'health-bake': '1m' })).toThrow(/not both/);
+  });
+
   it('keeps the trigger (tags, paths) unless the flags change it', () => {
     const tagged: AppView = { ...APP, branch: undefined, deployOn: { tags: 'v*' }, paths: ['services/api/**'] };
     expect(mergeApp(tagged, { retain: true })).toMatchObject({ deployOn: { tags: 'v*' }, paths: ['services/api/**'], branch: undefined });
