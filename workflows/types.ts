@@ -127,6 +127,8 @@ export interface DeploymentState {
   records: TargetRecordState[];
   timings: Partial<Record<Step, { startedAt: string; endedAt?: string }>>;
   error?: { code: string; message: string };
+  /** While verifying (docs/contract.md#verified-releases): the bake's probes so far, the failures in a row, when it passes at the earliest. */
+  bake?: { probes: number; failuresInARow: number; failureThreshold: number; endsAt: string };
 }
 
 export interface TargetRecordState {

@@ -95,6 +95,9 @@ describe('verified releases: health-checked bake and automatic rollback', () => 
     expect(pushed.status).toBe(202);
     await waitFor(async () => (await record(pushed.json.id)).state?.state === 'verifying');
     expect(await releases()).toEqual([]); // recorded when the bake passes
+    // The bake's progress, from the workflow while it runs: passing probes write no entry.
+    await waitFor(async () => ((await record(pushed.json.id)).state?.bake?.probes ?? 0) >= 2);
+    expect((await record(pushed.json.id)).state.bake).toMatchObject({ failuresInARow: 0, failureThreshold: 2, endsAt: expect.any(String) });
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
     const steps = await f.steps(pushed.json.id);
     const verifying = steps.filter((s) => s.step === 'verifying');

@@ -41,9 +41,12 @@ export async function verify(deployment: RunningDeployment, app: ResolvedApp): P
   // A probe at the cut-over and one after each interval: the intervals alone span the bake, so
   // it has elapsed at the last probe however long the probes took.
   const intervals = Math.ceil(check.bakeMs / check.intervalMs);
+  const endsAt = new Date(started + intervals * check.intervalMs).toISOString();
   for (let made = 0; ; made++) {
     const result = await probe(deployment, app.app, check);
     if (result) await count(deployment, app.app, check, bake, result);
+    // What the `state` query answers (the status page shows the bake's progress); no command.
+    deployment.state.bake = { probes: bake.probes, failuresInARow: bake.failuresInARow, failureThreshold: check.failureThreshold, endsAt };
     if (made >= intervals) break;
     await sleep(check.intervalMs);
   }
