@@ -1,5 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { MetricsServer } from '../../libs/metrics';
+import { metric, scrape } from '../ops/prometheus';
 import { PipelineFixture, waitFor } from './pipeline-fixture';
 import { Subscriber } from './subscriber';
 
@@ -43,7 +45,7 @@ describe('verified releases: health-checked bake and automatic rollback', () => 
   beforeAll(async () => {
     health = await new HealthEndpoint().start();
     subscriber = await new Subscriber().start();
-    f = await PipelineFixture.start();
+    f = await PipelineFixture.start({ WORKER_METRICS_PORT: '0' });
     f.github.tokens.set('ghp_bake', 'admin-gh');
     expect((await f.harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_bake' } })).status).toBe(200);
   });
@@ -161,6 +163,14 @@ describe('verified releases: health-checked bake and automatic rollback', () => 
     // The status log tells the story: the bake's start, its failures, its end.
     const steps = await f.steps(bad.json.id);
     expect(steps.filter((s) => s.step === 'verifying').map((s) => s.status)).toEqual(['pending', 'pending', 'error']);
+    // The worker's metrics: probes by result, the bakes' durations by outcome.
+    const samples = await scrape(f.harness.worker!.get(MetricsServer).url!);
+    expect(metric(samples, 'deploy_webhooks_health_checks_total', { result: 'pass' })).toBeGreaterThanOrEqual(20);
+    expect(metric(samples, 'deploy_webhooks_health_checks_total', { result: 'fail' })).toBeGreaterThanOrEqual(2);
+    expect(metric(samples, 'deploy_webhooks_step_duration_seconds_count', { step: 'verifying', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(metric(samples, 'deploy_webhooks_step_duration_seconds_count', { step: 'verifying', outcome: 'error' })).toBeGreaterThanOrEqual(
+      1,
+    );
   }, 120_000);
 
   it('a first release failing its bake ends deploy:health:failed and the app stays as it is: nothing to roll back to, no lock', async () => {
