@@ -5,7 +5,7 @@ import { ApiFailure, UsageError } from '../errors';
 import { Output } from '../output';
 import { AppView, mergeApp } from './apps';
 import type { StatusEntryView } from '../../../libs/status/status-entry';
-import { groupDeployments, shortCommit } from './deploys';
+import { describeDeployment, groupDeployments, shortCommit } from './deploys';
 import { parseAssignments, parseKeys, replaceEnv } from './env-change';
 import { notificationEvents } from './notify';
 import { appOrHere, releaseNumber, rollbackArgs } from './releases';
@@ -216,5 +216,35 @@ describe('release arguments', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('deploys get', () => {
+  it("shows a bake's progress while the deployment verifies", () => {
+    const out = new Output({ write: () => true }, { write: () => true }, {});
+    const lines = describeDeployment(out, {
+      id: 'd1',
+      workflowId: 'w1',
+      user: 'alice',
+      repository: 'o/web',
+      commit: 'abc',
+      provider: 'github',
+      uuid: 'u',
+      createdAt: '2024-01-01T00:00:00.000Z',
+      app: 'web',
+      state: {
+        state: 'verifying',
+        step: 'verifying',
+        attempt: 1,
+        timings: {},
+        bake: { probes: 4, failuresInARow: 1, failureThreshold: 3, endsAt: '2024-01-01T00:02:00.000Z' },
+      },
+      temporalUi: 'http://ui',
+      steps: [],
+    });
+    expect(lines.join('\n')).toContain('verifying at step verifying');
+    expect(lines.join('\n')).toMatch(
+      /Bake +4 health checks so far, 1 of 3 failures in a row; passes at 2024-01-01 00:02:00Z at the earliest/,
+    );
   });
 });
