@@ -7,6 +7,7 @@ import { writeCharts } from './charts';
 import { feed } from './feed';
 import { intake } from './intake';
 import { neighbours } from './neighbours';
+import { bake } from './bake';
 import { BenchStack, printTable, Row } from './lib';
 import { overhead } from './overhead';
 import { topFunctions } from './profile';
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, (stack: BenchStack) => Promise<{ rows: Row[]; r
   rollback, // rollback from a kept tarball, and by ACTIVATE, against a push of the same size
   neighbours, // one user's deployments while another's subscriptions hang or his pushes crowd the worker
   status, // last: its bulk load fills the oplog
+  bake, // 200 health-checked bakes at once: durable timers, no activity slot held
 };
 
 async function main(): Promise<void> {

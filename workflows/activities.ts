@@ -1,4 +1,15 @@
-import type { ApprovalRule, CommitComparison, DeploymentEvent, LineEvent, LineHead, StatusWrite, WindowCheck } from './types';
+import type {
+  ApprovalRule,
+  AutoRollbackResult,
+  CommitComparison,
+  DeploymentEvent,
+  HealthCheckPlan,
+  HealthProbeResult,
+  LineEvent,
+  LineHead,
+  StatusWrite,
+  WindowCheck,
+} from './types';
 import type { PreviewDeploymentState, PreviewEnd, PreviewHead } from './types';
 
 /**
@@ -38,6 +49,8 @@ export interface ResolvedApp {
   approval?: ApprovalRule;
   /** The app has deploy windows or freezes that hold this deployment (not a rollback). */
   windowed?: boolean;
+  /** The app's health check: the deployment bakes after the cut-over (docs/contract.md#verified-releases). */
+  healthCheck?: HealthCheckPlan;
 }
 
 export interface FetchedTarball {
@@ -186,4 +199,18 @@ export interface PreviewRef {
   app: string;
   pr: number;
   repository: string;
+}
+
+/** The health-checked bake (docs/contract.md#verified-releases); implemented in libs/pipeline/health.activities.ts. */
+export interface HealthActivitiesApi {
+  /** One GET of the health URL through the outbound guard, one attempt; never throws for the app's answer, only for a refused URL. */
+  probeHealth(
+    input: DeploymentRef & { app: string; check: Pick<HealthCheckPlan, 'url' | 'expectStatus' | 'bodyIncludes' | 'timeoutMs'> },
+  ): Promise<HealthProbeResult>;
+  /**
+   * After a failed bake: the rollback to the release live before the deployment (cause
+   * `auto-rollback`), through the manual rollback's path, which locks the app. Idempotent: the
+   * failed deployment's id keys it, so a repeat answers the same rollback.
+   */
+  autoRollback(input: DeploymentRef & { app: string; reason: string }): Promise<AutoRollbackResult>;
 }

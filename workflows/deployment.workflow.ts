@@ -10,6 +10,7 @@ import { fetchAndInspect } from './deployment/tarball';
 import { deliver, startUpload } from './deployment/target';
 import { undeploy } from './deployment/undeploy';
 import { awaitWindow } from './deployment/window';
+import { verify } from './deployment/verify';
 import { lineDecisionSignal } from './line.workflow';
 import { RECEIVED_FIRST_PATCH } from './patches';
 import type { CiSignal, DeploymentInput, DeploymentOutcome, DeploymentState, PushSignal, SupersedeSignal, TravisSignal } from './types';
@@ -74,7 +75,7 @@ async function deploy(run: RunningDeployment): Promise<DeploymentOutcome> {
   }
 }
 
-/** DEPLOY: the CI gate, the package, its tarball, the turn in the app's line, the target. */
+/** DEPLOY: the CI gate, the package, its tarball, the turn in the app's line, the target, the bake where the app has a health check. */
 async function deployCommit(run: RunningDeployment): Promise<void> {
   const pushedApp = run.push!.app;
   if (pushedApp) await enterLine(run, pushedApp);
@@ -87,6 +88,7 @@ async function deployCommit(run: RunningDeployment): Promise<void> {
   await takeTurn(run);
   startUpload(run);
   await deliver(run, app, pkg.version);
+  await verify(run, app);
 }
 
 function receivedMessage({ provider, retryOf, release }: DeploymentInput): string {

@@ -127,3 +127,12 @@ export const APPROVALS_PATCH = 'approvals';
  * v0.2.0/*, v0.3.0/*, v0.4.0/*.
  */
 export const DEPLOY_WINDOWS_PATCH = 'deploy-windows';
+
+/**
+ * A deployment of an app with a health check bakes after the target reports SUCCESS (step
+ * `verifying`: probes between durable timers) and, when the bake fails, ends
+ * `deploy:health:failed` after starting the automatic rollback (docs/contract.md#verified-releases).
+ * Asked only where the app has a health check, which no run started before it had. Since v0.5.0;
+ * lacking: v0.1.0/*, v0.2.0/*, v0.3.0/*, v0.4.0/*.
+ */
+export const HEALTH_BAKE_PATCH = 'health-bake';

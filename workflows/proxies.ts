@@ -5,6 +5,7 @@ import type {
   LineActivitiesApi,
   NotificationActivitiesApi,
   WindowActivitiesApi,
+  HealthActivitiesApi,
 } from './activities';
 import { STORE_OUTAGE_PATCH } from './patches';
 import { GITHUB_DEPLOYMENT_ATTEMPTS, POLL_TARGET_ATTEMPTS, SHORT_STEP_ATTEMPTS, TARBALL_ATTEMPTS } from './step-attempts';
@@ -119,3 +120,20 @@ export const activations = proxyActivities<Pick<DeploymentActivitiesApi, 'activa
 });
 /** The app's deploy windows read: a MongoDB document and a computation, safe to repeat. */
 export const windowChecks = proxyLocalActivities<WindowActivitiesApi>({ startToCloseTimeout: '30 seconds', retry: backoff });
+
+/**
+ * One probe of a health-checked bake: one attempt (the bake counts failures, not Temporal); the
+ * probe keeps to the check's own timeout (at most 60 s) and heartbeats, so a lost worker's probe
+ * ends within seconds.
+ */
+export const healthProbes = proxyActivities<Pick<HealthActivitiesApi, 'probeHealth'>>({
+  startToCloseTimeout: '70 seconds',
+  heartbeatTimeout: '5 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
+/** The automatic rollback after a failed bake: idempotent (keyed by the failed deployment), retried until it answers. */
+export const rollbacks = proxyActivities<Pick<HealthActivitiesApi, 'autoRollback'>>({
+  startToCloseTimeout: '1 minute',
+  retry: backoff,
+});

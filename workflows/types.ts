@@ -17,6 +17,7 @@ export type Step =
   | 'queued'
   | 'upload'
   | 'processing'
+  | 'verifying'
   | 'done'
   /** A rollback by ACTIVATE (docs/contract.md#activate): the release made live again at the target, nothing uploaded. */
   | 'activating'
@@ -49,11 +50,11 @@ export interface DeploymentInput {
 }
 
 /** Why a release was made (docs/contract.md#releases). */
-export type ReleaseCause = 'push' | 'travis' | 'github' | 'retry' | 'rollback' | 'redeploy' | 'env' | 'promote';
+export type ReleaseCause = 'push' | 'travis' | 'github' | 'retry' | 'rollback' | 'redeploy' | 'env' | 'promote' | 'auto-rollback';
 
 /** What an explicit release action deploys: a release's code, from its kept tarball when there is one. */
 export interface ReleaseSource {
-  cause: 'rollback' | 'redeploy' | 'env' | 'promote';
+  cause: 'rollback' | 'redeploy' | 'env' | 'promote' | 'auto-rollback';
   /** The release whose code this deploys. */
   version: number;
   /** Its package.json as read when it was deployed: no GitHub read needed. */
@@ -152,6 +153,8 @@ export interface DeploymentState {
   records: TargetRecordState[];
   timings: Partial<Record<Step, { startedAt: string; endedAt?: string }>>;
   error?: { code: string; message: string };
+  /** While verifying (docs/contract.md#verified-releases): the bake's probes so far, the failures in a row, when it passes at the earliest. */
+  bake?: { probes: number; failuresInARow: number; failureThreshold: number; endsAt: string };
 }
 
 export interface TargetRecordState {
@@ -200,6 +203,8 @@ export interface LineEntry {
   /** Retries (and UNDEPLOY) deploy what they name: no ordering by commit (docs/contract.md#ordering-by-commit). */
   explicit: boolean;
   kind: 'deploy' | 'undeploy';
+  /** An automatic rollback: it locks the app, so what waits in the line ends naming the lock (docs/contract.md#verified-releases). */
+  locks?: string;
 }
 
 export interface LineHead {
@@ -369,3 +374,30 @@ export interface PreviewDeploymentState {
   ended: boolean;
   state?: string;
 }
+
+/**
+ * An app's health check as the deployment runs it (docs/contract.md#verified-releases): read with
+ * the app at resolve, durations in milliseconds. Small: it rides in the workflow's history.
+ */
+export interface HealthCheckPlan {
+  url: string;
+  /** Answers with a status in [min, max] pass (with `bodyIncludes` in the body, when set). */
+  expectStatus: [number, number];
+  bodyIncludes?: string;
+  intervalMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  bakeMs: number;
+  initialDelayMs: number;
+}
+
+/** One probe of the health URL: passed or not, and a short account of the answer for the status log. */
+export interface HealthProbeResult {
+  ok: boolean;
+  /** e.g. `200`, `500 (body lacks "ready")`, `timed out after 5 s`, `connection refused`. */
+  answer: string;
+}
+
+/** The automatic rollback a failed bake starts (docs/contract.md#verified-releases): the new deployment, or why there is none. */
+export type AutoRollbackResult =
+  { started: true; deploymentId: string; release: number; rolledBackTo: number } | { started: false; reason: string };

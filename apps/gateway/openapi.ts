@@ -138,7 +138,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       status: { type: 'string', enum: ['ok', 'error', 'pending'] },
       step: {
         type: 'string',
-        enum: ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'queued', 'upload', 'processing', 'done', 'activating'],
+        enum: ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'queued', 'upload', 'processing', 'done', 'activating', 'verifying'],
       },
       provider: { type: 'string', enum: ['github', 'travis', 'api'] },
       commit,
@@ -214,13 +214,19 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       env: { type: 'object', additionalProperties: { type: 'string' } },
       locked: {
         type: 'object',
-        description: 'Present after a rollback: pushes answer `ignored` until POST …/unlock.',
+        description:
+          'Present after a rollback (manual, or automatic after a failed health check: `by` is `health-check`): pushes answer `ignored` until POST …/unlock.',
         properties: {
           release: { type: 'integer' },
           deployment: { type: 'string' },
           by: { type: 'string' },
           at: { type: 'string', format: 'date-time' },
         },
+      },
+      healthCheck: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'The health-checked bake after each cut-over, every default filled in (docs/contract.md, Verified releases).',
       },
       deployment: {
         type: 'object',
@@ -265,11 +271,11 @@ export const SCHEMAS: Record<string, SchemaObject> = {
         description:
           '`hmac-sha256:<hex>` of the env delivered with it, keyed by a key derived from ENCRYPTION_KEY (releases made before show `sha256:<hex>`)',
       },
-      cause: { type: 'string', enum: ['push', 'travis', 'github', 'retry', 'rollback', 'redeploy', 'env', 'promote'] },
+      cause: { type: 'string', enum: ['push', 'travis', 'github', 'retry', 'rollback', 'redeploy', 'env', 'promote', 'auto-rollback'] },
       by: { type: 'string', description: 'a user, `token:<name>`, or `webhook:<github|travis>`' },
       createdAt: { type: 'string', format: 'date-time' },
       live: { type: 'boolean', description: 'exactly one release is live (none after an UNDEPLOY)' },
-      rolledBackTo: { type: 'integer', description: 'cause rollback: the release whose code it deployed' },
+      rolledBackTo: { type: 'integer', description: 'cause rollback or auto-rollback: the release whose code it deployed' },
       tarballKept: { type: 'boolean', description: 'among the last RELEASES_KEPT: a rollback to it needs no GitHub' },
       retained: {
         type: 'boolean',

@@ -472,6 +472,28 @@ export class AppDto {
   @Type(() => PreviewsDto)
   previews?: PreviewsDto;
 
+  @ApiPropertyOptional({
+    type: 'object',
+    description:
+      "After the target reports SUCCESS, the deployment polls this URL for `bake` (step `verifying`); `failureThreshold` failures in a row end it `deploy:health:failed` and roll the app back to the release live before it. Fields: `url` (required; the target's outbound rules), `expectStatus` (`200-399`), `bodyIncludes`, `interval` (`10s`), `timeout` (`5s`), `failureThreshold` (3), `bake` (`2m`), `initialDelay` (`0s`). Absent: no bake.",
+    properties: {
+      url: { type: 'string', format: 'uri', maxLength: 2048 },
+      expectStatus: { type: 'string', pattern: '^[1-5][0-9]{2}(-[1-5][0-9]{2})?$', default: '200-399' },
+      bodyIncludes: { type: 'string', minLength: 1, maxLength: 200 },
+      interval: { type: 'string', pattern: '^[0-9]{1,7}(ms|s|m|h)$', default: '10s', description: '1 s to 10 min.' },
+      timeout: { type: 'string', pattern: '^[0-9]{1,7}(ms|s|m|h)$', default: '5s', description: '0.5 s to 60 s, at most `interval`.' },
+      failureThreshold: { type: 'integer', minimum: 1, maximum: 20, default: 3 },
+      bake: { type: 'string', pattern: '^[0-9]{1,7}(ms|s|m|h)$', default: '2m', description: 'Up to 2 h, and at most 1000 × `interval`.' },
+      initialDelay: { type: 'string', pattern: '^[0-9]{1,7}(ms|s|m|h)$', default: '0s', description: 'Up to 30 min.' },
+    },
+    required: ['url'],
+    additionalProperties: false,
+    example: { url: 'https://my-app.example.com/healthz', bake: '5m', failureThreshold: 3 },
+  })
+  @IsOptional()
+  @IsObject()
+  healthCheck?: Record<string, unknown>;
+
   /** Run by GatewayValidationPipe before validation walks the body: a huge env is refused first. */
   static precheck(body: unknown): void {
     if (isRecord(body) && isRecord(body.env)) checkEnv(body.env);

@@ -4,6 +4,7 @@ import { canonicalRepository, escapeRegExp, repositorySpellingsPattern } from '.
 import { createIndexes, IndexCreationError, InjectDb, isDuplicateKey } from '../persistence';
 import type { AppRole, Collaborator } from './roles';
 import type { AppHolds } from './approval-rule';
+import type { HealthCheck } from './health-check';
 
 /** An app as stored: secrets (target password, webhook secret, env) sealed with SecretBox. */
 export interface AppRecord extends AppHolds {
@@ -33,6 +34,8 @@ export interface AppRecord extends AppHolds {
   url?: string;
   /** `required`: Travis notifications must carry a verified Signature; absent: `auto`. */
   travisSignature?: 'auto' | 'required';
+  /** Checked after each deployment's cut-over (docs/contract.md#verified-releases); absent: no bake. */
+  healthCheck?: HealthCheck;
   lastDeployment?: string;
   /** Set by a rollback (docs/contract.md#rollback-and-the-lock): pushes are ignored until POST …/unlock. */
   lock?: AppLock;

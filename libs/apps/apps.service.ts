@@ -7,6 +7,7 @@ import { AppDto, APP_NAME, checkEnv } from './app.dto';
 import { AppConfigCache } from './app-config-cache';
 import { isTimeZone } from './deploy-windows';
 import { AppRecord, AppsRepository, PreviewsSetting, repositoryKey } from './apps.repository';
+import { checkHealthCheck, HealthCheck } from './health-check';
 import { APP_TARGET_RULES, AppTargetRules, TargetRulesCheck } from './target-rules';
 
 /** What the API shows of an app: never a secret. */
@@ -31,6 +32,8 @@ export interface AppView {
   approval?: AppRecord['approval'];
   windows?: AppRecord['windows'];
   freezes?: AppRecord['freezes'];
+  /** Checked after each deployment's cut-over (docs/contract.md#verified-releases). */
+  healthCheck?: HealthCheck;
   lastDeployment?: string;
   /** After a rollback: pushes are ignored until POST …/unlock (docs/contract.md#rollback-and-the-lock). */
   locked?: { release: number; deployment: string; by: string; at: string };
@@ -168,6 +171,9 @@ export class AppsService {
     if (dto.previews?.env) checkEnv(dto.previews.env);
     checkTarget(previewsTarget);
     await this.targetRules.check(previewsTarget);
+
+    const healthCheck = checkHealthCheck(dto.healthCheck);
+    if (healthCheck) await this.targetRules.checkHealthUrl(healthCheck.url);
     const sealedEnv = dto.env && this.box.seal(JSON.stringify(dto.env));
     // Several apps may deploy one repository (docs/contract.md#several-apps-per-repository), each with its own trigger.
     const record = await this.write(user, name, async (existing) => {
@@ -205,6 +211,7 @@ export class AppsService {
         approval: dto.approval && { ...dto.approval },
         windows: dto.windows?.map((w) => ({ days: w.days, start: w.start, end: w.end, tz: w.tz })),
         freezes: dto.freezes?.map((f) => ({ from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString(), reason: f.reason })),
+        healthCheck,
         lastDeployment: existing?.lastDeployment,
         lock: existing?.lock,
         // Kept when a PUT omits it (as env: its env and password are never shown); `{"enabled": false}` turns previews off.
@@ -385,6 +392,7 @@ export class AppsService {
       approval: record.approval,
       windows: record.windows,
       freezes: record.freezes,
+      ...(record.healthCheck ? { healthCheck: record.healthCheck } : {}),
       lastDeployment: record.lastDeployment,
       locked: record.lock && { ...record.lock, at: record.lock.at.toISOString() },
       previews: record.previews && this.previewsView(record.previews),

@@ -9,3 +9,4 @@ export { AppTargetRulesModule, APP_TARGET_RULES } from './target-rules';
 export type { AppTargetRules } from './target-rules';
 export * from './approval-rule';
 export * from './deploy-windows';
+export * from './health-check';

@@ -55,4 +55,14 @@ export class TargetRulesCheck {
       }
     }
   }
+
+  /** The health URL of an app (docs/contract.md#verified-releases): the outbound rules of targets; probes check again at each call. */
+  async checkHealthUrl(url: string): Promise<void> {
+    try {
+      await this.guard.check(url, 'healthCheck.url');
+    } catch (error) {
+      if (!(error instanceof TargetError) || error.kind !== 'config') return; // unresolvable now: checked at each probe
+      throw ApiError.of(Errors.appsBadHealthCheck, `healthCheck.url: ${error.message.replace(/^the target's [\w.]+ /, '')}.`);
+    }
+  }
 }

@@ -9,6 +9,7 @@ export type DeploymentRecordState =
   | 'waiting_for_ci'
   | 'queued'
   | 'running'
+  | 'verifying'
   | 'succeeded'
   | 'failed'
   | 'canceled'
@@ -18,7 +19,7 @@ export type DeploymentRecordState =
   | 'waiting_for_window';
 const ENDED_STATES: readonly DeploymentRecordState[] = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
 /** Not ended yet (records of older releases carry no state: their deployments ended long ago). */
-const LIVE_STATES: DeploymentRecordState[] = ['waiting_for_ci', 'queued', 'running', 'awaiting_approval', 'waiting_for_window'];
+const LIVE_STATES: DeploymentRecordState[] = ['waiting_for_ci', 'queued', 'running', 'verifying', 'awaiting_approval', 'waiting_for_window'];
 
 export interface DeploymentRecord {
   _id: string; // deployment id
@@ -315,5 +316,7 @@ export function recordStateOf(write: Pick<StatusWrite, 'step' | 'status' | 'erro
   if (write.step === 'awaiting_approval' && write.status === 'pending') return 'awaiting_approval';
   if (write.step === 'waiting_for_window' && write.status === 'pending') return 'waiting_for_window';
   if ((write.step as string) === 'queued' && write.status === 'pending') return 'queued';
+  // The target has the release; its health-checked bake runs (docs/contract.md#verified-releases).
+  if (write.step === 'verifying') return 'verifying';
   return 'running';
 }

@@ -22,6 +22,8 @@ export interface DeploymentStateView {
   records?: DeploymentState['records'];
   ci?: DeploymentState['ci'];
   remoteId?: string;
+  /** While verifying: the bake's progress (docs/contract.md#verified-releases). */
+  bake?: DeploymentState['bake'];
 }
 
 export interface DeploymentView {
@@ -280,7 +282,7 @@ function summary(r: DeploymentRecord): Omit<DeploymentView, 'steps' | 'temporalU
 
 /** The record's state; a live workflow adds the target's records and the CI gate. Older records (no state) show the live one. */
 function stateView(record: DeploymentRecord, live?: DeploymentState): DeploymentStateView | undefined {
-  const details = live && { records: live.records, ci: live.ci, remoteId: live.remoteId };
+  const details = live && { records: live.records, ci: live.ci, remoteId: live.remoteId, ...(live.bake ? { bake: live.bake } : {}) };
   if (!record.state) return live && { ...live, timings: live.timings, state: live.state, ...details };
   const timings: DeploymentStateView['timings'] = {};
   for (const [step, t] of Object.entries(record.timings ?? {}))

@@ -474,6 +474,12 @@ export const Errors = {
     message: 'The preview apps could not be read or written; try again shortly.',
     where: api,
   },
+  deployHealthFailed: {
+    code: 'deploy:health:failed',
+    message: "The release failed its health-checked bake: the app's health URL failed failureThreshold times in a row.",
+    where: workflow,
+  },
+  appsBadHealthCheck: { code: 'apps:bad_health_check', status: 400, message: "The app's healthCheck is refused.", where: api },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorName = keyof typeof Errors;

@@ -1,6 +1,14 @@
 import { ApiError, Errors } from '../errors';
 import type { StatusWrite } from '../../workflows/types';
-import { deploymentDuration, deploymentsFinishedTotal, deploymentsTotal, intakeTotal, stepDuration, uploadRetriesTotal } from './registry';
+import {
+  deploymentDuration,
+  deploymentsFinishedTotal,
+  deploymentsTotal,
+  healthChecksTotal,
+  intakeTotal,
+  stepDuration,
+  uploadRetriesTotal,
+} from './registry';
 
 export type IntakeProvider = 'github' | 'travis' | 'unknown';
 
@@ -89,4 +97,9 @@ export function recordStatusWrite(write: StatusWrite, inserted: boolean): void {
   } catch {
     // a metric is never worth a failed deployment step
   }
+}
+
+/** One probe of a health-checked bake (docs/contract.md#verified-releases). */
+export function recordHealthCheck(result: 'pass' | 'fail'): void {
+  healthChecksTotal.inc({ result });
 }

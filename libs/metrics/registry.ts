@@ -89,3 +89,10 @@ export const uploadRetriesTotal = new Counter({
   help: 'Upload attempts to a deployment target that failed and were retried by the workflow.',
   registers: [metricsRegistry],
 });
+
+export const healthChecksTotal = new Counter({
+  name: `${PREFIX}health_checks_total`,
+  help: 'Probes of apps\' health URLs during health-checked bakes, by result (pass, fail); the bakes\' durations are step_duration_seconds{step="verifying"}.',
+  labelNames: ['result'] as const,
+  registers: [metricsRegistry],
+});

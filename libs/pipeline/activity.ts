@@ -1,6 +1,7 @@
 import type {
   DeploymentActivitiesApi,
   GithubActivitiesApi,
+  HealthActivitiesApi,
   LineActivitiesApi,
   NotificationActivitiesApi,
   WindowActivitiesApi,
@@ -13,7 +14,8 @@ export type WorkerActivitiesApi = DeploymentActivitiesApi &
   GithubActivitiesApi &
   NotificationActivitiesApi &
   WindowActivitiesApi &
-  PreviewActivitiesApi;
+  PreviewActivitiesApi &
+  HealthActivitiesApi;
 
 export interface ActivityOptions {
   /** Also registered on the notifications' task queue, whose worker has slots of its own. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { AppSecrets, AppsRepository, AppsService, approvalRuleFor, DefaultTargetNames, heldByWindows, windowCheck } from '../apps';
+import { AppSecrets, AppsRepository, AppsService, approvalRuleFor, DefaultTargetNames, healthCheckPlan, heldByWindows, windowCheck } from '../apps';
 import { ErrorEntry, errorByCode, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { ReleaseKeeping } from './release-keeping';
@@ -99,6 +99,8 @@ export class PipelineActivities implements Omit<DeploymentActivitiesApi, 'record
       hasTarget: target !== undefined,
       polls: target?.statusUrl !== undefined,
       retain: app?.record.retain ?? false,
+      // The bake's settings reach the workflow with the app they belong to (docs/contract.md#verified-releases).
+      ...(app?.record.healthCheck ? { healthCheck: healthCheckPlan(app.record.healthCheck) } : {}),
     };
     return { ...resolved, ...(await this.holdsOf(ref, app)) };
   }

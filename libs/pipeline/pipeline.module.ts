@@ -4,11 +4,13 @@ import { ServiceSettings } from '../config';
 import { DeploymentsModule } from '../deployments';
 import { GithubCredentialsModule } from '../github';
 import { NOTIFICATION_LIMITS, NotificationsModule } from '../notifications';
-import { ReleasesModule } from '../releases';
+import { ReleasesModule, ReleasesService } from '../releases';
+import { DeploymentStarter, STARTER_SETTINGS } from '../deployments/deployment-starter';
 import { StatusModule } from '../status';
 import { TarballsModule } from '../tarballs';
 import { TargetsModule } from '../targets';
 import { GithubActivities } from './github.activities';
+import { HEALTH_OUTBOUND, HealthActivities } from './health.activities';
 import { NOTIFICATION_OUTBOUND, NotificationActivities } from './notification.activities';
 import { PipelineActivities } from './pipeline.activities';
 import { PreviewActivities } from './preview.activities';
@@ -30,6 +32,7 @@ export const ACTIVITY_PROVIDERS = [
   GithubActivities,
   NotificationActivities,
   PreviewActivities,
+  HealthActivities,
 ];
 
 /**
@@ -65,6 +68,11 @@ export class PipelineModule {
         { provide: PIPELINE_SETTINGS, useValue: pipeline },
         { provide: RELEASE_SETTINGS, useValue: config.releases },
         { provide: NOTIFICATION_OUTBOUND, useValue: config.targets },
+        { provide: HEALTH_OUTBOUND, useValue: config.targets },
+        // A failed bake rolls back through the manual rollback's path (libs/releases), which starts a deployment.
+        { provide: STARTER_SETTINGS, useValue: { ciTimeoutMs: config.travis.waitTimeoutMs } },
+        DeploymentStarter,
+        ReleasesService,
         { provide: NOTIFICATION_LIMITS, useValue: config.notifications },
         { provide: RETENTION_SETTINGS, useValue: config.retention },
         { provide: WORKFLOW_SWEEP_SETTINGS, useValue: config.workflowSweep },

@@ -80,6 +80,23 @@ export class ReleasesService {
     return this.deploy(principal, config, release, 'rollback', uuid);
   }
 
+  /**
+   * The automatic rollback after a failed bake (docs/contract.md#verified-releases): the release
+   * live before `failed` again, as a new release (`cause: auto-rollback`), through the same path
+   * as a manual rollback, so the app locks the same way. Keyed by the failed deployment: asked
+   * again (a worker that died after starting it), it answers the same rollback. `nothing`: no
+   * release to roll back to (a first deployment), and why.
+   */
+  async autoRollback(user: string, app: string, failed: string): Promise<ReleaseDeployment | { nothing: string }> {
+    const config = await this.app(user, app);
+    let release = await this.db(() => this.releases.live(user, app));
+    if (release?.deployment === failed) release = await this.db(() => this.releases.before(user, app, release!.version));
+    if (!release) return { nothing: `${app} had no release live before this deployment; it stays as it is.` };
+    await this.checkAvailable(user, release);
+    const principal = { user, admin: false, via: 'password' as const };
+    return this.deploy(principal, config, release, 'auto-rollback', `auto-rollback-of-${failed}`, 'health-check');
+  }
+
   /** Redeploy and env changes (docs/contract.md#redeploy-and-env-changes): the live release's code again with the current env. */
   async redeploy(
     principal: Principal,
@@ -145,12 +162,14 @@ export class ReleasesService {
     release: ReleaseRecord,
     cause: ReleaseSource['cause'],
     uuid: string,
+    asker?: string,
   ): Promise<ReleaseDeployment> {
     const { user, name: app } = config.record;
-    await this.checkRate(user, app);
+    // An automatic rollback is the service's own action, never refused for the user's rate.
+    if (cause !== 'auto-rollback') await this.checkRate(user, app);
     const workflowId = releaseWorkflowId(user, app, cause, uuid);
-    const rolledBackTo = cause === 'rollback' ? release.version : undefined;
-    const by = askedBy(principal);
+    const rolledBackTo = cause === 'rollback' || cause === 'auto-rollback' ? release.version : undefined;
+    const by = asker ?? askedBy(principal);
     const { record, created } = await this.db(() =>
       this.starter.record(cause, {
         workflowId,

@@ -9,3 +9,5 @@ export { TargetsModule } from './targets.module';
 export { statusUrlFor, parseStatus, StatusShapeError } from './status';
 export { tarGzToZip, MANIFEST_NAME } from './zip-repack';
 export type { ZipManifest, ManifestEntry } from './zip-repack';
+export { HealthCheckClient } from './health-check.client';
+export type { HealthProbe } from './health-check.client';

@@ -216,7 +216,18 @@ export class ChaosStack {
 }
 
 /** Steps in the order a deployment takes them; each entry's step may not go backwards. */
-export const STEP_ORDER = ['received', 'waiting_for_ci', 'resolve', 'fetch', 'inspect', 'queued', 'upload', 'processing', 'done'];
+export const STEP_ORDER = [
+  'received',
+  'waiting_for_ci',
+  'resolve',
+  'fetch',
+  'inspect',
+  'queued',
+  'upload',
+  'processing',
+  'verifying',
+  'done',
+];
 
 /** Every status entry written once, numbered without gaps, steps in order, ending in `done`. */
 export function checkStatusLog(entries: Array<{ _id: string; step: string; status: string }>): string | null {

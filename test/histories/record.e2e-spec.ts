@@ -389,4 +389,57 @@ const release = process.env.RECORD_HISTORIES;
     await waitFor(async () => (await listed())?.state === 'removed');
     await save('preview-fork-closed', opened.json.previews[0].workflowId);
   });
+
+  /** An app with a short health-checked bake (docs/contract.md#verified-releases) at a local health endpoint answering `health.status`. */
+  async function bakedApp(health: { status: number }) {
+    const endpoint = createServer((req, res) => {
+      req.resume();
+      res.statusCode = health.status;
+      res.end();
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/healthz`;
+    const { repo, sha } = await f.labelledCommit(`baked-${Date.now().toString(36)}`, 'C1');
+    const healthCheck = { url, interval: '1s', timeout: '1s', bake: '3s', failureThreshold: 2 };
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, healthCheck } })).status).toBe(200);
+    return { repo, sha, close: () => endpoint.close() };
+  }
+
+  it('deployment: health-checked bake passes → succeeded', async () => {
+    const health = { status: 200 };
+    const { repo, sha, close } = await bakedApp(health);
+    try {
+      const pushed = await f.push(repo, sha);
+      expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+      await save('deployment-bake-passed', pushed.json.workflowId);
+    } finally {
+      close();
+    }
+  });
+
+  it('deployment: health-checked bake fails → deploy:health:failed, the automatic rollback, a push waiting in the line ended naming the lock', async () => {
+    const health = { status: 200 };
+    const { repo, sha, close } = await bakedApp(health);
+    try {
+      expect(await f.outcome((await f.push(repo, sha)).json.workflowId)).toEqual({ state: 'succeeded' });
+      const c2 = await f.labelledCommit(repo, 'C2', sha);
+      const bad = await f.push(repo, c2.sha, { before: sha });
+      const record = async (id: string) => (await f.harness.request('GET', `/1/deployments/${id}`)).json;
+      await waitFor(async () => (await record(bad.json.id)).state?.state === 'verifying');
+      const c3 = await f.labelledCommit(repo, 'C3', c2.sha);
+      const waiting = await f.push(repo, c3.sha, { before: c2.sha });
+      await waitFor(async () => (await record(waiting.json.id)).state?.state === 'queued');
+      health.status = 500;
+      expect(await f.outcome(bad.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:health:failed' } });
+      const locked = (await f.harness.request('GET', `/1/apps/admin/${repo}`)).json.locked;
+      const rollback = await record(locked.deployment);
+      expect(await f.outcome(rollback.workflowId)).toEqual({ state: 'succeeded' });
+      expect(await f.outcome(waiting.json.workflowId)).toMatchObject({ state: 'canceled', error: { code: 'deploy:canceled' } });
+      await save('deployment-bake-failed', bad.json.workflowId);
+      await save('deployment-auto-rollback', rollback.workflowId);
+      await save('line-auto-rollback', lineWorkflowId('admin', repo, f.harness.config.temporal.taskQueue)); // still running: the waiting push ended naming the lock
+    } finally {
+      close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type {
   DeploymentActivitiesApi,
   GithubActivitiesApi,
+  HealthActivitiesApi,
   LineActivitiesApi,
   NotificationActivitiesApi,
 } from '../../workflows/activities';
@@ -16,7 +17,11 @@ type NamesOn<P> = { [K in keyof P]: keyof P[K] }[keyof P];
 type Local = Pick<Proxies, 'quick' | 'statusWrites' | 'lineSignals' | 'githubDeployments'>;
 /** Activities that take minutes (up to 2 GiB read or sent) or call another party for long: never inside a workflow task. */
 type Long = 'fetchTarball' | 'inspectTarball' | 'uploadPackage' | 'pollTarget' | 'deliverNotification';
-type AllActivities = keyof (DeploymentActivitiesApi & GithubActivitiesApi & LineActivitiesApi & NotificationActivitiesApi);
+type AllActivities = keyof (DeploymentActivitiesApi &
+  GithubActivitiesApi &
+  LineActivitiesApi &
+  NotificationActivitiesApi &
+  HealthActivitiesApi);
 
 export const wrongProxies = (p: Proxies) => [
   // @ts-expect-error a download of up to 2 GiB must not run as a local activity
@@ -39,6 +44,8 @@ export const wrongProxies = (p: Proxies) => [
   p.tarballWork.uploadPackage,
   // @ts-expect-error the `done` entry's regular proxy writes status entries only
   p.statusEnd.commitStatus,
+  // @ts-expect-error a health probe is one attempt within its own timeout, between the bake's durable timers: not a local activity
+  p.quick.probeHealth,
 ];
 
 /** No local proxy offers a long activity. */

@@ -52,7 +52,8 @@ async function end(deployment: RunningDeployment, ending?: Ending): Promise<Depl
   );
   await closeRecord(deployment, outcome);
   await notify(deployment, END_EVENTS[outcome], state.app);
-  if (outcome === 'succeeded' && input.release?.cause === 'rollback') await notify(deployment, 'deployment.rolled_back', state.app);
+  const rollback = input.release?.cause === 'rollback' || input.release?.cause === 'auto-rollback';
+  if (outcome === 'succeeded' && rollback) await notify(deployment, 'deployment.rolled_back', state.app);
   if (ending) await statusLog.record('done', 'error', ending.message, { code: ending.code, message: ending.message });
   else
     await statusLog.record(

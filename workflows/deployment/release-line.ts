@@ -22,6 +22,8 @@ export async function enterLine(deployment: RunningDeployment, app: string, kind
     receivedAt: push?.receivedAt,
     explicit: input.retryOf !== undefined || input.release !== undefined || kind === 'undeploy',
     kind,
+    // An automatic rollback locks the app: what waits in the line ends naming the lock (docs/contract.md#verified-releases).
+    ...(input.release?.cause === 'auto-rollback' ? { locks: `release v${input.release.version}` } : {}),
   };
   await lineSignals.signalLine({ user: input.user, app, event: { type: 'arrive', entry } });
 }

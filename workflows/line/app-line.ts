@@ -1,7 +1,7 @@
 import { getExternalWorkflowHandle } from '@temporalio/workflow';
 import { Errors } from '../../libs/errors/catalogue';
 import { quick } from '../proxies';
-import type { LineDecision, LineEntry, LineEvent, LineInput, LineState } from '../types';
+import type { LineDecision, LineEndCode, LineEntry, LineEvent, LineInput, LineState } from '../types';
 import { CommitOrder } from './commit-order';
 import { lineDecisionSignal } from './messages';
 
@@ -120,6 +120,14 @@ export class AppLine {
         message: `${app} is being removed from its target (${undeploying.deploymentId}); a deployment asked meanwhile does not put it back.`,
       });
     }
+    const locking = this.state.entries.find((e) => e.locks !== undefined);
+    if (locking && entry.kind === 'deploy' && entry.locks === undefined)
+      return this.tell(entry, { type: 'end', ...lockedOut(app, locking) });
+    if (entry.locks !== undefined) {
+      // An automatic rollback goes next: nothing waiting may deploy before it, or after it while the app is locked.
+      for (const other of this.state.entries.filter((e) => e.stage !== 'running' && e.kind === 'deploy'))
+        await this.end(other, Errors.deployCanceled.code, lockedOut(app, entry).message);
+    }
     if (entry.kind === 'undeploy') {
       // The app is being removed: nothing that waits for the target may put it back.
       for (const other of this.state.entries.filter((e) => e.stage !== 'running' && e.kind === 'deploy')) {
@@ -188,4 +196,12 @@ export class AppLine {
     this.state.entries = this.state.entries.filter((e) => e !== entry);
     await this.tell(entry, { type: 'end', code, message });
   }
+}
+
+/** Why a deployment waiting in a line an automatic rollback locks ends (docs/contract.md#verified-releases). */
+function lockedOut(app: string, rollback: LineEntry): { code: LineEndCode; message: string } {
+  return {
+    code: Errors.deployCanceled.code,
+    message: `${app} is locked after an automatic rollback to ${rollback.locks} (${rollback.deploymentId}): a failed health check rolled it back; this deployment ended before reaching the target. POST /1/apps/:user/${app}/unlock lets pushes deploy again.`,
+  };
 }

@@ -94,7 +94,38 @@ export function mergeApp(current: AppView | null, flags: Flags, secrets: AppSecr
     approval: current?.approval,
     windows: current?.windows,
     freezes: current?.freezes,
+    ...healthCheckOf(current, flags),
   };
+}
+
+/** The `--health-*` flags of `apps set` and the body fields they set (docs/contract.md#verified-releases). */
+const HEALTH_FLAGS = {
+  'health-url': 'url',
+  'health-expect': 'expectStatus',
+  'health-body': 'bodyIncludes',
+  'health-interval': 'interval',
+  'health-timeout': 'timeout',
+  'health-bake': 'bake',
+  'health-initial-delay': 'initialDelay',
+} as const;
+
+/** The app's health check: the current one with the flags' changes, none after --no-health-check; sent again as shown otherwise. */
+function healthCheckOf(current: AppView | null, flags: Flags): Pick<AppBody, 'healthCheck'> {
+  const given = Object.keys(HEALTH_FLAGS).filter((name) => str(flags, name) !== undefined);
+  const threshold = str(flags, 'health-threshold');
+  if (flags['no-health-check']) {
+    if (given.length > 0 || threshold !== undefined) throw new UsageError('Give --no-health-check or --health-* options, not both.');
+    return {};
+  }
+  const check: Record<string, unknown> = { ...current?.healthCheck };
+  for (const [name, field] of Object.entries(HEALTH_FLAGS)) if (str(flags, name) !== undefined) check[field] = str(flags, name);
+  if (threshold !== undefined) {
+    if (!/^[1-9][0-9]*$/.test(threshold)) throw new UsageError('--health-threshold must be a whole number, e.g. 3.');
+    check.failureThreshold = Number(threshold);
+  }
+  if (Object.keys(check).length === 0) return {};
+  if (check.url === undefined) throw new UsageError('A health check needs --health-url <url>.');
+  return { healthCheck: check };
 }
 
 export function describeApp(app: AppView): string[] {
@@ -116,6 +147,14 @@ export function describeApp(app: AppView): string[] {
       'CI',
       `${app.ci}${app.requiredChecks?.length ? ` (required: ${app.requiredChecks.join(', ')})` : ''}${app.ciTimeout ? `, timeout ${app.ciTimeout}` : ''}`,
     ],
+    ...(app.healthCheck
+      ? [
+          [
+            'Health check',
+            `${app.healthCheck.url} every ${app.healthCheck.interval} for ${app.healthCheck.bake} (${app.healthCheck.failureThreshold} failures in a row roll back)`,
+          ],
+        ]
+      : []),
     ...(app.environment || app.url ? [['GitHub environment', `${app.environment ?? app.name}${app.url ? ` (${app.url})` : ''}`]] : []),
     ['Last deployment', app.lastDeployment ?? '(none)'],
     ['Updated', app.updatedAt],
@@ -168,6 +207,19 @@ export const appsSet: CommandSpec = {
     url: { type: 'string', value: '<url>', help: "where the deployed app is reached (the GitHub deployment's environment_url)" },
     env: { type: 'string', multiple: true, help: 'refused: use deployctl env set', hidden: true },
     'drop-env': { type: 'boolean', help: 'remove all environment variables' },
+    'health-url': {
+      type: 'string',
+      value: '<url>',
+      help: 'bake each deployment: poll this URL after the cut-over, roll back when it fails',
+    },
+    'health-expect': { type: 'string', value: '<status|range>', help: 'health answers that pass (default 200-399)' },
+    'health-body': { type: 'string', value: '<text>', help: 'text a passing health answer contains' },
+    'health-interval': { type: 'string', value: '<duration>', help: 'time between health probes (default 10s)' },
+    'health-timeout': { type: 'string', value: '<duration>', help: 'time a health probe may take (default 5s)' },
+    'health-threshold': { type: 'string', value: '<n>', help: 'failed probes in a row that roll back (default 3)' },
+    'health-bake': { type: 'string', value: '<duration>', help: 'how long the bake lasts (default 2m)' },
+    'health-initial-delay': { type: 'string', value: '<duration>', help: 'wait before the first probe (default 0s)' },
+    'no-health-check': { type: 'boolean', help: 'deploy without a bake again' },
   },
   async run(ctx, [app], flags) {
     if (list(flags, 'env').length > 0)

@@ -5,7 +5,7 @@ import { ApiFailure, UsageError } from '../errors';
 import { Output } from '../output';
 import { AppView, mergeApp } from './apps';
 import type { StatusEntryView } from '../../../libs/status/status-entry';
-import { groupDeployments, shortCommit } from './deploys';
+import { describeDeployment, groupDeployments, shortCommit } from './deploys';
 import { parseAssignments, parseKeys, replaceEnv } from './env-change';
 import { notificationEvents } from './notify';
 import { appOrHere, releaseNumber, rollbackArgs } from './releases';
@@ -81,6 +81,25 @@ describe('apps set merge', () => {
     });
     expect(mergeApp(github, { 'no-required-checks': true }).requiredChecks).toBeUndefined();
     expect(() => mergeApp(github, { 'no-required-checks': true, 'required-check': ['x'] })).toThrow(/not both/);
+  });
+
+  it('sets the health check from --health-* flags, keeps it as shown otherwise, drops it with --no-health-check', () => {
+    const url = 'https://web.example/healthz';
+    expect(mergeApp(APP, { 'health-url': url, 'health-bake': '5m', 'health-threshold': '2' }).healthCheck).toEqual({
+      url,
+      bake: '5m',
+      failureThreshold: 2,
+    });
+    const baked: AppView = {
+      ...APP,
+      healthCheck: { url, expectStatus: '200-399', interval: '10s', timeout: '5s', failureThreshold: 3, bake: '2m', initialDelay: '0s' },
+    };
+    expect(mergeApp(baked, { branch: 'dev' }).healthCheck).toEqual(baked.healthCheck);
+    expect(mergeApp(baked, { 'health-interval': '30s' }).healthCheck).toMatchObject({ url, interval: '30s', bake: '2m' });
+    expect(mergeApp(baked, { 'no-health-check': true }).healthCheck).toBeUndefined();
+    expect(() => mergeApp(APP, { 'health-bake': '5m' })).toThrow(/--health-url/);
+    expect(() => mergeApp(APP, { 'health-url': url, 'health-threshold': 'three' })).toThrow(/--health-threshold/);
+    expect(() => mergeApp(baked, { 'no-health-check': true, 'health-bake': '1m' })).toThrow(/not both/);
   });
 
   it('keeps the trigger (tags, paths) unless the flags change it', () => {
@@ -214,5 +233,35 @@ describe('approvals (docs/contract.md#approvals)', () => {
   it('the CLI subscribes to the approval events only when they are named', () => {
     expect(notificationEvents([])).not.toContain('deployment.awaiting_approval');
     expect(notificationEvents(['awaiting_approval', 'approved'])).toEqual(['deployment.awaiting_approval', 'deployment.approved']);
+  });
+});
+
+describe('deploys get', () => {
+  it("shows a bake's progress while the deployment verifies", () => {
+    const out = new Output({ write: () => true }, { write: () => true }, {});
+    const lines = describeDeployment(out, {
+      id: 'd1',
+      workflowId: 'w1',
+      user: 'alice',
+      repository: 'o/web',
+      commit: 'abc',
+      provider: 'github',
+      uuid: 'u',
+      createdAt: '2024-01-01T00:00:00.000Z',
+      app: 'web',
+      state: {
+        state: 'verifying',
+        step: 'verifying',
+        attempt: 1,
+        timings: {},
+        bake: { probes: 4, failuresInARow: 1, failureThreshold: 3, endsAt: '2024-01-01T00:02:00.000Z' },
+      },
+      temporalUi: 'http://ui',
+      steps: [],
+    });
+    expect(lines.join('\n')).toContain('verifying at step verifying');
+    expect(lines.join('\n')).toMatch(
+      /Bake +4 health checks so far, 1 of 3 failures in a row; passes at 2024-01-01 00:02:00Z at the earliest/,
+    );
   });
 });

@@ -60,6 +60,7 @@ const OUTCOME_STATUS: Record<string, StatusEntryView['status']> = {
   waiting_for_ci: 'pending',
   awaiting_approval: 'pending',
   waiting_for_window: 'pending',
+  verifying: 'pending',
 };
 
 /** The deployment record, its live state and every step it logged. */
@@ -77,6 +78,14 @@ export function describeDeployment(out: Output, view: DeploymentView): string[] 
           : (view.workflowStatus ?? 'unknown'),
       ],
       ...(state?.error ? [['Error', detail(state)]] : []),
+      ...(state?.state === 'verifying' && state.bake
+        ? [
+            [
+              'Bake',
+              `${state.bake.probes} health checks so far, ${state.bake.failuresInARow} of ${state.bake.failureThreshold} failures in a row; passes at ${shortTime(state.bake.endsAt)} at the earliest`,
+            ],
+          ]
+        : []),
       ...(view.retryOf ? [['Retry of', view.retryOf]] : []),
       ['Created', shortTime(view.createdAt)],
       ['Temporal', view.temporalUi],

@@ -28,6 +28,7 @@
     queued: 'Queued',
     upload: 'Upload',
     processing: 'Processing',
+    verifying: 'Verifying (health-checked bake)',
     done: 'Done',
     activating: 'Activating',
     awaiting_approval: 'Awaiting approval',
@@ -389,6 +390,9 @@
               if (entry && entry.id && !dep.entries.has(entry.id)) dep.entries.set(entry.id, entry);
             });
             render(dep, true);
+            // A bake writes entries only when it starts, fails or ends: its progress is read again while it runs.
+            var now = res.body.state;
+            if (now && now.state === 'verifying') requestDetail(dep, 5000);
           }
           pumpDetails();
         });
@@ -617,6 +621,9 @@
       if (group.step === 'processing' && detail && detail.state && detail.state.records && detail.state.records.length) {
         item.appendChild(recordsTable(detail.state.records));
       }
+      if (group.step === 'verifying' && detail && detail.state && detail.state.state === 'verifying' && detail.state.bake) {
+        item.appendChild(bakeProgress(detail.state.bake));
+      }
       dom.timeline.appendChild(item);
     });
 
@@ -640,6 +647,24 @@
       dep.state = state;
     }
     placeDeployment(dep, (detail && detail.createdAt) || (first && first.ts) || new Date().toISOString());
+  }
+
+  /** The bake's progress while it runs (docs/contract.md#verified-releases): passing probes write no entry. */
+  function bakeProgress(bake) {
+    return h('p', {
+      className: 'bake-progress',
+      text:
+        bake.probes +
+        ' health check' +
+        (bake.probes === 1 ? '' : 's') +
+        ' so far, ' +
+        bake.failuresInARow +
+        ' of ' +
+        bake.failureThreshold +
+        ' failures in a row; passes at ' +
+        new Date(bake.endsAt).toLocaleTimeString() +
+        ' at the earliest.',
+    });
   }
 
   function recordsTable(records) {

@@ -74,6 +74,7 @@
       }
       byId('app-error').textContent = '';
       renderTrigger(app.body);
+      renderHealthCheck(app.body);
       renderLock(app.body);
       renderReleases(Array.isArray(releases.body) ? releases.body : []);
       loadPreviews(app.body, ticket);
@@ -109,10 +110,31 @@
     var lock = app.locked;
     var node = byId('app-lock');
     node.dataset.locked = lock ? 'true' : 'false';
-    node.textContent = lock
-      ? 'Locked after a rollback to v' + lock.release + ' (by ' + lock.by + '): pushes are ignored until it is unlocked.'
-      : 'Not locked: pushes its trigger matches deploy.';
+    node.textContent = !lock
+      ? 'Not locked: pushes its trigger matches deploy.'
+      : lock.by === 'health-check'
+        ? 'Locked after an automatic rollback to v' +
+          lock.release +
+          ' (a deployment failed its health-checked bake): pushes are ignored until it is unlocked.'
+        : 'Locked after a rollback to v' + lock.release + ' (by ' + lock.by + '): pushes are ignored until it is unlocked.';
     byId('unlock').hidden = !lock;
+  }
+
+  /** The bake after each cut-over (docs/contract.md#verified-releases), when the app has a health check. */
+  function renderHealthCheck(app) {
+    var check = app.healthCheck;
+    var trigger = byId('app-trigger');
+    if (!check) return;
+    trigger.textContent +=
+      ' Each deployment bakes: ' +
+      check.url +
+      ' every ' +
+      check.interval +
+      ' for ' +
+      check.bake +
+      '; ' +
+      check.failureThreshold +
+      ' failures in a row roll it back.';
   }
 
   /** What deploys the app (SPEC 8, Triggers): a branch or a tag glob, and its path globs. */
@@ -164,7 +186,11 @@
             'v' + release.version,
             release.live ? sp.h('span', { className: 'badge', 'data-state': 'succeeded', text: 'Live' }) : null,
           ]),
-          sp.h('td', { text: release.rolledBackTo ? 'rollback to v' + release.rolledBackTo : release.cause }),
+          sp.h('td', {
+            text: release.rolledBackTo
+              ? (release.cause === 'auto-rollback' ? 'automatic rollback to v' : 'rollback to v') + release.rolledBackTo
+              : release.cause,
+          }),
           sp.h('td', null, [sp.h('code', { title: release.commit, text: release.commit.slice(0, 7) })]),
           sp.h('td', { text: release.by }),
           sp.h('td', null, [sp.timeOf(release.createdAt)]),
