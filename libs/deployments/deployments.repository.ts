@@ -19,7 +19,14 @@ export type DeploymentRecordState =
   | 'waiting_for_window';
 const ENDED_STATES: readonly DeploymentRecordState[] = ['succeeded', 'failed', 'canceled', 'superseded', 'stale'];
 /** Not ended yet (records of older releases carry no state: their deployments ended long ago). */
-const LIVE_STATES: DeploymentRecordState[] = ['waiting_for_ci', 'queued', 'running', 'verifying', 'awaiting_approval', 'waiting_for_window'];
+const LIVE_STATES: DeploymentRecordState[] = [
+  'waiting_for_ci',
+  'queued',
+  'running',
+  'verifying',
+  'awaiting_approval',
+  'waiting_for_window',
+];
 
 export interface DeploymentRecord {
   _id: string; // deployment id

@@ -1,6 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { AppSecrets, AppsRepository, AppsService, approvalRuleFor, DefaultTargetNames, healthCheckPlan, heldByWindows, windowCheck } from '../apps';
+import {
+  AppSecrets,
+  AppsRepository,
+  AppsService,
+  approvalRuleFor,
+  DefaultTargetNames,
+  healthCheckPlan,
+  heldByWindows,
+  windowCheck,
+} from '../apps';
 import { ErrorEntry, errorByCode, Errors } from '../errors';
 import { GithubClient, GithubError, GithubTokens } from '../github';
 import { ReleaseKeeping } from './release-keeping';
