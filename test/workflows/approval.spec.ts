@@ -1,25 +1,13 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ApplicationFailure } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { Worker } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
-import { reportStoreFailures } from '../../apps/worker/store-failures';
 import { windowCheck, type DeployFreeze, type DeployWindow } from '../../libs/apps/deploy-windows';
-import type {
-  CiGates,
-  DeploymentActivitiesApi,
-  GithubActivitiesApi,
-  LineActivitiesApi,
-  NotificationActivitiesApi,
-  ResolvedApp,
-  TargetStatus,
-  WindowActivitiesApi,
-} from '../../workflows/activities';
+import type { ResolvedApp } from '../../workflows/activities';
 import { approveUpdate, deployment, deployNowUpdate, rejectUpdate } from '../../workflows/deployment.workflow';
-import { lineDecisionSignal } from '../../workflows/line.workflow';
 import type { DeploymentInput, DeploymentOutcome, StatusWrite } from '../../workflows/types';
-import { startTimeSkippingEnvironment, timersOf } from '../support/time-skipping';
+import { DeploymentFakes, deploymentInput, FakeActivitiesWorker, straightThrough } from '../support/fake-activities';
+import { timersOf } from '../support/time-skipping';
 
 /**
  * Approvals and deploy windows on Temporal's time-skipping test server
@@ -28,71 +16,30 @@ import { startTimeSkippingEnvironment, timersOf } from '../support/time-skipping
  * fakes (the window's opening is the product's own computation); the e2e tests run the real ones.
  * Instants are read from each run's history (workflow time), never from a clock.
  */
-type Activities = DeploymentActivitiesApi & GithubActivitiesApi & LineActivitiesApi & NotificationActivitiesApi & WindowActivitiesApi;
-
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const NOT_GATED = { gated: false, reason: 'not asked for' };
 const RULE = { required: 1, reviewers: ['alice', 'bob'], self: ['alice'], allowSelf: false, timeoutMs: 72 * HOUR };
 
+let worker: FakeActivitiesWorker;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `approvals-${randomBytes(4).toString('hex')}`;
-let fakes: Activities;
+let fakes: DeploymentFakes;
 let statusLog: StatusWrite[];
-const calls: Record<string, number> = {};
 let holds: { windows: DeployWindow[]; freezes: DeployFreeze[] };
 
-function fakesFor(app: Partial<ResolvedApp>): Activities {
+function fakesFor(app: Partial<ResolvedApp>): DeploymentFakes {
   return {
-    recordStatus: async (write) => void statusLog.push(write),
-    ciGate: async () => NOT_GATED,
-    ciGates: async (): Promise<CiGates> => ({ travis: NOT_GATED, github: NOT_GATED, pollMs: 10 * MINUTE }),
-    githubChecks: async () => ({ state: 'success', failing: [], waiting: [] }),
-    githubDeployment: async () => null,
-    githubDeploymentStatus: async () => undefined,
-    resolvePackage: async () => ({ name: 'hello', version: '1.0.0' }),
+    ...straightThrough(
+      () => env,
+      () => statusLog,
+    ),
     resolveApp: async () => ({ app: 'hello', hasTarget: true, polls: false, retain: false, ...app }),
-    liveDeployment: async () => ({ commit: 'none' }),
-    fetchTarball: async () => ({ blobId: 'blob-1', bytes: 100, sha256: 'ab'.repeat(32) }),
-    inspectTarball: async () => ({ entries: 1, bytes: 100 }),
-    uploadPackage: async () => ({ remoteId: 'remote-1' }),
-    activateRelease: async () => ({ remoteId: 'remote-activate' }),
-    pollTarget: async (): Promise<TargetStatus> => ({ state: 'SUCCESS', records: [] }),
-    commitStatus: async () => undefined,
-    finishDeployment: async () => undefined,
-    signalLine: async ({ event }) => {
-      if (event.type !== 'ready') return;
-      await env.client.workflow
-        .getHandle(Context.current().info.workflowExecution!.workflowId)
-        .signal(lineDecisionSignal, { type: 'admit' });
-    },
-    compareCommits: async () => 'ahead',
-    readLineHead: async () => null,
-    writeLineHead: async () => undefined,
-    notify: async () => undefined,
-    deliverNotification: async () => undefined,
-    deliveryGaveUp: async () => undefined,
     deployWindow: async ({ at }) => windowCheck(holds.windows, holds.freezes, new Date(at)),
   };
 }
 
-function input(): DeploymentInput {
-  const id = randomBytes(6).toString('hex');
-  return {
-    deploymentId: `dep-${id}`,
-    user: 'alice',
-    repository: 'alice/hello',
-    commit: id.padEnd(40, '0'),
-    uuid: `uuid-${id}`,
-    provider: 'github',
-    ciTimeoutMs: 30 * MINUTE,
-    push: { payloadId: `payload-${id}`, branch: 'main', app: 'hello' },
-  };
-}
-
-const start = (args: DeploymentInput) => env.client.workflow.start(deployment, { taskQueue, workflowId: args.deploymentId, args: [args] });
+const input = () => deploymentInput();
+const start = (args: DeploymentInput) =>
+  env.client.workflow.start(deployment, { taskQueue: worker.taskQueue, workflowId: args.deploymentId, args: [args] });
 
 /** Waits (real time, no skipping) until the deployment logged `step` pending: it is held there. */
 async function heldAt(step: StatusWrite['step']): Promise<void> {
@@ -116,37 +63,16 @@ async function refusal(call: Promise<unknown>): Promise<string | undefined> {
 const entries = (step: StatusWrite['step']) => statusLog.filter((w) => w.step === step);
 
 beforeAll(async () => {
-  env = await startTimeSkippingEnvironment();
-  const activities = Object.fromEntries(
-    Object.keys(fakesFor({})).map((name) => [
-      name,
-      (...args: unknown[]) => {
-        calls[name] = (calls[name] ?? 0) + 1;
-        return (fakes[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)(...args);
-      },
-    ]),
-  );
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities: reportStoreFailures(activities, { toleranceMs: 10 * MINUTE }),
-  });
-  running = worker.run();
+  worker = await FakeActivitiesWorker.start('approvals', fakesFor({}), () => fakes);
+  env = worker.env;
 }, 120_000);
 
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
-});
+afterAll(() => worker?.stop());
 
 beforeEach(() => {
   statusLog = [];
   holds = { windows: [], freezes: [] };
-  for (const name of Object.keys(calls)) delete calls[name];
+  worker.reset();
 });
 
 describe('deployment: awaiting approval', () => {
@@ -161,7 +87,7 @@ describe('deployment: awaiting approval', () => {
     expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ user: 'bob' }] }))).toBe('deploy:approval:closed');
     const outcome: DeploymentOutcome = await handle.result();
     expect(outcome.state).toBe('succeeded');
-    expect(calls.uploadPackage).toBe(1);
+    expect(worker.calls.uploadPackage).toBe(1);
     expect(entries('awaiting_approval').map((w) => [w.status, w.message])).toEqual([
       ['pending', expect.stringContaining('Awaiting 1 approval') as string],
       ['ok', 'Approved by bob: Looks right.'],
@@ -199,7 +125,7 @@ describe('deployment: awaiting approval', () => {
     expect(answer).toEqual({ decision: 'rejected', approvals: 0, required: 1, proceeds: false });
     const outcome: DeploymentOutcome = await handle.result();
     expect(outcome).toEqual({ state: 'failed', error: { code: 'deploy:approval:rejected', message: 'Rejected by bob: Not today.' } });
-    expect(calls.uploadPackage).toBeUndefined();
+    expect(worker.calls.uploadPackage).toBeUndefined();
   });
 
   it('expires exactly once after 72 hours without a decision: deploy:approval:expired, one timer, one end', async () => {
@@ -214,7 +140,7 @@ describe('deployment: awaiting approval', () => {
     expect(timers[0]).toBeLessThanOrEqual(72 * HOUR);
     expect(timers[0]).toBeGreaterThan(72 * HOUR - MINUTE);
     expect(entries('done')).toHaveLength(1);
-    expect(calls.uploadPackage).toBeUndefined();
+    expect(worker.calls.uploadPackage).toBeUndefined();
   });
 });
 
@@ -258,7 +184,7 @@ describe('deployment: deploy windows and freezes', () => {
     const upload = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'uploadPackage')!;
     expect(tsToMs(upload.eventTime)).toBeGreaterThanOrEqual(monday);
     expect(tsToMs(upload.eventTime)).toBeLessThan(monday + MINUTE);
-    expect(calls.uploadPackage).toBe(1);
+    expect(worker.calls.uploadPackage).toBe(1);
   });
 
   it('holds a deployment during a freeze; deploy-now with a reason deploys it, the reason logged, and a second deploy-now is closed', async () => {
@@ -268,7 +194,7 @@ describe('deployment: deploy windows and freezes', () => {
     const handle = await start(input());
     await heldAt('waiting_for_window');
     expect(entries('waiting_for_window')[0].message).toContain('frozen until');
-    expect(calls.uploadPackage).toBeUndefined();
+    expect(worker.calls.uploadPackage).toBeUndefined();
     expect(await handle.executeUpdate(deployNowUpdate, { args: [{ user: 'bob', reason: 'Hotfix for the outage' }] })).toEqual({
       proceeds: true,
     });
@@ -277,7 +203,7 @@ describe('deployment: deploy windows and freezes', () => {
     );
     const outcome: DeploymentOutcome = await handle.result();
     expect(outcome.state).toBe('succeeded');
-    expect(calls.uploadPackage).toBe(1);
+    expect(worker.calls.uploadPackage).toBe(1);
     expect(entries('waiting_for_window').at(-1)!.message).toBe('Deployed now by bob, outside the deploy window: Hotfix for the outage');
     expect(statusLog.at(-1)!.hold!.window!.deployedNow).toMatchObject({ user: 'bob', reason: 'Hotfix for the outage' });
   });

@@ -1,22 +1,8 @@
-import { reportStoreFailures } from '../../apps/worker/store-failures';
-import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
-import type {
-  CiGates,
-  CiVerdict,
-  DeploymentActivitiesApi,
-  GithubActivitiesApi,
-  HealthActivitiesApi,
-  LineActivitiesApi,
-  NotificationActivitiesApi,
-  TargetStatus,
-} from '../../workflows/activities';
 import { deployment } from '../../workflows/deployment.workflow';
-import { lineDecisionSignal } from '../../workflows/line.workflow';
-import type { DeploymentInput, DeploymentOutcome, HealthCheckPlan, HealthProbeResult, StatusWrite } from '../../workflows/types';
-import { startTimeSkippingEnvironment, timersOf, workflowTimeOf } from '../support/time-skipping';
+import type { DeploymentOutcome, HealthCheckPlan, HealthProbeResult, StatusWrite } from '../../workflows/types';
+import { DeploymentFakes, deploymentInput, FakeActivitiesWorker, straightThrough } from '../support/fake-activities';
+import { timersOf, workflowTimeOf } from '../support/time-skipping';
 
 /**
  * The health-checked bake's timers on Temporal's time-skipping test server
@@ -24,17 +10,12 @@ import { startTimeSkippingEnvironment, timersOf, workflowTimeOf } from '../suppo
  * from each run's history (what the workflow asked Temporal for). The activities are fakes: the
  * health URL's answers are scripted per probe; the e2e tests run the real ones.
  */
-type Activities = DeploymentActivitiesApi & GithubActivitiesApi & LineActivitiesApi & NotificationActivitiesApi & HealthActivitiesApi;
-
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
-const NOT_GATED = { gated: false, reason: 'not asked for' };
 
+let worker: FakeActivitiesWorker;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `bake-${randomBytes(4).toString('hex')}`;
-let fakes: Activities;
+let fakes: DeploymentFakes;
 let statusLog: StatusWrite[];
 let rollbacksAsked: Array<{ deploymentId: string; reason: string }>;
 let probesMade: number;
@@ -51,36 +32,13 @@ const check = (overrides: Partial<HealthCheckPlan> = {}): HealthCheckPlan => ({
 });
 
 /** A deployment that goes straight to the target; `answers(n)` is the health URL's answer to the n-th probe (from 1). */
-function fakesFor(plan: HealthCheckPlan | undefined, answers: (probe: number) => HealthProbeResult): Activities {
+function fakesFor(plan: HealthCheckPlan | undefined, answers: (probe: number) => HealthProbeResult): DeploymentFakes {
   return {
-    recordStatus: async (write) => void statusLog.push(write),
-    ciGate: async () => NOT_GATED,
-    ciGates: async (): Promise<CiGates> => ({ travis: NOT_GATED, github: NOT_GATED, pollMs: 10 * MINUTE }),
-    githubChecks: async (): Promise<CiVerdict> => ({ state: 'success', failing: [], waiting: [] }),
-    githubDeployment: async () => null,
-    githubDeploymentStatus: async () => undefined,
-    resolvePackage: async () => ({ name: 'hello', version: '1.0.0' }),
+    ...straightThrough(
+      () => env,
+      () => statusLog,
+    ),
     resolveApp: async () => ({ app: 'hello', hasTarget: true, polls: true, retain: true, ...(plan ? { healthCheck: plan } : {}) }),
-    liveDeployment: async () => ({ commit: 'none' }),
-    fetchTarball: async () => ({ blobId: 'blob-1', bytes: 100, sha256: 'ab'.repeat(32) }),
-    inspectTarball: async () => ({ entries: 1, bytes: 100 }),
-    uploadPackage: async () => ({ remoteId: 'remote-1' }),
-    activateRelease: async () => ({ remoteId: 'remote-activate' }),
-    pollTarget: async (): Promise<TargetStatus> => ({ state: 'SUCCESS', records: [] }),
-    commitStatus: async () => undefined,
-    finishDeployment: async () => undefined,
-    signalLine: async ({ event }) => {
-      if (event.type !== 'ready') return;
-      await env.client.workflow
-        .getHandle(Context.current().info.workflowExecution!.workflowId)
-        .signal(lineDecisionSignal, { type: 'admit' });
-    },
-    compareCommits: async () => 'ahead',
-    readLineHead: async () => null,
-    writeLineHead: async () => undefined,
-    notify: async () => undefined,
-    deliverNotification: async () => undefined,
-    deliveryGaveUp: async () => undefined,
     probeHealth: async () => answers(++probesMade),
     autoRollback: async ({ deploymentId, reason }) => {
       rollbacksAsked.push({ deploymentId, reason });
@@ -89,23 +47,9 @@ function fakesFor(plan: HealthCheckPlan | undefined, answers: (probe: number) =>
   };
 }
 
-function input(): DeploymentInput {
-  const id = randomBytes(6).toString('hex');
-  return {
-    deploymentId: `dep-${id}`,
-    user: 'alice',
-    repository: 'alice/hello',
-    commit: id.padEnd(40, '0'),
-    uuid: `uuid-${id}`,
-    provider: 'github',
-    ciTimeoutMs: 30 * MINUTE,
-    push: { payloadId: `payload-${id}`, branch: 'main', app: 'hello' },
-  };
-}
-
 async function deploy() {
-  const args = input();
-  const handle = await env.client.workflow.start(deployment, { taskQueue, workflowId: args.deploymentId, args: [args] });
+  const args = deploymentInput();
+  const handle = await env.client.workflow.start(deployment, { taskQueue: worker.taskQueue, workflowId: args.deploymentId, args: [args] });
   const outcome: DeploymentOutcome = await handle.result();
   const history = await handle.fetchHistory();
   const activities = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
@@ -117,29 +61,15 @@ const OK: HealthProbeResult = { ok: true, answer: '200' };
 const FAILED: HealthProbeResult = { ok: false, answer: '500 (expected 200-399)' };
 
 beforeAll(async () => {
-  env = await startTimeSkippingEnvironment();
-  const activities = Object.fromEntries(
-    Object.keys(fakesFor(undefined, () => OK)).map((name) => [
-      name,
-      (...args: unknown[]) => (fakes[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)(...args),
-    ]),
+  worker = await FakeActivitiesWorker.start(
+    'bake',
+    fakesFor(undefined, () => OK),
+    () => fakes,
   );
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities: reportStoreFailures(activities, { toleranceMs: 10 * MINUTE }),
-  });
-  running = worker.run();
+  env = worker.env;
 }, 120_000);
 
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
-});
+afterAll(() => worker?.stop());
 
 beforeEach(() => {
   statusLog = [];

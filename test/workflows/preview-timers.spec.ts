@@ -1,10 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import type { PreviewActivitiesApi } from '../../workflows/activities';
 import { approvePreviewHeadUpdate, preview, previewEventSignal, previewStateQuery } from '../../workflows/preview.workflow';
 import type { PreviewEvent, PreviewHead, PreviewInput } from '../../workflows/types';
-import { startTimeSkippingEnvironment, timersOf } from '../support/time-skipping';
+import { FakeActivitiesWorker } from '../support/fake-activities';
+import { timersOf } from '../support/time-skipping';
 
 /**
  * The preview workflow's timers on Temporal's time-skipping test server (docs/contract.md#preview-apps):
@@ -14,12 +14,10 @@ import { startTimeSkippingEnvironment, timersOf } from '../support/time-skipping
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
+let worker: FakeActivitiesWorker;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `previews-${randomBytes(4).toString('hex')}`;
+let taskQueue: string;
 let fakes: PreviewActivitiesApi;
-const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
 
 function defaultFakes(): PreviewActivitiesApi {
   return {
@@ -33,7 +31,8 @@ function defaultFakes(): PreviewActivitiesApi {
   };
 }
 
-const called = (name: keyof PreviewActivitiesApi) => calls.filter((call) => call.name === name).map((call) => call.input);
+const called = (name: keyof PreviewActivitiesApi) =>
+  worker.inputs.filter((call) => call.name === name).map((call) => call.input as Record<string, unknown>);
 
 function head(overrides: Partial<PreviewHead> = {}): PreviewHead {
   const sha = randomBytes(20).toString('hex');
@@ -65,35 +64,14 @@ async function start(args: PreviewInput, first: PreviewEvent) {
 }
 
 beforeAll(async () => {
-  env = await startTimeSkippingEnvironment();
-  const activities = Object.fromEntries(
-    Object.keys(defaultFakes()).map((name) => [
-      name,
-      (arg: Record<string, unknown>) => {
-        calls.push({ name, input: arg });
-        return (fakes[name as keyof PreviewActivitiesApi] as (a: unknown) => Promise<unknown>)(arg);
-      },
-    ]),
-  );
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities,
-  });
-  running = worker.run();
+  worker = await FakeActivitiesWorker.start('previews', defaultFakes(), () => fakes, false);
+  ({ env, taskQueue } = worker);
 }, 120_000);
 
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
-});
+afterAll(() => worker?.stop());
 
 beforeEach(() => {
-  calls.length = 0;
+  worker.reset();
   fakes = defaultFakes();
 });
 

@@ -1,21 +1,12 @@
-import { reportStoreFailures } from '../../apps/worker/store-failures';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
-import type {
-  CiGates,
-  CiVerdict,
-  DeploymentActivitiesApi,
-  GithubActivitiesApi,
-  LineActivitiesApi,
-  NotificationActivitiesApi,
-  TargetStatus,
-} from '../../workflows/activities';
+import type { TargetStatus } from '../../workflows/activities';
 import { ciSignal, deployment, UPLOAD_ATTEMPTS } from '../../workflows/deployment.workflow';
-import { line, lineDecisionSignal, lineEventSignal } from '../../workflows/line.workflow';
+import { line, lineEventSignal } from '../../workflows/line.workflow';
 import type { DeploymentInput, DeploymentOutcome, StatusWrite } from '../../workflows/types';
-import { canceledTimersOf, startTimeSkippingEnvironment, timersOf, workflowTimeOf } from '../support/time-skipping';
+import { DeploymentFakes, deploymentInput, FakeActivitiesWorker, NOT_GATED, straightThrough } from '../support/fake-activities';
+import { canceledTimersOf, timersOf, workflowTimeOf } from '../support/time-skipping';
 
 /**
  * The workflows' timer paths on Temporal's time-skipping test server: an hour of workflow time
@@ -24,72 +15,29 @@ import { canceledTimersOf, startTimeSkippingEnvironment, timersOf, workflowTimeO
  * fakes returning canned results: these test workflow logic; the e2e tests run the real ones.
  * Timers are read from each run's history (what the workflow asked Temporal for), not from a clock.
  */
-type Activities = DeploymentActivitiesApi & GithubActivitiesApi & LineActivitiesApi & NotificationActivitiesApi;
+type Activities = DeploymentFakes;
 
 const MINUTE = 60_000;
-const NOT_GATED = { gated: false, reason: 'not asked for' };
 
+let worker: FakeActivitiesWorker;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `timers-${randomBytes(4).toString('hex')}`;
+let taskQueue: string;
 let fakes: Activities;
 let statusLog: StatusWrite[];
-const calls: Record<string, number> = {};
+let calls: Record<string, number>;
 
 /** Canned answers of a deployment that goes straight through; each test replaces what it drives. */
-function defaultFakes(): Activities {
-  return {
-    recordStatus: async (write) => void statusLog.push(write),
-    ciGate: async () => NOT_GATED,
-    ciGates: async (): Promise<CiGates> => ({ travis: NOT_GATED, github: NOT_GATED, pollMs: 10 * MINUTE }),
-    githubChecks: async (): Promise<CiVerdict> => ({ state: 'success', failing: [], waiting: [] }),
-    githubDeployment: async () => null,
-    githubDeploymentStatus: async () => undefined,
-    resolvePackage: async () => ({ name: 'hello', version: '1.0.0' }),
-    resolveApp: async () => ({ app: 'hello', hasTarget: true, polls: false, retain: false }),
-    liveDeployment: async () => ({ commit: 'none' }),
-    fetchTarball: async () => ({ blobId: 'blob-1', bytes: 100, sha256: 'ab'.repeat(32) }),
-    inspectTarball: async () => ({ entries: 1, bytes: 100 }),
-    uploadPackage: async () => ({ remoteId: 'remote-1' }),
-    pollTarget: async (): Promise<TargetStatus> => ({ state: 'SUCCESS', records: [] }),
-    commitStatus: async () => undefined,
-    finishDeployment: async () => undefined,
-    // The app's line, faked: a deployment that is ready is admitted at once.
-    signalLine: async ({ event }) => {
-      if (event.type !== 'ready') return;
-      await env.client.workflow
-        .getHandle(Context.current().info.workflowExecution!.workflowId)
-        .signal(lineDecisionSignal, { type: 'admit' });
-    },
-    compareCommits: async () => 'ahead',
-    readLineHead: async () => null,
-    writeLineHead: async () => undefined,
-    notify: async () => undefined,
-    deliverNotification: async () => undefined,
-    deliveryGaveUp: async () => undefined,
-    activateRelease: async () => ({ remoteId: 'remote-activate' }),
-  };
-}
+const defaultFakes = (): Activities =>
+  straightThrough(
+    () => env,
+    () => statusLog,
+  );
 
 function useFakes(overrides: Partial<Activities>): void {
   fakes = { ...defaultFakes(), ...overrides };
 }
 
-function input(overrides: Partial<DeploymentInput> = {}): DeploymentInput {
-  const id = randomBytes(6).toString('hex');
-  return {
-    deploymentId: `dep-${id}`,
-    user: 'alice',
-    repository: 'alice/hello',
-    commit: id.padEnd(40, '0'),
-    uuid: `uuid-${id}`,
-    provider: 'github',
-    ciTimeoutMs: 30 * MINUTE,
-    push: { payloadId: `payload-${id}`, branch: 'main', app: 'hello' },
-    ...overrides,
-  };
-}
+const input = deploymentInput;
 
 /** Runs a deployment to its end with time skipped; its outcome, its timers and the workflow time it took. */
 async function deploy(args: DeploymentInput) {
@@ -103,38 +51,16 @@ const messages = (step: StatusWrite['step']) => statusLog.filter((write) => writ
 const retryable = (message: string, code: string) => ApplicationFailure.retryable(message, code);
 
 beforeAll(async () => {
-  env = await startTimeSkippingEnvironment();
-  // Each activity looks its fake up per call, so a test replaces the fakes without a new worker.
-  const activities = Object.fromEntries(
-    Object.keys(defaultFakes()).map((name) => [
-      name,
-      (...args: unknown[]) => {
-        calls[name] = (calls[name] ?? 0) + 1;
-        return (fakes[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)(...args);
-      },
-    ]),
-  );
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    // As the worker registers them: its wrapper ends a step's own failures at its attempts (workflows/step-attempts.ts).
-    activities: reportStoreFailures(activities, { toleranceMs: 10 * MINUTE }),
-  });
-  running = worker.run();
+  // As the worker registers them: its wrapper ends a step's own failures at its attempts (workflows/step-attempts.ts).
+  worker = await FakeActivitiesWorker.start('timers', defaultFakes(), () => fakes);
+  ({ env, taskQueue, calls } = worker);
 }, 120_000);
 
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
-});
+afterAll(() => worker?.stop());
 
 beforeEach(() => {
   statusLog = [];
-  for (const name of Object.keys(calls)) delete calls[name];
+  worker.reset();
   useFakes({});
 });
 
