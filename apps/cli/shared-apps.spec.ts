@@ -23,7 +23,7 @@ const APP = {
   updatedAt: 't',
 };
 
-describe('app names: <app> or <owner>/<app> (docs/guides.md#sharing-an-app)', () => {
+describe('app names: <app> or <owner>/<app> (docs/guides.md#sharing-an-app-with-your-team)', () => {
   it('reads <app> as the signed-in user’s and <owner>/<app> as a shared one, refusing anything else', () => {
     expect(appRef('carol', 'web')).toEqual({ owner: 'carol', name: 'web' });
     expect(appRef('carol', 'alice/web')).toEqual({ owner: 'alice', name: 'web' });

@@ -5,7 +5,7 @@ import { Cli } from './run-cli';
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 const CAROL = { username: 'carol', password: 'carol-password-1' };
 
-/** A collaborator's deployctl on an app shared with them, named `<owner>/<app>` (docs/guides.md#sharing-an-app). */
+/** A collaborator's deployctl on an app shared with them, named `<owner>/<app>` (docs/guides.md#sharing-an-app-with-your-team). */
 describe('deployctl: a shared app as <owner>/<app>', () => {
   let f: PipelineFixture;
   let carol: Cli;

@@ -19,7 +19,7 @@ export async function findApp(api: ApiClient, user: string, app: string): Promis
 }
 
 /**
- * An app as the command line names it (docs/guides.md#sharing-an-app): `<app>`, one of the
+ * An app as the command line names it (docs/guides.md#sharing-an-app-with-your-team): `<app>`, one of the
  * signed-in user's apps, or `<owner>/<app>`, another user's app shared with them.
  */
 export function appRef(user: string, app: string): { owner: string; name: string } {
