@@ -208,7 +208,7 @@ export class PreviewsService {
     if (!reviewers.includes(principal.user))
       throw ApiError.of(
         Errors.deployApprovalNotReviewer,
-        `${principal.user} is not one of ${app}'s reviewers (${reviewers.join(', ')}); only they approve its previews' fork heads.`,
+        `${principal.user} is not one of ${app}'s reviewers (its approval.reviewers, else its approvers and admins); only they approve the heads of forks in its previews.`,
       );
     const record = await this.db(() => this.previews.find(user, app, pr));
     if (!record) throw ApiError.of(Errors.appsPreviewsNotFound, `${app} has no preview of pull request #${pr}.`);
