@@ -58,10 +58,11 @@ export class ApiClient {
 
   /**
    * The NDJSON changes feed as lines until the server closes it (heartbeats, blank lines, are
-   * dropped). Throws ApiFailure when it does not open.
+   * dropped). Throws ApiFailure when it does not open. `owner`: another user's feed, which the
+   * gateway filters to the apps of theirs shared with the signed-in user.
    */
-  async *changes(query: Query, signal: AbortSignal): AsyncGenerator<FeedLine> {
-    const response = await this.send('GET', `/1/status/${seg(this.user)}/changes`, { query, signal }, 'application/x-ndjson');
+  async *changes(query: Query, signal: AbortSignal, owner = this.user): AsyncGenerator<FeedLine> {
+    const response = await this.send('GET', `/1/status/${seg(owner)}/changes`, { query, signal }, 'application/x-ndjson');
     if (!response.ok || !response.body) throw failure(response, await response.text());
     const decoder = new TextDecoder();
     let buffer = '';

@@ -735,4 +735,50 @@ export const Doc = {
       }),
       ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.appsNotFound, Errors.appsDbFailed, Errors.appsPreviewsDbFailed]),
     ),
+
+  PreviewApprove: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: "Approve the fork's head that waits in a preview",
+        description:
+          'A pull request from a fork deploys to its preview only after an approval of each push (`previews.forks: approve`, docs/contract.md#preview-apps). ' +
+          "The caller must be a reviewer of the app (its `approval.reviewers`, else its approvers and admins); the preview's workflow refuses a head " +
+          'that no longer waits (approved already, replaced by a newer push, torn down). There is no rejection: an unapproved head just waits.',
+      }),
+      ApiParam({ name: 'pr', description: 'The pull request number.', schema: { type: 'integer', minimum: 1 } }),
+      ApiBody({
+        required: false,
+        schema: {
+          type: 'object',
+          properties: {
+            sha: { type: 'string', pattern: '^[0-9a-f]{40}$', description: 'The head approved; absent: the one waiting now.' },
+            comment: { type: 'string', maxLength: 1000 },
+          },
+        },
+      }),
+      ApiResponse({
+        status: 200,
+        description: 'The head deploys to the preview.',
+        schema: {
+          type: 'object',
+          properties: {
+            app: { type: 'string' },
+            preview: { type: 'string' },
+            pr: { type: 'integer' },
+            sha: { type: 'string' },
+            approvedBy: { type: 'string' },
+            deploys: { type: 'boolean', enum: [true] },
+          },
+        },
+      }),
+      ApiBasic(AUTH_ERRORS, [
+        Errors.requestInvalid,
+        Errors.appsNotFound,
+        Errors.appsPreviewsNotFound,
+        Errors.deployApprovalNotReviewer,
+        Errors.deployApprovalClosed,
+        Errors.appsPreviewsDbFailed,
+        Errors.deployTemporalUnavailable,
+      ]),
+    ),
 };

@@ -268,6 +268,16 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       updatedAt: { type: 'string', format: 'date-time' },
       lastPushAt: { type: 'string', format: 'date-time' },
       removedAt: { type: 'string', format: 'date-time' },
+      approval: {
+        type: 'object',
+        description: "The latest approval of a fork's head: who approved which head, when, and why.",
+        properties: {
+          by: { type: 'string' },
+          sha: { type: 'string' },
+          at: { type: 'string', format: 'date-time' },
+          comment: { type: 'string' },
+        },
+      },
     },
   },
   release: {

@@ -97,7 +97,8 @@ const closed = (id: string, record: DeploymentRecord) =>
 
 const REFUSALS = [Errors.deployApprovalNotReviewer, Errors.deployApprovalSelf, Errors.deployApprovalClosed];
 
-function answered<T extends object>(outcome: T | UpdateRefusal): T {
+/** An Update's outcome, or its refusal as the catalogued error the validator named (docs/contract.md#approvals). */
+export function answered<T extends object>(outcome: T | UpdateRefusal): T {
   if (!('refused' in outcome)) return outcome;
   throw ApiError.of(REFUSALS.find((entry) => entry.code === outcome.refused) ?? Errors.deployApprovalClosed, outcome.message);
 }

@@ -348,10 +348,13 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
 
   /**
    * Approves the fork's head that waits in a preview (docs/contract.md#preview-apps): a Temporal
-   * Update, refused by its validator unless `sha` is the head waiting. Who may approve is the caller's to check.
+   * Update, refused by its validator unless `sha` is the head waiting (`deploy:approval:closed`, as
+   * `decide` refuses). Who may approve is the caller's to check.
    */
-  async approvePreviewHead(workflowId: string, approval: { sha: string; by: string }): Promise<{ deploys: string }> {
-    return this.client.workflow.getHandle(workflowId).executeUpdate(approvePreviewHeadUpdate, { args: [approval] });
+  async approvePreviewHead(workflowId: string, approval: { sha: string; by: string }): Promise<{ deploys: string } | UpdateRefusal> {
+    return this.update(workflowId, () =>
+      this.client.workflow.getHandle(workflowId).executeUpdate(approvePreviewHeadUpdate, { args: [approval] }),
+    );
   }
 
   async result(workflowId: string): Promise<unknown> {

@@ -474,6 +474,12 @@ export const Errors = {
     message: 'The preview apps could not be read or written; try again shortly.',
     where: api,
   },
+  appsPreviewsNotFound: {
+    code: 'apps:previews:not_found',
+    status: 404,
+    message: 'The app has no preview of that pull request.',
+    where: api,
+  },
   deployHealthFailed: {
     code: 'deploy:health:failed',
     message: "The release failed its health-checked bake: the app's health URL failed failureThreshold times in a row.",

@@ -23,6 +23,8 @@ export interface PreviewRecord {
   /** The newest head and its deployment (absent while a fork's head waits for an approval). */
   head?: { sha: string; ref: string; deploymentId?: string };
   workflowId: string;
+  /** The latest approval of a fork's head (docs/contract.md#preview-apps): who, which head, when, why. */
+  approval?: { by: string; sha: string; at: Date; comment?: string };
   /** The UNDEPLOY of the teardown, written before it starts: a second run of the step meets it (exactly one UNDEPLOY). */
   teardown?: {
     attempt: number;

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppSecrets, AppsService, PREVIEW_DEFAULTS } from '../apps';
+import { AppSecrets, AppsService, PREVIEW_DEFAULTS, usersAllowed } from '../apps';
+import type { Principal } from '../auth';
+import { answered } from '../deployments/approvals.service';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { previewWorkflowId } from '../deployments/workflow-ids';
 import { ApiError, Errors, storeCall } from '../errors';
@@ -41,6 +43,17 @@ export interface PreviewView {
   updatedAt: string;
   lastPushAt: string;
   removedAt?: string;
+  approval?: { by: string; sha: string; at: string; comment?: string };
+}
+
+/** The answer to an approval of a fork's head: it deploys now (docs/contract.md#preview-apps). */
+export interface PreviewApprovalAnswer {
+  app: string;
+  preview: string;
+  pr: number;
+  sha: string;
+  approvedBy: string;
+  deploys: true;
 }
 
 /**
@@ -177,6 +190,51 @@ export class PreviewsService {
     return records.map(previewView);
   }
 
+  /**
+   * Approves the fork's head that waits in the preview (docs/contract.md#preview-apps): the caller
+   * must be a reviewer of the parent app, as for its deployments (its approval.reviewers, else its
+   * approvers and admins); the preview's workflow decides whether that head still waits.
+   */
+  async approve(
+    principal: Principal,
+    user: string,
+    app: string,
+    pr: number,
+    request: { sha?: string; comment?: string },
+  ): Promise<PreviewApprovalAnswer> {
+    const parent = await this.db(() => this.apps.forName(user, app));
+    if (!parent) throw ApiError.of(Errors.appsNotFound, `${user} has no app named ${app}.`);
+    const reviewers = parent.record.approval?.reviewers ?? usersAllowed(parent.record, 'approver');
+    if (!reviewers.includes(principal.user))
+      throw ApiError.of(
+        Errors.deployApprovalNotReviewer,
+        `${principal.user} is not one of ${app}'s reviewers (its approval.reviewers, else its approvers and admins); only they approve the heads of forks in its previews.`,
+      );
+    const record = await this.db(() => this.previews.find(user, app, pr));
+    if (!record) throw ApiError.of(Errors.appsPreviewsNotFound, `${app} has no preview of pull request #${pr}.`);
+    const sha = request.sha ?? record.head?.sha;
+    if (record.state !== 'awaiting_approval' || !sha)
+      throw ApiError.of(
+        Errors.deployApprovalClosed,
+        `The preview ${record.name} is ${record.state}: ${record.reason} Nothing waits for an approval.`,
+      );
+    const outcome = await this.workflows.approvePreviewHead(record.workflowId, { sha, by: principal.user });
+    const refusal = `${sha.slice(0, 7)} does not wait for an approval in ${record.name} (approved already, replaced by a newer push, or torn down).`;
+    answered('refused' in outcome ? { ...outcome, message: refusal } : outcome);
+    const at = new Date();
+    await this.db(() =>
+      this.previews.update(record._id, {
+        approval: { by: principal.user, sha, at, ...(request.comment ? { comment: request.comment } : {}) },
+      }),
+    );
+    this.logger.log({
+      msg: `${principal.user} approved ${sha.slice(0, 7)} of ${record.name} (fork ${record.headRepository})`,
+      workflowId: record.workflowId,
+      comment: request.comment,
+    });
+    return { app, preview: record.name, pr, sha, approvedBy: principal.user, deploys: true };
+  }
+
   private db<T>(operation: () => Promise<T>): Promise<T> {
     return storeCall(Errors.appsPreviewsDbFailed, operation);
   }
@@ -198,5 +256,6 @@ export function previewView(r: PreviewRecord): PreviewView {
     updatedAt: r.updatedAt.toISOString(),
     lastPushAt: r.lastPushAt.toISOString(),
     removedAt: r.removedAt?.toISOString(),
+    approval: r.approval && { ...r.approval, at: r.approval.at.toISOString() },
   };
 }

@@ -442,4 +442,19 @@ const release = process.env.RECORD_HISTORIES;
       close();
     }
   });
+
+  it("preview: a fork's head approved through POST …/previews/:pr/approve → live, then closed", async () => {
+    const repo = `preview-approved-${Date.now().toString(36)}`;
+    expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, previews: { enabled: true } } })).status).toBe(200);
+    const deliver = (payload: object) =>
+      f.harness.request('POST', '/1/deploy', { headers: { 'x-github-event': 'pull_request', 'x-github-delivery': `${Date.now()}` }, body: payload as Record<string, unknown> });
+    const listed = async () => ((await f.harness.request('GET', `/1/apps/admin/${repo}/previews`)).json as Array<{ state: string }>)[0];
+    const opened = await deliver(await f.github.openPullRequest(`octo-org/${repo}`, { fork: `mallory/${repo}` }));
+    await waitFor(async () => (await listed())?.state === 'awaiting_approval');
+    expect((await f.harness.request('POST', `/1/apps/admin/${repo}/previews/1/approve`, { body: {} })).status).toBe(200);
+    await waitFor(async () => (await listed())?.state === 'live', 90_000);
+    await deliver(f.github.closePullRequest(`octo-org/${repo}`, 1));
+    await waitFor(async () => (await listed())?.state === 'removed', 90_000);
+    await save('preview-fork-approved', opened.json.previews[0].workflowId);
+  });
 });

@@ -172,4 +172,53 @@ describe('preview apps', () => {
     expect(ignored.status).toBe(200);
     expect(ignored.json).toMatchObject({ status: 'ignored', reason: expect.stringMatching(/no app .* has previews enabled/i) });
   }, 120_000);
+
+  it("a fork's head waiting is approved by a reviewer of the app and deploys; others are refused; each push waits again", async () => {
+    const repo = await configure();
+    const name = `${repo}-pr-1`;
+    const [bob, carol, dave] = ['bob', 'carol', 'dave'].map((user) => ({ username: `${user}-${repo}`, password: `${user}-password-1` }));
+    for (const user of [bob, carol, dave]) expect((await f.harness.request('POST', '/1/users', { body: user })).status).toBe(201);
+    for (const [user, role] of [
+      [bob, 'approver'],
+      [carol, 'viewer'],
+    ] as const)
+      expect((await f.harness.request('PUT', `/1/apps/admin/${repo}/collaborators/${user.username}`, { body: { role } })).status).toBe(200);
+    const approve = (auth: { username: string; password: string }, body: object = {}, pr = 1) =>
+      f.harness.request('POST', `/1/apps/admin/${repo}/previews/${pr}/approve`, { auth, body });
+
+    const opened = await f.github.openPullRequest(`octo-org/${repo}`, { fork: `mallory/${repo}` });
+    expect((await deliver(opened)).json).toMatchObject({ status: 'awaiting_approval' });
+    await waitFor(async () => (await previewOf(repo, 1))?.state === 'awaiting_approval');
+
+    const notReviewer = await approve(carol);
+    expect(notReviewer.status).toBe(403);
+    expect(notReviewer.json).toMatchObject({ error: 'deploy:approval:not_reviewer' });
+    expect((await approve(dave)).status).toBe(404);
+    const noPreview = await approve(bob, {}, 7);
+    expect(noPreview.status).toBe(404);
+    expect(noPreview.json).toMatchObject({ error: 'apps:previews:not_found' });
+    const notTheHead = await approve(bob, { sha: 'f'.repeat(40) });
+    expect(notTheHead.status).toBe(409);
+    expect(notTheHead.json).toMatchObject({ error: 'deploy:approval:closed' });
+
+    const sha = opened.pull_request.head.sha;
+    const approved = await approve(bob, { comment: 'Read the diff.' });
+    expect(approved.status).toBe(200);
+    expect(approved.json).toEqual({ app: repo, preview: name, pr: 1, sha, approvedBy: bob.username, deploys: true });
+    const again = await approve(bob, { sha });
+    expect(again.status).toBe(409);
+    expect(again.json).toMatchObject({ error: 'deploy:approval:closed' });
+    await waitFor(async () => (await previewOf(repo, 1))?.state === 'live', 90_000);
+    expect(await live(name)).toContain(sha.slice(0, 7));
+    expect(await previewOf(repo, 1)).toMatchObject({ approval: { by: bob.username, sha, comment: 'Read the diff.' } });
+
+    const pushed = await f.github.pushToPullRequest(`octo-org/${repo}`, 1);
+    expect((await deliver(pushed)).json).toMatchObject({ status: 'awaiting_approval' });
+    await waitFor(async () => {
+      const seen = await previewOf(repo, 1);
+      return seen?.state === 'awaiting_approval' && seen.head.sha === pushed.pull_request.head.sha;
+    });
+    await sleep(1_000);
+    expect(await live(name)).toContain(sha.slice(0, 7));
+  }, 240_000);
 });

@@ -18,8 +18,22 @@ export async function findApp(api: ApiClient, user: string, app: string): Promis
   }
 }
 
+/**
+ * An app as the command line names it (docs/guides.md#sharing-an-app-with-your-team): `<app>`, one of the
+ * signed-in user's apps, or `<owner>/<app>`, another user's app shared with them.
+ */
+export function appRef(user: string, app: string): { owner: string; name: string } {
+  const slash = app.indexOf('/');
+  if (slash < 0) return { owner: user, name: app };
+  if (slash === 0 || slash === app.length - 1 || app.indexOf('/', slash + 1) >= 0)
+    throw new UsageError(`${app} is neither <app> nor <owner>/<app>.`);
+  return { owner: app.slice(0, slash), name: app.slice(slash + 1) };
+}
+
+/** The API path of an app named `<app>` or `<owner>/<app>` (appRef): every app-taking command goes through it. */
 export function appPath(user: string, app: string): string {
-  return `/1/apps/${seg(user)}/${seg(app)}`;
+  const { owner, name } = appRef(user, app);
+  return `/1/apps/${seg(owner)}/${seg(name)}`;
 }
 
 /** The secrets of `apps set`, read from stdin (never from argv: readSecret). */

@@ -8,15 +8,6 @@ import { UsageError } from '../errors';
 import { shortTime, table } from '../output';
 import { appPath } from './apps';
 
-/** `<app>` is one of the signed-in user's apps; `<owner>/<app>` another user's app shared with them. */
-export function sharedAppPath(user: string, app: string): string {
-  const slash = app.indexOf('/');
-  if (slash < 0) return appPath(user, app);
-  if (slash === 0 || slash === app.length - 1 || app.indexOf('/', slash + 1) >= 0)
-    throw new UsageError(`${app} is neither <app> nor <owner>/<app>.`);
-  return appPath(app.slice(0, slash), app.slice(slash + 1));
-}
-
 /** `--role`: one of the roles (docs/contract.md#collaborators). */
 export function collaboratorRole(given: string | undefined): string {
   if (given === undefined) throw new UsageError(`--role is required: ${APP_ROLES.join(', ')}.`);
@@ -33,7 +24,7 @@ export const collaboratorsAdd: CommandSpec = {
   async run(ctx, [app, user], flags) {
     const role = collaboratorRole(str(flags, 'role'));
     const { api, session } = await ctx.connect();
-    const added = await api.put<CollaboratorView>(`${sharedAppPath(session.user, app)}/collaborators/${seg(user)}`, { role });
+    const added = await api.put<CollaboratorView>(`${appPath(session.user, app)}/collaborators/${seg(user)}`, { role });
     reply(ctx, flags, added, () => `${added.user} is ${added.role} of ${app}.`);
   },
 };
@@ -45,7 +36,7 @@ export const collaboratorsList: CommandSpec = {
   positionals: [1, 1],
   async run(ctx, [app], flags) {
     const { api, session } = await ctx.connect();
-    const listed = await api.get<CollaboratorsView>(`${sharedAppPath(session.user, app)}/collaborators`);
+    const listed = await api.get<CollaboratorsView>(`${appPath(session.user, app)}/collaborators`);
     reply(ctx, flags, listed, () =>
       table([
         ['USER', 'ROLE', 'BY', 'SINCE'],
@@ -63,7 +54,7 @@ export const collaboratorsRemove: CommandSpec = {
   positionals: [2, 2],
   async run(ctx, [app, user], flags) {
     const { api, session } = await ctx.connect();
-    await api.delete(`${sharedAppPath(session.user, app)}/collaborators/${seg(user)}`);
+    await api.delete(`${appPath(session.user, app)}/collaborators/${seg(user)}`);
     reply(ctx, flags, { app, user, removed: true }, () => `${user} is no longer a collaborator of ${app}.`);
   },
 };

@@ -4,6 +4,7 @@ import type { StatusEntryView } from '../../../libs/status/status-entry';
 import { seg } from '../api-client';
 import { CommandSpec, integer, reply } from '../command';
 import { Output, shortTime, statusColour, table } from '../output';
+import { appRef } from './apps';
 
 export interface DeploymentSummary {
   deployment: string;
@@ -122,7 +123,8 @@ export const deploysList: CommandSpec = {
   options: { limit: { type: 'string', value: '<n>', help: 'status entries to read (1-100, default 100)' } },
   async run(ctx, [app], flags) {
     const { api, session } = await ctx.connect();
-    const path = `/1/status/${seg(session.user)}/webhooks${app ? `/${seg(app)}` : ''}`;
+    const shared = app === undefined ? undefined : appRef(session.user, app);
+    const path = `/1/status/${seg(shared?.owner ?? session.user)}/webhooks${shared ? `/${seg(shared.name)}` : ''}`;
     const entries = await api.get<StatusEntryView[]>(path, { limit: integer(flags, 'limit', 100, 1, 100) });
     reply(ctx, flags, entries, (raw) => listDeployments(ctx.out, raw));
   },

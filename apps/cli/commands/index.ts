@@ -6,7 +6,7 @@ import { envGet, envRm, envSet } from './env';
 import { githubAuth } from './github';
 import { login, logout } from './login';
 import { deliveries, notifyAdd, notifyList, notifyRemove } from './notify';
-import { previewsList } from './previews';
+import { previewsApprove, previewsList } from './previews';
 import { promote, redeploy, releasesList, rollback, unlock } from './releases';
 import { tokensCreate, tokensList, tokensRevoke } from './tokens';
 import { watch } from './watch';
@@ -47,4 +47,5 @@ export const COMMANDS: CommandSpec[] = [
   reject,
   deployNow,
   previewsList,
+  previewsApprove,
 ];

@@ -1,6 +1,7 @@
 // Types only (erased from the build): the CLI speaks HTTP to the gateway and never loads its code.
-import type { PreviewView } from '../../../libs/previews/previews.service';
-import { CommandSpec, Context, integer, reply } from '../command';
+import type { PreviewApprovalAnswer, PreviewView } from '../../../libs/previews/previews.service';
+import { CommandSpec, Context, integer, reply, str } from '../command';
+import { UsageError } from '../errors';
 import { shortTime, table } from '../output';
 import { appPath } from './apps';
 import { appOrHere } from './releases';
@@ -46,5 +47,37 @@ export const previewsList: CommandSpec = {
       limit: integer(flags, 'limit', 20, 1, 100),
     });
     reply(ctx, flags, previews, (raw) => listPreviews(ctx.out, raw));
+  },
+};
+
+/** `<pr>`: a pull request number, `12` or `#12`. */
+export function pullRequestNumber(text: string): number {
+  const match = /^#?([1-9]\d{0,9})$/.exec(text);
+  if (!match) throw new UsageError(`${text} is not a pull request number.`);
+  return Number(match[1]);
+}
+
+export const previewsApprove: CommandSpec = {
+  name: 'previews approve',
+  args: '<app> <pr>',
+  summary: "Approve the fork's head that waits in a pull request's preview: it deploys (each push of a fork waits again).",
+  details:
+    "Only the app's reviewers approve (its approval.reviewers, else its approvers and admins). There is no rejection:\n" +
+    'a head not approved just waits; closing the pull request tears the preview down.',
+  positionals: [2, 2],
+  options: {
+    sha: { type: 'string', value: '<sha>', help: 'the head approved (default: the one waiting now)' },
+    comment: { type: 'string', value: '<text>', help: "why, kept in the preview's record" },
+  },
+  async run(ctx, [app, pr], flags) {
+    const number = pullRequestNumber(pr);
+    const sha = str(flags, 'sha');
+    const comment = str(flags, 'comment');
+    const { api, session } = await ctx.connect();
+    const answer = await api.post<PreviewApprovalAnswer>(`${appPath(session.user, app)}/previews/${number}/approve`, {
+      ...(sha ? { sha } : {}),
+      ...(comment ? { comment } : {}),
+    });
+    reply(ctx, flags, answer, () => `${answer.sha.slice(0, 7)} of pull request #${answer.pr} deploys to ${answer.preview}.`);
   },
 };

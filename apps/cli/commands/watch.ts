@@ -4,6 +4,7 @@ import { CommandSpec, integer, str } from '../command';
 import { ApiFailure } from '../errors';
 import { Output, shortTime, statusColour } from '../output';
 import type { StatusEntryView } from '../../../libs/status/status-entry';
+import { appRef } from './apps';
 import { detail } from './deploys';
 import { Errors } from '../../../libs/errors/catalogue';
 
@@ -42,7 +43,9 @@ export const watch: CommandSpec = {
     'feed-timeout': { type: 'string', value: '<ms>', help: 'ask the gateway to close each connection after ms', hidden: true },
   },
   async run(ctx, [app], flags) {
-    const { api } = await ctx.connect();
+    const { api, session } = await ctx.connect();
+    // A shared app (`<owner>/<app>`): its owner's feed, which the gateway filters to what the caller may read.
+    const shared = app === undefined ? undefined : appRef(session.user, app);
     const wanted = integer(flags, 'once', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
     const timeout = str(flags, 'feed-timeout');
     let since = str(flags, 'since');
@@ -55,14 +58,14 @@ export const watch: CommandSpec = {
       while (!stop.signal.aborted) {
         let ended: FeedLine | undefined;
         try {
-          for await (const line of api.changes({ include_docs: 'true', since, timeout }, stop.signal)) {
+          for await (const line of api.changes({ include_docs: 'true', since, timeout }, stop.signal, shared?.owner)) {
             failures = 0;
             if (line.seq) since = line.seq;
             if (line.error) {
               ended = line; // the gateway's last word (time limit, lagging): resume from its seq
               break;
             }
-            if (app !== undefined && line.app_name !== app) continue;
+            if (shared !== undefined && line.app_name !== shared.name) continue;
             if (flags.json) ctx.out.json(line, true);
             else ctx.out.line(formatChange(ctx.out, line));
             if (++shown >= wanted) return;

@@ -1,6 +1,7 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { AuthGuard, RequiresRole } from '../../../libs/auth';
-import { PreviewsService } from '../../../libs/previews';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { AuthGuard, CurrentPrincipal, Principal, RequiresRole } from '../../../libs/auth';
+import { ApiError, Errors } from '../../../libs/errors';
+import { PreviewApprovalDto, PreviewsService } from '../../../libs/previews';
 import { paging } from '../http/paging';
 import { Doc } from '../openapi-endpoints';
 
@@ -17,5 +18,21 @@ export class PreviewsController {
   list(@Param('user') user: string, @Param('app') app: string, @Query('limit') limit?: string, @Query('skip') skip?: string) {
     const page = paging(limit, skip, 20);
     return this.previews.listOf(user, app, page.limit, page.skip);
+  }
+
+  /** Anyone with a role reaches it (a stranger gets 404); the service checks the caller reviews the app. */
+  @Post('previews/:pr/approve')
+  @HttpCode(200)
+  @RequiresRole('viewer')
+  @Doc.PreviewApprove()
+  approve(
+    @CurrentPrincipal() principal: Principal,
+    @Param('user') user: string,
+    @Param('app') app: string,
+    @Param('pr') pr: string,
+    @Body() body: PreviewApprovalDto,
+  ) {
+    if (!/^[1-9]\d{0,9}$/.test(pr)) throw ApiError.of(Errors.requestInvalid, `${pr} is not a pull request number.`);
+    return this.previews.approve(principal, user, app, Number(pr), { sha: body?.sha, comment: body?.comment });
   }
 }

@@ -100,10 +100,42 @@
             sp.h('td', { text: preview.state.replace(/_/g, ' ') }),
             sp.h('td', { text: preview.head ? preview.head.sha.slice(0, 7) : '' }),
             sp.h('td', { text: preview.reason }),
+            sp.h('td', {}, preview.state === 'awaiting_approval' && preview.head ? [approveButton(preview)] : []),
           ]),
         );
       });
     });
+  }
+
+  /**
+   * Approve on a fork's head waiting in a preview (docs/contract.md#preview-apps): that head only,
+   * with an optional comment; a caller who is not one of the app's reviewers is told so.
+   */
+  function approveButton(preview) {
+    var sha = preview.head.sha;
+    var button = sp.h('button', {
+      type: 'button',
+      className: 'approve',
+      text: 'Approve',
+      'aria-label': 'Approve ' + sha.slice(0, 7) + ' of pull request #' + preview.pr,
+    });
+    button.addEventListener('click', function () {
+      var comment = window.prompt('Deploy ' + sha.slice(0, 7) + ' from the fork to ' + preview.name + '? Comment (optional)', '');
+      if (comment === null) return;
+      var body = comment.trim() ? { sha: sha, comment: comment.trim() } : { sha: sha };
+      button.disabled = true;
+      sp.api('POST', appPath() + '/previews/' + preview.pr + '/approve', body).then(function (answer) {
+        if (answer.status === 401) return sp.signOut(sp.describeError(answer.body, 401));
+        if (!answer.ok) {
+          button.disabled = false;
+          byId('app-error').textContent = 'Could not approve: ' + sp.describeError(answer.body, answer.status);
+          return;
+        }
+        sp.announce(sha.slice(0, 7) + ' deploys to ' + preview.name + '.');
+        load();
+      });
+    });
+    return button;
   }
 
   function renderLock(app) {
