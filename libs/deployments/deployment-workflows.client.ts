@@ -12,7 +12,7 @@ import { TemporalConnectionSettings } from '../config';
 import { ApiError, Errors } from '../errors';
 import { lineWorkflowId, notificationWorkflowId } from './workflow-ids';
 import { registerSearchAttributes } from './temporal';
-import { TemporalConnectionOptions, temporalConnectionOptions, watchTemporalCertificates } from './temporal-connection';
+import { ClosableConnection, TemporalConnectionOptions, temporalConnectionOptions, watchTemporalCertificates } from './temporal-connection';
 import {
   approveUpdate,
   cancelSignal,
@@ -85,12 +85,13 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
   private searchAttributesReady = false;
   private readonly stopWatching: () => void;
   /** Connections replaced by a renewal, each closed by its timer (or at shutdown). */
-  private readonly replaced = new Map<NodeJS.Timeout, Connection>();
+  private readonly replaced = new Map<NodeJS.Timeout, ClosableConnection>();
+  private closable!: ClosableConnection;
 
   constructor(@Inject(TEMPORAL_OPTIONS) readonly options: TemporalOptions) {
     this.connect(temporalConnectionOptions(options));
     this.stopWatching = watchTemporalCertificates(options, (renewed) => {
-      const previous = this.connection;
+      const previous = this.closable;
       this.connect(renewed);
       const timer = setTimeout(() => {
         this.replaced.delete(timer);
@@ -102,7 +103,8 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
 
   /** Lazy: the gateway starts and answers 503 while Temporal is down, and recovers without a restart. */
   private connect(connection: TemporalConnectionOptions): void {
-    this.connection = Connection.lazy({ ...connection, connectTimeout: '3 seconds' });
+    this.closable = new ClosableConnection({ ...connection, connectTimeout: '3 seconds' });
+    this.connection = this.closable.connection;
     this.client = new Client({ connection: this.connection, namespace: this.options.namespace });
   }
 
@@ -374,8 +376,8 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
     this.stopWatching();
     for (const [timer, previous] of this.replaced) {
       clearTimeout(timer);
-      await previous.close().catch(() => undefined);
+      await previous.close();
     }
-    await this.connection.close().catch(() => undefined);
+    await this.closable.close();
   }
 }

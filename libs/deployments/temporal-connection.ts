@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { Connection, ConnectionOptions, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { Pem, TemporalConnectionSettings } from '../config';
@@ -77,3 +78,38 @@ export function watchTemporalCertificates(
     for (const path of new Set(paths)) unwatchFile(path, changed);
   };
 }
+
+/**
+ * A client connection to Temporal that closes without a stray retry. The client retries a failed
+ * call after a back-off on a timer; a retry that fires after the connection closed runs on a
+ * shut-down channel and throws out of its timer ("Channel has been shut down"), taking the process
+ * down. So calls failing while it closes are not retried, and closing waits for the retries
+ * already scheduled (at most CLOSE_WAIT_MS) before it closes the channel.
+ */
+export class ClosableConnection {
+  readonly connection: Connection;
+  private closing = false;
+  private retriesDueAt = 0;
+
+  constructor(options: TemporalConnectionOptions & Pick<ConnectionOptions, 'connectTimeout'>) {
+    const retry = defaultGrpcRetryOptions();
+    const interceptor = makeGrpcRetryInterceptor({
+      retryableDecider: (attempt, status) => !this.closing && retry.retryableDecider(attempt, status),
+      delayFunction: (attempt, status) => {
+        const delay = retry.delayFunction(attempt, status);
+        this.retriesDueAt = Math.max(this.retriesDueAt, Date.now() + delay);
+        return delay;
+      },
+    });
+    this.connection = Connection.lazy({ ...options, interceptors: [interceptor] });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const wait = Math.min(this.retriesDueAt - Date.now() + 50, CLOSE_WAIT_MS);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await this.connection.close().catch(() => undefined);
+  }
+}
+
+const CLOSE_WAIT_MS = 5_000;

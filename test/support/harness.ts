@@ -1,12 +1,12 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { createGatewayApp } from '../../apps/gateway/create-gateway';
 import { createWorkerApp } from '../../apps/worker/create-worker';
 import { ServiceSettings, loadServiceSettings } from '../../libs/config';
-import { temporalConnectionOptions } from '../../libs/deployments';
+import { ClosableConnection, temporalConnectionOptions } from '../../libs/deployments';
 import { appLogDestination } from './app-logs';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-for-tests' };
@@ -26,7 +26,7 @@ export class Harness {
   baseUrl!: string;
   temporal!: Client;
   mongo!: MongoClient;
-  private temporalConnection!: Connection;
+  private temporalConnection!: ClosableConnection;
 
   /**
    * `mongoUrl`: where the gateway and worker reach MongoDB (e.g. a MongoFaultProxy in front of
@@ -62,8 +62,8 @@ export class Harness {
     });
     harness.mongo = await MongoClient.connect(harness.config.mongo.url);
     if (options.mongoUrl) harness.config = { ...harness.config, mongo: { ...harness.config.mongo, url: options.mongoUrl } };
-    harness.temporalConnection = Connection.lazy(temporalConnectionOptions(harness.config.temporal));
-    harness.temporal = new Client({ connection: harness.temporalConnection, namespace: harness.config.temporal.namespace });
+    harness.temporalConnection = new ClosableConnection(temporalConnectionOptions(harness.config.temporal));
+    harness.temporal = new Client({ connection: harness.temporalConnection.connection, namespace: harness.config.temporal.namespace });
     const workerConfig = options.workerMongoUrl
       ? { ...harness.config, mongo: { ...harness.config.mongo, url: options.workerMongoUrl } }
       : harness.config;
