@@ -1,5 +1,6 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { AppsModule } from '../apps';
+import { AppAccess } from '../auth/app-access';
 import { ReleasesModule } from '../releases';
 import { PipelinesRepository } from './pipelines.repository';
 import { PipelinesService } from './pipelines.service';
@@ -17,7 +18,8 @@ export class PipelinesModule implements OnModuleInit {
     return {
       module: PipelinesModule,
       imports: [AppsModule, ReleasesModule.forGateway()],
-      providers: [PipelinesRepository, PipelinesService],
+      // AppAccess, the one place that decides a caller's role on an app: the pipeline's checks are per app.
+      providers: [PipelinesRepository, PipelinesService, AppAccess],
       exports: [PipelinesService],
     };
   }
