@@ -3,7 +3,7 @@ import { AppRecord, AppsRepository, usersAllowed } from '../apps';
 import { approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT } from '../apps/approval-rule';
 import { AppAccess, Principal } from '../auth';
 import { askedBy } from '../auth/asked-by';
-import { DeploymentWorkflowsClient, UpdateRefusal } from '../deployments/deployment-workflows.client';
+import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { pipelineRunId, pipelineRunWorkflowId } from '../deployments/workflow-ids';
 import { ApiError, Errors, storeCall } from '../errors';
 import { canonicalRepository } from '../github/names';
@@ -179,10 +179,9 @@ export class PipelinesService {
       ...(comment ? { comment } : {}),
     });
     if (!('refused' in outcome)) return outcome;
-    const refusal = outcome as UpdateRefusal;
     const entry =
-      [Errors.deployApprovalNotReviewer, Errors.deployApprovalSelf].find((e) => e.code === refusal.refused) ?? Errors.deployApprovalClosed;
-    throw ApiError.of(entry, refusal.message);
+      [Errors.deployApprovalNotReviewer, Errors.deployApprovalSelf].find((e) => e.code === outcome.refused) ?? Errors.deployApprovalClosed;
+    throw ApiError.of(entry, outcome.message);
   }
 
   /** The pipeline, when the caller may read its source app; else 404 as if absent. */
@@ -260,7 +259,7 @@ function checkedStage(stage: { apps: string[]; bake?: string; approval?: unknown
     ...checked,
     approval: {
       ...(required !== undefined ? { required: required as number } : {}),
-      ...(timeout !== undefined ? { timeout: timeout as string } : {}),
+      ...(timeout !== undefined ? { timeout: timeout } : {}),
     },
   };
 }

@@ -141,6 +141,8 @@ describe('release pipelines: waves and compensation', () => {
       for (const app of stages[stage]) for (const earlier of stages[stage - 1]) expect(await at(app)).toBeGreaterThan(await at(earlier));
     const listed = await f.harness.request('GET', `/1/pipelines/admin/${repo}/runs`);
     expect(listed.json.map((r: Run) => r.id)).toEqual([started.json.id]);
+    const unknown = await f.harness.request('GET', `/1/pipelines/admin/${repo}/runs/run_nope`);
+    expect([unknown.status, unknown.json.error]).toEqual([404, 'pipelines:run_not_found']);
   }, 300_000);
 
   it('a release failing its health check in stage 2 leaves stages 1 and 2 on their previous release and stage 3 untouched; the report says so', async () => {
