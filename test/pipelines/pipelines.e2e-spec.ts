@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { PipelineFixture, waitFor } from '../pipeline/pipeline-fixture';
+import { Subscriber } from '../pipeline/subscriber';
 
 /** An app's health endpoint: answers `status` (flipped by the test) to every GET. */
 class HealthEndpoint {
@@ -46,6 +47,7 @@ type Run = { id: string; state: string; reason?: string; stages: Array<{ apps: R
 describe('release pipelines: waves and compensation', () => {
   let f: PipelineFixture;
   let health: HealthEndpoint;
+  let subscriber: Subscriber;
   const repo = `pl-${Date.now().toString(36)}`;
   const source = `${repo}-src`;
   const stages = [[`${repo}-a1`, `${repo}-a2`], [`${repo}-b1`, `${repo}-b2`], [`${repo}-c1`]];
@@ -64,6 +66,7 @@ describe('release pipelines: waves and compensation', () => {
 
   beforeAll(async () => {
     health = await new HealthEndpoint().start();
+    subscriber = await new Subscriber().start();
     f = await PipelineFixture.start();
     f.github.tokens.set('ghp_pipelines', 'admin-gh');
     expect((await f.harness.request('POST', '/1/auth/github', { body: { credentials: 'admin-gh:ghp_pipelines' } })).status).toBe(200);
@@ -87,10 +90,15 @@ describe('release pipelines: waves and compensation', () => {
     commits.NEW = (await f.labelledCommit(repo, 'NEW', commits.OLD)).sha;
     expect((await f.push(repo, commits.NEW)).status).toBe(202);
     await waitFor(async () => (await live(source))?.commit === commits.NEW, 60_000);
+    const events = ['pipeline.started', 'pipeline.succeeded', 'pipeline.failed', 'pipeline.compensated'];
+    expect(
+      (await f.harness.request('POST', `/1/apps/admin/${source}/notifications`, { body: { url: subscriber.url, events } })).status,
+    ).toBe(201);
   }, 180_000);
   afterAll(async () => {
     await f?.stop();
     await health?.stop();
+    await subscriber?.stop();
   });
 
   it('refuses stages naming an unknown app, an app twice, the source, or an app of another repository', async () => {
@@ -141,6 +149,10 @@ describe('release pipelines: waves and compensation', () => {
       for (const app of stages[stage]) for (const earlier of stages[stage - 1]) expect(await at(app)).toBeGreaterThan(await at(earlier));
     const listed = await f.harness.request('GET', `/1/pipelines/admin/${repo}/runs`);
     expect(listed.json.map((r: Run) => r.id)).toEqual([started.json.id]);
+    // The source's subscribers: the run started and succeeded.
+    await waitFor(async () => subscriber.of('pipeline.succeeded').length === 1);
+    expect(subscriber.of('pipeline.started')).toHaveLength(1);
+    expect(JSON.parse(subscriber.of('pipeline.succeeded')[0].body)).toMatchObject({ deployment: { id: started.json.id, app: source } });
     const unknown = await f.harness.request('GET', `/1/pipelines/admin/${repo}/runs/run_nope`);
     expect([unknown.status, unknown.json.error]).toEqual([404, 'pipelines:run_not_found']);
   }, 300_000);
@@ -195,5 +207,7 @@ describe('release pipelines: waves and compensation', () => {
     expect(report[untouched]).toMatchObject({ state: 'untouched', why: expect.stringContaining('not reached') });
     expect(report[untouched].deploymentId).toBeUndefined();
     expect((await releases(untouched)).map((r) => r.version)).toEqual([2, 1]);
+    await waitFor(async () => subscriber.of('pipeline.failed').length === 1);
+    expect(subscriber.of('pipeline.compensated')).toHaveLength(1);
   }, 300_000);
 });
