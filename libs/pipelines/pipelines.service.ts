@@ -9,7 +9,7 @@ import { ApiError, Errors, storeCall } from '../errors';
 import { canonicalRepository } from '../github/names';
 import { ReleasesRepository } from '../releases/releases.repository';
 import type { ApprovalAnswer, ApprovalRule, PipelineRunInput, PipelineStagePlan } from '../../workflows/types';
-import type { PipelineDto, PipelineRunDto } from './pipeline.dto';
+import { PIPELINE_NAME, PipelineDto, PipelineRunDto } from './pipeline.dto';
 import { PipelineRecord, pipelineRecordId, PipelineRunRecord, PipelinesRepository, PipelineStage } from './pipelines.repository';
 
 /** A pipeline as the API shows it. */
@@ -51,6 +51,8 @@ export class PipelinesService {
   ) {}
 
   async put(principal: Principal, user: string, name: string, dto: PipelineDto): Promise<PipelineView> {
+    if (!PIPELINE_NAME.test(name))
+      throw ApiError.of(Errors.requestInvalid, `${name} is not a pipeline name: as an app's (letters, digits, . _ -).`);
     const stages = dto.stages.map((stage, index) => checkedStage(stage, index));
     const source = await this.checkApps(principal, user, dto.source, stages);
     const now = new Date();
