@@ -49,6 +49,9 @@ export interface PipelineRunRecord {
 
 export const pipelineRecordId = (user: string, name: string) => `${user}/${name}`;
 
+/** An app's key in a run's `apps`: app names may hold `.`, which a MongoDB field path would read as nesting. */
+export const runAppKey = (app: string) => app.replaceAll('.', '%2E');
+
 /** The `pipelines` and `pipeline_runs` collections: the only code that reads or writes them. */
 @Injectable()
 export class PipelinesRepository {
@@ -108,16 +111,16 @@ export class PipelinesRepository {
     if (mark.approval !== undefined) set.approval = mark.approval;
     if (mark.ended) set.endedAt = new Date();
     for (const [app, change] of Object.entries(mark.apps ?? {}))
-      for (const [field, value] of Object.entries(change)) if (value !== undefined) set[`apps.${app}.${field}`] = value;
+      for (const [field, value] of Object.entries(change)) if (value !== undefined) set[`apps.${runAppKey(app)}.${field}`] = value;
     await this.runs.updateOne({ _id: mark.runId }, { $set: set });
   }
 
   /** The app's "before", written once: a second promotion attempt reads the first one's. */
   async claimBefore(runId: string, app: string, before: PipelineReleaseRef | null): Promise<PipelineReleaseRef | null> {
     await this.runs.updateOne(
-      { _id: runId, [`apps.${app}.before`]: { $exists: false } },
-      { $set: { [`apps.${app}.before`]: before ?? null } },
+      { _id: runId, [`apps.${runAppKey(app)}.before`]: { $exists: false } },
+      { $set: { [`apps.${runAppKey(app)}.before`]: before ?? null } },
     );
-    return (await this.runs.findOne({ _id: runId }))?.apps?.[app]?.before ?? null;
+    return (await this.runs.findOne({ _id: runId }))?.apps?.[runAppKey(app)]?.before ?? null;
   }
 }

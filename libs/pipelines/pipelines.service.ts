@@ -10,7 +10,7 @@ import { canonicalRepository } from '../github/names';
 import { ReleasesRepository } from '../releases/releases.repository';
 import type { ApprovalAnswer, ApprovalRule, PipelineRunInput, PipelineStagePlan } from '../../workflows/types';
 import { PIPELINE_NAME, PipelineDto, PipelineRunDto } from './pipeline.dto';
-import { PipelineRecord, pipelineRecordId, PipelineRunRecord, PipelinesRepository, PipelineStage } from './pipelines.repository';
+import { PipelineRecord, pipelineRecordId, PipelineRunRecord, PipelinesRepository, PipelineStage, runAppKey } from './pipelines.repository';
 
 /** A pipeline as the API shows it. */
 export type PipelineView = Omit<PipelineRecord, '_id' | 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
@@ -131,7 +131,7 @@ export class PipelinesService {
       stage: 0,
       stages: pipeline.stages,
       apps: Object.fromEntries(
-        pipeline.stages.flatMap((stage, index) => stage.apps.map((app) => [app, { stage: index, state: 'pending' }])),
+        pipeline.stages.flatMap((stage, index) => stage.apps.map((app) => [runAppKey(app), { stage: index, state: 'pending' }])),
       ),
       reason: 'Starting.',
       createdAt: now,
@@ -307,7 +307,7 @@ function runView(r: PipelineRunRecord): PipelineRunView {
     ...(r.reason ? { reason: r.reason } : {}),
     ...(r.approval ? { approval: r.approval } : {}),
     stages: r.stages.map((stage) => ({
-      apps: stage.apps.map((app) => ({ app, ...(r.apps[app] ?? { stage: 0, state: 'pending' as const }) })),
+      apps: stage.apps.map((app) => ({ app, ...(r.apps[runAppKey(app)] ?? { stage: 0, state: 'pending' as const }) })),
       ...(stage.bake ? { bake: stage.bake } : {}),
       ...(stage.approval ? { approval: true } : {}),
     })),

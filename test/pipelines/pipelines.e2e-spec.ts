@@ -50,7 +50,8 @@ describe('release pipelines: waves and compensation', () => {
   let subscriber: Subscriber;
   const repo = `pl-${Date.now().toString(36)}`;
   const source = `${repo}-src`;
-  const stages = [[`${repo}-a1`, `${repo}-a2`], [`${repo}-b1`, `${repo}-b2`], [`${repo}-c1`]];
+  // A name with a dot in stage 3: the run record's field paths must not read it as nesting.
+  const stages = [[`${repo}-a1`, `${repo}-a2`], [`${repo}-b1`, `${repo}-b2`], [`${repo}.c1`]];
   const all = stages.flat();
   const commits: Record<string, string> = {};
 
@@ -210,4 +211,29 @@ describe('release pipelines: waves and compensation', () => {
     await waitFor(async () => subscriber.of('pipeline.failed').length === 1);
     expect(subscriber.of('pipeline.compensated')).toHaveLength(1);
   }, 300_000);
+
+  it("a stage with approval waits for an approver of its apps, not the run's author; another approver sends it on", async () => {
+    const BOB = { username: 'bob', password: 'bob-password-1' };
+    expect((await f.harness.request('POST', '/1/users', { body: BOB })).status).toBe(201);
+    const gated = stages[2][0];
+    expect((await f.harness.request('PUT', `/1/apps/admin/${gated}/collaborators/bob`, { body: { role: 'approver' } })).status).toBe(200);
+    expect((await f.harness.request('PUT', `/1/apps/admin/${source}/collaborators/bob`, { body: { role: 'viewer' } })).status).toBe(200);
+    const name = `${repo}-gated`;
+    const body = { source, stages: [{ apps: [gated], approval: true }] };
+    expect((await f.harness.request('PUT', `/1/pipelines/admin/${name}`, { body })).status).toBe(200);
+    const started = await f.harness.request('POST', `/1/pipelines/admin/${name}/runs`, { body: {} });
+    expect(started.status).toBe(202);
+    const path = `/1/pipelines/admin/${name}/runs/${started.json.id}`;
+    await waitFor(async () => (await f.harness.request('GET', path)).json.state === 'awaiting_approval');
+    expect((await f.harness.request('GET', path)).json.approval).toMatchObject({ stage: 0, reviewers: ['admin', 'bob'], required: 1 });
+    expect(await f.liveLabel(gated)).toBe('// NEW\n'); // nothing of the stage deploys while it waits
+    const self = await f.harness.request('POST', `${path}/approve`, { body: {} });
+    expect([self.status, self.json.error]).toEqual([403, 'deploy:approval:self']);
+    const approved = await f.harness.request('POST', `${path}/approve`, { auth: BOB, body: { comment: 'Go.' } });
+    expect([approved.status, approved.json]).toEqual([200, { decision: 'approved', approvals: 1, required: 1, proceeds: true }]);
+    await waitFor(async () => (await f.harness.request('GET', path)).json.state === 'succeeded', 120_000);
+    expect(await f.liveLabel(gated)).toBe('// BAD\n');
+    const late = await f.harness.request('POST', `${path}/approve`, { auth: BOB, body: {} });
+    expect([late.status, late.json.error]).toEqual([409, 'deploy:approval:closed']);
+  }, 180_000);
 });
