@@ -11,6 +11,14 @@ import type {
   WindowCheck,
 } from './types';
 import type { PreviewDeploymentState, PreviewEnd, PreviewHead } from './types';
+import type {
+  PipelineCompensation,
+  PipelineDeploymentState,
+  PipelineEvent,
+  PipelinePromotion,
+  PipelineReleaseRef,
+  PipelineRunMark,
+} from './types';
 
 /**
  * The activities the deployment workflow calls; implemented in libs/deployments and bound
@@ -213,4 +221,39 @@ export interface HealthActivitiesApi {
    * failed deployment's id keys it, so a repeat answers the same rollback.
    */
   autoRollback(input: DeploymentRef & { app: string; reason: string }): Promise<AutoRollbackResult>;
+}
+
+/** An app of a release pipeline's run (docs/contract.md#release-pipelines). */
+export interface PipelineAppRef {
+  runId: string;
+  user: string;
+  pipeline: string;
+  app: string;
+  source: string;
+  release: number;
+  by: string;
+}
+
+/** A release pipeline's run (docs/contract.md#release-pipelines); implemented in libs/pipeline/pipeline-run.activities.ts. */
+export interface PipelineRunActivitiesApi {
+  /**
+   * The app's live release (the "before", read once: asked again, the run's record answers it),
+   * then the promotion of the run's release to it (`cause: pipeline`), keyed by (run, app), so a
+   * retried activity meets the deployment it started. `refused`: it could not start, and why.
+   */
+  promotePipelineApp(input: PipelineAppRef & { stage: number }): Promise<PipelinePromotion>;
+  /** Where a deployment of the run stands, from its record, and the release it made. */
+  pipelineDeployment(input: { deploymentId: string; app: string; user: string }): Promise<PipelineDeploymentState>;
+  /**
+   * Undoes the run's change of one app when it is still the run's: a rollback to `before` keyed by
+   * (run, app), without the lock; the app's own automatic rollback when its bake failed; else
+   * nothing, and why (someone else changed it, or the run never did).
+   */
+  compensatePipelineApp(input: PipelineAppRef & { deploymentId: string; before: PipelineReleaseRef | null }): Promise<PipelineCompensation>;
+  /** The app's live release now. */
+  pipelineAppLive(input: { user: string; app: string }): Promise<PipelineReleaseRef | null>;
+  /** The run's record: the fields named change. */
+  markPipelineRun(input: PipelineRunMark): Promise<void>;
+  /** `pipeline.*` to the subscribers of the pipeline's apps. */
+  notifyPipeline(input: { runId: string; event: PipelineEvent }): Promise<void>;
 }

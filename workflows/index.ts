@@ -4,3 +4,4 @@ export { line } from './line.workflow';
 export { undeployment } from './undeployment.workflow';
 export { notification } from './notification.workflow';
 export { preview } from './preview.workflow';
+export { pipelineRun } from './pipeline-run.workflow';

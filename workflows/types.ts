@@ -50,11 +50,12 @@ export interface DeploymentInput {
 }
 
 /** Why a release was made (docs/contract.md#releases). */
-export type ReleaseCause = 'push' | 'travis' | 'github' | 'retry' | 'rollback' | 'redeploy' | 'env' | 'promote' | 'auto-rollback';
+export type ReleaseCause =
+  'push' | 'travis' | 'github' | 'retry' | 'rollback' | 'redeploy' | 'env' | 'promote' | 'auto-rollback' | 'pipeline';
 
 /** What an explicit release action deploys: a release's code, from its kept tarball when there is one. */
 export interface ReleaseSource {
-  cause: 'rollback' | 'redeploy' | 'env' | 'promote' | 'auto-rollback';
+  cause: 'rollback' | 'redeploy' | 'env' | 'promote' | 'auto-rollback' | 'pipeline';
   /** The release whose code this deploys. */
   version: number;
   /** Its package.json as read when it was deployed: no GitHub read needed. */
@@ -81,8 +82,10 @@ export const DEPLOYMENT_EVENTS = [
 ] as const;
 /** A preview app's events, told to its parent app's subscribers (docs/contract.md#preview-apps). */
 export const PREVIEW_EVENTS = ['preview.ready', 'preview.removed'] as const;
+/** A release pipeline's run's events, told to the subscribers of its apps (docs/contract.md#release-pipelines). */
+export const PIPELINE_EVENTS = ['pipeline.started', 'pipeline.succeeded', 'pipeline.failed', 'pipeline.compensated'] as const;
 /** Every event a subscription may choose. */
-export const NOTIFICATION_EVENTS = [...DEPLOYMENT_EVENTS, ...PREVIEW_EVENTS] as const;
+export const NOTIFICATION_EVENTS = [...DEPLOYMENT_EVENTS, ...PREVIEW_EVENTS, ...PIPELINE_EVENTS] as const;
 export type DeploymentEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface PushSignal {
@@ -401,3 +404,98 @@ export interface HealthProbeResult {
 /** The automatic rollback a failed bake starts (docs/contract.md#verified-releases): the new deployment, or why there is none. */
 export type AutoRollbackResult =
   { started: true; deploymentId: string; release: number; rolledBackTo: number } | { started: false; reason: string };
+
+/** A stage of a release pipeline as its run follows it (docs/contract.md#release-pipelines). */
+export interface PipelineStagePlan {
+  apps: string[];
+  /** Once every app of the stage is live: how long the run waits before the next stage, each app still live on the run's release after it. */
+  bakeMs: number;
+  /** The stage's approval, asked before it is promoted: the approval rule of its apps' approvers (docs/contract.md#approvals). */
+  approval?: ApprovalRule;
+}
+
+/** The run of a release pipeline (docs/contract.md#release-pipelines): one release of the source app, stage by stage. */
+export interface PipelineRunInput {
+  runId: string;
+  user: string;
+  pipeline: string;
+  source: string;
+  /** The source app's release promoted (N of vN). */
+  release: number;
+  /** Who asked for the run: a user or `token:<name>`. */
+  by: string;
+  stages: PipelineStagePlan[];
+  /** How often a deployment of the run is looked at until it ends (default 3 s). */
+  pollMs?: number;
+}
+
+/** Where one app of a run stands (docs/contract.md#release-pipelines). */
+export type PipelineAppState =
+  'pending' | 'promoting' | 'promoted' | 'failed' | 'untouched' | 'compensating' | 'compensated' | 'left' | 'compensation_failed';
+
+/** A release of an app as a run's report names it. */
+export interface PipelineReleaseRef {
+  version: number;
+  commit: string;
+}
+
+/** One app's part of a run as its record keeps it: before, what the run did, after, and why. */
+export interface PipelineAppRecord {
+  stage: number;
+  state: PipelineAppState;
+  /** Its live release when the run came to it; null: it had none. */
+  before?: PipelineReleaseRef | null;
+  /** The run's promotion. */
+  deploymentId?: string;
+  /** The release the promotion made. */
+  release?: number;
+  error?: { code: string; message: string };
+  /** The compensation's deployment (a rollback to `before`, or the app's own automatic rollback). */
+  compensation?: { deploymentId: string; rolledBackTo?: number; automatic?: boolean };
+  /** Its live release once the run was done with it. */
+  after?: PipelineReleaseRef | null;
+  why?: string;
+}
+
+export type PipelineRunState = 'running' | 'awaiting_approval' | 'baking' | 'compensating' | 'succeeded' | 'failed';
+
+/** A change of a run's record, written by the run's workflow (only the fields named change). */
+export interface PipelineRunMark {
+  runId: string;
+  state?: PipelineRunState;
+  /** The stage the run is at (0-based). */
+  stage?: number;
+  reason?: string;
+  apps?: Record<string, Partial<PipelineAppRecord>>;
+  approval?: { stage: number } & NonNullable<HoldRecord['approval']>;
+  ended?: boolean;
+}
+
+/** How a run ended. */
+export interface PipelineRunOutcome {
+  state: 'succeeded' | 'failed';
+  /** The stage that failed (0-based). */
+  stage?: number;
+  reason?: string;
+}
+
+/** A deployment of a run, as its record says. */
+export interface PipelineDeploymentState {
+  ended: boolean;
+  state?: string;
+  error?: { code: string; message: string };
+  /** The release it made, when it succeeded. */
+  release?: number;
+}
+
+/** A promotion of a run: its deployment, or why none started; and the app's live release before it. */
+export type PipelinePromotion =
+  | { deploymentId: string; before: PipelineReleaseRef | null }
+  | { refused: { code: string; message: string }; before: PipelineReleaseRef | null };
+
+/** What the compensation of one app did: a rollback to its release before the run, its own automatic rollback, or nothing (and why). */
+export type PipelineCompensation =
+  { rolledBack: { deploymentId: string; to: number } } | { automatic: { deploymentId: string; to?: number } } | { left: string };
+
+/** The notifications of a run (docs/contract.md#release-pipelines). */
+export type PipelineEvent = (typeof PIPELINE_EVENTS)[number];

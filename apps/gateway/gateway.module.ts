@@ -11,6 +11,7 @@ import { createLogger, httpLoggerOptions } from '../../libs/logging';
 import { NotificationsModule } from '../../libs/notifications';
 import { MongoModule } from '../../libs/persistence';
 import { PreviewsModule } from '../../libs/previews';
+import { PipelinesModule } from '../../libs/pipelines';
 import { QuotasModule } from '../../libs/quotas';
 import { ReleasesModule } from '../../libs/releases';
 import { SecretsModule } from '../../libs/secrets';
@@ -33,6 +34,7 @@ import { TokensController } from './controllers/tokens.controller';
 import { UsersController } from './controllers/users.controller';
 import { ApprovalsController } from './controllers/approvals.controller';
 import { PreviewsController } from './controllers/previews.controller';
+import { PipelinesController } from './controllers/pipelines.controller';
 import { HealthService } from './health.service';
 
 @Module({})
@@ -56,6 +58,7 @@ export class GatewayModule {
         ReleasesModule.forGateway(),
         NotificationsModule.forGateway(config.notifications),
         PreviewsModule.forGateway(config.previews),
+        PipelinesModule.forGateway(),
       ],
       controllers: [
         DeployController,
@@ -76,6 +79,7 @@ export class GatewayModule {
         MetricsController,
         CollaboratorsController,
         PreviewsController,
+        PipelinesController,
       ],
       providers: [HealthService],
     };

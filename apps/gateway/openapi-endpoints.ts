@@ -80,6 +80,91 @@ const APPROVAL_WAITING: SchemaObject = {
   },
 };
 
+const PIPELINE_STAGE: SchemaObject = {
+  type: 'object',
+  properties: {
+    apps: { type: 'array', items: { type: 'string' } },
+    bake: { type: 'string' },
+    approval: { type: 'object', properties: { required: { type: 'integer' }, timeout: { type: 'string' } } },
+  },
+};
+const PIPELINE: SchemaObject = {
+  type: 'object',
+  properties: {
+    user: { type: 'string' },
+    name: { type: 'string' },
+    source: { type: 'string' },
+    repository: { type: 'string' },
+    stages: { type: 'array', items: PIPELINE_STAGE },
+    by: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+const RELEASE_REF: SchemaObject = {
+  type: 'object',
+  nullable: true,
+  properties: { version: { type: 'integer' }, commit: { type: 'string' } },
+};
+const PIPELINE_RUN: SchemaObject = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    pipeline: { type: 'string' },
+    user: { type: 'string' },
+    source: { type: 'string' },
+    release: RELEASE_REF,
+    by: { type: 'string' },
+    state: { type: 'string', enum: ['running', 'awaiting_approval', 'baking', 'compensating', 'succeeded', 'failed'] },
+    stage: { type: 'integer' },
+    reason: { type: 'string' },
+    approval: { type: 'object', additionalProperties: true },
+    stages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          apps: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                app: { type: 'string' },
+                stage: { type: 'integer' },
+                state: {
+                  type: 'string',
+                  enum: [
+                    'pending',
+                    'promoting',
+                    'promoted',
+                    'failed',
+                    'untouched',
+                    'compensating',
+                    'compensated',
+                    'left',
+                    'compensation_failed',
+                  ],
+                },
+                before: RELEASE_REF,
+                deploymentId: { type: 'string' },
+                release: { type: 'integer' },
+                error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+                compensation: { type: 'object', additionalProperties: true },
+                after: RELEASE_REF,
+                why: { type: 'string' },
+              },
+            },
+          },
+          bake: { type: 'string' },
+          approval: { type: 'boolean' },
+        },
+      },
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    endedAt: { type: 'string', format: 'date-time' },
+  },
+};
+
 export const Doc = {
   Tag: (name: string): ClassDecorator => ApiTags(name),
 
@@ -778,6 +863,117 @@ export const Doc = {
         Errors.deployApprovalNotReviewer,
         Errors.deployApprovalClosed,
         Errors.appsPreviewsDbFailed,
+        Errors.deployTemporalUnavailable,
+      ]),
+    ),
+
+  PipelineList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: "A user's release pipelines",
+        description: 'By name (docs/contract.md#release-pipelines); a collaborator sees those whose source app they may read.',
+      }),
+      ...limitSkipOf(20),
+      ApiResponse({ status: 200, description: 'Pipelines, by name.', schema: { type: 'array', items: PIPELINE } }),
+      ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.pipelinesDbFailed, Errors.appsDbFailed]),
+    ),
+
+  PipelinePut: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Create or replace a release pipeline',
+        description:
+          'A source app and stages of other apps of its repository, each app once (docs/contract.md#release-pipelines). ' +
+          'The caller is deployer on every app of the stages (approver where a stage asks for approval).',
+      }),
+      ApiResponse({ status: 200, description: 'The pipeline as stored.', schema: PIPELINE }),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, [
+        Errors.pipelinesBadStages,
+        Errors.appsNotFound,
+        Errors.pipelinesDbFailed,
+        Errors.appsDbFailed,
+      ]),
+    ),
+
+  PipelineGet: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'A release pipeline' }),
+      ApiResponse({ status: 200, description: 'The pipeline.', schema: PIPELINE }),
+      ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.pipelinesNotFound, Errors.pipelinesDbFailed, Errors.appsDbFailed]),
+    ),
+
+  PipelineDelete: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: 'Delete a release pipeline', description: 'Its runs stay readable until it is created again.' }),
+      ApiResponse({ status: 204, description: 'Deleted.' }),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, [Errors.requestInvalid, Errors.pipelinesNotFound, Errors.pipelinesDbFailed, Errors.appsDbFailed]),
+    ),
+
+  PipelineRun: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'Run a release pipeline',
+        description:
+          'Promotes one release of the source (default: its live release) stage by stage (`cause: pipeline`); a failing stage compensates every app the run changed. One run per pipeline at a time.',
+      }),
+      ApiResponse({ status: 202, description: 'The run has started.', schema: PIPELINE_RUN }),
+      ApiBasic(AUTH_ERRORS, ROLE_ERRORS, REQUEST_ERRORS, [
+        Errors.pipelinesNotFound,
+        Errors.pipelinesBadStages,
+        Errors.appsNotFound,
+        Errors.appsReleaseNotFound,
+        Errors.pipelinesRunInProgress,
+        Errors.pipelinesDbFailed,
+        Errors.appsDbFailed,
+        Errors.deployTemporalUnavailable,
+      ]),
+    ),
+
+  PipelineRunList: (): Decorator =>
+    applyDecorators(
+      ApiOperation({ summary: "A pipeline's runs, the newest first" }),
+      ...limitSkipOf(20),
+      ApiResponse({ status: 200, description: 'Runs, the newest first.', schema: { type: 'array', items: PIPELINE_RUN } }),
+      ApiBasic(AUTH_ERRORS, [Errors.requestInvalid, Errors.pipelinesNotFound, Errors.pipelinesDbFailed, Errors.appsDbFailed]),
+    ),
+
+  PipelineRunGet: (): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: 'A run of a pipeline',
+        description:
+          'Per stage, per app: its state and the report (before, the promotion, the compensation, after, why). Read from the record.',
+      }),
+      ApiResponse({ status: 200, description: 'The run.', schema: PIPELINE_RUN }),
+      ApiBasic(AUTH_ERRORS, [
+        Errors.requestInvalid,
+        Errors.pipelinesNotFound,
+        Errors.pipelinesRunNotFound,
+        Errors.pipelinesDbFailed,
+        Errors.appsDbFailed,
+      ]),
+    ),
+
+  PipelineRunDecide: (decision: 'approve' | 'reject'): Decorator =>
+    applyDecorators(
+      ApiOperation({
+        summary: decision === 'approve' ? 'Approve the stage a run waits for' : 'Reject the stage a run waits for',
+        description:
+          decision === 'approve'
+            ? "A Temporal Update of the run's workflow, whose validator decides: reviewers are the approvers of every app of the stage, never the run's author."
+            : 'As approve; the run fails and compensates.',
+      }),
+      ApiBody({ required: false, schema: APPROVAL_BODY }),
+      ApiResponse({ status: 200, description: 'The decision was recorded.', schema: APPROVAL_ANSWER }),
+      ApiBasic(AUTH_ERRORS, [
+        Errors.requestInvalid,
+        Errors.pipelinesNotFound,
+        Errors.pipelinesRunNotFound,
+        Errors.deployApprovalNotReviewer,
+        Errors.deployApprovalSelf,
+        Errors.deployApprovalClosed,
+        Errors.pipelinesDbFailed,
+        Errors.appsDbFailed,
         Errors.deployTemporalUnavailable,
       ]),
     ),

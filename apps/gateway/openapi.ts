@@ -293,7 +293,10 @@ export const SCHEMAS: Record<string, SchemaObject> = {
         description:
           '`hmac-sha256:<hex>` of the env delivered with it, keyed by a key derived from ENCRYPTION_KEY (releases made before show `sha256:<hex>`)',
       },
-      cause: { type: 'string', enum: ['push', 'travis', 'github', 'retry', 'rollback', 'redeploy', 'env', 'promote', 'auto-rollback'] },
+      cause: {
+        type: 'string',
+        enum: ['push', 'travis', 'github', 'retry', 'rollback', 'redeploy', 'env', 'promote', 'auto-rollback', 'pipeline'],
+      },
       by: { type: 'string', description: 'a user, `token:<name>`, or `webhook:<github|travis>`' },
       createdAt: { type: 'string', format: 'date-time' },
       live: { type: 'boolean', description: 'exactly one release is live (none after an UNDEPLOY)' },

@@ -236,12 +236,12 @@ export class ApprovalDto {
 
   @ApiPropertyOptional({
     type: [String],
-    enum: ['push', 'travis', 'github', 'retry', 'rollback', 'auto-rollback', 'redeploy', 'env', 'promote'],
+    enum: ['push', 'travis', 'github', 'retry', 'rollback', 'auto-rollback', 'redeploy', 'env', 'promote', 'pipeline'],
     description: 'The causes that need approval; default: all but rollbacks.',
   })
   @IsOptional()
   @IsArray()
-  @IsIn(['push', 'travis', 'github', 'retry', 'rollback', 'auto-rollback', 'redeploy', 'env', 'promote'], { each: true })
+  @IsIn(['push', 'travis', 'github', 'retry', 'rollback', 'auto-rollback', 'redeploy', 'env', 'promote', 'pipeline'], { each: true })
   appliesTo?: string[];
 }
 

@@ -42,6 +42,8 @@ import {
   PreviewInput,
 } from '../../workflows/types';
 import { approvePreviewHeadUpdate, preview, previewEventSignal } from '../../workflows/preview.workflow';
+import { approveStageUpdate, pipelineRun, rejectStageUpdate } from '../../workflows/pipeline-run.workflow';
+import type { PipelineRunInput } from '../../workflows/types';
 
 export interface TemporalOptions extends TemporalConnectionSettings {
   namespace: string;
@@ -356,6 +358,45 @@ export class DeploymentWorkflowsClient implements OnApplicationShutdown {
   async approvePreviewHead(workflowId: string, approval: { sha: string; by: string }): Promise<{ deploys: string } | UpdateRefusal> {
     return this.update(workflowId, () =>
       this.client.workflow.getHandle(workflowId).executeUpdate(approvePreviewHeadUpdate, { args: [approval] }),
+    );
+  }
+
+  /**
+   * Starts a release pipeline's run (docs/contract.md#release-pipelines) on the pipeline's one
+   * workflow id, allowed again once the last run has closed: `running` when a run is running
+   * already (Temporal refused the start), so there is never more than one.
+   */
+  async startPipelineRun(workflowId: string, input: PipelineRunInput): Promise<'started' | 'running'> {
+    await this.ensureSearchAttributes();
+    try {
+      await this.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.start(pipelineRun, {
+          workflowId,
+          taskQueue: this.options.taskQueue,
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          priority: fairFor(input.user),
+          searchAttributes: { [SEARCH_ATTRIBUTES.user]: [input.user], [SEARCH_ATTRIBUTES.app]: [input.source] },
+          staticSummary: `Run ${input.runId} of pipeline ${input.pipeline} for ${input.user}: v${input.release} of ${input.source}`,
+        }),
+      );
+      return 'started';
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'running';
+      throw unavailable(error);
+    }
+  }
+
+  /** The approve or reject Update of a run's stage, refused as `decide` is (the run's validator decides). */
+  async decidePipelineStage(
+    workflowId: string,
+    decision: 'approve' | 'reject',
+    request: ApprovalRequest,
+  ): Promise<ApprovalAnswer | UpdateRefusal> {
+    return this.update(workflowId, () =>
+      this.client.workflow
+        .getHandle(workflowId)
+        .executeUpdate(decision === 'approve' ? approveStageUpdate : rejectStageUpdate, { args: [request] }),
     );
   }
 

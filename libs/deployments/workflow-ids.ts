@@ -89,3 +89,22 @@ export function previewWorkflowId(user: string, app: string, pr: number): string
 export function previewDeploymentWorkflowId(user: string, repository: string, commit: string, previewApp: string): string {
   return appDeploymentWorkflowId(deploymentWorkflowId(user, repository, commit), previewApp);
 }
+
+/**
+ * The runs of a release pipeline (docs/contract.md#release-pipelines): one workflow id per
+ * pipeline, reused by each run once the last has closed, so Temporal itself refuses a second run
+ * while one is running.
+ */
+export function pipelineRunWorkflowId(user: string, pipeline: string): string {
+  return `pipeline/${user}/${pipeline}`;
+}
+
+/** A run's id, from the request that asked for it: the same request sent again answers the same run. */
+export function pipelineRunId(user: string, pipeline: string, uuid: string): string {
+  return `run_${createHash('sha256').update(`${user}/${pipeline}/${uuid}`).digest('hex').slice(0, 20)}`;
+}
+
+/** The keys of a run's explicit actions on one app: its promotion and its compensation (each starts once). */
+export function pipelineActionKey(runId: string, app: string, action: 'promote' | 'compensate'): string {
+  return `${runId}-${app}-${action}`;
+}

@@ -486,6 +486,32 @@ export const Errors = {
     where: workflow,
   },
   appsBadHealthCheck: { code: 'apps:bad_health_check', status: 400, message: "The app's healthCheck is refused.", where: api },
+  // Release pipelines (docs/contract.md#release-pipelines).
+  pipelinesNotFound: { code: 'pipelines:not_found', status: 404, message: 'No such pipeline.', where: api },
+  pipelinesRunNotFound: { code: 'pipelines:run_not_found', status: 404, message: 'No such run of the pipeline.', where: api },
+  pipelinesRunInProgress: {
+    code: 'pipelines:run_in_progress',
+    status: 409,
+    message: 'A run of the pipeline is in progress; one run per pipeline at a time.',
+    where: api,
+  },
+  pipelinesBadStages: {
+    code: 'pipelines:bad_stages',
+    status: 400,
+    message: "The pipeline's stages are refused: each app once, an app of the source's repository, not the source.",
+    where: api,
+  },
+  pipelinesBakeFailed: {
+    code: 'pipelines:bake_failed',
+    message: "An app of the stage no longer had the run's release live at the end of the stage's bake.",
+    where: workflow,
+  },
+  pipelinesDbFailed: {
+    code: 'pipelines:db:failed',
+    status: 503,
+    message: 'The pipelines could not be read or written; try again shortly.',
+    where: api,
+  },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorName = keyof typeof Errors;

@@ -29,6 +29,10 @@ const VERBS: Record<DeploymentEvent, string> = {
   'deployment.approved': 'was approved',
   'preview.ready': 'made its preview app live',
   'preview.removed': 'removed its preview app',
+  'pipeline.started': 'started a pipeline run',
+  'pipeline.succeeded': 'completed its pipeline run',
+  'pipeline.failed': 'failed its pipeline run',
+  'pipeline.compensated': 'compensated its pipeline run',
 };
 
 /** The body of a delivery, fixed when the delivery is created: every retry and redelivery sends these bytes. */

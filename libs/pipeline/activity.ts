@@ -6,6 +6,7 @@ import type {
   NotificationActivitiesApi,
   WindowActivitiesApi,
   PreviewActivitiesApi,
+  PipelineRunActivitiesApi,
 } from '../../workflows/activities';
 
 /** Every activity the workflows call (workflows/activities.ts). */
@@ -15,7 +16,8 @@ export type WorkerActivitiesApi = DeploymentActivitiesApi &
   NotificationActivitiesApi &
   WindowActivitiesApi &
   PreviewActivitiesApi &
-  HealthActivitiesApi;
+  HealthActivitiesApi &
+  PipelineRunActivitiesApi;
 
 export interface ActivityOptions {
   /** Also registered on the notifications' task queue, whose worker has slots of its own. */

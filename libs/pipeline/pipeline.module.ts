@@ -14,6 +14,8 @@ import { HEALTH_OUTBOUND, HealthActivities } from './health.activities';
 import { NOTIFICATION_OUTBOUND, NotificationActivities } from './notification.activities';
 import { PipelineActivities } from './pipeline.activities';
 import { PreviewActivities } from './preview.activities';
+import { PipelineRunActivities } from './pipeline-run.activities';
+import { PipelineRunSteps, PipelinesModule } from '../pipelines';
 import { PreviewsModule } from '../previews';
 import { PIPELINE_SETTINGS, PipelineSettings } from './pipeline-settings';
 import { RELEASE_SETTINGS, ReleaseKeeping } from './release-keeping';
@@ -33,6 +35,7 @@ export const ACTIVITY_PROVIDERS = [
   NotificationActivities,
   PreviewActivities,
   HealthActivities,
+  PipelineRunActivities,
 ];
 
 /**
@@ -63,6 +66,7 @@ export class PipelineModule {
         ReleasesModule.forWorker(),
         NotificationsModule.forWorker(),
         PreviewsModule.forWorker({ ciTimeoutMs: config.travis.waitTimeoutMs }),
+        PipelinesModule.forWorker(),
       ],
       providers: [
         { provide: PIPELINE_SETTINGS, useValue: pipeline },
@@ -73,6 +77,8 @@ export class PipelineModule {
         { provide: STARTER_SETTINGS, useValue: { ciTimeoutMs: config.travis.waitTimeoutMs } },
         DeploymentStarter,
         ReleasesService,
+        // A release pipeline's promotions and compensations go through the releases' actions too.
+        PipelineRunSteps,
         { provide: NOTIFICATION_LIMITS, useValue: config.notifications },
         { provide: RETENTION_SETTINGS, useValue: config.retention },
         { provide: WORKFLOW_SWEEP_SETTINGS, useValue: config.workflowSweep },

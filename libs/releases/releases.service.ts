@@ -149,6 +149,34 @@ export class ReleasesService {
     return this.deploy(principal, target, live, 'promote', uuid);
   }
 
+  /**
+   * A release pipeline's promotion (docs/contract.md#release-pipelines): release `version` of
+   * `source` to `to` (`cause: pipeline`), keyed by `key`, so an activity asked again meets the same
+   * deployment. The run's own action: not counted against the per-app rate. Access and the
+   * repository are the pipeline's checks, made when it was stored and when the run started.
+   */
+  async promoteRelease(user: string, source: string, version: number, to: string, key: string, by: string): Promise<ReleaseDeployment> {
+    const target = await this.app(user, to);
+    const release = await this.db(() => this.releases.find(user, source, version));
+    if (!release) throw ApiError.of(Errors.appsReleaseNotFound, `${source} has no release v${version}.`);
+    await this.checkAvailable(user, release);
+    return this.deploy({ user, admin: false, via: 'password' }, target, release, 'pipeline', key, by, { own: true });
+  }
+
+  /**
+   * A release pipeline's compensation (docs/contract.md#release-pipelines): `app` back to its own
+   * release `version`, as a rollback (`cause: rollback`, ACTIVATE where the receiver retains it),
+   * keyed by `key`; unlike a manual rollback it does not lock the app, which is left as it was
+   * before the run, and it is not counted against the per-app rate.
+   */
+  async restoreRelease(user: string, app: string, version: number, key: string, by: string): Promise<ReleaseDeployment> {
+    const config = await this.app(user, app);
+    const release = await this.db(() => this.releases.find(user, app, version));
+    if (!release) throw ApiError.of(Errors.appsReleaseNotFound, `${app} has no release v${version}.`);
+    await this.checkAvailable(user, release);
+    return this.deploy({ user, admin: false, via: 'password' }, config, release, 'rollback', key, by, { own: true });
+  }
+
   async unlock(user: string, app: string): Promise<AppView> {
     await this.app(user, app);
     await this.db(() => this.appsRepository.unlock(user, app));
@@ -163,10 +191,12 @@ export class ReleasesService {
     cause: ReleaseSource['cause'],
     uuid: string,
     asker?: string,
+    // `own`: a release pipeline's action (docs/contract.md#release-pipelines): no rate, no lock.
+    { own = false }: { own?: boolean } = {},
   ): Promise<ReleaseDeployment> {
     const { user, name: app } = config.record;
     // An automatic rollback is the service's own action, never refused for the user's rate.
-    if (cause !== 'auto-rollback') await this.checkRate(user, app);
+    if (cause !== 'auto-rollback' && !own) await this.checkRate(user, app);
     const workflowId = releaseWorkflowId(user, app, cause, uuid);
     const rolledBackTo = cause === 'rollback' || cause === 'auto-rollback' ? release.version : undefined;
     const by = asker ?? askedBy(principal);
@@ -187,7 +217,7 @@ export class ReleasesService {
       }),
     );
     // Locked before it starts, so no push slips in behind the rollback.
-    if (rolledBackTo !== undefined)
+    if (rolledBackTo !== undefined && !own)
       await this.db(() => this.appsRepository.lock(user, app, { release: rolledBackTo, deployment: record._id, by, at: new Date() }));
     // The record names the kept tarball before this read: a prune that did not see it has dropped
     // the release's blobId by now (then the code is fetched from GitHub again); one that did see it keeps the tarball.
@@ -209,7 +239,7 @@ export class ReleasesService {
         },
       });
     } catch (error) {
-      if (created && rolledBackTo !== undefined) await this.appsRepository.unlock(user, app, record._id).catch(() => undefined);
+      if (created && rolledBackTo !== undefined && !own) await this.appsRepository.unlock(user, app, record._id).catch(() => undefined);
       throw error;
     }
     this.logger.log({

@@ -457,4 +457,32 @@ const release = process.env.RECORD_HISTORIES;
     await waitFor(async () => (await listed())?.state === 'removed', 90_000);
     await save('preview-fork-approved', opened.json.previews[0].workflowId);
   });
+
+  it('pipelineRun: two stages succeed; a second run fails its stage 2 (a failed bake) and compensates stage 1', async () => {
+    const health = { status: 200 };
+    const { repo, sha, close } = await bakedApp(health);
+    try {
+      const put = (app: string, body: object) =>
+        f.harness.request('PUT', `/1/apps/admin/${app}`, { body: { repository: `octo-org/${repo}`, deployOn: { branch: 'release' }, ...body } });
+      expect((await put(`${repo}-s1`, {})).status).toBe(200);
+      const healthCheck = (await f.harness.request('GET', `/1/apps/admin/${repo}`)).json.healthCheck;
+      expect((await put(`${repo}-s2`, { healthCheck })).status).toBe(200);
+      const live = async (app: string) => ((await f.harness.request('GET', `/1/apps/admin/${app}/releases`)).json as Array<{ live: boolean }>).some((r) => r.live);
+      await f.push(repo, sha);
+      await f.push(repo, sha, { ref: 'refs/heads/release' });
+      for (const app of [repo, `${repo}-s1`, `${repo}-s2`]) await waitFor(async () => live(app), 60_000);
+      const body = { source: repo, stages: [{ apps: [`${repo}-s1`] }, { apps: [`${repo}-s2`] }] };
+      expect((await f.harness.request('PUT', `/1/pipelines/admin/${repo}`, { body })).status).toBe(200);
+      const workflowId = `pipeline/admin/${repo}`;
+      expect((await f.harness.request('POST', `/1/pipelines/admin/${repo}/runs`, { body: {} })).status).toBe(202);
+      expect(await f.outcome(workflowId)).toMatchObject({ state: 'succeeded' });
+      await save('pipeline-run-succeeded', workflowId);
+      health.status = 500;
+      expect((await f.harness.request('POST', `/1/pipelines/admin/${repo}/runs`, { body: {} })).status).toBe(202);
+      expect(await f.outcome(workflowId)).toMatchObject({ state: 'failed' });
+      await save('pipeline-run-compensated', workflowId);
+    } finally {
+      close();
+    }
+  });
 });

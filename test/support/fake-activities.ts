@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { reportStoreFailures } from '../../apps/worker/store-failures';
 import type { WorkerActivitiesApi } from '../../libs/pipeline/activity';
-import type { CiGates, CiVerdict, PreviewActivitiesApi, TargetStatus } from '../../workflows/activities';
+import type { CiGates, CiVerdict, PipelineRunActivitiesApi, PreviewActivitiesApi, TargetStatus } from '../../workflows/activities';
 import { lineDecisionSignal } from '../../workflows/line.workflow';
 import type { DeploymentInput, StatusWrite } from '../../workflows/types';
 import { startTimeSkippingEnvironment } from './time-skipping';
@@ -13,7 +13,7 @@ const MINUTE = 60_000;
 export const NOT_GATED = { gated: false, reason: 'not asked for' };
 
 /** The activities a deployment calls, as a workflow test fakes them. */
-export type DeploymentFakes = Omit<WorkerActivitiesApi, keyof PreviewActivitiesApi>;
+export type DeploymentFakes = Omit<WorkerActivitiesApi, keyof PreviewActivitiesApi | keyof PipelineRunActivitiesApi>;
 
 /**
  * Canned answers of a deployment that goes straight through: no CI, a package, an app with a

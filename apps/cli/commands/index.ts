@@ -11,6 +11,7 @@ import { promote, redeploy, releasesList, rollback, unlock } from './releases';
 import { tokensCreate, tokensList, tokensRevoke } from './tokens';
 import { watch } from './watch';
 import { collaboratorsAdd, collaboratorsList, collaboratorsRemove } from './collaborators';
+import { pipelinesRun, pipelinesSet, pipelinesShow } from './pipelines';
 
 /** Every command, in the order `deployctl --help` lists them. */
 export const COMMANDS: CommandSpec[] = [
@@ -48,4 +49,7 @@ export const COMMANDS: CommandSpec[] = [
   deployNow,
   previewsList,
   previewsApprove,
+  pipelinesSet,
+  pipelinesRun,
+  pipelinesShow,
 ];

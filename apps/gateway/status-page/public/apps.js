@@ -78,6 +78,69 @@
       renderLock(app.body);
       renderReleases(Array.isArray(releases.body) ? releases.body : []);
       loadPreviews(app.body, ticket);
+      loadPipelines(app.body, ticket);
+    });
+  }
+
+  function releaseText(release) {
+    return release ? 'v' + release.version + ' (' + release.commit.slice(0, 7) + ')' : release === null ? 'none' : '';
+  }
+
+  /**
+   * The release pipelines the app is part of, each with its latest run: per stage, per app, the
+   * state, before and after, and why, the compensation included (docs/contract.md#release-pipelines).
+   */
+  function loadPipelines(app, ticket) {
+    var base = '/1/pipelines/' + sp.enc(app.user);
+    return sp.api('GET', base + '?limit=100').then(function (answer) {
+      if (ticket !== loads || !answer.ok) return;
+      var pipelines = (Array.isArray(answer.body) ? answer.body : []).filter(function (pipeline) {
+        return (
+          pipeline.source === app.name ||
+          pipeline.stages.some(function (stage) {
+            return stage.apps.indexOf(app.name) >= 0;
+          })
+        );
+      });
+      byId('pipelines-section').hidden = pipelines.length === 0;
+      return Promise.all(
+        pipelines.map(function (pipeline) {
+          return sp.api('GET', base + '/' + sp.enc(pipeline.name) + '/runs?limit=1');
+        }),
+      ).then(function (runs) {
+        if (ticket !== loads) return;
+        var body = byId('pipelines-body');
+        body.textContent = '';
+        pipelines.forEach(function (pipeline, i) {
+          var run = runs[i].ok && Array.isArray(runs[i].body) ? runs[i].body[0] : null;
+          var title = pipeline.name + ' (from ' + pipeline.source + ')';
+          body.appendChild(
+            sp.h('tr', { 'data-state': run ? run.state : 'none' }, [
+              sp.h('th', { scope: 'row', text: title }),
+              sp.h('td', { text: run ? 'v' + run.release.version + ' of ' + run.source : '' }),
+              sp.h('td', { text: '' }),
+              sp.h('td', { text: run ? run.state.replace(/_/g, ' ') : 'no run yet' }),
+              sp.h('td', { text: '' }),
+              sp.h('td', { text: run && run.reason ? run.reason : '' }),
+            ]),
+          );
+          if (!run) return;
+          run.stages.forEach(function (stage, index) {
+            stage.apps.forEach(function (entry) {
+              body.appendChild(
+                sp.h('tr', { 'data-state': entry.state }, [
+                  sp.h('td', { text: '' }),
+                  sp.h('td', { text: String(index + 1) + (stage.approval ? ' (approval)' : '') }),
+                  sp.h('td', { text: entry.app }),
+                  sp.h('td', { text: entry.state.replace(/_/g, ' ') }),
+                  sp.h('td', { text: releaseText(entry.before) + (entry.after !== undefined ? ' → ' + releaseText(entry.after) : '') }),
+                  sp.h('td', { text: entry.why || (entry.error ? entry.error.message : '') }),
+                ]),
+              );
+            });
+          });
+        });
+      });
     });
   }
 

@@ -1,0 +1,5 @@
+export * from './pipeline.dto';
+export * from './pipelines.module';
+export * from './pipelines.repository';
+export * from './pipelines.service';
+export * from './pipeline-run-steps';
