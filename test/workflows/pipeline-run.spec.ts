@@ -1,12 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import type { PipelineRunActivitiesApi } from '../../workflows/activities';
 import { approveStageUpdate, pipelineRun, rejectStageUpdate } from '../../workflows/pipeline-run.workflow';
 import type { PipelineRunInput, PipelineRunMark } from '../../workflows/types';
-import { startTimeSkippingEnvironment, timersOf } from '../support/time-skipping';
+import { FakeActivitiesWorker } from '../support/fake-activities';
+import { timersOf } from '../support/time-skipping';
 
 /**
  * The release pipeline's run on Temporal's time-skipping test server
@@ -16,13 +16,11 @@ import { startTimeSkippingEnvironment, timersOf } from '../support/time-skipping
  */
 const HOUR = 3_600_000;
 
+let worker: FakeActivitiesWorker;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `pipeline-runs-${randomBytes(4).toString('hex')}`;
+let taskQueue: string;
 let fakes: PipelineRunActivitiesApi;
 let failing: Set<string>;
-const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
 
 function defaultFakes(): PipelineRunActivitiesApi {
   return {
@@ -38,7 +36,8 @@ function defaultFakes(): PipelineRunActivitiesApi {
   };
 }
 
-const called = (name: keyof PipelineRunActivitiesApi) => calls.filter((call) => call.name === name).map((call) => call.input);
+const called = (name: keyof PipelineRunActivitiesApi) =>
+  worker.inputs.filter((call) => call.name === name).map((call) => call.input as Record<string, unknown>);
 
 function input(overrides: Partial<PipelineRunInput> = {}): PipelineRunInput {
   return {
@@ -71,35 +70,14 @@ async function refusal(update: Promise<unknown>): Promise<string | undefined> {
 }
 
 beforeAll(async () => {
-  env = await startTimeSkippingEnvironment();
-  const activities = Object.fromEntries(
-    Object.keys(defaultFakes()).map((name) => [
-      name,
-      (arg: Record<string, unknown>) => {
-        calls.push({ name, input: arg });
-        return (fakes[name as keyof PipelineRunActivitiesApi] as (a: unknown) => Promise<unknown>)(arg);
-      },
-    ]),
-  );
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities,
-  });
-  running = worker.run();
+  worker = await FakeActivitiesWorker.start('pipeline-runs', defaultFakes(), () => fakes, false);
+  ({ env, taskQueue } = worker);
 }, 120_000);
 
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
-});
+afterAll(() => worker?.stop());
 
 beforeEach(() => {
-  calls.length = 0;
+  worker.reset();
   failing = new Set();
   fakes = defaultFakes();
 });
