@@ -82,7 +82,7 @@ async function deployCommit(run: RunningDeployment): Promise<void> {
   await setCommitStatus(run, pushedApp, 'pending', 'Deployment in progress');
   await passCiGate(run);
   const { pkg, app } = await resolve(run);
-  await fetchAndInspect(run);
+  await fetchAndInspect(run, app);
   await awaitApproval(run, app);
   await awaitWindow(run, app);
   await takeTurn(run);

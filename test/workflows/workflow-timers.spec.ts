@@ -1,4 +1,5 @@
 import { reportStoreFailures } from '../../apps/worker/store-failures';
+import { withStepEntriesAll } from '../../libs/pipeline/step-entries';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -40,7 +41,8 @@ const calls: Record<string, number> = {};
 /** Canned answers of a deployment that goes straight through; each test replaces what it drives. */
 function defaultFakes(): Activities {
   return {
-    recordStatus: async (write) => void statusLog.push(write),
+    // Idempotent by number, as the store's (a failed step's `pending` is written again).
+    recordStatus: async (write) => void (statusLog.some((logged) => logged.seq === write.seq) || statusLog.push(write)),
     ciGate: async () => NOT_GATED,
     ciGates: async (): Promise<CiGates> => ({ travis: NOT_GATED, github: NOT_GATED, pollMs: 10 * MINUTE }),
     githubChecks: async (): Promise<CiVerdict> => ({ state: 'success', failing: [], waiting: [] }),
@@ -119,7 +121,7 @@ beforeAll(async () => {
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
     // As the worker registers them: its wrapper ends a step's own failures at its attempts (workflows/step-attempts.ts).
-    activities: reportStoreFailures(activities, { toleranceMs: 10 * MINUTE }),
+    activities: reportStoreFailures(withStepEntriesAll(activities), { toleranceMs: 10 * MINUTE }),
   });
   running = worker.run();
 }, 120_000);
@@ -388,6 +390,27 @@ describe('deployment: its history', () => {
     expect(statusLog.filter((write) => write.step === 'processing').length).toBeGreaterThan(2);
     expect(upserts).toEqual([...new Set(upserts)]);
     expect(upserts.length).toBeLessThan(statusLog.length);
+  });
+
+  it("leaves the steps' entries to the activities doing the work, and `ready` to the inspection: 15 local activities, the log numbered without gaps", async () => {
+    useFakes({ resolveApp: async () => ({ app: 'hello', hasTarget: true, polls: true, retain: false }) });
+    const args = input();
+    const handle = await env.client.workflow.start(deployment, { taskQueue, workflowId: args.deploymentId, args: [args] });
+    expect(await handle.result()).toEqual({ state: 'succeeded', error: undefined });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const localActivities = events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    const activities = events.filter((event) => event.activityTaskScheduledEventAttributes).length;
+    const entries = statusLog.map((write) => `${write.seq} ${write.step}:${write.status}`);
+    expect(entries).toEqual(
+      expect.arrayContaining(
+        ['fetch:pending', 'fetch:ok', 'inspect:pending', 'inspect:ok', 'upload:pending', 'upload:ok'].map(
+          (entry, i) => `${i + 4} ${entry}`,
+        ),
+      ),
+    );
+    expect(statusLog.map((write) => write.seq)).toEqual(statusLog.map((_, i) => i + 1));
+    // Before (v0.4.0's shape): 5 activities and 25 local activities, a status write before and after each step's work.
+    expect({ activities, localActivities }).toEqual({ activities: 5, localActivities: 15 });
   });
 });
 
