@@ -154,3 +154,14 @@ export const STATUS_IN_STEPS_PATCH = 'status-in-steps';
  * v0.2.0/*, v0.3.0/*, v0.4.0/*.
  */
 export const READY_AT_INSPECT_PATCH = 'ready-at-inspect';
+
+/**
+ * A deployment in a release line runs its bookkeeping calls that never fail (best effort, or
+ * retried until done) at once rather than one after another: joining the line and the pending
+ * commit status at the start; the line, the GitHub deployment and the `queued` notification after
+ * resolve; the GitHub deployment status and `started` before the upload; the commit status, the
+ * GitHub deployment status and the record closed (then the line left and the subscribers told) at
+ * the end (docs/performance.md#the-raw-work-baseline). Since v0.5.0; lacking: v0.1.0/*, v0.2.0/*,
+ * v0.3.0/*, v0.4.0/*.
+ */
+export const BOOKKEEPING_TOGETHER_PATCH = 'bookkeeping-together';

@@ -3,7 +3,7 @@ import type { ResolvedApp, ResolvedPackage } from '../activities';
 import { STATUS_IN_STEPS_PATCH } from '../patches';
 import { quick } from '../proxies';
 import { SEARCH_ATTRIBUTES } from '../types';
-import { notify } from './finish';
+import { notify, together } from './finish';
 import { enterLine } from './release-line';
 import type { RunningDeployment } from './running-deployment';
 
@@ -29,9 +29,14 @@ export async function resolve(
   state.app = app.app;
   upsertSearchAttributes({ [SEARCH_ATTRIBUTES.app]: [app.app] });
   if (!patched(STATUS_IN_STEPS_PATCH)) await statusLog.record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
-  await enterLine(deployment, app.app);
-  if (deployment.githubDeployments) await deployment.githubDeployment.create(app.app);
-  await notify(deployment, 'deployment.queued', app.app);
+  await together(
+    deployment,
+    () => enterLine(deployment, app.app),
+    async () => {
+      if (deployment.githubDeployments) await deployment.githubDeployment.create(app.app);
+    },
+    () => notify(deployment, 'deployment.queued', app.app),
+  );
   return { pkg, app };
 }
 

@@ -6,7 +6,7 @@ import { STATUS_IN_STEPS_PATCH } from '../patches';
 import { targetStatus, uploads } from '../proxies';
 import { DeploymentError } from './endings';
 import { ACTIVATE_FIRST_POLL_MS, activatesRelease, fallBack, pushActivate, releaseNotKept, uploadDocAfterActivate } from './activate';
-import { notify } from './finish';
+import { notify, together } from './finish';
 import { fetchForUpload } from './tarball';
 import type { RunningDeployment } from './running-deployment';
 
@@ -32,8 +32,11 @@ export function startUpload(deployment: RunningDeployment): void {
  */
 export async function deliver(deployment: RunningDeployment, app: ResolvedApp, version: string): Promise<void> {
   const { ref, state, statusLog } = deployment;
-  await deployment.githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target');
-  await notify(deployment, 'deployment.started', app.app);
+  await together(
+    deployment,
+    () => deployment.githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target'),
+    () => notify(deployment, 'deployment.started', app.app),
+  );
   const planned = activatesRelease(deployment);
   // Only a target that reports its states can say that it lacks the release.
   const activating = planned && app.polls;
