@@ -442,4 +442,19 @@ const release = process.env.RECORD_HISTORIES;
       close();
     }
   });
+
+  it('deployment: the steps\' entries written by the activities doing the work, ready told by the inspection, the bookkeeping at once (patches status-in-steps, ready-at-inspect, bookkeeping-together); a refused tarball', async () => {
+    const { repo, sha } = await f.commit();
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-status-in-steps', pushed.json.workflowId);
+    const tarball = await buildTarGz([
+      { name: 'app/package.json', content: '{"name":"x","version":"1.0.0"}' },
+      { name: 'app/dev-null', type: 'character-device' },
+    ]);
+    const refused = await f.commit({ tarball });
+    const failed = await f.push(refused.repo, refused.sha);
+    expect(await f.outcome(failed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:tar:device_file' } });
+    await save('deployment-status-in-steps-refused', failed.json.workflowId);
+  });
 });
