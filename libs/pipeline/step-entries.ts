@@ -19,8 +19,9 @@ export function withStepEntries<A extends Bound>(activity: A, writers: StepWrite
   const wrapped = async (...args: unknown[]) => {
     const entries = (args[0] as WithStepEntries | undefined)?.statusEntries;
     if (!entries) return activity(...args);
+    const { statusEntries: _entries, ...input } = args[0] as WithStepEntries;
     // The `pending` entry is written while the work starts: the `ok` entry follows both.
-    const [, answer] = await Promise.all([entries.pending && recordStatus(entries.pending), activity(...args)]);
+    const [, answer] = await Promise.all([entries.pending && recordStatus(entries.pending), activity(input, ...args.slice(1))]);
     const ok = entries.ok;
     if (ok) await recordStatus({ ...ok, message: filled(ok.message, answer), app_name: filled(ok.app_name, answer)! });
     if (entries.lineEvent) await signalLine(entries.lineEvent);
@@ -41,6 +42,6 @@ export function withStepEntriesAll<T extends object>(activities: T): T {
 function filled(message: string | undefined, answer: unknown): string | undefined {
   return message?.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = (answer as Record<string, unknown> | undefined)?.[name];
-    return value === undefined ? whole : String(value);
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : whole;
   });
 }
