@@ -135,7 +135,7 @@ export interface DeploymentActivitiesApi {
    * (`activates`) pushed without an archive. `refused`: the receiver does not know the operation
    * (a 4xx the contract lists); the workflow uploads the tarball instead.
    */
-  activateRelease(ref: DeploymentRef & { app: string; version: string; activates: string }): Promise<ActivateAnswer>;
+  activateRelease(ref: DeploymentRef & { app: string; version: string; activates: string } & WithStepEntries): Promise<ActivateAnswer>;
 }
 
 /** The receiver's answer to an ACTIVATE push: its id for the package, or why it refused the operation. */

@@ -138,10 +138,11 @@ export const DEPLOY_WINDOWS_PATCH = 'deploy-windows';
 export const HEALTH_BAKE_PATCH = 'health-bake';
 
 /**
- * The `fetch`, `inspect` and `upload` steps' entries are written by the activities that do the
- * work: the workflow numbers them (the `pending` before, the `ok` after) and passes them in
- * (`statusEntries`), instead of a status-writing local activity before and after each
- * (docs/performance.md#the-raw-work-baseline). A failed activity's `ok` number goes to the entry
+ * The steps' entries are written by the activities that do the work: the workflow numbers them
+ * (the `pending` before, the `ok` after) and passes them in (`statusEntries`), instead of a
+ * status-writing local activity before and after each (docs/performance.md#the-raw-work-baseline):
+ * resolve's two reads, `fetch`, `inspect`, `upload`, the first `processing` poll (its `pending`),
+ * the ACTIVATE (its `pending`). A failed activity's `ok` number goes to the entry
  * after it, so the log keeps no gaps. Since v0.5.0; lacking: v0.1.0/*, v0.2.0/*, v0.3.0/*, v0.4.0/*.
  */
 export const STATUS_IN_STEPS_PATCH = 'status-in-steps';
