@@ -11,7 +11,7 @@ type StepWriters = { recordStatus: (write: StatusWrite) => Promise<void> } & Pic
  * message filled from the answer, after it. The entries are numbered by the workflow, so a retried
  * attempt writes the same ones again, which changes nothing (recordStatus). The `ok` entry's
  * message and app name may name fields of the answer (`{name}`). An input without them
- * (a run started before the patch `status-in-steps`) runs the activity as it was. A `lineEvent`
+ * (a run started before the patch `fewer-round-trips`) runs the activity as it was. A `lineEvent`
  * is told the app's line after the `ok` entry.
  */
 export function withStepEntries<A extends Bound>(activity: A, writers: StepWriters): A {

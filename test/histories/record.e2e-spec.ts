@@ -443,11 +443,11 @@ const release = process.env.RECORD_HISTORIES;
     }
   });
 
-  it('deployment: the steps\' entries written by the activities doing the work, ready told by the inspection, the bookkeeping at once (patches status-in-steps, ready-at-inspect, bookkeeping-together); a refused tarball', async () => {
+  it('deployment: the steps\' entries written by the activities doing the work, ready told by the inspection, the bookkeeping at once (patch fewer-round-trips); a refused tarball', async () => {
     const { repo, sha } = await f.commit();
     const pushed = await f.push(repo, sha);
     expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
-    await save('deployment-status-in-steps', pushed.json.workflowId);
+    await save('deployment-fewer-round-trips', pushed.json.workflowId);
     const tarball = await buildTarGz([
       { name: 'app/package.json', content: '{"name":"x","version":"1.0.0"}' },
       { name: 'app/dev-null', type: 'character-device' },
@@ -455,6 +455,6 @@ const release = process.env.RECORD_HISTORIES;
     const refused = await f.commit({ tarball });
     const failed = await f.push(refused.repo, refused.sha);
     expect(await f.outcome(failed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:tar:device_file' } });
-    await save('deployment-status-in-steps-refused', failed.json.workflowId);
+    await save('deployment-fewer-round-trips-refused', failed.json.workflowId);
   });
 });

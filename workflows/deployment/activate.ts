@@ -1,7 +1,7 @@
 import { patched } from '@temporalio/workflow';
 import { Errors } from '../../libs/errors/catalogue';
 import type { ActivateAnswer, ResolvedApp, TargetStatus } from '../activities';
-import { ACTIVATE_RELEASE_PATCH, STATUS_IN_STEPS_PATCH } from '../patches';
+import { ACTIVATE_RELEASE_PATCH, FEWER_ROUND_TRIPS_PATCH } from '../patches';
 import { activations } from '../proxies';
 import type { RunningDeployment } from './running-deployment';
 
@@ -39,7 +39,7 @@ export async function pushActivate(
   const push = { ...ref, app: app.app, version, activates: source.activates! };
   let answer: ActivateAnswer;
   // The ACTIVATE's activity writes the step's `pending` entry (workflows/deployment/status-log.ts).
-  if (patched(STATUS_IN_STEPS_PATCH))
+  if (patched(FEWER_ROUND_TRIPS_PATCH))
     answer = await statusLog.logged(statusLog.reserve('activating', pending), (statusEntries) =>
       activations.activateRelease({ ...push, statusEntries }),
     );

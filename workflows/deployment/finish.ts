@@ -2,7 +2,7 @@ import { CancellationScope, patched } from '@temporalio/workflow';
 import type { DeploymentActivitiesApi } from '../activities';
 import { bestEffort } from '../failures';
 import { endStatus } from '../github-gate';
-import { BOOKKEEPING_TOGETHER_PATCH, NOTIFICATIONS_PATCH } from '../patches';
+import { FEWER_ROUND_TRIPS_PATCH, NOTIFICATIONS_PATCH } from '../patches';
 import { quick } from '../proxies';
 import type { DeploymentEvent, DeploymentOutcome, DeploymentState } from '../types';
 import type { Ending } from './endings';
@@ -74,10 +74,10 @@ async function end(deployment: RunningDeployment, ending?: Ending): Promise<Depl
 
 /**
  * Bookkeeping calls that never fail (best effort, or retried until done): at once in a run with
- * the release line and the patch `bookkeeping-together`, one after another (as before it) otherwise.
+ * the release line and the patch `fewer-round-trips`, one after another (as before it) otherwise.
  */
 export async function together(deployment: RunningDeployment, ...calls: Array<() => Promise<unknown>>): Promise<void> {
-  if (deployment.lined && patched(BOOKKEEPING_TOGETHER_PATCH)) {
+  if (deployment.lined && patched(FEWER_ROUND_TRIPS_PATCH)) {
     await Promise.all(calls.map((call) => call()));
     return;
   }

@@ -1,6 +1,6 @@
 import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ResolvedApp, ResolvedPackage } from '../activities';
-import { STATUS_IN_STEPS_PATCH } from '../patches';
+import { FEWER_ROUND_TRIPS_PATCH } from '../patches';
 import { quick } from '../proxies';
 import { SEARCH_ATTRIBUTES } from '../types';
 import { notify, together } from './finish';
@@ -20,7 +20,7 @@ export async function resolve(
   const pending = source ? `The package of release v${source.version}.` : 'Reading package.json.';
   let pkg: Pick<ResolvedPackage, 'name' | 'version'>;
   let app: ResolvedApp;
-  if (patched(STATUS_IN_STEPS_PATCH)) ({ pkg, app } = await readsLogged(deployment, pending));
+  if (patched(FEWER_ROUND_TRIPS_PATCH)) ({ pkg, app } = await readsLogged(deployment, pending));
   else {
     await statusLog.record('resolve', 'pending', pending);
     pkg = source ? source.package : await quick.resolvePackage(ref);
@@ -28,7 +28,7 @@ export async function resolve(
   }
   state.app = app.app;
   upsertSearchAttributes({ [SEARCH_ATTRIBUTES.app]: [app.app] });
-  if (!patched(STATUS_IN_STEPS_PATCH)) await statusLog.record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
+  if (!patched(FEWER_ROUND_TRIPS_PATCH)) await statusLog.record('resolve', 'ok', `${pkg.name}@${pkg.version} deploys as app ${app.app}.`);
   await together(
     deployment,
     () => enterLine(deployment, app.app),
@@ -41,7 +41,7 @@ export async function resolve(
 }
 
 /**
- * The two reads writing the step's entries themselves (the patch `status-in-steps`,
+ * The two reads writing the step's entries themselves (the patch `fewer-round-trips`,
  * workflows/deployment/status-log.ts): the package's read its `pending`, the app's its `ok` (and
  * its `pending` when a release's kept package needs no read).
  */

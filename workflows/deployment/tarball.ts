@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import { READY_AT_INSPECT_PATCH, STATUS_IN_STEPS_PATCH } from '../patches';
+import { FEWER_ROUND_TRIPS_PATCH } from '../patches';
 import type { ResolvedApp } from '../activities';
 import type { StepEntries } from '../types';
 import { tarballWork } from '../proxies';
@@ -47,7 +47,7 @@ export async function fetchForUpload(deployment: RunningDeployment): Promise<voi
 
 /** The commit's tarball from GitHub into blob storage (`fetch`), then checked entry by entry (`inspect`). */
 async function download(deployment: RunningDeployment, app?: ResolvedApp): Promise<void> {
-  if (patched(STATUS_IN_STEPS_PATCH)) return downloadLogged(deployment, app && readyAfter(deployment, app));
+  if (patched(FEWER_ROUND_TRIPS_PATCH)) return downloadLogged(deployment, app && readyAfter(deployment, app));
   const { ref, statusLog } = deployment;
   await statusLog.record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
   const tarball = await tarballWork.fetchTarball(ref);
@@ -59,7 +59,7 @@ async function download(deployment: RunningDeployment, app?: ResolvedApp): Promi
   await statusLog.record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
 }
 
-/** The same two steps, each activity writing its own entries (the patch `status-in-steps`). */
+/** The same two steps, each activity writing its own entries (the patch `fewer-round-trips`). */
 async function downloadLogged(deployment: RunningDeployment, lineEvent?: StepEntries['lineEvent']): Promise<void> {
   const { ref, statusLog } = deployment;
   const tarball = await statusLog.logged(
@@ -75,11 +75,11 @@ async function downloadLogged(deployment: RunningDeployment, lineEvent?: StepEnt
 }
 
 /**
- * The `ready` the inspect activity tells the line (the patch `ready-at-inspect`) when nothing
+ * The `ready` the inspect activity tells the line (the patch `fewer-round-trips`) when nothing
  * stands between the inspection and the deployment's turn: no approval rule, no deploy windows.
  */
 function readyAfter(deployment: RunningDeployment, app: ResolvedApp): StepEntries['lineEvent'] {
   const { input, turn } = deployment;
-  if (!turn.app || app.approval || app.windowed || !patched(READY_AT_INSPECT_PATCH)) return undefined;
+  if (!turn.app || app.approval || app.windowed) return undefined;
   return { user: input.user, app: turn.app, event: { type: 'ready', deploymentId: input.deploymentId } };
 }

@@ -2,7 +2,7 @@ import { isCancellation, patched, sleep } from '@temporalio/workflow';
 import { Errors } from '../../libs/errors/catalogue';
 import type { DeploymentActivitiesApi, ResolvedApp, TargetStatus } from '../activities';
 import { applicationFailureOf } from '../failures';
-import { STATUS_IN_STEPS_PATCH } from '../patches';
+import { FEWER_ROUND_TRIPS_PATCH } from '../patches';
 import { targetStatus, uploads } from '../proxies';
 import { DeploymentError } from './endings';
 import { ACTIVATE_FIRST_POLL_MS, activatesRelease, fallBack, pushActivate, releaseNotKept, uploadDocAfterActivate } from './activate';
@@ -15,7 +15,7 @@ export const UPLOAD_ATTEMPTS = 10;
 const PROCESSING_TIMEOUT_MS = 60 * 60 * 1000;
 
 type UploadArgs = Parameters<DeploymentActivitiesApi['uploadPackage']>[0];
-/** A DEPLOY's `upload` entries, written by the upload activity (the patch `status-in-steps`). */
+/** A DEPLOY's `upload` entries, written by the upload activity (the patch `fewer-round-trips`). */
 const UPLOAD_ENTRIES = { pending: 'Uploading to the deployment target.', ok: 'Target accepted the package as {remoteId}.' };
 
 /** Past this point the target may have the package: a stop asked for before it still ends the deployment, none after it does. */
@@ -51,7 +51,7 @@ export async function deliver(deployment: RunningDeployment, app: ResolvedApp, v
     operation: 'DEPLOY',
     ...(activating ? { packageDoc: uploadDocAfterActivate(ref.deploymentId) } : {}),
   };
-  if (patched(STATUS_IN_STEPS_PATCH)) {
+  if (patched(FEWER_ROUND_TRIPS_PATCH)) {
     // The upload activity writes the step's entries (workflows/deployment/status-log.ts).
     state.remoteId = (await uploadWithRetries(deployment, args, UPLOAD_ENTRIES)).remoteId;
   } else {
@@ -119,7 +119,7 @@ export async function followProcessing(
   const { recognised, firstDelayMs = 200 } = follow;
   const beginning = 'The target is processing the package.';
   // The first poll writes the step's `pending` entry (workflows/deployment/status-log.ts).
-  let first = patched(STATUS_IN_STEPS_PATCH) ? statusLog.reserve('processing', beginning) : undefined;
+  let first = patched(FEWER_ROUND_TRIPS_PATCH) ? statusLog.reserve('processing', beginning) : undefined;
   if (!first) await statusLog.record('processing', 'pending', beginning);
   const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
   let delay = firstDelayMs;
