@@ -19,6 +19,7 @@ import type {
   PipelineReleaseRef,
   PipelineRunMark,
 } from './types';
+import type { WithStepEntries } from './types';
 
 /**
  * The activities the deployment workflow calls; implemented in libs/deployments and bound
@@ -108,16 +109,16 @@ export interface DeploymentActivitiesApi {
   recordStatus(write: StatusWrite): Promise<void>;
   /** Does the repository gate on Travis (a webhook notification in .travis.yml, or the app says so)? */
   ciGate(ref: DeploymentRef & { app?: string }): Promise<{ gated: boolean; reason: string }>;
-  resolvePackage(ref: DeploymentRef): Promise<ResolvedPackage>;
+  resolvePackage(ref: DeploymentRef & WithStepEntries): Promise<ResolvedPackage>;
   /** `claimName: false` (UNDEPLOY): look the app up without claiming its name on the shared default target. */
-  resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string; claimName?: boolean }): Promise<ResolvedApp>;
+  resolveApp(ref: DeploymentRef & { appHint?: string; packageName: string; claimName?: boolean } & WithStepEntries): Promise<ResolvedApp>;
   /**
    * An UNDEPLOY at its turn: the app's live deployment now (its `lastDeployment`) and that
    * deployment's commit, which becomes the UNDEPLOY record's commit; none when the app has none.
    */
   liveDeployment(ref: DeploymentRef & { app: string }): Promise<{ deployment?: string; commit: string }>;
-  fetchTarball(ref: DeploymentRef): Promise<FetchedTarball>;
-  inspectTarball(input: { blobId: string }): Promise<{ entries: number; bytes: number }>;
+  fetchTarball(ref: DeploymentRef & WithStepEntries): Promise<FetchedTarball>;
+  inspectTarball(input: { blobId: string } & WithStepEntries): Promise<{ entries: number; bytes: number }>;
   /**
    * `nothingToDo`: an UNDEPLOY with nothing of this user's at the target (another user's name on the shared default target); nothing was sent.
    * `packageDoc`: the package's `_doc` when it is not the deployment id (the upload after a refused ACTIVATE).
@@ -130,9 +131,9 @@ export interface DeploymentActivitiesApi {
       operation: 'DEPLOY' | 'UNDEPLOY';
       undeploys?: string;
       packageDoc?: string;
-    },
+    } & WithStepEntries,
   ): Promise<{ remoteId: string; nothingToDo?: string }>;
-  pollTarget(input: { user: string; app: string; remoteId: string }): Promise<TargetStatus>;
+  pollTarget(input: { user: string; app: string; remoteId: string } & WithStepEntries): Promise<TargetStatus>;
   commitStatus(
     ref: DeploymentRef & { app?: string; state: 'pending' | 'success' | 'failure' | 'error'; description: string },
   ): Promise<void>;
@@ -142,7 +143,7 @@ export interface DeploymentActivitiesApi {
    * (`activates`) pushed without an archive. `refused`: the receiver does not know the operation
    * (a 4xx the contract lists); the workflow uploads the tarball instead.
    */
-  activateRelease(ref: DeploymentRef & { app: string; version: string; activates: string }): Promise<ActivateAnswer>;
+  activateRelease(ref: DeploymentRef & { app: string; version: string; activates: string } & WithStepEntries): Promise<ActivateAnswer>;
 }
 
 /** The receiver's answer to an ACTIVATE push: its id for the package, or why it refused the operation. */

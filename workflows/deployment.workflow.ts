@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, isCancellation, patched, setHandler } from '
 import { awaitApproval } from './deployment/approval';
 import { awaitPushAfterTravis, passCiGate } from './deployment/ci-gate';
 import { canceledBy, canceledThroughTemporal, endingOf } from './deployment/endings';
-import { finish, setCommitStatus } from './deployment/finish';
+import { finish, setCommitStatus, together } from './deployment/finish';
 import { enterLine, takeTurn } from './deployment/release-line';
 import { resolve } from './deployment/resolve';
 import { RunningDeployment } from './deployment/running-deployment';
@@ -78,11 +78,16 @@ async function deploy(run: RunningDeployment): Promise<DeploymentOutcome> {
 /** DEPLOY: the CI gate, the package, its tarball, the turn in the app's line, the target, the bake where the app has a health check. */
 async function deployCommit(run: RunningDeployment): Promise<void> {
   const pushedApp = run.push!.app;
-  if (pushedApp) await enterLine(run, pushedApp);
-  await setCommitStatus(run, pushedApp, 'pending', 'Deployment in progress');
+  await together(
+    run,
+    async () => {
+      if (pushedApp) await enterLine(run, pushedApp);
+    },
+    () => setCommitStatus(run, pushedApp, 'pending', 'Deployment in progress'),
+  );
   await passCiGate(run);
   const { pkg, app } = await resolve(run);
-  await fetchAndInspect(run);
+  await fetchAndInspect(run, app);
   await awaitApproval(run, app);
   await awaitWindow(run, app);
   await takeTurn(run);

@@ -136,3 +136,24 @@ export const DEPLOY_WINDOWS_PATCH = 'deploy-windows';
  * lacking: v0.1.0/*, v0.2.0/*, v0.3.0/*, v0.4.0/*.
  */
 export const HEALTH_BAKE_PATCH = 'health-bake';
+
+/**
+ * Fewer round trips per deployment (docs/performance.md#the-raw-work-baseline), one patch id
+ * because each id costs a run a marker and a search-attribute upsert:
+ * - the steps' entries are written by the activities that do the work: the workflow numbers them
+ *   (the `pending` before, the `ok` after) and passes them in (`statusEntries`), instead of a
+ *   status-writing local activity before and after each: resolve's two reads, `fetch`, `inspect`,
+ *   `upload`, the first `processing` poll (its `pending`), the ACTIVATE (its `pending`). A failed
+ *   activity's `ok` number goes to the entry after it, so the log keeps no gaps;
+ * - a deployment with nothing between its inspection and its turn in the line (no approval rule,
+ *   no deploy windows) has the inspect activity tell the line it is `ready`, after its `ok`
+ *   entry, instead of a local activity in the workflow task after it;
+ * - a deployment in a release line runs its bookkeeping calls that never fail (best effort, or
+ *   retried until done) at once rather than one after another: joining the line and the pending
+ *   commit status at the start; the line, the GitHub deployment and the `queued` notification
+ *   after resolve; the GitHub deployment status and `started` before the upload; the commit
+ *   status, the GitHub deployment status and the record closed (then the line left and the
+ *   subscribers told) at the end.
+ * Since v0.5.0; lacking: v0.1.0/*, v0.2.0/*, v0.3.0/*, v0.4.0/*.
+ */
+export const FEWER_ROUND_TRIPS_PATCH = 'fewer-round-trips';

@@ -499,3 +499,21 @@ export type PipelineCompensation =
 
 /** The notifications of a run (docs/contract.md#release-pipelines). */
 export type PipelineEvent = (typeof PIPELINE_EVENTS)[number];
+/**
+ * A step's entries, numbered by the workflow, that the activity doing the step's work writes
+ * (docs/performance.md#the-raw-work-baseline): `pending` before the work (absent on a retry whose
+ * `pending` is written), `ok` after it. The `ok` message's `{name}` placeholders are filled from the
+ * activity's answer. A step whose work takes several activities has its `pending` written by the
+ * first and its `ok` by the last.
+ */
+export interface StepEntries {
+  pending?: StatusWrite;
+  ok?: StatusWrite;
+  /** Told the app's line after the `ok` entry: the `ready` of a deployment whose next stage is its turn. */
+  lineEvent?: { user: string; app: string; event: LineEvent };
+}
+
+/** An activity input that may carry its step's entries. */
+export interface WithStepEntries {
+  statusEntries?: StepEntries;
+}

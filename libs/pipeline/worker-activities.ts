@@ -1,4 +1,5 @@
 import { activitiesOf, ActivityOptions, WorkerActivitiesApi } from './activity';
+import { withStepEntriesAll } from './step-entries';
 
 type Bound = (...args: unknown[]) => Promise<unknown>;
 
@@ -26,7 +27,10 @@ export class WorkerActivities {
    * before notifications had their own end here.
    */
   forDeployments(): WorkerActivitiesApi {
-    return Object.fromEntries([...this.bound].map(([name, { activity }]) => [name, activity])) as unknown as WorkerActivitiesApi;
+    // The steps' own entries are written around the activity that does the step's work (withStepEntries).
+    return withStepEntriesAll(
+      Object.fromEntries([...this.bound].map(([name, { activity }]) => [name, activity])) as unknown as WorkerActivitiesApi,
+    );
   }
 
   /** What the notifications' worker registers: the deliveries. */

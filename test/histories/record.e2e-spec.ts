@@ -485,4 +485,19 @@ const release = process.env.RECORD_HISTORIES;
       close();
     }
   });
+
+  it('deployment: the steps\' entries written by the activities doing the work, ready told by the inspection, the bookkeeping at once (patch fewer-round-trips); a refused tarball', async () => {
+    const { repo, sha } = await f.commit();
+    const pushed = await f.push(repo, sha);
+    expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
+    await save('deployment-fewer-round-trips', pushed.json.workflowId);
+    const tarball = await buildTarGz([
+      { name: 'app/package.json', content: '{"name":"x","version":"1.0.0"}' },
+      { name: 'app/dev-null', type: 'character-device' },
+    ]);
+    const refused = await f.commit({ tarball });
+    const failed = await f.push(refused.repo, refused.sha);
+    expect(await f.outcome(failed.json.workflowId)).toMatchObject({ state: 'failed', error: { code: 'deploy:tar:device_file' } });
+    await save('deployment-fewer-round-trips-refused', failed.json.workflowId);
+  });
 });

@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { reportStoreFailures } from '../../apps/worker/store-failures';
 import type { WorkerActivitiesApi } from '../../libs/pipeline/activity';
+import { withStepEntriesAll } from '../../libs/pipeline/step-entries';
 import type { CiGates, CiVerdict, PipelineRunActivitiesApi, PreviewActivitiesApi, TargetStatus } from '../../workflows/activities';
 import { lineDecisionSignal } from '../../workflows/line.workflow';
 import type { DeploymentInput, StatusWrite } from '../../workflows/types';
@@ -22,7 +23,8 @@ export type DeploymentFakes = Omit<WorkerActivitiesApi, keyof PreviewActivitiesA
  */
 export function straightThrough(env: () => TestWorkflowEnvironment, log: () => StatusWrite[]): DeploymentFakes {
   return {
-    recordStatus: async (write) => void log().push(write),
+    // Idempotent by number, as the store's (a failed step's `pending` is written again).
+    recordStatus: async (write) => void (log().some((logged) => logged.seq === write.seq) || log().push(write)),
     ciGate: async () => NOT_GATED,
     ciGates: async (): Promise<CiGates> => ({ travis: NOT_GATED, github: NOT_GATED, pollMs: 10 * MINUTE }),
     githubChecks: async (): Promise<CiVerdict> => ({ state: 'success', failing: [], waiting: [] }),
@@ -76,8 +78,8 @@ export function deploymentInput(overrides: Partial<DeploymentInput> = {}): Deplo
 /**
  * A worker of the product's workflows on its own time-skipping server, whose activities are the
  * fakes `current()` answers at each call (so a test replaces them without a new worker), each call
- * counted in `calls` and its input kept in `inputs`. `storeFailures`: the activities wrapped as the
- * real worker wraps them (a step's own failures end at its attempts).
+ * counted in `calls` and its input kept in `inputs`. `asTheWorker`: the activities wrapped as the
+ * real worker wraps them (a step's own failures end at its attempts; a step writes its own entries).
  */
 export class FakeActivitiesWorker {
   private constructor(
@@ -89,7 +91,7 @@ export class FakeActivitiesWorker {
     private readonly running: Promise<void>,
   ) {}
 
-  static async start<A extends object>(prefix: string, names: A, current: () => A, storeFailures = true): Promise<FakeActivitiesWorker> {
+  static async start<A extends object>(prefix: string, names: A, current: () => A, asTheWorker = true): Promise<FakeActivitiesWorker> {
     const env = await startTimeSkippingEnvironment();
     const taskQueue = `${prefix}-${randomBytes(4).toString('hex')}`;
     const calls: Record<string, number> = {};
@@ -108,7 +110,7 @@ export class FakeActivitiesWorker {
       connection: env.nativeConnection,
       taskQueue,
       workflowsPath: require.resolve('../../workflows'),
-      activities: storeFailures ? reportStoreFailures(activities, { toleranceMs: 10 * MINUTE }) : activities,
+      activities: asTheWorker ? reportStoreFailures(withStepEntriesAll(activities), { toleranceMs: 10 * MINUTE }) : activities,
     });
     return new FakeActivitiesWorker(env, taskQueue, calls, inputs, worker, worker.run());
   }

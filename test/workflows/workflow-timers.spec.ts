@@ -315,6 +315,27 @@ describe('deployment: its history', () => {
     expect(upserts).toEqual([...new Set(upserts)]);
     expect(upserts.length).toBeLessThan(statusLog.length);
   });
+
+  it("leaves the steps' entries to the activities doing the work, and `ready` to the inspection: 15 local activities, the log numbered without gaps", async () => {
+    useFakes({ resolveApp: async () => ({ app: 'hello', hasTarget: true, polls: true, retain: false }) });
+    const args = input();
+    const handle = await env.client.workflow.start(deployment, { taskQueue, workflowId: args.deploymentId, args: [args] });
+    expect(await handle.result()).toEqual({ state: 'succeeded', error: undefined });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const localActivities = events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    const activities = events.filter((event) => event.activityTaskScheduledEventAttributes).length;
+    const entries = statusLog.map((write) => `${write.seq} ${write.step}:${write.status}`);
+    expect(entries).toEqual(
+      expect.arrayContaining(
+        ['fetch:pending', 'fetch:ok', 'inspect:pending', 'inspect:ok', 'upload:pending', 'upload:ok'].map(
+          (entry, i) => `${i + 4} ${entry}`,
+        ),
+      ),
+    );
+    expect(statusLog.map((write) => write.seq)).toEqual(statusLog.map((_, i) => i + 1));
+    // Before (v0.4.0's shape): 5 activities and 25 local activities, a status write before and after each step's work.
+    expect({ activities, localActivities }).toEqual({ activities: 5, localActivities: 15 });
+  });
 });
 
 describe('deployment: rollback by ACTIVATE (docs/contract.md#activate)', () => {

@@ -1,7 +1,7 @@
 import { patched } from '@temporalio/workflow';
 import { Errors } from '../../libs/errors/catalogue';
-import type { ResolvedApp, TargetStatus } from '../activities';
-import { ACTIVATE_RELEASE_PATCH } from '../patches';
+import type { ActivateAnswer, ResolvedApp, TargetStatus } from '../activities';
+import { ACTIVATE_RELEASE_PATCH, FEWER_ROUND_TRIPS_PATCH } from '../patches';
 import { activations } from '../proxies';
 import type { RunningDeployment } from './running-deployment';
 
@@ -35,12 +35,18 @@ export async function pushActivate(
 ): Promise<{ remoteId: string } | { fallback: string }> {
   const { ref, statusLog } = deployment;
   const source = deployment.input.release!;
-  await statusLog.record(
-    'activating',
-    'pending',
-    `Activating release v${source.version} at the target (ACTIVATE of ${source.activates}); nothing uploaded.`,
-  );
-  const answer = await activations.activateRelease({ ...ref, app: app.app, version, activates: source.activates! });
+  const pending = `Activating release v${source.version} at the target (ACTIVATE of ${source.activates}); nothing uploaded.`;
+  const push = { ...ref, app: app.app, version, activates: source.activates! };
+  let answer: ActivateAnswer;
+  // The ACTIVATE's activity writes the step's `pending` entry (workflows/deployment/status-log.ts).
+  if (patched(FEWER_ROUND_TRIPS_PATCH))
+    answer = await statusLog.logged(statusLog.reserve('activating', pending), (statusEntries) =>
+      activations.activateRelease({ ...push, statusEntries }),
+    );
+  else {
+    await statusLog.record('activating', 'pending', pending);
+    answer = await activations.activateRelease(push);
+  }
   if (answer.refused !== undefined) return { fallback: await fallBack(deployment, answer.refused) };
   deployment.state.remoteId = answer.remoteId;
   await statusLog.record('activating', 'ok', `Target accepted the ACTIVATE as ${answer.remoteId}.`);

@@ -2,7 +2,7 @@ import { CancellationScope, patched } from '@temporalio/workflow';
 import type { DeploymentActivitiesApi } from '../activities';
 import { bestEffort } from '../failures';
 import { endStatus } from '../github-gate';
-import { NOTIFICATIONS_PATCH } from '../patches';
+import { FEWER_ROUND_TRIPS_PATCH, NOTIFICATIONS_PATCH } from '../patches';
 import { quick } from '../proxies';
 import type { DeploymentEvent, DeploymentOutcome, DeploymentState } from '../types';
 import type { Ending } from './endings';
@@ -37,23 +37,31 @@ async function end(deployment: RunningDeployment, ending?: Ending): Promise<Depl
   const last = statusLog.last;
   if (state.error && last && last.step !== 'received' && last.status !== 'error')
     await statusLog.record(last.step, 'error', state.error.message, state.error);
-  // An UNDEPLOY deploys no commit: with the release line it marks none "Deployed" (nor failed).
-  if (!(deployment.lined && input.operation === 'UNDEPLOY'))
-    await setCommitStatus(
-      deployment,
-      state.app,
-      outcome === 'succeeded' ? 'success' : 'failure',
-      ending ? `Deployment failed: ${ending.code}` : 'Deployed',
-    );
-  await deployment.githubDeployment.status(
-    state.app,
-    endStatus(outcome, ending?.code),
-    ending ? `${ending.code}: ${ending.message}` : 'Deployed',
-  );
-  await closeRecord(deployment, outcome);
-  await notify(deployment, END_EVENTS[outcome], state.app);
   const rollback = input.release?.cause === 'rollback' || input.release?.cause === 'auto-rollback';
-  if (outcome === 'succeeded' && rollback) await notify(deployment, 'deployment.rolled_back', state.app);
+  await together(
+    deployment,
+    async () => {
+      // An UNDEPLOY deploys no commit: with the release line it marks none "Deployed" (nor failed).
+      if (!(deployment.lined && input.operation === 'UNDEPLOY'))
+        await setCommitStatus(
+          deployment,
+          state.app,
+          outcome === 'succeeded' ? 'success' : 'failure',
+          ending ? `Deployment failed: ${ending.code}` : 'Deployed',
+        );
+    },
+    () =>
+      deployment.githubDeployment.status(
+        state.app,
+        endStatus(outcome, ending?.code),
+        ending ? `${ending.code}: ${ending.message}` : 'Deployed',
+      ),
+    async () => {
+      await closeRecord(deployment, outcome);
+      await notify(deployment, END_EVENTS[outcome], state.app);
+      if (outcome === 'succeeded' && rollback) await notify(deployment, 'deployment.rolled_back', state.app);
+    },
+  );
   if (ending) await statusLog.record('done', 'error', ending.message, { code: ending.code, message: ending.message });
   else
     await statusLog.record(
@@ -62,6 +70,18 @@ async function end(deployment: RunningDeployment, ending?: Ending): Promise<Depl
       input.operation === 'UNDEPLOY' ? `Removed ${state.app} from the target.` : `Deployed ${state.app}.`,
     );
   return { state: outcome, error: state.error };
+}
+
+/**
+ * Bookkeeping calls that never fail (best effort, or retried until done): at once in a run with
+ * the release line and the patch `fewer-round-trips`, one after another (as before it) otherwise.
+ */
+export async function together(deployment: RunningDeployment, ...calls: Array<() => Promise<unknown>>): Promise<void> {
+  if (deployment.lined && patched(FEWER_ROUND_TRIPS_PATCH)) {
+    await Promise.all(calls.map((call) => call()));
+    return;
+  }
+  for (const call of calls) await call();
 }
 
 /** The commit's status on GitHub: pending from the start (the CI wait included), then the outcome. A courtesy: its failure changes nothing. */

@@ -32,7 +32,8 @@ export async function enterLine(deployment: RunningDeployment, app: string, kind
 export async function takeTurn(deployment: RunningDeployment): Promise<void> {
   const { input, turn, statusLog } = deployment;
   if (!turn.app) return;
-  await lineSignals.signalLine({ user: input.user, app: turn.app, event: { type: 'ready', deploymentId: input.deploymentId } });
+  if (!turn.readySent)
+    await lineSignals.signalLine({ user: input.user, app: turn.app, event: { type: 'ready', deploymentId: input.deploymentId } });
   let shown: string | undefined;
   while (!turn.admitted) {
     await condition(() => turn.admitted || (turn.waitingFor !== undefined && turn.waitingFor.behind !== shown));

@@ -19,6 +19,8 @@ export interface LineTurn {
   admitted: boolean;
   /** The deployment at the target it waits behind, as the line said last. */
   waitingFor?: { behind: string; commit: string };
+  /** The line was told it is ready (by the inspect activity, workflows/deployment/tarball.ts). */
+  readySent?: boolean;
 }
 
 /**

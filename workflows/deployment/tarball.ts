@@ -1,3 +1,7 @@
+import { patched } from '@temporalio/workflow';
+import { FEWER_ROUND_TRIPS_PATCH } from '../patches';
+import type { ResolvedApp } from '../activities';
+import type { StepEntries } from '../types';
 import { tarballWork } from '../proxies';
 import { activatesRelease } from './activate';
 import type { RunningDeployment } from './running-deployment';
@@ -7,7 +11,7 @@ import type { RunningDeployment } from './running-deployment';
  * entry by entry; a release's kept tarball, inspected when it was first deployed, is used as it is;
  * a release the target retains is activated there, nothing downloaded (docs/contract.md#activate).
  */
-export async function fetchAndInspect(deployment: RunningDeployment): Promise<void> {
+export async function fetchAndInspect(deployment: RunningDeployment, app: ResolvedApp): Promise<void> {
   const { input, statusLog } = deployment;
   const source = input.release;
   if (activatesRelease(deployment)) {
@@ -24,7 +28,7 @@ export async function fetchAndInspect(deployment: RunningDeployment): Promise<vo
     await statusLog.record('fetch', 'ok', `The kept tarball of release v${source.version} is deployed again; nothing downloaded.`);
     return;
   }
-  await download(deployment);
+  await download(deployment, app);
 }
 
 /**
@@ -42,7 +46,8 @@ export async function fetchForUpload(deployment: RunningDeployment): Promise<voi
 }
 
 /** The commit's tarball from GitHub into blob storage (`fetch`), then checked entry by entry (`inspect`). */
-async function download(deployment: RunningDeployment): Promise<void> {
+async function download(deployment: RunningDeployment, app?: ResolvedApp): Promise<void> {
+  if (patched(FEWER_ROUND_TRIPS_PATCH)) return downloadLogged(deployment, app && readyAfter(deployment, app));
   const { ref, statusLog } = deployment;
   await statusLog.record('fetch', 'pending', 'Downloading the commit tarball from GitHub.');
   const tarball = await tarballWork.fetchTarball(ref);
@@ -52,4 +57,29 @@ async function download(deployment: RunningDeployment): Promise<void> {
   await statusLog.record('inspect', 'pending', 'Checking the tarball.');
   const inspected = await tarballWork.inspectTarball({ blobId: tarball.blobId });
   await statusLog.record('inspect', 'ok', `${inspected.entries} entries, ${inspected.bytes} bytes, all safe.`);
+}
+
+/** The same two steps, each activity writing its own entries (the patch `fewer-round-trips`). */
+async function downloadLogged(deployment: RunningDeployment, lineEvent?: StepEntries['lineEvent']): Promise<void> {
+  const { ref, statusLog } = deployment;
+  const tarball = await statusLog.logged(
+    statusLog.reserve('fetch', 'Downloading the commit tarball from GitHub.', '{bytes} bytes, sha256 {sha256}.'),
+    (statusEntries) => tarballWork.fetchTarball({ ...ref, statusEntries }),
+  );
+  deployment.blobId = tarball.blobId;
+  await statusLog.logged(
+    statusLog.reserve('inspect', 'Checking the tarball.', '{entries} entries, {bytes} bytes, all safe.'),
+    (statusEntries) => tarballWork.inspectTarball({ blobId: tarball.blobId, statusEntries: { ...statusEntries, lineEvent } }),
+  );
+  if (lineEvent) deployment.turn.readySent = true;
+}
+
+/**
+ * The `ready` the inspect activity tells the line (the patch `fewer-round-trips`) when nothing
+ * stands between the inspection and the deployment's turn: no approval rule, no deploy windows.
+ */
+function readyAfter(deployment: RunningDeployment, app: ResolvedApp): StepEntries['lineEvent'] {
+  const { input, turn } = deployment;
+  if (!turn.app || app.approval || app.windowed) return undefined;
+  return { user: input.user, app: turn.app, event: { type: 'ready', deploymentId: input.deploymentId } };
 }

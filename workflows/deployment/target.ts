@@ -1,11 +1,12 @@
-import { isCancellation, sleep } from '@temporalio/workflow';
+import { isCancellation, patched, sleep } from '@temporalio/workflow';
 import { Errors } from '../../libs/errors/catalogue';
 import type { DeploymentActivitiesApi, ResolvedApp, TargetStatus } from '../activities';
 import { applicationFailureOf } from '../failures';
+import { FEWER_ROUND_TRIPS_PATCH } from '../patches';
 import { targetStatus, uploads } from '../proxies';
 import { DeploymentError } from './endings';
 import { ACTIVATE_FIRST_POLL_MS, activatesRelease, fallBack, pushActivate, releaseNotKept, uploadDocAfterActivate } from './activate';
-import { notify } from './finish';
+import { notify, together } from './finish';
 import { fetchForUpload } from './tarball';
 import type { RunningDeployment } from './running-deployment';
 
@@ -14,6 +15,8 @@ export const UPLOAD_ATTEMPTS = 10;
 const PROCESSING_TIMEOUT_MS = 60 * 60 * 1000;
 
 type UploadArgs = Parameters<DeploymentActivitiesApi['uploadPackage']>[0];
+/** A DEPLOY's `upload` entries, written by the upload activity (the patch `fewer-round-trips`). */
+const UPLOAD_ENTRIES = { pending: 'Uploading to the deployment target.', ok: 'Target accepted the package as {remoteId}.' };
 
 /** Past this point the target may have the package: a stop asked for before it still ends the deployment, none after it does. */
 export function startUpload(deployment: RunningDeployment): void {
@@ -29,25 +32,35 @@ export function startUpload(deployment: RunningDeployment): void {
  */
 export async function deliver(deployment: RunningDeployment, app: ResolvedApp, version: string): Promise<void> {
   const { ref, state, statusLog } = deployment;
-  await deployment.githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target');
-  await notify(deployment, 'deployment.started', app.app);
+  await together(
+    deployment,
+    () => deployment.githubDeployment.status(app.app, 'in_progress', 'Uploading to the deployment target'),
+    () => notify(deployment, 'deployment.started', app.app),
+  );
   const planned = activatesRelease(deployment);
   // Only a target that reports its states can say that it lacks the release.
   const activating = planned && app.polls;
   if (activating && (await activated(deployment, app, version))) return;
   if (planned && !activating) await fallBack(deployment, 'the target has no statusUrl to report whether it keeps the release');
   if (planned) await fetchForUpload(deployment);
-  await statusLog.record('upload', 'pending', 'Uploading to the deployment target.');
-  const { remoteId } = await uploadWithRetries(deployment, {
+  const args: UploadArgs = {
     ...ref,
     app: app.app,
     version,
     blobId: deployment.blobId,
     operation: 'DEPLOY',
     ...(activating ? { packageDoc: uploadDocAfterActivate(ref.deploymentId) } : {}),
-  });
-  state.remoteId = remoteId;
-  await statusLog.record('upload', 'ok', `Target accepted the package as ${remoteId}.`);
+  };
+  if (patched(FEWER_ROUND_TRIPS_PATCH)) {
+    // The upload activity writes the step's entries (workflows/deployment/status-log.ts).
+    state.remoteId = (await uploadWithRetries(deployment, args, UPLOAD_ENTRIES)).remoteId;
+  } else {
+    await statusLog.record('upload', 'pending', 'Uploading to the deployment target.');
+    const { remoteId } = await uploadWithRetries(deployment, args);
+    state.remoteId = remoteId;
+    await statusLog.record('upload', 'ok', `Target accepted the package as ${remoteId}.`);
+  }
+  const remoteId = state.remoteId;
   if (app.polls) await followProcessing(deployment, app.app, remoteId);
 }
 
@@ -68,11 +81,15 @@ async function activated(deployment: RunningDeployment, app: ResolvedApp, versio
 export async function uploadWithRetries(
   deployment: RunningDeployment,
   args: UploadArgs,
+  entries?: { pending: string; ok: string },
 ): ReturnType<DeploymentActivitiesApi['uploadPackage']> {
   for (let attempt = 1; ; attempt++) {
     deployment.state.attempt = attempt;
     try {
-      return await uploads.uploadPackage(args);
+      if (!entries) return await uploads.uploadPackage(args);
+      // Its first attempt writes the step's `pending` entry, each its `ok` on success.
+      const reserved = deployment.statusLog.reserve('upload', attempt === 1 ? entries.pending : undefined, entries.ok);
+      return await deployment.statusLog.logged(reserved, (statusEntries) => uploads.uploadPackage({ ...args, statusEntries }));
     } catch (error) {
       const failure = applicationFailureOf(error);
       if (isCancellation(error) || failure?.nonRetryable || attempt >= UPLOAD_ATTEMPTS) throw error;
@@ -100,7 +117,10 @@ export async function followProcessing(
 ): Promise<string | undefined> {
   const { input, state, statusLog } = deployment;
   const { recognised, firstDelayMs = 200 } = follow;
-  await statusLog.record('processing', 'pending', 'The target is processing the package.');
+  const beginning = 'The target is processing the package.';
+  // The first poll writes the step's `pending` entry (workflows/deployment/status-log.ts).
+  let first = patched(FEWER_ROUND_TRIPS_PATCH) ? statusLog.reserve('processing', beginning) : undefined;
+  if (!first) await statusLog.record('processing', 'pending', beginning);
   const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
   let delay = firstDelayMs;
   let last: TargetStatus | undefined;
@@ -108,9 +128,14 @@ export async function followProcessing(
   for (;;) {
     let status: TargetStatus;
     try {
-      status = await targetStatus.pollTarget({ user: input.user, app, remoteId });
+      const poll = { user: input.user, app, remoteId };
+      status = await (first
+        ? statusLog.logged(first, (statusEntries) => targetStatus.pollTarget({ ...poll, statusEntries }))
+        : targetStatus.pollTarget(poll));
+      first = undefined;
       failedPolls = 0;
     } catch (error) {
+      first = undefined;
       // Reading a status is safe to repeat: a flaky target only delays the answer, up to the deadline.
       const failure = applicationFailureOf(error);
       if (isCancellation(error) || failure?.nonRetryable || ++failedPolls >= 6 || Date.now() >= deadline) throw error;
