@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Errors } from '../errors';
-import { NewStatusEntry, seqOfEntryId, StatusRepository } from '../status';
+import { NewStatusEntry, seqOfEntryId, StatusEntry, StatusRepository } from '../status';
 import { DeploymentWorkflowsClient } from '../deployments/deployment-workflows.client';
 import { DeploymentRecord, DeploymentsRepository, hasEnded } from '../deployments/deployments.repository';
 import { isUndeployment } from '../deployments/workflow-ids';
@@ -108,9 +108,12 @@ export class WorkflowEndSweep implements OnApplicationBootstrap, OnApplicationSh
         error,
         ts: now,
       };
+      // Never earlier than the entry before: the log is read in time order, and another sweeper
+      // (whose clock read `now` later) may have written the step's entry this one finds.
+      const after = (last: StatusEntry | null) => (last && last.ts > now ? last.ts : now);
       if (end && end.step !== 'received' && end.status !== 'error')
-        end = (await this.status.appendAtEnd({ ...entry, step: end.step })).entry;
-      if (end?.step !== 'done') end = (await this.status.appendAtEnd(entry)).entry;
+        end = (await this.status.appendAtEnd({ ...entry, step: end.step, ts: after(end) })).entry;
+      if (end?.step !== 'done') end = (await this.status.appendAtEnd({ ...entry, ts: after(end) })).entry;
     }
     const moved = await this.deployments.recordProgress(
       {
