@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ADMIN } from '../support/harness';
 import { ChaosStack, checkStatusLog } from './chaos-stack';
+import { HealthEndpoint } from '../support/health-endpoint';
 
 /**
  * The worker SIGKILLed during a health-checked bake and again during the automatic rollback it
@@ -13,22 +12,14 @@ import { ChaosStack, checkStatusLog } from './chaos-stack';
  */
 describe('worker killed during a bake and during the automatic rollback', () => {
   const stack = new ChaosStack();
-  let health: Server;
-  let status = 200;
-  let url = '';
+  const health = new HealthEndpoint();
   beforeAll(async () => {
-    health = createServer((req, res) => {
-      req.resume();
-      res.statusCode = status;
-      res.end();
-    });
-    await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(health.address() as AddressInfo).port}/healthz`;
+    await health.start();
     await stack.start({ processingDelayMs: 300 });
   }, 120_000);
   afterAll(async () => {
     await stack.stop();
-    health?.close();
+    await health.stop();
   });
 
   const api = async (method: string, path: string, body?: unknown) => {
@@ -61,7 +52,7 @@ describe('worker killed during a bake and during the automatic rollback', () => 
     const app = 'baked';
     const put = await api('PUT', `/1/apps/admin/${app}`, {
       repository: `octo-org/${app}`,
-      healthCheck: { url, interval: '1s', timeout: '1s', bake: '8s', failureThreshold: 3 },
+      healthCheck: { url: health.url, interval: '1s', timeout: '1s', bake: '8s', failureThreshold: 3 },
     });
     expect(put.status).toBe(200);
 
@@ -78,7 +69,7 @@ describe('worker killed during a bake and during the automatic rollback', () => 
     const bad = await stack.push(app, c2, 'bake-2', 0, c1);
     await until(async () => (await stateOf(bad.json.id)) === 'verifying');
     await killAndRestart();
-    status = 500;
+    health.status = 500;
     await until(
       async () =>
         (

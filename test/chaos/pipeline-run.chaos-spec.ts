@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { githubPush } from '../../tools/github-standin/github-standin';
 import { ADMIN } from '../support/harness';
 import { githubHeaders } from '../support/payloads';
 import { ChaosStack, checkStatusLog } from './chaos-stack';
+import { HealthEndpoint } from '../support/health-endpoint';
 
 type Deployment = { _id: string; app: string; cause?: string; by?: string; workflowId: string; state?: string };
 
@@ -17,27 +16,19 @@ type Deployment = { _id: string; app: string; cause?: string; by?: string; workf
  */
 describe('worker killed during a pipeline run and during its compensation', () => {
   const stack = new ChaosStack();
-  let health: Server;
-  let status = 200;
-  let url = '';
+  const health = new HealthEndpoint();
   const repo = 'waves';
   const source = 'waves-src';
   const stages = [['waves-a'], ['waves-b1', 'waves-b2'], ['waves-c']];
   const all = stages.flat();
 
   beforeAll(async () => {
-    health = createServer((req, res) => {
-      req.resume();
-      res.statusCode = status;
-      res.end();
-    });
-    await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(health.address() as AddressInfo).port}/healthz`;
+    await health.start();
     await stack.start({ processingDelayMs: 300 });
   }, 120_000);
   afterAll(async () => {
     await stack.stop();
-    health?.close();
+    await health.stop();
   });
 
   const auth = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`;
@@ -76,7 +67,8 @@ describe('worker killed during a pipeline run and during its compensation', () =
 
   it('promotes and compensates each app at most once; the end is as without the kills', async () => {
     for (const app of [source, ...all]) {
-      const healthCheck = app === 'waves-b2' ? { url, interval: '1s', timeout: '1s', bake: '3s', failureThreshold: 2 } : undefined;
+      const healthCheck =
+        app === 'waves-b2' ? { url: health.url, interval: '1s', timeout: '1s', bake: '3s', failureThreshold: 2 } : undefined;
       const body = {
         repository: `octo-org/${repo}`,
         retain: true,
@@ -109,7 +101,7 @@ describe('worker killed during a pipeline run and during its compensation', () =
     const bad = await stack.commit(repo, good);
     expect((await push(bad, 'bad', 'refs/heads/main', good)).status).toBe(202);
     await until(async () => (await liveCommit(source)) === bad);
-    status = 500;
+    health.status = 500;
     const second = (await api('POST', `/1/pipelines/admin/${repo}/runs`, {})).json;
     await until(async () => (await run(second.id)).stage === 1);
     await killAndRestart();

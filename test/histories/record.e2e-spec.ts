@@ -10,6 +10,7 @@ import { PipelineFixture, waitFor } from '../pipeline/pipeline-fixture';
 import { buildTarGz } from '../../tools/github-standin/github-standin';
 import { gate } from '../support/gate';
 import { MongoFaultProxy } from '../support/mongo-fault-proxy';
+import { HealthEndpoint } from '../support/health-endpoint';
 
 /**
  * Records the histories that test/histories/replay.spec.ts replays: one real run of each path
@@ -391,23 +392,17 @@ const release = process.env.RECORD_HISTORIES;
   });
 
   /** An app with a short health-checked bake (docs/contract.md#verified-releases) at a local health endpoint answering `health.status`. */
-  async function bakedApp(health: { status: number }) {
-    const endpoint = createServer((req, res) => {
-      req.resume();
-      res.statusCode = health.status;
-      res.end();
-    });
-    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/healthz`;
+  async function bakedApp() {
+    const health = await new HealthEndpoint().start();
+    const url = health.url;
     const { repo, sha } = await f.labelledCommit(`baked-${Date.now().toString(36)}`, 'C1');
     const healthCheck = { url, interval: '1s', timeout: '1s', bake: '3s', failureThreshold: 2 };
     expect((await f.harness.request('PUT', `/1/apps/admin/${repo}`, { body: { repository: `octo-org/${repo}`, healthCheck } })).status).toBe(200);
-    return { repo, sha, close: () => endpoint.close() };
+    return { repo, sha, health, close: () => void health.stop() };
   }
 
   it('deployment: health-checked bake passes → succeeded', async () => {
-    const health = { status: 200 };
-    const { repo, sha, close } = await bakedApp(health);
+    const { repo, sha, close } = await bakedApp();
     try {
       const pushed = await f.push(repo, sha);
       expect(await f.outcome(pushed.json.workflowId)).toEqual({ state: 'succeeded' });
@@ -418,8 +413,7 @@ const release = process.env.RECORD_HISTORIES;
   });
 
   it('deployment: health-checked bake fails → deploy:health:failed, the automatic rollback, a push waiting in the line ended naming the lock', async () => {
-    const health = { status: 200 };
-    const { repo, sha, close } = await bakedApp(health);
+    const { repo, sha, health, close } = await bakedApp();
     try {
       expect(await f.outcome((await f.push(repo, sha)).json.workflowId)).toEqual({ state: 'succeeded' });
       const c2 = await f.labelledCommit(repo, 'C2', sha);
@@ -459,8 +453,7 @@ const release = process.env.RECORD_HISTORIES;
   });
 
   it('pipelineRun: two stages succeed; a second run fails its stage 2 (a failed bake) and compensates stage 1', async () => {
-    const health = { status: 200 };
-    const { repo, sha, close } = await bakedApp(health);
+    const { repo, sha, health, close } = await bakedApp();
     try {
       const put = (app: string, body: object) =>
         f.harness.request('PUT', `/1/apps/admin/${app}`, { body: { repository: `octo-org/${repo}`, deployOn: { branch: 'release' }, ...body } });

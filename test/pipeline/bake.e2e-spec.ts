@@ -1,32 +1,8 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { HealthEndpoint } from '../support/health-endpoint';
 import { MetricsServer } from '../../libs/metrics';
 import { metric, scrape } from '../ops/prometheus';
 import { PipelineFixture, waitFor } from './pipeline-fixture';
 import { Subscriber } from './subscriber';
-
-/** The app's health endpoint: answers `status` (flipped by the test) to every GET, counting them. */
-class HealthEndpoint {
-  status = 200;
-  probes = 0;
-  private server!: Server;
-  url!: string;
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.probes++;
-      res.statusCode = this.status;
-      res.end(this.status === 200 ? 'ready' : 'broken');
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/healthz`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 type Release = { version: number; deployment: string; commit: string; cause: string; by: string; live: boolean; rolledBackTo?: number };
 

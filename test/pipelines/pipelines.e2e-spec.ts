@@ -1,28 +1,6 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { HealthEndpoint } from '../support/health-endpoint';
 import { PipelineFixture, waitFor } from '../pipeline/pipeline-fixture';
 import { Subscriber } from '../pipeline/subscriber';
-
-/** An app's health endpoint: answers `status` (flipped by the test) to every GET. */
-class HealthEndpoint {
-  status = 200;
-  private server!: Server;
-  url!: string;
-
-  async start(): Promise<this> {
-    this.server = createServer((_req, res) => {
-      res.statusCode = this.status;
-      res.end(this.status === 200 ? 'ready' : 'broken');
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/healthz`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 type Release = { version: number; commit: string; cause: string; by: string; live: boolean; rolledBackTo?: number; delivered?: string };
 type RunApp = {
