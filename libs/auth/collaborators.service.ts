@@ -17,8 +17,12 @@ import { UsersRepository } from './users.repository';
 /** Collaborators one app may have (docs/contract.md#collaborators). */
 export const COLLABORATORS_MAX = 50;
 
-/** Attempts of a compare-and-set write of the collaborators before answering `apps:conflict`. */
-const WRITE_ATTEMPTS = 10;
+/**
+ * Attempts of a compare-and-set write of the collaborators before answering `apps:conflict`: each
+ * round lets one of the writers through, so n writers at once need up to n rounds (10 let one of
+ * eight concurrent removals answer 409 on a loaded machine).
+ */
+const WRITE_ATTEMPTS = 30;
 const RETRY_DELAY_MS = 20;
 
 export interface CollaboratorView {
